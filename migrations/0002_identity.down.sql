@@ -1,0 +1,10 @@
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE instructor_profiles;
+DROP TABLE provider_locations;
+DROP TABLE locations;
+DROP TABLE provider_members;
+DROP TABLE authorized_providers;
+DROP TABLE auth_sessions;
+DROP TABLE profiles;
+DROP TABLE users;

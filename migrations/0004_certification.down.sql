@@ -1,0 +1,3 @@
+DROP TABLE certificates;
+DROP TABLE certificate_batches;
+DROP TABLE certificate_templates;

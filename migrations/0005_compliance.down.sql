@@ -1,0 +1,2 @@
+DROP TABLE compliance_records;
+DROP TABLE compliance_requirements;

@@ -1,0 +1,2 @@
+DROP MATERIALIZED VIEW certificate_counts_by_location_quarter;
+DROP MATERIALIZED VIEW session_fill_by_location_month;

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+// Pure parsing of an environment object; the process-level behaviour (exit 1, one line each) is in server.test.ts.
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env, false);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('defaults to the embedded database in ./data on 127.0.0.1:3000', () => {
+    const config = loadConfig({}, false);
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, database: { engine: 'pglite', dataDir: './data' }, logFormat: 'json', keys: null });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('uses PostgreSQL, a replica and Redis when their URLs are given', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app@db/unitrain',
+      DATABASE_REPLICA_URL: 'postgresql://app@replica/unitrain',
+      REDIS_URL: 'redis://cache:6379',
+      DATABASE_POOL_MAX: '25',
+    });
+    expect(config.database).toEqual({ engine: 'postgres', url: 'postgres://app@db/unitrain', replicaUrl: 'postgresql://app@replica/unitrain', poolMax: 25 });
+    expect(config.redisUrl).toBe('redis://cache:6379');
+  });
+
+  it('converts numbers and booleans, and pretty-prints logs only on a terminal when LOG_FORMAT is auto', () => {
+    expect(loadConfig({ PORT: '8080', MIGRATE_ON_START: 'true' }, true)).toMatchObject({ port: 8080, migrateOnStart: true, logFormat: 'pretty' });
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+  });
+
+  it('lists every invalid variable at once, one line each, naming it and what is expected', () => {
+    expect(problemsOf({ PORT: '-1', SHUTDOWN_TIMEOUT_MS: 'soon', LOG_FORMAT: 'xml' })).toEqual([
+      'PORT: "-1" is not valid; expected an integer from 0 to 65535',
+      'LOG_FORMAT: "xml" is not valid; expected one of json, pretty, auto',
+      'SHUTDOWN_TIMEOUT_MS: "soon" is not valid; expected milliseconds from 100 to 600000',
+    ]);
+  });
+
+  it('parses keys given together, refuses one without the other, and never echoes a secret', () => {
+    const key = randomBytes(32).toString('base64');
+    const config = loadConfig({ ENCRYPTION_KEYS: `k1:${key}`, BLIND_INDEX_KEY: key });
+    expect(config.keys?.encryptionKeys.map((k) => k.id)).toEqual(['k1']);
+    expect(problemsOf({ ENCRYPTION_KEYS: `k1:${key}` })).toEqual(['BLIND_INDEX_KEY: missing; ENCRYPTION_KEYS and BLIND_INDEX_KEY are set together']);
+    const short = randomBytes(8).toString('base64');
+    const problems = problemsOf({ ENCRYPTION_KEYS: `k1:${short}`, BLIND_INDEX_KEY: short });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).not.toContain(short);
+    expect(problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db' })[0]).not.toContain('hunter2');
+  });
+});

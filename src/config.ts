@@ -1,0 +1,115 @@
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import type { Keyring } from './security/field-cipher.js';
+import { decodeBlindIndexKey, parseEncryptionKeys } from './security/keyring.js';
+
+const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' });
+
+// `description` says what a valid value looks like: it completes the error line "expected ...".
+const EnvSchema = Type.Object({
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'a host name or IP address' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'an integer from 0 to 65535' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'a directory path' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// or postgresql:// URL' })),
+  DATABASE_REPLICA_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// or postgresql:// URL' }),
+  ),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'an integer from 1 to 1000' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
+  LOG_LEVEL: LogLevel,
+  LOG_FORMAT: Type.Enum(['json', 'pretty', 'auto'], { default: 'auto' }),
+  // Only a server database needs this: the embedded one always migrates at start.
+  MIGRATE_ON_START: Type.Boolean({ default: false, description: 'true or false' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000, description: 'milliseconds from 100 to 600000' }),
+  SLOW_QUERY_MS: Type.Integer({ minimum: 0, default: 200, description: 'a non-negative number of milliseconds' }),
+  ENCRYPTION_KEYS: Type.Optional(Type.String({ description: 'id:base64key[,id:base64key…], each key 32 bytes; the last encrypts' })),
+  BLIND_INDEX_KEY: Type.Optional(Type.String({ description: '32 bytes, base64-encoded' })),
+});
+
+const secretVariables = /URL$|KEY|KEYS$/;
+
+type Env = Static<typeof EnvSchema>;
+
+export type LogLevel = Static<typeof LogLevel>;
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly database:
+    | { readonly engine: 'pglite'; readonly dataDir: string | null }
+    | { readonly engine: 'postgres'; readonly url: string; readonly replicaUrl: string | null; readonly poolMax: number };
+  readonly redisUrl: string | null;
+  readonly logLevel: LogLevel;
+  readonly logFormat: 'json' | 'pretty';
+  readonly migrateOnStart: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly slowQueryMs: number;
+  /** Null when not given: the embedded mode then generates its own into DATA_DIR (see security/keyring.ts). */
+  readonly keys: Keyring | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeProblem(name: string, value: string | undefined): string {
+  const schema = EnvSchema.properties[name as keyof Env] as { description?: string; enum?: string[] };
+  const expected = schema.enum ? `one of ${schema.enum.join(', ')}` : (schema.description ?? 'a valid value');
+  // URLs may carry passwords, and keys are secrets: never echo them.
+  const shown = secretVariables.test(name) ? 'the value given' : JSON.stringify(value);
+  return `${name}: ${shown} is not valid; expected ${expected}`;
+}
+
+function parseKeys(env: Env, problems: string[]): Keyring | null {
+  const { ENCRYPTION_KEYS: encryption, BLIND_INDEX_KEY: blindIndex } = env;
+  if (encryption === undefined && blindIndex === undefined) return null;
+  if (encryption === undefined || blindIndex === undefined) {
+    problems.push(`${encryption === undefined ? 'ENCRYPTION_KEYS' : 'BLIND_INDEX_KEY'}: missing; ENCRYPTION_KEYS and BLIND_INDEX_KEY are set together`);
+    return null;
+  }
+  const attempt = <T>(name: string, parse: () => T): T | null => {
+    try {
+      return parse();
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+      return null;
+    }
+  };
+  const encryptionKeys = attempt('ENCRYPTION_KEYS', () => parseEncryptionKeys(encryption));
+  const blindIndexKey = attempt('BLIND_INDEX_KEY', () => decodeBlindIndexKey(blindIndex, 'the key'));
+  return encryptionKeys && blindIndexKey ? { encryptionKeys, blindIndexKey } : null;
+}
+
+/** Reads every setting from the environment once; lists every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = process.stdout.isTTY === true): Config {
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(EnvSchema.properties)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const parsed = Value.Default(EnvSchema, Value.Convert(EnvSchema, { ...raw })) as Env;
+  const invalid = new Set([...Value.Errors(EnvSchema, parsed)].map((error) => error.instancePath.split('/')[1] ?? ''));
+  const problems = [...invalid].map((name) => describeProblem(name, raw[name]));
+  const keys = parseKeys(parsed, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config: Config = {
+    host: parsed.HOST,
+    port: parsed.PORT,
+    dataDir: parsed.DATA_DIR,
+    database: parsed.DATABASE_URL
+      ? { engine: 'postgres', url: parsed.DATABASE_URL, replicaUrl: parsed.DATABASE_REPLICA_URL ?? null, poolMax: parsed.DATABASE_POOL_MAX }
+      : { engine: 'pglite', dataDir: parsed.DATA_DIR },
+    redisUrl: parsed.REDIS_URL ?? null,
+    logLevel: parsed.LOG_LEVEL,
+    logFormat: parsed.LOG_FORMAT === 'auto' ? (isTerminal ? 'pretty' : 'json') : parsed.LOG_FORMAT,
+    migrateOnStart: parsed.MIGRATE_ON_START,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    slowQueryMs: parsed.SLOW_QUERY_MS,
+    keys,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,50 @@
+import type { Actor } from './actor.js';
+
+export type Engine = 'pglite' | 'postgres';
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface QueryOptions {
+  /** `array` returns each row as its values in column order (what Drizzle's proxy driver expects). */
+  rowMode?: 'object' | 'array';
+}
+
+export interface Queryable {
+  query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (a migration file); not slow-query logged. */
+  exec(sql: string): Promise<void>;
+}
+
+declare const insideTransaction: unique symbol;
+
+/** An executor inside an open transaction. Functions that must be atomic ask for a `Tx`, never a `Db`. */
+export interface Tx extends Queryable {
+  readonly [insideTransaction]: true;
+}
+
+export interface Connection extends Queryable {
+  /** Commits when `fn` resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+export interface Db extends Connection {
+  readonly engine: Engine;
+  /** Where read-only queries may go: the replica when one is configured, otherwise the primary. */
+  readonly reader: Queryable;
+  /** A transaction running as the application role with the actor's claims set (see actor.ts). */
+  withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one dedicated connection, for session state such as advisory locks. */
+  withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
+  /** Calls `onNotify` for each NOTIFY on `channel`; resolves to a function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The one place that brands an executor as transactional; only the engines call it. */
+export function asTx(executor: Queryable): Tx {
+  return executor as Tx;
+}

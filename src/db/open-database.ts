@@ -1,0 +1,22 @@
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import type { Logger } from '../shared/logger.js';
+import type { Db } from './database.js';
+import { openPgliteDatabase } from './pglite-database.js';
+import { openPostgresDatabase } from './postgres-database.js';
+import { createQueryLog } from './query-log.js';
+
+/** The embedded database lives in `<DATA_DIR>/pglite`, beside the files Unitrain generates. */
+export function embeddedDatabaseDir(dataDir: string): string {
+  return join(resolve(dataDir), 'pglite');
+}
+
+export async function openDatabase(config: Pick<Config, 'database' | 'slowQueryMs'>, logger: Logger | null): Promise<Db> {
+  const queryLog = createQueryLog(logger, config.slowQueryMs);
+  const { database } = config;
+  if (database.engine === 'postgres') return openPostgresDatabase(database, queryLog);
+  return openPgliteDatabase(
+    database.dataDir === null ? { kind: 'memory' } : { kind: 'directory', path: embeddedDatabaseDir(database.dataDir) },
+    queryLog,
+  );
+}

@@ -1,0 +1,89 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import lockfile from 'proper-lockfile';
+import { applyActor } from './actor.js';
+import { asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import type { QueryLog } from './query-log.js';
+import { typeParsers } from './type-parsers.js';
+
+export type PgliteSource =
+  | { kind: 'directory'; path: string }
+  | { kind: 'memory' }
+  /** A tarball made by `dumpDataDir()`: how tests copy one migrated database per file. */
+  | { kind: 'dump'; dump: Blob };
+
+type PgliteExecutor = Pick<PGlite, 'query' | 'exec'> | Transaction;
+
+function queryableOf(executor: PgliteExecutor, queryLog: QueryLog): Queryable {
+  return {
+    async query<R = Row>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
+      const result = await queryLog.time(sql, () =>
+        executor.query<R>(sql, params as unknown[], { rowMode: options.rowMode ?? 'object' }),
+      );
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await executor.exec(sql);
+    },
+  };
+}
+
+export class DatabaseInUseError extends Error {}
+
+async function lockDirectory(path: string): Promise<() => Promise<void>> {
+  await mkdir(path, { recursive: true });
+  try {
+    // PGlite does not lock its directory, and two processes on one directory corrupt it.
+    return await lockfile.lock(path, { lockfilePath: `${path}/.unitrain.lock`, stale: 15_000, update: 5_000 });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ELOCKED') {
+      throw new DatabaseInUseError(`the data directory ${path} is in use by another Unitrain process`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The embedded engine. It has one connection: an open transaction makes every other query wait,
+ * so keep transactions short, and never query the `Db` from inside a transaction on it.
+ */
+export async function openPgliteDatabase(source: PgliteSource, queryLog: QueryLog): Promise<Db> {
+  const unlock = source.kind === 'directory' ? await lockDirectory(source.path) : null;
+  try {
+    const pglite = await PGlite.create({
+      ...(source.kind === 'directory' ? { dataDir: source.path } : {}),
+      ...(source.kind === 'dump' ? { loadDataDir: source.dump } : {}),
+      parsers: typeParsers,
+    });
+    return wrapPglite(pglite, queryLog, async () => {
+      await pglite.close();
+      await unlock?.();
+    });
+  } catch (error) {
+    await unlock?.();
+    throw error;
+  }
+}
+
+/** The `Db` interface over a PGlite instance the caller created (tests use this to dump it afterwards). */
+export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Promise<void>): Db {
+  const primary = queryableOf(pglite, queryLog);
+  const transaction = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => pglite.transaction((t) => fn(asTx(queryableOf(t, queryLog))));
+  const connection: Connection = { ...primary, transaction };
+  return {
+    engine: 'pglite',
+    ...connection,
+    reader: primary,
+    withActor: (actor, fn) =>
+      transaction(async (tx) => {
+        await applyActor(tx, actor);
+        return fn(tx);
+      }),
+    withConnection: (fn) => fn(connection),
+    listen: async (channel, onNotify) => {
+      const stop = await pglite.listen(channel, onNotify);
+      return () => stop();
+    },
+    close,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The one error type services throw. Codes are stable strings clients may rely on; only the HTTP
+ * layer turns them into statuses, through `httpStatusOf`.
+ */
+export const errorStatus = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  CONFLICT: 409,
+  VERSION_CONFLICT: 409,
+  CAPACITY_CONFLICT: 409,
+  INVALID_REFERENCE: 422,
+  CONSTRAINT_VIOLATION: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  SERIALIZATION_FAILURE: 503,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export interface ErrorDetails {
+  /** The offending input field (e.g. `body.max_capacity`), or the column a constraint guards. */
+  field?: string;
+  constraint?: string;
+  [key: string]: unknown;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetails,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return errorStatus[code];
+}

@@ -1,0 +1,68 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { translateDatabaseError } from '../db/postgres-errors.js';
+import { AppError, type ErrorCode, type ErrorDetails, httpStatusOf } from '../errors.js';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: ErrorDetails };
+}
+
+type ValidationIssue = { instancePath: string; message?: string; params: Record<string, unknown> };
+
+/** `body` + `/session/max_capacity` → `body.session.max_capacity`; a missing property names itself. */
+function fieldOf(context: string | undefined, issue: ValidationIssue): string {
+  const path = issue.instancePath.split('/').filter(Boolean);
+  const missing = issue.params['missingProperty'];
+  const extra = issue.params['additionalProperty'];
+  if (typeof missing === 'string') path.push(missing);
+  if (typeof extra === 'string') path.push(extra);
+  return [context ?? 'request', ...path].join('.');
+}
+
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+};
+
+/** Turns anything thrown into the API's error; the only place that chooses statuses. */
+export function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  const database = translateDatabaseError(error);
+  if (database) return database;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const issues = fastifyError.validation as ValidationIssue[];
+    const first = issues[0] as ValidationIssue;
+    const field = fieldOf(fastifyError.validationContext, first);
+    return new AppError('VALIDATION_FAILED', `${field} ${first.message ?? 'is invalid'}`, {
+      field,
+      issues: issues.map((issue) => ({ field: fieldOf(fastifyError.validationContext, issue), message: issue.message })),
+    });
+  }
+  const code = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined;
+  if (code) return new AppError(code, fastifyError.message);
+  return null;
+}
+
+function send(reply: FastifyReply, error: AppError) {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+  return reply.status(httpStatusOf(error.code)).send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const known = toAppError(error);
+    if (known) {
+      if (httpStatusOf(known.code) >= 500) request.log.error({ err: error }, known.message);
+      return send(reply, known);
+    }
+    // Anything unexpected is a bug: log it whole, tell the client only the request id to quote.
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, new AppError('INTERNAL', 'internal error', { requestId: request.id }));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, new AppError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

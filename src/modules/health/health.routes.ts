@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { HealthResponse, ReadyResponse } from './health.schemas.js';
+import { checkReadiness, type ReadinessDeps } from './health.service.js';
+
+export type HealthRouteDeps = ReadinessDeps;
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (app, deps) => {
+  app.get(
+    '/health',
+    { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: HealthResponse } } },
+    async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime()) }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'The database answers and its migrations are current (and Redis answers, when configured)',
+        response: { 200: ReadyResponse, 503: ReadyResponse },
+      },
+    },
+    async (_request, reply) => {
+      const readiness = await checkReadiness(deps);
+      return reply.status(readiness.ready ? 200 : 503).send({ status: readiness.ready ? 'ready' : 'unavailable', checks: readiness.checks });
+    },
+  );
+};

@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../test/cli.js';
+import { createEmptyDatabase, type TestDatabase } from '../test/database.js';
+import { testEngine, testKeysEnv } from '../test/engine.js';
+import { startServerProcess } from '../test/server-process.js';
+
+// Real processes: `unitrain serve` on an empty embedded data directory, or on an empty PostgreSQL database.
+let dataDir: string;
+let database: TestDatabase | null = null;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'unitrain-serve-'));
+});
+
+afterEach(async () => {
+  await database?.drop();
+  database = null;
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Environment for a server on this run's engine; a server database is migrated by the --migrate flag. */
+async function serverEnv(): Promise<{ env: Record<string, string>; args: string[] }> {
+  if (testEngine === 'pglite') return { env: { DATA_DIR: dataDir }, args: [] };
+  database = await createEmptyDatabase();
+  return { env: { DATA_DIR: dataDir, DATABASE_URL: database.url as string, ...testKeysEnv }, args: ['--migrate'] };
+}
+
+/** Sends a POST whose body arrives slowly, so the request is still in flight when the server is told to stop. */
+function slowRequest(url: string): { sendRest: () => void; response: Promise<string> } {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const body = JSON.stringify({ padding: 'x'.repeat(64) });
+  socket.write(`POST /v1/slow-upload HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString()));
+  const response = new Promise<string>((resolve, reject) => {
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+  return { sendRest: () => socket.end(body.slice(10)), response };
+}
+
+describe('the server process', () => {
+  it('starts on an empty database, applies the migrations, and answers /health and /ready', async () => {
+    const { env, args } = await serverEnv();
+    const server = await startServerProcess(env, args);
+    try {
+      expect(server.logs()).toContain('Unitrain is listening at');
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      const ready = await fetch(`${server.url}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready' });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('on SIGTERM stops accepting, finishes the request in flight, closes the database and exits 0', async () => {
+    const { env, args } = await serverEnv();
+    const server = await startServerProcess(env, args);
+    const inFlight = slowRequest(server.url);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    inFlight.sendRest();
+    const raw = await inFlight.response;
+    expect(raw).toMatch(/^HTTP\/1\.1 404/);
+    expect(raw).toContain('"code":"ROUTE_NOT_FOUND"');
+    expect(await server.stop()).toBe(0);
+    expect(server.logs()).toContain('"msg":"stopped"');
+  });
+
+  it.runIf(testEngine === 'pglite')('refuses a second process on the same data directory', async () => {
+    const server = await startServerProcess({ DATA_DIR: dataDir });
+    try {
+      const second = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0' });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain('is in use by another Unitrain process');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.runIf(testEngine === 'postgres')('refuses to start on a server database with pending migrations unless told to apply them', async () => {
+    database = await createEmptyDatabase();
+    const refused = await runCli(['serve'], { DATA_DIR: dataDir, DATABASE_URL: database.url as string, PORT: '0', ...testKeysEnv });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/pending migration\(s\) \(0001_/);
+    expect(refused.stderr).toContain('MIGRATE_ON_START=true');
+    const server = await startServerProcess({ DATA_DIR: dataDir, DATABASE_URL: database.url as string, MIGRATE_ON_START: 'true', ...testKeysEnv });
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('stops at start with one line per invalid variable and exit code 1', async () => {
+    const result = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://user:secret@host/db' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'configuration error: PORT: "70000" is not valid; expected an integer from 0 to 65535',
+      'configuration error: DATABASE_URL: the value given is not valid; expected a postgres:// or postgresql:// URL',
+      'configuration error: LOG_LEVEL: "loud" is not valid; expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+    expect(result.stderr).not.toContain('secret');
+  });
+});

@@ -1,0 +1,79 @@
+import closeWithGrace from 'close-with-grace';
+import type { Redis } from 'ioredis';
+import { buildApp } from './app.js';
+import { createRedisClient } from './cache/redis-client.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { embeddedDatabaseDir, openDatabase } from './db/open-database.js';
+import { type MigrationFile, readMigrationFiles } from './db/migrations/migration-files.js';
+import { historyProblems, migrateUp, migrationStatus } from './db/migrations/migrator.js';
+import { loadKeyring } from './security/keyring.js';
+import type { Logger } from './shared/logger.js';
+
+export class StartupError extends Error {}
+
+/**
+ * The embedded database belongs to this process, so it is always brought up to date. A server
+ * database is shared: it is migrated only when asked, otherwise a pending migration stops the start.
+ */
+async function prepareSchema(db: Db, migrations: MigrationFile[], config: Config, migrateRequested: boolean, logger: Logger): Promise<void> {
+  if (db.engine === 'pglite' || migrateRequested || config.migrateOnStart) {
+    const run = await migrateUp(db, { onMigrated: (m) => logger.info({ migration: m.id, durationMs: m.durationMs }, 'migration applied') });
+    if (run.planned.length > 0) logger.info({ applied: run.planned.length }, 'database schema is current');
+    return;
+  }
+  const states = await migrationStatus(db, migrations);
+  const problems = historyProblems(states);
+  const pending = states.filter((s) => s.state === 'pending').map((s) => s.id);
+  if (problems.length > 0) throw new StartupError(problems.join('; '));
+  if (pending.length > 0) {
+    throw new StartupError(
+      `the database has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`npx unitrain migrate up\`, or start with --migrate or MIGRATE_ON_START=true`,
+    );
+  }
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger, options: { migrate: boolean }): Promise<RunningServer> {
+  // Refuses a server database without shared keys, and generates the embedded mode's keys on first start.
+  await loadKeyring(config);
+  const db = await openDatabase(config, logger);
+  let redis: Redis | null = null;
+  try {
+    const migrations = await readMigrationFiles();
+    await prepareSchema(db, migrations, config, options.migrate, logger);
+    redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
+    const app = await buildApp({ db, logger, redis, migrations });
+    const url = await app.listen({ host: config.host, port: config.port });
+    const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
+    logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);
+    return {
+      url,
+      async close() {
+        // app.close() stops accepting connections and waits for requests in flight before it resolves.
+        await app.close();
+        await redis?.quit().catch(() => undefined);
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await redis?.quit().catch(() => undefined);
+    await db.close();
+    throw error;
+  }
+}
+
+/** Runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0 (1 if shutdown overran its deadline). */
+export async function serveUntilSignalled(config: Config, logger: Logger, options: { migrate: boolean }): Promise<void> {
+  const server = await startServer(config, logger, options);
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'stopping after an unexpected error');
+    else logger.info({ signal }, 'shutting down: finishing requests in flight');
+    await server.close();
+    logger.info('stopped');
+  });
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { Db } from '../src/db/database.js';
+import { openPgliteDatabase } from '../src/db/pglite-database.js';
+import { openPostgresDatabase } from '../src/db/postgres-database.js';
+import { createQueryLog } from '../src/db/query-log.js';
+import { databaseUrl, serverUrl, templateDatabase, testEngine } from './engine.js';
+
+export interface TestDatabase {
+  db: Db;
+  /** The PostgreSQL URL of this database (null on PGlite), for CLI processes and second connections. */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: serverUrl() });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A new PostgreSQL database on the test server, copied from `template` (quoted names are not needed: ours are generated). */
+export async function createServerDatabase(template: string): Promise<string> {
+  const name = `unitrain_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin((admin) => admin.query(`create database ${name} template ${template}`));
+  return name;
+}
+
+export async function dropServerDatabase(name: string): Promise<void> {
+  await withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`));
+}
+
+async function open(kind: 'migrated' | 'empty'): Promise<TestDatabase> {
+  const queryLog = createQueryLog(null, 0);
+  if (testEngine === 'postgres') {
+    const name = await createServerDatabase(kind === 'migrated' ? templateDatabase : 'template0');
+    const url = databaseUrl(name);
+    const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 10 }, queryLog);
+    return {
+      db,
+      url,
+      drop: async () => {
+        await db.close();
+        await dropServerDatabase(name);
+      },
+    };
+  }
+  const source =
+    kind === 'migrated'
+      ? { kind: 'dump' as const, dump: new Blob([await readFile(inject('pgliteDumpPath'))]) }
+      : { kind: 'memory' as const };
+  const db = await openPgliteDatabase(source, queryLog);
+  return { db, url: null, drop: () => db.close() };
+}
+
+/** A database with every migration applied: a copy of the one migrated at the start of the run. */
+export function createMigratedDatabase(): Promise<TestDatabase> {
+  return open('migrated');
+}
+
+/** A database with nothing in it, for migration tests. */
+export function createEmptyDatabase(): Promise<TestDatabase> {
+  return open('empty');
+}

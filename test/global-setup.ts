@@ -1,0 +1,46 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { wrapPglite } from '../src/db/pglite-database.js';
+import { typeParsers } from '../src/db/type-parsers.js';
+import { migrateUp } from '../src/db/migrations/migrator.js';
+import { createQueryLog } from '../src/db/query-log.js';
+import { databaseUrl, serverUrl, templateDatabase, testEngine } from './engine.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteDumpPath: string;
+  }
+}
+
+/**
+ * Migrates once per run. PGlite: a migrated database is dumped to a file that each test file loads
+ * (well under a second, against seconds for a fresh one). PostgreSQL: a migrated template database
+ * that each test file clones with CREATE DATABASE ... TEMPLATE.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (testEngine === 'postgres') {
+    const admin = new pg.Client({ connectionString: serverUrl() });
+    await admin.connect();
+    await admin.query(`drop database if exists ${templateDatabase} with (force)`);
+    await admin.query(`create database ${templateDatabase} template template0`);
+    await admin.end();
+    const { openPostgresDatabase } = await import('../src/db/postgres-database.js');
+    const db = await openPostgresDatabase({ url: databaseUrl(templateDatabase), replicaUrl: null, poolMax: 2 }, createQueryLog(null, 0));
+    await migrateUp(db);
+    await db.close();
+    project.provide('pgliteDumpPath', '');
+    return async () => undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'unitrain-test-'));
+  const pglite = await PGlite.create({ parsers: typeParsers });
+  await migrateUp(wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close()));
+  const dumpPath = join(dir, 'migrated.tar.gz');
+  await writeFile(dumpPath, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));
+  await pglite.close();
+  project.provide('pgliteDumpPath', dumpPath);
+  return async () => rm(dir, { recursive: true, force: true });
+}
