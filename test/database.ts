@@ -6,7 +6,7 @@ import type { Db } from '../src/db/database.js';
 import { openPgliteDatabase } from '../src/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/db/postgres-database.js';
 import { createQueryLog } from '../src/db/query-log.js';
-import { databaseUrl, serverUrl, templateDatabase, testEngine } from './engine.js';
+import { databaseUrl, serverUrl, testEngine } from './engine.js';
 
 export interface TestDatabase {
   db: Db;
@@ -39,7 +39,7 @@ export async function dropServerDatabase(name: string): Promise<void> {
 async function open(kind: 'migrated' | 'empty'): Promise<TestDatabase> {
   const queryLog = createQueryLog(null, 0);
   if (testEngine === 'postgres') {
-    const name = await createServerDatabase(kind === 'migrated' ? templateDatabase : 'template0');
+    const name = await createServerDatabase(kind === 'migrated' ? inject('templateDatabase') : 'template0');
     const url = databaseUrl(name);
     const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 10 }, queryLog);
     return {

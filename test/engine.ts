@@ -14,8 +14,6 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-export const templateDatabase = 'unitrain_test_template';
-
 /** Keys for processes started against a server database, which must be given keys (the embedded mode makes its own). */
 export const testKeysEnv = {
   ENCRYPTION_KEYS: `test1:${Buffer.alloc(32, 1).toString('base64')}`,

@@ -8,11 +8,12 @@ import { wrapPglite } from '../src/db/pglite-database.js';
 import { typeParsers } from '../src/db/type-parsers.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
 import { createQueryLog } from '../src/db/query-log.js';
-import { databaseUrl, serverUrl, templateDatabase, testEngine } from './engine.js';
+import { databaseUrl, serverUrl, testEngine } from './engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteDumpPath: string;
+    templateDatabase: string;
   }
 }
 
@@ -23,6 +24,8 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (testEngine === 'postgres') {
+    // One template per run, so that runs from several checkouts against one server never share one.
+    const templateDatabase = `unitrain_test_template_${process.pid}`;
     const admin = new pg.Client({ connectionString: serverUrl() });
     await admin.connect();
     await admin.query(`drop database if exists ${templateDatabase} with (force)`);
@@ -33,7 +36,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await migrateUp(db);
     await db.close();
     project.provide('pgliteDumpPath', '');
-    return async () => undefined;
+    project.provide('templateDatabase', templateDatabase);
+    return async () => {
+      const dropper = new pg.Client({ connectionString: serverUrl() });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${templateDatabase} with (force)`);
+      await dropper.end();
+    };
   }
   const dir = await mkdtemp(join(tmpdir(), 'unitrain-test-'));
   const pglite = await PGlite.create({ parsers: typeParsers });
@@ -42,5 +51,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await writeFile(dumpPath, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));
   await pglite.close();
   project.provide('pgliteDumpPath', dumpPath);
+  project.provide('templateDatabase', '');
   return async () => rm(dir, { recursive: true, force: true });
 }
