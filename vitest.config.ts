@@ -7,7 +7,8 @@ export default defineConfig({
     pool: 'forks',
     // Each file gets its own migrated database copy; PGlite copies cost memory, so two at a time on two cores.
     maxWorkers: 2,
-    testTimeout: 60_000,
+    // Generous: several tests start real processes (tsx + PGlite), slow on a busy 2-core machine.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     reporters: ['default'],
   },
