@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
@@ -24,7 +25,10 @@ export async function run(): Promise<void> {
 
   const db = await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));
   await migrateUp(db);
-  const app = await buildApp({ db, logger: createLogger({ logLevel: 'warn', logFormat: 'json' }), redis: null, migrations: await readMigrationFiles() });
+  const keyring = { encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32), tokenSigningKey: randomBytes(32) };
+  const auth = { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 100 };
+  const logger = createLogger({ logLevel: 'warn', logFormat: 'json' });
+  const app = await buildApp({ db, logger, redis: null, migrations: await readMigrationFiles(), keyring, auth });
   const appUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 
   const measurements = [

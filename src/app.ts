@@ -4,10 +4,23 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { AuthSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { registerAuthentication } from './http/authenticate.js';
+import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
+import { registerRateLimits } from './http/rate-limits.js';
+import { auditRoutes } from './modules/audit/index.js';
+import { authRoutes } from './modules/auth/index.js';
 import { healthRoutes } from './modules/health/index.js';
+import { instructorsRoutes } from './modules/instructors/index.js';
+import { locationsRoutes } from './modules/locations/index.js';
+import { providersRoutes } from './modules/providers/index.js';
+import { teamsRoutes } from './modules/teams/index.js';
+import { usersRoutes } from './modules/users/index.js';
+import { createAccessTokens } from './security/access-tokens.js';
+import { createFieldCipher } from './security/field-cipher.js';
+import type { Keyring } from './security/keyring.js';
 import type { Logger } from './shared/logger.js';
 
 export interface AppDeps {
@@ -16,6 +29,8 @@ export interface AppDeps {
   redis: Redis | null;
   /** The migrations this build expects (what /ready compares the database with). */
   migrations: MigrationFile[];
+  keyring: Keyring;
+  auth: AuthSettings;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
@@ -32,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     bodyLimit: 10 * 1024 * 1024,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -46,5 +62,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis, migrations: deps.migrations });
+
+  const cipher = createFieldCipher(deps.keyring);
+  const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
+  registerAuthentication(app, { db: deps.db, tokens });
+  await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
+  await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
+  await app.register(usersRoutes, { db: deps.db, cipher });
+  for (const organisationRoutes of [providersRoutes, locationsRoutes, instructorsRoutes, teamsRoutes]) {
+    await app.register(organisationRoutes, { db: deps.db, cipher });
+  }
+  await app.register(auditRoutes, { db: deps.db });
   return app;
 }

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './cli/migrate.command.js';
+import { registerKeysCommand } from './cli/keys.command.js';
 import { registerSeedCommand } from './cli/seed.command.js';
+import { registerUserCommand } from './cli/user.command.js';
 import { CliFailure } from './cli/cli-failure.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { MigrationFilesError } from './db/migrations/migration-files.js';
@@ -30,6 +32,8 @@ program
 
 registerMigrateCommand(program, context);
 registerSeedCommand(program, context);
+registerUserCommand(program, context);
+registerKeysCommand(program, context);
 
 const expectedFailures = [ConfigError, CliFailure, MigrationError, MigrationFilesError, StartupError, DatabaseInUseError, KeyringError];
 

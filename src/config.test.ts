@@ -44,15 +44,32 @@ describe('configuration', () => {
     ]);
   });
 
-  it('parses keys given together, refuses one without the other, and never echoes a secret', () => {
+  it('parses keys given together, refuses one without the others, and never echoes a secret', () => {
     const key = randomBytes(32).toString('base64');
-    const config = loadConfig({ ENCRYPTION_KEYS: `k1:${key}`, BLIND_INDEX_KEY: key });
+    const config = loadConfig({ ENCRYPTION_KEYS: `k1:${key}`, BLIND_INDEX_KEY: key, TOKEN_SIGNING_KEY: key });
     expect(config.keys?.encryptionKeys.map((k) => k.id)).toEqual(['k1']);
-    expect(problemsOf({ ENCRYPTION_KEYS: `k1:${key}` })).toEqual(['BLIND_INDEX_KEY: missing; ENCRYPTION_KEYS and BLIND_INDEX_KEY are set together']);
+    expect(config.keys?.tokenSigningKey.equals(Buffer.from(key, 'base64'))).toBe(true);
+    expect(problemsOf({ ENCRYPTION_KEYS: `k1:${key}` })).toEqual([
+      'BLIND_INDEX_KEY: missing; ENCRYPTION_KEYS, BLIND_INDEX_KEY, TOKEN_SIGNING_KEY are set together',
+      'TOKEN_SIGNING_KEY: missing; ENCRYPTION_KEYS, BLIND_INDEX_KEY, TOKEN_SIGNING_KEY are set together',
+    ]);
     const short = randomBytes(8).toString('base64');
-    const problems = problemsOf({ ENCRYPTION_KEYS: `k1:${short}`, BLIND_INDEX_KEY: short });
-    expect(problems).toHaveLength(2);
+    const problems = problemsOf({ ENCRYPTION_KEYS: `k1:${short}`, BLIND_INDEX_KEY: short, TOKEN_SIGNING_KEY: short });
+    expect(problems).toHaveLength(3);
     expect(problems.join('\n')).not.toContain(short);
     expect(problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db' })[0]).not.toContain('hunter2');
+  });
+
+  it('reads the token lifetimes, the public rate limit and the first administrator e-mail, with defaults', () => {
+    expect(loadConfig({}, false)).toMatchObject({
+      auth: { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 100 },
+      initialAdminEmail: 'admin@unitrain.local',
+    });
+    const config = loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '120', REFRESH_TOKEN_TTL_DAYS: '7', RATE_LIMIT_PUBLIC_PER_MINUTE: '5', INITIAL_ADMIN_EMAIL: 'root@example.org' });
+    expect(config).toMatchObject({ auth: { accessTokenTtlSeconds: 120, refreshTokenTtlDays: 7, publicRateLimitPerMinute: 5 }, initialAdminEmail: 'root@example.org' });
+    expect(problemsOf({ ACCESS_TOKEN_TTL_SECONDS: '5', INITIAL_ADMIN_EMAIL: 'nobody' })).toEqual([
+      'ACCESS_TOKEN_TTL_SECONDS: "5" is not valid; expected seconds from 60 to 86400',
+      'INITIAL_ADMIN_EMAIL: "nobody" is not valid; expected an e-mail address',
+    ]);
   });
 });

@@ -1,7 +1,6 @@
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import type { Keyring } from './security/field-cipher.js';
-import { decodeBlindIndexKey, parseEncryptionKeys } from './security/keyring.js';
+import { decodeSingleKey, type Keyring, parseEncryptionKeys } from './security/keyring.js';
 
 const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' });
 
@@ -24,6 +23,11 @@ const EnvSchema = Type.Object({
   SLOW_QUERY_MS: Type.Integer({ minimum: 0, default: 200, description: 'a non-negative number of milliseconds' }),
   ENCRYPTION_KEYS: Type.Optional(Type.String({ description: 'id:base64key[,id:base64key…], each key 32 bytes; the last encrypts' })),
   BLIND_INDEX_KEY: Type.Optional(Type.String({ description: '32 bytes, base64-encoded' })),
+  TOKEN_SIGNING_KEY: Type.Optional(Type.String({ description: '32 bytes, base64-encoded' })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900, description: 'seconds from 60 to 86400' }),
+  REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'days from 1 to 365' }),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100, description: 'requests from 1 to 1000000' }),
+  INITIAL_ADMIN_EMAIL: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320, default: 'admin@unitrain.local', description: 'an e-mail address' }),
 });
 
 const secretVariables = /URL$|KEY|KEYS$/;
@@ -47,6 +51,16 @@ export interface Config {
   readonly slowQueryMs: number;
   /** Null when not given: the embedded mode then generates its own into DATA_DIR (see security/keyring.ts). */
   readonly keys: Keyring | null;
+  readonly auth: AuthSettings;
+  /** The first start of a database without a system administrator creates one with this e-mail. */
+  readonly initialAdminEmail: string;
+}
+
+export interface AuthSettings {
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlDays: number;
+  /** Per client address and route, on the routes open to signed-out callers. */
+  readonly publicRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -64,11 +78,13 @@ function describeProblem(name: string, value: string | undefined): string {
   return `${name}: ${shown} is not valid; expected ${expected}`;
 }
 
+const keyVariables = ['ENCRYPTION_KEYS', 'BLIND_INDEX_KEY', 'TOKEN_SIGNING_KEY'] as const;
+
 function parseKeys(env: Env, problems: string[]): Keyring | null {
-  const { ENCRYPTION_KEYS: encryption, BLIND_INDEX_KEY: blindIndex } = env;
-  if (encryption === undefined && blindIndex === undefined) return null;
-  if (encryption === undefined || blindIndex === undefined) {
-    problems.push(`${encryption === undefined ? 'ENCRYPTION_KEYS' : 'BLIND_INDEX_KEY'}: missing; ENCRYPTION_KEYS and BLIND_INDEX_KEY are set together`);
+  const missing = keyVariables.filter((name) => env[name] === undefined);
+  if (missing.length === keyVariables.length) return null;
+  if (missing.length > 0) {
+    for (const name of missing) problems.push(`${name}: missing; ${keyVariables.join(', ')} are set together`);
     return null;
   }
   const attempt = <T>(name: string, parse: () => T): T | null => {
@@ -79,9 +95,10 @@ function parseKeys(env: Env, problems: string[]): Keyring | null {
       return null;
     }
   };
-  const encryptionKeys = attempt('ENCRYPTION_KEYS', () => parseEncryptionKeys(encryption));
-  const blindIndexKey = attempt('BLIND_INDEX_KEY', () => decodeBlindIndexKey(blindIndex, 'the key'));
-  return encryptionKeys && blindIndexKey ? { encryptionKeys, blindIndexKey } : null;
+  const encryptionKeys = attempt('ENCRYPTION_KEYS', () => parseEncryptionKeys(env.ENCRYPTION_KEYS as string));
+  const blindIndexKey = attempt('BLIND_INDEX_KEY', () => decodeSingleKey(env.BLIND_INDEX_KEY as string, 'the key'));
+  const tokenSigningKey = attempt('TOKEN_SIGNING_KEY', () => decodeSingleKey(env.TOKEN_SIGNING_KEY as string, 'the key'));
+  return encryptionKeys && blindIndexKey && tokenSigningKey ? { encryptionKeys, blindIndexKey, tokenSigningKey } : null;
 }
 
 /** Reads every setting from the environment once; lists every bad variable at once. */
@@ -110,6 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     slowQueryMs: parsed.SLOW_QUERY_MS,
     keys,
+    auth: {
+      accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: parsed.REFRESH_TOKEN_TTL_DAYS,
+      publicRateLimitPerMinute: parsed.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    },
+    initialAdminEmail: parsed.INITIAL_ADMIN_EMAIL,
   };
   return Object.freeze(config);
 }

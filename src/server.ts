@@ -7,7 +7,10 @@ import type { Db } from './db/database.js';
 import { embeddedDatabaseDir, openDatabase } from './db/open-database.js';
 import { type MigrationFile, readMigrationFiles } from './db/migrations/migration-files.js';
 import { historyProblems, migrateUp, migrationStatus } from './db/migrations/migrator.js';
-import { loadKeyring } from './security/keyring.js';
+import { AppError } from './errors.js';
+import { ensureInitialAdministrator } from './modules/users/index.js';
+import { createFieldCipher } from './security/field-cipher.js';
+import { type Keyring, loadKeyring } from './security/keyring.js';
 import type { Logger } from './shared/logger.js';
 
 export class StartupError extends Error {}
@@ -33,6 +36,33 @@ async function prepareSchema(db: Db, migrations: MigrationFile[], config: Config
   }
 }
 
+/** Printed once, to the terminal only (never through the logger): the password is a secret. */
+function printInitialAdministrator(admin: { email: string; password: string }): void {
+  const lines = [
+    'A system administrator account was created for this new database.',
+    '',
+    `  e-mail:    ${admin.email}`,
+    `  password:  ${admin.password}`,
+    '',
+    'This password is shown only now. Sign in and change it.',
+  ];
+  const width = Math.max(...lines.map((line) => line.length));
+  const border = `+${'-'.repeat(width + 2)}+`;
+  process.stdout.write(`${[border, ...lines.map((line) => `| ${line.padEnd(width)} |`), border].join('\n')}\n`);
+}
+
+async function createInitialAdministrator(db: Db, keyring: Keyring, email: string): Promise<void> {
+  try {
+    const admin = await ensureInitialAdministrator({ db, cipher: createFieldCipher(keyring) }, email);
+    if (admin) printInitialAdministrator(admin);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'EMAIL_TAKEN') {
+      throw new StartupError('INITIAL_ADMIN_EMAIL belongs to an existing account that is not a system administrator: choose another address');
+    }
+    throw error;
+  }
+}
+
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
@@ -40,14 +70,15 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger, options: { migrate: boolean }): Promise<RunningServer> {
   // Refuses a server database without shared keys, and generates the embedded mode's keys on first start.
-  await loadKeyring(config);
+  const keyring = await loadKeyring(config);
   const db = await openDatabase(config, logger);
   let redis: Redis | null = null;
   try {
     const migrations = await readMigrationFiles();
     await prepareSchema(db, migrations, config, options.migrate, logger);
+    await createInitialAdministrator(db, keyring, config.initialAdminEmail);
     redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
-    const app = await buildApp({ db, logger, redis, migrations });
+    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth });
     const url = await app.listen({ host: config.host, port: config.port });
     const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
     logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);

@@ -9,13 +9,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `unitrain <args>` as a real process, with only the variables given plus PATH and HOME. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs `unitrain <args>` as a real process, with only the variables given plus PATH and HOME, and `input` on its stdin. */
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -18,4 +18,5 @@ export function databaseUrl(name: string): string {
 export const testKeysEnv = {
   ENCRYPTION_KEYS: `test1:${Buffer.alloc(32, 1).toString('base64')}`,
   BLIND_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
+  TOKEN_SIGNING_KEY: Buffer.alloc(32, 3).toString('base64'),
 };

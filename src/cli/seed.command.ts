@@ -27,9 +27,12 @@ and on PostgreSQL alike. Only the encrypted columns (e-mail and phone ciphertext
 because AES-GCM draws a random IV for every value; their HMAC blind indexes are equal under the same keys.
 Without --today, the anchor is today's date (UTC), so runs on different days differ.
 
-The database must be empty: the seed refuses one that already holds data. The embedded database is
+The database must be empty (the administrator the first start creates aside): the seed refuses one that
+already holds data. The embedded database is
 migrated first, as \`serve\` does; a server database must be migrated beforehand (\`unitrain migrate up\`).
-Everything is loaded in one transaction: an interrupted seed leaves nothing behind.
+Everything is loaded in one transaction: an interrupted seed leaves nothing behind. Seeded rows are
+nobody's action, so they are not audited (the seed switches the audit trigger off for its transaction,
+which only the database owner can do).
 `;
 
 function parseOptions(options: SeedCommandOptions): { size: SeedSize; seed: number; today: string } {

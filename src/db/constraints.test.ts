@@ -3,12 +3,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAppDeps } from '../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { buildApp } from '../app.js';
 import type { ErrorCode } from '../errors.js';
 import { createLogger } from '../shared/logger.js';
 import type { Db } from './database.js';
-import { readMigrationFiles } from './migrations/migration-files.js';
 
 // Real database (a migrated PGlite copy, or PostgreSQL when DATABASE_URL is set), real Fastify with the
 // real error layer, through inject. Each rule of the schema gets one bad statement, and the test checks
@@ -235,6 +235,10 @@ const checkCases: Case[] = [
   checkUpdate('jobs', 'jobs_max_attempts_check', 'refuses max_attempts 0', 'max_attempts = 0', 'job'),
   checkUpdate('jobs', 'jobs_attempts_check', 'refuses more attempts than allowed', 'attempts = max_attempts + 1', 'job'),
   checkUpdate('jobs', 'jobs_lease_check', 'refuses a RUNNING job without a lease', `status = 'RUNNING'`, 'job'),
+  check('login_failures', 'login_failures_scope_check', 'refuses a counter that is neither per account nor per address',
+    `insert into login_failures (scope, key, failures, last_failed_at, forget_after) values ('EMAIL', 'k-scope', 1, now(), now())`),
+  check('login_failures', 'login_failures_failures_check', 'refuses a counter below one failure',
+    `insert into login_failures (scope, key, failures, last_failed_at, forget_after) values ('ACCOUNT', 'k-zero', 0, now(), now())`),
 ];
 
 const uniqueCases: Case[] = [
@@ -246,6 +250,9 @@ const uniqueCases: Case[] = [
     `insert into profiles (user_id, first_name, last_name, role, status) values ($1, 'Sam', 'Again', 'IT', 'ACTIVE')`, [ids.student], { field: 'user_id' }),
   duplicate('auth_sessions', 'auth_sessions_refresh_token_hash_key', 'refuses a refresh token hash twice',
     `insert into auth_sessions (user_id, family_id, refresh_token_hash, expires_at) values ($1, gen_random_uuid(), 'token-hash-1', now())`, [ids.student]),
+  duplicate('login_failures', 'login_failures_scope_key_key', 'refuses two failure counters for one key',
+    `insert into login_failures (scope, key, failures, last_failed_at, forget_after) values ('ADDRESS', 'k-twice', 1, now(), now()), ('ADDRESS', 'k-twice', 1, now(), now())`,
+    [], { field: 'scope, key' }),
   duplicate('authorized_providers', 'authorized_providers_name_key', 'refuses two providers of one name',
     `insert into authorized_providers (name) values ('First Provider')`),
   duplicate('provider_members', 'provider_members_provider_user_key', 'refuses a user twice in one provider',
@@ -386,7 +393,7 @@ beforeAll(async () => {
   );
   baseTables = rows.map((row) => row.table_name);
 
-  app = await buildApp({ db: database.db, logger, redis: null, migrations: await readMigrationFiles() });
+  app = await buildApp(await testAppDeps(database.db, { logger }));
   // Test-only route, defined in this file and nowhere else: it runs any statement in a transaction so
   // that the real error layer meets real database refusals before the feature routes (later issues)
   // exist. Once they do, cases here can move to those routes; this route must never reach src/.

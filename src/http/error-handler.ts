@@ -47,8 +47,23 @@ export function toAppError(error: unknown): AppError | null {
 }
 
 function send(reply: FastifyReply, error: AppError) {
+  // A refusal that passes with time (rate limits, login lockout) says when to come back.
+  const retryAfter = error.details?.['retryAfterSeconds'];
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
   return reply.status(httpStatusOf(error.code)).send(body);
+}
+
+/**
+ * Errors Fastify raises before routing (a URL that is not valid percent-encoding, an unsupported
+ * content type): given to Fastify's `frameworkErrors` option so they get the same shape as the rest.
+ */
+export function answerFrameworkError(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  const appError =
+    error.code === 'FST_ERR_BAD_URL'
+      ? new AppError('VALIDATION_FAILED', 'the URL is not valid percent-encoded UTF-8', { field: 'url' })
+      : (toAppError(error) ?? new AppError('VALIDATION_FAILED', error.message));
+  void send(reply, appError);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -5,3 +5,4 @@ export * from './training.js';
 export * from './certification.js';
 export * from './compliance.js';
 export * from './platform.js';
+export * from './login-failures.js';

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testAppDeps } from '../../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { buildApp } from '../../app.js';
 import { createRedisClient } from '../../cache/redis-client.js';
-import { readMigrationFiles } from '../../db/migrations/migration-files.js';
 import { migrateDown } from '../../db/migrations/migrator.js';
 import { createLogger } from '../../shared/logger.js';
 
@@ -14,7 +14,7 @@ let app: FastifyInstance;
 
 beforeEach(async () => {
   database = await createMigratedDatabase();
-  app = await buildApp({ db: database.db, logger, redis: null, migrations: await readMigrationFiles() });
+  app = await buildApp(await testAppDeps(database.db, { logger }));
 });
 
 afterEach(async () => {
@@ -55,7 +55,7 @@ describe('health and readiness', () => {
 
   it('/ready checks Redis when one is configured, and turns 503 when it does not answer', async () => {
     const unreachable = createRedisClient('redis://127.0.0.1:1');
-    const withDeadRedis = await buildApp({ db: database.db, logger, redis: unreachable, migrations: await readMigrationFiles() });
+    const withDeadRedis = await buildApp(await testAppDeps(database.db, { logger, redis: unreachable }));
     const response = await withDeadRedis.inject({ method: 'GET', url: '/ready' });
     expect(response.statusCode).toBe(503);
     expect(response.json().checks.redis).toMatchObject({ ok: false });
@@ -65,7 +65,7 @@ describe('health and readiness', () => {
 
   it.runIf(process.env['REDIS_URL'])('/ready is ready with a live Redis', async () => {
     const redis = createRedisClient(process.env['REDIS_URL'] as string);
-    const withRedis = await buildApp({ db: database.db, logger, redis, migrations: await readMigrationFiles() });
+    const withRedis = await buildApp(await testAppDeps(database.db, { logger, redis }));
     const response = await withRedis.inject({ method: 'GET', url: '/ready' });
     expect(response.statusCode).toBe(200);
     expect(response.json().checks.redis).toMatchObject({ ok: true });

@@ -86,10 +86,27 @@ export async function lockSeeding(tx: Tx): Promise<void> {
   await tx.query('select pg_advisory_xact_lock($1)', [seedLockKey]);
 }
 
-/** The tables the seed writes that already hold rows. */
+/**
+ * Seeded rows are nobody's action, and an audit row per inserted row more than doubles the large
+ * load: the audit trigger (migration 0010) skips this transaction. It honours the switch only for the
+ * owner, never for the application role.
+ */
+export async function skipAuditTrail(tx: Tx): Promise<void> {
+  await tx.query(`select set_config('unitrain.audit', 'off', true)`);
+}
+
+/**
+ * The tables the seed writes that already hold rows. The administrator that the first start creates
+ * (a lone SA account and its profile) does not count, so `npm start` then `seed` works.
+ */
 export async function findTablesWithRows(db: Queryable): Promise<SeedTable[]> {
   const tables = Object.keys(seedTables) as SeedTable[];
-  const sql = `select ${tables.map((t) => `exists (select 1 from ${t}) as ${t}`).join(', ')}`;
+  const loneAdministrator = `(select id from users where role = 'SA' and (select count(*) from users) = 1)`;
+  const occupiedWhen: Partial<Record<SeedTable, string>> = {
+    users: `exists (select 1 from users where id not in ${loneAdministrator})`,
+    profiles: `exists (select 1 from profiles where user_id not in ${loneAdministrator})`,
+  };
+  const sql = `select ${tables.map((t) => `${occupiedWhen[t] ?? `exists (select 1 from ${t})`} as ${t}`).join(', ')}`;
   const { rows } = await db.query<Record<SeedTable, boolean>>(sql);
   const found = rows[0];
   return tables.filter((t) => found?.[t] === true);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import type { Db } from '../../db/database.js';
 import { createFieldCipher, normaliseEmail } from '../../security/field-cipher.js';
+import { ensureInitialAdministrator } from '../users/index.js';
 import { seedDatabase, type SeedReport } from './index.js';
 import { type SeedTable, seedTableOrder, seedTables } from './seed.tables.js';
 
@@ -165,4 +166,15 @@ describe('seedDatabase', () => {
     });
     expect(await scalar(seeded.db, 'select count(*) from training_sessions')).toBe(before);
   });
+
+  it('seeds a database that holds only the administrator the first start created, and keeps that account', async () => {
+    const database = await createMigratedDatabase();
+    others.push(database);
+    expect(await ensureInitialAdministrator({ db: database.db, cipher }, 'admin@unitrain.local')).not.toBeNull();
+    const seededReport = await seedDatabase(database.db, cipher, { size: 'small', seed: 7, today });
+    const seededUsers = seededReport.counts.find((count) => count.table === 'users')?.rows ?? 0;
+    expect(await scalar(database.db, 'select count(*) from users')).toBe(seededUsers + 1);
+    expect(await scalar(database.db, `select count(*) from users where email_hmac = '${cipher.blindIndex('admin@unitrain.local')}'`)).toBe(1);
+  });
 });
+

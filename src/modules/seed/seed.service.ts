@@ -5,7 +5,7 @@ import {
   type CertificateSeed, generateWorld, type ProfileSeed, type ProviderSeed, type SeedWorld, sessionOutcome, type SessionOutcome,
   type StudentSeed, type UserSeed,
 } from './seed.generators.js';
-import { analyzeTables, findTablesWithRows, insertCoursesWithVersions, insertRows, lockSeeding, refreshAnalytics } from './seed.repository.js';
+import { analyzeTables, findTablesWithRows, insertCoursesWithVersions, insertRows, lockSeeding, refreshAnalytics, skipAuditTrail } from './seed.repository.js';
 import { type SeedSize, seedSizes } from './seed.sizes.js';
 import { type Row, type SeedTable, seedTableOrder } from './seed.tables.js';
 
@@ -130,6 +130,7 @@ export async function seedDatabase(
   const plan = seedSizes[options.size];
   return db.transaction(async (tx) => {
     await lockSeeding(tx);
+    await skipAuditTrail(tx);
     const occupied = await findTablesWithRows(tx);
     if (occupied.length > 0) {
       const named = occupied.length > 3 ? `${occupied.slice(0, 3).join(', ')} and ${occupied.length - 3} more` : occupied.join(', ');

@@ -1,0 +1,29 @@
+import Type from 'typebox';
+import { roles } from '../../db/actor.js';
+import { maximumPasswordLength } from '../../security/passwords.js';
+
+// No minimum length on a sign-in password: a short one is simply wrong, and says so like any other.
+export const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: maximumPasswordLength }),
+  },
+  { additionalProperties: false },
+);
+
+const RefreshToken = Type.String({ minLength: 1, maxLength: 256 });
+
+export const RefreshBody = Type.Object({ refresh_token: RefreshToken }, { additionalProperties: false });
+
+export const LogoutBody = Type.Object(
+  { refresh_token: Type.Optional(RefreshToken) },
+  { additionalProperties: false, description: 'with a refresh token: sign out of that sign-in; without: of all of them' },
+);
+
+export const TokenPairSchema = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'seconds the access token stays valid' }),
+  refresh_token: Type.String({ description: 'single use: each refresh returns a new one' }),
+  user: Type.Object({ id: Type.String({ format: 'uuid' }), role: Type.Enum([...roles]), email: Type.String() }),
+});

@@ -1,0 +1,1 @@
+export { instructorsRoutes } from './instructors.routes.js';

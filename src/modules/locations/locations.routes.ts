@@ -1,0 +1,7 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { registerResourceRoutes, type ResourceDeps } from '../../shared/crud/crud.routes.js';
+import { locationsResource } from './locations.resource.js';
+
+export const locationsRoutes: FastifyPluginAsync<ResourceDeps> = async (app, deps) => {
+  registerResourceRoutes(app, locationsResource, deps);
+};

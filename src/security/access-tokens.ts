@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { type Role, roles } from '../db/actor.js';
+import { AppError } from '../errors.js';
+
+/** Who a verified access token speaks for. The authenticate plugin still reloads role and status per request. */
+export interface AccessClaims {
+  userId: string;
+  role: Role;
+  providerId: string | null;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  expiresIn: number;
+}
+
+export interface AccessTokens {
+  issue(claims: AccessClaims): Promise<IssuedAccessToken>;
+  /** Resolves to the claims, or throws `UNAUTHENTICATED` for anything not signed by us, expired or malformed. */
+  verify(token: string): Promise<AccessClaims>;
+}
+
+export const tokenIssuer = 'unitrain';
+export const tokenAudience = 'unitrain-api';
+const algorithm = 'HS256';
+/** Far above any token we issue; a longer header is refused without parsing it. */
+const maximumTokenLength = 4096;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const refused = (cause?: unknown) => new AppError('UNAUTHENTICATED', 'the access token is invalid or has expired', undefined, { cause });
+
+/**
+ * Short-lived JWTs signed with HMAC-SHA256. Verification pins the algorithm, issuer and audience:
+ * a token with `alg: none`, another algorithm, another issuer or audience is refused, whatever it claims.
+ */
+export function createAccessTokens(signingKey: Buffer, options: { ttlSeconds: number; now?: () => Date }): AccessTokens {
+  const key = new Uint8Array(signingKey);
+  const now = options.now ?? (() => new Date());
+  return {
+    async issue(claims) {
+      const issuedAt = Math.floor(now().getTime() / 1000);
+      const token = await new SignJWT({ role: claims.role, pid: claims.providerId })
+        .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
+        .setSubject(claims.userId)
+        .setIssuer(tokenIssuer)
+        .setAudience(tokenAudience)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + options.ttlSeconds)
+        .setJti(randomUUID())
+        .sign(key);
+      return { token, expiresIn: options.ttlSeconds };
+    },
+    async verify(token) {
+      if (token.length > maximumTokenLength) throw refused();
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: [algorithm],
+          issuer: tokenIssuer,
+          audience: tokenAudience,
+          currentDate: now(),
+          requiredClaims: ['sub', 'iat', 'exp', 'jti'],
+        }));
+      } catch (error) {
+        throw refused(error);
+      }
+      const { sub, role, pid } = payload;
+      if (typeof sub !== 'string' || !uuidPattern.test(sub)) throw refused();
+      if (typeof role !== 'string' || !(roles as readonly string[]).includes(role)) throw refused();
+      if (pid !== null && (typeof pid !== 'string' || !uuidPattern.test(pid))) throw refused();
+      return { userId: sub, role: role as Role, providerId: pid };
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import Type, { type Static, type TObject, type TSchema } from 'typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Row } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import { requireSignedIn } from '../../http/authenticate.js';
+import type { FieldCipher } from '../../security/field-cipher.js';
+import { Uuid } from './schema-types.js';
+import { deleteRow, getRow, insertRow, listRows, type TableSpec, updateRow } from './crud.repository.js';
+
+export interface ResourceContext {
+  cipher: FieldCipher;
+}
+
+/** One table exposed as a REST resource; row-level security decides what each actor may do with it. */
+export interface ResourceDefinition<Create extends TObject, Patch extends TObject> {
+  /** e.g. `/v1/locations` */
+  path: string;
+  /** The singular noun used in messages, e.g. `location`. */
+  what: string;
+  tag: string;
+  table: TableSpec;
+  /** The representation returned for one row. */
+  rowSchema: TObject;
+  createBody: Create;
+  patchBody: Patch;
+  /** Query-string filters (each one a `filterable` column of the table). */
+  filters: Record<string, TSchema>;
+  defaultSort: string;
+  /** Input to column values (encrypting personal fields, renaming). Defaults to the input as is. */
+  toColumns?: (input: Record<string, unknown>, context: ResourceContext) => Record<string, unknown>;
+  /** Stored row to representation (decrypting what the actor may see). Defaults to the row as is. */
+  fromRow?: (row: Row, context: ResourceContext) => Record<string, unknown>;
+  /** A column that records who created the row, set from the actor on create. */
+  createdByColumn?: string;
+  /** Link rows (a provider's location, a team's member) are created and deleted, never changed. */
+  updatable: boolean;
+  deletable: boolean;
+}
+
+export interface ResourceDeps {
+  db: Db;
+  cipher: FieldCipher;
+}
+
+const IdParams = Type.Object({ id: Uuid });
+const ifMatchPattern = /^(?:W\/)?"?(\d{1,9})"?$/;
+
+/** `version` from the body wins; otherwise an `If-Match: "N"` header (the ETag this API sends). */
+function expectedVersion(request: FastifyRequest, body: { version?: number }): number | undefined {
+  if (body.version !== undefined) return body.version;
+  const header = request.headers['if-match'];
+  if (header === undefined) return undefined;
+  const match = ifMatchPattern.exec(header);
+  if (!match) throw new AppError('VALIDATION_FAILED', 'If-Match must be the version in quotes, e.g. "3"', { field: 'headers.if-match' });
+  return Number(match[1]);
+}
+
+export function registerResourceRoutes<Create extends TObject, Patch extends TObject>(
+  app: FastifyInstance,
+  definition: ResourceDefinition<Create, Patch>,
+  deps: ResourceDeps,
+): void {
+  const { path, what, tag, table } = definition;
+  const context: ResourceContext = { cipher: deps.cipher };
+  const present = (row: Row) => (definition.fromRow ? definition.fromRow(row, context) : row);
+  const toColumnValues = (input: Record<string, unknown>) => (definition.toColumns ? definition.toColumns(input, context) : { ...input });
+  const ListQuery = Type.Object(
+    {
+      ...definition.filters,
+      sort: Type.Optional(Type.Union(table.sortable.map((column) => Type.Literal(column)))),
+      direction: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+      cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+    },
+    { additionalProperties: false },
+  );
+  const PageSchema = Type.Object({ items: Type.Array(definition.rowSchema), next_cursor: Type.Union([Type.String(), Type.Null()]), total: Type.Integer() });
+  const setEtag = (reply: { header: (name: string, value: string) => unknown }, row: Record<string, unknown>) => {
+    if (table.versioned) reply.header('etag', `"${String(row['version'])}"`);
+  };
+
+  app.get(path, { schema: { tags: [tag], summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, async (request) => {
+    const actor = requireSignedIn(request);
+    const query = request.query as Static<typeof ListQuery>;
+    const { sort = definition.defaultSort, direction = 'asc', limit = 50, cursor, ...filters } = query as Record<string, unknown> & {
+      sort?: string;
+      direction?: 'asc' | 'desc';
+      limit?: number;
+      cursor?: string;
+    };
+    const page = await deps.db.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor }));
+    return { ...page, items: page.items.map(present) };
+  });
+
+  app.get(`${path}/:id`, { schema: { tags: [tag], summary: `Read one ${what}`, params: IdParams, response: { 200: definition.rowSchema } } }, async (request, reply) => {
+    const actor = requireSignedIn(request);
+    const { id } = request.params as Static<typeof IdParams>;
+    const row = present(await deps.db.withActor(actor, (tx) => getRow(tx, table, id, what)));
+    setEtag(reply, row);
+    return row;
+  });
+
+  app.post(path, { schema: { tags: [tag], summary: `Create a ${what}`, body: definition.createBody, response: { 201: definition.rowSchema } } }, async (request, reply) => {
+    const actor = requireSignedIn(request);
+    const values = toColumnValues(request.body as Record<string, unknown>);
+    if (definition.createdByColumn) values[definition.createdByColumn] = actor.userId;
+    const row = present(await deps.db.withActor(actor, (tx) => insertRow(tx, table, values, what)));
+    setEtag(reply, row);
+    return reply.status(201).send(row);
+  });
+
+  if (definition.updatable) app.patch(
+    `${path}/:id`,
+    { schema: { tags: [tag], summary: `Change a ${what} (send the version you read)`, params: IdParams, body: definition.patchBody, response: { 200: definition.rowSchema } } },
+    async (request, reply) => {
+      const actor = requireSignedIn(request);
+      const { id } = request.params as Static<typeof IdParams>;
+      const { version, ...changes } = request.body as Record<string, unknown> & { version?: number };
+      const expected = expectedVersion(request, { ...(version === undefined ? {} : { version }) });
+      const values = toColumnValues(changes);
+      try {
+        const row = present(await deps.db.withActor(actor, (tx) => updateRow(tx, table, id, expected, values, what)));
+        setEtag(reply, row);
+        return row;
+      } catch (error) {
+        // The current row goes back in the same representation as a read, so the client can merge and retry.
+        if (error instanceof AppError && error.code === 'VERSION_CONFLICT' && error.details?.['current']) {
+          throw new AppError(error.code, error.message, { ...error.details, current: present(error.details['current'] as Row) });
+        }
+        throw error;
+      }
+    },
+  );
+
+  if (definition.deletable) {
+    app.delete(`${path}/:id`, { schema: { tags: [tag], summary: `Delete a ${what}`, params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+      const actor = requireSignedIn(request);
+      const { id } = request.params as Static<typeof IdParams>;
+      await deps.db.withActor(actor, (tx) => deleteRow(tx, table, id, what));
+      return reply.status(204).send();
+    });
+  }
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { type AppDeps, buildApp } from '../src/app.js';
+import type { AuthSettings } from '../src/config.js';
+import type { Role } from '../src/db/actor.js';
+import type { Db } from '../src/db/database.js';
+import { readMigrationFiles } from '../src/db/migrations/migration-files.js';
+import { createAccount } from '../src/modules/users/index.js';
+import { createAccessTokens } from '../src/security/access-tokens.js';
+import { createFieldCipher } from '../src/security/field-cipher.js';
+import type { Keyring } from '../src/security/keyring.js';
+import { createLogger } from '../src/shared/logger.js';
+import { testKeysEnv } from './engine.js';
+
+/** The keys of `testKeysEnv`, as a keyring: tokens minted here verify in a server process given those variables. */
+export const testKeyring: Keyring = {
+  encryptionKeys: [{ id: 'test1', key: Buffer.from(testKeysEnv.ENCRYPTION_KEYS.split(':')[1] as string, 'base64') }],
+  blindIndexKey: Buffer.from(testKeysEnv.BLIND_INDEX_KEY, 'base64'),
+  tokenSigningKey: Buffer.from(testKeysEnv.TOKEN_SIGNING_KEY, 'base64'),
+};
+
+/** Production lifetimes, and a public rate limit no test reaches unless it sets its own. */
+export const testAuthSettings: AuthSettings = { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 100_000 };
+
+export async function testAppDeps(db: Db, overrides: Partial<AppDeps> = {}): Promise<AppDeps> {
+  return {
+    db,
+    logger: createLogger({ logLevel: 'silent', logFormat: 'json' }),
+    redis: null,
+    migrations: await readMigrationFiles(),
+    keyring: testKeyring,
+    auth: testAuthSettings,
+    ...overrides,
+  };
+}
+
+/** The real application on a test database (close it after the test). */
+export async function buildTestApp(db: Db, overrides: Partial<AppDeps> = {}): Promise<FastifyInstance> {
+  return buildApp(await testAppDeps(db, overrides));
+}
+
+export const testPassword = 'correct horse battery staple';
+
+export interface TestUser {
+  id: string;
+  role: Role;
+  email: string;
+  password: string;
+}
+
+export interface TestUserOptions {
+  role: Role;
+  email?: string;
+  password?: string;
+  /** Makes the user a member of this provider (an AP's provider). */
+  providerId?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+/** An account with its profile, made by the real account code as the database owner; a unique e-mail unless given. */
+export async function createUser(db: Db, keyring: Keyring, options: TestUserOptions): Promise<TestUser> {
+  const email = options.email ?? `${options.role.toLowerCase()}-${randomUUID()}@example.test`;
+  const password = options.password ?? testPassword;
+  const id = await createAccount(
+    { db, cipher: createFieldCipher(keyring) },
+    {
+      role: options.role,
+      email,
+      password,
+      firstName: options.firstName ?? 'Test',
+      lastName: options.lastName ?? options.role,
+      providerId: options.providerId ?? null,
+    },
+  );
+  return { id, role: options.role, email, password };
+}
+
+/** An access token from the real signing code, without signing in (claims as given; the server still reloads the user). */
+export async function mintAccessToken(
+  keyring: Keyring,
+  claims: { userId: string; role: Role; providerId?: string | null },
+  options: { ttlSeconds?: number; now?: () => Date } = {},
+): Promise<string> {
+  const tokens = createAccessTokens(keyring.tokenSigningKey, { ttlSeconds: options.ttlSeconds ?? 900, ...(options.now ? { now: options.now } : {}) });
+  return (await tokens.issue({ userId: claims.userId, role: claims.role, providerId: claims.providerId ?? null })).token;
+}
+
+/** Signs in through `POST /v1/auth/login` (an app, or the base URL of a running server) and returns the access token. */
+export async function tokenFor(target: FastifyInstance | string, email: string, password: string): Promise<string> {
+  const payload = { email, password };
+  if (typeof target === 'string') {
+    const response = await fetch(`${target}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    if (response.status !== 200) throw new Error(`sign-in failed with ${response.status}: ${await response.text()}`);
+    return ((await response.json()) as { access_token: string }).access_token;
+  }
+  const response = await target.inject({ method: 'POST', url: '/v1/auth/login', payload });
+  if (response.statusCode !== 200) throw new Error(`sign-in failed with ${response.statusCode}: ${response.body}`);
+  return response.json<{ access_token: string }>().access_token;
+}
+
+/** `{ authorization: 'Bearer …' }` for `inject` or `fetch`. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
