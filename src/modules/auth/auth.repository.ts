@@ -115,3 +115,12 @@ export async function revokeFamilyOfToken(executor: Queryable, userId: string, r
 export async function revokeUserSessions(executor: Queryable, userId: string): Promise<void> {
   await executor.query('update auth_sessions set revoked_at = now() where user_id = $1 and revoked_at is null', [userId]);
 }
+
+export async function findPasswordHash(db: Queryable, userId: string): Promise<string | null> {
+  const { rows } = await db.query<{ password_hash: string | null }>('select password_hash from users where id = $1', [userId]);
+  return rows[0]?.password_hash ?? null;
+}
+
+export async function storePasswordHash(tx: Tx, userId: string, passwordHash: string): Promise<void> {
+  await tx.query('update users set password_hash = $2 where id = $1', [userId, passwordHash]);
+}

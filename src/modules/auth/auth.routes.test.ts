@@ -187,3 +187,26 @@ describe('GET /v1/me', () => {
     expect(response.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
   });
 });
+
+describe('POST /v1/me/password', () => {
+  it('changes the password after checking the current one, and signs other sign-ins out', async () => {
+    const user = await createUser(database.db, testKeyring, { role: 'IT' });
+    const first = await tokensOf(user);
+    const change = (current: string, next: string) =>
+      app.inject({ method: 'POST', url: '/v1/me/password', headers: bearer(first.access_token), payload: { current_password: current, new_password: next } });
+
+    expect((await change('not the password', 'a brand new passphrase')).json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'body.current_password' } } });
+    expect((await change(user.password, 'short')).json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'body.new_password' } } });
+    expect((await login(user.email, user.password)).statusCode).toBe(200);
+
+    expect((await change(user.password, 'a brand new passphrase')).statusCode).toBe(204);
+    expect((await refresh(first.refresh_token)).statusCode).toBe(401);
+    expect((await login(user.email, user.password)).statusCode).toBe(401);
+    expect((await login(user.email, 'a brand new passphrase')).statusCode).toBe(200);
+  });
+
+  it('needs a signed-in caller', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/me/password', payload: { current_password: 'x', new_password: 'y'.repeat(12) } });
+    expect(response.statusCode).toBe(401);
+  });
+});

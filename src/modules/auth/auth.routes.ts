@@ -5,8 +5,8 @@ import { errorResponses } from '../../http/error-responses.js';
 import { publicRoute } from '../../http/rate-limits.js';
 import { prepareDummyHash } from '../../security/passwords.js';
 import { getUser, UserSchema, type UsersDeps } from '../users/index.js';
-import { LoginBody, LogoutBody, RefreshBody, TokenPairSchema } from './auth.schemas.js';
-import { type AuthDeps, login, logout, refresh } from './auth.service.js';
+import { ChangePasswordBody, LoginBody, LogoutBody, RefreshBody, TokenPairSchema } from './auth.schemas.js';
+import { type AuthDeps, changeOwnPassword, login, logout, refresh } from './auth.service.js';
 
 export type AuthRouteDeps = AuthDeps & UsersDeps;
 
@@ -68,6 +68,24 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
     async (request) => {
       const actor = requireSignedIn(request);
       return getUser(deps, actor, actor.userId);
+    },
+  );
+
+  app.post(
+    '/v1/me/password',
+    {
+      onRequest: signedInOnly,
+      schema: {
+        tags,
+        summary: 'Change your password (every refresh token is revoked: other devices sign in again)',
+        body: ChangePasswordBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireSignedIn(request);
+      await changeOwnPassword(deps, actor.userId, { current: request.body.current_password, next: request.body.new_password });
+      return reply.status(204).send(null);
     },
   );
 };

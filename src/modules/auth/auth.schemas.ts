@@ -27,3 +27,11 @@ export const TokenPairSchema = Type.Object({
   refresh_token: Type.String({ description: 'single use: each refresh returns a new one' }),
   user: Type.Object({ id: Type.String({ format: 'uuid' }), role: Type.Enum([...roles]), email: Type.String() }),
 });
+
+export const ChangePasswordBody = Type.Object(
+  {
+    current_password: Type.String({ minLength: 1, maxLength: maximumPasswordLength }),
+    new_password: Type.String({ minLength: 1, maxLength: maximumPasswordLength, description: 'at least 12 characters' }),
+  },
+  { additionalProperties: false },
+);

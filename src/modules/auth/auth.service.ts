@@ -4,10 +4,11 @@ import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { AccessTokens } from '../../security/access-tokens.js';
 import { type FieldCipher, normaliseEmail } from '../../security/field-cipher.js';
-import { verifyPassword } from '../../security/passwords.js';
+import { assertAcceptablePassword, hashPassword, verifyPassword } from '../../security/passwords.js';
 import {
   findAuthSession,
   findLoginAccount,
+  findPasswordHash,
   findSignedInUser,
   insertAuthSession,
   markReplaced,
@@ -17,6 +18,7 @@ import {
   revokeFamilyOfToken,
   revokeUserSessions,
   spendRefreshToken,
+  storePasswordHash,
 } from './auth.repository.js';
 import { clearAccountFailures, type LoginAttempt, recordLoginFailure, refuseWhileLocked } from './login-throttle.js';
 import { hashRefreshToken, newRefreshToken } from './refresh-tokens.js';
@@ -140,4 +142,20 @@ export async function refresh(deps: AuthDeps, refreshToken: string, origin: Clie
 export async function logout(deps: AuthDeps, userId: string, refreshToken: string | undefined): Promise<void> {
   if (refreshToken === undefined) await revokeUserSessions(deps.db, userId);
   else await revokeFamilyOfToken(deps.db, userId, hashRefreshToken(refreshToken));
+}
+
+/**
+ * Changes the signed-in user's password after checking the current one, and signs every other
+ * sign-in out (a password change is what someone does when they fear it leaked).
+ */
+export async function changeOwnPassword(deps: AuthDeps, userId: string, passwords: { current: string; next: string }): Promise<void> {
+  assertAcceptablePassword(passwords.next, 'body.new_password');
+  if (!(await verifyPassword(await findPasswordHash(deps.db, userId), passwords.current))) {
+    throw new AppError('VALIDATION_FAILED', 'the current password is wrong', { field: 'body.current_password' });
+  }
+  const passwordHash = await hashPassword(passwords.next);
+  await deps.db.transaction(async (tx) => {
+    await storePasswordHash(tx, userId, passwordHash);
+    await revokeUserSessions(tx, userId);
+  });
 }
