@@ -110,28 +110,30 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     return reply.status(201).send(row);
   });
 
-  if (definition.updatable) app.patch(
-    `${path}/:id`,
-    { schema: { tags: [tag], summary: `Change a ${what} (send the version you read)`, params: IdParams, body: definition.patchBody, response: { 200: definition.rowSchema } } },
-    async (request, reply) => {
-      const actor = requireSignedIn(request);
-      const { id } = request.params as Static<typeof IdParams>;
-      const { version, ...changes } = request.body as Record<string, unknown> & { version?: number };
-      const expected = expectedVersion(request, { ...(version === undefined ? {} : { version }) });
-      const values = toColumnValues(changes);
-      try {
-        const row = present(await deps.db.withActor(actor, (tx) => updateRow(tx, table, id, expected, values, what)));
-        setEtag(reply, row);
-        return row;
-      } catch (error) {
-        // The current row goes back in the same representation as a read, so the client can merge and retry.
-        if (error instanceof AppError && error.code === 'VERSION_CONFLICT' && error.details?.['current']) {
-          throw new AppError(error.code, error.message, { ...error.details, current: present(error.details['current'] as Row) });
+  if (definition.updatable) {
+    app.patch(
+      `${path}/:id`,
+      { schema: { tags: [tag], summary: `Change a ${what} (send the version you read)`, params: IdParams, body: definition.patchBody, response: { 200: definition.rowSchema } } },
+      async (request, reply) => {
+        const actor = requireSignedIn(request);
+        const { id } = request.params as Static<typeof IdParams>;
+        const { version, ...changes } = request.body as Record<string, unknown> & { version?: number };
+        const expected = expectedVersion(request, { ...(version === undefined ? {} : { version }) });
+        const values = toColumnValues(changes);
+        try {
+          const row = present(await deps.db.withActor(actor, (tx) => updateRow(tx, table, id, expected, values, what)));
+          setEtag(reply, row);
+          return row;
+        } catch (error) {
+          // The current row goes back in the same representation as a read, so the client can merge and retry.
+          if (error instanceof AppError && error.code === 'VERSION_CONFLICT' && error.details?.['current']) {
+            throw new AppError(error.code, error.message, { ...error.details, current: present(error.details['current'] as Row) });
+          }
+          throw error;
         }
-        throw error;
-      }
-    },
-  );
+      },
+    );
+  }
 
   if (definition.deletable) {
     app.delete(`${path}/:id`, { schema: { tags: [tag], summary: `Delete a ${what}`, params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
