@@ -12,6 +12,7 @@ import { answerFrameworkError, registerErrorHandling } from './http/error-handle
 import { registerRateLimits } from './http/rate-limits.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authRoutes } from './modules/auth/index.js';
+import { enrollmentsRoutes } from './modules/enrollments/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { instructorsRoutes } from './modules/instructors/index.js';
 import { locationsRoutes } from './modules/locations/index.js';
@@ -73,5 +74,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(organisationRoutes, { db: deps.db, cipher });
   }
   await app.register(auditRoutes, { db: deps.db });
+  await app.register(enrollmentsRoutes, { db: deps.db });
   return app;
 }

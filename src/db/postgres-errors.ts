@@ -75,6 +75,13 @@ export function translateDatabaseError(error: unknown): AppError | null {
     case '40001':
     case '40P01':
       return new AppError('SERIALIZATION_FAILURE', 'the change collided with a concurrent one; retry it', where, { cause: error });
+    // Refusals of the enrollment functions (migration 0012), worded there without personal data.
+    case 'UT404':
+      return new AppError('NOT_FOUND', error.message, {}, { cause: error });
+    case 'UT409':
+      return new AppError('CONFLICT', error.message, {}, { cause: error });
+    case 'UTCAP':
+      return new AppError('CAPACITY_CONFLICT', error.message, { field: 'body.max_capacity' }, { cause: error });
     case '42501':
       return new AppError('FORBIDDEN', 'not allowed to change this row', where, { cause: error });
     case '57014':

@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, buildTestApp } from '../../../test/auth.js';
+import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState, studentToken } from '../../../test/enrollment-world.js';
+import { testEngine } from '../../../test/engine.js';
+
+// Real concurrency needs real PostgreSQL (PGlite has one connection): a listening server, real HTTP
+// requests in flight together, a pool of connections contending for one session row.
+const onPostgres = testEngine === 'postgres';
+let database: TestDatabase;
+let app: FastifyInstance;
+let world: EnrollmentWorld;
+let baseUrl: string;
+
+beforeAll(async () => {
+  if (!onPostgres) return;
+  database = await createMigratedDatabase();
+  app = await buildTestApp(database.db);
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  world = await createEnrollmentWorld(database.db);
+});
+
+afterAll(async () => {
+  if (!onPostgres) return;
+  await app.close();
+  await database.drop();
+});
+
+async function call(method: string, path: string, token: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...bearer(token), ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
+
+/** Every invariant of issue 4: counter = seated rows, within capacity, waitlist 1..n, no free seat while someone waits, nobody twice. */
+function expectInvariants(state: Awaited<ReturnType<typeof sessionState>>): void {
+  expect(state.counter).toBe(state.enrolled.length);
+  expect(state.counter).toBeLessThanOrEqual(state.capacity);
+  expect(state.positions).toEqual(range(state.waitlist.length));
+  if (state.waitlist.length > 0) expect(state.counter).toBe(state.capacity);
+  expect(state.duplicates).toBe(0);
+}
+
+describe('enrollment under concurrency', () => {
+  it.runIf(onPostgres)('seats exactly 20 of 200 concurrent self-enrollments and waitlists the rest at 1..180', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 20 });
+    const students = await createStudents(database.db, 200);
+    const tokens = await Promise.all(students.map(studentToken));
+    const responses = await Promise.all(tokens.map((token) => call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})));
+
+    expect(responses.map((response) => response.status)).toEqual(students.map(() => 201));
+    const seated = responses.filter((response) => response.json['status'] === 'ENROLLED');
+    const waiting = responses.filter((response) => response.json['status'] === 'WAITLISTED');
+    expect(seated).toHaveLength(20);
+    expect(waiting).toHaveLength(180);
+    expect(waiting.map((response) => response.json['waitlist_position']).sort((a, b) => Number(a) - Number(b))).toEqual(range(180));
+
+    const state = await sessionState(database.db, sessionId);
+    expect(state.counter).toBe(20);
+    expect(state.enrolled).toHaveLength(20);
+    expect(state.positions).toEqual(range(180));
+    expectInvariants(state);
+  }, 120_000);
+
+  it.runIf(onPostgres)('keeps every invariant with cancellations, enrollments and capacity changes in flight together', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 10 });
+    const first = await createStudents(database.db, 30);
+    const firstTokens = await Promise.all(first.map(studentToken));
+    const enrollmentIds: string[] = [];
+    for (const token of firstTokens) enrollmentIds.push((await call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})).json['id'] as string);
+
+    const newcomers = await createStudents(database.db, 40);
+    const newcomerTokens = await Promise.all(newcomers.map(studentToken));
+    // Every other early student leaves (seated and waitlisted alike), by their own hand or the instructor's.
+    const leaving = enrollmentIds.filter((_, index) => index % 2 === 0);
+    const repeats = firstTokens.filter((_, index) => index % 2 === 1).slice(0, 5);
+    const requests: { kind: 'cancel' | 'enroll' | 'repeat' | 'capacity'; send: () => ReturnType<typeof call> }[] = [
+      ...leaving.map((id, index) => ({
+        kind: 'cancel' as const,
+        send: () => call('POST', `/v1/enrollments/${id}/cancel`, index % 3 === 0 ? world.tokens.instructor : firstTokens[index * 2]!),
+      })),
+      ...newcomerTokens.map((token) => ({ kind: 'enroll' as const, send: () => call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {}) })),
+      // Students already in ask again: each must be refused, never seated twice.
+      ...repeats.map((token) => ({ kind: 'repeat' as const, send: () => call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {}) })),
+      // Whichever lands second may find more students seated than 14 allows: 200 or 409, never anything else.
+      { kind: 'capacity' as const, send: () => call('PUT', `/v1/sessions/${sessionId}/capacity`, world.tokens.ap, { max_capacity: 14 }) },
+      { kind: 'capacity' as const, send: () => call('PUT', `/v1/sessions/${sessionId}/capacity`, world.tokens.sa, { max_capacity: 18 }) },
+    ];
+    // Interleaved, so cancellations, enrollments and capacity changes overlap rather than arrive in blocks.
+    const interleaved = requests.map((request, index) => ({ request, key: (index * 7919) % requests.length })).sort((a, b) => a.key - b.key);
+    const answered = await Promise.all(interleaved.map(async ({ request }) => ({ kind: request.kind, ...(await request.send()) })));
+    const statusesOf = (kind: string) => answered.filter((each) => each.kind === kind).map((each) => each.status);
+    expect(statusesOf('cancel')).toEqual(leaving.map(() => 200));
+    expect(statusesOf('enroll')).toEqual(newcomers.map(() => 201));
+    expect(statusesOf('repeat')).toEqual(repeats.map(() => 409));
+    for (const each of answered.filter((answer) => answer.kind === 'capacity')) {
+      expect([200, 409]).toContain(each.status);
+    }
+
+    const state = await sessionState(database.db, sessionId);
+    expect(state.capacity).toBe(18);
+    expect(state.enrolled.length + state.waitlist.length).toBe(30 - leaving.length + 40);
+    expect(state.counter).toBe(18);
+    expectInvariants(state);
+    const { rows: [cancelled] } = await database.db.query<{ n: number }>(
+      "select count(*)::integer as n from session_enrollments where session_id = $1 and status = 'CANCELLED'", [sessionId],
+    );
+    expect(cancelled!.n).toBe(leaving.length);
+  }, 120_000);
+});

@@ -1,0 +1,68 @@
+import type { Actor } from '../../db/actor.js';
+import type { Db } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import {
+  cancelEnrollment as cancelEnrollmentRow,
+  type EnrollmentRow,
+  enrollStudent as enrollStudentRow,
+  selectEnrollment,
+  selectSessionCapacity,
+  setSessionCapacity as setSessionCapacityRow,
+  type SessionCapacityRow,
+} from './enrollments.repository.js';
+
+export interface EnrollmentsDeps {
+  db: Db;
+}
+
+export interface EnrollmentTarget {
+  studentId?: string | undefined;
+  studentProfileId?: string | undefined;
+}
+
+export type SessionCapacity = SessionCapacityRow & { promoted: number };
+
+const notFound = (what: string) => new AppError('NOT_FOUND', `no such ${what}`);
+
+/**
+ * Enrolls a student (an account or a profile without one; neither: the caller) in a session: a seat
+ * if one is free, otherwise the end of the waitlist. A student already enrolled or waitlisted: 409.
+ */
+export async function enroll(deps: EnrollmentsDeps, actor: Actor & { userId: string }, sessionId: string, target: EnrollmentTarget): Promise<EnrollmentRow> {
+  if (target.studentId !== undefined && target.studentProfileId !== undefined) {
+    throw new AppError('VALIDATION_FAILED', 'send student_id or student_profile_id, not both', { field: 'body.student_profile_id' });
+  }
+  const student = {
+    studentId: target.studentProfileId === undefined ? (target.studentId ?? actor.userId) : null,
+    studentProfileId: target.studentProfileId ?? null,
+  };
+  return deps.db.withActor(actor, async (tx) => {
+    const result = await enrollStudentRow(tx, sessionId, student);
+    if (result.outcome === 'ALREADY_ENROLLED') {
+      throw new AppError('ALREADY_ENROLLED', 'the student is already enrolled or waitlisted in this session', { enrollment_id: result.enrollment_id });
+    }
+    const enrollment = await selectEnrollment(tx, result.enrollment_id);
+    if (!enrollment) throw notFound('enrollment');
+    return enrollment;
+  });
+}
+
+/** Cancels an enrollment; a freed seat goes to the first waitlisted student. Cancelling twice changes nothing. */
+export async function cancel(deps: EnrollmentsDeps, actor: Actor, enrollmentId: string): Promise<EnrollmentRow> {
+  return deps.db.withActor(actor, async (tx) => {
+    await cancelEnrollmentRow(tx, enrollmentId);
+    const enrollment = await selectEnrollment(tx, enrollmentId);
+    if (!enrollment) throw notFound('enrollment');
+    return enrollment;
+  });
+}
+
+/** Sets a session's capacity: raising it promotes from the waitlist, lowering it below the enrolled count is 409. */
+export async function changeCapacity(deps: EnrollmentsDeps, actor: Actor, sessionId: string, capacity: number): Promise<SessionCapacity> {
+  return deps.db.withActor(actor, async (tx) => {
+    const promoted = await setSessionCapacityRow(tx, sessionId, capacity);
+    const session = await selectSessionCapacity(tx, sessionId);
+    if (!session) throw notFound('session');
+    return { ...session, promoted };
+  });
+}
