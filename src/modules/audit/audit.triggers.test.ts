@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import type { Actor } from '../../db/actor.js';
 import type { Db } from '../../db/database.js';
+import type { AuditRow } from './audit.repository.js';
 
 // Real database (a migrated PGlite copy, or a PostgreSQL database when DATABASE_URL is set); writes go
 // through withActor exactly as requests do, and the audit rows are read back as the owner.
@@ -22,18 +23,7 @@ const administrator = (overrides: Partial<Actor> = {}): Actor => ({
   userId: randomUUID(), role: 'SA', providerId: null, requestId: `req-${randomUUID()}`, ip: '203.0.113.7', userAgent: 'vitest/4 audit', ...overrides,
 });
 
-interface AuditRecord {
-  actor_id: string | null;
-  actor_role: string | null;
-  table_name: string;
-  operation: string;
-  row_id: string;
-  old_values: Record<string, unknown> | null;
-  new_values: Record<string, unknown> | null;
-  request_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-}
+type AuditRecord = AuditRow;
 
 async function auditOf(rowId: string): Promise<AuditRecord[]> {
   const { rows } = await db.query<AuditRecord>(

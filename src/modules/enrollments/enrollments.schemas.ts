@@ -1,9 +1,7 @@
 import Type from 'typebox';
+import { Timestamp, Uuid } from '../../shared/crud/schema-types.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
-/** Sent as ISO 8601 text; the handlers return Dates, which the serializer writes as such. */
-const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 
 export const EnrollmentSchema = Type.Object({
   id: Uuid,

@@ -1,16 +1,15 @@
 import Type from 'typebox';
 import { roles } from '../../db/actor.js';
+import { Timestamp, Uuid } from '../../shared/crud/schema-types.js';
 import { maximumPasswordLength, minimumPasswordLength } from '../../security/passwords.js';
 
 export const RoleSchema = Type.Enum([...roles]);
 const StatusSchema = Type.Enum(['ACTIVE', 'INACTIVE']);
 const Name = Type.String({ minLength: 1, maxLength: 200 });
-/** Sent as ISO 8601 text; the handlers return Dates, which the serializer writes as such. */
-const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 export const EmailSchema = Type.String({ format: 'email', maxLength: 320 });
 
 export const UserSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid,
   role: RoleSchema,
   status: StatusSchema,
   email: Type.Union([Type.String(), Type.Null()], { description: 'null where this caller may not see it' }),
@@ -18,14 +17,14 @@ export const UserSchema = Type.Object({
   last_name: Type.Union([Type.String(), Type.Null()]),
   display_name: Type.Union([Type.String(), Type.Null()]),
   phone: Type.Union([Type.String(), Type.Null()], { description: 'null where unknown or this caller may not see it' }),
-  provider_ids: Type.Array(Type.String({ format: 'uuid' }), { description: 'providers the user is a member of' }),
+  provider_ids: Type.Array(Uuid, { description: 'providers the user is a member of' }),
   last_login_at: Type.Union([Timestamp, Type.Null()]),
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer({ description: 'send it back to change the user (optimistic locking)' }),
 });
 
-export const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+export const UserIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const CreateUserBody = Type.Object(
   {

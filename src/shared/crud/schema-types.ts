@@ -1,7 +1,8 @@
 import Type, { type TSchema } from 'typebox';
 
 export const Uuid = Type.String({ format: 'uuid' });
-export const Timestamp = Type.Unsafe<string | Date>({ type: 'string', format: 'date-time' });
+/** Sent as ISO 8601 text; handlers return the Dates the driver gives, which the serializer writes as such. */
+export const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
