@@ -33,6 +33,8 @@ export interface ResourceDefinition<Create extends TObject, Patch extends TObjec
   fromRow?: (row: Row, context: ResourceContext) => Record<string, unknown>;
   /** A column that records who created the row, set from the actor on create. */
   createdByColumn?: string;
+  /** Rows made by a workflow of their own (enrolling, publishing) get no generic POST. Defaults to true. */
+  creatable?: boolean;
   /** Link rows (a provider's location, a team's member) are created and deleted, never changed. */
   updatable: boolean;
   deletable: boolean;
@@ -101,14 +103,16 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     return row;
   });
 
-  app.post(path, { schema: { tags: [tag], summary: `Create a ${what}`, body: definition.createBody, response: { 201: definition.rowSchema } } }, async (request, reply) => {
-    const actor = requireSignedIn(request);
-    const values = toColumnValues(request.body as Record<string, unknown>);
-    if (definition.createdByColumn) values[definition.createdByColumn] = actor.userId;
-    const row = present(await deps.db.withActor(actor, (tx) => insertRow(tx, table, values, what)));
-    setEtag(reply, row);
-    return reply.status(201).send(row);
-  });
+  if (definition.creatable !== false) {
+    app.post(path, { schema: { tags: [tag], summary: `Create a ${what}`, body: definition.createBody, response: { 201: definition.rowSchema } } }, async (request, reply) => {
+      const actor = requireSignedIn(request);
+      const values = toColumnValues(request.body as Record<string, unknown>);
+      if (definition.createdByColumn) values[definition.createdByColumn] = actor.userId;
+      const row = present(await deps.db.withActor(actor, (tx) => insertRow(tx, table, values, what)));
+      setEtag(reply, row);
+      return reply.status(201).send(row);
+    });
+  }
 
   if (definition.updatable) {
     app.patch(
