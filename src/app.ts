@@ -13,11 +13,16 @@ import { registerRateLimits } from './http/rate-limits.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authRoutes } from './modules/auth/index.js';
+import { calendarRoutes } from './modules/calendar/index.js';
+import { coursesRoutes } from './modules/courses/index.js';
 import { enrollmentsRoutes } from './modules/enrollments/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { instructorsRoutes } from './modules/instructors/index.js';
 import { locationsRoutes } from './modules/locations/index.js';
 import { providersRoutes } from './modules/providers/index.js';
+import { rostersRoutes } from './modules/rosters/index.js';
+import { schedulesRoutes } from './modules/schedules/index.js';
+import { sessionsRoutes } from './modules/sessions/index.js';
 import { teamsRoutes } from './modules/teams/index.js';
 import { usersRoutes } from './modules/users/index.js';
 import { createAccessTokens } from './security/access-tokens.js';
@@ -76,6 +81,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(organisationRoutes, { db: deps.db, cipher });
   }
   await app.register(auditRoutes, { db: deps.db });
-  await app.register(enrollmentsRoutes, { db: deps.db });
+  await app.register(calendarRoutes, { db: deps.db });
+  await app.register(enrollmentsRoutes, { db: deps.db, cipher });
+  await app.register(coursesRoutes, { db: deps.db, cipher });
+  await app.register(rostersRoutes, { db: deps.db, cipher });
+  await app.register(sessionsRoutes, { db: deps.db });
+  await app.register(schedulesRoutes, { db: deps.db, cipher });
   return app;
 }

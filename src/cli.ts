@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDoctorCommand } from './cli/doctor.command.js';
 import { registerMigrateCommand } from './cli/migrate.command.js';
 import { registerKeysCommand } from './cli/keys.command.js';
 import { registerSeedCommand } from './cli/seed.command.js';
@@ -34,6 +35,7 @@ registerMigrateCommand(program, context);
 registerSeedCommand(program, context);
 registerUserCommand(program, context);
 registerKeysCommand(program, context);
+registerDoctorCommand(program, context);
 
 const expectedFailures = [ConfigError, CliFailure, MigrationError, MigrationFilesError, StartupError, DatabaseInUseError, KeyringError];
 

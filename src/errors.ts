@@ -19,6 +19,8 @@ export const errorStatus = {
   INVALID_REFERENCE: 422,
   CONSTRAINT_VIOLATION: 422,
   INVALID_CSV: 422,
+  /** A batch sent all or nothing had invalid rows: nothing was written; details list every row. */
+  INVALID_ROWS: 422,
   INVALID_TRANSITION: 409,
   UNSUPPORTED_ENCODING: 415,
   PAYLOAD_TOO_LARGE: 413,

@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/database.js';
+import { createFieldCipher, normaliseEmail } from '../src/security/field-cipher.js';
 import { createUser, mintAccessToken, testKeyring, type TestUser } from './auth.js';
 
-/** One provider with one location, its AP, an instructor and a course: enough to hold sessions for enrollment tests. */
+/**
+ * One provider with one location, its AP, an instructor and a course: enough to hold sessions for
+ * enrollment tests. Besides, a user of every other role: an AD, the AP of another provider (who does
+ * not hold the location), an instructor with no sessions and a trainee (IT).
+ */
 export interface EnrollmentWorld {
   providerId: string;
   locationId: string;
   otherLocationId: string;
   courseId: string;
   sa: TestUser;
+  ad: TestUser;
   ap: TestUser;
+  otherAp: TestUser;
   instructor: TestUser;
   otherInstructor: TestUser;
-  tokens: { sa: string; ap: string; instructor: string; otherInstructor: string };
+  trainee: TestUser;
+  tokens: { sa: string; ad: string; ap: string; otherAp: string; instructor: string; otherInstructor: string; trainee: string };
 }
 
 export interface SessionOptions {
@@ -38,14 +46,21 @@ export async function createEnrollmentWorld(db: Db): Promise<EnrollmentWorld> {
     "insert into courses (code, title, duration_minutes) values ($1, 'First aid', 60) returning id",
     [`FA-${suffix}`],
   );
+  const { rows: [otherProvider] } = await db.query<{ id: string }>('insert into authorized_providers (name) values ($1) returning id', [`Other ${suffix}`]);
   const sa = await createUser(db, testKeyring, { role: 'SA' });
+  const ad = await createUser(db, testKeyring, { role: 'AD' });
   const ap = await createUser(db, testKeyring, { role: 'AP', providerId });
+  const otherAp = await createUser(db, testKeyring, { role: 'AP', providerId: otherProvider!.id });
   const instructor = await createUser(db, testKeyring, { role: 'IC' });
   const otherInstructor = await createUser(db, testKeyring, { role: 'IP' });
+  const trainee = await createUser(db, testKeyring, { role: 'IT' });
   const token = (user: TestUser) => mintAccessToken(testKeyring, { userId: user.id, role: user.role });
   return {
-    providerId, locationId, otherLocationId, courseId: course!.id, sa, ap, instructor, otherInstructor,
-    tokens: { sa: await token(sa), ap: await token(ap), instructor: await token(instructor), otherInstructor: await token(otherInstructor) },
+    providerId, locationId, otherLocationId, courseId: course!.id, sa, ad, ap, otherAp, instructor, otherInstructor, trainee,
+    tokens: {
+      sa: await token(sa), ad: await token(ad), ap: await token(ap), otherAp: await token(otherAp),
+      instructor: await token(instructor), otherInstructor: await token(otherInstructor), trainee: await token(trainee),
+    },
   };
 }
 
@@ -69,6 +84,29 @@ export async function createStudents(db: Db, count: number): Promise<string[]> {
     [count],
   );
   return rows.map((row) => row.id);
+}
+
+const testCipher = createFieldCipher(testKeyring);
+
+/** Student accounts (IN) with these e-mails, findable by their blind index, in one statement; ids in the same order. */
+export async function createStudentsWithEmails(db: Db, emails: readonly string[]): Promise<string[]> {
+  const hmacs = emails.map((email) => testCipher.blindIndex(normaliseEmail(email)));
+  const { rows } = await db.query<{ id: string; email_hmac: string }>(
+    `insert into users (email_ciphertext, email_hmac, role) select c, h, 'IN' from unnest($1::text[], $2::text[]) as t(c, h)
+     returning id, email_hmac`,
+    [emails.map((email) => testCipher.encrypt(email)), hmacs],
+  );
+  const idOf = new Map(rows.map((row) => [row.email_hmac, row.id]));
+  return hmacs.map((hmac) => idOf.get(hmac) as string);
+}
+
+/** The student profiles (students without accounts) with this e-mail, as the owner sees them. */
+export async function profilesWithEmail(db: Db, email: string): Promise<{ id: string; provider_id: string | null; first_name: string; last_name: string; company: string | null }[]> {
+  const { rows } = await db.query<{ id: string; provider_id: string | null; first_name: string; last_name: string; company: string | null }>(
+    'select id, provider_id, first_name, last_name, company from student_enrollment_profiles where email_hmac = $1',
+    [testCipher.blindIndex(normaliseEmail(email))],
+  );
+  return rows;
 }
 
 export function studentToken(studentId: string): Promise<string> {

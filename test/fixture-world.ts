@@ -208,6 +208,9 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
         completed_at: state === 'MET' || state === 'EXPIRED' ? at('2029-06-01') : null, expires_at: state === 'EXPIRED' ? at('2029-12-01') : null,
       }),
     )],
+    ['calendar_feeds', (['it1', 'ic1'] as const).map((user) => ({
+      id: id(`feed-${user}`), user_id: id(user), token_hash: createHash('sha256').update(`fixture-feed-${user}`).digest('hex'),
+    }))],
     ['notifications', (['it1', 'ic1', 'ad', 'sa', 'ap2'] as const).map((user) => ({ id: id(`note-${user}`), user_id: id(user), kind: 'REMINDER', title: `Hello ${user}` }))],
     ['user_activities', (['it1', 'ic1', 'ap1', 'sa'] as const).map((user) => ({ id: id(`activity-${user}`), user_id: id(user), activity_type: 'LOGIN', entity_type: 'user', entity_id: id(user) }))],
     ['audit_log', [

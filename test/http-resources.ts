@@ -23,6 +23,12 @@ export const httpResources: HttpResource[] = [
   { path: '/v1/instructor-profiles', table: 'instructor_profiles', fields: {}, updatable: true },
   { path: '/v1/teams', table: 'teams', fields: {}, updatable: true },
   { path: '/v1/team-members', table: 'team_members', fields: {}, updatable: false },
+  { path: '/v1/schedules', table: 'course_schedules', fields: {}, updatable: true },
+  { path: '/v1/sessions', table: 'training_sessions', fields: {}, updatable: true },
+  { path: '/v1/enrollments', table: 'session_enrollments', fields: {}, updatable: true },
+  { path: '/v1/courses', table: 'courses', fields: {}, updatable: true },
+  { path: '/v1/rosters', table: 'rosters', fields: {}, updatable: true },
+  { path: '/v1/roster-members', table: 'student_roster_members', fields: {}, updatable: true },
 ];
 
 /** Every page of a list, as the holder of `token`. */

@@ -82,6 +82,9 @@ export function translateDatabaseError(error: unknown): AppError | null {
       return new AppError('CONFLICT', error.message, {}, { cause: error });
     case 'UTCAP':
       return new AppError('CAPACITY_CONFLICT', error.message, { field: 'body.max_capacity' }, { cause: error });
+    // The row's state does not allow the change, e.g. the members of an archived roster (migration 0017).
+    case 'UTTRN':
+      return new AppError('INVALID_TRANSITION', error.message, {}, { cause: error });
     case '42501':
       return new AppError('FORBIDDEN', 'not allowed to change this row', where, { cause: error });
     case '57014':

@@ -14,7 +14,7 @@ export type Operation = (typeof operations)[number];
 /** Every role the matrix speaks of, signed out (ANON) last. */
 export const matrixRoles = ['SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN', 'ANON'] as const satisfies readonly ActorRole[];
 
-/** Every table of migrations 0002–0006, in migration order: each has row-level security. */
+/** Every table of migrations 0002–0006, then those added later, in migration order: each has row-level security. */
 export const domainTables = [
   'users', 'profiles', 'auth_sessions', 'authorized_providers', 'provider_members', 'locations',
   'provider_locations', 'instructor_profiles', 'teams', 'team_members',
@@ -23,6 +23,7 @@ export const domainTables = [
   'certificate_templates', 'certificate_batches', 'certificates',
   'compliance_requirements', 'compliance_records',
   'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
+  'calendar_feeds',
 ] as const;
 export type DomainTable = (typeof domainTables)[number];
 

@@ -128,4 +128,13 @@ export const recordsAccess: TableAccess[] = [
     update: [admins()],
     delete: [admins()],
   }),
+
+  // The feed itself is read by token through calendar_feed_entries (migration 0018), not by these rules.
+  tableAccess('calendar_feeds', {
+    unreadableColumns: ['token_hash'],
+    select: [self('own feed (never its token hash)')],
+    insert: [self('own feed')],
+    update: [self('own feed (a new token)')],
+    delete: [self('own feed (revoking it)')],
+  }),
 ];

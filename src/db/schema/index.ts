@@ -6,3 +6,4 @@ export * from './certification.js';
 export * from './compliance.js';
 export * from './platform.js';
 export * from './login-failures.js';
+export * from './calendar.js';

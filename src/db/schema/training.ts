@@ -61,6 +61,7 @@ export const courseSchedules = pgTable('course_schedules', {
   maxCapacity: integer('max_capacity').notNull(),
   timezone: text('timezone').notNull(),
   status: text('status', { enum: scheduleStatuses }).notNull().default('ACTIVE'),
+  selfEnrollmentAllowed: boolean('self_enrollment_allowed').notNull().default(false),
   createdBy: uuid('created_by'),
   ...rowVersion(),
 });
@@ -84,6 +85,8 @@ export const trainingSessions = pgTable('training_sessions', {
   cancelledReason: text('cancelled_reason'),
   createdBy: uuid('created_by'),
   ...rowVersion(),
+  occurrenceDate: date('occurrence_date'),
+  detachedFromSchedule: boolean('detached_from_schedule').notNull().default(false),
 });
 
 export const studentEnrollmentProfiles = pgTable('student_enrollment_profiles', {

@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, buildTestApp } from '../../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
-import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState, studentToken } from '../../../test/enrollment-world.js';
+import {
+  createEnrollmentWorld,
+  createSession,
+  createStudents,
+  type EnrollmentWorld,
+  profilesWithEmail,
+  sessionState,
+  studentToken,
+} from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): a listening server, real HTTP
@@ -112,5 +120,64 @@ describe('enrollment under concurrency', () => {
       "select count(*)::integer as n from session_enrollments where session_id = $1 and status = 'CANCELLED'", [sessionId],
     );
     expect(cancelled!.n).toBe(leaving.length);
+  }, 120_000);
+
+  it.runIf(onPostgres)('keeps the invariants with two batches and single enrollments into one small session at once', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 5 });
+    const students = await createStudents(database.db, 40);
+    // 5 students are in both batches, 5 more enroll themselves meanwhile.
+    const firstBatch = students.slice(0, 20).map((id) => ({ student_id: id }));
+    const secondBatch = students.slice(15, 35).map((id) => ({ student_id: id }));
+    const selfEnrolling = await Promise.all(students.slice(35).map(studentToken));
+    const [first, second, ...singles] = await Promise.all([
+      call('POST', `/v1/sessions/${sessionId}/enrollments/batch`, world.tokens.ap, { students: firstBatch }),
+      call('POST', `/v1/sessions/${sessionId}/enrollments/batch`, world.tokens.instructor, { students: secondBatch }),
+      ...selfEnrolling.map((token) => call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})),
+    ]);
+    expect([first!.status, second!.status]).toEqual([200, 200]);
+    expect(singles.map((single) => single.status)).toEqual(selfEnrolling.map(() => 201));
+    const counts = [first!.json['counts'], second!.json['counts']] as { enrolled: number; waitlisted: number; already_enrolled: number }[];
+    expect(counts.reduce((sum, each) => sum + each.already_enrolled, 0)).toBe(5);
+
+    const state = await sessionState(database.db, sessionId);
+    expectInvariants(state);
+    expect(state.counter).toBe(5);
+    expect(state.enrolled.length + state.waitlist.length).toBe(40);
+    expect(state.positions).toEqual(range(35));
+  }, 120_000);
+
+  it.runIf(onPostgres)('makes one profile per new e-mail when batches into two sessions of one provider race', async () => {
+    const [one, two] = [await createSession(database.db, world, { capacity: 50 }), await createSession(database.db, world, { capacity: 50 })];
+    const emails = range(30).map((n) => `race-${n}-${Date.now()}@example.test`);
+    const students = emails.map((email) => ({ email, first_name: 'Rae', last_name: 'Race' }));
+    const responses = await Promise.all([one, two].map((sessionId) => call('POST', `/v1/sessions/${sessionId}/enrollments/batch`, world.tokens.ap, { students })));
+    expect(responses.map((response) => response.status)).toEqual([200, 200]);
+    const created = responses.map((response) => (response.json['counts'] as { profiles_created: number; enrolled: number }));
+    expect(created.map((each) => each.enrolled)).toEqual([30, 30]);
+    expect(created[0]!.profiles_created + created[1]!.profiles_created).toBe(30);
+    for (const email of emails) expect(await profilesWithEmail(database.db, email)).toHaveLength(1);
+  }, 120_000);
+
+  it.runIf(onPostgres)('answers two concurrent changes of one enrollment with the same version: one 200, one 409', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 5 });
+    const [studentId] = await createStudents(database.db, 1);
+    const enrolled = await call('POST', `/v1/sessions/${sessionId}/enrollments`, world.tokens.sa, { student_id: studentId });
+    const { id, version } = enrolled.json as { id: string; version: number };
+    for (let round = 0, current = version; round < 5; round++) {
+      const answers = await Promise.all([
+        call('PATCH', `/v1/enrollments/${id}`, world.tokens.instructor, { attendance_status: 'ATTENDED', version: current }),
+        call('PATCH', `/v1/enrollments/${id}`, world.tokens.ap, { completion_status: 'COMPLETED', version: current }),
+      ]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+      const loser = answers.find((answer) => answer.status === 409)!;
+      const winner = answers.find((answer) => answer.status === 200)!;
+      expect(loser.json['error']).toMatchObject({ code: 'VERSION_CONFLICT', details: { current: { version: current + 1 } } });
+      expect(winner.json['version']).toBe(current + 1);
+      current = winner.json['version'] as number;
+      if (round < 4) {
+        const reset = await call('PATCH', `/v1/enrollments/${id}`, world.tokens.sa, { attendance_status: 'REGISTERED', completion_status: 'IN_PROGRESS', version: current });
+        current = reset.json['version'] as number;
+      }
+    }
   }, 120_000);
 });

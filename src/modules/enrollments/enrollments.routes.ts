@@ -1,8 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
-import { CapacityBody, EnrollBody, EnrollmentIdParams, EnrollmentSchema, SessionCapacitySchema, SessionIdParams } from './enrollments.schemas.js';
-import { cancel, changeCapacity, enroll, type EnrollmentsDeps } from './enrollments.service.js';
+import { registerResourceRoutes } from '../../shared/crud/crud.routes.js';
+import { enrollmentBatchRoutes } from './enrollments.batch.routes.js';
+import { enrollmentsResource } from './enrollments.resource.js';
+import { enrollmentResultsRoutes } from './enrollments.results.routes.js';
+import {
+  CapacityBody,
+  EnrollBody,
+  EnrollmentIdParams,
+  EnrollmentPage,
+  EnrollmentSchema,
+  SessionCapacitySchema,
+  SessionEnrollmentsQuery,
+  SessionIdParams,
+} from './enrollments.schemas.js';
+import { cancel, changeCapacity, enroll, type EnrollmentsDeps, listSessionEnrollments } from './enrollments.service.js';
 
 /**
  * Enrollment with capacity and waitlists. Who may do what is decided in the database functions
@@ -11,6 +24,28 @@ import { cancel, changeCapacity, enroll, type EnrollmentsDeps } from './enrollme
  */
 export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = async (app, deps) => {
   const tags = ['enrollments'];
+  // GET /v1/enrollments (filters, sort, cursor, total) and GET /v1/enrollments/:id (ETag): what RLS shows.
+  registerResourceRoutes(app, enrollmentsResource, deps);
+  await app.register(enrollmentResultsRoutes, deps);
+  await app.register(enrollmentBatchRoutes, deps);
+
+  app.get(
+    '/v1/sessions/:id/enrollments',
+    {
+      onRequest: signedInOnly,
+      schema: {
+        tags,
+        summary: "A session's enrollments that you may see, paged like GET /v1/enrollments",
+        params: SessionIdParams,
+        querystring: SessionEnrollmentsQuery,
+        response: { 200: EnrollmentPage, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { sort = 'enrollment_date', direction = 'asc', limit = 50, cursor, ...filters } = request.query;
+      return listSessionEnrollments(deps, requireSignedIn(request), request.params.id, { filters, sort, direction, limit, cursor });
+    },
+  );
 
   app.post(
     '/v1/sessions/:id/enrollments',

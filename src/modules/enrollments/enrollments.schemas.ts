@@ -1,18 +1,29 @@
 import Type from 'typebox';
-import { Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+import { Nullable, patchBodyOf, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
 
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
+
+export const EnrollmentStatus = Type.Union([Type.Literal('ENROLLED'), Type.Literal('WAITLISTED'), Type.Literal('CANCELLED')]);
+export const AttendanceStatus = Type.Union([Type.Literal('REGISTERED'), Type.Literal('ATTENDED'), Type.Literal('ABSENT'), Type.Literal('PARTIAL')]);
+export const CompletionStatus = Type.Union([Type.Literal('NOT_STARTED'), Type.Literal('IN_PROGRESS'), Type.Literal('COMPLETED'), Type.Literal('FAILED')]);
+// One schema with two types, not a union: with the server's type coercion, the number branch of a
+// union would turn a null (clear the score) into 0.
+const Score = Type.Unsafe<number | null>({ type: ['number', 'null'], minimum: 0, maximum: 100, description: '0 to 100, stored to two decimals; null clears it' });
 
 export const EnrollmentSchema = Type.Object({
   id: Uuid,
   session_id: Uuid,
   student_id: Type.Union([Uuid, Type.Null()], { description: 'the student account; null for a student without one' }),
   student_profile_id: Type.Union([Uuid, Type.Null()], { description: 'the student without an account; null for an account' }),
-  status: Type.Enum(['ENROLLED', 'WAITLISTED', 'CANCELLED']),
+  status: EnrollmentStatus,
   waitlist_position: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: '1 is next in line; null unless WAITLISTED' }),
   enrollment_date: Timestamp,
-  attendance_status: Type.String(),
-  completion_status: Type.String(),
+  attendance_status: AttendanceStatus,
+  completion_status: CompletionStatus,
+  assessment_score: Nullable(Type.Number()),
+  practical_score: Nullable(Type.Number()),
+  written_score: Nullable(Type.Number()),
+  completed_at: Type.Union([Timestamp, Type.Null()], { description: 'when it became COMPLETED or FAILED; null otherwise' }),
   enrolled_by: NullableUuid,
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -43,3 +54,53 @@ export const CapacityBody = Type.Object(
   { max_capacity: Type.Integer({ minimum: 1, maximum: 100_000 }) },
   { additionalProperties: false },
 );
+
+/** What staff record about an enrollment; every field optional in a change. */
+export const resultFields = {
+  attendance_status: AttendanceStatus,
+  assessment_score: Score,
+  practical_score: Score,
+  written_score: Score,
+  completion_status: CompletionStatus,
+};
+export type ResultField = keyof typeof resultFields;
+export const resultFieldNames = Object.keys(resultFields) as ResultField[];
+
+export const ChangeEnrollmentBody = patchBodyOf(resultFields);
+
+const Version = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version you read' });
+
+export const SessionResultsBody = Type.Object(
+  {
+    results: Type.Array(
+      Type.Object({ enrollment_id: Uuid, version: Version, ...Type.Partial(Type.Object(resultFields)).properties }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 10_000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionResultsSchema = Type.Object({ session_id: Uuid, items: Type.Array(EnrollmentSchema) });
+
+/** Equality filters of enrollment lists (each one a column of session_enrollments). */
+export const enrollmentFilters = {
+  student_id: Type.Optional(Uuid),
+  student_profile_id: Type.Optional(Uuid),
+  status: Type.Optional(EnrollmentStatus),
+  attendance_status: Type.Optional(AttendanceStatus),
+  completion_status: Type.Optional(CompletionStatus),
+};
+export const enrollmentSortColumns = ['enrollment_date', 'created_at'] as const;
+
+export const SessionEnrollmentsQuery = Type.Object(
+  {
+    ...enrollmentFilters,
+    sort: Type.Optional(Type.Union(enrollmentSortColumns.map((column) => Type.Literal(column)))),
+    direction: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+export const EnrollmentPage = Type.Object({ items: Type.Array(EnrollmentSchema), next_cursor: Nullable(Type.String()), total: Type.Integer() });

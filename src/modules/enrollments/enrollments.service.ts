@@ -1,18 +1,24 @@
 import type { Actor } from '../../db/actor.js';
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
+import type { FieldCipher } from '../../security/field-cipher.js';
+import { type ListQuery, listRows, type Page } from '../../shared/crud/crud.repository.js';
 import {
   cancelEnrollment as cancelEnrollmentRow,
   type EnrollmentRow,
   enrollStudent as enrollStudentRow,
   selectEnrollment,
   selectSessionCapacity,
+  sessionIsVisible,
   setSessionCapacity as setSessionCapacityRow,
   type SessionCapacityRow,
 } from './enrollments.repository.js';
+import { enrollmentsTable } from './enrollments.resource.js';
 
 export interface EnrollmentsDeps {
   db: Db;
+  /** For the e-mail blind index and the encrypted e-mail of students enrolled by e-mail. */
+  cipher: FieldCipher;
 }
 
 export interface EnrollmentTarget {
@@ -64,5 +70,16 @@ export async function changeCapacity(deps: EnrollmentsDeps, actor: Actor, sessio
     const session = await selectSessionCapacity(tx, sessionId);
     if (!session) throw notFound('session');
     return { ...session, promoted };
+  });
+}
+
+export type EnrollmentPage = Omit<Page, 'items'> & { items: EnrollmentRow[] };
+
+/** A session's enrollments as the caller sees them (a student: their own), paged like every list. */
+export async function listSessionEnrollments(deps: EnrollmentsDeps, actor: Actor, sessionId: string, query: ListQuery): Promise<EnrollmentPage> {
+  return deps.db.withActor(actor, async (tx) => {
+    if (!(await sessionIsVisible(tx, sessionId))) throw new AppError('NOT_FOUND', `no session with id ${sessionId}`, { field: 'params.id' });
+    // The table spec reads exactly the columns of EnrollmentRow.
+    return (await listRows(tx, enrollmentsTable, { ...query, filters: { ...query.filters, session_id: sessionId } })) as unknown as EnrollmentPage;
   });
 }

@@ -51,6 +51,35 @@ describe('locations through the API', () => {
     expect(seen).toEqual(['Harbour Training Centre', 'Gamma Hall', 'Delta Hall', 'Beta Hall', 'Alpha Hall']);
   });
 
+  it('pages by a timestamp without repeating or losing rows created within one millisecond', async () => {
+    const { rows } = await database.db.query<{ id: string }>(
+      `insert into locations (name, created_at)
+       select 'Microsecond ' || n, timestamptz '2001-02-03 04:05:06.007' + n * interval '1 microsecond'
+         from generate_series(1, 6) n returning id`,
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `sort=created_at&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await as('IT', 'GET', `/v1/locations?${query}`)).json<{ items: { id: string }[]; next_cursor: string | null }>();
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen.slice(0, 6)).toEqual(rows.map((row) => row.id));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('refuses a value a nullable field cannot take instead of storing null', async () => {
+    const created = (await as('SA', 'POST', '/v1/locations', { name: 'Nullable Hall', city: 'Perth' })).json<{ id: string }>();
+    for (const [field, value] of [['city', ''], ['country', ''], ['country', 'gb'], ['address_line1', 'x'.repeat(201)]] as const) {
+      const response = await as('SA', 'PATCH', `/v1/locations/${created.id}`, { [field]: value, version: 1 });
+      expect(response.statusCode, `${field}=${JSON.stringify(value)}`).toBe(400);
+      expect(response.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: `body.${field}` } } });
+    }
+    expect((await as('SA', 'GET', `/v1/locations/${created.id}`)).json()).toMatchObject({ city: 'Perth', country: null, version: 1 });
+    expect((await as('SA', 'PATCH', `/v1/locations/${created.id}`, { city: null, version: 1 })).json()).toMatchObject({ city: null, version: 2 });
+  });
+
   it('refuses bad input with the offending field, and changes nothing', async () => {
     const before = (await as('SA', 'GET', '/v1/locations?limit=1')).json<{ total: number }>().total;
     const badCountry = await as('SA', 'POST', '/v1/locations', { name: 'Nowhere', country: 'Scotland' });

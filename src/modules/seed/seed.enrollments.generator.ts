@@ -216,8 +216,9 @@ function generateCertification({ ctx, catalogue, nameOf, userById, studentById }
         total_count: issued, processed_count: issued, failed_count: 0, started_at: rosterIssuedAt, finished_at: finishedAt,
         created_at: rosterIssuedAt, updated_at: finishedAt, version: 3,
       };
-      // Issuing updated the roster's counter once.
-      roster = { ...fromRoster, certificate_count: issued, updated_at: finishedAt, version: 2 };
+      // Issuing updated the roster's counter once; it counts the certificates still standing (migration 0017).
+      const standing = certificates.filter((c) => c.roster_id !== null && c.status !== 'REVOKED').length;
+      roster = { ...fromRoster, certificate_count: standing, updated_at: finishedAt, version: 2 };
     }
   }
   return { roster, members, batch, certificates };

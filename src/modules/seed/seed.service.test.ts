@@ -61,7 +61,7 @@ const combined = (hashes: Record<string, string>) => createHash('md5').update(JS
  * It changes whenever a generator (or the pinned Faker version) does: then check that the change
  * was meant and record the new value; it must never differ between the two engines.
  */
-const expectedFingerprint = 'fb67cf55767b3ac6dcd4f27df0cde5f4';
+const expectedFingerprint = '76f1495368dbcfa9466762eda8afba19';
 
 const scalar = async (db: Db, sql: string): Promise<number> =>
   Number(Object.values((await db.query<Record<string, unknown>>(sql)).rows[0] ?? {})[0]);
@@ -112,7 +112,7 @@ describe('seedDatabase', () => {
     expect(await scalar(seeded.db, `select count(*) from rosters where certificate_count > 0`)).toBeGreaterThan(0);
     expect(await scalar(seeded.db, `
       select count(*) from rosters r
-      where r.certificate_count <> (select count(*) from certificates c where c.roster_id = r.id)`)).toBe(0);
+      where r.certificate_count <> (select count(*) from certificates c where c.roster_id = r.id and c.status <> 'REVOKED')`)).toBe(0);
     expect(await scalar(seeded.db, `select count(*) - count(distinct verification_code) from certificates`)).toBe(0);
     // Every certificate comes from a completed enrollment (directly or through its roster line) of a certifying course.
     expect(await scalar(seeded.db, `

@@ -65,8 +65,9 @@ export async function listRows(tx: Tx, spec: TableSpec, query: ListQuery): Promi
   }
   params.push(query.limit + 1);
   const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+  // The cursor carries the sort value as PostgreSQL's own text: a JavaScript Date would cut microseconds.
   const { rows } = await tx.query(
-    `select ${selectList(spec)}, ${sortColumn} as "__sort" from ${quote(spec.readFrom)} ${where}
+    `select ${selectList(spec)}, ${sortColumn}::text as "__sort" from ${quote(spec.readFrom)} ${where}
      order by ${sortColumn} ${query.direction}, id ${query.direction} limit $${params.length}`,
     params,
   );

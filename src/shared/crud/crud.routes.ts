@@ -1,10 +1,11 @@
 import Type, { type Static, type TObject, type TSchema } from 'typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Row } from '../../db/database.js';
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { requireSignedIn } from '../../http/authenticate.js';
 import type { FieldCipher } from '../../security/field-cipher.js';
+import { expectedVersion } from './expected-version.js';
 import { Uuid } from './schema-types.js';
 import { deleteRow, getRow, insertRow, listRows, type TableSpec, updateRow } from './crud.repository.js';
 
@@ -46,18 +47,6 @@ export interface ResourceDeps {
 }
 
 const IdParams = Type.Object({ id: Uuid });
-const ifMatchPattern = /^(?:W\/)?"?(\d{1,9})"?$/;
-
-/** `version` from the body wins; otherwise an `If-Match: "N"` header (the ETag this API sends). */
-function expectedVersion(request: FastifyRequest, body: { version?: number }): number | undefined {
-  if (body.version !== undefined) return body.version;
-  const header = request.headers['if-match'];
-  if (header === undefined) return undefined;
-  const match = ifMatchPattern.exec(header);
-  if (!match) throw new AppError('VALIDATION_FAILED', 'If-Match must be the version in quotes, e.g. "3"', { field: 'headers.if-match' });
-  return Number(match[1]);
-}
-
 export function registerResourceRoutes<Create extends TObject, Patch extends TObject>(
   app: FastifyInstance,
   definition: ResourceDefinition<Create, Patch>,
@@ -122,7 +111,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
         const actor = requireSignedIn(request);
         const { id } = request.params as Static<typeof IdParams>;
         const { version, ...changes } = request.body as Record<string, unknown> & { version?: number };
-        const expected = expectedVersion(request, { ...(version === undefined ? {} : { version }) });
+        const expected = expectedVersion(request, version);
         const values = toColumnValues(changes);
         try {
           const row = present(await deps.db.withActor(actor, (tx) => updateRow(tx, table, id, expected, values, what)));

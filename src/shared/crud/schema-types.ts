@@ -1,9 +1,28 @@
-import Type, { type TSchema } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 
 export const Uuid = Type.String({ format: 'uuid' });
 /** Sent as ISO 8601 text; handlers return the Dates the driver gives, which the serializer writes as such. */
 export const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/**
+ * `schema` or null, written as a type list (`type: ['integer', 'null']`) rather than `anyOf`: the
+ * validator coerces types, and in an `anyOf` a value the first branch refuses (`0` below a minimum,
+ * `""` below a minimum length, an unknown enum word) would be coerced to null by the second branch
+ * and stored as null instead of being refused.
+ */
+export function Nullable<T extends TSchema>(schema: T) {
+  const source = schema as Record<string, unknown>;
+  if (typeof source['type'] === 'string') {
+    return Type.Unsafe<Static<T> | null>({ ...source, type: [source['type'], 'null'] });
+  }
+  const choices = source['anyOf'] as Record<string, unknown>[] | undefined;
+  const words = (source['enum'] as unknown[] | undefined) ?? choices?.map((choice) => choice['const']);
+  if (words?.every((word) => typeof word === 'string')) {
+    const annotations = Object.fromEntries(Object.entries(source).filter(([key]) => key !== 'anyOf'));
+    return Type.Unsafe<Static<T> | null>({ ...annotations, type: ['string', 'null'], enum: [...words, null] });
+  }
+  throw new Error('Nullable takes a schema with one type, an enum or a union of string literals');
+}
 export const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
 /** A create body: the `required` fields must be sent, the others may be; nothing else is accepted. */

@@ -1,0 +1,242 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { cliPath } from '../test/cli.js';
+import { type Actor, applyActor } from '../src/db/actor.js';
+import { asTx, type Db } from '../src/db/database.js';
+import { migrateUp } from '../src/db/migrations/migrator.js';
+import { openPostgresDatabase } from '../src/db/postgres-database.js';
+import { createQueryLog } from '../src/db/query-log.js';
+import { checkConsistency } from '../src/modules/consistency/index.js';
+import { createAccount } from '../src/modules/users/index.js';
+import { createAccessTokens } from '../src/security/access-tokens.js';
+import { createFieldCipher } from '../src/security/field-cipher.js';
+import { type Measurement, report } from './report.js';
+
+const clients = 64;
+const sessionCount = 256;
+/** Measured enrollments per round, after a warm-up of their own; the order SQL, HTTP, HTTP, SQL cancels drift. */
+const perRound = 10_000;
+const warmUpPerRound = 500;
+const roundOrder = ['sql', 'http', 'http', 'sql'] as const;
+
+/** One enrollment: a distinct student profile into one of the sessions (round robin). */
+interface Enrollment {
+  session: string;
+  student: string;
+}
+
+/** Runs the warm-up, then the measured enrollments, and returns the measured ones per second. */
+type Side = (warmUp: Enrollment[], measured: Enrollment[]) => Promise<number>;
+
+const keys = { encryption: randomBytes(32), blindIndex: randomBytes(32), tokenSigning: randomBytes(32) };
+const keyring = { encryptionKeys: [{ id: 'bench', key: keys.encryption }], blindIndexKey: keys.blindIndex, tokenSigningKey: keys.tokenSigning };
+
+const perSecond = async (count: number, work: () => Promise<unknown>) => {
+  const started = performance.now();
+  await work();
+  return count / ((performance.now() - started) / 1000);
+};
+
+/** A database of its own on the server DATABASE_URL names, dropped at the end: the run writes tens of thousands of rows. */
+async function withScratchDatabase(serverUrl: string, fn: (url: string) => Promise<void>): Promise<void> {
+  const name = `unitrain_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  try {
+    await fn(url.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+/** An administrator (staff of every session), sessions with room for everyone, and the students, written as the owner. */
+async function prepareWorld(db: Db, students: number): Promise<{ actor: Actor & { userId: string }; sessions: string[]; studentIds: string[] }> {
+  const userId = await createAccount(
+    { db, cipher: createFieldCipher(keyring) },
+    { role: 'SA', email: 'bench-admin@example.test', password: 'a bench password, never used', firstName: 'Bench', lastName: 'Admin', providerId: null },
+  );
+  const { rows: [place] } = await db.query<{ location: string; course: string }>(
+    `with location as (insert into locations (name, city, country) values ('Bench Hall', 'Leeds', 'GB') returning id),
+          course as (insert into courses (code, title, duration_minutes) values ('BENCH-1', 'Throughput', 60) returning id)
+     select location.id as location, course.id as course from location, course`,
+  );
+  const { rows: sessions } = await db.query<{ id: string }>(
+    `insert into training_sessions (title, course_id, instructor_id, location_id, session_date, start_time, end_time, max_capacity)
+     select 'Throughput ' || n, $1, $2, $3, current_date + 30, '09:00', '10:00', 1000000 from generate_series(1, $4::integer) n
+     returning id`,
+    [place?.course, userId, place?.location, sessionCount],
+  );
+  const { rows: profiles } = await db.query<{ id: string }>(
+    `insert into student_enrollment_profiles (first_name, last_name) select 'Student', n::text from generate_series(1, $1::integer) n
+     returning id`,
+    [students],
+  );
+  return { actor: { userId, role: 'SA', providerId: null }, sessions: sessions.map((s) => s.id), studentIds: profiles.map((p) => p.id) };
+}
+
+/**
+ * The bare engine: per enrollment a transaction with the application's own claims statement
+ * (`applyActor`, sent over the raw connection) and `enroll_student`, over `clients` pooled connections.
+ */
+function enrollDirectly(url: string, actor: Actor): Side {
+  const enroll = async (client: pg.PoolClient, item: Enrollment) => {
+    const tx = asTx({ query: async (sql, params) => ({ rows: [], rowCount: (await client.query(sql, params as unknown[])).rowCount ?? 0 }), exec: async () => undefined });
+    await client.query('begin');
+    await applyActor(tx, actor);
+    const { rows } = await client.query<{ outcome: string }>('select outcome from enroll_student($1, null, $2)', [item.session, item.student]);
+    await client.query('commit');
+    if (rows[0]?.outcome !== 'ENROLLED') throw new Error(`enroll_student answered ${rows[0]?.outcome}`);
+  };
+  const runAll = async (pool: pg.Pool, work: Enrollment[]) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        const client = await pool.connect();
+        try {
+          for (let item = work[next++]; item; item = work[next++]) await enroll(client, item);
+        } finally {
+          client.release();
+        }
+      }),
+    );
+  };
+  return async (warmUp, measured) => {
+    const pool = new pg.Pool({ connectionString: url, max: clients });
+    try {
+      await runAll(pool, warmUp);
+      return await perSecond(measured.length, () => runAll(pool, measured));
+    } finally {
+      await pool.end();
+    }
+  };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  return port;
+}
+
+/**
+ * `unitrain serve` as its own process, logging warnings only (as the http-health benchmark's server
+ * does: no line per request), ready once /health answers. Resolves to its URL and a stop function.
+ */
+async function startServer(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cliPath, 'serve'], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); attempt++) {
+    if (child.exitCode !== null || attempt > 300) {
+      await stop();
+      throw new Error(`unitrain serve did not start (exit code ${child.exitCode})`);
+    }
+    await sleep(100);
+  }
+  return { url, stop };
+}
+
+/**
+ * Through Unitrain: a real `unitrain serve` process (its pool as large as the SQL side's) answering
+ * `POST /v1/sessions/:id/enrollments` for the administrator's token, from `clients` connections at once.
+ */
+function enrollOverHttp(url: string, token: string): Side {
+  const runAll = async (baseUrl: string, work: Enrollment[]) => {
+    let next = 0;
+    const result = await autocannon({
+      url: baseUrl, connections: clients, amount: work.length,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      requests: [{
+        method: 'POST',
+        setupRequest: (request) => {
+          const item = work[next++ % work.length] as Enrollment;
+          return { ...request, path: `/v1/sessions/${item.session}/enrollments`, body: JSON.stringify({ student_profile_id: item.student }) };
+        },
+      }],
+    });
+    if (result['2xx'] !== work.length || result.errors > 0) {
+      throw new Error(`the server answered ${result['2xx']} of ${work.length} requests with 2xx (${result.non2xx} others, ${result.errors} errors)`);
+    }
+  };
+  return async (warmUp, measured) => {
+    const server = await startServer({
+      DATABASE_URL: url, DATABASE_POOL_MAX: String(clients),
+      ENCRYPTION_KEYS: `bench:${keys.encryption.toString('base64')}`, BLIND_INDEX_KEY: keys.blindIndex.toString('base64'),
+      TOKEN_SIGNING_KEY: keys.tokenSigning.toString('base64'),
+    });
+    try {
+      await runAll(server.url, warmUp);
+      return await perSecond(measured.length, () => runAll(server.url, measured));
+    } finally {
+      await server.stop();
+    }
+  };
+}
+
+/**
+ * Enrollments per second through the HTTP API against the same SQL run directly, on real PostgreSQL,
+ * in the same run, 64 concurrent clients each. Both sides enroll distinct students (profiles without
+ * accounts) into the same sessions as the same administrator, one transaction with the actor's claims
+ * per enrollment, from this process. The HTTP side does more per enrollment, and that is what the ratio
+ * shows: HTTP parsing, verifying the token, reloading the caller's account, validating, reading the new
+ * row back and serialising it.
+ */
+export async function run(): Promise<void> {
+  const serverUrl = process.env['DATABASE_URL'];
+  if (!serverUrl) {
+    console.log('\nenrollment-throughput — skipped: it needs DATABASE_URL (a PostgreSQL server where it may create a scratch database); the embedded engine has one connection, so 64 concurrent clients would only queue');
+    return;
+  }
+  await withScratchDatabase(serverUrl, async (url) => {
+    const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 4 }, createQueryLog(null, 0));
+    try {
+      await migrateUp(db);
+      const roundSize = warmUpPerRound + perRound;
+      const world = await prepareWorld(db, roundOrder.length * roundSize);
+      const work = world.studentIds.map((student, k): Enrollment => ({ student, session: world.sessions[k % sessionCount] as string }));
+      const token = (await createAccessTokens(keyring.tokenSigningKey, { ttlSeconds: 3600 }).issue({ userId: world.actor.userId, role: 'SA', providerId: null })).token;
+      const sides: Record<'sql' | 'http', Side> = { sql: enrollDirectly(url, world.actor), http: enrollOverHttp(url, token) };
+
+      const rates = { sql: [] as number[], http: [] as number[] };
+      for (const [round, name] of roundOrder.entries()) {
+        const slice = work.slice(round * roundSize, (round + 1) * roundSize);
+        rates[name].push(await sides[name](slice.slice(0, warmUpPerRound), slice.slice(warmUpPerRound)));
+      }
+
+      const consistency = await checkConsistency(db);
+      const { rows: [enrolled] } = await db.query<{ n: number }>(`select count(*)::integer as n from session_enrollments where status = 'ENROLLED'`);
+      if (consistency.violations.length > 0 || enrolled?.n !== work.length) {
+        throw new Error(`after the run: ${enrolled?.n} enrolled of ${work.length}, ${consistency.violations.length} consistency violation(s)`);
+      }
+      // Equal work per round: a side's rate is its enrollments over the sum of its rounds' times.
+      const rateOf = (rounds: number[]) => rounds.length / rounds.reduce((sum, rate) => sum + 1 / rate, 0);
+      const sqlName = `SQL: claims + enroll_student, ${clients} pooled connections`;
+      const measurements: Measurement[] = [
+        { name: sqlName, rate: rateOf(rates.sql) },
+        { name: `HTTP: POST /v1/sessions/:id/enrollments, ${clients} clients`, rate: rateOf(rates.http), baseline: sqlName },
+      ];
+      const rounds = Object.fromEntries(Object.entries(rates).map(([name, list]) => [name, list.map(Math.round)]));
+      await report('enrollment-throughput', { engine: 'postgres', clients, sessions: sessionCount, perRound, rounds, consistency: 'no violations' }, measurements);
+    } finally {
+      await db.close();
+    }
+  });
+}

@@ -1,0 +1,3 @@
+DROP VIEW courses_as_seen;
+DROP FUNCTION course_as_published(courses);
+DROP FUNCTION course_catalogue_fields(courses);

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { historyProblems, migrationStatus } from '../db/migrations/migrator.js';
+import { embeddedDatabaseDir, openDatabase } from '../db/open-database.js';
+import { checkConsistency, type ConsistencyReport } from '../modules/consistency/index.js';
+import { CliFailure } from './cli-failure.js';
+
+const helpText = `
+Checks, each with one statement over whole tables, in one read-only snapshot:
+  enrollment-counter              current_enrollment = number of ENROLLED enrollments
+  capacity                        never more enrolled than max_capacity
+  waitlist-positions              WAITLISTED rows numbered 1..n per session; no position on other rows
+  waitlist-while-seats-free       no waitlist while a (not cancelled) session has free seats
+  cancelled-session-enrollments   a CANCELLED session has no ENROLLED or WAITLISTED enrollments
+  roster-certificate-count        certificate_count = the roster's certificates that are not REVOKED
+  provider-serves-location        a session's, schedule's or roster's provider serves its location
+  schedule-course                 a session made from a schedule has the schedule's course
+  roster-session                  a roster made from a session has its course and location
+  instructor-role                 instructors of sessions, schedules and rosters are IC, IP, SA or AD
+  certificate-source              a certificate agrees with the enrollment or roster line it was issued for
+
+Exit code 0 when every rule holds; 1 with one line per violation (table, row id, what is wrong,
+expected and found), or a JSON document with --json. It connects as the database owner, like \`seed\`:
+the embedded database in DATA_DIR (stop the server first) or DATABASE_URL; it changes nothing.
+`;
+
+const number = (n: number) => n.toLocaleString('en-US');
+
+/** A diagnosis needs the schema the checks were written for: pending or edited migrations are reported instead. */
+async function ensureCurrentSchema(db: Db): Promise<void> {
+  const states = await migrationStatus(db);
+  const problems = historyProblems(states);
+  if (problems.length > 0) throw new CliFailure(problems.join('; '));
+  const pending = states.filter((s) => s.state === 'pending').map((s) => s.id);
+  if (pending.length > 0) throw new CliFailure(`the database has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`npx unitrain migrate up\` first`);
+}
+
+function printText(report: ConsistencyReport): void {
+  const checked = Object.entries(report.checkedRows).map(([table, rows]) => `${number(rows)} ${table}`).join(', ');
+  const took = report.durationMs < 1000 ? `${Math.round(report.durationMs)} ms` : `${(report.durationMs / 1000).toFixed(1)} s`;
+  if (report.violations.length === 0) {
+    console.log(`no violations: ${report.checks.length} checks over ${checked} in ${took}`);
+    return;
+  }
+  for (const v of report.violations) console.log(`${v.check}: ${v.table} ${v.rowId}: ${v.problem} (expected ${v.expected}, found ${v.found})`);
+  const failed = report.checks.filter((c) => c.violations > 0).map((c) => c.name);
+  throw new CliFailure(`${number(report.violations.length)} violation(s) found by ${failed.length} of ${report.checks.length} checks (${failed.join(', ')}) over ${checked} in ${took}`);
+}
+
+function printJson(report: ConsistencyReport): void {
+  const document = {
+    ok: report.violations.length === 0,
+    violations: report.violations.map((v) => ({ check: v.check, table: v.table, row_id: v.rowId, problem: v.problem, expected: v.expected, found: v.found })),
+    checks: report.checks.map((c) => ({ name: c.name, rule: c.rule, violations: c.violations, duration_ms: Math.round(c.durationMs) })),
+    checked_rows: report.checkedRows,
+    duration_ms: Math.round(report.durationMs),
+  };
+  console.log(JSON.stringify(document, null, 2));
+  if (!document.ok) process.exitCode = 1;
+}
+
+export function registerDoctorCommand(program: Command, context: { config: () => Config }): void {
+  program
+    .command('doctor')
+    .description('check the consistency of the data (counters, waitlists, certificate counts, assignments) and name every violation')
+    .option('--json', 'print a machine-readable report')
+    .addHelpText('after', helpText)
+    .action(async (options: { json?: boolean }) => {
+      const config = context.config();
+      // Opening an embedded directory that does not exist would create an empty database there.
+      if (config.database.engine === 'pglite' && config.database.dataDir !== null && !existsSync(embeddedDatabaseDir(config.database.dataDir))) {
+        throw new CliFailure(`there is no embedded database in ${embeddedDatabaseDir(config.database.dataDir)}: start the server or seed it first`);
+      }
+      // No query log: the checks scan whole tables by design, and a slow-query warning per check helps nobody.
+      const db = await openDatabase(config, null);
+      try {
+        await ensureCurrentSchema(db);
+        const report = await checkConsistency(db);
+        if (options.json) printJson(report);
+        else printText(report);
+      } finally {
+        await db.close();
+      }
+    });
+}

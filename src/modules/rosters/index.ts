@@ -1,0 +1,1 @@
+export { rostersRoutes } from './rosters.routes.js';

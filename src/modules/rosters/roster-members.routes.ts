@@ -1,0 +1,126 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type, { type Static } from 'typebox';
+import type { Row } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
+import { errorResponses } from '../../http/error-responses.js';
+import { registerResourceRoutes, type ResourceContext } from '../../shared/crud/crud.routes.js';
+import { Uuid } from '../../shared/crud/schema-types.js';
+import { csvUploadOf } from '../../shared/csv/csv-upload.js';
+import { rosterMembersTable } from './roster-members.repository.js';
+import { addMember, changeMember, importMembers, listMembersOfRoster, removeMember } from './roster-members.service.js';
+import { withEtag } from './rosters.routes.js';
+import { AddMemberBody, IdParams, ImportReportSchema, MemberListQuery, MemberPage, MemberSchema, PatchMemberBody } from './rosters.schemas.js';
+import type { RostersDeps } from './rosters.service.js';
+import { expectedVersion } from '../../shared/crud/expected-version.js';
+
+type Member = Static<typeof MemberSchema>;
+
+/** A line as the API shows it: the e-mail opened where the view let it through (administrators). */
+function presentMember(row: Row, context: ResourceContext): Member {
+  const { email_ciphertext: sealed, ...rest } = row;
+  return { ...rest, email: typeof sealed === 'string' ? context.cipher.decrypt(sealed) : null } as Member;
+}
+
+const Nothing = Type.Object({}, { additionalProperties: false });
+
+/**
+ * The lines of rosters. `/v1/roster-members` lists every line the caller may see (a student: their
+ * own); the lines of one roster are under `/v1/rosters/:id/members`, where they are added and imported.
+ */
+export async function rosterMembersRoutes(app: FastifyInstance, deps: RostersDeps): Promise<void> {
+  const tags = ['rosters'];
+  const context: ResourceContext = { cipher: deps.cipher };
+  const present = (row: Row) => presentMember(row, context);
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  registerResourceRoutes(app, {
+    path: '/v1/roster-members',
+    what: 'roster member',
+    tag: 'rosters',
+    table: rosterMembersTable,
+    rowSchema: MemberSchema,
+    createBody: Nothing,
+    patchBody: Nothing,
+    filters: { roster_id: Type.Optional(Uuid), student_id: Type.Optional(Uuid) },
+    defaultSort: 'created_at',
+    fromRow: presentMember,
+    // Added through their roster; changed and removed below, with their events.
+    creatable: false,
+    updatable: false,
+    deletable: false,
+  }, deps);
+
+  typed.get(
+    '/v1/rosters/:id/members',
+    { onRequest: signedInOnly, schema: { tags, summary: 'List the members of a roster', params: IdParams, querystring: MemberListQuery, response: { 200: MemberPage, ...errorResponses(400, 401, 404) } } },
+    async (request) => {
+      const { sort = 'created_at', direction = 'asc', limit = 50, cursor } = request.query;
+      const page = await listMembersOfRoster(deps, requireSignedIn(request), request.params.id, { sort, direction, limit, cursor });
+      return { ...page, items: page.items.map(present) };
+    },
+  );
+
+  typed.post(
+    '/v1/rosters/:id/members',
+    {
+      onRequest: signedInOnly,
+      schema: {
+        tags,
+        summary: 'Put a person on a roster (their student profile at the roster’s provider is found by e-mail, or made)',
+        params: IdParams,
+        body: AddMemberBody,
+        response: { 201: MemberSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => reply.status(201).send(withEtag(reply, present(await addMember(deps, requireSignedIn(request), request.params.id, request.body)))),
+  );
+
+  typed.post(
+    '/v1/rosters/:id/members/import',
+    {
+      onRequest: signedInOnly,
+      schema: {
+        tags,
+        summary: 'Put the people of a CSV file on a roster (text/csv or a multipart file; columns first_name, last_name, email, company, '
+          + 'enrollment_status, attendance_status, completion_status, practical_score, written_score), with a result per line',
+        params: IdParams,
+        response: { 200: ImportReportSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      const actor = requireSignedIn(request);
+      return importMembers(deps, actor, request.params.id, await csvUploadOf(request));
+    },
+  );
+
+  typed.patch(
+    '/v1/roster-members/:id',
+    {
+      onRequest: signedInOnly,
+      schema: { tags, summary: 'Record a member’s attendance, scores and completion (send the version you read)', params: IdParams, body: PatchMemberBody, response: { 200: MemberSchema, ...errorResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request, reply) => {
+      const { version, ...results } = request.body;
+      try {
+        return withEtag(reply, present(await changeMember(deps, requireSignedIn(request), request.params.id, expectedVersion(request, version), results)));
+      } catch (error) {
+        // The current line goes back as a read shows it, so the client can merge and retry.
+        if (error instanceof AppError && error.code === 'VERSION_CONFLICT' && error.details?.['current']) {
+          throw new AppError(error.code, error.message, { ...error.details, current: present(error.details['current'] as Row) });
+        }
+        throw error;
+      }
+    },
+  );
+
+  typed.delete(
+    '/v1/roster-members/:id',
+    { onRequest: signedInOnly, schema: { tags, summary: 'Take a member off a roster', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) } } },
+    async (request, reply) => {
+      await removeMember(deps, requireSignedIn(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}

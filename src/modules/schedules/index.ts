@@ -1,0 +1,1 @@
+export { schedulesRoutes } from './schedules.routes.js';

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { requireSignedIn, rolesOnly } from '../../http/authenticate.js';
+import { errorResponses } from '../../http/error-responses.js';
+import { registerResourceRoutes } from '../../shared/crud/crud.routes.js';
+import type { FieldCipher } from '../../security/field-cipher.js';
+import { requiredVersion } from '../../shared/crud/expected-version.js';
+import { rolesThatMay } from '../sessions/index.js';
+import { schedulesResource } from './schedules.resource.js';
+import { CreateScheduleBody, GenerateBody, PatchScheduleBody, ScheduleChangeSchema, ScheduleIdParams } from './schedules.schemas.js';
+import { changeSchedule, createSchedule, extendSchedule, type ScheduleChange, type SchedulesDeps } from './schedules.service.js';
+
+const withEtag = (reply: FastifyReply, change: ScheduleChange) => reply.header('etag', `"${change.schedule.version}"`).send(change);
+
+/**
+ * Course schedules: list and read through the shared resource routes, create, edit and extend as
+ * workflows that materialise the schedule's sessions in the same transaction.
+ */
+export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher: FieldCipher }> = async (app, deps) => {
+  registerResourceRoutes(app, schedulesResource, deps);
+  const tags = ['schedules'];
+  const writers = rolesOnly(...rolesThatMay('course_schedules', 'update'));
+
+  app.post(
+    '/v1/schedules',
+    {
+      onRequest: rolesOnly(...rolesThatMay('course_schedules', 'insert')),
+      schema: {
+        tags,
+        summary: 'Create a schedule (an RRULE in a time zone) and generate its sessions up to generate_until (default 90 days)',
+        body: CreateScheduleBody,
+        response: { 201: ScheduleChangeSchema, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => withEtag(reply.status(201), await createSchedule(deps, requireSignedIn(request), request.body)),
+  );
+
+  app.patch(
+    '/v1/schedules/:id',
+    {
+      onRequest: writers,
+      schema: {
+        tags,
+        summary: 'Edit a schedule at the version you read; its upcoming, untouched sessions follow, and the answer says which changed',
+        params: ScheduleIdParams,
+        body: PatchScheduleBody,
+        response: { 200: ScheduleChangeSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { version, ...edits } = request.body;
+      return withEtag(reply, await changeSchedule(deps, requireSignedIn(request), request.params.id, requiredVersion(request, version), edits));
+    },
+  );
+
+  app.post(
+    '/v1/schedules/:id/generate',
+    {
+      onRequest: writers,
+      schema: {
+        tags,
+        summary: 'Generate the sessions of an ACTIVE schedule up to a day (at most 366 days ahead); existing ones are kept',
+        params: ScheduleIdParams,
+        body: GenerateBody,
+        response: { 200: ScheduleChangeSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => withEtag(reply, await extendSchedule(deps, requireSignedIn(request), request.params.id, request.body.until)),
+  );
+};

@@ -1,0 +1,102 @@
+import Type, { type Static } from 'typebox';
+import { Nullable, Text, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+
+export const CalendarDate = Type.String({ format: 'date', description: 'a calendar day, YYYY-MM-DD' });
+export const ClockTime = Type.String({
+  pattern: '^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$',
+  description: 'a wall-clock time, HH:MM or HH:MM:SS (24-hour)',
+});
+export const SessionStatusSchema = Type.Union([Type.Literal('SCHEDULED'), Type.Literal('IN_PROGRESS'), Type.Literal('COMPLETED'), Type.Literal('CANCELLED')]);
+export type SessionStatus = Static<typeof SessionStatusSchema>;
+const Capacity = Type.Integer({ minimum: 1, maximum: 100_000 });
+const Version = Type.Integer({ minimum: 1, maximum: 2147483647 });
+
+/** What a person may set on a session; the schedule, status, capacity and counters change through their own routes. */
+const editable = {
+  title: Text(200),
+  description: Nullable(Text(5000)),
+  instructor_id: Uuid,
+  location_id: Uuid,
+  session_date: CalendarDate,
+  start_time: ClockTime,
+  end_time: ClockTime,
+  self_enrollment_allowed: Type.Boolean(),
+};
+
+export const SessionSchema = Type.Object({
+  id: Uuid,
+  title: Type.String(),
+  description: Nullable(Type.String()),
+  course_id: Uuid,
+  schedule_id: Type.Union([Uuid, Type.Null()], { description: 'the schedule that generated the session; null for a one-off session' }),
+  instructor_id: Uuid,
+  location_id: Uuid,
+  provider_id: Nullable(Uuid),
+  session_date: Type.String({ description: 'YYYY-MM-DD, wall-clock' }),
+  start_time: Type.String({ description: 'HH:MM:SS, wall-clock' }),
+  end_time: Type.String({ description: 'HH:MM:SS, wall-clock, the same day' }),
+  max_capacity: Type.Integer(),
+  current_enrollment: Type.Integer({ description: 'the number of ENROLLED students' }),
+  self_enrollment_allowed: Type.Boolean(),
+  status: SessionStatusSchema,
+  cancelled_reason: Nullable(Type.String()),
+  occurrence_date: Type.Union([Type.String(), Type.Null()], { description: 'the schedule occurrence the session stands for' }),
+  detached_from_schedule: Type.Boolean({ description: 'edited by hand: schedule edits leave it alone' }),
+  created_by: Nullable(Uuid),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  version: Type.Integer(),
+});
+
+export const CreateSessionBody = Type.Object(
+  {
+    course_id: Uuid,
+    title: Type.Optional(editable.title),
+    description: Type.Optional(editable.description),
+    instructor_id: editable.instructor_id,
+    location_id: editable.location_id,
+    session_date: editable.session_date,
+    start_time: editable.start_time,
+    end_time: editable.end_time,
+    max_capacity: Capacity,
+    self_enrollment_allowed: Type.Optional(editable.self_enrollment_allowed),
+  },
+  { additionalProperties: false, description: 'a one-off session; the title defaults to the course title' },
+);
+
+export const PatchSessionBody = Type.Partial(Type.Object({ ...editable, version: Version }), { additionalProperties: false });
+
+export const SessionIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const SessionListQuery = Type.Object(
+  {
+    course_id: Type.Optional(Uuid),
+    location_id: Type.Optional(Uuid),
+    instructor_id: Type.Optional(Uuid),
+    schedule_id: Type.Optional(Uuid),
+    status: Type.Optional(SessionStatusSchema),
+    from: Type.Optional(Type.String({ format: 'date', description: 'sessions on or after this day' })),
+    to: Type.Optional(Type.String({ format: 'date', description: 'sessions on or before this day' })),
+    sort: Type.Optional(Type.Union([Type.Literal('session_date'), Type.Literal('created_at')])),
+    direction: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionPage = Type.Object({
+  items: Type.Array(SessionSchema),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+  total: Type.Integer({ description: 'how many sessions match the filters' }),
+});
+
+export const TransitionBody = Type.Object(
+  { version: Type.Optional(Version) },
+  { additionalProperties: false, description: 'optionally the version you read (or If-Match); the body may be left out' },
+);
+
+export const CancelBody = Type.Object(
+  { reason: Text(500), version: Type.Optional(Version) },
+  { additionalProperties: false, description: 'why the session is cancelled (sent to the students); optionally the version you read' },
+);

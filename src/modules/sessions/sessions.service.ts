@@ -1,0 +1,154 @@
+import type { Actor } from '../../db/actor.js';
+import type { Db, Row } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import { getRow, insertRow, updateRow } from '../../shared/crud/crud.repository.js';
+import { appendDomainEvent } from '../../shared/events/append-domain-event.js';
+import { fullClockTime, requireInstructor, requireLocation, requirePublishedCourse } from './sessions.references.js';
+import {
+  cancelSessionAndEnrollments,
+  lockSession,
+  selectSessionPage,
+  type SessionListQuery,
+  type SessionPage,
+  type SessionRow,
+  sessionsTable,
+  updateSessionStatus,
+} from './sessions.repository.js';
+import type { SessionStatus } from './sessions.schemas.js';
+
+export interface SessionsDeps {
+  db: Db;
+}
+
+type SignedIn = Actor & { userId: string };
+
+export interface NewSession {
+  course_id: string;
+  title?: string | undefined;
+  description?: string | null | undefined;
+  instructor_id: string;
+  location_id: string;
+  session_date: string;
+  start_time: string;
+  end_time: string;
+  max_capacity: number;
+  self_enrollment_allowed?: boolean | undefined;
+}
+
+export type SessionChanges = Partial<
+  Pick<SessionRow, 'title' | 'description' | 'instructor_id' | 'location_id' | 'session_date' | 'start_time' | 'end_time' | 'self_enrollment_allowed'>
+>;
+
+/** What a schedule decides about its sessions: changing one of these by hand detaches the session from the schedule. */
+const scheduleGoverned = ['instructor_id', 'location_id', 'session_date', 'start_time', 'end_time', 'self_enrollment_allowed'] as const;
+
+const asSession = (row: Row) => row as unknown as SessionRow;
+
+export function listSessions(deps: SessionsDeps, actor: Actor, query: SessionListQuery): Promise<SessionPage> {
+  return deps.db.withActor(actor, (tx) => selectSessionPage(tx, query));
+}
+
+export async function readSession(deps: SessionsDeps, actor: Actor, id: string): Promise<SessionRow> {
+  return asSession(await deps.db.withActor(actor, (tx) => getRow(tx, sessionsTable, id, 'session')));
+}
+
+function requireEndAfterStart(start: string, end: string, field: string): void {
+  if (fullClockTime(end) <= fullClockTime(start)) {
+    throw new AppError('VALIDATION_FAILED', 'end_time must be after start_time: a session ends on the day it starts', { field });
+  }
+}
+
+/** A one-off session (no schedule) for a published course; row-level security decides where the actor may hold one. */
+export async function createSession(deps: SessionsDeps, actor: SignedIn, input: NewSession): Promise<SessionRow> {
+  requireEndAfterStart(input.start_time, input.end_time, 'body.end_time');
+  return deps.db.withActor(actor, async (tx) => {
+    const course = await requirePublishedCourse(tx, input.course_id);
+    await requireInstructor(tx, input.instructor_id);
+    const place = await requireLocation(tx, input.location_id);
+    const values = { ...input, title: input.title ?? course.title, provider_id: place.provider_id, created_by: actor.userId };
+    return asSession(await insertRow(tx, sessionsTable, values, 'session'));
+  });
+}
+
+/**
+ * Changes what a person may change on a session, at the version they read. A change to anything the
+ * session's schedule decides marks it detached, pinning the occurrence it stands for, so that later
+ * edits of the schedule leave it alone and never generate that occurrence again.
+ */
+export async function changeSession(deps: SessionsDeps, actor: Actor, id: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRow> {
+  return deps.db.withActor(actor, async (tx) => {
+    const current = asSession(await getRow(tx, sessionsTable, id, 'session'));
+    requireEndAfterStart(changes.start_time ?? current.start_time, changes.end_time ?? current.end_time, changes.end_time === undefined ? 'body.start_time' : 'body.end_time');
+    const values: Record<string, unknown> = { ...changes };
+    if (changes.instructor_id !== undefined && changes.instructor_id !== current.instructor_id) await requireInstructor(tx, changes.instructor_id);
+    if (changes.location_id !== undefined && changes.location_id !== current.location_id) {
+      values['provider_id'] = (await requireLocation(tx, changes.location_id)).provider_id;
+    }
+    const departs = scheduleGoverned.some((field) => {
+      const value = changes[field];
+      if (value === undefined) return false;
+      return field === 'start_time' || field === 'end_time' ? fullClockTime(String(value)) !== current[field] : value !== current[field];
+    });
+    if (current.schedule_id !== null && departs) {
+      values['detached_from_schedule'] = true;
+      values['occurrence_date'] = current.occurrence_date ?? current.session_date;
+    }
+    return asSession(await updateRow(tx, sessionsTable, id, expectedVersion, values, 'session'));
+  });
+}
+
+export type SessionTransition = 'start' | 'complete' | 'cancel';
+
+/** The lifecycle: SCHEDULED → IN_PROGRESS → COMPLETED, and SCHEDULED or IN_PROGRESS → CANCELLED. Nothing leaves COMPLETED or CANCELLED. */
+const transitions: Record<SessionTransition, { from: readonly SessionStatus[]; to: SessionStatus; done: string }> = {
+  start: { from: ['SCHEDULED'], to: 'IN_PROGRESS', done: 'started' },
+  complete: { from: ['IN_PROGRESS'], to: 'COMPLETED', done: 'completed' },
+  cancel: { from: ['SCHEDULED', 'IN_PROGRESS'], to: 'CANCELLED', done: 'cancelled' },
+};
+
+/**
+ * Moves a session along its lifecycle, optionally only at the version the caller read. The row lock
+ * is taken first, so the status and version checked are the ones changed. Cancelling also cancels
+ * every enrollment in the session (migration 0015); each transition appends `session.<done>`.
+ */
+export async function moveSession(
+  deps: SessionsDeps,
+  actor: Actor,
+  id: string,
+  transition: SessionTransition,
+  options: { expectedVersion?: number | undefined; reason?: string | undefined },
+): Promise<SessionRow> {
+  const rule = transitions[transition];
+  return deps.db.withActor(actor, async (tx) => {
+    const session = await lockSession(tx, id);
+    if (!session) {
+      await getRow(tx, sessionsTable, id, 'session');
+      throw new AppError('FORBIDDEN', `only the staff of a session may ${transition} it`);
+    }
+    if (options.expectedVersion !== undefined && session.version !== options.expectedVersion) {
+      throw new AppError('VERSION_CONFLICT', `the session was changed by someone else (version ${session.version}, you sent ${options.expectedVersion})`, {
+        field: 'body.version',
+        current: session,
+      });
+    }
+    if (!rule.from.includes(session.status)) {
+      throw new AppError('INVALID_TRANSITION', `the session is ${session.status}: only a session that is ${rule.from.join(' or ')} can be ${rule.done}`, {
+        current_status: session.status,
+        current: session,
+      });
+    }
+    if (transition === 'cancel') {
+      await cancelSessionAndEnrollments(tx, id, options.reason ?? '');
+    } else {
+      const version = await updateSessionStatus(tx, id, rule.to);
+      await appendDomainEvent(tx, {
+        aggregateType: 'session',
+        aggregateId: id,
+        aggregateVersion: version,
+        eventType: `session.${rule.done}`,
+        payload: { previous_status: session.status, status: rule.to },
+      });
+    }
+    return asSession(await getRow(tx, sessionsTable, id, 'session'));
+  });
+}
