@@ -9,6 +9,7 @@ LANGUAGE sql VOLATILE SET search_path = public, pg_temp AS $$
   VALUES (aggregate_type, aggregate_id, aggregate_version, event_type, coalesce(payload, '{}'::jsonb),
           app_user_id(), NULLIF(current_setting('unitrain.request_id', true), ''))
 $$;
+REVOKE EXECUTE ON FUNCTION append_domain_event(text, uuid, integer, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION append_domain_event(text, uuid, integer, text, jsonb) TO unitrain_app;
 
 -- The enrollment functions now append through it too.

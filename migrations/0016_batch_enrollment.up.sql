@@ -8,6 +8,31 @@
 -- Per row: outcome ENROLLED | WAITLISTED | ALREADY_ENROLLED | INVALID (with reason); duplicate_of
 -- names the earlier row of the same student in this batch; profile_created says this row made the
 -- student_enrollment_profiles row it enrolled.
+-- Serialises the making of one person's profile at one provider (or at none, where the unique key
+-- (provider_id, email_hmac) does not hold, its nulls being distinct). Every writer that finds or makes
+-- a profile by e-mail takes it first; to the end of the transaction.
+CREATE FUNCTION app_lock_student_email(provider uuid, person_email_hmac text) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = public, pg_temp AS $$
+  SELECT pg_advisory_xact_lock(hashtextextended('student_profile:' || coalesce(provider::text, '') || ':' || person_email_hmac, 0))
+$$;
+
+-- Who an e-mail may name for the caller (decision 0011, "E-mail lookups"): administrators match every
+-- account; anybody else only active trainees (IT, IN), so an address of staff or of an inactive
+-- account reads as unknown and cannot be probed.
+CREATE FUNCTION app_may_match_account_by_email(account_role text, account_status text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+  SELECT app_is_admin() OR (account_status = 'ACTIVE' AND account_role IN ('IT', 'IN'))
+$$;
+
+-- Whether the caller may see the profile (the select rules of student_enrollment_profiles, which a
+-- SECURITY DEFINER function does not get applied): a profile they may not see reads as unknown.
+CREATE FUNCTION app_sees_student_profile(profile uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT app_is_admin()
+      OR (app_role() = 'AP' AND app_provider_sees_student_profile(profile, app_provider_ids(), app_provider_location_ids()))
+      OR (app_role() IN ('IC', 'IP') AND app_instructor_sees_student_profile(profile, app_taught_session_ids(), app_instructed_roster_ids()))
+$$;
+
 CREATE FUNCTION enroll_students(session uuid, students jsonb)
 RETURNS TABLE (ord integer, outcome text, enrollment_id uuid, waitlist_position integer, student_id uuid,
                student_profile_id uuid, duplicate_of integer, reason text, profile_created boolean)
@@ -71,9 +96,15 @@ BEGIN
   UPDATE pg_temp.enroll_batch b SET reason = 'no account has this student_id'
    WHERE b.given_student_id IS NOT NULL AND b.account_id IS NULL;
   UPDATE pg_temp.enroll_batch b SET account_id = u.id FROM users u
-   WHERE b.given_student_id IS NULL AND u.email_hmac = b.email_hmac;
-  -- One new profile per e-mail, with its first row's names. A concurrent batch of the same provider
-  -- may make it first: this insert then waits for that one, skips the e-mail, and the lookup finds it.
+   WHERE b.given_student_id IS NULL AND u.email_hmac = b.email_hmac AND app_may_match_account_by_email(u.role, u.status);
+  -- One new profile per e-mail, with its first row's names. The lock per e-mail (in e-mail order, so
+  -- two batches never wait for each other crosswise) lets a concurrent batch or roster import that
+  -- makes the same profile finish first; the NOT EXISTS below then sees it, also without a provider.
+  IF may_create_profiles THEN
+    PERFORM app_lock_student_email(profile_provider, h.email_hmac)
+       FROM (SELECT DISTINCT b.email_hmac FROM pg_temp.enroll_batch b
+              WHERE b.email_hmac IS NOT NULL AND b.account_id IS NULL ORDER BY b.email_hmac) h;
+  END IF;
   WITH created AS (
     INSERT INTO student_enrollment_profiles (first_name, last_name, email_ciphertext, email_hmac, company, provider_id, created_by)
     SELECT DISTINCT ON (b.email_hmac) b.first_name, b.last_name, b.email_ciphertext, b.email_hmac, b.company,
@@ -88,9 +119,12 @@ BEGIN
     RETURNING email_hmac)
   UPDATE pg_temp.enroll_batch b SET profile_created = true
     FROM created c WHERE b.email_hmac = c.email_hmac AND b.account_id IS NULL;
+  -- A profile the caller may not see reads as unknown (an AP sees all of its providers' profiles, so
+  -- only an instructor, who makes none, meets one).
   UPDATE pg_temp.enroll_batch b SET profile_id = p.id FROM student_enrollment_profiles p
    WHERE b.email_hmac IS NOT NULL AND b.account_id IS NULL
-     AND p.email_hmac = b.email_hmac AND p.provider_id IS NOT DISTINCT FROM profile_provider;
+     AND p.email_hmac = b.email_hmac AND p.provider_id IS NOT DISTINCT FROM profile_provider
+     AND app_sees_student_profile(p.id);
   UPDATE pg_temp.enroll_batch b
      SET reason = CASE
            WHEN NOT may_create_profiles
@@ -161,8 +195,20 @@ BEGIN
 END;
 $$;
 
-REVOKE EXECUTE ON FUNCTION enroll_students(uuid, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enroll_students(uuid, jsonb) TO unitrain_app;
+-- The session lock of recording results, in 0012's order (the session before its enrollments): FOR
+-- SHARE, so results for one session are recorded side by side, but never while its enrollments or its
+-- status change (those take it FOR UPDATE). SECURITY DEFINER: the lock must not depend on whether the
+-- caller may update the session. Returns the session's status, or NULL when the caller does not see it.
+CREATE FUNCTION lock_session_for_results(session uuid) RETURNS text
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT s.status FROM training_sessions s WHERE s.id = session AND app_sees_session(session) FOR SHARE
+$$;
+
+REVOKE EXECUTE ON FUNCTION
+  app_lock_student_email(uuid, text), app_may_match_account_by_email(text, text), app_sees_student_profile(uuid),
+  enroll_students(uuid, jsonb), lock_session_for_results(uuid)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enroll_students(uuid, jsonb), lock_session_for_results(uuid) TO unitrain_app;
 
 -- Lists of enrollments page by keyset on (sort column, id) (issue 4, item 10).
 CREATE INDEX session_enrollments_enrollment_date_idx ON session_enrollments (enrollment_date, id);

@@ -197,8 +197,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 -- The profile of a person at a provider, made if missing. With an e-mail, (provider, e-mail) names one
--- profile: the unique key guards a provider, a transaction lock on the pair also guards "no provider"
--- (where the key's nulls are distinct). Without an e-mail nothing identifies the person: a new profile.
+-- profile: the unique key guards a provider, the lock of app_lock_student_email (0016, also taken by
+-- enroll_students) also guards "no provider" (where the key's nulls are distinct). Without an e-mail
+-- nothing identifies the person: a new profile. A profile the caller may not see reads as unknown
+-- (decision 0011, "E-mail lookups"): the key leaves it the e-mail, so the person gets a new profile
+-- without one, with the names given, and the caller learns nothing of the other.
 CREATE FUNCTION app_student_profile_for(
   provider uuid, person_first_name text, person_last_name text, person_email_ciphertext text, person_email_hmac text,
   person_company text
@@ -206,21 +209,26 @@ CREATE FUNCTION app_student_profile_for(
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   profile uuid;
+  email_ciphertext_kept text := person_email_ciphertext;
+  email_hmac_kept text := person_email_hmac;
 BEGIN
   IF person_email_hmac IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended('student_profile:' || coalesce(provider::text, '') || ':' || person_email_hmac, 0));
+    PERFORM app_lock_student_email(provider, person_email_hmac);
     SELECT p.id INTO profile FROM student_enrollment_profiles p
      WHERE p.provider_id IS NOT DISTINCT FROM provider AND p.email_hmac = person_email_hmac;
-    IF FOUND THEN
+    IF FOUND AND app_sees_student_profile(profile) THEN
       RETURN profile;
+    ELSIF FOUND THEN
+      email_ciphertext_kept := NULL;
+      email_hmac_kept := NULL;
     END IF;
   END IF;
   INSERT INTO student_enrollment_profiles (first_name, last_name, email_ciphertext, email_hmac, company, provider_id, created_by)
-  VALUES (person_first_name, person_last_name, person_email_ciphertext, person_email_hmac, person_company, provider, app_user_id())
+  VALUES (person_first_name, person_last_name, email_ciphertext_kept, email_hmac_kept, person_company, provider, app_user_id())
   ON CONFLICT (provider_id, email_hmac) DO NOTHING
   RETURNING id INTO profile;
   IF profile IS NULL THEN
-    -- Made meanwhile by a writer that does not take the lock.
+    -- Made meanwhile by a writer that does not take the lock (a plain insert of the profile's resource).
     SELECT p.id INTO profile FROM student_enrollment_profiles p
      WHERE p.provider_id = provider AND p.email_hmac = person_email_hmac;
   END IF;

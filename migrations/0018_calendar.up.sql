@@ -72,8 +72,12 @@ CREATE TYPE calendar_entry AS (
 
 -- The calendar lines of the given sessions, as `person` takes part in them. Checks nobody: only the
 -- two entry points below call it, each after deciding which sessions may be shown. SECURITY DEFINER
--- because a student who sees a session may not read its instructor's profile or the other enrollments
--- (for the waitlist count); what it returns is about the session itself, nothing more.
+-- because a student who sees a session may not read the other enrollments (for the waitlist count) nor
+-- the versions of an ARCHIVED course; what it returns is about the session itself, nothing more. The
+-- course is named as last published (app_course_as_published, 0014), as everyone but administrators
+-- see it, for everyone: a calendar shows what students see. The instructor is named only by the
+-- display name of their instructor profile, which the matrix shows every signed-in role (the feed's
+-- owner is one); their personal profile (names) is not for students.
 CREATE FUNCTION app_calendar_entries(sessions uuid[], person uuid) RETURNS SETOF calendar_entry
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT s.id, s.title, s.status, s.session_date, s.start_time, s.end_time,
@@ -85,16 +89,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
          s.version, s.updated_at,
          c.id, c.code, c.title,
          s.instructor_id,
-         coalesce(ip.display_name, p.display_name, nullif(concat_ws(' ', p.first_name, p.last_name), '')),
+         ip.display_name,
          l.id, l.name, l.address_line1, l.address_line2, l.city, l.region, l.postal_code, l.country, l.timezone,
          CASE WHEN s.instructor_id = person THEN 'TEACHING'
               ELSE (SELECT e.status FROM session_enrollments e WHERE e.session_id = s.id AND e.student_id = person) END
     FROM unnest(sessions) AS chosen (id)
     JOIN training_sessions s ON s.id = chosen.id
-    JOIN courses c ON c.id = s.course_id
+    JOIN courses working ON working.id = s.course_id
+   CROSS JOIN LATERAL app_course_as_published(working) AS c
     JOIN locations l ON l.id = s.location_id
     LEFT JOIN instructor_profiles ip ON ip.user_id = s.instructor_id
-    LEFT JOIN profiles p ON p.user_id = s.instructor_id
 $$;
 
 -- The caller's calendar lines of the given sessions (the API passes the ones row-level security let it

@@ -17,4 +17,5 @@ export const accessMatrixDecisions: readonly string[] = [
   'AP edits of an affiliated instructor’s profile are limited to the same columns as the instructor’s own (display name, bio, specialties), because certification and affiliation are for SA and AD only.',
   'The matrix tests delete in one statement per table and actor rather than row by row, because policies filter a DELETE’s rows silently and a missing privilege fails the statement for every row alike; inserts stay row by row, since one failed WITH CHECK fails the whole statement.',
   '`users_visible` has no `password_hash` column at all (the application role has no privilege to read it), rather than a null one.',
+  'Workflows that find a person by e-mail as the owner (batch enrollment, roster imports) match, for anyone but SA and AD, only ACTIVE trainee accounts (IT, IN) and student profiles the caller may see; any other address reads as unknown (a new profile where the caller may make one, else an invalid row), because otherwise an IC, IP or AP could probe whether an address has an account, staff included, and then see that person (decision 0011).',
 ];

@@ -154,6 +154,24 @@ describe('private iCal feeds', () => {
     );
   });
 
+  it('names the instructor only by their instructor profile’s display name, never by their personal profile', async () => {
+    const url = await issuedUrl(studentToken);
+    const { rows: [personal] } = await context.db.query<{ first_name: string; last_name: string }>(
+      'select first_name, last_name from profiles where user_id = $1', [world.otherInstructor.id],
+    );
+    // Long lines are folded (RFC 5545 3.1): unfold before searching.
+    const feedText = async () => (await fetchFeed(url)).body.replaceAll(/\r\n[ \t]/g, '');
+    const withoutProfile = await feedText();
+    expect(withoutProfile).not.toContain('Instructor:');
+    expect(withoutProfile).not.toContain(`${personal!.first_name} ${personal!.last_name}`);
+    await context.db.query(`insert into instructor_profiles (user_id, display_name) values ($1, 'Coach Otto')`, [world.otherInstructor.id]);
+    try {
+      expect(await feedText()).toContain('Instructor: Coach Otto');
+    } finally {
+      await context.db.query('delete from instructor_profiles where user_id = $1', [world.otherInstructor.id]);
+    }
+  });
+
   it('gives an instructor the sessions they teach in the window, each in its location’s zone with its VTIMEZONE', async () => {
     const response = await fetchFeed(await issuedUrl(world.tokens.instructor));
     const events = parseFeed(response.body);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
+import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { buildFixtureWorld, fixtureActor, fixtureActors, fixtureId, type FixtureActor, type FixtureUser } from '../../../test/fixture-world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../../db/actor.js';
@@ -20,6 +20,13 @@ beforeAll(async () => {
       where id = $1`,
     [fixtureId('l1')],
   );
+  const teacher = await createUser(context.db, testKeyring, { role: 'IC', firstName: 'Priya', lastName: 'Personal' });
+  await context.db.query(`update profiles set display_name = 'Priya P.' where user_id = $1`, [teacher.id]);
+  await context.db.query(
+    `insert into training_sessions (title, course_id, instructor_id, location_id, session_date, start_time, end_time, max_capacity, self_enrollment_allowed)
+     values ('Open evening', $1, $2, $3, '2032-05-03', '18:00', '20:00', 12, true)`,
+    [fixtureId('c-safety'), teacher.id, fixtureId('l3')],
+  );
   for (const actor of fixtureActors.filter((candidate) => candidate.userId !== null)) {
     tokens.set(actor.name, await mintAccessToken(testKeyring, { userId: actor.userId as string, role: actor.role as Role }));
   }
@@ -29,12 +36,16 @@ const tokenOf = (actor: FixtureActor) => tokens.get(actor.name) as string;
 const calendar = (query: string, token?: string) =>
   context.app.inject({ method: 'GET', url: `/v1/calendar?${query}`, ...(token ? { headers: bearer(token) } : {}) });
 
-/** Every session as the owner reads it, with its course, instructor and location: the calendar's source. */
+/**
+ * Every session as the owner reads it, with its course as last published, its instructor's professional
+ * display name and its location: the calendar's source.
+ */
 async function sessionsInDatabase(db: Db) {
   const { rows } = await db.query<Record<string, unknown> & { id: string; session_date: string; start_time: string; instructor_id: string }>(
     `select s.id, s.title, s.status, s.session_date, s.start_time::text as start_time, s.end_time::text as end_time,
-            s.max_capacity, s.current_enrollment, s.version, s.course_id, c.code as course_code, c.title as course_title,
-            s.instructor_id, ip.display_name as professional_name, p.display_name as profile_name, p.first_name, p.last_name,
+            s.max_capacity, s.current_enrollment, s.version, s.course_id,
+            coalesce(v.snapshot ->> 'code', c.code) as course_code, coalesce(v.snapshot ->> 'title', c.title) as course_title,
+            s.instructor_id, ip.display_name as instructor_name,
             l.id as location_id, l.name as location_name, l.address_line1, l.address_line2, l.city, l.region, l.postal_code,
             l.country, l.timezone,
             (s.session_date + s.start_time) at time zone l.timezone as starts_at,
@@ -42,9 +53,9 @@ async function sessionsInDatabase(db: Db) {
             (select count(*)::integer from session_enrollments e where e.session_id = s.id and e.status = 'WAITLISTED') as waitlisted
        from training_sessions s
        join courses c on c.id = s.course_id
+       left join course_versions v on v.course_id = c.id and v.version_number = c.published_version
        join locations l on l.id = s.location_id
-       left join instructor_profiles ip on ip.user_id = s.instructor_id
-       left join profiles p on p.user_id = s.instructor_id`,
+       left join instructor_profiles ip on ip.user_id = s.instructor_id`,
   );
   const { rows: enrollments } = await db.query<{ session_id: string; student_id: string | null; status: string }>(
     'select session_id, student_id, status from session_enrollments',
@@ -54,14 +65,13 @@ async function sessionsInDatabase(db: Db) {
 
 type DatabaseView = Awaited<ReturnType<typeof sessionsInDatabase>>;
 
-/** What the calendar must say of each session for `actor`, computed from the rows, ordered as the calendar orders. */
+/** What the calendar of 2030 must say of each session for `actor`, computed from the rows, ordered as the calendar orders. */
 function expectedEntries(view: DatabaseView, ids: ReadonlySet<string>, actor: FixtureActor) {
   return view.sessions
-    .filter((row) => ids.has(row.id))
+    .filter((row) => ids.has(row.id) && row.session_date <= '2030-12-31')
     .sort((a, b) => a.session_date.localeCompare(b.session_date) || a.start_time.localeCompare(b.start_time) || a.id.localeCompare(b.id))
     .map((row) => {
       const own = view.enrollments.find((enrollment) => enrollment.session_id === row.id && enrollment.student_id === actor.userId);
-      const name = row['professional_name'] ?? row['profile_name'] ?? [row['first_name'], row['last_name']].filter(Boolean).join(' ');
       return {
         id: row.id,
         title: row['title'],
@@ -78,7 +88,7 @@ function expectedEntries(view: DatabaseView, ids: ReadonlySet<string>, actor: Fi
         participation: row.instructor_id === actor.userId ? 'TEACHING' : (own?.status ?? null),
         version: row['version'],
         course: { id: row['course_id'], code: row['course_code'], title: row['course_title'] },
-        instructor: { id: row.instructor_id, display_name: name === '' ? null : name },
+        instructor: { id: row.instructor_id, display_name: row['instructor_name'] },
         location: {
           id: row['location_id'], name: row['location_name'], address_line1: row['address_line1'], address_line2: row['address_line2'],
           city: row['city'], region: row['region'], postal_code: row['postal_code'], country: row['country'], timezone: row['timezone'],
@@ -123,6 +133,25 @@ describe('GET /v1/calendar', () => {
     expect(items).toMatchObject([{ id: fixtureId('s1'), instructor: { display_name: 'ic1 instructor' }, waitlisted: 1, participation: 'ENROLLED' }]);
   });
 
+  it('names the course as last published, not the administrators’ working copy', async () => {
+    const items = (await calendar('from=2030-03-04&to=2030-03-04', tokenOf(fixtureActor('it1')))).json().items;
+    // The fixture's snapshots carry only a title (the course key); the code falls back to the row.
+    expect(items).toMatchObject([{ id: fixtureId('s1'), course: { id: fixtureId('c-first-aid'), code: 'FA-1', title: 'c-first-aid' } }]);
+  });
+
+  it.each(signedInActors().map((actor) => [actor.name, actor] as const))(
+    'as %s: names an instructor only by their instructor profile’s display name, never by their personal profile',
+    async (_name, actor) => {
+      // An IC without an instructor profile, teaching a session open for self-enrollment (so every signed-in role sees it).
+      const { rows: [teacher] } = await context.db.query<{ id: string }>(
+        `select p.user_id as id from profiles p where p.first_name = 'Priya' and p.last_name = 'Personal'`,
+      );
+      const items = (await calendar('from=2032-05-03&to=2032-05-03', tokenOf(actor))).json().items as { instructor: unknown }[];
+      expect(items.map((item) => item.instructor)).toEqual([{ id: teacher!.id, display_name: null }]);
+      expect(JSON.stringify(items)).not.toMatch(/Priya|Personal/);
+    },
+  );
+
   it('never shows more through calendar_entries than the sessions themselves, whatever ids it is given', async () => {
     const { rows: all } = await context.db.query<{ id: string }>('select id from training_sessions');
     for (const actor of fixtureActors.filter((candidate) => candidate.name !== 'in2')) {
@@ -159,6 +188,15 @@ describe('GET /v1/calendar', () => {
     expect(await ids(`location_id=${fixtureId('l3')}`, 'ap1')).toEqual([fixtureId('s7')]);
     expect(await ids(`location_id=${fixtureId('l3')}`, 'sa')).toEqual([fixtureId('s3'), fixtureId('s7')]);
     expect(await ids(`location_id=${fixtureId('nowhere')}`, 'sa')).toEqual([]);
+  });
+
+  it('takes location and instructor as the issue names them, alone or with the same _id value', async () => {
+    const ids = async (query: string) =>
+      ((await calendar(`from=2030-01-01&to=2030-12-31&${query}`, tokenOf(fixtureActor('sa')))).json().items as { id: string }[]).map((item) => item.id);
+    expect(await ids(`location=${fixtureId('l1')}`)).toEqual([fixtureId('s1'), fixtureId('s6')]);
+    expect(await ids(`instructor=${fixtureId('ic1')}`)).toEqual([fixtureId('s1'), fixtureId('s4'), fixtureId('s7')]);
+    expect(await ids(`instructor=${fixtureId('ic1')}&location=${fixtureId('l3')}`)).toEqual([fixtureId('s7')]);
+    expect(await ids(`location=${fixtureId('l3')}&location_id=${fixtureId('l3')}&instructor_id=${fixtureId('ic1')}`)).toEqual([fixtureId('s7')]);
   });
 
   it('runs one SQL statement for the data, inside the actor’s transaction', async () => {
@@ -205,6 +243,10 @@ describe('GET /v1/calendar', () => {
     ['a date in words', 'from=today&to=2030-03-31', 'querystring.from'],
     ['a location that is not a uuid', 'from=2030-01-01&to=2030-01-31&location_id=l1', 'querystring.location_id'],
     ['an instructor that is not a uuid', 'from=2030-01-01&to=2030-01-31&instructor_id=42', 'querystring.instructor_id'],
+    ['a location (issue name) that is not a uuid', 'from=2030-01-01&to=2030-01-31&location=l1', 'querystring.location'],
+    ['an instructor (issue name) that is not a uuid', 'from=2030-01-01&to=2030-01-31&instructor=42', 'querystring.instructor'],
+    ['location and location_id that differ', `from=2030-01-01&to=2030-01-31&location=${fixtureId('l1')}&location_id=${fixtureId('l3')}`, 'querystring.location'],
+    ['instructor and instructor_id that differ', `from=2030-01-01&to=2030-01-31&instructor_id=${fixtureId('ic1')}&instructor=${fixtureId('ic2')}`, 'querystring.instructor'],
     ['an unknown parameter', 'from=2030-01-01&to=2030-01-31&provider_id=x', 'querystring.provider_id'],
   ])('answers 400 with the field for %s', async (_case, query, field) => {
     const response = await calendar(query, tokenOf(fixtureActor('sa')));

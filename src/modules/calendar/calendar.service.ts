@@ -23,7 +23,9 @@ export interface CalendarQuery {
   from: string;
   to: string;
   location_id?: string | undefined;
+  location?: string | undefined;
   instructor_id?: string | undefined;
+  instructor?: string | undefined;
 }
 
 type SignedIn = Actor & { userId: string };
@@ -51,6 +53,15 @@ function checkRange(from: string, to: string): void {
   if (days > maximumRangeDays) {
     throw new AppError('VALIDATION_FAILED', `from..to spans ${days} days; at most ${maximumRangeDays} are shown at once`, { field: 'querystring.to' });
   }
+}
+
+/** A filter given under its two names (`location_id` or `location`): one value, or 400 if they differ. */
+function oneFilter(query: CalendarQuery, name: 'location' | 'instructor'): string | null {
+  const [long, short] = [query[`${name}_id`], query[name]];
+  if (long !== undefined && short !== undefined && long !== short) {
+    throw new AppError('VALIDATION_FAILED', `${name}_id and ${name} name different ${name}s; give one`, { field: `querystring.${name}` });
+  }
+  return long ?? short ?? null;
 }
 
 function toCalendarEntry(row: CalendarEntryRow) {
@@ -90,7 +101,7 @@ export type CalendarEntry = ReturnType<typeof toCalendarEntry>;
 /** The sessions between two days (both included) that the actor may see, with what a calendar shows of each. */
 export async function readCalendar(deps: CalendarDeps, actor: Actor, query: CalendarQuery): Promise<{ from: string; to: string; items: CalendarEntry[] }> {
   checkRange(query.from, query.to);
-  const filter = { from: query.from, to: query.to, locationId: query.location_id ?? null, instructorId: query.instructor_id ?? null };
+  const filter = { from: query.from, to: query.to, locationId: oneFilter(query, 'location'), instructorId: oneFilter(query, 'instructor') };
   const rows = await deps.db.withActor(actor, (tx) => selectCalendarEntries(tx, filter));
   return { from: query.from, to: query.to, items: rows.map(toCalendarEntry) };
 }

@@ -1,6 +1,5 @@
 import type { Tx } from '../../db/database.js';
-import { listRows, type TableSpec } from '../../shared/crud/crud.repository.js';
-import { decodeCursor, encodeCursor } from '../../shared/crud/cursor.js';
+import { type ExtraCondition, listRows, type TableSpec } from '../../shared/crud/crud.repository.js';
 import { type CatalogueEntry, type CourseVersion, CourseVersionSchema, type PageOf } from './courses.schemas.js';
 
 export type CourseStatus = 'DRAFT' | 'PUBLISHED' | 'ARCHIVED';
@@ -95,6 +94,15 @@ export interface CatalogueQuery {
   cursor?: string | undefined;
 }
 
+/** The published courses as the catalogue shows them: `courses_as_seen` read as the signed-out actor. */
+const catalogueTable: TableSpec = {
+  table: 'courses',
+  readFrom: 'courses_as_seen',
+  columns: ['id', 'code', 'title', 'description', 'duration_minutes', 'certifies', 'certificate_validity_months', 'published_at', 'published_version'],
+  filterable: ['status', 'certifies'],
+  sortable: ['code', 'title'],
+  versioned: false,
+};
 const catalogueColumns = `id, code, title, description, duration_minutes, certifies, certificate_validity_months,
   published_at, published_version as version`;
 
@@ -106,32 +114,15 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (character) =>
  * gives the published snapshots, never working copies.
  */
 export async function listCatalogue(tx: Tx, query: CatalogueQuery): Promise<PageOf<CatalogueEntry>> {
-  const params: unknown[] = [];
-  const conditions = [`status = 'PUBLISHED'`];
-  if (query.search !== undefined) {
-    params.push(likePattern(query.search));
-    conditions.push(`(title ilike $${params.length} or code ilike $${params.length})`);
-  }
-  if (query.certifies !== undefined) {
-    params.push(query.certifies);
-    conditions.push(`certifies = $${params.length}`);
-  }
-  const counted = await tx.query<{ total: number }>(`select count(*)::int as total from courses_as_seen where ${conditions.join(' and ')}`, params);
-  if (query.cursor !== undefined) {
-    const cursor = decodeCursor(query.cursor, query.sort);
-    params.push(cursor.value, cursor.id);
-    conditions.push(`(${query.sort}, id) ${query.direction === 'asc' ? '>' : '<'} ($${params.length - 1}, $${params.length})`);
-  }
-  params.push(query.limit + 1);
-  const { rows } = await tx.query<CatalogueEntry>(
-    `select ${catalogueColumns} from courses_as_seen where ${conditions.join(' and ')}
-      order by ${query.sort} ${query.direction}, id ${query.direction} limit $${params.length}`,
-    params,
-  );
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  const more = rows.length > query.limit && last !== undefined;
-  return { items, next_cursor: more ? encodeCursor({ sort: query.sort, value: last[query.sort], id: last.id }) : null, total: counted.rows[0]?.total ?? 0 };
+  const { search, certifies, ...paging } = query;
+  const matching: ExtraCondition[] = search === undefined ? [] : [(bind) => {
+    const pattern = bind(likePattern(search));
+    return `(title ilike ${pattern} or code ilike ${pattern})`;
+  }];
+  const page = await listRows(tx, catalogueTable, { ...paging, filters: { status: 'PUBLISHED', certifies }, where: matching });
+  // An entry's version is the published one it shows.
+  const items = page.items.map(({ published_version: version, ...entry }) => ({ ...entry, version }) as CatalogueEntry);
+  return { ...page, items };
 }
 
 export async function findCatalogueEntry(tx: Tx, code: string): Promise<CatalogueEntry | null> {

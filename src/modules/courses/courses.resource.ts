@@ -36,4 +36,5 @@ export const coursesResource: ResourceDefinition<typeof CreateCourse, typeof Pat
   createdByColumn: 'created_by',
   updatable: true,
   deletable: false,
+  events: { aggregate: 'course', created: 'course.created', changed: 'course.changed' },
 };

@@ -19,7 +19,7 @@ import {
 } from './courses.schemas.js';
 import { archiveCourse, catalogue, catalogueEntry, type CourseTransition, courseVersion, courseVersions, publishCourse, unpublishCourse } from './courses.service.js';
 import { requiredVersion } from '../../shared/crud/expected-version.js';
-
+import { optionalBody, withEtag } from '../../shared/crud/route-helpers.js';
 
 const transitions: Record<CourseTransition, { run: typeof publishCourse; summary: string }> = {
   publish: { run: publishCourse, summary: 'Publish the working copy as the next version: the catalogue and everyone but administrators see it' },
@@ -41,15 +41,12 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps> = async (app
       `/v1/courses/:id/${transition}`,
       {
         onRequest: signedInOnly,
-        // The body is optional (If-Match alone will do); an absent one is validated as empty.
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
+        // The body is optional (If-Match alone will do).
+        preValidation: optionalBody,
         schema: { tags, summary, params: CourseIdParams, body: TransitionBody, response: { 200: CourseSchema, ...errorResponses(400, 401, 403, 404, 409) } },
       },
       async (request, reply) => {
-        const course = await run(deps, requireSignedIn(request), request.params.id, requiredVersion(request, request.body?.version));
-        return reply.header('etag', `"${course.version}"`).send(course);
+        return withEtag(reply, await run(deps, requireSignedIn(request), request.params.id, requiredVersion(request, request.body?.version)));
       },
     );
   }

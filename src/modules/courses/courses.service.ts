@@ -1,7 +1,7 @@
 import { type Actor, signedOutActor } from '../../db/actor.js';
 import type { Db, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { getRow } from '../../shared/crud/crud.repository.js';
+import { getRow, lockAtVersion } from '../../shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../shared/events/append-domain-event.js';
 import {
   catalogueCodeTaken,
@@ -44,17 +44,7 @@ const readCourse = async (tx: Tx, courseId: string) => (await getRow(tx, courses
  * not allowed from the current status: 409 INVALID_TRANSITION.
  */
 async function lockForTransition(tx: Tx, courseId: string, expectedVersion: number, transition: CourseTransition): Promise<LockedCourse> {
-  const locked = await lockCourse(tx, courseId);
-  if (!locked) {
-    await readCourse(tx, courseId);
-    throw new AppError('FORBIDDEN', `not allowed to ${transition} this course`);
-  }
-  if (locked.version !== expectedVersion) {
-    throw new AppError('VERSION_CONFLICT', `the course was changed by someone else (version ${locked.version}, you sent ${expectedVersion})`, {
-      field: 'body.version',
-      current: await readCourse(tx, courseId),
-    });
-  }
+  const locked = await lockAtVersion(tx, coursesTable, { id: courseId, what: 'course', expectedVersion, refusal: `not allowed to ${transition} this course`, lock: lockCourse });
   const rule = transitionRules[transition];
   if (!rule.from.includes(locked.status)) {
     throw new AppError('INVALID_TRANSITION', `the course is ${locked.status}: only a ${rule.from.join(' or ')} course can be ${rule.done}`, {

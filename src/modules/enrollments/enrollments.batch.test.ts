@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../../../test/auth.js';
+import { bearer, testKeyring } from '../../../test/auth.js';
 import {
   createEnrollmentWorld,
   createSession,
@@ -13,6 +13,7 @@ import {
 } from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
+import { createFieldCipher, normaliseEmail } from '../../security/field-cipher.js';
 
 // Batch enrollment through the real API (JSON and CSV) on a real database with its row-level security.
 const context = useTestApp();
@@ -22,6 +23,7 @@ beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
 });
 
+const cipher = createFieldCipher(testKeyring);
 const unknownId = '00000000-0000-4000-8000-000000000000';
 const email = (name: string) => `${name}-${randomUUID()}@example.test`;
 const range = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
@@ -323,5 +325,56 @@ describe('batch enrollment for each role', () => {
       expect(result.outcome).toBe(creates ? 'ENROLLED' : 'INVALID');
       expect(await profilesWithEmail(context.db, person)).toMatchObject(creates ? [{ provider_id: world.providerId }] : []);
     }
+  });
+});
+
+describe('e-mail lookups for callers who are not administrators', () => {
+  const unknownToInstructor = 'no account or student profile has this e-mail, and only administrators and providers may create student profiles';
+  const outcomesOf = (response: { json(): { results: { outcome: string; student_id: string | null; student_profile_id: string | null; reason: string | null }[] } }) =>
+    response.json().results.map((result) => ({ outcome: result.outcome, student_id: result.student_id, student_profile_id: result.student_profile_id, reason: result.reason }));
+
+  it('match only active trainee accounts: staff and inactive accounts read as unknown', async () => {
+    const sessionId = await createSession(context.db, world, { capacity: 20, selfEnrollment: false });
+    const [trainee, inactive] = [email('trainee'), email('inactive')];
+    const [traineeId, inactiveId] = await createStudentsWithEmails(context.db, [trainee, inactive]);
+    await context.db.query("update users set status = 'INACTIVE' where id = $1", [inactiveId]);
+    const staff = [world.sa.email, world.ad.email, world.otherAp.email, world.otherInstructor.email, inactive];
+    const students = [trainee, ...staff].map((address) => ({ email: address, first_name: 'Pro', last_name: 'Be' }));
+
+    const asInstructor = await batch(world.tokens.instructor, sessionId, { students });
+    expect(asInstructor.statusCode, asInstructor.body).toBe(200);
+    expect(outcomesOf(asInstructor)).toEqual([
+      { outcome: 'ENROLLED', student_id: traineeId, student_profile_id: null, reason: null },
+      ...staff.map(() => ({ outcome: 'INVALID', student_id: null, student_profile_id: null, reason: unknownToInstructor })),
+    ]);
+
+    // The AP makes a student profile at its provider for each address, as for any unknown one.
+    const asProvider = outcomesOf(await batch(world.tokens.ap, sessionId, { students: students.slice(1) }));
+    expect(asProvider.map((result) => [result.outcome, result.student_id])).toEqual(staff.map(() => ['ENROLLED', null]));
+    for (const address of staff) expect(await profilesWithEmail(context.db, address)).toMatchObject([{ provider_id: world.providerId }]);
+
+    // Administrators still find every account.
+    const asAdmin = outcomesOf(await batch(world.tokens.sa, sessionId, { students: [{ email: world.ad.email }, { email: inactive }] }));
+    expect(asAdmin.map((result) => [result.outcome, result.student_id])).toEqual([['ENROLLED', world.ad.id], ['ENROLLED', inactiveId]]);
+  });
+
+  it('match only student profiles the caller may see', async () => {
+    const sessionId = await createSession(context.db, world, { capacity: 20, selfEnrollment: false });
+    const hidden = email('hidden');
+    await context.db.query(
+      'insert into student_enrollment_profiles (first_name, last_name, email_ciphertext, email_hmac, provider_id) values ($1, $2, $3, $4, $5)',
+      ['Hidden', 'Person', cipher.encrypt(hidden), cipher.blindIndex(normaliseEmail(hidden)), world.providerId],
+    );
+    const [profile] = await profilesWithEmail(context.db, hidden);
+    // The instructor has never taught this person: the profile reads as unknown, and nothing is made.
+    expect(outcomesOf(await batch(world.tokens.instructor, sessionId, { students: [{ email: hidden, first_name: 'Any', last_name: 'Name' }] })))
+      .toEqual([{ outcome: 'INVALID', student_id: null, student_profile_id: null, reason: unknownToInstructor }]);
+    expect(await profilesWithEmail(context.db, hidden)).toHaveLength(1);
+    // The provider's AP sees its own profiles and enrolls that one; then the instructor, who now teaches it, finds it too.
+    expect(outcomesOf(await batch(world.tokens.ap, sessionId, { students: [{ email: hidden }] })))
+      .toEqual([{ outcome: 'ENROLLED', student_id: null, student_profile_id: profile!.id, reason: null }]);
+    const later = await createSession(context.db, world, { capacity: 20, selfEnrollment: false });
+    expect(outcomesOf(await batch(world.tokens.instructor, later, { students: [{ email: hidden }] })))
+      .toEqual([{ outcome: 'ENROLLED', student_id: null, student_profile_id: profile!.id, reason: null }]);
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp } from '../../../test/auth.js';
+import { bearer, buildTestApp, testKeyring } from '../../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import {
   createEnrollmentWorld,
@@ -12,6 +12,7 @@ import {
   studentToken,
 } from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
+import { createFieldCipher, normaliseEmail } from '../../security/field-cipher.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): a listening server, real HTTP
 // requests in flight together, a pool of connections contending for one session row.
@@ -42,6 +43,22 @@ async function call(method: string, path: string, token: string, body?: object):
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** Connections of this test's database waiting for a lock (other test databases share the server). */
+async function lockWaiters(): Promise<number> {
+  const { rows: [waiting] } = await database.db.query<{ n: number }>(
+    "select count(*)::integer as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+  );
+  return waiting!.n;
+}
+
+/** Sends a request while `tx` holds a lock, and comes back once it waits for that lock (or has already answered). */
+async function sentWhileLocked(send: () => ReturnType<typeof call>): Promise<{ answer: () => ReturnType<typeof call>; waited: boolean }> {
+  let answered = false;
+  const pending = send().finally(() => (answered = true));
+  while (!answered && (await lockWaiters()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  return { answer: () => pending, waited: !answered };
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
@@ -157,6 +174,54 @@ describe('enrollment under concurrency', () => {
     expect(created[0]!.profiles_created + created[1]!.profiles_created).toBe(30);
     for (const email of emails) expect(await profilesWithEmail(database.db, email)).toHaveLength(1);
   }, 120_000);
+
+  it.runIf(onPostgres)('makes one profile per e-mail without a provider: a batch waits for a writer holding the e-mail lock', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 5 });
+    await database.db.query('update training_sessions set provider_id = null where id = $1', [sessionId]);
+    const address = `unaffiliated-${Date.now()}@example.test`;
+    const cipher = createFieldCipher(testKeyring);
+    const hmac = cipher.blindIndex(normaliseEmail(address));
+    const madeFirst = await database.db.transaction(async (tx) => {
+      // Another writer (a roster import, say) takes the lock of (no provider, e-mail) and makes the profile.
+      await tx.query('select app_lock_student_email(null, $1)', [hmac]);
+      // Without the lock the batch would not wait, and would make a second profile (the key's nulls are distinct).
+      const { answer: pending } = await sentWhileLocked(() =>
+        call('POST', `/v1/sessions/${sessionId}/enrollments/batch`, world.tokens.sa, { students: [{ email: address, first_name: 'Una', last_name: 'Free' }] }));
+      const { rows: [profile] } = await tx.query<{ id: string }>(
+        "insert into student_enrollment_profiles (first_name, last_name, email_ciphertext, email_hmac) values ('Una', 'Free', $1, $2) returning id",
+        [cipher.encrypt(address), hmac],
+      );
+      return { id: profile!.id, pending };
+    });
+    const response = await madeFirst.pending();
+    expect(response.status).toBe(200);
+    expect((response.json['results'] as { outcome: string; student_profile_id: string; profile_created: boolean }[])[0])
+      .toMatchObject({ outcome: 'ENROLLED', student_profile_id: madeFirst.id, profile_created: false });
+    expect(await profilesWithEmail(database.db, address)).toHaveLength(1);
+  }, 60_000);
+
+  it.runIf(onPostgres)('records results only after the session lock: they wait for a cancellation and then find it cancelled', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 5 });
+    const [studentId] = await createStudents(database.db, 1);
+    const { id, version } = (await call('POST', `/v1/sessions/${sessionId}/enrollments`, world.tokens.sa, { student_id: studentId })).json as { id: string; version: number };
+    for (const send of [
+      () => call('PATCH', `/v1/enrollments/${id}`, world.tokens.instructor, { attendance_status: 'ATTENDED', version }),
+      () => call('PUT', `/v1/sessions/${sessionId}/results`, world.tokens.instructor, { results: [{ enrollment_id: id, version, attendance_status: 'ATTENDED' }] }),
+    ]) {
+      const sent = await database.db.transaction(async (tx) => {
+        // The session is being cancelled (its row is locked); the enrollment row itself is free.
+        await tx.query("update training_sessions set status = 'CANCELLED' where id = $1", [sessionId]);
+        return sentWhileLocked(send);
+      });
+      expect(sent.waited).toBe(true);
+      const answer = await sent.answer();
+      expect(answer.status).toBe(409);
+      expect(answer.json['error']).toMatchObject({ code: 'INVALID_TRANSITION' });
+      await database.db.query("update training_sessions set status = 'SCHEDULED' where id = $1", [sessionId]);
+    }
+    const { rows: [row] } = await database.db.query<{ attendance_status: string }>('select attendance_status from session_enrollments where id = $1', [id]);
+    expect(row!.attendance_status).toBe('REGISTERED');
+  }, 60_000);
 
   it.runIf(onPostgres)('answers two concurrent changes of one enrollment with the same version: one 200, one 409', async () => {
     const sessionId = await createSession(database.db, world, { capacity: 5 });

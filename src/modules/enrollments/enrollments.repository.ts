@@ -84,6 +84,15 @@ export async function sessionIsVisible(tx: Tx, sessionId: string): Promise<boole
   return rows.length === 1;
 }
 
+/**
+ * Holds the session FOR SHARE before its enrollments are locked (the order of migration 0012) and
+ * returns its status; null when the caller does not see it.
+ */
+export async function lockSessionForResults(tx: Tx, sessionId: string): Promise<string | null> {
+  const { rows: [session] } = await tx.query<{ status: string | null }>('select lock_session_for_results($1) as status', [sessionId]);
+  return session?.status ?? null;
+}
+
 /** One student of a batch, as `enroll_students` (migration 0016) takes it; `ord` comes back with its result. */
 export type BatchStudent =
   | { ord: number; student_id: string }

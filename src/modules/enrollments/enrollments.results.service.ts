@@ -5,10 +5,10 @@ import {
   appendCompletionEvents,
   type EnrollmentRow,
   lockEnrollments,
+  lockSessionForResults,
   type ResultChange,
   selectEnrollment,
   selectEnrollments,
-  sessionIsVisible,
   updateResults,
 } from './enrollments.repository.js';
 import { resultFieldNames } from './enrollments.schemas.js';
@@ -26,7 +26,7 @@ const changesResults = (change: ResultChange) => resultFieldNames.some((field) =
  * guard that leaves a student only cancelling); this adds what it cannot say: versions, and that only
  * ENROLLED students take results. `enrollment.completed` is appended once, when a row becomes COMPLETED.
  */
-async function recordResults(tx: Tx, changes: readonly ResultChange[], sessionId: string | null): Promise<Recorded> {
+async function recordResults(tx: Tx, changes: readonly ResultChange[], sessionId: string | null, sessionStatus: string | null): Promise<Recorded> {
   const ids = changes.map((change) => change.enrollment_id);
   const changeOf = new Map(changes.map((change) => [change.enrollment_id, change]));
   await lockEnrollments(tx, ids);
@@ -45,6 +45,9 @@ async function recordResults(tx: Tx, changes: readonly ResultChange[], sessionId
   }
   // Checked after the update on purpose: a caller who may not change the row at all hears 403 first.
   // The versions matched, so each row's status is the one it had when the client read it.
+  if (sessionStatus === 'CANCELLED') {
+    throw new AppError('INVALID_TRANSITION', 'the session is cancelled and takes no attendance or results', { field: 'status', session_status: sessionStatus });
+  }
   const notEnrolled = updated.filter((row) => row.status !== 'ENROLLED' && changesResults(changeOf.get(row.id)!));
   if (notEnrolled.length > 0) {
     throw new AppError('INVALID_TRANSITION', 'only ENROLLED students take attendance and results', {
@@ -69,7 +72,9 @@ export async function changeEnrollment(
   return deps.db.withActor(actor, async (tx) => {
     const current = await selectEnrollment(tx, enrollmentId);
     if (!current) throw new AppError('NOT_FOUND', `no enrollment with id ${enrollmentId}`, { field: 'params.id' });
-    const recorded = await recordResults(tx, [{ ...fields, enrollment_id: enrollmentId, version }], null);
+    // An enrollment never moves to another session, so the session read unlocked is the one to lock.
+    const sessionStatus = await lockSessionForResults(tx, current.session_id);
+    const recorded = await recordResults(tx, [{ ...fields, enrollment_id: enrollmentId, version }], null, sessionStatus);
     if (recorded.kind === 'stale') {
       const [row] = recorded.current as [EnrollmentRow];
       throw new AppError('VERSION_CONFLICT', `the enrollment was changed by someone else (version ${row.version}, you sent ${version})`, {
@@ -96,8 +101,9 @@ export async function recordSessionResults(
     seen.add(change.enrollment_id);
   });
   return deps.db.withActor(actor, async (tx) => {
-    if (!(await sessionIsVisible(tx, sessionId))) throw new AppError('NOT_FOUND', `no session with id ${sessionId}`, { field: 'params.id' });
-    const recorded = await recordResults(tx, changes, sessionId);
+    const sessionStatus = await lockSessionForResults(tx, sessionId);
+    if (sessionStatus === null) throw new AppError('NOT_FOUND', `no session with id ${sessionId}`, { field: 'params.id' });
+    const recorded = await recordResults(tx, changes, sessionId, sessionStatus);
     if (recorded.kind === 'stale') {
       throw new AppError('VERSION_CONFLICT', `${recorded.current.length} enrollment(s) were changed by someone else; nothing was recorded`, {
         field: 'body.results',

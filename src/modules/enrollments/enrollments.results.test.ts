@@ -105,6 +105,20 @@ describe('PATCH /v1/enrollments/:id', () => {
     expect((await patch(world.tokens.sa, waiting!.id, { version: waiting!.version })).statusCode).toBe(200);
   });
 
+  it('takes no results in a cancelled session (409 INVALID_TRANSITION), nothing written', async () => {
+    const { sessionId, enrollments: [seated] } = await enrolledSession(1);
+    // Cancelled behind the enrollment's back, so only the session's status can refuse it.
+    await context.db.query("update training_sessions set status = 'CANCELLED' where id = $1", [sessionId]);
+    const refused = await patch(world.tokens.instructor, seated!.id, { attendance_status: 'ATTENDED', version: seated!.version });
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json().error).toMatchObject({ code: 'INVALID_TRANSITION', details: { session_status: 'CANCELLED' } });
+    const inBulk = await putResults(world.tokens.instructor, sessionId, [{ enrollment_id: seated!.id, version: seated!.version, attendance_status: 'ATTENDED' }]);
+    expect(inBulk.statusCode, inBulk.body).toBe(409);
+    expect(inBulk.json().error).toMatchObject({ code: 'INVALID_TRANSITION' });
+    const { rows: [row] } = await context.db.query<{ attendance_status: string; version: number }>('select attendance_status, version from session_enrollments where id = $1', [seated!.id]);
+    expect(row).toEqual({ attendance_status: 'REGISTERED', version: seated!.version });
+  });
+
   it('answers 400 with the field for each bad value', async () => {
     const { enrollments: [enrollment] } = await enrolledSession(1);
     const version = enrollment!.version;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
+import { createFieldCipher, normaliseEmail } from '../../security/field-cipher.js';
 import { type Caller, createRosterWorld, everyCaller, type MemberJson, type RosterJson, type RosterWorld } from './rosters.test-world.js';
 
 // The real application through inject, on a real database with its row-level security and the
@@ -60,6 +62,30 @@ describe('POST /v1/rosters/:id/members', () => {
       "select event_type from domain_events where aggregate_type = 'roster_member' and payload->>'roster_id' = $1", [roster.id],
     );
     expect(events.map((event) => event.event_type)).toEqual(['roster_member.added', 'roster_member.added']);
+  });
+
+  it('never links a profile the caller may not see: a new one without the e-mail, with the names given', async () => {
+    const w = await setUp();
+    const roster = await w.roster();
+    const address = `hidden-${roster.id}@example.test`;
+    const cipher = createFieldCipher(testKeyring);
+    const { rows: [hidden] } = await context.db.query<{ id: string }>(
+      'insert into student_enrollment_profiles (first_name, last_name, email_ciphertext, email_hmac, provider_id) values ($1, $2, $3, $4, $5) returning id',
+      ['Private', 'Person', cipher.encrypt(address), cipher.blindIndex(normaliseEmail(address)), w.providerId],
+    );
+    const added = await add(w, 'IC', roster.id, { first_name: 'Guess', last_name: 'Work', email: address });
+    expect(added.statusCode, added.body).toBe(201);
+    const member = added.json<MemberJson>();
+    expect(member).toMatchObject({ first_name: 'Guess', last_name: 'Work' });
+    expect(member.student_profile_id).not.toBe(hidden!.id);
+    const { rows: [made] } = await context.db.query<{ email_hmac: string | null; provider_id: string }>(
+      'select email_hmac, provider_id from student_enrollment_profiles where id = $1', [member.student_profile_id],
+    );
+    expect(made).toEqual({ email_hmac: null, provider_id: w.providerId });
+    // The provider's AP sees its provider's profiles and gets the existing one.
+    const other = await w.roster();
+    expect((await add(w, 'AP', other.id, { first_name: 'Guess', last_name: 'Work', email: address })).json<MemberJson>())
+      .toMatchObject({ student_profile_id: hidden!.id, first_name: 'Private', last_name: 'Person' });
   });
 
   it('is for those who may change the roster’s members', async () => {

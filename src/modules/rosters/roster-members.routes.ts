@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Row } from '../../db/database.js';
-import { AppError } from '../../errors.js';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
 import { registerResourceRoutes, type ResourceContext } from '../../shared/crud/crud.routes.js';
@@ -10,10 +9,10 @@ import { Uuid } from '../../shared/crud/schema-types.js';
 import { csvUploadOf } from '../../shared/csv/csv-upload.js';
 import { rosterMembersTable } from './roster-members.repository.js';
 import { addMember, changeMember, importMembers, listMembersOfRoster, removeMember } from './roster-members.service.js';
-import { withEtag } from './rosters.routes.js';
 import { AddMemberBody, IdParams, ImportReportSchema, MemberListQuery, MemberPage, MemberSchema, PatchMemberBody } from './rosters.schemas.js';
 import type { RostersDeps } from './rosters.service.js';
 import { expectedVersion } from '../../shared/crud/expected-version.js';
+import { presentingConflicts, withEtag } from '../../shared/crud/route-helpers.js';
 
 type Member = Static<typeof MemberSchema>;
 
@@ -103,15 +102,8 @@ export async function rosterMembersRoutes(app: FastifyInstance, deps: RostersDep
     },
     async (request, reply) => {
       const { version, ...results } = request.body;
-      try {
-        return withEtag(reply, present(await changeMember(deps, requireSignedIn(request), request.params.id, expectedVersion(request, version), results)));
-      } catch (error) {
-        // The current line goes back as a read shows it, so the client can merge and retry.
-        if (error instanceof AppError && error.code === 'VERSION_CONFLICT' && error.details?.['current']) {
-          throw new AppError(error.code, error.message, { ...error.details, current: present(error.details['current'] as Row) });
-        }
-        throw error;
-      }
+      const member = await presentingConflicts(present, () => changeMember(deps, requireSignedIn(request), request.params.id, expectedVersion(request, version), results));
+      return withEtag(reply, present(member));
     },
   );
 

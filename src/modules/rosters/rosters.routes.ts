@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
 import { rosterMembersRoutes } from './roster-members.routes.js';
@@ -15,16 +14,7 @@ import {
 } from './rosters.schemas.js';
 import { changeRoster, createRoster, createRosterFromSession, listRosters, moveRoster, readRoster, type RostersDeps } from './rosters.service.js';
 import { expectedVersion } from '../../shared/crud/expected-version.js';
-
-/** A POST whose body is optional: no body reads as an empty one, so the schema still checks what is sent. */
-async function bodyOptional(request: FastifyRequest): Promise<void> {
-  request.body ??= {};
-}
-
-export const withEtag = <T extends { version: unknown }>(reply: { header: (name: string, value: string) => unknown }, row: T): T => {
-  reply.header('etag', `"${String(row.version)}"`);
-  return row;
-};
+import { optionalBody, withEtag } from '../../shared/crud/route-helpers.js';
 
 /**
  * Rosters: standalone ones for students without accounts, or made from a session's enrollments;
@@ -84,14 +74,14 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
 
   app.post(
     '/v1/rosters/:id/archive',
-    { onRequest: signedInOnly, preValidation: bodyOptional, schema: { tags, summary: 'Archive a roster: its members become read-only (409 INVALID_TRANSITION when already archived)', params: IdParams, body: VersionBody, response: one } },
+    { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, summary: 'Archive a roster: its members become read-only (409 INVALID_TRANSITION when already archived)', params: IdParams, body: VersionBody, response: one } },
     async (request, reply) =>
       withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ARCHIVED', expectedVersion(request, request.body?.version))),
   );
 
   app.post(
     '/v1/rosters/:id/unarchive',
-    { onRequest: signedInOnly, preValidation: bodyOptional, schema: { tags, summary: 'Make an archived roster active again (409 INVALID_TRANSITION when it is not archived)', params: IdParams, body: VersionBody, response: one } },
+    { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, summary: 'Make an archived roster active again (409 INVALID_TRANSITION when it is not archived)', params: IdParams, body: VersionBody, response: one } },
     async (request, reply) =>
       withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ACTIVE', expectedVersion(request, request.body?.version))),
   );

@@ -1,16 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import { requireSignedIn, rolesOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
 import { registerResourceRoutes } from '../../shared/crud/crud.routes.js';
 import type { FieldCipher } from '../../security/field-cipher.js';
 import { requiredVersion } from '../../shared/crud/expected-version.js';
+import { withEtag } from '../../shared/crud/route-helpers.js';
 import { rolesThatMay } from '../sessions/index.js';
 import { schedulesResource } from './schedules.resource.js';
 import { CreateScheduleBody, GenerateBody, PatchScheduleBody, ScheduleChangeSchema, ScheduleIdParams } from './schedules.schemas.js';
 import { changeSchedule, createSchedule, extendSchedule, type ScheduleChange, type SchedulesDeps } from './schedules.service.js';
 
-const withEtag = (reply: FastifyReply, change: ScheduleChange) => reply.header('etag', `"${change.schedule.version}"`).send(change);
+/** A schedule change answers with the schedule and its sessions; the ETag is the schedule's version. */
+const withScheduleEtag = (reply: { header: (name: string, value: string) => unknown }, change: ScheduleChange) => {
+  withEtag(reply, change.schedule);
+  return change;
+};
 
 /**
  * Course schedules: list and read through the shared resource routes, create, edit and extend as
@@ -32,7 +36,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher
         response: { 201: ScheduleChangeSchema, ...errorResponses(400, 401, 403, 409, 422) },
       },
     },
-    async (request, reply) => withEtag(reply.status(201), await createSchedule(deps, requireSignedIn(request), request.body)),
+    async (request, reply) => withScheduleEtag(reply.status(201), await createSchedule(deps, requireSignedIn(request), request.body)),
   );
 
   app.patch(
@@ -49,7 +53,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher
     },
     async (request, reply) => {
       const { version, ...edits } = request.body;
-      return withEtag(reply, await changeSchedule(deps, requireSignedIn(request), request.params.id, requiredVersion(request, version), edits));
+      return withScheduleEtag(reply, await changeSchedule(deps, requireSignedIn(request), request.params.id, requiredVersion(request, version), edits));
     },
   );
 
@@ -65,6 +69,6 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher
         response: { 200: ScheduleChangeSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request, reply) => withEtag(reply, await extendSchedule(deps, requireSignedIn(request), request.params.id, request.body.until)),
+    async (request, reply) => withScheduleEtag(reply, await extendSchedule(deps, requireSignedIn(request), request.params.id, request.body.until)),
   );
 };

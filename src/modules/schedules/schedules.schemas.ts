@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Nullable, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+import { Nullable, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 
 const CalendarDate = Type.String({ format: 'date', description: 'a calendar day, YYYY-MM-DD' });
 const ClockMinute = Type.String({ pattern: '^(?:[01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM (24-hour), wall-clock in the schedule’s time zone' });
@@ -12,7 +12,6 @@ const TimeZone = Type.String({
 const RecurrenceText = Type.String({ minLength: 1, maxLength: 500, description: 'an RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=TU,TH' });
 const Duration = Type.Integer({ minimum: 1, maximum: 1439, description: 'minutes; a session ends on the day it starts' });
 const Capacity = Type.Integer({ minimum: 1, maximum: 100_000 });
-const Version = Type.Integer({ minimum: 1, maximum: 2147483647 });
 const ScheduleStatus = Type.Union([Type.Literal('ACTIVE'), Type.Literal('PAUSED'), Type.Literal('ENDED')], {
   description: 'only ACTIVE schedules generate sessions; existing sessions stay whatever the status',
 });

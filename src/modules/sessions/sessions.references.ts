@@ -2,11 +2,6 @@ import type { Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { type LocationPlace, selectCourse, selectLocationPlace, selectUserRole } from './sessions.repository.js';
 
-/**
- * The checks a new session or schedule needs on what it refers to, before row-level security and the
- * foreign keys have their say. `field` names the input that referred (`body.course_id`, …).
- */
-
 /** New sessions and schedules are for PUBLISHED courses only: a draft has nothing to teach yet, an archived course takes no new ones. */
 export async function requirePublishedCourse(tx: Tx, courseId: string, field = 'body.course_id'): Promise<{ title: string }> {
   const course = await selectCourse(tx, courseId);

@@ -1,6 +1,5 @@
 import type { Tx } from '../../db/database.js';
-import type { TableSpec } from '../../shared/crud/crud.repository.js';
-import { decodeCursor, encodeCursor } from '../../shared/crud/cursor.js';
+import { type ExtraCondition, listRows, type TableSpec } from '../../shared/crud/crud.repository.js';
 import type { SessionStatus } from './sessions.schemas.js';
 
 export interface SessionRow {
@@ -63,41 +62,14 @@ export interface SessionListQuery {
 
 /**
  * A keyset page of the sessions the actor may see (row-level security decides which), filtered by
- * equality on indexed columns and by a range of days, with the number that match. Column names come
- * from `sessionsTable`, never from input.
+ * equality on indexed columns and by a range of days, with the number that match.
  */
 export async function selectSessionPage(tx: Tx, query: SessionListQuery): Promise<SessionPage> {
-  const params: unknown[] = [];
-  const conditions: string[] = [];
-  const condition = (sql: (parameter: string) => string, value: unknown) => {
-    params.push(value);
-    conditions.push(sql(`$${params.length}`));
-  };
-  for (const [column, value] of Object.entries(query.filters)) {
-    if (value !== undefined && sessionsTable.filterable.includes(column)) condition((parameter) => `${column} = ${parameter}`, value);
-  }
-  if (query.from !== undefined) condition((parameter) => `session_date >= ${parameter}::date`, query.from);
-  if (query.to !== undefined) condition((parameter) => `session_date <= ${parameter}::date`, query.to);
-  const whereOf = (all: string[]) => (all.length > 0 ? `where ${all.join(' and ')}` : '');
-  const counted = await tx.query<{ total: number }>(`select count(*)::integer as total from training_sessions ${whereOf(conditions)}`, params);
-
-  const sort = sessionsTable.sortable.includes(query.sort) ? query.sort : 'session_date';
-  if (query.cursor !== undefined) {
-    const cursor = decodeCursor(query.cursor, sort);
-    params.push(cursor.value, cursor.id);
-    // Row comparison keeps keyset paging stable across equal sort values.
-    conditions.push(`(${sort}, id) ${query.direction === 'asc' ? '>' : '<'} ($${params.length - 1}, $${params.length})`);
-  }
-  params.push(query.limit + 1);
-  const { rows } = await tx.query<SessionRow>(
-    `select ${sessionColumns.join(', ')} from training_sessions ${whereOf(conditions)}
-      order by ${sort} ${query.direction}, id ${query.direction} limit $${params.length}`,
-    params,
-  );
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort, value: last[sort], id: last.id }) : null;
-  return { items, next_cursor: nextCursor, total: counted.rows[0]?.total ?? 0 };
+  const { from, to, ...listing } = query;
+  const days: ExtraCondition[] = [];
+  if (from !== undefined) days.push((bind) => `session_date >= ${bind(from)}::date`);
+  if (to !== undefined) days.push((bind) => `session_date <= ${bind(to)}::date`);
+  return (await listRows(tx, sessionsTable, { ...listing, where: days })) as unknown as SessionPage;
 }
 
 /**
@@ -127,7 +99,7 @@ export async function cancelSessionAndEnrollments(tx: Tx, id: string, reason: st
  * its title as last published (course_as_published, migration 0014), which is what sessions show.
  */
 export async function selectCourse(tx: Tx, id: string): Promise<{ title: string; status: string } | null> {
-  const { rows } = await tx.query<{ title: string; status: string }>('select (course_as_published(c)).title as title, c.status from courses c where c.id = $1', [id]);
+  const { rows } = await tx.query<{ title: string; status: string }>('select (course_as_published(c.id)).title as title, c.status from courses c where c.id = $1', [id]);
   return rows[0] ?? null;
 }
 

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import { requireSignedIn, rolesOnly, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
-import { expectedVersion, requiredVersion } from '../../shared/crud/expected-version.js';
+import { requiredVersion } from '../../shared/crud/expected-version.js';
+import { optionalBody, withEtag } from '../../shared/crud/route-helpers.js';
 import { rolesThatMay } from './sessions.roles.js';
-import type { SessionRow } from './sessions.repository.js';
 import {
   CancelBody,
   CreateSessionBody,
@@ -16,8 +15,6 @@ import {
   TransitionBody,
 } from './sessions.schemas.js';
 import { changeSession, createSession, listSessions, moveSession, readSession, type SessionsDeps, type SessionTransition } from './sessions.service.js';
-
-const withEtag = (reply: FastifyReply, session: SessionRow) => reply.header('etag', `"${session.version}"`).send(session);
 
 /**
  * Training sessions: read within the actor's scope, one-off sessions created and edited by those the
@@ -67,8 +64,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       },
     },
     async (request, reply) => {
-      const session = await createSession(deps, requireSignedIn(request), request.body);
-      return withEtag(reply.status(201), session);
+      return withEtag(reply.status(201), await createSession(deps, requireSignedIn(request), request.body));
     },
   );
 
@@ -78,7 +74,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       onRequest: staff,
       schema: {
         tags,
-        summary: 'Change a session at the version you read (body version or If-Match); a stale version is 409 with the current row',
+        summary: 'Change a session at the version you read (body version or If-Match); a stale version is 409 with the current row; once started, only title and description',
         params: SessionIdParams,
         body: PatchSessionBody,
         response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -86,14 +82,13 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
     },
     async (request, reply) => {
       const { version, ...changes } = request.body;
-      const session = await changeSession(deps, requireSignedIn(request), request.params.id, requiredVersion(request, version), changes);
-      return withEtag(reply, session);
+      return withEtag(reply, await changeSession(deps, requireSignedIn(request), request.params.id, requiredVersion(request, version), changes));
     },
   );
 
   const lifecycle: [SessionTransition, string][] = [
-    ['start', 'Start a SCHEDULED session (IN_PROGRESS)'],
-    ['complete', 'Complete an IN_PROGRESS session (COMPLETED)'],
+    ['start', 'Start a SCHEDULED session (IN_PROGRESS), at the version you read (body version or If-Match)'],
+    ['complete', 'Complete an IN_PROGRESS session (COMPLETED), at the version you read (body version or If-Match)'],
   ];
   for (const [transition, summary] of lifecycle) {
     app.post(
@@ -101,13 +96,11 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       {
         onRequest: staff,
         // A transition needs nothing but the version, which may come as If-Match: the body may be left out.
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
+        preValidation: optionalBody,
         schema: { tags, summary, params: SessionIdParams, body: TransitionBody, response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 404, 409) } },
       },
       async (request, reply) => {
-        const version = expectedVersion(request, request.body.version);
+        const version = requiredVersion(request, request.body.version);
         return withEtag(reply, await moveSession(deps, requireSignedIn(request), request.params.id, transition, { expectedVersion: version }));
       },
     );
@@ -119,7 +112,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       onRequest: staff,
       schema: {
         tags,
-        summary: 'Cancel a SCHEDULED or IN_PROGRESS session with a reason; its enrollments are cancelled with it',
+        summary: 'Cancel a SCHEDULED or IN_PROGRESS session with a reason, at the version you read; its enrollments are cancelled with it',
         params: SessionIdParams,
         body: CancelBody,
         response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 404, 409) },
@@ -127,8 +120,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
     },
     async (request, reply) => {
       const { reason, version } = request.body;
-      const session = await moveSession(deps, requireSignedIn(request), request.params.id, 'cancel', { expectedVersion: expectedVersion(request, version), reason });
-      return withEtag(reply, session);
+      return withEtag(reply, await moveSession(deps, requireSignedIn(request), request.params.id, 'cancel', { expectedVersion: requiredVersion(request, version), reason }));
     },
   );
 };

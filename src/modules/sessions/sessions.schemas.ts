@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Nullable, Text, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+import { Nullable, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 
 export const CalendarDate = Type.String({ format: 'date', description: 'a calendar day, YYYY-MM-DD' });
 export const ClockTime = Type.String({
@@ -9,7 +9,6 @@ export const ClockTime = Type.String({
 export const SessionStatusSchema = Type.Union([Type.Literal('SCHEDULED'), Type.Literal('IN_PROGRESS'), Type.Literal('COMPLETED'), Type.Literal('CANCELLED')]);
 export type SessionStatus = Static<typeof SessionStatusSchema>;
 const Capacity = Type.Integer({ minimum: 1, maximum: 100_000 });
-const Version = Type.Integer({ minimum: 1, maximum: 2147483647 });
 
 /** What a person may set on a session; the schedule, status, capacity and counters change through their own routes. */
 const editable = {
@@ -93,10 +92,10 @@ export const SessionPage = Type.Object({
 
 export const TransitionBody = Type.Object(
   { version: Type.Optional(Version) },
-  { additionalProperties: false, description: 'optionally the version you read (or If-Match); the body may be left out' },
+  { additionalProperties: false, description: 'the version you read, here or as If-Match (then the body may be left out)' },
 );
 
 export const CancelBody = Type.Object(
   { reason: Text(500), version: Type.Optional(Version) },
-  { additionalProperties: false, description: 'why the session is cancelled (sent to the students); optionally the version you read' },
+  { additionalProperties: false, description: 'why the session is cancelled (sent to the students), and the version you read (here or as If-Match)' },
 );

@@ -1,7 +1,7 @@
 import type { Actor } from '../../db/actor.js';
-import type { Db, Row } from '../../db/database.js';
+import type { Db, Row, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { getRow, insertRow, updateRow } from '../../shared/crud/crud.repository.js';
+import { getRow, insertRow, lockAtVersion, updateRow } from '../../shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../shared/events/append-domain-event.js';
 import { fullClockTime, requireInstructor, requireLocation, requirePublishedCourse } from './sessions.references.js';
 import {
@@ -58,6 +58,14 @@ function requireEndAfterStart(start: string, end: string, field: string): void {
   }
 }
 
+/** What session events report of where a session stands: notifications tell students when, where and who. */
+const whenWhereWho = ['session_date', 'start_time', 'end_time', 'location_id', 'instructor_id'] as const;
+const placeOf = (session: SessionRow) => Object.fromEntries(whenWhereWho.map((field) => [field, session[field]]));
+
+async function appendSessionEvent(tx: Tx, session: SessionRow, eventType: string, payload: Record<string, unknown>): Promise<void> {
+  await appendDomainEvent(tx, { aggregateType: 'session', aggregateId: session.id, aggregateVersion: session.version, eventType, payload });
+}
+
 /** A one-off session (no schedule) for a published course; row-level security decides where the actor may hold one. */
 export async function createSession(deps: SessionsDeps, actor: SignedIn, input: NewSession): Promise<SessionRow> {
   requireEndAfterStart(input.start_time, input.end_time, 'body.end_time');
@@ -66,34 +74,62 @@ export async function createSession(deps: SessionsDeps, actor: SignedIn, input: 
     await requireInstructor(tx, input.instructor_id);
     const place = await requireLocation(tx, input.location_id);
     const values = { ...input, title: input.title ?? course.title, provider_id: place.provider_id, created_by: actor.userId };
-    return asSession(await insertRow(tx, sessionsTable, values, 'session'));
+    const session = asSession(await insertRow(tx, sessionsTable, values, 'session'));
+    await appendSessionEvent(tx, session, 'session.scheduled', { course_id: session.course_id, title: session.title, ...placeOf(session) });
+    return session;
   });
 }
 
+/** The fields of `changes` whose value differs from the session's (times compared as HH:MM:SS). */
+function changedFields(current: SessionRow, changes: SessionChanges): (keyof SessionChanges)[] {
+  return (Object.keys(changes) as (keyof SessionChanges)[]).filter((field) => {
+    const value = changes[field];
+    if (value === undefined) return false;
+    return field === 'start_time' || field === 'end_time' ? fullClockTime(String(value)) !== current[field] : value !== current[field];
+  });
+}
+
+/** What may still change once a session has started: what it is called and says, not when, where or who. */
+const changeableInProgress: readonly (keyof SessionChanges)[] = ['title', 'description'];
+
+/** A completed or cancelled session is a record: it is not edited. A session under way keeps its day, times, place and instructor. */
+function requireChangeable(current: SessionRow, changed: readonly (keyof SessionChanges)[]): void {
+  const details = { current_status: current.status, current };
+  if (current.status === 'COMPLETED' || current.status === 'CANCELLED') {
+    throw new AppError('INVALID_TRANSITION', `the session is ${current.status}: a completed or cancelled session can no longer be changed`, details);
+  }
+  const frozen = current.status === 'IN_PROGRESS' ? changed.find((field) => !changeableInProgress.includes(field)) : undefined;
+  if (frozen !== undefined) {
+    throw new AppError('INVALID_TRANSITION', `the session is IN_PROGRESS: only its title and description can change, not ${frozen}`, { ...details, field: `body.${frozen}` });
+  }
+}
+
+const lockedSession = (id: string, expectedVersion: number, verb: string) =>
+  ({ id, what: 'session', expectedVersion, refusal: `only the staff of a session may ${verb} it`, lock: lockSession });
+
 /**
- * Changes what a person may change on a session, at the version they read. A change to anything the
- * session's schedule decides marks it detached, pinning the occurrence it stands for, so that later
- * edits of the schedule leave it alone and never generate that occurrence again.
+ * Changes what a person may change on a session, at the version they read, under the row lock so the
+ * status checked is the one changed. A change to anything the session's schedule decides marks it
+ * detached, pinning the occurrence it stands for, so that later edits of the schedule leave it alone
+ * and never generate that occurrence again. A real change appends `session.changed` with the changed
+ * fields and the day, times, location and instructor before and after.
  */
 export async function changeSession(deps: SessionsDeps, actor: Actor, id: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRow> {
   return deps.db.withActor(actor, async (tx) => {
-    const current = asSession(await getRow(tx, sessionsTable, id, 'session'));
+    const current = await lockAtVersion(tx, sessionsTable, lockedSession(id, expectedVersion, 'change'));
+    const changed = changedFields(current, changes);
+    requireChangeable(current, changed);
     requireEndAfterStart(changes.start_time ?? current.start_time, changes.end_time ?? current.end_time, changes.end_time === undefined ? 'body.start_time' : 'body.end_time');
     const values: Record<string, unknown> = { ...changes };
-    if (changes.instructor_id !== undefined && changes.instructor_id !== current.instructor_id) await requireInstructor(tx, changes.instructor_id);
-    if (changes.location_id !== undefined && changes.location_id !== current.location_id) {
-      values['provider_id'] = (await requireLocation(tx, changes.location_id)).provider_id;
-    }
-    const departs = scheduleGoverned.some((field) => {
-      const value = changes[field];
-      if (value === undefined) return false;
-      return field === 'start_time' || field === 'end_time' ? fullClockTime(String(value)) !== current[field] : value !== current[field];
-    });
-    if (current.schedule_id !== null && departs) {
+    if (changed.includes('instructor_id')) await requireInstructor(tx, String(changes.instructor_id));
+    if (changed.includes('location_id')) values['provider_id'] = (await requireLocation(tx, String(changes.location_id))).provider_id;
+    if (current.schedule_id !== null && changed.some((field) => (scheduleGoverned as readonly string[]).includes(field))) {
       values['detached_from_schedule'] = true;
       values['occurrence_date'] = current.occurrence_date ?? current.session_date;
     }
-    return asSession(await updateRow(tx, sessionsTable, id, expectedVersion, values, 'session'));
+    const session = asSession(await updateRow(tx, sessionsTable, id, expectedVersion, values, 'session'));
+    if (changed.length > 0) await appendSessionEvent(tx, session, 'session.changed', { changed, previous: placeOf(current), current: placeOf(session) });
+    return session;
   });
 }
 
@@ -107,30 +143,20 @@ const transitions: Record<SessionTransition, { from: readonly SessionStatus[]; t
 };
 
 /**
- * Moves a session along its lifecycle, optionally only at the version the caller read. The row lock
- * is taken first, so the status and version checked are the ones changed. Cancelling also cancels
- * every enrollment in the session (migration 0015); each transition appends `session.<done>`.
+ * Moves a session along its lifecycle, at the version the caller read. The row lock is taken first,
+ * so the status and version checked are the ones changed. Cancelling also cancels every enrollment in
+ * the session (migration 0015); each transition appends `session.<done>`.
  */
 export async function moveSession(
   deps: SessionsDeps,
   actor: Actor,
   id: string,
   transition: SessionTransition,
-  options: { expectedVersion?: number | undefined; reason?: string | undefined },
+  options: { expectedVersion: number; reason?: string | undefined },
 ): Promise<SessionRow> {
   const rule = transitions[transition];
   return deps.db.withActor(actor, async (tx) => {
-    const session = await lockSession(tx, id);
-    if (!session) {
-      await getRow(tx, sessionsTable, id, 'session');
-      throw new AppError('FORBIDDEN', `only the staff of a session may ${transition} it`);
-    }
-    if (options.expectedVersion !== undefined && session.version !== options.expectedVersion) {
-      throw new AppError('VERSION_CONFLICT', `the session was changed by someone else (version ${session.version}, you sent ${options.expectedVersion})`, {
-        field: 'body.version',
-        current: session,
-      });
-    }
+    const session = await lockAtVersion(tx, sessionsTable, lockedSession(id, options.expectedVersion, transition));
     if (!rule.from.includes(session.status)) {
       throw new AppError('INVALID_TRANSITION', `the session is ${session.status}: only a session that is ${rule.from.join(' or ')} can be ${rule.done}`, {
         current_status: session.status,

@@ -21,8 +21,16 @@ export interface TableSpec {
   versioned: boolean;
 }
 
+/** Binds a value as the next query parameter and returns its placeholder (`$3`). */
+export type Bind = (value: unknown) => string;
+
+/** A condition beyond equality filters (a range, a search), written with its values bound, e.g. `(bind) => \`day >= ${bind(from)}\``. */
+export type ExtraCondition = (bind: Bind) => string;
+
 export interface ListQuery {
   filters: Record<string, unknown>;
+  /** Further conditions; column names in them come from code, values only through `bind`. */
+  where?: readonly ExtraCondition[] | undefined;
   sort: string;
   direction: 'asc' | 'desc';
   limit: number;
@@ -38,13 +46,10 @@ export interface Page {
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 const selectList = (spec: TableSpec) => spec.columns.map(quote).join(', ');
 
-function whereFilters(spec: TableSpec, filters: Record<string, unknown>, params: unknown[]): string[] {
+function whereFilters(spec: TableSpec, filters: Record<string, unknown>, bind: Bind): string[] {
   return Object.entries(filters)
     .filter(([column, value]) => value !== undefined && spec.filterable.includes(column))
-    .map(([column, value]) => {
-      params.push(value);
-      return `${quote(column)} = $${params.length}`;
-    });
+    .map(([column, value]) => `${quote(column)} = ${bind(value)}`);
 }
 
 export async function listRows(tx: Tx, spec: TableSpec, query: ListQuery): Promise<Page> {
@@ -52,23 +57,25 @@ export async function listRows(tx: Tx, spec: TableSpec, query: ListQuery): Promi
     throw new AppError('VALIDATION_FAILED', `sort must be one of ${spec.sortable.join(', ')}`, { field: 'querystring.sort' });
   }
   const params: unknown[] = [];
-  const conditions = whereFilters(spec, query.filters, params);
+  const bind: Bind = (value) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const conditions = [...whereFilters(spec, query.filters, bind), ...(query.where ?? []).map((condition) => condition(bind))];
   const countParams = [...params];
   const countConditions = [...conditions];
   const sortColumn = quote(query.sort);
   const comparator = query.direction === 'asc' ? '>' : '<';
   if (query.cursor !== undefined) {
     const cursor: Cursor = decodeCursor(query.cursor, query.sort);
-    params.push(cursor.value, cursor.id);
     // Row comparison keeps keyset paging stable across equal sort values.
-    conditions.push(`(${sortColumn}, id) ${comparator} ($${params.length - 1}, $${params.length})`);
+    conditions.push(`(${sortColumn}, id) ${comparator} (${bind(cursor.value)}, ${bind(cursor.id)})`);
   }
-  params.push(query.limit + 1);
   const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
   // The cursor carries the sort value as PostgreSQL's own text: a JavaScript Date would cut microseconds.
   const { rows } = await tx.query(
     `select ${selectList(spec)}, ${sortColumn}::text as "__sort" from ${quote(spec.readFrom)} ${where}
-     order by ${sortColumn} ${query.direction}, id ${query.direction} limit $${params.length}`,
+     order by ${sortColumn} ${query.direction}, id ${query.direction} limit ${bind(query.limit + 1)}`,
     params,
   );
   const countWhere = countConditions.length > 0 ? `where ${countConditions.join(' and ')}` : '';
@@ -130,13 +137,35 @@ export async function updateRow(
   const { rowCount } = await tx.query(`update ${quote(spec.table)} set ${assignments.join(', ')} where id = $1 ${versionCheck}`, params);
   if (rowCount === 1) return getRow(tx, spec, id, what);
   const current = await getRow(tx, spec, id, what);
-  if (spec.versioned && current['version'] !== expectedVersion) {
-    throw new AppError('VERSION_CONFLICT', `the ${what} was changed by someone else (version ${String(current['version'])}, you sent ${String(expectedVersion)})`, {
-      field: 'body.version',
-      current,
-    });
-  }
+  if (spec.versioned && current['version'] !== expectedVersion) throw versionConflict(what, current, expectedVersion);
   throw new AppError('FORBIDDEN', `not allowed to change this ${what}`);
+}
+
+function versionConflict(what: string, current: Row, expectedVersion: number | undefined): AppError {
+  return new AppError('VERSION_CONFLICT', `the ${what} was changed by someone else (version ${String(current['version'])}, you sent ${String(expectedVersion)})`, {
+    field: 'body.version',
+    current,
+  });
+}
+
+/**
+ * The row locked until commit, for a workflow step (a status change) decided on the state it changes,
+ * at the version the caller read. `lock` selects FOR UPDATE, which under row-level security returns
+ * only rows the actor may update. Invisible: 404; visible but not the actor's to change: 403 (`refusal`);
+ * the version moved on: 409 VERSION_CONFLICT with the current row as `spec` reads it.
+ */
+export async function lockAtVersion<Locked extends { version: number }>(
+  tx: Tx,
+  spec: TableSpec,
+  step: { id: string; what: string; expectedVersion: number; refusal: string; lock: (tx: Tx, id: string) => Promise<Locked | null> },
+): Promise<Locked> {
+  const locked = await step.lock(tx, step.id);
+  if (!locked) {
+    await getRow(tx, spec, step.id, step.what);
+    throw new AppError('FORBIDDEN', step.refusal);
+  }
+  if (locked.version !== step.expectedVersion) throw versionConflict(step.what, await getRow(tx, spec, step.id, step.what), step.expectedVersion);
+  return locked;
 }
 
 export async function deleteRow(tx: Tx, spec: TableSpec, id: string, what: string): Promise<void> {

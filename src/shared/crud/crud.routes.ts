@@ -1,13 +1,13 @@
 import Type, { type Static, type TObject, type TSchema } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Row } from '../../db/database.js';
-import type { Db } from '../../db/database.js';
-import { AppError } from '../../errors.js';
+import type { Db, Row, Tx } from '../../db/database.js';
 import { requireSignedIn } from '../../http/authenticate.js';
 import type { FieldCipher } from '../../security/field-cipher.js';
+import { appendDomainEvent } from '../events/append-domain-event.js';
 import { expectedVersion } from './expected-version.js';
+import { presentingConflicts, withEtag } from './route-helpers.js';
 import { Uuid } from './schema-types.js';
-import { deleteRow, getRow, insertRow, listRows, type TableSpec, updateRow } from './crud.repository.js';
+import { deleteRow, findRow, getRow, insertRow, listRows, type TableSpec, updateRow } from './crud.repository.js';
 
 export interface ResourceContext {
   cipher: FieldCipher;
@@ -39,6 +39,12 @@ export interface ResourceDefinition<Create extends TObject, Patch extends TObjec
   /** Link rows (a provider's location, a team's member) are created and deleted, never changed. */
   updatable: boolean;
   deletable: boolean;
+  /**
+   * Domain events appended in the writing transaction: `created` (payload: the stored row) and `changed`
+   * (payload: the changed columns with their old and new stored values; nothing changed, no event).
+   * Stored values are appended as stored: encrypted fields stay sealed.
+   */
+  events?: { aggregate: string; created?: string; changed?: string };
 }
 
 export interface ResourceDeps {
@@ -47,6 +53,19 @@ export interface ResourceDeps {
 }
 
 const IdParams = Type.Object({ id: Uuid });
+
+/** The columns whose stored value differs between two reads of a row (bookkeeping columns aside), old and new. */
+function changedColumns(before: Row, after: Row): { changed: string[]; previous: Row; current: Row } {
+  const bookkeeping = new Set(['updated_at', 'version']);
+  const same = (left: unknown, right: unknown) => JSON.stringify(left) === JSON.stringify(right);
+  const changed = Object.keys(after).filter((column) => !bookkeeping.has(column) && !same(before[column], after[column]));
+  return {
+    changed,
+    previous: Object.fromEntries(changed.map((column) => [column, before[column]])),
+    current: Object.fromEntries(changed.map((column) => [column, after[column]])),
+  };
+}
+
 export function registerResourceRoutes<Create extends TObject, Patch extends TObject>(
   app: FastifyInstance,
   definition: ResourceDefinition<Create, Patch>,
@@ -68,7 +87,13 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
   );
   const PageSchema = Type.Object({ items: Type.Array(definition.rowSchema), next_cursor: Type.Union([Type.String(), Type.Null()]), total: Type.Integer() });
   const setEtag = (reply: { header: (name: string, value: string) => unknown }, row: Record<string, unknown>) => {
-    if (table.versioned) reply.header('etag', `"${String(row['version'])}"`);
+    if (table.versioned) withEtag(reply, row as { version: unknown });
+  };
+  const { events } = definition;
+  const appendEvent = async (tx: Tx, eventType: string | undefined, row: Row, payload: Record<string, unknown>) => {
+    if (!events || !eventType) return;
+    const aggregateVersion = typeof row['version'] === 'number' ? row['version'] : null;
+    await appendDomainEvent(tx, { aggregateType: events.aggregate, aggregateId: String(row['id']), aggregateVersion, eventType, payload });
   };
 
   app.get(path, { schema: { tags: [tag], summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, async (request) => {
@@ -97,7 +122,12 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
       const actor = requireSignedIn(request);
       const values = toColumnValues(request.body as Record<string, unknown>);
       if (definition.createdByColumn) values[definition.createdByColumn] = actor.userId;
-      const row = present(await deps.db.withActor(actor, (tx) => insertRow(tx, table, values, what)));
+      const stored = await deps.db.withActor(actor, async (tx) => {
+        const inserted = await insertRow(tx, table, values, what);
+        await appendEvent(tx, events?.created, inserted, inserted);
+        return inserted;
+      });
+      const row = present(stored);
       setEtag(reply, row);
       return reply.status(201).send(row);
     });
@@ -113,17 +143,18 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
         const { version, ...changes } = request.body as Record<string, unknown> & { version?: number };
         const expected = expectedVersion(request, version);
         const values = toColumnValues(changes);
-        try {
-          const row = present(await deps.db.withActor(actor, (tx) => updateRow(tx, table, id, expected, values, what)));
-          setEtag(reply, row);
-          return row;
-        } catch (error) {
-          // The current row goes back in the same representation as a read, so the client can merge and retry.
-          if (error instanceof AppError && error.code === 'VERSION_CONFLICT' && error.details?.['current']) {
-            throw new AppError(error.code, error.message, { ...error.details, current: present(error.details['current'] as Row) });
-          }
-          throw error;
-        }
+        const stored = await presentingConflicts(present, () =>
+          deps.db.withActor(actor, async (tx) => {
+            const before = events?.changed ? await findRow(tx, table, id) : null;
+            const updated = await updateRow(tx, table, id, expected, values, what);
+            const difference = before ? changedColumns(before, updated) : null;
+            if (difference && difference.changed.length > 0) await appendEvent(tx, events?.changed, updated, difference);
+            return updated;
+          }),
+        );
+        const row = present(stored);
+        setEtag(reply, row);
+        return row;
       },
     );
   }

@@ -23,6 +23,8 @@ export function Nullable<T extends TSchema>(schema: T) {
   }
   throw new Error('Nullable takes a schema with one type, an enum or a union of string literals');
 }
+/** The optimistic-locking version a client read and sends back (an int4 column). */
+export const Version = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version you read' });
 export const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
 /** A create body: the `required` fields must be sent, the others may be; nothing else is accepted. */
@@ -35,7 +37,7 @@ export function createBodyOf<F extends Record<string, TSchema>>(fields: F, requi
 
 /** A change body: any of the fields, plus the `version` the client read (or an If-Match header). */
 export function patchBodyOf<F extends Record<string, TSchema>>(fields: F) {
-  return Type.Partial(Type.Object({ ...fields, version: Type.Integer({ minimum: 1, maximum: 2147483647 }) }), { additionalProperties: false });
+  return Type.Partial(Type.Object({ ...fields, version: Version }), { additionalProperties: false });
 }
 
 /** The columns a resource shows: id, its fields, and the bookkeeping columns the table has. */

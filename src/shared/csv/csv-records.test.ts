@@ -20,7 +20,7 @@ describe('readCsvRecords', () => {
     const { columns, records } = readCsvRecords(bytes('\uFEFF Email ,First_Name\r\na@example.test,"Ann\nMarie"\n\nb@example.test,Bo\n'), shape);
     expect(columns).toEqual(['email', 'first_name']);
     expect(records).toEqual([
-      { line: 3, values: { email: 'a@example.test', first_name: 'Ann\nMarie' } },
+      { line: 2, values: { email: 'a@example.test', first_name: 'Ann\nMarie' } },
       { line: 5, values: { email: 'b@example.test', first_name: 'Bo' } },
     ]);
   });

@@ -24,6 +24,12 @@ function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
+/** The parser tells the line a record ends on; a quoted field may span lines, and people look for the first. */
+function startLineOf(record: string[], endLine: number): number {
+  const breaksInside = record.reduce((count, field) => count + (field.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
+  return endLine - breaksInside;
+}
+
 /**
  * Reads a CSV upload with a header line. The file as a whole is refused (nothing is imported) when it
  * is not UTF-8, not CSV, lacks a required column or is too long; a line with the wrong number of
@@ -54,7 +60,7 @@ export function readCsvRecords(bytes: Uint8Array, shape: CsvShape): { columns: s
     throw new AppError('PAYLOAD_TOO_LARGE', `the file has ${data.length} rows; at most ${shape.maxRows} are taken at once`, { field: 'file' });
   }
   const records = data.map(({ record, info }): CsvRecord => {
-    const line = info.lines;
+    const line = startLineOf(record, info.lines);
     if (record.length !== columns.length) {
       return { line, error: `line ${line} has ${record.length} fields; the header has ${columns.length}` };
     }

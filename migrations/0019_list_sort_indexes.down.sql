@@ -1,0 +1,16 @@
+DROP INDEX team_members_created_at_id_idx;
+DROP INDEX provider_members_created_at_id_idx;
+DROP INDEX provider_locations_created_at_id_idx;
+DROP INDEX instructor_profiles_created_at_id_idx;
+DROP INDEX instructor_profiles_display_name_id_idx;
+DROP INDEX teams_created_at_id_idx;
+DROP INDEX teams_name_id_idx;
+DROP INDEX authorized_providers_created_at_id_idx;
+DROP INDEX authorized_providers_name_id_idx;
+DROP INDEX locations_created_at_id_idx;
+DROP INDEX locations_name_id_idx;
+DROP INDEX courses_created_at_id_idx;
+DROP INDEX courses_title_id_idx;
+DROP INDEX course_schedules_dtstart_id_idx;
+DROP INDEX course_schedules_created_at_id_idx;
+DROP INDEX training_sessions_created_at_id_idx;
