@@ -204,11 +204,41 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT s.status FROM training_sessions s WHERE s.id = session AND app_sees_session(session) FOR SHARE
 $$;
 
+-- The versions that a cancellation and a capacity change are made against (decision 0011, "Versions"),
+-- read under the locks those changes take, in their order (the session, then the enrollment): what is
+-- compared is what will be changed. NULL when the caller may not make the change, which then says why.
+CREATE FUNCTION lock_enrollment_for_cancel(enrollment uuid) RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  session uuid;
+  current_version integer;
+BEGIN
+  SELECT e.session_id INTO session FROM session_enrollments e
+   WHERE e.id = enrollment
+     AND app_is_signed_in() AND (e.student_id = app_user_id() OR app_is_session_staff(e.session_id));
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  PERFORM 1 FROM training_sessions s WHERE s.id = session FOR UPDATE;
+  SELECT e.version INTO current_version FROM session_enrollments e WHERE e.id = enrollment FOR UPDATE;
+  RETURN current_version;
+END;
+$$;
+
+CREATE FUNCTION lock_session_for_capacity(session uuid) RETURNS integer
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT s.version FROM training_sessions s
+   WHERE s.id = session AND app_sees_session(session) AND app_is_session_staff(session)
+     FOR UPDATE
+$$;
+
 REVOKE EXECUTE ON FUNCTION
   app_lock_student_email(uuid, text), app_may_match_account_by_email(text, text), app_sees_student_profile(uuid),
-  enroll_students(uuid, jsonb), lock_session_for_results(uuid)
+  enroll_students(uuid, jsonb), lock_session_for_results(uuid), lock_enrollment_for_cancel(uuid), lock_session_for_capacity(uuid)
 FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enroll_students(uuid, jsonb), lock_session_for_results(uuid) TO unitrain_app;
+GRANT EXECUTE ON FUNCTION
+  enroll_students(uuid, jsonb), lock_session_for_results(uuid), lock_enrollment_for_cancel(uuid), lock_session_for_capacity(uuid)
+TO unitrain_app;
 
 -- Lists of enrollments page by keyset on (sort column, id) (issue 4, item 10).
 CREATE INDEX session_enrollments_enrollment_date_idx ON session_enrollments (enrollment_date, id);

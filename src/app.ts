@@ -16,9 +16,11 @@ import { authRoutes } from './modules/auth/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
 import { coursesRoutes } from './modules/courses/index.js';
 import { enrollmentsRoutes } from './modules/enrollments/index.js';
+import { eventsRoutes } from './modules/events/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { instructorsRoutes } from './modules/instructors/index.js';
 import { locationsRoutes } from './modules/locations/index.js';
+import { notificationsRoutes } from './modules/notifications/index.js';
 import { providersRoutes } from './modules/providers/index.js';
 import { rostersRoutes } from './modules/rosters/index.js';
 import { schedulesRoutes } from './modules/schedules/index.js';
@@ -81,6 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(organisationRoutes, { db: deps.db, cipher });
   }
   await app.register(auditRoutes, { db: deps.db });
+  await app.register(eventsRoutes, { db: deps.db });
+  await app.register(notificationsRoutes, { db: deps.db });
   await app.register(calendarRoutes, { db: deps.db });
   await app.register(enrollmentsRoutes, { db: deps.db, cipher });
   await app.register(coursesRoutes, { db: deps.db, cipher });

@@ -59,7 +59,7 @@ function checkRange(from: string, to: string): void {
 function oneFilter(query: CalendarQuery, name: 'location' | 'instructor'): string | null {
   const [long, short] = [query[`${name}_id`], query[name]];
   if (long !== undefined && short !== undefined && long !== short) {
-    throw new AppError('VALIDATION_FAILED', `${name}_id and ${name} name different ${name}s; give one`, { field: `querystring.${name}` });
+    throw new AppError('VALIDATION_FAILED', `${name} and ${name}_id disagree: give one of them`, { field: `querystring.${name}` });
   }
   return long ?? short ?? null;
 }

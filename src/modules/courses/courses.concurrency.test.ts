@@ -51,4 +51,33 @@ describe.runIf(onPostgres)('course status changes under concurrency', () => {
       expect(rows[0]?.version, `round ${round}`).toBe(course.version + 1);
     }
   });
+
+  it('never lets two PUBLISHED courses show one catalogue code, whatever publishes or unpublishes race', async () => {
+    // The only way two courses come to the same catalogue code: A is in the catalogue as X while its
+    // working copy moved on to another code, and B took X. Publishing B races with publishing A (which
+    // frees X) or with unpublishing A: B may win (200) only if A no longer shows X when B checks.
+    for (let round = 0; round < 10; round++) {
+      const code = `RACE-${round}-${Date.now()}`;
+      const first = await world.transition(await world.draft({ code }), 'publish');
+      const moved = await world.edit(first, { code: `${code}-MOVED` });
+      const second = await world.draft({ code });
+      const freeing = round % 2 === 0 ? 'publish' : 'unpublish';
+      const [freeingResponse, secondResponse] = await Promise.all([
+        world.call('SA', 'POST', `/v1/courses/${first.id}/${freeing}`, { version: moved.version }),
+        world.call('AD', 'POST', `/v1/courses/${second.id}/publish`, { version: second.version }),
+      ]);
+      expect(freeingResponse.statusCode, `round ${round}: ${freeingResponse.body}`).toBe(200);
+      if (secondResponse.statusCode === 409) {
+        expect(secondResponse.json().error, `round ${round}`).toMatchObject({ code: 'CONFLICT', details: { field: 'code' } });
+      } else {
+        expect(secondResponse.statusCode, `round ${round}: ${secondResponse.body}`).toBe(200);
+      }
+      const { rows } = await context.db.query<{ code: string; courses: number }>(
+        `select coalesce(v.snapshot ->> 'code', c.code) as code, count(*)::int as courses
+           from courses c join course_versions v on v.course_id = c.id and v.version_number = c.published_version
+          where c.status = 'PUBLISHED' group by 1 having count(*) > 1`,
+      );
+      expect(rows, `round ${round}`).toEqual([]);
+    }
+  });
 });

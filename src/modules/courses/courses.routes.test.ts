@@ -47,6 +47,23 @@ describe('creating and editing courses', () => {
     expect((await world.call('SA', 'GET', `/v1/courses/${course.id}`)).json()).toMatchObject({ duration_minutes: 90, version: 3 });
   });
 
+  it('appends course.created and, for a real change only, course.changed with the changed fields before and after', async () => {
+    const created = await world.call('AD', 'POST', '/v1/courses', { code: 'EV-101', title: 'Evented', duration_minutes: 60 });
+    expect(created.statusCode, created.body).toBe(201);
+    const course = created.json<CourseJson>();
+    expect((await world.call('AD', 'PATCH', `/v1/courses/${course.id}`, { title: 'Evented, renamed', version: 1 })).statusCode).toBe(200);
+    expect((await world.call('AD', 'PATCH', `/v1/courses/${course.id}`, { title: 'Evented, renamed', version: 2 })).statusCode).toBe(200);
+    expect((await world.call('AD', 'PATCH', `/v1/courses/${course.id}`, { title: 'Stale', version: 1 })).statusCode).toBe(409);
+    const { rows } = await context.db.query<{ event_type: string; aggregate_version: number; actor_id: string; payload: Record<string, unknown> }>(
+      `select event_type, aggregate_version, actor_id, payload from domain_events where aggregate_type = 'course' and aggregate_id = $1 order by seq`,
+      [course.id],
+    );
+    expect(rows.map((row) => [row.event_type, row.aggregate_version])).toEqual([['course.created', 1], ['course.changed', 2]]);
+    expect(rows[0]!.payload).toMatchObject({ id: course.id, code: 'EV-101', title: 'Evented', status: 'DRAFT', version: 1 });
+    expect(rows[1]!.payload).toEqual({ changed: ['title'], previous: { title: 'Evented' }, current: { title: 'Evented, renamed' } });
+    expect(rows.every((row) => row.actor_id === rows[0]!.actor_id && row.actor_id !== null)).toBe(true);
+  });
+
   it('refuses bad input field by field, with the field named, and changes nothing', async () => {
     const count = async () => (await world.call('SA', 'GET', '/v1/courses?limit=1')).json<{ total: number }>().total;
     const before = await count();

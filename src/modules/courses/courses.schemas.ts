@@ -1,9 +1,8 @@
 import Type, { type Static, type TSchema } from 'typebox';
-import { Nullable, Text, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+import { Nullable, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 
 export const CourseCode = Type.String({ minLength: 1, maxLength: 50, pattern: '^\\S+$', description: 'unique, without blanks, e.g. FA-101' });
 export const CourseStatus = Type.Union([Type.Literal('DRAFT'), Type.Literal('PUBLISHED'), Type.Literal('ARCHIVED')]);
-const RowVersion = Type.Integer({ minimum: 1, maximum: 2147483647 });
 
 /**
  * One `type` list rather than `Nullable(Type.Integer())`: with the app's type coercion, an anyOf
@@ -61,11 +60,11 @@ const page = <T extends TSchema>(item: T) =>
 export const CourseVersionPage = page(CourseVersionSchema);
 
 export const CourseIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-export const CourseVersionParams = Type.Object({ id: Uuid, number: RowVersion }, { additionalProperties: false });
+export const CourseVersionParams = Type.Object({ id: Uuid, number: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version number of a publication' }) }, { additionalProperties: false });
 export const VersionsQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
 
 /** A status change names the version it was decided on: here, or as an If-Match header. */
-export const TransitionBody = Type.Object({ version: Type.Optional(RowVersion) }, { additionalProperties: false });
+export const TransitionBody = Type.Object({ version: Type.Optional(Version) }, { additionalProperties: false });
 
 export const CatalogueEntrySchema = Type.Object({
   id: Uuid,

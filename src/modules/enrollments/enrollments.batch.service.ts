@@ -2,6 +2,7 @@ import type { Actor } from '../../db/actor.js';
 import { AppError } from '../../errors.js';
 import { type FieldCipher, normaliseEmail } from '../../security/field-cipher.js';
 import { readCsvRecords } from '../../shared/csv/csv-records.js';
+import { personCellProblem } from '../../shared/csv/person-cells.js';
 import { type BatchStudent, type BatchStudentResult, enrollStudents } from './enrollments.repository.js';
 import type { EnrollmentsDeps } from './enrollments.service.js';
 
@@ -29,12 +30,7 @@ export interface BatchReport {
 
 export const maxBatchRows = 10_000;
 export const csvColumns = ['student_id', 'email', 'first_name', 'last_name', 'company'] as const;
-const maxLength: Record<keyof BatchStudentInput, number> = { student_id: 36, email: 320, first_name: 100, last_name: 100, company: 200 };
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// As loose as the account code's check, so every address an account was made with can be matched.
-const emailShape = /^[^@\s]+@[^@\s]+$/;
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
-const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /** The row as `enroll_students` takes it, or why it cannot be: checks that need no database. */
 function batchStudentOf(ord: number, input: BatchStudentInput, cipher: FieldCipher): BatchStudent | string {
@@ -42,15 +38,14 @@ function batchStudentOf(ord: number, input: BatchStudentInput, cipher: FieldCiph
   for (const field of csvColumns) {
     const value = input[field]?.trim();
     if (!value) continue;
-    if (controlCharacter.test(value)) return `${field} contains a control character`;
-    if (value.length > maxLength[field]) return `${field} is longer than ${maxLength[field]} characters`;
+    const problem = personCellProblem(field, value);
+    if (problem) return problem;
     values[field] = value;
   }
   const { student_id: studentId, email } = values;
   if (studentId !== undefined && email !== undefined) return 'give student_id or email, not both';
   if (studentId !== undefined) return uuidShape.test(studentId) ? { ord, student_id: studentId.toLowerCase() } : 'student_id is not a UUID';
   if (email === undefined) return 'give student_id or email';
-  if (!emailShape.test(email)) return 'email is not an e-mail address';
   return {
     ord,
     email_hmac: cipher.blindIndex(normaliseEmail(email)),

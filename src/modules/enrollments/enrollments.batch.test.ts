@@ -102,7 +102,7 @@ describe('POST /v1/sessions/:id/enrollments/batch', () => {
       ['INVALID', 'student_id is not a UUID'],
       ['INVALID', 'give student_id or email, not both'],
       ['INVALID', 'give student_id or email'],
-      ['INVALID', 'email is not an e-mail address'],
+      ['INVALID', 'email "no-at-sign" is not an e-mail address'],
       ['INVALID', 'first_name contains a control character'],
     ]);
     expect(counts).toEqual({ total: 14, enrolled: 2, waitlisted: 2, already_enrolled: 3, invalid: 7, profiles_created: 1 });

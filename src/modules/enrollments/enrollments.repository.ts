@@ -57,6 +57,21 @@ export async function cancelEnrollment(tx: Tx, enrollmentId: string): Promise<vo
   await tx.query('select outcome, promoted from cancel_enrollment($1)', [enrollmentId]);
 }
 
+/**
+ * Locks what a cancellation changes, in its order (the session, then the enrollment), and returns the
+ * enrollment's version; null when the caller may not cancel it (cancelling then says why).
+ */
+export async function lockEnrollmentForCancel(tx: Tx, enrollmentId: string): Promise<number | null> {
+  const { rows: [locked] } = await tx.query<{ version: number | null }>('select lock_enrollment_for_cancel($1) as version', [enrollmentId]);
+  return locked?.version ?? null;
+}
+
+/** Locks the session for a capacity change and returns its version; null when the caller may not change it. */
+export async function lockSessionForCapacity(tx: Tx, sessionId: string): Promise<number | null> {
+  const { rows: [locked] } = await tx.query<{ version: number | null }>('select lock_session_for_capacity($1) as version', [sessionId]);
+  return locked?.version ?? null;
+}
+
 export async function setSessionCapacity(tx: Tx, sessionId: string, capacity: number): Promise<number> {
   const { rows } = await tx.query<{ promoted: number }>('select promoted from set_session_capacity($1, $2)', [sessionId, capacity]);
   return rows[0]?.promoted ?? 0;

@@ -45,7 +45,7 @@ async function recordResults(tx: Tx, changes: readonly ResultChange[], sessionId
   }
   // Checked after the update on purpose: a caller who may not change the row at all hears 403 first.
   // The versions matched, so each row's status is the one it had when the client read it.
-  if (sessionStatus === 'CANCELLED') {
+  if (sessionStatus === 'CANCELLED' && changes.some(changesResults)) {
     throw new AppError('INVALID_TRANSITION', 'the session is cancelled and takes no attendance or results', { field: 'status', session_status: sessionStatus });
   }
   const notEnrolled = updated.filter((row) => row.status !== 'ENROLLED' && changesResults(changeOf.get(row.id)!));

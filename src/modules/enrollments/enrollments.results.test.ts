@@ -117,6 +117,8 @@ describe('PATCH /v1/enrollments/:id', () => {
     expect(inBulk.json().error).toMatchObject({ code: 'INVALID_TRANSITION' });
     const { rows: [row] } = await context.db.query<{ attendance_status: string; version: number }>('select attendance_status, version from session_enrollments where id = $1', [seated!.id]);
     expect(row).toEqual({ attendance_status: 'REGISTERED', version: seated!.version });
+    // A change of nothing is no result, as for a row that is not ENROLLED.
+    expect((await patch(world.tokens.instructor, seated!.id, { version: seated!.version })).statusCode).toBe(200);
   });
 
   it('answers 400 with the field for each bad value', async () => {

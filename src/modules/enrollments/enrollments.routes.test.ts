@@ -157,6 +157,50 @@ describe('POST /v1/enrollments/:id/cancel', () => {
   });
 });
 
+describe('versions of a cancellation and a capacity change', () => {
+  const post = (token: string, url: string, payload?: object, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, headers: { ...bearer(token), ...headers }, ...(payload ? { payload } : {}) });
+
+  it('cancels at the version read (body or If-Match); a stale one is 409 with the current enrollment, nothing changed', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 1 });
+    const [seated, waiting] = [await student(), await student()];
+    const mine = (await enroll(seated.token, sessionId)).json();
+    const theirs = (await enroll(waiting.token, sessionId)).json();
+    // The waitlisted row moves up when the seat frees: its version changes under the client.
+    expect((await post(seated.token, `/v1/enrollments/${mine.id}/cancel`, { version: mine.version })).json()).toMatchObject({ status: 'CANCELLED' });
+    const stale = await post(waiting.token, `/v1/enrollments/${theirs.id}/cancel`, { version: theirs.version });
+    expect(stale.statusCode, stale.body).toBe(409);
+    expect(stale.json().error).toMatchObject({
+      code: 'VERSION_CONFLICT', details: { field: 'body.version', current: { id: theirs.id, status: 'ENROLLED', version: theirs.version + 1 } },
+    });
+    expect((await sessionState(database.db, sessionId)).enrolled).toEqual([waiting.id]);
+    const byHeader = await post(world.tokens.instructor, `/v1/enrollments/${theirs.id}/cancel`, undefined, { 'if-match': `"${theirs.version + 1}"` });
+    expect(byHeader.statusCode, byHeader.body).toBe(200);
+    expect(byHeader.json()).toMatchObject({ status: 'CANCELLED' });
+    // Someone who may not cancel it hears 404 as before, whatever version they send.
+    expect((await post(world.tokens.otherInstructor, `/v1/enrollments/${theirs.id}/cancel`, { version: 1 })).statusCode).toBe(404);
+    expect((await post(waiting.token, `/v1/enrollments/${theirs.id}/cancel`, { version: 0 })).statusCode).toBe(400);
+    expect((await post(waiting.token, `/v1/enrollments/${theirs.id}/cancel`, undefined, { 'if-match': 'soon' })).statusCode).toBe(400);
+  });
+
+  it('changes capacity at the version read; a stale one is 409 with the current capacity, nothing changed', async () => {
+    const sessionId = await createSession(database.db, world, { capacity: 2 });
+    const { rows: [read] } = await database.db.query<{ version: number }>('select version from training_sessions where id = $1', [sessionId]);
+    const put = (token: string, payload: object, headers: Record<string, string> = {}) =>
+      app.inject({ method: 'PUT', url: `/v1/sessions/${sessionId}/capacity`, headers: { ...bearer(token), ...headers }, payload });
+    const first = await put(world.tokens.ap, { max_capacity: 4, version: read!.version });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({ max_capacity: 4, version: read!.version + 1 });
+    const stale = await put(world.tokens.sa, { max_capacity: 9, version: read!.version });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toMatchObject({ code: 'VERSION_CONFLICT', details: { current: { id: sessionId, max_capacity: 4, version: read!.version + 1 } } });
+    expect((await sessionState(database.db, sessionId)).capacity).toBe(4);
+    expect((await put(world.tokens.sa, { max_capacity: 9 }, { 'if-match': `"${read!.version + 1}"` })).json()).toMatchObject({ max_capacity: 9 });
+    expect((await put(world.tokens.trainee, { max_capacity: 9, version: 1 })).statusCode).toBe(403);
+    expect((await put(world.tokens.sa, { max_capacity: 9, version: 'two' })).statusCode).toBe(400);
+  });
+});
+
 describe('PUT /v1/sessions/:id/capacity', () => {
   it('promotes from the waitlist when raised, and refuses 409 below the enrolled count', async () => {
     const sessionId = await createSession(database.db, world, { capacity: 1 });

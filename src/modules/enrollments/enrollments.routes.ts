@@ -5,7 +5,10 @@ import { registerResourceRoutes } from '../../shared/crud/crud.routes.js';
 import { enrollmentBatchRoutes } from './enrollments.batch.routes.js';
 import { enrollmentsResource } from './enrollments.resource.js';
 import { enrollmentResultsRoutes } from './enrollments.results.routes.js';
+import { expectedVersion } from '../../shared/crud/expected-version.js';
+import { optionalBody } from '../../shared/crud/route-helpers.js';
 import {
+  CancelBody,
   CapacityBody,
   EnrollBody,
   EnrollmentIdParams,
@@ -71,14 +74,16 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
     '/v1/enrollments/:id/cancel',
     {
       onRequest: signedInOnly,
+      preValidation: optionalBody,
       schema: {
         tags,
         summary: 'Cancel an enrollment (your own, or any as staff of its session); the first waitlisted student takes the seat',
         params: EnrollmentIdParams,
-        response: { 200: EnrollmentSchema, ...errorResponses(400, 401, 403, 404) },
+        body: CancelBody,
+        response: { 200: EnrollmentSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => cancel(deps, requireSignedIn(request), request.params.id),
+    async (request) => cancel(deps, requireSignedIn(request), request.params.id, expectedVersion(request, request.body?.version)),
   );
 
   app.put(
@@ -93,6 +98,7 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
         response: { 200: SessionCapacitySchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => changeCapacity(deps, requireSignedIn(request), request.params.id, request.body.max_capacity),
+    async (request) =>
+      changeCapacity(deps, requireSignedIn(request), request.params.id, request.body.max_capacity, expectedVersion(request, request.body.version)),
   );
 };

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Nullable, patchBodyOf, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+import { Nullable, patchBodyOf, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
 
@@ -50,10 +50,14 @@ export const EnrollBody = Type.Object(
   { additionalProperties: false, description: 'at most one of the two; neither enrolls the caller' },
 );
 
+const ReadVersion = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version you read (or send If-Match instead); without either, none is checked' });
+
 export const CapacityBody = Type.Object(
-  { max_capacity: Type.Integer({ minimum: 1, maximum: 100_000 }) },
+  { max_capacity: Type.Integer({ minimum: 1, maximum: 100_000 }), version: Type.Optional(ReadVersion) },
   { additionalProperties: false },
 );
+
+export const CancelBody = Type.Object({ version: Type.Optional(ReadVersion) }, { additionalProperties: false });
 
 /** What staff record about an enrollment; every field optional in a change. */
 export const resultFields = {
@@ -68,7 +72,6 @@ export const resultFieldNames = Object.keys(resultFields) as ResultField[];
 
 export const ChangeEnrollmentBody = patchBodyOf(resultFields);
 
-const Version = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version you read' });
 
 export const SessionResultsBody = Type.Object(
   {

@@ -7,6 +7,8 @@ import {
   cancelEnrollment as cancelEnrollmentRow,
   type EnrollmentRow,
   enrollStudent as enrollStudentRow,
+  lockEnrollmentForCancel,
+  lockSessionForCapacity,
   selectEnrollment,
   selectSessionCapacity,
   sessionIsVisible,
@@ -53,9 +55,20 @@ export async function enroll(deps: EnrollmentsDeps, actor: Actor & { userId: str
   });
 }
 
-/** Cancels an enrollment; a freed seat goes to the first waitlisted student. Cancelling twice changes nothing. */
-export async function cancel(deps: EnrollmentsDeps, actor: Actor, enrollmentId: string): Promise<EnrollmentRow> {
+const staleVersion = (what: string, current: { version: number }, sent: number) =>
+  new AppError('VERSION_CONFLICT', `the ${what} was changed by someone else (version ${current.version}, you sent ${sent})`, { field: 'body.version', current });
+
+/**
+ * Cancels an enrollment; a freed seat goes to the first waitlisted student. Cancelling twice changes
+ * nothing. With the version the client read, a stale one is 409 with the current enrollment.
+ */
+export async function cancel(deps: EnrollmentsDeps, actor: Actor, enrollmentId: string, expectedVersion: number | undefined): Promise<EnrollmentRow> {
   return deps.db.withActor(actor, async (tx) => {
+    if (expectedVersion !== undefined) {
+      const lockedVersion = await lockEnrollmentForCancel(tx, enrollmentId);
+      const current = lockedVersion !== null && lockedVersion !== expectedVersion ? await selectEnrollment(tx, enrollmentId) : null;
+      if (current) throw staleVersion('enrollment', current, expectedVersion);
+    }
     await cancelEnrollmentRow(tx, enrollmentId);
     const enrollment = await selectEnrollment(tx, enrollmentId);
     if (!enrollment) throw notFound('enrollment');
@@ -63,9 +76,23 @@ export async function cancel(deps: EnrollmentsDeps, actor: Actor, enrollmentId: 
   });
 }
 
-/** Sets a session's capacity: raising it promotes from the waitlist, lowering it below the enrolled count is 409. */
-export async function changeCapacity(deps: EnrollmentsDeps, actor: Actor, sessionId: string, capacity: number): Promise<SessionCapacity> {
+/**
+ * Sets a session's capacity: raising it promotes from the waitlist, lowering it below the enrolled count
+ * is 409. With the version the client read, a stale one is 409 with the session's current capacity.
+ */
+export async function changeCapacity(
+  deps: EnrollmentsDeps,
+  actor: Actor,
+  sessionId: string,
+  capacity: number,
+  expectedVersion: number | undefined,
+): Promise<SessionCapacity> {
   return deps.db.withActor(actor, async (tx) => {
+    if (expectedVersion !== undefined) {
+      const lockedVersion = await lockSessionForCapacity(tx, sessionId);
+      const current = lockedVersion !== null && lockedVersion !== expectedVersion ? await selectSessionCapacity(tx, sessionId) : null;
+      if (current) throw staleVersion('session', current, expectedVersion);
+    }
     const promoted = await setSessionCapacityRow(tx, sessionId, capacity);
     const session = await selectSessionCapacity(tx, sessionId);
     if (!session) throw notFound('session');

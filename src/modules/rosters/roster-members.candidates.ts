@@ -1,4 +1,5 @@
 import { type FieldCipher, normaliseEmail } from '../../security/field-cipher.js';
+import { personCellProblem } from '../../shared/csv/person-cells.js';
 import type { MemberResults, SealedPerson } from './roster-members.repository.js';
 
 /** The columns of a roster import file (and the fields of one member added as JSON). */
@@ -24,22 +25,16 @@ export interface Candidate {
 
 export type CandidateOrProblem = { line: number; candidate: Candidate } | { line: number; column: string; reason: string };
 
-const lengthLimits: Record<string, number> = { first_name: 100, last_name: 100, email: 254, company: 200 };
 const allowed: Record<string, readonly string[]> = {
   enrollment_status: ['enrolled', 'waitlisted', 'completed'],
   attendance_status: ['pending', 'attended', 'absent'],
   completion_status: ['not_started', 'in_progress', 'completed'],
 };
-const emailShape = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const scoreShape = /^\d{1,3}(?:\.\d{1,2})?$/;
-// eslint-disable-next-line no-control-regex -- control characters are what this finds
-const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 function problemWith(column: string, value: string): string | null {
-  if (controlCharacter.test(value)) return `${column} contains a control character`;
-  const limit = lengthLimits[column];
-  if (limit !== undefined && value.length > limit) return `${column} is longer than ${limit} characters`;
-  if (column === 'email' && !emailShape.test(value)) return `email "${value}" is not an e-mail address`;
+  const personProblem = personCellProblem(column, value);
+  if (personProblem) return personProblem;
   const choices = allowed[column];
   if (choices && !choices.includes(value)) return `${column} must be one of ${choices.join(', ')}`;
   if (column.endsWith('_score') && !(scoreShape.test(value) && Number(value) <= 100)) {

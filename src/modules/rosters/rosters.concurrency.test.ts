@@ -113,7 +113,7 @@ describe('rosters under concurrency', () => {
     const token = await adminToken();
     const { roster, members } = await rosterWithMembers(30);
     const changes = members.map((member) => () => call('PATCH', `/v1/roster-members/${member.id}`, token, { attendance_status: 'attended', version: member.version }));
-    const archive = () => call('POST', `/v1/rosters/${roster.id}/archive`, token, {});
+    const archive = () => call('POST', `/v1/rosters/${roster.id}/archive`, token, { version: roster.version });
     const requests = [...changes.slice(0, 15), archive, ...changes.slice(15)];
     const answered = await Promise.all(requests.map((send) => send()));
     const archived = answered[15]!;

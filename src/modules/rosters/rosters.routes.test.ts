@@ -207,15 +207,19 @@ describe('POST /v1/rosters/:id/archive and /unarchive', () => {
     const archived = await w.call('IC', 'POST', `/v1/rosters/${roster.id}/archive`, { version: 1 });
     expect(archived.statusCode, archived.body).toBe(200);
     expect(archived.json()).toMatchObject({ status: 'ARCHIVED', version: 2 });
-    expect((await w.call('IC', 'POST', `/v1/rosters/${roster.id}/archive`)).json().error).toMatchObject({ code: 'INVALID_TRANSITION', details: { status: 'ARCHIVED' } });
+    expect((await w.call('IC', 'POST', `/v1/rosters/${roster.id}/archive`, { version: 2 })).json().error).toMatchObject({ code: 'INVALID_TRANSITION', details: { status: 'ARCHIVED' } });
+    // The version is required: the move is made against the roster the client read.
+    const blind = await w.call('IC', 'POST', `/v1/rosters/${roster.id}/unarchive`);
+    expect(blind.statusCode).toBe(400);
+    expect(blind.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'body.version' } });
     // An archived roster changes only by being unarchived.
     const renamed = await w.call('SA', 'PATCH', `/v1/rosters/${roster.id}`, { name: 'Too late', version: 2 });
     expect(renamed.statusCode).toBe(409);
     expect(renamed.json().error.code).toBe('INVALID_TRANSITION');
-    expect((await w.call('AP', 'POST', `/v1/rosters/${roster.id}/unarchive`, { version: 1 })).json().error.code).toBe('VERSION_CONFLICT');
+    expect((await w.call('AP', 'POST', `/v1/rosters/${roster.id}/unarchive`, { version: 1 })).json().error).toMatchObject({ code: 'VERSION_CONFLICT', details: { current: { id: roster.id, status: 'ARCHIVED', version: 2 } } });
     const back = await w.call('AP', 'POST', `/v1/rosters/${roster.id}/unarchive`, {}, { 'if-match': '"2"' });
     expect(back.json()).toMatchObject({ status: 'ACTIVE', version: 3 });
-    expect((await w.call('AP', 'POST', `/v1/rosters/${roster.id}/unarchive`)).json().error.code).toBe('INVALID_TRANSITION');
+    expect((await w.call('AP', 'POST', `/v1/rosters/${roster.id}/unarchive`, { version: 3 })).json().error.code).toBe('INVALID_TRANSITION');
     const { rows } = await context.db.query<{ event_type: string }>('select event_type from domain_events where aggregate_id = $1 order by seq', [roster.id]);
     expect(rows.map((row) => row.event_type)).toEqual(['roster.created', 'roster.archived', 'roster.unarchived']);
   });
@@ -224,20 +228,20 @@ describe('POST /v1/rosters/:id/archive and /unarchive', () => {
     const w = await setUp();
     const archive = (caller: Caller) => async () => {
       const roster = await w.roster();
-      return w.call(caller, 'POST', `/v1/rosters/${roster.id}/archive`);
+      return w.call(caller, 'POST', `/v1/rosters/${roster.id}/archive`, { version: roster.version });
     };
     expect(await statusesOf(Object.fromEntries(everyCaller.map((caller) => [caller, archive(caller)])))).toEqual({
       SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
     });
     const unarchive = (caller: Caller) => async () => {
       const roster = await w.roster();
-      await w.call('SA', 'POST', `/v1/rosters/${roster.id}/archive`);
-      return w.call(caller, 'POST', `/v1/rosters/${roster.id}/unarchive`);
+      await w.call('SA', 'POST', `/v1/rosters/${roster.id}/archive`, { version: roster.version });
+      return w.call(caller, 'POST', `/v1/rosters/${roster.id}/unarchive`, { version: roster.version + 1 });
     };
     expect(await statusesOf(Object.fromEntries(everyCaller.map((caller) => [caller, unarchive(caller)])))).toEqual({
       SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
     });
-    expect((await w.call('SA', 'POST', '/v1/rosters/00000000-0000-4000-8000-000000000000/archive')).statusCode).toBe(404);
+    expect((await w.call('SA', 'POST', '/v1/rosters/00000000-0000-4000-8000-000000000000/archive', { version: 1 })).statusCode).toBe(404);
     expect((await w.call('SA', 'POST', '/v1/rosters/not-a-uuid/archive')).statusCode).toBe(400);
   });
 });

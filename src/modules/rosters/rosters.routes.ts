@@ -13,7 +13,7 @@ import {
   VersionBody,
 } from './rosters.schemas.js';
 import { changeRoster, createRoster, createRosterFromSession, listRosters, moveRoster, readRoster, type RostersDeps } from './rosters.service.js';
-import { expectedVersion } from '../../shared/crud/expected-version.js';
+import { expectedVersion, requiredVersion } from '../../shared/crud/expected-version.js';
 import { optionalBody, withEtag } from '../../shared/crud/route-helpers.js';
 
 /**
@@ -76,14 +76,14 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
     '/v1/rosters/:id/archive',
     { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, summary: 'Archive a roster: its members become read-only (409 INVALID_TRANSITION when already archived)', params: IdParams, body: VersionBody, response: one } },
     async (request, reply) =>
-      withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ARCHIVED', expectedVersion(request, request.body?.version))),
+      withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ARCHIVED', requiredVersion(request, request.body?.version))),
   );
 
   app.post(
     '/v1/rosters/:id/unarchive',
     { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, summary: 'Make an archived roster active again (409 INVALID_TRANSITION when it is not archived)', params: IdParams, body: VersionBody, response: one } },
     async (request, reply) =>
-      withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ACTIVE', expectedVersion(request, request.body?.version))),
+      withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ACTIVE', requiredVersion(request, request.body?.version))),
   );
 
   await rosterMembersRoutes(app, deps);

@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { createBodyOf, Nullable, patchBodyOf, Text, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+import { createBodyOf, Nullable, patchBodyOf, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
+import { emailPattern } from '../../shared/csv/person-cells.js';
 
 export const RosterStatus = Type.Union([Type.Literal('ACTIVE'), Type.Literal('ARCHIVED')]);
 export const RosterType = Type.Union([Type.Literal('CERTIFICATE'), Type.Literal('TRAINING')], {
@@ -44,8 +45,8 @@ export const RosterFromSessionBody = Type.Object(
 );
 
 export const VersionBody = Type.Object(
-  { version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })) },
-  { additionalProperties: false, description: 'the version you read (or send If-Match); without either, the version current when the request arrives' },
+  { version: Type.Optional(Version) },
+  { additionalProperties: false, description: 'the version you read (or send If-Match instead)' },
 );
 
 /** API sort name → the column of roster_summaries it pages on (issue_date_key never is null). */
@@ -125,7 +126,7 @@ export const AddMemberBody = Type.Object(
   {
     first_name: Text(100),
     last_name: Text(100),
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'identifies the person at the roster’s provider' })),
+    email: Type.Optional(Type.String({ pattern: emailPattern, maxLength: 320, description: 'identifies the person at the roster’s provider' })),
     company: Type.Optional(Text(200)),
     enrollment_status: Type.Optional(MemberEnrollmentStatus),
     attendance_status: Type.Optional(MemberAttendanceStatus),

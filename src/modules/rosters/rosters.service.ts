@@ -111,16 +111,16 @@ export async function changeRoster(deps: RostersDeps, actor: Actor, id: string, 
 }
 
 /**
- * ACTIVE → ARCHIVED (its members become read-only) or back. Already there → 409 INVALID_TRANSITION.
- * Without a version from the client, the one read here guards the change against a concurrent one.
+ * ACTIVE → ARCHIVED (its members become read-only) or back, at the version the client read (stale →
+ * 409 with the current roster). Already there → 409 INVALID_TRANSITION.
  */
-export async function moveRoster(deps: RostersDeps, actor: Actor, id: string, to: RosterRow['status'], expectedVersion: number | undefined): Promise<RosterRow> {
+export async function moveRoster(deps: RostersDeps, actor: Actor, id: string, to: RosterRow['status'], expectedVersion: number): Promise<RosterRow> {
   return deps.db.withActor(actor, async (tx) => {
     const current = (await getRow(tx, rostersTable, id, what)) as unknown as RosterRow;
     if (current.status === to) {
       throw new AppError('INVALID_TRANSITION', to === 'ARCHIVED' ? 'the roster is already archived' : 'the roster is not archived', { status: current.status });
     }
-    const roster = (await updateRow(tx, rostersTable, id, expectedVersion ?? current.version, { status: to }, what)) as unknown as RosterRow;
+    const roster = (await updateRow(tx, rostersTable, id, expectedVersion, { status: to }, what)) as unknown as RosterRow;
     await rosterEvent(tx, roster, to === 'ARCHIVED' ? 'roster.archived' : 'roster.unarchived', {
       member_count: roster.member_count, certificate_count: roster.certificate_count,
     });

@@ -71,8 +71,8 @@ describe('editing a schedule', () => {
     const patchSession = (id: string, version: number, change: object) => world.call('AD', 'PATCH', `/v1/sessions/${id}`, { ...change, version });
     expect((await patchSession(handEdited.id, 1, { start_time: '10:00' })).json()).toMatchObject({ detached_from_schedule: true, occurrence_date: handEdited.session_date });
     expect((await patchSession(renamed.id, 1, { title: 'Renamed, still the schedule’s' })).json()).toMatchObject({ detached_from_schedule: false });
-    expect((await world.call('IC', 'POST', `/v1/sessions/${started.id}/start`)).statusCode).toBe(200);
-    expect((await world.call('IC', 'POST', `/v1/sessions/${cancelledByHand.id}/cancel`, { reason: 'Room unavailable' })).statusCode).toBe(200);
+    expect((await world.call('IC', 'POST', `/v1/sessions/${started.id}/start`, { version: 1 })).statusCode).toBe(200);
+    expect((await world.call('IC', 'POST', `/v1/sessions/${cancelledByHand.id}/cancel`, { reason: 'Room unavailable', version: 1 })).statusCode).toBe(200);
     await enrollStudents(context.db, world, full.id, 5);
     expect((await world.call('AD', 'PUT', `/v1/sessions/${capacitySetByHand.id}/capacity`, { max_capacity: 20 })).statusCode).toBe(200);
     const weekendStudents = await enrollStudents(context.db, world, cancelledWeekend.id, 2);

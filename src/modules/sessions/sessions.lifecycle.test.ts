@@ -22,8 +22,11 @@ async function sessionIn(status: Status, fields: { capacity?: number; selfEnroll
   return rows[0]!.id;
 }
 
-const move = (caller: Caller, id: string, action: 'start' | 'complete' | 'cancel', body?: object, headers?: Record<string, string>) =>
-  world.call(caller, 'POST', `/v1/sessions/${id}/${action}`, action === 'cancel' ? { reason: 'Instructor unwell', ...body } : body, headers);
+/** A transition at version 1 (a fresh session's) unless the body or an If-Match header names another. */
+const move = (caller: Caller, id: string, action: 'start' | 'complete' | 'cancel', body?: object, headers?: Record<string, string>) => {
+  const version = headers?.['if-match'] === undefined ? { version: 1 } : {};
+  return world.call(caller, 'POST', `/v1/sessions/${id}/${action}`, { ...version, ...(action === 'cancel' ? { reason: 'Instructor unwell' } : {}), ...body }, headers);
+};
 
 async function eventsOf(aggregateId: string): Promise<{ event_type: string; aggregate_version: number | null; actor_id: string | null; payload: Record<string, unknown> }[]> {
   const { rows } = await context.db.query<{ event_type: string; aggregate_version: number | null; actor_id: string | null; payload: Record<string, unknown> }>(
@@ -73,7 +76,8 @@ describe('the lifecycle of a session', () => {
   it('runs SCHEDULED → IN_PROGRESS → COMPLETED through the API, each step at the version read', async () => {
     const id = await sessionIn('SCHEDULED');
     expect((await move('AP', id, 'start', { version: 1 })).json()).toMatchObject({ status: 'IN_PROGRESS', version: 2 });
-    expect((await move('AD', id, 'complete', undefined, { 'if-match': '"2"' })).json()).toMatchObject({ status: 'COMPLETED', version: 3 });
+    const completed = await world.call('AD', 'POST', `/v1/sessions/${id}/complete`, undefined, { 'if-match': '"2"' });
+    expect(completed.json()).toMatchObject({ status: 'COMPLETED', version: 3 });
     expect((await eventsOf(id)).map((event) => event.event_type)).toEqual(['session.started', 'session.completed']);
   });
 
@@ -86,8 +90,20 @@ describe('the lifecycle of a session', () => {
     expect((await move('IC', id, 'cancel', { version: 1 })).json().error.code).toBe('VERSION_CONFLICT');
     expect((await move('IC', id, 'start', undefined, { 'if-match': 'W/"x"' })).statusCode).toBe(400);
     expect((await move('IC', id, 'start', { version: 0 })).statusCode).toBe(400);
+    expect((await move('IC', id, 'start', undefined, { 'if-match': '"1"' })).json().error.code).toBe('VERSION_CONFLICT');
     const { rows } = await context.db.query('select status, version from training_sessions where id = $1', [id]);
     expect(rows[0]).toEqual({ status: 'SCHEDULED', version: 2 });
+  });
+
+  it('needs the version read: without one (body or If-Match) each transition is 400 and changes nothing', async () => {
+    const id = await sessionIn('SCHEDULED');
+    for (const [action, body] of [['start', undefined], ['start', {}], ['complete', undefined], ['cancel', { reason: 'No version' }]] as const) {
+      const response = await world.call('IC', 'POST', `/v1/sessions/${id}/${action}`, body);
+      expect(response.statusCode, `${action}: ${response.body}`).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'body.version' } });
+    }
+    expect((await enrollmentState(context.db, id)).status).toBe('SCHEDULED');
+    expect(await eventsOf(id)).toEqual([]);
   });
 
   it('is for the staff of the session: 404 for who cannot see it, 403 for who can but may not, 401 signed out', async () => {
@@ -129,7 +145,9 @@ describe('cancelling a session', () => {
     expect(await enrollmentState(context.db, id)).toMatchObject({ counter: 2, statuses: { ENROLLED: 2, WAITLISTED: 2 } });
     const before = (await context.db.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from domain_events')).rows[0]!.seq;
 
-    const response = await move('IC', id, 'cancel', { reason: 'Flooded classroom' });
+    // Each enrollment moved the session's version on: the cancellation is at the version read now.
+    const { version } = (await world.call('IC', 'GET', `/v1/sessions/${id}`)).json<{ version: number }>();
+    const response = await move('IC', id, 'cancel', { reason: 'Flooded classroom', version });
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toMatchObject({ status: 'CANCELLED', cancelled_reason: 'Flooded classroom', current_enrollment: 0 });
     expect(await enrollmentState(context.db, id)).toEqual({ counter: 0, status: 'CANCELLED', statuses: { CANCELLED: 4 } });
@@ -154,7 +172,7 @@ describe('cancelling a session', () => {
     expect((await move('AP', id, 'cancel')).statusCode).toBe(200);
     const late = await world.call('SA', 'POST', `/v1/sessions/${id}/enrollments`, { student_id: world.users.IN.id });
     expect(late.statusCode).toBe(409);
-    const again = await move('AP', id, 'cancel');
+    const again = await move('AP', id, 'cancel', { version: 2 });
     expect(again.statusCode).toBe(409);
     expect(again.json().error).toMatchObject({ code: 'INVALID_TRANSITION', details: { current_status: 'CANCELLED' } });
     expect(await enrollmentState(context.db, id)).toEqual({ counter: 0, status: 'CANCELLED', statuses: {} });

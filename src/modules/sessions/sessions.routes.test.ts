@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, type TrainingWorld, useTrainingWorld } from './sessions.test-world.js';
+import { type Caller, plusDays, type TrainingWorld, useTrainingWorld } from './sessions.test-world.js';
 
 // Real HTTP (app.inject) on a real database: sessions created, listed, read and edited by every role.
 const context = useTrainingWorld();
@@ -41,6 +41,14 @@ const sessionBody = (fields: Record<string, unknown> = {}) => ({
   max_capacity: 10,
   ...fields,
 });
+
+async function eventsOf(aggregateId: string): Promise<{ event_type: string; aggregate_version: number; payload: Record<string, unknown> }[]> {
+  const { rows } = await context.db.query<{ event_type: string; aggregate_version: number; payload: Record<string, unknown> }>(
+    'select event_type, aggregate_version, payload from domain_events where aggregate_id = $1 order by seq',
+    [aggregateId],
+  );
+  return rows;
+}
 
 async function createAs(caller: Caller, fields: Record<string, unknown> = {}): Promise<SessionJson> {
   const response = await world.call(caller, 'POST', '/v1/sessions', sessionBody(fields));
@@ -158,6 +166,34 @@ describe('GET /v1/sessions and /v1/sessions/:id', () => {
     expect((await world.call('SA', 'GET', `/v1/sessions?from=${days[1]}&to=${days[1]}&status=CANCELLED`)).json().total).toBe(0);
   });
 
+  it('pages the sessions of one schedule (one created_at for all) by created_at, each exactly once, either way', async () => {
+    const created = await world.call('SA', 'POST', '/v1/schedules', {
+      course_id: world.courseId, instructor_id: world.users.IC.id, location_id: world.locationId, rrule: 'FREQ=DAILY', start_date: plusDays(world.today, 300),
+      start_time: '09:00', duration_minutes: 60, max_capacity: 10, generate_until: plusDays(world.today, 304),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const scheduleId = created.json<{ schedule: { id: string } }>().schedule.id;
+    const { rows } = await context.db.query<{ id: string }>('select id from training_sessions where schedule_id = $1 order by id', [scheduleId]);
+    expect(rows).toHaveLength(5);
+    const { rows: [stamps] } = await context.db.query<{ n: number }>('select count(distinct created_at)::integer as n from training_sessions where schedule_id = $1', [scheduleId]);
+    expect(stamps!.n).toBe(1);
+    for (const direction of ['asc', 'desc']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 10; pages += 1) {
+        const url: string = `/v1/sessions?schedule_id=${scheduleId}&sort=created_at&direction=${direction}&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await world.call('SA', 'GET', url)).json<{ items: SessionJson[]; next_cursor: string | null; total: number }>();
+        expect(page.total).toBe(5);
+        seen.push(...page.items.map((item) => item.id));
+        cursor = page.next_cursor;
+        if (!cursor) break;
+      }
+      expect(seen, direction).toHaveLength(5);
+      expect([...seen].sort(), direction).toEqual(rows.map((row) => row.id));
+      expect(seen, direction).toEqual(direction === 'asc' ? [...seen].sort() : [...seen].sort().reverse());
+    }
+  });
+
   it.each([
     ['sort=title', 'querystring.sort'],
     ['cursor=not-a-cursor', 'querystring.cursor'],
@@ -242,5 +278,82 @@ describe('PATCH /v1/sessions/:id', () => {
     const { rows } = await context.db.query<{ provider_id: string }>('select provider_id from training_sessions where id = $1', [session.id]);
     expect(rows[0]!.provider_id).not.toBe(world.providerId);
     expect(rows[0]!.provider_id).not.toBeNull();
+  });
+});
+
+describe('PATCH /v1/sessions/:id by status', () => {
+  const setStatus = (id: string, status: string) => context.db.query('update training_sessions set status = $2 where id = $1', [id, status]);
+
+  it.each(['COMPLETED', 'CANCELLED'])('refuses any change of a %s session with 409 INVALID_TRANSITION and the current row', async (status) => {
+    const session = await createAs('AP');
+    await setStatus(session.id, status);
+    for (const change of [{ title: 'Late rename' }, { description: 'Late note' }, { session_date: '2031-05-06' }]) {
+      const response = await world.call('AP', 'PATCH', `/v1/sessions/${session.id}`, { ...change, version: 2 });
+      expect(response.statusCode, response.body).toBe(409);
+      expect(response.json().error).toMatchObject({ code: 'INVALID_TRANSITION', details: { current_status: status, current: { id: session.id, status, version: 2 } } });
+    }
+    const stale = await world.call('AP', 'PATCH', `/v1/sessions/${session.id}`, { title: 'x', version: 1 });
+    expect(stale.json().error.code).toBe('VERSION_CONFLICT');
+    const { rows } = await context.db.query('select title, version from training_sessions where id = $1', [session.id]);
+    expect(rows[0]).toEqual({ title: 'First aid at work', version: 2 });
+    expect((await eventsOf(session.id)).map((event) => event.event_type)).toEqual(['session.scheduled']);
+     // A PATCH that changes nothing is answered on access and version alone, as for any resource.
+    expect((await world.call('AP', 'PATCH', `/v1/sessions/${session.id}`, { title: 'First aid at work', version: 2 })).statusCode).toBe(200);
+  });
+
+  it('lets an IN_PROGRESS session change its title and description only', async () => {
+    const session = await createAs('AP');
+    await setStatus(session.id, 'IN_PROGRESS');
+    const renamed = await world.call('IC', 'PATCH', `/v1/sessions/${session.id}`, { title: 'Day two', description: 'Room 5', version: 2 });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(renamed.json()).toMatchObject({ title: 'Day two', description: 'Room 5', status: 'IN_PROGRESS', version: 3 });
+    const frozen: [Record<string, unknown>, string][] = [
+      [{ session_date: '2031-05-06' }, 'body.session_date'],
+      [{ start_time: '10:00' }, 'body.start_time'],
+      [{ end_time: '13:00' }, 'body.end_time'],
+      [{ location_id: world.otherLocationId }, 'body.location_id'],
+      [{ instructor_id: world.users.IP.id }, 'body.instructor_id'],
+      [{ self_enrollment_allowed: true }, 'body.self_enrollment_allowed'],
+      [{ title: 'Also renamed', start_time: '10:00' }, 'body.start_time'],
+    ];
+    for (const [change, field] of frozen) {
+      const response = await world.call('AD', 'PATCH', `/v1/sessions/${session.id}`, { ...change, version: 3 });
+      expect(response.statusCode, JSON.stringify(change)).toBe(409);
+      expect(response.json().error).toMatchObject({ code: 'INVALID_TRANSITION', details: { current_status: 'IN_PROGRESS', field } });
+    }
+    // Sending what the session already has changes nothing it may not change.
+    const same = await world.call('AD', 'PATCH', `/v1/sessions/${session.id}`, { start_time: '09:00', session_date: '2031-05-05', title: 'Day 2', version: 3 });
+    expect(same.statusCode, same.body).toBe(200);
+    expect(same.json()).toMatchObject({ title: 'Day 2', start_time: '09:00:00', version: 4 });
+  });
+});
+
+describe('session events', () => {
+  it('appends session.scheduled on create and session.changed with the fields and the place before and after on a change', async () => {
+    const session = await createAs('AP');
+    const moved = await world.call('AP', 'PATCH', `/v1/sessions/${session.id}`, { session_date: '2031-05-07', start_time: '10:00', title: 'Moved', version: 1 });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const unchanged = await world.call('AP', 'PATCH', `/v1/sessions/${session.id}`, { start_time: '10:00:00', version: 2 });
+    expect(unchanged.statusCode, unchanged.body).toBe(200);
+    const refused = await world.call('IC', 'PATCH', `/v1/sessions/${session.id}`, { instructor_id: world.users.IP.id, version: 3 });
+    expect(refused.statusCode).toBe(403);
+
+    const place = { instructor_id: world.users.IC.id, location_id: world.locationId, end_time: '12:00:00' };
+    expect(await eventsOf(session.id)).toEqual([
+      {
+        event_type: 'session.scheduled',
+        aggregate_version: 1,
+        payload: { course_id: world.courseId, title: 'First aid at work', session_date: '2031-05-05', start_time: '09:00:00', ...place },
+      },
+      {
+        event_type: 'session.changed',
+        aggregate_version: 2,
+        payload: {
+          changed: ['title', 'session_date', 'start_time'],
+          previous: { session_date: '2031-05-05', start_time: '09:00:00', ...place },
+          current: { session_date: '2031-05-07', start_time: '10:00:00', ...place },
+        },
+      },
+    ]);
   });
 });

@@ -80,9 +80,11 @@ export async function createSession(deps: SessionsDeps, actor: SignedIn, input: 
   });
 }
 
+const editableFields = ['title', 'description', 'instructor_id', 'location_id', 'session_date', 'start_time', 'end_time', 'self_enrollment_allowed'] as const satisfies readonly (keyof SessionChanges)[];
+
 /** The fields of `changes` whose value differs from the session's (times compared as HH:MM:SS). */
 function changedFields(current: SessionRow, changes: SessionChanges): (keyof SessionChanges)[] {
-  return (Object.keys(changes) as (keyof SessionChanges)[]).filter((field) => {
+  return editableFields.filter((field) => {
     const value = changes[field];
     if (value === undefined) return false;
     return field === 'start_time' || field === 'end_time' ? fullClockTime(String(value)) !== current[field] : value !== current[field];
@@ -92,10 +94,13 @@ function changedFields(current: SessionRow, changes: SessionChanges): (keyof Ses
 /** What may still change once a session has started: what it is called and says, not when, where or who. */
 const changeableInProgress: readonly (keyof SessionChanges)[] = ['title', 'description'];
 
-/** A completed or cancelled session is a record: it is not edited. A session under way keeps its day, times, place and instructor. */
+/**
+ * A completed or cancelled session is a record: it is not edited. A session under way keeps its day,
+ * times, place and instructor. A PATCH that changes nothing is answered like any other (access, version).
+ */
 function requireChangeable(current: SessionRow, changed: readonly (keyof SessionChanges)[]): void {
   const details = { current_status: current.status, current };
-  if (current.status === 'COMPLETED' || current.status === 'CANCELLED') {
+  if (changed.length > 0 && (current.status === 'COMPLETED' || current.status === 'CANCELLED')) {
     throw new AppError('INVALID_TRANSITION', `the session is ${current.status}: a completed or cancelled session can no longer be changed`, details);
   }
   const frozen = current.status === 'IN_PROGRESS' ? changed.find((field) => !changeableInProgress.includes(field)) : undefined;

@@ -1,0 +1,63 @@
+import type { Tx } from '../../db/database.js';
+
+export interface NotificationRow {
+  id: string;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string | null;
+  data: Record<string, unknown>;
+  read_at: Date | null;
+  created_at: Date;
+  /** created_at as PostgreSQL's text, for the cursor: a JavaScript Date would cut microseconds. */
+  created_at_text: string;
+}
+
+/** Where the previous page ended, newest first. */
+export interface InboxPosition {
+  createdAt: string;
+  id: string;
+}
+
+const columns = 'id, user_id, kind, title, body, data, read_at, created_at, created_at::text as created_at_text';
+
+// No user_id condition anywhere: the policies (own rows only, migration 0009) decide whose rows these are.
+const readCondition = (unread: boolean | undefined) =>
+  unread === undefined ? 'true' : unread ? 'read_at is null' : 'read_at is not null';
+
+/** Newest first, (created_at, id) as the keyset so equal times never skip or repeat a row. */
+export async function listNotifications(tx: Tx, unread: boolean | undefined, page: { after: InboxPosition | null; limit: number }): Promise<NotificationRow[]> {
+  const params: unknown[] = [page.limit];
+  const conditions = [readCondition(unread)];
+  if (page.after) {
+    params.push(page.after.createdAt, page.after.id);
+    conditions.push('(created_at, id) < ($2::timestamptz, $3::uuid)');
+  }
+  const { rows } = await tx.query<NotificationRow>(
+    `select ${columns} from notifications where ${conditions.join(' and ')} order by created_at desc, id desc limit $1`,
+    params,
+  );
+  return rows;
+}
+
+export async function countNotifications(tx: Tx, unread: boolean | undefined): Promise<{ total: number; unread: number }> {
+  const { rows } = await tx.query<{ total: number; unread: number }>(
+    `select count(*) filter (where ${readCondition(unread)})::int as total, count(*) filter (where read_at is null)::int as unread
+       from notifications`,
+  );
+  return rows[0] ?? { total: 0, unread: 0 };
+}
+
+/** Marks one read (keeping the first read time) or unread; undefined when the caller has no such notification. */
+export async function setNotificationRead(tx: Tx, id: string, read: boolean): Promise<NotificationRow | undefined> {
+  const { rows } = await tx.query<NotificationRow>(
+    `update notifications set read_at = ${read ? 'coalesce(read_at, now())' : 'null'} where id = $1 returning ${columns}`,
+    [id],
+  );
+  return rows[0];
+}
+
+export async function markAllNotificationsRead(tx: Tx): Promise<number> {
+  const { rowCount } = await tx.query('update notifications set read_at = now() where read_at is null');
+  return rowCount;
+}
