@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Db } from '../src/db/database.js';
+import { embeddedDatabaseDir } from '../src/db/open-database.js';
+import { openPgliteDatabase } from '../src/db/pglite-database.js';
+import { createQueryLog } from '../src/db/query-log.js';
+import { createMigratedDatabase, type TestDatabase } from './database.js';
+import { testEngine, testKeysEnv } from './engine.js';
 
 export const cliPath = fileURLToPath(new URL('../bin/unitrain.js', import.meta.url));
 
@@ -24,4 +33,42 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Where CLI processes of a test write: a new data directory, and on PostgreSQL a migrated database of its own. */
+export interface CliTarget {
+  workDir: string;
+  env: Record<string, string>;
+  database: TestDatabase | null;
+  /** The database the processes wrote to, as its owner, opened while no process holds it. */
+  withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  remove(): Promise<void>;
+}
+
+export async function createCliTarget(prefix: string): Promise<CliTarget> {
+  const workDir = await mkdtemp(join(tmpdir(), `unitrain-${prefix}-`));
+  const database = testEngine === 'postgres' ? await createMigratedDatabase() : null;
+  const env: Record<string, string> = {
+    DATA_DIR: join(workDir, 'data'),
+    ...(database ? { ...testKeysEnv, DATABASE_URL: database.url as string } : {}),
+  };
+  return {
+    workDir,
+    env,
+    database,
+    async withDatabase(fn) {
+      if (database) return fn(database.db);
+      // The embedded directory admits one process at a time: open it only between CLI runs.
+      const db = await openPgliteDatabase({ kind: 'directory', path: embeddedDatabaseDir(env['DATA_DIR'] as string) }, createQueryLog(null, 0));
+      try {
+        return await fn(db);
+      } finally {
+        await db.close();
+      }
+    },
+    async remove() {
+      await database?.drop();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
 }

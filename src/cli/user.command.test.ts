@@ -1,50 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testKeyring } from '../../test/auth.js';
-import { runCli } from '../../test/cli.js';
-import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
-import { testEngine, testKeysEnv } from '../../test/engine.js';
+import { type CliTarget, createCliTarget, runCli } from '../../test/cli.js';
+import type { TestDatabase } from '../../test/database.js';
 import type { Db } from '../db/database.js';
-import { embeddedDatabaseDir } from '../db/open-database.js';
-import { openPgliteDatabase } from '../db/pglite-database.js';
-import { createQueryLog } from '../db/query-log.js';
 import { createFieldCipher, normaliseEmail } from '../security/field-cipher.js';
 import { loadKeyring } from '../security/keyring.js';
 import { verifyPassword } from '../security/passwords.js';
 
 // Real `unitrain user create` processes: on a new embedded data directory (which the command
 // migrates), or on a migrated PostgreSQL database given its keys.
-let workDir: string;
-let database: TestDatabase | null = null;
+let target: CliTarget;
 let env: Record<string, string>;
+let database: TestDatabase | null;
 
 beforeEach(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'unitrain-user-'));
-  env = { DATA_DIR: join(workDir, 'data') };
-  if (testEngine === 'postgres') {
-    database = await createMigratedDatabase();
-    env = { ...env, ...testKeysEnv, DATABASE_URL: database.url as string };
-  }
+  target = await createCliTarget('user');
+  ({ env, database } = target);
 });
 
-afterEach(async () => {
-  await database?.drop();
-  database = null;
-  await rm(workDir, { recursive: true, force: true });
-});
+afterEach(() => target.remove());
 
-/** The database the command wrote to, opened after the process has exited. */
-async function withWrittenDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  if (database) return fn(database.db);
-  const db = await openPgliteDatabase({ kind: 'directory', path: embeddedDatabaseDir(env['DATA_DIR'] as string) }, createQueryLog(null, 0));
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withWrittenDatabase = <T>(fn: (db: Db) => Promise<T>): Promise<T> => target.withDatabase(fn);
 
 const create = (args: string[], input?: string) => runCli(['user', 'create', ...args], env, input);
 

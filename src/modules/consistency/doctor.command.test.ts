@@ -1,48 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/cli.js';
-import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
-import { testEngine, testKeysEnv } from '../../../test/engine.js';
+import { type CliTarget, createCliTarget, runCli } from '../../../test/cli.js';
+import { createEmptyDatabase } from '../../../test/database.js';
+import { testEngine } from '../../../test/engine.js';
 import type { Db, Tx } from '../../db/database.js';
 import { embeddedDatabaseDir } from '../../db/open-database.js';
-import { openPgliteDatabase } from '../../db/pglite-database.js';
-import { createQueryLog } from '../../db/query-log.js';
 
 // Real `unitrain doctor` processes on a database filled by a real `unitrain seed`: the embedded data
 // directory, or a migrated PostgreSQL database. The rules are broken the way a bug or a hand edit
 // would: rows written directly as the database owner, with nothing disabled.
-let workDir: string;
-let database: TestDatabase | null = null;
+let target: CliTarget;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'unitrain-doctor-'));
-  env = { DATA_DIR: join(workDir, 'data') };
-  if (testEngine === 'postgres') {
-    database = await createMigratedDatabase();
-    env = { ...env, ...testKeysEnv, DATABASE_URL: database.url as string };
-  }
+  target = await createCliTarget('doctor');
+  env = target.env;
   const seeded = await runCli(['seed', '--size', 'small', '--seed', '3', '--today', '2026-11-23'], env);
   if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.stderr}`);
 });
 
-afterAll(async () => {
-  await database?.drop();
-  await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => target.remove());
 
-/** The seeded database as its owner, between CLI runs (the embedded directory admits one process at a time). */
-async function asOwner<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  if (database) return fn(database.db);
-  const db = await openPgliteDatabase({ kind: 'directory', path: embeddedDatabaseDir(env['DATA_DIR'] as string) }, createQueryLog(null, 0));
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const asOwner = <T>(fn: (db: Db) => Promise<T>): Promise<T> => target.withDatabase(fn);
 
 interface ExpectedViolation {
   check: string;
@@ -214,7 +193,7 @@ describe('unitrain doctor', () => {
   });
 
   it('refuses a missing embedded database without creating one', async () => {
-    const missing = join(workDir, 'nothing-here');
+    const missing = join(target.workDir, 'nothing-here');
     const result = await runCli(['doctor'], { DATA_DIR: missing });
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(`error: there is no embedded database in ${embeddedDatabaseDir(missing)}: start the server or seed it first`);

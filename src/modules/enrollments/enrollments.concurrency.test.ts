@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, testKeyring } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testKeyring } from '../../../test/auth.js';
 import {
   createEnrollmentWorld,
   createSession,
@@ -13,41 +11,24 @@ import {
 } from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
 import { createFieldCipher, normaliseEmail } from '../../security/field-cipher.js';
+import { useListeningApp } from '../../../test/listening-app.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): a listening server, real HTTP
 // requests in flight together, a pool of connections contending for one session row.
 const onPostgres = testEngine === 'postgres';
-let database: TestDatabase;
-let app: FastifyInstance;
 let world: EnrollmentWorld;
-let baseUrl: string;
+const server = useListeningApp(onPostgres);
 
 beforeAll(async () => {
   if (!onPostgres) return;
-  database = await createMigratedDatabase();
-  app = await buildTestApp(database.db);
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  world = await createEnrollmentWorld(database.db);
+  world = await createEnrollmentWorld(server.db);
 });
 
-afterAll(async () => {
-  if (!onPostgres) return;
-  await app.close();
-  await database.drop();
-});
-
-async function call(method: string, path: string, token: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { ...bearer(token), ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const call = server.call;
 
 /** Connections of this test's database waiting for a lock (other test databases share the server). */
 async function lockWaiters(): Promise<number> {
-  const { rows: [waiting] } = await database.db.query<{ n: number }>(
+  const { rows: [waiting] } = await server.db.query<{ n: number }>(
     "select count(*)::integer as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
   );
   return waiting!.n;
@@ -74,8 +55,8 @@ function expectInvariants(state: Awaited<ReturnType<typeof sessionState>>): void
 
 describe('enrollment under concurrency', () => {
   it.runIf(onPostgres)('seats exactly 20 of 200 concurrent self-enrollments and waitlists the rest at 1..180', async () => {
-    const sessionId = await createSession(database.db, world, { capacity: 20 });
-    const students = await createStudents(database.db, 200);
+    const sessionId = await createSession(server.db, world, { capacity: 20 });
+    const students = await createStudents(server.db, 200);
     const tokens = await Promise.all(students.map(studentToken));
     const responses = await Promise.all(tokens.map((token) => call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})));
 
@@ -86,7 +67,7 @@ describe('enrollment under concurrency', () => {
     expect(waiting).toHaveLength(180);
     expect(waiting.map((response) => response.json['waitlist_position']).sort((a, b) => Number(a) - Number(b))).toEqual(range(180));
 
-    const state = await sessionState(database.db, sessionId);
+    const state = await sessionState(server.db, sessionId);
     expect(state.counter).toBe(20);
     expect(state.enrolled).toHaveLength(20);
     expect(state.positions).toEqual(range(180));
@@ -94,13 +75,13 @@ describe('enrollment under concurrency', () => {
   }, 120_000);
 
   it.runIf(onPostgres)('keeps every invariant with cancellations, enrollments and capacity changes in flight together', async () => {
-    const sessionId = await createSession(database.db, world, { capacity: 10 });
-    const first = await createStudents(database.db, 30);
+    const sessionId = await createSession(server.db, world, { capacity: 10 });
+    const first = await createStudents(server.db, 30);
     const firstTokens = await Promise.all(first.map(studentToken));
     const enrollmentIds: string[] = [];
     for (const token of firstTokens) enrollmentIds.push((await call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})).json['id'] as string);
 
-    const newcomers = await createStudents(database.db, 40);
+    const newcomers = await createStudents(server.db, 40);
     const newcomerTokens = await Promise.all(newcomers.map(studentToken));
     // Every other early student leaves (seated and waitlisted alike), by their own hand or the instructor's.
     const leaving = enrollmentIds.filter((_, index) => index % 2 === 0);
@@ -128,20 +109,20 @@ describe('enrollment under concurrency', () => {
       expect([200, 409]).toContain(each.status);
     }
 
-    const state = await sessionState(database.db, sessionId);
+    const state = await sessionState(server.db, sessionId);
     expect(state.capacity).toBe(18);
     expect(state.enrolled.length + state.waitlist.length).toBe(30 - leaving.length + 40);
     expect(state.counter).toBe(18);
     expectInvariants(state);
-    const { rows: [cancelled] } = await database.db.query<{ n: number }>(
+    const { rows: [cancelled] } = await server.db.query<{ n: number }>(
       "select count(*)::integer as n from session_enrollments where session_id = $1 and status = 'CANCELLED'", [sessionId],
     );
     expect(cancelled!.n).toBe(leaving.length);
   }, 120_000);
 
   it.runIf(onPostgres)('keeps the invariants with two batches and single enrollments into one small session at once', async () => {
-    const sessionId = await createSession(database.db, world, { capacity: 5 });
-    const students = await createStudents(database.db, 40);
+    const sessionId = await createSession(server.db, world, { capacity: 5 });
+    const students = await createStudents(server.db, 40);
     // 5 students are in both batches, 5 more enroll themselves meanwhile.
     const firstBatch = students.slice(0, 20).map((id) => ({ student_id: id }));
     const secondBatch = students.slice(15, 35).map((id) => ({ student_id: id }));
@@ -156,7 +137,7 @@ describe('enrollment under concurrency', () => {
     const counts = [first!.json['counts'], second!.json['counts']] as { enrolled: number; waitlisted: number; already_enrolled: number }[];
     expect(counts.reduce((sum, each) => sum + each.already_enrolled, 0)).toBe(5);
 
-    const state = await sessionState(database.db, sessionId);
+    const state = await sessionState(server.db, sessionId);
     expectInvariants(state);
     expect(state.counter).toBe(5);
     expect(state.enrolled.length + state.waitlist.length).toBe(40);
@@ -164,7 +145,7 @@ describe('enrollment under concurrency', () => {
   }, 120_000);
 
   it.runIf(onPostgres)('makes one profile per new e-mail when batches into two sessions of one provider race', async () => {
-    const [one, two] = [await createSession(database.db, world, { capacity: 50 }), await createSession(database.db, world, { capacity: 50 })];
+    const [one, two] = [await createSession(server.db, world, { capacity: 50 }), await createSession(server.db, world, { capacity: 50 })];
     const emails = range(30).map((n) => `race-${n}-${Date.now()}@example.test`);
     const students = emails.map((email) => ({ email, first_name: 'Rae', last_name: 'Race' }));
     const responses = await Promise.all([one, two].map((sessionId) => call('POST', `/v1/sessions/${sessionId}/enrollments/batch`, world.tokens.ap, { students })));
@@ -172,16 +153,16 @@ describe('enrollment under concurrency', () => {
     const created = responses.map((response) => (response.json['counts'] as { profiles_created: number; enrolled: number }));
     expect(created.map((each) => each.enrolled)).toEqual([30, 30]);
     expect(created[0]!.profiles_created + created[1]!.profiles_created).toBe(30);
-    for (const email of emails) expect(await profilesWithEmail(database.db, email)).toHaveLength(1);
+    for (const email of emails) expect(await profilesWithEmail(server.db, email)).toHaveLength(1);
   }, 120_000);
 
   it.runIf(onPostgres)('makes one profile per e-mail without a provider: a batch waits for a writer holding the e-mail lock', async () => {
-    const sessionId = await createSession(database.db, world, { capacity: 5 });
-    await database.db.query('update training_sessions set provider_id = null where id = $1', [sessionId]);
+    const sessionId = await createSession(server.db, world, { capacity: 5 });
+    await server.db.query('update training_sessions set provider_id = null where id = $1', [sessionId]);
     const address = `unaffiliated-${Date.now()}@example.test`;
     const cipher = createFieldCipher(testKeyring);
     const hmac = cipher.blindIndex(normaliseEmail(address));
-    const madeFirst = await database.db.transaction(async (tx) => {
+    const madeFirst = await server.db.transaction(async (tx) => {
       // Another writer (a roster import, say) takes the lock of (no provider, e-mail) and makes the profile.
       await tx.query('select app_lock_student_email(null, $1)', [hmac]);
       // Without the lock the batch would not wait, and would make a second profile (the key's nulls are distinct).
@@ -197,18 +178,18 @@ describe('enrollment under concurrency', () => {
     expect(response.status).toBe(200);
     expect((response.json['results'] as { outcome: string; student_profile_id: string; profile_created: boolean }[])[0])
       .toMatchObject({ outcome: 'ENROLLED', student_profile_id: madeFirst.id, profile_created: false });
-    expect(await profilesWithEmail(database.db, address)).toHaveLength(1);
+    expect(await profilesWithEmail(server.db, address)).toHaveLength(1);
   }, 60_000);
 
   it.runIf(onPostgres)('records results only after the session lock: they wait for a cancellation and then find it cancelled', async () => {
-    const sessionId = await createSession(database.db, world, { capacity: 5 });
-    const [studentId] = await createStudents(database.db, 1);
+    const sessionId = await createSession(server.db, world, { capacity: 5 });
+    const [studentId] = await createStudents(server.db, 1);
     const { id, version } = (await call('POST', `/v1/sessions/${sessionId}/enrollments`, world.tokens.sa, { student_id: studentId })).json as { id: string; version: number };
     for (const send of [
       () => call('PATCH', `/v1/enrollments/${id}`, world.tokens.instructor, { attendance_status: 'ATTENDED', version }),
       () => call('PUT', `/v1/sessions/${sessionId}/results`, world.tokens.instructor, { results: [{ enrollment_id: id, version, attendance_status: 'ATTENDED' }] }),
     ]) {
-      const sent = await database.db.transaction(async (tx) => {
+      const sent = await server.db.transaction(async (tx) => {
         // The session is being cancelled (its row is locked); the enrollment row itself is free.
         await tx.query("update training_sessions set status = 'CANCELLED' where id = $1", [sessionId]);
         return sentWhileLocked(send);
@@ -217,15 +198,15 @@ describe('enrollment under concurrency', () => {
       const answer = await sent.answer();
       expect(answer.status).toBe(409);
       expect(answer.json['error']).toMatchObject({ code: 'INVALID_TRANSITION' });
-      await database.db.query("update training_sessions set status = 'SCHEDULED' where id = $1", [sessionId]);
+      await server.db.query("update training_sessions set status = 'SCHEDULED' where id = $1", [sessionId]);
     }
-    const { rows: [row] } = await database.db.query<{ attendance_status: string }>('select attendance_status from session_enrollments where id = $1', [id]);
+    const { rows: [row] } = await server.db.query<{ attendance_status: string }>('select attendance_status from session_enrollments where id = $1', [id]);
     expect(row!.attendance_status).toBe('REGISTERED');
   }, 60_000);
 
   it.runIf(onPostgres)('answers two concurrent changes of one enrollment with the same version: one 200, one 409', async () => {
-    const sessionId = await createSession(database.db, world, { capacity: 5 });
-    const [studentId] = await createStudents(database.db, 1);
+    const sessionId = await createSession(server.db, world, { capacity: 5 });
+    const [studentId] = await createStudents(server.db, 1);
     const enrolled = await call('POST', `/v1/sessions/${sessionId}/enrollments`, world.tokens.sa, { student_id: studentId });
     const { id, version } = enrolled.json as { id: string; version: number };
     for (let round = 0, current = version; round < 5; round++) {

@@ -1,41 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { testEngine } from '../../../test/engine.js';
 import { createRosterWorld, type MemberJson, type RosterJson, type RosterWorld } from './rosters.test-world.js';
+import { useListeningApp } from '../../../test/listening-app.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): a listening server, real HTTP
 // requests in flight together, a pool of connections contending for one roster row.
 const onPostgres = testEngine === 'postgres';
-let database: TestDatabase;
-let app: FastifyInstance;
 let world: RosterWorld;
-let baseUrl: string;
+const server = useListeningApp(onPostgres);
 
 beforeAll(async () => {
   if (!onPostgres) return;
-  database = await createMigratedDatabase();
-  app = await buildTestApp(database.db);
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  world = await createRosterWorld(database.db, () => app);
+  world = await createRosterWorld(server.db, () => server.app);
 });
 
-afterAll(async () => {
-  if (!onPostgres) return;
-  await app.close();
-  await database.drop();
-});
-
-async function call(method: string, path: string, token: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { ...bearer(token), ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const call = server.call;
 
 const adminToken = () => mintAccessToken(testKeyring, { userId: world.sa.id, role: 'SA' });
 
@@ -60,7 +41,7 @@ describe('rosters under concurrency', () => {
     const member = members[0]!;
     const scores = await Promise.all([40, 90].map((score) => call('PATCH', `/v1/roster-members/${member.id}`, token, { practical_score: score, version: member.version })));
     expect(scores.map((response) => response.status).sort()).toEqual([200, 409]);
-    const { rows: [stored] } = await database.db.query<{ version: number; practical_score: number }>(
+    const { rows: [stored] } = await server.db.query<{ version: number; practical_score: number }>(
       'select version, practical_score from student_roster_members where id = $1', [member.id],
     );
     expect(stored).toEqual({ version: member.version + 1, practical_score: scores.find((response) => response.status === 200)!.json['practical_score'] });
@@ -69,7 +50,7 @@ describe('rosters under concurrency', () => {
   it.runIf(onPostgres)('keeps the certificate count true with many issuers, revokers and movers at once', async () => {
     const a = await rosterWithMembers(40);
     const b = await rosterWithMembers(40);
-    const insertOne = (rosterId: string, member: MemberJson, status = 'ACTIVE') => database.db.query<{ id: string }>(
+    const insertOne = (rosterId: string, member: MemberJson, status = 'ACTIVE') => server.db.query<{ id: string }>(
       `insert into certificates (student_profile_id, roster_member_id, roster_id, course_id, location_id, course_name, recipient_name,
                                  issue_date, verification_code, status, revoked_at, revoked_reason)
        values ($1, $2, $3, $4, $5, 'First aid', 'Racer', '2031-05-06', $6, $7,
@@ -86,11 +67,11 @@ describe('rosters under concurrency', () => {
       ...[a, b].flatMap(({ roster, members }) => members.slice(10).map((member, index) => () => insertOne(roster.id, member, index % 6 === 5 ? 'REVOKED' : 'ACTIVE'))),
       // Revocations and moves of the early ones, each in a transaction of its own.
       ...early.filter((_, index) => index % 2 === 0).map(({ id }) => () =>
-        database.db.query("update certificates set status = 'REVOKED', revoked_at = now(), revoked_reason = 'race' where id = $1", [id])),
+        server.db.query("update certificates set status = 'REVOKED', revoked_at = now(), revoked_reason = 'race' where id = $1", [id])),
       ...early.filter((_, index) => index % 4 === 1).map(({ id, roster }) => () =>
-        database.db.query('update certificates set roster_id = $2, roster_member_id = null where id = $1', [id, roster === a.roster.id ? b.roster.id : a.roster.id])),
+        server.db.query('update certificates set roster_id = $2, roster_member_id = null where id = $1', [id, roster === a.roster.id ? b.roster.id : a.roster.id])),
       // Statements that touch both rosters, in both orders: the trigger locks rosters in id order, so they never deadlock.
-      ...[[a, b], [b, a]].map(([first, second]) => () => database.db.transaction(async (tx) => {
+      ...[[a, b], [b, a]].map(([first, second]) => () => server.db.transaction(async (tx) => {
         await tx.query("update certificates set certificate_url = 'https://files.example/one.pdf' where roster_id = any ($1::uuid[])", [[first!.roster.id, second!.roster.id]]);
         await tx.query("update certificates set status = 'EXPIRED' where roster_id = $1 and status = 'ACTIVE' and certificate_url is not null", [first!.roster.id]);
       })),
@@ -99,7 +80,7 @@ describe('rosters under concurrency', () => {
     const outcomes = await Promise.allSettled(shuffled.map(({ task }) => task()));
     expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
 
-    const { rows } = await database.db.query<{ id: string; stored: number; defined: number }>(
+    const { rows } = await server.db.query<{ id: string; stored: number; defined: number }>(
       `select r.id, r.certificate_count as stored,
               (select count(*)::integer from certificates c where c.roster_id = r.id and c.status <> 'REVOKED') as defined
          from rosters r where r.id = any ($1::uuid[]) order by r.id`,
@@ -123,14 +104,14 @@ describe('rosters under concurrency', () => {
     const refused = memberAnswers.filter((answer) => answer.status === 409);
     for (const answer of refused) expect(answer.json['error']).toMatchObject({ code: 'INVALID_TRANSITION' });
     // The lines changed are exactly those whose answer said so, and every refusal left its line as it was.
-    const { rows } = await database.db.query<{ id: string; attendance_status: string; version: number }>(
+    const { rows } = await server.db.query<{ id: string; attendance_status: string; version: number }>(
       'select id, attendance_status, version from student_roster_members where roster_id = $1', [roster.id],
     );
     const changedIds = new Set(memberAnswers.filter((answer) => answer.status === 200).map((answer) => answer.json['id']));
     for (const row of rows) {
       expect([row.attendance_status, row.version]).toEqual(changedIds.has(row.id) ? ['attended', 2] : ['pending', 1]);
     }
-    const { rows: [after] } = await database.db.query<{ status: string }>('select status from rosters where id = $1', [roster.id]);
+    const { rows: [after] } = await server.db.query<{ status: string }>('select status from rosters where id = $1', [roster.id]);
     expect(after!.status).toBe('ARCHIVED');
   }, 120_000);
 });
