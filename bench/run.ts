@@ -3,6 +3,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   'query-path': () => import('./query-path.bench.js'),
   'http-health': () => import('./http-health.bench.js'),
   'enrollment-throughput': () => import('./enrollment-throughput.bench.js'),
+  'change-capture': () => import('./change-capture.bench.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -19,6 +19,7 @@ import { enrollmentsRoutes } from './modules/enrollments/index.js';
 import { eventsRoutes } from './modules/events/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { instructorsRoutes } from './modules/instructors/index.js';
+import { jobsRoutes } from './modules/jobs/index.js';
 import { locationsRoutes } from './modules/locations/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
 import { providersRoutes } from './modules/providers/index.js';
@@ -84,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(auditRoutes, { db: deps.db });
   await app.register(eventsRoutes, { db: deps.db });
+  await app.register(jobsRoutes, { db: deps.db });
   await app.register(notificationsRoutes, { db: deps.db });
   await app.register(calendarRoutes, { db: deps.db });
   await app.register(enrollmentsRoutes, { db: deps.db, cipher });

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { registerDoctorCommand } from './cli/doctor.command.js';
+import { registerJobsCommand } from './cli/jobs.command.js';
 import { registerMigrateCommand } from './cli/migrate.command.js';
 import { registerKeysCommand } from './cli/keys.command.js';
 import { registerSeedCommand } from './cli/seed.command.js';
 import { registerUserCommand } from './cli/user.command.js';
+import { registerWorkerCommand } from './cli/worker.command.js';
 import { CliFailure } from './cli/cli-failure.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { MigrationFilesError } from './db/migrations/migration-files.js';
@@ -36,6 +38,8 @@ registerSeedCommand(program, context);
 registerUserCommand(program, context);
 registerKeysCommand(program, context);
 registerDoctorCommand(program, context);
+registerJobsCommand(program, context);
+registerWorkerCommand(program, context);
 
 const expectedFailures = [ConfigError, CliFailure, MigrationError, MigrationFilesError, StartupError, DatabaseInUseError, KeyringError];
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
@@ -70,6 +71,20 @@ describe('configuration', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL_SECONDS: '5', INITIAL_ADMIN_EMAIL: 'nobody' })).toEqual([
       'ACCESS_TOKEN_TTL_SECONDS: "5" is not valid; expected seconds from 60 to 86400',
       'INITIAL_ADMIN_EMAIL: "nobody" is not valid; expected an e-mail address',
+    ]);
+  });
+
+  it('runs a job dispatcher in process by default, polling every 250 ms, and mails into DATA_DIR/outbox', () => {
+    expect(loadConfig({}, false)).toMatchObject({
+      worker: { inProcess: true, pollMs: 250 },
+      mail: { from: 'Unitrain <no-reply@unitrain.local>', outboxDir: join('data', 'outbox') },
+    });
+    const config = loadConfig({ WORKER_IN_PROCESS: 'false', WORKER_POLL_MS: '50', MAIL_FROM: 'Training <t@example.org>', DATA_DIR: '/srv/unitrain' }, false);
+    expect(config).toMatchObject({ worker: { inProcess: false, pollMs: 50 }, mail: { from: 'Training <t@example.org>', outboxDir: '/srv/unitrain/outbox' } });
+    expect(problemsOf({ WORKER_IN_PROCESS: 'sometimes', WORKER_POLL_MS: '0', MAIL_FROM: 'nobody' })).toEqual([
+      'WORKER_IN_PROCESS: "sometimes" is not valid; expected true or false',
+      'WORKER_POLL_MS: "0" is not valid; expected milliseconds from 10 to 60000',
+      'MAIL_FROM: "nobody" is not valid; expected a From address, e.g. Unitrain <no-reply@example.org>',
     ]);
   });
 });

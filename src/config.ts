@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { decodeSingleKey, type Keyring, parseEncryptionKeys } from './security/keyring.js';
@@ -28,6 +29,10 @@ const EnvSchema = Type.Object({
   REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'days from 1 to 365' }),
   RATE_LIMIT_PUBLIC_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100, description: 'requests from 1 to 1000000' }),
   INITIAL_ADMIN_EMAIL: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320, default: 'admin@unitrain.local', description: 'an e-mail address' }),
+  // `serve` runs a job dispatcher beside the HTTP server unless this is false (then run `unitrain worker`).
+  WORKER_IN_PROCESS: Type.Boolean({ default: true, description: 'true or false' }),
+  WORKER_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 250, description: 'milliseconds from 10 to 60000' }),
+  MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*@[^\\r\\n]*$', maxLength: 320, default: 'Unitrain <no-reply@unitrain.local>', description: 'a From address, e.g. Unitrain <no-reply@example.org>' }),
 });
 
 const secretVariables = /URL$|KEY|KEYS$/;
@@ -54,6 +59,21 @@ export interface Config {
   readonly auth: AuthSettings;
   /** The first start of a database without a system administrator creates one with this e-mail. */
   readonly initialAdminEmail: string;
+  readonly worker: WorkerSettings;
+  readonly mail: MailSettings;
+}
+
+export interface WorkerSettings {
+  /** Whether `serve` also runs a job dispatcher. */
+  readonly inProcess: boolean;
+  /** How long an idle dispatcher waits before it looks for work again. */
+  readonly pollMs: number;
+}
+
+export interface MailSettings {
+  readonly from: string;
+  /** No SMTP transport is installed: mail is written here as .eml files (DATA_DIR/outbox). */
+  readonly outboxDir: string;
 }
 
 export interface AuthSettings {
@@ -133,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
       publicRateLimitPerMinute: parsed.RATE_LIMIT_PUBLIC_PER_MINUTE,
     },
     initialAdminEmail: parsed.INITIAL_ADMIN_EMAIL,
+    worker: { inProcess: parsed.WORKER_IN_PROCESS, pollMs: parsed.WORKER_POLL_MS },
+    mail: { from: parsed.MAIL_FROM, outboxDir: join(parsed.DATA_DIR, 'outbox') },
   };
   return Object.freeze(config);
 }

@@ -8,6 +8,7 @@ import { embeddedDatabaseDir, openDatabase } from './db/open-database.js';
 import { type MigrationFile, readMigrationFiles } from './db/migrations/migration-files.js';
 import { historyProblems, migrateUp, migrationStatus } from './db/migrations/migrator.js';
 import { AppError } from './errors.js';
+import { createWorker, type Dispatcher } from './modules/jobs/index.js';
 import { ensureInitialAdministrator } from './modules/users/index.js';
 import { createFieldCipher } from './security/field-cipher.js';
 import { type Keyring, loadKeyring } from './security/keyring.js';
@@ -19,7 +20,7 @@ export class StartupError extends Error {}
  * The embedded database belongs to this process, so it is always brought up to date. A server
  * database is shared: it is migrated only when asked, otherwise a pending migration stops the start.
  */
-async function prepareSchema(db: Db, migrations: MigrationFile[], config: Config, migrateRequested: boolean, logger: Logger): Promise<void> {
+export async function prepareSchema(db: Db, migrations: MigrationFile[], config: Config, migrateRequested: boolean, logger: Logger): Promise<void> {
   if (db.engine === 'pglite' || migrateRequested || config.migrateOnStart) {
     const run = await migrateUp(db, { onMigrated: (m) => logger.info({ migration: m.id, durationMs: m.durationMs }, 'migration applied') });
     if (run.planned.length > 0) logger.info({ applied: run.planned.length }, 'database schema is current');
@@ -82,11 +83,15 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     const url = await app.listen({ host: config.host, port: config.port });
     const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
     logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);
+    const worker: Dispatcher | null = config.worker.inProcess ? createWorker(db, config, keyring, logger) : null;
+    worker?.start();
     return {
       url,
       async close() {
         // app.close() stops accepting connections and waits for requests in flight before it resolves.
         await app.close();
+        // The job in hand finishes; the rest of its batch goes back to the queue.
+        await worker?.stop();
         await redis?.quit().catch(() => undefined);
         await db.close();
       },

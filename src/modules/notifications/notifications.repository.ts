@@ -61,3 +61,36 @@ export async function markAllNotificationsRead(tx: Tx): Promise<number> {
   const { rowCount } = await tx.query('update notifications set read_at = now() where read_at is null');
   return rowCount;
 }
+
+export interface SentNotification {
+  id: string;
+  user_id: string;
+  title: string;
+  body: string | null;
+  email_ciphertext: string;
+}
+
+/**
+ * One `session.cancelled` notification per student account affected by the event, as the owner (the
+ * job). The unique (event seq, user) index makes a second run insert nothing, and only the rows made
+ * now are returned, with the address to mail them to.
+ */
+export async function insertSessionCancelledNotifications(tx: Tx, event: { seq: string; sessionId: string; reason: string | null; studentIds: readonly string[] }): Promise<SentNotification[]> {
+  const { rows } = await tx.query<SentNotification>(
+    `with made as (
+       insert into notifications (user_id, kind, title, body, data)
+       select distinct u.id, 'session.cancelled',
+              'Cancelled: ' || s.title || ' on ' || to_char(s.session_date, 'YYYY-MM-DD'),
+              'The session "' || s.title || '" on ' || to_char(s.session_date, 'YYYY-MM-DD') || ' at ' || to_char(s.start_time, 'HH24:MI')
+                || ' has been cancelled.' || coalesce(' Reason: ' || $3::text, ''),
+              jsonb_build_object('event_seq', $1::bigint, 'session_id', s.id)
+         from training_sessions s
+         join users u on u.id = any($4::uuid[])
+        where s.id = $2
+       on conflict (((data ->> 'event_seq')::bigint), user_id) do nothing
+       returning id, user_id, title, body)
+     select made.*, u.email_ciphertext from made join users u on u.id = made.user_id order by made.user_id`,
+    [event.seq, event.sessionId, event.reason, event.studentIds],
+  );
+  return rows;
+}

@@ -1,0 +1,38 @@
+import closeWithGrace from 'close-with-grace';
+import type { Command } from 'commander';
+import type { Config } from '../config.js';
+import { readMigrationFiles } from '../db/migrations/migration-files.js';
+import { openDatabase } from '../db/open-database.js';
+import { createWorker } from '../modules/jobs/index.js';
+import { loadKeyring } from '../security/keyring.js';
+import { prepareSchema } from '../server.js';
+import type { Logger } from '../shared/logger.js';
+
+export function registerWorkerCommand(program: Command, context: { config: () => Config; logger: () => Logger }): void {
+  program
+    .command('worker')
+    .description('run a job dispatcher without the HTTP server, until SIGTERM or SIGINT (several may run on one PostgreSQL)')
+    .option('--migrate', 'apply pending migrations to a server database before starting')
+    .action(async (options: { migrate?: boolean }) => {
+      const config = context.config();
+      const logger = context.logger();
+      // The e-mail addresses the handlers mail to are encrypted: the worker needs the keys.
+      const keyring = await loadKeyring(config);
+      const db = await openDatabase(config, logger);
+      try {
+        await prepareSchema(db, await readMigrationFiles(), config, options.migrate === true, logger);
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
+      const worker = createWorker(db, config, keyring, logger);
+      worker.start();
+      closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
+        if (err) logger.error({ err }, 'stopping after an unexpected error');
+        else logger.info({ signal }, 'worker shutting down: finishing the job in hand');
+        await worker.stop();
+        await db.close();
+        logger.info('worker stopped');
+      });
+    });
+}

@@ -1,0 +1,1 @@
+export { type ChangeRow, lastChangeSeq, listChangesAfter } from './changes.repository.js';

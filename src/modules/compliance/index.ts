@@ -1,0 +1,1 @@
+export { complianceOnCompletion } from './compliance.handler.js';

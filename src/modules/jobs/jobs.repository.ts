@@ -1,0 +1,193 @@
+import type { Queryable, Tx } from '../../db/database.js';
+
+export type JobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'DEAD';
+
+export interface JobRow {
+  id: string;
+  queue: string;
+  handler: string;
+  event_seq: string | null;
+  payload: Record<string, unknown>;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  run_after: Date;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  idempotency_key: string | null;
+  finished_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+  /** created_at as PostgreSQL's text, for the cursor: a JavaScript Date would cut microseconds. */
+  created_at_text: string;
+}
+
+const columns = `id, queue, handler, event_seq::text as event_seq, payload, status, attempts, max_attempts, run_after,
+  locked_by, locked_until, last_error, idempotency_key, finished_at, created_at, updated_at, version, created_at::text as created_at_text`;
+
+/** The jobs row that holds the relay's position (migration 0020); never claimed, never listed. */
+const relayPositionKey = 'relay.position';
+
+export interface Subscription {
+  eventType: string;
+  handler: string;
+  maxAttempts: number;
+}
+
+/**
+ * Turns the next committed events into one job per subscribed handler, in the caller's (owner)
+ * transaction. The position only moves over events of transactions older than this snapshot's xmin:
+ * no transaction that could still commit an event behind it is running (decision 0015). Committed
+ * events beyond xmin (xmin is cluster-wide: any long transaction holds it back) are queued now as
+ * well but stay ahead of the position, so later rounds see them again; the unique idempotency key
+ * (handler:seq) keeps them from being queued twice. The position row is locked first, so relays of
+ * several processes take turns. Returns how many events the position moved over.
+ */
+export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
+  const { rows: [position] } = await tx.query<{ txid: string; seq: string }>(
+    `select payload ->> 'txid' as txid, payload ->> 'seq' as seq from jobs where idempotency_key = $1 for update`,
+    [relayPositionKey],
+  );
+  if (!position) throw new Error('the relay position row is missing: is migration 0020 applied?');
+  const { rows: events } = await tx.query<{ txid: string; seq: string; settled: boolean }>(
+    `select txid::text as txid, seq::text as seq, txid < pg_snapshot_xmin(pg_current_snapshot()) as settled from domain_events
+      where (txid, seq) > ($1::xid8, $2::bigint) order by txid, seq limit $3`,
+    [position.txid, position.seq, batchSize],
+  );
+  if (events.length === 0) return 0;
+  await tx.query(
+    `insert into jobs (handler, event_seq, payload, max_attempts, idempotency_key)
+     select s.handler, e.seq, jsonb_build_object('event_type', e.event_type, 'aggregate_type', e.aggregate_type,
+              'aggregate_id', e.aggregate_id, 'occurred_at', e.occurred_at, 'data', e.payload),
+            s.max_attempts, s.handler || ':' || e.seq
+       from domain_events e
+       join unnest($1::text[], $2::text[], $3::integer[]) as s(event_type, handler, max_attempts) on s.event_type = e.event_type
+      where e.seq = any($4::bigint[])
+     on conflict (idempotency_key) do nothing`,
+    [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), events.map((e) => e.seq)],
+  );
+  // Ordered by txid, the settled events are a prefix.
+  const settled = events.filter((event) => event.settled);
+  const last = settled.at(-1);
+  if (last) {
+    await tx.query(
+      `update jobs set payload = jsonb_build_object('txid', $2::text, 'seq', $3::bigint), updated_at = now() where idempotency_key = $1`,
+      [relayPositionKey, last.txid, last.seq],
+    );
+  }
+  return settled.length;
+}
+
+export interface NewJob {
+  handler: string;
+  payload?: Record<string, unknown>;
+  maxAttempts?: number;
+  idempotencyKey?: string;
+}
+
+/** Queues a job directly (not from an event); a repeated idempotency key queues nothing. */
+export async function insertJob(tx: Queryable, job: NewJob): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into jobs (handler, payload, max_attempts, idempotency_key) values ($1, $2::jsonb, $3, $4)
+     on conflict (idempotency_key) do nothing returning id`,
+    [job.handler, JSON.stringify(job.payload ?? {}), job.maxAttempts ?? 5, job.idempotencyKey ?? null],
+  );
+  return rows[0]?.id;
+}
+
+/**
+ * Leases up to `limit` due jobs to `worker`: waiting ones whose time has come, and running ones whose
+ * lease ran out (their worker died). SKIP LOCKED lets several dispatchers claim side by side without
+ * waiting for, or taking, each other's rows; the attempt is counted when it starts.
+ */
+export async function claimJobs(tx: Tx, worker: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+  const { rows } = await tx.query<JobRow>(
+    `update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $1,
+            locked_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
+      where j.id in (select id from jobs
+                      where attempts < max_attempts
+                        and ((status in ('PENDING', 'FAILED') and run_after <= now()) or (status = 'RUNNING' and locked_until < now()))
+                      order by run_after, id limit $2 for update skip locked)
+      returning ${columns}`,
+    [worker, limit, leaseMs],
+  );
+  return rows;
+}
+
+/** A running job whose lease ran out on its last attempt will not be claimed again: it is dead. */
+export async function buryAbandonedJobs(tx: Tx): Promise<number> {
+  const { rowCount } = await tx.query(
+    `update jobs set status = 'DEAD', locked_by = null, locked_until = null, finished_at = now(), updated_at = now(),
+            last_error = coalesce(last_error || '; ', '') || 'the lease of the last attempt ran out'
+      where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts`,
+  );
+  return rowCount;
+}
+
+/** Jobs claimed but not started when the worker stops: back to the queue now, their attempt not counted. */
+export async function releaseJobs(tx: Tx, ids: readonly string[], worker: string): Promise<void> {
+  await tx.query(
+    `update jobs set status = 'PENDING', attempts = attempts - 1, locked_by = null, locked_until = null, updated_at = now()
+      where id = any($1::uuid[]) and status = 'RUNNING' and locked_by = $2`,
+    [ids, worker],
+  );
+}
+
+/** In the handler's own transaction, so that the effect and the job's completion commit together. */
+export async function markSucceeded(tx: Tx, id: string, worker: string): Promise<void> {
+  await tx.query(
+    `update jobs set status = 'SUCCEEDED', locked_by = null, locked_until = null, last_error = null, finished_at = now(), updated_at = now()
+      where id = $1 and status = 'RUNNING' and locked_by = $2`,
+    [id, worker],
+  );
+}
+
+/** After a failed attempt: waits `delayMs` for the next one, or is dead when none is left. */
+export async function markFailed(tx: Tx, id: string, worker: string, error: string, delayMs: number): Promise<void> {
+  await tx.query(
+    `update jobs set locked_by = null, locked_until = null, last_error = $3, updated_at = now(),
+            status = case when attempts >= max_attempts then 'DEAD' else 'FAILED' end,
+            finished_at = case when attempts >= max_attempts then now() end,
+            run_after = now() + make_interval(secs => $4::double precision / 1000)
+      where id = $1 and status = 'RUNNING' and locked_by = $2`,
+    [id, worker, error, delayMs],
+  );
+}
+
+/** Where the previous page ended, newest first. */
+export interface JobPosition {
+  createdAt: string;
+  id: string;
+}
+
+export async function selectJobs(tx: Queryable, status: JobStatus | undefined, page: { after: JobPosition | null; limit: number }): Promise<JobRow[]> {
+  const params: unknown[] = [page.limit, relayPositionKey, status ?? null];
+  const conditions = ['idempotency_key is distinct from $2', '($3::text is null or status = $3)'];
+  if (page.after) {
+    params.push(page.after.createdAt, page.after.id);
+    conditions.push('(created_at, id) < ($4::timestamptz, $5::uuid)');
+  }
+  const { rows } = await tx.query<JobRow>(
+    `select ${columns} from jobs where ${conditions.join(' and ')} order by created_at desc, id desc limit $1`,
+    params,
+  );
+  return rows;
+}
+
+export async function selectJob(tx: Queryable, id: string): Promise<JobRow | undefined> {
+  const { rows } = await tx.query<JobRow>(`select ${columns} from jobs where id = $1 and idempotency_key is distinct from $2`, [id, relayPositionKey]);
+  return rows[0];
+}
+
+/** A dead or waiting job runs again at once with a fresh set of attempts; undefined when it is neither. */
+export async function requeueJob(tx: Queryable, id: string): Promise<JobRow | undefined> {
+  const { rows } = await tx.query<JobRow>(
+    `update jobs set status = 'PENDING', attempts = 0, run_after = now(), finished_at = null, updated_at = now()
+      where id = $1 and status in ('DEAD', 'FAILED') and idempotency_key is distinct from $2
+      returning ${columns}`,
+    [id, relayPositionKey],
+  );
+  return rows[0];
+}

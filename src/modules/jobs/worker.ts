@@ -1,0 +1,13 @@
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import { createFieldCipher } from '../../security/field-cipher.js';
+import type { Keyring } from '../../security/keyring.js';
+import type { Logger } from '../../shared/logger.js';
+import { createDispatcher, defaultDispatcherSettings, type Dispatcher } from './dispatcher.js';
+import { createJobHandlers } from './handlers.js';
+
+/** The dispatcher `serve` runs in process and `unitrain worker` runs alone, with every handler. */
+export function createWorker(db: Db, config: Pick<Config, 'worker' | 'mail'>, keyring: Keyring, logger: Logger): Dispatcher {
+  const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
+  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs });
+}
