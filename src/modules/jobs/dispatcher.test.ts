@@ -209,6 +209,30 @@ describe('the relay', () => {
     await dispatcher.drain();
     expect((await jobsOfEvents([early, after])).map((row) => row.event_seq)).toEqual([early, after]);
   });
+
+  it.runIf(testEngine === 'postgres')('reaches past its first batch while an unrelated open transaction holds xmin back', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.held', () => false, ['probe.held'])], logger, { ...immediately, batchSize: 2 });
+    let release!: () => void;
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    // An open transaction with a transaction id, like a long report elsewhere on the server.
+    const blocker = db.withConnection((connection) => connection.transaction(async (tx) => {
+      await tx.query('select pg_current_xact_id()');
+      holding();
+      await new Promise<void>((resolve) => (release = resolve));
+    }));
+    await held;
+    try {
+      const seqs: string[] = [];
+      for (let n = 0; n < 5; n++) seqs.push(await appendEvent(db, 'probe.held'));
+      await dispatcher.drain();
+      const queued = (await jobsOfEvents(seqs)).map((row) => Number(row.event_seq));
+      expect(queued.sort((a, b) => a - b)).toEqual(seqs.map(Number));
+    } finally {
+      release();
+      await blocker;
+    }
+  });
 });
 
 describe.runIf(testEngine === 'postgres')('two dispatchers on one PostgreSQL', () => {

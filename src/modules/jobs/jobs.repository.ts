@@ -43,7 +43,8 @@ export interface Subscription {
  * events beyond xmin (xmin is cluster-wide: any long transaction holds it back) are queued now as
  * well but stay ahead of the position, so later rounds see them again; the unique idempotency key
  * (handler:seq) keeps them from being queued twice. The position row is locked first, so relays of
- * several processes take turns. Returns how many events the position moved over.
+ * several processes take turns. Returns the larger of the events passed and the events queued ahead,
+ * so the caller goes on while either filled its batch.
  */
 export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
   const { rows: [position] } = await tx.query<{ txid: string; seq: string }>(
@@ -51,12 +52,26 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
     [relayPositionKey],
   );
   if (!position) throw new Error('the relay position row is missing: is migration 0020 applied?');
-  const { rows: events } = await tx.query<{ txid: string; seq: string; settled: boolean }>(
-    `select txid::text as txid, seq::text as seq, txid < pg_snapshot_xmin(pg_current_snapshot()) as settled from domain_events
-      where (txid, seq) > ($1::xid8, $2::bigint) order by txid, seq limit $3`,
-    [position.txid, position.seq, batchSize],
+  const after = [position.txid, position.seq, batchSize];
+  const { rows: settled } = await tx.query<{ txid: string; seq: string }>(
+    `select txid::text as txid, seq::text as seq from domain_events
+      where (txid, seq) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot())
+      order by txid, seq limit $3`,
+    after,
   );
-  if (events.length === 0) return 0;
+  // Beyond xmin: committed events of subscribed types that have no job yet. Filtering on "no job yet"
+  // (not on a position) lets each round reach further while xmin is held back, instead of reading
+  // the same first batch again.
+  const eventTypes = [...new Set(subscriptions.map((s) => s.eventType))];
+  const { rows: ahead } = await tx.query<{ seq: string }>(
+    `select e.seq::text as seq from domain_events e
+      where (e.txid, e.seq) > ($1::xid8, $2::bigint) and e.txid >= pg_snapshot_xmin(pg_current_snapshot())
+        and e.event_type = any($4::text[]) and not exists (select 1 from jobs j where j.event_seq = e.seq)
+      order by e.seq limit $3`,
+    [...after, eventTypes],
+  );
+  const seqs = [...settled, ...ahead].map((event) => event.seq);
+  if (seqs.length === 0) return 0;
   await tx.query(
     `insert into jobs (handler, event_seq, payload, max_attempts, idempotency_key)
      select s.handler, e.seq, jsonb_build_object('event_type', e.event_type, 'aggregate_type', e.aggregate_type,
@@ -66,10 +81,8 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
        join unnest($1::text[], $2::text[], $3::integer[]) as s(event_type, handler, max_attempts) on s.event_type = e.event_type
       where e.seq = any($4::bigint[])
      on conflict (idempotency_key) do nothing`,
-    [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), events.map((e) => e.seq)],
+    [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), seqs],
   );
-  // Ordered by txid, the settled events are a prefix.
-  const settled = events.filter((event) => event.settled);
   const last = settled.at(-1);
   if (last) {
     await tx.query(
@@ -77,7 +90,7 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
       [relayPositionKey, last.txid, last.seq],
     );
   }
-  return settled.length;
+  return Math.max(settled.length, ahead.length);
 }
 
 export interface NewJob {
