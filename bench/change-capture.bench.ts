@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import type { Actor } from '../src/db/actor.js';
 import type { Db } from '../src/db/database.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
@@ -9,6 +7,7 @@ import { openPostgresDatabase } from '../src/db/postgres-database.js';
 import { createQueryLog } from '../src/db/query-log.js';
 import { typeParsers } from '../src/db/type-parsers.js';
 import { type Measurement, report } from './report.js';
+import { createEnrollmentWorld, withScratchDatabase } from './scratch.js';
 
 /** Concurrent writers on PostgreSQL; the embedded engine has one connection, so its writers queue. */
 const clients = 16;
@@ -89,27 +88,12 @@ interface World {
 
 /** An administrator claim (no account needed: the writes run under its claims), sessions with room for everyone, and students. */
 async function prepareWorld(db: Db, students: number): Promise<World> {
-  const { rows: [place] } = await db.query<{ location: string; course: string; instructor: string }>(
-    `with location as (insert into locations (name, city, country) values ('Bench Hall', 'Leeds', 'GB') returning id),
-          course as (insert into courses (code, title, duration_minutes) values ('BENCH-CC', 'Change capture', 60) returning id),
-          instructor as (insert into users (email_ciphertext, email_hmac, role) values ('bench', 'bench-instructor', 'SA') returning id)
-     select location.id as location, course.id as course, instructor.id as instructor from location, course, instructor`,
+  const { rows: [instructor] } = await db.query<{ id: string }>(
+    `insert into users (email_ciphertext, email_hmac, role) values ('bench', 'bench-instructor', 'SA') returning id`,
   );
-  const { rows: sessions } = await db.query<{ id: string }>(
-    `insert into training_sessions (title, course_id, instructor_id, location_id, session_date, start_time, end_time, max_capacity)
-     select 'Capture ' || n, $1, $2, $3, current_date + 30, '09:00', '10:00', 1000000 from generate_series(1, $4::integer) n
-     returning id`,
-    [place?.course, place?.instructor, place?.location, sessionCount],
-  );
-  const { rows: profiles } = await db.query<{ id: string }>(
-    `insert into student_enrollment_profiles (first_name, last_name) select 'Student', n::text from generate_series(1, $1::integer) n returning id`,
-    [students],
-  );
-  return {
-    actor: { userId: place?.instructor as string, role: 'SA', providerId: null },
-    sessions: sessions.map((s) => s.id),
-    students: profiles.map((p) => p.id),
-  };
+  const instructorId = instructor?.id as string;
+  const world = await createEnrollmentWorld(db, { instructorId, courseCode: 'BENCH-CC', sessions: sessionCount, students });
+  return { actor: { userId: instructorId, role: 'SA', providerId: null }, ...world };
 }
 
 /** `count` writes from `writers` concurrent workers, one withActor transaction each; returns writes per second. */
@@ -122,22 +106,16 @@ async function writesPerSecond(count: number, write: (k: number) => Promise<unkn
   return count / ((performance.now() - started) / 1000);
 }
 
-/** A scratch database on the server DATABASE_URL names, dropped at the end. */
-async function withScratchDatabase(serverUrl: string, fn: (db: Db) => Promise<void>): Promise<void> {
-  const name = `unitrain_bench_capture_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openPostgresDatabase({ url: url.toString(), replicaUrl: null, poolMax: clients }, createQueryLog(null, 0));
-  try {
-    await fn(db);
-  } finally {
-    await db.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+/** A scratch database on the server DATABASE_URL names, opened with a pool for the writers. */
+function withServerDatabase(serverUrl: string, fn: (db: Db) => Promise<void>): Promise<void> {
+  return withScratchDatabase(serverUrl, async (url) => {
+    const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: clients }, createQueryLog(null, 0));
+    try {
+      await fn(db);
+    } finally {
+      await db.close();
+    }
+  });
 }
 
 async function withEmbeddedDatabase(fn: (db: Db) => Promise<void>): Promise<void> {
@@ -160,7 +138,7 @@ async function withEmbeddedDatabase(fn: (db: Db) => Promise<void>): Promise<void
 export async function run(): Promise<void> {
   const serverUrl = process.env['DATABASE_URL'];
   const engine = serverUrl ? 'postgres' : 'pglite';
-  const open = serverUrl ? (fn: (db: Db) => Promise<void>) => withScratchDatabase(serverUrl, fn) : withEmbeddedDatabase;
+  const open = serverUrl ? (fn: (db: Db) => Promise<void>) => withServerDatabase(serverUrl, fn) : withEmbeddedDatabase;
   await open(async (db) => {
     await migrateUp(db);
     await db.query(createRowLevelCapture);

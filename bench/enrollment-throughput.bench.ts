@@ -16,6 +16,7 @@ import { createAccount } from '../src/modules/users/index.js';
 import { createAccessTokens } from '../src/security/access-tokens.js';
 import { createFieldCipher } from '../src/security/field-cipher.js';
 import { type Measurement, report } from './report.js';
+import { createEnrollmentWorld, withScratchDatabase } from './scratch.js';
 
 const clients = 64;
 const sessionCount = 256;
@@ -42,45 +43,14 @@ const perSecond = async (count: number, work: () => Promise<unknown>) => {
   return count / ((performance.now() - started) / 1000);
 };
 
-/** A database of its own on the server DATABASE_URL names, dropped at the end: the run writes tens of thousands of rows. */
-async function withScratchDatabase(serverUrl: string, fn: (url: string) => Promise<void>): Promise<void> {
-  const name = `unitrain_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  try {
-    await fn(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
 /** An administrator (staff of every session), sessions with room for everyone, and the students, written as the owner. */
 async function prepareWorld(db: Db, students: number): Promise<{ actor: Actor & { userId: string }; sessions: string[]; studentIds: string[] }> {
   const userId = await createAccount(
     { db, cipher: createFieldCipher(keyring) },
     { role: 'SA', email: 'bench-admin@example.test', password: 'a bench password, never used', firstName: 'Bench', lastName: 'Admin', providerId: null },
   );
-  const { rows: [place] } = await db.query<{ location: string; course: string }>(
-    `with location as (insert into locations (name, city, country) values ('Bench Hall', 'Leeds', 'GB') returning id),
-          course as (insert into courses (code, title, duration_minutes) values ('BENCH-1', 'Throughput', 60) returning id)
-     select location.id as location, course.id as course from location, course`,
-  );
-  const { rows: sessions } = await db.query<{ id: string }>(
-    `insert into training_sessions (title, course_id, instructor_id, location_id, session_date, start_time, end_time, max_capacity)
-     select 'Throughput ' || n, $1, $2, $3, current_date + 30, '09:00', '10:00', 1000000 from generate_series(1, $4::integer) n
-     returning id`,
-    [place?.course, userId, place?.location, sessionCount],
-  );
-  const { rows: profiles } = await db.query<{ id: string }>(
-    `insert into student_enrollment_profiles (first_name, last_name) select 'Student', n::text from generate_series(1, $1::integer) n
-     returning id`,
-    [students],
-  );
-  return { actor: { userId, role: 'SA', providerId: null }, sessions: sessions.map((s) => s.id), studentIds: profiles.map((p) => p.id) };
+  const world = await createEnrollmentWorld(db, { instructorId: userId, courseCode: 'BENCH-1', sessions: sessionCount, students });
+  return { actor: { userId, role: 'SA', providerId: null }, sessions: world.sessions, studentIds: world.students };
 }
 
 /**

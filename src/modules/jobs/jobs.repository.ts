@@ -1,4 +1,6 @@
 import type { Queryable, Tx } from '../../db/database.js';
+import { pageRows, type TableSpec } from '../../shared/crud/crud.repository.js';
+import { timestampCursorText } from '../../shared/crud/cursor.js';
 
 export type JobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'DEAD';
 
@@ -20,12 +22,22 @@ export interface JobRow {
   created_at: Date;
   updated_at: Date;
   version: number;
-  /** created_at as PostgreSQL's text, for the cursor: a JavaScript Date would cut microseconds. */
-  created_at_text: string;
 }
 
 const columns = `id, queue, handler, event_seq::text as event_seq, payload, status, attempts, max_attempts, run_after,
-  locked_by, locked_until, last_error, idempotency_key, finished_at, created_at, updated_at, version, created_at::text as created_at_text`;
+  locked_by, locked_until, last_error, idempotency_key, finished_at, created_at, updated_at, version`;
+
+/** The admin list as a keyset-paged table (src/shared/crud); `event_seq` comes back as a number there. */
+const jobsTable: TableSpec = {
+  table: 'jobs',
+  readFrom: 'jobs',
+  columns: ['id', 'queue', 'handler', 'event_seq', 'payload', 'status', 'attempts', 'max_attempts', 'run_after', 'locked_by',
+    'locked_until', 'last_error', 'idempotency_key', 'finished_at', 'created_at', 'updated_at', 'version'],
+  filterable: ['status'],
+  sortable: ['created_at'],
+  cursorFormats: { created_at: timestampCursorText },
+  versioned: true,
+};
 
 /** The jobs row that holds the relay's position (migration 0020); never claimed, never listed. */
 const relayPositionKey = 'relay.position';
@@ -169,24 +181,21 @@ export async function markFailed(tx: Tx, id: string, worker: string, error: stri
   );
 }
 
-/** Where the previous page ended, newest first. */
-export interface JobPosition {
-  createdAt: string;
-  id: string;
-}
-
-export async function selectJobs(tx: Queryable, status: JobStatus | undefined, page: { after: JobPosition | null; limit: number }): Promise<JobRow[]> {
-  const params: unknown[] = [page.limit, relayPositionKey, status ?? null];
-  const conditions = ['idempotency_key is distinct from $2', '($3::text is null or status = $3)'];
-  if (page.after) {
-    params.push(page.after.createdAt, page.after.id);
-    conditions.push('(created_at, id) < ($4::timestamptz, $5::uuid)');
-  }
-  const { rows } = await tx.query<JobRow>(
-    `select ${columns} from jobs where ${conditions.join(' and ')} order by created_at desc, id desc limit $1`,
-    params,
-  );
-  return rows;
+/** Jobs newest first, never the relay's position row. */
+export async function selectJobs(
+  tx: Queryable,
+  status: JobStatus | undefined,
+  page: { cursor: string | undefined; limit: number },
+): Promise<{ items: JobRow[]; next_cursor: string | null }> {
+  const found = await pageRows(tx, jobsTable, {
+    filters: { status },
+    where: [(bind) => `idempotency_key is distinct from ${bind(relayPositionKey)}`],
+    sort: 'created_at',
+    direction: 'desc',
+    ...page,
+  });
+  const items = found.items.map((row) => ({ ...row, event_seq: row['event_seq'] === null ? null : String(row['event_seq']) }));
+  return { ...found, items: items as unknown as JobRow[] };
 }
 
 export async function selectJob(tx: Queryable, id: string): Promise<JobRow | undefined> {

@@ -1,4 +1,6 @@
 import type { Tx } from '../../db/database.js';
+import { pageRows, type TableSpec } from '../../shared/crud/crud.repository.js';
+import { timestampCursorText } from '../../shared/crud/cursor.js';
 
 export interface NotificationRow {
   id: string;
@@ -9,35 +11,33 @@ export interface NotificationRow {
   data: Record<string, unknown>;
   read_at: Date | null;
   created_at: Date;
-  /** created_at as PostgreSQL's text, for the cursor: a JavaScript Date would cut microseconds. */
-  created_at_text: string;
 }
 
-/** Where the previous page ended, newest first. */
-export interface InboxPosition {
-  createdAt: string;
-  id: string;
-}
+/** The inbox as a keyset-paged table (src/shared/crud); row-level security decides whose rows these are. */
+export const notificationsTable: TableSpec = {
+  table: 'notifications',
+  readFrom: 'notifications',
+  columns: ['id', 'user_id', 'kind', 'title', 'body', 'data', 'read_at', 'created_at'],
+  filterable: [],
+  sortable: ['created_at'],
+  cursorFormats: { created_at: timestampCursorText },
+  versioned: false,
+};
 
-const columns = 'id, user_id, kind, title, body, data, read_at, created_at, created_at::text as created_at_text';
+const columns = notificationsTable.columns.join(', ');
 
 // No user_id condition anywhere: the policies (own rows only, migration 0009) decide whose rows these are.
 const readCondition = (unread: boolean | undefined) =>
   unread === undefined ? 'true' : unread ? 'read_at is null' : 'read_at is not null';
 
 /** Newest first, (created_at, id) as the keyset so equal times never skip or repeat a row. */
-export async function listNotifications(tx: Tx, unread: boolean | undefined, page: { after: InboxPosition | null; limit: number }): Promise<NotificationRow[]> {
-  const params: unknown[] = [page.limit];
-  const conditions = [readCondition(unread)];
-  if (page.after) {
-    params.push(page.after.createdAt, page.after.id);
-    conditions.push('(created_at, id) < ($2::timestamptz, $3::uuid)');
-  }
-  const { rows } = await tx.query<NotificationRow>(
-    `select ${columns} from notifications where ${conditions.join(' and ')} order by created_at desc, id desc limit $1`,
-    params,
-  );
-  return rows;
+export async function listNotifications(
+  tx: Tx,
+  unread: boolean | undefined,
+  page: { cursor: string | undefined; limit: number },
+): Promise<{ items: NotificationRow[]; next_cursor: string | null }> {
+  const found = await pageRows(tx, notificationsTable, { filters: {}, where: [() => readCondition(unread)], sort: 'created_at', direction: 'desc', ...page });
+  return { ...found, items: found.items as unknown as NotificationRow[] };
 }
 
 export async function countNotifications(tx: Tx, unread: boolean | undefined): Promise<{ total: number; unread: number }> {

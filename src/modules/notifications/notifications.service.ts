@@ -1,9 +1,7 @@
 import type { Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../shared/crud/cursor.js';
 import {
   countNotifications,
-  type InboxPosition,
   listNotifications,
   markAllNotificationsRead,
   type NotificationRow,
@@ -11,19 +9,7 @@ import {
 } from './notifications.repository.js';
 import type { InboxPage, InboxQuery, NotificationSchema, ReadAllResult } from './notifications.schemas.js';
 
-const cursorSort = 'created_at';
-// PostgreSQL's text of a timestamptz, as the repository reads it: 2026-11-23 14:31:49.123456+00
-const timestampText = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-
-function positionOf(cursor: string): InboxPosition {
-  const { value, id } = decodeCursor(cursor, cursorSort);
-  if (typeof value !== 'string' || !timestampText.test(value)) {
-    throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring.cursor' });
-  }
-  return { createdAt: value, id };
-}
-
-function notificationOf({ created_at_text: _, ...row }: NotificationRow): NotificationSchema {
+function notificationOf(row: NotificationRow): NotificationSchema {
   return { ...row, read_at: row.read_at?.toISOString() ?? null, created_at: row.created_at.toISOString() };
 }
 
@@ -32,16 +18,11 @@ function notificationOf({ created_at_text: _, ...row }: NotificationRow): Notifi
  * each person their own notifications only, whatever their role.
  */
 export async function listInbox(tx: Tx, query: InboxQuery): Promise<InboxPage> {
-  const limit = query.limit ?? 50;
-  const after = query.cursor === undefined ? null : positionOf(query.cursor);
-  // One row more than asked says whether there is a next page.
-  const rows = await listNotifications(tx, query.unread, { after, limit: limit + 1 });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const page = await listNotifications(tx, query.unread, { cursor: query.cursor, limit: query.limit ?? 50 });
   const counts = await countNotifications(tx, query.unread);
   return {
-    items: page.map(notificationOf),
-    next_cursor: rows.length > limit && last ? encodeCursor({ sort: cursorSort, value: last.created_at_text, id: last.id }) : null,
+    items: page.items.map(notificationOf),
+    next_cursor: page.next_cursor,
     total: counts.total,
     unread: counts.unread,
   };

@@ -1,4 +1,4 @@
-import type { Row, Tx } from '../../db/database.js';
+import type { Queryable, Row, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
 
@@ -19,6 +19,11 @@ export interface TableSpec {
   sortable: readonly string[];
   /** Whether the table has the optimistic-locking `version` column. */
   versioned: boolean;
+  /**
+   * The shape a cursor's value must have, per sort column. Without one, PostgreSQL's cast decides, and
+   * it takes words like `yesterday` for a timestamp: an invented cursor would page from there.
+   */
+  cursorFormats?: Readonly<Record<string, RegExp>>;
 }
 
 /** Binds a value as the next query parameter and returns its placeholder (`$3`). */
@@ -52,22 +57,30 @@ function whereFilters(spec: TableSpec, filters: Record<string, unknown>, bind: B
     .map(([column, value]) => `${quote(column)} = ${bind(value)}`);
 }
 
-export async function listRows(tx: Tx, spec: TableSpec, query: ListQuery): Promise<Page> {
+function conditionsOf(spec: TableSpec, query: ListQuery, bind: Bind): string[] {
+  return [...whereFilters(spec, query.filters, bind), ...(query.where ?? []).map((condition) => condition(bind))];
+}
+
+function binder(): { params: unknown[]; bind: Bind } {
+  const params: unknown[] = [];
+  return { params, bind: (value) => (params.push(value), `$${params.length}`) };
+}
+
+/** One keyset page of the rows matching `query`, without counting them (for lists that show no total). */
+export async function pageRows(tx: Queryable, spec: TableSpec, query: ListQuery): Promise<Omit<Page, 'total'>> {
   if (!spec.sortable.includes(query.sort)) {
     throw new AppError('VALIDATION_FAILED', `sort must be one of ${spec.sortable.join(', ')}`, { field: 'querystring.sort' });
   }
-  const params: unknown[] = [];
-  const bind: Bind = (value) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  const conditions = [...whereFilters(spec, query.filters, bind), ...(query.where ?? []).map((condition) => condition(bind))];
-  const countParams = [...params];
-  const countConditions = [...conditions];
+  const { params, bind } = binder();
+  const conditions = conditionsOf(spec, query, bind);
   const sortColumn = quote(query.sort);
   const comparator = query.direction === 'asc' ? '>' : '<';
   if (query.cursor !== undefined) {
     const cursor: Cursor = decodeCursor(query.cursor, query.sort);
+    const format = spec.cursorFormats?.[query.sort];
+    if (format && !(typeof cursor.value === 'string' && format.test(cursor.value))) {
+      throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned for this sort order', { field: 'querystring.cursor' });
+    }
     // Row comparison keeps keyset paging stable across equal sort values.
     conditions.push(`(${sortColumn}, id) ${comparator} (${bind(cursor.value)}, ${bind(cursor.id)})`);
   }
@@ -78,13 +91,26 @@ export async function listRows(tx: Tx, spec: TableSpec, query: ListQuery): Promi
      order by ${sortColumn} ${query.direction}, id ${query.direction} limit ${bind(query.limit + 1)}`,
     params,
   );
-  const countWhere = countConditions.length > 0 ? `where ${countConditions.join(' and ')}` : '';
-  const counted = await tx.query<{ total: number }>(`select count(*)::int as total from ${quote(spec.readFrom)} ${countWhere}`, countParams);
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last['__sort'], id: String(last['id']) }) : null;
   for (const item of items) delete item['__sort'];
-  return { items, next_cursor: nextCursor, total: counted.rows[0]?.total ?? 0 };
+  return { items, next_cursor: nextCursor };
+}
+
+/** How many rows match `query`'s filters and conditions (its cursor and limit aside). */
+export async function countRows(tx: Queryable, spec: TableSpec, query: ListQuery): Promise<number> {
+  const { params, bind } = binder();
+  const conditions = conditionsOf(spec, query, bind);
+  const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+  const { rows } = await tx.query<{ total: number }>(`select count(*)::int as total from ${quote(spec.readFrom)} ${where}`, params);
+  return rows[0]?.total ?? 0;
+}
+
+/** A page and how many rows match in all. */
+export async function listRows(tx: Queryable, spec: TableSpec, query: ListQuery): Promise<Page> {
+  const page = await pageRows(tx, spec, query);
+  return { ...page, total: await countRows(tx, spec, query) };
 }
 
 export async function findRow(tx: Tx, spec: TableSpec, id: string): Promise<Row | null> {

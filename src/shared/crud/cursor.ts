@@ -28,3 +28,6 @@ export function decodeCursor(encoded: string, expectedSort: string): Cursor {
   if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) throw invalid();
   return { sort, value, id };
 }
+
+/** PostgreSQL's text of a timestamptz, as lists carry it in cursors: 2026-11-23 14:31:49.123456+00. */
+export const timestampCursorText = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
