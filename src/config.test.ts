@@ -87,4 +87,21 @@ describe('configuration', () => {
       'MAIL_FROM: "nobody" is not valid; expected a From address, e.g. Unitrain <no-reply@example.org>',
     ]);
   });
+  it('prunes the change log after a week and finished jobs after 14 days, and bounds each stream at 1 MiB', () => {
+    expect(loadConfig({}, false)).toMatchObject({
+      mail: { smtpUrl: null },
+      retention: { changeLogHours: 168, jobDays: 14, pruneIntervalMs: 3_600_000 },
+      stream: { heartbeatMs: 15_000, bufferBytes: 1_048_576, feedPollMs: 1_000 },
+    });
+    const config = loadConfig(
+      { SMTP_URL: 'smtp://mail.example.org:587', CHANGE_LOG_RETENTION_HOURS: '2', JOB_RETENTION_DAYS: '1', STREAM_HEARTBEAT_MS: '500', STREAM_BUFFER_BYTES: '4096' },
+      false,
+    );
+    expect(config).toMatchObject({ mail: { smtpUrl: 'smtp://mail.example.org:587' }, retention: { changeLogHours: 2, jobDays: 1 }, stream: { heartbeatMs: 500, bufferBytes: 4096 } });
+    expect(problemsOf({ SMTP_URL: 'http://mail', CHANGE_LOG_RETENTION_HOURS: '0', STREAM_BUFFER_BYTES: '10' })).toEqual([
+      'SMTP_URL: the value given is not valid; expected an smtp:// or smtps:// URL',
+      'CHANGE_LOG_RETENTION_HOURS: "0" is not valid; expected hours from 1 to 8760',
+      'STREAM_BUFFER_BYTES: "10" is not valid; expected bytes from 1024 to 268435456',
+    ]);
+  });
 });

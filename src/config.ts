@@ -33,6 +33,14 @@ const EnvSchema = Type.Object({
   WORKER_IN_PROCESS: Type.Boolean({ default: true, description: 'true or false' }),
   WORKER_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 250, description: 'milliseconds from 10 to 60000' }),
   MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*@[^\\r\\n]*$', maxLength: 320, default: 'Unitrain <no-reply@unitrain.local>', description: 'a From address, e.g. Unitrain <no-reply@example.org>' }),
+  // Without it, e-mails are written as .eml files under DATA_DIR/outbox.
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'an smtp:// or smtps:// URL' })),
+  CHANGE_LOG_RETENTION_HOURS: Type.Integer({ minimum: 1, maximum: 8_760, default: 168, description: 'hours from 1 to 8760' }),
+  JOB_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 14, description: 'days from 1 to 3650' }),
+  PRUNE_INTERVAL_MS: Type.Integer({ minimum: 1_000, maximum: 86_400_000, default: 3_600_000, description: 'milliseconds from 1000 to 86400000' }),
+  STREAM_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 15_000, description: 'milliseconds from 100 to 300000' }),
+  STREAM_BUFFER_BYTES: Type.Integer({ minimum: 1_024, maximum: 268_435_456, default: 1_048_576, description: 'bytes from 1024 to 268435456' }),
+  FEED_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'milliseconds from 10 to 60000' }),
 });
 
 const secretVariables = /URL$|KEY|KEYS$/;
@@ -61,6 +69,8 @@ export interface Config {
   readonly initialAdminEmail: string;
   readonly worker: WorkerSettings;
   readonly mail: MailSettings;
+  readonly retention: RetentionSettings;
+  readonly stream: StreamSettings;
 }
 
 export interface WorkerSettings {
@@ -72,8 +82,26 @@ export interface WorkerSettings {
 
 export interface MailSettings {
   readonly from: string;
-  /** No SMTP transport is installed: mail is written here as .eml files (DATA_DIR/outbox). */
+  /** Without an SMTP URL, mail is written here as .eml files (DATA_DIR/outbox). */
   readonly outboxDir: string;
+  readonly smtpUrl: string | null;
+}
+
+export interface RetentionSettings {
+  /** change_log rows older than this are pruned; a stream resuming from before them gets `reset`. */
+  readonly changeLogHours: number;
+  /** Finished jobs older than this are pruned. */
+  readonly jobDays: number;
+  readonly pruneIntervalMs: number;
+}
+
+export interface StreamSettings {
+  /** How often an idle SSE stream gets a heartbeat, so that proxies keep it open. */
+  readonly heartbeatMs: number;
+  /** A subscriber whose unsent output grows past this is disconnected (it resumes with Last-Event-ID). */
+  readonly bufferBytes: number;
+  /** How often the change feed looks at change_log when nothing woke it. */
+  readonly feedPollMs: number;
 }
 
 export interface AuthSettings {
@@ -154,7 +182,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
     },
     initialAdminEmail: parsed.INITIAL_ADMIN_EMAIL,
     worker: { inProcess: parsed.WORKER_IN_PROCESS, pollMs: parsed.WORKER_POLL_MS },
-    mail: { from: parsed.MAIL_FROM, outboxDir: join(parsed.DATA_DIR, 'outbox') },
+    mail: { from: parsed.MAIL_FROM, outboxDir: join(parsed.DATA_DIR, 'outbox'), smtpUrl: parsed.SMTP_URL ?? null },
+    retention: {
+      changeLogHours: parsed.CHANGE_LOG_RETENTION_HOURS,
+      jobDays: parsed.JOB_RETENTION_DAYS,
+      pruneIntervalMs: parsed.PRUNE_INTERVAL_MS,
+    },
+    stream: { heartbeatMs: parsed.STREAM_HEARTBEAT_MS, bufferBytes: parsed.STREAM_BUFFER_BYTES, feedPollMs: parsed.FEED_POLL_MS },
   };
   return Object.freeze(config);
 }
