@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { AuthSettings } from './config.js';
+import type { AuthSettings, StreamSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
@@ -23,6 +23,7 @@ import { jobsRoutes } from './modules/jobs/index.js';
 import { locationsRoutes } from './modules/locations/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
 import { providersRoutes } from './modules/providers/index.js';
+import { createRealtime, type Realtime, streamRoutes } from './modules/realtime/index.js';
 import { rostersRoutes } from './modules/rosters/index.js';
 import { schedulesRoutes } from './modules/schedules/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
@@ -32,6 +33,7 @@ import { createAccessTokens } from './security/access-tokens.js';
 import { createFieldCipher } from './security/field-cipher.js';
 import type { Keyring } from './security/keyring.js';
 import type { Logger } from './shared/logger.js';
+import { createMetrics } from './shared/metrics.js';
 
 export interface AppDeps {
   db: Db;
@@ -41,7 +43,17 @@ export interface AppDeps {
   migrations: MigrationFile[];
   keyring: Keyring;
   auth: AuthSettings;
+  stream: StreamSettings;
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This process's change feed, stream hub and commit signal (`serve` wakes its job worker with it). */
+    realtime: Realtime;
+  }
+}
+
+const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -72,7 +84,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(healthRoutes, { db: deps.db, redis: deps.redis, migrations: deps.migrations });
+  const metrics = createMetrics();
+  await app.register(healthRoutes, { db: deps.db, redis: deps.redis, migrations: deps.migrations, metrics: metrics.registry });
+
+  const realtime = createRealtime(deps.db, deps.logger, metrics.realtime, deps.stream);
+  app.decorate('realtime', realtime);
+  // A successful write committed its transaction before answering: readers of change_log look now.
+  app.addHook('onResponse', async (request, reply) => {
+    if (writeMethods.has(request.method) && reply.statusCode < 400) realtime.signal.committed();
+  });
+  // Open streams never end by themselves: close them first, or closing the server would wait for them.
+  app.addHook('preClose', async () => {
+    await realtime.close();
+  });
 
   const cipher = createFieldCipher(deps.keyring);
   const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
@@ -93,5 +117,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rostersRoutes, { db: deps.db, cipher });
   await app.register(sessionsRoutes, { db: deps.db });
   await app.register(schedulesRoutes, { db: deps.db, cipher });
+  await app.register(streamRoutes, { hub: realtime.hub, bufferBytes: deps.stream.bufferBytes });
   return app;
 }

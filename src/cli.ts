@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDoctorCommand } from './cli/doctor.command.js';
 import { registerJobsCommand } from './cli/jobs.command.js';
 import { registerMigrateCommand } from './cli/migrate.command.js';
+import { registerPruneCommand } from './cli/prune.command.js';
 import { registerKeysCommand } from './cli/keys.command.js';
 import { registerSeedCommand } from './cli/seed.command.js';
 import { registerUserCommand } from './cli/user.command.js';
@@ -40,6 +41,7 @@ registerKeysCommand(program, context);
 registerDoctorCommand(program, context);
 registerJobsCommand(program, context);
 registerWorkerCommand(program, context);
+registerPruneCommand(program, context);
 
 const expectedFailures = [ConfigError, CliFailure, MigrationError, MigrationFilesError, StartupError, DatabaseInUseError, KeyringError];
 

@@ -79,12 +79,17 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     await prepareSchema(db, migrations, config, options.migrate, logger);
     await createInitialAdministrator(db, keyring, config.initialAdminEmail);
     redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
-    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth });
+    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream });
     const url = await app.listen({ host: config.host, port: config.port });
     const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
     logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);
     const worker: Dispatcher | null = config.worker.inProcess ? createWorker(db, config, keyring, logger) : null;
-    worker?.start();
+    if (worker) {
+      // Commits here and, through LISTEN, in other processes wake the worker at once instead of at its next poll.
+      app.realtime.signal.onSignal(() => worker.wake());
+      await app.realtime.signal.listen();
+      worker.start();
+    }
     return {
       url,
       async close() {

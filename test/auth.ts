@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type AppDeps, buildApp } from '../src/app.js';
-import type { AuthSettings } from '../src/config.js';
+import type { AuthSettings, StreamSettings } from '../src/config.js';
 import type { Role } from '../src/db/actor.js';
 import type { Db } from '../src/db/database.js';
 import { readMigrationFiles } from '../src/db/migrations/migration-files.js';
@@ -22,6 +22,9 @@ export const testKeyring: Keyring = {
 /** Production lifetimes, and a public rate limit no test reaches unless it sets its own. */
 export const testAuthSettings: AuthSettings = { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 100_000 };
 
+/** Production stream settings, with a feed that polls often so that tests need not wait for a wake-up. */
+export const testStreamSettings: StreamSettings = { heartbeatMs: 15_000, bufferBytes: 1_048_576, feedPollMs: 50 };
+
 export async function testAppDeps(db: Db, overrides: Partial<AppDeps> = {}): Promise<AppDeps> {
   return {
     db,
@@ -30,6 +33,7 @@ export async function testAppDeps(db: Db, overrides: Partial<AppDeps> = {}): Pro
     migrations: await readMigrationFiles(),
     keyring: testKeyring,
     auth: testAuthSettings,
+    stream: testStreamSettings,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import type { AppDeps } from '../src/app.js';
 import { bearer, buildTestApp } from './auth.js';
 import { createMigratedDatabase } from './database.js';
 import type { TestApp } from './test-app.js';
@@ -18,7 +19,7 @@ export interface ListeningApp extends TestApp {
  * Like `useTestApp`, but listening on a port, for requests that must really be in flight together
  * (inject runs them one by one). Does nothing when `enabled` is false (e.g. on PGlite's one connection).
  */
-export function useListeningApp(enabled: boolean): ListeningApp {
+export function useListeningApp(enabled: boolean, overrides: Partial<AppDeps> = {}): ListeningApp {
   const context = {
     async call(method: string, path: string, token: string, body?: object): Promise<HttpAnswer> {
       const response = await fetch(`${context.baseUrl}${path}`, {
@@ -33,7 +34,7 @@ export function useListeningApp(enabled: boolean): ListeningApp {
     if (!enabled) return;
     context.database = await createMigratedDatabase();
     context.db = context.database.db;
-    context.app = await buildTestApp(context.db);
+    context.app = await buildTestApp(context.db, overrides);
     context.baseUrl = await context.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

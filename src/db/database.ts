@@ -39,8 +39,11 @@ export interface Db extends Connection {
   withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs `fn` on one dedicated connection, for session state such as advisory locks. */
   withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
-  /** Calls `onNotify` for each NOTIFY on `channel`; resolves to a function that stops listening. */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel`, and `onReconnect` after a lost connection was
+   * re-established (NOTIFYs sent meanwhile are lost); resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

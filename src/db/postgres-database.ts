@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { applyActor } from './actor.js';
 import { asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';
 
@@ -83,19 +84,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
         return fn(tx);
       }),
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog))),
-    listen: async (channel, onNotify) => {
-      const client = await pool.connect();
-      const onNotification = (message: pg.Notification) => {
-        if (message.channel === channel) onNotify(message.payload ?? '');
-      };
-      client.on('notification', onNotification);
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-      return async () => {
-        client.off('notification', onNotification);
-        await client.query(`unlisten ${pg.escapeIdentifier(channel)}`);
-        client.release();
-      };
-    },
+    listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     close: async () => {
       await Promise.all([pool.end(), replica?.end()]);
     },

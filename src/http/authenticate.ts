@@ -1,3 +1,4 @@
+import { parseCookie } from 'cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Actor, type Role, signedOutActor } from '../db/actor.js';
 import type { Db } from '../db/database.js';
@@ -9,7 +10,26 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is asking: a signed-in user (role, status and provider as the database says now) or the signed-out actor. */
     actor: Actor;
+    /** When the access token of this request expires (null: signed out). A stream ends then. */
+    accessTokenExpiresAt: Date | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route also takes the access token from `?access_token=` or the `unitrain_access_token` cookie,
+     * for browsers' EventSource, which cannot send headers. Query strings are never logged.
+     */
+    tokenInQueryOrCookie?: boolean;
+  }
+}
+
+export const accessTokenCookie = 'unitrain_access_token';
+
+function tokenOutsideHeader(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config?.tokenInQueryOrCookie !== true) return undefined;
+  const fromQuery = (request.query as Record<string, unknown> | undefined)?.['access_token'];
+  if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
+  const cookies = request.headers.cookie;
+  return cookies === undefined ? undefined : parseCookie(cookies)[accessTokenCookie];
 }
 
 export interface SignedInActor extends Actor {
@@ -35,21 +55,23 @@ const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', mes
  */
 export function registerAuthentication(app: FastifyInstance, deps: AuthenticationDeps): void {
   app.decorateRequest('actor', null as unknown as Actor);
+  app.decorateRequest('accessTokenExpiresAt', null);
   app.addHook('onRequest', async (request) => {
     const userAgent = request.headers['user-agent']?.slice(0, maximumUserAgentLength) ?? null;
     const origin = { requestId: request.id, ip: request.ip, userAgent };
     const header = request.headers.authorization;
-    if (header === undefined) {
+    const token = header === undefined ? tokenOutsideHeader(request) : bearer.exec(header)?.[1];
+    if (header === undefined && token === undefined) {
       request.actor = signedOutActor(origin);
       return;
     }
-    const token = bearer.exec(header)?.[1];
     if (!token) throw unauthenticated('the Authorization header must be "Bearer <access token>"');
     const claims = await deps.tokens.verify(token);
     // The owner connection: there is no actor to run as until this query says who it is.
     const user = await findSignedInUser(deps.db, claims.userId);
     if (!user || user.status !== 'ACTIVE') throw unauthenticated('the account of this access token is not active');
     request.actor = { userId: user.id, role: user.role, providerId: user.provider_id, ...origin };
+    request.accessTokenExpiresAt = claims.expiresAt;
   });
 }
 

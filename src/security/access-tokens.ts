@@ -10,6 +10,10 @@ export interface AccessClaims {
   providerId: string | null;
 }
 
+export interface VerifiedAccessClaims extends AccessClaims {
+  expiresAt: Date;
+}
+
 export interface IssuedAccessToken {
   token: string;
   expiresIn: number;
@@ -18,7 +22,7 @@ export interface IssuedAccessToken {
 export interface AccessTokens {
   issue(claims: AccessClaims): Promise<IssuedAccessToken>;
   /** Resolves to the claims, or throws `UNAUTHENTICATED` for anything not signed by us, expired or malformed. */
-  verify(token: string): Promise<AccessClaims>;
+  verify(token: string): Promise<VerifiedAccessClaims>;
 }
 
 export const tokenIssuer = 'unitrain';
@@ -65,11 +69,11 @@ export function createAccessTokens(signingKey: Buffer, options: { ttlSeconds: nu
       } catch (error) {
         throw refused(error);
       }
-      const { sub, role, pid } = payload;
+      const { sub, role, pid, exp } = payload;
       if (typeof sub !== 'string' || !uuidPattern.test(sub)) throw refused();
       if (typeof role !== 'string' || !(roles as readonly string[]).includes(role)) throw refused();
       if (pid !== null && (typeof pid !== 'string' || !uuidPattern.test(pid))) throw refused();
-      return { userId: sub, role: role as Role, providerId: pid };
+      return { userId: sub, role: role as Role, providerId: pid, expiresAt: new Date((exp as number) * 1000) };
     },
   };
 }

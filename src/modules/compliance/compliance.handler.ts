@@ -1,5 +1,5 @@
 import { eventOf, type JobHandler } from '../jobs/index.js';
-import { recordCompletion } from './compliance.repository.js';
+import { recomputeComplianceScores, recordCompletion } from './compliance.repository.js';
 
 interface EnrollmentCompleted {
   course_id: string | null;
@@ -7,7 +7,10 @@ interface EnrollmentCompleted {
   completed_at: string | null;
 }
 
-/** `enrollment.completed` → the student's compliance records for the requirements the course fulfils. */
+/**
+ * `enrollment.completed` → the student's compliance records for the requirements the course fulfils,
+ * and their compliance score and status recomputed from those records in the same transaction.
+ */
 export const complianceOnCompletion: JobHandler = {
   name: 'compliance.record-completion',
   eventTypes: ['enrollment.completed'],
@@ -22,5 +25,8 @@ export const complianceOnCompletion: JobHandler = {
       completedAt: event.data.completed_at ?? event.occurred_at,
       eventSeq: event.seq,
     });
+    // Also when no record changed (a rerun, or a course that fulfils nothing): the recompute writes
+    // only a score that differs, and it catches records that have lapsed since the last one.
+    await recomputeComplianceScores(tx, [event.data.student_id]);
   },
 };

@@ -29,3 +29,15 @@ export async function recordCompletion(tx: Tx, completion: Completion): Promise<
   );
   return rowCount;
 }
+
+/**
+ * Sets these people's compliance score and status from their records (migration 0024, decision 0021)
+ * and returns how many profiles changed; a profile whose values already agree is not written.
+ * Call it in the transaction that changed their records, so the score commits with them.
+ */
+export async function recomputeComplianceScores(tx: Tx, userIds: readonly string[]): Promise<number> {
+  const { rows: [result] } = await tx.query<{ changed: number }>(
+    'select recompute_compliance_scores($1::uuid[]) as changed', [userIds],
+  );
+  return result?.changed ?? 0;
+}

@@ -1,1 +1,2 @@
 export { complianceOnCompletion } from './compliance.handler.js';
+export { recomputeComplianceScores } from './compliance.repository.js';

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Registry } from 'prom-client';
 import { HealthResponse, ReadyResponse } from './health.schemas.js';
 import { checkReadiness, type ReadinessDeps } from './health.service.js';
 
-export type HealthRouteDeps = ReadinessDeps;
+export interface HealthRouteDeps extends ReadinessDeps {
+  metrics: Registry;
+}
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (app, deps) => {
   app.get(
@@ -24,5 +27,17 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (a
       const readiness = await checkReadiness(deps);
       return reply.status(readiness.ready ? 200 : 503).send({ status: readiness.ready ? 'ready' : 'unavailable', checks: readiness.checks });
     },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics: process, stream subscribers, events delivered, delivery lag',
+        produces: ['text/plain'],
+      },
+    },
+    async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
   );
 };

@@ -15,6 +15,14 @@ export interface DispatcherSettings {
   /** Retry delays: base · 2^(attempt-1), at most max, then jittered. */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** Housekeeping beside the jobs (the retention prune, prune.ts): at start, then every `intervalMs`, never twice at once. */
+  prune?: PruneHook;
+}
+
+export interface PruneHook {
+  intervalMs: number;
+  /** `signal` is aborted when the dispatcher stops; the hook should end soon after. */
+  run(signal: AbortSignal): Promise<void>;
 }
 
 export const defaultDispatcherSettings: DispatcherSettings = { pollMs: 250, batchSize: 20, leaseMs: 60_000, backoffBaseMs: 1_000, backoffMaxMs: 3_600_000 };
@@ -54,6 +62,8 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   let stopping = false;
   let loop: Promise<void> | null = null;
   let wakeSleeper: (() => void) | null = null;
+  let pruning: Promise<void> | null = null;
+  let nextPruneAt = 0;
 
   async function relayAll(): Promise<void> {
     if (subscriptions.length === 0) return;
@@ -105,8 +115,19 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     });
   }
 
-  async function run(): Promise<void> {
+  /** Started beside the rounds rather than awaited in them: a first prune of a long log must not hold up the jobs. */
+  function pruneWhenDue(signal: AbortSignal): void {
+    const prune = settings.prune;
+    if (!prune || pruning || Date.now() < nextPruneAt) return;
+    nextPruneAt = Date.now() + prune.intervalMs;
+    pruning = prune.run(signal)
+      .catch((error: unknown) => logger.error({ err: error, worker: workerId }, 'pruning failed; trying again after the interval'))
+      .finally(() => (pruning = null));
+  }
+
+  async function run(signal: AbortSignal): Promise<void> {
     while (!stopping) {
+      pruneWhenDue(signal);
       let ran = 0;
       try {
         ran = await runOnce();
@@ -129,7 +150,8 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       if (loop) return;
       stopping = false;
       logger.info({ worker: workerId, handlers: [...byName.keys()] }, 'job dispatcher started');
-      loop = run();
+      const stopped = new AbortController();
+      loop = run(stopped.signal).finally(() => stopped.abort());
     },
     wake() {
       wakeSleeper?.();
@@ -138,6 +160,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       stopping = true;
       wakeSleeper?.();
       await loop;
+      await pruning;
       loop = null;
     },
   };

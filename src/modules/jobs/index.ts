@@ -4,3 +4,4 @@ export { createJobHandlers } from './handlers.js';
 export { createWorker } from './worker.js';
 export { listJobs, retryJob } from './jobs.service.js';
 export { eventOf, type JobHandler } from './job-handler.js';
+export { type PruneReport, pruneRetained } from './prune.js';

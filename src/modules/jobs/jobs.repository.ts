@@ -39,8 +39,15 @@ const jobsTable: TableSpec = {
   versioned: true,
 };
 
-/** The jobs row that holds the relay's position (migration 0020); never claimed, never listed. */
+/** The jobs row that holds the relay's position (migration 0020). */
 const relayPositionKey = 'relay.position';
+
+/**
+ * Rows of this queue hold state, not work: the relay's position (migration 0020) and how far
+ * change_log has been pruned (0023). They are SUCCEEDED, so never claimed, and are never listed,
+ * retried or pruned.
+ */
+const systemQueue = 'system';
 
 export interface Subscription {
   eventType: string;
@@ -103,6 +110,28 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
     );
   }
   return Math.max(settled.length, ahead.length);
+}
+
+/**
+ * Deletes up to `limit` SUCCEEDED jobs finished more than `olderThanDays` ago, never a system row.
+ * A job made from an event goes only once the event is behind the relay position: the relay queues
+ * the events after its position that have no job yet (above), so deleting the job of an event ahead
+ * of it would queue and run that event again. Waiting, failed and DEAD jobs stay: a dead letter waits
+ * for an administrator. SKIP LOCKED, as in claimJobs: two prunes at once take different rows, so a
+ * short batch means nothing is left.
+ */
+export async function deleteSucceededJobs(db: Queryable, olderThanDays: number, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from jobs where id in (
+       select j.id from jobs j
+         left join domain_events e on e.seq = j.event_seq
+        cross join (select (payload ->> 'txid')::xid8 as txid, (payload ->> 'seq')::bigint as seq from jobs where idempotency_key = $1) relayed
+        where j.status = 'SUCCEEDED' and j.finished_at < now() - make_interval(days => $2) and j.queue <> $3
+          and (j.event_seq is null or (e.txid, e.seq) <= (relayed.txid, relayed.seq))
+        limit $4 for update of j skip locked)`,
+    [relayPositionKey, olderThanDays, systemQueue, limit],
+  );
+  return rowCount;
 }
 
 export interface NewJob {
@@ -181,7 +210,7 @@ export async function markFailed(tx: Tx, id: string, worker: string, error: stri
   );
 }
 
-/** Jobs newest first, never the relay's position row. */
+/** Jobs newest first, never a system row. */
 export async function selectJobs(
   tx: Queryable,
   status: JobStatus | undefined,
@@ -189,7 +218,7 @@ export async function selectJobs(
 ): Promise<{ items: JobRow[]; next_cursor: string | null }> {
   const found = await pageRows(tx, jobsTable, {
     filters: { status },
-    where: [(bind) => `idempotency_key is distinct from ${bind(relayPositionKey)}`],
+    where: [(bind) => `queue <> ${bind(systemQueue)}`],
     sort: 'created_at',
     direction: 'desc',
     ...page,
@@ -199,7 +228,7 @@ export async function selectJobs(
 }
 
 export async function selectJob(tx: Queryable, id: string): Promise<JobRow | undefined> {
-  const { rows } = await tx.query<JobRow>(`select ${columns} from jobs where id = $1 and idempotency_key is distinct from $2`, [id, relayPositionKey]);
+  const { rows } = await tx.query<JobRow>(`select ${columns} from jobs where id = $1 and queue <> $2`, [id, systemQueue]);
   return rows[0];
 }
 
@@ -207,9 +236,9 @@ export async function selectJob(tx: Queryable, id: string): Promise<JobRow | und
 export async function requeueJob(tx: Queryable, id: string): Promise<JobRow | undefined> {
   const { rows } = await tx.query<JobRow>(
     `update jobs set status = 'PENDING', attempts = 0, run_after = now(), finished_at = null, updated_at = now()
-      where id = $1 and status in ('DEAD', 'FAILED') and idempotency_key is distinct from $2
+      where id = $1 and status in ('DEAD', 'FAILED') and queue <> $2
       returning ${columns}`,
-    [id, relayPositionKey],
+    [id, systemQueue],
   );
   return rows[0];
 }

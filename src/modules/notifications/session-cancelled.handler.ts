@@ -3,7 +3,7 @@ import { DecryptionError, type FieldCipher } from '../../security/field-cipher.j
 import type { Logger } from '../../shared/logger.js';
 import { eventOf, type JobHandler } from '../jobs/index.js';
 import { insertSessionCancelledNotifications } from './notifications.repository.js';
-import { writeOutboxMail } from './outbox-mail.js';
+import { createMailTransport, MailRecipientRefused } from './mail-transport.js';
 
 interface SessionCancelled {
   reason: string | null;
@@ -18,13 +18,19 @@ export interface NotificationSenderDeps {
 
 /**
  * `session.cancelled` → a notification for each affected student with an account, and its e-mail. The
- * rows and the job's completion commit together; the mail is written before the commit under a name
- * made of the event and the person, so a retry overwrites it rather than sending it twice.
+ * rows and the job's completion commit together, and the mail is sent before that commit: a failed send
+ * throws, the rows roll back and the job retries. A mail can therefore go out twice (sent, then the
+ * commit fails, or a later recipient fails); each copy is the same message, with a Message-ID (and an
+ * outbox file name) made of the event and the person, and the event's time as its date (decision 0020).
  */
 export function notifyOnSessionCancelled(deps: NotificationSenderDeps): JobHandler {
+  const transport = createMailTransport(deps.mail);
   return {
     name: 'notifications.session-cancelled',
     eventTypes: ['session.cancelled'],
+    // Retry delays double from 1 s up to 1 h, half of each at random: 15 attempts outlast a mail server down
+    // for 1.5 to 3 hours before the job is DEAD (then an administrator retries it).
+    maxAttempts: 15,
     async run(tx, job) {
       const event = eventOf<SessionCancelled>(job);
       const studentIds = event.data.affected.flatMap((a) => (a.student_id ? [a.student_id] : []));
@@ -40,10 +46,16 @@ export function notifyOnSessionCancelled(deps: NotificationSenderDeps): JobHandl
           deps.logger.warn({ notification: notification.id, user: notification.user_id }, 'no readable e-mail address; notification not mailed');
           continue;
         }
-        await writeOutboxMail(deps.mail.outboxDir, `${event.seq}-${notification.user_id}`, {
-          from: deps.mail.from, to, subject: notification.title, text: notification.body ?? notification.title,
-          messageId: `${event.seq}.${notification.user_id}@unitrain.local`, date: new Date(),
-        });
+        try {
+          await transport.send({
+            key: `${event.seq}-${notification.user_id}`, to, subject: notification.title, text: notification.body ?? notification.title,
+            date: new Date(event.occurred_at),
+          });
+        } catch (error) {
+          // Nor can a server that refuses the address for good; one bad address must not hold back the others.
+          if (!(error instanceof MailRecipientRefused)) throw error;
+          deps.logger.warn({ notification: notification.id, user: notification.user_id, err: error }, 'e-mail address refused; notification not mailed');
+        }
       }
     },
   };

@@ -1,0 +1,2 @@
+DROP FUNCTION recompute_compliance_scores(uuid[]);
+DROP FUNCTION compliance_standings(uuid[], timestamptz);

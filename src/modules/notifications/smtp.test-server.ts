@@ -1,0 +1,78 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+/** A message with its headers and text read back. */
+export interface ReadMail {
+  raw: string;
+  /** Header names in lower case; folded lines joined, RFC 2047 encoded words decoded. */
+  headers: Record<string, string>;
+  /** The base64 body, decoded. */
+  text: string;
+}
+
+/** A message as the SMTP server received it. */
+export interface ReceivedMail extends ReadMail {
+  /** RCPT TO of the envelope. */
+  recipients: string[];
+  /** The id of the SMTP connection it came over. */
+  connection: string;
+}
+
+export interface TestSmtpServer {
+  /** smtp://user:password@127.0.0.1:<port> */
+  url: string;
+  received: ReceivedMail[];
+  /** Replies to RCPT TO with this code (e.g. 451 for "try later", 550 for "no such user") while it returns one. */
+  refuse: (address: string) => number | null;
+  close(): Promise<void>;
+}
+
+const decodedWords = (value: string) =>
+  value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?UTF-8\?B\?([^?]*)\?=/gi, (_, base64: string) => Buffer.from(base64, 'base64').toString('utf8'));
+
+export function readMail(raw: string): ReadMail {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of head.replace(/\r\n[ \t]/g, ' ').split('\r\n')) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = decodedWords(line.slice(colon + 1).trim());
+  }
+  return { raw, headers, text: Buffer.from(body.replace(/\r\n/g, ''), 'base64').toString('utf8') };
+}
+
+/**
+ * A real SMTP server on a loopback port that keeps what it receives. It asks for the password in the
+ * URL (over plain text: loopback only), and offers no STARTTLS, which its self-signed certificate
+ * would fail.
+ */
+export async function startTestSmtpServer(credentials = { user: 'unitrain', password: 'p@ss:word/1' }): Promise<TestSmtpServer> {
+  const received: ReceivedMail[] = [];
+  const state: TestSmtpServer = { url: '', received, refuse: () => null, close: async () => {} };
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    logger: false,
+    disableReverseLookup: true,
+    onAuth(auth, _session, callback) {
+      const valid = auth.username === credentials.user && auth.password === credentials.password;
+      callback(valid ? null : Object.assign(new Error('Invalid username or password'), { responseCode: 535 }), valid ? { user: auth.username } : undefined);
+    },
+    onRcptTo(address, _session, callback) {
+      const code = state.refuse(address.address);
+      callback(code === null ? null : Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        received.push({ recipients: session.envelope.rcptTo.map((to) => to.address), connection: session.id, ...readMail(Buffer.concat(chunks).toString('utf8')) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  state.url = `smtp://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
+  state.close = () => new Promise<void>((resolve) => server.close(resolve));
+  return state;
+}

@@ -1,0 +1,125 @@
+import type { Db } from '../../db/database.js';
+import type { Logger } from '../../shared/logger.js';
+import { type ChangePosition, comparePositions } from '../changes/index.js';
+import { currentFrontier, type FeedChange, readSettledChanges } from './realtime.repository.js';
+
+/** The rows in (start, end] of the delivery order, handed to the hub in order, one batch at a time. */
+export interface FeedBatch {
+  readonly start: ChangePosition;
+  readonly end: ChangePosition;
+  readonly changes: readonly FeedChange[];
+}
+
+export interface ChangeFeedSettings {
+  /** How long an idle feed waits when nothing woke it. */
+  pollMs: number;
+  batchSize: number;
+}
+
+/** One per process: tails change_log from where it started and hands each settled batch on. */
+export interface ChangeFeed {
+  /** Everything up to here has been handed on. */
+  readonly position: ChangePosition;
+  /** Starts at the current frontier (changes committed before are not replayed to anyone); idempotent. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Look now: a commit happened (here or, through NOTIFY, elsewhere). */
+  wake(): void;
+}
+
+/** The first wait before looking again at rows held back by an open transaction; it doubles up to the poll. */
+const firstHeldMs = 10;
+
+export function createChangeFeed(
+  db: Db,
+  logger: Logger,
+  settings: ChangeFeedSettings,
+  onBatch: (batch: FeedBatch) => Promise<void>,
+): ChangeFeed {
+  let position: ChangePosition = { txid: 0n, seq: 0n };
+  let starting: Promise<void> | null = null;
+  let running = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let woken = false;
+  let wakeSleeper: (() => void) | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken || !running) {
+        woken = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => {
+        wakeSleeper = null;
+        resolve();
+      }, ms);
+      wakeSleeper = () => {
+        clearTimeout(timer);
+        wakeSleeper = null;
+        woken = false;
+        resolve();
+      };
+    });
+
+  /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction; 'idle'. */
+  const round = async (): Promise<'more' | 'held' | 'idle'> => {
+    const read = await readSettledChanges(db, position, settings.batchSize, null);
+    if (read.changes.length > 0 || comparePositions(read.end, position) > 0) {
+      await onBatch({ start: position, end: read.end, changes: read.changes });
+      position = read.end;
+    }
+    if (read.changes.length === settings.batchSize) return 'more';
+    return read.pending ? 'held' : 'idle';
+  };
+
+  const loop = async () => {
+    let heldMs = firstHeldMs;
+    while (running) {
+      let next: 'more' | 'held' | 'idle' = 'idle';
+      try {
+        next = await round();
+      } catch (error) {
+        // The database restarting, say: the batch was not handed on, so the next round reads it again.
+        logger.warn({ err: error }, 'change feed could not read change_log; retrying');
+      }
+      if (next === 'more') continue;
+      // The transaction holding rows back may end without a signal (a job, another database): look again
+      // soon, less often the longer it lasts, rather than only at the next poll.
+      if (next === 'held') {
+        await sleep(Math.min(heldMs, settings.pollMs));
+        heldMs *= 2;
+      } else {
+        heldMs = firstHeldMs;
+        await sleep(settings.pollMs);
+      }
+    }
+  };
+
+  return {
+    get position() {
+      return position;
+    },
+    start() {
+      starting ??= (async () => {
+        position = await currentFrontier(db);
+        running = true;
+        loopDone = loop();
+      })().catch((error: unknown) => {
+        starting = null;
+        throw error;
+      });
+      return starting;
+    },
+    async stop() {
+      running = false;
+      wakeSleeper?.();
+      await loopDone;
+      starting = null;
+    },
+    wake() {
+      woken = true;
+      wakeSleeper?.();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { FastifyReply } from 'fastify';
+
+export interface StreamEvent {
+  readonly event: 'change' | 'heartbeat' | 'reset';
+  /** The stream position after this event: what the client sends back as Last-Event-ID. */
+  readonly id: string;
+  readonly data: unknown;
+}
+
+/** Where the hub writes one subscriber's events. */
+export interface StreamSink {
+  send(event: StreamEvent): void;
+  /**
+   * Whether output sent earlier is still waiting for the client beyond the limit: a slow consumer. Asked
+   * before each batch, so one batch is always written whole and a client that keeps up is never dropped
+   * for the size of a burst.
+   */
+  backlogged(): boolean;
+  /** Ends the stream; `abort` drops what is still buffered (a slow consumer) instead of flushing it. */
+  close(abort?: boolean): void;
+  onClose(listener: () => void): void;
+}
+
+/** What EventSource waits before it reconnects after the server ended a stream. */
+const reconnectAfterMs = 1_000;
+
+export function formatEvent(event: StreamEvent): string {
+  return `event: ${event.event}\nid: ${event.id}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/**
+ * Takes the response over from Fastify and writes server-sent events to it. Output the socket has not
+ * taken yet piles up in Node's buffer; past `bufferBytes` the sink reports the client as backlogged, and
+ * the hub drops it rather than let one client's backlog grow without bound (it resumes with Last-Event-ID).
+ */
+export function openSseStream(reply: FastifyReply, bufferBytes: number): StreamSink {
+  reply.hijack();
+  const response = reply.raw;
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // nginx would otherwise buffer the stream.
+    'x-accel-buffering': 'no',
+    'x-request-id': reply.request.id,
+  });
+  response.write(`retry: ${reconnectAfterMs}\n\n`);
+  let closed = false;
+  response.on('close', () => {
+    closed = true;
+  });
+  return {
+    send(event) {
+      if (!closed) response.write(formatEvent(event));
+    },
+    backlogged() {
+      return response.writableLength > bufferBytes;
+    },
+    close(abort = false) {
+      if (closed) return;
+      closed = true;
+      if (abort) response.destroy();
+      else response.end();
+    },
+    onClose(listener) {
+      response.on('close', listener);
+    },
+  };
+}

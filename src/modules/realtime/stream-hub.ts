@@ -1,0 +1,201 @@
+import type { Db } from '../../db/database.js';
+import type { Logger } from '../../shared/logger.js';
+import type { RealtimeMetrics } from '../../shared/metrics.js';
+import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../changes/index.js';
+import type { CommitSignal } from './commit-signal.js';
+import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
+import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
+import type { StreamSink } from './sse-stream.js';
+import { topicOf } from './topics.js';
+
+export interface StreamHubSettings extends ChangeFeedSettings {
+  heartbeatMs: number;
+  /** Changes read per query while a subscriber catches up from its resume point. */
+  replayPageSize: number;
+}
+
+/** Where a new subscriber starts: from its resume point (replaying what it missed), or from now. */
+export interface StreamStart {
+  readonly cursor: ChangePosition;
+  readonly replay: boolean;
+  /** The resume point is older than the retained log (or unknown): the client must refetch. */
+  readonly reset: boolean;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+interface Subscriber {
+  readonly account: string;
+  readonly tables: ReadonlySet<string>;
+  readonly sink: StreamSink;
+  /** Every change up to here has been considered for this subscriber (sent if it may see it). */
+  cursor: ChangePosition;
+  /** Reading its backlog from change_log; live batches pass it by until it has caught up. */
+  replaying: boolean;
+  closed: boolean;
+}
+
+export interface StreamHub {
+  readonly feed: ChangeFeed;
+  /** Starts the feed if needed and works out where a subscriber resuming from `since` starts. */
+  prepare(since: ChangePosition | null): Promise<StreamStart>;
+  attach(account: string, tables: ReadonlySet<string>, start: StreamStart, sink: StreamSink): Subscription;
+  close(): Promise<void>;
+}
+
+function changeEventData(change: FeedChange) {
+  return {
+    seq: change.seq,
+    topic: topicOf(change.table),
+    table: change.table,
+    op: change.operation,
+    id: change.rowId,
+    at: change.changedAt.toISOString(),
+  };
+}
+
+/**
+ * Every subscriber of this process. Each feed batch is authorised for all live subscribers at once (one
+ * query), then each gets, in order, the changes after its cursor that it may see and asked for. A
+ * subscriber whose cursor is behind a batch's start (it joined or caught up while the batch was in
+ * flight) reads the gap from change_log itself, so nobody skips a change and nobody gets one twice.
+ */
+export function createStreamHub(
+  db: Db,
+  logger: Logger,
+  metrics: RealtimeMetrics,
+  settings: StreamHubSettings,
+  signal: Pick<CommitSignal, 'listen'>,
+): StreamHub {
+  const subscribers = new Set<Subscriber>();
+  let heartbeat: NodeJS.Timeout | null = null;
+
+  const drop = (subscriber: Subscriber, abort: boolean) => {
+    if (subscriber.closed) return;
+    subscriber.closed = true;
+    subscribers.delete(subscriber);
+    metrics.subscribers.set(subscribers.size);
+    subscriber.sink.close(abort);
+  };
+
+  /** Lag is measured on live deliveries only: a replay sends old changes on purpose. */
+  const deliver = (subscriber: Subscriber, change: FeedChange, live: boolean) => {
+    subscriber.sink.send({ event: 'change', id: formatPosition(change.position), data: changeEventData(change) });
+    metrics.eventsDelivered.inc();
+    if (live) metrics.deliveryLag.observe((Date.now() - change.changedAt.getTime()) / 1000);
+  };
+
+  /** A client that has not taken what it was sent before is disconnected instead of sent more. */
+  const droppedAsSlow = (subscriber: Subscriber): boolean => {
+    if (!subscriber.sink.backlogged()) return false;
+    metrics.slowConsumersDropped.inc();
+    logger.info('dropped a stream subscriber that could not keep up; it can resume with Last-Event-ID');
+    drop(subscriber, true);
+    return true;
+  };
+
+  /** The client must refetch; the stream goes on from the feed's position. */
+  const sendReset = (subscriber: Subscriber, reason: string) => {
+    subscriber.cursor = laterPosition(subscriber.cursor, feed.position);
+    subscriber.sink.send({ event: 'reset', id: formatPosition(subscriber.cursor), data: { reason } });
+  };
+
+  const catchUp = async (subscriber: Subscriber) => {
+    subscriber.replaying = true;
+    try {
+      while (!subscriber.closed) {
+        const read = await readSettledChanges(db, subscriber.cursor, settings.replayPageSize, [...subscriber.tables]);
+        // Read after the page: a prune moves its horizon before it deletes, so a page read before a horizon
+        // that does not cover its start is whole.
+        const prunedThrough = await readPrunedThrough(db);
+        if (prunedThrough !== null && comparePositions(subscriber.cursor, prunedThrough) < 0) {
+          sendReset(subscriber, 'the resume point is older than the retained change log: fetch again');
+          break;
+        }
+        const visible = await authoriseChanges(db, [subscriber.account], read.changes.map((change) => change.seq));
+        if (droppedAsSlow(subscriber)) return;
+        for (const change of read.changes) {
+          if (visible.has(change.seq)) deliver(subscriber, change, false);
+        }
+        subscriber.cursor = laterPosition(subscriber.cursor, read.end);
+        const caughtUp = read.changes.length < settings.replayPageSize && comparePositions(subscriber.cursor, feed.position) >= 0;
+        if (caughtUp) break;
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'a stream subscriber could not read what it missed; closing it so that it resumes');
+      drop(subscriber, false);
+    } finally {
+      subscriber.replaying = false;
+    }
+  };
+
+  const startCatchUp = (subscriber: Subscriber) => {
+    if (!subscriber.replaying && !subscriber.closed) void catchUp(subscriber);
+  };
+
+  const dispatch = async (batch: FeedBatch) => {
+    const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
+    const wanted = batch.changes.filter((change) => included.some((s) => s.tables.has(change.table)));
+    const accounts = [...new Set(included.map((s) => s.account))];
+    const visible = await authoriseChanges(db, accounts, wanted.map((change) => change.seq));
+    const accountIndex = new Map(accounts.map((account, index) => [account, index]));
+    const inBatch = new Set(included);
+    for (const subscriber of [...subscribers]) {
+      if (subscriber.closed || subscriber.replaying) continue;
+      if (!inBatch.has(subscriber)) {
+        // Joined, or caught up, while this batch was being authorised.
+        if (comparePositions(subscriber.cursor, batch.end) < 0) startCatchUp(subscriber);
+        continue;
+      }
+      if (droppedAsSlow(subscriber)) continue;
+      const index = accountIndex.get(subscriber.account) as number;
+      for (const change of wanted) {
+        if (comparePositions(change.position, subscriber.cursor) <= 0 || !subscriber.tables.has(change.table)) continue;
+        if (visible.get(change.seq)?.has(index)) deliver(subscriber, change, true);
+      }
+      subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
+    }
+    for (const subscriber of subscribers) {
+      if (!inBatch.has(subscriber) && !subscriber.replaying && comparePositions(subscriber.cursor, batch.start) < 0) startCatchUp(subscriber);
+    }
+  };
+
+  const feed = createChangeFeed(db, logger, settings, dispatch);
+
+  const sendHeartbeats = () => {
+    for (const subscriber of [...subscribers]) {
+      if (droppedAsSlow(subscriber)) continue;
+      subscriber.sink.send({ event: 'heartbeat', id: formatPosition(subscriber.cursor), data: { at: new Date().toISOString() } });
+    }
+  };
+
+  return {
+    feed,
+    async prepare(since) {
+      // The first subscriber starts the feed, and the LISTEN that wakes it on other processes' commits.
+      await signal.listen();
+      await feed.start();
+      heartbeat ??= setInterval(sendHeartbeats, settings.heartbeatMs);
+      if (since === null) return { cursor: feed.position, replay: false, reset: false };
+      if (!(await positionIsReachable(db, since))) return { cursor: feed.position, replay: false, reset: true };
+      return { cursor: since, replay: true, reset: false };
+    },
+    attach(account, tables, start, sink) {
+      const subscriber: Subscriber = { account, tables, sink, cursor: start.cursor, replaying: false, closed: false };
+      subscribers.add(subscriber);
+      metrics.subscribers.set(subscribers.size);
+      sink.onClose(() => drop(subscriber, false));
+      if (start.reset) sendReset(subscriber, 'the resume point is not one this database issued: fetch again');
+      if (start.replay) startCatchUp(subscriber);
+      return { close: () => drop(subscriber, false) };
+    },
+    async close() {
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
+      for (const subscriber of [...subscribers]) drop(subscriber, false);
+      await feed.stop();
+    },
+  };
+}

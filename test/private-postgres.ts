@@ -1,0 +1,107 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+/**
+ * A throwaway PostgreSQL cluster of one test file's own, on a free loopback port, for what the shared
+ * test server must not suffer (a restart). PostgreSQL refuses to run as root: as root, its commands
+ * run as the `postgres` OS user through runuser.
+ */
+export interface PrivateCluster {
+  /** A URL of `database` on this cluster, as the superuser. */
+  url(database: string): string;
+  createDatabase(name: string): Promise<string>;
+  /** `pg_ctl restart -m fast`: every connection is cut, the server is back when this resolves. */
+  restart(): Promise<void>;
+  /** Stops the server and removes its directory. */
+  remove(): Promise<void>;
+}
+
+interface Tools {
+  bindir: string;
+  /** The command prefix that runs a PostgreSQL program as a user it accepts. */
+  asServerUser: string[];
+  uid: number | null;
+  gid: number | null;
+}
+
+function findTools(): Tools | string {
+  const config = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  if (config.status !== 0) return 'pg_config is not installed';
+  const bindir = config.stdout.trim();
+  const asRoot = process.getuid?.() === 0;
+  let uid: number | null = null;
+  let gid: number | null = null;
+  if (asRoot) {
+    const ids = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const groups = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    if (ids.status !== 0 || groups.status !== 0) return 'running as root and there is no postgres OS user to run initdb as';
+    uid = Number(ids.stdout.trim());
+    gid = Number(groups.stdout.trim());
+  }
+  const asServerUser = asRoot ? ['runuser', '-u', 'postgres', '--'] : [];
+  const [command, ...args] = [...asServerUser, join(bindir, 'initdb'), '--version'];
+  const check = spawnSync(command as string, args, { encoding: 'utf8' });
+  if (check.status !== 0) return `cannot run ${join(bindir, 'initdb')}${asRoot ? ' as the postgres user' : ''}: ${check.stderr.trim() || check.error?.message}`;
+  return { bindir, asServerUser, uid, gid };
+}
+
+const tools = findTools();
+
+/** Why a private cluster cannot be made here, or null when it can. */
+export const privateClusterUnavailable: string | null = typeof tools === 'string' ? tools : null;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function startPrivateCluster(): Promise<PrivateCluster> {
+  if (typeof tools === 'string') throw new Error(`no private PostgreSQL cluster: ${tools}`);
+  const dir = await mkdtemp(join(tmpdir(), 'unitrain-cluster-'));
+  if (tools.uid !== null && tools.gid !== null) await chown(dir, tools.uid, tools.gid);
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const program = (name: string, args: string[]) => {
+    const [command, ...rest] = [...tools.asServerUser, join(tools.bindir, name), ...args];
+    return run(command as string, rest, { timeout: 60_000 });
+  };
+  const pgCtl = (args: string[]) => program('pg_ctl', ['-D', dataDir, '-w', '-l', join(dir, 'server.log'), ...args]);
+  const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
+
+  await program('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions']);
+  await pgCtl(['-o', serverOptions, 'start']);
+  let running = true;
+  return {
+    url,
+    async createDatabase(name) {
+      const client = new pg.Client({ connectionString: url('postgres') });
+      await client.connect();
+      try {
+        await client.query(`create database ${pg.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
+      return url(name);
+    },
+    async restart() {
+      await pgCtl(['-m', 'fast', '-o', serverOptions, 'restart']);
+    },
+    async remove() {
+      if (running) await pgCtl(['-m', 'immediate', 'stop']).catch(() => undefined);
+      running = false;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
