@@ -83,11 +83,14 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     const url = await app.listen({ host: config.host, port: config.port });
     const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
     logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);
-    const worker: Dispatcher | null = config.worker.inProcess ? createWorker(db, config, keyring, logger) : null;
+    const { signal } = app.realtime;
+    const worker: Dispatcher | null = config.worker.inProcess
+      ? createWorker(db, config, keyring, logger, { onJobsCommitted: () => signal.committed() })
+      : null;
     if (worker) {
       // Commits here and, through LISTEN, in other processes wake the worker at once instead of at its next poll.
-      app.realtime.signal.onSignal(() => worker.wake());
-      await app.realtime.signal.listen();
+      signal.onSignal(() => worker.wake());
+      await signal.listen();
       worker.start();
     }
     return {

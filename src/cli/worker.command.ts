@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { readMigrationFiles } from '../db/migrations/migration-files.js';
 import { openDatabase } from '../db/open-database.js';
 import { createWorker } from '../modules/jobs/index.js';
+import { createCommitSignal } from '../modules/realtime/index.js';
 import { loadKeyring } from '../security/keyring.js';
 import { prepareSchema } from '../server.js';
 import type { Logger } from '../shared/logger.js';
@@ -25,12 +26,17 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
         await db.close();
         throw error;
       }
-      const worker = createWorker(db, config, keyring, logger);
+      // Commits of requests (NOTIFY from serve processes) wake it at once; its own jobs' effects wake the streams.
+      const commits = createCommitSignal(db, logger);
+      const worker = createWorker(db, config, keyring, logger, { onJobsCommitted: () => commits.committed() });
+      commits.onSignal(() => worker.wake());
+      await commits.listen();
       worker.start();
       closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an unexpected error');
         else logger.info({ signal }, 'worker shutting down: finishing the job in hand');
         await worker.stop();
+        await commits.stop();
         await db.close();
         logger.info('worker stopped');
       });
