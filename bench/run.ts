@@ -4,6 +4,8 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   'http-health': () => import('./http-health.bench.js'),
   'enrollment-throughput': () => import('./enrollment-throughput.bench.js'),
   'change-capture': () => import('./change-capture.bench.js'),
+  'stream-latency': () => import('./stream-latency.bench.js'),
+  'job-throughput': () => import('./job-throughput.bench.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -1,4 +1,6 @@
-DROP FUNCTION realtime_change_visible(change_log, realtime_actor);
+DROP FUNCTION realtime_change_visible(realtime_change, realtime_actor);
+DROP FUNCTION realtime_changes_of(bigint[]);
+DROP TYPE realtime_change;
 DROP FUNCTION realtime_actor_of(uuid);
 DROP TYPE realtime_actor;
 

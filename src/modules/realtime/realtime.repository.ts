@@ -102,11 +102,11 @@ export async function authoriseChanges(db: Queryable, accounts: readonly string[
     `with subscribers as materialized (
        select s.ordinality::int - 1 as subscriber, realtime_actor_of(s.account) as actor
          from unnest($1::uuid[]) with ordinality as s(account, ordinality)
-     )
-     select s.subscriber, c.seq
-       from subscribers s
-       join change_log c on c.seq = any ($2::bigint[])
-      where (s.actor).user_id is not null and realtime_change_visible(c, s.actor)`,
+     ),
+     changes as materialized (select c as change from realtime_changes_of($2::bigint[]) c)
+     select s.subscriber, (c.change).seq
+       from subscribers s cross join changes c
+      where (s.actor).user_id is not null and realtime_change_visible(c.change, s.actor)`,
     [accounts, seqs],
   );
   for (const row of rows) {

@@ -9,7 +9,8 @@ export interface StreamEvent {
 
 /** Where the hub writes one subscriber's events. */
 export interface StreamSink {
-  send(event: StreamEvent): void;
+  /** Writes events formatted by `formatEvent` (a change sent to many subscribers is formatted once). */
+  send(formatted: string): void;
   /**
    * Whether output sent earlier is still waiting for the client beyond the limit: a slow consumer. Asked
    * before each batch, so one batch is always written whole and a client that keeps up is never dropped
@@ -50,8 +51,8 @@ export function openSseStream(reply: FastifyReply, bufferBytes: number): StreamS
     closed = true;
   });
   return {
-    send(event) {
-      if (!closed) response.write(formatEvent(event));
+    send(formatted) {
+      if (!closed) response.write(formatted);
     },
     backlogged() {
       return response.writableLength > bufferBytes;

@@ -5,7 +5,7 @@ import { type ChangePosition, comparePositions, formatPosition, laterPosition, r
 import type { CommitSignal } from './commit-signal.js';
 import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
 import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
-import type { StreamSink } from './sse-stream.js';
+import { formatEvent, type StreamSink } from './sse-stream.js';
 import { topicOf } from './topics.js';
 
 export interface StreamHubSettings extends ChangeFeedSettings {
@@ -80,11 +80,25 @@ export function createStreamHub(
     subscriber.sink.close(abort);
   };
 
-  /** Lag is measured on live deliveries only: a replay sends old changes on purpose. */
-  const deliver = (subscriber: Subscriber, change: FeedChange, live: boolean) => {
-    subscriber.sink.send({ event: 'change', id: formatPosition(change.position), data: changeEventData(change) });
-    metrics.eventsDelivered.inc();
-    if (live) metrics.deliveryLag.observe((Date.now() - change.changedAt.getTime()) / 1000);
+  /** A change's event, formatted once however many subscribers get it. */
+  const formatted = new WeakMap<FeedChange, string>();
+  const changeEvent = (change: FeedChange): string => {
+    let text = formatted.get(change);
+    if (text === undefined) {
+      text = formatEvent({ event: 'change', id: formatPosition(change.position), data: changeEventData(change) });
+      formatted.set(change, text);
+    }
+    return text;
+  };
+
+  /** One write per subscriber and batch. Lag is measured on live deliveries only: a replay sends old changes on purpose. */
+  const deliver = (subscriber: Subscriber, changes: readonly FeedChange[], live: boolean) => {
+    if (changes.length === 0) return;
+    subscriber.sink.send(changes.map(changeEvent).join(''));
+    metrics.eventsDelivered.inc(changes.length);
+    if (!live) return;
+    const now = Date.now();
+    for (const change of changes) metrics.deliveryLag.observe((now - change.changedAt.getTime()) / 1000);
   };
 
   /** A client that has not taken what it was sent before is disconnected instead of sent more. */
@@ -99,7 +113,7 @@ export function createStreamHub(
   /** The client must refetch; the stream goes on from the feed's position. */
   const sendReset = (subscriber: Subscriber, reason: string) => {
     subscriber.cursor = laterPosition(subscriber.cursor, feed.position);
-    subscriber.sink.send({ event: 'reset', id: formatPosition(subscriber.cursor), data: { reason } });
+    subscriber.sink.send(formatEvent({ event: 'reset', id: formatPosition(subscriber.cursor), data: { reason } }));
   };
 
   const catchUp = async (subscriber: Subscriber) => {
@@ -116,9 +130,7 @@ export function createStreamHub(
         }
         const visible = await authoriseChanges(db, [subscriber.account], read.changes.map((change) => change.seq));
         if (droppedAsSlow(subscriber)) return;
-        for (const change of read.changes) {
-          if (visible.has(change.seq)) deliver(subscriber, change, false);
-        }
+        deliver(subscriber, read.changes.filter((change) => visible.has(change.seq)), false);
         subscriber.cursor = laterPosition(subscriber.cursor, read.end);
         const caughtUp = read.changes.length < settings.replayPageSize && comparePositions(subscriber.cursor, feed.position) >= 0;
         if (caughtUp) break;
@@ -151,10 +163,13 @@ export function createStreamHub(
       }
       if (droppedAsSlow(subscriber)) continue;
       const index = accountIndex.get(subscriber.account) as number;
-      for (const change of wanted) {
-        if (comparePositions(change.position, subscriber.cursor) <= 0 || !subscriber.tables.has(change.table)) continue;
-        if (visible.get(change.seq)?.has(index)) deliver(subscriber, change, true);
-      }
+      const cursor = subscriber.cursor;
+      deliver(
+        subscriber,
+        wanted.filter((change) =>
+          subscriber.tables.has(change.table) && visible.get(change.seq)?.has(index) === true && comparePositions(change.position, cursor) > 0),
+        true,
+      );
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
     for (const subscriber of subscribers) {
@@ -167,7 +182,7 @@ export function createStreamHub(
   const sendHeartbeats = () => {
     for (const subscriber of [...subscribers]) {
       if (droppedAsSlow(subscriber)) continue;
-      subscriber.sink.send({ event: 'heartbeat', id: formatPosition(subscriber.cursor), data: { at: new Date().toISOString() } });
+      subscriber.sink.send(formatEvent({ event: 'heartbeat', id: formatPosition(subscriber.cursor), data: { at: new Date().toISOString() } }));
     }
   };
 
