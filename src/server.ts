@@ -80,19 +80,20 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     await createInitialAdministrator(db, keyring, config.initialAdminEmail);
     redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
     const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream });
-    const url = await app.listen({ host: config.host, port: config.port });
-    const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
-    logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);
     const { signal } = app.realtime;
     const worker: Dispatcher | null = config.worker.inProcess
       ? createWorker(db, config, keyring, logger, { onJobsCommitted: () => signal.committed() })
       : null;
     if (worker) {
       // Commits here and, through LISTEN, in other processes wake the worker at once instead of at its next poll.
+      // Listening starts before the URL is announced: a caller may signal the process as soon as it sees it.
       signal.onSignal(() => worker.wake());
       await signal.listen();
-      worker.start();
     }
+    const url = await app.listen({ host: config.host, port: config.port });
+    const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
+    logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);
+    worker?.start();
     return {
       url,
       async close() {

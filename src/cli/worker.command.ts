@@ -30,8 +30,6 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       const commits = createCommitSignal(db, logger);
       const worker = createWorker(db, config, keyring, logger, { onJobsCommitted: () => commits.committed() });
       commits.onSignal(() => worker.wake());
-      await commits.listen();
-      worker.start();
       closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an unexpected error');
         else logger.info({ signal }, 'worker shutting down: finishing the job in hand');
@@ -40,5 +38,8 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
         await db.close();
         logger.info('worker stopped');
       });
+      // After the signal handlers are in place: a stop that comes while LISTEN connects is still graceful.
+      await commits.listen();
+      worker.start();
     });
 }
