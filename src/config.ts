@@ -90,7 +90,7 @@ export interface MailSettings {
 export interface RetentionSettings {
   /** change_log rows older than this are pruned; a stream resuming from before them gets `reset`. */
   readonly changeLogHours: number;
-  /** Finished jobs older than this are pruned. */
+  /** SUCCEEDED jobs older than this are pruned (DEAD ones stay until an administrator retries them). */
   readonly jobDays: number;
   readonly pruneIntervalMs: number;
 }

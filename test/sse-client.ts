@@ -1,4 +1,5 @@
 import { createParser } from 'eventsource-parser';
+import { accessTokenCookie } from '../src/http/authenticate.js';
 
 export interface SseEvent {
   event: string;
@@ -40,7 +41,7 @@ export async function openStream(baseUrl: string, options: StreamOptions): Promi
   if (via === 'query') query.set('access_token', options.token);
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (via === 'header') headers['authorization'] = `Bearer ${options.token}`;
-  if (via === 'cookie') headers['cookie'] = `unitrain_access_token=${options.token}`;
+  if (via === 'cookie') headers['cookie'] = `${accessTokenCookie}=${options.token}`;
   if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
   const abort = new AbortController();
   const response = await fetch(`${baseUrl}/v1/stream?${query}`, { headers, signal: abort.signal });

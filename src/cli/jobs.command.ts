@@ -3,11 +3,9 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { openDatabase } from '../db/open-database.js';
 import { AppError } from '../errors.js';
-import { listJobs, retryJob } from '../modules/jobs/index.js';
+import { jobStatuses, listJobs, retryJob } from '../modules/jobs/index.js';
 import type { Logger } from '../shared/logger.js';
 import { CliFailure } from './cli-failure.js';
-
-const statuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD'] as const;
 
 /** As the database owner: the embedded database in DATA_DIR (stop the server first) or DATABASE_URL. */
 async function withDatabase<T>(context: { config: () => Config; logger: () => Logger }, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -29,10 +27,10 @@ export function registerJobsCommand(program: Command, context: { config: () => C
   jobs
     .command('ls')
     .description('list jobs, newest first: id, status, attempts, handler, event, last error')
-    .addOption(new Option('--status <status>', 'only jobs in this status (DEAD: the dead letters)').choices([...statuses]))
+    .addOption(new Option('--status <status>', 'only jobs in this status (DEAD: the dead letters)').choices([...jobStatuses]))
     .option('--limit <n>', 'at most this many (1 to 200)', (value) => Number.parseInt(value, 10), 50)
     .option('--json', 'print the page as JSON')
-    .action(async (options: { status?: (typeof statuses)[number]; limit: number; json?: boolean }) => {
+    .action(async (options: { status?: (typeof jobStatuses)[number]; limit: number; json?: boolean }) => {
       if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 200) throw new CliFailure('--limit must be an integer from 1 to 200');
       const page = await withDatabase(context, (db) => listJobs(db, { status: options.status, limit: options.limit }));
       if (options.json) {

@@ -39,7 +39,12 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
         logger.info('worker stopped');
       });
       // After the signal handlers are in place: a stop that comes while LISTEN connects is still graceful.
-      await commits.listen();
+      try {
+        await commits.listen();
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
       worker.start();
     });
 }

@@ -40,11 +40,25 @@ function typeNamedIn(message: string): string | undefined {
   return / for type ([a-z][a-z0-9 _]*(?:\(\d+(?:, ?\d+)?\))?)/.exec(message)?.[1];
 }
 
+/** Node's socket errors when the server is down or went away: the request may be retried, it is not ours to fix. */
+const networkFailures = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/** The server cannot be reached, or dropped the connection (SQLSTATE class 08, or no SQLSTATE at all). */
+function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as PostgresErrorFields).code ?? '';
+  return networkFailures.has(code) || code.startsWith('08') || /^Connection terminated/.test(error.message);
+}
+
+const databaseUnavailable = (error: unknown) =>
+  new AppError('SERVICE_UNAVAILABLE', 'the database is not available; retry shortly', {}, { cause: error });
+
 /**
  * Translates a database refusal into the API's error. The database enforces the rules; this only
  * names them. Returns null for errors that are not the database refusing a value.
  */
 export function translateDatabaseError(error: unknown): AppError | null {
+  if (isConnectionFailure(error)) return databaseUnavailable(error);
   if (!isPostgresError(error)) return null;
   const { code = '', constraint, table } = error;
   const columns = keyColumnsOf(error.detail);
@@ -90,7 +104,7 @@ export function translateDatabaseError(error: unknown): AppError | null {
     case '57014':
     case '57P01':
     case '57P03':
-      return new AppError('SERVICE_UNAVAILABLE', 'the database is not available; retry shortly', {}, { cause: error });
+      return databaseUnavailable(error);
     default:
       return null;
   }

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { buildFixtureWorld, fixtureActor, fixtureId } from '../../../test/fixture-world.js';
 import type { Actor } from '../../db/actor.js';
-import type { Db, Row, Tx } from '../../db/database.js';
+import type { Db, Queryable, Row, Tx } from '../../db/database.js';
 import { domainTables, type Snapshot } from '../../security/access-matrix.js';
-import { type ChangeRow, lastChangeSeq, listChangesAfter } from './changes.repository.js';
 
 // Real database; the fixture world gives every captured table rows of every shape. Each write below
 // runs in a transaction that is rolled back, so the world stays as built for the next test.
@@ -99,6 +98,35 @@ function expectedChanges(table: CapturedTable, operation: ChangeRow['operation']
 
 function changesOf(changes: ChangeRow[], table: CapturedTable, operation: ChangeRow['operation']) {
   return sorted(changes.filter((c) => c.table_name === table && c.operation === operation).map(shapeOf));
+}
+
+/** One captured change (migration 0021), read as the owner. */
+interface ChangeRow {
+  seq: string;
+  txid: string;
+  table_name: string;
+  operation: 'INSERT' | 'UPDATE' | 'DELETE';
+  row_id: string;
+  location_id: string | null;
+  provider_id: string | null;
+  instructor_id: string | null;
+  user_id: string | null;
+}
+
+// By sequence, not by the stream's settled (txid, seq) order: these tests read their own transaction's
+// rows before it commits, which the stream never does.
+async function lastChangeSeq(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{ last: string }>('select coalesce(max(seq), 0)::text as last from change_log');
+  return rows[0]?.last ?? '0';
+}
+
+async function listChangesAfter(db: Queryable, afterSeq: string, limit: number): Promise<ChangeRow[]> {
+  const { rows } = await db.query<ChangeRow>(
+    `select seq::text, txid::text, table_name, operation, row_id, location_id, provider_id, instructor_id, user_id
+       from change_log where seq > $1 order by seq limit $2`,
+    [afterSeq, limit],
+  );
+  return rows;
 }
 
 async function changesDuring(tx: Tx, write: () => Promise<unknown>): Promise<ChangeRow[]> {

@@ -12,8 +12,6 @@ export interface ChangePosition {
   readonly seq: bigint;
 }
 
-export const startOfFeed: ChangePosition = { txid: 0n, seq: 0n };
-
 const positionPattern = /^(\d{1,20})\.(\d{1,20})$/;
 
 export function formatPosition(position: ChangePosition): string {

@@ -1,2 +1,1 @@
 export { complianceOnCompletion } from './compliance.handler.js';
-export { recomputeComplianceScores } from './compliance.repository.js';

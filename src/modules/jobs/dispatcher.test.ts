@@ -69,6 +69,35 @@ describe('retryDelayMs', () => {
 });
 
 describe('the dispatcher', () => {
+  // Two connections: the overtaken run holds its transaction while the other worker finishes the job.
+  it.runIf(testEngine === 'postgres')('rolls back the effect of a run whose lease ran out and another worker took over', async () => {
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started = () => undefined as void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const slow: JobHandler = {
+      name: 'test.overtaken',
+      eventTypes: [],
+      async run(tx, job) {
+        await recordRun(tx, job);
+        started();
+        await held;
+      },
+    };
+    const fast: JobHandler = { name: 'test.overtaken', eventTypes: [], run: async (tx, job) => void (await recordRun(tx, job)) };
+    const id = (await insertJob(db, { handler: 'test.overtaken', maxAttempts: 5 }))!;
+    const overtaken = createDispatcher(db, [slow], logger, { ...immediately, leaseMs: 50 });
+    const slowRound = overtaken.drain();
+    await running;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await createDispatcher(db, [fast], logger, immediately).drain();
+    release();
+    await slowRound;
+    const { rows } = await db.query<{ runs: number }>('select count(*)::int as runs from test_job_runs where job_id = $1', [id]);
+    expect(rows[0]!.runs).toBe(1);
+    expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 2, locked_by: null });
+  });
+
   it('retries a handler that fails three times, and it succeeds on the fourth attempt', async () => {
     const dispatcher = createDispatcher(db, [handler('test.flaky', (runs) => runs < 3)], logger, immediately);
     const id = (await insertJob(db, { handler: 'test.flaky', maxAttempts: 5 }))!;

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../shared/logger.js';
+import { createWakeableSleep } from '../../shared/wakeable-sleep.js';
 import type { JobHandler } from './job-handler.js';
 import { buryAbandonedJobs, claimJobs, type JobRow, markFailed, markSucceeded, relayEvents, releaseJobs, type Subscription } from './jobs.repository.js';
 
@@ -56,6 +57,9 @@ function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** A run that finished after its lease ran out: its effect must not commit (the job has a new holder). */
+class LeaseLost extends Error {}
+
 export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger: Logger, settings: DispatcherSettings = defaultDispatcherSettings): Dispatcher {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byName = new Map(handlers.map((handler) => [handler.name, handler]));
@@ -63,7 +67,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5 })));
   let stopping = false;
   let loop: Promise<void> | null = null;
-  let wakeSleeper: (() => void) | null = null;
+  const pause = createWakeableSleep();
   let pruning: Promise<void> | null = null;
   let nextPruneAt = 0;
 
@@ -80,9 +84,14 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       if (!handler) throw new Error(`no handler named "${job.handler}" in this worker`);
       await db.transaction(async (tx) => {
         await handler.run(tx, job);
-        await markSucceeded(tx, job.id, workerId);
+        // Another worker took the job over after the lease ran out: roll this run's effect back.
+        if (!(await markSucceeded(tx, job.id, workerId))) throw new LeaseLost();
       });
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        logger.warn({ job: job.id, handler: job.handler, worker: workerId }, 'job lease ran out before the handler finished; its effect was rolled back');
+        return;
+      }
       const delay = retryDelayMs(job.attempts, settings);
       logger.warn({ job: job.id, handler: job.handler, attempt: job.attempts, err: error }, 'job failed');
       await db.transaction((tx) => markFailed(tx, job.id, workerId, describeError(error), delay));
@@ -105,18 +114,6 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     return jobs.length;
   }
 
-  function idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, settings.pollMs);
-      function done() {
-        clearTimeout(timer);
-        wakeSleeper = null;
-        resolve();
-      }
-      wakeSleeper = done;
-    });
-  }
-
   /** Started beside the rounds rather than awaited in them: a first prune of a long log must not hold up the jobs. */
   function pruneWhenDue(signal: AbortSignal): void {
     const prune = settings.prune;
@@ -137,7 +134,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       } catch (error) {
         logger.error({ err: error, worker: workerId }, 'dispatcher round failed; trying again');
       }
-      if (ran === 0 && !stopping) await idle();
+      if (ran === 0 && !stopping) await pause.sleep(settings.pollMs);
     }
   }
 
@@ -157,11 +154,11 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       loop = run(stopped.signal).finally(() => stopped.abort());
     },
     wake() {
-      wakeSleeper?.();
+      pause.wake();
     },
     async stop() {
       stopping = true;
-      wakeSleeper?.();
+      pause.wake();
       await loop;
       await pruning;
       loop = null;

@@ -15,7 +15,7 @@ export interface JobHandler {
 }
 
 /** What the relay stores in the payload of a job made from a domain event. */
-export interface EventJobPayload<Data = Record<string, unknown>> {
+interface EventJobPayload<Data = Record<string, unknown>> {
   event_type: string;
   aggregate_type: string;
   aggregate_id: string;

@@ -2,7 +2,8 @@ import type { Queryable, Tx } from '../../db/database.js';
 import { pageRows, type TableSpec } from '../../shared/crud/crud.repository.js';
 import { timestampCursorText } from '../../shared/crud/cursor.js';
 
-export type JobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'DEAD';
+export const jobStatuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
 
 export interface JobRow {
   id: string;
@@ -189,13 +190,17 @@ export async function releaseJobs(tx: Tx, ids: readonly string[], worker: string
   );
 }
 
-/** In the handler's own transaction, so that the effect and the job's completion commit together. */
-export async function markSucceeded(tx: Tx, id: string, worker: string): Promise<void> {
-  await tx.query(
+/**
+ * In the handler's own transaction, so that the effect and the job's completion commit together. False
+ * when this worker no longer holds the job (its lease ran out and another worker claimed it).
+ */
+export async function markSucceeded(tx: Tx, id: string, worker: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
     `update jobs set status = 'SUCCEEDED', locked_by = null, locked_until = null, last_error = null, finished_at = now(), updated_at = now()
       where id = $1 and status = 'RUNNING' and locked_by = $2`,
     [id, worker],
   );
+  return rowCount === 1;
 }
 
 /** After a failed attempt: waits `delayMs` for the next one, or is dead when none is left. */

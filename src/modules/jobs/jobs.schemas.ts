@@ -1,10 +1,11 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { jobStatuses } from './jobs.repository.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
 
-export const JobStatus = Type.Enum(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD'], {
+export const JobStatus = Type.Enum(jobStatuses, {
   description: 'PENDING: queued; RUNNING: leased to a worker; FAILED: waiting for its next attempt; DEAD: out of attempts',
 });
 

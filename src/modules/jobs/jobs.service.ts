@@ -5,7 +5,7 @@ import type { JobPage, JobSchema, JobsQuery } from './jobs.schemas.js';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-export function jobOf({ idempotency_key: _, ...row }: JobRow): JobSchema {
+function jobOf({ idempotency_key: _, ...row }: JobRow): JobSchema {
   return {
     ...row,
     run_after: row.run_after.toISOString(), locked_until: iso(row.locked_until), finished_at: iso(row.finished_at),

@@ -14,7 +14,7 @@ export interface NotificationRow {
 }
 
 /** The inbox as a keyset-paged table (src/shared/crud); row-level security decides whose rows these are. */
-export const notificationsTable: TableSpec = {
+const notificationsTable: TableSpec = {
   table: 'notifications',
   readFrom: 'notifications',
   columns: ['id', 'user_id', 'kind', 'title', 'body', 'data', 'read_at', 'created_at'],

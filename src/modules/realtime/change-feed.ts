@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../shared/logger.js';
+import { createWakeableSleep } from '../../shared/wakeable-sleep.js';
 import { type ChangePosition, comparePositions } from '../changes/index.js';
 import { currentFrontier, type FeedChange, readSettledChanges } from './realtime.repository.js';
 
@@ -39,28 +40,11 @@ export function createChangeFeed(
   let position: ChangePosition = { txid: 0n, seq: 0n };
   let starting: Promise<void> | null = null;
   let running = false;
+  /** Counts stop() calls, so that a start() still reading the frontier sees it was stopped meanwhile. */
+  let stops = 0;
   let loopDone: Promise<void> = Promise.resolve();
-  let woken = false;
-  let wakeSleeper: (() => void) | null = null;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken || !running) {
-        woken = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(() => {
-        wakeSleeper = null;
-        resolve();
-      }, ms);
-      wakeSleeper = () => {
-        clearTimeout(timer);
-        wakeSleeper = null;
-        woken = false;
-        resolve();
-      };
-    });
+  const pause = createWakeableSleep();
+  const sleep = (ms: number) => (running ? pause.sleep(ms) : Promise.resolve());
 
   /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction; 'idle'. */
   const round = async (): Promise<'more' | 'held' | 'idle'> => {
@@ -102,7 +86,11 @@ export function createChangeFeed(
     },
     start() {
       starting ??= (async () => {
-        position = await currentFrontier(db);
+        const generation = stops;
+        const frontier = await currentFrontier(db);
+        // Stopped while the frontier was being read: stay stopped.
+        if (generation !== stops) return;
+        position = frontier;
         running = true;
         loopDone = loop();
       })().catch((error: unknown) => {
@@ -112,14 +100,14 @@ export function createChangeFeed(
       return starting;
     },
     async stop() {
+      stops += 1;
       running = false;
-      wakeSleeper?.();
+      pause.wake();
       await loopDone;
       starting = null;
     },
     wake() {
-      woken = true;
-      wakeSleeper?.();
+      pause.wake();
     },
   };
 }

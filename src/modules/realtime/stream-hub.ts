@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { AppError } from '../../errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RealtimeMetrics } from '../../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../changes/index.js';
@@ -70,6 +71,11 @@ export function createStreamHub(
   signal: Pick<CommitSignal, 'listen'>,
 ): StreamHub {
   const subscribers = new Set<Subscriber>();
+  /** Closing the server: a stream still being prepared must not start the feed again. */
+  let closed = false;
+  const refuseWhenClosed = () => {
+    if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down: connect again');
+  };
   let heartbeat: NodeJS.Timeout | null = null;
 
   const drop = (subscriber: Subscriber, abort: boolean) => {
@@ -149,8 +155,12 @@ export function createStreamHub(
 
   const dispatch = async (batch: FeedBatch) => {
     const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
-    const wanted = batch.changes.filter((change) => included.some((s) => s.tables.has(change.table)));
-    const accounts = [...new Set(included.map((s) => s.account))];
+    // Only subscribers of a topic in this batch are built and authorised; the others just move on.
+    const batchTables = new Set(batch.changes.map((change) => change.table));
+    const interested = included.filter((s) => [...s.tables].some((table) => batchTables.has(table)));
+    const wantedTables = new Set(interested.flatMap((s) => [...s.tables]));
+    const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
+    const accounts = [...new Set(interested.map((s) => s.account))];
     const visible = await authoriseChanges(db, accounts, wanted.map((change) => change.seq));
     const accountIndex = new Map(accounts.map((account, index) => [account, index]));
     const inBatch = new Set(included);
@@ -172,9 +182,6 @@ export function createStreamHub(
       );
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
-    for (const subscriber of subscribers) {
-      if (!inBatch.has(subscriber) && !subscriber.replaying && comparePositions(subscriber.cursor, batch.start) < 0) startCatchUp(subscriber);
-    }
   };
 
   const feed = createChangeFeed(db, logger, settings, dispatch);
@@ -190,14 +197,20 @@ export function createStreamHub(
     feed,
     async prepare(since) {
       // The first subscriber starts the feed, and the LISTEN that wakes it on other processes' commits.
+      refuseWhenClosed();
       await signal.listen();
       await feed.start();
+      refuseWhenClosed();
       heartbeat ??= setInterval(sendHeartbeats, settings.heartbeatMs);
       if (since === null) return { cursor: feed.position, replay: false, reset: false };
       if (!(await positionIsReachable(db, since))) return { cursor: feed.position, replay: false, reset: true };
       return { cursor: since, replay: true, reset: false };
     },
     attach(account, tables, start, sink) {
+      if (closed) {
+        sink.close();
+        return { close: () => undefined };
+      }
       const subscriber: Subscriber = { account, tables, sink, cursor: start.cursor, replaying: false, closed: false };
       subscribers.add(subscriber);
       metrics.subscribers.set(subscribers.size);
@@ -207,6 +220,7 @@ export function createStreamHub(
       return { close: () => drop(subscriber, false) };
     },
     async close() {
+      closed = true;
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
       for (const subscriber of [...subscribers]) drop(subscriber, false);
