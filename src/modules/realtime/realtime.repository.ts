@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/database.js';
+import type { Connection, Queryable, Tx } from '../../db/database.js';
 import { type ChangePosition, laterPosition } from '../changes/index.js';
 
 /** One change_log row as the stream sends it. */
@@ -90,29 +90,119 @@ export async function positionIsReachable(db: Queryable, position: ChangePositio
 }
 
 /**
- * Which subscribers may see which changes: one set-based query for the whole batch. Each subscriber is
- * built once (`realtime_actor_of`: role and scope as the database says now) and each change is checked
- * with `realtime_change_visible`, which applies the SELECT policies' rules through their own scope
- * functions (migration 0022). Returns, per change seq, the indexes into `accounts` that may see it.
+ * A subscriber's scope, as `realtime_actor_of` builds it (the fields of the realtime_actor type): role
+ * and scope sets as the database says at the time. `user_id` is null when the account is gone or not
+ * ACTIVE, and then it sees nothing.
  */
-export async function authoriseChanges(db: Queryable, accounts: readonly string[], seqs: readonly number[]): Promise<Map<number, Set<number>>> {
-  const visible = new Map<number, Set<number>>();
-  if (accounts.length === 0 || seqs.length === 0) return visible;
-  const { rows } = await db.query<{ subscriber: number; seq: number }>(
-    `with subscribers as materialized (
-       select s.ordinality::int - 1 as subscriber, realtime_actor_of(s.account) as actor
-         from unnest($1::uuid[]) with ordinality as s(account, ordinality)
-     ),
-     changes as materialized (select c as change from realtime_changes_of($2::bigint[]) c)
-     select s.subscriber, (c.change).seq
-       from subscribers s cross join changes c
-      where (s.actor).user_id is not null and realtime_change_visible(c.change, s.actor)`,
-    [accounts, seqs],
+export interface SubscriberScope {
+  readonly user_id: string | null;
+  readonly role: string | null;
+  readonly provider_ids: string[] | null;
+  readonly location_ids: string[] | null;
+  readonly taught_session_ids: string[] | null;
+  readonly enrolled_session_ids: string[] | null;
+  readonly instructed_roster_ids: string[] | null;
+  readonly affiliated_provider_id: string | null;
+}
+
+/** The scope of an account that sees nothing. */
+export const noScope: SubscriberScope = {
+  user_id: null, role: null, provider_ids: null, location_ids: null, taught_session_ids: null,
+  enrolled_session_ids: null, instructed_roster_ids: null, affiliated_provider_id: null,
+};
+
+/** Each account's scope, built by the same functions as the policies' (migration 0022). */
+export async function buildSubscriberScopes(db: Queryable, accounts: readonly string[]): Promise<Map<string, SubscriberScope>> {
+  const scopes = new Map<string, SubscriberScope>();
+  if (accounts.length === 0) return scopes;
+  const { rows } = await db.query<SubscriberScope & { account: string }>(
+    `select s.account, a.user_id, a.role, a.provider_ids, a.location_ids, a.taught_session_ids,
+            a.enrolled_session_ids, a.instructed_roster_ids, a.affiliated_provider_id
+       from unnest($1::uuid[]) as s(account) cross join lateral realtime_actor_of(s.account) a`,
+    [accounts],
   );
-  for (const row of rows) {
-    const seen = visible.get(row.seq) ?? new Set<number>();
-    seen.add(row.subscriber);
-    visible.set(row.seq, seen);
-  }
+  for (const { account, ...scope } of rows) scopes.set(account, scope);
+  return scopes;
+}
+
+/**
+ * Which of `scopes` may see which changes: one set-based query for the whole batch. The rules are the
+ * SELECT policies' (`realtime_change_visible`, migration 0022), evaluated only on the candidate pairs of
+ * migration 0025, so the cost follows the pairs that share a key rather than subscribers × changes.
+ * Returns, per change seq, the indexes into `scopes` that may see it.
+ */
+export async function authoriseChangesFor(db: Queryable, scopes: readonly SubscriberScope[], seqs: readonly number[]): Promise<Map<number, Set<number>>> {
+  const visible = new Map<number, Set<number>>();
+  if (scopes.length === 0 || seqs.length === 0) return visible;
+  const { rows } = await db.query<{ seq: number; subscribers: number[] }>(
+    `with subscribers as materialized (
+       select (t.n - 1)::int as subscriber, jsonb_populate_record(null::realtime_actor, t.scope) as actor
+         from jsonb_array_elements($1::jsonb) with ordinality as t(scope, n)
+     ),
+     changes as materialized (select c.seq, c as change from realtime_changes_of($2::bigint[]) c),
+     broad_changes as materialized (select c.seq, c.change from changes c where realtime_change_reaches_any_role(c.change)),
+     admins as materialized (select s.subscriber, s.actor from subscribers s where (s.actor).role in ('SA', 'AD')),
+     subscriber_keys as materialized (
+       select s.subscriber, s.actor, k.key
+         from subscribers s cross join lateral unnest(realtime_actor_keys(s.actor)) as k(key) where k.key is not null
+     ),
+     change_keys as materialized (
+       select c.seq, c.change, k.key
+         from changes c cross join lateral unnest(realtime_change_keys(c.change)) as k(key) where k.key is not null
+     )
+     select pair.seq, array_agg(distinct pair.subscriber) as subscribers from (
+       select sk.subscriber, ck.seq from subscriber_keys sk join change_keys ck on ck.key = sk.key
+        where realtime_change_visible(ck.change, sk.actor)
+       union all
+       select a.subscriber, c.seq from admins a cross join changes c where realtime_change_visible(c.change, a.actor)
+       union all
+       select s.subscriber, b.seq from subscribers s cross join broad_changes b where realtime_change_visible(b.change, s.actor)
+     ) pair
+     group by pair.seq`,
+    [JSON.stringify(scopes), seqs],
+  );
+  for (const row of rows) visible.set(row.seq, new Set(row.subscribers));
   return visible;
+}
+
+/** `authoriseChangesFor` with each account's scope built now. Returns, per change seq, indexes into `accounts`. */
+export async function authoriseChanges(db: Queryable, accounts: readonly string[], seqs: readonly number[]): Promise<Map<number, Set<number>>> {
+  if (accounts.length === 0 || seqs.length === 0) return new Map();
+  const scopes = await buildSubscriberScopes(db, accounts);
+  return authoriseChangesFor(db, accounts.map((account) => scopes.get(account) ?? noScope), seqs);
+}
+
+/** A committed change to a table a subscriber's scope is read from, with the keys that say whose. */
+export interface ScopeChange {
+  readonly table: string;
+  readonly rowId: string;
+  readonly instructorId: string | null;
+  readonly userId: string | null;
+}
+
+/**
+ * The committed changes after `after`, in delivery order, to the tables `realtime_actor_of` reads; at most
+ * `limit`. The IN list is the predicate of change_log_scope_changes_idx (migration 0025), so the read
+ * goes through that index however long the log is.
+ */
+export async function readScopeChanges(db: Queryable, after: ChangePosition, limit: number): Promise<ScopeChange[]> {
+  const { rows } = await db.query<{ table_name: string; row_id: string; instructor_id: string | null; user_id: string | null }>(
+    `select table_name, row_id, instructor_id, user_id
+       from change_log
+      where (txid, seq) > ($1::text::xid8, $2::bigint)
+        and table_name in ('users', 'provider_members', 'provider_locations', 'instructor_profiles',
+                           'training_sessions', 'session_enrollments', 'rosters')
+      order by txid, seq
+      limit $3`,
+    [after.txid.toString(), after.seq.toString(), limit],
+  );
+  return rows.map((row) => ({ table: row.table_name, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id }));
+}
+
+/** Runs `fn` in a read-only REPEATABLE READ transaction: every query it makes sees one snapshot. */
+export function inOneSnapshot<T>(db: Connection, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('set transaction isolation level repeatable read, read only');
+    return fn(tx);
+  });
 }

@@ -5,8 +5,9 @@ import type { RealtimeMetrics } from '../../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../changes/index.js';
 import type { CommitSignal } from './commit-signal.js';
 import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
-import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
+import { authoriseChanges, authoriseChangesFor, type FeedChange, inOneSnapshot, positionIsReachable, readSettledChanges } from './realtime.repository.js';
 import { formatEvent, type StreamSink } from './sse-stream.js';
+import { createSubscriberScopes } from './subscriber-scopes.js';
 import { topicOf } from './topics.js';
 
 export interface StreamHubSettings extends ChangeFeedSettings {
@@ -77,11 +78,13 @@ export function createStreamHub(
     if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down: connect again');
   };
   let heartbeat: NodeJS.Timeout | null = null;
+  const scopes = createSubscriberScopes<Subscriber>();
 
   const drop = (subscriber: Subscriber, abort: boolean) => {
     if (subscriber.closed) return;
     subscriber.closed = true;
     subscribers.delete(subscriber);
+    scopes.forget(subscriber);
     metrics.subscribers.set(subscribers.size);
     subscriber.sink.close(abort);
   };
@@ -160,9 +163,11 @@ export function createStreamHub(
     const interested = included.filter((s) => [...s.tables].some((table) => batchTables.has(table)));
     const wantedTables = new Set(interested.flatMap((s) => [...s.tables]));
     const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
-    const accounts = [...new Set(interested.map((s) => s.account))];
-    const visible = await authoriseChanges(db, accounts, wanted.map((change) => change.seq));
-    const accountIndex = new Map(accounts.map((account, index) => [account, index]));
+    const visible = interested.length === 0 || wanted.length === 0
+      ? new Map<number, Set<number>>()
+      : await inOneSnapshot(db, async (tx) =>
+        authoriseChangesFor(tx, await scopes.scopesOf(tx, interested, batch.end), wanted.map((change) => change.seq)));
+    const indexOf = new Map(interested.map((subscriber, index) => [subscriber, index]));
     const inBatch = new Set(included);
     for (const subscriber of [...subscribers]) {
       if (subscriber.closed || subscriber.replaying) continue;
@@ -172,12 +177,12 @@ export function createStreamHub(
         continue;
       }
       if (droppedAsSlow(subscriber)) continue;
-      const index = accountIndex.get(subscriber.account) as number;
+      const index = indexOf.get(subscriber);
       const cursor = subscriber.cursor;
       deliver(
         subscriber,
         wanted.filter((change) =>
-          subscriber.tables.has(change.table) && visible.get(change.seq)?.has(index) === true && comparePositions(change.position, cursor) > 0),
+          subscriber.tables.has(change.table) && index !== undefined && visible.get(change.seq)?.has(index) === true && comparePositions(change.position, cursor) > 0),
         true,
       );
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
