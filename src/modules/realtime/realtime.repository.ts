@@ -125,6 +125,17 @@ export async function buildSubscriberScopes(db: Queryable, accounts: readonly st
   return scopes;
 }
 
+/** Each scope's JSON, written once: a kept scope is sent with every batch. */
+const scopeJsonTexts = new WeakMap<SubscriberScope, string>();
+function scopeJson(scope: SubscriberScope): string {
+  let text = scopeJsonTexts.get(scope);
+  if (text === undefined) {
+    text = JSON.stringify(scope);
+    scopeJsonTexts.set(scope, text);
+  }
+  return text;
+}
+
 /**
  * Which of `scopes` may see which changes: one set-based query for the whole batch. The rules are the
  * SELECT policies' (`realtime_change_visible`, migration 0022), evaluated only on the candidate pairs of
@@ -159,7 +170,7 @@ export async function authoriseChangesFor(db: Queryable, scopes: readonly Subscr
        select s.subscriber, b.seq from subscribers s cross join broad_changes b where realtime_change_visible(b.change, s.actor)
      ) pair
      group by pair.seq`,
-    [JSON.stringify(scopes), seqs],
+    [`[${scopes.map(scopeJson).join(',')}]`, seqs],
   );
   for (const row of rows) visible.set(row.seq, new Set(row.subscribers));
   return visible;
@@ -175,6 +186,7 @@ export async function authoriseChanges(db: Queryable, accounts: readonly string[
 /** A committed change to a table a subscriber's scope is read from, with the keys that say whose. */
 export interface ScopeChange {
   readonly table: string;
+  readonly operation: FeedChange['operation'];
   readonly rowId: string;
   readonly instructorId: string | null;
   readonly userId: string | null;
@@ -186,8 +198,8 @@ export interface ScopeChange {
  * goes through that index however long the log is.
  */
 export async function readScopeChanges(db: Queryable, after: ChangePosition, limit: number): Promise<ScopeChange[]> {
-  const { rows } = await db.query<{ table_name: string; row_id: string; instructor_id: string | null; user_id: string | null }>(
-    `select table_name, row_id, instructor_id, user_id
+  const { rows } = await db.query<{ table_name: string; operation: FeedChange['operation']; row_id: string; instructor_id: string | null; user_id: string | null }>(
+    `select table_name, operation, row_id, instructor_id, user_id
        from change_log
       where (txid, seq) > ($1::text::xid8, $2::bigint)
         and table_name in ('users', 'provider_members', 'provider_locations', 'instructor_profiles',
@@ -196,7 +208,7 @@ export async function readScopeChanges(db: Queryable, after: ChangePosition, lim
       limit $3`,
     [after.txid.toString(), after.seq.toString(), limit],
   );
-  return rows.map((row) => ({ table: row.table_name, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id }));
+  return rows.map((row) => ({ table: row.table_name, operation: row.operation, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id }));
 }
 
 /** Runs `fn` in a read-only REPEATABLE READ transaction: every query it makes sees one snapshot. */

@@ -167,7 +167,18 @@ export function createStreamHub(
       ? new Map<number, Set<number>>()
       : await inOneSnapshot(db, async (tx) =>
         authoriseChangesFor(tx, await scopes.scopesOf(tx, interested, batch.end), wanted.map((change) => change.seq)));
-    const indexOf = new Map(interested.map((subscriber, index) => [subscriber, index]));
+    // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
+    // every subscriber about every change.
+    const due = new Map<Subscriber, FeedChange[]>();
+    for (const change of wanted) {
+      for (const index of visible.get(change.seq) ?? []) {
+        const subscriber = interested[index] as Subscriber;
+        if (!subscriber.tables.has(change.table) || comparePositions(change.position, subscriber.cursor) <= 0) continue;
+        const changes = due.get(subscriber);
+        if (changes) changes.push(change);
+        else due.set(subscriber, [change]);
+      }
+    }
     const inBatch = new Set(included);
     for (const subscriber of [...subscribers]) {
       if (subscriber.closed || subscriber.replaying) continue;
@@ -177,14 +188,7 @@ export function createStreamHub(
         continue;
       }
       if (droppedAsSlow(subscriber)) continue;
-      const index = indexOf.get(subscriber);
-      const cursor = subscriber.cursor;
-      deliver(
-        subscriber,
-        wanted.filter((change) =>
-          subscriber.tables.has(change.table) && index !== undefined && visible.get(change.seq)?.has(index) === true && comparePositions(change.position, cursor) > 0),
-        true,
-      );
+      deliver(subscriber, due.get(subscriber) ?? [], true);
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
   };

@@ -30,23 +30,26 @@ export interface SubscriberScopes<S extends ScopedStream> {
 }
 
 /**
- * The kept scopes a scope change may have made wrong, or 'all'. A change names the accounts it touches
- * through its keys: a user row its own account, an enrollment its student, a session its instructor
- * now and, through the kept taught sets, the instructor it had. Changes to memberships, provider
- * locations, instructor profiles and rosters are rare and reach many scopes: they rebuild all.
+ * The accounts whose kept scopes a scope change may have made wrong, or 'all'. A change names them
+ * through its keys: a user row its own account, an enrollment its student. A session names its
+ * instructor; the kept taught sets are rebuilt only where they disagree with it (the instructor lacks
+ * the session, or another account has it), so the many updates that leave the instructor alone rebuild
+ * nothing, and a deleted session rebuilds its instructor. Changes to memberships, provider locations,
+ * instructor profiles and rosters are rare and reach many scopes: they rebuild all.
  */
 function accountsTouchedBy(changes: readonly ScopeChange[], kept: ReadonlyMap<ScopedStream, SubscriberScope>): Set<string> | 'all' {
   const touched = new Set<string>();
-  let teachersOf: Map<string, string[]> | null = null;
+  let teachersOf: Map<string, Set<string>> | null = null;
   for (const change of changes) {
     if (change.table === 'users') {
       touched.add(change.rowId);
     } else if (change.table === 'session_enrollments' && change.userId !== null) {
       touched.add(change.userId);
     } else if (change.table === 'training_sessions') {
-      if (change.instructorId !== null) touched.add(change.instructorId);
       teachersOf ??= taughtSessionIndex(kept);
-      for (const account of teachersOf.get(change.rowId) ?? []) touched.add(account);
+      const teachers = teachersOf.get(change.rowId) ?? new Set<string>();
+      for (const account of teachers) if (account !== change.instructorId) touched.add(account);
+      if (change.instructorId !== null && (change.operation === 'DELETE' || !teachers.has(change.instructorId))) touched.add(change.instructorId);
     } else {
       return 'all';
     }
@@ -54,11 +57,18 @@ function accountsTouchedBy(changes: readonly ScopeChange[], kept: ReadonlyMap<Sc
   return touched;
 }
 
-/** Who teaches each session, as the kept scopes say: the instructor a session had when they were built. */
-function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, SubscriberScope>): Map<string, string[]> {
-  const teachers = new Map<string, string[]>();
+/**
+ * The accounts teaching each session as the kept scopes say, and every kept instructor's account under
+ * the sessions it does not teach: an account with a kept scope that lacks a session is listed nowhere.
+ */
+function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, SubscriberScope>): Map<string, Set<string>> {
+  const teachers = new Map<string, Set<string>>();
   for (const [stream, scope] of kept) {
-    for (const session of scope.taught_session_ids ?? []) teachers.set(session, [...(teachers.get(session) ?? []), stream.account]);
+    for (const session of scope.taught_session_ids ?? []) {
+      const accounts = teachers.get(session) ?? new Set<string>();
+      accounts.add(stream.account);
+      teachers.set(session, accounts);
+    }
   }
   return teachers;
 }

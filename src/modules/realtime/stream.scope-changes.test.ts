@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { createEnrollmentWorld, createSession, createStudents } from '../../../test/enrollment-world.js';
+import { useListeningApp } from '../../../test/listening-app.js';
+import { openStream, type SseConnection } from '../../../test/sse-client.js';
+
+// The hub keeps each stream's scope between batches (subscriber-scopes.ts). These streams stay open while
+// the writes change who may see a session: enrolling and unenrolling, reassigning the instructor, a
+// provider gaining a location, an AP leaving the provider, an account deactivated. After each step the
+// session changes, and so does the account of a classmate enrolled in it (whom the session's instructor
+// and the location's APs may see). Every stream must get each change exactly when its account, still
+// active, can select the row then under row-level security, never on the strength of a scope kept from
+// before.
+const context = useListeningApp(true);
+
+type Viewer = 'trainee' | 'instructor' | 'otherInstructor' | 'ap' | 'otherAp';
+const viewers: Viewer[] = ['trainee', 'instructor', 'otherInstructor', 'ap', 'otherAp'];
+
+describe('stream scopes kept between batches', () => {
+  it('follow every write that changes who may select a session or one of its students', async () => {
+    const world = await createEnrollmentWorld(context.db);
+    const session = await createSession(context.db, world, { capacity: 5, selfEnrollment: false });
+    const [classmate] = await createStudents(context.db, 1);
+    await context.db.query("insert into session_enrollments (session_id, student_id, status) values ($1, $2, 'ENROLLED')", [session, classmate]);
+    const streams = new Map<Viewer, SseConnection>();
+    for (const viewer of viewers) streams.set(viewer, await openStream(context.baseUrl, { token: world.tokens[viewer], topics: 'sessions,users,locations' }));
+
+    /** Who may select the row now: an active account whose actor row-level security lets through. */
+    const selectingNow = async (table: 'training_sessions' | 'users', id: string): Promise<Viewer[]> => {
+      const may: Viewer[] = [];
+      for (const viewer of viewers) {
+        const user = world[viewer];
+        const { rows } = await context.db.withActor({ userId: user.id, role: user.role, providerId: null }, (tx) =>
+          // The table name is one of two literals above.
+          tx.query(`select 1 from ${table} t, users u where t.id = $1 and u.id = $2 and u.status = 'ACTIVE'`, [id, user.id]));
+        if (rows.length === 1) may.push(viewer);
+      }
+      return may;
+    };
+    const streamsWith = (seq: string) => viewers.filter((viewer) => streams.get(viewer)!.changes().some((event) => String(event.data['seq']) === seq));
+    /** Changes the session and the classmate's account; returns who got the session's change, after checking both against RLS. */
+    const changeAndSee = async (title: string): Promise<Viewer[]> => {
+      const lastChange = async (table: string, id: string) =>
+        (await context.db.query<{ seq: string }>('select max(seq)::text as seq from change_log where table_name = $1 and row_id = $2', [table, id])).rows[0]!;
+      await context.db.query('update training_sessions set title = $2 where id = $1', [session, title]);
+      const sessionChange = await lastChange('training_sessions', session);
+      await context.db.query('update users set last_login_at = now() where id = $1', [classmate]);
+      const userChange = await lastChange('users', classmate!);
+      const { rows: [marker] } = await context.db.query<{ id: string }>("insert into locations (name, country) values ('Marker', 'GB') returning id");
+      // An inactive account sees nothing, the marker neither; the hub writes one batch to every stream at once.
+      const { rows: active } = await context.db.query<{ id: string }>("select id from users where status = 'ACTIVE' and id = any ($1::uuid[])", [viewers.map((viewer) => world[viewer].id)]);
+      const watched = viewers.filter((viewer) => active.some((row) => row.id === world[viewer].id)).map((viewer) => streams.get(viewer)!);
+      await Promise.all(watched.map((stream) => stream.waitUntil(() => stream.changes().some((event) => event.data['id'] === marker!.id), 15_000, 'the marker')));
+      expect(streamsWith(userChange.seq), `who got the classmate's change (${title})`).toEqual(await selectingNow('users', classmate!));
+      const got = streamsWith(sessionChange.seq);
+      expect(got, `who got the session's change (${title})`).toEqual(await selectingNow('training_sessions', session));
+      return got;
+    };
+
+    // One kind of write per step, so that each rule that picks the scopes to rebuild is seen alone.
+    const write = (sql: string, params: unknown[]) => context.db.query(sql, params);
+    expect(await changeAndSee('Before')).toEqual(['instructor', 'ap']);
+    await write("insert into session_enrollments (session_id, student_id, status) values ($1, $2, 'ENROLLED')", [session, world.trainee.id]);
+    expect(await changeAndSee('Enrolled')).toEqual(['trainee', 'instructor', 'ap']);
+    await write('update training_sessions set instructor_id = $2 where id = $1', [session, world.otherInstructor.id]);
+    expect(await changeAndSee('Reassigned')).toEqual(['trainee', 'otherInstructor', 'ap']);
+    await write('delete from session_enrollments where student_id = $1', [world.trainee.id]);
+    expect(await changeAndSee('Unenrolled')).toEqual(['otherInstructor', 'ap']);
+    await write('insert into provider_locations (provider_id, location_id) select provider_id, $2 from provider_members where user_id = $1', [world.otherAp.id, world.locationId]);
+    expect(await changeAndSee('Shared')).toEqual(['otherInstructor', 'ap', 'otherAp']);
+    await write("update users set status = 'INACTIVE' where id = $1", [world.otherInstructor.id]);
+    expect(await changeAndSee('Deactivated')).toEqual(['ap', 'otherAp']);
+    await write('delete from provider_members where user_id = $1', [world.ap.id]);
+    expect(await changeAndSee('Left')).toEqual(['otherAp']);
+    await write('update training_sessions set instructor_id = $2 where id = $1', [session, world.instructor.id]);
+    expect(await changeAndSee('Back')).toEqual(['instructor', 'otherAp']);
+    for (const stream of streams.values()) stream.close();
+  });
+});
