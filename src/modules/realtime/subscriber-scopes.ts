@@ -75,6 +75,8 @@ function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, SubscriberScope>): M
 
 export function createSubscriberScopes<S extends ScopedStream>(): SubscriberScopes<S> {
   const kept = new Map<S, SubscriberScope>();
+  /** Streams that ended, perhaps while their scope was being built: never kept again. */
+  const ended = new WeakSet<S>();
   /** Scope changes after here have not been looked at; null while nothing is kept. */
   let lookedThrough: ChangePosition | null = null;
 
@@ -93,11 +95,13 @@ export function createSubscriberScopes<S extends ScopedStream>(): SubscriberScop
       }
       const unbuilt = streams.filter((stream) => !kept.has(stream));
       const built = await buildSubscriberScopes(tx, [...new Set(unbuilt.map((stream) => stream.account))]);
-      for (const stream of unbuilt) kept.set(stream, built.get(stream.account) ?? noScope);
+      const scopes = streams.map((stream) => kept.get(stream) ?? built.get(stream.account) ?? noScope);
+      for (const stream of unbuilt) if (!ended.has(stream)) kept.set(stream, built.get(stream.account) ?? noScope);
       lookedThrough = batchEnd;
-      return streams.map((stream) => kept.get(stream) ?? noScope);
+      return scopes;
     },
     forget(stream) {
+      ended.add(stream);
       kept.delete(stream);
     },
   };
