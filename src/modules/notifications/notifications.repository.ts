@@ -62,35 +62,52 @@ export async function markAllNotificationsRead(tx: Tx): Promise<number> {
   return rowCount;
 }
 
-export interface SentNotification {
-  id: string;
+/** A `session.cancelled` notification still to be made, with the address to mail it to. */
+export interface DueNotification {
   user_id: string;
   title: string;
-  body: string | null;
+  body: string;
   email_ciphertext: string;
 }
 
+interface SessionCancelledEvent {
+  seq: string;
+  sessionId: string;
+  reason: string | null;
+  studentIds: readonly string[];
+}
+
 /**
- * One `session.cancelled` notification per student account affected by the event, as the owner (the
- * job). The unique (event seq, user) index makes a second run insert nothing, and only the rows made
- * now are returned, with the address to mail them to.
+ * The `session.cancelled` notifications the event calls for that do not exist yet: one per student
+ * account it affected. Only reads, so the job's transaction takes no transaction id while it mails them
+ * (an open one would hold every realtime stream back).
  */
-export async function insertSessionCancelledNotifications(tx: Tx, event: { seq: string; sessionId: string; reason: string | null; studentIds: readonly string[] }): Promise<SentNotification[]> {
-  const { rows } = await tx.query<SentNotification>(
-    `with made as (
-       insert into notifications (user_id, kind, title, body, data)
-       select distinct u.id, 'session.cancelled',
-              'Cancelled: ' || s.title || ' on ' || to_char(s.session_date, 'YYYY-MM-DD'),
-              'The session "' || s.title || '" on ' || to_char(s.session_date, 'YYYY-MM-DD') || ' at ' || to_char(s.start_time, 'HH24:MI')
-                || ' has been cancelled.' || coalesce(' Reason: ' || $3::text, ''),
-              jsonb_build_object('event_seq', $1::bigint, 'session_id', s.id)
-         from training_sessions s
-         join users u on u.id = any($4::uuid[])
-        where s.id = $2
-       on conflict (((data ->> 'event_seq')::bigint), user_id) do nothing
-       returning id, user_id, title, body)
-     select made.*, u.email_ciphertext from made join users u on u.id = made.user_id order by made.user_id`,
+export async function dueSessionCancelledNotifications(tx: Tx, event: SessionCancelledEvent): Promise<DueNotification[]> {
+  const { rows } = await tx.query<DueNotification>(
+    `select u.id as user_id, u.email_ciphertext,
+            'Cancelled: ' || s.title || ' on ' || to_char(s.session_date, 'YYYY-MM-DD') as title,
+            'The session "' || s.title || '" on ' || to_char(s.session_date, 'YYYY-MM-DD') || ' at ' || to_char(s.start_time, 'HH24:MI')
+              || ' has been cancelled.' || coalesce(' Reason: ' || $3::text, '') as body
+       from training_sessions s
+       join users u on u.id = any ($4::uuid[])
+      where s.id = $2
+        and not exists (select 1 from notifications n where (n.data ->> 'event_seq')::bigint = $1::bigint and n.user_id = u.id)
+      order by u.id`,
     [event.seq, event.sessionId, event.reason, event.studentIds],
   );
   return rows;
+}
+
+/**
+ * Stores them, as the owner (the job). The unique (event seq, user) index makes a second run insert
+ * nothing.
+ */
+export async function insertSessionCancelledNotifications(tx: Tx, event: SessionCancelledEvent, due: readonly DueNotification[]): Promise<void> {
+  await tx.query(
+    `insert into notifications (user_id, kind, title, body, data)
+     select t.user_id, 'session.cancelled', t.title, t.body, jsonb_build_object('event_seq', $1::bigint, 'session_id', $2::uuid)
+       from unnest($3::uuid[], $4::text[], $5::text[]) as t(user_id, title, body)
+     on conflict (((data ->> 'event_seq')::bigint), user_id) do nothing`,
+    [event.seq, event.sessionId, due.map((n) => n.user_id), due.map((n) => n.title), due.map((n) => n.body)],
+  );
 }

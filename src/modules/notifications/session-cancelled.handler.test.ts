@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, testKeyring } from '../../../test/auth.js';
 import { createEnrollmentWorld, createSession, createStudents, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createLogger } from '../../shared/logger.js';
 import { createWorker, type Dispatcher } from '../jobs/index.js';
@@ -142,6 +143,24 @@ describe('session.cancelled → e-mail through SMTP', () => {
     expect({ refused: mailsTo(refused).length, accepted: mailsTo(accepted).length }).toEqual({ refused: 0, accepted: 1 });
     const warning = logLines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'e-mail address refused; notification not mailed');
     expect(warning).toMatchObject({ user: students.get(refused), err: { message: 'SMTP server refused the recipient (EENVELOPE, at RCPT TO, reply 550)' } });
+  });
+
+  // The embedded database has one connection, which the job's transaction holds while it sends.
+  it.skipIf(testEngine !== 'postgres')('holds no transaction id while it talks to the mail server, so it holds no realtime stream back', async () => {
+    const { sessionId } = await cancelSessionOf(['ivo', 'jan']);
+    const heldWhileSending: string[][] = [];
+    smtp.whileSending = async () => {
+      const { rows } = await context.db.query<{ xid: string }>(
+        'select backend_xid::text as xid from pg_stat_activity where datname = current_database() and backend_xid is not null');
+      heldWhileSending.push(rows.map((row) => row.xid));
+    };
+    try {
+      await worker.drain();
+    } finally {
+      smtp.whileSending = async () => {};
+    }
+    expect(await jobOf(sessionId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(heldWhileSending).toEqual([[], []]);
   });
 
   it('logs neither the SMTP URL and its password nor any address', async () => {

@@ -2,7 +2,7 @@ import type { MailSettings } from '../../config.js';
 import { DecryptionError, type FieldCipher } from '../../security/field-cipher.js';
 import type { Logger } from '../../shared/logger.js';
 import { eventOf, type JobHandler } from '../jobs/index.js';
-import { insertSessionCancelledNotifications } from './notifications.repository.js';
+import { dueSessionCancelledNotifications, insertSessionCancelledNotifications } from './notifications.repository.js';
 import { createMailTransport, MailRecipientRefused } from './mail-transport.js';
 
 interface SessionCancelled {
@@ -18,8 +18,9 @@ export interface NotificationSenderDeps {
 
 /**
  * `session.cancelled` → a notification for each affected student with an account, and its e-mail. The
- * rows and the job's completion commit together, and the mail is sent before that commit: a failed send
- * throws, the rows roll back and the job retries. A mail can therefore go out twice (sent, then the
+ * mail is sent first, while the job's transaction has only read (a transaction id held through a slow
+ * mail server would hold every realtime stream back); then the rows and the job's completion commit
+ * together. A failed send throws, nothing is stored and the job retries. A mail can therefore go out twice (sent, then the
  * commit fails, or a later recipient fails); each copy is the same message, with a Message-ID (and an
  * outbox file name) made of the event and the person, and the event's time as its date (decision 0020).
  */
@@ -35,28 +36,30 @@ export function notifyOnSessionCancelled(deps: NotificationSenderDeps): JobHandl
       const event = eventOf<SessionCancelled>(job);
       const studentIds = event.data.affected.flatMap((a) => (a.student_id ? [a.student_id] : []));
       if (studentIds.length === 0) return;
-      const made = await insertSessionCancelledNotifications(tx, { seq: event.seq, sessionId: event.aggregate_id, reason: event.data.reason, studentIds });
-      for (const notification of made) {
+      const cancelled = { seq: event.seq, sessionId: event.aggregate_id, reason: event.data.reason, studentIds };
+      const due = await dueSessionCancelledNotifications(tx, cancelled);
+      for (const notification of due) {
         let to: string;
         try {
           to = deps.cipher.decrypt(notification.email_ciphertext);
         } catch (error) {
           // Retrying cannot make an address readable: the notification stays in the inbox, unmailed.
           if (!(error instanceof DecryptionError)) throw error;
-          deps.logger.warn({ notification: notification.id, user: notification.user_id }, 'no readable e-mail address; notification not mailed');
+          deps.logger.warn({ user: notification.user_id }, 'no readable e-mail address; notification not mailed');
           continue;
         }
         try {
           await transport.send({
-            key: `${event.seq}-${notification.user_id}`, to, subject: notification.title, text: notification.body ?? notification.title,
+            key: `${event.seq}-${notification.user_id}`, to, subject: notification.title, text: notification.body,
             date: new Date(event.occurred_at),
           });
         } catch (error) {
           // Nor can a server that refuses the address for good; one bad address must not hold back the others.
           if (!(error instanceof MailRecipientRefused)) throw error;
-          deps.logger.warn({ notification: notification.id, user: notification.user_id, err: error }, 'e-mail address refused; notification not mailed');
+          deps.logger.warn({ user: notification.user_id, err: error }, 'e-mail address refused; notification not mailed');
         }
       }
+      await insertSessionCancelledNotifications(tx, cancelled, due);
     },
   };
 }

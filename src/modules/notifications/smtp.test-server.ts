@@ -24,6 +24,8 @@ export interface TestSmtpServer {
   received: ReceivedMail[];
   /** Replies to RCPT TO with this code (e.g. 451 for "try later", 550 for "no such user") while it returns one. */
   refuse: (address: string) => number | null;
+  /** Awaited before each RCPT TO is answered: a test looks at the sender while it waits for the server. */
+  whileSending: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ export function readMail(raw: string): ReadMail {
  */
 export async function startTestSmtpServer(credentials = { user: 'unitrain', password: 'p@ss:word/1' }): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
-  const state: TestSmtpServer = { url: '', received, refuse: () => null, close: async () => {} };
+  const state: TestSmtpServer = { url: '', received, refuse: () => null, whileSending: async () => {}, close: async () => {} };
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
@@ -58,8 +60,10 @@ export async function startTestSmtpServer(credentials = { user: 'unitrain', pass
       callback(valid ? null : Object.assign(new Error('Invalid username or password'), { responseCode: 535 }), valid ? { user: auth.username } : undefined);
     },
     onRcptTo(address, _session, callback) {
-      const code = state.refuse(address.address);
-      callback(code === null ? null : Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }));
+      void state.whileSending().finally(() => {
+        const code = state.refuse(address.address);
+        callback(code === null ? null : Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }));
+      });
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
