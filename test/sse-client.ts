@@ -21,11 +21,11 @@ export interface SseConnection {
   /** The JSON error body when the stream was refused. */
   error: Record<string, unknown> | null;
   events: SseEvent[];
-  /** The `change` events received so far. */
-  changes(): SseEvent[];
+  /** The `change` events received so far (the client's own list: read it, do not change it). */
+  changes(): readonly SseEvent[];
   /** The id of the last event received (what EventSource would send as Last-Event-ID). */
   lastId(): string | null;
-  /** Resolves once `done()` holds, checked after each event; rejects after `timeoutMs`. */
+  /** Resolves once `done()` holds, checked after each chunk read; rejects after `timeoutMs`. */
   waitUntil(done: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
   /** Resolves when the server ended the stream. */
   ended: Promise<void>;
@@ -46,12 +46,13 @@ export async function openStream(baseUrl: string, options: StreamOptions): Promi
   const abort = new AbortController();
   const response = await fetch(`${baseUrl}/v1/stream?${query}`, { headers, signal: abort.signal });
   const events: SseEvent[] = [];
+  const changeEvents: SseEvent[] = [];
   const waiters = new Set<() => void>();
   const connection: SseConnection = {
     status: response.status,
     error: null,
     events,
-    changes: () => events.filter((event) => event.event === 'change'),
+    changes: () => changeEvents,
     lastId: () => events.at(-1)?.id ?? null,
     waitUntil(done, timeoutMs = 15_000, what = 'the expected events') {
       return new Promise<void>((resolve, reject) => {
@@ -81,8 +82,9 @@ export async function openStream(baseUrl: string, options: StreamOptions): Promi
   }
   const parser = createParser({
     onEvent(message) {
-      events.push({ event: message.event ?? 'message', id: message.id ?? '', data: JSON.parse(message.data) as Record<string, unknown> });
-      for (const check of [...waiters]) check();
+      const event = { event: message.event ?? 'message', id: message.id ?? '', data: JSON.parse(message.data) as Record<string, unknown> };
+      events.push(event);
+      if (event.event === 'change') changeEvents.push(event);
     },
   });
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -92,6 +94,8 @@ export async function openStream(baseUrl: string, options: StreamOptions): Promi
         const { done, value } = await reader.read();
         if (done) return;
         parser.feed(value);
+        // Once per chunk, not per event: a check that reads every event so far would make a long stream quadratic.
+        for (const check of [...waiters]) check();
       }
     } catch {
       // Aborted by close(), or the server dropped the connection.

@@ -183,6 +183,7 @@ const checkCases: Case[] = [
   checkUpdate('session_enrollments', 'session_enrollments_assessment_score_check', 'refuses an assessment score above 100', 'assessment_score = 101', 'enrollment'),
   checkUpdate('session_enrollments', 'session_enrollments_practical_score_check', 'refuses a negative practical score', 'practical_score = -0.5', 'enrollment'),
   checkUpdate('session_enrollments', 'session_enrollments_written_score_check', 'refuses a written score above 100', 'written_score = 100.01', 'enrollment'),
+  checkUpdate('session_enrollments', 'session_enrollments_student_fixed', 'refuses moving an enrollment to another student', `student_id = '${ids.student2}'`, 'enrollment'),
   checkUpdate('rosters', 'rosters_status_check', 'refuses an unknown roster status', `status = 'CLOSED'`, 'roster'),
   checkUpdate('rosters', 'rosters_roster_type_check', 'refuses an unknown roster type', `roster_type = 'EXAM'`, 'roster'),
   checkUpdate('rosters', 'rosters_certificate_count_check', 'refuses a negative certificate count', 'certificate_count = -1', 'roster'),

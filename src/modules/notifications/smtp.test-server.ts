@@ -60,10 +60,12 @@ export async function startTestSmtpServer(credentials = { user: 'unitrain', pass
       callback(valid ? null : Object.assign(new Error('Invalid username or password'), { responseCode: 535 }), valid ? { user: auth.username } : undefined);
     },
     onRcptTo(address, _session, callback) {
-      void state.whileSending().finally(() => {
+      const answer = () => {
         const code = state.refuse(address.address);
         callback(code === null ? null : Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }));
-      });
+      };
+      // A hook that fails answers with its error, which fails the send and so the test.
+      state.whileSending().then(answer, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

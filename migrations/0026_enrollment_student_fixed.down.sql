@@ -1,0 +1,2 @@
+DROP TRIGGER session_enrollments_student_fixed ON session_enrollments;
+DROP FUNCTION session_enrollments_keep_student();
