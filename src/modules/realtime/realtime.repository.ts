@@ -43,12 +43,9 @@ export async function readSettledChanges(
   tables: readonly string[] | null,
 ): Promise<SettledRead> {
   const { rows } = await db.query<SettledRow>(
-    `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin, f.pending
-       from (
-         -- Once per read, by the (txid, seq) index: as a sub-query per returned row it scanned the table each time.
-         select x.xmin, coalesce((select max(p.txid) from change_log p) >= x.xmin, false) as pending
-           from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) x
-       ) f
+    `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin,
+            exists (select 1 from change_log p where p.txid >= f.xmin) as pending
+       from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) f
        left join lateral (
          select seq, txid, table_name, operation, row_id, changed_at
            from change_log
