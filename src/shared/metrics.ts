@@ -6,6 +6,8 @@ export interface RealtimeMetrics {
   /** From the start of the writing transaction (change_log.changed_at) to the write to the subscriber's socket. */
   deliveryLag: Histogram;
   slowConsumersDropped: Counter;
+  /** Subscriber scopes built for a new stream or rebuilt after a change touched them (decision 0022). */
+  scopesBuilt: Counter;
 }
 
 /** One registry per application (tests build many), served at /metrics in Prometheus' text format. */
@@ -32,6 +34,11 @@ export function createMetrics(): Metrics {
       slowConsumersDropped: new Counter({
         name: 'unitrain_stream_slow_consumers_dropped_total',
         help: 'Streams closed because the client did not keep up',
+        registers,
+      }),
+      scopesBuilt: new Counter({
+        name: 'unitrain_stream_scopes_built_total',
+        help: 'Subscriber scopes built for realtime authorisation: once per stream, again when a change touches them',
         registers,
       }),
     },

@@ -78,7 +78,7 @@ export function createStreamHub(
     if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down: connect again');
   };
   let heartbeat: NodeJS.Timeout | null = null;
-  const scopes = createSubscriberScopes<Subscriber>();
+  const scopes = createSubscriberScopes<Subscriber>(metrics.scopesBuilt);
 
   const drop = (subscriber: Subscriber, abort: boolean) => {
     if (subscriber.closed) return;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { testStreamSettings } from '../../../test/auth.js';
 import { createEnrollmentWorld, createSession } from '../../../test/enrollment-world.js';
 import { useListeningApp } from '../../../test/listening-app.js';
+import { readMetric } from '../../../test/metrics.js';
 import { openStream } from '../../../test/sse-client.js';
 import { testEngine } from '../../../test/engine.js';
 
@@ -33,7 +34,7 @@ describe('stream bounds', () => {
     slow.end();
     const session = await createSession(context.db, world, { capacity: 5 });
     await fast.waitUntil(() => fast.changes().some((event) => event.data['id'] === session));
-    expect(await metric('unitrain_stream_subscribers')).toBe(2);
+    expect(await readMetric(context.baseUrl, 'unitrain_stream_subscribers')).toBe(2);
 
     // ~50,000 events of ~250 bytes: several times what loopback socket buffers hold.
     const { rows: sessions } = await context.db.query<{ id: string }>(
@@ -48,15 +49,9 @@ describe('stream bounds', () => {
     const expected = 1 + sessions.length * (rounds + 1);
     await fast.waitUntil(() => fast.changes().length >= expected, 60_000, `${expected} changes`);
     expect(fast.changes()).toHaveLength(expected);
-    expect(await metric('unitrain_stream_slow_consumers_dropped_total')).toBe(1);
-    expect(await metric('unitrain_stream_subscribers')).toBe(1);
+    expect(await readMetric(context.baseUrl, 'unitrain_stream_slow_consumers_dropped_total')).toBe(1);
+    expect(await readMetric(context.baseUrl, 'unitrain_stream_subscribers')).toBe(1);
     slow.destroy();
     fast.close();
   });
 });
-
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${context.baseUrl}/metrics`)).text();
-  const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return Number(line?.[1]);
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEnrollmentWorld, createSession, createStudents } from '../../../test/enrollment-world.js';
 import { useListeningApp } from '../../../test/listening-app.js';
+import { readMetric } from '../../../test/metrics.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
 
 // The hub keeps each stream's scope between batches (subscriber-scopes.ts). These streams stay open while
@@ -58,9 +59,19 @@ describe('stream scopes kept between batches', () => {
 
     // One kind of write per step, so that each rule that picks the scopes to rebuild is seen alone.
     const write = (sql: string, params: unknown[]) => context.db.query(sql, params);
+    const scopesBuilt = () => readMetric(context.baseUrl, 'unitrain_stream_scopes_built_total');
     expect(await changeAndSee('Before')).toEqual(['instructor', 'ap']);
+    // Changes that touch no stream's scope rebuild none: a session update that keeps its instructor, the
+    // account of someone without a stream, the enrollment of a student profile without an account.
+    const builtBefore = await scopesBuilt();
+    expect(await changeAndSee('Again')).toEqual(['instructor', 'ap']);
+    const { rows: [walkIn] } = await context.db.query<{ id: string }>("insert into student_enrollment_profiles (first_name, last_name) values ('Walk', 'In') returning id");
+    await write("insert into session_enrollments (session_id, student_profile_id, status) values ($1, $2, 'ENROLLED')", [session, walkIn!.id]);
+    expect(await changeAndSee('Walk-in')).toEqual(['instructor', 'ap']);
+    expect(await scopesBuilt()).toBe(builtBefore);
     await write("insert into session_enrollments (session_id, student_id, status) values ($1, $2, 'ENROLLED')", [session, world.trainee.id]);
     expect(await changeAndSee('Enrolled')).toEqual(['trainee', 'instructor', 'ap']);
+    expect(await scopesBuilt()).toBeGreaterThan(builtBefore);
     await write('update training_sessions set instructor_id = $2 where id = $1', [session, world.otherInstructor.id]);
     expect(await changeAndSee('Reassigned')).toEqual(['trainee', 'otherInstructor', 'ap']);
     await write('delete from session_enrollments where student_id = $1', [world.trainee.id]);

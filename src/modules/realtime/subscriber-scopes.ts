@@ -20,9 +20,8 @@ export interface ScopedStream {
 export interface SubscriberScopes<S extends ScopedStream> {
   /**
    * The scopes of `streams`, in order, as of `tx`'s snapshot (a REPEATABLE READ transaction, so the
-   * authorisation that follows sees the same). `batchEnd`:
-   * how far the batch being authorised reaches, read before `tx` began; nothing at or before it can
-   * commit later.
+   * authorisation that follows sees the same). `batchEnd`: how far the batch being authorised reaches,
+   * read before `tx` began; nothing at or before it can commit later.
    */
   scopesOf(tx: Tx, streams: readonly S[], batchEnd: ChangePosition): Promise<SubscriberScope[]>;
   /** The stream has ended. */
@@ -31,7 +30,8 @@ export interface SubscriberScopes<S extends ScopedStream> {
 
 /**
  * The accounts whose kept scopes a scope change may have made wrong, or 'all'. A change names them
- * through its keys: a user row its own account, an enrollment its student. A session names its
+ * through its keys: a user row its own account, an enrollment its student (none for a student profile
+ * without an account, and an enrollment never changes student: migration 0026). A session names its
  * instructor; the kept taught sets are rebuilt only where they disagree with it (the instructor lacks
  * the session, or another account has it), so the many updates that leave the instructor alone rebuild
  * nothing, and a deleted session rebuilds its instructor. Changes to memberships, provider locations,
@@ -43,8 +43,8 @@ function accountsTouchedBy(changes: readonly ScopeChange[], kept: ReadonlyMap<Sc
   for (const change of changes) {
     if (change.table === 'users') {
       touched.add(change.rowId);
-    } else if (change.table === 'session_enrollments' && change.userId !== null) {
-      touched.add(change.userId);
+    } else if (change.table === 'session_enrollments') {
+      if (change.userId !== null) touched.add(change.userId);
     } else if (change.table === 'training_sessions') {
       teachersOf ??= taughtSessionIndex(kept);
       const teachers = teachersOf.get(change.rowId) ?? new Set<string>();
@@ -57,10 +57,7 @@ function accountsTouchedBy(changes: readonly ScopeChange[], kept: ReadonlyMap<Sc
   return touched;
 }
 
-/**
- * The accounts teaching each session as the kept scopes say, and every kept instructor's account under
- * the sessions it does not teach: an account with a kept scope that lacks a session is listed nowhere.
- */
+/** The accounts that teach each session, as the kept scopes say. */
 function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, SubscriberScope>): Map<string, Set<string>> {
   const teachers = new Map<string, Set<string>>();
   for (const [stream, scope] of kept) {
@@ -73,7 +70,7 @@ function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, SubscriberScope>): M
   return teachers;
 }
 
-export function createSubscriberScopes<S extends ScopedStream>(): SubscriberScopes<S> {
+export function createSubscriberScopes<S extends ScopedStream>(built: { inc(count: number): void }): SubscriberScopes<S> {
   const kept = new Map<S, SubscriberScope>();
   /** Streams that ended, perhaps while their scope was being built: never kept again. */
   const ended = new WeakSet<S>();
@@ -94,9 +91,10 @@ export function createSubscriberScopes<S extends ScopedStream>(): SubscriberScop
         if (touched === 'all' || touched.has(stream.account)) kept.delete(stream);
       }
       const unbuilt = streams.filter((stream) => !kept.has(stream));
-      const built = await buildSubscriberScopes(tx, [...new Set(unbuilt.map((stream) => stream.account))]);
-      const scopes = streams.map((stream) => kept.get(stream) ?? built.get(stream.account) ?? noScope);
-      for (const stream of unbuilt) if (!ended.has(stream)) kept.set(stream, built.get(stream.account) ?? noScope);
+      const fresh = await buildSubscriberScopes(tx, [...new Set(unbuilt.map((stream) => stream.account))]);
+      built.inc(fresh.size);
+      const scopes = streams.map((stream) => kept.get(stream) ?? fresh.get(stream.account) ?? noScope);
+      for (const stream of unbuilt) if (!ended.has(stream)) kept.set(stream, fresh.get(stream.account) ?? noScope);
       lookedThrough = batchEnd;
       return scopes;
     },
