@@ -55,6 +55,8 @@ export const changeLog = pgTable('change_log', {
   instructorId: uuid('instructor_id'),
   userId: uuid('user_id'),
   changedAt: timestamptz('changed_at').notNull().defaultNow(),
+  /** student_roster_members: the line's roster (migration 0027). */
+  parentId: uuid('parent_id'),
 });
 
 export const jobs = pgTable('jobs', {

@@ -86,4 +86,32 @@ describe('stream scopes kept between batches', () => {
     expect(await changeAndSee('Back')).toEqual(['instructor', 'otherAp']);
     for (const stream of streams.values()) stream.close();
   });
+
+  it("tells the instructor of a roster's session that a line left the roster, as well as that it came", async () => {
+    const world = await createEnrollmentWorld(context.db);
+    const session = await createSession(context.db, world, { capacity: 5, selfEnrollment: false });
+    // The roster names another instructor: the session's instructor sees its lines through the session.
+    const { rows: [roster] } = await context.db.query<{ id: string }>(
+      `insert into rosters (name, session_id, course_id, location_id, provider_id, instructor_id, roster_type, issue_date)
+       values ('Evening class', $1, $2, $3, $4, $5, 'CERTIFICATE', '2031-05-05') returning id`,
+      [session, world.courseId, world.locationId, world.providerId, world.otherInstructor.id]);
+    const { rows: [profile] } = await context.db.query<{ id: string }>("insert into student_enrollment_profiles (first_name, last_name) values ('Rita', 'Roster') returning id");
+    const streams = new Map<Viewer, SseConnection>();
+    for (const viewer of viewers) streams.set(viewer, await openStream(context.baseUrl, { token: world.tokens[viewer], topics: 'rosters,locations' }));
+
+    const { rows: [line] } = await context.db.query<{ id: string }>(
+      'insert into student_roster_members (roster_id, student_profile_id, student_id) values ($1, $2, $3) returning id', [roster!.id, profile!.id, world.trainee.id]);
+    await context.db.query('delete from student_roster_members where id = $1', [line!.id]);
+    const { rows: [marker] } = await context.db.query<{ id: string }>("insert into locations (name, country) values ('Marker', 'GB') returning id");
+    await Promise.all([...streams.values()].map((stream) => stream.waitUntil(() => stream.changes().some((event) => event.data['id'] === marker!.id), 15_000, 'the marker')));
+    const lineChanges = (viewer: Viewer) => streams.get(viewer)!.changes().filter((event) => event.data['id'] === line!.id).map((event) => event.data['op']);
+    expect(Object.fromEntries(viewers.map((viewer) => [viewer, lineChanges(viewer)]))).toEqual({
+      trainee: ['INSERT', 'DELETE'],
+      instructor: ['INSERT', 'DELETE'],
+      otherInstructor: ['INSERT', 'DELETE'],
+      ap: ['INSERT', 'DELETE'],
+      otherAp: [],
+    });
+    for (const stream of streams.values()) stream.close();
+  });
 });
