@@ -51,3 +51,14 @@ export interface Db extends Connection {
 export function asTx(executor: Queryable): Tx {
   return executor as Tx;
 }
+
+/**
+ * Runs `fn` in a read-only REPEATABLE READ transaction: every query it makes sees one snapshot (reads
+ * that compare tables, or decide from one query what the next one reads, while others keep writing).
+ */
+export function inReadOnlySnapshot<T>(db: Connection, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return fn(tx);
+  });
+}

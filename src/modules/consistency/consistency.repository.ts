@@ -212,12 +212,9 @@ export async function countCheckedRows(tx: Tx): Promise<CheckedRowCounts> {
 }
 
 /**
- * One snapshot for every check: a server in use keeps writing while the doctor reads, and rules that
- * compare two tables must see both at the same moment. The checks hash whole tables: with the default
- * 4 MB per hash the large seed's joins spill to disk in hundreds of batches (on the embedded engine, a
- * third of the time).
+ * The checks hash whole tables: with the default 4 MB per hash the large seed's joins spill to disk in
+ * hundreds of batches (on the embedded engine, a third of the time).
  */
 export async function prepareCheckTransaction(tx: Tx): Promise<void> {
-  await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
   await tx.query(`SET LOCAL work_mem = '64MB'`);
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import { type Db, inReadOnlySnapshot } from '../../db/database.js';
 import {
   type CheckedRowCounts, consistencyChecks, countCheckedRows, prepareCheckTransaction, selectViolations,
 } from './consistency.repository.js';
@@ -28,11 +28,13 @@ export interface ConsistencyReport {
 
 /**
  * Runs every consistency check, one statement each, in one read-only snapshot, as whoever `db`
- * connects as (the doctor connects as the database owner, which sees every row).
+ * connects as (the doctor connects as the database owner, which sees every row). One snapshot, because a
+ * server in use keeps writing while the doctor reads, and rules that compare two tables must see both at
+ * the same moment.
  */
 export async function checkConsistency(db: Db): Promise<ConsistencyReport> {
   const started = performance.now();
-  return db.transaction(async (tx) => {
+  return inReadOnlySnapshot(db, async (tx) => {
     await prepareCheckTransaction(tx);
     const checks: CheckOutcome[] = [];
     const violations: Violation[] = [];

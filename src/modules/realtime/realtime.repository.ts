@@ -1,4 +1,4 @@
-import type { Connection, Queryable, Tx } from '../../db/database.js';
+import type { Queryable } from '../../db/database.js';
 import { type ChangePosition, laterPosition } from '../changes/index.js';
 
 /** One change_log row as the stream sends it. */
@@ -209,12 +209,4 @@ export async function readScopeChanges(db: Queryable, after: ChangePosition, lim
     [after.txid.toString(), after.seq.toString(), limit],
   );
   return rows.map((row) => ({ table: row.table_name, operation: row.operation, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id }));
-}
-
-/** Runs `fn` in a read-only REPEATABLE READ transaction: every query it makes sees one snapshot. */
-export function inOneSnapshot<T>(db: Connection, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.query('set transaction isolation level repeatable read, read only');
-    return fn(tx);
-  });
 }

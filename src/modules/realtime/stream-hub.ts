@@ -1,11 +1,11 @@
-import type { Db } from '../../db/database.js';
+import { type Db, inReadOnlySnapshot } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RealtimeMetrics } from '../../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../changes/index.js';
 import type { CommitSignal } from './commit-signal.js';
 import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
-import { authoriseChanges, authoriseChangesFor, type FeedChange, inOneSnapshot, positionIsReachable, readSettledChanges } from './realtime.repository.js';
+import { authoriseChanges, authoriseChangesFor, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
 import { formatEvent, type StreamSink } from './sse-stream.js';
 import { createSubscriberScopes } from './subscriber-scopes.js';
 import { topicOf } from './topics.js';
@@ -165,7 +165,7 @@ export function createStreamHub(
     const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
-      : await inOneSnapshot(db, async (tx) =>
+      : await inReadOnlySnapshot(db, async (tx) =>
         authoriseChangesFor(tx, await scopes.scopesOf(tx, interested, batch.end), wanted.map((change) => change.seq)));
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
