@@ -29,7 +29,7 @@ export async function run(): Promise<void> {
   const keyring = { encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32), tokenSigningKey: randomBytes(32) };
   const auth = { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 100 };
   const logger = createLogger({ logLevel: 'warn', logFormat: 'json' });
-  const app = await buildApp({ db, logger, redis: null, migrations: await readMigrationFiles(), keyring, auth, stream: loadConfig({}, false).stream });
+  const app = await buildApp({ db, logger, redis: null, migrations: await readMigrationFiles(), keyring, auth, stream: loadConfig({}, false).stream, publicUrl: null });
   const appUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 
   const measurements = [

@@ -44,6 +44,8 @@ export interface AppDeps {
   keyring: Keyring;
   auth: AuthSettings;
   stream: StreamSettings;
+  /** PUBLIC_URL: the base of every link the server prints; null uses the request's own protocol and host. */
+  publicUrl: string | null;
 }
 
 declare module 'fastify' {
@@ -111,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes, { db: deps.db });
   await app.register(jobsRoutes, { db: deps.db });
   await app.register(notificationsRoutes, { db: deps.db });
-  await app.register(calendarRoutes, { db: deps.db });
+  await app.register(calendarRoutes, { db: deps.db, publicUrl: deps.publicUrl });
   await app.register(enrollmentsRoutes, { db: deps.db, cipher });
   await app.register(coursesRoutes, { db: deps.db, cipher });
   await app.register(rostersRoutes, { db: deps.db, cipher });

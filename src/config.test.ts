@@ -21,6 +21,14 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('takes PUBLIC_URL as the base of printed links, without a trailing slash, and refuses anything but an http(s) base', () => {
+    expect(loadConfig({}, false).publicUrl).toBeNull();
+    expect(loadConfig({ PUBLIC_URL: 'https://training.example.org/unitrain/' }, false).publicUrl).toBe('https://training.example.org/unitrain');
+    for (const bad of ['training.example.org', 'ftp://example.org', 'https://example.org/?q=1', 'https://exa mple.org']) {
+      expect(problemsOf({ PUBLIC_URL: bad })).toEqual([`PUBLIC_URL: ${JSON.stringify(bad)} is not valid; expected an http:// or https:// base URL, e.g. https://training.example.org`]);
+    }
+  });
+
   it('uses PostgreSQL, a replica and Redis when their URLs are given', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://app@db/unitrain',

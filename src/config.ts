@@ -8,6 +8,8 @@ const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
 // `description` says what a valid value looks like: it completes the error line "expected ...".
 const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'a host name or IP address' }),
+  // Behind a proxy or TLS terminator the address clients use differs from HOST:PORT; links printed use this.
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$', description: 'an http:// or https:// base URL, e.g. https://training.example.org' })),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'an integer from 0 to 65535' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'a directory path' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// or postgresql:// URL' })),
@@ -43,7 +45,8 @@ const EnvSchema = Type.Object({
   FEED_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'milliseconds from 10 to 60000' }),
 });
 
-const secretVariables = /URL$|KEY|KEYS$/;
+// Service URLs may carry passwords; PUBLIC_URL is printed in every link, so it is no secret.
+const secretVariables = /^(?!PUBLIC_URL$).*(URL$|KEY|KEYS$)/;
 
 type Env = Static<typeof EnvSchema>;
 
@@ -52,6 +55,8 @@ export type LogLevel = Static<typeof LogLevel>;
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** The base of every link the server prints (feeds, certificates, e-mails); null: as the request reached us. */
+  readonly publicUrl: string | null;
   readonly dataDir: string;
   readonly database:
     | { readonly engine: 'pglite'; readonly dataDir: string | null }
@@ -164,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
   const config: Config = {
     host: parsed.HOST,
     port: parsed.PORT,
+    publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
     dataDir: parsed.DATA_DIR,
     database: parsed.DATABASE_URL
       ? { engine: 'postgres', url: parsed.DATABASE_URL, replicaUrl: parsed.DATABASE_REPLICA_URL ?? null, poolMax: parsed.DATABASE_POOL_MAX }

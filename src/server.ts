@@ -79,7 +79,7 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     await prepareSchema(db, migrations, config, options.migrate, logger);
     await createInitialAdministrator(db, keyring, config.initialAdminEmail);
     redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
-    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream });
+    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl });
     const { signal } = app.realtime;
     const worker: Dispatcher | null = config.worker.inProcess
       ? createWorker(db, config, keyring, logger, { onJobsCommitted: () => signal.committed() })

@@ -34,6 +34,7 @@ export async function testAppDeps(db: Db, overrides: Partial<AppDeps> = {}): Pro
     keyring: testKeyring,
     auth: testAuthSettings,
     stream: testStreamSettings,
+    publicUrl: null,
     ...overrides,
   };
 }

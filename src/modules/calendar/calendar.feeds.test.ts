@@ -154,6 +154,19 @@ describe('private iCal feeds', () => {
     );
   });
 
+  it('hands out the feed URL under PUBLIC_URL when it is configured (behind a TLS terminator the request says http)', async () => {
+    const behindProxy = await buildTestApp(context.db, { publicUrl: 'https://training.example.org/unitrain' });
+    try {
+      const response = await behindProxy.inject({ method: 'POST', url: '/v1/me/calendar-feed', headers: bearer(studentToken) });
+      expect(response.statusCode, response.body).toBe(201);
+      const url = response.json().url as string;
+      expect(url).toMatch(/^https:\/\/training\.example\.org\/unitrain\/v1\/calendar\/feeds\/[A-Za-z0-9_-]{43}\.ics$/);
+      expect((await fetchFeed(url.replace('/unitrain', ''))).statusCode).toBe(200);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it('names the instructor only by their instructor profile’s display name, never by their personal profile', async () => {
     const url = await issuedUrl(studentToken);
     const { rows: [personal] } = await context.db.query<{ first_name: string; last_name: string }>(

@@ -1,21 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { signedOutActor } from '../../db/actor.js';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { publicUrlOf } from '../../http/public-url.js';
 import { publicRoute } from '../../http/rate-limits.js';
 import { CalendarFeedSchema, CalendarQuery, CalendarSchema, FeedTokenParams, IssuedCalendarFeedSchema } from './calendar.schemas.js';
 import { type CalendarDeps, describeFeed, issueFeed, readCalendar, readFeed, revokeFeed } from './calendar.service.js';
 
-/** Where this server was reached, as the client named it: the base of the feed URL handed out. */
-const feedUrlOf = (request: FastifyRequest, token: string) => `${request.protocol}://${request.host}/v1/calendar/feeds/${token}.ics`;
 
 /**
  * The calendar of what the caller may see, and private iCal feeds. Who sees which session is decided
  * by row-level security and the calendar functions of migration 0018.
  */
-export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps> = async (app, deps) => {
+export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps & { publicUrl: string | null }> = async (app, deps) => {
   const tags = ['calendar'];
 
   app.get(
@@ -44,7 +42,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps> = async (ap
     },
     async (request, reply) => {
       const { token, created_at } = await issueFeed(deps, requireSignedIn(request));
-      return reply.status(201).send({ url: feedUrlOf(request, token), created_at });
+      return reply.status(201).send({ url: publicUrlOf(deps.publicUrl, request, `/v1/calendar/feeds/${token}.ics`), created_at });
     },
   );
 
