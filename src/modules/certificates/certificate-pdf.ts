@@ -18,37 +18,32 @@ const loadFonts = () =>
   (fontBytes ??= Promise.all([readFile(fontFiles.regular), readFile(fontFiles.bold)]).then(([regular, bold]) => ({ regular, bold })));
 
 /**
- * fontkit 2 for pdf-lib, each font file parsed once per process. pdf-lib was written against
- * @pdf-lib/fontkit, whose subsetter drops glyphs of Noto Sans (letters missing from the page); fontkit 2
- * subsets it correctly but encodes a subset in one call where pdf-lib reads a stream, so this adapts that
- * one method. Parsing once keeps each font's glyph and layout caches between renders.
+ * fontkit 2 for pdf-lib. pdf-lib was written against @pdf-lib/fontkit, whose subsetter drops glyphs of
+ * Noto Sans (letters missing from the page); fontkit 2 subsets it correctly but encodes a subset in one
+ * call where pdf-lib reads a stream, so this adapts that one method. Each render parses the font anew:
+ * a parsed font kept between renders carries glyph state from earlier texts into later PDFs, which then
+ * differ from a fresh render of the same certificate (seen as a wrong text layer).
  */
-const parsedFonts = new WeakMap<Uint8Array, unknown>();
 const pdfLibFontkit = {
   create(bytes: Uint8Array) {
-    let parsed = parsedFonts.get(bytes);
-    if (!parsed) {
-      const font = fontkit.create(Buffer.from(bytes)) as fontkit.Font;
-      parsed = new Proxy(font, {
-        get(target, property, receiver) {
-          if (property !== 'createSubset') return Reflect.get(target, property, receiver) as unknown;
-          return () => {
-            const subset = target.createSubset();
-            return Object.assign(subset, {
-              encodeStream: () => ({
-                on(event: string, listener: (value?: unknown) => void) {
-                  if (event === 'data') listener(subset.encode());
-                  if (event === 'end') listener();
-                  return this;
-                },
-              }),
-            });
-          };
-        },
-      });
-      parsedFonts.set(bytes, parsed);
-    }
-    return parsed;
+    const font = fontkit.create(Buffer.from(bytes)) as fontkit.Font;
+    return new Proxy(font, {
+      get(target, property, receiver) {
+        if (property !== 'createSubset') return Reflect.get(target, property, receiver) as unknown;
+        return () => {
+          const subset = target.createSubset();
+          return Object.assign(subset, {
+            encodeStream: () => ({
+              on(event: string, listener: (value?: unknown) => void) {
+                if (event === 'data') listener(subset.encode());
+                if (event === 'end') listener();
+                return this;
+              },
+            }),
+          });
+        };
+      },
+    });
   },
 };
 
