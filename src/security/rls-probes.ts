@@ -105,3 +105,47 @@ export async function insertableKeys(tx: Tx, table: DomainTable, key: string, ac
 export async function visibleViewRows(tx: Tx, table: DomainTable, key: string, actor: Actor): Promise<Row[]> {
   return (await probe(tx, actor, async () => (await tx.query(`select * from ${table}_visible order by ${key}`)).rows)) ?? [];
 }
+
+/** How a workflow function answered the actor (access-matrix.workflows.ts). */
+export type ProbeAnswer = 'permitted' | 'forbidden' | 'not_found';
+
+/**
+ * Calls a workflow function as the actor in a savepoint that is rolled back. Its checks come first:
+ * 42501 is forbidden, UT404 (or no row, or a null `answered`) not found. A refusal for the row's state
+ * (UT409, UTTRN, UTCAP) comes after the checks let the caller through: permitted.
+ */
+export async function workflowAnswer(tx: Tx, actor: Actor, sql: string, params: unknown[]): Promise<ProbeAnswer> {
+  await tx.query('savepoint probe');
+  try {
+    await applyActor(tx, actor);
+    const { rows } = await tx.query<{ answered: unknown }>(sql, params);
+    return rows[0] !== undefined && rows[0].answered !== null ? 'permitted' : 'not_found';
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === '42501') return 'forbidden';
+    if (code === 'UT404') return 'not_found';
+    if (code === 'UT409' || code === 'UTTRN' || code === 'UTCAP') return 'permitted';
+    throw error;
+  } finally {
+    await tx.query('rollback to savepoint probe');
+    await tx.query('release savepoint probe');
+  }
+}
+
+/**
+ * One UPDATE as the actor, rolled back: whether it changed the row (true), or was refused by a policy
+ * or a guard (false). Any other error (a constraint, a state) is returned as its SQLSTATE.
+ */
+export async function updateAnswer(tx: Tx, actor: Actor, sql: string, params: unknown[]): Promise<boolean | string> {
+  await tx.query('savepoint probe');
+  try {
+    await applyActor(tx, actor);
+    return (await tx.query(sql, params)).rowCount === 1;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unknown';
+    return code === '42501' ? false : code;
+  } finally {
+    await tx.query('rollback to savepoint probe');
+    await tx.query('release savepoint probe');
+  }
+}
