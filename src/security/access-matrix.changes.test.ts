@@ -39,10 +39,10 @@ const servesLocation = (provider: string | null, location: string) =>
 /** The changes each rule is probed with: new values for its columns, that the table's own constraints accept. */
 function candidates(table: DomainTable, rule: 'placement' | 'instructor', row: Row): Row[] {
   if (rule === 'instructor') return ['ic1', 'ic2', 'ip1', 'ad', 'sa'].map((user) => ({ instructor_id: fixtureId(user) }));
-  const places = locations.flatMap((location) => providers.map((provider) => ({ location_id: location, provider_id: provider })));
-  // A roster's provider serves its location, and a roster of a session stays at the session's (rosters_guard_write).
-  if (table === 'rosters') return row['session_id'] === null ? places.filter((place) => servesLocation(place.provider_id, place.location_id)) : [];
-  return places;
+  // Each location for no provider and for each provider that serves it (a roster's provider must serve its
+  // location, rosters_guard_write); a roster of a session stays at the session's.
+  const places = locations.flatMap((location) => providers.filter((provider) => servesLocation(provider, location)).map((provider) => ({ location_id: location, provider_id: provider })));
+  return table === 'rosters' && row['session_id'] !== null ? [] : places;
 }
 
 describe.each(changeRules.filter((rule) => !rule.id.endsWith('.sa_reference')).map((rule) => ({ id: rule.id, rule })))('$id', ({ rule }) => {
