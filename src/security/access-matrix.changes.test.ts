@@ -3,7 +3,7 @@ import { createMigratedDatabase, type TestDatabase } from '../../test/database.j
 import { buildFixtureWorld, fixtureId, fixtureNameOf, type FixtureWorld } from '../../test/fixture-world.js';
 import { changeAllowed, changeRules, userReferences } from './access-matrix.changes.js';
 import { accessOf, expectedRows, Scope, World, type DomainTable, type MatrixActor, type Row } from './access-matrix.js';
-import { inRolledBackTransaction, updateAnswer } from './rls-probes.js';
+import { inRolledBackTransaction, rolledBackStatements, updateAnswer } from './rls-probes.js';
 
 // Real database with the fixture world. The change rules (what a write may set: where a session or
 // roster goes, whom an AP makes an instructor, who points a row at an SA account) probed as every
@@ -53,16 +53,22 @@ describe.each(changeRules.filter((rule) => !rule.id.endsWith('.sa_reference')).m
     await inRolledBackTransaction(database.db, async (tx) => {
       for (const actor of world.actors) {
         const updatable = new Set(expectedRows(rule.table, 'update', actor, world.snapshot));
+        const probes: { key: string; sql: string; params: unknown[]; allowed: boolean }[] = [];
         for (const row of world.snapshot[rule.table].filter((candidate) => updatable.has(String(candidate['id'])))) {
           for (const change of candidates(rule.table, kind, row)) {
             const changed = Object.keys(change).filter((column) => change[column] !== row[column]);
             if (changed.length === 0) continue;
             const key = `${actor.name} ${fixtureNameOf(String(row['id']))} ${Object.values(change).map((value) => (value === null ? 'null' : fixtureNameOf(String(value)))).join(' ')}`;
             const assignments = Object.keys(change).map((column, index) => `${column} = $${index + 2}`).join(', ');
-            observed[key] = await updateAnswer(tx, actor, `update ${rule.table} set ${assignments} where id = $1`, [row['id'], ...Object.values(change)]);
             const next = { ...row, ...change };
-            expected[key] = updateChecks(rule.table, actor, next) && changeAllowed(rule.table, next, changed, new Scope(view, actor));
+            const allowed = updateChecks(rule.table, actor, next) && changeAllowed(rule.table, next, changed, new Scope(view, actor));
+            probes.push({ key, sql: `update ${rule.table} set ${assignments} where id = $1`, params: [row['id'], ...Object.values(change)], allowed });
           }
+        }
+        const results = await rolledBackStatements(tx, actor, probes);
+        for (const [index, probe] of probes.entries()) {
+          observed[probe.key] = updateAnswer(results[index]!);
+          expected[probe.key] = probe.allowed;
         }
       }
     });
@@ -82,10 +88,12 @@ describe('no row points at an SA account unless an SA puts it there', () => {
     await inRolledBackTransaction(database.db, async (tx) => {
       for (const actor of world.actors) {
         const updatable = new Set(expectedRows(table, 'update', actor, world.snapshot));
-        for (const row of world.snapshot[table].filter((candidate) => updatable.has(String(candidate[primaryKey])) && candidate[column] !== sa)) {
+        const rows = world.snapshot[table].filter((candidate) => updatable.has(String(candidate[primaryKey])) && candidate[column] !== sa);
+        const sql = `update ${table} set ${column} = $2 where ${primaryKey} = $1`;
+        const results = await rolledBackStatements(tx, actor, rows.map((row) => ({ sql, params: [row[primaryKey], sa] })));
+        for (const [index, row] of rows.entries()) {
           const key = `${actor.name} ${fixtureNameOf(String(row[primaryKey]))}`;
-          const answer = await updateAnswer(tx, actor, `update ${table} set ${column} = $2 where ${primaryKey} = $1`, [row[primaryKey], sa]);
-          if (answer === false) refusedFor.push(key);
+          if (updateAnswer(results[index]!) === false) refusedFor.push(key);
           if (actor.role !== 'SA') expectedRefused.push(key);
         }
       }

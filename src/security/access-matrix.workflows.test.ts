@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { buildFixtureWorld, fixtureId, fixtureNameOf, type FixtureWorld } from '../../test/fixture-world.js';
-import { accessOf, Scope, World } from './access-matrix.js';
+import { accessOf, Scope, World, type Row } from './access-matrix.js';
 import { workflowAccess, type WorkflowAnswer } from './access-matrix.workflows.js';
-import { inRolledBackTransaction, workflowAnswer } from './rls-probes.js';
+import { inRolledBackTransaction, rolledBackStatements, workflowAnswer } from './rls-probes.js';
 
 // Real database with the fixture world. The workflow functions (SECURITY DEFINER: they check the caller
 // themselves, then act as the owner) called as every fixture actor on every row they can name, each call
@@ -45,11 +45,12 @@ describe.each(workflowAccess.map((workflow) => ({ id: workflow.id, workflow })))
     await inRolledBackTransaction(database.db, async (tx) => {
       for (const actor of world.actors) {
         const scope = new Scope(view, actor);
-        for (const row of world.snapshot[workflow.subject]) {
+        const rows = world.snapshot[workflow.subject];
+        const values = (row: Row) => ({ subject: row[primaryKey], actor: actor.userId ?? randomUUID(), profile: fixtureId('sp5') });
+        const results = await rolledBackStatements(tx, actor, rows.map((row) => numbered(workflow.call, values(row))));
+        for (const [index, row] of rows.entries()) {
           const key = `${actor.name} ${fixtureNameOf(String(row[primaryKey]))}`;
-          const values = { subject: row[primaryKey], actor: actor.userId ?? randomUUID(), profile: fixtureId('sp5') };
-          const { sql, params } = numbered(workflow.call, values);
-          observed[key] = await workflowAnswer(tx, actor, sql, params);
+          observed[key] = workflowAnswer(results[index]!);
           expected[key] = workflow.answer(row, scope);
         }
       }
