@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
 import { publicUrlOf } from '../../http/public-url.js';
+import { publicRoute } from '../../http/rate-limits.js';
 import { AppError } from '../../errors.js';
 import { requiredVersion } from '../../shared/crud/expected-version.js';
 import { withEtag } from '../../shared/crud/route-helpers.js';
@@ -17,6 +18,8 @@ import {
   ReissueBody,
   RevokeBody,
   SuspendBody,
+  VerificationCodeParams,
+  VerificationSchema,
   VersionBody,
 } from './certificates.schemas.js';
 import {
@@ -30,9 +33,17 @@ import {
   revokeCertificate,
   snapshotOf,
   suspendCertificate,
+  type Verification,
   type VerificationUrlOf,
   verificationUrlOf,
+  verifyByCode,
 } from './certificates.service.js';
+import {
+  renderVerificationPage,
+  verificationPageSecurityPolicy,
+  verificationStylesheet,
+  verificationStylesheetPath,
+} from './verification-page.js';
 
 /** A PDF document, sent as it is (Fastify does not serialise a Buffer). */
 export const PdfBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' });
@@ -194,6 +205,50 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
       const certificate = await reissueCertificate(deps, requireSignedIn(request), request.params.id,
         requiredVersion(request, request.body.version), request.body.reason, verificationUrlOf(base));
       return reply.status(201).send(withEtag(reply, present(request, certificate)));
+    },
+  );
+
+  // Public verification: anyone with the code, signed out, rate-limited like the catalogue.
+  app.get(
+    '/v1/verify/:code',
+    {
+      config: publicRoute,
+      schema: {
+        tags, operationId: 'verifyCertificate',
+        summary: 'Verify a certificate by the code printed on it (no sign-in needed; counted)',
+        description: 'Case, spaces and dashes do not matter; O reads as 0, I and L as 1. A text that cannot be a code answers 404 like an unknown code.',
+        params: VerificationCodeParams,
+        response: { 200: VerificationSchema, ...errorResponses(404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const verification = await verifyByCode(deps, request.actor, request.params.code);
+      return reply.header('cache-control', 'no-store').send(verification);
+    },
+  );
+
+  app.get(verificationStylesheetPath, { config: publicRoute, schema: { hide: true } }, async (_request, reply) =>
+    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(verificationStylesheet),
+  );
+
+  app.get(
+    '/verify/:code',
+    { config: publicRoute, schema: { hide: true, params: VerificationCodeParams } },
+    async (request, reply) => {
+      let verification: Verification | null = null;
+      try {
+        verification = await verifyByCode(deps, request.actor, request.params.code);
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+      }
+      return reply
+        .status(verification === null ? 404 : 200)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', verificationPageSecurityPolicy)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .header('cache-control', 'no-store')
+        .send(renderVerificationPage(verification));
     },
   );
 };

@@ -105,3 +105,23 @@ export const RevokeBody = Type.Object(
 export const SuspendBody = Type.Object({ reason: Text(1000), version }, { additionalProperties: false });
 export const VersionBody = Type.Object({ version }, { additionalProperties: false, description: 'the version you read (or send If-Match instead)' });
 export const ReissueBody = Type.Object({ reason: Type.Optional(Text(1000)), version }, { additionalProperties: false });
+
+/** What anyone holding the code may learn: the printed facts and the state, never the holder's e-mail or the source rows. */
+export const VerificationSchema = Type.Object({
+  verification_code: Type.String(),
+  status: CertificateStatusSchema,
+  printed: PrintedSchema,
+  issue_date: CalendarDate,
+  expiry_date: Nullable(CalendarDate),
+  revoked_at: Nullable(Timestamp),
+  revoked_reason_code: Nullable(RevocationReasonSchema),
+  revoked_reason: Nullable(Type.String()),
+  suspended_at: Nullable(Timestamp),
+  suspended_reason: Nullable(Type.String()),
+  pdf_sha256: Nullable(Type.String({ description: 'SHA-256 of the issued PDF: a PDF with other bytes is not the one issued' })),
+  replaced_by_code: Nullable(Type.String({ description: 'the code of the certificate that replaced this one (reissue)' })),
+  verification_count: Type.Integer(),
+});
+
+/** Any text: a code that cannot be one answers exactly like an unknown one (404), not 400. */
+export const VerificationCodeParams = Type.Object({ code: Type.String() });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../../db/actor.js';
+import { type Actor, signedOutActor } from '../../db/actor.js';
 import type { Db, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { findRow, getRow, listRows, lockAtVersion, type Page } from '../../shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../shared/events/append-domain-event.js';
 import { renderCertificatePdf, sha256Hex } from './certificate-pdf.js';
-import { builtInTemplate, type CertificateSnapshot, verificationPath } from './certificate-snapshot.js';
+import { builtInTemplate, type CertificateSnapshot, type PrintedFacts, verificationPath } from './certificate-snapshot.js';
 import {
   type CertificateRow,
   type CertificateSource,
@@ -18,8 +18,10 @@ import {
   sourceFacts,
   type StatusChange,
   updateStatus,
+  verifyCertificate,
+  type VerifiedCertificate,
 } from './certificates.repository.js';
-import { newVerificationCode } from './verification-code.js';
+import { newVerificationCode, normaliseVerificationCode } from './verification-code.js';
 
 export interface CertificatesDeps {
   db: Db;
@@ -217,3 +219,27 @@ export async function reissueCertificate(
 }
 
 export const verificationUrlOf = (base: string): VerificationUrlOf => (code) => `${base}${verificationPath(code)}`;
+
+/** A certificate as its verifier sees it: the printed facts (every field, null where an old row has none) and its state. */
+export type Verification = Omit<VerifiedCertificate, 'id' | 'printed' | 'last_verified_at'> & { verification_code: string; printed: PrintedFacts };
+
+const noPrintedFacts: Omit<PrintedFacts, 'recipient_name' | 'course_name'> = {
+  course_code: null, hours: null, completed_on: null, practical_score: null, written_score: null,
+  instructor_name: null, location_name: null, location_place: null, provider_name: null,
+};
+
+/**
+ * Public verification of a typed code, counted. Signed out whoever asks (the answer is the same for
+ * everyone); a text that cannot be a code answers like an unknown code, so probing learns nothing more.
+ */
+export async function verifyByCode(deps: CertificatesDeps, actor: Actor, typed: string): Promise<Verification> {
+  const code = normaliseVerificationCode(typed);
+  const found = code === null ? null : await deps.db.withActor(signedOutActor({ requestId: actor.requestId ?? null, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null }), (tx) => verifyCertificate(tx, code, true));
+  if (code === null || found === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
+  return {
+    verification_code: code, status: found.status, printed: { ...noPrintedFacts, ...found.printed }, issue_date: found.issue_date, expiry_date: found.expiry_date,
+    revoked_at: found.revoked_at, revoked_reason_code: found.revoked_reason_code, revoked_reason: found.revoked_reason,
+    suspended_at: found.suspended_at, suspended_reason: found.suspended_reason, pdf_sha256: found.pdf_sha256,
+    replaced_by_code: found.replaced_by_code, verification_count: found.verification_count,
+  };
+}
