@@ -64,25 +64,8 @@ describe('POST /v1/auth/login', () => {
     }
   });
 
-  it('takes about as long for an unknown e-mail as for a wrong password (both verify a hash)', async () => {
-    const user = await createUser(database.db, testKeyring, { role: 'IN' });
-    const timed = async (email: string) => {
-      const started = performance.now();
-      await login(email, 'a wrong password, surely');
-      return performance.now() - started;
-    };
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-    const known: number[] = [];
-    const unknown: number[] = [];
-    // Different accounts each time, so no lockout starts; alternate to share the machine's noise.
-    for (let i = 0; i < 3; i++) {
-      known.push(await timed(user.email));
-      unknown.push(await timed(`unknown-${i}@example.org`));
-    }
-    const ratio = median(unknown) / median(known);
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
-  });
+  // That an unknown e-mail costs the same argon2id verification as a wrong password is checked in
+  // src/security/passwords.test.ts (the same work, not a duration: timings flake on a busy machine).
 
   it('refuses an inactive account with the same answer, even with the right password', async () => {
     const user = await createUser(database.db, testKeyring, { role: 'IP' });
