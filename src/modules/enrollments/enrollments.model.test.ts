@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, buildTestApp } from '../../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState } from '../../../test/enrollment-world.js';
+import { propertyRuns } from '../../../test/property-runs.js';
 
 // Random sequences of enroll, cancel and capacity changes against one session, through the real API on
 // a real database, compared after every step with a model small enough to be obviously right.
@@ -110,7 +111,7 @@ describe('enrollment against a model', () => {
           expect(state.duplicates).toBe(0);
         }
       }),
-      { numRuns: 100 },
+      propertyRuns(100),
     );
   }, 240_000);
 });
