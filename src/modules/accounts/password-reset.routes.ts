@@ -13,7 +13,7 @@ import { confirmPasswordReset, requestPasswordReset, resetKeyOf } from './passwo
  * blind index, known or not, so the limit tells nothing either), so nobody fills one inbox, and per
  * client address, so nobody mails the whole user list.
  */
-export const passwordResetLimits = {
+const passwordResetLimits = {
   perEmailAddress: { max: 5, timeWindowMs: 3_600_000 },
   perClient: { max: 20, timeWindowMs: 3_600_000 },
 } as const;
