@@ -49,6 +49,11 @@ CREATE TRIGGER invitations_audit AFTER INSERT OR UPDATE OR DELETE ON invitations
         OR (current_setting('is_superuser') <> 'on' AND NOT audit_session_user_is_owner()))
   EXECUTE FUNCTION audit_row_change();
 
+-- No invitation points at an SA account unless an SA puts it there (the guard of migration 0028).
+CREATE TRIGGER invitations_guard_sa_reference BEFORE INSERT OR UPDATE ON invitations FOR EACH ROW
+  WHEN (app_role() IN ('AD', 'AP', 'IC', 'IP', 'IT', 'IN'))
+  EXECUTE FUNCTION app_guard_sa_reference('invited_by', 'accepted_user_id', 'revoked_by');
+
 ALTER TABLE invitations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE invitations FORCE ROW LEVEL SECURITY;
 CREATE POLICY invitations_owner_all ON invitations TO CURRENT_USER USING (true) WITH CHECK (true);
@@ -67,7 +72,8 @@ CREATE POLICY invitations_update_ad ON invitations FOR UPDATE TO unitrain_app
 -- Only the SHA-256 of the token is stored. Like login_failures (0011), the table belongs to the owner
 -- alone: the signed-out flows that read it and the mail jobs that write it run as the owner, and the
 -- application role has no privilege on it at all. A token row, not a domain fact: no version, no audit
--- (the invitation and the password change it leads to are audited).
+-- (the invitation and the password change it leads to are audited). Its user_id needs no SA-reference
+-- guard (0028): like auth_sessions, only the owner writes it.
 CREATE TABLE account_tokens (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   purpose         text NOT NULL,
