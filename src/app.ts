@@ -11,6 +11,7 @@ import { registerAuthentication } from './http/authenticate.js';
 import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
+import { invitationsRoutes, passwordResetRoutes } from './modules/accounts/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authRoutes } from './modules/auth/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   stream: StreamSettings;
   /** PUBLIC_URL: the base of every link the server prints; null uses the request's own protocol and host. */
   publicUrl: string | null;
+  /** The clock invitation and password-reset expiries are measured by; tests move it. Default: the system clock. */
+  now?: () => Date;
 }
 
 declare module 'fastify' {
@@ -106,6 +109,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
   await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });
+  const accounts = { db: deps.db, cipher, publicUrl: deps.publicUrl, now: deps.now ?? (() => new Date()) };
+  await app.register(invitationsRoutes, accounts);
+  await app.register(passwordResetRoutes, accounts);
   for (const organisationRoutes of [providersRoutes, locationsRoutes, instructorsRoutes, teamsRoutes]) {
     await app.register(organisationRoutes, { db: deps.db, cipher });
   }

@@ -8,6 +8,8 @@ export const errorStatus = {
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   REFRESH_TOKEN_REUSED: 401,
+  /** An invitation or password-reset link that is unknown, used, replaced, revoked or expired; details.reason says which. */
+  INVALID_TOKEN: 400,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,

@@ -228,7 +228,7 @@ describe('unitrain keys', () => {
 
     const second = await runCli(['keys', 'rotate'], env);
     expect(second.code).toBe(0);
-    expect(second.stdout.trim()).toBe(`nothing to re-encrypt: every value in 8 encrypted column(s) uses key ${keyId}`);
+    expect(second.stdout.trim()).toBe(`nothing to re-encrypt: every value in 9 encrypted column(s) uses key ${keyId}`);
 
     const reopened = await openDatabase(config, null);
     try {
@@ -278,7 +278,7 @@ describe('unitrain keys', () => {
     expect(keyIds(values, cipher)).toEqual(new Set(['test2']));
     expect(plaintexts(values, cipher)).toEqual(expected);
     const second = await runCli(['keys', 'rotate'], env);
-    expect(second.stdout.trim()).toBe('nothing to re-encrypt: every value in 8 encrypted column(s) uses key test2');
+    expect(second.stdout.trim()).toBe('nothing to re-encrypt: every value in 9 encrypted column(s) uses key test2');
     const status = await runCli(['keys', 'status'], env);
     expect(status.stdout).toMatch(/^users\.email_ciphertext +test2 +60$/m);
     expect(status.stdout).toMatch(/^current key: test2 \(configured: test1, test2\)$/m);

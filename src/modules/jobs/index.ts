@@ -3,6 +3,6 @@ export { createDispatcher, type Dispatcher, type DispatcherSettings, defaultDisp
 export { createJobHandlers } from './handlers.js';
 export { createWorker } from './worker.js';
 export { listJobs, retryJob } from './jobs.service.js';
-export { jobStatuses } from './jobs.repository.js';
+export { insertJob, jobStatuses } from './jobs.repository.js';
 export { eventOf, type JobHandler } from './job-handler.js';
 export { type PruneReport, pruneRetained } from './prune.js';

@@ -68,7 +68,7 @@ function toUser(cipher: FieldCipher, row: UserRow): User {
 const emailShape = /^[^@\s]+@[^@\s]+$/;
 
 /** Checks, hashes and encrypts outside any transaction: hashing takes tens of milliseconds. */
-async function prepareAccount(cipher: FieldCipher, account: NewAccount, hash: (password: string) => Promise<string> = hashPassword) {
+export async function prepareAccount(cipher: FieldCipher, account: NewAccount, hash: (password: string) => Promise<string> = hashPassword) {
   if (!emailShape.test(account.email.trim()) || account.email.length > 320) {
     throw new AppError('VALIDATION_FAILED', 'email must be an e-mail address', { field: 'body.email' });
   }
@@ -89,7 +89,10 @@ async function prepareAccount(cipher: FieldCipher, account: NewAccount, hash: (p
   };
 }
 
-async function insertAccount(tx: Tx, prepared: Awaited<ReturnType<typeof prepareAccount>>): Promise<string> {
+export type PreparedAccount = Awaited<ReturnType<typeof prepareAccount>>;
+
+/** Inserts a prepared account (and its provider membership) in `tx`, as whoever `tx` acts for; returns its id. */
+export async function insertAccount(tx: Tx, prepared: PreparedAccount): Promise<string> {
   const id = await insertUser(tx, prepared);
   if (prepared.providerId) await insertProviderMembership(tx, id, prepared.providerId);
   return id;
