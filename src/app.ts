@@ -10,6 +10,7 @@ import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
 import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
 import { registerRateLimits } from './http/rate-limits.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authRoutes } from './modules/auth/index.js';
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  await registerSecurityHeaders(app, { publicUrl: deps.publicUrl });
   await registerCsvUploads(app);
 
   await app.register(swagger, {
