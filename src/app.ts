@@ -8,8 +8,9 @@ import type { AuthSettings, StreamSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
-import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
+import { answerClientError, answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
 import { registerRateLimits } from './http/rate-limits.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
 import { invitationsRoutes, passwordResetRoutes } from './modules/accounts/index.js';
 import { auditRoutes } from './modules/audit/index.js';
@@ -75,12 +76,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     bodyLimit: 10 * 1024 * 1024,
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  await registerSecurityHeaders(app, { publicUrl: deps.publicUrl });
   await registerCsvUploads(app);
 
   await app.register(swagger, {

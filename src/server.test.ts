@@ -50,9 +50,10 @@ function slowRequest(url: string): { sendRest: () => void; response: Promise<str
 describe('the server process', () => {
   it('starts on an empty database, applies the migrations, and answers /health and /ready', async () => {
     const { env, args } = await serverEnv();
-    const server = await startServerProcess(env, args);
+    const server = await startServerProcess({ ...env, PUBLIC_URL: 'https://training.example.org' }, args);
     try {
-      expect(server.logs()).toContain('Unitrain is listening at');
+      // The address it listens on, and the links as clients behind the proxy use them.
+      expect(server.logs()).toMatch(/Unitrain is listening at http:\/\/127\.0\.0\.1:\d+ \([^)]+\), reached at https:\/\/training\.example\.org; API docs at https:\/\/training\.example\.org\/docs/);
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(200);

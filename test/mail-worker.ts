@@ -23,7 +23,7 @@ export async function startMailWorker(db: Db, options: { smtpUrl?: string } = {}
   const logLines: string[] = [];
   const logger: Logger = createLogger({ logLevel: 'debug', logFormat: 'json' }, { write: (line: string) => logLines.push(line) });
   const worker = createWorker(db, {
-    worker: { inProcess: false, pollMs: 10 },
+    worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 },
     mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: options.smtpUrl ?? null },
   }, testKeyring, logger);
   return {

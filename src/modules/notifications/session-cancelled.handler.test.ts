@@ -22,7 +22,7 @@ const logLines: string[] = [];
 const logger = createLogger({ logLevel: 'info', logFormat: 'json' }, { write: (line: string) => logLines.push(line) });
 function workerFor(mail: { smtpUrl: string | null; outboxDir: string }): Dispatcher {
   const settings = {
-    worker: { inProcess: false, pollMs: 10 },
+    worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 },
     mail: { from: 'Unitrain <no-reply@unitrain.test>', ...mail },
     retention: { changeLogHours: 168, jobDays: 14, pruneIntervalMs: 3_600_000 },
   };
