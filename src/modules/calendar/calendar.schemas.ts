@@ -46,23 +46,23 @@ export const CalendarEntrySchema = Type.Object({
     country: Nullable(Type.String()),
     timezone: Type.String({ description: 'the IANA zone of the session’s dates and times' }),
   }),
-});
+}, { title: 'CalendarEntry' });
 
 export const CalendarSchema = Type.Object({
   from: Type.String({ format: 'date' }),
   to: Type.String({ format: 'date' }),
   items: Type.Array(CalendarEntrySchema, { description: 'by day, start time and id' }),
-});
+}, { title: 'Calendar' });
 
 export const CalendarFeedSchema = Type.Object({
   exists: Type.Boolean({ description: 'whether you have a feed URL that works' }),
   created_at: Type.Union([Timestamp, Type.Null()], { description: 'when its current URL was made' }),
-});
+}, { title: 'CalendarFeed' });
 
 export const IssuedCalendarFeedSchema = Type.Object({
   url: Type.String({ description: 'the private subscription URL; shown only now, keep it secret' }),
   created_at: Timestamp,
-});
+}, { title: 'IssuedCalendarFeed' });
 
 /** Any text: what is not a live feed's token is 404, malformed or not. */
 export const FeedTokenParams = Type.Object({ token: Type.String() }, { additionalProperties: false });
