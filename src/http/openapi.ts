@@ -55,6 +55,7 @@ interface RouteSchema {
   body?: unknown;
   headers?: unknown;
   response?: Record<string, unknown>;
+  produces?: string[];
   hide?: boolean;
 }
 
@@ -70,6 +71,14 @@ function withSharedFailures(schema: RouteSchema | undefined, rateLimited: boolea
   if (takesInput) response['400'] ??= errorResponse(400);
   response['401'] ??= errorResponse(401);
   if (rateLimited) response['429'] ??= errorResponse(429);
+  // A route that produces another type (a stream, metrics) still answers its errors in JSON.
+  if (schema.produces) {
+    for (const [status, answer] of Object.entries(response)) {
+      if (Number(status) < 400 || 'content' in (answer as object)) continue;
+      const { 'x-response-description': description, ...error } = answer as Record<string, unknown>;
+      response[status] = { description, content: { 'application/json': { schema: error } } };
+    }
+  }
   return { ...schema, response };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
+import Type from 'typebox';
 import { publicSecurity } from '../../http/openapi.js';
 import { HealthResponse, ReadyResponse } from './health.schemas.js';
 import { checkReadiness, type ReadinessDeps } from './health.service.js';
@@ -41,6 +42,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (a
         security: publicSecurity,
         summary: 'Prometheus metrics: process, stream subscribers, events delivered, delivery lag',
         produces: ['text/plain'],
+        response: { 200: { description: 'the Prometheus text format', content: { 'text/plain': { schema: Type.String() } } } },
       },
     },
     async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
 import { streamSecurity } from '../../http/openapi.js';
@@ -33,7 +34,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
         description,
         querystring: StreamQuery,
         produces: ['text/event-stream'],
-        response: errorResponses(400, 401, 503),
+        response: { 200: { description: 'the event stream', content: { 'text/event-stream': { schema: Type.String() } } }, ...errorResponses(400, 401, 503) },
       },
     },
     async (request, reply) => {
