@@ -3089,10 +3089,10 @@ export interface operations {
             query: {
                 /** @description a calendar day, YYYY-MM-DD */
                 from: string;
-                /** @description the same as instructor_id (the name issue 4 gives it); both only if equal */
+                /** @description another name for instructor_id, kept for older clients; both only if equal */
                 instructor?: string;
                 instructor_id?: string;
-                /** @description the same as location_id (the name issue 4 gives it); both only if equal */
+                /** @description another name for location_id, kept for older clients; both only if equal */
                 location?: string;
                 location_id?: string;
                 /** @description the last day shown, YYYY-MM-DD; from..to spans at most 366 days */

@@ -9,9 +9,9 @@ export const CalendarQuery = Type.Object(
     from: Day,
     to: Type.String({ format: 'date', description: 'the last day shown, YYYY-MM-DD; from..to spans at most 366 days' }),
     location_id: Type.Optional(Uuid),
-    location: Type.Optional({ ...Uuid, description: 'the same as location_id (the name issue 4 gives it); both only if equal' }),
+    location: Type.Optional({ ...Uuid, description: 'another name for location_id, kept for older clients; both only if equal' }),
     instructor_id: Type.Optional(Uuid),
-    instructor: Type.Optional({ ...Uuid, description: 'the same as instructor_id (the name issue 4 gives it); both only if equal' }),
+    instructor: Type.Optional({ ...Uuid, description: 'another name for instructor_id, kept for older clients; both only if equal' }),
   },
   { additionalProperties: false },
 );
