@@ -1899,7 +1899,24 @@ export interface components {
             /** @description pass as `cursor` for the next page; null on the last page */
             next_cursor: string | null;
         };
-        /** Location */
+        /**
+         * Location
+         * @example {
+         *       "id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+         *       "name": "Harbour Training Centre",
+         *       "address_line1": null,
+         *       "address_line2": null,
+         *       "city": "Leith",
+         *       "region": null,
+         *       "postal_code": null,
+         *       "country": "GB",
+         *       "timezone": "Europe/London",
+         *       "status": "ACTIVE",
+         *       "created_at": "2026-11-23T13:58:47.101Z",
+         *       "updated_at": "2026-11-23T13:58:47.101Z",
+         *       "version": 1
+         *     }
+         */
         Location: {
             address_line1: string | null;
             address_line2: string | null;
@@ -2951,6 +2968,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "admin@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginBody"];
             };
         };
@@ -2961,6 +2984,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI…",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "k7Qw…",
+                     *       "user": {
+                     *         "id": "a99227e7-19be-4a0a-a436-d998ad762313",
+                     *         "role": "SA",
+                     *         "email": "admin@example.com"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
@@ -3052,6 +3088,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI…",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "k7Qw…",
+                     *       "user": {
+                     *         "id": "a99227e7-19be-4a0a-a436-d998ad762313",
+                     *         "role": "SA",
+                     *         "email": "admin@example.com"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
@@ -4597,6 +4646,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "name": "Harbour Training Centre",
+                     *       "address_line1": null,
+                     *       "address_line2": null,
+                     *       "city": "Leith",
+                     *       "region": null,
+                     *       "postal_code": null,
+                     *       "country": "GB",
+                     *       "timezone": "Europe/London",
+                     *       "status": "ACTIVE",
+                     *       "created_at": "2026-11-23T13:58:47.101Z",
+                     *       "updated_at": "2026-11-23T13:58:47.101Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Location"];
                 };
             };
@@ -4664,6 +4730,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "name": "Harbour Training Centre",
+                     *       "address_line1": null,
+                     *       "address_line2": null,
+                     *       "city": "Leith",
+                     *       "region": null,
+                     *       "postal_code": null,
+                     *       "country": "GB",
+                     *       "timezone": "Europe/London",
+                     *       "status": "ACTIVE",
+                     *       "created_at": "2026-11-23T13:58:47.101Z",
+                     *       "updated_at": "2026-11-23T13:58:47.101Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Location"];
                 };
             };
@@ -4782,6 +4865,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "name": "Harbour Training Centre",
+                     *       "address_line1": null,
+                     *       "address_line2": null,
+                     *       "city": "Leith",
+                     *       "region": null,
+                     *       "postal_code": null,
+                     *       "country": "GB",
+                     *       "timezone": "Europe/London",
+                     *       "status": "ACTIVE",
+                     *       "created_at": "2026-11-23T13:58:47.101Z",
+                     *       "updated_at": "2026-11-23T13:58:47.101Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Location"];
                 };
             };

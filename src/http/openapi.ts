@@ -100,11 +100,13 @@ export function hoistTitledSchemas(document: Record<string, unknown>): Record<st
     const walked = Object.fromEntries(Object.entries(record).map(([key, value]) => [key, notSchemas.has(key) ? value : hoist(value)]));
     const title = record['title'];
     if (typeof title !== 'string') return walked;
-    const text = JSON.stringify(walked);
+    // @fastify/swagger moves a body's or an answer's own examples to the media type: compare without them.
+    const { examples, ...schema } = walked;
+    const text = JSON.stringify(schema);
     const earlier = texts.get(title);
     if (earlier !== undefined && earlier !== text) throw new Error(`two different schemas are titled ${title}: give one another title`);
     texts.set(title, text);
-    named[title] = walked;
+    if (examples !== undefined || named[title] === undefined) named[title] = walked;
     return { $ref: `#/components/schemas/${title}` };
   };
   const paths = hoist(document['paths']);

@@ -8,7 +8,7 @@ export const LoginBody = Type.Object(
     email: Type.String({ minLength: 1, maxLength: 320 }),
     password: Type.String({ minLength: 1, maxLength: maximumPasswordLength }),
   },
-  { title: 'LoginBody', additionalProperties: false },
+  { title: 'LoginBody', additionalProperties: false, examples: [{ email: 'admin@example.com', password: 'correct horse battery staple' }] },
 );
 
 const RefreshToken = Type.String({ minLength: 1, maxLength: 256 });
@@ -26,7 +26,16 @@ export const TokenPairSchema = Type.Object({
   expires_in: Type.Integer({ description: 'seconds the access token stays valid' }),
   refresh_token: Type.String({ description: 'single use: each refresh returns a new one' }),
   user: Type.Object({ id: Type.String({ format: 'uuid' }), role: Type.Enum([...roles]), email: Type.String() }),
-}, { title: 'TokenPair' });
+}, {
+  title: 'TokenPair',
+  examples: [{
+    access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI…',
+    token_type: 'Bearer',
+    expires_in: 900,
+    refresh_token: 'k7Qw…',
+    user: { id: 'a99227e7-19be-4a0a-a436-d998ad762313', role: 'SA', email: 'admin@example.com' },
+  }],
+});
 
 export const ChangePasswordBody = Type.Object(
   {

@@ -47,7 +47,12 @@ export const EnrollBody = Type.Object(
     student_id: Type.Optional(Uuid),
     student_profile_id: Type.Optional(Uuid),
   },
-  { title: 'EnrollBody', additionalProperties: false, description: 'at most one of the two; neither enrolls the caller' },
+  {
+    title: 'EnrollBody',
+    additionalProperties: false,
+    description: 'at most one of the two; neither enrolls the caller',
+    examples: [{ student_id: '00c4f266-b6d1-491d-bb69-b8536f7cbe17' }, {}],
+  },
 );
 
 const ReadVersion = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version you read (or send If-Match instead); without either, none is checked' });
