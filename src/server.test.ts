@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../test/cli.js';
+import { runCli, withMigratedEmbeddedDatabase } from '../test/cli.js';
 import { createEmptyDatabase, type TestDatabase } from '../test/database.js';
 import { testEngine, testKeysEnv } from '../test/engine.js';
 import { startServerProcess } from '../test/server-process.js';
@@ -22,9 +22,12 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Environment for a server on this run's engine; a server database is migrated by the --migrate flag. */
-async function serverEnv(): Promise<{ env: Record<string, string>; args: string[] }> {
-  if (testEngine === 'pglite') return { env: { DATA_DIR: dataDir }, args: [] };
+/**
+ * Environment for a server on this run's engine; a server database is migrated by the --migrate flag.
+ * `migrated`: an embedded data directory starts with the run's migrated database, for tests not about the first start.
+ */
+async function serverEnv(options: { migrated?: boolean } = {}): Promise<{ env: Record<string, string>; args: string[] }> {
+  if (testEngine === 'pglite') return { env: { DATA_DIR: options.migrated ? await withMigratedEmbeddedDatabase(dataDir) : dataDir }, args: [] };
   database = await createEmptyDatabase();
   return { env: { DATA_DIR: dataDir, DATABASE_URL: database.url as string, ...testKeysEnv }, args: ['--migrate'] };
 }
@@ -60,7 +63,7 @@ describe('the server process', () => {
   });
 
   it('on SIGTERM stops accepting, finishes the request in flight, closes the database and exits 0', async () => {
-    const { env, args } = await serverEnv();
+    const { env, args } = await serverEnv({ migrated: true });
     const server = await startServerProcess(env, args);
     const inFlight = slowRequest(server.url);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -76,7 +79,7 @@ describe('the server process', () => {
   });
 
   it.runIf(testEngine === 'pglite')('refuses a second process on the same data directory', async () => {
-    const server = await startServerProcess({ DATA_DIR: dataDir });
+    const server = await startServerProcess({ DATA_DIR: await withMigratedEmbeddedDatabase(dataDir) });
     try {
       const second = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0' });
       expect(second.code).toBe(1);

@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/cli.js';
+import { runCli, withMigratedEmbeddedDatabase } from '../../test/cli.js';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { testEngine, testKeysEnv } from '../../test/engine.js';
 import type { Db, Queryable } from '../db/database.js';
-import { migrateUp } from '../db/migrations/migrator.js';
 import { openDatabase } from '../db/open-database.js';
 import { seedDatabase } from '../modules/seed/index.js';
 import { createFieldCipher, type FieldCipher, type Keyring } from './field-cipher.js';
@@ -205,12 +204,11 @@ describe('unitrain keys', () => {
   });
 
   it.runIf(testEngine === 'pglite')('rotate --new-key adds a key to DATA_DIR/keys.json and moves every value to it; a second run has nothing to do', async () => {
-    const dataDir = join(workDir, 'data');
+    const dataDir = await withMigratedEmbeddedDatabase(join(workDir, 'data'));
     const config = { database: { engine: 'pglite' as const, dataDir }, slowQueryMs: 0, keys: null, dataDir };
     const embedded = await openDatabase(config, null);
     let expected: Map<string, string>;
     try {
-      await migrateUp(embedded);
       const cipher = createFieldCipher(await loadKeyring(config));
       await seedDatabase(embedded, cipher, seedOptions);
       expected = plaintexts(await storedValues(embedded), cipher);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailTransport, MailRecipientRefused, type NotificationMail } from './mail-transport.js';
-import { startTestSmtpServer, type TestSmtpServer } from './smtp.test-server.js';
+import { startTestSmtpServer, type TestSmtpServer } from '../../../test/smtp-test-server.js';
 
 // Real files in a temporary directory and a real SMTP server on a loopback port; no database is involved.
 const from = 'Unitrain <no-reply@unitrain.test>';

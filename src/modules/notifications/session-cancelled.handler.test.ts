@@ -9,7 +9,7 @@ import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createLogger } from '../../shared/logger.js';
 import { createWorker, type Dispatcher } from '../jobs/index.js';
-import { readMail, type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from './smtp.test-server.js';
+import { readMail, type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from '../../../test/smtp-test-server.js';
 
 // The real cancellation through the API appends the event; the real worker, configured with SMTP_URL,
 // relays it and runs the handler, which talks SMTP to a real server on a loopback port.

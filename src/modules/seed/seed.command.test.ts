@@ -2,19 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/cli.js';
+import { runCli, withMigratedEmbeddedDatabase } from '../../../test/cli.js';
 import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine, testKeysEnv } from '../../../test/engine.js';
 
-// Real `unitrain seed` processes: on a fresh embedded data directory (which the command migrates
-// first, as `serve` does), or on a migrated PostgreSQL database given its keys.
+// Real `unitrain seed` processes: on a copy of the run's migrated embedded database (the command
+// migrates a fresh one first, as `serve` does: server.test.ts tests that), or on a migrated PostgreSQL
+// database given its keys.
 let workDir: string;
 let database: TestDatabase | null = null;
 let env: Record<string, string>;
 
 beforeEach(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'unitrain-seed-'));
-  env = { DATA_DIR: join(workDir, 'data') };
+  env = { DATA_DIR: await withMigratedEmbeddedDatabase(join(workDir, 'data')) };
   if (testEngine === 'postgres') {
     database = await createMigratedDatabase();
     env = { ...env, ...testKeysEnv, DATABASE_URL: database.url as string };
