@@ -22,7 +22,7 @@ const databaseFreeTests = [
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'client/**/*.test.ts'],
     exclude: [...configDefaults.exclude, ...(process.env['DATABASE_URL'] ? databaseFreeTests : [])],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -9,6 +7,7 @@ import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
 import { answerClientError, answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
+import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
@@ -86,12 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerSecurityHeaders(app, { publicUrl: deps.publicUrl });
   await registerCsvUploads(app);
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Unitrain API', version: '0.1.0', description: 'Training sessions, enrollments, rosters, certificates and compliance.' },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app);
   const metrics = createMetrics();
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis, migrations: deps.migrations, metrics: metrics.registry });
 

@@ -57,7 +57,7 @@ describe('the server process', () => {
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready' });
+      expect(await ready.json()).toMatchObject({ status: 'READY' });
     } finally {
       expect(await server.stop()).toBe(0);
     }
