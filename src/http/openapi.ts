@@ -14,6 +14,7 @@ export const apiTags = [
   { name: 'operations', description: 'Liveness, readiness and metrics for whoever runs the server' },
   { name: 'auth', description: 'Signing in and out, access and refresh tokens, your own account' },
   { name: 'users', description: 'Accounts and their roles' },
+  { name: 'invitations', description: 'Inviting people by e-mail to make their own account' },
   { name: 'organisation', description: 'Providers, locations, instructors, teams and who belongs where' },
   { name: 'courses', description: 'Courses, their published versions and the public catalogue' },
   { name: 'sessions', description: 'Training sessions and their lifecycle' },

@@ -1,3 +1,4 @@
+import { publicSecurity, signedInSecurity } from '../../http/openapi.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireRole, rolesOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
@@ -43,6 +44,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> = a
       schema: {
         operationId: 'createInvitation',
         tags,
+        security: signedInSecurity,
         summary: 'Invite an e-mail address to a role (an AP into a provider); the link is mailed after the commit (SA, AD; AD never invites an SA)',
         body: CreateInvitationBody,
         response: { 201: InvitationSchema, ...errorResponses(400, 401, 403, 409, 422) },
@@ -62,6 +64,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> = a
       schema: {
         operationId: 'listInvitations',
         tags,
+        security: signedInSecurity,
         summary: 'Invitations newest first, with their status now, a page at a time (SA, AD)',
         querystring: ListInvitationsQuery,
         response: { 200: InvitationPageSchema, ...errorResponses(400, 401, 403) },
@@ -77,6 +80,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> = a
       schema: {
         operationId: 'getInvitation',
         tags,
+        security: signedInSecurity,
         summary: 'One invitation (SA, AD)',
         params: InvitationIdParams,
         response: { 200: InvitationSchema, ...errorResponses(400, 401, 403, 404) },
@@ -92,6 +96,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> = a
       schema: {
         operationId: 'resendInvitation',
         tags,
+        security: signedInSecurity,
         summary: 'Mail a new link with a new expiry; the link mailed before stops working at once (a pending or expired invitation; SA, AD)',
         params: InvitationIdParams,
         response: { 200: InvitationSchema, ...errorResponses(400, 401, 403, 404, 409) },
@@ -107,6 +112,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> = a
       schema: {
         operationId: 'revokeInvitation',
         tags,
+        security: signedInSecurity,
         summary: 'End a pending or expired invitation: its link opens nothing any more (SA, AD)',
         params: InvitationIdParams,
         response: { 200: InvitationSchema, ...errorResponses(400, 401, 403, 404, 409) },
@@ -122,6 +128,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> = a
       schema: {
         operationId: 'acceptInvitation',
         tags,
+        security: publicSecurity,
         summary: 'Accept an invitation signed out: the token from the mailed link, a password and names make an active account (the link works once)',
         body: AcceptInvitationBody,
         response: { 201: UserSchema, ...errorResponses(400, 409, 429) },

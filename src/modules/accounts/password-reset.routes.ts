@@ -1,3 +1,4 @@
+import { publicSecurity } from '../../http/openapi.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { errorResponses } from '../../http/error-responses.js';
@@ -36,6 +37,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> =
       schema: {
         operationId: 'requestPasswordReset',
         tags,
+        security: publicSecurity,
         summary: 'Ask for a password-reset link by e-mail: 202 with the same answer whether the address has an account or not',
         body: PasswordResetRequestBody,
         response: { 202: PasswordResetAccepted, ...errorResponses(400, 429) },
@@ -54,6 +56,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<AccountsRouteDeps> =
       schema: {
         operationId: 'confirmPasswordReset',
         tags,
+        security: publicSecurity,
         summary: 'Set a new password with the token of a reset link (works once); every refresh token of the account is revoked',
         body: PasswordResetConfirmBody,
         response: { 204: Type.Null(), ...errorResponses(400, 429) },
