@@ -7,3 +7,4 @@ export * from './compliance.js';
 export * from './platform.js';
 export * from './login-failures.js';
 export * from './calendar.js';
+export * from './accounts.js';

@@ -40,7 +40,6 @@ import {
 } from './certificates.service.js';
 import {
   renderVerificationPage,
-  verificationPageSecurityPolicy,
   verificationStylesheet,
   verificationStylesheetPath,
 } from './verification-page.js';
@@ -244,9 +243,6 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
       return reply
         .status(verification === null ? 404 : 200)
         .header('content-type', 'text/html; charset=utf-8')
-        .header('content-security-policy', verificationPageSecurityPolicy)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
         .header('cache-control', 'no-store')
         .send(renderVerificationPage(verification));
     },

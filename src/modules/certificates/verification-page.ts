@@ -3,11 +3,9 @@ import type { Verification } from './certificates.service.js';
 
 /**
  * The public verification page: plain HTML, no script, one small stylesheet from /verify/verify.css, so
- * a phone shows it under a Content-Security-Policy that allows nothing else. Every value is escaped.
+ * it shows under the server's Content-Security-Policy (src/http/security-headers.ts: styles from 'self'
+ * only, no inline). Every value is escaped.
  */
-export const verificationPageSecurityPolicy =
-  "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
 export const verificationStylesheetPath = '/verify/verify.css';
 
 export const verificationStylesheet = `body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1f24;background:#f4f5f7}

@@ -19,7 +19,7 @@ let worker: Dispatcher;
 beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
   outboxDir = await mkdtemp(join(tmpdir(), 'unitrain-outbox-'));
-  const settings = { worker: { inProcess: false, pollMs: 10 }, mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: null } };
+  const settings = { worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 }, mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: null } };
   worker = createWorker(context.db, settings, testKeyring, createLogger({ logLevel: 'silent', logFormat: 'json' }));
 });
 afterAll(async () => {

@@ -20,5 +20,5 @@ export function createWorker(
 ): Dispatcher {
   const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
   const prune = config.retention && scheduledPrune(db, config.retention, logger);
-  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, prune, ...hooks });
+  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, leaseMs: config.worker.leaseMs, prune, ...hooks });
 }
