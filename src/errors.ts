@@ -20,6 +20,8 @@ export const errorStatus = {
   CAPACITY_CONFLICT: 409,
   ALREADY_ENROLLED: 409,
   EMAIL_TAKEN: 409,
+  /** The enrollment or roster line cannot be certified (not completed, a course that does not certify). */
+  NOT_ELIGIBLE: 409,
   INVALID_REFERENCE: 422,
   CONSTRAINT_VIOLATION: 422,
   INVALID_CSV: 422,

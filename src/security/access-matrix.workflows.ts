@@ -25,7 +25,7 @@ export interface WorkflowAccess {
   answer: (row: Row, scope: Scope) => WorkflowAnswer;
   /**
    * The call, for the tests: `:subject` the subject row's id, `:actor` the actor's user id (a fresh id
-   * when signed out), `:profile` a student profile. It returns a row whose `answered` is not null, or
+   * when signed out), `:profile` a student profile, `:code` the subject certificate's verification code. It returns a row whose `answered` is not null, or
    * nothing (no row, or a null) when the function answered "no such row".
    */
   call: string;
@@ -59,6 +59,20 @@ const onRosterMembers = (roster: Row, scope: Scope): WorkflowAnswer => {
   const may = isAdmin(scope) || (scope.actor.role === 'AP' && scope.providerHasRoster(roster['id'])) || (isInstructor(scope) && isIn(scope.ownRosters, roster['id']));
   return may ? 'permitted' : 'forbidden';
 };
+
+/** A source of a certificate: 404 unless the caller sees it, 403 unless they are its staff (certificate_source_facts). */
+const onEnrollmentSource = (enrollment: Row, scope: Scope): WorkflowAnswer => {
+  const session = scope.world.byId('training_sessions', enrollment['session_id']);
+  return session === undefined ? 'not_found' : onSession(isSessionStaff)(session, scope);
+};
+const onRosterLineSource = (line: Row, scope: Scope): WorkflowAnswer => {
+  const roster = scope.world.byId('rosters', line['roster_id']);
+  return roster === undefined ? 'not_found' : onRosterMembers(roster, scope);
+};
+
+/** A source's live (not revoked) certificate, whoever asks: the answer depends on the row only. */
+const hasLiveCertificate = (column: 'enrollment_id' | 'roster_member_id') => (source: Row, scope: Scope): WorkflowAnswer =>
+  scope.world.snapshot.certificates.some((certificate) => certificate[column] === source['id'] && certificate['status'] !== 'REVOKED') ? 'permitted' : 'not_found';
 
 const sessionRoutes = (...paths: string[]) => paths.map((path) => `/v1/sessions/:id${path}`);
 
@@ -174,5 +188,45 @@ export const workflowAccess: readonly WorkflowAccess[] = [
     words: 'the courses the caller sees (the select rules of courses), as last published',
     answer: (course, scope) => (allows('courses', 'select', scope.actor, course, scope.world.snapshot) ? 'permitted' : 'not_found'),
     call: 'select (course_as_published(:subject)).id as answered',
+  },
+  {
+    id: 'certificate_source_facts (an enrollment)',
+    routes: ['/v1/certificates'],
+    subject: 'session_enrollments',
+    words: 'the staff of the enrollment’s session (anyone else who sees the session: 403)',
+    answer: onEnrollmentSource,
+    call: 'select certificate_source_facts(:subject, null) as answered',
+  },
+  {
+    id: 'certificate_source_facts (a roster line)',
+    routes: ['/v1/certificates'],
+    subject: 'student_roster_members',
+    words: 'who may change the roster’s members (anyone else who sees the roster: 403)',
+    answer: onRosterLineSource,
+    call: 'select certificate_source_facts(null, :subject) as answered',
+  },
+  {
+    id: 'live_certificate_of (an enrollment)',
+    routes: ['/v1/certificates'],
+    subject: 'session_enrollments',
+    words: 'anyone: only the issue calls it, after certificate_source_facts checked the caller; it names the source’s live certificate',
+    answer: hasLiveCertificate('enrollment_id'),
+    call: 'select live_certificate_of(:subject, null) as answered',
+  },
+  {
+    id: 'live_certificate_of (a roster line)',
+    routes: ['/v1/certificates'],
+    subject: 'student_roster_members',
+    words: 'anyone: only the issue calls it, after certificate_source_facts checked the caller; it names the source’s live certificate',
+    answer: hasLiveCertificate('roster_member_id'),
+    call: 'select live_certificate_of(null, :subject) as answered',
+  },
+  {
+    id: 'verify_certificate',
+    routes: [],
+    subject: 'certificates',
+    words: 'anyone, signed in or not: public verification by the code printed on the certificate',
+    answer: () => 'permitted',
+    call: 'select id as answered from verify_certificate(:code, false)',
   },
 ];

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pdfQrCodes, pdfText } from '../../../test/pdf-reading.js';
+import { useTestApp } from '../../../test/test-app.js';
+import { renderCertificatePdf } from './certificate-pdf.js';
+import { builtInTemplate, type CertificateSnapshot } from './certificate-snapshot.js';
+import { createCertificateWorld, type CertificateWorld } from './certificates.test-world.js';
+
+const context = useTestApp({ publicUrl: 'https://certs.example' });
+let world: CertificateWorld;
+
+beforeAll(async () => {
+  world = await createCertificateWorld(context.db, () => context.app);
+});
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** PDF.js may split a line into runs and decompose accented letters: compare evened-out, composed text. */
+const flat = (text: string) => text.normalize('NFC').replace(/\s+/g, ' ');
+
+describe('GET /v1/certificates/:id/pdf', () => {
+  it('renders the same bytes every time, hashing to the stored SHA-256, with the name, course and a QR code of the verification URL', async () => {
+    const { token, enrollmentId } = await world.student({ firstName: 'Владимир', lastName: 'Иванов' });
+    const certificate = await world.issue(world.tokens.instructor, enrollmentId);
+    const first = await world.call(token, 'GET', `/v1/certificates/${certificate.id}/pdf`);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/pdf');
+    const bytes = first.rawPayload;
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(sha256(bytes)).toBe(certificate.pdf_sha256);
+    const again = await world.call(world.tokens.instructor, 'GET', `/v1/certificates/${certificate.id}/pdf`);
+    expect(sha256(again.rawPayload)).toBe(certificate.pdf_sha256);
+
+    const text = flat(await pdfText(bytes));
+    expect(text).toContain('Владимир Иванов');
+    expect(text).toContain('Πρώτες βοήθειες · First aid');
+    expect(text).toContain(certificate.verification_code);
+    expect(text).toContain('Valid until');
+    expect(await pdfQrCodes(bytes)).toEqual([`https://certs.example/verify/${certificate.verification_code}`]);
+    // Fonts are embedded as subsets: the file stays small.
+    expect(bytes.length).toBeLessThan(60_000);
+  });
+
+  it('prints Latin, Greek and Cyrillic names and every printed fact', async () => {
+    const snapshot: CertificateSnapshot = {
+      template: { ...builtInTemplate },
+      printed: {
+        recipient_name: 'Zoë Łukasiewicz-Øster', course_name: 'Первая помощь', course_code: 'FA-1', hours: 7.5, completed_on: '2031-05-05',
+        practical_score: 92.5, written_score: 88, instructor_name: 'Ἀλέξανδρος Παπαδόπουλος', location_name: 'Own hall', location_place: 'Leeds, GB',
+        provider_name: 'Safe Hands Training',
+      },
+      issue_date: '2031-05-06', expiry_date: '2033-05-06', verification_code: '7KQ2-M9XD-4HVA-0RTE', verification_url: 'https://certs.example/verify/7KQ2-M9XD-4HVA-0RTE',
+    };
+    const bytes = await renderCertificatePdf(snapshot);
+    const text = flat(await pdfText(bytes));
+    for (const fact of ['Zoë Łukasiewicz-Øster', 'Первая помощь', 'FA-1 · 7.5 hours', 'Completed on 5 May 2031', 'Own hall, Leeds, GB',
+      'Instructor: Ἀλέξανδρος Παπαδόπουλος', 'Provider: Safe Hands Training', 'Practical 92.5 · Written 88', 'Issued 6 May 2031', 'Valid until 6 May 2033']) {
+      expect(text).toContain(fact);
+    }
+    // A different fact, a different file: the hash tells an edited certificate from the issued one.
+    const renamed = await renderCertificatePdf({ ...snapshot, printed: { ...snapshot.printed, recipient_name: 'Zoe Lukasiewicz-Oster' } });
+    expect(sha256(renamed)).not.toBe(sha256(bytes));
+    expect(sha256(await renderCertificatePdf(snapshot))).toBe(sha256(bytes));
+  });
+
+  it('answers 404 to who may not see the certificate, 401 signed out', async () => {
+    const { enrollmentId } = await world.student();
+    const certificate = await world.issue(world.tokens.sa, enrollmentId);
+    expect((await world.call(world.tokens.otherAp, 'GET', `/v1/certificates/${certificate.id}/pdf`)).statusCode).toBe(404);
+    expect((await context.app.inject({ method: 'GET', url: `/v1/certificates/${certificate.id}/pdf` })).statusCode).toBe(401);
+  });
+});
