@@ -273,6 +273,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the certificates you may see: your own; staff those of their locations or that they issued; administrators all */
+        get: operations["listCertificates"];
+        put?: never;
+        /**
+         * Issue the certificate of a COMPLETED enrollment or a completed roster line (201), or get the one it has (200)
+         * @description One live certificate per source: issuing again, also concurrently, answers the existing one. 409 NOT_ELIGIBLE names why a source cannot be certified.
+         */
+        post: operations["issueCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one certificate */
+        get: operations["readCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The certificate as a PDF, the same bytes every time (their SHA-256 is pdf_sha256) */
+        get: operations["certificatePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a SUSPENDED certificate ACTIVE again */
+        post: operations["reinstateCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace a certificate by a new one with a new code (the old one becomes REVOKED, reason SUPERSEDED) */
+        post: operations["reissueCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a certificate for good, with a reason code and text (400 without them; 409 INVALID_TRANSITION when already revoked) */
+        post: operations["revokeCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend an ACTIVE certificate, with a reason (it may be reinstated) */
+        post: operations["suspendCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/courses": {
         parameters: {
             query?: never;
@@ -1405,6 +1528,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/verify/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify a certificate by the code printed on it (no sign-in needed; counted)
+         * @description Case, spaces and dashes do not matter; O reads as 0, I and L as 1. A text that cannot be a code answers 404 like an unknown code.
+         */
+        get: operations["verifyCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1912,7 +2055,7 @@ export interface components {
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED" | "INVALID_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TRANSITION" | "UNSUPPORTED_ENCODING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED" | "INVALID_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TRANSITION" | "UNSUPPORTED_ENCODING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -3576,6 +3719,1246 @@ export interface operations {
             };
             /** @description Too many requests: try again after Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCertificates: {
+        parameters: {
+            query?: {
+                batch_id?: string;
+                course_id?: string;
+                cursor?: string;
+                direction?: "asc" | "desc";
+                enrollment_id?: string;
+                /** @description only certificates whose expiry date is before this day */
+                expiring_before?: string;
+                limit?: number;
+                location_id?: string;
+                provider_id?: string;
+                roster_id?: string;
+                roster_member_id?: string;
+                session_id?: string;
+                sort?: "created_at" | "issue_date";
+                /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                status?: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            batch_id: string | null;
+                            /** Format: uuid */
+                            course_id: string;
+                            course_name: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            enrollment_id: string | null;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            expiry_date: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            issue_date: string;
+                            /** Format: uuid */
+                            issued_by: string | null;
+                            /** Format: date-time */
+                            last_verified_at: string | null;
+                            /** Format: uuid */
+                            location_id: string;
+                            /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                            pdf_sha256: string | null;
+                            pdf_url: string;
+                            /** @description what the certificate prints, frozen when it was issued */
+                            printed: {
+                                /**
+                                 * Format: date
+                                 * @description YYYY-MM-DD
+                                 */
+                                completed_on: string | null;
+                                course_code: string | null;
+                                course_name: string;
+                                hours: number | null;
+                                instructor_name: string | null;
+                                location_name: string | null;
+                                location_place: string | null;
+                                practical_score: number | null;
+                                provider_name: string | null;
+                                recipient_name: string;
+                                written_score: number | null;
+                            };
+                            /** Format: uuid */
+                            provider_id: string | null;
+                            recipient_name: string;
+                            /** Format: uuid */
+                            replaces_certificate_id: string | null;
+                            /** Format: date-time */
+                            revoked_at: string | null;
+                            revoked_reason: string | null;
+                            /** @enum {string|null} */
+                            revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                            /** Format: uuid */
+                            roster_id: string | null;
+                            /** Format: uuid */
+                            roster_member_id: string | null;
+                            /** Format: uuid */
+                            session_id: string | null;
+                            /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                            status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                            /** Format: uuid */
+                            student_profile_id: string | null;
+                            /** Format: date-time */
+                            suspended_at: string | null;
+                            suspended_reason: string | null;
+                            template: {
+                                /** Format: uuid */
+                                id: string | null;
+                                name: string;
+                                version: string;
+                            };
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** Format: uuid */
+                            user_id: string | null;
+                            verification_code: string;
+                            verification_count: number;
+                            /** @description the public verification page; the PDF’s QR code carries it */
+                            verification_url: string;
+                            version: number;
+                        }[];
+                        next_cursor: string | null;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    issueCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description exactly one: the COMPLETED enrollment or the completed roster line to certify */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    enrollment_id?: string;
+                    /** Format: uuid */
+                    roster_member_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        batch_id: string | null;
+                        /** Format: uuid */
+                        course_id: string;
+                        course_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        enrollment_id: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** Format: uuid */
+                        issued_by: string | null;
+                        /** Format: date-time */
+                        last_verified_at: string | null;
+                        /** Format: uuid */
+                        location_id: string;
+                        /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                        pdf_sha256: string | null;
+                        pdf_url: string;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** Format: uuid */
+                        provider_id: string | null;
+                        recipient_name: string;
+                        /** Format: uuid */
+                        replaces_certificate_id: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** Format: uuid */
+                        roster_id: string | null;
+                        /** Format: uuid */
+                        roster_member_id: string | null;
+                        /** Format: uuid */
+                        session_id: string | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: uuid */
+                        student_profile_id: string | null;
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        template: {
+                            /** Format: uuid */
+                            id: string | null;
+                            name: string;
+                            version: string;
+                        };
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** Format: uuid */
+                        user_id: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                        /** @description the public verification page; the PDF’s QR code carries it */
+                        verification_url: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        batch_id: string | null;
+                        /** Format: uuid */
+                        course_id: string;
+                        course_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        enrollment_id: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** Format: uuid */
+                        issued_by: string | null;
+                        /** Format: date-time */
+                        last_verified_at: string | null;
+                        /** Format: uuid */
+                        location_id: string;
+                        /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                        pdf_sha256: string | null;
+                        pdf_url: string;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** Format: uuid */
+                        provider_id: string | null;
+                        recipient_name: string;
+                        /** Format: uuid */
+                        replaces_certificate_id: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** Format: uuid */
+                        roster_id: string | null;
+                        /** Format: uuid */
+                        roster_member_id: string | null;
+                        /** Format: uuid */
+                        session_id: string | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: uuid */
+                        student_profile_id: string | null;
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        template: {
+                            /** Format: uuid */
+                            id: string | null;
+                            name: string;
+                            version: string;
+                        };
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** Format: uuid */
+                        user_id: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                        /** @description the public verification page; the PDF’s QR code carries it */
+                        verification_url: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    readCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        batch_id: string | null;
+                        /** Format: uuid */
+                        course_id: string;
+                        course_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        enrollment_id: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** Format: uuid */
+                        issued_by: string | null;
+                        /** Format: date-time */
+                        last_verified_at: string | null;
+                        /** Format: uuid */
+                        location_id: string;
+                        /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                        pdf_sha256: string | null;
+                        pdf_url: string;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** Format: uuid */
+                        provider_id: string | null;
+                        recipient_name: string;
+                        /** Format: uuid */
+                        replaces_certificate_id: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** Format: uuid */
+                        roster_id: string | null;
+                        /** Format: uuid */
+                        roster_member_id: string | null;
+                        /** Format: uuid */
+                        session_id: string | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: uuid */
+                        student_profile_id: string | null;
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        template: {
+                            /** Format: uuid */
+                            id: string | null;
+                            name: string;
+                            version: string;
+                        };
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** Format: uuid */
+                        user_id: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                        /** @description the public verification page; the PDF’s QR code carries it */
+                        verification_url: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    certificatePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/pdf */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reinstateCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the version you read (or send If-Match instead) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version you read */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        batch_id: string | null;
+                        /** Format: uuid */
+                        course_id: string;
+                        course_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        enrollment_id: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** Format: uuid */
+                        issued_by: string | null;
+                        /** Format: date-time */
+                        last_verified_at: string | null;
+                        /** Format: uuid */
+                        location_id: string;
+                        /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                        pdf_sha256: string | null;
+                        pdf_url: string;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** Format: uuid */
+                        provider_id: string | null;
+                        recipient_name: string;
+                        /** Format: uuid */
+                        replaces_certificate_id: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** Format: uuid */
+                        roster_id: string | null;
+                        /** Format: uuid */
+                        roster_member_id: string | null;
+                        /** Format: uuid */
+                        session_id: string | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: uuid */
+                        student_profile_id: string | null;
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        template: {
+                            /** Format: uuid */
+                            id: string | null;
+                            name: string;
+                            version: string;
+                        };
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** Format: uuid */
+                        user_id: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                        /** @description the public verification page; the PDF’s QR code carries it */
+                        verification_url: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reissueCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                    /** @description the version you read */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        batch_id: string | null;
+                        /** Format: uuid */
+                        course_id: string;
+                        course_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        enrollment_id: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** Format: uuid */
+                        issued_by: string | null;
+                        /** Format: date-time */
+                        last_verified_at: string | null;
+                        /** Format: uuid */
+                        location_id: string;
+                        /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                        pdf_sha256: string | null;
+                        pdf_url: string;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** Format: uuid */
+                        provider_id: string | null;
+                        recipient_name: string;
+                        /** Format: uuid */
+                        replaces_certificate_id: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** Format: uuid */
+                        roster_id: string | null;
+                        /** Format: uuid */
+                        roster_member_id: string | null;
+                        /** Format: uuid */
+                        session_id: string | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: uuid */
+                        student_profile_id: string | null;
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        template: {
+                            /** Format: uuid */
+                            id: string | null;
+                            name: string;
+                            version: string;
+                        };
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** Format: uuid */
+                        user_id: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                        /** @description the public verification page; the PDF’s QR code carries it */
+                        verification_url: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description why, as a code and in words (both printed on the verification page); the version you read or If-Match */
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER";
+                    /** @description the version you read */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        batch_id: string | null;
+                        /** Format: uuid */
+                        course_id: string;
+                        course_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        enrollment_id: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** Format: uuid */
+                        issued_by: string | null;
+                        /** Format: date-time */
+                        last_verified_at: string | null;
+                        /** Format: uuid */
+                        location_id: string;
+                        /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                        pdf_sha256: string | null;
+                        pdf_url: string;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** Format: uuid */
+                        provider_id: string | null;
+                        recipient_name: string;
+                        /** Format: uuid */
+                        replaces_certificate_id: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** Format: uuid */
+                        roster_id: string | null;
+                        /** Format: uuid */
+                        roster_member_id: string | null;
+                        /** Format: uuid */
+                        session_id: string | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: uuid */
+                        student_profile_id: string | null;
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        template: {
+                            /** Format: uuid */
+                            id: string | null;
+                            name: string;
+                            version: string;
+                        };
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** Format: uuid */
+                        user_id: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                        /** @description the public verification page; the PDF’s QR code carries it */
+                        verification_url: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suspendCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    /** @description the version you read */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        batch_id: string | null;
+                        /** Format: uuid */
+                        course_id: string;
+                        course_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        enrollment_id: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** Format: uuid */
+                        issued_by: string | null;
+                        /** Format: date-time */
+                        last_verified_at: string | null;
+                        /** Format: uuid */
+                        location_id: string;
+                        /** @description SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed) */
+                        pdf_sha256: string | null;
+                        pdf_url: string;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** Format: uuid */
+                        provider_id: string | null;
+                        recipient_name: string;
+                        /** Format: uuid */
+                        replaces_certificate_id: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** Format: uuid */
+                        roster_id: string | null;
+                        /** Format: uuid */
+                        roster_member_id: string | null;
+                        /** Format: uuid */
+                        session_id: string | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: uuid */
+                        student_profile_id: string | null;
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        template: {
+                            /** Format: uuid */
+                            id: string | null;
+                            name: string;
+                            version: string;
+                        };
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** Format: uuid */
+                        user_id: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                        /** @description the public verification page; the PDF’s QR code carries it */
+                        verification_url: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10100,6 +11483,109 @@ export interface operations {
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        expiry_date: string | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        issue_date: string;
+                        /** @description SHA-256 of the issued PDF: a PDF with other bytes is not the one issued */
+                        pdf_sha256: string | null;
+                        /** @description what the certificate prints, frozen when it was issued */
+                        printed: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            completed_on: string | null;
+                            course_code: string | null;
+                            course_name: string;
+                            hours: number | null;
+                            instructor_name: string | null;
+                            location_name: string | null;
+                            location_place: string | null;
+                            practical_score: number | null;
+                            provider_name: string | null;
+                            recipient_name: string;
+                            written_score: number | null;
+                        };
+                        /** @description the code of the certificate that replaced this one (reissue) */
+                        replaced_by_code: string | null;
+                        /** Format: date-time */
+                        revoked_at: string | null;
+                        revoked_reason: string | null;
+                        /** @enum {string|null} */
+                        revoked_reason_code: "ISSUED_IN_ERROR" | "SUPERSEDED" | "MISCONDUCT" | "FRAUD" | "HOLDER_REQUEST" | "OTHER" | null;
+                        /** @description as of today: an ACTIVE certificate past its expiry date reads EXPIRED */
+                        status: "ACTIVE" | "SUSPENDED" | "EXPIRED" | "REVOKED";
+                        /** Format: date-time */
+                        suspended_at: string | null;
+                        suspended_reason: string | null;
+                        verification_code: string;
+                        verification_count: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
