@@ -12,7 +12,7 @@ import { answerFrameworkError, registerErrorHandling } from './http/error-handle
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
 import { auditRoutes } from './modules/audit/index.js';
-import { authRoutes } from './modules/auth/index.js';
+import { authRoutes, findSignedInUser } from './modules/auth/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
 import { coursesRoutes } from './modules/courses/index.js';
 import { enrollmentsRoutes } from './modules/enrollments/index.js';
@@ -102,7 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const cipher = createFieldCipher(deps.keyring);
   const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
-  registerAuthentication(app, { db: deps.db, tokens });
+  // The owner connection: there is no actor to run as until this query says who it is.
+  registerAuthentication(app, { tokens, findAccount: (userId) => findSignedInUser(deps.db, userId) });
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
   await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });

@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { readMigrationFiles } from '../db/migrations/migration-files.js';
 import { openDatabase } from '../db/open-database.js';
+import { createJobHandlers } from '../job-handlers.js';
 import { createWorker } from '../modules/jobs/index.js';
 import { createCommitSignal } from '../modules/realtime/index.js';
+import { createFieldCipher } from '../security/field-cipher.js';
 import { loadKeyring } from '../security/keyring.js';
 import { prepareSchema } from '../server.js';
 import type { Logger } from '../shared/logger.js';
@@ -28,7 +30,8 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       }
       // Commits of requests (NOTIFY from serve processes) wake it at once; its own jobs' effects wake the streams.
       const commits = createCommitSignal(db, logger);
-      const worker = createWorker(db, config, keyring, logger, { onJobsCommitted: () => commits.committed() });
+      const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
+      const worker = createWorker(db, config, handlers, logger, { onJobsCommitted: () => commits.committed() });
       commits.onSignal(() => worker.wake());
       closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an unexpected error');

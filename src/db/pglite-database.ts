@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
-import { applyActor } from './actor.js';
-import { asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { applyActor, asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';
 

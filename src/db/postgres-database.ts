@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { applyActor } from './actor.js';
-import { asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { applyActor, asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
-import { applicationRole } from '../db/actor.js';
+import { applicationRole } from '../db/database.js';
 import { accessMatrix, accessOf, domainTables, operations, tablesWithHiddenFields } from './access-matrix.js';
 
 // Real database, migrated. The catalogue must say what the matrix says: one policy per rule, the
