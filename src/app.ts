@@ -50,12 +50,10 @@ export interface AppDeps {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** This process's change feed, stream hub and commit signal (`serve` wakes its job worker with it). */
+    /** This process's change feed, stream hub and commit signal (`serve` wakes its job worker with it too). */
     realtime: Realtime;
   }
 }
-
-const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -91,10 +89,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const realtime = createRealtime(deps.db, deps.logger, metrics.realtime, deps.stream);
   app.decorate('realtime', realtime);
-  // A successful write committed its transaction before answering: readers of change_log look now.
-  app.addHook('onResponse', async (request, reply) => {
-    if (writeMethods.has(request.method) && reply.statusCode < 400) realtime.signal.committed();
-  });
   // Open streams never end by themselves: close them first, or closing the server would wait for them.
   app.addHook('preClose', async () => {
     await realtime.close();

@@ -83,12 +83,11 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl });
     const { signal } = app.realtime;
     const worker: Dispatcher | null = config.worker.inProcess
-      ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger }), logger, {
-          onJobsCommitted: () => signal.committed(),
-        })
+      ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger }), logger)
       : null;
     if (worker) {
-      // Commits here and, through LISTEN, in other processes wake the worker at once instead of at its next poll.
+      // Commits of this process (the Db signals each) and, through LISTEN, of other processes wake the worker
+      // at once instead of at its next poll.
       // Listening starts before the URL is announced: a caller may signal the process as soon as it sees it.
       signal.onSignal(() => worker.wake());
       await signal.listen();

@@ -1,11 +1,11 @@
 import closeWithGrace from 'close-with-grace';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
+import { createCommitSignal } from '../db/commit-signal.js';
 import { readMigrationFiles } from '../db/migrations/migration-files.js';
 import { openDatabase } from '../db/open-database.js';
 import { createJobHandlers } from '../job-handlers.js';
 import { createWorker } from '../modules/jobs/index.js';
-import { createCommitSignal } from '../modules/realtime/index.js';
 import { createFieldCipher } from '../security/field-cipher.js';
 import { loadKeyring } from '../security/keyring.js';
 import { prepareSchema } from '../server.js';
@@ -28,10 +28,10 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
         await db.close();
         throw error;
       }
-      // Commits of requests (NOTIFY from serve processes) wake it at once; its own jobs' effects wake the streams.
+      // Commits of other processes (NOTIFY) wake it at once; its own commits NOTIFY theirs (the Db does).
       const commits = createCommitSignal(db, logger);
       const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
-      const worker = createWorker(db, config, handlers, logger, { onJobsCommitted: () => commits.committed() });
+      const worker = createWorker(db, config, handlers, logger);
       commits.onSignal(() => worker.wake());
       closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an unexpected error');

@@ -44,6 +44,14 @@ export interface Db extends Connection {
    * re-established (NOTIFYs sent meanwhile are lost); resolves to a function that stops listening.
    */
   listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` after each COMMIT of a transaction of this `Db` that wrote (`transaction`, `withActor`,
+   * `withConnection`), whoever opened it: a request, a job, a command. Not after a rollback, a failed
+   * COMMIT or a read-only transaction; single statements outside a transaction are not seen. On
+   * PostgreSQL the `Db` also NOTIFYs other processes (commit-signal.ts). The function it returns stops
+   * the calls. Listeners only wake something; they must not throw.
+   */
+  onCommit(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

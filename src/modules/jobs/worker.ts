@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../shared/logger.js';
-import { createDispatcher, defaultDispatcherSettings, type Dispatcher, type DispatcherSettings } from './dispatcher.js';
+import { createDispatcher, defaultDispatcherSettings, type Dispatcher } from './dispatcher.js';
 import type { JobHandler } from './job-handler.js';
 import { scheduledPrune } from './prune.js';
 
@@ -15,8 +15,7 @@ export function createWorker(
   config: Pick<Config, 'worker'> & Partial<Pick<Config, 'retention'>>,
   handlers: readonly JobHandler[],
   logger: Logger,
-  hooks: Pick<DispatcherSettings, 'onJobsCommitted'> = {},
 ): Dispatcher {
   const prune = config.retention && scheduledPrune(db, config.retention, logger);
-  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, prune, ...hooks });
+  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, prune });
 }
