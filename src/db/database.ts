@@ -8,13 +8,8 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
-export interface QueryOptions {
-  /** `array` returns each row as its values in column order (what Drizzle's proxy driver expects). */
-  rowMode?: 'object' | 'array';
-}
-
 export interface Queryable {
-  query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (a migration file); not slow-query logged. */
   exec(sql: string): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
-import { applyActor, asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';
 
@@ -16,10 +16,8 @@ type PgliteExecutor = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function queryableOf(executor: PgliteExecutor, queryLog: QueryLog): Queryable {
   return {
-    async query<R = Row>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
-      const result = await queryLog.time(sql, () =>
-        executor.query<R>(sql, params as unknown[], { rowMode: options.rowMode ?? 'object' }),
-      );
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const result = await queryLog.time(sql, () => executor.query<R>(sql, params as unknown[]));
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
-import { applyActor, asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';
@@ -19,9 +19,8 @@ export interface PostgresOptions {
 
 function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Queryable {
   return {
-    async query<R = Row>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
-      const config = { text: sql, values: params as unknown[], ...(options.rowMode === 'array' ? { rowMode: 'array' } : {}) };
-      const result = await queryLog.time(sql, () => client.query(config as pg.QueryConfig));
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const result = await queryLog.time(sql, () => client.query(sql, params as unknown[]));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
