@@ -207,6 +207,7 @@ CREATE TABLE calendar_feeds (
 );
 ALTER TABLE calendar_feeds ENABLE ROW LEVEL SECURITY;
 ALTER TABLE calendar_feeds FORCE ROW LEVEL SECURITY;
+CREATE TRIGGER calendar_feeds_guard_sa_reference BEFORE INSERT OR UPDATE ON calendar_feeds FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER calendar_feeds_set_row_version BEFORE UPDATE ON calendar_feeds FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY calendar_feeds_delete_self ON calendar_feeds FOR DELETE TO unitrain_app
   USING ((user_id = app_user_id()));
@@ -250,6 +251,7 @@ ALTER TABLE certificate_batches FORCE ROW LEVEL SECURITY;
 CREATE INDEX certificate_batches_roster_id_idx ON public.certificate_batches USING btree (roster_id);
 CREATE INDEX certificate_batches_template_id_idx ON public.certificate_batches USING btree (template_id);
 CREATE TRIGGER certificate_batches_audit AFTER INSERT OR DELETE OR UPDATE ON certificate_batches FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER certificate_batches_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_batches FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('requested_by');
 CREATE TRIGGER certificate_batches_set_row_version BEFORE UPDATE ON certificate_batches FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_batches_insert_admin ON certificate_batches FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
@@ -299,6 +301,7 @@ ALTER TABLE certificate_templates ENABLE ROW LEVEL SECURITY;
 ALTER TABLE certificate_templates FORCE ROW LEVEL SECURITY;
 CREATE UNIQUE INDEX certificate_templates_single_default_key ON public.certificate_templates USING btree (is_default) WHERE is_default;
 CREATE TRIGGER certificate_templates_audit AFTER INSERT OR DELETE OR UPDATE ON certificate_templates FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER certificate_templates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_templates FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER certificate_templates_set_row_version BEFORE UPDATE ON certificate_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_templates_delete_admin ON certificate_templates FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -380,6 +383,7 @@ CREATE TRIGGER certificates_audit AFTER INSERT OR DELETE OR UPDATE ON certificat
 CREATE TRIGGER certificates_capture_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificates_capture_changes();
 CREATE TRIGGER certificates_capture_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificates_capture_changes();
 CREATE TRIGGER certificates_capture_update AFTER UPDATE ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificates_capture_changes();
+CREATE TRIGGER certificates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificates FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'issued_by');
 CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS old_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
@@ -471,6 +475,7 @@ CREATE TRIGGER compliance_records_audit AFTER INSERT OR DELETE OR UPDATE ON comp
 CREATE TRIGGER compliance_records_capture_delete AFTER DELETE ON compliance_records REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION compliance_records_capture_changes();
 CREATE TRIGGER compliance_records_capture_insert AFTER INSERT ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION compliance_records_capture_changes();
 CREATE TRIGGER compliance_records_capture_update AFTER UPDATE ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION compliance_records_capture_changes();
+CREATE TRIGGER compliance_records_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_records FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER compliance_records_set_row_version BEFORE UPDATE ON compliance_records FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_records_delete_admin ON compliance_records FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -574,6 +579,8 @@ CREATE TRIGGER course_schedules_audit AFTER INSERT OR DELETE OR UPDATE ON course
 CREATE TRIGGER course_schedules_capture_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_update AFTER UPDATE ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
+CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER course_schedules_set_row_version BEFORE UPDATE ON course_schedules FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_schedules_delete_admin ON course_schedules FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -618,6 +625,7 @@ ALTER TABLE course_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE course_versions FORCE ROW LEVEL SECURITY;
 CREATE INDEX course_versions_published_by_idx ON public.course_versions USING btree (published_by);
 CREATE TRIGGER course_versions_audit AFTER INSERT OR DELETE OR UPDATE ON course_versions FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER course_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON course_versions FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE POLICY course_versions_insert_admin ON course_versions FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
 CREATE POLICY course_versions_owner_all ON course_versions FOR ALL TO CURRENT_USER
@@ -664,6 +672,7 @@ CREATE TRIGGER courses_audit AFTER INSERT OR DELETE OR UPDATE ON courses FOR EAC
 CREATE TRIGGER courses_capture_delete AFTER DELETE ON courses REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION courses_capture_changes();
 CREATE TRIGGER courses_capture_insert AFTER INSERT ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION courses_capture_changes();
 CREATE TRIGGER courses_capture_update AFTER UPDATE ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION courses_capture_changes();
+CREATE TRIGGER courses_guard_sa_reference BEFORE INSERT OR UPDATE ON courses FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('created_by', 'modified_by');
 CREATE TRIGGER courses_set_row_version BEFORE UPDATE ON courses FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY courses_delete_admin ON courses FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -738,6 +747,7 @@ CREATE TRIGGER instructor_profiles_audit AFTER INSERT OR DELETE OR UPDATE ON ins
 CREATE TRIGGER instructor_profiles_capture_delete AFTER DELETE ON instructor_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION instructor_profiles_capture_changes();
 CREATE TRIGGER instructor_profiles_capture_insert AFTER INSERT ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION instructor_profiles_capture_changes();
 CREATE TRIGGER instructor_profiles_capture_update AFTER UPDATE ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION instructor_profiles_capture_changes();
+CREATE TRIGGER instructor_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON instructor_profiles FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER instructor_profiles_guard_self_update BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('display_name', 'bio', 'specialties');
 CREATE TRIGGER instructor_profiles_set_row_version BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY instructor_profiles_delete_admin ON instructor_profiles FOR DELETE TO unitrain_app
@@ -886,6 +896,7 @@ ALTER TABLE notifications FORCE ROW LEVEL SECURITY;
 CREATE UNIQUE INDEX notifications_event_user_key ON public.notifications USING btree ((((data ->> 'event_seq'::text))::bigint), user_id);
 CREATE INDEX notifications_user_read_idx ON public.notifications USING btree (user_id, read_at, created_at);
 CREATE TRIGGER notifications_audit AFTER INSERT OR DELETE OR UPDATE ON notifications FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notifications FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_app
   USING ((user_id = app_user_id()));
 CREATE POLICY notifications_insert_admin ON notifications FOR INSERT TO unitrain_app
@@ -935,6 +946,7 @@ CREATE TRIGGER profiles_audit AFTER INSERT OR DELETE OR UPDATE ON profiles FOR E
 CREATE TRIGGER profiles_capture_delete AFTER DELETE ON profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION profiles_capture_changes();
 CREATE TRIGGER profiles_capture_insert AFTER INSERT ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION profiles_capture_changes();
 CREATE TRIGGER profiles_capture_update AFTER UPDATE ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION profiles_capture_changes();
+CREATE TRIGGER profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON profiles FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'supervisor_id');
 CREATE TRIGGER profiles_guard_self_update BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('first_name', 'last_name', 'display_name', 'phone_ciphertext', 'email_ciphertext', 'organization');
 CREATE TRIGGER profiles_set_row_version BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY profiles_delete_ad ON profiles FOR DELETE TO unitrain_app
@@ -1021,6 +1033,7 @@ CREATE TRIGGER provider_members_audit AFTER INSERT OR DELETE OR UPDATE ON provid
 CREATE TRIGGER provider_members_capture_delete AFTER DELETE ON provider_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_capture_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_members_capture_changes();
+CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER provider_members_set_row_version BEFORE UPDATE ON provider_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -1088,6 +1101,9 @@ CREATE TRIGGER rosters_audit AFTER INSERT OR DELETE OR UPDATE ON rosters FOR EAC
 CREATE TRIGGER rosters_capture_delete AFTER DELETE ON rosters REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_capture_insert AFTER INSERT ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_capture_update AFTER UPDATE ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION rosters_capture_changes();
+CREATE TRIGGER rosters_guard_instructor BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER rosters_guard_placement BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
+CREATE TRIGGER rosters_guard_sa_reference BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER rosters_guard_write BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_roster_write();
 CREATE TRIGGER rosters_set_row_version BEFORE UPDATE ON rosters FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY rosters_delete_admin ON rosters FOR DELETE TO unitrain_app
@@ -1172,6 +1188,7 @@ CREATE TRIGGER session_enrollments_audit AFTER INSERT OR DELETE OR UPDATE ON ses
 CREATE TRIGGER session_enrollments_capture_delete AFTER DELETE ON session_enrollments REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_capture_insert AFTER INSERT ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_capture_update AFTER UPDATE ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
+CREATE TRIGGER session_enrollments_guard_sa_reference BEFORE INSERT OR UPDATE ON session_enrollments FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('student_id', 'enrolled_by');
 CREATE TRIGGER session_enrollments_guard_student_update BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION app_guard_student_enrollment_update();
 CREATE TRIGGER session_enrollments_set_row_version BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE TRIGGER session_enrollments_student_fixed BEFORE UPDATE OF student_id ON session_enrollments FOR EACH ROW EXECUTE FUNCTION session_enrollments_keep_student();
@@ -1236,6 +1253,7 @@ CREATE TRIGGER student_enrollment_profiles_audit AFTER INSERT OR DELETE OR UPDAT
 CREATE TRIGGER student_enrollment_profiles_capture_delete AFTER DELETE ON student_enrollment_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
 CREATE TRIGGER student_enrollment_profiles_capture_insert AFTER INSERT ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
 CREATE TRIGGER student_enrollment_profiles_capture_update AFTER UPDATE ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
+CREATE TRIGGER student_enrollment_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON student_enrollment_profiles FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER student_enrollment_profiles_set_row_version BEFORE UPDATE ON student_enrollment_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_enrollment_profiles_delete_admin ON student_enrollment_profiles FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -1293,6 +1311,7 @@ CREATE TRIGGER student_roster_members_capture_delete AFTER DELETE ON student_ros
 CREATE TRIGGER student_roster_members_capture_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_capture_update AFTER UPDATE ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_archived_roster_members();
+CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('student_id');
 CREATE TRIGGER student_roster_members_set_row_version BEFORE UPDATE ON student_roster_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_roster_members_delete_admin ON student_roster_members FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -1342,6 +1361,7 @@ ALTER TABLE team_members FORCE ROW LEVEL SECURITY;
 CREATE INDEX team_members_created_at_id_idx ON public.team_members USING btree (created_at, id);
 CREATE INDEX team_members_user_id_idx ON public.team_members USING btree (user_id);
 CREATE TRIGGER team_members_audit AFTER INSERT OR DELETE OR UPDATE ON team_members FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER team_members_guard_sa_reference BEFORE INSERT OR UPDATE ON team_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY team_members_delete_admin ON team_members FOR DELETE TO unitrain_app
   USING (app_is_admin());
 CREATE POLICY team_members_delete_own_providers ON team_members FOR DELETE TO unitrain_app
@@ -1385,6 +1405,7 @@ CREATE INDEX teams_lead_id_idx ON public.teams USING btree (lead_id);
 CREATE INDEX teams_name_id_idx ON public.teams USING btree (name, id);
 CREATE INDEX teams_provider_id_idx ON public.teams USING btree (provider_id);
 CREATE TRIGGER teams_audit AFTER INSERT OR DELETE OR UPDATE ON teams FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER teams_guard_sa_reference BEFORE INSERT OR UPDATE ON teams FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('lead_id', 'created_by');
 CREATE TRIGGER teams_set_row_version BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY teams_delete_admin ON teams FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -1461,6 +1482,9 @@ CREATE TRIGGER training_sessions_audit AFTER INSERT OR DELETE OR UPDATE ON train
 CREATE TRIGGER training_sessions_capture_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
+CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
+CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER training_sessions_set_row_version BEFORE UPDATE ON training_sessions FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY training_sessions_delete_admin ON training_sessions FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -1509,6 +1533,7 @@ ALTER TABLE user_activities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE user_activities FORCE ROW LEVEL SECURITY;
 CREATE INDEX user_activities_occurred_type_idx ON public.user_activities USING btree (occurred_at DESC, activity_type);
 CREATE INDEX user_activities_user_occurred_idx ON public.user_activities USING btree (user_id, occurred_at DESC);
+CREATE TRIGGER user_activities_guard_sa_reference BEFORE INSERT OR UPDATE ON user_activities FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY user_activities_insert_admin ON user_activities FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
 CREATE POLICY user_activities_insert_self ON user_activities FOR INSERT TO unitrain_app
@@ -2042,6 +2067,43 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_guard_archived_roster_members() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.app_guard_instructor_assignment()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF NEW.instructor_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.instructor_id IS DISTINCT FROM OLD.instructor_id)
+     AND NOT app_may_assign_instructor(NEW.instructor_id) THEN
+    RAISE EXCEPTION 'an AP assigns only instructors affiliated with its own providers'
+      USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'instructor_id';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_guard_instructor_assignment() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_guard_placement()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.location_id IS NOT DISTINCT FROM OLD.location_id
+     AND NEW.provider_id IS NOT DISTINCT FROM OLD.provider_id THEN
+    RETURN NEW;
+  END IF;
+  IF NOT app_may_place(TG_TABLE_NAME, NEW.location_id, NEW.provider_id) THEN
+    RAISE EXCEPTION 'a % goes only where you may create one: not at this location and provider', TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'location_id';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_guard_placement() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_guard_roster_write()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2086,6 +2148,31 @@ BEGIN
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_guard_roster_write() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_guard_sa_reference()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  new_values jsonb := to_jsonb(NEW);
+  old_values jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+  referring text;
+BEGIN
+  SELECT c.name INTO referring
+    FROM unnest(TG_ARGV) AS c (name)
+    JOIN users u ON u.id = (new_values ->> c.name)::uuid AND u.role = 'SA'
+   WHERE old_values IS NULL OR (new_values -> c.name) IS DISTINCT FROM (old_values -> c.name)
+   LIMIT 1;
+  IF referring IS NOT NULL THEN
+    RAISE EXCEPTION 'only an SA may point % of % at an SA account', referring, TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = referring;
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_guard_sa_reference() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.app_guard_self_update()
  RETURNS trigger
@@ -2173,8 +2260,9 @@ CREATE OR REPLACE FUNCTION public.app_instructor_sees_user(account uuid, session
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT EXISTS (SELECT 1 FROM session_enrollments WHERE student_id = account AND session_id = ANY (sessions))
-      OR EXISTS (SELECT 1 FROM student_roster_members WHERE student_id = account AND roster_id = ANY (rosters))
+  SELECT app_user_role(account) IS DISTINCT FROM 'SA' AND (
+         EXISTS (SELECT 1 FROM session_enrollments WHERE student_id = account AND session_id = ANY (sessions))
+      OR EXISTS (SELECT 1 FROM student_roster_members WHERE student_id = account AND roster_id = ANY (rosters)))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_instructor_sees_user(uuid,uuid[],uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_instructor_sees_user(uuid,uuid[],uuid[]) TO unitrain_app;
@@ -2214,6 +2302,18 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION app_lock_student_email(uuid,text) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.app_may_assign_instructor(instructor uuid)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT app_is_admin()
+      OR (app_role() = 'AP' AND app_provider_affiliates_user(instructor, app_provider_ids()))
+      OR (app_role() IN ('IC', 'IP') AND instructor = app_user_id())
+$function$;
+REVOKE EXECUTE ON FUNCTION app_may_assign_instructor(uuid) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_may_change_roster_members(roster uuid)
  RETURNS boolean
  LANGUAGE sql
@@ -2232,9 +2332,27 @@ CREATE OR REPLACE FUNCTION public.app_may_match_account_by_email(account_role te
  STABLE
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT app_is_admin() OR (account_status = 'ACTIVE' AND account_role IN ('IT', 'IN'))
+  SELECT app_role() = 'SA'
+      OR (app_role() = 'AD' AND account_role <> 'SA')
+      OR (account_status = 'ACTIVE' AND account_role IN ('IT', 'IN'))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_may_match_account_by_email(text,text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_may_place(place_table text, location uuid, provider uuid)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT app_is_admin()
+      OR (app_role() = 'AP' AND location = ANY (app_provider_location_ids())
+          AND (provider IS NULL OR provider = ANY (app_provider_ids())))
+      OR (place_table = 'rosters' AND app_role() IN ('IC', 'IP')
+          AND (provider IS NULL OR provider = app_affiliated_provider_id())
+          AND (EXISTS (SELECT 1 FROM provider_locations pl WHERE pl.location_id = location AND pl.provider_id = app_affiliated_provider_id())
+               OR NOT EXISTS (SELECT 1 FROM provider_locations pl WHERE pl.location_id = location)))
+$function$;
+REVOKE EXECUTE ON FUNCTION app_may_place(text,uuid,uuid) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.app_own_roster_ids()
  RETURNS uuid[]
@@ -2287,8 +2405,9 @@ CREATE OR REPLACE FUNCTION public.app_provider_affiliates_user(account uuid, pro
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT EXISTS (SELECT 1 FROM provider_members WHERE user_id = account AND provider_id = ANY (providers))
-      OR EXISTS (SELECT 1 FROM instructor_profiles WHERE user_id = account AND provider_id = ANY (providers))
+  SELECT app_user_role(account) IS DISTINCT FROM 'SA' AND (
+         EXISTS (SELECT 1 FROM provider_members WHERE user_id = account AND provider_id = ANY (providers))
+      OR EXISTS (SELECT 1 FROM instructor_profiles WHERE user_id = account AND provider_id = ANY (providers)))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_provider_affiliates_user(uuid,uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_provider_affiliates_user(uuid,uuid[]) TO unitrain_app;
@@ -2355,14 +2474,15 @@ CREATE OR REPLACE FUNCTION public.app_provider_sees_user(account uuid, providers
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT EXISTS (SELECT 1 FROM provider_members WHERE user_id = account AND provider_id = ANY (providers))
+  SELECT app_user_role(account) IS DISTINCT FROM 'SA' AND (
+         EXISTS (SELECT 1 FROM provider_members WHERE user_id = account AND provider_id = ANY (providers))
       OR EXISTS (SELECT 1 FROM instructor_profiles WHERE user_id = account AND provider_id = ANY (providers))
       OR EXISTS (
            SELECT 1 FROM session_enrollments e JOIN training_sessions s ON s.id = e.session_id
             WHERE e.student_id = account AND s.location_id = ANY (locations))
       OR EXISTS (
            SELECT 1 FROM student_roster_members m JOIN rosters r ON r.id = m.roster_id
-            WHERE m.student_id = account AND r.location_id = ANY (locations))
+            WHERE m.student_id = account AND r.location_id = ANY (locations)))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_provider_sees_user(uuid,uuid[],uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_provider_sees_user(uuid,uuid[],uuid[]) TO unitrain_app;
@@ -3100,7 +3220,7 @@ BEGIN
     RAISE EXCEPTION 'no such session' USING ERRCODE = 'UT404';
   END IF;
   IF NOT (app_is_session_staff(session)
-          OR (student = app_user_id() AND app_session_open_for_self_enrollment(session))) THEN
+          OR (coalesce(student = app_user_id(), false) AND app_session_open_for_self_enrollment(session))) THEN
     RAISE EXCEPTION 'you may not enroll this student in this session' USING ERRCODE = '42501';
   END IF;
 

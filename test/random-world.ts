@@ -14,9 +14,10 @@ const rosters = ['r1', 'r2', 'r3', 'r4'];
 const instructorProfiles = ['ic1', 'ic2', 'ip1', 'it1', 'in1', 'it2'];
 // Teaching is not limited to IC/IP in the data; the matrix only honours it for them.
 const teachers = ['ic1', 'ic2', 'ip1', 'it1', 'ap1'];
-const students = ['it1', 'it2', 'in1', 'in2', 'ic1', 'ic2', 'ip1', 'ap3'].map((user) => ({ student_id: user }));
+// The SA among them: no enrollment, roster line or membership may show an SA account to anyone else.
+const students = ['it1', 'it2', 'in1', 'in2', 'ic1', 'ic2', 'ip1', 'ap3', 'sa'].map((user) => ({ student_id: user }));
 const walkIns = ['sp1', 'sp2', 'sp3', 'sp4', 'sp5'].map((profile) => ({ student_profile_id: profile }));
-const members = ['ap1', 'ap2', 'ap3', 'ic1', 'ip1', 'it1'];
+const members = ['ap1', 'ap2', 'ap3', 'ic1', 'ip1', 'it1', 'sa'];
 
 export const randomWorld = fc.record({
   sessions: fc.tuple(

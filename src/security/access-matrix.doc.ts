@@ -1,6 +1,8 @@
 import type { ActorRole } from '../db/actor.js';
+import { changeRules } from './access-matrix.changes.js';
 import { accessMatrixDecisions } from './access-matrix.decisions.js';
 import { accessMatrix, hiddenFieldRules, matrixRoles, operations, type RowRule, type TableAccess } from './access-matrix.js';
+import { workflowAccess } from './access-matrix.workflows.js';
 
 /** Renders docs/access-matrix.md from the matrix data; `npm run docs:matrix` writes it. */
 
@@ -65,10 +67,37 @@ const enforcement = [
   '- **Helper functions.** `app_user_id()`, `app_role()`, `app_is_admin()`, `app_is_signed_in()` read the claims (empty means none). Scopes that need other tables go through SECURITY DEFINER functions (`SET search_path = public, pg_temp`, executable by the application role only), never through a sub-query on another RLS table, which would apply that table’s policies too (slow, and recursive between tables that refer to each other). Arrays for sets bounded by one person’s activity, wrapped in a sub-select so they run once per statement: `app_provider_ids()`, `app_provider_location_ids()`, `app_taught_session_ids()`, `app_enrolled_session_ids()`, `app_team_ids()`, `app_provider_team_ids()`, `app_instructed_roster_ids()`, `app_own_roster_ids()`, `app_published_course_ids()`, and `app_affiliated_provider_id()`. Booleans, per row, for sets that grow with a whole provider’s business, given those arrays so that each row costs a few index lookups: `app_session_in_locations`, `app_roster_in_locations`, `app_provider_affiliates_user`, `app_provider_sees_user`, `app_provider_sees_student_profile`, `app_instructor_sees_user`, `app_instructor_sees_student_profile`; and single lookups `app_session_open_for_self_enrollment(uuid)`, `app_user_role(uuid)`, `app_audit_entry_concerns_sa(…)`.',
   '- **Column guards.** Policies choose rows, not columns. Where a non-administrator may update a row but only some of its columns, a BEFORE UPDATE trigger refuses the rest with SQLSTATE 42501 (`only SA or AD may change department of profiles`), which the API reports as `FORBIDDEN`: `profiles` (the person: names, display name, phone, e-mail, organisation), `instructor_profiles` (the instructor or their AP: display name, bio, specialties), `session_enrollments` (the student: cancel only; the AP of the session’s location and its instructor: anything). The guards apply to the application role only; the owner (jobs, SECURITY DEFINER functions) is the system.',
   '- **What it trusts.** The claims are the application’s word for who acts (set from the verified access token and the account’s current role). Row-level security guards against mistakes in the application’s queries (a forgotten condition, a wrong join), not against arbitrary SQL run as the application role, which could set claims of its own.',
-  '- **AD and SA.** AD’s rules on `users` and `profiles` check `role <> \'SA\'` in USING and WITH CHECK, so AD can neither see, change nor create an SA account, nor turn anyone into one.',
+  '- **AD and SA.** AD’s rules on `users` and `profiles` check `role <> \'SA\'` in USING and WITH CHECK, so AD can neither see, change nor create an SA account, nor turn anyone into one. The helpers by which an AP or an IC/IP sees people (`app_provider_affiliates_user`, `app_provider_sees_user`, `app_instructor_sees_user`) never count an SA account, and no role but SA may point a row at one (the `sa_reference` change rules below).',
   '- **Hidden fields.** Each table with hidden fields has a view `<table>_visible` (`security_invoker`, so the table’s policies choose the rows) with every column the application may read, in table order, hidden ones as `CASE WHEN <visible> THEN column END`. The API reads through these views.',
   '- **Materialised views** (`session_fill_by_location_month`, `certificate_counts_by_location_quarter`) keep SELECT for the application: they hold aggregate counts per location, course and period, no personal data, so they need no row rules. Refreshing them is the owner’s job.',
   '- **Audit log.** The application may only read `audit_log`; the audit triggers (migration 0010) are SECURITY DEFINER, so nobody can add, change or erase an audit row through the application.',
+  '',
+];
+
+const saReferenceRules = changeRules.filter((rule) => rule.id.endsWith('.sa_reference'));
+
+const changesSection = [
+  '## What a write may set (change rules, migration 0028)',
+  '',
+  'Row rules say which rows a role may write; these say what a write may put in some columns, where the answer depends on what changes. Each is checked on insert and on an update that changes one of its columns, by a trigger (`<table>_guard_<rule>`) that refuses with 42501, answered as 403 `FORBIDDEN`; a write must pass the row rules as well. The SECURITY DEFINER workflows act as the owner and copy what their own checks allowed (a roster made from a session takes the session’s place and instructor), except the `sa_reference` rules, which go by the actor’s claims and so hold inside the workflows too.',
+  '',
+  '| rule | columns | who may set what |',
+  '|---|---|---|',
+  ...changeRules
+    .filter((rule) => !saReferenceRules.includes(rule))
+    .map((rule) => `| ${code(rule.id)} | ${rule.columns.map(code).join(', ')} | ${rule.words} |`),
+  `| ${code('<table>.sa_reference')} | every foreign key to \`users\` but \`auth_sessions\` (written by the sign-in code only): ${saReferenceRules.map((rule) => rule.columns.map((column) => code(`${rule.table}.${column}`)).join(', ')).join(', ')} | only an SA points these at an SA account |`,
+  '',
+];
+
+const workflowsSection = [
+  '## Workflows (SECURITY DEFINER functions)',
+  '',
+  'The API calls these functions for the workflows; they check the caller themselves and then act as the owner, so the row rules above do not decide who may call them: this table does. Answers: the caller is let through (the row’s state may still refuse, 409), 403 when the caller sees the row but may not do this, 404 when the caller may not see it. Signed out, every route answers 401 before any function; the calendar feed is read by the holder of its token.',
+  '',
+  '| function | routes | names a row of | who is let through |',
+  '|---|---|---|---|',
+  ...workflowAccess.map((workflow) => `| ${code(workflow.id)} | ${workflow.routes.map(code).join(', ')} | ${code(workflow.subject)} | ${workflow.words} |`),
   '',
 ];
 
@@ -77,7 +106,10 @@ const testing = [
   '',
   '- `src/security/access-matrix.rls.test.ts` builds the fixture world (`test/fixture-world.ts`: two providers, four locations, accounts of every role, students with and without accounts, …) and, for every table, operation and role, compares the rows PostgreSQL lets each fixture actor of that role select, insert, update and delete with `expectedRows(table, operation, actor, snapshot)`; and reads every `<table>_visible` view as every actor, comparing with `hiddenColumns(table, actor, row, snapshot)`.',
   '- `src/security/access-matrix.property.test.ts` rewires the world at random (who teaches which session where, enrollments, provider memberships and locations, affiliations, roster instructors) and checks select and update for random actors on every table.',
-  '- `src/security/rls-catalogue.test.ts` checks the catalogue: RLS forced everywhere, one policy per rule, privileges exactly as listed above, the views’ columns; `src/security/rls-column-guards.test.ts` the column guards and the AD/SA checks.',
+  '- `src/security/access-matrix.changes.test.ts` gives every row each fixture actor may update every candidate place and instructor, and every column that refers to users the SA’s id, one rolled-back UPDATE each, and compares what PostgreSQL lets through with the change rules.',
+  '- `src/security/access-matrix.workflows.test.ts` calls every workflow function as every fixture actor on every row it can name, rolled back, and compares the answer (let through, 403, 404) with the workflow rules; `src/http/access-matrix.workflows.http.test.ts` calls their routes as every actor on every row the rules refuse, and checks the 403 or 404 and that nothing changed.',
+  '- `src/security/rls-catalogue.test.ts` checks the catalogue: RLS forced everywhere, one policy per rule, privileges exactly as listed above, the views’ columns, a guard on every foreign key to `users`, the trigger of every change rule, and that the application may call no SECURITY DEFINER function the workflow table does not name; `src/security/rls-column-guards.test.ts` the column guards and the AD/SA checks.',
+  '- `src/http/placement-and-references.http.test.ts` tells the stories of issue 11 through the API: an instructor moving a session or roster to another provider, an AP assigning another provider’s instructor, AD attaching rows to the SA, an SA enrolled in a session.',
   '- `src/security/access-matrix.doc.test.ts` fails when this file differs from what the data generates.',
   '',
 ];
@@ -124,6 +156,8 @@ export function renderAccessMatrixDoc(): string {
     '| sequences of `domain_events`, `change_log` | USAGE |',
     '',
     ...enforcement,
+    ...changesSection,
+    ...workflowsSection,
     '## Decisions',
     '',
     'Where this matrix departs from, or adds to, issue 3 and the design, and why.',

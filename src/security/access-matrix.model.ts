@@ -234,6 +234,16 @@ export class Scope {
     return this.world.byId('users', userId)?.['role'];
   }
 
+  /** Whether `provider` serves `location` (provider_locations). */
+  locationServedBy(location: unknown, provider: unknown): boolean {
+    return provider !== null && this.world.where('provider_locations', 'location_id', location).some((link) => link['provider_id'] === provider);
+  }
+
+  /** Whether no provider serves `location`: whatever is held there, only administrators see by place. */
+  locationServedByNobody(location: unknown): boolean {
+    return this.world.where('provider_locations', 'location_id', location).length === 0;
+  }
+
   providerHasSession(sessionId: unknown): boolean {
     return isIn(this.locations, this.world.byId('training_sessions', sessionId)?.['location_id']);
   }
@@ -247,20 +257,22 @@ export class Scope {
     return session?.['status'] === 'SCHEDULED' && session['self_enrollment_allowed'] === true;
   }
 
-  /** Members and affiliated instructors of the own providers. */
+  /** Members and affiliated instructors of the own providers; never an SA account (decision 0023). */
   providerAffiliatesUser(userId: unknown): boolean {
     return (
-      this.world.where('provider_members', 'user_id', userId).some((member) => isIn(this.providers, member['provider_id'])) ||
-      this.world.where('instructor_profiles', 'user_id', userId).some((profile) => isIn(this.providers, profile['provider_id']))
+      this.userRole(userId) !== 'SA' &&
+      (this.world.where('provider_members', 'user_id', userId).some((member) => isIn(this.providers, member['provider_id'])) ||
+      this.world.where('instructor_profiles', 'user_id', userId).some((profile) => isIn(this.providers, profile['provider_id'])))
     );
   }
 
-  /** Affiliated people, and students enrolled in sessions or listed on rosters at own locations. */
+  /** Affiliated people, and students enrolled in sessions or listed on rosters at own locations; never an SA account. */
   providerSeesUser(userId: unknown): boolean {
     return (
-      this.providerAffiliatesUser(userId) ||
-      this.world.where('session_enrollments', 'student_id', userId).some((enrollment) => this.providerHasSession(enrollment['session_id'])) ||
-      this.world.where('student_roster_members', 'student_id', userId).some((member) => this.providerHasRoster(member['roster_id']))
+      this.userRole(userId) !== 'SA' &&
+      (this.providerAffiliatesUser(userId) ||
+        this.world.where('session_enrollments', 'student_id', userId).some((enrollment) => this.providerHasSession(enrollment['session_id'])) ||
+        this.world.where('student_roster_members', 'student_id', userId).some((member) => this.providerHasRoster(member['roster_id'])))
     );
   }
 
@@ -272,11 +284,12 @@ export class Scope {
     );
   }
 
-  /** Students of the sessions and rosters the actor instructs. */
+  /** Students of the sessions and rosters the actor instructs; never an SA account. */
   instructorSeesUser(userId: unknown): boolean {
     return (
-      this.world.where('session_enrollments', 'student_id', userId).some((enrollment) => isIn(this.taughtSessions, enrollment['session_id'])) ||
-      this.world.where('student_roster_members', 'student_id', userId).some((member) => isIn(this.instructedRosters, member['roster_id']))
+      this.userRole(userId) !== 'SA' &&
+      (this.world.where('session_enrollments', 'student_id', userId).some((enrollment) => isIn(this.taughtSessions, enrollment['session_id'])) ||
+        this.world.where('student_roster_members', 'student_id', userId).some((member) => isIn(this.instructedRosters, member['roster_id'])))
     );
   }
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { applicationRole } from '../db/database.js';
+import { changeRules, userReferences } from './access-matrix.changes.js';
 import { accessMatrix, accessOf, domainTables, operations, tablesWithHiddenFields } from './access-matrix.js';
+import { workflowAccess } from './access-matrix.workflows.js';
 
 // Real database, migrated. The catalogue must say what the matrix says: one policy per rule, the
 // privileges the rules need and no more, RLS forced everywhere, and a view per table with hidden fields.
@@ -107,3 +109,44 @@ describe('views with hidden fields', () => {
     expect(rows[0]).toEqual({ options: ['security_invoker=true'], readable: true });
   });
 });
+
+describe('change rules and workflows', () => {
+  it('guard every foreign key to users (but auth_sessions, the sign-in code’s) against pointing at an SA: the matrix lists them all', async () => {
+    const { rows } = await database.db.query<{ table: string; column: string }>(
+      `select c.conrelid::regclass::text as table, a.attname as column
+         from pg_constraint c
+         join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
+        where c.contype = 'f' and c.confrelid = 'users'::regclass and c.conrelid <> 'auth_sessions'::regclass
+          and a.attname not in ('role', 'status')`,
+    );
+    const inCatalogue = rows.map((row) => `${row.table}.${row.column}`).sort();
+    const inMatrix = Object.entries(userReferences).flatMap(([table, columns]) => (columns ?? []).map((column) => `${table}.${column}`)).sort();
+    expect(inMatrix).toEqual(inCatalogue);
+  });
+
+  it('has the trigger of every change rule, on its table, with the columns it checks', async () => {
+    const { rows } = await database.db.query<{ trigger: string; table: string; args: string[] }>(
+      `select t.tgname as trigger, t.tgrelid::regclass::text as table,
+              array_remove(string_to_array(encode(t.tgargs, 'escape'), '\\000'), '') as args
+         from pg_trigger t where not t.tgisinternal`,
+    );
+    for (const rule of changeRules) {
+      const trigger = rows.find((row) => row.trigger === rule.trigger);
+      expect(trigger?.table, rule.id).toBe(rule.table);
+      if (rule.id.endsWith('.sa_reference')) expect(trigger?.args, rule.id).toEqual(rule.columns);
+    }
+  });
+
+  it('lets the application call exactly the workflow functions the matrix names, and the helpers it needs', async () => {
+    const { rows } = await database.db.query<{ name: string }>(
+      `select p.proname as name from pg_proc p
+        where p.pronamespace = 'public'::regnamespace and p.prosecdef and has_function_privilege($1, p.oid, 'EXECUTE')
+          and p.prorettype <> 'trigger'::regtype and p.proname not like 'app\\_%'`,
+      [applicationRole],
+    );
+    // The feed is read by whoever holds its token, signed out: the token is the credential (calendar tests).
+    const named = new Set([...workflowAccess.map((workflow) => workflow.id.split(' ')[0]), 'calendar_feed_entries']);
+    expect(rows.map((row) => row.name).filter((name) => !named.has(name)).sort()).toEqual([]);
+  });
+});
+

@@ -105,3 +105,56 @@ export async function insertableKeys(tx: Tx, table: DomainTable, key: string, ac
 export async function visibleViewRows(tx: Tx, table: DomainTable, key: string, actor: Actor): Promise<Row[]> {
   return (await probe(tx, actor, async () => (await tx.query(`select * from ${table}_visible order by ${key}`)).rows)) ?? [];
 }
+
+/** What one statement did: its rows, or the SQLSTATE it failed with. */
+export type StatementResult = { rows: Row[]; rowCount: number } | { code: string };
+
+/**
+ * Runs the statements as the actor, each rolled back before the next: one savepoint for all, so a
+ * statement costs two round trips (the statement and the rollback), which keeps thousands of probes fast.
+ */
+export async function rolledBackStatements(tx: Tx, actor: Actor, statements: readonly { sql: string; params: unknown[] }[]): Promise<StatementResult[]> {
+  await tx.query('savepoint actor');
+  try {
+    await applyActor(tx, actor);
+    await tx.query('savepoint statement');
+    const results: StatementResult[] = [];
+    for (const statement of statements) {
+      try {
+        const { rows, rowCount } = await tx.query(statement.sql, statement.params);
+        results.push({ rows, rowCount });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === undefined) throw error;
+        results.push({ code });
+      } finally {
+        await tx.query('rollback to savepoint statement');
+      }
+    }
+    return results;
+  } finally {
+    await tx.query('rollback to savepoint actor');
+    await tx.query('release savepoint actor');
+  }
+}
+
+/** How a workflow function answered the actor (access-matrix.workflows.ts). */
+export type ProbeAnswer = 'permitted' | 'forbidden' | 'not_found';
+
+/**
+ * A workflow function's checks come first: 42501 is forbidden, UT404 (or no row, or a null `answered`)
+ * not found. A refusal for the row's state (UT409, UTTRN, UTCAP) comes after the checks let the caller
+ * through: permitted. Anything else is not an answer of the checks.
+ */
+export function workflowAnswer(result: StatementResult): ProbeAnswer {
+  if ('rows' in result) return result.rows[0] !== undefined && result.rows[0]['answered'] !== null ? 'permitted' : 'not_found';
+  if (result.code === '42501') return 'forbidden';
+  if (result.code === 'UT404') return 'not_found';
+  if (result.code === 'UT409' || result.code === 'UTTRN' || result.code === 'UTCAP') return 'permitted';
+  throw new Error(`a workflow failed with SQLSTATE ${result.code}`);
+}
+
+/** An UPDATE of one row: true when it changed the row, false when a policy or a guard refused it (42501), else the SQLSTATE. */
+export function updateAnswer(result: StatementResult): boolean | string {
+  return 'rows' in result ? result.rowCount === 1 : result.code === '42501' ? false : result.code;
+}

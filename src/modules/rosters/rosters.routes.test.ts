@@ -48,12 +48,14 @@ describe('POST /v1/rosters', () => {
       AD: () => w.call('AD', 'POST', '/v1/rosters', at(w.otherLocationId)),
       ownLocation: () => w.call('AP', 'POST', '/v1/rosters', at(w.locationId)),
       otherLocation: () => w.call('AP', 'POST', '/v1/rosters', at(w.otherLocationId)),
-      ownRoster: () => w.call('IC', 'POST', '/v1/rosters', at(w.otherLocationId)),
+      ownRoster: () => w.call('IC', 'POST', '/v1/rosters', at(w.locationId)),
+      // Only where the IC's provider is (decision 0023): the other location is another provider's.
+      ownRosterElsewhere: () => w.call('IC', 'POST', '/v1/rosters', at(w.otherLocationId)),
       someoneElses: () => w.call('IP', 'POST', '/v1/rosters', at(w.locationId)),
       IT: () => w.call('IT', 'POST', '/v1/rosters', at(w.locationId)),
       IN: () => w.call('IN', 'POST', '/v1/rosters', at(w.locationId)),
       anon: () => w.call('anon', 'POST', '/v1/rosters', at(w.locationId)),
-    })).toEqual({ SA: 201, AD: 201, ownLocation: 201, otherLocation: 403, ownRoster: 201, someoneElses: 403, IT: 403, IN: 403, anon: 401 });
+    })).toEqual({ SA: 201, AD: 201, ownLocation: 201, otherLocation: 403, ownRoster: 201, ownRosterElsewhere: 403, someoneElses: 403, IT: 403, IN: 403, anon: 401 });
   });
 
   it('refuses bad input with the field, and rules the database keeps', async () => {

@@ -62,6 +62,9 @@ export async function createRosterWorld(db: Db, app: () => FastifyInstance): Pro
     IT: await createUser(db, testKeyring, { role: 'IT', firstName: 'Tess', lastName: 'Trainee' }),
     IN: await createUser(db, testKeyring, { role: 'IN', firstName: 'Ian', lastName: 'Newcomer' }),
   };
+  // The IC works for the world's provider: its AP may make it a roster's instructor, and it may hold rosters at its
+  // locations (decision 0023).
+  await db.query(`insert into instructor_profiles (user_id, display_name, provider_id) values ($1, 'Test IC', $2)`, [base.instructor.id, base.providerId]);
   const tokens = new Map<Caller, string>();
   for (const [caller, user] of Object.entries(users) as [Exclude<Caller, 'anon'>, TestUser][]) {
     tokens.set(caller, await mintAccessToken(testKeyring, { userId: user.id, role: user.role }));

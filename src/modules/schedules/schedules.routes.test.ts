@@ -142,7 +142,11 @@ describe('POST /v1/schedules', () => {
       const response = await world.call(caller, 'POST', '/v1/schedules', scheduleBody({ rrule: 'FREQ=DAILY;COUNT=1' }));
       expect(response.statusCode, `${caller}: ${response.body}`).toBe(status);
     }
+    // At its own location, but the world's IC works for the first provider only: an AP assigns its own instructors (decision 0023).
+    expect((await world.call('otherAP', 'POST', '/v1/schedules', scheduleBody({ location_id: world.otherLocationId }))).statusCode).toBe(403);
+    await context.db.query('insert into provider_members (provider_id, user_id) select provider_id, $2 from provider_locations where location_id = $1', [world.otherLocationId, world.users.IC.id]);
     expect((await world.call('otherAP', 'POST', '/v1/schedules', scheduleBody({ location_id: world.otherLocationId }))).statusCode).toBe(201);
+    await context.db.query('delete from provider_members where user_id = $1', [world.users.IC.id]);
   });
 
   it.each<[Record<string, unknown>, number, string]>([

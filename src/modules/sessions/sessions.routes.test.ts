@@ -74,7 +74,11 @@ describe('POST /v1/sessions', () => {
       const response = await world.call(caller, 'POST', '/v1/sessions', sessionBody({ title: `By ${caller}` }));
       expect(response.statusCode, `${caller}: ${response.body}`).toBe(status);
     }
+    // At its own location, but the world's IC works for the first provider only: an AP assigns its own instructors (decision 0023).
+    expect((await world.call('otherAP', 'POST', '/v1/sessions', sessionBody({ location_id: world.otherLocationId }))).statusCode).toBe(403);
+    await context.db.query('insert into provider_members (provider_id, user_id) select provider_id, $2 from provider_locations where location_id = $1', [world.otherLocationId, world.users.IC.id]);
     expect((await world.call('otherAP', 'POST', '/v1/sessions', sessionBody({ location_id: world.otherLocationId }))).statusCode).toBe(201);
+    await context.db.query('delete from provider_members where user_id = $1', [world.users.IC.id]);
     const { rows } = await context.db.query<{ n: number }>("select count(*)::integer as n from training_sessions where title = 'By otherAP'");
     expect(rows[0]!.n).toBe(0);
   });

@@ -65,6 +65,8 @@ export async function createTrainingWorld(db: Db, app: () => FastifyInstance): P
     IT: await createUser(db, testKeyring, { role: 'IT' }),
     IN: await createUser(db, testKeyring, { role: 'IN' }),
   };
+  // The instructors work for the world's provider: its AP may assign only them (decision 0023).
+  await db.query(`insert into instructor_profiles (user_id, display_name, provider_id) values ($1, 'IC', $3), ($2, 'IP', $3)`, [users.IC.id, users.IP.id, providerId]);
   const tokens = new Map<Caller, string>();
   for (const [caller, user] of Object.entries(users)) tokens.set(caller as Caller, await mintAccessToken(testKeyring, { userId: user.id, role: user.role }));
   return {
