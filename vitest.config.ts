@@ -1,8 +1,29 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Test files that open no database: the embedded run runs them, the server run (DATABASE_URL set)
+ * skips them, as they would only test the same code twice. A new file not listed runs on both.
+ */
+const databaseFreeTests = [
+  'src/config.test.ts',
+  'src/db/database-unavailable.test.ts',
+  'src/modules/calendar/calendar.timezones.test.ts',
+  'src/modules/notifications/mail-transport.test.ts',
+  'src/modules/schedules/schedules.recurrence.test.ts',
+  'src/security/access-matrix.doc.test.ts',
+  'src/security/field-cipher.test.ts',
+  'src/security/keyring.test.ts',
+  'src/security/passwords.test.ts',
+  'src/shared/csv/csv-records.test.ts',
+  'src/shared/csv/csv-upload.test.ts',
+  'src/shared/csv/person-cells.test.ts',
+  'src/shared/wakeable-sleep.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'client/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, ...(process.env['DATABASE_URL'] ? databaseFreeTests : [])],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     // Each file gets its own migrated database copy; PGlite copies cost memory, so two at a time on two cores.

@@ -21,7 +21,7 @@ async function requestsPerSecond(url: string): Promise<number> {
  */
 export async function run(): Promise<void> {
   const bare = Fastify();
-  bare.get('/health', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));
+  bare.get('/health', async () => ({ status: 'OK', uptime_seconds: Math.round(process.uptime()) }));
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
   const db = await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));

@@ -81,6 +81,32 @@ GRANT USAGE ON SEQUENCE domain_events_seq_seq TO unitrain_app;
 
 -- Tables
 
+CREATE TABLE account_tokens (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  purpose text NOT NULL,
+  invitation_id uuid,
+  mail_generation integer,
+  user_id uuid,
+  token_hash text NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  revoked_at timestamp with time zone,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT account_tokens_pkey PRIMARY KEY (id),
+  CONSTRAINT account_tokens_invitation_id_fkey FOREIGN KEY (invitation_id) REFERENCES invitations(id) ON DELETE CASCADE,
+  CONSTRAINT account_tokens_purpose_check CHECK (purpose = 'INVITATION'::text AND invitation_id IS NOT NULL AND mail_generation IS NOT NULL AND user_id IS NULL OR purpose = 'PASSWORD_RESET'::text AND user_id IS NOT NULL AND invitation_id IS NULL AND mail_generation IS NULL),
+  CONSTRAINT account_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT account_tokens_token_hash_key UNIQUE (token_hash),
+  CONSTRAINT account_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+ALTER TABLE account_tokens ENABLE ROW LEVEL SECURITY;
+ALTER TABLE account_tokens FORCE ROW LEVEL SECURITY;
+CREATE INDEX account_tokens_invitation_id_idx ON public.account_tokens USING btree (invitation_id);
+CREATE INDEX account_tokens_user_id_idx ON public.account_tokens USING btree (user_id);
+CREATE POLICY account_tokens_owner_all ON account_tokens FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE audit_log (
   id bigint DEFAULT nextval('audit_log_id_seq'::regclass) NOT NULL,
   occurred_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -768,6 +794,65 @@ CREATE POLICY instructor_profiles_update_self ON instructor_profiles FOR UPDATE 
   USING ((user_id = app_user_id()))
   WITH CHECK ((user_id = app_user_id()));
 GRANT DELETE, INSERT, SELECT, UPDATE ON instructor_profiles TO unitrain_app;
+
+CREATE TABLE invitations (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  email_ciphertext text NOT NULL,
+  email_hmac text NOT NULL,
+  role text NOT NULL,
+  provider_id uuid,
+  status text DEFAULT 'PENDING'::text NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  mail_generation integer DEFAULT 1 NOT NULL,
+  mailed_at timestamp with time zone,
+  invited_by uuid,
+  accepted_user_id uuid,
+  accepted_at timestamp with time zone,
+  revoked_by uuid,
+  revoked_at timestamp with time zone,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  CONSTRAINT invitations_pkey PRIMARY KEY (id),
+  CONSTRAINT invitations_accepted_check CHECK ((status = 'ACCEPTED'::text) = (accepted_at IS NOT NULL)),
+  CONSTRAINT invitations_accepted_user_id_fkey FOREIGN KEY (accepted_user_id) REFERENCES users(id) ON DELETE SET NULL,
+  CONSTRAINT invitations_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES users(id) ON DELETE SET NULL,
+  CONSTRAINT invitations_mail_generation_check CHECK (mail_generation >= 1),
+  CONSTRAINT invitations_provider_check CHECK ((role = 'AP'::text) = (provider_id IS NOT NULL)),
+  CONSTRAINT invitations_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES authorized_providers(id) ON DELETE CASCADE,
+  CONSTRAINT invitations_revoked_by_fkey FOREIGN KEY (revoked_by) REFERENCES users(id) ON DELETE SET NULL,
+  CONSTRAINT invitations_revoked_check CHECK ((status = 'REVOKED'::text) = (revoked_at IS NOT NULL)),
+  CONSTRAINT invitations_role_check CHECK (role = ANY (ARRAY['SA'::text, 'AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])),
+  CONSTRAINT invitations_status_check CHECK (status = ANY (ARRAY['PENDING'::text, 'ACCEPTED'::text, 'REVOKED'::text]))
+);
+ALTER TABLE invitations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invitations FORCE ROW LEVEL SECURITY;
+CREATE INDEX invitations_accepted_user_id_idx ON public.invitations USING btree (accepted_user_id);
+CREATE INDEX invitations_created_at_idx ON public.invitations USING btree (created_at DESC, id DESC);
+CREATE INDEX invitations_invited_by_idx ON public.invitations USING btree (invited_by);
+CREATE UNIQUE INDEX invitations_pending_email_key ON public.invitations USING btree (email_hmac) WHERE (status = 'PENDING'::text);
+CREATE INDEX invitations_provider_id_idx ON public.invitations USING btree (provider_id);
+CREATE INDEX invitations_revoked_by_idx ON public.invitations USING btree (revoked_by);
+CREATE TRIGGER invitations_audit AFTER INSERT OR DELETE OR UPDATE ON invitations FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER invitations_guard_sa_reference BEFORE INSERT OR UPDATE ON invitations FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('invited_by', 'accepted_user_id', 'revoked_by');
+CREATE TRIGGER invitations_set_row_version BEFORE UPDATE ON invitations FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE POLICY invitations_insert_ad ON invitations FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
+CREATE POLICY invitations_insert_sa ON invitations FOR INSERT TO unitrain_app
+  WITH CHECK ((app_role() = 'SA'::text));
+CREATE POLICY invitations_owner_all ON invitations FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY invitations_select_ad ON invitations FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
+CREATE POLICY invitations_select_sa ON invitations FOR SELECT TO unitrain_app
+  USING ((app_role() = 'SA'::text));
+CREATE POLICY invitations_update_ad ON invitations FOR UPDATE TO unitrain_app
+  USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)))
+  WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
+CREATE POLICY invitations_update_sa ON invitations FOR UPDATE TO unitrain_app
+  USING ((app_role() = 'SA'::text));
+GRANT INSERT, SELECT, UPDATE ON invitations TO unitrain_app;
 
 CREATE TABLE jobs (
   id uuid DEFAULT gen_random_uuid() NOT NULL,

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -8,9 +6,12 @@ import type { AuthSettings, StreamSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
-import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
+import { answerClientError, answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
+import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
+import { invitationsRoutes, passwordResetRoutes } from './modules/accounts/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authRoutes, findSignedInUser } from './modules/auth/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   stream: StreamSettings;
   /** PUBLIC_URL: the base of every link the server prints; null uses the request's own protocol and host. */
   publicUrl: string | null;
+  /** The clock invitation and password-reset expiries are measured by; tests move it. Default: the system clock. */
+  now?: () => Date;
 }
 
 declare module 'fastify' {
@@ -70,20 +73,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     bodyLimit: 10 * 1024 * 1024,
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  await registerSecurityHeaders(app, { publicUrl: deps.publicUrl });
   await registerCsvUploads(app);
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Unitrain API', version: '0.1.0', description: 'Training sessions, enrollments, rosters, certificates and compliance.' },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app);
   const metrics = createMetrics();
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis, migrations: deps.migrations, metrics: metrics.registry });
 
@@ -101,6 +101,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
   await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });
+  const accounts = { db: deps.db, cipher, publicUrl: deps.publicUrl, now: deps.now ?? (() => new Date()) };
+  await app.register(invitationsRoutes, accounts);
+  await app.register(passwordResetRoutes, accounts);
   for (const organisationRoutes of [providersRoutes, locationsRoutes, instructorsRoutes, teamsRoutes]) {
     await app.register(organisationRoutes, { db: deps.db, cipher });
   }

@@ -84,9 +84,11 @@ describe('configuration', () => {
 
   it('runs a job dispatcher in process by default, polling every 250 ms, and mails into DATA_DIR/outbox', () => {
     expect(loadConfig({}, false)).toMatchObject({
-      worker: { inProcess: true, pollMs: 250 },
+      worker: { inProcess: true, pollMs: 250, leaseMs: 60_000 },
       mail: { from: 'Unitrain <no-reply@unitrain.local>', outboxDir: join('data', 'outbox') },
     });
+    expect(loadConfig({ JOB_LEASE_MS: '300000' }, false).worker.leaseMs).toBe(300_000);
+    expect(problemsOf({ JOB_LEASE_MS: '5000' })).toEqual(['JOB_LEASE_MS: "5000" is not valid; expected milliseconds from 30000 to 3600000']);
     const config = loadConfig({ WORKER_IN_PROCESS: 'false', WORKER_POLL_MS: '50', MAIL_FROM: 'Training <t@example.org>', DATA_DIR: '/srv/unitrain' }, false);
     expect(config).toMatchObject({ worker: { inProcess: false, pollMs: 50 }, mail: { from: 'Training <t@example.org>', outboxDir: '/srv/unitrain/outbox' } });
     expect(problemsOf({ WORKER_IN_PROCESS: 'sometimes', WORKER_POLL_MS: '0', MAIL_FROM: 'nobody' })).toEqual([

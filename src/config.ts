@@ -34,6 +34,8 @@ const EnvSchema = Type.Object({
   // `serve` runs a job dispatcher beside the HTTP server unless this is false (then run `unitrain worker`).
   WORKER_IN_PROCESS: Type.Boolean({ default: true, description: 'true or false' }),
   WORKER_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 250, description: 'milliseconds from 10 to 60000' }),
+  // At least 30 s: an SMTP server that does not answer fails a job's attempt within 20 s (mail-transport.ts).
+  JOB_LEASE_MS: Type.Integer({ minimum: 30_000, maximum: 3_600_000, default: 60_000, description: 'milliseconds from 30000 to 3600000' }),
   MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*@[^\\r\\n]*$', maxLength: 320, default: 'Unitrain <no-reply@unitrain.local>', description: 'a From address, e.g. Unitrain <no-reply@example.org>' }),
   // Without it, e-mails are written as .eml files under DATA_DIR/outbox.
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'an smtp:// or smtps:// URL' })),
@@ -83,6 +85,8 @@ export interface WorkerSettings {
   readonly inProcess: boolean;
   /** How long an idle dispatcher waits before it looks for work again. */
   readonly pollMs: number;
+  /** How long a claimed job is its worker's; then another worker takes it over (its worker is taken for dead). */
+  readonly leaseMs: number;
 }
 
 export interface MailSettings {
@@ -187,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
       publicRateLimitPerMinute: parsed.RATE_LIMIT_PUBLIC_PER_MINUTE,
     },
     initialAdminEmail: parsed.INITIAL_ADMIN_EMAIL,
-    worker: { inProcess: parsed.WORKER_IN_PROCESS, pollMs: parsed.WORKER_POLL_MS },
+    worker: { inProcess: parsed.WORKER_IN_PROCESS, pollMs: parsed.WORKER_POLL_MS, leaseMs: parsed.JOB_LEASE_MS },
     mail: { from: parsed.MAIL_FROM, outboxDir: join(parsed.DATA_DIR, 'outbox'), smtpUrl: parsed.SMTP_URL ?? null },
     retention: {
       changeLogHours: parsed.CHANGE_LOG_RETENTION_HOURS,

@@ -5,9 +5,13 @@
 export const errorStatus = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  /** Not HTTP the server can read (a broken request line or header): answered before any routing. */
+  MALFORMED_REQUEST: 400,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   REFRESH_TOKEN_REUSED: 401,
+  /** An invitation or password-reset link that is unknown, used, replaced, revoked or expired; details.reason says which. */
+  INVALID_TOKEN: 400,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
@@ -26,6 +30,8 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
   SERIALIZATION_FAILURE: 503,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,

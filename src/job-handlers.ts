@@ -1,4 +1,5 @@
 import type { MailSettings } from './config.js';
+import { accountMailHandlers } from './modules/accounts/index.js';
 import { complianceOnCompletion } from './modules/compliance/index.js';
 import type { JobHandler } from './modules/jobs/index.js';
 import { notifyOnSessionCancelled } from './modules/notifications/index.js';
@@ -11,5 +12,5 @@ import type { Logger } from './shared/logger.js';
  * must run the same list: an event is relayed once, for the handlers of the relaying process.
  */
 export function createJobHandlers(deps: { cipher: FieldCipher; mail: MailSettings; logger: Logger }): JobHandler[] {
-  return [complianceOnCompletion, notifyOnSessionCancelled(deps)];
+  return [complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps)];
 }

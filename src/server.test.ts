@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../test/cli.js';
+import { runCli, withMigratedEmbeddedDatabase } from '../test/cli.js';
 import { createEmptyDatabase, type TestDatabase } from '../test/database.js';
 import { testEngine, testKeysEnv } from '../test/engine.js';
 import { startServerProcess } from '../test/server-process.js';
@@ -22,9 +22,12 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Environment for a server on this run's engine; a server database is migrated by the --migrate flag. */
-async function serverEnv(): Promise<{ env: Record<string, string>; args: string[] }> {
-  if (testEngine === 'pglite') return { env: { DATA_DIR: dataDir }, args: [] };
+/**
+ * Environment for a server on this run's engine; a server database is migrated by the --migrate flag.
+ * `migrated`: an embedded data directory starts with the run's migrated database, for tests not about the first start.
+ */
+async function serverEnv(options: { migrated?: boolean } = {}): Promise<{ env: Record<string, string>; args: string[] }> {
+  if (testEngine === 'pglite') return { env: { DATA_DIR: options.migrated ? await withMigratedEmbeddedDatabase(dataDir) : dataDir }, args: [] };
   database = await createEmptyDatabase();
   return { env: { DATA_DIR: dataDir, DATABASE_URL: database.url as string, ...testKeysEnv }, args: ['--migrate'] };
 }
@@ -47,20 +50,21 @@ function slowRequest(url: string): { sendRest: () => void; response: Promise<str
 describe('the server process', () => {
   it('starts on an empty database, applies the migrations, and answers /health and /ready', async () => {
     const { env, args } = await serverEnv();
-    const server = await startServerProcess(env, args);
+    const server = await startServerProcess({ ...env, PUBLIC_URL: 'https://training.example.org' }, args);
     try {
-      expect(server.logs()).toContain('Unitrain is listening at');
+      // The address it listens on, and the links as clients behind the proxy use them.
+      expect(server.logs()).toMatch(/Unitrain is listening at http:\/\/127\.0\.0\.1:\d+ \([^)]+\), reached at https:\/\/training\.example\.org; API docs at https:\/\/training\.example\.org\/docs/);
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready' });
+      expect(await ready.json()).toMatchObject({ status: 'READY' });
     } finally {
       expect(await server.stop()).toBe(0);
     }
   });
 
   it('on SIGTERM stops accepting, finishes the request in flight, closes the database and exits 0', async () => {
-    const { env, args } = await serverEnv();
+    const { env, args } = await serverEnv({ migrated: true });
     const server = await startServerProcess(env, args);
     const inFlight = slowRequest(server.url);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -76,7 +80,7 @@ describe('the server process', () => {
   });
 
   it.runIf(testEngine === 'pglite')('refuses a second process on the same data directory', async () => {
-    const server = await startServerProcess({ DATA_DIR: dataDir });
+    const server = await startServerProcess({ DATA_DIR: await withMigratedEmbeddedDatabase(dataDir) });
     try {
       const second = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0' });
       expect(second.code).toBe(1);

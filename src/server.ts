@@ -94,7 +94,10 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     }
     const url = await app.listen({ host: config.host, port: config.port });
     const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
-    logger.info({ url, docs: `${url}/docs` }, `Unitrain is listening at ${url} (${where}); API docs at ${url}/docs`);
+    // Behind a proxy or TLS terminator, clients use PUBLIC_URL: the links printed are theirs.
+    const base = config.publicUrl ?? url;
+    const reached = config.publicUrl ? `, reached at ${config.publicUrl}` : '';
+    logger.info({ url, publicUrl: config.publicUrl, docs: `${base}/docs` }, `Unitrain is listening at ${url} (${where})${reached}; API docs at ${base}/docs`);
     worker?.start();
     return {
       url,

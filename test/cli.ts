@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { embeddedDatabaseDir } from '../src/db/open-database.js';
 import { openPgliteDatabase } from '../src/db/pglite-database.js';
@@ -35,6 +36,16 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
   });
 }
 
+/**
+ * Puts a copy of the run's migrated embedded database into `dataDir` (PGlite only), so that a process
+ * started on it skips initdb and the migrations (seconds each under load). Tests of the first start
+ * itself (creating and migrating the database) leave their data directory empty instead.
+ */
+export async function withMigratedEmbeddedDatabase(dataDir: string): Promise<string> {
+  if (testEngine === 'pglite') await cp(inject('pgliteDataDir'), embeddedDatabaseDir(dataDir), { recursive: true });
+  return dataDir;
+}
+
 /** Where CLI processes of a test write: a new data directory, and on PostgreSQL a migrated database of its own. */
 export interface CliTarget {
   workDir: string;
@@ -49,7 +60,7 @@ export async function createCliTarget(prefix: string): Promise<CliTarget> {
   const workDir = await mkdtemp(join(tmpdir(), `unitrain-${prefix}-`));
   const database = testEngine === 'postgres' ? await createMigratedDatabase() : null;
   const env: Record<string, string> = {
-    DATA_DIR: join(workDir, 'data'),
+    DATA_DIR: await withMigratedEmbeddedDatabase(join(workDir, 'data')),
     ...(database ? { ...testKeysEnv, DATABASE_URL: database.url as string } : {}),
   };
   return {

@@ -211,6 +211,11 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
     ['calendar_feeds', (['it1', 'ic1'] as const).map((user) => ({
       id: id(`feed-${user}`), user_id: id(user), token_hash: createHash('sha256').update(`fixture-feed-${user}`).digest('hex'),
     }))],
+    ['invitations', [
+      { id: id('inv-trainee'), ...email('new.trainee@fixture.unitrain.test'), role: 'IT', expires_at: at('2030-04-01'), invited_by: id('ad') },
+      { id: id('inv-ap'), ...email('new.ap@fixture.unitrain.test'), role: 'AP', provider_id: id('p1'), expires_at: at('2030-04-01'), invited_by: id('sa'), status: 'REVOKED', revoked_at: at('2030-03-02'), revoked_by: id('sa') },
+      { id: id('inv-admin'), ...email('new.admin@fixture.unitrain.test'), role: 'SA', expires_at: at('2030-04-01'), invited_by: id('sa') },
+    ]],
     ['notifications', (['it1', 'ic1', 'ad', 'sa', 'ap2'] as const).map((user) => ({ id: id(`note-${user}`), user_id: id(user), kind: 'REMINDER', title: `Hello ${user}` }))],
     ['user_activities', (['it1', 'ic1', 'ap1', 'sa'] as const).map((user) => ({ id: id(`activity-${user}`), user_id: id(user), activity_type: 'LOGIN', entity_type: 'user', entity_id: id(user) }))],
     ['audit_log', [

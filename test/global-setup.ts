@@ -13,13 +13,16 @@ import { databaseUrl, serverUrl, testEngine } from './engine.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteDumpPath: string;
+    /** A migrated embedded data directory that CLI and server processes start from (a copy each). */
+    pgliteDataDir: string;
     templateDatabase: string;
   }
 }
 
 /**
  * Migrates once per run. PGlite: a migrated database is dumped to a file that each test file loads
- * (well under a second, against seconds for a fresh one). PostgreSQL: a migrated template database
+ * (well under a second, against seconds for a fresh one), and kept as a data directory that each
+ * CLI or server process of a test starts from (a copy: no initdb, no migrations in the process). PostgreSQL: a migrated template database
  * that each test file clones with CREATE DATABASE ... TEMPLATE.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -36,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await migrateUp(db);
     await db.close();
     project.provide('pgliteDumpPath', '');
+    project.provide('pgliteDataDir', '');
     project.provide('templateDatabase', templateDatabase);
     return async () => {
       const dropper = new pg.Client({ connectionString: serverUrl() });
@@ -45,12 +49,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
   }
   const dir = await mkdtemp(join(tmpdir(), 'unitrain-test-'));
-  const pglite = await PGlite.create({ parsers: typeParsers });
+  // Migrated in a directory, not in memory: processes start from a copy of the directory, test files
+  // load the dump of it.
+  const dataDir = join(dir, 'pglite');
+  const pglite = await PGlite.create({ dataDir, parsers: typeParsers });
   await migrateUp(wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close()));
   const dumpPath = join(dir, 'migrated.tar.gz');
   await writeFile(dumpPath, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));
   await pglite.close();
   project.provide('pgliteDumpPath', dumpPath);
+  project.provide('pgliteDataDir', dataDir);
   project.provide('templateDatabase', '');
   return async () => rm(dir, { recursive: true, force: true });
 }

@@ -19,6 +19,9 @@ export interface PrivateCluster {
   createDatabase(name: string): Promise<string>;
   /** `pg_ctl restart -m fast`: every connection is cut, the server is back when this resolves. */
   restart(): Promise<void>;
+  /** `pg_ctl stop -m fast`: the server is down (connections refused) until `start`. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   /** Stops the server and removes its directory. */
   remove(): Promise<void>;
 }
@@ -97,6 +100,14 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     },
     async restart() {
       await pgCtl(['-m', 'fast', '-o', serverOptions, 'restart']);
+    },
+    async stop() {
+      await pgCtl(['-m', 'fast', 'stop']);
+      running = false;
+    },
+    async start() {
+      await pgCtl(['-o', serverOptions, 'start']);
+      running = true;
     },
     async remove() {
       if (running) await pgCtl(['-m', 'immediate', 'stop']).catch(() => undefined);

@@ -5,7 +5,7 @@ import type { Db } from '../db/database.js';
 import { historyProblems, migrateUp, migrationStatus } from '../db/migrations/migrator.js';
 import { openDatabase } from '../db/open-database.js';
 import { AppError } from '../errors.js';
-import { seedDatabase, type SeedProgress, type SeedReport, type SeedSize, seedSizeNames, type SeedTable } from '../modules/seed/index.js';
+import { seedDatabase, SeedInterrupted, type SeedProgress, type SeedReport, type SeedSize, seedSizeNames, type SeedTable } from '../modules/seed/index.js';
 import { createFieldCipher } from '../security/field-cipher.js';
 import { loadKeyring } from '../security/keyring.js';
 import type { Logger } from '../shared/logger.js';
@@ -143,16 +143,26 @@ export function registerSeedCommand(program: Command, context: { config: () => C
       // No query log: every bulk statement is "slow" by design, and a warning per batch helps nobody.
       const db = await openDatabase(config, null);
       const printer = progressPrinter(process.stdout.isTTY === true);
+      // Ctrl-C or SIGTERM stops the load after the statement in hand; the one transaction rolls back.
+      const stop = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort(signal);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         await ensureSchema(db);
-        const report = await seedDatabase(db, cipher, options, printer.onProgress);
+        const report = await seedDatabase(db, cipher, options, printer.onProgress, stop.signal);
         printer.stop();
         printReport(report, options);
       } catch (error) {
         printer.stop();
-        if (error instanceof AppError) throw new CliFailure(error.message);
+        if (error instanceof AppError || error instanceof SeedInterrupted) throw new CliFailure(error.message);
         throw error;
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         await db.close();
       }
     });

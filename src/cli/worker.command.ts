@@ -2,14 +2,39 @@ import closeWithGrace from 'close-with-grace';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createCommitSignal } from '../db/commit-signal.js';
+import type { Db } from '../db/database.js';
 import { readMigrationFiles } from '../db/migrations/migration-files.js';
 import { openDatabase } from '../db/open-database.js';
+import { translateDatabaseError } from '../db/postgres-errors.js';
 import { createJobHandlers } from '../job-handlers.js';
-import { createWorker } from '../modules/jobs/index.js';
+import { createWorker, retryDelayMs } from '../modules/jobs/index.js';
 import { createFieldCipher } from '../security/field-cipher.js';
 import { loadKeyring } from '../security/keyring.js';
 import { prepareSchema } from '../server.js';
 import type { Logger } from '../shared/logger.js';
+import { createWakeableSleep } from '../shared/wakeable-sleep.js';
+
+/** Waits between attempts to reach a database that is down: 0.5 s doubling up to 30 s, half of each at random. */
+const startBackoff = { backoffBaseMs: 500, backoffMaxMs: 30_000 };
+
+/**
+ * Runs `step` until it succeeds. A database that is down, starting or shutting down (a restart, a
+ * failover) is waited for with backoff; any other failure is thrown. Resolves false when stopped first.
+ */
+async function untilDatabaseAnswers(step: () => Promise<void>, logger: Logger, stopped: () => boolean, pause: (ms: number) => Promise<void>): Promise<boolean> {
+  for (let attempt = 1; !stopped(); attempt++) {
+    try {
+      await step();
+      return true;
+    } catch (error) {
+      if (translateDatabaseError(error)?.code !== 'SERVICE_UNAVAILABLE') throw error;
+      const delayMs = retryDelayMs(attempt, startBackoff);
+      logger.warn({ attempt, retryInMs: delayMs, reason: (error as Error).message || (error as { code?: string }).code }, 'the database is not available; the worker starts once it is');
+      await pause(delayMs);
+    }
+  }
+  return false;
+}
 
 export function registerWorkerCommand(program: Command, context: { config: () => Config; logger: () => Logger }): void {
   program
@@ -21,33 +46,41 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       const logger = context.logger();
       // The e-mail addresses the handlers mail to are encrypted: the worker needs the keys.
       const keyring = await loadKeyring(config);
-      const db = await openDatabase(config, logger);
-      try {
-        await prepareSchema(db, await readMigrationFiles(), config, options.migrate === true, logger);
-      } catch (error) {
-        await db.close();
-        throw error;
-      }
+      const db: Db = await openDatabase(config, logger);
       // Commits of other processes (NOTIFY) wake it at once; its own commits NOTIFY theirs (the Db does).
       const commits = createCommitSignal(db, logger);
       const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
       const worker = createWorker(db, config, handlers, logger);
       commits.onSignal(() => worker.wake());
+      let stopping = false;
+      const pause = createWakeableSleep();
+      // Before the first query: a stop that comes while the database is awaited, or while LISTEN connects, is still graceful.
       closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an unexpected error');
         else logger.info({ signal }, 'worker shutting down: finishing the job in hand');
+        stopping = true;
+        pause.wake();
         await worker.stop();
         await commits.stop();
         await db.close();
         logger.info('worker stopped');
       });
-      // After the signal handlers are in place: a stop that comes while LISTEN connects is still graceful.
       try {
-        await commits.listen();
+        const migrations = await readMigrationFiles();
+        const ready = await untilDatabaseAnswers(
+          async () => {
+            await prepareSchema(db, migrations, config, options.migrate === true, logger);
+            await commits.listen();
+          },
+          logger,
+          () => stopping,
+          (ms) => pause.sleep(ms),
+        );
+        if (ready && !stopping) worker.start();
       } catch (error) {
+        await commits.stop();
         await db.close();
         throw error;
       }
-      worker.start();
     });
 }

@@ -118,6 +118,7 @@ const checkUpdate = (table: string, constraint: string, rule: string, assignment
   check(table, constraint, rule, `update ${table} set ${assignments} where id = $1`, [ids[row]]);
 
 const sessionColumns = 'title, course_id, instructor_id, location_id, session_date, start_time, end_time, max_capacity';
+const invitationColumns = 'insert into invitations (email_ciphertext, email_hmac, role, expires_at';
 
 const checkCases: Case[] = [
   checkUpdate('users', 'users_role_check', 'refuses a role outside the seven codes', `role = 'XX'`, 'admin'),
@@ -257,6 +258,22 @@ const uniqueCases: Case[] = [
     `insert into calendar_feeds (user_id, token_hash) values ($1, repeat('c', 64)), ($2, repeat('c', 64))`, [ids.student, ids.student2], { field: 'token_hash' }),
   check('calendar_feeds', 'calendar_feeds_token_hash_check', 'refuses a feed token stored instead of its SHA-256',
     `insert into calendar_feeds (user_id, token_hash) values ($1, 'plain-token')`, [ids.student], { secret: 'plain-token' }),
+  check('invitations', 'invitations_role_check', 'refuses an invitation to a role outside the seven codes',
+    `${invitationColumns}) values ('c', 'hmac-inv-role', 'XX', now())`),
+  check('invitations', 'invitations_status_check', 'refuses a stored EXPIRED (it is read from expires_at, never stored)',
+    `${invitationColumns}, status) values ('c', 'hmac-inv-status', 'IT', now(), 'EXPIRED')`),
+  check('invitations', 'invitations_provider_check', 'refuses an AP invitation without a provider',
+    `${invitationColumns}) values ('c', 'hmac-inv-ap', 'AP', now())`),
+  check('invitations', 'invitations_accepted_check', 'refuses an accepted invitation without its time',
+    `${invitationColumns}, status) values ('c', 'hmac-inv-accepted', 'IT', now(), 'ACCEPTED')`),
+  check('invitations', 'invitations_revoked_check', 'refuses a revocation time on an open invitation',
+    `${invitationColumns}, revoked_at) values ('c', 'hmac-inv-revoked', 'IT', now(), now())`),
+  check('invitations', 'invitations_mail_generation_check', 'refuses a mail generation below one',
+    `${invitationColumns}, mail_generation) values ('c', 'hmac-inv-generation', 'IT', now(), 0)`),
+  check('account_tokens', 'account_tokens_token_hash_check', 'refuses a link token stored instead of its SHA-256',
+    `insert into account_tokens (purpose, user_id, token_hash, expires_at) values ('PASSWORD_RESET', $1, 'plain-token', now())`, [ids.student], { secret: 'plain-token' }),
+  check('account_tokens', 'account_tokens_purpose_check', 'refuses a reset token that names no account',
+    `insert into account_tokens (purpose, token_hash, expires_at) values ('PASSWORD_RESET', repeat('e', 64), now())`),
   duplicate('notifications', 'notifications_event_user_key', 'refuses telling one person of one event twice (a retried job)',
     `insert into notifications (user_id, kind, title, data) values ($1, 'session.cancelled', 'A', '{"event_seq": 7}'), ($1, 'session.cancelled', 'B', '{"event_seq": 7}')`,
     [ids.student]),
@@ -314,6 +331,11 @@ const uniqueCases: Case[] = [
     `insert into compliance_requirements (code, name) values ('FIRST-AID', 'Copy')`),
   duplicate('compliance_records', 'compliance_records_user_requirement_key', 'refuses a second record per person and requirement',
     `insert into compliance_records (user_id, requirement_id) values ($1, $2)`, [ids.student, ids.requirement]),
+  duplicate('invitations', 'invitations_pending_email_key', 'refuses two open invitations of one address',
+    `${invitationColumns}) values ('c', 'hmac-inv-twice', 'IT', now()), ('c', 'hmac-inv-twice', 'IN', now())`),
+  duplicate('account_tokens', 'account_tokens_token_hash_key', 'refuses one link token hash twice',
+    `insert into account_tokens (purpose, user_id, token_hash, expires_at) values ('PASSWORD_RESET', $1, repeat('d', 64), now()), ('PASSWORD_RESET', $1, repeat('d', 64), now())`,
+    [ids.student], { field: 'token_hash' }),
   duplicate('jobs', 'jobs_idempotency_key_key', 'refuses queueing one idempotency key twice',
     `insert into jobs (handler, idempotency_key) values ('send-reminder', 'reminder-1')`),
 ];

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
@@ -28,17 +29,79 @@ function queryableOf(executor: PgliteExecutor, queryLog: QueryLog): Queryable {
 
 export class DatabaseInUseError extends Error {}
 
+/** Beside the lock: who holds it, so that a lock left by a process that died (kill -9) is recognised at once. */
+interface LockHolder {
+  pid: number;
+  host: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: a process of another user has that pid, alive.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+async function readHolder(file: string): Promise<LockHolder | null> {
+  try {
+    const holder = JSON.parse(await readFile(file, 'utf8')) as Partial<LockHolder>;
+    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? { pid: holder.pid, host: holder.host } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes over a lock whose holder, on this host, is no longer running. The holder file is claimed by
+ * renaming it (only one process can rename it), and read again: if another process took the lock over
+ * meanwhile, the file names that live process, and it is put back.
+ */
+async function removeLockOfDeadHolder(lockPath: string, holderFile: string): Promise<boolean> {
+  const holder = await readHolder(holderFile);
+  if (!holder || holder.host !== hostname() || isAlive(holder.pid)) return false;
+  const claimed = `${holderFile}.${process.pid}`;
+  try {
+    await rename(holderFile, claimed);
+  } catch {
+    return false;
+  }
+  const taken = await readHolder(claimed);
+  if (!taken || taken.pid !== holder.pid) {
+    await rename(claimed, holderFile).catch(() => undefined);
+    return false;
+  }
+  await rm(lockPath, { recursive: true, force: true });
+  await rm(claimed, { force: true });
+  return true;
+}
+
 async function lockDirectory(path: string): Promise<() => Promise<void>> {
   await mkdir(path, { recursive: true });
+  const lockPath = `${path}/.unitrain.lock`;
+  const holderFile = `${lockPath}.holder`;
+  // PGlite does not lock its directory, and two processes on one directory corrupt it. proper-lockfile
+  // alone would take a dead process's lock only once it is stale (15 s without an update).
+  const take = () => lockfile.lock(path, { lockfilePath: lockPath, stale: 15_000, update: 5_000 });
+  let release: () => Promise<void>;
   try {
-    // PGlite does not lock its directory, and two processes on one directory corrupt it.
-    return await lockfile.lock(path, { lockfilePath: `${path}/.unitrain.lock`, stale: 15_000, update: 5_000 });
+    release = await take().catch(async (error: unknown) => {
+      if ((error as { code?: string }).code === 'ELOCKED' && (await removeLockOfDeadHolder(lockPath, holderFile))) return take();
+      throw error;
+    });
   } catch (error) {
     if ((error as { code?: string }).code === 'ELOCKED') {
       throw new DatabaseInUseError(`the data directory ${path} is in use by another Unitrain process`, { cause: error });
     }
     throw error;
   }
+  await writeFile(holderFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies LockHolder));
+  return async () => {
+    await rm(holderFile, { force: true });
+    await release();
+  };
 }
 
 /**

@@ -43,15 +43,23 @@ function typeNamedIn(message: string): string | undefined {
 /** Node's socket errors when the server is down or went away: the request may be retried, it is not ours to fix. */
 const networkFailures = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
 
+/**
+ * pg's own words, without a code, for a connection that went away: under a query (`Connection terminated
+ * unexpectedly`), or between two queries of a client checked out of the pool (`Client has encountered a
+ * connection error and is not queryable`: a write whose transaction spanned a server restart).
+ */
+const droppedConnection = /^(Connection terminated|Client has encountered a connection error and is not queryable)/;
+
 /** The server cannot be reached, or dropped the connection (SQLSTATE class 08, or no SQLSTATE at all). */
 function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as PostgresErrorFields).code ?? '';
-  return networkFailures.has(code) || code.startsWith('08') || /^Connection terminated/.test(error.message);
+  return networkFailures.has(code) || code.startsWith('08') || droppedConnection.test(error.message);
 }
 
+/** A restart takes a few seconds; the answer says when to try again (Retry-After). */
 const databaseUnavailable = (error: unknown) =>
-  new AppError('SERVICE_UNAVAILABLE', 'the database is not available; retry shortly', {}, { cause: error });
+  new AppError('SERVICE_UNAVAILABLE', 'the database is not available; retry shortly', { retryAfterSeconds: 1 }, { cause: error });
 
 /**
  * Translates a database refusal into the API's error. The database enforces the rules; this only

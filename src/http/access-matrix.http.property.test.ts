@@ -9,6 +9,7 @@ import { randomWorld, rewire } from '../../test/random-world.js';
 import type { Role } from '../db/actor.js';
 import { accessOf, expectedRows } from '../security/access-matrix.js';
 import { inRolledBackTransaction, selectableKeys } from '../security/rls-probes.js';
+import { propertyRuns } from '../../test/property-runs.js';
 
 /**
  * Random worlds (committed, so the API's own connections see them) and random signed-in actors: every
@@ -53,7 +54,7 @@ describe('random worlds through the API', () => {
         }
         expect(problems).toEqual([]);
       }),
-      { numRuns: 10, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: false },
+      propertyRuns(10),
     );
   });
 });

@@ -1,28 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring, tokenFor, type TestUser } from '../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createUser, mintAccessToken, testKeyring, tokenFor, type TestUser } from '../../test/auth.js';
+import { useTestApp } from '../../test/test-app.js';
 import { tokenAudience, tokenIssuer } from '../security/access-tokens.js';
 
 // Real database, the real application through inject; tokens forged with jose the way an attacker would.
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 let user: TestUser;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  app = await buildTestApp(database.db);
-  user = await createUser(database.db, testKeyring, { role: 'IC' });
+  user = await createUser(context.db, testKeyring, { role: 'IC' });
 });
 
-afterAll(async () => {
-  await app.close();
-  await database.drop();
-});
-
-const me = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/v1/me', headers });
+const me = (headers: Record<string, string>) => context.app.inject({ method: 'GET', url: '/v1/me', headers });
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claims = () => ({ role: 'SA', pid: null, sub: user.id, iss: tokenIssuer, aud: tokenAudience, jti: randomUUID() });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -39,7 +30,7 @@ async function expectRefused(headers: Record<string, string>) {
 
 describe('access tokens', () => {
   it('accepts a token signed by the server and acts as its user', async () => {
-    const response = await me(bearer(await tokenFor(app, user.email, user.password)));
+    const response = await me(bearer(await tokenFor(context.app, user.email, user.password)));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: user.id, role: 'IC' });
   });
@@ -96,29 +87,29 @@ describe('access tokens', () => {
 
 describe('changes to the account apply to tokens already issued', () => {
   it("stops a deactivated user's token at once", async () => {
-    const admin = await createUser(database.db, testKeyring, { role: 'SA' });
-    const target = await createUser(database.db, testKeyring, { role: 'IT' });
-    const token = await tokenFor(app, target.email, target.password);
+    const admin = await createUser(context.db, testKeyring, { role: 'SA' });
+    const target = await createUser(context.db, testKeyring, { role: 'IT' });
+    const token = await tokenFor(context.app, target.email, target.password);
     expect((await me(bearer(token))).statusCode).toBe(200);
-    const adminToken = await tokenFor(app, admin.email, admin.password);
-    const deactivated = await app.inject({ method: 'POST', url: `/v1/users/${target.id}/deactivate`, headers: bearer(adminToken) });
+    const adminToken = await tokenFor(context.app, admin.email, admin.password);
+    const deactivated = await context.app.inject({ method: 'POST', url: `/v1/users/${target.id}/deactivate`, headers: bearer(adminToken) });
     expect(deactivated.statusCode).toBe(200);
     expect(deactivated.json().status).toBe('INACTIVE');
     await expectRefused(bearer(token));
   });
 
   it('applies a role change at once: a trainee promoted to AD may create users with the token it already had', async () => {
-    const admin = await createUser(database.db, testKeyring, { role: 'SA' });
-    const trainee = await createUser(database.db, testKeyring, { role: 'IT' });
-    const token = await tokenFor(app, trainee.email, trainee.password);
+    const admin = await createUser(context.db, testKeyring, { role: 'SA' });
+    const trainee = await createUser(context.db, testKeyring, { role: 'IT' });
+    const token = await tokenFor(context.app, trainee.email, trainee.password);
     const newUser = () => ({ role: 'IN', email: `new-${randomUUID()}@example.org`, first_name: 'New', last_name: 'Person', password: 'a long enough password' });
-    const before = await app.inject({ method: 'POST', url: '/v1/users', headers: bearer(token), payload: newUser() });
+    const before = await context.app.inject({ method: 'POST', url: '/v1/users', headers: bearer(token), payload: newUser() });
     expect(before.statusCode).toBe(403);
-    const adminToken = await tokenFor(app, admin.email, admin.password);
-    const version = (await app.inject({ method: 'GET', url: `/v1/users/${trainee.id}`, headers: bearer(adminToken) })).json().version;
-    const promoted = await app.inject({ method: 'PATCH', url: `/v1/users/${trainee.id}`, headers: bearer(adminToken), payload: { version, role: 'AD' } });
+    const adminToken = await tokenFor(context.app, admin.email, admin.password);
+    const version = (await context.app.inject({ method: 'GET', url: `/v1/users/${trainee.id}`, headers: bearer(adminToken) })).json().version;
+    const promoted = await context.app.inject({ method: 'PATCH', url: `/v1/users/${trainee.id}`, headers: bearer(adminToken), payload: { version, role: 'AD' } });
     expect(promoted.statusCode).toBe(200);
-    const after = await app.inject({ method: 'POST', url: '/v1/users', headers: bearer(token), payload: newUser() });
+    const after = await context.app.inject({ method: 'POST', url: '/v1/users', headers: bearer(token), payload: newUser() });
     expect(after.statusCode).toBe(201);
     expect((await me(bearer(token))).json().role).toBe('AD');
   });

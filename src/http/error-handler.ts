@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { translateDatabaseError } from '../db/postgres-errors.js';
 import { AppError, type ErrorCode, type ErrorDetails, httpStatusOf } from '../errors.js';
@@ -71,6 +73,37 @@ export function answerFrameworkError(error: Error & { code?: string }, _request:
       ? new AppError('VALIDATION_FAILED', 'the URL is not valid percent-encoded UTF-8', { field: 'url' })
       : (toAppError(error) ?? new AppError('VALIDATION_FAILED', error.message));
   void send(reply, appError);
+}
+
+/** What Node's HTTP parser could not take, before Fastify sees a request (its `clientError` event). */
+function clientErrorOf(error: Error & { code?: string }): AppError {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new AppError('HEADERS_TOO_LARGE', 'the request headers (URL included) are larger than the server accepts');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new AppError('REQUEST_TIMEOUT', 'the request did not arrive in time');
+    default:
+      return new AppError('MALFORMED_REQUEST', 'the request is not HTTP the server can read');
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answers in the one error shape what never became a request (a 100 kB
+ * URL, a broken request line), written straight to the socket, then closes it.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // A connection the client reset has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError = clientErrorOf(error);
+  const status = httpStatusOf(appError.code);
+  const body = JSON.stringify({ error: { code: appError.code, message: appError.message } } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -1,18 +1,44 @@
 import Type from 'typebox';
+import { type ErrorCode, errorStatus } from '../errors.js';
+
+const errorCodes = Object.keys(errorStatus) as ErrorCode[];
 
 /** The one error shape (see error-handler.ts), for route schemas to declare the failures a route can answer with. */
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      details: Type.Optional(Type.Object({ field: Type.Optional(Type.String()) }, { additionalProperties: true })),
+      code: Type.Enum(errorCodes, { description: 'stable: clients branch on it (each has one HTTP status, see src/errors.ts)' }),
+      message: Type.String({ description: 'for people; may change' }),
+      details: Type.Optional(
+        Type.Object(
+          { field: Type.Optional(Type.String({ description: 'the offending input, e.g. body.max_capacity' })) },
+          { additionalProperties: true, description: 'what the code needs: the field, a conflict’s current row, each invalid row' },
+        ),
+      ),
     }),
   },
-  { description: 'what went wrong, with a stable code and, where it applies, the offending field' },
+  { title: 'Error', description: 'what went wrong, with a stable code and, where it applies, the offending field' },
 );
 
-/** `{ 400: ErrorResponse, 401: ErrorResponse, … }` for a route's `response` schema. */
+const meanings: Record<number, string> = {
+  400: 'Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON',
+  401: 'No access token, or one that is invalid, expired or of an inactive account',
+  403: 'Your role may not do this',
+  404: 'No such row, or not one you may see',
+  409: 'A conflict: a stale version (the current row in details), a full session, a transition not allowed now',
+  413: 'The body is too large',
+  415: 'A content type or encoding this route does not take',
+  422: 'Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows',
+  429: 'Too many requests: try again after Retry-After seconds',
+  503: 'The database is unavailable or a transaction could not be serialised: try again',
+};
+
+/** The error schema for one status, described as what that status means here. */
+export function errorResponse(status: number): typeof ErrorResponse {
+  return { ...ErrorResponse, 'x-response-description': meanings[status] ?? 'See error.code' } as typeof ErrorResponse;
+}
+
+/** `{ 403: ErrorResponse, 404: ErrorResponse, … }` for a route's `response` schema. */
 export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ErrorResponse> {
-  return Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as Record<S, typeof ErrorResponse>;
+  return Object.fromEntries(statuses.map((status) => [status, errorResponse(status)])) as Record<S, typeof ErrorResponse>;
 }

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 
@@ -38,3 +38,28 @@ export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDe
 
 /** Route `config` of a route open to signed-out callers: the general public limit applies. */
 export const publicRoute = { rateLimit: {} };
+
+export interface KeyedLimit {
+  /** What is limited, e.g. `password-reset:address`: part of every counter's key. */
+  name: string;
+  max: number;
+  timeWindowMs: number;
+  /** The counter a request counts on (runs after validation: it may read the body). */
+  keyOf: (request: FastifyRequest) => string;
+}
+
+/**
+ * A preHandler that counts each request on its own key (an e-mail's blind index, a client address) in
+ * the store of the general limits (Redis when configured), and refuses with RATE_LIMITED and a
+ * Retry-After once a key passed `max` in the window. Several can run on one route, beside `publicRoute`.
+ */
+export function keyedLimit(app: FastifyInstance, limit: KeyedLimit): preHandlerAsyncHookHandler {
+  const check = app.createRateLimit({ max: limit.max, timeWindow: limit.timeWindowMs, keyGenerator: (request) => `${limit.name}:${limit.keyOf(request)}` });
+  return async (request) => {
+    const result = await check(request);
+    if (!result.isAllowed && result.isExceeded) {
+      const retryAfterSeconds = Math.max(1, result.ttlInSeconds);
+      throw new AppError('RATE_LIMITED', `too many requests; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    }
+  };
+}

@@ -70,6 +70,7 @@ export const userReferences: Readonly<Partial<Record<DomainTable, readonly strin
   notifications: ['user_id'],
   user_activities: ['user_id'],
   calendar_feeds: ['user_id'],
+  invitations: ['invited_by', 'accepted_user_id', 'revoked_by'],
 };
 
 const saReference = (table: DomainTable, columns: readonly string[]): ChangeRule => ({

@@ -24,6 +24,7 @@ export const domainTables = [
   'compliance_requirements', 'compliance_records',
   'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
   'calendar_feeds',
+  'invitations',
 ] as const;
 export type DomainTable = (typeof domainTables)[number];
 

@@ -5,6 +5,7 @@ import { buildFixtureWorld, fixtureActors, fixtureNameOf, readSnapshot, type Fix
 import { randomWorld, rewire } from '../../test/random-world.js';
 import { accessMatrix, expectedRows } from './access-matrix.js';
 import { inRolledBackTransaction, selectableKeys, updatableKeys } from './rls-probes.js';
+import { propertyRuns } from '../../test/property-runs.js';
 
 // Real database. Starting from the fixture world, each run rewires who teaches which session where,
 // who is enrolled, who belongs to which provider, which provider has which location, whom each
@@ -48,7 +49,7 @@ describe('random worlds and random actors', () => {
         expect(mismatches).toEqual([]);
       }),
       // Each run probes up to 3 actors × 29 tables × 2 operations; shrinking a failure stays bounded.
-      { numRuns: 20, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: false },
+      propertyRuns(20),
     );
   });
 });

@@ -1,3 +1,4 @@
+import { accountsAccess } from './access-matrix.accounts.js';
 import { identityAccess } from './access-matrix.identity.js';
 import {
   domainTables,
@@ -24,7 +25,7 @@ import { trainingAccess } from './access-matrix.training.js';
 
 export * from './access-matrix.model.js';
 
-export const accessMatrix: readonly TableAccess[] = [...identityAccess, ...trainingAccess, ...recordsAccess];
+export const accessMatrix: readonly TableAccess[] = [...identityAccess, ...trainingAccess, ...recordsAccess, ...accountsAccess];
 
 const accessByTable = new Map(accessMatrix.map((access) => [access.table, access]));
 

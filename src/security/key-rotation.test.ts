@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/cli.js';
+import { runCli, withMigratedEmbeddedDatabase } from '../../test/cli.js';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { testEngine, testKeysEnv } from '../../test/engine.js';
 import type { Db, Queryable } from '../db/database.js';
-import { migrateUp } from '../db/migrations/migrator.js';
 import { openDatabase } from '../db/open-database.js';
 import { seedDatabase } from '../modules/seed/index.js';
 import { createFieldCipher, type FieldCipher, type Keyring } from './field-cipher.js';
@@ -205,12 +204,11 @@ describe('unitrain keys', () => {
   });
 
   it.runIf(testEngine === 'pglite')('rotate --new-key adds a key to DATA_DIR/keys.json and moves every value to it; a second run has nothing to do', async () => {
-    const dataDir = join(workDir, 'data');
+    const dataDir = await withMigratedEmbeddedDatabase(join(workDir, 'data'));
     const config = { database: { engine: 'pglite' as const, dataDir }, slowQueryMs: 0, keys: null, dataDir };
     const embedded = await openDatabase(config, null);
     let expected: Map<string, string>;
     try {
-      await migrateUp(embedded);
       const cipher = createFieldCipher(await loadKeyring(config));
       await seedDatabase(embedded, cipher, seedOptions);
       expected = plaintexts(await storedValues(embedded), cipher);
@@ -230,7 +228,7 @@ describe('unitrain keys', () => {
 
     const second = await runCli(['keys', 'rotate'], env);
     expect(second.code).toBe(0);
-    expect(second.stdout.trim()).toBe(`nothing to re-encrypt: every value in 8 encrypted column(s) uses key ${keyId}`);
+    expect(second.stdout.trim()).toBe(`nothing to re-encrypt: every value in 9 encrypted column(s) uses key ${keyId}`);
 
     const reopened = await openDatabase(config, null);
     try {
@@ -280,7 +278,7 @@ describe('unitrain keys', () => {
     expect(keyIds(values, cipher)).toEqual(new Set(['test2']));
     expect(plaintexts(values, cipher)).toEqual(expected);
     const second = await runCli(['keys', 'rotate'], env);
-    expect(second.stdout.trim()).toBe('nothing to re-encrypt: every value in 8 encrypted column(s) uses key test2');
+    expect(second.stdout.trim()).toBe('nothing to re-encrypt: every value in 9 encrypted column(s) uses key test2');
     const status = await runCli(['keys', 'status'], env);
     expect(status.stdout).toMatch(/^users\.email_ciphertext +test2 +60$/m);
     expect(status.stdout).toMatch(/^current key: test2 \(configured: test1, test2\)$/m);

@@ -111,12 +111,12 @@ describe('views with hidden fields', () => {
 });
 
 describe('change rules and workflows', () => {
-  it('guard every foreign key to users (but auth_sessions, the sign-in code’s) against pointing at an SA: the matrix lists them all', async () => {
+  it('guard every foreign key to users (but the token rows only the owner writes) against pointing at an SA: the matrix lists them all', async () => {
     const { rows } = await database.db.query<{ table: string; column: string }>(
       `select c.conrelid::regclass::text as table, a.attname as column
          from pg_constraint c
          join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
-        where c.contype = 'f' and c.confrelid = 'users'::regclass and c.conrelid <> 'auth_sessions'::regclass
+        where c.contype = 'f' and c.confrelid = 'users'::regclass and c.conrelid not in ('auth_sessions'::regclass, 'account_tokens'::regclass)
           and a.attname not in ('role', 'status')`,
     );
     const inCatalogue = rows.map((row) => `${row.table}.${row.column}`).sort();

@@ -30,6 +30,14 @@ describe('request logs', () => {
     expect(logged).not.toContain('query-secret');
   });
 
+  it('redacts passwords and link tokens wherever an object carrying them is logged', () => {
+    const logged: string[] = [];
+    const logger = createLogger({ logLevel: 'info', logFormat: 'json' }, { write: (line: string) => logged.push(line) });
+    logger.info({ body: { token: 'link-secret', password: 'first-secret', new_password: 'second-secret', current_password: 'third-secret' } }, 'a body');
+    expect(logged.join('')).toContain('[redacted]');
+    expect(logged.join('')).not.toMatch(/link-secret|first-secret|second-secret|third-secret/);
+  });
+
   it('keeps ordinary paths as they are', () => {
     expect(loggedPath('/v1/sessions/abc/enrollments?x=1')).toBe('/v1/sessions/abc/enrollments');
     expect(loggedPath('/v1/calendar/feeds/secret.ics')).toBe('/v1/calendar/feeds/[redacted]');

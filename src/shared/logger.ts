@@ -27,7 +27,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
       req: (request: LoggedRequest) => ({ method: request.method, path: loggedPath(request.url) }),
     },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.refreshToken'],
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.new_password', '*.current_password', '*.token', '*.refreshToken'],
       censor: '[redacted]',
     },
     ...(config.logFormat === 'pretty'

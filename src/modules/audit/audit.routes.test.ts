@@ -1,36 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring, type TestUser } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from '../../../test/auth.js';
+import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../../db/actor.js';
 
 // Real database and the real application through inject, with real accounts and signed access tokens.
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 const users = {} as Record<Role, TestUser>;
 const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  app = await buildTestApp(database.db);
   for (const role of ['SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN'] as const) {
-    users[role] = await createUser(database.db, testKeyring, { role });
+    users[role] = await createUser(context.db, testKeyring, { role });
     tokens[role] = await mintAccessToken(testKeyring, { userId: users[role].id, role });
   }
 });
 
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
-
 const get = (url: string, role: Role | null = 'SA') =>
-  app.inject({ method: 'GET', url, headers: role ? bearer(tokens[role]) : {} });
+  context.app.inject({ method: 'GET', url, headers: role ? bearer(tokens[role]) : {} });
 
 /** Locations changed by an actor through withActor, as a service would; returns their ids. */
 async function changeLocations(actorId: string, role: Role, names: string[]): Promise<string[]> {
-  return database.db.withActor({ userId: actorId, role, providerId: null }, async (tx) => {
+  return context.db.withActor({ userId: actorId, role, providerId: null }, async (tx) => {
     const { rows } = await tx.query<{ id: string }>('insert into locations (name) select unnest($1::text[]) returning id', [names]);
     const ids = rows.map((r) => r.id);
     await tx.query(`update locations set city = 'Lille' where id = $1`, [ids[0]]);
@@ -40,7 +31,7 @@ async function changeLocations(actorId: string, role: Role, names: string[]): Pr
 
 describe('GET /v1/audit', () => {
   it('shows an administrator who changed what through the API: actor, request id, address and user agent', async () => {
-    const created = await app.inject({
+    const created = await context.app.inject({
       method: 'POST',
       url: '/v1/users',
       headers: { ...bearer(tokens.SA), 'x-request-id': 'audit-route-1', 'user-agent': 'audit-test/1.0' },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
 import { requireRole, rolesOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { ActivityParams, ActivityQuery, ActivitySummary, AuditPage, AuditQuery } from './audit.schemas.js';
 import { listAuditEntries, summariseUserActivity } from './audit.service.js';
 
@@ -19,6 +20,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteDeps> = async (app
       onRequest: rolesOnly(...auditors),
       schema: {
         tags: ['audit'],
+        operationId: 'listAuditEntries',
+        security: signedInSecurity,
         summary: 'Recorded changes, newest first, filtered and paged by cursor',
         querystring: AuditQuery,
         response: { 200: AuditPage, ...errorResponses(400, 401, 403) },
@@ -36,6 +39,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteDeps> = async (app
       onRequest: rolesOnly(...auditors),
       schema: {
         tags: ['audit'],
+        operationId: 'getUserActivity',
+        security: signedInSecurity,
         summary: "A person's changes per day and table over the last days (user_activity_summary)",
         params: ActivityParams,
         querystring: ActivityQuery,

@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { pageOf } from '../../shared/crud/schema-types.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -33,14 +34,10 @@ export const AuditEntry = Type.Object({
   request_id: Nullable(Type.String()),
   ip: Nullable(Type.String()),
   user_agent: Nullable(Type.String()),
-});
+}, { title: 'AuditEntry' });
 export type AuditEntry = Static<typeof AuditEntry>;
 
-export const AuditPage = Type.Object({
-  items: Type.Array(AuditEntry),
-  next_cursor: Nullable(Type.String()),
-  total: Type.Integer({ description: 'rows matching the filters, on every page' }),
-});
+export const AuditPage = pageOf(AuditEntry, 'AuditPage');
 export type AuditPage = Static<typeof AuditPage>;
 
 export const ActivityParams = Type.Object({ userId: Uuid });
@@ -62,5 +59,5 @@ export const ActivitySummary = Type.Object({
   days: Type.Integer(),
   by_day: Type.Array(Type.Object({ day: Type.String({ format: 'date' }), table_name: Type.String(), ...Counts })),
   totals: Type.Object(Counts),
-});
+}, { title: 'ActivitySummary' });
 export type ActivitySummary = Static<typeof ActivitySummary>;

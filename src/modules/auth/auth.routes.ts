@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { publicSecurity, signedInSecurity } from '../../http/openapi.js';
 import { publicRoute } from '../../http/rate-limits.js';
 import { prepareDummyHash } from '../../security/passwords.js';
 import { getUser, UserSchema, type UsersDeps } from '../users/index.js';
@@ -22,6 +23,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
       config: publicRoute,
       schema: {
         tags,
+        operationId: 'login',
+        security: publicSecurity,
         summary: 'Sign in with e-mail and password',
         body: LoginBody,
         response: { 200: TokenPairSchema, ...errorResponses(400, 401, 429) },
@@ -36,6 +39,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
       config: publicRoute,
       schema: {
         tags,
+        operationId: 'refreshTokens',
+        security: publicSecurity,
         summary: 'Trade a refresh token for a new access and refresh token (each refresh token works once)',
         body: RefreshBody,
         response: { 200: TokenPairSchema, ...errorResponses(400, 401, 429) },
@@ -50,6 +55,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'logout',
+        security: signedInSecurity,
         summary: 'Sign out: revoke refresh tokens (the access token expires on its own)',
         body: Type.Union([LogoutBody, Type.Null()]),
         response: { 204: Type.Null(), ...errorResponses(400, 401) },
@@ -64,7 +71,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
 
   app.get(
     '/v1/me',
-    { onRequest: signedInOnly, schema: { tags, summary: 'The signed-in user', response: { 200: UserSchema, ...errorResponses(401) } } },
+    { onRequest: signedInOnly, schema: { tags, operationId: 'getMe', security: signedInSecurity, summary: 'The signed-in user', response: { 200: UserSchema, ...errorResponses(401) } } },
     async (request) => {
       const actor = requireSignedIn(request);
       return getUser(deps, actor, actor.userId);
@@ -77,6 +84,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'changeMyPassword',
+        security: signedInSecurity,
         summary: 'Change your password (every refresh token is revoked: other devices sign in again)',
         body: ChangePasswordBody,
         response: { 204: Type.Null(), ...errorResponses(400, 401) },

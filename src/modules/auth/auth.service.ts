@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../../db/actor.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { AccessTokens } from '../../security/access-tokens.js';
 import { type FieldCipher, normaliseEmail } from '../../security/field-cipher.js';
@@ -142,6 +142,16 @@ export async function refresh(deps: AuthDeps, refreshToken: string, origin: Clie
 export async function logout(deps: AuthDeps, userId: string, refreshToken: string | undefined): Promise<void> {
   if (refreshToken === undefined) await revokeUserSessions(deps.db, userId);
   else await revokeFamilyOfToken(deps.db, userId, hashRefreshToken(refreshToken));
+}
+
+/**
+ * Sets a new password hash in `tx` and ends every sign-in of the account (all refresh tokens), and forgets
+ * its failed sign-ins: what a password reset by e-mail does once its token checked out.
+ */
+export async function replacePassword(tx: Tx, account: { userId: string; emailHmac: string }, passwordHash: string): Promise<void> {
+  await storePasswordHash(tx, account.userId, passwordHash);
+  await revokeUserSessions(tx, account.userId);
+  await clearAccountFailures(tx, { account: { scope: 'ACCOUNT', key: account.emailHmac } });
 }
 
 /**

@@ -1,2 +1,3 @@
 export { authRoutes } from './auth.routes.js';
 export { findSignedInUser } from './auth.repository.js';
+export { replacePassword } from './auth.service.js';

@@ -50,6 +50,6 @@ export async function recordLoginFailure(db: Db, attempt: LoginAttempt): Promise
  * A successful sign-in forgets the account's failures. The address keeps its count (it decays by
  * time): otherwise anyone could wipe it by signing in to an account of their own between guesses.
  */
-export async function clearAccountFailures(tx: Tx, attempt: LoginAttempt): Promise<void> {
+export async function clearAccountFailures(tx: Tx, attempt: Pick<LoginAttempt, 'account'>): Promise<void> {
   await clearFailures(tx, attempt.account);
 }

@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { signedOutActor } from '../../db/actor.js';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { publicSecurity, signedInSecurity } from '../../http/openapi.js';
 import { publicUrlOf } from '../../http/public-url.js';
 import { publicRoute } from '../../http/rate-limits.js';
 import { CalendarFeedSchema, CalendarQuery, CalendarSchema, FeedTokenParams, IssuedCalendarFeedSchema } from './calendar.schemas.js';
@@ -22,6 +23,8 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps & { publicUr
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'getCalendar',
+        security: signedInSecurity,
         summary: 'Sessions between two days that you may see, with course, instructor, location and seats',
         querystring: CalendarQuery,
         response: { 200: CalendarSchema, ...errorResponses(400, 401) },
@@ -36,6 +39,8 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps & { publicUr
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'createCalendarFeed',
+        security: signedInSecurity,
         summary: 'Make your private iCal feed URL, replacing any earlier one; the URL is shown only in this answer',
         response: { 201: IssuedCalendarFeedSchema, ...errorResponses(401) },
       },
@@ -52,6 +57,8 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps & { publicUr
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'getCalendarFeed',
+        security: signedInSecurity,
         summary: 'Whether you have a private iCal feed, and when its URL was made (never the URL)',
         response: { 200: CalendarFeedSchema, ...errorResponses(401) },
       },
@@ -65,6 +72,8 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps & { publicUr
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'revokeCalendarFeed',
+        security: signedInSecurity,
         summary: 'Revoke your private iCal feed: its URL answers 404 from now on',
         response: { 204: Type.Null(), ...errorResponses(401, 404) },
       },
@@ -81,6 +90,8 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarDeps & { publicUr
       config: publicRoute,
       schema: {
         tags,
+        operationId: 'getCalendarFeedDocument',
+        security: publicSecurity,
         summary: 'A private iCal feed: the sessions its owner teaches or is enrolled or waitlisted in (no sign-in: the URL is the key)',
         params: FeedTokenParams,
         response: {

@@ -9,9 +9,9 @@ export const CalendarQuery = Type.Object(
     from: Day,
     to: Type.String({ format: 'date', description: 'the last day shown, YYYY-MM-DD; from..to spans at most 366 days' }),
     location_id: Type.Optional(Uuid),
-    location: Type.Optional({ ...Uuid, description: 'the same as location_id (the name issue 4 gives it); both only if equal' }),
+    location: Type.Optional({ ...Uuid, description: 'another name for location_id, kept for older clients; both only if equal' }),
     instructor_id: Type.Optional(Uuid),
-    instructor: Type.Optional({ ...Uuid, description: 'the same as instructor_id (the name issue 4 gives it); both only if equal' }),
+    instructor: Type.Optional({ ...Uuid, description: 'another name for instructor_id, kept for older clients; both only if equal' }),
   },
   { additionalProperties: false },
 );
@@ -46,23 +46,23 @@ export const CalendarEntrySchema = Type.Object({
     country: Nullable(Type.String()),
     timezone: Type.String({ description: 'the IANA zone of the session’s dates and times' }),
   }),
-});
+}, { title: 'CalendarEntry' });
 
 export const CalendarSchema = Type.Object({
   from: Type.String({ format: 'date' }),
   to: Type.String({ format: 'date' }),
   items: Type.Array(CalendarEntrySchema, { description: 'by day, start time and id' }),
-});
+}, { title: 'Calendar' });
 
 export const CalendarFeedSchema = Type.Object({
   exists: Type.Boolean({ description: 'whether you have a feed URL that works' }),
   created_at: Type.Union([Timestamp, Type.Null()], { description: 'when its current URL was made' }),
-});
+}, { title: 'CalendarFeed' });
 
 export const IssuedCalendarFeedSchema = Type.Object({
   url: Type.String({ description: 'the private subscription URL; shown only now, keep it secret' }),
   created_at: Timestamp,
-});
+}, { title: 'IssuedCalendarFeed' });
 
 /** Any text: what is not a live feed's token is 404, malformed or not. */
 export const FeedTokenParams = Type.Object({ token: Type.String() }, { additionalProperties: false });

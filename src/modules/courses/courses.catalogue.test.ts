@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { callers, createCoursesWorld, type CoursesWorld } from './courses.test-world.js';
+import { callers, createCoursesWorld, type CoursesWorld } from '../../../test/courses-world.js';
 
 // The public catalogue through the real API: readable signed out, the same for every caller, and
 // made of published snapshots only.

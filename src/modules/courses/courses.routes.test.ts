@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { roles } from '../../db/actor.js';
-import { type CourseJson, createCoursesWorld, type CoursesWorld, nonAdmins } from './courses.test-world.js';
+import { type CourseJson, createCoursesWorld, type CoursesWorld, nonAdmins } from '../../../test/courses-world.js';
 
 // The real application through inject, on a real database with its row-level security: drafts are
 // created and edited by administrators; who may read and change which course is RLS's answer.

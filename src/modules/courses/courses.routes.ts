@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { publicSecurity, signedInSecurity } from '../../http/openapi.js';
 import { publicRoute } from '../../http/rate-limits.js';
 import { registerResourceRoutes, type ResourceDeps } from '../../shared/crud/crud.routes.js';
 import { coursesResource } from './courses.resource.js';
@@ -43,7 +44,7 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps> = async (app
         onRequest: signedInOnly,
         // The body is optional (If-Match alone will do).
         preValidation: optionalBody,
-        schema: { tags, summary, params: CourseIdParams, body: TransitionBody, response: { 200: CourseSchema, ...errorResponses(400, 401, 403, 404, 409) } },
+        schema: { tags, operationId: `${transition}Course`, security: signedInSecurity, summary, params: CourseIdParams, body: TransitionBody, response: { 200: CourseSchema, ...errorResponses(400, 401, 403, 404, 409) } },
       },
       async (request, reply) => {
         return withEtag(reply, await run(deps, requireSignedIn(request), request.params.id, requiredVersion(request, request.body?.version)));
@@ -55,7 +56,7 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps> = async (app
     '/v1/courses/:id/versions',
     {
       onRequest: signedInOnly,
-      schema: { tags, summary: 'The published versions of a course you may read, newest first', params: CourseIdParams, querystring: VersionsQuery, response: { 200: CourseVersionPage, ...errorResponses(400, 401, 404) } },
+      schema: { tags, operationId: 'listCourseVersions', security: signedInSecurity, summary: 'The published versions of a course you may read, newest first', params: CourseIdParams, querystring: VersionsQuery, response: { 200: CourseVersionPage, ...errorResponses(400, 401, 404) } },
     },
     async (request) => courseVersions(deps, requireSignedIn(request), request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
   );
@@ -64,7 +65,7 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps> = async (app
     '/v1/courses/:id/versions/:number',
     {
       onRequest: signedInOnly,
-      schema: { tags, summary: 'One published version of a course', params: CourseVersionParams, response: { 200: CourseVersionSchema, ...errorResponses(400, 401, 404) } },
+      schema: { tags, operationId: 'getCourseVersion', security: signedInSecurity, summary: 'One published version of a course', params: CourseVersionParams, response: { 200: CourseVersionSchema, ...errorResponses(400, 401, 404) } },
     },
     async (request) => courseVersion(deps, requireSignedIn(request), request.params.id, request.params.number),
   );
@@ -73,7 +74,7 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps> = async (app
     '/v1/catalogue',
     {
       config: publicRoute,
-      schema: { tags, summary: 'The published courses, as published (no sign-in needed)', querystring: CatalogueQuery, response: { 200: CataloguePage, ...errorResponses(400, 429) } },
+      schema: { tags, operationId: 'listCatalogue', security: publicSecurity, summary: 'The published courses, as published (no sign-in needed)', querystring: CatalogueQuery, response: { 200: CataloguePage, ...errorResponses(400, 429) } },
     },
     async (request) => {
       const { q, certifies, sort = 'code', direction = 'asc', limit = 50, cursor } = request.query;
@@ -85,7 +86,7 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps> = async (app
     '/v1/catalogue/:code',
     {
       config: publicRoute,
-      schema: { tags, summary: 'One published course by its code (no sign-in needed)', params: CatalogueCodeParams, response: { 200: CatalogueEntrySchema, ...errorResponses(400, 404, 429) } },
+      schema: { tags, operationId: 'getCatalogueEntry', security: publicSecurity, summary: 'One published course by its code (no sign-in needed)', params: CatalogueCodeParams, response: { 200: CatalogueEntrySchema, ...errorResponses(400, 404, 429) } },
     },
     async (request) => catalogueEntry(deps, request.actor, request.params.code),
   );

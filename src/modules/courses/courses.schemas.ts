@@ -1,5 +1,5 @@
-import Type, { type Static, type TSchema } from 'typebox';
-import { Nullable, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
+import Type, { type Static } from 'typebox';
+import { Nullable, pageOf, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 
 export const CourseCode = Type.String({ minLength: 1, maxLength: 50, pattern: '^\\S+$', description: 'unique, without blanks, e.g. FA-101' });
 export const CourseStatus = Type.Union([Type.Literal('DRAFT'), Type.Literal('PUBLISHED'), Type.Literal('ARCHIVED')]);
@@ -37,7 +37,7 @@ export const CourseSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-});
+}, { title: 'Course' });
 
 /** A snapshot holds the catalogue fields as they were published (older ones may hold other keys too). */
 export const SnapshotSchema = Type.Partial(Type.Object(catalogueFields), { additionalProperties: true });
@@ -50,30 +50,27 @@ export const CourseVersionSchema = Type.Object({
   published_at: Timestamp,
   published_by: Nullable(Uuid),
   created_at: Timestamp,
-});
+}, { title: 'CourseVersion' });
 
 const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
 const Cursor = Type.String({ maxLength: 1024 });
-const page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()), total: Type.Integer() });
-
-export const CourseVersionPage = page(CourseVersionSchema);
+export const CourseVersionPage = pageOf(CourseVersionSchema, 'CourseVersionPage');
 
 export const CourseIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const CourseVersionParams = Type.Object({ id: Uuid, number: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version number of a publication' }) }, { additionalProperties: false });
 export const VersionsQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
 
 /** A status change names the version it was decided on: here, or as an If-Match header. */
-export const TransitionBody = Type.Object({ version: Type.Optional(Version) }, { additionalProperties: false });
+export const TransitionBody = Type.Object({ version: Type.Optional(Version) }, { title: 'CourseTransitionBody', additionalProperties: false });
 
 export const CatalogueEntrySchema = Type.Object({
   id: Uuid,
   ...catalogueFields,
   published_at: Timestamp,
   version: Type.Integer({ description: 'the published version this entry shows' }),
-});
+}, { title: 'CatalogueEntry' });
 
-export const CataloguePage = page(CatalogueEntrySchema);
+export const CataloguePage = pageOf(CatalogueEntrySchema, 'CataloguePage');
 
 export const catalogueSorts = ['code', 'title'] as const;
 

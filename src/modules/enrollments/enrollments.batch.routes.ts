@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { csvUploadOf } from '../../shared/csv/csv-upload.js';
 import { BatchBody, BatchReportSchema, ImportQuery } from './enrollments.batch.schemas.js';
 import { enrollStudentCsv, enrollStudentList } from './enrollments.batch.service.js';
@@ -21,6 +22,8 @@ export const enrollmentBatchRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> =
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'batchEnrollStudents',
+        security: signedInSecurity,
         summary: 'Enroll up to 10,000 students by account id or e-mail; a result per row (ENROLLED, WAITLISTED, ALREADY_ENROLLED, INVALID)',
         params: SessionIdParams,
         body: BatchBody,
@@ -37,6 +40,8 @@ export const enrollmentBatchRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> =
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'importEnrollments',
+        security: signedInSecurity,
         summary: 'Enroll the students of a CSV file (text/csv or a multipart file; columns student_id or email, first_name, last_name, company)',
         params: SessionIdParams,
         querystring: ImportQuery,

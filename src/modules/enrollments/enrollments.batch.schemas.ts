@@ -13,14 +13,14 @@ export const BatchStudent = Type.Object(
     last_name: Type.Optional(Field),
     company: Type.Optional(Field),
   },
-  { additionalProperties: false, description: 'student_id, or email with the names a new student profile needs' },
+  { title: 'BatchStudent', additionalProperties: false, description: 'student_id, or email with the names a new student profile needs' },
 );
 
 const AllOrNothing = Type.Boolean({ default: false, description: 'refuse the whole batch (422, nothing written) when any row is INVALID' });
 
 export const BatchBody = Type.Object(
   { students: Type.Array(BatchStudent, { minItems: 1, maxItems: 10_000 }), all_or_nothing: Type.Optional(AllOrNothing) },
-  { additionalProperties: false },
+  { title: 'BatchBody', additionalProperties: false },
 );
 
 export const ImportQuery = Type.Object({ all_or_nothing: Type.Optional(AllOrNothing) }, { additionalProperties: false });
@@ -48,4 +48,4 @@ export const BatchReportSchema = Type.Object({
     profiles_created: Type.Integer(),
   }),
   results: Type.Array(BatchRowResult),
-});
+}, { title: 'EnrollmentBatchReport' });

@@ -1,27 +1,19 @@
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from '../../../test/auth.js';
+import { useTestApp } from '../../../test/test-app.js';
 import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState } from '../../../test/enrollment-world.js';
+import { propertyRuns } from '../../../test/property-runs.js';
 
 // Random sequences of enroll, cancel and capacity changes against one session, through the real API on
 // a real database, compared after every step with a model small enough to be obviously right.
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 let world: EnrollmentWorld;
 let students: string[];
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  app = await buildTestApp(database.db);
-  world = await createEnrollmentWorld(database.db);
-  students = await createStudents(database.db, 6);
-});
-
-afterAll(async () => {
-  await app.close();
-  await database.drop();
+  world = await createEnrollmentWorld(context.db);
+  students = await createStudents(context.db, 6);
 });
 
 type Operation =
@@ -72,7 +64,7 @@ describe('enrollment against a model', () => {
   it('keeps counter, seats and waitlist equal to the model after every step', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.array(operation, { minLength: 1, maxLength: 30, size: 'max' }), async (capacity, operations) => {
-        const sessionId = await createSession(database.db, world, { capacity });
+        const sessionId = await createSession(context.db, world, { capacity });
         const model = new SessionModel(capacity);
         const enrollmentIds = new Map<string, string>();
         const headers = bearer(world.tokens.sa);
@@ -80,7 +72,7 @@ describe('enrollment against a model', () => {
           if (step.kind === 'enroll') {
             const student = students[step.student]!;
             const expected = model.enroll(student);
-            const response = await app.inject({ method: 'POST', url: `/v1/sessions/${sessionId}/enrollments`, headers, payload: { student_id: student } });
+            const response = await context.app.inject({ method: 'POST', url: `/v1/sessions/${sessionId}/enrollments`, headers, payload: { student_id: student } });
             expect(response.statusCode, response.body).toBe(expected.status);
             if (expected.status === 201) {
               expect(response.json()).toMatchObject({ status: expected.enrollment, waitlist_position: expected.position });
@@ -93,15 +85,15 @@ describe('enrollment against a model', () => {
             const enrollmentId = enrollmentIds.get(student);
             if (enrollmentId === undefined) continue;
             model.cancel(student)
-            const response = await app.inject({ method: 'POST', url: `/v1/enrollments/${enrollmentId}/cancel`, headers });
+            const response = await context.app.inject({ method: 'POST', url: `/v1/enrollments/${enrollmentId}/cancel`, headers });
             expect(response.statusCode, response.body).toBe(200);
             expect(response.json().status).toBe('CANCELLED');
           } else {
             const expected = model.setCapacity(step.capacity);
-            const response = await app.inject({ method: 'PUT', url: `/v1/sessions/${sessionId}/capacity`, headers, payload: { max_capacity: step.capacity } });
+            const response = await context.app.inject({ method: 'PUT', url: `/v1/sessions/${sessionId}/capacity`, headers, payload: { max_capacity: step.capacity } });
             expect(response.statusCode, response.body).toBe(expected);
           }
-          const state = await sessionState(database.db, sessionId);
+          const state = await sessionState(context.db, sessionId);
           expect(state.capacity).toBe(model.capacity);
           expect(state.counter).toBe(model.enrolled.size);
           expect(state.enrolled).toEqual([...model.enrolled].sort());
@@ -110,7 +102,7 @@ describe('enrollment against a model', () => {
           expect(state.duplicates).toBe(0);
         }
       }),
-      { numRuns: 100 },
+      propertyRuns(100),
     );
   }, 240_000);
 });

@@ -40,8 +40,8 @@ export const enrollmentColumnNames = [
 ] as const;
 const enrollmentColumns = enrollmentColumnNames.join(', ');
 
-/** Seats and waitlist go through the SQL functions of migration 0012; they check the caller first. */
-export async function enrollStudent(
+/** Seats and waitlist go through the SQL functions (`enroll_student` …): they check the caller first. */
+export async function callEnrollStudent(
   tx: Tx,
   sessionId: string,
   student: { studentId: string | null; studentProfileId: string | null },
@@ -53,7 +53,7 @@ export async function enrollStudent(
   return rows[0] as { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string };
 }
 
-export async function cancelEnrollment(tx: Tx, enrollmentId: string): Promise<void> {
+export async function callCancelEnrollment(tx: Tx, enrollmentId: string): Promise<void> {
   await tx.query('select outcome, promoted from cancel_enrollment($1)', [enrollmentId]);
 }
 
@@ -72,7 +72,7 @@ export async function lockSessionForCapacity(tx: Tx, sessionId: string): Promise
   return locked?.version ?? null;
 }
 
-export async function setSessionCapacity(tx: Tx, sessionId: string, capacity: number): Promise<number> {
+export async function callSetSessionCapacity(tx: Tx, sessionId: string, capacity: number): Promise<number> {
   const { rows } = await tx.query<{ promoted: number }>('select promoted from set_session_capacity($1, $2)', [sessionId, capacity]);
   return rows[0]?.promoted ?? 0;
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { changeEnrollment, recordSessionResults } from './enrollments.results.service.js';
 import { ChangeEnrollmentBody, EnrollmentIdParams, EnrollmentSchema, SessionIdParams, SessionResultsBody, SessionResultsSchema } from './enrollments.schemas.js';
 import type { EnrollmentsDeps } from './enrollments.service.js';
@@ -16,6 +17,8 @@ export const enrollmentResultsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps>
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'recordEnrollmentResults',
+        security: signedInSecurity,
         summary: 'Record attendance, scores and completion of an ENROLLED student (send the version you read)',
         params: EnrollmentIdParams,
         body: ChangeEnrollmentBody,
@@ -37,6 +40,8 @@ export const enrollmentResultsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps>
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'recordSessionResults',
+        security: signedInSecurity,
         summary: "Record many enrollments' attendance and results in one transaction; one stale version and nothing is written",
         params: SessionIdParams,
         body: SessionResultsBody,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { registerResourceRoutes } from '../../shared/crud/crud.routes.js';
 import { enrollmentBatchRoutes } from './enrollments.batch.routes.js';
 import { enrollmentsResource } from './enrollments.resource.js';
@@ -38,6 +39,8 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'listSessionEnrollments',
+        security: signedInSecurity,
         summary: "A session's enrollments that you may see, paged like GET /v1/enrollments",
         params: SessionIdParams,
         querystring: SessionEnrollmentsQuery,
@@ -56,6 +59,8 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'enrollStudent',
+        security: signedInSecurity,
         summary: 'Enroll a student, or yourself when no student is named; a full session waitlists',
         params: SessionIdParams,
         body: EnrollBody,
@@ -77,6 +82,8 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
       preValidation: optionalBody,
       schema: {
         tags,
+        operationId: 'cancelEnrollment',
+        security: signedInSecurity,
         summary: 'Cancel an enrollment (your own, or any as staff of its session); the first waitlisted student takes the seat',
         params: EnrollmentIdParams,
         body: CancelBody,
@@ -92,6 +99,8 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'setSessionCapacity',
+        security: signedInSecurity,
         summary: 'Change the capacity of a session (its staff); below the enrolled count is 409 CAPACITY_CONFLICT',
         params: SessionIdParams,
         body: CapacityBody,

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Nullable, patchBodyOf, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
+import { Nullable, pageOf, patchBodyOf, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
 
@@ -28,7 +28,7 @@ export const EnrollmentSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-});
+}, { title: 'Enrollment' });
 
 export const SessionCapacitySchema = Type.Object({
   id: Uuid,
@@ -37,7 +37,7 @@ export const SessionCapacitySchema = Type.Object({
   waitlisted: Type.Integer({ description: 'the number of WAITLISTED students, at positions 1..waitlisted' }),
   promoted: Type.Integer({ description: 'students this change moved from the waitlist into a seat' }),
   version: Type.Integer(),
-});
+}, { title: 'SessionCapacity' });
 
 export const SessionIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const EnrollmentIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
@@ -47,17 +47,22 @@ export const EnrollBody = Type.Object(
     student_id: Type.Optional(Uuid),
     student_profile_id: Type.Optional(Uuid),
   },
-  { additionalProperties: false, description: 'at most one of the two; neither enrolls the caller' },
+  {
+    title: 'EnrollBody',
+    additionalProperties: false,
+    description: 'at most one of the two; neither enrolls the caller',
+    examples: [{ student_id: '00c4f266-b6d1-491d-bb69-b8536f7cbe17' }, {}],
+  },
 );
 
 const ReadVersion = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the version you read (or send If-Match instead); without either, none is checked' });
 
 export const CapacityBody = Type.Object(
   { max_capacity: Type.Integer({ minimum: 1, maximum: 100_000 }), version: Type.Optional(ReadVersion) },
-  { additionalProperties: false },
+  { title: 'CapacityBody', additionalProperties: false },
 );
 
-export const CancelBody = Type.Object({ version: Type.Optional(ReadVersion) }, { additionalProperties: false });
+export const CancelBody = Type.Object({ version: Type.Optional(ReadVersion) }, { title: 'CancelEnrollmentBody', additionalProperties: false });
 
 /** What staff record about an enrollment; every field optional in a change. */
 export const resultFields = {
@@ -80,10 +85,10 @@ export const SessionResultsBody = Type.Object(
       { minItems: 1, maxItems: 10_000 },
     ),
   },
-  { additionalProperties: false },
+  { title: 'SessionResultsBody', additionalProperties: false },
 );
 
-export const SessionResultsSchema = Type.Object({ session_id: Uuid, items: Type.Array(EnrollmentSchema) });
+export const SessionResultsSchema = Type.Object({ session_id: Uuid, items: Type.Array(EnrollmentSchema) }, { title: 'SessionResults' });
 
 /** Equality filters of enrollment lists (each one a column of session_enrollments). */
 export const enrollmentFilters = {
@@ -106,4 +111,4 @@ export const SessionEnrollmentsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const EnrollmentPage = Type.Object({ items: Type.Array(EnrollmentSchema), next_cursor: Nullable(Type.String()), total: Type.Integer() });
+export const EnrollmentPage = pageOf(EnrollmentSchema, 'EnrollmentPage');

@@ -4,15 +4,15 @@ import { AppError } from '../../errors.js';
 import type { FieldCipher } from '../../security/field-cipher.js';
 import { type ListQuery, listRows, type Page } from '../../shared/crud/crud.repository.js';
 import {
-  cancelEnrollment as cancelEnrollmentRow,
+  callCancelEnrollment,
+  callEnrollStudent,
+  callSetSessionCapacity,
   type EnrollmentRow,
-  enrollStudent as enrollStudentRow,
   lockEnrollmentForCancel,
   lockSessionForCapacity,
   selectEnrollment,
   selectSessionCapacity,
   sessionIsVisible,
-  setSessionCapacity as setSessionCapacityRow,
   type SessionCapacityRow,
 } from './enrollments.repository.js';
 import { enrollmentsTable } from './enrollments.resource.js';
@@ -45,7 +45,7 @@ export async function enroll(deps: EnrollmentsDeps, actor: Actor & { userId: str
     studentProfileId: target.studentProfileId ?? null,
   };
   return deps.db.withActor(actor, async (tx) => {
-    const result = await enrollStudentRow(tx, sessionId, student);
+    const result = await callEnrollStudent(tx, sessionId, student);
     if (result.outcome === 'ALREADY_ENROLLED') {
       throw new AppError('ALREADY_ENROLLED', 'the student is already enrolled or waitlisted in this session', { enrollment_id: result.enrollment_id });
     }
@@ -69,7 +69,7 @@ export async function cancel(deps: EnrollmentsDeps, actor: Actor, enrollmentId: 
       const current = lockedVersion !== null && lockedVersion !== expectedVersion ? await selectEnrollment(tx, enrollmentId) : null;
       if (current) throw staleVersion('enrollment', current, expectedVersion);
     }
-    await cancelEnrollmentRow(tx, enrollmentId);
+    await callCancelEnrollment(tx, enrollmentId);
     const enrollment = await selectEnrollment(tx, enrollmentId);
     if (!enrollment) throw notFound('enrollment');
     return enrollment;
@@ -93,7 +93,7 @@ export async function changeCapacity(
       const current = lockedVersion !== null && lockedVersion !== expectedVersion ? await selectSessionCapacity(tx, sessionId) : null;
       if (current) throw staleVersion('session', current, expectedVersion);
     }
-    const promoted = await setSessionCapacityRow(tx, sessionId, capacity);
+    const promoted = await callSetSessionCapacity(tx, sessionId, capacity);
     const session = await selectSessionCapacity(tx, sessionId);
     if (!session) throw notFound('session');
     return { ...session, promoted };

@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 interface EventPage {
   items: { seq: number; aggregate_type: string; aggregate_id: string; aggregate_version: number | null; event_type: string; payload: Record<string, unknown>; actor_id: string | null; request_id: string | null; occurred_at: string }[];
-  next_seq: number | null;
+  next_cursor: string | null;
 }
 
 const get = (url: string, role: Role | null = 'SA') =>
@@ -38,16 +38,16 @@ async function appendEvents(count: number, eventType = 'probe.recorded'): Promis
   return aggregateId;
 }
 
-/** Every page from `url` (which must end in a query), following next_seq from `afterSeq`; the pages as they came. */
-async function allPages(url: string, afterSeq: number | null = null): Promise<EventPage[]> {
+/** Every page from `url` (which must end in a query), following next_cursor from `cursor`; the pages as they came. */
+async function allPages(url: string, cursor: string | null = null): Promise<EventPage[]> {
   const pages: EventPage[] = [];
-  let next = afterSeq;
+  let next = cursor;
   do {
-    const response = await get(`${url}${next === null ? '' : `&after_seq=${next}`}`);
+    const response = await get(`${url}${next === null ? '' : `&cursor=${next}`}`);
     expect(response.statusCode, response.body).toBe(200);
     const page: EventPage = response.json();
     pages.push(page);
-    next = page.next_seq;
+    next = page.next_cursor;
   } while (next !== null && pages.length < 100);
   return pages;
 }
@@ -68,7 +68,7 @@ describe('GET /v1/events/aggregates/:type/:id', () => {
       const response = await get(`/v1/events/aggregates/enrollment/${enrollmentId}`, role);
       expect(response.statusCode).toBe(200);
       const page: EventPage = response.json();
-      expect(page.next_seq).toBeNull();
+      expect(page.next_cursor).toBeNull();
       expect(page.items.map((event) => event.event_type)).toEqual(['enrollment.enrolled', 'enrollment.cancelled']);
       expect(page.items[0]).toEqual({
         seq: expect.any(Number), aggregate_type: 'enrollment', aggregate_id: enrollmentId, aggregate_version: expect.any(Number),
@@ -86,7 +86,7 @@ describe('GET /v1/events/aggregates/:type/:id', () => {
   });
 
   it('answers an empty history for an aggregate nothing was recorded about', async () => {
-    expect((await get(`/v1/events/aggregates/session/${randomUUID()}`)).json()).toEqual({ items: [], next_seq: null });
+    expect((await get(`/v1/events/aggregates/session/${randomUUID()}`)).json()).toEqual({ items: [], next_cursor: null });
   });
 });
 
@@ -95,7 +95,7 @@ describe('GET /v1/events', () => {
     const { rows: [start] } = await context.db.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from domain_events');
     const aggregateId = await appendEvents(7);
     await appendEvents(4, 'probe.noticed');
-    const pages = await allPages('/v1/events?limit=3', start!.seq);
+    const pages = await allPages('/v1/events?limit=3', String(start!.seq));
     expect(pages.map((page) => page.items.length)).toEqual([3, 3, 3, 2]);
     const seqs = pages.flatMap((page) => page.items.map((event) => event.seq));
     const { rows } = await context.db.query<{ seq: number }>('select seq from domain_events where seq > $1 order by seq', [start!.seq]);
@@ -113,9 +113,9 @@ describe('GET /v1/events', () => {
     expect(byType.items.map((event) => event.aggregate_id)).toEqual([first, first, second, second, second]);
     const one = (await get(`/v1/events?aggregate_type=probe&aggregate_id=${second}&event_type=probe.filtered`)).json<EventPage>();
     expect(one.items.map((event) => event.aggregate_version)).toEqual([1, 2, 3]);
-    expect((await get(`/v1/events?aggregate_type=session&aggregate_id=${second}`)).json()).toEqual({ items: [], next_seq: null });
+    expect((await get(`/v1/events?aggregate_type=session&aggregate_id=${second}`)).json()).toEqual({ items: [], next_cursor: null });
     const after = one.items[0]!.seq;
-    expect((await get(`/v1/events?aggregate_id=${second}&after_seq=${after}`)).json<EventPage>().items.map((event) => event.seq)).toEqual(one.items.slice(1).map((event) => event.seq));
+    expect((await get(`/v1/events?aggregate_id=${second}&cursor=${after}`)).json<EventPage>().items.map((event) => event.seq)).toEqual(one.items.slice(1).map((event) => event.seq));
   });
 
   it('lets SA and AD read, refuses every other role with 403 and a signed-out caller with 401', async () => {
@@ -138,9 +138,10 @@ describe('GET /v1/events', () => {
     const cases: [string, string][] = [
       ['/v1/events?limit=0', 'querystring.limit'],
       ['/v1/events?limit=501', 'querystring.limit'],
-      ['/v1/events?after_seq=-1', 'querystring.after_seq'],
-      ['/v1/events?after_seq=ten', 'querystring.after_seq'],
-      ['/v1/events?after_seq=99999999999999999999', 'querystring.after_seq'],
+      ['/v1/events?cursor=-1', 'querystring.cursor'],
+      ['/v1/events?cursor=ten', 'querystring.cursor'],
+      ['/v1/events?cursor=99999999999999999999', 'querystring.cursor'],
+      ['/v1/events?after_seq=1', 'querystring.after_seq'],
       ['/v1/events?aggregate_id=not-a-uuid', 'querystring.aggregate_id'],
       ['/v1/events?aggregate_type=Enrollment', 'querystring.aggregate_type'],
       ['/v1/events?aggregate_type=enrollment;drop%20table%20domain_events', 'querystring.aggregate_type'],

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
 import { requireRole, rolesOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { AggregateHistoryQuery, AggregateParams, EventPage, EventsQuery } from './events.schemas.js';
 import { listEvents } from './events.service.js';
 
@@ -21,7 +22,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       onRequest: rolesOnly(...readers),
       schema: {
         tags,
-        summary: 'Domain events in sequence order, filtered by aggregate and event type, paged by after_seq',
+        operationId: 'listEvents',
+        security: signedInSecurity,
+        summary: 'Domain events in sequence order, filtered by aggregate and event type, paged by cursor',
         querystring: EventsQuery,
         response: { 200: EventPage, ...errorResponses(400, 401, 403) },
       },
@@ -39,6 +42,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       onRequest: rolesOnly(...readers),
       schema: {
         tags,
+        operationId: 'getAggregateHistory',
+        security: signedInSecurity,
         summary: 'The history of one aggregate, oldest first (empty when nothing was recorded about it)',
         params: AggregateParams,
         querystring: AggregateHistoryQuery,

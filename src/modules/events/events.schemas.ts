@@ -1,12 +1,16 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { uncountedPageOf } from '../../shared/crud/schema-types.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const AggregateType = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description: 'e.g. enrollment, session, course' });
 
-/** Keyset paging by the global sequence: `after_seq` is the `next_seq` of the previous page. */
+/**
+ * Keyset paging by the global sequence, in the one page shape: `cursor` is the `next_cursor` of the
+ * previous page, which is the `seq` of its last event in decimal (so a client may start after any event it holds).
+ */
 const Paging = {
-  after_seq: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'events after this sequence number' })),
+  cursor: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,14})$', description: 'events after this seq: the next_cursor of the previous page, or the seq of an event you hold' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 };
 
@@ -37,11 +41,8 @@ export const DomainEventEntry = Type.Object({
   actor_id: Nullable(Uuid),
   request_id: Nullable(Type.String()),
   occurred_at: Type.String({ format: 'date-time' }),
-});
+}, { title: 'DomainEvent' });
 export type DomainEventEntry = Static<typeof DomainEventEntry>;
 
-export const EventPage = Type.Object({
-  items: Type.Array(DomainEventEntry),
-  next_seq: Nullable(Type.Integer({ description: 'pass as after_seq for the next page; null on the last page' })),
-});
+export const EventPage = uncountedPageOf(DomainEventEntry, 'DomainEventPage');
 export type EventPage = Static<typeof EventPage>;

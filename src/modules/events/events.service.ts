@@ -3,7 +3,8 @@ import { listDomainEvents, type EventFilters } from './events.repository.js';
 import type { EventPage } from './events.schemas.js';
 
 export interface EventPaging {
-  after_seq?: number | undefined;
+  /** The seq after which to read, in decimal (the previous page's next_cursor). */
+  cursor?: string | undefined;
   limit?: number | undefined;
 }
 
@@ -16,10 +17,10 @@ export interface EventPaging {
 export async function listEvents(tx: Tx, filters: EventFilters, paging: EventPaging): Promise<EventPage> {
   const limit = paging.limit ?? 100;
   // One row more than asked says whether there is a next page.
-  const rows = await listDomainEvents(tx, filters, { afterSeq: paging.after_seq ?? 0, limit: limit + 1 });
+  const rows = await listDomainEvents(tx, filters, { afterSeq: Number(paging.cursor ?? 0), limit: limit + 1 });
   const page = rows.slice(0, limit);
   return {
     items: page.map((row) => ({ ...row, occurred_at: row.occurred_at.toISOString() })),
-    next_seq: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+    next_cursor: rows.length > limit ? String(page.at(-1)?.seq) : null,
   };
 }

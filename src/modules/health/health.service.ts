@@ -5,7 +5,7 @@ import { migrationStatus } from '../../db/migrations/migrator.js';
 
 export interface CheckResult {
   ok: boolean;
-  roundTripMs?: number;
+  round_trip_ms?: number;
   message?: string;
 }
 
@@ -25,7 +25,7 @@ async function timed(check: () => Promise<string | undefined>): Promise<CheckRes
     });
     const problem = await Promise.race([check(), timeout]);
     const roundTripMs = Math.round((performance.now() - started) * 100) / 100;
-    return problem ? { ok: false, roundTripMs, message: problem } : { ok: true, roundTripMs };
+    return problem ? { ok: false, round_trip_ms: roundTripMs, message: problem } : { ok: true, round_trip_ms: roundTripMs };
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   } finally {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
   outboxDir = await mkdtemp(join(tmpdir(), 'unitrain-outbox-'));
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
-  const settings = { worker: { inProcess: false, pollMs: 10 }, mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: null } };
+  const settings = { worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 }, mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: null } };
   worker = createWorker(context.db, settings, createJobHandlers({ cipher: createFieldCipher(testKeyring), mail: settings.mail, logger }), logger);
 });
 afterAll(async () => {

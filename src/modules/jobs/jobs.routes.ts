@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
 import { requireRole, rolesOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { JobPage, JobParams, JobSchema, JobsQuery } from './jobs.schemas.js';
 import { listJobs, retryJob } from './jobs.service.js';
 
@@ -21,6 +22,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRouteDeps> = async (app, 
       onRequest: rolesOnly(...operators),
       schema: {
         tags,
+        operationId: 'listJobs',
+        security: signedInSecurity,
         summary: 'Background jobs, newest first, optionally of one status (DEAD: the dead letters)',
         querystring: JobsQuery,
         response: { 200: JobPage, ...errorResponses(400, 401, 403) },
@@ -35,6 +38,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRouteDeps> = async (app, 
       onRequest: rolesOnly(...operators),
       schema: {
         tags,
+        operationId: 'retryJob',
+        security: signedInSecurity,
         summary: 'Run a DEAD (or FAILED) job again now, with all its attempts back',
         params: JobParams,
         response: { 200: JobSchema, ...errorResponses(400, 401, 403, 404, 409) },

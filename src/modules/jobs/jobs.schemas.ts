@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { jobStatuses } from './jobs.repository.js';
+import { uncountedPageOf } from '../../shared/crud/schema-types.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -38,11 +39,8 @@ export const JobSchema = Type.Object({
   created_at: DateTime,
   updated_at: DateTime,
   version: Type.Integer(),
-});
+}, { title: 'Job' });
 export type JobSchema = Static<typeof JobSchema>;
 
-export const JobPage = Type.Object({
-  items: Type.Array(JobSchema),
-  next_cursor: Nullable(Type.String()),
-});
+export const JobPage = uncountedPageOf(JobSchema, 'JobPage');
 export type JobPage = Static<typeof JobPage>;

@@ -17,5 +17,5 @@ export function createWorker(
   logger: Logger,
 ): Dispatcher {
   const prune = config.retention && scheduledPrune(db, config.retention, logger);
-  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, prune });
+  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, leaseMs: config.worker.leaseMs, prune });
 }

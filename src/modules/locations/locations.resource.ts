@@ -18,13 +18,27 @@ const editable = {
   status: LocationStatus,
 };
 
-export const Location = Type.Object({
-  id: Uuid,
-  ...editable,
-  created_at: Timestamp,
-  updated_at: Timestamp,
-  version: Type.Integer(),
-});
+export const Location = Type.Object(
+  { id: Uuid, ...editable, created_at: Timestamp, updated_at: Timestamp, version: Type.Integer() },
+  {
+    title: 'Location',
+    examples: [{
+      id: '5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+      name: 'Harbour Training Centre',
+      address_line1: null,
+      address_line2: null,
+      city: 'Leith',
+      region: null,
+      postal_code: null,
+      country: 'GB',
+      timezone: 'Europe/London',
+      status: 'ACTIVE',
+      created_at: '2026-11-23T13:58:47.101Z',
+      updated_at: '2026-11-23T13:58:47.101Z',
+      version: 1,
+    }],
+  },
+);
 
 const CreateLocation = createBodyOf(editable, ['name']);
 const PatchLocation = patchBodyOf(editable);

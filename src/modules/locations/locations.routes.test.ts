@@ -1,29 +1,20 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring, type TestUser } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from '../../../test/auth.js';
+import { useTestApp } from '../../../test/test-app.js';
 
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 const tokens: Record<string, string> = {};
 const users: Record<string, TestUser> = {};
 
 async function as(name: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = {}) {
-  return app.inject({ method, url, headers: { ...bearer(tokens[name] as string), ...headers }, ...(payload ? { payload } : {}) });
+  return context.app.inject({ method, url, headers: { ...bearer(tokens[name] as string), ...headers }, ...(payload ? { payload } : {}) });
 }
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  app = await buildTestApp(database.db);
   for (const role of ['SA', 'AD', 'AP', 'IT'] as const) {
-    users[role] = await createUser(database.db, testKeyring, { role });
+    users[role] = await createUser(context.db, testKeyring, { role });
     tokens[role] = await mintAccessToken(testKeyring, { userId: users[role].id, role });
   }
-});
-
-afterAll(async () => {
-  await app.close();
-  await database.drop();
 });
 
 describe('locations through the API', () => {
@@ -52,7 +43,7 @@ describe('locations through the API', () => {
   });
 
   it('pages by a timestamp without repeating or losing rows created within one millisecond', async () => {
-    const { rows } = await database.db.query<{ id: string }>(
+    const { rows } = await context.db.query<{ id: string }>(
       `insert into locations (name, created_at)
        select 'Microsecond ' || n, timestamptz '2001-02-03 04:05:06.007' + n * interval '1 microsecond'
          from generate_series(1, 6) n returning id`,
@@ -97,7 +88,7 @@ describe('locations through the API', () => {
     const missing = await as('SA', 'GET', '/v1/locations/00000000-0000-4000-8000-000000000000');
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    expect((await app.inject({ method: 'GET', url: '/v1/locations' })).statusCode).toBe(401);
+    expect((await context.app.inject({ method: 'GET', url: '/v1/locations' })).statusCode).toBe(401);
   });
 
   it('changes a location only at the version the client read: stale gets 409 with the current row', async () => {

@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailTransport, MailRecipientRefused, type NotificationMail } from './mail-transport.js';
-import { startTestSmtpServer, type TestSmtpServer } from './smtp.test-server.js';
+import { startTestSmtpServer, type TestSmtpServer } from '../../../test/smtp-test-server.js';
 
 // Real files in a temporary directory and a real SMTP server on a loopback port; no database is involved.
 const from = 'Unitrain <no-reply@unitrain.test>';
@@ -70,6 +72,24 @@ describe('createMailTransport without SMTP_URL: the outbox', () => {
     const second = await outboxMail(outboxDir, { ...mail, text: 'second' });
     expect(await readdir(outboxDir)).toEqual([`${mail.key}.eml`]);
     expect(second).toContain(`\r\n\r\n${Buffer.from('second').toString('base64')}\r\n`);
+  });
+
+  it("removes the partial files of a writer that was killed, and keeps a live writer's", async () => {
+    const outboxDir = join(dir, 'killed');
+    await mkdir(outboxDir, { recursive: true });
+    const gone = spawn(process.execPath, ['-e', '']);
+    await once(gone, 'exit');
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      const abandoned = `7-someone.eml.${gone.pid}.partial`;
+      const inProgress = `8-someone.eml.${live.pid}.partial`;
+      await writeFile(join(outboxDir, abandoned), 'half a mess');
+      await writeFile(join(outboxDir, inProgress), 'being written');
+      await outboxMail(outboxDir, mail);
+      expect((await readdir(outboxDir)).sort()).toEqual([`${mail.key}.eml`, inProgress].sort());
+    } finally {
+      live.kill('SIGKILL');
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { createTransport, type SendMailOptions } from 'nodemailer';
 import type { MailSettings } from '../../config.js';
-import { writeOutboxMail } from './outbox-mail.js';
+import { removeAbandonedPartials, writeOutboxMail } from './outbox-mail.js';
 
 /** One e-mail to one person, plain text. */
 export interface NotificationMail {
@@ -72,7 +72,7 @@ function deliveryError(error: unknown): Error {
 }
 
 /**
- * A job holds its transaction (and on PGlite the only connection) while it sends, and its lease is 60 s.
+ * A job holds its transaction (and on PGlite the only connection) while it sends, and its lease is at least 30 s (JOB_LEASE_MS).
  * So a server that does not answer fails the attempt well before that, and the mails of one job share
  * one connection (handshake and sign-in once, then about two round trips a mail). The connection
  * closes after a second without mail, so none is left open between jobs.
@@ -94,8 +94,12 @@ function smtpTransport(url: string, from: string): MailTransport {
 
 function outboxTransport(dir: string, from: string): MailTransport {
   const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  // Once per worker, before its first mail: what killed workers left half-written.
+  let swept: Promise<unknown> | null = null;
   return {
     async send(mail) {
+      swept ??= removeAbandonedPartials(dir);
+      await swept;
       const { message } = await composer.sendMail(composed(from, mail));
       await writeOutboxMail(dir, mail.key, message as Buffer);
     },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { InboxPage, InboxQuery, NotificationParams, NotificationSchema, ReadAllResult } from './notifications.schemas.js';
 import { listInbox, markAllRead, markNotification } from './notifications.service.js';
 
@@ -18,6 +19,8 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRouteDe
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'listNotifications',
+        security: signedInSecurity,
         summary: 'Your notifications, newest first, with the number unread',
         querystring: InboxQuery,
         response: { 200: InboxPage, ...errorResponses(400, 401) },
@@ -33,6 +36,8 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRouteDe
         onRequest: signedInOnly,
         schema: {
           tags,
+          operationId: read ? 'markNotificationRead' : 'markNotificationUnread',
+          security: signedInSecurity,
           summary: read ? 'Mark one of your notifications read (the first read time is kept)' : 'Mark one of your notifications unread',
           params: NotificationParams,
           response: { 200: NotificationSchema, ...errorResponses(400, 401, 404) },
@@ -48,6 +53,8 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRouteDe
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'markAllNotificationsRead',
+        security: signedInSecurity,
         summary: 'Mark all your unread notifications read',
         response: { 200: ReadAllResult, ...errorResponses(401) },
       },

@@ -24,7 +24,7 @@ export const NotificationSchema = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'ids of what it concerns' }),
   read_at: Nullable(Type.String({ format: 'date-time' })),
   created_at: Type.String({ format: 'date-time' }),
-});
+}, { title: 'Notification' });
 export type NotificationSchema = Static<typeof NotificationSchema>;
 
 export const InboxPage = Type.Object({
@@ -32,8 +32,8 @@ export const InboxPage = Type.Object({
   next_cursor: Nullable(Type.String()),
   total: Type.Integer({ description: 'your notifications matching the filter, on every page' }),
   unread: Type.Integer({ description: 'your unread notifications, whatever the filter' }),
-});
+}, { title: 'NotificationPage', description: 'a page with, besides, the number unread' });
 export type InboxPage = Static<typeof InboxPage>;
 
-export const ReadAllResult = Type.Object({ marked: Type.Integer({ description: 'notifications that were unread and now are read' }) });
+export const ReadAllResult = Type.Object({ marked: Type.Integer({ description: 'notifications that were unread and now are read' }) }, { title: 'ReadAllResult' });
 export type ReadAllResult = Static<typeof ReadAllResult>;

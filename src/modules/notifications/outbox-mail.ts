@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -13,4 +13,27 @@ export async function writeOutboxMail(dir: string, name: string, message: Buffer
   await writeFile(partial, message);
   await rename(partial, path);
   return path;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the `<name>.eml.<pid>.partial` files of writers that are gone (a worker killed mid-write):
+ * their job was not marked done, so it writes the whole file again. A live writer's file is kept.
+ */
+export async function removeAbandonedPartials(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((error: { code?: string }) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
+  const abandoned = names.filter((name) => {
+    const pid = /\.(\d+)\.partial$/.exec(name)?.[1];
+    return pid !== undefined && !isAlive(Number(pid));
+  });
+  await Promise.all(abandoned.map((name) => rm(join(dir, name), { force: true })));
+  return abandoned;
 }

@@ -11,7 +11,7 @@ import { createJobHandlers } from '../../job-handlers.js';
 import { createFieldCipher } from '../../security/field-cipher.js';
 import { createLogger } from '../../shared/logger.js';
 import { createWorker, type Dispatcher } from '../jobs/index.js';
-import { readMail, type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from './smtp.test-server.js';
+import { readMail, type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from '../../../test/smtp-test-server.js';
 
 // The real cancellation through the API appends the event; the real worker, configured with SMTP_URL,
 // relays it and runs the handler, which talks SMTP to a real server on a loopback port.
@@ -24,7 +24,7 @@ const logLines: string[] = [];
 const logger = createLogger({ logLevel: 'info', logFormat: 'json' }, { write: (line: string) => logLines.push(line) });
 function workerFor(mail: { smtpUrl: string | null; outboxDir: string }): Dispatcher {
   const settings = {
-    worker: { inProcess: false, pollMs: 10 },
+    worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 },
     mail: { from: 'Unitrain <no-reply@unitrain.test>', ...mail },
     retention: { changeLogHours: 168, jobDays: 14, pruneIntervalMs: 3_600_000 },
   };

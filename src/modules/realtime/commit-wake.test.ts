@@ -27,7 +27,7 @@ function probeHandler(ran: string[]): JobHandler {
 }
 
 function hourlyWorker(handlers: JobHandler[]): Dispatcher {
-  const worker = createWorker(context.db, { worker: { inProcess: true, pollMs: anHour } }, handlers, logger);
+  const worker = createWorker(context.db, { worker: { inProcess: true, pollMs: anHour, leaseMs: 60_000 } }, handlers, logger);
   workers.push(worker);
   return worker;
 }

@@ -9,6 +9,7 @@ import { openStream, type SseConnection, type SseEvent } from '../../../test/sse
 import type { Role } from '../../db/actor.js';
 import { comparePositions, parsePosition } from '../changes/index.js';
 import { tablesOfTopics, topics, type Topic } from './topics.js';
+import { propertyRuns } from '../../../test/property-runs.js';
 
 // A real server on a port, real SSE clients (one per fixture account, each with its own topics), and
 // writes to the captured tables, as the owner or as accounts under RLS. What each subscriber must
@@ -180,7 +181,7 @@ describe('realtime authorisation', () => {
         expect(problems).toEqual([]);
       }),
       // Each run: 12 streams, up to 80 writes, one SQL check per subscriber and table.
-      { numRuns: 15, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: false },
+      propertyRuns(15),
     );
     // The runs did change who may see rows, not only rows everyone saw alike.
     expect([...done.keys()]).toEqual(expect.arrayContaining(['enroll', 'add roster line', 'set course status', 'set session status']));

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { streamSecurity } from '../../http/openapi.js';
 import { type ChangePosition, parsePosition } from '../changes/index.js';
 import { openSseStream } from './sse-stream.js';
 import type { StreamHub } from './stream-hub.js';
@@ -26,11 +28,13 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
       config: { tokenInQueryOrCookie: true },
       schema: {
         tags: ['realtime'],
+        operationId: 'streamChanges',
+        security: streamSecurity,
         summary: 'Live changes to what you may see, as server-sent events',
         description,
         querystring: StreamQuery,
         produces: ['text/event-stream'],
-        response: errorResponses(400, 401, 503),
+        response: { 200: { description: 'the event stream', content: { 'text/event-stream': { schema: Type.String() } } }, ...errorResponses(400, 401, 503) },
       },
     },
     async (request, reply) => {

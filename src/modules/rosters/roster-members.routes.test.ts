@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createFieldCipher, normaliseEmail } from '../../security/field-cipher.js';
-import { type Caller, createRosterWorld, everyCaller, type MemberJson, type RosterJson, type RosterWorld } from './rosters.test-world.js';
+import { type Caller, createRosterWorld, everyCaller, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/roster-world.js';
 
 // The real application through inject, on a real database with its row-level security and the
 // functions and guards of migration 0017.

@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox';
 import type { Row } from '../../db/database.js';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { registerResourceRoutes, type ResourceContext } from '../../shared/crud/crud.routes.js';
 import { Uuid } from '../../shared/crud/schema-types.js';
 import { csvUploadOf } from '../../shared/csv/csv-upload.js';
@@ -53,7 +54,7 @@ export async function rosterMembersRoutes(app: FastifyInstance, deps: RostersDep
 
   typed.get(
     '/v1/rosters/:id/members',
-    { onRequest: signedInOnly, schema: { tags, summary: 'List the members of a roster', params: IdParams, querystring: MemberListQuery, response: { 200: MemberPage, ...errorResponses(400, 401, 404) } } },
+    { onRequest: signedInOnly, schema: { tags, operationId: 'listMembersOfRoster', security: signedInSecurity, summary: 'List the members of a roster', params: IdParams, querystring: MemberListQuery, response: { 200: MemberPage, ...errorResponses(400, 401, 404) } } },
     async (request) => {
       const { sort = 'created_at', direction = 'asc', limit = 50, cursor } = request.query;
       const page = await listMembersOfRoster(deps, requireSignedIn(request), request.params.id, { sort, direction, limit, cursor });
@@ -67,6 +68,8 @@ export async function rosterMembersRoutes(app: FastifyInstance, deps: RostersDep
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'addRosterMember',
+        security: signedInSecurity,
         summary: 'Put a person on a roster (their student profile at the roster’s provider is found by e-mail, or made)',
         params: IdParams,
         body: AddMemberBody,
@@ -82,6 +85,8 @@ export async function rosterMembersRoutes(app: FastifyInstance, deps: RostersDep
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'importRosterMembers',
+        security: signedInSecurity,
         summary: 'Put the people of a CSV file on a roster (text/csv or a multipart file; columns first_name, last_name, email, company, '
           + 'enrollment_status, attendance_status, completion_status, practical_score, written_score), with a result per line',
         params: IdParams,
@@ -98,7 +103,7 @@ export async function rosterMembersRoutes(app: FastifyInstance, deps: RostersDep
     '/v1/roster-members/:id',
     {
       onRequest: signedInOnly,
-      schema: { tags, summary: 'Record a member’s attendance, scores and completion (send the version you read)', params: IdParams, body: PatchMemberBody, response: { 200: MemberSchema, ...errorResponses(400, 401, 403, 404, 409) } },
+      schema: { tags, operationId: 'updateRosterMember', security: signedInSecurity, summary: 'Record a member’s attendance, scores and completion (send the version you read)', params: IdParams, body: PatchMemberBody, response: { 200: MemberSchema, ...errorResponses(400, 401, 403, 404, 409) } },
     },
     async (request, reply) => {
       const { version, ...results } = request.body;
@@ -109,7 +114,7 @@ export async function rosterMembersRoutes(app: FastifyInstance, deps: RostersDep
 
   typed.delete(
     '/v1/roster-members/:id',
-    { onRequest: signedInOnly, schema: { tags, summary: 'Take a member off a roster', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) } } },
+    { onRequest: signedInOnly, schema: { tags, operationId: 'deleteRosterMember', security: signedInSecurity, summary: 'Take a member off a roster', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) } } },
     async (request, reply) => {
       await removeMember(deps, requireSignedIn(request), request.params.id);
       return reply.status(204).send(null);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
-import { type Caller, createRosterWorld, everyCaller, type RosterJson, type RosterWorld } from './rosters.test-world.js';
+import { type Caller, createRosterWorld, everyCaller, type RosterJson, type RosterWorld } from '../../../test/roster-world.js';
 
 // The real application through inject, on a real database with its row-level security and the
 // functions and guards of migration 0017.

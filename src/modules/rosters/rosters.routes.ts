@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { rosterMembersRoutes } from './roster-members.routes.js';
 import {
   CreateRosterBody,
@@ -27,7 +28,7 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
 
   app.get(
     '/v1/rosters',
-    { onRequest: signedInOnly, schema: { tags, summary: 'List the rosters you may see', querystring: RosterListQuery, response: { 200: RosterPage, ...errorResponses(400, 401) } } },
+    { onRequest: signedInOnly, schema: { tags, operationId: 'listRosters', security: signedInSecurity, summary: 'List the rosters you may see', querystring: RosterListQuery, response: { 200: RosterPage, ...errorResponses(400, 401) } } },
     async (request) => {
       const { sort, direction, limit, cursor, ...filters } = request.query;
       return listRosters(deps, requireSignedIn(request), { filters, sort, direction, limit, cursor });
@@ -36,7 +37,7 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
 
   app.get(
     '/v1/rosters/:id',
-    { onRequest: signedInOnly, schema: { tags, summary: 'Read one roster (with its member and certificate counts)', params: IdParams, response: one } },
+    { onRequest: signedInOnly, schema: { tags, operationId: 'getRoster', security: signedInSecurity, summary: 'Read one roster (with its member and certificate counts)', params: IdParams, response: one } },
     async (request, reply) => withEtag(reply, await readRoster(deps, requireSignedIn(request), request.params.id)),
   );
 
@@ -44,7 +45,7 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
     '/v1/rosters',
     {
       onRequest: signedInOnly,
-      schema: { tags, summary: 'Create a roster without a session (name the instructor by id, by name or both)', body: CreateRosterBody, response: { 201: RosterSchema, ...errorResponses(400, 401, 403, 422) } },
+      schema: { tags, operationId: 'createRoster', security: signedInSecurity, summary: 'Create a roster without a session (name the instructor by id, by name or both)', body: CreateRosterBody, response: { 201: RosterSchema, ...errorResponses(400, 401, 403, 422) } },
     },
     async (request, reply) => reply.status(201).send(withEtag(reply, await createRoster(deps, requireSignedIn(request), request.body))),
   );
@@ -55,6 +56,8 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'createRosterFromSession',
+        security: signedInSecurity,
         summary: "Make the roster of a session (its staff): its course, location, provider and instructor, a member per ENROLLED student",
         body: RosterFromSessionBody,
         response: { 201: RosterSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -65,7 +68,7 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
 
   app.patch(
     '/v1/rosters/:id',
-    { onRequest: signedInOnly, schema: { tags, summary: 'Change a roster (send the version you read)', params: IdParams, body: PatchRosterBody, response: one } },
+    { onRequest: signedInOnly, schema: { tags, operationId: 'updateRoster', security: signedInSecurity, summary: 'Change a roster (send the version you read)', params: IdParams, body: PatchRosterBody, response: one } },
     async (request, reply) => {
       const { version, ...fields } = request.body;
       return withEtag(reply, await changeRoster(deps, requireSignedIn(request), request.params.id, expectedVersion(request, version), fields));
@@ -74,14 +77,14 @@ export const rostersRoutes: FastifyPluginAsyncTypebox<RostersDeps> = async (app,
 
   app.post(
     '/v1/rosters/:id/archive',
-    { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, summary: 'Archive a roster: its members become read-only (409 INVALID_TRANSITION when already archived)', params: IdParams, body: VersionBody, response: one } },
+    { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, operationId: 'archiveRoster', security: signedInSecurity, summary: 'Archive a roster: its members become read-only (409 INVALID_TRANSITION when already archived)', params: IdParams, body: VersionBody, response: one } },
     async (request, reply) =>
       withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ARCHIVED', requiredVersion(request, request.body?.version))),
   );
 
   app.post(
     '/v1/rosters/:id/unarchive',
-    { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, summary: 'Make an archived roster active again (409 INVALID_TRANSITION when it is not archived)', params: IdParams, body: VersionBody, response: one } },
+    { onRequest: signedInOnly, preValidation: optionalBody, schema: { tags, operationId: 'unarchiveRoster', security: signedInSecurity, summary: 'Make an archived roster active again (409 INVALID_TRANSITION when it is not archived)', params: IdParams, body: VersionBody, response: one } },
     async (request, reply) =>
       withEtag(reply, await moveRoster(deps, requireSignedIn(request), request.params.id, 'ACTIVE', requiredVersion(request, request.body?.version))),
   );

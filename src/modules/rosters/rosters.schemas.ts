@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { createBodyOf, Nullable, patchBodyOf, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
+import { createBodyOf, Nullable, pageOf, patchBodyOf, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 import { emailPattern } from '../../shared/csv/person-cells.js';
 
 export const RosterStatus = Type.Union([Type.Literal('ACTIVE'), Type.Literal('ARCHIVED')]);
@@ -30,7 +30,7 @@ export const RosterSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-});
+}, { title: 'Roster' });
 
 export const CreateRosterBody = createBodyOf(editable, ['name', 'course_id', 'location_id']);
 export const PatchRosterBody = patchBodyOf(editable);
@@ -41,12 +41,12 @@ export const RosterFromSessionBody = Type.Object(
     name: Type.Optional(Text(200)),
     roster_type: Type.Optional(RosterType),
   },
-  { additionalProperties: false, description: "name defaults to the session's title and date; roster_type to CERTIFICATE for a certifying course" },
+  { title: 'RosterFromSessionBody', additionalProperties: false, description: "name defaults to the session's title and date; roster_type to CERTIFICATE for a certifying course" },
 );
 
 export const VersionBody = Type.Object(
   { version: Type.Optional(Version) },
-  { additionalProperties: false, description: 'the version you read (or send If-Match instead)' },
+  { title: 'RosterVersionBody', additionalProperties: false, description: 'the version you read (or send If-Match instead)' },
 );
 
 /** API sort name → the column of roster_summaries it pages on (issue_date_key never is null). */
@@ -72,7 +72,7 @@ export const RosterListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const RosterPage = Type.Object({ items: Type.Array(RosterSchema), next_cursor: Nullable(Type.String()), total: Type.Integer() });
+export const RosterPage = pageOf(RosterSchema, 'RosterPage');
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
@@ -106,9 +106,9 @@ export const MemberSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-});
+}, { title: 'RosterMember' });
 
-export const MemberPage = Type.Object({ items: Type.Array(MemberSchema), next_cursor: Nullable(Type.String()), total: Type.Integer() });
+export const MemberPage = pageOf(MemberSchema, 'RosterMemberPage');
 
 export const memberSortColumns = ['created_at', 'last_name'] as const;
 
@@ -134,7 +134,7 @@ export const AddMemberBody = Type.Object(
     written_score: Type.Optional(Score),
     completion_status: Type.Optional(MemberCompletionStatus),
   },
-  { additionalProperties: false },
+  { title: 'AddMemberBody', additionalProperties: false },
 );
 
 export const PatchMemberBody = patchBodyOf(memberResults);
@@ -158,4 +158,4 @@ export const ImportReportSchema = Type.Object({
       reason: Nullable(Type.String({ description: 'why the line is INVALID' })),
     }),
   ),
-});
+}, { title: 'RosterImportReport' });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enrollmentState, enrollStudents, plusDays, type TrainingWorld, useTrainingWorld } from '../sessions/sessions.test-world.js';
+import { enrollmentState, enrollStudents, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
 
 // Real HTTP on a real database: editing a schedule changes its upcoming, untouched sessions only.
 const context = useTrainingWorld();

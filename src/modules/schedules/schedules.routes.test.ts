@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, plusDays, type TrainingWorld, useTrainingWorld } from '../sessions/sessions.test-world.js';
+import { type Caller, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
 
 // Real HTTP on a real database: schedules created, read, edited and extended by every role, and the
 // sessions they generate as stored. Days are relative to the database's today in Europe/Paris.

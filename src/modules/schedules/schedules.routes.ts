@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, rolesOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { registerResourceRoutes } from '../../shared/crud/crud.routes.js';
 import type { FieldCipher } from '../../security/field-cipher.js';
 import { requiredVersion } from '../../shared/crud/expected-version.js';
@@ -31,6 +32,8 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher
       onRequest: rolesOnly(...rolesThatMay('course_schedules', 'insert')),
       schema: {
         tags,
+        operationId: 'createSchedule',
+        security: signedInSecurity,
         summary: 'Create a schedule (an RRULE in a time zone) and generate its sessions up to generate_until (default 90 days)',
         body: CreateScheduleBody,
         response: { 201: ScheduleChangeSchema, ...errorResponses(400, 401, 403, 409, 422) },
@@ -45,6 +48,8 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher
       onRequest: writers,
       schema: {
         tags,
+        operationId: 'updateSchedule',
+        security: signedInSecurity,
         summary: 'Edit a schedule at the version you read; its upcoming, untouched sessions follow, and the answer says which changed',
         params: ScheduleIdParams,
         body: PatchScheduleBody,
@@ -63,6 +68,8 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher
       onRequest: writers,
       schema: {
         tags,
+        operationId: 'generateScheduleSessions',
+        security: signedInSecurity,
         summary: 'Generate the sessions of an ACTIVE schedule up to a day (at most 366 days ahead); existing ones are kept',
         params: ScheduleIdParams,
         body: GenerateBody,

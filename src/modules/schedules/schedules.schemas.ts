@@ -40,7 +40,7 @@ export const ScheduleSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-});
+}, { title: 'Schedule' });
 
 const SessionRef = {
   id: Uuid,
@@ -68,7 +68,7 @@ export const ScheduleChangeSchema = Type.Object({
       { description: 'sessions that kept their capacity: more students enrolled than the new capacity, or capacity set by hand' },
     ),
   }),
-});
+}, { title: 'ScheduleChange' });
 
 const scheduleFields = {
   instructor_id: Uuid,
@@ -92,12 +92,12 @@ export const CreateScheduleBody = Type.Object(
     self_enrollment_allowed: Type.Optional(scheduleFields.self_enrollment_allowed),
     generate_until: Type.Optional(GenerateUntil),
   },
-  { additionalProperties: false, description: 'sessions are generated up to generate_until (default 90 days ahead)' },
+  { title: 'CreateScheduleBody', additionalProperties: false, description: 'sessions are generated up to generate_until (default 90 days ahead)' },
 );
 
 export const PatchScheduleBody = Type.Partial(Type.Object({ ...scheduleFields, status: ScheduleStatus, version: Version }), { additionalProperties: false });
 
-export const GenerateBody = Type.Object({ until: GenerateUntil }, { additionalProperties: false });
+export const GenerateBody = Type.Object({ until: GenerateUntil }, { title: 'GenerateBody', additionalProperties: false });
 
 export const ScheduleIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 

@@ -2,19 +2,25 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/cli.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cliPath, runCli, withMigratedEmbeddedDatabase } from '../../../test/cli.js';
+import { embeddedDatabaseDir } from '../../db/open-database.js';
+import { openPgliteDatabase } from '../../db/pglite-database.js';
+import { createQueryLog } from '../../db/query-log.js';
 import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine, testKeysEnv } from '../../../test/engine.js';
 
-// Real `unitrain seed` processes: on a fresh embedded data directory (which the command migrates
-// first, as `serve` does), or on a migrated PostgreSQL database given its keys.
+// Real `unitrain seed` processes: on a copy of the run's migrated embedded database (the command
+// migrates a fresh one first, as `serve` does: server.test.ts tests that), or on a migrated PostgreSQL
+// database given its keys.
 let workDir: string;
 let database: TestDatabase | null = null;
 let env: Record<string, string>;
 
 beforeEach(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'unitrain-seed-'));
-  env = { DATA_DIR: join(workDir, 'data') };
+  env = { DATA_DIR: await withMigratedEmbeddedDatabase(join(workDir, 'data')) };
   if (testEngine === 'postgres') {
     database = await createMigratedDatabase();
     env = { ...env, ...testKeysEnv, DATABASE_URL: database.url as string };
@@ -65,6 +71,41 @@ describe('unitrain seed', () => {
       expect(result.stderr).toMatch(/error: the database has \d+ pending migration\(s\) \(0001_foundation, .*\): run `npx unitrain migrate up` first/);
     } finally {
       await empty.drop();
+    }
+  });
+
+  it('stops at the next statement on Ctrl-C and leaves nothing behind', async () => {
+    const child = spawn(process.execPath, [cliPath, 'seed', '--size', 'small'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        // In the middle of the load: the first tables are in, the transaction is open.
+        if (/^seeded users: /m.test(stdout)) resolve();
+      });
+      void exited.then(() => reject(new Error(`the seed ended before it was interrupted:\n${stdout}${stderr}`)));
+    });
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('error: the seed was interrupted; nothing was written');
+    expect(stdout).not.toMatch(/^seeded small data/m);
+    const count = async (query: (sql: string) => Promise<{ rows: { n: number }[] }>) => (await query("select count(*)::int as n from users where email_hmac is not null and role <> 'SA'")).rows[0]?.n;
+    if (database) {
+      expect(await count((sql) => database!.db.query<{ n: number }>(sql))).toBe(0);
+    } else {
+      const db = await openPgliteDatabase({ kind: 'directory', path: embeddedDatabaseDir(env['DATA_DIR'] as string) }, createQueryLog(null, 0));
+      try {
+        expect(await count((sql) => db.query<{ n: number }>(sql))).toBe(0);
+      } finally {
+        await db.close();
+      }
     }
   });
 });

@@ -95,14 +95,23 @@ function loadSteps(world: SeedWorld, cipher: FieldCipher): LoadStep<SeedTable, u
   ];
 }
 
+/** The seed was stopped (Ctrl-C): its transaction rolls back, so nothing of it stays. */
+export class SeedInterrupted extends Error {
+  constructor() {
+    super('the seed was interrupted; nothing was written');
+  }
+}
+
 async function loadTable(
-  tx: Tx, load: LoadStep<SeedTable, unknown>, batchRows: number, onProgress: (p: SeedProgress) => void,
+  tx: Tx, load: LoadStep<SeedTable, unknown>, batchRows: number, onProgress: (p: SeedProgress) => void, stop: AbortSignal | undefined,
 ): Promise<number> {
   const started = performance.now();
   let batch: Row<SeedTable>[] = [];
   let done = 0;
   let rows = 0;
   const flush = async () => {
+    // Checked between statements: a stop is honoured within one batch.
+    if (stop?.aborted) throw new SeedInterrupted();
     if (batch.length > 0) rows += await insertRows(tx, load.table, batch);
     batch = [];
     onProgress({ kind: 'rows', table: load.table, done, total: load.units, rows });
@@ -124,7 +133,7 @@ async function loadTable(
  * database stays empty enough to be seeded again (a half-seeded one would be refused).
  */
 export async function seedDatabase(
-  db: Db, cipher: FieldCipher, options: SeedOptions, onProgress: (p: SeedProgress) => void = () => undefined,
+  db: Db, cipher: FieldCipher, options: SeedOptions, onProgress: (p: SeedProgress) => void = () => undefined, stop?: AbortSignal,
 ): Promise<SeedReport> {
   const started = performance.now();
   const plan = seedSizes[options.size];
@@ -143,8 +152,9 @@ export async function seedDatabase(
     const counts = new Map<SeedTable, number>();
     for (const load of loadSteps(world, cipher)) {
       if (load.table === 'course_schedules') await loadCourses(tx, world, counts, onProgress);
-      counts.set(load.table, await loadTable(tx, load, plan.batchRows, onProgress));
+      counts.set(load.table, await loadTable(tx, load, plan.batchRows, onProgress, stop));
     }
+    if (stop?.aborted) throw new SeedInterrupted();
     onProgress({ kind: 'step', step: 'refreshing analytics views' });
     await refreshAnalytics(tx);
     onProgress({ kind: 'step', step: 'analyzing tables' });

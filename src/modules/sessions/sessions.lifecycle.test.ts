@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, enrollmentState, enrollStudents, type TrainingWorld, useTrainingWorld } from './sessions.test-world.js';
+import { type Caller, enrollmentState, enrollStudents, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
 
 // Real HTTP on a real database: the status transitions of a session, their events, and the cancel cascade.
 const context = useTrainingWorld();

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, plusDays, type TrainingWorld, useTrainingWorld } from './sessions.test-world.js';
+import { type Caller, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
 
 // Real HTTP (app.inject) on a real database: sessions created, listed, read and edited by every role.
 const context = useTrainingWorld();

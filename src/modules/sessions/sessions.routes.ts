@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, rolesOnly, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { requiredVersion } from '../../shared/crud/expected-version.js';
 import { optionalBody, withEtag } from '../../shared/crud/route-helpers.js';
 import { rolesThatMay } from './sessions.roles.js';
@@ -32,6 +33,8 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'listSessions',
+        security: signedInSecurity,
         summary: 'List the sessions visible to you, by course, location, instructor, schedule, status and a range of days',
         querystring: SessionListQuery,
         response: { 200: SessionPage, ...errorResponses(400, 401) },
@@ -47,7 +50,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
     '/v1/sessions/:id',
     {
       onRequest: signedInOnly,
-      schema: { tags, summary: 'Read one session (ETag: its version)', params: SessionIdParams, response: { 200: SessionSchema, ...errorResponses(400, 401, 404) } },
+      schema: { tags, operationId: 'getSession', security: signedInSecurity, summary: 'Read one session (ETag: its version)', params: SessionIdParams, response: { 200: SessionSchema, ...errorResponses(400, 401, 404) } },
     },
     async (request, reply) => withEtag(reply, await readSession(deps, requireSignedIn(request), request.params.id)),
   );
@@ -58,6 +61,8 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       onRequest: creators,
       schema: {
         tags,
+        operationId: 'createSession',
+        security: signedInSecurity,
         summary: 'Create a one-off session of a published course',
         body: CreateSessionBody,
         response: { 201: SessionSchema, ...errorResponses(400, 401, 403, 409, 422) },
@@ -74,6 +79,8 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       onRequest: staff,
       schema: {
         tags,
+        operationId: 'updateSession',
+        security: signedInSecurity,
         summary: 'Change a session at the version you read (body version or If-Match); a stale version is 409 with the current row; once started, only title and description',
         params: SessionIdParams,
         body: PatchSessionBody,
@@ -97,7 +104,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
         onRequest: staff,
         // A transition needs nothing but the version, which may come as If-Match: the body may be left out.
         preValidation: optionalBody,
-        schema: { tags, summary, params: SessionIdParams, body: TransitionBody, response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 404, 409) } },
+        schema: { tags, operationId: `${transition}Session`, security: signedInSecurity, summary, params: SessionIdParams, body: TransitionBody, response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 404, 409) } },
       },
       async (request, reply) => {
         const version = requiredVersion(request, request.body.version);
@@ -112,6 +119,8 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
       onRequest: staff,
       schema: {
         tags,
+        operationId: 'cancelSession',
+        security: signedInSecurity,
         summary: 'Cancel a SCHEDULED or IN_PROGRESS session with a reason, at the version you read; its enrollments are cancelled with it',
         params: SessionIdParams,
         body: CancelBody,

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Nullable, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
+import { Nullable, pageOf, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 
 export const CalendarDate = Type.String({ format: 'date', description: 'a calendar day, YYYY-MM-DD' });
 export const ClockTime = Type.String({
@@ -45,7 +45,7 @@ export const SessionSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-});
+}, { title: 'Session' });
 
 export const CreateSessionBody = Type.Object(
   {
@@ -60,7 +60,7 @@ export const CreateSessionBody = Type.Object(
     max_capacity: Capacity,
     self_enrollment_allowed: Type.Optional(editable.self_enrollment_allowed),
   },
-  { additionalProperties: false, description: 'a one-off session; the title defaults to the course title' },
+  { title: 'CreateSessionBody', additionalProperties: false, description: 'a one-off session; the title defaults to the course title' },
 );
 
 export const PatchSessionBody = Type.Partial(Type.Object({ ...editable, version: Version }), { additionalProperties: false });
@@ -84,18 +84,14 @@ export const SessionListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const SessionPage = Type.Object({
-  items: Type.Array(SessionSchema),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-  total: Type.Integer({ description: 'how many sessions match the filters' }),
-});
+export const SessionPage = pageOf(SessionSchema, 'SessionPage');
 
 export const TransitionBody = Type.Object(
   { version: Type.Optional(Version) },
-  { additionalProperties: false, description: 'the version you read, here or as If-Match (then the body may be left out)' },
+  { title: 'SessionTransitionBody', additionalProperties: false, description: 'the version you read, here or as If-Match (then the body may be left out)' },
 );
 
 export const CancelBody = Type.Object(
   { reason: Text(500), version: Type.Optional(Version) },
-  { additionalProperties: false, description: 'why the session is cancelled (sent to the students), and the version you read (here or as If-Match)' },
+  { title: 'CancelSessionBody', additionalProperties: false, description: 'why the session is cancelled (sent to the students), and the version you read (here or as If-Match)' },
 );

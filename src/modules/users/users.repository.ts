@@ -128,6 +128,15 @@ export async function updateProfileNames(tx: Tx, userId: string, names: { firstN
   ]);
 }
 
+/**
+ * Whether any account, whatever its role, has this e-mail's blind index. Run as the owner: an AD does
+ * not see SA accounts, and an invitation to an address that has one must still be refused.
+ */
+export async function emailHasAccount(executor: Queryable, emailHmac: string): Promise<boolean> {
+  const { rows } = await executor.query<{ found: boolean }>('select exists (select 1 from users where email_hmac = $1) as found', [emailHmac]);
+  return rows[0]?.found === true;
+}
+
 export async function hasSystemAdministrator(executor: Queryable): Promise<boolean> {
   const { rows } = await executor.query<{ found: boolean }>(`select exists (select 1 from users where role = 'SA') as found`);
   return rows[0]?.found === true;

@@ -1,29 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, createUser, testKeyring, tokenFor, type TestUser } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createUser, testKeyring, tokenFor, type TestUser } from '../../../test/auth.js';
+import { useTestApp } from '../../../test/test-app.js';
 
 // Real database with its row-level security, the real application through inject, real sign-ins.
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 let sa: TestUser;
 let ad: TestUser;
 let saToken: string;
 let adToken: string;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  app = await buildTestApp(database.db);
-  sa = await createUser(database.db, testKeyring, { role: 'SA' });
-  ad = await createUser(database.db, testKeyring, { role: 'AD' });
-  saToken = await tokenFor(app, sa.email, sa.password);
-  adToken = await tokenFor(app, ad.email, ad.password);
-});
-
-afterAll(async () => {
-  await app.close();
-  await database.drop();
+  sa = await createUser(context.db, testKeyring, { role: 'SA' });
+  ad = await createUser(context.db, testKeyring, { role: 'AD' });
+  saToken = await tokenFor(context.app, sa.email, sa.password);
+  adToken = await tokenFor(context.app, ad.email, ad.password);
 });
 
 const newUser = (overrides: Record<string, unknown> = {}) => ({
@@ -35,9 +26,9 @@ const newUser = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const create = (token: string, body: object) => app.inject({ method: 'POST', url: '/v1/users', headers: bearer(token), payload: body });
-const read = (token: string, id: string) => app.inject({ method: 'GET', url: `/v1/users/${id}`, headers: bearer(token) });
-const patch = (token: string, id: string, body: object) => app.inject({ method: 'PATCH', url: `/v1/users/${id}`, headers: bearer(token), payload: body });
+const create = (token: string, body: object) => context.app.inject({ method: 'POST', url: '/v1/users', headers: bearer(token), payload: body });
+const read = (token: string, id: string) => context.app.inject({ method: 'GET', url: `/v1/users/${id}`, headers: bearer(token) });
+const patch = (token: string, id: string, body: object) => context.app.inject({ method: 'PATCH', url: `/v1/users/${id}`, headers: bearer(token), payload: body });
 
 describe('POST /v1/users', () => {
   it('creates an account with its profile, encrypted e-mail and phone, and the account can sign in', async () => {
@@ -48,7 +39,7 @@ describe('POST /v1/users', () => {
     expect(created).toMatchObject({
       role: 'IC', status: 'ACTIVE', email: body.email, phone: '+44 20 7946 0000', first_name: 'Ada', last_name: 'Lovelace', provider_ids: [], version: 1,
     });
-    const { rows } = await database.db.query<Record<string, string>>(
+    const { rows } = await context.db.query<Record<string, string>>(
       `select u.email_ciphertext, u.password_hash, p.phone_ciphertext, p.email_ciphertext as profile_email, p.role
          from users u join profiles p on p.user_id = u.id where u.id = $1`,
       [created.id],
@@ -57,11 +48,11 @@ describe('POST /v1/users', () => {
     expect(rows[0]?.['phone_ciphertext']).toMatch(/^v1\.test1\./);
     expect(JSON.stringify(rows)).not.toContain(body.email);
     expect(rows[0]?.['password_hash']).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(await tokenFor(app, body.email, body.password)).toMatch(/^ey/);
+    expect(await tokenFor(context.app, body.email, body.password)).toMatch(/^ey/);
   });
 
   it('makes an AP account a member of its provider', async () => {
-    const { rows } = await database.db.query<{ id: string }>(`insert into authorized_providers (name) values ($1) returning id`, [`Provider ${randomUUID()}`]);
+    const { rows } = await context.db.query<{ id: string }>(`insert into authorized_providers (name) values ($1) returning id`, [`Provider ${randomUUID()}`]);
     const providerId = rows[0]?.id as string;
     const response = await create(saToken, newUser({ role: 'AP', provider_id: providerId }));
     expect(response.statusCode).toBe(201);
@@ -88,10 +79,10 @@ describe('POST /v1/users', () => {
   });
 
   it('is for SA and AD only: 403 for other roles, 401 signed out', async () => {
-    const instructor = await createUser(database.db, testKeyring, { role: 'IC' });
-    const token = await tokenFor(app, instructor.email, instructor.password);
+    const instructor = await createUser(context.db, testKeyring, { role: 'IC' });
+    const token = await tokenFor(context.app, instructor.email, instructor.password);
     expect((await create(token, newUser())).statusCode).toBe(403);
-    expect((await app.inject({ method: 'POST', url: '/v1/users', payload: newUser() })).statusCode).toBe(401);
+    expect((await context.app.inject({ method: 'POST', url: '/v1/users', payload: newUser() })).statusCode).toBe(401);
   });
 });
 
@@ -99,14 +90,14 @@ describe('GET /v1/users', () => {
   it('pages newest first with a cursor, filters by role and status, and counts the matches', async () => {
     const role = 'IN';
     const made: string[] = [];
-    for (let i = 0; i < 5; i++) made.push((await createUser(database.db, testKeyring, { role })).id);
-    await database.db.query(`update users set status = 'INACTIVE' where id = $1`, [made[0]]);
+    for (let i = 0; i < 5; i++) made.push((await createUser(context.db, testKeyring, { role })).id);
+    await context.db.query(`update users set status = 'INACTIVE' where id = $1`, [made[0]]);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
       const query: string = `/v1/users?role=${role}&status=ACTIVE&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const response = await app.inject({ method: 'GET', url: query, headers: bearer(saToken) });
+      const response = await context.app.inject({ method: 'GET', url: query, headers: bearer(saToken) });
       expect(response.statusCode).toBe(200);
       const page = response.json();
       expect(page.total).toBe(4);
@@ -119,10 +110,10 @@ describe('GET /v1/users', () => {
   });
 
   it('refuses a cursor it did not issue and an unknown filter value', async () => {
-    const badCursor = await app.inject({ method: 'GET', url: '/v1/users?cursor=bm90LWEtY3Vyc29y', headers: bearer(saToken) });
+    const badCursor = await context.app.inject({ method: 'GET', url: '/v1/users?cursor=bm90LWEtY3Vyc29y', headers: bearer(saToken) });
     expect(badCursor.statusCode).toBe(400);
     expect(badCursor.json().error.details.field).toBe('querystring.cursor');
-    const badRole = await app.inject({ method: 'GET', url: '/v1/users?role=ROOT', headers: bearer(saToken) });
+    const badRole = await context.app.inject({ method: 'GET', url: '/v1/users?role=ROOT', headers: bearer(saToken) });
     expect(badRole.statusCode).toBe(400);
     expect(badRole.json().error.details.field).toBe('querystring.role');
   });
@@ -134,7 +125,7 @@ describe('PATCH /v1/users/:id', () => {
     const changed = await patch(adToken, target.id, { version: target.version, role: 'IP', first_name: 'Augusta' });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ role: 'IP', first_name: 'Augusta', last_name: 'Lovelace', version: target.version + 1 });
-    const { rows } = await database.db.query<{ role: string }>('select role from profiles where user_id = $1', [target.id]);
+    const { rows } = await context.db.query<{ role: string }>('select role from profiles where user_id = $1', [target.id]);
     expect(rows[0]?.role).toBe('IP');
     const stale = await patch(adToken, target.id, { version: target.version, status: 'INACTIVE' });
     expect(stale.statusCode).toBe(409);
@@ -152,12 +143,12 @@ describe('PATCH /v1/users/:id', () => {
 describe('POST /v1/users/:id/deactivate', () => {
   it('deactivates another account, refuses the own one, and 404s an unknown id', async () => {
     const target = (await create(saToken, newUser())).json();
-    const response = await app.inject({ method: 'POST', url: `/v1/users/${target.id}/deactivate`, headers: bearer(saToken) });
+    const response = await context.app.inject({ method: 'POST', url: `/v1/users/${target.id}/deactivate`, headers: bearer(saToken) });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'INACTIVE', version: 2 });
-    const own = await app.inject({ method: 'POST', url: `/v1/users/${sa.id}/deactivate`, headers: bearer(saToken) });
+    const own = await context.app.inject({ method: 'POST', url: `/v1/users/${sa.id}/deactivate`, headers: bearer(saToken) });
     expect(own.statusCode).toBe(409);
-    const unknown = await app.inject({ method: 'POST', url: `/v1/users/${randomUUID()}/deactivate`, headers: bearer(saToken) });
+    const unknown = await context.app.inject({ method: 'POST', url: `/v1/users/${randomUUID()}/deactivate`, headers: bearer(saToken) });
     expect(unknown.statusCode).toBe(404);
   });
 });
@@ -165,7 +156,7 @@ describe('POST /v1/users/:id/deactivate', () => {
 describe('an AD and system administrators (row-level security refuses, the API says 404 or 403)', () => {
   it('cannot see an SA: 404 for the account, absent from lists', async () => {
     expect((await read(adToken, sa.id)).statusCode).toBe(404);
-    const list = await app.inject({ method: 'GET', url: '/v1/users?role=SA', headers: bearer(adToken) });
+    const list = await context.app.inject({ method: 'GET', url: '/v1/users?role=SA', headers: bearer(adToken) });
     expect(list.json()).toMatchObject({ items: [], total: 0 });
     expect((await read(saToken, sa.id)).statusCode).toBe(200);
   });
@@ -180,9 +171,9 @@ describe('an AD and system administrators (row-level security refuses, the API s
   });
 
   it('cannot change or deactivate an SA: 404, and the SA is unchanged', async () => {
-    const other = await createUser(database.db, testKeyring, { role: 'SA' });
+    const other = await createUser(context.db, testKeyring, { role: 'SA' });
     expect((await patch(adToken, other.id, { version: 1, role: 'IT' })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: `/v1/users/${other.id}/deactivate`, headers: bearer(adToken) })).statusCode).toBe(404);
+    expect((await context.app.inject({ method: 'POST', url: `/v1/users/${other.id}/deactivate`, headers: bearer(adToken) })).statusCode).toBe(404);
     expect((await read(saToken, other.id)).json()).toMatchObject({ role: 'SA', status: 'ACTIVE', version: 1 });
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireRole, requireSignedIn, rolesOnly, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import { ChangeUserBody, CreateUserBody, ListUsersQuery, UserIdParams, UserPageSchema, UserSchema } from './users.schemas.js';
 import { changeUser, createUser, deactivateUser, getUser, listUsers, type UsersDeps } from './users.service.js';
 
@@ -18,6 +19,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersDeps> = async (app, dep
       onRequest: administrators,
       schema: {
         tags,
+        operationId: 'createUser',
+        security: signedInSecurity,
         summary: 'Create an account and its profile (SA, AD)',
         body: CreateUserBody,
         response: { 201: UserSchema, ...errorResponses(400, 401, 403, 409, 422) },
@@ -37,6 +40,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersDeps> = async (app, dep
       onRequest: signedInOnly,
       schema: {
         tags,
+        operationId: 'listUsers',
+        security: signedInSecurity,
         summary: 'Users you may see, newest first, a page at a time',
         querystring: ListUsersQuery,
         response: { 200: UserPageSchema, ...errorResponses(400, 401) },
@@ -47,7 +52,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersDeps> = async (app, dep
 
   app.get(
     '/v1/users/:id',
-    { onRequest: signedInOnly, schema: { tags, summary: 'One user', params: UserIdParams, response: { 200: UserSchema, ...errorResponses(400, 401, 404) } } },
+    { onRequest: signedInOnly, schema: { tags, operationId: 'getUser', security: signedInSecurity, summary: 'One user', params: UserIdParams, response: { 200: UserSchema, ...errorResponses(400, 401, 404) } } },
     async (request) => getUser(deps, requireSignedIn(request), request.params.id),
   );
 
@@ -57,6 +62,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersDeps> = async (app, dep
       onRequest: administrators,
       schema: {
         tags,
+        operationId: 'updateUser',
+        security: signedInSecurity,
         summary: 'Change role, status or names (SA, AD); send the version you read',
         params: UserIdParams,
         body: ChangeUserBody,
@@ -76,6 +83,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersDeps> = async (app, dep
       onRequest: administrators,
       schema: {
         tags,
+        operationId: 'deactivateUser',
+        security: signedInSecurity,
         summary: 'Deactivate an account: its tokens stop working at once (SA, AD)',
         params: UserIdParams,
         response: { 200: UserSchema, ...errorResponses(400, 401, 403, 404, 409) },

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { roles } from '../../db/actor.js';
-import { Timestamp, Uuid } from '../../shared/crud/schema-types.js';
+import { pageOf, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
 import { maximumPasswordLength, minimumPasswordLength } from '../../security/passwords.js';
 
 export const RoleSchema = Type.Enum([...roles]);
@@ -22,7 +22,7 @@ export const UserSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer({ description: 'send it back to change the user (optimistic locking)' }),
-});
+}, { title: 'User' });
 
 export const UserIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
@@ -36,7 +36,7 @@ export const CreateUserBody = Type.Object(
     phone: Type.Optional(Type.String({ minLength: 3, maxLength: 40, pattern: '^[+0-9 ()./-]+$' })),
     provider_id: Type.Optional(Type.String({ format: 'uuid', description: 'for an AP account: the provider it belongs to' })),
   },
-  { additionalProperties: false },
+  { title: 'CreateUserBody', additionalProperties: false },
 );
 
 export const ChangeUserBody = Type.Object(
@@ -47,7 +47,7 @@ export const ChangeUserBody = Type.Object(
     first_name: Type.Optional(Name),
     last_name: Type.Optional(Name),
   },
-  { additionalProperties: false, description: 'the version read, and at least one change' },
+  { title: 'ChangeUserBody', additionalProperties: false, description: 'the version read, and at least one change' },
 );
 
 export const ListUsersQuery = Type.Object(
@@ -60,8 +60,4 @@ export const ListUsersQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const UserPageSchema = Type.Object({
-  items: Type.Array(UserSchema),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-  total: Type.Integer(),
-});
+export const UserPageSchema = pageOf(UserSchema, 'UserPage');

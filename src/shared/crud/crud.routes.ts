@@ -2,11 +2,13 @@ import Type, { type Static, type TObject, type TSchema } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Db, Row, Tx } from '../../db/database.js';
 import { requireSignedIn } from '../../http/authenticate.js';
+import { errorResponses } from '../../http/error-responses.js';
+import { signedInSecurity } from '../../http/openapi.js';
 import type { FieldCipher } from '../../security/field-cipher.js';
 import { appendDomainEvent } from '../events/append-domain-event.js';
 import { expectedVersion } from './expected-version.js';
 import { presentingConflicts, withEtag } from './route-helpers.js';
-import { Uuid } from './schema-types.js';
+import { pageOf, Uuid } from './schema-types.js';
 import { deleteRow, findRow, getRow, insertRow, listRows, type TableSpec, updateRow } from './crud.repository.js';
 
 export interface ResourceContext {
@@ -17,11 +19,11 @@ export interface ResourceContext {
 export interface ResourceDefinition<Create extends TObject, Patch extends TObject> {
   /** e.g. `/v1/locations` */
   path: string;
-  /** The singular noun used in messages, e.g. `location`. */
+  /** The singular noun used in messages, e.g. `location`; its PascalCase names the operations (`listLocations`) and the page schema. */
   what: string;
   tag: string;
   table: TableSpec;
-  /** The representation returned for one row. */
+  /** The representation returned for one row (titled: the document names it). */
   rowSchema: TObject;
   createBody: Create;
   patchBody: Patch;
@@ -72,6 +74,11 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
   deps: ResourceDeps,
 ): void {
   const { path, what, tag, table } = definition;
+  const name = what.replace(/(?:^|\s)(\w)/g, (_match, letter: string) => letter.toUpperCase());
+  const security = signedInSecurity;
+  const rowSchema = 'title' in definition.rowSchema ? definition.rowSchema : { ...definition.rowSchema, title: name };
+  const createBody = { ...definition.createBody, title: `New${name}` };
+  const patchBody = { ...definition.patchBody, title: `${name}Changes` };
   const context: ResourceContext = { cipher: deps.cipher };
   const present = (row: Row) => (definition.fromRow ? definition.fromRow(row, context) : row);
   const toColumnValues = (input: Record<string, unknown>) => (definition.toColumns ? definition.toColumns(input, context) : { ...input });
@@ -85,7 +92,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     },
     { additionalProperties: false },
   );
-  const PageSchema = Type.Object({ items: Type.Array(definition.rowSchema), next_cursor: Type.Union([Type.String(), Type.Null()]), total: Type.Integer() });
+  const PageSchema = pageOf(rowSchema, `${name}Page`);
   const setEtag = (reply: { header: (name: string, value: string) => unknown }, row: Record<string, unknown>) => {
     if (table.versioned) withEtag(reply, row as { version: unknown });
   };
@@ -96,7 +103,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     await appendDomainEvent(tx, { aggregateType: events.aggregate, aggregateId: String(row['id']), aggregateVersion, eventType, payload });
   };
 
-  app.get(path, { schema: { tags: [tag], summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, async (request) => {
+  app.get(path, { schema: { operationId: `list${name}s`, tags: [tag], security, summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, async (request) => {
     const actor = requireSignedIn(request);
     const query = request.query as Static<typeof ListQuery>;
     const { sort = definition.defaultSort, direction = 'asc', limit = 50, cursor, ...filters } = query as Record<string, unknown> & {
@@ -109,7 +116,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     return { ...page, items: page.items.map(present) };
   });
 
-  app.get(`${path}/:id`, { schema: { tags: [tag], summary: `Read one ${what}`, params: IdParams, response: { 200: definition.rowSchema } } }, async (request, reply) => {
+  app.get(`${path}/:id`, { schema: { operationId: `get${name}`, tags: [tag], security, summary: `Read one ${what}`, params: IdParams, response: { 200: rowSchema, ...errorResponses(404) } } }, async (request, reply) => {
     const actor = requireSignedIn(request);
     const { id } = request.params as Static<typeof IdParams>;
     const row = present(await deps.db.withActor(actor, (tx) => getRow(tx, table, id, what)));
@@ -118,7 +125,16 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
   });
 
   if (definition.creatable !== false) {
-    app.post(path, { schema: { tags: [tag], summary: `Create a ${what}`, body: definition.createBody, response: { 201: definition.rowSchema } } }, async (request, reply) => {
+    app.post(path, {
+        schema: {
+          operationId: `create${name}`,
+          tags: [tag],
+          security,
+          summary: `Create a ${what}`,
+          body: createBody,
+          response: { 201: rowSchema, ...errorResponses(403, 409, 422) },
+        },
+      }, async (request, reply) => {
       const actor = requireSignedIn(request);
       const values = toColumnValues(request.body as Record<string, unknown>);
       if (definition.createdByColumn) values[definition.createdByColumn] = actor.userId;
@@ -136,7 +152,17 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
   if (definition.updatable) {
     app.patch(
       `${path}/:id`,
-      { schema: { tags: [tag], summary: `Change a ${what} (send the version you read)`, params: IdParams, body: definition.patchBody, response: { 200: definition.rowSchema } } },
+      {
+        schema: {
+          operationId: `update${name}`,
+          tags: [tag],
+          security,
+          summary: `Change a ${what} (send the version you read)`,
+          params: IdParams,
+          body: patchBody,
+          response: { 200: rowSchema, ...errorResponses(403, 404, 409, 422) },
+        },
+      },
       async (request, reply) => {
         const actor = requireSignedIn(request);
         const { id } = request.params as Static<typeof IdParams>;
@@ -160,7 +186,16 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
   }
 
   if (definition.deletable) {
-    app.delete(`${path}/:id`, { schema: { tags: [tag], summary: `Delete a ${what}`, params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+    app.delete(`${path}/:id`, {
+        schema: {
+          operationId: `delete${name}`,
+          tags: [tag],
+          security,
+          summary: `Delete a ${what}`,
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'deleted' }), ...errorResponses(403, 404, 409) },
+        },
+      }, async (request, reply) => {
       const actor = requireSignedIn(request);
       const { id } = request.params as Static<typeof IdParams>;
       await deps.db.withActor(actor, (tx) => deleteRow(tx, table, id, what));

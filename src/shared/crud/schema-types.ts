@@ -44,3 +44,15 @@ export function patchBodyOf<F extends Record<string, TSchema>>(fields: F) {
 export function columnsOf(fields: Record<string, TSchema>, bookkeeping: readonly string[] = ['created_at', 'updated_at', 'version']): string[] {
   return ['id', ...Object.keys(fields), ...bookkeeping];
 }
+
+const NextCursor = Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; null on the last page' });
+
+/** The one page shape of every list: `{ items, next_cursor, total }`, titled for the document. */
+export function pageOf<T extends TSchema>(item: T, title: string) {
+  return Type.Object({ items: Type.Array(item), next_cursor: NextCursor, total: Type.Integer({ description: 'how many match the filters' }) }, { title });
+}
+
+/** The page shape of a list too long or too live to count (jobs, events): `total` left out. */
+export function uncountedPageOf<T extends TSchema>(item: T, title: string) {
+  return Type.Object({ items: Type.Array(item), next_cursor: NextCursor }, { title });
+}

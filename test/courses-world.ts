@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { bearer, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { type Role, roles } from '../../db/actor.js';
-import type { Db } from '../../db/database.js';
+import { bearer, createUser, mintAccessToken, testKeyring } from './auth.js';
+import { type Role, roles } from '../src/db/actor.js';
+import type { Db } from '../src/db/database.js';
 
 /** Who calls in the course tests: one account of every role, or nobody signed in. */
 export type Caller = Role | 'anon';

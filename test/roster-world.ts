@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, type EnrollmentWorld, type SessionOptions } from '../../../test/enrollment-world.js';
-import type { Role } from '../../db/actor.js';
-import type { Db } from '../../db/database.js';
-import type { RosterRow } from './rosters.repository.js';
+import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from './auth.js';
+import { createEnrollmentWorld, createSession, type EnrollmentWorld, type SessionOptions } from './enrollment-world.js';
+import type { Role } from '../src/db/actor.js';
+import type { Db } from '../src/db/database.js';
+import type { RosterRow } from '../src/modules/rosters/rosters.repository.js';
 
 /** Who calls in the roster tests: one account of every role (AP2: the AP of another provider), or nobody. */
 export type Caller = Role | 'AP2' | 'anon';
