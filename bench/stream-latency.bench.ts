@@ -10,7 +10,7 @@ import type { Db } from '../src/db/database.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
 import { openPostgresDatabase } from '../src/db/postgres-database.js';
 import { createQueryLog } from '../src/db/query-log.js';
-import { changesChannel } from '../src/modules/realtime/index.js';
+import { changesChannel } from '../src/db/commit-signal.js';
 import { authoriseChangesFor, buildSubscriberScopes, noScope } from '../src/modules/realtime/realtime.repository.js';
 import { mintAccessToken, testKeyring } from '../test/auth.js';
 import { testKeysEnv } from '../test/engine.js';

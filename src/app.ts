@@ -13,7 +13,7 @@ import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerCsvUploads } from './shared/csv/csv-upload.js';
 import { invitationsRoutes, passwordResetRoutes } from './modules/accounts/index.js';
 import { auditRoutes } from './modules/audit/index.js';
-import { authRoutes } from './modules/auth/index.js';
+import { authRoutes, findSignedInUser } from './modules/auth/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
 import { certificatesRoutes } from './modules/certificates/index.js';
 import { coursesRoutes } from './modules/courses/index.js';
@@ -54,12 +54,10 @@ export interface AppDeps {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** This process's change feed, stream hub and commit signal (`serve` wakes its job worker with it). */
+    /** This process's change feed, stream hub and commit signal (`serve` wakes its job worker with it too). */
     realtime: Realtime;
   }
 }
-
-const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -92,10 +90,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const realtime = createRealtime(deps.db, deps.logger, metrics.realtime, deps.stream);
   app.decorate('realtime', realtime);
-  // A successful write committed its transaction before answering: readers of change_log look now.
-  app.addHook('onResponse', async (request, reply) => {
-    if (writeMethods.has(request.method) && reply.statusCode < 400) realtime.signal.committed();
-  });
   // Open streams never end by themselves: close them first, or closing the server would wait for them.
   app.addHook('preClose', async () => {
     await realtime.close();
@@ -103,7 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const cipher = createFieldCipher(deps.keyring);
   const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
-  registerAuthentication(app, { db: deps.db, tokens });
+  // The owner connection: there is no actor to run as until this query says who it is.
+  registerAuthentication(app, { tokens, findAccount: (userId) => findSignedInUser(deps.db, userId) });
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
   await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });

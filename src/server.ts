@@ -8,6 +8,7 @@ import { embeddedDatabaseDir, openDatabase } from './db/open-database.js';
 import { type MigrationFile, readMigrationFiles } from './db/migrations/migration-files.js';
 import { historyProblems, migrateUp, migrationStatus } from './db/migrations/migrator.js';
 import { AppError } from './errors.js';
+import { createJobHandlers } from './job-handlers.js';
 import { createWorker, type Dispatcher } from './modules/jobs/index.js';
 import { ensureInitialAdministrator } from './modules/users/index.js';
 import { createFieldCipher } from './security/field-cipher.js';
@@ -82,10 +83,11 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl });
     const { signal } = app.realtime;
     const worker: Dispatcher | null = config.worker.inProcess
-      ? createWorker(db, config, keyring, logger, { onJobsCommitted: () => signal.committed() })
+      ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger }), logger)
       : null;
     if (worker) {
-      // Commits here and, through LISTEN, in other processes wake the worker at once instead of at its next poll.
+      // Commits of this process (the Db signals each) and, through LISTEN, of other processes wake the worker
+      // at once instead of at its next poll.
       // Listening starts before the URL is announced: a caller may signal the process as soon as it sees it.
       signal.onSignal(() => worker.wake());
       await signal.listen();

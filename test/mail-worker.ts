@@ -2,6 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../src/db/database.js';
+import { createJobHandlers } from '../src/job-handlers.js';
+import { createFieldCipher } from '../src/security/field-cipher.js';
 import { createLogger, type Logger } from '../src/shared/logger.js';
 import { testKeyring } from './auth.js';
 import { createWorker, type Dispatcher } from '../src/modules/jobs/index.js';
@@ -22,10 +24,9 @@ export async function startMailWorker(db: Db, options: { smtpUrl?: string } = {}
   const outboxDir = join(root, 'outbox');
   const logLines: string[] = [];
   const logger: Logger = createLogger({ logLevel: 'debug', logFormat: 'json' }, { write: (line: string) => logLines.push(line) });
-  const worker = createWorker(db, {
-    worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 },
-    mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: options.smtpUrl ?? null },
-  }, testKeyring, logger);
+  const mail = { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: options.smtpUrl ?? null };
+  const handlers = createJobHandlers({ cipher: createFieldCipher(testKeyring), mail, logger });
+  const worker = createWorker(db, { worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 } }, handlers, logger);
   return {
     worker, outboxDir, logLines,
     async mailsStartingWith(prefix) {

@@ -35,7 +35,7 @@ describe('unitrain user create', () => {
 
     const dataDir = env['DATA_DIR'] as string;
     // The embedded mode generated its keys into the data directory; a server database was given the test keys.
-    const cipher = createFieldCipher(database ? testKeyring : await loadKeyring({ keys: null, database: { engine: 'pglite', dataDir }, dataDir }));
+    const cipher = createFieldCipher(database ? testKeyring : await loadKeyring({ keys: null, database: { engine: 'pglite' }, dataDir }));
     const stored = await withWrittenDatabase(async (db) => {
       const { rows } = await db.query<{ role: string; email_hmac: string; password_hash: string; first_name: string; last_name: string }>(
         'select u.role, u.email_hmac, u.password_hash, p.first_name, p.last_name from users u join profiles p on p.user_id = u.id where u.id = $1',

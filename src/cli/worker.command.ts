@@ -1,12 +1,14 @@
 import closeWithGrace from 'close-with-grace';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
+import { createCommitSignal } from '../db/commit-signal.js';
 import type { Db } from '../db/database.js';
 import { readMigrationFiles } from '../db/migrations/migration-files.js';
 import { openDatabase } from '../db/open-database.js';
 import { translateDatabaseError } from '../db/postgres-errors.js';
+import { createJobHandlers } from '../job-handlers.js';
 import { createWorker, retryDelayMs } from '../modules/jobs/index.js';
-import { createCommitSignal } from '../modules/realtime/index.js';
+import { createFieldCipher } from '../security/field-cipher.js';
 import { loadKeyring } from '../security/keyring.js';
 import { prepareSchema } from '../server.js';
 import type { Logger } from '../shared/logger.js';
@@ -45,9 +47,10 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       // The e-mail addresses the handlers mail to are encrypted: the worker needs the keys.
       const keyring = await loadKeyring(config);
       const db: Db = await openDatabase(config, logger);
-      // Commits of requests (NOTIFY from serve processes) wake it at once; its own jobs' effects wake the streams.
+      // Commits of other processes (NOTIFY) wake it at once; its own commits NOTIFY theirs (the Db does).
       const commits = createCommitSignal(db, logger);
-      const worker = createWorker(db, config, keyring, logger, { onJobsCommitted: () => commits.committed() });
+      const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
+      const worker = createWorker(db, config, handlers, logger);
       commits.onSignal(() => worker.wake());
       let stopping = false;
       const pause = createWakeableSleep();

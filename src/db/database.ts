@@ -8,13 +8,8 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
-export interface QueryOptions {
-  /** `array` returns each row as its values in column order (what Drizzle's proxy driver expects). */
-  rowMode?: 'object' | 'array';
-}
-
 export interface Queryable {
-  query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (a migration file); not slow-query logged. */
   exec(sql: string): Promise<void>;
 }
@@ -35,7 +30,7 @@ export interface Db extends Connection {
   readonly engine: Engine;
   /** Where read-only queries may go: the replica when one is configured, otherwise the primary. */
   readonly reader: Queryable;
-  /** A transaction running as the application role with the actor's claims set (see actor.ts). */
+  /** A transaction running as the application role with the actor's claims set (applyActor, below). */
   withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs `fn` on one dedicated connection, for session state such as advisory locks. */
   withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
@@ -44,6 +39,14 @@ export interface Db extends Connection {
    * re-established (NOTIFYs sent meanwhile are lost); resolves to a function that stops listening.
    */
   listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` after each COMMIT of a transaction of this `Db` that wrote (`transaction`, `withActor`,
+   * `withConnection`), whoever opened it: a request, a job, a command. Not after a rollback, a failed
+   * COMMIT or a read-only transaction; single statements outside a transaction are not seen. On
+   * PostgreSQL the `Db` also NOTIFYs other processes (commit-signal.ts). The function it returns stops
+   * the calls. Listeners only wake something; they must not throw.
+   */
+  onCommit(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -61,4 +64,21 @@ export function inReadOnlySnapshot<T>(db: Connection, fn: (tx: Tx) => Promise<T>
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     return fn(tx);
   });
+}
+
+/** The role every request runs as: it owns nothing and cannot bypass row-level security. */
+export const applicationRole = 'unitrain_app';
+
+/**
+ * One statement on purpose: `set_config('role', ...)` is `SET LOCAL ROLE` in function form, so the
+ * role and all claims are set in a single round trip, and all of it ends with the transaction.
+ */
+export async function applyActor(tx: Tx, actor: Actor): Promise<void> {
+  await tx.query(
+    `select set_config('role', $1, true), set_config('unitrain.user_id', $2, true),
+            set_config('unitrain.role', $3, true), set_config('unitrain.provider_id', $4, true),
+            set_config('unitrain.request_id', $5, true), set_config('unitrain.ip', $6, true),
+            set_config('unitrain.user_agent', $7, true)`,
+    [applicationRole, actor.userId ?? '', actor.role, actor.providerId ?? '', actor.requestId ?? '', actor.ip ?? '', actor.userAgent ?? ''],
+  );
 }

@@ -14,7 +14,7 @@ export function embeddedDatabaseDir(dataDir: string): string {
 export async function openDatabase(config: Pick<Config, 'database' | 'slowQueryMs'>, logger: Logger | null): Promise<Db> {
   const queryLog = createQueryLog(logger, config.slowQueryMs);
   const { database } = config;
-  if (database.engine === 'postgres') return openPostgresDatabase(database, queryLog);
+  if (database.engine === 'postgres') return openPostgresDatabase(database, queryLog, logger);
   return openPgliteDatabase(
     database.dataDir === null ? { kind: 'memory' } : { kind: 'directory', path: embeddedDatabaseDir(database.dataDir) },
     queryLog,

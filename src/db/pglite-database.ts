@@ -2,8 +2,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
-import { applyActor } from './actor.js';
-import { asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
+import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';
 
@@ -17,10 +17,8 @@ type PgliteExecutor = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function queryableOf(executor: PgliteExecutor, queryLog: QueryLog): Queryable {
   return {
-    async query<R = Row>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
-      const result = await queryLog.time(sql, () =>
-        executor.query<R>(sql, params as unknown[], { rowMode: options.rowMode ?? 'object' }),
-      );
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const result = await queryLog.time(sql, () => executor.query<R>(sql, params as unknown[]));
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -131,7 +129,18 @@ export async function openPgliteDatabase(source: PgliteSource, queryLog: QueryLo
 /** The `Db` interface over a PGlite instance the caller created (tests use this to dump it afterwards). */
 export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Promise<void>): Db {
   const primary = queryableOf(pglite, queryLog);
-  const transaction = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => pglite.transaction((t) => fn(asTx(queryableOf(t, queryLog))));
+  const commits = createCommitListeners();
+  const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    let wrote = false;
+    const result = await pglite.transaction(async (t) => {
+      const value = await fn(asTx(queryableOf(t, queryLog)));
+      // One process, so nobody else to tell: asked only when someone here listens.
+      if (commits.any) wrote = (await t.query<{ wrote: boolean }>(transactionWroteQuery)).rows[0]?.wrote === true;
+      return value;
+    });
+    if (wrote) commits.emit();
+    return result;
+  };
   const connection: Connection = { ...primary, transaction };
   return {
     engine: 'pglite',
@@ -147,6 +156,7 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
       const stop = await pglite.listen(channel, onNotify);
       return () => stop();
     },
+    onCommit: (listener) => commits.add(listener),
     close,
   };
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { applyActor } from './actor.js';
-import { asTx, type Connection, type Db, type QueryOptions, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import type { Logger } from '../shared/logger.js';
+import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
+import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';
@@ -18,9 +19,8 @@ export interface PostgresOptions {
 
 function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Queryable {
   return {
-    async query<R = Row>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
-      const config = { text: sql, values: params as unknown[], ...(options.rowMode === 'array' ? { rowMode: 'array' } : {}) };
-      const result = await queryLog.time(sql, () => client.query(config as pg.QueryConfig));
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const result = await queryLog.time(sql, () => client.query(sql, params as unknown[]));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -33,20 +33,32 @@ function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Query
 /** Clients whose rollback failed may still be inside a transaction: they are destroyed, not reused. */
 const brokenClients = new WeakSet<pg.PoolClient>();
 
-async function inTransaction<T>(client: pg.PoolClient, queryLog: QueryLog, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Whether the transaction wrote, and COMMIT, in one round trip: without parameters pg sends both
+ * statements in one simple query and answers with one result per statement. A failed COMMIT throws.
+ */
+async function commitReportingWrite(client: pg.PoolClient): Promise<boolean> {
+  const [asked] = (await client.query(`${transactionWroteQuery}; commit`)) as unknown as pg.QueryResult<{ wrote: boolean }>[];
+  return asked?.rows[0]?.wrote === true;
+}
+
+async function inTransaction<T>(client: pg.PoolClient, queryLog: QueryLog, commits: CommitListeners, fn: (tx: Tx) => Promise<T>): Promise<T> {
   await client.query('begin');
+  let wrote: boolean;
+  let result: T;
   try {
-    const result = await fn(asTx(queryableOf(client, queryLog)));
-    await client.query('commit');
-    return result;
+    result = await fn(asTx(queryableOf(client, queryLog)));
+    wrote = await commitReportingWrite(client);
   } catch (error) {
     await client.query('rollback').catch(() => brokenClients.add(client));
     throw error;
   }
+  if (wrote) commits.emit();
+  return result;
 }
 
-function connectionOf(client: pg.PoolClient, queryLog: QueryLog): Connection {
-  return { ...queryableOf(client, queryLog), transaction: (fn) => inTransaction(client, queryLog, fn) };
+function connectionOf(client: pg.PoolClient, queryLog: QueryLog, commits: CommitListeners): Connection {
+  return { ...queryableOf(client, queryLog), transaction: (fn) => inTransaction(client, queryLog, commits, fn) };
 }
 
 async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -58,8 +70,12 @@ async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promi
   }
 }
 
-/** A server database: a `pg` pool on the primary and, when configured, one on a read replica. */
-export async function openPostgresDatabase(options: PostgresOptions, queryLog: QueryLog): Promise<Db> {
+/**
+ * A server database: a `pg` pool on the primary and, when configured, one on a read replica. After each
+ * commit that wrote, it NOTIFYs `changesChannel`, so the readers of change_log and jobs in other
+ * processes look at once, whichever process wrote (a CLI command as well as a server).
+ */
+export async function openPostgresDatabase(options: PostgresOptions, queryLog: QueryLog, logger: Logger | null = null): Promise<Db> {
   const poolOf = (connectionString: string) =>
     new pg.Pool({ connectionString, max: options.poolMax, types, application_name: 'unitrain' });
   const pool = poolOf(options.url);
@@ -71,7 +87,15 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     p?.on('connect', (client) => client.on('error', () => undefined));
   }
   const primary = queryableOf(pool, queryLog);
-  const transaction = <T>(fn: (tx: Tx) => Promise<T>) => withClient(pool, (client) => inTransaction(client, queryLog, fn));
+  const commits = createCommitListeners();
+  commits.add(
+    coalesced(() =>
+      pool.query('select pg_notify($1, $2)', [changesChannel, '']).then(
+        () => undefined,
+        (error: unknown) => logger?.warn({ err: error }, 'could not signal other processes of a commit; they will see it on their next poll'),
+      )),
+  );
+  const transaction = <T>(fn: (tx: Tx) => Promise<T>) => withClient(pool, (client) => inTransaction(client, queryLog, commits, fn));
 
   return {
     engine: 'postgres',
@@ -83,8 +107,9 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
         await applyActor(tx, actor);
         return fn(tx);
       }),
-    withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog))),
+    withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
+    onCommit: (listener) => commits.add(listener),
     close: async () => {
       await Promise.all([pool.end(), replica?.end()]);
     },

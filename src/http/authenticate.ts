@@ -1,9 +1,7 @@
 import { parseCookie } from 'cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Actor, type Role, signedOutActor } from '../db/actor.js';
-import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { findSignedInUser } from '../modules/auth/index.js';
 import type { AccessTokens } from '../security/access-tokens.js';
 
 declare module 'fastify' {
@@ -37,9 +35,18 @@ export interface SignedInActor extends Actor {
   role: Role;
 }
 
+/** An account as the database says it is now: what a request acts as. */
+export interface AccountState {
+  id: string;
+  role: Role;
+  status: 'ACTIVE' | 'INACTIVE';
+  provider_id: string | null;
+}
+
 export interface AuthenticationDeps {
-  db: Db;
   tokens: AccessTokens;
+  /** Reads the account of a verified token (the auth module's query, given by buildApp: http imports no module). */
+  findAccount(userId: string): Promise<AccountState | null>;
 }
 
 /** Long user agents are cut: the audit log keeps enough to recognise a client, not arbitrary input. */
@@ -67,8 +74,7 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     }
     if (!token) throw unauthenticated('the Authorization header must be "Bearer <access token>"');
     const claims = await deps.tokens.verify(token);
-    // The owner connection: there is no actor to run as until this query says who it is.
-    const user = await findSignedInUser(deps.db, claims.userId);
+    const user = await deps.findAccount(claims.userId);
     if (!user || user.status !== 'ACTIVE') throw unauthenticated('the account of this access token is not active');
     request.actor = { userId: user.id, role: user.role, providerId: user.provider_id, ...origin };
     request.accessTokenExpiresAt = claims.expiresAt;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Config } from '../config.js';
+import type { Engine } from '../db/database.js';
 import type { EncryptionKey, Keyring as FieldKeyring } from './field-cipher.js';
 
 export class KeyringError extends Error {}
@@ -76,7 +76,7 @@ async function embeddedKeyring(dataDir: string): Promise<Keyring> {
  * embedded mode may generate its own; a server database is shared, so every process must be given
  * the same keys.
  */
-export async function loadKeyring(config: Pick<Config, 'keys' | 'database' | 'dataDir'>): Promise<Keyring> {
+export async function loadKeyring(config: { keys: Keyring | null; database: { engine: Engine }; dataDir: string }): Promise<Keyring> {
   if (config.keys) return config.keys;
   if (config.database.engine === 'pglite') return embeddedKeyring(config.dataDir);
   throw new KeyringError(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
-import { applicationRole } from '../db/actor.js';
+import { applicationRole } from '../db/database.js';
 import { changeRules, userReferences } from './access-matrix.changes.js';
 import { accessMatrix, accessOf, domainTables, operations, tablesWithHiddenFields } from './access-matrix.js';
 import { workflowAccess } from './access-matrix.workflows.js';

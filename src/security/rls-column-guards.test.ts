@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { buildFixtureWorld, fixtureActor, fixtureId } from '../../test/fixture-world.js';
-import { applyActor, type Actor } from '../db/actor.js';
+import type { Actor } from '../db/actor.js';
+import { applyActor } from '../db/database.js';
 import { translateDatabaseError } from '../db/postgres-errors.js';
 import { inRolledBackTransaction } from './rls-probes.js';
 

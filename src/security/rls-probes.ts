@@ -1,5 +1,5 @@
-import { applyActor, type Actor } from '../db/actor.js';
-import type { Db, Row, Tx } from '../db/database.js';
+import type { Actor } from '../db/actor.js';
+import { applyActor, type Db, type Row, type Tx } from '../db/database.js';
 import type { DomainTable } from './access-matrix.js';
 
 /**

@@ -209,9 +209,9 @@ describe('GET /v1/calendar', () => {
         transactions += 1;
         return db.withActor(actor, (tx) =>
           fn(asTx({
-            query: (sql, params, options) => {
+            query: (sql, params) => {
               statements.push(sql);
-              return tx.query(sql, params, options);
+              return tx.query(sql, params);
             },
             exec: (sql) => {
               statements.push(sql);

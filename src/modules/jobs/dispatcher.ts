@@ -16,8 +16,6 @@ export interface DispatcherSettings {
   /** Retry delays: base · 2^(attempt-1), at most max, then jittered. */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** Called after a round whose jobs committed: their effects are in change_log for the realtime feeds. */
-  onJobsCommitted?: () => void;
   /** Housekeeping beside the jobs (the retention prune, prune.ts): at start, then every `intervalMs`, never twice at once. */
   prune?: PruneHook;
 }
@@ -130,7 +128,6 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       let ran = 0;
       try {
         ran = await runOnce();
-        if (ran > 0) settings.onJobsCommitted?.();
       } catch (error) {
         logger.error({ err: error, worker: workerId }, 'dispatcher round failed; trying again');
       }

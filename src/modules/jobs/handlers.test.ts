@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, testKeyring } from '../../../test/auth.js';
 import { createEnrollmentWorld, createSession, createStudents, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/enrollment-world.js';
 import { useTestApp } from '../../../test/test-app.js';
+import { createJobHandlers } from '../../job-handlers.js';
+import { createFieldCipher } from '../../security/field-cipher.js';
 import { createLogger } from '../../shared/logger.js';
 import type { Dispatcher } from './dispatcher.js';
 import { createWorker } from './worker.js';
@@ -19,8 +21,9 @@ let worker: Dispatcher;
 beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
   outboxDir = await mkdtemp(join(tmpdir(), 'unitrain-outbox-'));
+  const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
   const settings = { worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 }, mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: null } };
-  worker = createWorker(context.db, settings, testKeyring, createLogger({ logLevel: 'silent', logFormat: 'json' }));
+  worker = createWorker(context.db, settings, createJobHandlers({ cipher: createFieldCipher(testKeyring), mail: settings.mail, logger }), logger);
 });
 afterAll(async () => {
   await rm(outboxDir, { recursive: true, force: true });

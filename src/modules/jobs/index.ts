@@ -1,6 +1,5 @@
 export { jobsRoutes } from './jobs.routes.js';
 export { createDispatcher, type Dispatcher, type DispatcherSettings, defaultDispatcherSettings, retryDelayMs } from './dispatcher.js';
-export { createJobHandlers } from './handlers.js';
 export { createWorker } from './worker.js';
 export { listJobs, retryJob } from './jobs.service.js';
 export { insertJob, jobStatuses } from './jobs.repository.js';

@@ -43,6 +43,9 @@ const jobsTable: TableSpec = {
 /** The jobs row that holds the relay's position (migration 0020). */
 const relayPositionKey = 'relay.position';
 
+/** Relays of several processes take turns on this transaction-level advisory lock (relayEvents). */
+const relayLockKey = 8_245_972_158_721_129;
+
 /**
  * Rows of this queue hold state, not work: the relay's position (migration 0020) and how far
  * change_log has been pruned (0023). They are SUCCEEDED, so never claimed, and are never listed,
@@ -62,13 +65,17 @@ export interface Subscription {
  * no transaction that could still commit an event behind it is running (decision 0015). Committed
  * events beyond xmin (xmin is cluster-wide: any long transaction holds it back) are queued now as
  * well but stay ahead of the position, so later rounds see them again; the unique idempotency key
- * (handler:seq) keeps them from being queued twice. The position row is locked first, so relays of
- * several processes take turns. Returns the larger of the events passed and the events queued ahead,
+ * (handler:seq) keeps them from being queued twice. Relays of several processes take turns on an advisory
+ * lock, not on the position row FOR UPDATE: a row lock gives the transaction an id, so a round that
+ * relayed nothing would count as a write and signal a commit (db/commit-signal.ts), waking every worker
+ * and feed again, for ever. Returns the larger of the events passed and the events queued ahead,
  * so the caller goes on while either filled its batch.
  */
 export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
+  await tx.query('select pg_advisory_xact_lock($1)', [relayLockKey]);
+  // Read once the lock is held: each statement sees what committed before it began, so the last relay's position.
   const { rows: [position] } = await tx.query<{ txid: string; seq: string }>(
-    `select payload ->> 'txid' as txid, payload ->> 'seq' as seq from jobs where idempotency_key = $1 for update`,
+    `select payload ->> 'txid' as txid, payload ->> 'seq' as seq from jobs where idempotency_key = $1`,
     [relayPositionKey],
   );
   if (!position) throw new Error('the relay position row is missing: is migration 0020 applied?');

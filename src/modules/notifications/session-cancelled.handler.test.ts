@@ -7,6 +7,8 @@ import { bearer, testKeyring } from '../../../test/auth.js';
 import { createEnrollmentWorld, createSession, createStudents, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
+import { createJobHandlers } from '../../job-handlers.js';
+import { createFieldCipher } from '../../security/field-cipher.js';
 import { createLogger } from '../../shared/logger.js';
 import { createWorker, type Dispatcher } from '../jobs/index.js';
 import { readMail, type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from '../../../test/smtp-test-server.js';
@@ -26,7 +28,7 @@ function workerFor(mail: { smtpUrl: string | null; outboxDir: string }): Dispatc
     mail: { from: 'Unitrain <no-reply@unitrain.test>', ...mail },
     retention: { changeLogHours: 168, jobDays: 14, pruneIntervalMs: 3_600_000 },
   };
-  return createWorker(context.db, settings, testKeyring, logger);
+  return createWorker(context.db, settings, createJobHandlers({ cipher: createFieldCipher(testKeyring), mail: settings.mail, logger }), logger);
 }
 
 beforeAll(async () => {

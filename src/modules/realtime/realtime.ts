@@ -1,8 +1,8 @@
 import type { StreamSettings } from '../../config.js';
+import { type CommitSignal, createCommitSignal } from '../../db/commit-signal.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RealtimeMetrics } from '../../shared/metrics.js';
-import { type CommitSignal, createCommitSignal } from './commit-signal.js';
 import { createStreamHub, type StreamHub } from './stream-hub.js';
 
 /** The realtime side of one process: the commit signal, and the hub with its change feed. */

@@ -1,9 +1,9 @@
+import type { CommitSignal } from '../../db/commit-signal.js';
 import { type Db, inReadOnlySnapshot } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RealtimeMetrics } from '../../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../changes/index.js';
-import type { CommitSignal } from './commit-signal.js';
 import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
 import { authoriseChanges, authoriseChangesFor, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
 import { formatEvent, type StreamSink } from './sse-stream.js';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
 import { createCliTarget, type CliTarget } from '../../../test/cli.js';
 import { createEnrollmentWorld, createSession, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
-import { openTransaction } from '../../../test/open-transaction.js';
 import { startServerProcess, type ServerProcess } from '../../../test/server-process.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
 import type { Db } from '../../db/database.js';
@@ -95,16 +95,21 @@ describe.runIf(onPostgres)('two serve processes on one PostgreSQL', () => {
   it('deliver a change held back by an unrelated open transaction as soon as that transaction ends, not at the next poll', async () => {
     const onA = await subscribe(serverA, 'locations');
     const onB = await subscribe(serverB, 'locations');
-    // A transaction that holds an xid and ends without a NOTIFY, as a job, a `unitrain worker`, the CLI or
-    // another database on the same server does. Changes committed after it began wait for it to end.
-    const blocker = await openTransaction(db, (tx) => tx.query('select pg_current_xact_id()'));
+    // A transaction that holds an xid and ends without a NOTIFY, as psql or a program on another database of
+    // the same server does (a Unitrain Db NOTIFYs after its own commits): a bare client, not a Db. Changes
+    // committed after it began wait for it to end.
+    const blocker = new pg.Client({ connectionString: target.database!.url! });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('select pg_current_xact_id()');
     const { id } = await post(serverA, '/v1/locations', { name: `Held back ${randomUUID().slice(0, 8)}`, country: 'GB' });
     const received = (stream: SseConnection) => () => stream.changes().some((event) => event.data['id'] === id);
     // Long enough for the NOTIFY to have woken both feeds, which could not deliver the change yet.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect([received(onA)(), received(onB)()]).toEqual([false, false]);
-    await blocker.commit();
+    await blocker.query('commit');
     const endedAt = performance.now();
+    await blocker.end();
     await Promise.all([onA, onB].map((stream) => stream.waitUntil(received(stream), 10_000, `location ${id as string}`)));
     expect(performance.now() - endedAt).toBeLessThan(2_000);
   });

@@ -12,7 +12,7 @@ import type { Db } from '../../db/database.js';
 import { migrateUp } from '../../db/migrations/migrator.js';
 import { openPostgresDatabase } from '../../db/postgres-database.js';
 import { createQueryLog } from '../../db/query-log.js';
-import { changesChannel } from './index.js';
+import { changesChannel } from '../../db/commit-signal.js';
 
 // A real `serve` process on a PostgreSQL cluster of this file's own, which the test restarts with
 // `pg_ctl restart -m fast` while clients stream. The server's feed polls once a minute, so a change
