@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Db, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { type FieldCipher, normaliseEmail } from '../../security/field-cipher.js';
@@ -110,7 +111,9 @@ async function loadTable(
   let done = 0;
   let rows = 0;
   const flush = async () => {
-    // Checked between statements: a stop is honoured within one batch.
+    // Checked between statements: a stop is honoured within one batch. The embedded engine answers
+    // without giving the event loop a turn, so a signal would wait for the whole load: yield first.
+    if (stop) await setImmediate();
     if (stop?.aborted) throw new SeedInterrupted();
     if (batch.length > 0) rows += await insertRows(tx, load.table, batch);
     batch = [];
