@@ -319,7 +319,7 @@ export interface paths {
             cookie?: never;
         };
         /** The certificate as a PDF, the same bytes every time (their SHA-256 is pdf_sha256) */
-        get: operations["certificatePdf"];
+        get: operations["downloadCertificatePdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4269,7 +4269,7 @@ export interface operations {
             };
         };
     };
-    certificatePdf: {
+    downloadCertificatePdf: {
         parameters: {
             query?: never;
             header?: never;

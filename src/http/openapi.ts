@@ -21,6 +21,7 @@ export const apiTags = [
   { name: 'schedules', description: 'Recurring schedules that generate sessions' },
   { name: 'enrollments', description: 'Enrolling students, waitlists, capacity, attendance and results' },
   { name: 'rosters', description: 'Rosters and their members' },
+  { name: 'certificates', description: 'Certificates: issuing, the PDF, suspension, revocation, reissue and public verification' },
   { name: 'calendar', description: 'Sessions by day and private iCal feeds' },
   { name: 'notifications', description: 'Your notifications' },
   { name: 'audit', description: 'Who changed what, for administrators' },

@@ -1,3 +1,4 @@
+import { publicSecurity, signedInSecurity } from '../../http/openapi.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -86,7 +87,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     {
       onRequest: signedInOnly,
       schema: {
-        tags, operationId: 'issueCertificate',
+        tags, security: signedInSecurity, operationId: 'issueCertificate',
         summary: 'Issue the certificate of a COMPLETED enrollment or a completed roster line (201), or get the one it has (200)',
         description: 'One live certificate per source: issuing again, also concurrently, answers the existing one. 409 NOT_ELIGIBLE names why a source cannot be certified.',
         body: IssueCertificateBody,
@@ -109,7 +110,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     {
       onRequest: signedInOnly,
       schema: {
-        tags, operationId: 'listCertificates',
+        tags, security: signedInSecurity, operationId: 'listCertificates',
         summary: 'List the certificates you may see: your own; staff those of their locations or that they issued; administrators all',
         querystring: CertificateListQuery,
         response: { 200: CertificatePageSchema, ...errorResponses(400, 401) },
@@ -124,7 +125,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
 
   app.get(
     '/v1/certificates/:id',
-    { onRequest: signedInOnly, schema: { tags, operationId: 'readCertificate', summary: 'Read one certificate', params: IdParams, response: { 200: CertificateSchema, ...errorResponses(400, 401, 404) } } },
+    { onRequest: signedInOnly, schema: { tags, security: signedInSecurity, operationId: 'readCertificate', summary: 'Read one certificate', params: IdParams, response: { 200: CertificateSchema, ...errorResponses(400, 401, 404) } } },
     async (request, reply) => withEtag(reply, present(request, await readOneCertificate(deps, requireSignedIn(request), request.params.id))),
   );
 
@@ -133,7 +134,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     {
       onRequest: signedInOnly,
       schema: {
-        tags, operationId: 'certificatePdf',
+        tags, security: signedInSecurity, operationId: 'downloadCertificatePdf',
         summary: 'The certificate as a PDF, the same bytes every time (their SHA-256 is pdf_sha256)',
         params: IdParams,
         response: { 200: PdfBytes, ...errorResponses(400, 401, 404) },
@@ -155,7 +156,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     {
       onRequest: signedInOnly,
       schema: {
-        tags, operationId: 'revokeCertificate',
+        tags, security: signedInSecurity, operationId: 'revokeCertificate',
         summary: 'Revoke a certificate for good, with a reason code and text (400 without them; 409 INVALID_TRANSITION when already revoked)',
         params: IdParams, body: RevokeBody, response: one,
       },
@@ -171,7 +172,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     '/v1/certificates/:id/suspend',
     {
       onRequest: signedInOnly,
-      schema: { tags, operationId: 'suspendCertificate', summary: 'Suspend an ACTIVE certificate, with a reason (it may be reinstated)', params: IdParams, body: SuspendBody, response: one },
+      schema: { tags, security: signedInSecurity, operationId: 'suspendCertificate', summary: 'Suspend an ACTIVE certificate, with a reason (it may be reinstated)', params: IdParams, body: SuspendBody, response: one },
     },
     async (request, reply) => {
       const { version, reason } = request.body;
@@ -183,7 +184,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     '/v1/certificates/:id/reinstate',
     {
       onRequest: signedInOnly,
-      schema: { tags, operationId: 'reinstateCertificate', summary: 'Make a SUSPENDED certificate ACTIVE again', params: IdParams, body: VersionBody, response: one },
+      schema: { tags, security: signedInSecurity, operationId: 'reinstateCertificate', summary: 'Make a SUSPENDED certificate ACTIVE again', params: IdParams, body: VersionBody, response: one },
     },
     async (request, reply) =>
       withEtag(reply, present(request, await reinstateCertificate(deps, requireSignedIn(request), request.params.id, requiredVersion(request, request.body.version)))),
@@ -194,7 +195,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     {
       onRequest: signedInOnly,
       schema: {
-        tags, operationId: 'reissueCertificate',
+        tags, security: signedInSecurity, operationId: 'reissueCertificate',
         summary: 'Replace a certificate by a new one with a new code (the old one becomes REVOKED, reason SUPERSEDED)',
         params: IdParams, body: ReissueBody, response: { 201: CertificateSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
@@ -213,7 +214,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     {
       config: publicRoute,
       schema: {
-        tags, operationId: 'verifyCertificate',
+        tags, security: publicSecurity, operationId: 'verifyCertificate',
         summary: 'Verify a certificate by the code printed on it (no sign-in needed; counted)',
         description: 'Case, spaces and dashes do not matter; O reads as 0, I and L as 1. A text that cannot be a code answers 404 like an unknown code.',
         params: VerificationCodeParams,
