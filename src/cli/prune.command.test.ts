@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, type CliTarget, createCliTarget, runCli } from '../../test/cli.js';
@@ -42,7 +43,8 @@ async function finishedJob(db: Queryable, status: 'SUCCEEDED' | 'DEAD', daysAgo:
 
 describe('unitrain prune', () => {
   it.runIf(testEngine === 'pglite')('refuses a data directory that holds no database', async () => {
-    const result = await runCli(['prune'], target.env);
+    // The target's directory holds a migrated database; a sibling directory holds none.
+    const result = await runCli(['prune'], { ...target.env, DATA_DIR: join(target.workDir, 'empty') });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('there is no embedded database in');
   });
