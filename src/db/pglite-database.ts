@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
+import { isProcessAlive } from '../shared/process-alive.js';
 import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
 import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import type { QueryLog } from './query-log.js';
@@ -35,15 +36,6 @@ interface LockHolder {
   host: string;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: a process of another user has that pid, alive.
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
 
 async function readHolder(file: string): Promise<LockHolder | null> {
   try {
@@ -61,7 +53,7 @@ async function readHolder(file: string): Promise<LockHolder | null> {
  */
 async function removeLockOfDeadHolder(lockPath: string, holderFile: string): Promise<boolean> {
   const holder = await readHolder(holderFile);
-  if (!holder || holder.host !== hostname() || isAlive(holder.pid)) return false;
+  if (!holder || holder.host !== hostname() || isProcessAlive(holder.pid)) return false;
   const claimed = `${holderFile}.${process.pid}`;
   try {
     await rename(holderFile, claimed);

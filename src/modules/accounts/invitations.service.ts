@@ -28,24 +28,8 @@ export interface InvitationsDeps {
   now: () => Date;
 }
 
-/** An invitation as the API shows it. */
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  provider_id: string | null;
-  status: InvitationStatus;
-  expires_at: Date;
-  mailed_at: Date | null;
-  invited_by: string | null;
-  accepted_user_id: string | null;
-  accepted_at: Date | null;
-  revoked_by: string | null;
-  revoked_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  version: number;
-}
+/** An invitation as the API shows it: the row, its e-mail decrypted, without the page key. */
+export type Invitation = Omit<InvitationRow, 'email_ciphertext' | 'created_at_key'> & { email: string };
 
 function toInvitation(cipher: FieldCipher, { email_ciphertext, created_at_key: _, ...row }: InvitationRow): Invitation {
   return { ...row, email: cipher.decrypt(email_ciphertext) };

@@ -99,24 +99,14 @@ export async function liveCertificateOf(tx: Tx, source: CertificateSource): Prom
   return rows[0]?.id ?? null;
 }
 
-export interface NewCertificate {
-  id: string;
-  user_id: string | null;
-  student_profile_id: string | null;
-  enrollment_id: string | null;
-  roster_member_id: string | null;
-  roster_id: string | null;
-  session_id: string | null;
-  course_id: string;
-  location_id: string;
-  provider_id: string | null;
+/** What the issuer decides; the printed columns (names, dates, code) come from the snapshot. */
+export type NewCertificate = Pick<CertificateRow,
+  | 'id' | 'user_id' | 'student_profile_id' | 'enrollment_id' | 'roster_member_id' | 'roster_id' | 'session_id' | 'course_id'
+  | 'location_id' | 'provider_id' | 'issued_by' | 'batch_id' | 'replaces_certificate_id'> & {
   recipient_email_ciphertext: string | null;
-  issued_by: string | null;
-  batch_id: string | null;
-  replaces_certificate_id: string | null;
   snapshot: CertificateSnapshot;
   pdf_sha256: string;
-}
+};
 
 /**
  * Inserts as the caller (the insert policies apply). A live certificate of the same source (a concurrent

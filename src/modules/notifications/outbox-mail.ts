@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../shared/process-alive.js';
 
 /**
  * Without SMTP a composed message goes to `<dir>/<name>.eml`. Written under a temporary name and
@@ -15,14 +16,6 @@ export async function writeOutboxMail(dir: string, name: string, message: Buffer
   return path;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the `<name>.eml.<pid>.partial` files of writers that are gone (a worker killed mid-write):
@@ -32,7 +25,7 @@ export async function removeAbandonedPartials(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch((error: { code?: string }) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
   const abandoned = names.filter((name) => {
     const pid = /\.(\d+)\.partial$/.exec(name)?.[1];
-    return pid !== undefined && !isAlive(Number(pid));
+    return pid !== undefined && !isProcessAlive(Number(pid));
   });
   await Promise.all(abandoned.map((name) => rm(join(dir, name), { force: true })));
   return abandoned;
