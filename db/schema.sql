@@ -250,9 +250,43 @@ CREATE POLICY calendar_feeds_update_self ON calendar_feeds FOR UPDATE TO unitrai
 GRANT DELETE, INSERT, UPDATE ON calendar_feeds TO unitrain_app;
 GRANT SELECT (id, user_id, created_at, updated_at, version) ON calendar_feeds TO unitrain_app;
 
+CREATE TABLE certificate_batch_results (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  batch_id uuid NOT NULL,
+  "position" integer NOT NULL,
+  enrollment_id uuid,
+  roster_member_id uuid,
+  outcome text,
+  reason text,
+  certificate_id uuid,
+  processed_at timestamp with time zone,
+  CONSTRAINT certificate_batch_results_pkey PRIMARY KEY (id),
+  CONSTRAINT certificate_batch_results_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES certificate_batches(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_batch_results_batch_position_key UNIQUE (batch_id, "position"),
+  CONSTRAINT certificate_batch_results_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES certificates(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_batch_results_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES session_enrollments(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_batch_results_outcome_check CHECK (outcome = ANY (ARRAY['ISSUED'::text, 'ALREADY_ISSUED'::text, 'NOT_ELIGIBLE'::text])),
+  CONSTRAINT certificate_batch_results_processed_check CHECK ((outcome IS NULL) = (processed_at IS NULL)),
+  CONSTRAINT certificate_batch_results_reason_check CHECK ((outcome = 'NOT_ELIGIBLE'::text) = (reason IS NOT NULL)),
+  CONSTRAINT certificate_batch_results_roster_member_id_fkey FOREIGN KEY (roster_member_id) REFERENCES student_roster_members(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_batch_results_source_check CHECK (num_nonnulls(enrollment_id, roster_member_id) = 1)
+);
+ALTER TABLE certificate_batch_results ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_batch_results FORCE ROW LEVEL SECURITY;
+CREATE INDEX certificate_batch_results_certificate_id_idx ON public.certificate_batch_results USING btree (certificate_id);
+CREATE INDEX certificate_batch_results_pending_idx ON public.certificate_batch_results USING btree (batch_id, "position") WHERE (outcome IS NULL);
+CREATE POLICY certificate_batch_results_owner_all ON certificate_batch_results FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY certificate_batch_results_select_batch ON certificate_batch_results FOR SELECT TO unitrain_app
+  USING ((EXISTS ( SELECT 1
+   FROM certificate_batches b
+  WHERE (b.id = certificate_batch_results.batch_id))));
+GRANT SELECT ON certificate_batch_results TO unitrain_app;
+
 CREATE TABLE certificate_batches (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
-  roster_id uuid NOT NULL,
+  roster_id uuid,
   template_id uuid NOT NULL,
   requested_by uuid,
   status text DEFAULT 'PENDING'::text NOT NULL,
@@ -265,19 +299,31 @@ CREATE TABLE certificate_batches (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
+  session_id uuid,
+  template_version_id uuid,
+  verification_base_url text,
   CONSTRAINT certificate_batches_pkey PRIMARY KEY (id),
   CONSTRAINT certificate_batches_progress_check CHECK (total_count >= 0 AND failed_count >= 0 AND failed_count <= processed_count AND processed_count <= total_count),
   CONSTRAINT certificate_batches_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT certificate_batches_roster_id_fkey FOREIGN KEY (roster_id) REFERENCES rosters(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_batches_session_id_fkey FOREIGN KEY (session_id) REFERENCES training_sessions(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_batches_source_check CHECK (num_nonnulls(roster_id, session_id) = 1),
   CONSTRAINT certificate_batches_status_check CHECK (status = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'COMPLETED'::text, 'FAILED'::text])),
-  CONSTRAINT certificate_batches_template_id_fkey FOREIGN KEY (template_id) REFERENCES certificate_templates(id) ON DELETE RESTRICT
+  CONSTRAINT certificate_batches_template_id_fkey FOREIGN KEY (template_id) REFERENCES certificate_templates(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_batches_template_version_id_fkey FOREIGN KEY (template_version_id) REFERENCES certificate_template_versions(id) ON DELETE RESTRICT
 );
 ALTER TABLE certificate_batches ENABLE ROW LEVEL SECURITY;
 ALTER TABLE certificate_batches FORCE ROW LEVEL SECURITY;
 CREATE INDEX certificate_batches_roster_id_idx ON public.certificate_batches USING btree (roster_id);
+CREATE INDEX certificate_batches_session_id_idx ON public.certificate_batches USING btree (session_id);
 CREATE INDEX certificate_batches_template_id_idx ON public.certificate_batches USING btree (template_id);
+CREATE INDEX certificate_batches_template_version_id_idx ON public.certificate_batches USING btree (template_version_id);
 CREATE TRIGGER certificate_batches_audit AFTER INSERT OR DELETE OR UPDATE ON certificate_batches FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER certificate_batches_capture_delete AFTER DELETE ON certificate_batches REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificate_batches_capture_changes();
+CREATE TRIGGER certificate_batches_capture_insert AFTER INSERT ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificate_batches_capture_changes();
+CREATE TRIGGER certificate_batches_capture_update AFTER UPDATE ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificate_batches_capture_changes();
 CREATE TRIGGER certificate_batches_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_batches FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('requested_by');
+CREATE TRIGGER certificate_batches_queue AFTER INSERT ON certificate_batches FOR EACH ROW WHEN (new.status = 'PENDING'::text AND new.template_version_id IS NOT NULL) EXECUTE FUNCTION app_queue_certificate_batch();
 CREATE TRIGGER certificate_batches_set_row_version BEFORE UPDATE ON certificate_batches FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_batches_insert_admin ON certificate_batches FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
@@ -285,6 +331,10 @@ CREATE POLICY certificate_batches_insert_own_rosters ON certificate_batches FOR 
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
 CREATE POLICY certificate_batches_insert_provider_rosters ON certificate_batches FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
+CREATE POLICY certificate_batches_insert_provider_sessions ON certificate_batches FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
+CREATE POLICY certificate_batches_insert_taught_sessions ON certificate_batches FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[]))));
 CREATE POLICY certificate_batches_owner_all ON certificate_batches FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
@@ -292,6 +342,8 @@ CREATE POLICY certificate_batches_select_admin ON certificate_batches FOR SELECT
   USING (app_is_admin());
 CREATE POLICY certificate_batches_select_provider_rosters ON certificate_batches FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
+CREATE POLICY certificate_batches_select_provider_sessions ON certificate_batches FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 CREATE POLICY certificate_batches_select_requester ON certificate_batches FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id())));
 CREATE POLICY certificate_batches_update_admin ON certificate_batches FOR UPDATE TO unitrain_app
@@ -303,6 +355,45 @@ CREATE POLICY certificate_batches_update_provider_rosters ON certificate_batches
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))))
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 GRANT INSERT, SELECT, UPDATE ON certificate_batches TO unitrain_app;
+
+CREATE TABLE certificate_template_versions (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  template_id uuid NOT NULL,
+  version_number integer NOT NULL,
+  name text NOT NULL,
+  layout jsonb NOT NULL,
+  published_by uuid,
+  published_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT certificate_template_versions_pkey PRIMARY KEY (id),
+  CONSTRAINT certificate_template_versions_layout_check CHECK (jsonb_typeof(layout) = 'object'::text),
+  CONSTRAINT certificate_template_versions_published_by_fkey FOREIGN KEY (published_by) REFERENCES users(id) ON DELETE SET NULL,
+  CONSTRAINT certificate_template_versions_template_id_fkey FOREIGN KEY (template_id) REFERENCES certificate_templates(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_template_versions_template_version_key UNIQUE (template_id, version_number),
+  CONSTRAINT certificate_template_versions_version_number_check CHECK (version_number >= 1)
+);
+ALTER TABLE certificate_template_versions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_template_versions FORCE ROW LEVEL SECURITY;
+CREATE INDEX certificate_template_versions_published_by_idx ON public.certificate_template_versions USING btree (published_by);
+CREATE TRIGGER certificate_template_versions_audit AFTER INSERT OR DELETE OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER certificate_template_versions_immutable BEFORE UPDATE ON certificate_template_versions FOR EACH ROW EXECUTE FUNCTION app_refuse_template_version_change();
+CREATE POLICY certificate_template_versions_insert_admin ON certificate_template_versions FOR INSERT TO unitrain_app
+  WITH CHECK (app_is_admin());
+CREATE POLICY certificate_template_versions_insert_own_providers ON certificate_template_versions FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = 'AP'::text) AND (EXISTS ( SELECT 1
+   FROM certificate_templates t
+  WHERE ((t.id = certificate_template_versions.template_id) AND (t.provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])))))));
+CREATE POLICY certificate_template_versions_owner_all ON certificate_template_versions FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY certificate_template_versions_select_printed ON certificate_template_versions FOR SELECT TO unitrain_app
+  USING ((EXISTS ( SELECT 1
+   FROM certificates c
+  WHERE (c.template_version_id = certificate_template_versions.id))));
+CREATE POLICY certificate_template_versions_select_template ON certificate_template_versions FOR SELECT TO unitrain_app
+  USING ((EXISTS ( SELECT 1
+   FROM certificate_templates t
+  WHERE (t.id = certificate_template_versions.template_id))));
+GRANT INSERT, SELECT ON certificate_template_versions TO unitrain_app;
 
 CREATE TABLE certificate_templates (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -316,15 +407,20 @@ CREATE TABLE certificate_templates (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
+  provider_id uuid,
+  published_version integer,
+  published_at timestamp with time zone,
   CONSTRAINT certificate_templates_pkey PRIMARY KEY (id),
   CONSTRAINT certificate_templates_content_check CHECK (num_nonnulls(layout, file_url) >= 1),
   CONSTRAINT certificate_templates_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT certificate_templates_default_check CHECK (NOT is_default OR status = 'ACTIVE'::text),
-  CONSTRAINT certificate_templates_name_version_key UNIQUE (name, template_version),
+  CONSTRAINT certificate_templates_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES authorized_providers(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_templates_published_version_fkey FOREIGN KEY (id, published_version) REFERENCES certificate_template_versions(template_id, version_number),
   CONSTRAINT certificate_templates_status_check CHECK (status = ANY (ARRAY['ACTIVE'::text, 'ARCHIVED'::text]))
 );
 ALTER TABLE certificate_templates ENABLE ROW LEVEL SECURITY;
 ALTER TABLE certificate_templates FORCE ROW LEVEL SECURITY;
+CREATE INDEX certificate_templates_provider_id_idx ON public.certificate_templates USING btree (provider_id);
 CREATE UNIQUE INDEX certificate_templates_single_default_key ON public.certificate_templates USING btree (is_default) WHERE is_default;
 CREATE TRIGGER certificate_templates_audit AFTER INSERT OR DELETE OR UPDATE ON certificate_templates FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
 CREATE TRIGGER certificate_templates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_templates FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
@@ -333,13 +429,24 @@ CREATE POLICY certificate_templates_delete_admin ON certificate_templates FOR DE
   USING (app_is_admin());
 CREATE POLICY certificate_templates_insert_admin ON certificate_templates FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
+CREATE POLICY certificate_templates_insert_own_providers ON certificate_templates FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY certificate_templates_owner_all ON certificate_templates FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY certificate_templates_select_signed_in ON certificate_templates FOR SELECT TO unitrain_app
-  USING (app_is_signed_in());
+CREATE POLICY certificate_templates_select_admin ON certificate_templates FOR SELECT TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY certificate_templates_select_affiliated ON certificate_templates FOR SELECT TO unitrain_app
+  USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND (provider_id = ( SELECT app_affiliated_provider_id() AS app_affiliated_provider_id))));
+CREATE POLICY certificate_templates_select_global ON certificate_templates FOR SELECT TO unitrain_app
+  USING ((app_is_signed_in() AND (provider_id IS NULL)));
+CREATE POLICY certificate_templates_select_own_providers ON certificate_templates FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY certificate_templates_update_admin ON certificate_templates FOR UPDATE TO unitrain_app
   USING (app_is_admin());
+CREATE POLICY certificate_templates_update_own_providers ON certificate_templates FOR UPDATE TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
+  WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON certificate_templates TO unitrain_app;
 
 CREATE TABLE certificate_verifications (
@@ -395,6 +502,7 @@ CREATE TABLE certificates (
   suspended_at timestamp with time zone,
   suspended_reason text,
   replaces_certificate_id uuid,
+  template_version_id uuid,
   CONSTRAINT certificates_pkey PRIMARY KEY (id),
   CONSTRAINT certificates_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES certificate_batches(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
@@ -418,6 +526,7 @@ CREATE TABLE certificates (
   CONSTRAINT certificates_student_profile_id_fkey FOREIGN KEY (student_profile_id) REFERENCES student_enrollment_profiles(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_suspension_check CHECK (status = 'SUSPENDED'::text AND suspended_at IS NOT NULL AND suspended_reason IS NOT NULL OR status <> 'SUSPENDED'::text AND suspended_at IS NULL AND suspended_reason IS NULL),
   CONSTRAINT certificates_template_id_fkey FOREIGN KEY (template_id) REFERENCES certificate_templates(id) ON DELETE RESTRICT,
+  CONSTRAINT certificates_template_version_id_fkey FOREIGN KEY (template_version_id) REFERENCES certificate_template_versions(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_verification_code_check CHECK (verification_code ~ '^[A-Z0-9-]{8,32}$'::text),
   CONSTRAINT certificates_verification_code_key UNIQUE (verification_code)
@@ -438,6 +547,7 @@ CREATE INDEX certificates_roster_id_idx ON public.certificates USING btree (rost
 CREATE UNIQUE INDEX certificates_roster_member_live_key ON public.certificates USING btree (roster_member_id) WHERE (status <> 'REVOKED'::text);
 CREATE INDEX certificates_session_id_idx ON public.certificates USING btree (session_id);
 CREATE INDEX certificates_student_profile_id_idx ON public.certificates USING btree (student_profile_id);
+CREATE INDEX certificates_template_version_id_idx ON public.certificates USING btree (template_version_id);
 CREATE INDEX certificates_user_id_idx ON public.certificates USING btree (user_id);
 CREATE TRIGGER certificates_audit AFTER INSERT OR DELETE OR UPDATE ON certificates FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
 CREATE TRIGGER certificates_capture_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificates_capture_changes();
@@ -594,6 +704,37 @@ CREATE POLICY compliance_requirements_select_signed_in ON compliance_requirement
 CREATE POLICY compliance_requirements_update_admin ON compliance_requirements FOR UPDATE TO unitrain_app
   USING (app_is_admin());
 GRANT DELETE, INSERT, SELECT, UPDATE ON compliance_requirements TO unitrain_app;
+
+CREATE TABLE course_certificate_settings (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  course_id uuid NOT NULL,
+  template_id uuid,
+  issue_on_completion boolean DEFAULT false NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  CONSTRAINT course_certificate_settings_pkey PRIMARY KEY (id),
+  CONSTRAINT course_certificate_settings_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE CASCADE,
+  CONSTRAINT course_certificate_settings_course_id_key UNIQUE (course_id),
+  CONSTRAINT course_certificate_settings_template_id_fkey FOREIGN KEY (template_id) REFERENCES certificate_templates(id) ON DELETE RESTRICT
+);
+ALTER TABLE course_certificate_settings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE course_certificate_settings FORCE ROW LEVEL SECURITY;
+CREATE INDEX course_certificate_settings_template_id_idx ON public.course_certificate_settings USING btree (template_id);
+CREATE TRIGGER course_certificate_settings_audit AFTER INSERT OR DELETE OR UPDATE ON course_certificate_settings FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER course_certificate_settings_set_row_version BEFORE UPDATE ON course_certificate_settings FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE POLICY course_certificate_settings_insert_admin ON course_certificate_settings FOR INSERT TO unitrain_app
+  WITH CHECK (app_is_admin());
+CREATE POLICY course_certificate_settings_owner_all ON course_certificate_settings FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY course_certificate_settings_select_course ON course_certificate_settings FOR SELECT TO unitrain_app
+  USING ((EXISTS ( SELECT 1
+   FROM courses c
+  WHERE (c.id = course_certificate_settings.course_id))));
+CREATE POLICY course_certificate_settings_update_admin ON course_certificate_settings FOR UPDATE TO unitrain_app
+  USING (app_is_admin());
+GRANT INSERT, SELECT, UPDATE ON course_certificate_settings TO unitrain_app;
 
 CREATE TABLE course_schedules (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -2683,6 +2824,20 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_published_course_ids() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_published_course_ids() TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_queue_certificate_batch()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO jobs (handler, payload, max_attempts, idempotency_key)
+  VALUES ('certificates.batch-chunk', jsonb_build_object('batch_id', NEW.id), 10, 'certificate-batch:' || NEW.id || ':1');
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_queue_certificate_batch() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_recount_roster_certificates()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2720,6 +2875,16 @@ BEGIN
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_recount_roster_certificates() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_refuse_template_version_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  RAISE EXCEPTION 'a published template version is immutable' USING ERRCODE = 'UTTRN';
+END;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.app_renumber_waitlist(session uuid)
  RETURNS void
@@ -3154,6 +3319,23 @@ $function$;
 REVOKE EXECUTE ON FUNCTION cancel_session(uuid,text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cancel_session(uuid,text) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.certificate_batches_capture_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO change_log (table_name, operation, row_id, location_id, provider_id, instructor_id, user_id)
+  SELECT TG_TABLE_NAME, TG_OP, r.id, coalesce(ro.location_id, s.location_id), coalesce(ro.provider_id, s.provider_id), NULL, r.requested_by
+    FROM changed_rows r
+    LEFT JOIN rosters ro ON ro.id = r.roster_id
+    LEFT JOIN training_sessions s ON s.id = r.session_id;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificate_batches_capture_changes() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.certificate_source_facts(source_enrollment uuid, source_roster_member uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3257,6 +3439,23 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION certificate_source_facts(uuid,uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION certificate_source_facts(uuid,uuid) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.certificate_template_version_for_course(course uuid)
+ RETURNS SETOF certificate_template_versions
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT v.* FROM certificate_template_versions v
+   WHERE v.id = coalesce(
+     (SELECT tv.id FROM course_certificate_settings s
+        JOIN certificate_templates t ON t.id = s.template_id
+        JOIN certificate_template_versions tv ON tv.template_id = t.id AND tv.version_number = t.published_version
+       WHERE s.course_id = course),
+     '00000000-0000-4000-8000-0000000000c2'::uuid)
+$function$;
+REVOKE EXECUTE ON FUNCTION certificate_template_version_for_course(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION certificate_template_version_for_course(uuid) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.certificates_capture_changes()
  RETURNS trigger
@@ -3739,6 +3938,114 @@ AS $function$
       $function$;
 REVOKE EXECUTE ON FUNCTION instructor_profiles_capture_changes() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.issue_certificates(enrollment_ids uuid[], roster_member_ids uuid[], codes text[], url_base text, template_version uuid, issuer uuid, batch uuid)
+ RETURNS TABLE(enrollment_id uuid, roster_member_id uuid, outcome text, reason text, certificate_id uuid)
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  tv record;
+BEGIN
+  SELECT v.id, v.template_id, v.name, v.version_number INTO tv FROM certificate_template_versions v WHERE v.id = template_version;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no template version %', template_version USING ERRCODE = 'UT404';
+  END IF;
+  RETURN QUERY
+  WITH sources AS (
+    SELECT e.id AS enrollment_id, NULL::uuid AS roster_member_id, NULL::uuid AS roster_id, s.id AS session_id,
+           e.student_id AS user_id, e.student_profile_id,
+           e.status = 'ENROLLED' AND e.completion_status = 'COMPLETED' AS completed,
+           'the enrollment is ' || e.status || ' and ' || e.completion_status AS state,
+           (e.completed_at AT TIME ZONE l.timezone)::date AS completed_on,
+           e.practical_score, e.written_score,
+           coalesce(nullif(trim(a.first_name || ' ' || a.last_name), ''), nullif(trim(sp.first_name || ' ' || sp.last_name), '')) AS recipient_name,
+           coalesce(u.email_ciphertext, sp.email_ciphertext) AS recipient_email_ciphertext,
+           nullif(trim(coalesce(ip.display_name, ip.first_name || ' ' || ip.last_name)), '') AS instructor_name,
+           s.location_id, s.provider_id, s.course_id
+      FROM unnest(enrollment_ids) AS t(id)
+      JOIN session_enrollments e ON e.id = t.id
+      JOIN training_sessions s ON s.id = e.session_id
+      JOIN locations l ON l.id = s.location_id
+      LEFT JOIN users u ON u.id = e.student_id
+      LEFT JOIN profiles a ON a.user_id = e.student_id
+      LEFT JOIN student_enrollment_profiles sp ON sp.id = e.student_profile_id
+      LEFT JOIN profiles ip ON ip.user_id = s.instructor_id
+    UNION ALL
+    SELECT NULL::uuid, m.id, r.id, r.session_id, m.student_id, m.student_profile_id,
+           m.completion_status = 'completed',
+           'the roster line is ' || m.completion_status,
+           coalesce(r.issue_date, (now() AT TIME ZONE l.timezone)::date),
+           m.practical_score, m.written_score,
+           nullif(trim(sp.first_name || ' ' || sp.last_name), ''),
+           coalesce(u.email_ciphertext, sp.email_ciphertext),
+           r.instructor_name, r.location_id, r.provider_id, r.course_id
+      FROM unnest(roster_member_ids) AS t(id)
+      JOIN student_roster_members m ON m.id = t.id
+      JOIN rosters r ON r.id = m.roster_id
+      JOIN locations l ON l.id = r.location_id
+      LEFT JOIN users u ON u.id = m.student_id
+      LEFT JOIN student_enrollment_profiles sp ON sp.id = m.student_profile_id
+  ),
+  facts AS (
+    SELECT f.*, row_number() OVER () AS n, c.code AS course_code, c.title AS course_name, c.duration_minutes,
+           l.name AS location_name, nullif(concat_ws(', ', l.city, l.country), '') AS location_place,
+           p.name AS provider_name,
+           (now() AT TIME ZONE l.timezone)::date AS issue_date,
+           ((now() AT TIME ZONE l.timezone)::date + make_interval(months => c.certificate_validity_months))::date AS expiry_date,
+           coalesce(le.id, lr.id) AS live_id,
+           CASE WHEN coalesce(le.id, lr.id) IS NOT NULL THEN NULL
+                WHEN NOT f.completed THEN f.state || ', not completed'
+                WHEN NOT c.certifies THEN 'the course does not award certificates'
+                WHEN f.recipient_name IS NULL THEN 'the student has no name to print'
+           END AS refusal
+      FROM sources f
+      JOIN courses c ON c.id = f.course_id
+      JOIN locations l ON l.id = f.location_id
+      LEFT JOIN authorized_providers p ON p.id = f.provider_id
+      LEFT JOIN certificates le ON le.enrollment_id = f.enrollment_id AND le.status <> 'REVOKED'
+      LEFT JOIN certificates lr ON lr.roster_member_id = f.roster_member_id AND lr.status <> 'REVOKED'
+  ),
+  inserted AS (
+    INSERT INTO certificates AS ins (id, user_id, student_profile_id, enrollment_id, roster_member_id, roster_id, session_id, course_id,
+                              location_id, provider_id, course_name, recipient_name, recipient_email_ciphertext, issued_by,
+                              template_id, template_version_id, batch_id, issue_date, expiry_date, verification_code, snapshot)
+    SELECT gen_random_uuid(), f.user_id, f.student_profile_id, f.enrollment_id, f.roster_member_id, f.roster_id, f.session_id, f.course_id,
+           f.location_id, f.provider_id, f.course_name, f.recipient_name, f.recipient_email_ciphertext, issuer,
+           tv.template_id, tv.id, batch, f.issue_date, f.expiry_date, codes[f.n],
+           jsonb_build_object(
+             'template', jsonb_build_object('id', tv.template_id, 'name', tv.name, 'version', tv.version_number::text),
+             'printed', jsonb_build_object(
+               'recipient_name', f.recipient_name, 'course_name', f.course_name, 'course_code', f.course_code,
+               'hours', round(f.duration_minutes / 60.0, 1), 'completed_on', f.completed_on,
+               'practical_score', f.practical_score, 'written_score', f.written_score,
+               'instructor_name', f.instructor_name, 'location_name', f.location_name,
+               'location_place', f.location_place, 'provider_name', f.provider_name),
+             'issue_date', f.issue_date, 'expiry_date', f.expiry_date,
+             'verification_code', codes[f.n], 'verification_url', url_base || '/verify/' || codes[f.n])
+      FROM facts f
+     WHERE f.live_id IS NULL AND f.refusal IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING ins.id, ins.enrollment_id, ins.roster_member_id, ins.roster_id, ins.course_id, ins.user_id, ins.expiry_date, ins.version
+  ),
+  events AS (
+    INSERT INTO domain_events (aggregate_type, aggregate_id, aggregate_version, event_type, payload, actor_id, request_id)
+    SELECT 'certificate', i.id, i.version, 'certificate.issued',
+           jsonb_build_object('enrollment_id', i.enrollment_id, 'roster_member_id', i.roster_member_id, 'roster_id', i.roster_id,
+                              'course_id', i.course_id, 'user_id', i.user_id, 'expiry_date', i.expiry_date, 'batch_id', batch),
+           issuer, NULLIF(current_setting('unitrain.request_id', true), '')
+      FROM inserted i
+  )
+  SELECT f.enrollment_id, f.roster_member_id,
+         CASE WHEN i.id IS NOT NULL THEN 'ISSUED' WHEN f.refusal IS NOT NULL THEN 'NOT_ELIGIBLE' ELSE 'ALREADY_ISSUED' END,
+         CASE WHEN i.id IS NULL THEN f.refusal END,
+         coalesce(i.id, f.live_id)
+    FROM facts f
+    LEFT JOIN inserted i ON coalesce(i.enrollment_id, i.roster_member_id) = coalesce(f.enrollment_id, f.roster_member_id);
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION issue_certificates(uuid[],uuid[],text[],text,uuid,uuid,uuid) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.live_certificate_of(source_enrollment uuid, source_roster_member uuid)
  RETURNS uuid
  LANGUAGE sql
@@ -3971,6 +4278,10 @@ AS $function$
       OR (a.role = 'AP' AND c.location_id = ANY (a.location_ids))
       OR (a.role IN ('IC', 'IP') AND c.instructor_id = a.user_id)                      -- _select_issuer
       OR c.user_id = a.user_id                                                         -- _select_recipient
+    WHEN 'certificate_batches' THEN
+         a.role IN ('SA', 'AD')                                                        -- _select_admin
+      OR (a.role = 'AP' AND c.location_id = ANY (a.location_ids))                      -- _select_provider_rosters, _select_provider_sessions
+      OR (a.role IN ('IC', 'IP') AND c.user_id = a.user_id)                            -- _select_requester
     WHEN 'courses' THEN
          a.role IN ('SA', 'AD')
       OR coalesce(c.course_listed, false)                                              -- _select_catalogue

@@ -27,6 +27,8 @@ export const errorStatus = {
   INVALID_CSV: 422,
   /** A batch sent all or nothing had invalid rows: nothing was written; details list every row. */
   INVALID_ROWS: 422,
+  /** A certificate template that cannot be rendered (unknown placeholder, off the page, bad image); details.field names the element. */
+  INVALID_TEMPLATE: 422,
   INVALID_TRANSITION: 409,
   UNSUPPORTED_ENCODING: 415,
   PAYLOAD_TOO_LARGE: 413,

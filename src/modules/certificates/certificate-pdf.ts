@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import * as fontkit from 'fontkit';
 import { PDFDocument, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
 import QRCode from 'qrcode';
-import { type CertificateSnapshot, printedDate, printedScore } from './certificate-snapshot.js';
+import { AppError } from '../../errors.js';
+import { builtInLayout } from './built-in-template.js';
+import type { CertificateSnapshot } from './certificate-snapshot.js';
+import { filledText, imageKind, pageDimensions, type TemplateElement, type TemplateLayout } from './template-layout.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,23 +50,29 @@ const pdfLibFontkit = {
   },
 };
 
-const ink = rgb(0.12, 0.16, 0.22);
-const muted = rgb(0.35, 0.39, 0.45);
-const accent = rgb(0.1, 0.32, 0.55);
+const hexColour = (hex: string | undefined, fallback: string) => {
+  const value = Number.parseInt((hex ?? fallback).slice(1), 16);
+  return rgb(((value >> 16) & 255) / 255, ((value >> 8) & 255) / 255, (value & 255) / 255);
+};
+const ink = '#1f2938';
 
-/** Draws `text` centred on the page, shrunk until it fits `maxWidth`. */
-function centred(page: PDFPage, text: string, y: number, font: PDFFont, size: number, color = ink, maxWidth = page.getWidth() - 140): void {
-  let fitted = size;
-  while (fitted > 8 && font.widthOfTextAtSize(text, fitted) > maxWidth) fitted -= 0.5;
-  page.drawText(text, { x: (page.getWidth() - font.widthOfTextAtSize(text, fitted)) / 2, y, size: fitted, font, color });
+/** Draws a text element: shrunk until it fits `max_width`, placed by its alignment. */
+function drawText(page: PDFPage, element: Extract<TemplateElement, { type: 'text' }>, text: string, font: PDFFont): void {
+  let size = element.size;
+  const widthAt = (at: number) => font.widthOfTextAtSize(text, at);
+  if (element.max_width !== undefined) while (size > 4 && widthAt(size) > element.max_width) size -= 0.5;
+  const width = widthAt(size);
+  const x = element.align === 'center' ? element.x - width / 2 : element.align === 'right' ? element.x - width : element.x;
+  page.drawText(text, { x, y: element.y, size, font, color: hexColour(element.color, ink) });
 }
 
 /**
- * The certificate's PDF, from its snapshot alone: the same snapshot gives the same bytes (fixed metadata
- * dates, named font subsets, pdf-lib's seeded object names), so the SHA-256 stored at issue keeps matching.
- * A4 landscape, the built-in layout; the QR code carries the verification URL.
+ * The certificate's PDF, from its snapshot and the layout of the template version it pins: the same
+ * snapshot and version give the same bytes (fixed metadata dates, named font subsets, pdf-lib's seeded
+ * object names), so the SHA-256 stored at issue keeps matching. The QR code carries the verification URL.
+ * Throws INVALID_TEMPLATE naming the element when an image of the layout cannot be decoded.
  */
-export async function renderCertificatePdf(snapshot: CertificateSnapshot): Promise<Uint8Array> {
+export async function renderCertificatePdf(snapshot: CertificateSnapshot, layout: TemplateLayout = builtInLayout): Promise<Uint8Array> {
   const fonts = await loadFonts();
   const { printed } = snapshot;
   const document = await PDFDocument.create({ updateMetadata: false });
@@ -79,44 +88,45 @@ export async function renderCertificatePdf(snapshot: CertificateSnapshot): Promi
   document.setCreationDate(issued);
   document.setModificationDate(issued);
 
-  const page = document.addPage([841.89, 595.28]);
-  const { width, height } = page.getSize();
-  page.drawRectangle({ x: 24, y: 24, width: width - 48, height: height - 48, borderColor: accent, borderWidth: 3 });
-  page.drawRectangle({ x: 32, y: 32, width: width - 64, height: height - 64, borderColor: accent, borderWidth: 0.75 });
-
-  centred(page, 'CERTIFICATE OF COMPLETION', height - 110, bold, 30, accent);
-  centred(page, 'This certifies that', height - 160, regular, 14, muted);
-  centred(page, printed.recipient_name, height - 205, bold, 32);
-  page.drawLine({ start: { x: 200, y: height - 218 }, end: { x: width - 200, y: height - 218 }, thickness: 0.75, color: muted });
-  centred(page, 'has successfully completed', height - 248, regular, 14, muted);
-  centred(page, printed.course_name, height - 285, bold, 22);
-  const courseLine = [printed.course_code, printed.hours === null ? null : `${printedScore(printed.hours)} hours`].filter(Boolean).join(' · ');
-  if (courseLine) centred(page, courseLine, height - 308, regular, 12, muted);
-
-  const facts = [
-    printed.completed_on && `Completed on ${printedDate(printed.completed_on)}`,
-    [printed.location_name, printed.location_place].filter(Boolean).join(', ') || null,
-    printed.instructor_name && `Instructor: ${printed.instructor_name}`,
-    printed.provider_name && `Provider: ${printed.provider_name}`,
-    [printed.practical_score === null ? null : `Practical ${printedScore(printed.practical_score)}`,
-      printed.written_score === null ? null : `Written ${printedScore(printed.written_score)}`].filter(Boolean).join(' · ') || null,
-  ].filter((line): line is string => Boolean(line));
-  facts.forEach((line, index) => page.drawText(line, { x: 70, y: 200 - index * 18, size: 11, font: regular, color: ink }));
-
-  page.drawText(`Issued ${printedDate(snapshot.issue_date)}`, { x: 70, y: 90, size: 11, font: bold, color: ink });
-  page.drawText(snapshot.expiry_date ? `Valid until ${printedDate(snapshot.expiry_date)}` : 'Does not expire', { x: 70, y: 72, size: 11, font: regular, color: ink });
-
-  const qr = await document.embedPng(await QRCode.toBuffer(snapshot.verification_url, { type: 'png', errorCorrectionLevel: 'M', margin: 1, scale: 6 }));
-  const qrSize = 110;
-  page.drawImage(qr, { x: width - 70 - qrSize, y: 92, width: qrSize, height: qrSize });
-  const codeText = snapshot.verification_code;
-  page.drawText(codeText, { x: width - 70 - (qrSize + bold.widthOfTextAtSize(codeText, 10)) / 2, y: 76, size: 10, font: bold, color: ink });
-  const urlText = snapshot.verification_url;
-  let urlSize = 8;
-  while (urlSize > 5 && regular.widthOfTextAtSize(urlText, urlSize) > 300) urlSize -= 0.5;
-  page.drawText(urlText, { x: width - 70 - regular.widthOfTextAtSize(urlText, urlSize), y: 62, size: urlSize, font: regular, color: muted });
-  page.drawText(`Template ${snapshot.template.name} (${snapshot.template.version})`, { x: 70, y: 46, size: 6, font: regular, color: muted });
-
+  const page = document.addPage(pageDimensions(layout.page));
+  let qrPng: Buffer | undefined;
+  for (const [index, element] of layout.elements.entries()) {
+    switch (element.type) {
+      case 'text': {
+        const text = filledText(element.text, snapshot);
+        if (text !== null) drawText(page, element, text, element.font === 'bold' ? bold : regular);
+        break;
+      }
+      case 'line':
+        page.drawLine({ start: { x: element.x1, y: element.y1 }, end: { x: element.x2, y: element.y2 }, thickness: element.thickness ?? 1, color: hexColour(element.color, ink) });
+        break;
+      case 'box': {
+        const border = element.border_width ?? 1;
+        page.drawRectangle({
+          x: element.x, y: element.y, width: element.width, height: element.height,
+          ...(border > 0 ? { borderWidth: border, borderColor: hexColour(element.border_color, ink) } : {}),
+          ...(element.fill_color === undefined ? {} : { color: hexColour(element.fill_color, ink) }),
+        });
+        break;
+      }
+      case 'qr': {
+        qrPng ??= await QRCode.toBuffer(snapshot.verification_url, { type: 'png', errorCorrectionLevel: 'M', margin: 1, scale: 6 });
+        page.drawImage(await document.embedPng(qrPng), { x: element.x, y: element.y, width: element.size, height: element.size });
+        break;
+      }
+      case 'image': {
+        const bytes = Buffer.from(element.data, 'base64');
+        let image;
+        try {
+          image = imageKind(bytes) === 'png' ? await document.embedPng(bytes) : await document.embedJpg(bytes);
+        } catch {
+          throw new AppError('INVALID_TEMPLATE', `elements[${index}]: the image cannot be decoded`, { field: `body.layout.elements[${index}].data` });
+        }
+        page.drawImage(image, { x: element.x, y: element.y, width: element.width, height: element.height });
+        break;
+      }
+    }
+  }
   return document.save({ useObjectStreams: false });
 }
 

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { checkConsistency } from '../consistency/consistency.service.js';
 import { type CertificateJson, createCertificateWorld, type CertificateWorld } from './certificates.test-world.js';
+import { builtInTemplateId } from './built-in-template.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });
 let world: CertificateWorld;
@@ -19,7 +20,7 @@ describe('issuing a certificate for a completed enrollment', () => {
     expect(certificate).toMatchObject({
       status: 'ACTIVE', enrollment_id: enrollmentId, user_id: user.id, session_id: world.sessionId, course_id: world.courseId,
       recipient_name: 'Zoë Łukasiewicz-Øster', course_name: 'Πρώτες βοήθειες · First aid', issued_by: world.instructor.id,
-      template: { id: null, name: 'Unitrain standard', version: 'built-in-1' },
+      template: { id: builtInTemplateId, name: 'Unitrain standard', version: '1' },
       printed: {
         recipient_name: 'Zoë Łukasiewicz-Øster', course_name: 'Πρώτες βοήθειες · First aid', hours: 7.5, completed_on: '2031-05-05',
         practical_score: 92.5, written_score: 88, instructor_name: 'Владимир Иванов', location_name: 'Own hall', location_place: 'Leeds, GB',

@@ -106,6 +106,9 @@ export type NewCertificate = Pick<CertificateRow,
   recipient_email_ciphertext: string | null;
   snapshot: CertificateSnapshot;
   pdf_sha256: string;
+  /** The template version the PDF renders with (migration 0032). */
+  template_id: string;
+  template_version_id: string;
 };
 
 /**
@@ -117,19 +120,19 @@ export async function insertCertificate(tx: Tx, row: NewCertificate): Promise<bo
   const { rowCount } = await tx.query(
     `insert into certificates (id, user_id, student_profile_id, enrollment_id, roster_member_id, roster_id, session_id, course_id, location_id,
                                provider_id, course_name, recipient_name, recipient_email_ciphertext, issued_by, batch_id, issue_date, expiry_date,
-                               verification_code, snapshot, pdf_sha256, replaces_certificate_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb, $20, $21)
+                               verification_code, snapshot, pdf_sha256, replaces_certificate_id, template_id, template_version_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb, $20, $21, $22, $23)
      on conflict do nothing`,
     [row.id, row.user_id, row.student_profile_id, row.enrollment_id, row.roster_member_id, row.roster_id, row.session_id, row.course_id,
       row.location_id, row.provider_id, snapshot.printed.course_name, snapshot.printed.recipient_name, row.recipient_email_ciphertext,
       row.issued_by, row.batch_id, snapshot.issue_date, snapshot.expiry_date, snapshot.verification_code, JSON.stringify(snapshot),
-      row.pdf_sha256, row.replaces_certificate_id],
+      row.pdf_sha256, row.replaces_certificate_id, row.template_id, row.template_version_id],
   );
   return rowCount === 1;
 }
 
 /** The stored row locked for a status change; FOR UPDATE under the update policies: null when not the caller's to change. */
-export async function lockCertificate(tx: Tx, id: string): Promise<(Omit<NewCertificate, 'pdf_sha256' | 'snapshot'> & {
+export async function lockCertificate(tx: Tx, id: string): Promise<(Omit<NewCertificate, 'pdf_sha256' | 'snapshot' | 'template_id' | 'template_version_id'> & {
   status: CertificateStatus; version: number; snapshot: CertificateSnapshot | null; course_name: string; recipient_name: string;
   issue_date: string; expiry_date: string | null; verification_code: string;
 }) | null> {

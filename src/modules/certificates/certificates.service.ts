@@ -6,6 +6,9 @@ import { findRow, getRow, listRows, lockAtVersion, type Page } from '../../share
 import { appendDomainEvent } from '../../shared/events/append-domain-event.js';
 import { renderCertificatePdf, sha256Hex } from './certificate-pdf.js';
 import { builtInTemplate, type CertificateSnapshot, type PrintedFacts, verificationPath } from './certificate-snapshot.js';
+import { templateVersionForCourse, templateVersionIdOfCertificate } from './certificate-templates.repository.js';
+import type { CertificateTemplateVersion } from './certificate-templates.schemas.js';
+import { pinnedTemplateVersion } from './certificate-templates.service.js';
 import {
   type CertificateRow,
   type CertificateSource,
@@ -48,13 +51,22 @@ async function existing(tx: Tx, id: string): Promise<Issued> {
 const certificateEvent = (tx: Tx, certificate: { id: string; version: number }, eventType: string, payload: Record<string, unknown>) =>
   appendDomainEvent(tx, { aggregateType: 'certificate', aggregateId: certificate.id, aggregateVersion: certificate.version, eventType, payload });
 
-/** The snapshot with a fresh code, rendered: what an insert stores (the PDF's hash comes from these very bytes). */
-async function freshlyRendered(printed: CertificateSnapshot['printed'], dates: { issue_date: string; expiry_date: string | null }, urlOf: VerificationUrlOf) {
+/** What a snapshot says of the template version it was rendered with. */
+export const templateOfSnapshot = (pinned: CertificateTemplateVersion): CertificateSnapshot['template'] =>
+  ({ id: pinned.template_id, name: pinned.name, version: String(pinned.version_number) });
+
+/**
+ * The snapshot with a fresh code, rendered with the pinned template version: what an insert stores (the
+ * PDF's hash comes from these very bytes).
+ */
+async function freshlyRendered(
+  printed: CertificateSnapshot['printed'], dates: { issue_date: string; expiry_date: string | null }, urlOf: VerificationUrlOf, pinned: CertificateTemplateVersion,
+) {
   const code = newVerificationCode();
   const snapshot: CertificateSnapshot = {
-    template: { ...builtInTemplate }, printed, ...dates, verification_code: code, verification_url: urlOf(code),
+    template: templateOfSnapshot(pinned), printed, ...dates, verification_code: code, verification_url: urlOf(code),
   };
-  return { snapshot, pdf_sha256: sha256Hex(await renderCertificatePdf(snapshot)) };
+  return { snapshot, pdf_sha256: sha256Hex(await renderCertificatePdf(snapshot, pinned.layout)), template_id: pinned.template_id, template_version_id: pinned.id };
 }
 
 export interface Issued {
@@ -73,7 +85,7 @@ export async function issueCertificate(deps: CertificatesDeps, actor: Actor, sou
     const facts = await sourceFacts(tx, source);
     if ('live_certificate_id' in facts) return existing(tx, facts.live_certificate_id);
     if (!facts.eligible) throw new AppError('NOT_ELIGIBLE', facts.reason, { field: source.enrollment_id ? 'body.enrollment_id' : 'body.roster_member_id' });
-    const rendered = await freshlyRendered(facts.printed, facts, urlOf);
+    const rendered = await freshlyRendered(facts.printed, facts, urlOf, await templateVersionForCourse(tx, facts.course_id));
     const id = randomUUID();
     const inserted = await insertCertificate(tx, {
       id, user_id: facts.user_id, student_profile_id: facts.student_profile_id, enrollment_id: facts.enrollment_id,
@@ -131,10 +143,13 @@ export function snapshotOf(certificate: CertificateRow, urlOf: VerificationUrlOf
   };
 }
 
-/** The certificate's PDF, rendered from its snapshot: the same bytes as when it was issued. */
+/** The certificate's PDF, rendered from its snapshot with the template version it pins: the same bytes as when it was issued. */
 export async function certificatePdf(deps: CertificatesDeps, actor: Actor, id: string, urlOf: VerificationUrlOf): Promise<{ certificate: CertificateRow; pdf: Uint8Array }> {
-  const certificate = await readOneCertificate(deps, actor, id);
-  return { certificate, pdf: await renderCertificatePdf(snapshotOf(certificate, urlOf)) };
+  const { certificate, pinned } = await deps.db.withActor(actor, async (tx) => {
+    const row = await readCertificate(tx, id);
+    return { certificate: row, pinned: await pinnedTemplateVersion(tx, await templateVersionIdOfCertificate(tx, id)) };
+  });
+  return { certificate, pdf: await renderCertificatePdf(snapshotOf(certificate, urlOf), pinned.layout) };
 }
 
 type Transition = 'revoke' | 'suspend' | 'reinstate';
@@ -201,7 +216,8 @@ export async function reissueCertificate(
       status: 'REVOKED', revoked_at: 'now', revoked_reason_code: 'SUPERSEDED', revoked_reason: reason ?? 'replaced by a reissued certificate',
     }, 'certificate.revoked', { reason_code: 'SUPERSEDED' });
     const previous = snapshotOf(superseded, urlOf);
-    const rendered = await freshlyRendered(previous.printed, { issue_date: old.issue_date, expiry_date: old.expiry_date }, urlOf);
+    const pinned = await pinnedTemplateVersion(tx, await templateVersionIdOfCertificate(tx, id));
+    const rendered = await freshlyRendered(previous.printed, { issue_date: old.issue_date, expiry_date: old.expiry_date }, urlOf, pinned);
     const newId = randomUUID();
     await insertCertificate(tx, {
       id: newId, user_id: old.user_id, student_profile_id: old.student_profile_id, enrollment_id: old.enrollment_id,

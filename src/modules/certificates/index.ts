@@ -1,1 +1,2 @@
 export { certificatesRoutes } from './certificates.routes.js';
+export { certificateTemplatesRoutes } from './certificate-templates.routes.js';
