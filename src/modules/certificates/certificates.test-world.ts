@@ -23,7 +23,7 @@ export interface CertificateWorld extends EnrollmentWorld {
   sessionId: string;
   /** A student account (IN) with a profile, enrolled in the session: COMPLETED unless `completion` says otherwise. */
   student(options?: { completion?: 'COMPLETED' | 'IN_PROGRESS' | 'FAILED'; firstName?: string; lastName?: string }): Promise<{ user: TestUser; token: string; enrollmentId: string }>;
-  call(token: string, method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  call(token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, body?: unknown): Promise<LightMyRequestResponse>;
   issue(token: string, enrollmentId: string): Promise<CertificateJson>;
 }
 
