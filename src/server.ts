@@ -83,7 +83,7 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl });
     const { signal } = app.realtime;
     const worker: Dispatcher | null = config.worker.inProcess
-      ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger }), logger)
+      ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger, publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}` }), logger)
       : null;
     if (worker) {
       // Commits of this process (the Db signals each) and, through LISTEN, of other processes wake the worker

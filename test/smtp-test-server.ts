@@ -82,3 +82,27 @@ export async function startTestSmtpServer(credentials = { user: 'unitrain', pass
   state.close = () => new Promise<void>((resolve) => server.close(resolve));
   return state;
 }
+
+/** One part of a multipart message: its headers (lower-case names) and its body, base64 decoded. */
+export interface MailPart {
+  headers: Record<string, string>;
+  content: Buffer;
+}
+
+/** The parts of a multipart/mixed message (a text and its attachments), as nodemailer writes them. */
+export function mailParts(raw: string): MailPart[] {
+  const { headers } = readMail(raw);
+  const boundary = /boundary="?([^";]+)"?/.exec(headers['content-type'] ?? '')?.[1];
+  if (!boundary) throw new Error(`not a multipart message: ${headers['content-type']}`);
+  const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  return body.split(`--${boundary}`).slice(1, -1).map((part) => {
+    const trimmed = part.replace(/^\r\n/, '');
+    const [head = '', content = ''] = trimmed.split('\r\n\r\n');
+    const partHeaders: Record<string, string> = {};
+    for (const line of head.replace(/\r\n[ \t]/g, ' ').split('\r\n')) {
+      const colon = line.indexOf(':');
+      partHeaders[line.slice(0, colon).toLowerCase()] = decodedWords(line.slice(colon + 1).trim());
+    }
+    return { headers: partHeaders, content: Buffer.from(content.replace(/\r\n/g, ''), 'base64') };
+  });
+}

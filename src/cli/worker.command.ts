@@ -49,7 +49,7 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       const db: Db = await openDatabase(config, logger);
       // Commits of other processes (NOTIFY) wake it at once; its own commits NOTIFY theirs (the Db does).
       const commits = createCommitSignal(db, logger);
-      const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
+      const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger, publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
       const worker = createWorker(db, config, handlers, logger);
       commits.onSignal(() => worker.wake());
       let stopping = false;

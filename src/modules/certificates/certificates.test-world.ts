@@ -22,7 +22,7 @@ export interface CertificateJson {
 export interface CertificateWorld extends EnrollmentWorld {
   sessionId: string;
   /** A student account (IN) with a profile, enrolled in the session: COMPLETED unless `completion` says otherwise. */
-  student(options?: { completion?: 'COMPLETED' | 'IN_PROGRESS' | 'FAILED'; firstName?: string; lastName?: string }): Promise<{ user: TestUser; token: string; enrollmentId: string }>;
+  student(options?: { completion?: 'COMPLETED' | 'IN_PROGRESS' | 'FAILED'; firstName?: string; lastName?: string; sessionId?: string }): Promise<{ user: TestUser; token: string; enrollmentId: string }>;
   call(token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, body?: unknown): Promise<LightMyRequestResponse>;
   issue(token: string, enrollmentId: string): Promise<CertificateJson>;
 }
@@ -50,9 +50,9 @@ export async function createCertificateWorld(db: Db, app: () => FastifyInstance)
         `insert into session_enrollments (session_id, student_id, status, attendance_status, completion_status, practical_score, written_score, completed_at)
          values ($1, $2, 'ENROLLED', 'ATTENDED', $3, 92.5, 88, case when $3 in ('COMPLETED', 'FAILED') then '2031-05-05 12:00+00'::timestamptz end)
          returning id`,
-        [sessionId, user.id, completion],
+        [options.sessionId ?? sessionId, user.id, completion],
       );
-      await db.query('update training_sessions set current_enrollment = current_enrollment + 1 where id = $1', [sessionId]);
+      await db.query('update training_sessions set current_enrollment = current_enrollment + 1 where id = $1', [options.sessionId ?? sessionId]);
       return { user, token: await mintAccessToken(testKeyring, { userId: user.id, role: 'IN' }), enrollmentId: enrollment!.id };
     },
     async issue(token, enrollmentId) {

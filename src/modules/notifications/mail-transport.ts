@@ -2,7 +2,7 @@ import { createTransport, type SendMailOptions } from 'nodemailer';
 import type { MailSettings } from '../../config.js';
 import { removeAbandonedPartials, writeOutboxMail } from './outbox-mail.js';
 
-/** One e-mail to one person, plain text. */
+/** One e-mail to one person, plain text, with files attached when it has any. */
 export interface NotificationMail {
   /**
    * Stable for what is mailed (e.g. `<event seq>-<user id>`): a resend carries the same Message-ID, so a
@@ -13,6 +13,8 @@ export interface NotificationMail {
   subject: string;
   text: string;
   date: Date;
+  /** Files sent along (e.g. a certificate's PDF). */
+  attachments?: readonly { filename: string; content: Buffer; contentType: string }[];
 }
 
 export interface MailTransport {
@@ -41,6 +43,7 @@ function composed(from: string, mail: NotificationMail): SendMailOptions {
     subject: mail.subject,
     text: mail.text,
     date: mail.date,
+    ...(mail.attachments === undefined ? {} : { attachments: mail.attachments.map((file) => ({ ...file })) }),
     messageId: `<${mail.key}@unitrain.local>`,
     // RFC 3834: an automatic message; well-behaved vacation responders do not answer it.
     headers: { 'Auto-Submitted': 'auto-generated' },
