@@ -20,6 +20,7 @@ const ids = Object.fromEntries(
     'admin', 'instructor', 'student', 'student2', 'profile', 'authSession', 'provider', 'location', 'lonelyLocation',
     'instructorProfile', 'team', 'course', 'courseVersion', 'schedule', 'session', 'lonelySession', 'walkIn',
     'enrollment', 'waitlisted', 'roster', 'rosterMember', 'template', 'batch', 'certificate', 'rosterCertificate',
+    'templateVersion', 'batchResult', 'courseSettings',
     'requirement', 'complianceRecord', 'job',
   ].map((name) => [name, randomUUID()]),
 ) as Record<string, string>;
@@ -69,6 +70,9 @@ async function insertFixture(db: Db): Promise<void> {
     await run(`insert into student_roster_members (id, roster_id, student_profile_id) values (${p.rosterMember}, ${p.roster}, ${p.walkIn})`);
     await run(`insert into certificate_templates (id, name, layout, is_default) values (${p.template}, 'Standard', '{}', true)`);
     await run(`insert into certificate_batches (id, roster_id, template_id, total_count) values (${p.batch}, ${p.roster}, ${p.template}, 1)`);
+    await run(`insert into certificate_template_versions (id, template_id, version_number, name, layout) values (${p.templateVersion}, ${p.template}, 1, 'Standard', '{}')`);
+    await run(`insert into certificate_batch_results (id, batch_id, position, roster_member_id) values (${p.batchResult}, ${p.batch}, 1, ${p.rosterMember})`);
+    await run(`insert into course_certificate_settings (id, course_id) values (${p.courseSettings}, ${p.course})`);
     await run(`insert into certificates (id, user_id, student_profile_id, enrollment_id, roster_member_id, roster_id, course_id, location_id,
                                       course_name, recipient_name, template_id, batch_id, issue_date, expiry_date, verification_code) values
       (${p.certificate}, ${p.student}, null, ${p.enrollment}, null, null, ${p.course}, ${p.location}, 'First aid', 'Sam Student', ${p.template}, null, '2030-01-07', '2032-01-07', 'CERT-0001'),
@@ -200,6 +204,15 @@ const checkCases: Case[] = [
   check('certificate_templates', 'certificate_templates_status_check', 'refuses an unknown template status',
     `insert into certificate_templates (name, layout, status) values ('Draft', '{}', 'DRAFT')`),
   checkUpdate('certificate_templates', 'certificate_templates_default_check', 'refuses archiving the default template', `status = 'ARCHIVED'`, 'template'),
+  check('certificate_template_versions', 'certificate_template_versions_version_number_check', 'refuses a template version 0',
+    `insert into certificate_template_versions (template_id, version_number, name, layout) values ($1, 0, 'Standard', '{}')`, [ids.template]),
+  check('certificate_template_versions', 'certificate_template_versions_layout_check', 'refuses a layout that is not an object',
+    `insert into certificate_template_versions (template_id, version_number, name, layout) values ($1, 7, 'Standard', '[]')`, [ids.template]),
+  checkUpdate('certificate_batches', 'certificate_batches_source_check', 'refuses a batch of a roster and a session at once', `session_id = '${ids.session}'`, 'batch'),
+  checkUpdate('certificate_batch_results', 'certificate_batch_results_source_check', 'refuses a result of two sources', `enrollment_id = '${ids.enrollment}'`, 'batchResult'),
+  checkUpdate('certificate_batch_results', 'certificate_batch_results_outcome_check', 'refuses an unknown outcome', `outcome = 'DONE', processed_at = now()`, 'batchResult'),
+  checkUpdate('certificate_batch_results', 'certificate_batch_results_reason_check', 'refuses NOT_ELIGIBLE without a reason', `outcome = 'NOT_ELIGIBLE', processed_at = now()`, 'batchResult'),
+  checkUpdate('certificate_batch_results', 'certificate_batch_results_processed_check', 'refuses an outcome without a time', `outcome = 'ISSUED'`, 'batchResult'),
   checkUpdate('certificate_batches', 'certificate_batches_status_check', 'refuses an unknown batch status', `status = 'DONE'`, 'batch'),
   checkUpdate('certificate_batches', 'certificate_batches_progress_check', 'refuses more processed than total', 'processed_count = 2', 'batch'),
   checkUpdate('certificate_batches', 'certificate_batches_progress_check', 'refuses more failed than processed', 'failed_count = 1', 'batch'),
@@ -321,8 +334,12 @@ const uniqueCases: Case[] = [
     [ids.session, ids.student2], { field: 'session_id, waitlist_position' }),
   duplicate('student_roster_members', 'student_roster_members_roster_profile_key', 'refuses one profile twice on a roster',
     `insert into student_roster_members (roster_id, student_profile_id) values ($1, $2)`, [ids.roster, ids.walkIn]),
-  duplicate('certificate_templates', 'certificate_templates_name_version_key', 'refuses one edition of a template twice',
-    `insert into certificate_templates (name, layout) values ('Standard', '{}')`),
+  duplicate('certificate_template_versions', 'certificate_template_versions_template_version_key', 'refuses one version of a template twice',
+    `insert into certificate_template_versions (template_id, version_number, name, layout) values ($1, 1, 'Standard', '{}')`, [ids.template]),
+  duplicate('certificate_batch_results', 'certificate_batch_results_batch_position_key', 'refuses two results at one position of a batch',
+    `insert into certificate_batch_results (batch_id, position, enrollment_id) values ($1, 1, $2)`, [ids.batch, ids.enrollment]),
+  duplicate('course_certificate_settings', 'course_certificate_settings_course_id_key', 'refuses two settings rows for one course',
+    `insert into course_certificate_settings (course_id) values ($1)`, [ids.course]),
   duplicate('certificate_templates', 'certificate_templates_single_default_key', 'refuses a second default template',
     `insert into certificate_templates (name, file_url, is_default) values ('Another default', 'https://example.org/t.pdf', true)`),
   duplicate('certificates', 'certificates_verification_code_key', 'refuses a verification code twice',

@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { type ColumnType, type Row, type SeedTable, seedTables } from './seed.tables.js';
+import { builtInTemplateId } from '../certificates/index.js';
 
 /** Any fixed 64-bit number: two seeds started together on one server take turns, and the second refuses. */
 const seedLockKey = 8_245_972_158_721_127;
@@ -105,6 +106,8 @@ export async function findTablesWithRows(db: Queryable): Promise<SeedTable[]> {
   const occupiedWhen: Partial<Record<SeedTable, string>> = {
     users: `exists (select 1 from users where id not in ${loneAdministrator})`,
     profiles: `exists (select 1 from profiles where user_id not in ${loneAdministrator})`,
+    // Migration 0032 publishes the built-in template: it is there from the start.
+    certificate_templates: `exists (select 1 from certificate_templates where id <> '${builtInTemplateId}')`,
   };
   const sql = `select ${tables.map((t) => `${occupiedWhen[t] ?? `exists (select 1 from ${t})`} as ${t}`).join(', ')}`;
   const { rows } = await db.query<Record<SeedTable, boolean>>(sql);
