@@ -273,6 +273,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/certificate-batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Certify a roster or a COMPLETED session as a batch: a job issues the certificates, 1,000 at a time (202) */
+        post: operations["requestCertificateBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-batches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A batch and its progress */
+        get: operations["readCertificateBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-batches/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each learner’s result: ISSUED, ALREADY_ISSUED, or NOT_ELIGIBLE with the reason */
+        get: operations["listCertificateBatchResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-batches/{id}/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The batch’s certificates (all but revoked ones) as PDFs in a ZIP, streamed */
+        get: operations["downloadCertificateBatchZip"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The templates you may read, by name */
+        get: operations["listCertificateTemplates"];
+        put?: never;
+        /**
+         * Create a template (a working copy); global for administrators, or a provider’s
+         * @description 422 INVALID_TEMPLATE names the element (details.field) with an unknown placeholder, off the page, or an image that is not a PNG/JPEG of at most 256 KiB.
+         */
+        post: operations["createCertificateTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One template’s working copy */
+        get: operations["readCertificateTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit the working copy (published versions never change) */
+        patch: operations["updateCertificateTemplate"];
+        trace?: never;
+    };
+    "/v1/certificate-templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The working copy rendered as a PDF with sample facts */
+        get: operations["previewCertificateTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-templates/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Freeze the working copy as the next immutable version: certificates issued from now on print with it */
+        post: operations["publishCertificateTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-templates/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published versions of a template, newest first */
+        get: operations["listCertificateTemplateVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificate-templates/{id}/versions/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published version of a template */
+        get: operations["getCertificateTemplateVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/certificates": {
         parameters: {
             query?: never;
@@ -443,6 +618,27 @@ export interface paths {
         put?: never;
         /** Archive a course: out of the catalogue for good, no new schedules or sessions */
         post: operations["archiveCourse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/courses/{id}/certificate-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a course’s certificates are issued: template, automatic issue on completion */
+        get: operations["readCourseCertificateSettings"];
+        /**
+         * Set a course’s certificate template and whether completing an enrollment issues the certificate by itself (administrators)
+         * @description The validity in months is the course’s certificate_validity_months (PATCH /v1/courses/{id}).
+         */
+        put: operations["saveCourseCertificateSettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1759,6 +1955,170 @@ export interface components {
             /** @description how many match the filters */
             total: number;
         };
+        /** CertificateBatch */
+        CertificateBatch: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description learners NOT_ELIGIBLE */
+            failed_count: number;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** Format: uuid */
+            id: string;
+            last_error: string | null;
+            /** @description learners with a result so far; rises a chunk (1,000) at a time, on the stream too */
+            processed_count: number;
+            /** Format: uuid */
+            requested_by: string | null;
+            /** Format: uuid */
+            roster_id: string | null;
+            /** Format: uuid */
+            session_id: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            status: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
+            /** Format: uuid */
+            template_id: string;
+            /** Format: uuid */
+            template_version_id: string | null;
+            total_count: number;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        /**
+         * CertificateBatchResult
+         * @description one learner of the batch; outcome null while pending
+         */
+        CertificateBatchResult: {
+            /** Format: uuid */
+            certificate_id: string | null;
+            /** Format: uuid */
+            enrollment_id: string | null;
+            /** @enum {string|null} */
+            outcome: "ISSUED" | "ALREADY_ISSUED" | "NOT_ELIGIBLE" | null;
+            position: number;
+            /** Format: date-time */
+            processed_at: string | null;
+            /** @description why a learner is NOT_ELIGIBLE */
+            reason: string | null;
+            /** Format: uuid */
+            roster_member_id: string | null;
+        };
+        /**
+         * CertificateTemplate
+         * @description the working copy of a template: edited freely; publishing freezes it as the next version
+         */
+        CertificateTemplate: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description the layout (see TemplateLayout for what a new one must be) */
+            layout: {
+                [key: string]: unknown;
+            } | null;
+            name: string;
+            /** Format: uuid */
+            provider_id: string | null;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description the newest published version (null: never published) */
+            published_version: number | null;
+            status: "ACTIVE" | "ARCHIVED";
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        /**
+         * CertificateTemplateVersion
+         * @description a published version: immutable; certificates pin the version they print with
+         */
+        CertificateTemplateVersion: {
+            /** Format: uuid */
+            id: string;
+            /** @description a page and the elements drawn on it, in order */
+            layout: {
+                elements: ({
+                    /** @description x is the left edge, the centre or the right edge */
+                    align?: "left" | "center" | "right";
+                    /** @description #rrggbb */
+                    color?: string;
+                    font?: "regular" | "bold";
+                    max_width?: number;
+                    size: number;
+                    /** @description with {{placeholders}}; the element is left out when one of them has no value */
+                    text: string;
+                    /** @enum {string} */
+                    type: "text";
+                    /** @description PDF points from the bottom-left corner of the page */
+                    x: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    y: number;
+                } | {
+                    /** @description the PNG or JPEG file, base64 (at most 256 KiB decoded: a larger one is refused with 422 naming it) */
+                    data: string;
+                    height: number;
+                    /** @enum {string} */
+                    type: "image";
+                    width: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    x: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    y: number;
+                } | {
+                    size: number;
+                    /** @enum {string} */
+                    type: "qr";
+                    /** @description PDF points from the bottom-left corner of the page */
+                    x: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    y: number;
+                } | {
+                    /** @description #rrggbb */
+                    color?: string;
+                    thickness?: number;
+                    /** @enum {string} */
+                    type: "line";
+                    /** @description PDF points from the bottom-left corner of the page */
+                    x1: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    x2: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    y1: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    y2: number;
+                } | {
+                    /** @description #rrggbb */
+                    border_color?: string;
+                    border_width?: number;
+                    /** @description #rrggbb */
+                    fill_color?: string;
+                    height: number;
+                    /** @enum {string} */
+                    type: "box";
+                    width: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    x: number;
+                    /** @description PDF points from the bottom-left corner of the page */
+                    y: number;
+                })[];
+                page: {
+                    orientation: "portrait" | "landscape";
+                    size: "A4" | "Letter";
+                };
+            };
+            name: string;
+            /** Format: date-time */
+            published_at: string;
+            /** Format: uuid */
+            published_by: string | null;
+            /** Format: uuid */
+            template_id: string;
+            version_number: number;
+        };
         /** ChangePasswordBody */
         ChangePasswordBody: {
             current_password: string;
@@ -1803,6 +2163,18 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             version: number;
+        };
+        /** CourseCertificateSettings */
+        CourseCertificateSettings: {
+            /** @description the course's own field (PATCH /v1/courses/{id}), shown here for convenience */
+            certificate_validity_months: number | null;
+            /** Format: uuid */
+            course_id: string;
+            issue_on_completion: boolean;
+            /** Format: uuid */
+            template_id: string | null;
+            /** @description null until settings were first saved */
+            version: number | null;
         };
         /** CourseChanges */
         CourseChanges: {
@@ -2055,7 +2427,7 @@ export interface components {
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED" | "INVALID_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TRANSITION" | "UNSUPPORTED_ENCODING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED" | "INVALID_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TEMPLATE" | "INVALID_TRANSITION" | "UNSUPPORTED_ENCODING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -3728,6 +4100,898 @@ export interface operations {
             };
         };
     };
+    requestCertificateBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description exactly one of roster_id and session_id (a COMPLETED session); template_id: a published template (default: the course’s) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    roster_id?: string;
+                    /** Format: uuid */
+                    session_id?: string;
+                    /** Format: uuid */
+                    template_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateBatch"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    readCertificateBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateBatch"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCertificateBatchResults: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                outcome?: "ISSUED" | "ALREADY_ISSUED" | "NOT_ELIGIBLE";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CertificateBatchResult"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadCertificateBatchZip: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/zip */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCertificateTemplates: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                provider_id?: string;
+                status?: "ACTIVE" | "ARCHIVED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CertificateTemplate"][];
+                        next_cursor: string | null;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCertificateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description provider_id null or absent: a global template (administrators only) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a page and the elements drawn on it, in order */
+                    layout: {
+                        elements: ({
+                            /** @description x is the left edge, the centre or the right edge */
+                            align?: "left" | "center" | "right";
+                            /** @description #rrggbb */
+                            color?: string;
+                            font?: "regular" | "bold";
+                            max_width?: number;
+                            size: number;
+                            /** @description with {{placeholders}}; the element is left out when one of them has no value */
+                            text: string;
+                            /** @enum {string} */
+                            type: "text";
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        } | {
+                            /** @description the PNG or JPEG file, base64 (at most 256 KiB decoded: a larger one is refused with 422 naming it) */
+                            data: string;
+                            height: number;
+                            /** @enum {string} */
+                            type: "image";
+                            width: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        } | {
+                            size: number;
+                            /** @enum {string} */
+                            type: "qr";
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        } | {
+                            /** @description #rrggbb */
+                            color?: string;
+                            thickness?: number;
+                            /** @enum {string} */
+                            type: "line";
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x1: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x2: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y1: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y2: number;
+                        } | {
+                            /** @description #rrggbb */
+                            border_color?: string;
+                            border_width?: number;
+                            /** @description #rrggbb */
+                            fill_color?: string;
+                            height: number;
+                            /** @enum {string} */
+                            type: "box";
+                            width: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        })[];
+                        page: {
+                            orientation: "portrait" | "landscape";
+                            size: "A4" | "Letter";
+                        };
+                    };
+                    name: string;
+                    /** Format: uuid */
+                    provider_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description the working copy of a template: edited freely; publishing freezes it as the next version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    readCertificateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the working copy of a template: edited freely; publishing freezes it as the next version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateCertificateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a page and the elements drawn on it, in order */
+                    layout?: {
+                        elements: ({
+                            /** @description x is the left edge, the centre or the right edge */
+                            align?: "left" | "center" | "right";
+                            /** @description #rrggbb */
+                            color?: string;
+                            font?: "regular" | "bold";
+                            max_width?: number;
+                            size: number;
+                            /** @description with {{placeholders}}; the element is left out when one of them has no value */
+                            text: string;
+                            /** @enum {string} */
+                            type: "text";
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        } | {
+                            /** @description the PNG or JPEG file, base64 (at most 256 KiB decoded: a larger one is refused with 422 naming it) */
+                            data: string;
+                            height: number;
+                            /** @enum {string} */
+                            type: "image";
+                            width: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        } | {
+                            size: number;
+                            /** @enum {string} */
+                            type: "qr";
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        } | {
+                            /** @description #rrggbb */
+                            color?: string;
+                            thickness?: number;
+                            /** @enum {string} */
+                            type: "line";
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x1: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x2: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y1: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y2: number;
+                        } | {
+                            /** @description #rrggbb */
+                            border_color?: string;
+                            border_width?: number;
+                            /** @description #rrggbb */
+                            fill_color?: string;
+                            height: number;
+                            /** @enum {string} */
+                            type: "box";
+                            width: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            x: number;
+                            /** @description PDF points from the bottom-left corner of the page */
+                            y: number;
+                        })[];
+                        page: {
+                            orientation: "portrait" | "landscape";
+                            size: "A4" | "Letter";
+                        };
+                    };
+                    name?: string;
+                    /** @description the version you read */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description the working copy of a template: edited freely; publishing freezes it as the next version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewCertificateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/pdf */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    publishCertificateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the version of the working copy you read (or If-Match) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version you read */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description the working copy of a template: edited freely; publishing freezes it as the next version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCertificateTemplateVersions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CertificateTemplateVersion"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCertificateTemplateVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a published version: immutable; certificates pin the version they print with */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateTemplateVersion"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listCertificates: {
         parameters: {
             query?: {
@@ -5273,6 +6537,143 @@ export interface operations {
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    readCourseCertificateSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseCertificateSettings"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveCourseCertificateSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description template_id: a published template (null: the built-in layout) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description issue the certificate by itself when an enrollment of the course is completed */
+                    issue_on_completion: boolean;
+                    /** Format: uuid */
+                    template_id: string | null;
+                    /** @description the version you read */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseCertificateSettings"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -375,6 +375,7 @@ ALTER TABLE certificate_template_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE certificate_template_versions FORCE ROW LEVEL SECURITY;
 CREATE INDEX certificate_template_versions_published_by_idx ON public.certificate_template_versions USING btree (published_by);
 CREATE TRIGGER certificate_template_versions_audit AFTER INSERT OR DELETE OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER certificate_template_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE TRIGGER certificate_template_versions_immutable BEFORE UPDATE ON certificate_template_versions FOR EACH ROW EXECUTE FUNCTION app_refuse_template_version_change();
 CREATE POLICY certificate_template_versions_insert_admin ON certificate_template_versions FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
@@ -729,9 +730,9 @@ CREATE POLICY course_certificate_settings_owner_all ON course_certificate_settin
   USING (true)
   WITH CHECK (true);
 CREATE POLICY course_certificate_settings_select_course ON course_certificate_settings FOR SELECT TO unitrain_app
-  USING ((EXISTS ( SELECT 1
+  USING ((app_is_signed_in() AND (EXISTS ( SELECT 1
    FROM courses c
-  WHERE (c.id = course_certificate_settings.course_id))));
+  WHERE (c.id = course_certificate_settings.course_id)))));
 CREATE POLICY course_certificate_settings_update_admin ON course_certificate_settings FOR UPDATE TO unitrain_app
   USING (app_is_admin());
 GRANT INSERT, SELECT, UPDATE ON course_certificate_settings TO unitrain_app;
@@ -1967,7 +1968,8 @@ CREATE VIEW certificates_visible WITH (security_invoker=true) AS
     revoked_reason_code,
     suspended_at,
     suspended_reason,
-    replaces_certificate_id
+    replaces_certificate_id,
+    template_version_id
    FROM certificates;
 GRANT SELECT ON certificates_visible TO unitrain_app;
 
@@ -3447,7 +3449,8 @@ CREATE OR REPLACE FUNCTION public.certificate_template_version_for_course(course
  SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT v.* FROM certificate_template_versions v
-   WHERE v.id = coalesce(
+   WHERE (app_is_signed_in() OR current_setting('role') = 'none')
+     AND v.id = coalesce(
      (SELECT tv.id FROM course_certificate_settings s
         JOIN certificate_templates t ON t.id = s.template_id
         JOIN certificate_template_versions tv ON tv.template_id = t.id AND tv.version_number = t.published_version

@@ -95,6 +95,11 @@ CREATE POLICY certificate_template_versions_insert_own_providers ON certificate_
   WITH CHECK (app_role() = 'AP' AND EXISTS (
     SELECT 1 FROM certificate_templates t WHERE t.id = template_id AND t.provider_id = ANY ((SELECT app_provider_ids())::uuid[])));
 
+-- No role but SA points a row at an SA account (migration 0028): published_by is the publisher.
+CREATE TRIGGER certificate_template_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_template_versions FOR EACH ROW
+  WHEN (app_role() IN ('AD', 'AP', 'IC', 'IP', 'IT', 'IN'))
+  EXECUTE FUNCTION app_guard_sa_reference('published_by');
+
 CREATE TRIGGER certificate_template_versions_audit AFTER INSERT OR UPDATE OR DELETE ON certificate_template_versions FOR EACH ROW
   WHEN (current_setting('unitrain.audit', true) IS DISTINCT FROM 'off' OR current_setting('role') <> 'none'
         OR (current_setting('is_superuser') <> 'on' AND NOT audit_session_user_is_owner()))

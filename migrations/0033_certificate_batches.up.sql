@@ -69,7 +69,7 @@ CREATE POLICY course_certificate_settings_owner_all ON course_certificate_settin
 GRANT SELECT, INSERT, UPDATE ON course_certificate_settings TO unitrain_app;
 -- Who sees the course sees its settings; administrators (who write courses) write them.
 CREATE POLICY course_certificate_settings_select_course ON course_certificate_settings FOR SELECT TO unitrain_app
-  USING (EXISTS (SELECT 1 FROM courses c WHERE c.id = course_id));
+  USING (app_is_signed_in() AND EXISTS (SELECT 1 FROM courses c WHERE c.id = course_id));
 CREATE POLICY course_certificate_settings_insert_admin ON course_certificate_settings FOR INSERT TO unitrain_app WITH CHECK (app_is_admin());
 CREATE POLICY course_certificate_settings_update_admin ON course_certificate_settings FOR UPDATE TO unitrain_app USING (app_is_admin());
 
@@ -93,11 +93,13 @@ $$;
 
 -- The template version a certificate of this course prints with now: the course's template's newest
 -- version, or the built-in one (migration 0032). The owner's answer (an instructor issuing may not read a
--- provider's template): the issuer passed the source's checks first.
+-- provider's template): the issuer passed the source's checks first. Nothing for the signed out; the jobs
+-- (the owner, role 'none') ask too.
 CREATE FUNCTION certificate_template_version_for_course(course uuid) RETURNS SETOF certificate_template_versions
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT v.* FROM certificate_template_versions v
-   WHERE v.id = coalesce(
+   WHERE (app_is_signed_in() OR current_setting('role') = 'none')
+     AND v.id = coalesce(
      (SELECT tv.id FROM course_certificate_settings s
         JOIN certificate_templates t ON t.id = s.template_id
         JOIN certificate_template_versions tv ON tv.template_id = t.id AND tv.version_number = t.published_version

@@ -184,19 +184,33 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
     ['certificate_templates', [
       { id: id('tpl1'), name: 'Standard', layout: { size: 'A4' }, is_default: true },
       { id: id('tpl2'), name: 'Old style', file_url: 'https://files.example/old.pdf', status: 'ARCHIVED' },
+      { id: id('tpl3'), name: 'North layout', layout: { page: { size: 'A4', orientation: 'portrait' }, elements: [] }, provider_id: id('p1'), created_by: id('ap1') },
+    ]],
+    ['certificate_template_versions', [
+      { id: id('tplv1'), template_id: id('tpl1'), version_number: 1, name: 'Standard', layout: { size: 'A4' }, published_by: id('ad') },
+      { id: id('tplv3'), template_id: id('tpl3'), version_number: 1, name: 'North layout', layout: { page: { size: 'A4', orientation: 'portrait' }, elements: [] }, published_by: id('ap1') },
     ]],
     ['certificate_batches', [
       { id: id('b1'), roster_id: id('r1'), template_id: id('tpl1'), requested_by: id('ic1'), status: 'COMPLETED', total_count: 2, processed_count: 2 },
       { id: id('b2'), roster_id: id('r3'), template_id: id('tpl1'), requested_by: id('ad'), total_count: 1 },
       { id: id('b3'), roster_id: id('r2'), template_id: id('tpl1'), requested_by: id('ip1'), total_count: 1 },
       { id: id('b4'), roster_id: id('r4'), template_id: id('tpl1'), requested_by: id('ip1'), total_count: 1 },
+      { id: id('b5'), session_id: id('s3'), template_id: id('tpl1'), requested_by: id('ip1'), status: 'COMPLETED', total_count: 1, processed_count: 1 },
     ]],
     ['certificates', [
       certificate('cert1', { user_id: id('it1'), student_profile_id: id('sp4'), roster_member_id: id('m2'), roster_id: id('r1'), session_id: id('s1'), course_id: id('c-first-aid'), location_id: id('l1'), provider_id: id('p1'), recipient_email_ciphertext: cipher.encrypt(fixtureEmail('it1')), issued_by: id('ic1'), batch_id: id('b1') }),
       certificate('cert2', { student_profile_id: id('sp2'), roster_member_id: id('m4'), roster_id: id('r3'), course_id: id('c-first-aid'), location_id: id('l2'), provider_id: id('p2'), recipient_email_ciphertext: cipher.encrypt('ben@students.example'), issued_by: id('ic2'), batch_id: id('b2') }),
-      certificate('cert3', { user_id: id('in1'), enrollment_id: id('e6'), session_id: id('s3'), course_id: id('c-safety'), course_name: 'Site safety', location_id: id('l3'), provider_id: id('p2'), recipient_email_ciphertext: cipher.encrypt(fixtureEmail('in1')), issued_by: id('ip1') }),
+      certificate('cert3', { user_id: id('in1'), enrollment_id: id('e6'), session_id: id('s3'), template_id: id('tpl3'), template_version_id: id('tplv3'), batch_id: id('b5'), course_id: id('c-safety'), course_name: 'Site safety', location_id: id('l3'), provider_id: id('p2'), recipient_email_ciphertext: cipher.encrypt(fixtureEmail('in1')), issued_by: id('ip1') }),
       certificate('cert4', { user_id: id('ic2'), course_id: id('c-first-aid'), location_id: id('l4'), recipient_email_ciphertext: cipher.encrypt(fixtureEmail('ic2')), issued_by: id('ad'), status: 'REVOKED', revoked_at: at('2030-03-11'), revoked_reason: 'issued in error' }),
       certificate('cert5', { student_profile_id: id('sp3'), course_id: id('c-legacy'), course_name: 'Legacy course', location_id: id('l4'), issued_by: id('ic1'), issue_date: '2028-01-01', expiry_date: '2029-01-01', status: 'EXPIRED' }),
+    ]],
+    ['certificate_batch_results', [
+      { id: id('br1'), batch_id: id('b1'), position: 1, roster_member_id: id('m1') },
+      { id: id('br2'), batch_id: id('b5'), position: 1, enrollment_id: id('e6'), outcome: 'ISSUED', certificate_id: id('cert3'), processed_at: at('2030-01-08') },
+    ]],
+    ['course_certificate_settings', [
+      { id: id('ccs1'), course_id: id('c-first-aid'), template_id: id('tpl1'), issue_on_completion: true },
+      { id: id('ccs2'), course_id: id('c-draft') },
     ]],
     ['compliance_requirements', [
       { id: id('cr1'), code: 'ID-CHECK', name: 'Identity check', applies_to_roles: ['IC', 'IP', 'IT', 'IN'] },

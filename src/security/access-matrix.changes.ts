@@ -64,6 +64,7 @@ export const userReferences: Readonly<Partial<Record<DomainTable, readonly strin
   rosters: ['instructor_id', 'created_by'],
   student_roster_members: ['student_id'],
   certificate_templates: ['created_by'],
+  certificate_template_versions: ['published_by'],
   certificate_batches: ['requested_by'],
   certificates: ['user_id', 'issued_by'],
   compliance_records: ['user_id'],

@@ -25,6 +25,7 @@ export const domainTables = [
   'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
   'calendar_feeds',
   'invitations',
+  'certificate_template_versions', 'certificate_batch_results', 'course_certificate_settings',
 ] as const;
 export type DomainTable = (typeof domainTables)[number];
 

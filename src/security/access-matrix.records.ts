@@ -1,4 +1,4 @@
-import { isIn, roleGroups as roles, tableAccess, type RuleSpec, type TableAccess } from './access-matrix.model.js';
+import { isIn, roleGroups as roles, type Row, type RuleSpec, type Scope, tableAccess, type TableAccess } from './access-matrix.model.js';
 
 /** Access to certification, compliance and the platform's own tables. */
 
@@ -34,31 +34,74 @@ const issuedCertificates: RuleSpec = {
   allows: (row, scope) => scope.isMe(row['issued_by']),
 };
 
-export const recordsAccess: TableAccess[] = [
-  tableAccess('certificate_templates', {
-    select: [signedIn('every template')],
-    insert: [admins()],
-    update: [admins()],
-    delete: [admins()],
-  }),
+const providerSessionBatches: RuleSpec = {
+  name: 'provider_sessions',
+  roles: roles.ap,
+  words: 'batches of sessions at own locations',
+  allows: (row, scope) => scope.providerHasSession(row['session_id']),
+};
 
-  tableAccess('certificate_batches', {
-    select: [
-      admins(),
-      providerRosterBatches,
-      { name: 'requester', roles: roles.instructors, words: 'batches they requested', allows: (row, scope) => scope.isMe(row['requested_by']) },
-    ],
-    insert: [admins(), providerRosterBatches, ownRosterBatches],
-    update: [admins(), providerRosterBatches, ownRosterBatches],
-  }),
+/** Templates: global ones for everyone signed in, a provider's for its APs and affiliated instructors (migration 0032). */
+const templatesAccess = {
+  select: [
+    admins(),
+    { name: 'global', roles: roles.signedIn, words: 'global templates', allows: (row: Row) => row['provider_id'] === null },
+    { name: 'own_providers', roles: roles.ap, words: 'own providers’ templates', allows: (row: Row, scope: Scope) => isIn(scope.providers, row['provider_id']) },
+    { name: 'affiliated', roles: roles.affiliates, words: 'templates of the provider they are affiliated with', allows: (row: Row, scope: Scope) => row['provider_id'] !== null && row['provider_id'] === scope.affiliatedProvider },
+  ] satisfies RuleSpec[],
+  insert: [admins(), { name: 'own_providers', roles: roles.ap, words: 'own providers’ templates', allows: (row: Row, scope: Scope) => isIn(scope.providers, row['provider_id']) }] satisfies RuleSpec[],
+  update: [admins(), { name: 'own_providers', roles: roles.ap, words: 'own providers’ templates', allows: (row: Row, scope: Scope) => isIn(scope.providers, row['provider_id']) }] satisfies RuleSpec[],
+  delete: [admins()] satisfies RuleSpec[],
+};
 
-  tableAccess('certificates', {
-    select: [
+const templateReaders: RuleSpec[] = templatesAccess.select;
+const certificateReaders: RuleSpec[] = [
       admins(),
       certificatesAtOwnLocations,
       issuedCertificates,
       { name: 'recipient', roles: roles.signedIn, words: 'own certificates', allows: (row, scope) => scope.isMe(row['user_id']) },
+];
+const batchReaders: RuleSpec[] = [
+  admins(),
+  providerRosterBatches,
+  providerSessionBatches,
+  { name: 'requester', roles: roles.instructors, words: 'batches they requested', allows: (row, scope) => scope.isMe(row['requested_by']) },
+];
+
+/** Whether a row of another table is one the actor may select (its table's rules): the policies that look through to it. */
+function visibleUnder(readers: readonly RuleSpec[], row: Row | undefined, scope: Scope): boolean {
+  return row !== undefined && readers.some((rule) => rule.roles.includes(scope.actor.role) && (rule.allows ?? (() => true))(row, scope));
+}
+
+export const recordsAccess: TableAccess[] = [
+  tableAccess('certificate_templates', { ...templatesAccess, select: templateReaders }),
+  tableAccess('certificate_template_versions', {
+    select: [
+      { name: 'template', roles: roles.signedIn, words: 'versions of the templates they may read', allows: (row, scope) => visibleUnder(templateReaders, scope.world.byId('certificate_templates', row['template_id']), scope) },
+      { name: 'printed', roles: roles.signedIn, words: 'the versions of the certificates they may read', allows: (row, scope) => scope.world.where('certificates', 'template_version_id', row['id']).some((certificate) => visibleUnder(certificateReaders, certificate, scope)) },
     ],
+    insert: [admins(), { name: 'own_providers', roles: roles.ap, words: 'versions of own providers’ templates', allows: (row, scope) => isIn(scope.providers, scope.world.byId('certificate_templates', row['template_id'])?.['provider_id']) }],
+  }),
+
+  tableAccess('certificate_batches', {
+    select: batchReaders,
+    insert: [admins(), providerRosterBatches, ownRosterBatches, providerSessionBatches,
+      { name: 'taught_sessions', roles: roles.instructors, words: 'batches they request for sessions they teach', allows: (row, scope) => scope.isMe(row['requested_by']) && isIn(scope.taughtSessions, row['session_id']) }],
+    update: [admins(), providerRosterBatches, ownRosterBatches],
+  }),
+
+  tableAccess('certificate_batch_results', {
+    select: [{ name: 'batch', roles: roles.signedIn, words: 'results of the batches they may read', allows: (row, scope) => visibleUnder(batchReaders, scope.world.byId('certificate_batches', row['batch_id']), scope) }],
+  }),
+
+  tableAccess('course_certificate_settings', {
+    select: [{ name: 'course', roles: roles.signedIn, words: 'settings of the courses they may read', allows: (row, scope) => scope.actor.role === 'SA' || scope.actor.role === 'AD' || scope.world.byId('courses', row['course_id'])?.['status'] !== 'DRAFT' }],
+    insert: [admins()],
+    update: [admins()],
+  }),
+
+  tableAccess('certificates', {
+    select: certificateReaders,
     insert: [admins(), certificatesAtOwnLocations, issuedCertificates],
     update: [admins(), certificatesAtOwnLocations, issuedCertificates],
   }),

@@ -206,6 +206,14 @@ export const workflowAccess: readonly WorkflowAccess[] = [
     call: 'select certificate_source_facts(null, :subject) as answered',
   },
   {
+    id: 'certificate_template_version_for_course',
+    routes: ['/v1/certificates', '/v1/certificate-batches'],
+    subject: 'courses',
+    words: 'anyone signed in: only issuing calls it, after certificate_source_facts or the batch’s insert policies checked the caller; it names the template version the course prints with (the built-in one by default)',
+    answer: (_course, scope) => (scope.actor.userId === null ? 'not_found' : 'permitted'),
+    call: 'select (certificate_template_version_for_course(:subject)).id as answered',
+  },
+  {
     id: 'live_certificate_of (an enrollment)',
     routes: ['/v1/certificates'],
     subject: 'session_enrollments',

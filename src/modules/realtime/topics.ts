@@ -6,7 +6,7 @@ export const topicTables = {
   schedules: ['course_schedules'],
   enrollments: ['session_enrollments'],
   rosters: ['rosters', 'student_roster_members'],
-  certificates: ['certificates'],
+  certificates: ['certificates', 'certificate_batches'],
   courses: ['courses'],
   locations: ['locations'],
   providers: ['authorized_providers', 'provider_locations', 'provider_members'],
