@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type { Db } from '../src/db/database.js';
+import { migrateUp } from '../src/db/migrations/migrator.js';
+import { wrapPglite } from '../src/db/pglite-database.js';
+import { openPostgresDatabase } from '../src/db/postgres-database.js';
+import { createQueryLog } from '../src/db/query-log.js';
+import { typeParsers } from '../src/db/type-parsers.js';
+import { certificateHandlers } from '../src/modules/certificates/index.js';
+import { createDispatcher, defaultDispatcherSettings } from '../src/modules/jobs/index.js';
+import { createFieldCipher } from '../src/security/field-cipher.js';
+import { createLogger } from '../src/shared/logger.js';
+import { type Measurement, report } from './report.js';
+import { withScratchDatabase } from './scratch.js';
+
+const learners = 10_000;
+const builtInVersion = '00000000-0000-4000-8000-0000000000c2';
+const builtInTemplate = '00000000-0000-4000-8000-0000000000c1';
+const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
+/** The handler mails nothing here; a cipher is part of its dependencies. */
+const cipher = createFieldCipher({ encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32) });
+
+type Mode = 'bare' | 'batch';
+const labels: Record<Mode, string> = {
+  bare: `bare: one INSERT … SELECT of ${learners} certificate rows, no audit, no events, no results`,
+  batch: `batch job: ${learners} certificates in chunks of 1,000 (rows, events, audit, change log, results, progress)`,
+};
+/** Mirrored, after one round of each that is not counted. */
+const rounds: Mode[] = ['bare', 'batch', 'batch', 'bare'];
+
+interface World { courseId: string; locationId: string; userId: string }
+
+async function createWorld(db: Db): Promise<World> {
+  const { rows: [location] } = await db.query<{ id: string }>("insert into locations (name, city, country, timezone) values ('Bench hall', 'Leeds', 'GB', 'Europe/London') returning id");
+  const { rows: [course] } = await db.query<{ id: string }>(
+    "insert into courses (code, title, duration_minutes, certifies, certificate_validity_months) values ('BENCH-' || gen_random_uuid(), 'First aid', 450, true, 24) returning id");
+  const { rows: [user] } = await db.query<{ id: string }>("insert into users (email_ciphertext, email_hmac, role) values ('c', 'bench-' || gen_random_uuid(), 'SA') returning id");
+  return { courseId: course!.id, locationId: location!.id, userId: user!.id };
+}
+
+/** A roster of `learners` completed lines, each a student profile with a name (setup, not measured). */
+async function createRoster(db: Db, world: World): Promise<string> {
+  return db.transaction(async (tx) => {
+    await tx.query("select set_config('unitrain.audit', 'off', true)");
+    const { rows: [roster] } = await tx.query<{ id: string }>(
+      "insert into rosters (name, course_id, location_id, instructor_name, roster_type) values ('Bench roster', $1, $2, 'Anna Example', 'CERTIFICATE') returning id",
+      [world.courseId, world.locationId]);
+    await tx.query(
+      `with profiles as (
+         insert into student_enrollment_profiles (first_name, last_name)
+         select 'Learner', 'Number ' || n from generate_series(1, $2::integer) as n returning id
+       )
+       insert into student_roster_members (roster_id, student_profile_id, completion_status, practical_score, written_score)
+       select $1, id, 'completed', 90, 85 from profiles`,
+      [roster!.id, learners]);
+    await tx.exec('analyze student_roster_members; analyze student_enrollment_profiles');
+    return roster!.id;
+  });
+}
+
+/** The floor: the same rows (columns and printed snapshot) written by one plain statement, triggers for audit and change capture off. */
+async function bare(db: Db, rosterId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("select set_config('unitrain.audit', 'off', true)");
+    await tx.query(
+      `insert into certificates (student_profile_id, roster_member_id, roster_id, course_id, location_id, course_name, recipient_name,
+                                 template_id, template_version_id, issue_date, expiry_date, verification_code, snapshot)
+       select m.student_profile_id, m.id, r.id, r.course_id, r.location_id, c.title, p.first_name || ' ' || p.last_name, $2, $3,
+              current_date, current_date + interval '24 months', upper(substr(replace(m.id::text, '-', ''), 1, 16)),
+              jsonb_build_object('printed', jsonb_build_object('recipient_name', p.first_name || ' ' || p.last_name, 'course_name', c.title,
+                                 'practical_score', m.practical_score, 'written_score', m.written_score), 'verification_code', upper(substr(replace(m.id::text, '-', ''), 1, 16)))
+         from student_roster_members m join rosters r on r.id = m.roster_id join courses c on c.id = r.course_id
+         join student_enrollment_profiles p on p.id = m.student_profile_id
+        where m.roster_id = $1`,
+      [rosterId, builtInTemplate, builtInVersion]);
+  });
+}
+
+/** What a request does (the batch row, which queues its first chunk), then the job's chunks run to the end. */
+async function batch(db: Db, rosterId: string, world: World): Promise<void> {
+  const handlers = certificateHandlers({
+    cipher, logger, publicUrl: 'https://bench.example',
+    mail: { from: 'bench@example.org', outboxDir: '/nonexistent', smtpUrl: null },
+  }).filter((handler) => handler.name === 'certificates.batch-chunk');
+  await db.query(
+    `insert into certificate_batches (roster_id, template_id, template_version_id, requested_by, total_count, verification_base_url)
+     values ($1, $2, $3, $4, $5, 'https://bench.example')`, [rosterId, builtInTemplate, builtInVersion, world.userId, learners]);
+  await createDispatcher(db, handlers, logger, defaultDispatcherSettings).drain();
+}
+
+async function check(db: Db, rosterId: string, mode: Mode): Promise<void> {
+  const { rows: [state] } = await db.query<{ certificates: number; events: number }>(
+    `select count(*)::integer as certificates,
+            (select count(*)::integer from domain_events e where e.event_type = 'certificate.issued' and (e.payload ->> 'roster_id')::uuid = $1) as events
+       from certificates where roster_id = $1`, [rosterId]);
+  const events = mode === 'batch' ? learners : 0;
+  if (state?.certificates !== learners || state.events !== events) throw new Error(`${mode}: ${state?.certificates} certificates and ${state?.events} events for ${learners} learners`);
+}
+
+async function withDatabase(fn: (db: Db, engine: 'postgres' | 'pglite') => Promise<void>): Promise<void> {
+  const serverUrl = process.env['DATABASE_URL'];
+  if (serverUrl) {
+    await withScratchDatabase(serverUrl, async (url) => {
+      const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 4 }, createQueryLog(null, 0));
+      try {
+        await fn(db, 'postgres');
+      } finally {
+        await db.close();
+      }
+    });
+    return;
+  }
+  const pglite = await PGlite.create({ parsers: typeParsers });
+  const db = wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close());
+  try {
+    await fn(db, 'pglite');
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Issuing a batch of 10,000 certificates for one roster (decision 0034): the batch job as it runs in a
+ * worker (chunks of 1,000, each one transaction: the set-based issue_certificates with the certificate
+ * rows, their certificate.issued events, audit rows, change-log rows and roster count, the learners'
+ * results and the batch's progress), against the bare engine writing the same 10,000 certificate rows in
+ * one statement with nothing else. PDFs are not rendered by either (the holders' notice jobs do it later).
+ */
+export async function run(): Promise<void> {
+  await withDatabase(async (db, engine) => {
+    await migrateUp(db);
+    const world = await createWorld(db);
+    const seconds = new Map<Mode, number[]>();
+    const warmedUp = new Set<Mode>();
+    const once = async (mode: Mode) => {
+      const rosterId = await createRoster(db, world);
+      const started = performance.now();
+      if (mode === 'bare') await bare(db, rosterId);
+      else await batch(db, rosterId, world);
+      const elapsed = (performance.now() - started) / 1000;
+      await check(db, rosterId, mode);
+      return elapsed;
+    };
+    for (const mode of rounds) {
+      if (!warmedUp.has(mode)) {
+        warmedUp.add(mode);
+        await once(mode);
+      }
+      seconds.set(mode, [...(seconds.get(mode) ?? []), await once(mode)]);
+    }
+    const mean = (list: number[]) => list.reduce((sum, value) => sum + value, 0) / list.length;
+    const measurements: Measurement[] = (['bare', 'batch'] as const).map((mode) => ({
+      name: labels[mode], rate: learners / mean(seconds.get(mode)!), ...(mode === 'batch' ? { baseline: labels.bare } : {}),
+    }));
+    const perRound = Object.fromEntries([...seconds].map(([mode, list]) => [mode, list.map((s) => Number(s.toFixed(2)))]));
+    await report('certificate-batch', { engine, learners, chunk: 1000, secondsPerRound: perRound }, measurements);
+  });
+}
