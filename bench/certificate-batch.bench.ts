@@ -51,7 +51,7 @@ async function createRoster(db: Db, world: World): Promise<string> {
          select 'Learner', 'Number ' || n from generate_series(1, $2::integer) as n returning id
        )
        insert into student_roster_members (roster_id, student_profile_id, completion_status, practical_score, written_score)
-       select $1, id, 'completed', 90, 85 from profiles`,
+       select $1, id, 'COMPLETED', 90, 85 from profiles`,
       [roster!.id, learners]);
     await tx.exec('analyze student_roster_members; analyze student_enrollment_profiles');
     return roster!.id;

@@ -111,7 +111,7 @@ GRANT EXECUTE ON FUNCTION certificate_template_version_for_course(uuid) TO unitr
 
 -- ---------------------------------------------------------------------------------------------------
 -- Issuing many certificates in one statement: the same facts and rules as certificate_source_facts
--- (migration 0030) for a set of sources, the insert with ON CONFLICT DO NOTHING against the partial
+-- (migration 0030) for a set of sources (roster-line statuses compared in upper case, as 0038 stores them), the insert with ON CONFLICT DO NOTHING against the partial
 -- unique indexes (a source that got its live certificate meanwhile is skipped), and one
 -- certificate.issued event per row. No PDF is rendered here: pdf_sha256 stays NULL until the holder's
 -- notice job renders the PDF (decision 0034). Run by the owner (the batch and completion jobs), whose
@@ -152,7 +152,7 @@ BEGIN
       LEFT JOIN profiles ip ON ip.user_id = s.instructor_id
     UNION ALL
     SELECT NULL::uuid, m.id, r.id, r.session_id, m.student_id, m.student_profile_id,
-           m.completion_status = 'completed',
+           upper(m.completion_status) = 'COMPLETED',
            'the roster line is ' || m.completion_status,
            coalesce(r.issue_date, (now() AT TIME ZONE l.timezone)::date),
            m.practical_score, m.written_score,

@@ -25,7 +25,7 @@ describe('a batch racing single issues', () => {
     })).json as { id: string };
     const lines: string[] = [];
     for (let index = 0; index < 60; index++) {
-      const line = (await server.call('POST', `/v1/rosters/${roster.id}/members`, world.tokens.sa, { first_name: 'Racer', last_name: `Number ${index}`, completion_status: 'completed' })).json as { id: string };
+      const line = (await server.call('POST', `/v1/rosters/${roster.id}/members`, world.tokens.sa, { first_name: 'Racer', last_name: `Number ${index}`, completion_status: 'COMPLETED' })).json as { id: string };
       lines.push(line.id);
     }
     const logger = createLogger({ logLevel: 'warn', logFormat: 'json' }, { write: () => undefined });

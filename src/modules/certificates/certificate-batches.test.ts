@@ -79,11 +79,11 @@ describe('certificate batches', () => {
   it('issues a roster in chunks with live progress and a result per learner, then mails each holder the PDF', async () => {
     const email = `ada.${randomUUID().slice(0, 8)}@example.test`;
     const { rosterId, memberIds } = await rosterWith([
-      { first: 'Ada', last: 'Lovelace', completion: 'completed', email },
-      { first: 'Владимир', last: 'Иванов', completion: 'completed' },
-      { first: 'Not', last: 'Finished', completion: 'in_progress' },
-      { first: 'Early', last: 'Bird', completion: 'completed' },
-      { first: 'Zoë', last: 'Øster', completion: 'completed' },
+      { first: 'Ada', last: 'Lovelace', completion: 'COMPLETED', email },
+      { first: 'Владимир', last: 'Иванов', completion: 'COMPLETED' },
+      { first: 'Not', last: 'Finished', completion: 'IN_PROGRESS' },
+      { first: 'Early', last: 'Bird', completion: 'COMPLETED' },
+      { first: 'Zoë', last: 'Øster', completion: 'COMPLETED' },
     ]);
     const early = await world.call(world.tokens.sa, 'POST', '/v1/certificates', { roster_member_id: memberIds[3] });
     expect(early.statusCode).toBe(201);
@@ -99,7 +99,7 @@ describe('certificate batches', () => {
     const results = (await world.call(world.tokens.ap, 'GET', `/v1/certificate-batches/${batch.id}/results`)).json<{ items: { roster_member_id: string; outcome: string; reason: string | null; certificate_id: string | null }[] }>();
     expect(results.items.map((r) => [r.roster_member_id, r.outcome, r.reason])).toEqual([
       [memberIds[0], 'ISSUED', null], [memberIds[1], 'ISSUED', null],
-      [memberIds[2], 'NOT_ELIGIBLE', 'the roster line is in_progress, not completed'],
+      [memberIds[2], 'NOT_ELIGIBLE', 'the roster line is IN_PROGRESS, not completed'],
       [memberIds[3], 'ALREADY_ISSUED', null], [memberIds[4], 'ISSUED', null],
     ]);
     expect(results.items[3]!.certificate_id).toBe(early.json<{ id: string }>().id);
@@ -141,7 +141,7 @@ describe('certificate batches', () => {
   });
 
   it('answers 404 to who may not see a batch, and refuses a session that is not completed', async () => {
-    const { rosterId } = await rosterWith([{ first: 'Solo', last: 'Learner', completion: 'completed' }]);
+    const { rosterId } = await rosterWith([{ first: 'Solo', last: 'Learner', completion: 'COMPLETED' }]);
     const batch = (await world.call(world.tokens.sa, 'POST', '/v1/certificate-batches', { roster_id: rosterId })).json<BatchJson>();
     expect((await world.call(world.tokens.otherAp, 'GET', `/v1/certificate-batches/${batch.id}`)).statusCode).toBe(404);
     expect((await world.call(world.tokens.otherAp, 'GET', `/v1/certificate-batches/${batch.id}/zip`)).statusCode).toBe(404);
