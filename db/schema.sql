@@ -3501,7 +3501,10 @@ AS $function$
     ('users',                       'NULL',          'NULL',          'NULL',            'r.id', NULL),
     ('profiles',                    'NULL',          'NULL',          'NULL',            'r.user_id', NULL),
     ('instructor_profiles',         'NULL',          'r.provider_id', 'NULL',            'r.user_id', NULL),
-    ('compliance_records',          'NULL',          'NULL',          'NULL',            'r.user_id', NULL)
+    ('compliance_records',          'NULL',          'NULL',          'NULL',            'r.user_id', NULL),
+    -- Migration 0033: its trigger function joins the roster or the session (two parents), written by hand.
+    ('certificate_batches',         'coalesce(ro.location_id, s.location_id)', 'coalesce(ro.provider_id, s.provider_id)', 'NULL', 'r.requested_by',
+     'rosters ro ON ro.id = r.roster_id LEFT JOIN training_sessions s ON s.id = r.session_id')
 $function$;
 REVOKE EXECUTE ON FUNCTION change_capture_tables() FROM PUBLIC;
 

@@ -229,6 +229,37 @@ REVOKE EXECUTE ON FUNCTION issue_certificates(uuid[], uuid[], text[], text, uuid
 -- Change capture (migration 0021's shape) for batches, so their progress reaches the stream: the
 -- roster's or session's location and provider, and the requester as the user key.
 -- ---------------------------------------------------------------------------------------------------
+-- The list of captured tables (0021) names it too.
+CREATE OR REPLACE FUNCTION change_capture_tables()
+RETURNS TABLE (table_name text, location_key text, provider_key text, instructor_key text, user_key text, parent text)
+LANGUAGE sql IMMUTABLE SET search_path = public, pg_temp AS $$
+  -- Each key is an expression over the changed row r and, for child rows, its parent p.
+  VALUES
+    ('training_sessions',           'r.location_id', 'r.provider_id', 'r.instructor_id', 'NULL', NULL),
+    ('course_schedules',            'r.location_id', 'r.provider_id', 'r.instructor_id', 'NULL', NULL),
+    ('rosters',                     'r.location_id', 'r.provider_id', 'r.instructor_id', 'NULL', NULL),
+    -- A child row carries its parent's scope: who sees the session or roster sees its students.
+    ('session_enrollments',         'p.location_id', 'p.provider_id', 'p.instructor_id', 'r.student_id',
+     'training_sessions p ON p.id = r.session_id'),
+    ('student_roster_members',      'p.location_id', 'p.provider_id', 'p.instructor_id', 'r.student_id',
+     'rosters p ON p.id = r.roster_id'),
+    -- The issuer is the certificate's instructor (policy certificates_select_issuer).
+    ('certificates',                'r.location_id', 'r.provider_id', 'r.issued_by',     'r.user_id', NULL),
+    ('courses',                     'NULL',          'NULL',          'NULL',            'NULL', NULL),
+    ('locations',                   'r.id',          'NULL',          'NULL',            'NULL', NULL),
+    ('authorized_providers',        'NULL',          'r.id',          'NULL',            'NULL', NULL),
+    ('provider_locations',          'r.location_id', 'r.provider_id', 'NULL',            'NULL', NULL),
+    ('provider_members',            'NULL',          'r.provider_id', 'NULL',            'r.user_id', NULL),
+    ('student_enrollment_profiles', 'NULL',          'r.provider_id', 'NULL',            'NULL', NULL),
+    ('users',                       'NULL',          'NULL',          'NULL',            'r.id', NULL),
+    ('profiles',                    'NULL',          'NULL',          'NULL',            'r.user_id', NULL),
+    ('instructor_profiles',         'NULL',          'r.provider_id', 'NULL',            'r.user_id', NULL),
+    ('compliance_records',          'NULL',          'NULL',          'NULL',            'r.user_id', NULL),
+    -- Migration 0033: its trigger function joins the roster or the session (two parents), written by hand.
+    ('certificate_batches',         'coalesce(ro.location_id, s.location_id)', 'coalesce(ro.provider_id, s.provider_id)', 'NULL', 'r.requested_by',
+     'rosters ro ON ro.id = r.roster_id LEFT JOIN training_sessions s ON s.id = r.session_id')
+$$;
+
 CREATE FUNCTION certificate_batches_capture_changes() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN

@@ -51,7 +51,7 @@ const TemplateListQuery = Type.Object(
  * a course. Row-level security decides who reads and writes which (decision 0033).
  */
 export const certificateTemplatesRoutes: FastifyPluginAsyncTypebox<TemplatesDeps> = async (app, deps) => {
-  const tags = ['certificate templates'];
+  const tags = ['certificates'];
   const one = { 200: CertificateTemplateSchema, ...errorResponses(400, 401, 403, 404, 409, 422) };
 
   app.post(
