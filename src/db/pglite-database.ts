@@ -149,6 +149,7 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
       return () => stop();
     },
     onCommit: (listener) => commits.add(listener),
+    poolStats: () => null,
     close,
   };
 }
