@@ -108,7 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     feed: {
       async start() {
         await realtime.startFeed();
-        return realtime.hub.feed.position;
+        const { rows: [named] } = await deps.db.query<{ database: string }>('select current_database() as database');
+        return { position: realtime.hub.feed.position, database: named?.database ?? 'unitrain' };
       },
     },
   });

@@ -40,8 +40,12 @@ export interface ChangeBatch {
 
 /** The feed's side, given by the composition root (app.ts), so the cache knows no module. */
 export interface InvalidationFeed {
-  /** Starts the process's change feed if it is not reading yet; resolves to its position. */
-  start(): Promise<FeedPosition>;
+  /**
+   * Starts the process's change feed if it is not reading yet; resolves to its position and the name of
+   * the database it reads, which prefixes every Redis key: positions of two databases are not comparable,
+   * so two databases sharing one Redis must never read each other's entries.
+   */
+  start(): Promise<{ position: FeedPosition; database: string }>;
 }
 
 export interface TwoLayerCacheSettings {
@@ -85,7 +89,7 @@ export function createTwoLayerCache(
 ): TwoLayerCache {
   const { redis, metrics, logger } = deps;
   const ttlMs = settings.ttlSeconds * 1000;
-  const prefix = settings.keyPrefix ?? 'unitrain:cache:v1:';
+  let prefix = settings.keyPrefix ?? 'unitrain:cache:v1:';
   const l1 = new LRUCache<string, Entry>({ max: settings.l1MaxEntries, ttl: Math.max(ttlMs, 1) });
   /** The position of the last change to each table the feed has handed on. */
   const lastChange = new Map<string, FeedPosition>();
@@ -111,9 +115,10 @@ export function createTwoLayerCache(
 
   const ensureStarted = (): Promise<void> => {
     starting ??= deps.feed.start().then(
-      (position) => {
+      ({ position, database }) => {
         base ??= position;
         known ??= position;
+        prefix = `${settings.keyPrefix ?? 'unitrain:cache:v1:'}${database}:`;
       },
       (error: unknown) => {
         starting = null;
