@@ -155,20 +155,33 @@ export function createTwoLayerCache(
     );
   };
 
+  /** One load per key at a time: L2, then the database; stored only if no change to its tables arrived meanwhile. */
   const load = async <T>(key: string, tags: readonly string[], loader: () => Promise<T>): Promise<T> => {
     const stamp = known as FeedPosition;
-    const promise = loader();
-    flights.set(key, { stamp, tags, promise });
-    try {
-      const value = await promise;
-      // Stored only if no change to its tables arrived while it loaded: it may predate that change.
-      if (ttlMs > 0 && valid(stamp, tags)) {
+    const promise = (async () => {
+      const inL2 = await readL2(key);
+      if (inL2) {
+        if (valid(inL2.stamp, inL2.tags)) {
+          metrics.hits.inc({ layer: 'l2' });
+          l1.set(key, inL2);
+          return inL2.value as T;
+        }
+        metrics.invalidations.inc({ layer: 'l2' });
+      }
+      metrics.misses.inc();
+      const value = await loader();
+      // It may predate a change read while it loaded: then it answers this request only.
+      if (valid(stamp, tags)) {
         const entry: Entry = { value, tags, stamp };
         l1.set(key, entry);
         metrics.sets.inc({ layer: 'l1' });
         writeL2(key, entry);
       }
       return value;
+    })();
+    flights.set(key, { stamp, tags, promise });
+    try {
+      return await promise;
     } finally {
       if (flights.get(key)?.promise === promise) flights.delete(key);
     }
@@ -203,16 +216,6 @@ export function createTwoLayerCache(
         metrics.hits.inc({ layer: 'flight' });
         return flight.promise as Promise<T>;
       }
-      const inL2 = await readL2(key);
-      if (inL2) {
-        if (valid(inL2.stamp, inL2.tags)) {
-          metrics.hits.inc({ layer: 'l2' });
-          l1.set(key, inL2);
-          return inL2.value as T;
-        }
-        metrics.invalidations.inc({ layer: 'l2' });
-      }
-      metrics.misses.inc();
       return load(key, tags, loader);
     },
     observer: {
