@@ -2204,17 +2204,6 @@ GRANT SELECT ON users_visible TO unitrain_app;
 
 -- Functions
 
-CREATE OR REPLACE FUNCTION public.analytics_refreshed_at(view text)
- RETURNS timestamp with time zone
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-  SELECT refreshed_at FROM analytics_refreshes WHERE view_name = view
-$function$;
-REVOKE EXECUTE ON FUNCTION analytics_refreshed_at(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics_refreshed_at(text) TO unitrain_app;
-
 CREATE OR REPLACE FUNCTION public.analytics_refreshes_capture_changes()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2246,6 +2235,17 @@ AS $function$
   SELECT provider_id FROM instructor_profiles WHERE user_id = actor
 $function$;
 REVOKE EXECUTE ON FUNCTION app_affiliated_provider_id_of(uuid) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_analytics_refreshed_at(view text)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT refreshed_at FROM analytics_refreshes WHERE view_name = view
+$function$;
+REVOKE EXECUTE ON FUNCTION app_analytics_refreshed_at(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_analytics_refreshed_at(text) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_audit_entry_concerns_sa(entry_table text, entry_row uuid, old_values jsonb, new_values jsonb)
  RETURNS boolean

@@ -13,7 +13,7 @@ $$;
 DROP FUNCTION analytics_refreshes_capture_changes();
 DROP FUNCTION notifications_capture_changes();
 DROP TABLE job_schedules;
-DROP FUNCTION analytics_refreshed_at(text);
+DROP FUNCTION app_analytics_refreshed_at(text);
 DROP TABLE analytics_refreshes;
 DROP MATERIALIZED VIEW certificate_figures_by_month;
 DROP MATERIALIZED VIEW instructor_figures_by_month;

@@ -78,7 +78,7 @@ CREATE UNIQUE INDEX certificate_figures_by_month_key
 GRANT SELECT ON enrollment_figures_by_month, instructor_figures_by_month, certificate_figures_by_month TO unitrain_app;
 
 -- When each analytics view was last refreshed (every report answer says so). The owner's alone: the
--- application reads it through analytics_refreshed_at(). A uuid id because its changes are captured
+-- application reads it through app_analytics_refreshed_at(). A uuid id because its changes are captured
 -- (below): a refresh then invalidates cached reports on every process like any other committed change.
 CREATE TABLE analytics_refreshes (
   id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -97,12 +97,12 @@ INSERT INTO analytics_refreshes (view_name, refreshed_at) VALUES
   ('enrollment_figures_by_month', now()), ('instructor_figures_by_month', now()),
   ('certificate_figures_by_month', now());
 
-CREATE FUNCTION analytics_refreshed_at(view text) RETURNS timestamptz
+CREATE FUNCTION app_analytics_refreshed_at(view text) RETURNS timestamptz
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT refreshed_at FROM analytics_refreshes WHERE view_name = view
 $$;
-REVOKE EXECUTE ON FUNCTION analytics_refreshed_at(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics_refreshed_at(text) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION app_analytics_refreshed_at(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_analytics_refreshed_at(text) TO unitrain_app;
 
 -- The last slot each cron schedule of the workers was enqueued for (src/modules/jobs/schedules.ts).
 -- A worker that was down finds its missed slots here; the job of a slot has a unique idempotency key,

@@ -158,6 +158,6 @@ export async function readReport(tx: Tx, name: ReportName, filters: ReportFilter
       limit $7`,
     [filters.from, filters.to, filters.provider_id, filters.location_id, filters.course_id, filters.instructor_id, filters.limit + 1],
   );
-  const { rows: [refresh] } = await tx.query<{ refreshed_at: Date | null }>('select analytics_refreshed_at($1) as refreshed_at', [definition.view]);
+  const { rows: [refresh] } = await tx.query<{ refreshed_at: Date | null }>('select app_analytics_refreshed_at($1) as refreshed_at', [definition.view]);
   return { refreshed_at: refresh?.refreshed_at ?? null, rows: rows.slice(0, filters.limit), truncated: rows.length > filters.limit };
 }
