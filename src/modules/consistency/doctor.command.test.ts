@@ -193,7 +193,7 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 11 of 12 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 12 of 12 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
   });
 
   it('refuses a missing embedded database without creating one', async () => {
