@@ -63,8 +63,12 @@ export const underFilledBelow = 0.5;
  * own place on a waitlist.
  */
 export async function readDashboard(tx: Tx, now: Date): Promise<Dashboard> {
-  const { rows } = await tx.query<{ dashboard: Dashboard }>(
-    `with clock as materialized (
+  const { rows } = await tx.query<{ dashboard: Dashboard }>(dashboardStatement, [now, attentionWindowHours, underFilledBelow, dashboardListLimit]);
+  return (rows[0] as { dashboard: Dashboard }).dashboard;
+}
+
+/** The statement of readDashboard, with $1 now, $2 the attention window in hours, $3 the fill threshold, $4 the list limit. */
+export const dashboardStatement = `with clock as materialized (
        select $1::timestamptz as now, ($1::timestamptz at time zone 'UTC')::date as today,
               date_trunc('month', ($1::timestamptz at time zone 'UTC'))::date as this_month
      ),
@@ -163,8 +167,4 @@ export async function readDashboard(tx: Tx, now: Date): Promise<Dashboard> {
                   'pending', count(*) filter (where r.status = 'PENDING'))
            from compliance_records r cross join clock),
        'notifications', json_build_object('unread', (select count(*) from notifications where read_at is null))
-     ) as dashboard`,
-    [now, attentionWindowHours, underFilledBelow, dashboardListLimit],
-  );
-  return (rows[0] as { dashboard: Dashboard }).dashboard;
-}
+     ) as dashboard`;
