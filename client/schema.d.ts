@@ -1609,12 +1609,12 @@ export interface components {
         };
         /** AddMemberBody */
         AddMemberBody: {
-            attendance_status?: "pending" | "attended" | "absent";
+            attendance_status?: "PENDING" | "ATTENDED" | "ABSENT";
             company?: string;
-            completion_status?: "not_started" | "in_progress" | "completed";
+            completion_status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
             /** @description identifies the person at the roster’s provider */
             email?: string;
-            enrollment_status?: "enrolled" | "waitlisted" | "completed";
+            enrollment_status?: "ENROLLED" | "WAITLISTED" | "COMPLETED";
             first_name: string;
             last_name: string;
             /** @description 0 to 100, kept to two decimals */
@@ -1791,7 +1791,20 @@ export interface components {
             /** @description the version you read (or send If-Match instead); without either, none is checked */
             version?: number;
         };
-        /** CatalogueEntry */
+        /**
+         * CatalogueEntry
+         * @example {
+         *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "code": "FA-101",
+         *       "title": "First Aid at Work",
+         *       "description": "Three days of practical first aid with a written and a practical assessment.",
+         *       "duration_minutes": 1260,
+         *       "certifies": true,
+         *       "certificate_validity_months": 36,
+         *       "published_at": "2026-11-20T09:00:00.000Z",
+         *       "version": 2
+         *     }
+         */
         CatalogueEntry: {
             /** @description null: valid for life; only for certifying courses */
             certificate_validity_months: number | null;
@@ -1836,7 +1849,25 @@ export interface components {
             status?: "ACTIVE" | "INACTIVE";
             version: number;
         };
-        /** Course */
+        /**
+         * Course
+         * @example {
+         *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "code": "FA-101",
+         *       "title": "First Aid at Work",
+         *       "description": "Three days of practical first aid with a written and a practical assessment.",
+         *       "duration_minutes": 1260,
+         *       "certifies": true,
+         *       "certificate_validity_months": 36,
+         *       "status": "PUBLISHED",
+         *       "published_at": "2026-11-20T09:00:00.000Z",
+         *       "published_version": 2,
+         *       "has_unpublished_changes": false,
+         *       "created_at": "2026-11-02T14:31:08.120Z",
+         *       "updated_at": "2026-11-20T09:00:00.000Z",
+         *       "version": 4
+         *     }
+         */
         Course: {
             /** @description null: valid for life; only for certifying courses */
             certificate_validity_months: number | null;
@@ -2102,7 +2133,28 @@ export interface components {
             /** Format: uuid */
             student_profile_id?: string;
         };
-        /** Enrollment */
+        /**
+         * Enrollment
+         * @example {
+         *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+         *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+         *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+         *       "student_profile_id": null,
+         *       "status": "WAITLISTED",
+         *       "waitlist_position": 2,
+         *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+         *       "attendance_status": "REGISTERED",
+         *       "completion_status": "NOT_STARTED",
+         *       "assessment_score": null,
+         *       "practical_score": null,
+         *       "written_score": null,
+         *       "completed_at": null,
+         *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+         *       "created_at": "2026-12-04T16:20:05.311Z",
+         *       "updated_at": "2026-12-04T16:20:05.311Z",
+         *       "version": 1
+         *     }
+         */
         Enrollment: {
             assessment_score: number | null;
             attendance_status: "REGISTERED" | "ATTENDED" | "ABSENT" | "PARTIAL";
@@ -2171,16 +2223,214 @@ export interface components {
             total: number;
         };
         /**
-         * Error
-         * @description what went wrong, with a stable code and, where it applies, the offending field
+         * Error400
+         * @description an error answered with HTTP 400
          */
-        Error: {
+        Error400: {
             error: {
                 /**
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED" | "INVALID_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TRANSITION" | "UNSUPPORTED_ENCODING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "INVALID_TOKEN";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error401
+         * @description an error answered with HTTP 401
+         */
+        Error401: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error403
+         * @description an error answered with HTTP 403
+         */
+        Error403: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "FORBIDDEN";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error404
+         * @description an error answered with HTTP 404
+         */
+        Error404: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "NOT_FOUND" | "ROUTE_NOT_FOUND";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error409
+         * @description an error answered with HTTP 409
+         */
+        Error409: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_TRANSITION";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error413
+         * @description an error answered with HTTP 413
+         */
+        Error413: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "PAYLOAD_TOO_LARGE";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error415
+         * @description an error answered with HTTP 415
+         */
+        Error415: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error422
+         * @description an error answered with HTTP 422
+         */
+        Error422: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error429
+         * @description an error answered with HTTP 429
+         */
+        Error429: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "RATE_LIMITED";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error503
+         * @description an error answered with HTTP 503
+         */
+        Error503: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -2695,14 +2945,14 @@ export interface components {
         };
         /** RosterMember */
         RosterMember: {
-            attendance_status: "pending" | "attended" | "absent";
+            attendance_status: "PENDING" | "ATTENDED" | "ABSENT";
             company: string | null;
-            completion_status: "not_started" | "in_progress" | "completed";
+            completion_status: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
             /** Format: date-time */
             created_at: string;
             /** @description shown to administrators only */
             email: string | null;
-            enrollment_status: "enrolled" | "waitlisted" | "completed";
+            enrollment_status: "ENROLLED" | "WAITLISTED" | "COMPLETED";
             /** @description null where you may not see the student profile (your own line) */
             first_name: string | null;
             /** Format: uuid */
@@ -2839,7 +3089,33 @@ export interface components {
             /** @description how many match the filters */
             total: number;
         };
-        /** Session */
+        /**
+         * Session
+         * @example {
+         *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+         *       "title": "First Aid at Work",
+         *       "description": null,
+         *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "schedule_id": null,
+         *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+         *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+         *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "session_date": "2027-01-12",
+         *       "start_time": "09:00:00",
+         *       "end_time": "17:00:00",
+         *       "max_capacity": 12,
+         *       "current_enrollment": 7,
+         *       "self_enrollment_allowed": true,
+         *       "status": "SCHEDULED",
+         *       "cancelled_reason": null,
+         *       "occurrence_date": null,
+         *       "detached_from_schedule": false,
+         *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+         *       "created_at": "2026-12-01T10:15:00.000Z",
+         *       "updated_at": "2026-12-03T08:02:11.412Z",
+         *       "version": 3
+         *     }
+         */
         Session: {
             cancelled_reason: string | null;
             /** Format: uuid */
@@ -3072,7 +3348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3101,7 +3377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3130,7 +3406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Default Response */
@@ -3174,7 +3450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3183,7 +3459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3192,7 +3468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3223,7 +3499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3232,7 +3508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3241,7 +3517,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3250,7 +3526,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -3259,7 +3535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -3301,7 +3577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3310,7 +3586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3319,7 +3595,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3353,7 +3629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3362,7 +3638,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3371,7 +3647,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3423,7 +3699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3432,7 +3708,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3441,7 +3717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3472,7 +3748,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3481,7 +3757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3520,7 +3796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3529,7 +3805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3538,7 +3814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3574,7 +3850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3583,7 +3859,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3592,7 +3868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3638,7 +3914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3647,7 +3923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3656,7 +3932,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3696,7 +3972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3705,7 +3981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3736,7 +4012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3745,7 +4021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3754,7 +4030,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3763,7 +4039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3800,7 +4076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3809,7 +4085,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3818,7 +4094,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3841,6 +4117,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["CatalogueEntry"];
                 };
             };
@@ -3850,7 +4139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3859,7 +4148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3868,7 +4157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3877,7 +4166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -4015,7 +4304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4024,7 +4313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -4246,7 +4535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4255,7 +4544,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4264,7 +4553,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4273,7 +4562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4282,7 +4571,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4400,7 +4689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4409,7 +4698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4418,7 +4707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -4449,7 +4738,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4458,7 +4747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4467,7 +4756,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -4593,7 +4882,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4602,7 +4891,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4611,7 +4900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4620,7 +4909,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4629,7 +4918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4755,7 +5044,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4764,7 +5053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4773,7 +5062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4782,7 +5071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4791,7 +5080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4919,7 +5208,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4928,7 +5217,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4937,7 +5226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4946,7 +5235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4955,7 +5244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5081,7 +5370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5090,7 +5379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5099,7 +5388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5108,7 +5397,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5117,7 +5406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5153,7 +5442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5162,7 +5451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -5186,6 +5475,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5195,7 +5502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5204,7 +5511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5213,7 +5520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5222,7 +5529,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -5231,7 +5538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -5253,6 +5560,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5262,7 +5587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5271,7 +5596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5280,7 +5605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5306,6 +5631,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5315,7 +5658,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5324,7 +5667,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5333,7 +5676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5342,7 +5685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5351,7 +5694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -5360,7 +5703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -5386,6 +5729,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5395,7 +5756,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5404,7 +5765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5413,7 +5774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5422,7 +5783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5431,7 +5792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5457,6 +5818,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5466,7 +5845,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5475,7 +5854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5484,7 +5863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5493,7 +5872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5502,7 +5881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5528,6 +5907,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5537,7 +5934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5546,7 +5943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5555,7 +5952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5564,7 +5961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5573,7 +5970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5607,7 +6004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5616,7 +6013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5625,7 +6022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5658,7 +6055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5667,7 +6064,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5676,7 +6073,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5745,7 +6142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5754,7 +6151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -5776,6 +6173,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5785,7 +6203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5794,7 +6212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5803,7 +6221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5840,6 +6258,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5849,7 +6288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5858,7 +6297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5867,7 +6306,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5876,7 +6315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5885,7 +6324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5911,6 +6350,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5920,7 +6380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5929,7 +6389,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5938,7 +6398,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5947,7 +6407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5956,7 +6416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5994,7 +6454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6003,7 +6463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6012,7 +6472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -6049,7 +6509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6058,7 +6518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6067,7 +6527,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -6103,7 +6563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6112,7 +6572,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -6145,7 +6605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6154,7 +6614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6163,7 +6623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6172,7 +6632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6181,7 +6641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6212,7 +6672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6221,7 +6681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6230,7 +6690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -6259,7 +6719,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6268,7 +6728,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6277,7 +6737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6286,7 +6746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6295,7 +6755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6330,7 +6790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6339,7 +6799,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6348,7 +6808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6357,7 +6817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6366,7 +6826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6375,7 +6835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6441,7 +6901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6450,7 +6910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6459,7 +6919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -6529,7 +6989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6538,7 +6998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6547,7 +7007,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6556,7 +7016,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6565,7 +7025,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6623,7 +7083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6632,7 +7092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6641,7 +7101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6650,7 +7110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -6708,7 +7168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6717,7 +7177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6726,7 +7186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6735,7 +7195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6744,7 +7204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6802,7 +7262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6811,7 +7271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6820,7 +7280,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6829,7 +7289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6838,7 +7298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6878,7 +7338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6887,7 +7347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6896,7 +7356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -6905,7 +7365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -6940,7 +7400,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6949,7 +7409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -6999,7 +7459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7008,7 +7468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7017,7 +7477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7026,7 +7486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7035,7 +7495,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7083,7 +7543,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7092,7 +7552,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7101,7 +7561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7130,7 +7590,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7139,7 +7599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7148,7 +7608,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7157,7 +7617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7166,7 +7626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -7218,7 +7678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7227,7 +7687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7236,7 +7696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7245,7 +7705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7254,7 +7714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7263,7 +7723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7292,7 +7752,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7321,7 +7781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7350,7 +7810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7377,7 +7837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7386,7 +7846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7417,7 +7877,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7426,7 +7886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7461,7 +7921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7470,7 +7930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7501,7 +7961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7510,7 +7970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7519,7 +7979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7550,7 +8010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7559,7 +8019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7568,7 +8028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7597,7 +8057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7633,7 +8093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7642,7 +8102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7675,7 +8135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7684,7 +8144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7693,7 +8153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7702,7 +8162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7711,7 +8171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7742,7 +8202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7751,7 +8211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7760,7 +8220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7789,7 +8249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7798,7 +8258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7807,7 +8267,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7816,7 +8276,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7825,7 +8285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -7861,7 +8321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7870,7 +8330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7903,7 +8363,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7912,7 +8372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7921,7 +8381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7930,7 +8390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7939,7 +8399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7970,7 +8430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7979,7 +8439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7988,7 +8448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8017,7 +8477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8026,7 +8486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8035,7 +8495,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8044,7 +8504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8053,7 +8513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8088,7 +8548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8097,7 +8557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8106,7 +8566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8115,7 +8575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8124,7 +8584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8133,7 +8593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8168,7 +8628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8177,7 +8637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8210,7 +8670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8219,7 +8679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8228,7 +8688,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8237,7 +8697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8246,7 +8706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8277,7 +8737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8286,7 +8746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8295,7 +8755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8324,7 +8784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8333,7 +8793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8342,7 +8802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8351,7 +8811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8360,7 +8820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8395,7 +8855,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8404,7 +8864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8413,7 +8873,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8422,7 +8882,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8431,7 +8891,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8440,7 +8900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8538,7 +8998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8547,7 +9007,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8578,7 +9038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8587,7 +9047,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8596,7 +9056,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8625,7 +9085,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8634,7 +9094,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8643,7 +9103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8652,7 +9112,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8661,7 +9121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8678,9 +9138,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    attendance_status?: "pending" | "attended" | "absent";
-                    completion_status?: "not_started" | "in_progress" | "completed";
-                    enrollment_status?: "enrolled" | "waitlisted" | "completed";
+                    attendance_status?: "PENDING" | "ATTENDED" | "ABSENT";
+                    completion_status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
+                    enrollment_status?: "ENROLLED" | "WAITLISTED" | "COMPLETED";
                     /** @description 0 to 100, kept to two decimals; null clears it */
                     practical_score?: number | null;
                     /** @description the version you read */
@@ -8706,7 +9166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8715,7 +9175,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8724,7 +9184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8733,7 +9193,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8742,7 +9202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8784,7 +9244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8793,7 +9253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8848,7 +9308,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8857,7 +9317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8866,7 +9326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8875,7 +9335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8906,7 +9366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8915,7 +9375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8924,7 +9384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8933,7 +9393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8942,7 +9402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8951,7 +9411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9010,7 +9470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9019,7 +9479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9028,7 +9488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9037,7 +9497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9046,7 +9506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9055,7 +9515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9091,7 +9551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9100,7 +9560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9109,7 +9569,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9118,7 +9578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9127,7 +9587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9136,7 +9596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9172,7 +9632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9181,7 +9641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9190,7 +9650,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -9206,6 +9666,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "first_name": "Nina",
+                 *       "last_name": "Novak",
+                 *       "email": "nina@example.org",
+                 *       "company": "Harbour Ltd",
+                 *       "attendance_status": "ATTENDED",
+                 *       "practical_score": 88.5,
+                 *       "completion_status": "COMPLETED"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddMemberBody"];
             };
         };
@@ -9225,7 +9696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9234,7 +9705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9243,7 +9714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9252,7 +9723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9261,7 +9732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9270,7 +9741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9301,7 +9772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9310,7 +9781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9319,7 +9790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9328,7 +9799,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9337,7 +9808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -9346,7 +9817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -9355,7 +9826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9364,7 +9835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9400,7 +9871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9409,7 +9880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9418,7 +9889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9427,7 +9898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9436,7 +9907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9445,7 +9916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9479,7 +9950,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9488,7 +9959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9497,7 +9968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9506,7 +9977,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9515,7 +9986,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9524,7 +9995,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9563,7 +10034,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9572,7 +10043,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -9606,7 +10077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9615,7 +10086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9624,7 +10095,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9633,7 +10104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9642,7 +10113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9673,7 +10144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9682,7 +10153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9691,7 +10162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -9755,7 +10226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9764,7 +10235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9773,7 +10244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9782,7 +10253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9791,7 +10262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9800,7 +10271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9835,7 +10306,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9844,7 +10315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9853,7 +10324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9862,7 +10333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9871,7 +10342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -9914,7 +10385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9923,7 +10394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -9938,6 +10409,17 @@ export interface operations {
         /** @description a one-off session; the title defaults to the course title */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                 *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                 *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                 *       "session_date": "2027-01-12",
+                 *       "start_time": "09:00",
+                 *       "end_time": "17:00",
+                 *       "max_capacity": 12
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateSessionBody"];
             };
         };
@@ -9948,6 +10430,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -9957,7 +10465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9966,7 +10474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9975,7 +10483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9984,7 +10492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9993,7 +10501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10015,6 +10523,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10024,7 +10558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10033,7 +10567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10042,7 +10576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -10087,6 +10621,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10096,7 +10656,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10105,7 +10665,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10114,7 +10674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10123,7 +10683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10132,7 +10692,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10141,7 +10701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10158,6 +10718,12 @@ export interface operations {
         /** @description why the session is cancelled (sent to the students), and the version you read (here or as If-Match) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "The instructor is ill; you will be offered another date.",
+                 *       "version": 3
+                 *     }
+                 */
                 "application/json": components["schemas"]["CancelSessionBody"];
             };
         };
@@ -10168,6 +10734,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10177,7 +10769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10186,7 +10778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10195,7 +10787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10204,7 +10796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10213,7 +10805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10248,7 +10840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10257,7 +10849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10266,7 +10858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10275,7 +10867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10284,7 +10876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10311,6 +10903,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10320,7 +10938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10329,7 +10947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10338,7 +10956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10347,7 +10965,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10356,7 +10974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10397,7 +11015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10406,7 +11024,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10415,7 +11033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -10442,6 +11060,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -10451,7 +11090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10460,7 +11099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10469,7 +11108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10478,7 +11117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10487,7 +11126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10496,7 +11135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10531,7 +11170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10540,7 +11179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10549,7 +11188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10558,7 +11197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10567,7 +11206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -10576,7 +11215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -10585,7 +11224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10594,7 +11233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10628,7 +11267,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10637,7 +11276,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10646,7 +11285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10655,7 +11294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10664,7 +11303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -10673,7 +11312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -10682,7 +11321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10691,7 +11330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10707,6 +11346,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "results": [
+                 *         {
+                 *           "enrollment_id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                 *           "version": 2,
+                 *           "attendance_status": "ATTENDED",
+                 *           "practical_score": 86.5,
+                 *           "written_score": 91,
+                 *           "completion_status": "COMPLETED"
+                 *         },
+                 *         {
+                 *           "enrollment_id": "d3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a",
+                 *           "version": 1,
+                 *           "attendance_status": "ABSENT"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SessionResultsBody"];
             };
         };
@@ -10726,7 +11384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10735,7 +11393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10744,7 +11402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10753,7 +11411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10762,7 +11420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10771,7 +11429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10798,6 +11456,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10807,7 +11491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10816,7 +11500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10825,7 +11509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10834,7 +11518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10843,7 +11527,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10877,7 +11561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10886,7 +11570,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description The database is unavailable or a transaction could not be serialised: try again */
@@ -10895,7 +11579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error503"];
                 };
             };
         };
@@ -10931,7 +11615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10940,7 +11624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -10973,7 +11657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10982,7 +11666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10991,7 +11675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11000,7 +11684,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11009,7 +11693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11040,7 +11724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11049,7 +11733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11058,7 +11742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11087,7 +11771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11096,7 +11780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11105,7 +11789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11114,7 +11798,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11123,7 +11807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11160,7 +11844,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11169,7 +11853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -11202,7 +11886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11211,7 +11895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11220,7 +11904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11229,7 +11913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11238,7 +11922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11269,7 +11953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11278,7 +11962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11287,7 +11971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11316,7 +12000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11325,7 +12009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11334,7 +12018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11343,7 +12027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11352,7 +12036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11387,7 +12071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11396,7 +12080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11405,7 +12089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11414,7 +12098,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11423,7 +12107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11432,7 +12116,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11466,7 +12150,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11475,7 +12159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -11508,7 +12192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11517,7 +12201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11526,7 +12210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11535,7 +12219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11544,7 +12228,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11575,7 +12259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11584,7 +12268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11593,7 +12277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11629,7 +12313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11638,7 +12322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11647,7 +12331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11656,7 +12340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11665,7 +12349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11696,7 +12380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11705,7 +12389,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11714,7 +12398,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11723,7 +12407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11732,7 +12416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11808,7 +12492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11817,7 +12501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11826,7 +12510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -11835,7 +12519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
