@@ -34,8 +34,8 @@ interface Enrollment {
 /** Runs the warm-up, then the measured enrollments, and returns the measured ones per second. */
 type Side = (warmUp: Enrollment[], measured: Enrollment[]) => Promise<number>;
 
-const keys = { encryption: randomBytes(32), blindIndex: randomBytes(32), tokenSigning: randomBytes(32) };
-const keyring = { encryptionKeys: [{ id: 'bench', key: keys.encryption }], blindIndexKey: keys.blindIndex, tokenSigningKey: keys.tokenSigning };
+const keys = { encryption: randomBytes(32), blindIndex: randomBytes(32), tokenSigning: randomBytes(32), credentialSigning: randomBytes(32) };
+const keyring = { encryptionKeys: [{ id: 'bench', key: keys.encryption }], blindIndexKey: keys.blindIndex, tokenSigningKey: keys.tokenSigning, credentialSigningKeys: [{ id: 'bench', seed: keys.credentialSigning }] };
 
 const perSecond = async (count: number, work: () => Promise<unknown>) => {
   const started = performance.now();
@@ -151,6 +151,7 @@ function enrollOverHttp(url: string, token: string): Side {
       DATABASE_URL: url, DATABASE_POOL_MAX: String(clients),
       ENCRYPTION_KEYS: `bench:${keys.encryption.toString('base64')}`, BLIND_INDEX_KEY: keys.blindIndex.toString('base64'),
       TOKEN_SIGNING_KEY: keys.tokenSigning.toString('base64'),
+      CREDENTIAL_SIGNING_KEYS: `bench:${keys.credentialSigning.toString('base64')}`,
     });
     try {
       await runAll(server.url, warmUp);

@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
 
   const db = await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));
   await migrateUp(db);
-  const keyring = { encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32), tokenSigningKey: randomBytes(32) };
+  const keyring = { encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32), tokenSigningKey: randomBytes(32), credentialSigningKeys: [{ id: 'bench', seed: randomBytes(32) }] };
   const auth = { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 100 };
   const logger = createLogger({ logLevel: 'warn', logFormat: 'json' });
   const app = await buildApp({ db, logger, redis: null, migrations: await readMigrationFiles(), keyring, auth, stream: loadConfig({}, false).stream, publicUrl: null });

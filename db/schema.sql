@@ -73,6 +73,9 @@ CREATE TYPE realtime_change AS (
 
 CREATE SEQUENCE audit_log_id_seq AS bigint OWNED BY audit_log.id;
 
+CREATE SEQUENCE certificate_status_list_index_seq AS bigint OWNED BY certificates.status_list_index;
+GRANT USAGE ON SEQUENCE certificate_status_list_index_seq TO unitrain_app;
+
 CREATE SEQUENCE change_log_seq_seq AS bigint OWNED BY change_log.seq;
 GRANT USAGE ON SEQUENCE change_log_seq_seq TO unitrain_app;
 
@@ -304,6 +307,22 @@ CREATE POLICY certificate_batches_update_provider_rosters ON certificate_batches
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 GRANT INSERT, SELECT, UPDATE ON certificate_batches TO unitrain_app;
 
+CREATE TABLE certificate_status_lists (
+  purpose text NOT NULL,
+  list_number integer NOT NULL,
+  bits bytea NOT NULL,
+  changed_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT certificate_status_lists_pkey PRIMARY KEY (purpose, list_number),
+  CONSTRAINT certificate_status_lists_bits_check CHECK (length(bits) = 16384),
+  CONSTRAINT certificate_status_lists_list_number_check CHECK (list_number >= 0),
+  CONSTRAINT certificate_status_lists_purpose_check CHECK (purpose = ANY (ARRAY['revocation'::text, 'suspension'::text]))
+);
+ALTER TABLE certificate_status_lists ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_status_lists FORCE ROW LEVEL SECURITY;
+CREATE POLICY certificate_status_lists_owner_all ON certificate_status_lists FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE certificate_templates (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   name text NOT NULL,
@@ -395,6 +414,7 @@ CREATE TABLE certificates (
   suspended_at timestamp with time zone,
   suspended_reason text,
   replaces_certificate_id uuid,
+  status_list_index bigint DEFAULT nextval('certificate_status_list_index_seq'::regclass) NOT NULL,
   CONSTRAINT certificates_pkey PRIMARY KEY (id),
   CONSTRAINT certificates_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES certificate_batches(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
@@ -415,6 +435,8 @@ CREATE TABLE certificates (
   CONSTRAINT certificates_snapshot_check CHECK (snapshot IS NULL OR jsonb_typeof(snapshot) = 'object'::text),
   CONSTRAINT certificates_source_check CHECK (num_nonnulls(enrollment_id, roster_member_id) <= 1),
   CONSTRAINT certificates_status_check CHECK (status = ANY (ARRAY['ACTIVE'::text, 'SUSPENDED'::text, 'EXPIRED'::text, 'REVOKED'::text])),
+  CONSTRAINT certificates_status_list_index_check CHECK (status_list_index >= 0),
+  CONSTRAINT certificates_status_list_index_key UNIQUE (status_list_index),
   CONSTRAINT certificates_student_profile_id_fkey FOREIGN KEY (student_profile_id) REFERENCES student_enrollment_profiles(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_suspension_check CHECK (status = 'SUSPENDED'::text AND suspended_at IS NOT NULL AND suspended_reason IS NOT NULL OR status <> 'SUSPENDED'::text AND suspended_at IS NULL AND suspended_reason IS NULL),
   CONSTRAINT certificates_template_id_fkey FOREIGN KEY (template_id) REFERENCES certificate_templates(id) ON DELETE RESTRICT,
@@ -448,6 +470,8 @@ CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificat
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_set_row_version BEFORE UPDATE ON certificates FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates FOR EACH ROW WHEN (new.status = ANY (ARRAY['REVOKED'::text, 'SUSPENDED'::text])) EXECUTE FUNCTION certificates_publish_status();
+CREATE TRIGGER certificates_status_list_on_update AFTER UPDATE OF status, status_list_index ON certificates FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.status_list_index IS DISTINCT FROM new.status_list_index) EXECUTE FUNCTION certificates_publish_status();
 CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
 CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_app
@@ -2824,6 +2848,28 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_set_status_bit(list_purpose text, entry bigint, flag boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  list_no integer := (entry / 131072)::integer;
+  bit_no integer := (entry % 131072)::integer;
+  -- PostgreSQL numbers a byte's bits from its least significant one; the specification from the left.
+  pg_bit integer := (bit_no / 8) * 8 + 7 - bit_no % 8;
+BEGIN
+  INSERT INTO certificate_status_lists (purpose, list_number, bits)
+  VALUES (list_purpose, list_no, decode(repeat('00', 16384), 'hex'))
+  ON CONFLICT DO NOTHING;
+  UPDATE certificate_status_lists
+     SET bits = set_bit(bits, pg_bit, flag::integer), changed_at = now()
+   WHERE purpose = list_purpose AND list_number = list_no AND get_bit(bits, pg_bit) <> flag::integer;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_set_status_bit(text,bigint,boolean) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_student_profile_for(provider uuid, person_first_name text, person_last_name text, person_email_ciphertext text, person_email_hmac text, person_company text)
  RETURNS uuid
  LANGUAGE plpgsql
@@ -3271,6 +3317,27 @@ AS $function$
       END;
       $function$;
 REVOKE EXECUTE ON FUNCTION certificates_capture_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.certificates_publish_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.status_list_index <> OLD.status_list_index THEN
+    RAISE EXCEPTION 'a certificate keeps its status list index' USING ERRCODE = '23514', CONSTRAINT = 'certificates_status_list_index_check';
+  END IF;
+  IF TG_OP = 'INSERT' OR (NEW.status = 'REVOKED') <> (OLD.status = 'REVOKED') THEN
+    PERFORM app_set_status_bit('revocation', NEW.status_list_index, NEW.status = 'REVOKED');
+  END IF;
+  IF TG_OP = 'INSERT' OR (NEW.status = 'SUSPENDED') <> (OLD.status = 'SUSPENDED') THEN
+    PERFORM app_set_status_bit('suspension', NEW.status_list_index, NEW.status = 'SUSPENDED');
+  END IF;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificates_publish_status() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.change_capture_tables()
  RETURNS TABLE(table_name text, location_key text, provider_key text, instructor_key text, user_key text, parent text)

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import { decodeSingleKey, type Keyring, parseEncryptionKeys } from './security/keyring.js';
+import { decodeSingleKey, type Keyring, parseCredentialSigningKeys, parseEncryptionKeys } from './security/keyring.js';
 
 const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' });
 
@@ -27,6 +27,7 @@ const EnvSchema = Type.Object({
   ENCRYPTION_KEYS: Type.Optional(Type.String({ description: 'id:base64key[,id:base64key…], each key 32 bytes; the last encrypts' })),
   BLIND_INDEX_KEY: Type.Optional(Type.String({ description: '32 bytes, base64-encoded' })),
   TOKEN_SIGNING_KEY: Type.Optional(Type.String({ description: '32 bytes, base64-encoded' })),
+  CREDENTIAL_SIGNING_KEYS: Type.Optional(Type.String({ description: 'id:base64seed[,id:base64seed…], each an Ed25519 seed of 32 bytes; the last signs' })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900, description: 'seconds from 60 to 86400' }),
   REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'days from 1 to 365' }),
   RATE_LIMIT_PUBLIC_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100, description: 'requests from 1 to 1000000' }),
@@ -135,7 +136,7 @@ function describeProblem(name: string, value: string | undefined): string {
   return `${name}: ${shown} is not valid; expected ${expected}`;
 }
 
-const keyVariables = ['ENCRYPTION_KEYS', 'BLIND_INDEX_KEY', 'TOKEN_SIGNING_KEY'] as const;
+const keyVariables = ['ENCRYPTION_KEYS', 'BLIND_INDEX_KEY', 'TOKEN_SIGNING_KEY', 'CREDENTIAL_SIGNING_KEYS'] as const;
 
 function parseKeys(env: Env, problems: string[]): Keyring | null {
   const missing = keyVariables.filter((name) => env[name] === undefined);
@@ -155,7 +156,10 @@ function parseKeys(env: Env, problems: string[]): Keyring | null {
   const encryptionKeys = attempt('ENCRYPTION_KEYS', () => parseEncryptionKeys(env.ENCRYPTION_KEYS as string));
   const blindIndexKey = attempt('BLIND_INDEX_KEY', () => decodeSingleKey(env.BLIND_INDEX_KEY as string, 'the key'));
   const tokenSigningKey = attempt('TOKEN_SIGNING_KEY', () => decodeSingleKey(env.TOKEN_SIGNING_KEY as string, 'the key'));
-  return encryptionKeys && blindIndexKey && tokenSigningKey ? { encryptionKeys, blindIndexKey, tokenSigningKey } : null;
+  const credentialSigningKeys = attempt('CREDENTIAL_SIGNING_KEYS', () => parseCredentialSigningKeys(env.CREDENTIAL_SIGNING_KEYS as string));
+  return encryptionKeys && blindIndexKey && tokenSigningKey && credentialSigningKeys
+    ? { encryptionKeys, blindIndexKey, tokenSigningKey, credentialSigningKeys }
+    : null;
 }
 
 /** Reads every setting from the environment once; lists every bad variable at once. */
