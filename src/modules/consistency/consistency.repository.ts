@@ -185,6 +185,19 @@ export const consistencyChecks: ConsistencyCheck[] = [
              ) x
        WHERE x.expected IS NOT NULL AND x.expected IS DISTINCT FROM x.found`,
   },
+  {
+    name: 'certificate-status-list',
+    rule: 'a certificate’s bits in the published status lists say its status: revocation set iff REVOKED, suspension set iff SUSPENDED',
+    // Bit i of a list is the (i % 8)-th bit from the left of byte i / 8 (migration 0034); no list row reads as all zeros.
+    sql: `
+      SELECT 'certificates' AS table_name, c.id AS row_id,
+             'its bit in ' || p.purpose || ' status list ' || (c.status_list_index / 131072) || ' does not say its status ' || c.status AS problem,
+             (c.status = p.status)::text AS expected, (NOT (c.status = p.status))::text AS found
+        FROM certificates c
+       CROSS JOIN (VALUES ('revocation', 'REVOKED'), ('suspension', 'SUSPENDED')) p (purpose, status)
+        LEFT JOIN certificate_status_lists l ON l.purpose = p.purpose AND l.list_number = c.status_list_index / 131072
+       WHERE (c.status = p.status) <> coalesce(get_bit(l.bits, ((c.status_list_index % 131072) / 8 * 8 + 7 - c.status_list_index % 8)::integer) = 1, false)`,
+  },
 ];
 
 export async function selectViolations(tx: Tx, check: ConsistencyCheck): Promise<ViolationRow[]> {
