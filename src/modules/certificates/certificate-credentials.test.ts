@@ -116,6 +116,18 @@ describe('GET /v1/certificates/:id/credential', () => {
     expect((await credentialOf(token, certificate)).jwt).toBe(signed.jwt);
   });
 
+  it('is linked from the certificate the holder reads, beside the PDF and the share link', async () => {
+    const { certificate, token } = await issued();
+    const mine = (await world.call(token, 'GET', `/v1/certificates/${certificate.id}`)).json<CertificateJson>();
+    expect(mine).toMatchObject({
+      pdf_url: `${base}/v1/certificates/${certificate.id}/pdf`,
+      credential_url: `${base}/v1/certificates/${certificate.id}/credential`,
+      verification_url: `${base}/verify/${certificate.verification_code}`,
+    });
+    const followed = await world.call(token, 'GET', String(mine['credential_url']).slice(base.length));
+    expect(followed.json<SignedCredential>().credential['id']).toBe(mine.verification_url);
+  });
+
   it('is for whoever may read the certificate: 404 to another holder, 401 signed out, 400 for a malformed id', async () => {
     const { certificate } = await issued();
     const other = await world.student({ firstName: 'Other', lastName: 'Holder' });

@@ -65,6 +65,7 @@ export function presentCertificate(certificate: CertificateRow, urlOf: Verificat
     template: snapshot.template,
     verification_url: snapshot.verification_url,
     pdf_url: `${base}/v1/certificates/${certificate.id}/pdf`,
+    credential_url: `${base}/v1/certificates/${certificate.id}/credential`,
   };
 }
 
