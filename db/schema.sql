@@ -73,8 +73,7 @@ CREATE TYPE realtime_change AS (
 
 CREATE SEQUENCE audit_log_id_seq AS bigint OWNED BY audit_log.id;
 
-CREATE SEQUENCE certificate_status_list_index_seq AS bigint OWNED BY certificates.status_list_index;
-GRANT USAGE ON SEQUENCE certificate_status_list_index_seq TO unitrain_app;
+CREATE SEQUENCE certificate_status_list_index_seq AS bigint OWNED BY certificate_status_entries.status_list_index;
 
 CREATE SEQUENCE change_log_seq_seq AS bigint OWNED BY change_log.seq;
 GRANT USAGE ON SEQUENCE change_log_seq_seq TO unitrain_app;
@@ -307,6 +306,20 @@ CREATE POLICY certificate_batches_update_provider_rosters ON certificate_batches
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 GRANT INSERT, SELECT, UPDATE ON certificate_batches TO unitrain_app;
 
+CREATE TABLE certificate_status_entries (
+  certificate_id uuid NOT NULL,
+  status_list_index bigint DEFAULT nextval('certificate_status_list_index_seq'::regclass) NOT NULL,
+  CONSTRAINT certificate_status_entries_pkey PRIMARY KEY (certificate_id),
+  CONSTRAINT certificate_status_entries_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES certificates(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_status_entries_status_list_index_check CHECK (status_list_index >= 0),
+  CONSTRAINT certificate_status_entries_status_list_index_key UNIQUE (status_list_index)
+);
+ALTER TABLE certificate_status_entries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_status_entries FORCE ROW LEVEL SECURITY;
+CREATE POLICY certificate_status_entries_owner_all ON certificate_status_entries FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE certificate_status_lists (
   purpose text NOT NULL,
   list_number integer NOT NULL,
@@ -414,7 +427,6 @@ CREATE TABLE certificates (
   suspended_at timestamp with time zone,
   suspended_reason text,
   replaces_certificate_id uuid,
-  status_list_index bigint DEFAULT nextval('certificate_status_list_index_seq'::regclass) NOT NULL,
   CONSTRAINT certificates_pkey PRIMARY KEY (id),
   CONSTRAINT certificates_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES certificate_batches(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
@@ -435,8 +447,6 @@ CREATE TABLE certificates (
   CONSTRAINT certificates_snapshot_check CHECK (snapshot IS NULL OR jsonb_typeof(snapshot) = 'object'::text),
   CONSTRAINT certificates_source_check CHECK (num_nonnulls(enrollment_id, roster_member_id) <= 1),
   CONSTRAINT certificates_status_check CHECK (status = ANY (ARRAY['ACTIVE'::text, 'SUSPENDED'::text, 'EXPIRED'::text, 'REVOKED'::text])),
-  CONSTRAINT certificates_status_list_index_check CHECK (status_list_index >= 0),
-  CONSTRAINT certificates_status_list_index_key UNIQUE (status_list_index),
   CONSTRAINT certificates_student_profile_id_fkey FOREIGN KEY (student_profile_id) REFERENCES student_enrollment_profiles(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_suspension_check CHECK (status = 'SUSPENDED'::text AND suspended_at IS NOT NULL AND suspended_reason IS NOT NULL OR status <> 'SUSPENDED'::text AND suspended_at IS NULL AND suspended_reason IS NULL),
   CONSTRAINT certificates_template_id_fkey FOREIGN KEY (template_id) REFERENCES certificate_templates(id) ON DELETE RESTRICT,
@@ -470,8 +480,8 @@ CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificat
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_set_row_version BEFORE UPDATE ON certificates FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates FOR EACH ROW WHEN (new.status = ANY (ARRAY['REVOKED'::text, 'SUSPENDED'::text])) EXECUTE FUNCTION certificates_publish_status();
-CREATE TRIGGER certificates_status_list_on_update AFTER UPDATE OF status, status_list_index ON certificates FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.status_list_index IS DISTINCT FROM new.status_list_index) EXECUTE FUNCTION certificates_publish_status();
+CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION certificates_enter_status_lists();
+CREATE TRIGGER certificates_status_list_on_update AFTER UPDATE OF status ON certificates FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION certificates_publish_status();
 CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
 CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_app
@@ -3318,21 +3328,38 @@ AS $function$
       $function$;
 REVOKE EXECUTE ON FUNCTION certificates_capture_changes() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION public.certificates_publish_status()
+CREATE OR REPLACE FUNCTION public.certificates_enter_status_lists()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.status_list_index <> OLD.status_list_index THEN
-    RAISE EXCEPTION 'a certificate keeps its status list index' USING ERRCODE = '23514', CONSTRAINT = 'certificates_status_list_index_check';
+  INSERT INTO certificate_status_entries (certificate_id) SELECT i.id FROM inserted i ORDER BY i.created_at, i.id;
+  PERFORM app_set_status_bit(p.purpose, e.status_list_index, true)
+     FROM inserted i
+     JOIN certificate_status_entries e ON e.certificate_id = i.id
+     JOIN (VALUES ('revocation', 'REVOKED'), ('suspension', 'SUSPENDED')) AS p (purpose, status) ON p.status = i.status;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificates_enter_status_lists() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.certificates_publish_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  entry bigint;
+BEGIN
+  SELECT e.status_list_index INTO entry FROM certificate_status_entries e WHERE e.certificate_id = NEW.id;
+  IF (NEW.status = 'REVOKED') <> (OLD.status = 'REVOKED') THEN
+    PERFORM app_set_status_bit('revocation', entry, NEW.status = 'REVOKED');
   END IF;
-  IF TG_OP = 'INSERT' OR (NEW.status = 'REVOKED') <> (OLD.status = 'REVOKED') THEN
-    PERFORM app_set_status_bit('revocation', NEW.status_list_index, NEW.status = 'REVOKED');
-  END IF;
-  IF TG_OP = 'INSERT' OR (NEW.status = 'SUSPENDED') <> (OLD.status = 'SUSPENDED') THEN
-    PERFORM app_set_status_bit('suspension', NEW.status_list_index, NEW.status = 'SUSPENDED');
+  IF (NEW.status = 'SUSPENDED') <> (OLD.status = 'SUSPENDED') THEN
+    PERFORM app_set_status_bit('suspension', entry, NEW.status = 'SUSPENDED');
   END IF;
   RETURN NULL;
 END;

@@ -1,10 +1,13 @@
-import type { Queryable, Tx } from '../../db/database.js';
+import type { Queryable } from '../../db/database.js';
 import { statusListSize, type StatusPurpose } from './certificate-credential.js';
 import type { StatusListRow } from './status-list.js';
 
-/** A certificate's place in the status lists (migration 0034), read as the caller: null when they may not see it. */
-export async function statusListIndexOf(tx: Tx, certificateId: string): Promise<number | null> {
-  const { rows } = await tx.query<{ index: string }>('select status_list_index::text as index from certificates where id = $1', [certificateId]);
+/**
+ * A certificate's place in the status lists (migration 0034). Read by the owner (the table is the
+ * publisher's alone): ask only for a certificate the caller was shown to see.
+ */
+export async function statusListIndexOf(owner: Queryable, certificateId: string): Promise<number | null> {
+  const { rows } = await owner.query<{ index: string }>('select status_list_index::text as index from certificate_status_entries where certificate_id = $1', [certificateId]);
   return rows[0] ? Number(rows[0].index) : null;
 }
 
@@ -20,7 +23,8 @@ export async function findStatusList(owner: Queryable, purpose: StatusPurpose, l
   );
   if (rows[0]) return rows[0];
   const { rows: first } = await owner.query<{ created_at: Date }>(
-    `select created_at from certificates where status_list_index >= $1 and status_list_index < $2 order by status_list_index limit 1`,
+    `select c.created_at from certificate_status_entries e join certificates c on c.id = e.certificate_id
+      where e.status_list_index >= $1 and e.status_list_index < $2 order by e.status_list_index limit 1`,
     [listNumber * statusListSize, (listNumber + 1) * statusListSize],
   );
   if (!first[0]) return null;

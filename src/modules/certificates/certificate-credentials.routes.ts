@@ -57,7 +57,7 @@ export const certificateCredentialsRoutes: FastifyPluginAsyncTypebox<Credentials
         summary: 'The certificate as a signed W3C Verifiable Credential (Open Badges 3.0 AchievementCredential, VC-JOSE with Ed25519)',
         description: 'For whoever may read the certificate. Verify `jwt` against /.well-known/jwks.json; its credentialStatus names the revocation and suspension lists.',
         params: IdParams,
-        response: { 200: SignedCredentialSchema, ...errorResponses(400, 401, 404) },
+        response: { 200: SignedCredentialSchema, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) => {

@@ -26,11 +26,10 @@ export interface SignedCredential {
  * signing key rotates (then the new key signs, and the old credential still verifies with the old key).
  */
 export async function certificateCredential(deps: CredentialsDeps, actor: Actor, id: string, base: string): Promise<SignedCredential> {
-  const { certificate, index } = await deps.db.withActor(actor, async (tx) => {
-    const row = (await getRow(tx, certificatesTable, id, 'certificate')) as unknown as CertificateRow;
-    return { certificate: row, index: await statusListIndexOf(tx, id) };
-  });
-  if (index === null) throw new AppError('NOT_FOUND', `no certificate with id ${id}`, { field: 'params.id' });
+  // Read as the caller first: their policies decide whether the certificate exists for them (404).
+  const certificate = await deps.db.withActor(actor, async (tx) => (await getRow(tx, certificatesTable, id, 'certificate')) as unknown as CertificateRow);
+  const index = await statusListIndexOf(deps.db, id);
+  if (index === null) throw new AppError('SERVICE_UNAVAILABLE', `certificate ${id} has no place in the status lists yet`);
   const credential = buildAchievementCredential({
     snapshot: snapshotOf(certificate, verificationUrlOf(base)), course_id: certificate.course_id, provider_id: certificate.provider_id,
     pdf_sha256: certificate.pdf_sha256, status_list_index: index,
