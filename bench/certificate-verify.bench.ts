@@ -9,7 +9,9 @@ import { migrateUp } from '../src/db/migrations/migrator.js';
 import { createQueryLog } from '../src/db/query-log.js';
 import { newVerificationCode } from '../src/modules/certificates/verification-code.js';
 import { createLogger } from '../src/shared/logger.js';
-import { report } from './report.js';
+import { signedOutActor } from '../src/db/actor.js';
+import { verifyCertificate } from '../src/modules/certificates/certificates.repository.js';
+import { measureSerial, report } from './report.js';
 
 const codesCount = 1_000;
 
@@ -38,15 +40,17 @@ export async function run(): Promise<void> {
   const locationId = randomUUID();
   await db.query(`insert into courses (id, code, title, duration_minutes) values ($1, 'FA-101', 'First aid', 450)`, [courseId]);
   await db.query(`insert into locations (id, name) values ($1, 'Own hall')`, [locationId]);
+  const holderId = randomUUID();
+  await db.query(`insert into student_enrollment_profiles (id, first_name, last_name) values ($1, 'Zoë', 'Łukasiewicz-Øster')`, [holderId]);
   const codes = Array.from({ length: codesCount }, () => newVerificationCode());
   await db.query(
-    `insert into certificates (course_id, location_id, course_name, recipient_name, issue_date, expiry_date, verification_code, pdf_sha256, snapshot)
-     select $1, $2, 'First aid', 'Zoë Łukasiewicz-Øster', current_date, current_date + 730, code, repeat('ab', 32),
+    `insert into certificates (student_profile_id, course_id, location_id, course_name, recipient_name, issue_date, expiry_date, verification_code, pdf_sha256, snapshot)
+     select $4, $1, $2, 'First aid', 'Zoë Łukasiewicz-Øster', current_date, current_date + 730, code, repeat('ab', 32),
             jsonb_build_object('printed', jsonb_build_object('recipient_name', 'Zoë Łukasiewicz-Øster', 'course_name', 'First aid', 'course_code', 'FA-101',
               'hours', 7.5, 'completed_on', current_date, 'practical_score', 92.5, 'written_score', 88, 'instructor_name', 'Владимир Иванов',
               'location_name', 'Own hall', 'location_place', 'London, GB', 'provider_name', 'Safe Hands Ltd'))
        from unnest($3::text[]) as code`,
-    [courseId, locationId, codes],
+    [courseId, locationId, codes, holderId],
   );
 
   const keyring = { encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32), tokenSigningKey: randomBytes(32), credentialSigningKeys: [{ id: 'bench', seed: randomBytes(32) }] };
@@ -66,10 +70,17 @@ export async function run(): Promise<void> {
   const paths = codes.map((code) => `/v1/verify/${code}`);
   const bareRate = await requestsPerSecond(bareUrl, paths, seconds);
   const appRate = await requestsPerSecond(appUrl, paths, seconds);
+  // Where the time goes, one request at a time: the counted lookup as the route runs it (a signed-out
+  // actor's transaction), and the same lookup uncounted in one statement on the owner connection.
+  let next = 0;
+  const counted = await measureSerial(() => db.withActor(signedOutActor({ requestId: null, ip: null, userAgent: null }), (tx) => verifyCertificate(tx, codes[(next += 1) % codesCount] as string, true)));
+  const uncounted = await measureSerial(() => verifyCertificate(db, codes[(next += 1) % codesCount] as string, false));
   const { rows } = await db.query<{ counted: number }>('select sum(verification_count)::integer as counted from certificate_verifications');
   await report('certificate-verify', { connections: 64, seconds, certificates: codesCount, engine: 'pglite', verificationsCounted: rows[0]?.counted, goal: '>= 50% of bare' }, [
     { name: 'bare Fastify: GET /v1/verify/:code from memory', rate: bareRate },
     { name: 'Unitrain: GET /v1/verify/:code (counted)', rate: appRate, baseline: 'bare Fastify: GET /v1/verify/:code from memory' },
+    { name: 'database only, serial: counted lookup in an actor transaction', rate: counted },
+    { name: 'database only, serial: uncounted lookup, one statement', rate: uncounted, baseline: 'database only, serial: counted lookup in an actor transaction' },
   ]);
   await Promise.all([bare.close(), app.close()]);
   await db.close();
