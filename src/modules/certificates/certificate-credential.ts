@@ -56,7 +56,6 @@ export function buildAchievementCredential(source: CredentialSource, base: strin
       ? { resultDescription: scores.map((score) => ({ id: `${achievementId}#${score.key}`, type: ['ResultDescription'], name: score.name, resultType: 'Percent' })) }
       : {}),
   };
-  const place = [printed.location_name, printed.location_place].filter(Boolean).join(', ');
   return {
     '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],
     // The verification page of the code: dereferencing the credential's id shows its state today.
@@ -81,8 +80,7 @@ export function buildAchievementCredential(source: CredentialSource, base: strin
       ? {
           evidence: [{
             type: ['Evidence'], name: 'The certificate PDF',
-            description: `The issued PDF has the SHA-256 digest ${source.pdf_sha256}; POST a PDF to /v1/verify/${snapshot.verification_code}/document to compare.`,
-            ...(place ? { narrative: `Printed facts: ${[printed.instructor_name, place].filter(Boolean).join('; ')}` } : {}),
+            description: `The issued PDF has the SHA-256 digest ${source.pdf_sha256}; POST a PDF to ${base}/v1/verify/${snapshot.verification_code}/document to compare.`,
           }],
         }
       : {}),
