@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { requireSignedIn, signedInOnly } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/error-responses.js';
@@ -37,6 +38,13 @@ const StatusListParams = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * Verifiers run anywhere, browser wallets included: the keys and the status lists may be fetched from
+ * any origin (they are public and carry no cookies), unlike the rest of the API.
+ */
+const publicDocument = (reply: FastifyReply) =>
+  reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
 
 const VcJwt = Type.String({ description: 'a compact JWS (application/vc+jwt)' });
 
@@ -76,7 +84,7 @@ export const certificateCredentialsRoutes: FastifyPluginAsyncTypebox<Credentials
         response: { 200: JwksSchema, ...errorResponses(429) },
       },
     },
-    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(deps.signer.jwks),
+    async (_request, reply) => publicDocument(reply).header('cache-control', 'public, max-age=300').send(deps.signer.jwks),
   );
 
   app.get(
@@ -99,7 +107,7 @@ export const certificateCredentialsRoutes: FastifyPluginAsyncTypebox<Credentials
     async (request, reply) => {
       const signed = await statusListCredential(deps, request.params.purpose, request.params.list, baseOf(request));
       const etag = `"${createHash('sha256').update(signed.jwt).digest('base64url').slice(0, 27)}"`;
-      reply.header('etag', etag).header('cache-control', 'public, max-age=60, must-revalidate');
+      publicDocument(reply).header('etag', etag).header('cache-control', 'public, max-age=60, must-revalidate');
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
       return reply.type(vcJwtMediaType).send(signed.jwt);
     },

@@ -193,6 +193,8 @@ describe('the status lists', () => {
     const second = await get(path);
     expect(second.body).toBe(first.body);
     expect(first.headers['cache-control']).toBe('public, max-age=60, must-revalidate');
+    expect(first.headers['access-control-allow-origin']).toBe('*');
+    expect(first.headers['cross-origin-resource-policy']).toBe('cross-origin');
     const etag = String(first.headers['etag']);
     expect(second.headers['etag']).toBe(etag);
     const notModified = await get(path, { 'if-none-match': etag });
