@@ -4344,6 +4344,10 @@ BEGIN
     RETURN;
   END IF;
   IF count_it THEN
+    -- A count is not worth a disk flush per public request: this transaction commits without waiting
+    -- for its WAL to reach disk (a crash may lose the last few counts, never a certificate change, and
+    -- only when the caller's transaction wrote nothing else that must be durable).
+    PERFORM set_config('synchronous_commit', 'off', true);
     INSERT INTO certificate_verifications AS v (certificate_id, verification_count, last_verified_at)
     VALUES (found.id, 1, now())
     ON CONFLICT (certificate_id) DO UPDATE SET verification_count = v.verification_count + 1, last_verified_at = now()

@@ -1,4 +1,3 @@
-import type { Actor } from '../../db/actor.js';
 import { AppError } from '../../errors.js';
 import { sha256Hex } from './certificate-pdf.js';
 import type { CertificateStatus } from './certificates.repository.js';
@@ -22,12 +21,12 @@ export interface DocumentVerification {
  * so an edited PDF (a changed name, date or score) does not match. Counted like a verification; a code
  * that is malformed, forged or unknown answers 404 like GET /v1/verify/:code.
  */
-export async function verifyDocument(deps: CertificatesDeps, actor: Actor, typedCode: string, document: Buffer): Promise<DocumentVerification> {
+export async function verifyDocument(deps: CertificatesDeps, typedCode: string, document: Buffer): Promise<DocumentVerification> {
   if (document.length === 0 || !document.subarray(0, pdfHeader.length).equals(pdfHeader)) {
     throw new AppError('VALIDATION_FAILED', 'the document is not a PDF (it does not start with %PDF-)', { field: 'body' });
   }
   const documentSha256 = sha256Hex(document);
-  const verification = await verifyByCode(deps, actor, typedCode);
+  const verification = await verifyByCode(deps, typedCode);
   return {
     verification_code: verification.verification_code,
     status: verification.status,
