@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   'job-throughput': () => import('./job-throughput.bench.js'),
   'certificate-pdf': () => import('./certificate-pdf.bench.js'),
   'certificate-verify': () => import('./certificate-verify.bench.js'),
+  'authenticated-read': () => import('./authenticated-read.bench.js'),
 };
 
 const requested = process.argv.slice(2);

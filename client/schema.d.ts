@@ -1652,12 +1652,12 @@ export interface components {
         };
         /** AddMemberBody */
         AddMemberBody: {
-            attendance_status?: "pending" | "attended" | "absent";
+            attendance_status?: "PENDING" | "ATTENDED" | "ABSENT";
             company?: string;
-            completion_status?: "not_started" | "in_progress" | "completed";
+            completion_status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
             /** @description identifies the person at the roster’s provider */
             email?: string;
-            enrollment_status?: "enrolled" | "waitlisted" | "completed";
+            enrollment_status?: "ENROLLED" | "WAITLISTED" | "COMPLETED";
             first_name: string;
             last_name: string;
             /** @description 0 to 100, kept to two decimals */
@@ -1810,7 +1810,20 @@ export interface components {
             /** @description the version you read (or send If-Match instead); without either, none is checked */
             version?: number;
         };
-        /** CatalogueEntry */
+        /**
+         * CatalogueEntry
+         * @example {
+         *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "code": "FA-101",
+         *       "title": "First Aid at Work",
+         *       "description": "Three days of practical first aid with a written and a practical assessment.",
+         *       "duration_minutes": 1260,
+         *       "certifies": true,
+         *       "certificate_validity_months": 36,
+         *       "published_at": "2026-11-20T09:00:00.000Z",
+         *       "version": 2
+         *     }
+         */
         CatalogueEntry: {
             /** @description null: valid for life; only for certifying courses */
             certificate_validity_months: number | null;
@@ -1855,7 +1868,25 @@ export interface components {
             status?: "ACTIVE" | "INACTIVE";
             version: number;
         };
-        /** Course */
+        /**
+         * Course
+         * @example {
+         *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "code": "FA-101",
+         *       "title": "First Aid at Work",
+         *       "description": "Three days of practical first aid with a written and a practical assessment.",
+         *       "duration_minutes": 1260,
+         *       "certifies": true,
+         *       "certificate_validity_months": 36,
+         *       "status": "PUBLISHED",
+         *       "published_at": "2026-11-20T09:00:00.000Z",
+         *       "published_version": 2,
+         *       "has_unpublished_changes": false,
+         *       "created_at": "2026-11-02T14:31:08.120Z",
+         *       "updated_at": "2026-11-20T09:00:00.000Z",
+         *       "version": 4
+         *     }
+         */
         Course: {
             /** @description null: valid for life; only for certifying courses */
             certificate_validity_months: number | null;
@@ -2066,7 +2097,28 @@ export interface components {
             /** Format: uuid */
             student_profile_id?: string;
         };
-        /** Enrollment */
+        /**
+         * Enrollment
+         * @example {
+         *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+         *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+         *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+         *       "student_profile_id": null,
+         *       "status": "WAITLISTED",
+         *       "waitlist_position": 2,
+         *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+         *       "attendance_status": "REGISTERED",
+         *       "completion_status": "NOT_STARTED",
+         *       "assessment_score": null,
+         *       "practical_score": null,
+         *       "written_score": null,
+         *       "completed_at": null,
+         *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+         *       "created_at": "2026-12-04T16:20:05.311Z",
+         *       "updated_at": "2026-12-04T16:20:05.311Z",
+         *       "version": 1
+         *     }
+         */
         Enrollment: {
             assessment_score: number | null;
             attendance_status: "REGISTERED" | "ATTENDED" | "ABSENT" | "PARTIAL";
@@ -2135,16 +2187,214 @@ export interface components {
             total: number;
         };
         /**
-         * Error
-         * @description what went wrong, with a stable code and, where it applies, the offending field
+         * Error400
+         * @description an error answered with HTTP 400
          */
-        Error: {
+        Error400: {
             error: {
                 /**
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED" | "INVALID_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TRANSITION" | "UNSUPPORTED_ENCODING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "INVALID_TOKEN";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error401
+         * @description an error answered with HTTP 401
+         */
+        Error401: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error403
+         * @description an error answered with HTTP 403
+         */
+        Error403: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "FORBIDDEN";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error404
+         * @description an error answered with HTTP 404
+         */
+        Error404: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "NOT_FOUND" | "ROUTE_NOT_FOUND";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error409
+         * @description an error answered with HTTP 409
+         */
+        Error409: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_TRANSITION";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error413
+         * @description an error answered with HTTP 413
+         */
+        Error413: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "PAYLOAD_TOO_LARGE";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error415
+         * @description an error answered with HTTP 415
+         */
+        Error415: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error422
+         * @description an error answered with HTTP 422
+         */
+        Error422: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error429
+         * @description an error answered with HTTP 429
+         */
+        Error429: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "RATE_LIMITED";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error503
+         * @description an error answered with HTTP 503
+         */
+        Error503: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -2644,14 +2894,14 @@ export interface components {
         };
         /** RosterMember */
         RosterMember: {
-            attendance_status: "pending" | "attended" | "absent";
+            attendance_status: "PENDING" | "ATTENDED" | "ABSENT";
             company: string | null;
-            completion_status: "not_started" | "in_progress" | "completed";
+            completion_status: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
             /** Format: date-time */
             created_at: string;
             /** @description shown to administrators only */
             email: string | null;
-            enrollment_status: "enrolled" | "waitlisted" | "completed";
+            enrollment_status: "ENROLLED" | "WAITLISTED" | "COMPLETED";
             /** @description null where you may not see the student profile (your own line) */
             first_name: string | null;
             /** Format: uuid */
@@ -2788,7 +3038,33 @@ export interface components {
             /** @description how many match the filters */
             total: number;
         };
-        /** Session */
+        /**
+         * Session
+         * @example {
+         *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+         *       "title": "First Aid at Work",
+         *       "description": null,
+         *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "schedule_id": null,
+         *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+         *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+         *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "session_date": "2027-01-12",
+         *       "start_time": "09:00:00",
+         *       "end_time": "17:00:00",
+         *       "max_capacity": 12,
+         *       "current_enrollment": 7,
+         *       "self_enrollment_allowed": true,
+         *       "status": "SCHEDULED",
+         *       "cancelled_reason": null,
+         *       "occurrence_date": null,
+         *       "detached_from_schedule": false,
+         *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+         *       "created_at": "2026-12-01T10:15:00.000Z",
+         *       "updated_at": "2026-12-03T08:02:11.412Z",
+         *       "version": 3
+         *     }
+         */
         Session: {
             cancelled_reason: string | null;
             /** Format: uuid */
@@ -3032,7 +3308,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3041,7 +3317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3070,7 +3346,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3099,7 +3375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3128,7 +3404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Default Response */
@@ -3172,7 +3448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3181,7 +3457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3190,7 +3466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3221,7 +3497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3230,7 +3506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3239,7 +3515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3248,7 +3524,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -3257,7 +3533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -3299,7 +3575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3308,7 +3584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3317,7 +3593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3351,7 +3627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3360,7 +3636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3369,7 +3645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3421,7 +3697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3430,7 +3706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3439,7 +3715,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3470,7 +3746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3479,7 +3755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3518,7 +3794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3527,7 +3803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3536,7 +3812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3572,7 +3848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3581,7 +3857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3590,7 +3866,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3636,7 +3912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3645,7 +3921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3654,7 +3930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3694,7 +3970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3703,7 +3979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3734,7 +4010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3743,7 +4019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3752,7 +4028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3761,7 +4037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3798,7 +4074,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3807,7 +4083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3816,7 +4092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3839,6 +4115,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["CatalogueEntry"];
                 };
             };
@@ -3848,7 +4137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3857,7 +4146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3866,7 +4155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3875,7 +4164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -4015,7 +4304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4024,7 +4313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -4250,7 +4539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4259,7 +4548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4268,7 +4557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4277,7 +4566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4286,7 +4575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4406,7 +4695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4415,7 +4704,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4424,7 +4713,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -4455,7 +4744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4464,7 +4753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4473,7 +4762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description The database is unavailable or a transaction could not be serialised: try again */
@@ -4482,7 +4771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error503"];
                 };
             };
         };
@@ -4513,7 +4802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4522,7 +4811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4531,7 +4820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -4659,7 +4948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4668,7 +4957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4677,7 +4966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4686,7 +4975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4695,7 +4984,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4823,7 +5112,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4832,7 +5121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4841,7 +5130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4850,7 +5139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4859,7 +5148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4989,7 +5278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4998,7 +5287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5007,7 +5296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5016,7 +5305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5025,7 +5314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5153,7 +5442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5162,7 +5451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5171,7 +5460,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5180,7 +5469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5189,7 +5478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5225,7 +5514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5234,7 +5523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -5258,6 +5547,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5267,7 +5574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5276,7 +5583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5285,7 +5592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5294,7 +5601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -5303,7 +5610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -5325,6 +5632,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5334,7 +5659,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5343,7 +5668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5352,7 +5677,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5378,6 +5703,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5387,7 +5730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5396,7 +5739,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5405,7 +5748,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5414,7 +5757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5423,7 +5766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -5432,7 +5775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -5458,6 +5801,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5467,7 +5828,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5476,7 +5837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5485,7 +5846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5494,7 +5855,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5503,7 +5864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5529,6 +5890,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5538,7 +5917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5547,7 +5926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5556,7 +5935,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5565,7 +5944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5574,7 +5953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5600,6 +5979,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5609,7 +6006,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5618,7 +6015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5627,7 +6024,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5636,7 +6033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5645,7 +6042,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5679,7 +6076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5688,7 +6085,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5697,7 +6094,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5730,7 +6127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5739,7 +6136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5748,7 +6145,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5790,7 +6187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5799,7 +6196,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5808,7 +6205,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -5817,7 +6214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -5857,7 +6254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5866,7 +6263,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -5888,6 +6285,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5897,7 +6315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5906,7 +6324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5915,7 +6333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5952,6 +6370,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5961,7 +6400,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5970,7 +6409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5979,7 +6418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5988,7 +6427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5997,7 +6436,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6023,6 +6462,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -6032,7 +6492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6041,7 +6501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6050,7 +6510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6059,7 +6519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6068,7 +6528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6106,7 +6566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6115,7 +6575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6124,7 +6584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -6161,7 +6621,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6170,7 +6630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6179,7 +6639,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -6215,7 +6675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6224,7 +6684,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -6257,7 +6717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6266,7 +6726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6275,7 +6735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6284,7 +6744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6293,7 +6753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6324,7 +6784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6333,7 +6793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6342,7 +6802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -6371,7 +6831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6380,7 +6840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6389,7 +6849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6398,7 +6858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6407,7 +6867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6442,7 +6902,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6451,7 +6911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6460,7 +6920,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6469,7 +6929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6478,7 +6938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6487,7 +6947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6553,7 +7013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6562,7 +7022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6571,7 +7031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -6641,7 +7101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6650,7 +7110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6659,7 +7119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6668,7 +7128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6677,7 +7137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6735,7 +7195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6744,7 +7204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6753,7 +7213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6762,7 +7222,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -6820,7 +7280,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6829,7 +7289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6838,7 +7298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6847,7 +7307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6856,7 +7316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6914,7 +7374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6923,7 +7383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6932,7 +7392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6941,7 +7401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6950,7 +7410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6990,7 +7450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6999,7 +7459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7008,7 +7468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -7017,7 +7477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -7052,7 +7512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7061,7 +7521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7111,7 +7571,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7120,7 +7580,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7129,7 +7589,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7138,7 +7598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7147,7 +7607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7195,7 +7655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7204,7 +7664,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7213,7 +7673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7242,7 +7702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7251,7 +7711,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7260,7 +7720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7269,7 +7729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7278,7 +7738,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -7330,7 +7790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7339,7 +7799,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7348,7 +7808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7357,7 +7817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7366,7 +7826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7375,7 +7835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7404,7 +7864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7433,7 +7893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7462,7 +7922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7489,7 +7949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7498,7 +7958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7529,7 +7989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7538,7 +7998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7573,7 +8033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7582,7 +8042,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7613,7 +8073,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7622,7 +8082,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7631,7 +8091,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7662,7 +8122,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7671,7 +8131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7680,7 +8140,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7709,7 +8169,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7745,7 +8205,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7754,7 +8214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7787,7 +8247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7796,7 +8256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7805,7 +8265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7814,7 +8274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7823,7 +8283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7854,7 +8314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7863,7 +8323,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7872,7 +8332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7901,7 +8361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7910,7 +8370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7919,7 +8379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7928,7 +8388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7937,7 +8397,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -7973,7 +8433,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7982,7 +8442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8015,7 +8475,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8024,7 +8484,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8033,7 +8493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8042,7 +8502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8051,7 +8511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8082,7 +8542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8091,7 +8551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8100,7 +8560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8129,7 +8589,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8138,7 +8598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8147,7 +8607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8156,7 +8616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8165,7 +8625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8200,7 +8660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8209,7 +8669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8218,7 +8678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8227,7 +8687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8236,7 +8696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8245,7 +8705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8280,7 +8740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8289,7 +8749,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8322,7 +8782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8331,7 +8791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8340,7 +8800,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8349,7 +8809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8358,7 +8818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8389,7 +8849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8398,7 +8858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8407,7 +8867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8436,7 +8896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8445,7 +8905,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8454,7 +8914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8463,7 +8923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8472,7 +8932,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8507,7 +8967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8516,7 +8976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8525,7 +8985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8534,7 +8994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8543,7 +9003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8552,7 +9012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8588,7 +9048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8597,7 +9057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8628,7 +9088,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8637,7 +9097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8646,7 +9106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8675,7 +9135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8684,7 +9144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8693,7 +9153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8702,7 +9162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8711,7 +9171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8728,9 +9188,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    attendance_status?: "pending" | "attended" | "absent";
-                    completion_status?: "not_started" | "in_progress" | "completed";
-                    enrollment_status?: "enrolled" | "waitlisted" | "completed";
+                    attendance_status?: "PENDING" | "ATTENDED" | "ABSENT";
+                    completion_status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
+                    enrollment_status?: "ENROLLED" | "WAITLISTED" | "COMPLETED";
                     /** @description 0 to 100, kept to two decimals; null clears it */
                     practical_score?: number | null;
                     /** @description the version you read */
@@ -8756,7 +9216,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8765,7 +9225,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8774,7 +9234,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8783,7 +9243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8792,7 +9252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8834,7 +9294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8843,7 +9303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8898,7 +9358,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8907,7 +9367,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8916,7 +9376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8925,7 +9385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8956,7 +9416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8965,7 +9425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8974,7 +9434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8983,7 +9443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8992,7 +9452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9001,7 +9461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9060,7 +9520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9069,7 +9529,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9078,7 +9538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9087,7 +9547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9096,7 +9556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9105,7 +9565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9141,7 +9601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9150,7 +9610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9159,7 +9619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9168,7 +9628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9177,7 +9637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9186,7 +9646,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9222,7 +9682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9231,7 +9691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9240,7 +9700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -9256,6 +9716,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "first_name": "Nina",
+                 *       "last_name": "Novak",
+                 *       "email": "nina@example.org",
+                 *       "company": "Harbour Ltd",
+                 *       "attendance_status": "ATTENDED",
+                 *       "practical_score": 88.5,
+                 *       "completion_status": "COMPLETED"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddMemberBody"];
             };
         };
@@ -9275,7 +9746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9284,7 +9755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9293,7 +9764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9302,7 +9773,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9311,7 +9782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9320,7 +9791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9351,7 +9822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9360,7 +9831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9369,7 +9840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9378,7 +9849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9387,7 +9858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -9396,7 +9867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -9405,7 +9876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9414,7 +9885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9450,7 +9921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9459,7 +9930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9468,7 +9939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9477,7 +9948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9486,7 +9957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9495,7 +9966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9529,7 +10000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9538,7 +10009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9547,7 +10018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9556,7 +10027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9565,7 +10036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9574,7 +10045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9613,7 +10084,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9622,7 +10093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -9656,7 +10127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9665,7 +10136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9674,7 +10145,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9683,7 +10154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9692,7 +10163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9723,7 +10194,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9732,7 +10203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9741,7 +10212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -9805,7 +10276,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9814,7 +10285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9823,7 +10294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9832,7 +10303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9841,7 +10312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9850,7 +10321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9885,7 +10356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9894,7 +10365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9903,7 +10374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9912,7 +10383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9921,7 +10392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -9964,7 +10435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9973,7 +10444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -9988,6 +10459,17 @@ export interface operations {
         /** @description a one-off session; the title defaults to the course title */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                 *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                 *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                 *       "session_date": "2027-01-12",
+                 *       "start_time": "09:00",
+                 *       "end_time": "17:00",
+                 *       "max_capacity": 12
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateSessionBody"];
             };
         };
@@ -9998,6 +10480,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10007,7 +10515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10016,7 +10524,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10025,7 +10533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10034,7 +10542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10043,7 +10551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10065,6 +10573,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10074,7 +10608,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10083,7 +10617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10092,7 +10626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -10137,6 +10671,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10146,7 +10706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10155,7 +10715,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10164,7 +10724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10173,7 +10733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10182,7 +10742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10191,7 +10751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10208,6 +10768,12 @@ export interface operations {
         /** @description why the session is cancelled (sent to the students), and the version you read (here or as If-Match) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "The instructor is ill; you will be offered another date.",
+                 *       "version": 3
+                 *     }
+                 */
                 "application/json": components["schemas"]["CancelSessionBody"];
             };
         };
@@ -10218,6 +10784,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10227,7 +10819,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10236,7 +10828,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10245,7 +10837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10254,7 +10846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10263,7 +10855,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10298,7 +10890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10307,7 +10899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10316,7 +10908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10325,7 +10917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10334,7 +10926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10361,6 +10953,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10370,7 +10988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10379,7 +10997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10388,7 +11006,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10397,7 +11015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10406,7 +11024,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10447,7 +11065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10456,7 +11074,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10465,7 +11083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -10492,6 +11110,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -10501,7 +11140,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10510,7 +11149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10519,7 +11158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10528,7 +11167,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10537,7 +11176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10546,7 +11185,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10581,7 +11220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10590,7 +11229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10599,7 +11238,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10608,7 +11247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10617,7 +11256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -10626,7 +11265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -10635,7 +11274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10644,7 +11283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10678,7 +11317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10687,7 +11326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10696,7 +11335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10705,7 +11344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10714,7 +11353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -10723,7 +11362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -10732,7 +11371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10741,7 +11380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10757,6 +11396,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "results": [
+                 *         {
+                 *           "enrollment_id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                 *           "version": 2,
+                 *           "attendance_status": "ATTENDED",
+                 *           "practical_score": 86.5,
+                 *           "written_score": 91,
+                 *           "completion_status": "COMPLETED"
+                 *         },
+                 *         {
+                 *           "enrollment_id": "d3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a",
+                 *           "version": 1,
+                 *           "attendance_status": "ABSENT"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SessionResultsBody"];
             };
         };
@@ -10776,7 +11434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10785,7 +11443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10794,7 +11452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10803,7 +11461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10812,7 +11470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10821,7 +11479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10848,6 +11506,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10857,7 +11541,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10866,7 +11550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10875,7 +11559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10884,7 +11568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10893,7 +11577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10927,7 +11611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10936,7 +11620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description The database is unavailable or a transaction could not be serialised: try again */
@@ -10945,7 +11629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error503"];
                 };
             };
         };
@@ -10981,7 +11665,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10990,7 +11674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -11023,7 +11707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11032,7 +11716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11041,7 +11725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11050,7 +11734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11059,7 +11743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11090,7 +11774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11099,7 +11783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11108,7 +11792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11137,7 +11821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11146,7 +11830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11155,7 +11839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11164,7 +11848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11173,7 +11857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11210,7 +11894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11219,7 +11903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -11252,7 +11936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11261,7 +11945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11270,7 +11954,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11279,7 +11963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11288,7 +11972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11319,7 +12003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11328,7 +12012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11337,7 +12021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11366,7 +12050,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11375,7 +12059,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11384,7 +12068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11393,7 +12077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11402,7 +12086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11437,7 +12121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11446,7 +12130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11455,7 +12139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11464,7 +12148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11473,7 +12157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11482,7 +12166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11516,7 +12200,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11525,7 +12209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -11558,7 +12242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11567,7 +12251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11576,7 +12260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11585,7 +12269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11594,7 +12278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11625,7 +12309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11634,7 +12318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11643,7 +12327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11679,7 +12363,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11688,7 +12372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11697,7 +12381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11706,7 +12390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11715,7 +12399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11746,7 +12430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11755,7 +12439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11764,7 +12448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11773,7 +12457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11782,7 +12466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11858,7 +12542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11867,7 +12551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11876,7 +12560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -11885,7 +12569,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -11916,7 +12600,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11925,7 +12609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11934,7 +12618,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description The body is too large */
@@ -11943,7 +12627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -11952,7 +12636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -11961,7 +12645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
