@@ -73,6 +73,8 @@ CREATE TYPE realtime_change AS (
 
 CREATE SEQUENCE audit_log_id_seq AS bigint OWNED BY audit_log.id;
 
+CREATE SEQUENCE certificate_status_list_index_seq AS bigint OWNED BY certificate_status_entries.status_list_index;
+
 CREATE SEQUENCE change_log_seq_seq AS bigint OWNED BY change_log.seq;
 GRANT USAGE ON SEQUENCE change_log_seq_seq TO unitrain_app;
 
@@ -104,6 +106,24 @@ ALTER TABLE account_tokens FORCE ROW LEVEL SECURITY;
 CREATE INDEX account_tokens_invitation_id_idx ON public.account_tokens USING btree (invitation_id);
 CREATE INDEX account_tokens_user_id_idx ON public.account_tokens USING btree (user_id);
 CREATE POLICY account_tokens_owner_all ON account_tokens FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
+CREATE TABLE analytics_refreshes (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  view_name text NOT NULL,
+  refreshed_at timestamp with time zone NOT NULL,
+  duration_ms integer DEFAULT 0 NOT NULL,
+  CONSTRAINT analytics_refreshes_pkey PRIMARY KEY (id),
+  CONSTRAINT analytics_refreshes_duration_check CHECK (duration_ms >= 0),
+  CONSTRAINT analytics_refreshes_view_name_key UNIQUE (view_name)
+);
+ALTER TABLE analytics_refreshes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE analytics_refreshes FORCE ROW LEVEL SECURITY;
+CREATE TRIGGER analytics_refreshes_capture_delete AFTER DELETE ON analytics_refreshes REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE TRIGGER analytics_refreshes_capture_insert AFTER INSERT ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE TRIGGER analytics_refreshes_capture_update AFTER UPDATE ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE POLICY analytics_refreshes_owner_all ON analytics_refreshes FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 
@@ -356,6 +376,36 @@ CREATE POLICY certificate_batches_update_provider_rosters ON certificate_batches
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 GRANT INSERT, SELECT, UPDATE ON certificate_batches TO unitrain_app;
 
+CREATE TABLE certificate_status_entries (
+  certificate_id uuid NOT NULL,
+  status_list_index bigint DEFAULT nextval('certificate_status_list_index_seq'::regclass) NOT NULL,
+  CONSTRAINT certificate_status_entries_pkey PRIMARY KEY (certificate_id),
+  CONSTRAINT certificate_status_entries_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES certificates(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_status_entries_status_list_index_check CHECK (status_list_index >= 0),
+  CONSTRAINT certificate_status_entries_status_list_index_key UNIQUE (status_list_index)
+);
+ALTER TABLE certificate_status_entries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_status_entries FORCE ROW LEVEL SECURITY;
+CREATE POLICY certificate_status_entries_owner_all ON certificate_status_entries FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
+CREATE TABLE certificate_status_lists (
+  purpose text NOT NULL,
+  list_number integer NOT NULL,
+  bits bytea NOT NULL,
+  changed_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT certificate_status_lists_pkey PRIMARY KEY (purpose, list_number),
+  CONSTRAINT certificate_status_lists_bits_check CHECK (length(bits) = 16384),
+  CONSTRAINT certificate_status_lists_list_number_check CHECK (list_number >= 0),
+  CONSTRAINT certificate_status_lists_purpose_check CHECK (purpose = ANY (ARRAY['revocation'::text, 'suspension'::text]))
+);
+ALTER TABLE certificate_status_lists ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_status_lists FORCE ROW LEVEL SECURITY;
+CREATE POLICY certificate_status_lists_owner_all ON certificate_status_lists FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE certificate_template_versions (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   template_id uuid NOT NULL,
@@ -559,6 +609,8 @@ CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificat
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_set_row_version BEFORE UPDATE ON certificates FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION certificates_enter_status_lists();
+CREATE TRIGGER certificates_status_list_on_update AFTER UPDATE OF status ON certificates FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION certificates_publish_status();
 CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
 CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_app
@@ -1030,6 +1082,18 @@ CREATE POLICY invitations_update_sa ON invitations FOR UPDATE TO unitrain_app
   USING ((app_role() = 'SA'::text));
 GRANT INSERT, SELECT, UPDATE ON invitations TO unitrain_app;
 
+CREATE TABLE job_schedules (
+  name text NOT NULL,
+  last_slot timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT job_schedules_pkey PRIMARY KEY (name)
+);
+ALTER TABLE job_schedules ENABLE ROW LEVEL SECURITY;
+ALTER TABLE job_schedules FORCE ROW LEVEL SECURITY;
+CREATE POLICY job_schedules_owner_all ON job_schedules FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE jobs (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   queue text DEFAULT 'default'::text NOT NULL,
@@ -1157,6 +1221,9 @@ ALTER TABLE notifications FORCE ROW LEVEL SECURITY;
 CREATE UNIQUE INDEX notifications_event_user_key ON public.notifications USING btree ((((data ->> 'event_seq'::text))::bigint), user_id);
 CREATE INDEX notifications_user_read_idx ON public.notifications USING btree (user_id, read_at, created_at);
 CREATE TRIGGER notifications_audit AFTER INSERT OR DELETE OR UPDATE ON notifications FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER notifications_capture_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
+CREATE TRIGGER notifications_capture_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
+CREATE TRIGGER notifications_capture_update AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
 CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notifications FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_app
   USING ((user_id = app_user_id()));
@@ -1894,6 +1961,39 @@ CREATE MATERIALIZED VIEW certificate_counts_by_location_quarter AS
 CREATE UNIQUE INDEX certificate_counts_by_location_quarter_key ON public.certificate_counts_by_location_quarter USING btree (location_id, course_id, quarter);
 GRANT SELECT ON certificate_counts_by_location_quarter TO unitrain_app;
 
+CREATE MATERIALIZED VIEW certificate_figures_by_month AS
+ SELECT month,
+    location_id,
+    course_id,
+    provider_id,
+    issued_by,
+    sum(issued) AS issued,
+    sum(revoked) AS revoked,
+    sum(expiring) AS expiring
+   FROM ( SELECT date_trunc('month'::text, certificates.issue_date::timestamp with time zone)::date AS month,
+            certificates.location_id,
+            certificates.course_id,
+            certificates.provider_id,
+            certificates.issued_by,
+            1 AS issued,
+            (certificates.status = 'REVOKED'::text)::integer AS revoked,
+            0 AS expiring
+           FROM certificates
+        UNION ALL
+         SELECT date_trunc('month'::text, certificates.expiry_date::timestamp with time zone)::date AS date_trunc,
+            certificates.location_id,
+            certificates.course_id,
+            certificates.provider_id,
+            certificates.issued_by,
+            0,
+            0,
+            1
+           FROM certificates
+          WHERE certificates.expiry_date IS NOT NULL AND certificates.status <> 'REVOKED'::text) c
+  GROUP BY month, location_id, course_id, provider_id, issued_by;
+CREATE UNIQUE INDEX certificate_figures_by_month_key ON public.certificate_figures_by_month USING btree (month, location_id, course_id, provider_id, issued_by) NULLS NOT DISTINCT;
+GRANT SELECT ON certificate_figures_by_month TO unitrain_app;
+
 CREATE VIEW certificate_summaries WITH (security_invoker=true) AS
  SELECT c.id,
     c.user_id,
@@ -2096,6 +2196,49 @@ CREATE VIEW courses_as_seen WITH (security_invoker=true) AS
                 END).version AS version) shown;
 GRANT SELECT ON courses_as_seen TO unitrain_app;
 
+CREATE MATERIALIZED VIEW enrollment_figures_by_month AS
+ SELECT date_trunc('month'::text, s.session_date::timestamp with time zone)::date AS month,
+    s.provider_id,
+    s.location_id,
+    s.course_id,
+    s.instructor_id,
+    count(*) FILTER (WHERE e.status = 'ENROLLED'::text) AS enrollments,
+    count(*) FILTER (WHERE e.status = 'WAITLISTED'::text) AS waitlisted,
+    count(*) FILTER (WHERE e.status = 'CANCELLED'::text) AS cancellations,
+    count(*) FILTER (WHERE e.completion_status = 'COMPLETED'::text) AS completions,
+    count(*) FILTER (WHERE e.completion_status = 'FAILED'::text) AS failures,
+    count(*) FILTER (WHERE e.status = 'ENROLLED'::text AND e.attendance_status = 'ABSENT'::text) AS no_shows
+   FROM session_enrollments e
+     JOIN training_sessions s ON s.id = e.session_id
+  GROUP BY (date_trunc('month'::text, s.session_date::timestamp with time zone)::date), s.provider_id, s.location_id, s.course_id, s.instructor_id;
+CREATE UNIQUE INDEX enrollment_figures_by_month_key ON public.enrollment_figures_by_month USING btree (month, location_id, course_id, instructor_id, provider_id) NULLS NOT DISTINCT;
+GRANT SELECT ON enrollment_figures_by_month TO unitrain_app;
+
+CREATE MATERIALIZED VIEW instructor_figures_by_month AS
+ SELECT date_trunc('month'::text, s.session_date::timestamp with time zone)::date AS month,
+    s.instructor_id,
+    s.location_id,
+    count(*) FILTER (WHERE s.status <> 'CANCELLED'::text) AS sessions_scheduled,
+    count(*) FILTER (WHERE s.status = 'COMPLETED'::text) AS sessions_taught,
+    COALESCE(sum(r.enrolled) FILTER (WHERE s.status = 'COMPLETED'::text), 0::numeric) AS enrolled_in_taught,
+    COALESCE(sum(r.attended) FILTER (WHERE s.status = 'COMPLETED'::text), 0::numeric) AS attended_in_taught,
+    COALESCE(sum(r.passed), 0::numeric) AS passed,
+    COALESCE(sum(r.failed), 0::numeric) AS failed,
+    COALESCE(sum(r.score_sum), 0::numeric) AS score_sum,
+    COALESCE(sum(r.scored), 0::numeric) AS scored
+   FROM training_sessions s
+     LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE e.status = 'ENROLLED'::text) AS enrolled,
+            count(*) FILTER (WHERE e.status = 'ENROLLED'::text AND (e.attendance_status = ANY (ARRAY['ATTENDED'::text, 'PARTIAL'::text]))) AS attended,
+            count(*) FILTER (WHERE e.completion_status = 'COMPLETED'::text) AS passed,
+            count(*) FILTER (WHERE e.completion_status = 'FAILED'::text) AS failed,
+            sum(e.assessment_score) AS score_sum,
+            count(e.assessment_score) AS scored
+           FROM session_enrollments e
+          WHERE e.session_id = s.id) r ON true
+  GROUP BY (date_trunc('month'::text, s.session_date::timestamp with time zone)::date), s.instructor_id, s.location_id;
+CREATE UNIQUE INDEX instructor_figures_by_month_key ON public.instructor_figures_by_month USING btree (month, instructor_id, location_id);
+GRANT SELECT ON instructor_figures_by_month TO unitrain_app;
+
 CREATE VIEW profiles_visible WITH (security_invoker=true) AS
  SELECT id,
     user_id,
@@ -2238,6 +2381,19 @@ GRANT SELECT ON users_visible TO unitrain_app;
 
 -- Functions
 
+CREATE OR REPLACE FUNCTION public.analytics_refreshes_capture_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO change_log (table_name, operation, row_id) SELECT TG_TABLE_NAME, TG_OP, r.id FROM changed_rows r;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION analytics_refreshes_capture_changes() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_affiliated_provider_id()
  RETURNS uuid
  LANGUAGE sql
@@ -2256,6 +2412,17 @@ AS $function$
   SELECT provider_id FROM instructor_profiles WHERE user_id = actor
 $function$;
 REVOKE EXECUTE ON FUNCTION app_affiliated_provider_id_of(uuid) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_analytics_refreshed_at(view text)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT refreshed_at FROM analytics_refreshes WHERE view_name = view
+$function$;
+REVOKE EXECUTE ON FUNCTION app_analytics_refreshed_at(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_analytics_refreshed_at(text) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_audit_entry_concerns_sa(entry_table text, entry_row uuid, old_values jsonb, new_values jsonb)
  RETURNS boolean
@@ -2991,6 +3158,28 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_set_status_bit(list_purpose text, entry bigint, flag boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  list_no integer := (entry / 131072)::integer;
+  bit_no integer := (entry % 131072)::integer;
+  -- PostgreSQL numbers a byte's bits from its least significant one; the specification from the left.
+  pg_bit integer := (bit_no / 8) * 8 + 7 - bit_no % 8;
+BEGIN
+  INSERT INTO certificate_status_lists (purpose, list_number, bits)
+  VALUES (list_purpose, list_no, decode(repeat('00', 16384), 'hex'))
+  ON CONFLICT DO NOTHING;
+  UPDATE certificate_status_lists
+     SET bits = set_bit(bits, pg_bit, flag::integer), changed_at = now()
+   WHERE purpose = list_purpose AND list_number = list_no AND get_bit(bits, pg_bit) <> flag::integer;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_set_status_bit(text,bigint,boolean) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_student_profile_for(provider uuid, person_first_name text, person_last_name text, person_email_ciphertext text, person_email_hmac text, person_company text)
  RETURNS uuid
  LANGUAGE plpgsql
@@ -3473,6 +3662,44 @@ AS $function$
       END;
       $function$;
 REVOKE EXECUTE ON FUNCTION certificates_capture_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.certificates_enter_status_lists()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO certificate_status_entries (certificate_id) SELECT i.id FROM inserted i ORDER BY i.created_at, i.id;
+  PERFORM app_set_status_bit(p.purpose, e.status_list_index, true)
+     FROM inserted i
+     JOIN certificate_status_entries e ON e.certificate_id = i.id
+     JOIN (VALUES ('revocation', 'REVOKED'), ('suspension', 'SUSPENDED')) AS p (purpose, status) ON p.status = i.status;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificates_enter_status_lists() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.certificates_publish_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  entry bigint;
+BEGIN
+  SELECT e.status_list_index INTO entry FROM certificate_status_entries e WHERE e.certificate_id = NEW.id;
+  IF (NEW.status = 'REVOKED') <> (OLD.status = 'REVOKED') THEN
+    PERFORM app_set_status_bit('revocation', entry, NEW.status = 'REVOKED');
+  END IF;
+  IF (NEW.status = 'SUSPENDED') <> (OLD.status = 'SUSPENDED') THEN
+    PERFORM app_set_status_bit('suspension', entry, NEW.status = 'SUSPENDED');
+  END IF;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificates_publish_status() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.change_capture_tables()
  RETURNS TABLE(table_name text, location_key text, provider_key text, instructor_key text, user_key text, parent text)
@@ -4152,6 +4379,20 @@ $function$;
 REVOKE EXECUTE ON FUNCTION lock_session_for_results(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION lock_session_for_results(uuid) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.notifications_capture_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO change_log (table_name, operation, row_id, user_id)
+  SELECT TG_TABLE_NAME, TG_OP, r.id, r.user_id FROM changed_rows r;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION notifications_capture_changes() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.profiles_capture_changes()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4567,6 +4808,10 @@ BEGIN
     RETURN;
   END IF;
   IF count_it THEN
+    -- A count is not worth a disk flush per public request: this transaction commits without waiting
+    -- for its WAL to reach disk (a crash may lose the last few counts, never a certificate change, and
+    -- only when the caller's transaction wrote nothing else that must be durable).
+    PERFORM set_config('synchronous_commit', 'off', true);
     INSERT INTO certificate_verifications AS v (certificate_id, verification_count, last_verified_at)
     VALUES (found.id, 1, now())
     ON CONFLICT (certificate_id) DO UPDATE SET verification_count = v.verification_count + 1, last_verified_at = now()

@@ -1,9 +1,10 @@
-import type { MailSettings } from './config.js';
+import type { MailSettings, ScheduleSettings } from './config.js';
 import { accountMailHandlers } from './modules/accounts/index.js';
-import { certificateHandlers } from './modules/certificates/index.js';
+import { certificateHandlers, expireDueCertificates, expireDueName } from './modules/certificates/index.js';
 import { complianceOnCompletion } from './modules/compliance/index.js';
-import type { JobHandler } from './modules/jobs/index.js';
+import type { JobHandler, ScheduledJob } from './modules/jobs/index.js';
 import { notifyOnSessionCancelled } from './modules/notifications/index.js';
+import { refreshAnalyticsHandler, refreshAnalyticsJob } from './modules/reports/index.js';
 import type { FieldCipher } from './security/field-cipher.js';
 import type { Logger } from './shared/logger.js';
 
@@ -13,10 +14,26 @@ import type { Logger } from './shared/logger.js';
  * must run the same list: an event is relayed once, for the handlers of the relaying process.
  */
 export function createJobHandlers(deps: {
-  cipher: FieldCipher; mail: MailSettings; logger: Logger;
+  cipher: FieldCipher; mail: MailSettings; logger: Logger; now?: () => Date;
   /** The base of verification links printed by certificates issued without a request (PUBLIC_URL, else the server's own address). */
   publicUrl?: string | null;
 }): JobHandler[] {
+  const now = deps.now ?? (() => new Date());
   const publicUrl = deps.publicUrl ?? 'http://localhost';
-  return [complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), ...certificateHandlers({ ...deps, publicUrl })];
+  return [
+    complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
+    ...certificateHandlers({ ...deps, publicUrl }),
+  ];
+}
+
+/**
+ * Every cron-style schedule a worker keeps (modules/jobs/schedules.ts): each slot queues one job of the
+ * named handler, once across all workers, caught up after downtime. Another domain adds its entry here
+ * (a nightly compliance recompute, say) with its handler above.
+ */
+export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] {
+  return [
+    { name: 'analytics-refresh', cron: settings.analyticsRefreshCron, handler: refreshAnalyticsJob },
+    { name: 'certificate-expiry', cron: settings.certificateExpiryCron, handler: expireDueName },
+  ];
 }
