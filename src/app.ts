@@ -6,6 +6,7 @@ import type { AuthSettings, StreamSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
+import { registerConsoleAssets } from './http/console-assets.js';
 import { answerClientError, answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   publicUrl: string | null;
   /** The clock invitation and password-reset expiries are measured by; tests move it. Default: the system clock. */
   now?: () => Date;
+  /** The built console served at `/` (default console/dist); tests point it at a build of their own. */
+  consoleDirectory?: string;
 }
 
 declare module 'fastify' {
@@ -120,5 +123,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(schedulesRoutes, { db: deps.db, cipher });
   await app.register(certificatesRoutes, { db: deps.db, publicUrl: deps.publicUrl });
   await app.register(streamRoutes, { hub: realtime.hub, bufferBytes: deps.stream.bufferBytes });
+  await registerConsoleAssets(app, deps.consoleDirectory);
   return app;
 }

@@ -1,0 +1,85 @@
+import { ActionIcon, AppShell, Badge, Burger, Group, Indicator, Menu, NavLink, Text, Title, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
+import type { LiveStatus } from '../api/live.ts';
+import { queries } from '../api/queries.ts';
+import { type SignedInUser, signOut } from '../api/session.ts';
+import { messages } from '../messages.ts';
+import { type Face, navigation } from './roles.ts';
+
+/** The top bar (live state, notifications bell, account menu) and the face's navigation. */
+export function Shell({ user, face, live, children }: { user: SignedInUser; face: Face; live: LiveStatus; children: ReactNode }) {
+  const [opened, { toggle, close }] = useDisclosure();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const unread = useQuery(queries.unreadNotifications());
+  const unreadCount = unread.data?.unread ?? 0;
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={messages.nav.openMenu} />
+            <Title order={1} size="h4">
+              <Link to="/" className="brand">
+                {messages.appName}
+              </Link>
+            </Title>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Badge variant="dot" color={live.connected ? 'teal' : 'gray'} c="dark.6" data-testid="live-state" data-last-change={live.lastChangeAt ?? ''}>
+              {live.connected ? messages.live.connected : messages.live.disconnected}
+            </Badge>
+            <Indicator label={unreadCount} size={18} disabled={unreadCount === 0} color="red.8">
+              <ActionIcon variant="subtle" color="dark" size="lg" aria-label={messages.notifications.bell(unreadCount)} onClick={() => navigate('/notifications')}>
+                <BellIcon />
+              </ActionIcon>
+            </Indicator>
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label={messages.account.menu}>
+                  <Text size="sm" fw={500} truncate="end" maw={180}>
+                    {user.email}
+                  </Text>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{messages.roles[user.role]}</Menu.Label>
+                <Menu.Item onClick={() => navigate('/account/password')}>{messages.account.changePassword}</Menu.Item>
+                <Menu.Item onClick={() => void signOut().then(() => navigate('/'))}>{messages.account.signOut}</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label={messages.nav.main} component="nav">
+        {navigation[face].map((item) => (
+          <NavLink
+            key={item.to}
+            component={Link}
+            to={item.to}
+            label={item.label}
+            active={location.pathname === item.to || location.pathname.startsWith(`${item.to}/`)}
+            onClick={close}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main id="main">{children}</AppShell.Main>
+    </AppShell>
+  );
+}
+
+function BellIcon() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+      <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+      <path d="M13.7 21a2 2 0 0 1-3.4 0" />
+    </svg>
+  );
+}
