@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
 
@@ -37,6 +38,18 @@ export function consoleBuildIsCurrent(): boolean {
   return existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === consoleFingerprint();
 }
 
+/**
+ * Brotli and gzip copies beside each text file, made once here at the highest levels, so the server
+ * sends them as they are (@fastify/static `preCompressed`) and compresses nothing per request.
+ */
+function precompress(directory: string): void {
+  for (const path of filesUnder(directory).filter((file) => /\.(js|css|html|svg|json)$/.test(file))) {
+    const content = readFileSync(path);
+    writeFileSync(`${path}.br`, brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: content.length } }));
+    writeFileSync(`${path}.gz`, gzipSync(content, { level: 9 }));
+  }
+}
+
 /** Builds unless current (or always, when forced); resolves with whether it built. */
 export async function ensureConsoleBuilt(options: { force?: boolean; log?: (line: string) => void } = {}): Promise<boolean> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -51,7 +64,17 @@ export async function ensureConsoleBuilt(options: { force?: boolean; log?: (line
     log('building the web console (console/dist)…');
     const { build } = await import('vite');
     const nextDirectory = join(consoleDirectory, `dist.${process.pid}`);
-    await build({ configFile: join(consoleDirectory, 'vite.config.ts'), logLevel: 'warn', build: { outDir: nextDirectory, emptyOutDir: true } });
+    // Vitest sets NODE_ENV=test, and Vite and its React plugin would then build React's development
+    // runtime into the e2e run's console: a production build says so, whoever calls.
+    const nodeEnv = process.env['NODE_ENV'];
+    process.env['NODE_ENV'] = 'production';
+    try {
+      await build({ configFile: join(consoleDirectory, 'vite.config.ts'), logLevel: 'warn', mode: 'production', build: { outDir: nextDirectory, emptyOutDir: true } });
+    } finally {
+      if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+      else process.env['NODE_ENV'] = nodeEnv;
+    }
+    precompress(nextDirectory);
     writeFileSync(join(nextDirectory, '.build-stamp'), `${fingerprint}\n`);
     rmSync(outputDirectory, { recursive: true, force: true });
     renameSync(nextDirectory, outputDirectory);

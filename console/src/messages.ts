@@ -13,6 +13,7 @@ export const messages = {
   },
   account: {
     menu: 'Account',
+    label: (email: string) => `Account ${email}`,
     signOut: 'Sign out',
     changePassword: 'Change password',
     currentPassword: 'Current password',

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/test-app.js';
 
@@ -9,6 +10,7 @@ const directory = mkdtempSync(join(tmpdir(), 'unitrain-console-'));
 mkdirSync(join(directory, 'assets'));
 writeFileSync(join(directory, 'index.html'), '<!doctype html><script type="module" src="/assets/index-Ab12.js"></script><div id="root"></div>');
 writeFileSync(join(directory, 'assets', 'index-Ab12.js'), 'console.log("console")');
+writeFileSync(join(directory, 'assets', 'index-Ab12.js.br'), brotliCompressSync('console.log("console")'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const context = useTestApp({ consoleDirectory: directory });
@@ -31,6 +33,13 @@ describe('the console at /', () => {
     expect(answer.statusCode).toBe(200);
     expect(answer.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(answer.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('sends the brotli copy the build made to a browser that takes it', async () => {
+    const answer = await context.app.inject({ method: 'GET', url: '/assets/index-Ab12.js', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(answer.rawPayload).toString()).toBe('console.log("console")');
   });
 
   it('answers a console route with index.html, so a shared link reloads', async () => {

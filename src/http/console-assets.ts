@@ -36,6 +36,8 @@ export async function registerConsoleAssets(app: FastifyInstance, directory: str
       // One route per built file, found at start: no wildcard that would take /v1 paths from the 404 handler.
       wildcard: false,
       cacheControl: false,
+      // console/build.ts writes .br and .gz beside each file: sent as they are to a browser that takes them.
+      preCompressed: true,
       etag: true,
       lastModified: true,
       setHeaders(reply, path) {

@@ -1,4 +1,4 @@
-import { ActionIcon, AppShell, Badge, Burger, Group, Indicator, Menu, NavLink, Text, Title, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Badge, Burger, Group, Indicator, Menu, NavLink, Text, Title, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -18,14 +18,16 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
   const unreadCount = unread.data?.unread ?? 0;
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+    // The layout is console.css's (a grid, the navigation a drawer below 48em): Mantine's AppShell would
+    // write its responsive sizes into a <style> element, which the Content-Security-Policy refuses.
+    <div className="shell" data-nav-open={opened || undefined}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <AppShell.Header>
+      <header className="shell-header">
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={messages.nav.openMenu} />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={messages.nav.openMenu} aria-expanded={opened} />
             <Title order={1} size="h4">
               <Link to="/" className="brand">
                 {messages.appName}
@@ -36,14 +38,14 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
             <Badge variant="dot" color={live.connected ? 'teal' : 'gray'} c="dark.6" data-testid="live-state" data-last-change={live.lastChangeAt ?? ''}>
               {live.connected ? messages.live.connected : messages.live.disconnected}
             </Badge>
-            <Indicator label={unreadCount} size={18} disabled={unreadCount === 0} color="red.8">
+            <Indicator label={unreadCount} size={18} disabled={unreadCount === 0} color="red.9">
               <ActionIcon variant="subtle" color="dark" size="lg" aria-label={messages.notifications.bell(unreadCount)} onClick={() => navigate('/notifications')}>
                 <BellIcon />
               </ActionIcon>
             </Indicator>
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <UnstyledButton aria-label={messages.account.menu}>
+                <UnstyledButton aria-label={messages.account.label(user.email)}>
                   <Text size="sm" fw={500} truncate="end" maw={180}>
                     {user.email}
                   </Text>
@@ -57,8 +59,8 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
             </Menu>
           </Group>
         </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label={messages.nav.main} component="nav">
+      </header>
+      <nav className="shell-nav" aria-label={messages.nav.main}>
         {navigation[face].map((item) => (
           <NavLink
             key={item.to}
@@ -69,9 +71,11 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
             onClick={close}
           />
         ))}
-      </AppShell.Navbar>
-      <AppShell.Main id="main">{children}</AppShell.Main>
-    </AppShell>
+      </nav>
+      <main className="shell-main" id="main">
+        {children}
+      </main>
+    </div>
   );
 }
 

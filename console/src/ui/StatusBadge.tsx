@@ -19,10 +19,10 @@ const colours: Record<string, string> = {
   EXPIRED: 'gray',
 };
 
-/** A status as a chip; dark text variants keep AA contrast. */
+/** A status as a chip: the dot carries the colour, the text stays dark (AA contrast at badge size). */
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   return (
-    <Badge color={colours[status] ?? 'gray'} variant="light" radius="sm" tt="none" c={`${colours[status] ?? 'gray'}.9`}>
+    <Badge color={colours[status] ?? 'gray'} variant="dot" radius="sm" tt="none" c="dark.7">
       {label ?? status.replace('_', ' ').toLowerCase()}
     </Badge>
   );

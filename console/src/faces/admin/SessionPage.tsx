@@ -192,7 +192,7 @@ function SessionActions({ session }: { session: Session }) {
         </Button>
       )}
       {open && (
-        <Button variant="outline" color="red.8" size="sm" onClick={cancel.open}>
+        <Button variant="outline" color="red.9" size="sm" onClick={cancel.open}>
           {messages.session.cancelSession}
         </Button>
       )}
@@ -209,8 +209,10 @@ function SessionActions({ session }: { session: Session }) {
 function CapacityForm({ session, onDone }: { session: Session; onDone: () => void }) {
   const queryClient = useQueryClient();
   const [value, setValue] = useState<number | string>(session.max_capacity);
+  // The version on screen when the dialog opened: a change by someone else meanwhile is a 409, not overwritten.
+  const [version] = useState(session.version);
   const save = useMutation({
-    mutationFn: () => dataOf(api.PUT('/v1/sessions/{id}/capacity', { params: { path: { id: session.id } }, body: { max_capacity: Number(value), version: session.version } })),
+    mutationFn: () => dataOf(api.PUT('/v1/sessions/{id}/capacity', { params: { path: { id: session.id } }, body: { max_capacity: Number(value), version } })),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['sessions'] });
       onDone();
@@ -238,8 +240,9 @@ function CapacityForm({ session, onDone }: { session: Session; onDone: () => voi
 function CancelForm({ session, onDone }: { session: Session; onDone: () => void }) {
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
+  const [version] = useState(session.version);
   const save = useMutation({
-    mutationFn: () => dataOf(api.POST('/v1/sessions/{id}/cancel', { params: { path: { id: session.id } }, body: { reason, version: session.version } })),
+    mutationFn: () => dataOf(api.POST('/v1/sessions/{id}/cancel', { params: { path: { id: session.id } }, body: { reason, version } })),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['sessions'] });
       onDone();
@@ -261,7 +264,7 @@ function CancelForm({ session, onDone }: { session: Session; onDone: () => void 
           <Button variant="default" onClick={onDone}>
             {messages.common.close}
           </Button>
-          <Button type="submit" color="red.8" loading={save.isPending}>
+          <Button type="submit" color="red.9" loading={save.isPending}>
             {messages.session.cancelSession}
           </Button>
         </Group>

@@ -152,7 +152,7 @@ export function AttendancePage() {
             {messages.attendance.markAllPresent}
           </Button>
           <Group gap="sm" wrap="wrap">
-            <Text size="sm" role="status" data-testid="save-state" c={drafts.size > 0 ? 'orange.9' : 'teal.9'}>
+            <Text size="sm" role="status" data-testid="save-state" c={drafts.size > 0 ? 'dark.8' : 'teal.9'} fw={drafts.size > 0 ? 700 : 400}>
               {drafts.size > 0 ? messages.attendance.unsaved(drafts.size) : messages.attendance.allSaved}
             </Text>
             <Button size="md" variant="light" disabled={drafts.size === 0 || invalid} loading={save.isPending} onClick={() => save.mutate()}>

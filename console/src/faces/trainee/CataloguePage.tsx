@@ -39,7 +39,7 @@ export function CataloguePage() {
                   </Text>
                 </div>
                 {entry.certifies && (
-                  <Badge variant="light" color="teal" c="teal.9" tt="none">
+                  <Badge variant="dot" color="teal" c="dark.7" tt="none">
                     {messages.catalogue.certifies}
                   </Badge>
                 )}

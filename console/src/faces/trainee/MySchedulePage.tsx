@@ -63,7 +63,7 @@ function MyPlace({ enrollment }: { enrollment: Enrollment }) {
         )}
         {session.data?.status === 'SCHEDULED' && (
           <Group justify="flex-end">
-            <Button variant="subtle" color="red.8" size="xs" onClick={() => cancel.mutate()} loading={cancel.isPending}>
+            <Button variant="subtle" color="red.9" c="red.9" size="xs" onClick={() => cancel.mutate()} loading={cancel.isPending}>
               {messages.catalogue.cancelEnrollment}
             </Button>
           </Group>
@@ -86,7 +86,7 @@ function CalendarFeed() {
         {messages.schedule.feedExplain}
       </Text>
       {create.data ? (
-        <Code block data-testid="calendar-feed-url">
+        <Code block data-testid="calendar-feed-url" tabIndex={0}>
           {create.data.url}
         </Code>
       ) : (
