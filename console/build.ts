@@ -20,7 +20,8 @@ const stampFile = join(outputDirectory, '.build-stamp');
 function filesUnder(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const path = join(directory, entry.name);
-    if (entry.isDirectory()) return entry.name === 'dist' || entry.name.startsWith('dist.') || entry.name === 'node_modules' ? [] : filesUnder(path);
+    // The end-to-end tests (e2e/) are no input of the build.
+    if (entry.isDirectory()) return ['dist', 'node_modules', 'e2e'].includes(entry.name) || entry.name.startsWith('dist.') ? [] : filesUnder(path);
     return [path];
   });
 }

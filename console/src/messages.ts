@@ -88,6 +88,7 @@ export const messages = {
     noWaitlist: 'Nobody is waiting.',
     position: 'Position',
     person: 'Person',
+    studentWithoutAccount: 'Student without an account',
     enrolledOn: 'Enrolled on',
     attendance: 'Attendance',
     score: 'Score',
@@ -108,7 +109,7 @@ export const messages = {
     partial: 'Late / partial',
     absent: 'Absent',
     notMarked: 'Not marked',
-    score: 'Assessment score (0–100)',
+    score: 'Score (0–100)',
     scoreLimits: 'Between 0 and 100',
     save: 'Save attendance and scores',
     unsaved: (count: number) => `${count} unsaved change${count === 1 ? '' : 's'}`,
@@ -116,6 +117,8 @@ export const messages = {
     completeSummary: (attended: number, total: number) =>
       `Completing marks ${attended} of ${total} trainees who attended as completed; certificates follow for certifying courses.`,
     nobody: 'Nobody is enrolled in this session.',
+    statuses: { REGISTERED: 'Not marked', ATTENDED: 'Present', PARTIAL: 'Late / partial', ABSENT: 'Absent' } as Record<string, string>,
+    completion: { NOT_STARTED: 'Not started', IN_PROGRESS: 'In progress', COMPLETED: 'Completed', FAILED: 'Not completed' } as Record<string, string>,
   },
   course: {
     listTitle: 'Courses',

@@ -44,5 +44,8 @@ export async function dataOf<T>(call: Promise<Answer<T>>): Promise<T> {
 
 /** The message beside a form field: the failure's, when it names that field. */
 export function fieldError(failure: unknown, field: string): string | undefined {
-  return failure instanceof ApiFailure && failure.field === field ? failure.message : undefined;
+  if (!(failure instanceof ApiFailure) || failure.field !== field) return undefined;
+  // Beside the field its path says nothing: "body.title must NOT have…" → "must NOT have…".
+  const path = String(failure.details['field']);
+  return failure.message.startsWith(`${path} `) ? failure.message.slice(path.length + 1) : failure.message;
 }

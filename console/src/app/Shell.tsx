@@ -35,7 +35,7 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
             </Title>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            <Badge variant="dot" color={live.connected ? 'teal' : 'gray'} c="dark.6" data-testid="live-state" data-last-change={live.lastChangeAt ?? ''}>
+            <Badge variant="dot" color={live.connected ? 'teal' : 'gray'} c="dark.6" className="no-shrink" data-testid="live-state" data-last-change={live.lastChangeAt ?? ''}>
               {live.connected ? messages.live.connected : messages.live.disconnected}
             </Badge>
             <Indicator label={unreadCount} size={18} disabled={unreadCount === 0} color="red.9">
@@ -45,8 +45,9 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
             </Indicator>
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <UnstyledButton aria-label={messages.account.label(user.email)}>
-                  <Text size="sm" fw={500} truncate="end" maw={180}>
+                <UnstyledButton aria-label={messages.account.label(user.email)} className="account-button">
+                  <PersonIcon />
+                  <Text size="sm" fw={500} truncate="end" maw={200} className="hide-on-phone">
                     {user.email}
                   </Text>
                 </UnstyledButton>
@@ -76,6 +77,15 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
         {children}
       </main>
     </div>
+  );
+}
+
+function PersonIcon() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+      <circle cx="12" cy="8" r="4" />
+      <path d="M4 21c0-4 4-6 8-6s8 2 8 6" />
+    </svg>
   );
 }
 

@@ -100,7 +100,7 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
                 <PersonName id={row.student_id} />
               </Table.Td>
               <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
-              <Table.Td>{row.attendance_status.toLowerCase()}</Table.Td>
+              <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
@@ -111,6 +111,7 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
 
 function WaitlistTable({ rows }: { rows: Enrollment[] }) {
   return (
+    <div className="table-scroll">
     <Table striped verticalSpacing="xs" data-testid="waitlist-table">
       <Table.Thead>
         <Table.Tr>
@@ -129,12 +130,14 @@ function WaitlistTable({ rows }: { rows: Enrollment[] }) {
         ))}
       </Table.Tbody>
     </Table>
+    </div>
   );
 }
 
 function ResultsTable({ rows }: { rows: Enrollment[] }) {
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
+    <div className="table-scroll">
     <Table striped verticalSpacing="xs">
       <Table.Thead>
         <Table.Tr>
@@ -150,13 +153,14 @@ function ResultsTable({ rows }: { rows: Enrollment[] }) {
             <Table.Td>
               <PersonName id={row.student_id} />
             </Table.Td>
-            <Table.Td>{row.attendance_status.toLowerCase()}</Table.Td>
+            <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
             <Table.Td>{row.assessment_score ?? '—'}</Table.Td>
-            <Table.Td>{row.completion_status.toLowerCase().replace('_', ' ')}</Table.Td>
+            <Table.Td>{messages.attendance.completion[row.completion_status]}</Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>
     </Table>
+    </div>
   );
 }
 

@@ -116,12 +116,12 @@ export function AttendancePage() {
         <Paper withBorder px="md">
           {rows.map((row) => (
             <div key={row.id} className="attendance-row" data-testid="attendance-row">
-              <Group justify="space-between" wrap="wrap" gap="sm" align="flex-end">
-                <Text fw={600} id={`person-${row.id}`} miw={160}>
+                <Text fw={600} id={`person-${row.id}`}>
                   <PersonName id={row.student_id} />
                 </Text>
                 <SegmentedControl
                   size="md"
+                  color="blue"
                   disabled={!editable}
                   aria-labelledby={`person-${row.id}`}
                   value={attendanceOf(row) === 'REGISTERED' ? '' : attendanceOf(row)}
@@ -129,7 +129,6 @@ export function AttendancePage() {
                   data={attendanceChoices}
                 />
                 <NumberInput
-                  w={150}
                   size="md"
                   label={messages.attendance.score}
                   min={0}
@@ -141,7 +140,6 @@ export function AttendancePage() {
                   onChange={(value) => edit(row.id, { score: value === '' ? null : Number(value) })}
                   error={scoreProblem(scoreOf(row))}
                 />
-              </Group>
             </div>
           ))}
         </Paper>
