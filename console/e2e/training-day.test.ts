@@ -33,10 +33,10 @@ const people: Person[] = [];
 const figures: Record<string, number | string> = {};
 
 beforeAll(async () => {
-  admin = await createUser(server.db, testKeyring, { role: 'SA', firstName: 'Ada', lastName: 'Admin' });
-  instructor = await createUser(server.db, testKeyring, { role: 'IC', firstName: 'Ines', lastName: 'Instructor' });
-  firstTrainee = await createUser(server.db, testKeyring, { role: 'IT', firstName: 'Tom', lastName: 'Trainee' });
-  secondTrainee = await createUser(server.db, testKeyring, { role: 'IN', firstName: 'Nina', lastName: 'Newcomer' });
+  admin = await createUser(server.db, testKeyring, { role: 'SA', email: 'ada.admin@example.test', firstName: 'Ada', lastName: 'Admin' });
+  instructor = await createUser(server.db, testKeyring, { role: 'IC', email: 'ines.instructor@example.test', firstName: 'Ines', lastName: 'Instructor' });
+  firstTrainee = await createUser(server.db, testKeyring, { role: 'IT', email: 'tom.trainee@example.test', firstName: 'Tom', lastName: 'Trainee' });
+  secondTrainee = await createUser(server.db, testKeyring, { role: 'IN', email: 'nina.newcomer@example.test', firstName: 'Nina', lastName: 'Newcomer' });
   adminToken = await tokenFor(server.baseUrl, admin.email, admin.password);
   const location = await server.call('POST', '/v1/locations', adminToken, { name: 'Paris Training Centre', city: 'Paris', country: 'FR', timezone: 'Europe/Paris' });
   expect(location.status).toBe(201);

@@ -138,6 +138,7 @@ export const messages = {
     role: 'Role',
     status: 'Status',
     anyRole: 'Any role',
+    statuses: { ACTIVE: 'Active', INACTIVE: 'Deactivated' } as Record<string, string>,
     empty: 'Nobody matches.',
   },
   catalogue: {

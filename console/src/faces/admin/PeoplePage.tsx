@@ -50,7 +50,7 @@ export function PeoplePage() {
                     <Table.Td>{user.email ?? '—'}</Table.Td>
                     <Table.Td>{messages.roles[user.role]}</Table.Td>
                     <Table.Td>
-                      <StatusBadge status={user.status} />
+                      <StatusBadge status={user.status} label={messages.people.statuses[user.status]} />
                     </Table.Td>
                   </Table.Tr>
                 ))}
