@@ -1,10 +1,10 @@
 import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { components, operations, paths } from './schema.js';
 
-/** The named schemas of the API (`Schemas['Location']`, `Schemas['Error']`, …). */
+/** The named schemas of the API (`Schemas['Location']`, `Schemas['Error409']`, …). */
 export type Schemas = components['schemas'];
-/** The one error shape; `error.code` is the enum of src/errors.ts. */
-export type ApiError = Schemas['Error'];
+/** The one error shape, whatever the status; `Schemas['Error409']` narrows `error.code` to a 409's codes. */
+export type ApiError = Schemas[Extract<keyof Schemas, `Error${number}`>];
 export type ErrorCode = ApiError['error']['code'];
 export type { components, operations, paths };
 

@@ -1575,12 +1575,12 @@ export interface components {
         };
         /** AddMemberBody */
         AddMemberBody: {
-            attendance_status?: "pending" | "attended" | "absent";
+            attendance_status?: "PENDING" | "ATTENDED" | "ABSENT";
             company?: string;
-            completion_status?: "not_started" | "in_progress" | "completed";
+            completion_status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
             /** @description identifies the person at the roster’s provider */
             email?: string;
-            enrollment_status?: "enrolled" | "waitlisted" | "completed";
+            enrollment_status?: "ENROLLED" | "WAITLISTED" | "COMPLETED";
             first_name: string;
             last_name: string;
             /** @description 0 to 100, kept to two decimals */
@@ -1733,7 +1733,20 @@ export interface components {
             /** @description the version you read (or send If-Match instead); without either, none is checked */
             version?: number;
         };
-        /** CatalogueEntry */
+        /**
+         * CatalogueEntry
+         * @example {
+         *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "code": "FA-101",
+         *       "title": "First Aid at Work",
+         *       "description": "Three days of practical first aid with a written and a practical assessment.",
+         *       "duration_minutes": 1260,
+         *       "certifies": true,
+         *       "certificate_validity_months": 36,
+         *       "published_at": "2026-11-20T09:00:00.000Z",
+         *       "version": 2
+         *     }
+         */
         CatalogueEntry: {
             /** @description null: valid for life; only for certifying courses */
             certificate_validity_months: number | null;
@@ -1778,7 +1791,25 @@ export interface components {
             status?: "ACTIVE" | "INACTIVE";
             version: number;
         };
-        /** Course */
+        /**
+         * Course
+         * @example {
+         *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "code": "FA-101",
+         *       "title": "First Aid at Work",
+         *       "description": "Three days of practical first aid with a written and a practical assessment.",
+         *       "duration_minutes": 1260,
+         *       "certifies": true,
+         *       "certificate_validity_months": 36,
+         *       "status": "PUBLISHED",
+         *       "published_at": "2026-11-20T09:00:00.000Z",
+         *       "published_version": 2,
+         *       "has_unpublished_changes": false,
+         *       "created_at": "2026-11-02T14:31:08.120Z",
+         *       "updated_at": "2026-11-20T09:00:00.000Z",
+         *       "version": 4
+         *     }
+         */
         Course: {
             /** @description null: valid for life; only for certifying courses */
             certificate_validity_months: number | null;
@@ -1977,7 +2008,28 @@ export interface components {
             /** Format: uuid */
             student_profile_id?: string;
         };
-        /** Enrollment */
+        /**
+         * Enrollment
+         * @example {
+         *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+         *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+         *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+         *       "student_profile_id": null,
+         *       "status": "WAITLISTED",
+         *       "waitlist_position": 2,
+         *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+         *       "attendance_status": "REGISTERED",
+         *       "completion_status": "NOT_STARTED",
+         *       "assessment_score": null,
+         *       "practical_score": null,
+         *       "written_score": null,
+         *       "completed_at": null,
+         *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+         *       "created_at": "2026-12-04T16:20:05.311Z",
+         *       "updated_at": "2026-12-04T16:20:05.311Z",
+         *       "version": 1
+         *     }
+         */
         Enrollment: {
             assessment_score: number | null;
             attendance_status: "REGISTERED" | "ATTENDED" | "ABSENT" | "PARTIAL";
@@ -2046,16 +2098,214 @@ export interface components {
             total: number;
         };
         /**
-         * Error
-         * @description what went wrong, with a stable code and, where it applies, the offending field
+         * Error400
+         * @description an error answered with HTTP 400
          */
-        Error: {
+        Error400: {
             error: {
                 /**
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED" | "INVALID_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TRANSITION" | "UNSUPPORTED_ENCODING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "INVALID_TOKEN";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error401
+         * @description an error answered with HTTP 401
+         */
+        Error401: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_REUSED";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error403
+         * @description an error answered with HTTP 403
+         */
+        Error403: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "FORBIDDEN";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error404
+         * @description an error answered with HTTP 404
+         */
+        Error404: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "NOT_FOUND" | "ROUTE_NOT_FOUND";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error409
+         * @description an error answered with HTTP 409
+         */
+        Error409: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_TRANSITION";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error413
+         * @description an error answered with HTTP 413
+         */
+        Error413: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "PAYLOAD_TOO_LARGE";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error415
+         * @description an error answered with HTTP 415
+         */
+        Error415: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error422
+         * @description an error answered with HTTP 422
+         */
+        Error422: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error429
+         * @description an error answered with HTTP 429
+         */
+        Error429: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "RATE_LIMITED";
+                /** @description what the code needs: the field, a conflict’s current row, each invalid row */
+                details?: {
+                    /** @description the offending input, e.g. body.max_capacity */
+                    field?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @description for people; may change */
+                message: string;
+            };
+        };
+        /**
+         * Error503
+         * @description an error answered with HTTP 503
+         */
+        Error503: {
+            error: {
+                /**
+                 * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
+                 * @enum {unknown}
+                 */
+                code: "SERIALIZATION_FAILURE" | "SERVICE_UNAVAILABLE";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -2541,14 +2791,14 @@ export interface components {
         };
         /** RosterMember */
         RosterMember: {
-            attendance_status: "pending" | "attended" | "absent";
+            attendance_status: "PENDING" | "ATTENDED" | "ABSENT";
             company: string | null;
-            completion_status: "not_started" | "in_progress" | "completed";
+            completion_status: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
             /** Format: date-time */
             created_at: string;
             /** @description shown to administrators only */
             email: string | null;
-            enrollment_status: "enrolled" | "waitlisted" | "completed";
+            enrollment_status: "ENROLLED" | "WAITLISTED" | "COMPLETED";
             /** @description null where you may not see the student profile (your own line) */
             first_name: string | null;
             /** Format: uuid */
@@ -2685,7 +2935,33 @@ export interface components {
             /** @description how many match the filters */
             total: number;
         };
-        /** Session */
+        /**
+         * Session
+         * @example {
+         *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+         *       "title": "First Aid at Work",
+         *       "description": null,
+         *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "schedule_id": null,
+         *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+         *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+         *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "session_date": "2027-01-12",
+         *       "start_time": "09:00:00",
+         *       "end_time": "17:00:00",
+         *       "max_capacity": 12,
+         *       "current_enrollment": 7,
+         *       "self_enrollment_allowed": true,
+         *       "status": "SCHEDULED",
+         *       "cancelled_reason": null,
+         *       "occurrence_date": null,
+         *       "detached_from_schedule": false,
+         *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+         *       "created_at": "2026-12-01T10:15:00.000Z",
+         *       "updated_at": "2026-12-03T08:02:11.412Z",
+         *       "version": 3
+         *     }
+         */
         Session: {
             cancelled_reason: string | null;
             /** Format: uuid */
@@ -2918,7 +3194,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -2947,7 +3223,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -2976,7 +3252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Default Response */
@@ -3020,7 +3296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3029,7 +3305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3038,7 +3314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3069,7 +3345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3078,7 +3354,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3087,7 +3363,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3096,7 +3372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -3105,7 +3381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -3147,7 +3423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3156,7 +3432,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3165,7 +3441,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3199,7 +3475,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3208,7 +3484,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -3217,7 +3493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -3269,7 +3545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3278,7 +3554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3287,7 +3563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3318,7 +3594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3327,7 +3603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3366,7 +3642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3375,7 +3651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3384,7 +3660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3420,7 +3696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3429,7 +3705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3438,7 +3714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3484,7 +3760,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3493,7 +3769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3502,7 +3778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3542,7 +3818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3551,7 +3827,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -3582,7 +3858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3591,7 +3867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3600,7 +3876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3609,7 +3885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3646,7 +3922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3655,7 +3931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3664,7 +3940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3687,6 +3963,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["CatalogueEntry"];
                 };
             };
@@ -3696,7 +3985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3705,7 +3994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -3714,7 +4003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -3723,7 +4012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -3861,7 +4150,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -3870,7 +4159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -4092,7 +4381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4101,7 +4390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4110,7 +4399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4119,7 +4408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4128,7 +4417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4246,7 +4535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4255,7 +4544,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4264,7 +4553,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -4295,7 +4584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4304,7 +4593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4313,7 +4602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -4439,7 +4728,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4448,7 +4737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4457,7 +4746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4466,7 +4755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4475,7 +4764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4601,7 +4890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4610,7 +4899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4619,7 +4908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4628,7 +4917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4637,7 +4926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4765,7 +5054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4774,7 +5063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4783,7 +5072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4792,7 +5081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4801,7 +5090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4927,7 +5216,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -4936,7 +5225,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -4945,7 +5234,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -4954,7 +5243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -4963,7 +5252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -4999,7 +5288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5008,7 +5297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -5032,6 +5321,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5041,7 +5348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5050,7 +5357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5059,7 +5366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5068,7 +5375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -5077,7 +5384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -5099,6 +5406,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5108,7 +5433,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5117,7 +5442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5126,7 +5451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5152,6 +5477,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5161,7 +5504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5170,7 +5513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5179,7 +5522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5188,7 +5531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5197,7 +5540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -5206,7 +5549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -5232,6 +5575,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5241,7 +5602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5250,7 +5611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5259,7 +5620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5268,7 +5629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5277,7 +5638,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5303,6 +5664,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5312,7 +5691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5321,7 +5700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5330,7 +5709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5339,7 +5718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5348,7 +5727,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5374,6 +5753,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "code": "FA-101",
+                     *       "title": "First Aid at Work",
+                     *       "description": "Three days of practical first aid with a written and a practical assessment.",
+                     *       "duration_minutes": 1260,
+                     *       "certifies": true,
+                     *       "certificate_validity_months": 36,
+                     *       "status": "PUBLISHED",
+                     *       "published_at": "2026-11-20T09:00:00.000Z",
+                     *       "published_version": 2,
+                     *       "has_unpublished_changes": false,
+                     *       "created_at": "2026-11-02T14:31:08.120Z",
+                     *       "updated_at": "2026-11-20T09:00:00.000Z",
+                     *       "version": 4
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5383,7 +5780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5392,7 +5789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5401,7 +5798,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5410,7 +5807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5419,7 +5816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5453,7 +5850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5462,7 +5859,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5471,7 +5868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5504,7 +5901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5513,7 +5910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5522,7 +5919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5562,7 +5959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5571,7 +5968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -5593,6 +5990,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5602,7 +6020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5611,7 +6029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5620,7 +6038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -5657,6 +6075,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5666,7 +6105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5675,7 +6114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5684,7 +6123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5693,7 +6132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5702,7 +6141,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5728,6 +6167,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -5737,7 +6197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5746,7 +6206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5755,7 +6215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -5764,7 +6224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5773,7 +6233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -5811,7 +6271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5820,7 +6280,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5829,7 +6289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -5866,7 +6326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5875,7 +6335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5884,7 +6344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -5920,7 +6380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5929,7 +6389,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -5962,7 +6422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -5971,7 +6431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -5980,7 +6440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -5989,7 +6449,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -5998,7 +6458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6029,7 +6489,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6038,7 +6498,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6047,7 +6507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -6076,7 +6536,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6085,7 +6545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6094,7 +6554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6103,7 +6563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6112,7 +6572,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6147,7 +6607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6156,7 +6616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6165,7 +6625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6174,7 +6634,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6183,7 +6643,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6192,7 +6652,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6258,7 +6718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6267,7 +6727,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6276,7 +6736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };
@@ -6346,7 +6806,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6355,7 +6815,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6364,7 +6824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6373,7 +6833,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6382,7 +6842,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6440,7 +6900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6449,7 +6909,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6458,7 +6918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6467,7 +6927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -6525,7 +6985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6534,7 +6994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6543,7 +7003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6552,7 +7012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6561,7 +7021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6619,7 +7079,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6628,7 +7088,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6637,7 +7097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6646,7 +7106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6655,7 +7115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -6695,7 +7155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6704,7 +7164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6713,7 +7173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -6722,7 +7182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };
@@ -6757,7 +7217,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6766,7 +7226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -6816,7 +7276,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6825,7 +7285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6834,7 +7294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6843,7 +7303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -6852,7 +7312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -6900,7 +7360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6909,7 +7369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6918,7 +7378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -6947,7 +7407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -6956,7 +7416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -6965,7 +7425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -6974,7 +7434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -6983,7 +7443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -7035,7 +7495,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7044,7 +7504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7053,7 +7513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7062,7 +7522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7071,7 +7531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7080,7 +7540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7109,7 +7569,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7138,7 +7598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7167,7 +7627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7194,7 +7654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7203,7 +7663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7234,7 +7694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7243,7 +7703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7278,7 +7738,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7287,7 +7747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7318,7 +7778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7327,7 +7787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7336,7 +7796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7367,7 +7827,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7376,7 +7836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7385,7 +7845,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7414,7 +7874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7450,7 +7910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7459,7 +7919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7492,7 +7952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7501,7 +7961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7510,7 +7970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7519,7 +7979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7528,7 +7988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7559,7 +8019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7568,7 +8028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7577,7 +8037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7606,7 +8066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7615,7 +8075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7624,7 +8084,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7633,7 +8093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7642,7 +8102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -7678,7 +8138,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7687,7 +8147,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -7720,7 +8180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7729,7 +8189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7738,7 +8198,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7747,7 +8207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7756,7 +8216,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7787,7 +8247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7796,7 +8256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7805,7 +8265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -7834,7 +8294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7843,7 +8303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7852,7 +8312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7861,7 +8321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7870,7 +8330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -7905,7 +8365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7914,7 +8374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -7923,7 +8383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -7932,7 +8392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -7941,7 +8401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -7950,7 +8410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -7985,7 +8445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -7994,7 +8454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8027,7 +8487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8036,7 +8496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8045,7 +8505,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8054,7 +8514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8063,7 +8523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8094,7 +8554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8103,7 +8563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8112,7 +8572,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8141,7 +8601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8150,7 +8610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8159,7 +8619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8168,7 +8628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8177,7 +8637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8212,7 +8672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8221,7 +8681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8230,7 +8690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8239,7 +8699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8248,7 +8708,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8257,7 +8717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8293,7 +8753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8302,7 +8762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8333,7 +8793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8342,7 +8802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8351,7 +8811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8380,7 +8840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8389,7 +8849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8398,7 +8858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8407,7 +8867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8416,7 +8876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8433,9 +8893,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    attendance_status?: "pending" | "attended" | "absent";
-                    completion_status?: "not_started" | "in_progress" | "completed";
-                    enrollment_status?: "enrolled" | "waitlisted" | "completed";
+                    attendance_status?: "PENDING" | "ATTENDED" | "ABSENT";
+                    completion_status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED";
+                    enrollment_status?: "ENROLLED" | "WAITLISTED" | "COMPLETED";
                     /** @description 0 to 100, kept to two decimals; null clears it */
                     practical_score?: number | null;
                     /** @description the version you read */
@@ -8461,7 +8921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8470,7 +8930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8479,7 +8939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8488,7 +8948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8497,7 +8957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -8539,7 +8999,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8548,7 +9008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -8603,7 +9063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8612,7 +9072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8621,7 +9081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8630,7 +9090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8661,7 +9121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8670,7 +9130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8679,7 +9139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8688,7 +9148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8697,7 +9157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8706,7 +9166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8765,7 +9225,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8774,7 +9234,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8783,7 +9243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8792,7 +9252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8801,7 +9261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8810,7 +9270,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8846,7 +9306,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8855,7 +9315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8864,7 +9324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8873,7 +9333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -8882,7 +9342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -8891,7 +9351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -8927,7 +9387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8936,7 +9396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -8945,7 +9405,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -8961,6 +9421,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "first_name": "Nina",
+                 *       "last_name": "Novak",
+                 *       "email": "nina@example.org",
+                 *       "company": "Harbour Ltd",
+                 *       "attendance_status": "ATTENDED",
+                 *       "practical_score": 88.5,
+                 *       "completion_status": "COMPLETED"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddMemberBody"];
             };
         };
@@ -8980,7 +9451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -8989,7 +9460,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -8998,7 +9469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9007,7 +9478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9016,7 +9487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9025,7 +9496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9056,7 +9527,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9065,7 +9536,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9074,7 +9545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9083,7 +9554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9092,7 +9563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -9101,7 +9572,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -9110,7 +9581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9119,7 +9590,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9155,7 +9626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9164,7 +9635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9173,7 +9644,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9182,7 +9653,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9191,7 +9662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9200,7 +9671,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9234,7 +9705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9243,7 +9714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9252,7 +9723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9261,7 +9732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9270,7 +9741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9279,7 +9750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9318,7 +9789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9327,7 +9798,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -9361,7 +9832,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9370,7 +9841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9379,7 +9850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9388,7 +9859,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9397,7 +9868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9428,7 +9899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9437,7 +9908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9446,7 +9917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -9510,7 +9981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9519,7 +9990,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9528,7 +9999,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9537,7 +10008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9546,7 +10017,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9555,7 +10026,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9590,7 +10061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9599,7 +10070,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9608,7 +10079,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9617,7 +10088,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9626,7 +10097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -9669,7 +10140,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9678,7 +10149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -9693,6 +10164,17 @@ export interface operations {
         /** @description a one-off session; the title defaults to the course title */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                 *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                 *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                 *       "session_date": "2027-01-12",
+                 *       "start_time": "09:00",
+                 *       "end_time": "17:00",
+                 *       "max_capacity": 12
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateSessionBody"];
             };
         };
@@ -9703,6 +10185,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -9712,7 +10220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9721,7 +10229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9730,7 +10238,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9739,7 +10247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9748,7 +10256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9770,6 +10278,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -9779,7 +10313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9788,7 +10322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9797,7 +10331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -9842,6 +10376,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -9851,7 +10411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9860,7 +10420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9869,7 +10429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9878,7 +10438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9887,7 +10447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -9896,7 +10456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -9913,6 +10473,12 @@ export interface operations {
         /** @description why the session is cancelled (sent to the students), and the version you read (here or as If-Match) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "The instructor is ill; you will be offered another date.",
+                 *       "version": 3
+                 *     }
+                 */
                 "application/json": components["schemas"]["CancelSessionBody"];
             };
         };
@@ -9923,6 +10489,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -9932,7 +10524,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -9941,7 +10533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -9950,7 +10542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -9959,7 +10551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -9968,7 +10560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10003,7 +10595,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10012,7 +10604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10021,7 +10613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10030,7 +10622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10039,7 +10631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10066,6 +10658,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10075,7 +10693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10084,7 +10702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10093,7 +10711,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10102,7 +10720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10111,7 +10729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10152,7 +10770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10161,7 +10779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10170,7 +10788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -10197,6 +10815,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -10206,7 +10845,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10215,7 +10854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10224,7 +10863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10233,7 +10872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10242,7 +10881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10251,7 +10890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10286,7 +10925,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10295,7 +10934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10304,7 +10943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10313,7 +10952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10322,7 +10961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -10331,7 +10970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -10340,7 +10979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10349,7 +10988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10383,7 +11022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10392,7 +11031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10401,7 +11040,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10410,7 +11049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10419,7 +11058,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description The body is too large */
@@ -10428,7 +11067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error413"];
                 };
             };
             /** @description A content type or encoding this route does not take */
@@ -10437,7 +11076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10446,7 +11085,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10462,6 +11101,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "results": [
+                 *         {
+                 *           "enrollment_id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                 *           "version": 2,
+                 *           "attendance_status": "ATTENDED",
+                 *           "practical_score": 86.5,
+                 *           "written_score": 91,
+                 *           "completion_status": "COMPLETED"
+                 *         },
+                 *         {
+                 *           "enrollment_id": "d3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a",
+                 *           "version": 1,
+                 *           "attendance_status": "ABSENT"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SessionResultsBody"];
             };
         };
@@ -10481,7 +11139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10490,7 +11148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10499,7 +11157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10508,7 +11166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10517,7 +11175,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10526,7 +11184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10553,6 +11211,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "title": "First Aid at Work",
+                     *       "description": null,
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "schedule_id": null,
+                     *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "session_date": "2027-01-12",
+                     *       "start_time": "09:00:00",
+                     *       "end_time": "17:00:00",
+                     *       "max_capacity": 12,
+                     *       "current_enrollment": 7,
+                     *       "self_enrollment_allowed": true,
+                     *       "status": "SCHEDULED",
+                     *       "cancelled_reason": null,
+                     *       "occurrence_date": null,
+                     *       "detached_from_schedule": false,
+                     *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                     *       "created_at": "2026-12-01T10:15:00.000Z",
+                     *       "updated_at": "2026-12-03T08:02:11.412Z",
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -10562,7 +11246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10571,7 +11255,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10580,7 +11264,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10589,7 +11273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10598,7 +11282,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10632,7 +11316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10641,7 +11325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description The database is unavailable or a transaction could not be serialised: try again */
@@ -10650,7 +11334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error503"];
                 };
             };
         };
@@ -10686,7 +11370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10695,7 +11379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -10728,7 +11412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10737,7 +11421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10746,7 +11430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10755,7 +11439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10764,7 +11448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -10795,7 +11479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10804,7 +11488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10813,7 +11497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -10842,7 +11526,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10851,7 +11535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10860,7 +11544,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10869,7 +11553,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10878,7 +11562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -10915,7 +11599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10924,7 +11608,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -10957,7 +11641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -10966,7 +11650,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -10975,7 +11659,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -10984,7 +11668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -10993,7 +11677,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11024,7 +11708,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11033,7 +11717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11042,7 +11726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11071,7 +11755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11080,7 +11764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11089,7 +11773,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11098,7 +11782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11107,7 +11791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11142,7 +11826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11151,7 +11835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11160,7 +11844,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11169,7 +11853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11178,7 +11862,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11187,7 +11871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11221,7 +11905,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11230,7 +11914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
         };
@@ -11263,7 +11947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11272,7 +11956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11281,7 +11965,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11290,7 +11974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
             /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
@@ -11299,7 +11983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
         };
@@ -11330,7 +12014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11339,7 +12023,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11348,7 +12032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -11384,7 +12068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11393,7 +12077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11402,7 +12086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11411,7 +12095,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11420,7 +12104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11451,7 +12135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11460,7 +12144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Your role may not do this */
@@ -11469,7 +12153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11478,7 +12162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
@@ -11487,7 +12171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error409"];
                 };
             };
         };
@@ -11563,7 +12247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error400"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an inactive account */
@@ -11572,7 +12256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -11581,7 +12265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Too many requests: try again after Retry-After seconds */
@@ -11590,7 +12274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
         };

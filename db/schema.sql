@@ -1401,18 +1401,18 @@ CREATE TABLE student_roster_members (
   roster_id uuid NOT NULL,
   student_profile_id uuid NOT NULL,
   student_id uuid,
-  enrollment_status text DEFAULT 'enrolled'::text NOT NULL,
-  attendance_status text DEFAULT 'pending'::text NOT NULL,
+  enrollment_status text DEFAULT 'ENROLLED'::text NOT NULL,
+  attendance_status text DEFAULT 'PENDING'::text NOT NULL,
   practical_score numeric(5,2),
   written_score numeric(5,2),
-  completion_status text DEFAULT 'not_started'::text NOT NULL,
+  completion_status text DEFAULT 'NOT_STARTED'::text NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
   CONSTRAINT student_roster_members_pkey PRIMARY KEY (id),
-  CONSTRAINT student_roster_members_attendance_status_check CHECK (attendance_status = ANY (ARRAY['pending'::text, 'attended'::text, 'absent'::text])),
-  CONSTRAINT student_roster_members_completion_status_check CHECK (completion_status = ANY (ARRAY['not_started'::text, 'in_progress'::text, 'completed'::text])),
-  CONSTRAINT student_roster_members_enrollment_status_check CHECK (enrollment_status = ANY (ARRAY['enrolled'::text, 'waitlisted'::text, 'completed'::text])),
+  CONSTRAINT student_roster_members_attendance_status_check CHECK (attendance_status = ANY (ARRAY['PENDING'::text, 'ATTENDED'::text, 'ABSENT'::text])),
+  CONSTRAINT student_roster_members_completion_status_check CHECK (completion_status = ANY (ARRAY['NOT_STARTED'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text])),
+  CONSTRAINT student_roster_members_enrollment_status_check CHECK (enrollment_status = ANY (ARRAY['ENROLLED'::text, 'WAITLISTED'::text, 'COMPLETED'::text])),
   CONSTRAINT student_roster_members_practical_score_check CHECK (practical_score >= 0::numeric AND practical_score <= 100::numeric),
   CONSTRAINT student_roster_members_roster_id_fkey FOREIGN KEY (roster_id) REFERENCES rosters(id) ON DELETE CASCADE,
   CONSTRAINT student_roster_members_roster_profile_key UNIQUE (roster_id, student_profile_id),
@@ -3196,7 +3196,7 @@ BEGIN
   ELSE
     SELECT NULL::uuid AS enrollment_id, m.id AS roster_member_id, r.id AS roster_id, r.session_id,
            m.student_id AS user_id, m.student_profile_id,
-           m.completion_status = 'completed' AS completed,
+           m.completion_status = 'COMPLETED' AS completed,
            'the roster line is ' || m.completion_status AS state,
            coalesce(r.issue_date, (now() AT TIME ZONE l.timezone)::date) AS completed_on,
            m.practical_score, m.written_score,
@@ -3457,11 +3457,11 @@ BEGIN
     INSERT INTO student_roster_members (roster_id, student_profile_id, student_id, enrollment_status, attendance_status,
                                         practical_score, written_score, completion_status)
     VALUES (created.id, profile, student.student_id,
-            CASE WHEN student.completion_status = 'COMPLETED' THEN 'completed' ELSE 'enrolled' END,
-            CASE student.attendance_status WHEN 'REGISTERED' THEN 'pending' WHEN 'ABSENT' THEN 'absent' ELSE 'attended' END,
+            CASE WHEN student.completion_status = 'COMPLETED' THEN 'COMPLETED' ELSE 'ENROLLED' END,
+            CASE student.attendance_status WHEN 'REGISTERED' THEN 'PENDING' WHEN 'ABSENT' THEN 'ABSENT' ELSE 'ATTENDED' END,
             student.practical_score, student.written_score,
-            CASE student.completion_status WHEN 'COMPLETED' THEN 'completed' WHEN 'NOT_STARTED' THEN 'not_started'
-                                           ELSE 'in_progress' END)
+            CASE student.completion_status WHEN 'COMPLETED' THEN 'COMPLETED' WHEN 'NOT_STARTED' THEN 'NOT_STARTED'
+                                           ELSE 'IN_PROGRESS' END)
     -- An account's profile may already be on the roster through an enrollment of that very profile.
     ON CONFLICT (roster_id, student_profile_id) DO NOTHING;
     IF FOUND THEN

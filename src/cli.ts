@@ -11,7 +11,7 @@ const context = {
 };
 
 try {
-  await createProgram(context).parseAsync(process.argv);
+  await (await createProgram(context, process.argv)).parseAsync(process.argv);
 } catch (error) {
   const { lines, expected } = failureLines(error);
   if (expected) for (const line of lines) console.error(line);

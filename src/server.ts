@@ -14,8 +14,7 @@ import { ensureInitialAdministrator } from './modules/users/index.js';
 import { createFieldCipher } from './security/field-cipher.js';
 import { type Keyring, loadKeyring } from './security/keyring.js';
 import type { Logger } from './shared/logger.js';
-
-export class StartupError extends Error {}
+import { StartupError } from './startup-error.js';
 
 /**
  * The embedded database belongs to this process, so it is always brought up to date. A server

@@ -58,7 +58,7 @@ export const writeKinds = {
   'rename session': updateOf('training_sessions', `title = 'Session ' || ${fresh}`, sessions, anyone),
   'resize schedule': updateOf('course_schedules', 'max_capacity = max_capacity % 40 + 1', names('sch', 3), anyone),
   'rename roster': updateOf('rosters', `name = 'Roster ' || ${fresh}`, rosters, anyone),
-  'mark roster line': updateOf('student_roster_members', toggle('attendance_status', 'attended', 'absent'), names('m', 5), anyone),
+  'mark roster line': updateOf('student_roster_members', toggle('attendance_status', 'ATTENDED', 'ABSENT'), names('m', 5), anyone),
   'rename certificate': updateOf('certificates', `recipient_name = 'Recipient ' || ${fresh}`, names('cert', 5), anyone),
   'rename course': updateOf('courses', `title = 'Course ' || ${fresh}`, courses, anyone),
   'rename location': updateOf('locations', `name = 'Place ' || ${fresh}`, locations, anyone),

@@ -25,7 +25,7 @@ async function runInProcess(args: string[]): Promise<{ out: string; err: string;
   const unused = () => {
     throw new Error('no command here needs the configuration');
   };
-  const program = createProgram({ config: unused, logger: unused })
+  const program = (await createProgram({ config: unused, logger: unused }, ['node', 'unitrain', ...args]))
     .exitOverride()
     .configureOutput({ writeOut: (text) => (out += text), writeErr: (text) => (err += text) });
   try {

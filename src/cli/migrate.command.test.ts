@@ -2,24 +2,26 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/cli.js';
-import { createEmptyDatabase, type TestDatabase } from '../../test/database.js';
+import { runCli, withMigratedEmbeddedDatabase } from '../../test/cli.js';
+import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { testEngine } from '../../test/engine.js';
 import { defaultMigrationsDir } from '../db/migrations/migration-files.js';
 
-// Real `unitrain migrate` processes against an embedded data directory, or an empty PostgreSQL database.
+// Real `unitrain migrate` processes against a migrated embedded data directory or PostgreSQL database
+// (applying every migration from nothing is the migrator's own test, in process: seconds per run here).
 let workDir: string;
 let migrationsDir: string;
 let database: TestDatabase | null = null;
 let env: Record<string, string>;
 
-beforeEach(async () => {
+beforeEach(async (test) => {
   workDir = await mkdtemp(join(tmpdir(), 'unitrain-cli-'));
   migrationsDir = join(workDir, 'migrations');
   await cp(defaultMigrationsDir, migrationsDir, { recursive: true });
-  env = { DATA_DIR: join(workDir, 'data') };
+  const fromNothing = test.task.name.startsWith('two migrators');
+  env = { DATA_DIR: fromNothing ? join(workDir, 'data') : await withMigratedEmbeddedDatabase(join(workDir, 'data')) };
   if (testEngine === 'postgres') {
-    database = await createEmptyDatabase();
+    database = fromNothing ? await createEmptyDatabase() : await createMigratedDatabase();
     env['DATABASE_URL'] = database.url as string;
   }
 });
@@ -33,25 +35,30 @@ afterEach(async () => {
 const migrate = (...args: string[]) => runCli(['migrate', '--dir', migrationsDir, ...args], env);
 
 describe('unitrain migrate', () => {
-  it('status, dry run, up, validate and down --steps report what they do', async () => {
-    const count = (await readdir(migrationsDir)).filter((f) => f.endsWith('.up.sql')).length;
+  it('status, down --steps, dry run, up and validate report what they do', async () => {
+    const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.up.sql')).sort();
+    const count = files.length;
+    const [secondLast, last] = files.slice(-2).map((f) => f.replace('.up.sql', ''));
+    expect((await migrate('status')).stdout).toContain(`${count} applied, 0 pending`);
+
+    const down = await migrate('down', '--steps', '2');
+    expect([down.code, down.stdout]).toEqual([0, expect.stringContaining('2 migration(s) rolled back')]);
+    expect(down.stdout).toMatch(new RegExp(`rolled back ${last} \\(\\d+ ms\\)\\n.*rolled back ${secondLast} `));
+    expect((await migrate('status')).stdout).toContain(`${count - 2} applied, 2 pending`);
+
     const dry = await migrate('up', '--dry-run');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain(`dry run: ${count} migration(s) would be applied; everything was rolled back`);
-    expect((await migrate('status')).stdout).toContain(`0 applied, ${count} pending`);
+    expect(dry.stdout).toContain('dry run: 2 migration(s) would be applied; everything was rolled back');
+    expect((await migrate('status')).stdout).toContain(`${count - 2} applied, 2 pending`);
 
     const up = await migrate('up');
     expect(up.code).toBe(0);
-    expect(up.stdout).toMatch(/applied {5}0001_foundation \(\d+ ms\)/);
+    expect(up.stdout).toMatch(new RegExp(`applied {5}${secondLast} \\(\\d+ ms\\)`));
+    expect(up.stdout).toContain('2 migration(s) applied');
     expect((await migrate('validate')).stdout).toContain('ok: every applied migration matches its file');
-
-    const down = await migrate('down', '--steps', '2');
-    expect(down.stdout).toContain('2 migration(s) rolled back');
-    expect((await migrate('status')).stdout).toContain(`${count - 2} applied, 2 pending`);
   });
 
   it('validate fails with a clear message when an applied file was edited', async () => {
-    await migrate('up');
     const file = join(migrationsDir, '0003_training.up.sql');
     await writeFile(file, `${await readFile(file, 'utf8')}\n-- edited\n`);
     const result = await migrate('validate');

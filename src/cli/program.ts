@@ -4,20 +4,12 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { MigrationFilesError } from '../db/migrations/migration-files.js';
 import { MigrationError } from '../db/migrations/migrator.js';
-import { DatabaseInUseError } from '../db/pglite-database.js';
+import { DatabaseInUseError } from '../db/database-in-use-error.js';
 import { translateDatabaseError } from '../db/postgres-errors.js';
 import { KeyringError } from '../security/keyring.js';
-import { serveUntilSignalled, StartupError } from '../server.js';
 import type { Logger } from '../shared/logger.js';
+import { StartupError } from '../startup-error.js';
 import { CliFailure } from './cli-failure.js';
-import { registerDoctorCommand } from './doctor.command.js';
-import { registerJobsCommand } from './jobs.command.js';
-import { registerKeysCommand } from './keys.command.js';
-import { registerMigrateCommand } from './migrate.command.js';
-import { registerPruneCommand } from './prune.command.js';
-import { registerSeedCommand } from './seed.command.js';
-import { registerUserCommand } from './user.command.js';
-import { registerWorkerCommand } from './worker.command.js';
 
 export interface CliContext {
   config: () => Config;
@@ -26,7 +18,37 @@ export interface CliContext {
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function createProgram(context: CliContext): Command {
+type Register = (program: Command, context: CliContext) => void;
+
+/**
+ * Each command's module, loaded only when that command runs: `migrate` need not load the HTTP app, the
+ * job handlers and the PDF renderer that `serve` needs (seconds of module loading on every CLI call).
+ */
+const commandModules: Record<string, () => Promise<Register>> = {
+  migrate: async () => (await import('./migrate.command.js')).registerMigrateCommand,
+  seed: async () => (await import('./seed.command.js')).registerSeedCommand,
+  user: async () => (await import('./user.command.js')).registerUserCommand,
+  keys: async () => (await import('./keys.command.js')).registerKeysCommand,
+  doctor: async () => (await import('./doctor.command.js')).registerDoctorCommand,
+  jobs: async () => (await import('./jobs.command.js')).registerJobsCommand,
+  worker: async () => (await import('./worker.command.js')).registerWorkerCommand,
+  prune: async () => (await import('./prune.command.js')).registerPruneCommand,
+};
+
+/**
+ * The commands whose modules `args` (without node and the script) need: the one they name; none for
+ * `serve` (the default) and `--version`; every one for help and for an unknown word, so both list them.
+ */
+function commandsFor(args: readonly string[]): string[] {
+  const named = args.find((arg) => !arg.startsWith('-'));
+  if (named !== undefined && Object.hasOwn(commandModules, named)) return [named];
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  if (!wantsHelp && (named === undefined || named === 'serve')) return [];
+  return Object.keys(commandModules);
+}
+
+/** The `unitrain` program for `argv` as Node gives it (`[node, script, ...args]`). */
+export async function createProgram(context: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('unitrain').description('Unitrain training-management server').version(version).showHelpAfterError();
 
   program
@@ -38,17 +60,11 @@ export function createProgram(context: CliContext): Command {
     .action(async (options: { migrate?: boolean }, command: Command) => {
       const [unknown] = command.args;
       if (unknown !== undefined) program.error(`error: unknown command '${unknown}' (see unitrain --help)`, { code: 'commander.unknownCommand' });
+      const { serveUntilSignalled } = await import('../server.js');
       await serveUntilSignalled(context.config(), context.logger(), { migrate: options.migrate === true });
     });
 
-  registerMigrateCommand(program, context);
-  registerSeedCommand(program, context);
-  registerUserCommand(program, context);
-  registerKeysCommand(program, context);
-  registerDoctorCommand(program, context);
-  registerJobsCommand(program, context);
-  registerWorkerCommand(program, context);
-  registerPruneCommand(program, context);
+  for (const name of commandsFor(argv.slice(2))) (await commandModules[name]!())(program, context);
   return program;
 }
 

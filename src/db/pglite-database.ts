@@ -4,6 +4,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import { isProcessAlive } from '../shared/process-alive.js';
 import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
+import { DatabaseInUseError } from './database-in-use-error.js';
 import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import type { QueryLog } from './query-log.js';
 import { typeParsers } from './type-parsers.js';
@@ -27,8 +28,6 @@ function queryableOf(executor: PgliteExecutor, queryLog: QueryLog): Queryable {
     },
   };
 }
-
-export class DatabaseInUseError extends Error {}
 
 /** Beside the lock: who holds it, so that a lock left by a process that died (kill -9) is recognised at once. */
 interface LockHolder {

@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseInUseError, openPgliteDatabase } from './pglite-database.js';
+import { DatabaseInUseError } from './database-in-use-error.js';
+import { openPgliteDatabase } from './pglite-database.js';
 import { createQueryLog } from './query-log.js';
 
 // The lock of an embedded data directory as a process leaves it when it is killed (kill -9): the lock

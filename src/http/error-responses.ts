@@ -3,22 +3,26 @@ import { type ErrorCode, errorStatus } from '../errors.js';
 
 const errorCodes = Object.keys(errorStatus) as ErrorCode[];
 
-/** The one error shape (see error-handler.ts), for route schemas to declare the failures a route can answer with. */
-export const ErrorResponse = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.Enum(errorCodes, { description: 'stable: clients branch on it (each has one HTTP status, see src/errors.ts)' }),
-      message: Type.String({ description: 'for people; may change' }),
-      details: Type.Optional(
-        Type.Object(
-          { field: Type.Optional(Type.String({ description: 'the offending input, e.g. body.max_capacity' })) },
-          { additionalProperties: true, description: 'what the code needs: the field, a conflict’s current row, each invalid row' },
+function errorShape(codes: readonly ErrorCode[], title: string, description: string) {
+  return Type.Object(
+    {
+      error: Type.Object({
+        code: Type.Enum(codes, { description: 'stable: clients branch on it (each has one HTTP status, see src/errors.ts)' }),
+        message: Type.String({ description: 'for people; may change' }),
+        details: Type.Optional(
+          Type.Object(
+            { field: Type.Optional(Type.String({ description: 'the offending input, e.g. body.max_capacity' })) },
+            { additionalProperties: true, description: 'what the code needs: the field, a conflict’s current row, each invalid row' },
+          ),
         ),
-      ),
-    }),
-  },
-  { title: 'Error', description: 'what went wrong, with a stable code and, where it applies, the offending field' },
-);
+      }),
+    },
+    { title, description },
+  );
+}
+
+/** The one error shape (see error-handler.ts), with every code. */
+export const ErrorResponse = errorShape(errorCodes, 'Error', 'what went wrong, with a stable code and, where it applies, the offending field');
 
 const meanings: Record<number, string> = {
   400: 'Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON',
@@ -33,9 +37,14 @@ const meanings: Record<number, string> = {
   503: 'The database is unavailable or a transaction could not be serialised: try again',
 };
 
-/** The error schema for one status, described as what that status means here. */
+/**
+ * The error schema for one status (`Error409`, …): its code enum lists only the codes that answer with
+ * that status, so a typed client narrows on it; described as what that status means here.
+ */
 export function errorResponse(status: number): typeof ErrorResponse {
-  return { ...ErrorResponse, 'x-response-description': meanings[status] ?? 'See error.code' } as typeof ErrorResponse;
+  const codes = errorCodes.filter((code) => errorStatus[code] === status);
+  const schema = codes.length === 0 ? ErrorResponse : errorShape(codes, `Error${status}`, `an error answered with HTTP ${status}`);
+  return { ...schema, 'x-response-description': meanings[status] ?? 'See error.code' } as typeof ErrorResponse;
 }
 
 /** `{ 403: ErrorResponse, 404: ErrorResponse, … }` for a route's `response` schema. */

@@ -67,7 +67,7 @@ describe('the served OpenAPI document', () => {
     expect(problems.map((problem) => `${problem.severity} ${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer ?? '?'}`)).toEqual([]);
   });
 
-  it('declares every route: a unique verb-noun operationId, declared tags, an explicit security, the shared failures, 4xx in the Error schema', () => {
+  it('declares every route: a unique verb-noun operationId, declared tags, an explicit security, the shared failures, 4xx in the error schema of its status', () => {
     expect(routes.length).toBeGreaterThan(100);
     const declaredTags = new Set(document.tags.map((tag) => tag.name));
     expect(document.tags.every((tag) => (tag.description ?? '').length > 0)).toBe(true);
@@ -88,15 +88,21 @@ describe('the served OpenAPI document', () => {
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) < 400 || Number(status) >= 500) continue;
         const schema = response.content?.['application/json']?.schema;
-        if (schema?.$ref !== '#/components/schemas/Error') fault(`${status} is not the Error schema`);
+        if (schema?.$ref !== `#/components/schemas/Error${status}`) fault(`${status} is not the Error${status} schema`);
       }
     }
     expect(faults).toEqual([]);
   });
 
-  it('names the error codes of src/errors.ts as an enum, and the shared page shape everywhere', () => {
-    const error = document.components.schemas['Error'] as { properties: { error: { properties: { code: { enum: string[] } } } } };
-    expect([...error.properties.error.properties.code.enum].sort()).toEqual(Object.keys(errorStatus).sort());
+  it('names in the error schema of each status exactly the codes of src/errors.ts with that status, and the shared page shape everywhere', () => {
+    const errorSchemas = Object.entries(document.components.schemas).filter(([schemaName]) => /^Error\d{3}$/.test(schemaName));
+    expect(errorSchemas.length).toBeGreaterThan(8);
+    for (const [schemaName, schema] of errorSchemas) {
+      const status = Number(schemaName.slice('Error'.length));
+      const codes = (schema as { properties: { error: { properties: { code: { enum: string[] } } } } }).properties.error.properties.code.enum;
+      const withStatus = Object.entries(errorStatus).filter(([, answered]) => answered === status).map(([code]) => code);
+      expect({ schemaName, codes: [...codes].sort() }).toEqual({ schemaName, codes: withStatus.sort() });
+    }
     const pages = Object.entries(document.components.schemas).filter(([schemaName]) => schemaName.endsWith('Page'));
     expect(pages.length).toBeGreaterThan(15);
     for (const [schemaName, page] of pages) {

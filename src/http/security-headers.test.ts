@@ -52,6 +52,18 @@ describe('security headers', () => {
     }
   });
 
+  it('come with the event stream too, whose answer is written outside the framework', async () => {
+    const baseUrl = await context.app.listen({ port: 0, host: '127.0.0.1' });
+    const aborted = new AbortController();
+    const answer = await fetch(`${baseUrl}/v1/stream`, { headers: bearer(token), signal: aborted.signal });
+    aborted.abort();
+    expect([answer.status, answer.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('x-frame-options')).toBe('DENY');
+    expect(directives(answer.headers.get('content-security-policy') ?? undefined).get('frame-ancestors')).toBe("'none'");
+    expect(answer.headers.get('cache-control')).toBe('no-cache, no-transform');
+  });
+
   it('ask for HSTS and https upgrades when PUBLIC_URL is https', async () => {
     const answer = await overTls.inject({ method: 'GET', url: '/v1/catalogue' });
     expect(answer.headers['strict-transport-security']).toBe('max-age=31536000');

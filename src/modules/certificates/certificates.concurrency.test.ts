@@ -34,7 +34,7 @@ describe('issuing under concurrency', () => {
     const roster = (await server.call('POST', '/v1/rosters', world.tokens.sa, {
       name: 'Race', course_id: world.courseId, location_id: world.locationId, provider_id: world.providerId, instructor_name: 'Someone', roster_type: 'CERTIFICATE',
     })).json as { id: string };
-    const line = (await server.call('POST', `/v1/rosters/${roster.id}/members`, world.tokens.sa, { first_name: 'Race', last_name: 'Winner', completion_status: 'completed' })).json as { id: string };
+    const line = (await server.call('POST', `/v1/rosters/${roster.id}/members`, world.tokens.sa, { first_name: 'Race', last_name: 'Winner', completion_status: 'COMPLETED' })).json as { id: string };
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => server.call('POST', '/v1/certificates', world.tokens.sa, { roster_member_id: line.id })),
     );

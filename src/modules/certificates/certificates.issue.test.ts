@@ -104,8 +104,8 @@ describe('issuing for a roster line', () => {
       name: 'Roster', course_id: world.courseId, location_id: world.locationId, provider_id: world.providerId, instructor_name: 'Анна Петрова', roster_type: 'CERTIFICATE', issue_date: '2031-06-01',
     })).json<{ id: string }>();
     const add = (body: object) => world.call(world.tokens.sa, 'POST', `/v1/rosters/${roster.id}/members`, body).then((response) => response.json<{ id: string }>());
-    const done = await add({ first_name: 'Ἀλέξανδρος', last_name: 'Παπαδόπουλος', completion_status: 'completed', practical_score: 75 });
-    const busy = await add({ first_name: 'Jan', last_name: 'Nowak', completion_status: 'in_progress' });
+    const done = await add({ first_name: 'Ἀλέξανδρος', last_name: 'Παπαδόπουλος', completion_status: 'COMPLETED', practical_score: 75 });
+    const busy = await add({ first_name: 'Jan', last_name: 'Nowak', completion_status: 'IN_PROGRESS' });
     const issued = await world.call(world.tokens.ap, 'POST', '/v1/certificates', { roster_member_id: done.id });
     expect(issued.statusCode, issued.body).toBe(201);
     expect(issued.json()).toMatchObject({
@@ -114,7 +114,7 @@ describe('issuing for a roster line', () => {
     });
     expect((await world.call(world.tokens.ap, 'POST', '/v1/certificates', { roster_member_id: done.id })).statusCode).toBe(200);
     const refused = await world.call(world.tokens.ap, 'POST', '/v1/certificates', { roster_member_id: busy.id });
-    expect(refused.json()).toMatchObject({ error: { code: 'NOT_ELIGIBLE', message: 'the roster line is in_progress, not completed', details: { field: 'body.roster_member_id' } } });
+    expect(refused.json()).toMatchObject({ error: { code: 'NOT_ELIGIBLE', message: 'the roster line is IN_PROGRESS, not completed', details: { field: 'body.roster_member_id' } } });
     expect((await world.call(world.tokens.sa, 'GET', `/v1/rosters/${roster.id}`)).json()).toMatchObject({ certificate_count: 1 });
   });
 });
@@ -127,7 +127,7 @@ describe('the lifecycle of a certificate', () => {
     const roster = (await world.call(world.tokens.sa, 'POST', '/v1/rosters', {
       name: 'Lifecycle', course_id: world.courseId, location_id: world.locationId, provider_id: world.providerId, instructor_name: 'Someone', roster_type: 'CERTIFICATE',
     })).json<{ id: string }>();
-    const line = (await world.call(world.tokens.sa, 'POST', `/v1/rosters/${roster.id}/members`, { first_name: 'Ada', last_name: 'Lovelace', completion_status: 'completed' })).json<{ id: string }>();
+    const line = (await world.call(world.tokens.sa, 'POST', `/v1/rosters/${roster.id}/members`, { first_name: 'Ada', last_name: 'Lovelace', completion_status: 'COMPLETED' })).json<{ id: string }>();
     let certificate = (await world.call(world.tokens.ap, 'POST', '/v1/certificates', { roster_member_id: line.id })).json<CertificateJson>();
     const count = async () => (await world.call(world.tokens.sa, 'GET', `/v1/rosters/${roster.id}`)).json<{ certificate_count: number }>().certificate_count;
 

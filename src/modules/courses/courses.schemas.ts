@@ -37,7 +37,25 @@ export const CourseSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-}, { title: 'Course' });
+}, {
+  title: 'Course',
+  examples: [{
+    id: '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+    code: 'FA-101',
+    title: 'First Aid at Work',
+    description: 'Three days of practical first aid with a written and a practical assessment.',
+    duration_minutes: 1260,
+    certifies: true,
+    certificate_validity_months: 36,
+    status: 'PUBLISHED',
+    published_at: '2026-11-20T09:00:00.000Z',
+    published_version: 2,
+    has_unpublished_changes: false,
+    created_at: '2026-11-02T14:31:08.120Z',
+    updated_at: '2026-11-20T09:00:00.000Z',
+    version: 4,
+  }],
+});
 
 /** A snapshot holds the catalogue fields as they were published (older ones may hold other keys too). */
 export const SnapshotSchema = Type.Partial(Type.Object(catalogueFields), { additionalProperties: true });
@@ -68,7 +86,20 @@ export const CatalogueEntrySchema = Type.Object({
   ...catalogueFields,
   published_at: Timestamp,
   version: Type.Integer({ description: 'the published version this entry shows' }),
-}, { title: 'CatalogueEntry' });
+}, {
+  title: 'CatalogueEntry',
+  examples: [{
+    id: '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+    code: 'FA-101',
+    title: 'First Aid at Work',
+    description: 'Three days of practical first aid with a written and a practical assessment.',
+    duration_minutes: 1260,
+    certifies: true,
+    certificate_validity_months: 36,
+    published_at: '2026-11-20T09:00:00.000Z',
+    version: 2,
+  }],
+});
 
 export const CataloguePage = pageOf(CatalogueEntrySchema, 'CataloguePage');
 

@@ -28,7 +28,28 @@ export const EnrollmentSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-}, { title: 'Enrollment' });
+}, {
+  title: 'Enrollment',
+  examples: [{
+    id: 'c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f',
+    session_id: '0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10',
+    student_id: '00c4f266-b6d1-491d-bb69-b8536f7cbe17',
+    student_profile_id: null,
+    status: 'WAITLISTED',
+    waitlist_position: 2,
+    enrollment_date: '2026-12-04T16:20:05.311Z',
+    attendance_status: 'REGISTERED',
+    completion_status: 'NOT_STARTED',
+    assessment_score: null,
+    practical_score: null,
+    written_score: null,
+    completed_at: null,
+    enrolled_by: '00c4f266-b6d1-491d-bb69-b8536f7cbe17',
+    created_at: '2026-12-04T16:20:05.311Z',
+    updated_at: '2026-12-04T16:20:05.311Z',
+    version: 1,
+  }],
+});
 
 export const SessionCapacitySchema = Type.Object({
   id: Uuid,
@@ -85,7 +106,16 @@ export const SessionResultsBody = Type.Object(
       { minItems: 1, maxItems: 10_000 },
     ),
   },
-  { title: 'SessionResultsBody', additionalProperties: false },
+  {
+    title: 'SessionResultsBody',
+    additionalProperties: false,
+    examples: [{
+      results: [
+        { enrollment_id: 'c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f', version: 2, attendance_status: 'ATTENDED', practical_score: 86.5, written_score: 91, completion_status: 'COMPLETED' },
+        { enrollment_id: 'd3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a', version: 1, attendance_status: 'ABSENT' },
+      ],
+    }],
+  },
 );
 
 export const SessionResultsSchema = Type.Object({ session_id: Uuid, items: Type.Array(EnrollmentSchema) }, { title: 'SessionResults' });

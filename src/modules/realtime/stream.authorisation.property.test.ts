@@ -241,7 +241,7 @@ describe('realtime authorisation, rule by rule', () => {
   it('sends an instructor the roster lines of rosters of sessions they teach and of rosters they instruct; a student their own line', async () => {
     const subscribers: Subscriber[] = ['ic1', 'ic2', 'ip1', 'it1'].map((user) => ({ user: user as FixtureUser, topics: ['rosters'] }));
     const { problems, received } = await streamDuring(exampleWorld, subscribers, () =>
-      context.db.query("update student_roster_members set attendance_status = 'attended' where id = any ($1::uuid[])", [['m1', 'm2', 'm3', 'm4', 'm5'].map((name) => fixtureId(name))]),
+      context.db.query("update student_roster_members set attendance_status = 'ATTENDED' where id = any ($1::uuid[])", [['m1', 'm2', 'm3', 'm4', 'm5'].map((name) => fixtureId(name))]),
     );
     expect(problems).toEqual([]);
     expect(received.map(named)).toEqual([

@@ -1,6 +1,6 @@
 import { type FieldCipher, normaliseEmail } from '../../security/field-cipher.js';
 import { personCellProblem } from '../../shared/csv/person-cells.js';
-import type { MemberResults, SealedPerson } from './roster-members.repository.js';
+import { type MemberResults, memberStatusValues, type SealedPerson } from './roster-members.repository.js';
 
 /** The columns of a roster import file (and the fields of one member added as JSON). */
 export const memberImportShape = {
@@ -25,11 +25,7 @@ export interface Candidate {
 
 export type CandidateOrProblem = { line: number; candidate: Candidate } | { line: number; column: string; reason: string };
 
-const allowed: Record<string, readonly string[]> = {
-  enrollment_status: ['enrolled', 'waitlisted', 'completed'],
-  attendance_status: ['pending', 'attended', 'absent'],
-  completion_status: ['not_started', 'in_progress', 'completed'],
-};
+const allowed: Record<string, readonly string[]> = memberStatusValues;
 const scoreShape = /^\d{1,3}(?:\.\d{1,2})?$/;
 
 function problemWith(column: string, value: string): string | null {
@@ -51,14 +47,15 @@ export function candidateOf(line: number, values: Readonly<Record<string, string
   const given: Record<string, string> = {};
   for (const column of [...memberImportShape.required, ...memberImportShape.optional]) {
     const value = values[column]?.trim() ?? '';
-    const lowered = allowed[column] ? value.toLowerCase() : value;
+    // Statuses in either case: the source documents' files have them in lower case.
+    const normalised = allowed[column] ? value.toUpperCase() : value;
     if (value === '') {
       if ((memberImportShape.required as readonly string[]).includes(column)) return { line, column, reason: `${column} is required` };
       continue;
     }
-    const problem = problemWith(column, lowered);
+    const problem = problemWith(column, normalised);
     if (problem) return { line, column, reason: problem };
-    given[column] = lowered;
+    given[column] = normalised;
   }
   const { first_name, last_name, email, company, practical_score, written_score, ...statuses } = given as Record<string, string>;
   const person: Person = { first_name: first_name as string, last_name: last_name as string, ...(email ? { email } : {}), ...(company ? { company } : {}) };

@@ -1,9 +1,15 @@
 import type { Tx } from '../../db/database.js';
 import type { TableSpec } from '../../shared/crud/crud.repository.js';
 
-export type MemberEnrollmentStatus = 'enrolled' | 'waitlisted' | 'completed';
-export type MemberAttendanceStatus = 'pending' | 'attended' | 'absent';
-export type MemberCompletionStatus = 'not_started' | 'in_progress' | 'completed';
+/** The values a roster line's statuses take (the table's CHECK constraints, migration 0038). */
+export const memberStatusValues = {
+  enrollment_status: ['ENROLLED', 'WAITLISTED', 'COMPLETED'],
+  attendance_status: ['PENDING', 'ATTENDED', 'ABSENT'],
+  completion_status: ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED'],
+} as const;
+export type MemberEnrollmentStatus = (typeof memberStatusValues.enrollment_status)[number];
+export type MemberAttendanceStatus = (typeof memberStatusValues.attendance_status)[number];
+export type MemberCompletionStatus = (typeof memberStatusValues.completion_status)[number];
 
 /** What a roster line records about its student; absent fields keep their value (or the default). */
 export interface MemberResults {
@@ -96,8 +102,8 @@ export async function insertMembers(
   const { rows } = await tx.query<{ id: string; student_profile_id: string }>(
     `insert into student_roster_members
             (roster_id, student_profile_id, enrollment_status, attendance_status, completion_status, practical_score, written_score)
-     select $1, m.profile, coalesce(m.enrollment_status, 'enrolled'), coalesce(m.attendance_status, 'pending'),
-            coalesce(m.completion_status, 'not_started'), m.practical_score, m.written_score
+     select $1, m.profile, coalesce(m.enrollment_status, 'ENROLLED'), coalesce(m.attendance_status, 'PENDING'),
+            coalesce(m.completion_status, 'NOT_STARTED'), m.practical_score, m.written_score
        from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[])
             as m (profile, enrollment_status, attendance_status, completion_status, practical_score, written_score)
      on conflict (roster_id, student_profile_id) do nothing

@@ -41,7 +41,7 @@ describe('POST /v1/rosters/:id/members', () => {
     // Only administrators see a student profile's e-mail.
     expect(member).toMatchObject({
       roster_id: roster.id, student_id: null, first_name: 'Ada', last_name: 'Lovelace', email: null, company: 'Engines',
-      enrollment_status: 'enrolled', attendance_status: 'pending', completion_status: 'not_started', practical_score: 92.25, written_score: null,
+      enrollment_status: 'ENROLLED', attendance_status: 'PENDING', completion_status: 'NOT_STARTED', practical_score: 92.25, written_score: null,
     });
     expect((await membersOf(roster.id))[0]).toMatchObject({ id: member.id, email: 'Ada@Example.test' });
     const { rows: [profile] } = await context.db.query<{ provider_id: string; created_by: string }>(
@@ -131,7 +131,7 @@ describe('POST /v1/rosters/:id/members', () => {
     expect(await fieldOf({ first_name: 'A', last_name: 'B', email: 'a b@example.test' })).toEqual([400, 'body.email']);
     expect(await fieldOf({ first_name: 'A', last_name: 'B', practical_score: 101 })).toEqual([400, 'body.practical_score']);
     expect(await fieldOf({ first_name: 'A', last_name: 'B', practical_score: 50.125 })).toEqual([400, 'body.practical_score']);
-    expect(await fieldOf({ first_name: 'A', last_name: 'B', attendance_status: 'ATTENDED' })).toEqual([400, 'body.attendance_status']);
+    expect(await fieldOf({ first_name: 'A', last_name: 'B', attendance_status: 'attended' })).toEqual([400, 'body.attendance_status']);
     expect(await fieldOf({ first_name: 'A\u0000', last_name: 'B' })).toEqual([400, 'body.first_name']);
     expect(await fieldOf({ first_name: '   ', last_name: 'B' })).toEqual([400, 'body.first_name']);
     expect(await fieldOf({ first_name: 'A', last_name: 'B', shoe_size: 9 })).toEqual([400, 'body.shoe_size']);
@@ -160,7 +160,7 @@ describe('reading members', () => {
     const lines = own.json<{ items: MemberJson[]; total: number }>();
     expect(lines.total).toBe(1);
     // The student may not read student profiles, so their names come back null; the results are theirs to see.
-    expect(lines.items[0]).toMatchObject({ student_id: w.users.IT.id, first_name: null, email: null, enrollment_status: 'enrolled' });
+    expect(lines.items[0]).toMatchObject({ student_id: w.users.IT.id, first_name: null, email: null, enrollment_status: 'ENROLLED' });
     expect((await w.call('IT', 'GET', `/v1/roster-members/${lines.items[0]!.id}`)).statusCode).toBe(200);
     const others = (await membersOf(roster.id)).find((member) => member.student_id === w.users.IN.id)!;
     expect((await w.call('IT', 'GET', `/v1/roster-members/${others.id}`)).statusCode).toBe(404);
@@ -194,17 +194,17 @@ describe('PATCH and DELETE /v1/roster-members/:id', () => {
     const w = await setUp();
     const roster = await w.roster();
     const member = (await add(w, 'SA', roster.id, { first_name: 'Rita', last_name: 'Results', email: 'rita@example.test' })).json<MemberJson>();
-    const recorded = await w.call('IC', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'attended', practical_score: 77.5, completion_status: 'completed', version: 1 });
+    const recorded = await w.call('IC', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'ATTENDED', practical_score: 77.5, completion_status: 'COMPLETED', version: 1 });
     expect(recorded.statusCode, recorded.body).toBe(200);
     expect(recorded.headers['etag']).toBe('"2"');
-    expect(recorded.json()).toMatchObject({ attendance_status: 'attended', practical_score: 77.5, completion_status: 'completed', version: 2, first_name: 'Rita' });
+    expect(recorded.json()).toMatchObject({ attendance_status: 'ATTENDED', practical_score: 77.5, completion_status: 'COMPLETED', version: 2, first_name: 'Rita' });
     const stale = await w.call('SA', 'PATCH', `/v1/roster-members/${member.id}`, { written_score: 10, version: 1 });
     expect(stale.statusCode).toBe(409);
     expect(stale.json().error).toMatchObject({ code: 'VERSION_CONFLICT', details: { current: { practical_score: 77.5, version: 2, email: 'rita@example.test' } } });
     expect((await w.call('AP', 'PATCH', `/v1/roster-members/${member.id}`, { practical_score: null }, { 'if-match': '"2"' })).json()).toMatchObject({ practical_score: null, version: 3 });
     for (const [body, field] of [
       [{ practical_score: 100.5, version: 3 }, 'body.practical_score'], [{ attendance_status: 'late', version: 3 }, 'body.attendance_status'],
-      [{ first_name: 'Renamed', version: 3 }, 'body.first_name'], [{ completion_status: 'completed' }, 'body.version'],
+      [{ first_name: 'Renamed', version: 3 }, 'body.first_name'], [{ completion_status: 'COMPLETED' }, 'body.version'],
     ] as const) {
       const response = await w.call('SA', 'PATCH', `/v1/roster-members/${member.id}`, body);
       expect(response.statusCode).toBe(400);
@@ -222,7 +222,7 @@ describe('PATCH and DELETE /v1/roster-members/:id', () => {
     const [line] = await membersOf(roster.id);
     const patch = async (caller: Caller) => {
       const { rows: [row] } = await context.db.query<{ version: number }>('select version from student_roster_members where id = $1', [line!.id]);
-      return w.call(caller, 'PATCH', `/v1/roster-members/${line!.id}`, { attendance_status: 'attended', version: row!.version });
+      return w.call(caller, 'PATCH', `/v1/roster-members/${line!.id}`, { attendance_status: 'ATTENDED', version: row!.version });
     };
     // The student sees their own line, but may not change it.
     expect(await statusesOf(everyCaller, patch)).toEqual({ SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 403, IN: 404, anon: 401 });
@@ -257,19 +257,19 @@ describe('an archived roster', () => {
     expect((await w.call('IC', 'POST', `/v1/rosters/${roster.id}/archive`, { version: roster.version })).statusCode).toBe(200);
     const refusals = [
       await add(w, 'IC', roster.id, { first_name: 'Late', last_name: 'Comer' }),
-      await w.call('IC', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'absent', version: 1 }),
-      await w.call('SA', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'absent', version: 1 }),
+      await w.call('IC', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'ABSENT', version: 1 }),
+      await w.call('SA', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'ABSENT', version: 1 }),
       await w.call('AP', 'DELETE', `/v1/roster-members/${member.id}`),
       await importCsv(w, 'IC', roster.id, 'first_name,last_name\nLate,Comer\n'),
     ];
     expect(refusals.map((response) => [response.statusCode, response.json().error?.code])).toEqual(refusals.map(() => [409, 'INVALID_TRANSITION']));
     // Reading still works.
-    expect((await membersOf(roster.id)).map((line) => [line.id, line.attendance_status, line.version])).toEqual([[member.id, 'pending', 1]]);
+    expect((await membersOf(roster.id)).map((line) => [line.id, line.attendance_status, line.version])).toEqual([[member.id, 'PENDING', 1]]);
     // Underneath the API, the database refuses the application role too, whatever its rights.
     await expect(context.db.withActor({ userId: w.sa.id, role: 'SA', providerId: null }, (tx) =>
-      tx.query("update student_roster_members set attendance_status = 'absent' where id = $1", [member.id]))).rejects.toMatchObject({ code: 'UTTRN' });
+      tx.query("update student_roster_members set attendance_status = 'ABSENT' where id = $1", [member.id]))).rejects.toMatchObject({ code: 'UTTRN' });
     expect((await w.call('IC', 'POST', `/v1/rosters/${roster.id}/unarchive`, { version: roster.version + 1 })).statusCode).toBe(200);
-    expect((await w.call('IC', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'absent', version: 1 })).statusCode).toBe(200);
+    expect((await w.call('IC', 'PATCH', `/v1/roster-members/${member.id}`, { attendance_status: 'ABSENT', version: 1 })).statusCode).toBe(200);
   });
 });
 
@@ -305,7 +305,7 @@ describe('POST /v1/rosters/:id/members/import', () => {
       7: 'email "not-an-address" is not an e-mail address',
       8: 'line 8 has 7 fields; the header has 6',
       9: 'practical_score must be a number from 0 to 100 with at most two decimals',
-      10: 'attendance_status must be one of pending, attended, absent',
+      10: 'attendance_status must be one of PENDING, ATTENDED, ABSENT',
       11: 'first_name is required',
     });
     expect(report.results.find((result) => result.line === 4)?.member_id).toBe(present.id);
@@ -314,7 +314,7 @@ describe('POST /v1/rosters/:id/members/import', () => {
     const members = await membersOf(roster.id);
     const byName = Object.fromEntries(members.map((member) => [member.last_name, member]));
     expect(Object.keys(byName).sort()).toEqual(['New', 'Nomail', 'Present', 'Unchanged']);
-    expect(byName['New']).toMatchObject({ email: 'nina@example.test', company: 'Harbour Ltd', practical_score: 88.5, attendance_status: 'attended', id: report.results[0]!.member_id });
+    expect(byName['New']).toMatchObject({ email: 'nina@example.test', company: 'Harbour Ltd', practical_score: 88.5, attendance_status: 'ATTENDED', id: report.results[0]!.member_id });
     expect(byName['Present']).toMatchObject({ practical_score: 71, version: 2 });
     expect(byName['Unchanged']).toMatchObject({ version: 1 });
     const { rows: [event] } = await context.db.query<{ payload: Record<string, number> }>(

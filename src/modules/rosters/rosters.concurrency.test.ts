@@ -93,7 +93,7 @@ describe('rosters under concurrency', () => {
   it.runIf(onPostgres)('archives while members are being changed: each change lands before the archive or is refused after it', async () => {
     const token = await adminToken();
     const { roster, members } = await rosterWithMembers(30);
-    const changes = members.map((member) => () => call('PATCH', `/v1/roster-members/${member.id}`, token, { attendance_status: 'attended', version: member.version }));
+    const changes = members.map((member) => () => call('PATCH', `/v1/roster-members/${member.id}`, token, { attendance_status: 'ATTENDED', version: member.version }));
     const archive = () => call('POST', `/v1/rosters/${roster.id}/archive`, token, { version: roster.version });
     const requests = [...changes.slice(0, 15), archive, ...changes.slice(15)];
     const answered = await Promise.all(requests.map((send) => send()));
@@ -109,7 +109,7 @@ describe('rosters under concurrency', () => {
     );
     const changedIds = new Set(memberAnswers.filter((answer) => answer.status === 200).map((answer) => answer.json['id']));
     for (const row of rows) {
-      expect([row.attendance_status, row.version]).toEqual(changedIds.has(row.id) ? ['attended', 2] : ['pending', 1]);
+      expect([row.attendance_status, row.version]).toEqual(changedIds.has(row.id) ? ['ATTENDED', 2] : ['PENDING', 1]);
     }
     const { rows: [after] } = await server.db.query<{ status: string }>('select status from rosters where id = $1', [roster.id]);
     expect(after!.status).toBe('ARCHIVED');

@@ -300,11 +300,11 @@ describe('POST /v1/rosters/from-session', () => {
       completion_status: results[2], practical_score: scores[0], written_score: scores[1],
     });
     expect(members.map(({ id: _id, roster_id: _roster, student_profile_id: _profile, created_at: _c, updated_at: _u, version: _v, ...rest }) => rest)).toEqual([
-      view(w.users.AP2.id, 'Test', 'AP', w.users.AP2.email, ['enrolled', 'pending', 'not_started'], [null, null]),
-      view(w.otherInstructor.id, 'Test', 'IP', w.otherInstructor.email, ['enrolled', 'pending', 'in_progress'], [null, 70]),
-      view(w.users.IN.id, 'Ian', 'Newcomer', w.users.IN.email, ['enrolled', 'absent', 'not_started'], [null, null]),
-      view(w.users.IT.id, 'Tess', 'Trainee', w.users.IT.email, ['completed', 'attended', 'completed'], [91.5, 88]),
-      view(null, 'Wanda', 'Walkin', null, ['enrolled', 'attended', 'in_progress'], [40, 35.25], 'Docks Ltd'),
+      view(w.users.AP2.id, 'Test', 'AP', w.users.AP2.email, ['ENROLLED', 'PENDING', 'NOT_STARTED'], [null, null]),
+      view(w.otherInstructor.id, 'Test', 'IP', w.otherInstructor.email, ['ENROLLED', 'PENDING', 'IN_PROGRESS'], [null, 70]),
+      view(w.users.IN.id, 'Ian', 'Newcomer', w.users.IN.email, ['ENROLLED', 'ABSENT', 'NOT_STARTED'], [null, null]),
+      view(w.users.IT.id, 'Tess', 'Trainee', w.users.IT.email, ['COMPLETED', 'ATTENDED', 'COMPLETED'], [91.5, 88]),
+      view(null, 'Wanda', 'Walkin', null, ['ENROLLED', 'ATTENDED', 'IN_PROGRESS'], [40, 35.25], 'Docks Ltd'),
     ]);
     // Students with accounts got profiles at the session's provider; the walk-in kept theirs.
     const { rows: profiles } = await context.db.query<{ id: string; provider_id: string; created_by: string }>(

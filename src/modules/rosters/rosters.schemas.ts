@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { createBodyOf, Nullable, pageOf, patchBodyOf, Text, Timestamp, Uuid, Version } from '../../shared/crud/schema-types.js';
 import { emailPattern } from '../../shared/csv/person-cells.js';
+import { memberStatusValues } from './roster-members.repository.js';
 
 export const RosterStatus = Type.Union([Type.Literal('ACTIVE'), Type.Literal('ARCHIVED')]);
 export const RosterType = Type.Union([Type.Literal('CERTIFICATE'), Type.Literal('TRAINING')], {
@@ -76,10 +77,9 @@ export const RosterPage = pageOf(RosterSchema, 'RosterPage');
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
-// Members: lower-case enumerations, as the table (and the source documents' import format) has them.
-const MemberEnrollmentStatus = Type.Union([Type.Literal('enrolled'), Type.Literal('waitlisted'), Type.Literal('completed')]);
-const MemberAttendanceStatus = Type.Union([Type.Literal('pending'), Type.Literal('attended'), Type.Literal('absent')]);
-const MemberCompletionStatus = Type.Union([Type.Literal('not_started'), Type.Literal('in_progress'), Type.Literal('completed')]);
+const MemberEnrollmentStatus = Type.Union(memberStatusValues.enrollment_status.map((value) => Type.Literal(value)));
+const MemberAttendanceStatus = Type.Union(memberStatusValues.attendance_status.map((value) => Type.Literal(value)));
+const MemberCompletionStatus = Type.Union(memberStatusValues.completion_status.map((value) => Type.Literal(value)));
 const Score = Type.Number({ minimum: 0, maximum: 100, description: '0 to 100, kept to two decimals' });
 // One schema with a type list, not a union with null: the validator's type coercion would turn a
 // null (clear the score) into 0 on the union's number branch.
@@ -134,7 +134,11 @@ export const AddMemberBody = Type.Object(
     written_score: Type.Optional(Score),
     completion_status: Type.Optional(MemberCompletionStatus),
   },
-  { title: 'AddMemberBody', additionalProperties: false },
+  {
+    title: 'AddMemberBody',
+    additionalProperties: false,
+    examples: [{ first_name: 'Nina', last_name: 'Novak', email: 'nina@example.org', company: 'Harbour Ltd', attendance_status: 'ATTENDED', practical_score: 88.5, completion_status: 'COMPLETED' }],
+  },
 );
 
 export const PatchMemberBody = patchBodyOf(memberResults);

@@ -159,10 +159,10 @@ function generateCertification({ ctx, catalogue, nameOf, userById, studentById }
       if (e.status === 'CANCELLED' || e.student_profile_id === null) continue;
       const member: Row<'student_roster_members'> = {
         id: random.uuid(), roster_id: roster.id, student_profile_id: e.student_profile_id, student_id: null,
-        enrollment_status: e.status === 'WAITLISTED' ? 'waitlisted' : e.completion_status === 'COMPLETED' ? 'completed' : 'enrolled',
-        attendance_status: e.attendance_status === 'ABSENT' ? 'absent' : e.attendance_status === 'REGISTERED' ? 'pending' : 'attended',
+        enrollment_status: e.status === 'WAITLISTED' ? 'WAITLISTED' : e.completion_status === 'COMPLETED' ? 'COMPLETED' : 'ENROLLED',
+        attendance_status: e.attendance_status === 'ABSENT' ? 'ABSENT' : e.attendance_status === 'REGISTERED' ? 'PENDING' : 'ATTENDED',
         practical_score: e.practical_score, written_score: e.written_score,
-        completion_status: e.completion_status === 'COMPLETED' ? 'completed' : e.completion_status === 'NOT_STARTED' ? 'not_started' : 'in_progress',
+        completion_status: e.completion_status === 'COMPLETED' ? 'COMPLETED' : e.completion_status === 'NOT_STARTED' ? 'NOT_STARTED' : 'IN_PROGRESS',
         created_at: roster.created_at, updated_at: roster.created_at, version: 1,
       };
       members.push(member);

@@ -61,7 +61,7 @@ const combined = (hashes: Record<string, string>) => createHash('md5').update(JS
  * It changes whenever a generator (or the pinned Faker version) does: then check that the change
  * was meant and record the new value; it must never differ between the two engines.
  */
-const expectedFingerprint = '76f1495368dbcfa9466762eda8afba19';
+const expectedFingerprint = 'ca48a32dda468c7507933ed595941661';
 
 const scalar = async (db: Db, sql: string): Promise<number> =>
   Number(Object.values((await db.query<Record<string, unknown>>(sql)).rows[0] ?? {})[0]);
@@ -119,7 +119,7 @@ describe('seedDatabase', () => {
       select count(*) from certificates c join courses k on k.id = c.course_id
       left join session_enrollments e on e.id = c.enrollment_id
       left join student_roster_members m on m.id = c.roster_member_id
-      where not k.certifies or coalesce(e.completion_status, case m.completion_status when 'completed' then 'COMPLETED' end) is distinct from 'COMPLETED'`)).toBe(0);
+      where not k.certifies or coalesce(e.completion_status, m.completion_status) is distinct from 'COMPLETED'`)).toBe(0);
   });
 
   it('stores e-mails encrypted: they decrypt to valid addresses whose blind index matches', async () => {

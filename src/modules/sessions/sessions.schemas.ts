@@ -45,7 +45,33 @@ export const SessionSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: Type.Integer(),
-}, { title: 'Session' });
+}, {
+  title: 'Session',
+  examples: [{
+    id: '0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10',
+    title: 'First Aid at Work',
+    description: null,
+    course_id: '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+    schedule_id: null,
+    instructor_id: '7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921',
+    location_id: '5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+    provider_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+    session_date: '2027-01-12',
+    start_time: '09:00:00',
+    end_time: '17:00:00',
+    max_capacity: 12,
+    current_enrollment: 7,
+    self_enrollment_allowed: true,
+    status: 'SCHEDULED',
+    cancelled_reason: null,
+    occurrence_date: null,
+    detached_from_schedule: false,
+    created_by: '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9',
+    created_at: '2026-12-01T10:15:00.000Z',
+    updated_at: '2026-12-03T08:02:11.412Z',
+    version: 3,
+  }],
+});
 
 export const CreateSessionBody = Type.Object(
   {
@@ -60,7 +86,20 @@ export const CreateSessionBody = Type.Object(
     max_capacity: Capacity,
     self_enrollment_allowed: Type.Optional(editable.self_enrollment_allowed),
   },
-  { title: 'CreateSessionBody', additionalProperties: false, description: 'a one-off session; the title defaults to the course title' },
+  {
+    title: 'CreateSessionBody',
+    additionalProperties: false,
+    description: 'a one-off session; the title defaults to the course title',
+    examples: [{
+      course_id: '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+      instructor_id: '7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921',
+      location_id: '5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+      session_date: '2027-01-12',
+      start_time: '09:00',
+      end_time: '17:00',
+      max_capacity: 12,
+    }],
+  },
 );
 
 export const PatchSessionBody = Type.Partial(Type.Object({ ...editable, version: Version }), { additionalProperties: false });
@@ -93,5 +132,10 @@ export const TransitionBody = Type.Object(
 
 export const CancelBody = Type.Object(
   { reason: Text(500), version: Type.Optional(Version) },
-  { title: 'CancelSessionBody', additionalProperties: false, description: 'why the session is cancelled (sent to the students), and the version you read (here or as If-Match)' },
+  {
+    title: 'CancelSessionBody',
+    additionalProperties: false,
+    description: 'why the session is cancelled (sent to the students), and the version you read (here or as If-Match)',
+    examples: [{ reason: 'The instructor is ill; you will be offered another date.', version: 3 }],
+  },
 );
