@@ -113,6 +113,14 @@ describe('the training day in the console', () => {
     expect(gzipBytes).toBeLessThan(250 * 1024);
     await expectAccessible(visitor, 'sign-in page');
     await screenshots(visitor.page, 'sign-in');
+    await visitor.page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await visitor.page.getByLabel('E-mail').fill('nobody@example.test');
+    await visitor.page.getByRole('button', { name: 'Send me a link' }).click();
+    await visitor.page.getByRole('status').filter({ hasText: 'a link to choose a new password is on its way' }).waitFor();
+    await expectAccessible(visitor, 'forgot password');
+    await visitor.page.goto('/accept-invitation');
+    await visitor.page.getByText('This page needs the link from your e-mail').waitFor();
+    await expectAccessible(visitor, 'accept an invitation without its link');
   });
 
   it('lets the administrator create a session, with the API error beside its field', async () => {

@@ -1,7 +1,7 @@
 import { Center, Loader } from '@mantine/core';
 import type { QueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
-import { Navigate, Route, Routes } from 'react-router';
+import { type ComponentType, lazy, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { type LiveStatus, openLiveUpdates } from '../api/live.ts';
 import { accessTokenNow, currentUser, onSessionChange, refreshTokens } from '../api/session.ts';
 import { messages } from '../messages.ts';
@@ -16,6 +16,12 @@ const TraineeFace = lazy(() => import('../faces/trainee/TraineeFace.tsx'));
 const NotificationsPage = lazy(() => import('../pages/NotificationsPage.tsx'));
 const MyCertificatesPage = lazy(() => import('../pages/MyCertificatesPage.tsx'));
 const ChangePasswordPage = lazy(() => import('../pages/ChangePasswordPage.tsx'));
+
+const AcceptInvitationPage = lazy(() => import('../pages/AccountLinkPages.tsx').then((module) => ({ default: module.AcceptInvitationPage })));
+const ResetPasswordPage = lazy(() => import('../pages/AccountLinkPages.tsx').then((module) => ({ default: module.ResetPasswordPage })));
+const ForgotPasswordPage = lazy(() => import('../pages/AccountLinkPages.tsx').then((module) => ({ default: module.ForgotPasswordPage })));
+/** The pages mailed links open (and the reset request), shown signed in or out. */
+const accountLinkPages: Record<string, ComponentType> = { '/accept-invitation': AcceptInvitationPage, '/reset-password': ResetPasswordPage, '/forgot-password': ForgotPasswordPage };
 
 const homeOf = { admin: '/sessions', instructor: '/teaching', trainee: '/catalogue' } as const;
 
@@ -36,6 +42,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
   const signedIn = user !== null ? currentUser() : null;
   const [ready, setReady] = useState(() => signedIn === null || accessTokenNow() !== null);
   const [live, setLive] = useState<LiveStatus>({ connected: false, lastChangeAt: null });
+  const AccountLinkPage = accountLinkPages[useLocation().pathname];
 
   useEffect(() => {
     if (ready) return;
@@ -51,6 +58,13 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
     };
   }, [signedIn?.id, ready, queryClient]);
 
+  if (AccountLinkPage) {
+    return (
+      <Suspense fallback={<PageLoading />}>
+        <AccountLinkPage />
+      </Suspense>
+    );
+  }
   if (!ready) return <PageLoading />;
   if (!signedIn) return <SignInPage />;
   const face = faceOf(signedIn.role);

@@ -1,4 +1,5 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { Link } from 'react-router';
 import { type FormEvent, useState } from 'react';
 import { signIn } from '../api/session.ts';
 import { messages } from '../messages.ts';
@@ -48,6 +49,9 @@ export function SignInPage() {
             <Button type="submit" loading={busy} fullWidth>
               {messages.signIn.submit}
             </Button>
+            <Anchor component={Link} to="/forgot-password" size="sm">
+              {messages.accountLinks.forgotLink}
+            </Anchor>
           </Stack>
         </form>
       </Paper>
