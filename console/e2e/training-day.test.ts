@@ -325,6 +325,11 @@ describe('the training day in the console', () => {
     await page.getByRole('link', { name: 'First aid — spring intake' }).waitFor();
     await expectAccessible(adminPerson, 'sessions');
     await screenshots(page, 'sessions');
+    const { rows: [first] } = await server.db.query<{ month: string }>("select to_char(session_date, 'YYYY-MM') as month from training_sessions where title = 'First aid — spring intake'");
+    await page.goto(`/calendar?month=${first?.month}`);
+    await page.getByRole('link', { name: /First aid — spring intake · 1\/1 \+1/ }).waitFor();
+    await expectAccessible(adminPerson, 'calendar');
+    await screenshots(page, 'calendar');
     await page.getByRole('link', { name: 'Courses' }).click();
     await page.getByRole('cell', { name: 'FA-101' }).waitFor();
     await expectAccessible(adminPerson, 'courses');

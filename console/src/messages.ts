@@ -51,6 +51,14 @@ export const messages = {
     notifications: 'Notifications',
     openMenu: 'Open navigation',
   },
+  calendar: {
+    title: 'Calendar',
+    previousMonth: 'Previous month',
+    nextMonth: 'Next month',
+    allLocations: 'All locations',
+    fill: (enrolled: number, capacity: number, waitlisted: number) => `${enrolled}/${capacity}` + (waitlisted > 0 ? ` +${waitlisted}` : ''),
+    zoneNote: "Times are each session's local time, in its location's time zone (shown on the session page).",
+  },
   live: { connected: 'Live', disconnected: 'Reconnecting…' },
   common: {
     loading: 'Loading…',

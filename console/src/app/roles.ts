@@ -17,6 +17,7 @@ export interface NavItem {
 
 export const navigation: Record<Face, NavItem[]> = {
   admin: [
+    { to: '/calendar', label: messages.nav.calendar },
     { to: '/sessions', label: messages.nav.sessions },
     { to: '/courses', label: messages.nav.courses },
     { to: '/people', label: messages.nav.people },

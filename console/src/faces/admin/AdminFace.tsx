@@ -1,5 +1,6 @@
 import { Route, Routes } from 'react-router';
 import { NotFound } from '../../ui/NotFound.tsx';
+import { CalendarPage } from './CalendarPage.tsx';
 import { CoursesPage } from './CoursesPage.tsx';
 import { PeoplePage } from './PeoplePage.tsx';
 import { SessionPage } from './SessionPage.tsx';
@@ -11,6 +12,7 @@ export default function AdminFace() {
     <Routes>
       <Route path="/sessions" element={<SessionsPage />} />
       <Route path="/sessions/:id" element={<SessionPage />} />
+      <Route path="/calendar" element={<CalendarPage />} />
       <Route path="/courses" element={<CoursesPage />} />
       <Route path="/people" element={<PeoplePage />} />
       <Route path="*" element={<NotFound />} />

@@ -57,7 +57,7 @@ export function SessionPage() {
           <CapacityBar enrolled={data.current_enrollment} capacity={data.max_capacity} waitlisted={waitlist.length} />
         </Stack>
       </Paper>
-      <Tabs value={tab} onChange={(value) => setSearch(value && value !== 'enrolled' ? { tab: value } : {}, { replace: true })}>
+      <Tabs keepMounted={false} value={tab} onChange={(value) => setSearch(value && value !== 'enrolled' ? { tab: value } : {}, { replace: true })}>
         <Tabs.List>
           <Tabs.Tab value="enrolled">
             {messages.session.tabs.enrolled} ({enrolled.length})
