@@ -71,6 +71,7 @@ export function CalendarPage() {
     <>
       <PageHeader title={messages.calendar.title} />
       <Group mb="md" gap="sm" wrap="wrap" align="flex-end">
+        <Group gap="sm" wrap="nowrap" align="center">
         <Button variant="default" onClick={() => set({ month: shiftMonth(month, -1) })} aria-label={messages.calendar.previousMonth}>
           ‹
         </Button>
@@ -80,6 +81,7 @@ export function CalendarPage() {
         <Button variant="default" onClick={() => set({ month: shiftMonth(month, 1) })} aria-label={messages.calendar.nextMonth}>
           ›
         </Button>
+        </Group>
         <NativeSelect
           label={messages.session.location}
           value={locationId}
@@ -106,7 +108,10 @@ export function CalendarPage() {
                 const entries = byDay.get(day) ?? [];
                 return (
                   <div key={day} role="gridcell" className="month-day" data-outside={!inMonth || undefined} data-empty={entries.length === 0 || undefined}>
-                    <div className="month-date">{Number(day.slice(8))}</div>
+                    <div className="month-date">
+                      <span className="phone-only">{weekdays[(new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7]} </span>
+                      {Number(day.slice(8))}
+                    </div>
                     {entries.map((entry) => (
                       <Anchor key={entry.id} component={Link} to={`/sessions/${entry.id}`} className={fillClass(entry)} underline="never">
                         <span className="nowrap">{formatWallTime(entry.start_time)}</span> {entry.title}
