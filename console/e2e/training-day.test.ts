@@ -184,7 +184,7 @@ describe('the training day in the console', () => {
     const second = await open(phone, '/catalogue/FA-101');
     await signIn(second, secondTrainee.email, testPassword);
     await second.page.getByTestId('seats-left').filter({ hasText: 'Full' }).waitFor();
-    await second.page.getByRole('button', { name: 'Full — join the waitlist' }).click();
+    await second.page.getByRole('button', { name: "Full — join the waitlist, you'd be #1" }).click();
     await second.page.getByTestId('my-place').filter({ hasText: 'Waitlist #1' }).waitFor();
     await adminPerson.page.getByTestId('capacity-text').filter({ hasText: '1 / 1 · 1 waitlisted' }).waitFor();
     await adminPerson.page.getByRole('tab', { name: /Waitlist/ }).click();

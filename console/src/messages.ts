@@ -171,6 +171,7 @@ export const messages = {
     noSessions: 'No session open for enrollment yet. Check again later.',
     enroll: 'Enroll',
     joinWaitlist: 'Full — join the waitlist',
+    joinWaitlistAt: (position: number) => `Full — join the waitlist, you'd be #${position}`,
     enrolled: 'Enrolled',
     waitlisted: (position: number) => `Waitlist #${position}`,
     cancelEnrollment: 'Cancel my place',

@@ -8,7 +8,7 @@ import { accessTokenNow, refreshTokens } from './session.ts';
  */
 const queriesOfTable: Record<string, string[]> = {
   training_sessions: ['sessions', 'calendar'],
-  session_enrollments: ['enrollments', 'sessions', 'my-enrollments'],
+  session_enrollments: ['enrollments', 'sessions', 'my-enrollments', 'calendar'],
   courses: ['courses', 'catalogue'],
   course_schedules: ['schedules'],
   locations: ['locations'],

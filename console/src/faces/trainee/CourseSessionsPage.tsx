@@ -17,6 +17,15 @@ export function CourseSessionsPage({ user }: { user: SignedInUser }) {
   const entry = useQuery(queries.catalogueEntry(code));
   const sessions = useQuery({ ...queries.sessions({ course_id: entry.data?.id ?? '', status: 'SCHEDULED', from: isoDay() }), enabled: entry.isSuccess });
   const mine = useQuery(queries.myEnrollments(user.id));
+  // The calendar counts each visible session's waitlist: what "you'd be #N" is made of.
+  const listed = sessions.data?.items ?? [];
+  const lastDay = listed.map((session) => session.session_date).sort().pop();
+  const calendar = useQuery({
+    queryKey: ['calendar', 'course', entry.data?.id, lastDay],
+    queryFn: () => dataOf(api.GET('/v1/calendar', { params: { query: { from: isoDay(), to: lastDay ?? isoDay() } } })),
+    enabled: lastDay !== undefined && lastDay <= isoDay(365),
+  });
+  const waitlistOf = new Map((calendar.data?.items ?? []).map((item) => [item.id, item.waitlisted]));
   if (entry.isPending) return <Loading />;
   if (entry.isError) return <FailureNotice error={entry.error} />;
   const myPlace = new Map((mine.data?.items ?? []).filter((row) => row.status !== 'CANCELLED').map((row) => [row.session_id, row]));
@@ -36,7 +45,7 @@ export function CourseSessionsPage({ user }: { user: SignedInUser }) {
       ) : (
         <Stack gap="sm">
           {sessions.data.items.map((session) => (
-            <SessionCard key={session.id} session={session} mine={myPlace.get(session.id)} userId={user.id} />
+            <SessionCard key={session.id} session={session} mine={myPlace.get(session.id)} userId={user.id} waitlisted={waitlistOf.get(session.id)} />
           ))}
         </Stack>
       )}
@@ -44,7 +53,7 @@ export function CourseSessionsPage({ user }: { user: SignedInUser }) {
   );
 }
 
-function SessionCard({ session, mine, userId }: { session: Session; mine: Enrollment | undefined; userId: string }) {
+function SessionCard({ session, mine, userId, waitlisted }: { session: Session; mine: Enrollment | undefined; userId: string; waitlisted: number | undefined }) {
   const queryClient = useQueryClient();
   const location = useQuery(queries.location(session.location_id));
   const seatsLeft = Math.max(0, session.max_capacity - session.current_enrollment);
@@ -74,7 +83,7 @@ function SessionCard({ session, mine, userId }: { session: Session; mine: Enroll
             </Text>
           ) : (
             <Button onClick={() => enroll.mutate()} loading={enroll.isPending} variant={seatsLeft === 0 ? 'outline' : 'filled'}>
-              {seatsLeft === 0 ? messages.catalogue.joinWaitlist : messages.catalogue.enroll}
+              {seatsLeft > 0 ? messages.catalogue.enroll : waitlisted === undefined ? messages.catalogue.joinWaitlist : messages.catalogue.joinWaitlistAt(waitlisted + 1)}
             </Button>
           )}
         </Group>
