@@ -7,7 +7,7 @@ import { createQueryLog } from '../src/db/query-log.js';
 import { createAccount } from '../src/modules/users/index.js';
 import { createAccessTokens } from '../src/security/access-tokens.js';
 import { createFieldCipher } from '../src/security/field-cipher.js';
-import { cpuSecondsOf } from './process-cpu.js';
+import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 import { benchKeyring, serverEnv, startServer } from './server-process.js';
@@ -23,17 +23,33 @@ async function httpRate(url: string, headers: Record<string, string> = {}): Prom
   return result.requests.average;
 }
 
+/** The PostgreSQL backends connected to the benchmark's own database (the server's pool, after a warm-up). */
+async function backendsOf(databaseUrl: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
- * The rate, and the CPU milliseconds each request cost PostgreSQL (all its processes) and the server
+ * The rate, and the CPU milliseconds each request cost the server's PostgreSQL backends and the server
  * process: a cost that a busy machine changes much less than it changes the rate.
  */
-async function measured(url: string, headers: Record<string, string>, serverPid: number) {
-  const before = { db: await cpuSecondsOf({ name: 'postgres' }), node: await cpuSecondsOf({ pid: serverPid }) };
+async function measured(url: string, headers: Record<string, string>, processes: { server: number; databaseUrl: string }) {
+  const before = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
   const result = await autocannon({ url, connections, duration: seconds, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} answers not 2xx, ${result.errors} errors`);
-  const after = { db: await cpuSecondsOf({ name: 'postgres' }), node: await cpuSecondsOf({ pid: serverPid }) };
-  const perRequestMs = (seconds: number) => Number(((seconds * 1000) / result.requests.total).toFixed(3));
-  return { rate: result.requests.average, cpuMsPerRequest: { postgres: perRequestMs(after.db - before.db), server: perRequestMs(after.node - before.node) } };
+  // Backends the pool opened during the run count from their start.
+  const after = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
+  const perRequestMs = (cpu: number) => Number(((cpu * 1000) / result.requests.total).toFixed(3));
+  return {
+    rate: result.requests.average,
+    cpuMsPerRequest: { postgres: perRequestMs(cpuSecondsBetween(before.db, after.db)), server: perRequestMs(cpuSecondsBetween(before.node, after.node)) },
+  };
 }
 
 /** `connections` concurrent loops over a pool of `poolMax`, each running `sql` for `seconds`: statements per second. */
@@ -94,8 +110,8 @@ export async function run(): Promise<void> {
       const rawName = `raw pg: select a user by primary key, ${poolMax} connections`;
       const bareRate = await httpRate(`${bareUrl}/v1/me`);
       const rawRateMeasured = await rawRate(url, 'select id, role, status, email_ciphertext, version from users where id = $1', [userId]);
-      const me = await measured(`${server.url}/v1/me`, auth, server.pid);
-      const locations = await measured(`${server.url}/v1/locations?limit=20`, auth, server.pid);
+      const me = await measured(`${server.url}/v1/me`, auth, { server: server.pid, databaseUrl: url });
+      const locations = await measured(`${server.url}/v1/locations?limit=20`, auth, { server: server.pid, databaseUrl: url });
       const measurements: Measurement[] = [
         { name: bareName, rate: bareRate },
         { name: rawName, rate: rawRateMeasured },
