@@ -136,6 +136,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
       await Promise.all([pool.end(), replica?.end()]);
     },
