@@ -219,6 +219,14 @@ const checkCases: Case[] = [
   checkUpdate('certificates', 'certificates_replaces_check', 'refuses a certificate that replaces itself', 'replaces_certificate_id = id', 'certificate'),
   check('certificate_verifications', 'certificate_verifications_count_check', 'refuses a verification count of zero',
     'insert into certificate_verifications (certificate_id, verification_count, last_verified_at) values ($1, 0, now())', [ids.certificate]),
+  check('certificate_status_entries', 'certificate_status_entries_status_list_index_check', 'refuses a negative status list index',
+    'update certificate_status_entries set status_list_index = -1 where certificate_id = $1', [ids.certificate]),
+  check('certificate_status_lists', 'certificate_status_lists_purpose_check', 'refuses a list of an unknown purpose',
+    `insert into certificate_status_lists (purpose, list_number, bits) values ('expiry', 9, decode(repeat('00', 16384), 'hex'))`),
+  check('certificate_status_lists', 'certificate_status_lists_list_number_check', 'refuses a negative list number',
+    `insert into certificate_status_lists (purpose, list_number, bits) values ('revocation', -1, decode(repeat('00', 16384), 'hex'))`),
+  check('certificate_status_lists', 'certificate_status_lists_bits_check', 'refuses a list that is not 131,072 bits',
+    `insert into certificate_status_lists (purpose, list_number, bits) values ('revocation', 9, '\\x00'::bytea)`),
   checkUpdate('compliance_requirements', 'compliance_requirements_roles_check', 'refuses a role outside the seven codes',
     `applies_to_roles = array['IC', 'XX']`, 'requirement'),
   checkUpdate('compliance_requirements', 'compliance_requirements_tier_check', 'refuses a tier in upper case', `tier = 'ROBUST'`, 'requirement'),
@@ -252,6 +260,9 @@ const checkCases: Case[] = [
 ];
 
 const uniqueCases: Case[] = [
+  duplicate('certificate_status_entries', 'certificate_status_entries_status_list_index_key', 'refuses one status list index for two certificates',
+    `update certificate_status_entries set status_list_index = (select status_list_index from certificate_status_entries where certificate_id = $2)
+      where certificate_id = $1`, [ids.certificate, ids.rosterCertificate]),
   duplicate('users', 'users_pkey', 'refuses a second row with the same primary key',
     `insert into users (id, email_ciphertext, email_hmac, role) values ($1, 'c', 'hmac-new', 'SA')`, [ids.admin]),
   duplicate('users', 'users_email_hmac_key', 'refuses a second account for one e-mail address',

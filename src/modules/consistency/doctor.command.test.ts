@@ -152,6 +152,12 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
   const stale = await one<{ id: string }>(tx,
     `UPDATE analytics_refreshes SET refreshed_at = now() - interval '3 days' WHERE view_name = 'instructor_figures_by_month' RETURNING id`);
   expected.push({ check: 'analytics-freshness', table: 'analytics_refreshes', row_id: stale.id, expected: 'refreshed within 24 hours', found: 'refreshed 72 hours ago' });
+  // A published revocation bit set for a certificate that is not revoked (migration 0034's lists).
+  const published = await one<{ id: string }>(tx,
+    `SELECT c.id FROM certificates c WHERE c.status = 'ACTIVE' ORDER BY c.id LIMIT 1`);
+  await tx.query(
+    `SELECT app_set_status_bit('revocation', e.status_list_index, true) FROM certificate_status_entries e WHERE e.certificate_id = $1`, [published.id]);
+  expected.push({ check: 'certificate-status-list', table: 'certificates', row_id: published.id, expected: 'false', found: 'true' });
   return expected;
 }
 
