@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const lowerLayers = ['src/db/**/*.ts', 'src/shared/**/*.ts', 'src/http/**/*.ts', 'src/security/**/*.ts', 'src/config.ts', 'src/errors.ts'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'data/', 'bench/results/', 'console/dist/', 'console/dist.*/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -23,7 +23,8 @@ const databaseFreeTests = [
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'client/**/*.test.ts'],
+    // console/e2e: the training day in Chromium against a listening server (about a minute).
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'client/**/*.test.ts', 'console/e2e/**/*.test.ts'],
     exclude: [...configDefaults.exclude, ...(process.env['DATABASE_URL'] ? databaseFreeTests : [])],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',

@@ -7,6 +7,7 @@ import type { AuthSettings, CacheSettings, StreamSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
+import { registerConsoleAssets } from './http/console-assets.js';
 import { answerClientError, answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   now?: () => Date;
   /** The answer cache's sizes (decision 0038). Default: 10,000 entries, 300 s. */
   cache?: CacheSettings;
+  /** The built console served at `/` (default console/dist); tests point it at a build of their own. */
+  consoleDirectory?: string;
 }
 
 const defaultCacheSettings: CacheSettings = { l1MaxEntries: 10_000, ttlSeconds: 300 };
@@ -162,5 +165,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(certificateTemplatesRoutes, { db: deps.db });
   await app.register(certificateBatchesRoutes, { db: deps.db, publicUrl: deps.publicUrl });
   await app.register(streamRoutes, { hub: realtime.hub, bufferBytes: deps.stream.bufferBytes });
+  await registerConsoleAssets(app, deps.consoleDirectory);
   return app;
 }

@@ -1,0 +1,345 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, testKeyring, testPassword, tokenFor, type TestUser } from '../../test/auth.js';
+import { useListeningApp } from '../../test/listening-app.js';
+import { ensureConsoleBuilt } from '../build.js';
+import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousAccessibilityViolations, signIn, tablet } from './browser.js';
+
+/**
+ * The training day, in Debian's Chromium against the real server on a port (the built console, the
+ * API, the change stream, the database): an administrator creates a session; two trainees on phones
+ * enroll and join the waitlist while the administrator's open session page follows on its own; the
+ * instructor takes attendance and scores on a tablet and completes the session. axe-core checks every
+ * page visited (no serious or critical violation), and no page may break the Content-Security-Policy.
+ */
+const distAssets = fileURLToPath(new URL('../dist/assets', import.meta.url));
+
+beforeAll(async () => {
+  // Before the app is built: the server serves the build it finds at start.
+  await ensureConsoleBuilt({ log: () => undefined });
+}, 180_000);
+
+const server = useListeningApp(true);
+let browser: Browser;
+let admin: TestUser;
+let instructor: TestUser;
+let firstTrainee: TestUser;
+let secondTrainee: TestUser;
+let adminToken: string;
+const people: Person[] = [];
+const figures: Record<string, number | string> = {};
+
+beforeAll(async () => {
+  admin = await createUser(server.db, testKeyring, { role: 'SA', email: 'ada.admin@example.test', firstName: 'Ada', lastName: 'Admin' });
+  instructor = await createUser(server.db, testKeyring, { role: 'IC', email: 'ines.instructor@example.test', firstName: 'Ines', lastName: 'Instructor' });
+  firstTrainee = await createUser(server.db, testKeyring, { role: 'IT', email: 'tom.trainee@example.test', firstName: 'Tom', lastName: 'Trainee' });
+  secondTrainee = await createUser(server.db, testKeyring, { role: 'IN', email: 'nina.newcomer@example.test', firstName: 'Nina', lastName: 'Newcomer' });
+  adminToken = await tokenFor(server.baseUrl, admin.email, admin.password);
+  const location = await server.call('POST', '/v1/locations', adminToken, { name: 'Paris Training Centre', city: 'Paris', country: 'FR', timezone: 'Europe/Paris' });
+  expect(location.status).toBe(201);
+  const course = await server.call('POST', '/v1/courses', adminToken, { code: 'FA-101', title: 'First aid at work', duration_minutes: 420, certifies: true, certificate_validity_months: 36, description: 'Three-day first aid course.' });
+  expect(course.status).toBe(201);
+  const published = await server.call('POST', `/v1/courses/${course.json['id']}/publish`, adminToken, { version: course.json['version'] });
+  expect(published.status).toBe(200);
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  for (const person of people) await person.context.close();
+  await browser?.close();
+  if (Object.keys(figures).length > 0) console.log(`console figures: ${JSON.stringify(figures)}`);
+});
+
+async function open(viewport: { width: number; height: number }, path = '/'): Promise<Person> {
+  const person = await openPerson(browser, server.baseUrl, viewport);
+  people.push(person);
+  await person.page.goto(path);
+  return person;
+}
+
+/** axe on the page as shown, and nothing the CSP refused so far. */
+async function expectAccessible(person: Person, what: string): Promise<void> {
+  const violations = await seriousAccessibilityViolations(person.page);
+  expect(violations, `${what}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+  expect(person.problems, what).toEqual([]);
+}
+
+/** The same screen at 1280 and at 390 px, when CONSOLE_SCREENSHOTS asks for them. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  if (!process.env['CONSOLE_SCREENSHOTS']) return;
+  const size = page.viewportSize() ?? desktop;
+  await page.setViewportSize(desktop);
+  await screenshot(page, `${name}-1280`);
+  await page.setViewportSize(phone);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize(size);
+}
+
+/** Resolves with Date.now() in the page when the capacity line first reads `expected`. */
+function whenCapacityReads(page: Page, expected: string): Promise<number> {
+  return page.evaluate(
+    (text) =>
+      new Promise<number>((resolve) => {
+        const check = () => {
+          if (document.querySelector('[data-testid="capacity-text"]')?.textContent === text) {
+            observer.disconnect();
+            resolve(Date.now());
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+        check();
+      }),
+    expected,
+  );
+}
+
+describe('the training day in the console', () => {
+  let adminPerson: Person;
+  let sessionUrl: string;
+
+  it('loads the sign-in page with little JavaScript', async () => {
+    const visitor = await open(desktop, '/');
+    await visitor.page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const scripts = await visitor.page.evaluate(() =>
+      performance.getEntriesByType('resource').filter((entry) => (entry as PerformanceResourceTiming).initiatorType === 'script' || entry.name.endsWith('.js')).map((entry) => entry.name),
+    );
+    const gzipBytes = scripts.map((url) => readFileSync(join(distAssets, `${new URL(url).pathname.split('/').pop()}.gz`)).length).reduce((sum, size) => sum + size, 0);
+    figures['sign-in JavaScript, gzip (kB)'] = Math.round(gzipBytes / 1024);
+    figures['sign-in scripts'] = scripts.map((url) => new URL(url).pathname).join(' ');
+    expect(gzipBytes).toBeLessThan(250 * 1024);
+    await expectAccessible(visitor, 'sign-in page');
+    await screenshots(visitor.page, 'sign-in');
+    await visitor.page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await visitor.page.getByLabel('E-mail').fill('nobody@example.test');
+    await visitor.page.getByRole('button', { name: 'Send me a link' }).click();
+    await visitor.page.getByRole('status').filter({ hasText: 'a link to choose a new password is on its way' }).waitFor();
+    await expectAccessible(visitor, 'forgot password');
+    await visitor.page.goto('/accept-invitation');
+    await visitor.page.getByText('This page needs the link from your e-mail').waitFor();
+    await expectAccessible(visitor, 'accept an invitation without its link');
+  });
+
+  it('lets the administrator create a session, with the API error beside its field', async () => {
+    adminPerson = await open(desktop, '/');
+    const { page } = adminPerson;
+    await signIn(adminPerson, admin.email, testPassword);
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+    await page.waitForURL('**/sessions');
+    await expectAccessible(adminPerson, 'sessions (empty)');
+    await page.getByRole('button', { name: 'New session' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Course').selectOption({ label: 'FA-101 · First aid at work' });
+    await dialog.getByLabel('Location').selectOption({ label: 'Paris Training Centre (Europe/Paris)' });
+    await dialog.getByLabel('Instructor').selectOption({ label: 'Ines Instructor' });
+    await dialog.getByLabel('Capacity').fill('1');
+    await dialog.getByLabel('Title (optional)').fill('x'.repeat(201));
+    await expectAccessible(adminPerson, 'new session dialog');
+    await dialog.getByRole('button', { name: 'Create session' }).click();
+    // The server's 400 names body.title: the message sits under the Title field, which says it is invalid.
+    const title = dialog.getByLabel('Title (optional)');
+    await expect.poll(() => title.getAttribute('aria-invalid')).toBe('true');
+    await dialog.getByText('must NOT have more than 200 characters').waitFor();
+    await expectAccessible(adminPerson, 'new session dialog with an error');
+    await screenshots(page, 'new-session-error');
+    await title.fill('First aid — spring intake');
+    await dialog.getByRole('button', { name: 'Create session' }).click();
+    await page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
+    sessionUrl = new URL(page.url()).pathname;
+    await page.getByTestId('capacity-text').filter({ hasText: '0 / 1' }).waitFor();
+    await expect.poll(() => page.getByTestId('session-when').textContent()).toMatch(/09:00–17:00 Europe\/Paris$/);
+    await expectAccessible(adminPerson, 'session page');
+  });
+
+  it('moves the administrator’s open session page as trainees enroll and join the waitlist', async () => {
+    const trainee = await open(phone, '/');
+    await signIn(trainee, firstTrainee.email, testPassword);
+    await trainee.page.waitForURL('**/catalogue');
+    await trainee.page.getByLabel('Search courses').fill('first aid');
+    await trainee.page.waitForURL('**/catalogue?q=first+aid');
+    await expectAccessible(trainee, 'catalogue');
+    await screenshots(trainee.page, 'catalogue');
+    await trainee.page.getByRole('link', { name: 'First aid at work' }).click();
+    await trainee.page.getByTestId('seats-left').filter({ hasText: '1 seat left' }).waitFor();
+    await expectAccessible(trainee, 'course sessions');
+    await screenshots(trainee.page, 'course-sessions');
+
+    const seen = whenCapacityReads(adminPerson.page, '1 / 1');
+    const [enrolled] = await Promise.all([
+      trainee.page.waitForResponse((response) => response.request().method() === 'POST' && /\/enrollments$/.test(response.url())),
+      trainee.page.getByRole('button', { name: 'Enroll' }).click(),
+    ]);
+    expect(enrolled.status()).toBe(201);
+    // When the trainee's browser had the whole answer, on the same clock as the administrator's page.
+    const answeredAt = await trainee.page.evaluate(() => {
+      const answer = performance.getEntriesByType('resource').filter((entry) => /\/enrollments$/.test(entry.name)).pop() as PerformanceResourceTiming | undefined;
+      return performance.timeOrigin + (answer?.responseEnd ?? performance.now());
+    });
+    figures['live update after the writer’s response (ms)'] = Math.round((await seen) - answeredAt);
+    await trainee.page.getByTestId('my-place').filter({ hasText: 'Enrolled' }).waitFor();
+
+    const second = await open(phone, '/catalogue/FA-101');
+    await signIn(second, secondTrainee.email, testPassword);
+    await second.page.getByTestId('seats-left').filter({ hasText: 'Full' }).waitFor();
+    await second.page.getByRole('button', { name: "Full — join the waitlist, you'd be #1" }).click();
+    await second.page.getByTestId('my-place').filter({ hasText: 'Waitlist #1' }).waitFor();
+    await adminPerson.page.getByTestId('capacity-text').filter({ hasText: '1 / 1 · 1 waitlisted' }).waitFor();
+    await adminPerson.page.getByRole('tab', { name: /Waitlist/ }).click();
+    await adminPerson.page.waitForURL('**?tab=waitlist');
+    await adminPerson.page.getByTestId('waitlist-table').getByText('Nina Newcomer').waitFor();
+    await expectAccessible(adminPerson, 'session page, waitlist');
+    await screenshots(adminPerson.page, 'session-waitlist');
+    await adminPerson.page.getByRole('tab', { name: /Enrolled/ }).click();
+    await adminPerson.page.getByTestId('enrolled-table').getByText('Tom Trainee').waitFor();
+    await screenshots(adminPerson.page, 'session');
+
+    // A reload keeps the trainee signed in (a silent refresh) and on the same page.
+    await trainee.page.reload();
+    await trainee.page.getByTestId('my-place').filter({ hasText: 'Enrolled' }).waitFor();
+    expect(new URL(trainee.page.url()).pathname).toBe('/catalogue/FA-101');
+
+    await trainee.page.getByRole('button', { name: 'Open navigation' }).click();
+    await trainee.page.getByRole('link', { name: 'My schedule' }).click();
+    await trainee.page.getByText('First aid — spring intake').waitFor();
+    await trainee.page.getByRole('button', { name: 'Create my calendar link' }).click();
+    await expect.poll(() => trainee.page.getByTestId('calendar-feed-url').textContent()).toMatch(/\/v1\/calendar\/feeds\/.+\.ics$/);
+    await expectAccessible(trainee, 'my schedule');
+    await screenshots(trainee.page, 'my-schedule');
+    for (const [path, name] of [['/my/certificates', 'My certificates'], ['/notifications', 'Notifications']] as const) {
+      await trainee.page.goto(path);
+      await trainee.page.getByRole('heading', { name }).waitFor();
+      await trainee.page.getByText(/No (certificates|notifications)/).waitFor();
+      await expectAccessible(trainee, name);
+    }
+  });
+
+  it('lets the instructor take attendance and scores on a tablet and complete the session', async () => {
+    const teacher = await open(tablet, '/');
+    const { page } = teacher;
+    await signIn(teacher, instructor.email, testPassword);
+    await page.waitForURL('**/teaching');
+    await page.getByText('First aid — spring intake').waitFor();
+    await expectAccessible(teacher, 'my sessions (instructor)');
+    await screenshots(page, 'instructor-sessions');
+    await page.getByRole('link', { name: 'Attendance and scores' }).click();
+    await page.getByTestId('attendance-row').getByText('Tom Trainee').waitFor();
+    await page.getByRole('button', { name: 'Mark all present' }).click();
+    await page.getByTestId('save-state').filter({ hasText: '1 unsaved change' }).waitFor();
+    const score = page.getByLabel('Score (0–100)');
+    await score.fill('150');
+    await page.getByText('Between 0 and 100').waitFor();
+    expect(await page.getByRole('button', { name: 'Complete session' }).isDisabled()).toBe(true);
+    await score.fill('88');
+    await expectAccessible(teacher, 'attendance');
+    await screenshots(page, 'attendance');
+    await page.getByRole('button', { name: 'Save attendance and scores' }).click();
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor();
+    const sessionId = sessionUrl.split('/').pop() ?? '';
+    const { rows: [saved] } = await server.db.query<{ attendance_status: string; assessment_score: number }>(
+      'select attendance_status, assessment_score::float8 as assessment_score from session_enrollments where session_id = $1 and student_id = $2',
+      [sessionId, firstTrainee.id],
+    );
+    expect(saved).toEqual({ attendance_status: 'ATTENDED', assessment_score: 88 });
+
+    const adminSeesCompleted = adminPerson.page.getByText('Completed', { exact: true }).first().waitFor();
+    await page.getByRole('button', { name: 'Complete session' }).click();
+    await page.getByRole('dialog').getByText('Completing marks 1 of 1 trainees').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Complete session' }).click();
+    await page.getByText('Completed', { exact: true }).first().waitFor();
+    await adminSeesCompleted;
+    const { rows: [done] } = await server.db.query<{ status: string; completion_status: string }>(
+      'select s.status, e.completion_status from training_sessions s join session_enrollments e on e.session_id = s.id where s.id = $1 and e.student_id = $2',
+      [sessionId, firstTrainee.id],
+    );
+    expect(done).toEqual({ status: 'COMPLETED', completion_status: 'COMPLETED' });
+  });
+
+  it('says "changed by someone else" on a 409 and reloads', async () => {
+    const { page } = adminPerson;
+    const created = await server.call('POST', '/v1/sessions', adminToken, {
+      course_id: (await server.db.query<{ id: string }>("select id from courses where code = 'FA-101'")).rows[0]?.id,
+      location_id: (await server.db.query<{ id: string }>("select id from locations where name = 'Paris Training Centre'")).rows[0]?.id,
+      instructor_id: instructor.id,
+      session_date: '2031-03-04',
+      start_time: '09:00',
+      end_time: '12:30',
+      max_capacity: 5,
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`/sessions/${created.json['id']}`);
+    await page.getByTestId('capacity-text').filter({ hasText: '0 / 5' }).waitFor();
+    await page.getByRole('button', { name: 'Change capacity' }).click();
+    // Someone else changes the capacity meanwhile; the dialog still holds the version it read.
+    const elsewhere = await server.call('PUT', `/v1/sessions/${created.json['id']}/capacity`, adminToken, { max_capacity: 8 });
+    expect(elsewhere.status).toBe(200);
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('New capacity').fill('6');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText('Someone else changed this').waitFor();
+    await dialog.getByRole('button', { name: 'Reload' }).click();
+    await page.getByTestId('capacity-text').filter({ hasText: '0 / 8' }).waitFor();
+  });
+
+  it('renders a session page of 200 enrollments soon after their data arrives', async () => {
+    const { page } = adminPerson;
+    const created = await server.call('POST', '/v1/sessions', adminToken, {
+      course_id: (await server.db.query<{ id: string }>("select id from courses where code = 'FA-101'")).rows[0]?.id,
+      location_id: (await server.db.query<{ id: string }>("select id from locations where name = 'Paris Training Centre'")).rows[0]?.id,
+      instructor_id: instructor.id,
+      session_date: '2031-03-05',
+      start_time: '09:00',
+      end_time: '17:00',
+      max_capacity: 200,
+    });
+    const students = Array.from({ length: 200 }, (_, index) => ({ email: `student-${index}@example.test`, first_name: 'Student', last_name: String(index) }));
+    const batch = await server.call('POST', `/v1/sessions/${created.json['id']}/enrollments/batch`, adminToken, { students });
+    expect(batch.status).toBe(200);
+    await page.goto(`/sessions/${created.json['id']}`);
+    const renderMs = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const check = () => {
+            if (document.querySelectorAll('[data-testid="enrolled-table"] tbody tr').length !== 200) return;
+            observer.disconnect();
+            const shownAt = performance.now();
+            const answer = performance.getEntriesByType('resource').find((entry) => /\/enrollments\?/.test(entry.name)) as PerformanceResourceTiming | undefined;
+            resolve(shownAt - (answer?.responseEnd ?? shownAt));
+          };
+          const observer = new MutationObserver(check);
+          observer.observe(document.body, { childList: true, subtree: true });
+          check();
+        }),
+    );
+    figures['200 enrollments on screen after their answer (ms)'] = Math.round(renderMs);
+    await page.getByTestId('capacity-text').filter({ hasText: '200 / 200' }).waitFor();
+    await expectAccessible(adminPerson, 'session page, 200 enrolled');
+  });
+
+  it('shows courses and people to the administrator', async () => {
+    const { page } = adminPerson;
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+    await page.getByRole('link', { name: 'First aid — spring intake' }).waitFor();
+    await expectAccessible(adminPerson, 'sessions');
+    await screenshots(page, 'sessions');
+    const { rows: [first] } = await server.db.query<{ month: string }>("select to_char(session_date, 'YYYY-MM') as month from training_sessions where title = 'First aid — spring intake'");
+    await page.goto(`/calendar?month=${first?.month}`);
+    await page.getByRole('link', { name: /First aid — spring intake · 1\/1 \+1/ }).waitFor();
+    await expectAccessible(adminPerson, 'calendar');
+    await screenshots(page, 'calendar');
+    await page.getByRole('link', { name: 'Courses' }).click();
+    await page.getByRole('cell', { name: 'FA-101' }).waitFor();
+    await expectAccessible(adminPerson, 'courses');
+    await screenshots(page, 'courses');
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByRole('cell', { name: 'Nina Newcomer' }).waitFor();
+    await expectAccessible(adminPerson, 'people');
+    await screenshots(page, 'people');
+    await page.getByRole('button', { name: 'Account' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+});

@@ -1,0 +1,59 @@
+import { queryOptions } from '@tanstack/react-query';
+import type { Schemas } from '../../../client/index.ts';
+import { dataOf } from './failure.ts';
+import { api } from './session.ts';
+
+/**
+ * The queries the pages share. Each key starts with what it lists (see live.ts: a stream change to a
+ * table invalidates the keys that start with its name).
+ */
+export type Session = Schemas['Session'];
+export type Enrollment = Schemas['Enrollment'];
+export type Course = Schemas['Course'];
+export type Location = Schemas['Location'];
+export type User = Schemas['User'];
+
+export const queries = {
+  me: () => queryOptions({ queryKey: ['users', 'me'], queryFn: () => dataOf(api.GET('/v1/me')) }),
+  session: (id: string) => queryOptions({ queryKey: ['sessions', id], queryFn: () => dataOf(api.GET('/v1/sessions/{id}', { params: { path: { id } } })) }),
+  sessions: (filter: { from?: string; to?: string; status?: Session['status']; course_id?: string; instructor_id?: string; cursor?: string }) =>
+    queryOptions({
+      queryKey: ['sessions', 'list', filter],
+      queryFn: () => dataOf(api.GET('/v1/sessions', { params: { query: { ...filter, sort: 'session_date', direction: 'asc', limit: 50 } } })),
+    }),
+  sessionEnrollments: (id: string) =>
+    queryOptions({
+      queryKey: ['enrollments', 'session', id],
+      queryFn: () => dataOf(api.GET('/v1/sessions/{id}/enrollments', { params: { path: { id }, query: { limit: 500, sort: 'enrollment_date', direction: 'asc' } } })),
+    }),
+  myEnrollments: (userId: string) =>
+    queryOptions({
+      queryKey: ['my-enrollments', userId],
+      queryFn: () => dataOf(api.GET('/v1/enrollments', { params: { query: { student_id: userId, limit: 200 } } })),
+    }),
+  location: (id: string) => queryOptions({ queryKey: ['locations', id], queryFn: () => dataOf(api.GET('/v1/locations/{id}', { params: { path: { id } } })), staleTime: 300_000 }),
+  locations: () => queryOptions({ queryKey: ['locations', 'list'], queryFn: () => dataOf(api.GET('/v1/locations', { params: { query: { limit: 200, sort: 'name' } } })), staleTime: 60_000 }),
+  course: (id: string) => queryOptions({ queryKey: ['courses', id], queryFn: () => dataOf(api.GET('/v1/courses/{id}', { params: { path: { id } } })), staleTime: 60_000 }),
+  courses: (cursor?: string) =>
+    queryOptions({ queryKey: ['courses', 'list', cursor ?? ''], queryFn: () => dataOf(api.GET('/v1/courses', { params: { query: { limit: 50, sort: 'title', ...(cursor ? { cursor } : {}) } } })) }),
+  catalogue: (q: string) =>
+    queryOptions({ queryKey: ['catalogue', q], queryFn: () => dataOf(api.GET('/v1/catalogue', { params: { query: { limit: 50, ...(q ? { q } : {}) } } })) }),
+  catalogueEntry: (code: string) => queryOptions({ queryKey: ['catalogue', 'entry', code], queryFn: () => dataOf(api.GET('/v1/catalogue/{code}', { params: { path: { code } } })) }),
+  user: (id: string) => queryOptions({ queryKey: ['users', id], queryFn: () => dataOf(api.GET('/v1/users/{id}', { params: { path: { id } } })), staleTime: 300_000, retry: false }),
+  users: (filter: { role?: User['role']; cursor?: string }) =>
+    queryOptions({ queryKey: ['users', 'list', filter], queryFn: () => dataOf(api.GET('/v1/users', { params: { query: { limit: 50, ...filter } } })) }),
+  notifications: () => queryOptions({ queryKey: ['notifications'], queryFn: () => dataOf(api.GET('/v1/notifications', { params: { query: { limit: 50 } } })) }),
+  unreadNotifications: () =>
+    queryOptions({
+      queryKey: ['notifications', 'unread'],
+      queryFn: () => dataOf(api.GET('/v1/notifications', { params: { query: { unread: true, limit: 1 } } })),
+      // Notifications are not on the change stream (no captured table): asked again every half minute.
+      refetchInterval: 30_000,
+    }),
+  calendarFeed: () => queryOptions({ queryKey: ['calendar-feed'], queryFn: () => dataOf(api.GET('/v1/me/calendar-feed')) }),
+};
+
+export function personName(user: User | undefined): string | null {
+  if (!user) return null;
+  return user.display_name ?? ([user.first_name, user.last_name].filter(Boolean).join(' ') || user.email || null);
+}

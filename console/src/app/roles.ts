@@ -1,0 +1,37 @@
+import type { Role } from '../api/session.ts';
+import { messages } from '../messages.ts';
+
+/** Which face of the console a role sees (the access matrix decides what each can do within it). */
+export type Face = 'admin' | 'instructor' | 'trainee';
+
+export function faceOf(role: Role): Face {
+  if (role === 'SA' || role === 'AD' || role === 'AP') return 'admin';
+  if (role === 'IC' || role === 'IP') return 'instructor';
+  return 'trainee';
+}
+
+export interface NavItem {
+  to: string;
+  label: string;
+}
+
+export const navigation: Record<Face, NavItem[]> = {
+  admin: [
+    { to: '/calendar', label: messages.nav.calendar },
+    { to: '/sessions', label: messages.nav.sessions },
+    { to: '/courses', label: messages.nav.courses },
+    { to: '/people', label: messages.nav.people },
+    { to: '/notifications', label: messages.nav.notifications },
+  ],
+  instructor: [
+    { to: '/teaching', label: messages.nav.mySessions },
+    { to: '/my/certificates', label: messages.nav.myCertificates },
+    { to: '/notifications', label: messages.nav.notifications },
+  ],
+  trainee: [
+    { to: '/catalogue', label: messages.nav.catalogue },
+    { to: '/my/schedule', label: messages.nav.mySchedule },
+    { to: '/my/certificates', label: messages.nav.myCertificates },
+    { to: '/notifications', label: messages.nav.notifications },
+  ],
+};

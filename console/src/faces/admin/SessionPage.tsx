@@ -1,0 +1,278 @@
+import { Button, Group, Modal, NumberInput, Paper, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useParams, useSearchParams } from 'react-router';
+import { dataOf, fieldError } from '../../api/failure.ts';
+import { type Enrollment, queries, type Session } from '../../api/queries.ts';
+import { api } from '../../api/session.ts';
+import { messages } from '../../messages.ts';
+import { CapacityBar } from '../../ui/CapacityBar.tsx';
+import { formatInstant, formatSessionWhen } from '../../ui/format.ts';
+import { PageHeader } from '../../ui/PageHeader.tsx';
+import { PersonName } from '../../ui/PersonName.tsx';
+import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
+import { StatusBadge } from '../../ui/StatusBadge.tsx';
+
+/**
+ * One session at a glance: course, when (in its location's zone, named), where, who teaches, status, and
+ * the capacity bar; tabs for the enrolled, the waitlist with positions, and results. Everything on it
+ * follows the stream: a trainee's enrollment elsewhere moves the count here.
+ */
+export function SessionPage() {
+  const { id = '' } = useParams();
+  const session = useQuery(queries.session(id));
+  const enrollments = useQuery(queries.sessionEnrollments(id));
+  const location = useQuery({ ...queries.location(session.data?.location_id ?? ''), enabled: session.isSuccess });
+  const course = useQuery({ ...queries.course(session.data?.course_id ?? ''), enabled: session.isSuccess });
+  const [search, setSearch] = useSearchParams();
+  const tab = search.get('tab') ?? 'enrolled';
+
+  if (session.isPending) return <Loading rows={6} />;
+  if (session.isError) return <FailureNotice error={session.error} onRetry={() => void session.refetch()} />;
+  const rows = enrollments.data?.items ?? [];
+  const enrolled = rows.filter((row) => row.status === 'ENROLLED');
+  const waitlist = rows.filter((row) => row.status === 'WAITLISTED').sort((a, b) => (a.waitlist_position ?? 0) - (b.waitlist_position ?? 0));
+  const data = session.data;
+
+  return (
+    <Stack gap="md">
+      <PageHeader title={data.title} actions={<SessionActions session={data} />} />
+      <Paper withBorder p="md">
+        <Stack gap="xs">
+          <Group gap="sm" wrap="wrap">
+            <StatusBadge status={data.status} label={messages.session.statuses[data.status]} />
+            <Text fw={600}>{course.data ? `${course.data.code} · ${course.data.title}` : '…'}</Text>
+          </Group>
+          <Text data-testid="session-when">{formatSessionWhen(data, location.data?.timezone)}</Text>
+          <Text size="sm">
+            {messages.session.location}: {location.data ? [location.data.name, location.data.city].filter(Boolean).join(', ') : '…'} · {messages.session.instructor}: <PersonName id={data.instructor_id} />
+          </Text>
+          {data.cancelled_reason && (
+            <Text size="sm" c="red.9">
+              {data.cancelled_reason}
+            </Text>
+          )}
+          <CapacityBar enrolled={data.current_enrollment} capacity={data.max_capacity} waitlisted={waitlist.length} />
+        </Stack>
+      </Paper>
+      <Tabs keepMounted={false} value={tab} onChange={(value) => setSearch(value && value !== 'enrolled' ? { tab: value } : {}, { replace: true })}>
+        <Tabs.List>
+          <Tabs.Tab value="enrolled">
+            {messages.session.tabs.enrolled} ({enrolled.length})
+          </Tabs.Tab>
+          <Tabs.Tab value="waitlist">
+            {messages.session.tabs.waitlist} ({waitlist.length})
+          </Tabs.Tab>
+          <Tabs.Tab value="results">{messages.session.tabs.results}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="enrolled" pt="sm">
+          {enrollments.isPending ? <Loading /> : enrollments.isError ? <FailureNotice error={enrollments.error} /> : <EnrolledTable rows={enrolled} timeZone={location.data?.timezone} />}
+        </Tabs.Panel>
+        <Tabs.Panel value="waitlist" pt="sm">
+          {waitlist.length === 0 ? <Empty>{messages.session.noWaitlist}</Empty> : <WaitlistTable rows={waitlist} />}
+        </Tabs.Panel>
+        <Tabs.Panel value="results" pt="sm">
+          <ResultsTable rows={enrolled} />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}
+
+function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: string | undefined }) {
+  if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
+  return (
+    <div className="table-scroll">
+      <Table striped verticalSpacing="xs" data-testid="enrolled-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{messages.session.person}</Table.Th>
+            <Table.Th>{messages.session.enrolledOn}</Table.Th>
+            <Table.Th>{messages.session.attendance}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((row) => (
+            <Table.Tr key={row.id}>
+              <Table.Td>
+                <PersonName id={row.student_id} />
+              </Table.Td>
+              <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
+              <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </div>
+  );
+}
+
+function WaitlistTable({ rows }: { rows: Enrollment[] }) {
+  return (
+    <div className="table-scroll">
+    <Table striped verticalSpacing="xs" data-testid="waitlist-table">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th w={90}>{messages.session.position}</Table.Th>
+          <Table.Th>{messages.session.person}</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {rows.map((row) => (
+          <Table.Tr key={row.id}>
+            <Table.Td>#{row.waitlist_position}</Table.Td>
+            <Table.Td>
+              <PersonName id={row.student_id} />
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+    </div>
+  );
+}
+
+function ResultsTable({ rows }: { rows: Enrollment[] }) {
+  if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
+  return (
+    <div className="table-scroll">
+    <Table striped verticalSpacing="xs">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>{messages.session.person}</Table.Th>
+          <Table.Th>{messages.session.attendance}</Table.Th>
+          <Table.Th>{messages.session.score}</Table.Th>
+          <Table.Th>{messages.session.status}</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {rows.map((row) => (
+          <Table.Tr key={row.id}>
+            <Table.Td>
+              <PersonName id={row.student_id} />
+            </Table.Td>
+            <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
+            <Table.Td>{row.assessment_score ?? '—'}</Table.Td>
+            <Table.Td>{messages.attendance.completion[row.completion_status]}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+    </div>
+  );
+}
+
+/** Change capacity, start, complete, cancel with a reason; each at the version on screen (a 409 offers reload). */
+function SessionActions({ session }: { session: Session }) {
+  const queryClient = useQueryClient();
+  const [capacityOpen, capacity] = useDisclosure(false);
+  const [cancelOpen, cancel] = useDisclosure(false);
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['sessions', session.id] });
+  const transition = useMutation({
+    mutationFn: (action: 'start' | 'complete') =>
+      dataOf(api.POST(action === 'start' ? '/v1/sessions/{id}/start' : '/v1/sessions/{id}/complete', { params: { path: { id: session.id } }, body: { version: session.version } })),
+    onSuccess: refresh,
+    onError: (error) => notifications.show({ color: 'red', message: describeFailure(error) }),
+  });
+  const open = session.status === 'SCHEDULED' || session.status === 'IN_PROGRESS';
+  return (
+    <Group gap="xs" wrap="wrap">
+      {transition.isError && <FailureNotice error={transition.error} onRetry={() => { transition.reset(); refresh(); }} />}
+      {open && (
+        <Button variant="default" size="sm" onClick={capacity.open}>
+          {messages.session.changeCapacity}
+        </Button>
+      )}
+      {session.status === 'SCHEDULED' && (
+        <Button variant="default" size="sm" onClick={() => transition.mutate('start')} loading={transition.isPending}>
+          {messages.session.start}
+        </Button>
+      )}
+      {session.status === 'IN_PROGRESS' && (
+        <Button size="sm" onClick={() => transition.mutate('complete')} loading={transition.isPending}>
+          {messages.session.complete}
+        </Button>
+      )}
+      {open && (
+        <Button variant="outline" color="red.9" size="sm" onClick={cancel.open}>
+          {messages.session.cancelSession}
+        </Button>
+      )}
+      <Modal opened={capacityOpen} onClose={capacity.close} title={messages.session.changeCapacity}>
+        {capacityOpen && <CapacityForm session={session} onDone={capacity.close} />}
+      </Modal>
+      <Modal opened={cancelOpen} onClose={cancel.close} title={messages.session.cancelSession}>
+        {cancelOpen && <CancelForm session={session} onDone={cancel.close} />}
+      </Modal>
+    </Group>
+  );
+}
+
+function CapacityForm({ session, onDone }: { session: Session; onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const [value, setValue] = useState<number | string>(session.max_capacity);
+  // The version on screen when the dialog opened: a change by someone else meanwhile is a 409, not overwritten.
+  const [version] = useState(session.version);
+  const save = useMutation({
+    mutationFn: () => dataOf(api.PUT('/v1/sessions/{id}/capacity', { params: { path: { id: session.id } }, body: { max_capacity: Number(value), version } })),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['sessions'] });
+      onDone();
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  return (
+    <form onSubmit={submit}>
+      <Stack>
+        {save.isError && !fieldError(save.error, 'max_capacity') && <FailureNotice error={save.error} onRetry={() => { save.reset(); void queryClient.invalidateQueries({ queryKey: ['sessions', session.id] }); onDone(); }} />}
+        <NumberInput label={messages.session.newCapacity} min={1} value={value} onChange={setValue} error={fieldError(save.error, 'max_capacity')} data-autofocus />
+        <Group justify="flex-end">
+          <Button type="submit" loading={save.isPending}>
+            {messages.common.save}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+function CancelForm({ session, onDone }: { session: Session; onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [version] = useState(session.version);
+  const save = useMutation({
+    mutationFn: () => dataOf(api.POST('/v1/sessions/{id}/cancel', { params: { path: { id: session.id } }, body: { reason, version } })),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['sessions'] });
+      onDone();
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  return (
+    <form onSubmit={submit}>
+      <Stack>
+        <Title order={3} size="h5">
+          {messages.session.cancelConfirm}
+        </Title>
+        {save.isError && !fieldError(save.error, 'reason') && <FailureNotice error={save.error} />}
+        <Textarea label={messages.session.cancelReason} required value={reason} onChange={(event) => setReason(event.currentTarget.value)} error={fieldError(save.error, 'reason')} data-autofocus />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            {messages.common.close}
+          </Button>
+          <Button type="submit" color="red.9" loading={save.isPending}>
+            {messages.session.cancelSession}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

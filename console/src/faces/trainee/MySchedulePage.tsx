@@ -1,0 +1,111 @@
+import { Alert, Button, Card, Code, Group, Stack, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { dataOf } from '../../api/failure.ts';
+import { type Enrollment, queries } from '../../api/queries.ts';
+import { api, type SignedInUser } from '../../api/session.ts';
+import { messages } from '../../messages.ts';
+import { formatSessionWhen } from '../../ui/format.ts';
+import { LocationName } from '../../ui/LocationName.tsx';
+import { PageHeader } from '../../ui/PageHeader.tsx';
+import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
+import { StatusBadge } from '../../ui/StatusBadge.tsx';
+
+/** My places (enrolled, or waitlisted with a position that moves live) and my calendar link. */
+export function MySchedulePage({ user }: { user: SignedInUser }) {
+  const mine = useQuery(queries.myEnrollments(user.id));
+  const rows = (mine.data?.items ?? []).filter((row) => row.status !== 'CANCELLED');
+  return (
+    <>
+      <PageHeader title={messages.schedule.title} />
+      {mine.isPending ? (
+        <Loading />
+      ) : mine.isError ? (
+        <FailureNotice error={mine.error} onRetry={() => void mine.refetch()} />
+      ) : rows.length === 0 ? (
+        <Empty>{messages.schedule.empty}</Empty>
+      ) : (
+        <Stack gap="sm">
+          {rows.map((row) => (
+            <MyPlace key={row.id} enrollment={row} />
+          ))}
+        </Stack>
+      )}
+      <CalendarFeed />
+    </>
+  );
+}
+
+function MyPlace({ enrollment }: { enrollment: Enrollment }) {
+  const queryClient = useQueryClient();
+  const session = useQuery(queries.session(enrollment.session_id));
+  const location = useQuery({ ...queries.location(session.data?.location_id ?? ''), enabled: session.isSuccess });
+  const cancel = useMutation({
+    mutationFn: () => dataOf(api.POST('/v1/enrollments/{id}/cancel', { params: { path: { id: enrollment.id } }, body: { version: enrollment.version } })),
+    onSuccess: () => {
+      notifications.show({ color: 'teal', message: messages.catalogue.cancelledToast });
+      void queryClient.invalidateQueries({ queryKey: ['my-enrollments'] });
+    },
+    onError: (error) => notifications.show({ color: 'red', message: describeFailure(error) }),
+  });
+  return (
+    <Card withBorder padding="md">
+      <Stack gap={6}>
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Text fw={600}>{session.data?.title ?? '…'}</Text>
+          <StatusBadge status={enrollment.status} label={enrollment.status === 'WAITLISTED' ? messages.catalogue.waitlisted(enrollment.waitlist_position ?? 0) : messages.catalogue.enrolled} />
+        </Group>
+        {session.data && <Text size="sm">{formatSessionWhen(session.data, location.data?.timezone)}</Text>}
+        {session.data && (
+          <Text size="sm" c="dimmed">
+            <LocationName id={session.data.location_id} />
+          </Text>
+        )}
+        {session.data?.status === 'SCHEDULED' && (
+          <Group justify="flex-end">
+            <Button variant="subtle" color="red.9" c="red.9" size="xs" onClick={() => cancel.mutate()} loading={cancel.isPending}>
+              {messages.catalogue.cancelEnrollment}
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
+/** The iCal subscription: the server shows the link once, when it is made. */
+function CalendarFeed() {
+  const feed = useQuery(queries.calendarFeed());
+  const create = useMutation({ mutationFn: () => dataOf(api.POST('/v1/me/calendar-feed')) });
+  return (
+    <Card withBorder padding="md" mt="lg">
+      <Title order={3} size="h5" mb="xs">
+        {messages.schedule.feed}
+      </Title>
+      <Text size="sm" mb="sm">
+        {messages.schedule.feedExplain}
+      </Text>
+      {create.data ? (
+        <Code block data-testid="calendar-feed-url" tabIndex={0}>
+          {create.data.url}
+        </Code>
+      ) : (
+        <>
+          {feed.data?.exists && (
+            <Text size="sm" mb="sm">
+              {messages.schedule.feedExists}
+            </Text>
+          )}
+          {create.isError && (
+            <Alert color="red" mb="sm">
+              {describeFailure(create.error)}
+            </Alert>
+          )}
+          <Button variant="light" onClick={() => create.mutate()} loading={create.isPending}>
+            {feed.data?.exists ? messages.schedule.feedRenew : messages.schedule.feedCreate}
+          </Button>
+        </>
+      )}
+    </Card>
+  );
+}

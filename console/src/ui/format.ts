@@ -1,0 +1,44 @@
+/**
+ * Dates and times as the session's location sees them. A session's day and times are wall-clock values
+ * of its location (the API stores them so), so they are shown as they are and the zone is named beside
+ * them; only instants (created_at, issued_at) are converted, into the zone given.
+ */
+const locale = navigator.language || 'en';
+
+export function formatSessionDay(day: string): string {
+  // Noon UTC keeps the calendar day whatever the viewer's zone.
+  return new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`));
+}
+
+export function formatWallTime(time: string): string {
+  const [hours = '0', minutes = '0'] = time.split(':');
+  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(new Date(Date.UTC(2000, 0, 1, Number(hours), Number(minutes))));
+}
+
+/** "Tue 14 Oct 2026, 09:00–17:00 Europe/Paris" */
+export function formatSessionWhen(session: { session_date: string; start_time: string; end_time: string }, timeZone: string | undefined): string {
+  const zone = timeZone ? ` ${timeZone}` : '';
+  return `${formatSessionDay(session.session_date)}, ${formatWallTime(session.start_time)}–${formatWallTime(session.end_time)}${zone}`;
+}
+
+export function formatInstant(instant: string | null | undefined, timeZone?: string): string {
+  if (!instant) return '—';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(instant));
+}
+
+export function formatDate(instant: string | null | undefined): string {
+  if (!instant) return '—';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(instant));
+}
+
+export function formatNumber(value: number): string {
+  return new Intl.NumberFormat(locale).format(value);
+}
+
+/** Today as YYYY-MM-DD in the viewer's zone (list filters). */
+export function isoDay(offsetDays = 0): string {
+  const date = new Date();
+  date.setDate(date.getDate() + offsetDays);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
