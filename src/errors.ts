@@ -22,11 +22,15 @@ export const errorStatus = {
   EMAIL_TAKEN: 409,
   /** The enrollment or roster line cannot be certified (not completed, a course that does not certify). */
   NOT_ELIGIBLE: 409,
+  /** An instructor or room already booked at an overlapping time (migration 0039); details name the other session. */
+  SCHEDULE_CONFLICT: 409,
   INVALID_REFERENCE: 422,
   CONSTRAINT_VIOLATION: 422,
   INVALID_CSV: 422,
   /** A batch sent all or nothing had invalid rows: nothing was written; details list every row. */
   INVALID_ROWS: 422,
+  /** The student holds a seat or waitlist place in an overlapping session; send allow_overlap: true if that is wanted. */
+  OVERLAPPING_ENROLLMENT: 422,
   INVALID_TRANSITION: 409,
   UNSUPPORTED_ENCODING: 415,
   PAYLOAD_TOO_LARGE: 413,

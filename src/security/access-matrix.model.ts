@@ -25,6 +25,7 @@ export const domainTables = [
   'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
   'calendar_feeds',
   'invitations',
+  'rooms',
 ] as const;
 export type DomainTable = (typeof domainTables)[number];
 
