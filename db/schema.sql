@@ -10,6 +10,10 @@
 GRANT USAGE ON SCHEMA public TO PUBLIC;
 GRANT USAGE ON SCHEMA public TO unitrain_app;
 
+-- Extensions
+
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
 -- Types
 
 CREATE TYPE calendar_entry AS (
@@ -2809,6 +2813,23 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_roster_in_locations(uuid,uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_roster_in_locations(uuid,uuid[]) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_schedule_conflicts(exclude_session uuid, exclude_schedule uuid, instructor uuid, room uuid, during tstzrange)
+ RETURNS TABLE(session_id uuid, resource text)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT s.id, CASE WHEN s.instructor_id = instructor THEN 'instructor' ELSE 'room' END
+    FROM training_sessions s
+   WHERE s.status <> 'CANCELLED' AND s.scheduled_during && during
+     AND (s.instructor_id = instructor OR (room IS NOT NULL AND s.room_id = room))
+     AND s.id IS DISTINCT FROM exclude_session
+     AND (exclude_schedule IS NULL OR s.schedule_id IS DISTINCT FROM exclude_schedule)
+   ORDER BY lower(s.scheduled_during), s.id
+$function$;
+REVOKE EXECUTE ON FUNCTION app_schedule_conflicts(uuid,uuid,uuid,uuid,tstzrange) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_schedule_conflicts(uuid,uuid,uuid,uuid,tstzrange) TO unitrain_app;
+
 CREATE OR REPLACE FUNCTION public.app_sees_roster(roster uuid)
  RETURNS boolean
  LANGUAGE sql
@@ -2870,6 +2891,35 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.app_session_time_range(location uuid, day date, starts time without time zone, ends time without time zone)
+ RETURNS tstzrange
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
+    FROM locations l WHERE l.id = location
+$function$;
+REVOKE EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.app_student_overlapping_sessions(session uuid, student uuid, student_profile uuid)
+ RETURNS SETOF uuid
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT other.id
+    FROM training_sessions target
+    JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
+    JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
+   WHERE target.id = session
+     AND (e.student_id = student OR e.student_profile_id = student_profile)
+   ORDER BY lower(other.scheduled_during), other.id
+$function$;
+REVOKE EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_student_profile_for(provider uuid, person_first_name text, person_last_name text, person_email_ciphertext text, person_email_hmac text, person_company text)
  RETURNS uuid
@@ -4169,23 +4219,6 @@ AS $function$
       $function$;
 REVOKE EXECUTE ON FUNCTION rosters_capture_changes() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION public.schedule_conflicts(exclude_session uuid, exclude_schedule uuid, instructor uuid, room uuid, during tstzrange)
- RETURNS TABLE(session_id uuid, resource text)
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-  SELECT s.id, CASE WHEN s.instructor_id = instructor THEN 'instructor' ELSE 'room' END
-    FROM training_sessions s
-   WHERE s.status <> 'CANCELLED' AND s.scheduled_during && during
-     AND (s.instructor_id = instructor OR (room IS NOT NULL AND s.room_id = room))
-     AND s.id IS DISTINCT FROM exclude_session
-     AND (exclude_schedule IS NULL OR s.schedule_id IS DISTINCT FROM exclude_schedule)
-   ORDER BY lower(s.scheduled_during), s.id
-$function$;
-REVOKE EXECUTE ON FUNCTION schedule_conflicts(uuid,uuid,uuid,uuid,tstzrange) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION schedule_conflicts(uuid,uuid,uuid,uuid,tstzrange) TO unitrain_app;
-
 CREATE OR REPLACE FUNCTION public.session_enrollments_capture_changes()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4212,18 +4245,6 @@ BEGIN
   RETURN NEW;
 END;
 $function$;
-
-CREATE OR REPLACE FUNCTION public.session_time_range(location uuid, day date, starts time without time zone, ends time without time zone)
- RETURNS tstzrange
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-  SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
-    FROM locations l WHERE l.id = location
-$function$;
-REVOKE EXECUTE ON FUNCTION session_time_range(uuid,date,time without time zone,time without time zone) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION session_time_range(uuid,date,time without time zone,time without time zone) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.set_row_version()
  RETURNS trigger
@@ -4276,23 +4297,6 @@ AS $function$
       $function$;
 REVOKE EXECUTE ON FUNCTION student_enrollment_profiles_capture_changes() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION public.student_overlapping_sessions(session uuid, student uuid, student_profile uuid)
- RETURNS SETOF uuid
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-  SELECT other.id
-    FROM training_sessions target
-    JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
-    JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
-   WHERE target.id = session
-     AND (e.student_id = student OR e.student_profile_id = student_profile)
-   ORDER BY lower(other.scheduled_during), other.id
-$function$;
-REVOKE EXECUTE ON FUNCTION student_overlapping_sessions(uuid,uuid,uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION student_overlapping_sessions(uuid,uuid,uuid) TO unitrain_app;
-
 CREATE OR REPLACE FUNCTION public.student_roster_members_capture_changes()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4331,7 +4335,7 @@ AS $function$
 DECLARE
   room_capacity integer;
 BEGIN
-  NEW.scheduled_during := session_time_range(NEW.location_id, NEW.session_date, NEW.start_time, NEW.end_time);
+  NEW.scheduled_during := app_session_time_range(NEW.location_id, NEW.session_date, NEW.start_time, NEW.end_time);
   IF NEW.room_id IS NOT NULL THEN
     SELECT capacity INTO room_capacity FROM rooms WHERE id = NEW.room_id;
     IF NEW.max_capacity > room_capacity THEN

@@ -1,6 +1,6 @@
 -- 0039: undoes exactly what 0039_rooms_and_schedule_conflicts.up.sql does, in reverse order.
-DROP FUNCTION student_overlapping_sessions(uuid, uuid, uuid);
-DROP FUNCTION schedule_conflicts(uuid, uuid, uuid, uuid, tstzrange);
+DROP FUNCTION app_student_overlapping_sessions(uuid, uuid, uuid);
+DROP FUNCTION app_schedule_conflicts(uuid, uuid, uuid, uuid, tstzrange);
 ALTER TABLE training_sessions
   DROP CONSTRAINT training_sessions_room_overlap_excl,
   DROP CONSTRAINT training_sessions_instructor_overlap_excl;
@@ -15,6 +15,6 @@ ALTER TABLE training_sessions
   DROP CONSTRAINT training_sessions_room_fkey,
   DROP COLUMN scheduled_during,
   DROP COLUMN room_id;
-DROP FUNCTION session_time_range(uuid, date, time, time);
+DROP FUNCTION app_session_time_range(uuid, date, time, time);
 DROP TABLE rooms;
 DROP EXTENSION IF EXISTS btree_gist;

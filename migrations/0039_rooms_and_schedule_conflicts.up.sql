@@ -46,7 +46,7 @@ CREATE POLICY rooms_delete_own ON rooms FOR DELETE TO unitrain_app
 -- The instants a session at `location` runs on `day` from `starts` to `ends` (wall-clock times there).
 -- STABLE, not IMMUTABLE: it reads the location's zone, so no expression index or generated column can
 -- use it; the range is stored instead and kept by the trigger below (decision 0039).
-CREATE FUNCTION session_time_range(location uuid, day date, starts time, ends time) RETURNS tstzrange
+CREATE FUNCTION app_session_time_range(location uuid, day date, starts time, ends time) RETURNS tstzrange
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
     FROM locations l WHERE l.id = location
@@ -59,7 +59,7 @@ ALTER TABLE training_sessions
 CREATE INDEX training_sessions_room_id_idx ON training_sessions (room_id) WHERE room_id IS NOT NULL;
 
 -- One statement, so a session's version moves once.
-UPDATE training_sessions SET scheduled_during = session_time_range(location_id, session_date, start_time, end_time);
+UPDATE training_sessions SET scheduled_during = app_session_time_range(location_id, session_date, start_time, end_time);
 ALTER TABLE training_sessions ALTER COLUMN scheduled_during SET NOT NULL;
 
 -- Keeps scheduled_during true to the day, times and location, and a session within its room's seats.
@@ -69,7 +69,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS 
 DECLARE
   room_capacity integer;
 BEGIN
-  NEW.scheduled_during := session_time_range(NEW.location_id, NEW.session_date, NEW.start_time, NEW.end_time);
+  NEW.scheduled_during := app_session_time_range(NEW.location_id, NEW.session_date, NEW.start_time, NEW.end_time);
   IF NEW.room_id IS NOT NULL THEN
     SELECT capacity INTO room_capacity FROM rooms WHERE id = NEW.room_id;
     IF NEW.max_capacity > room_capacity THEN
@@ -120,7 +120,7 @@ ALTER TABLE training_sessions
 -- refusal, or an occurrence a schedule cannot have), leaving out one session and one schedule's own.
 -- SECURITY DEFINER: the other session may be one the actor cannot read; only its id and the shared
 -- resource are told.
-CREATE FUNCTION schedule_conflicts(exclude_session uuid, exclude_schedule uuid, instructor uuid, room uuid, during tstzrange)
+CREATE FUNCTION app_schedule_conflicts(exclude_session uuid, exclude_schedule uuid, instructor uuid, room uuid, during tstzrange)
 RETURNS TABLE (session_id uuid, resource text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT s.id, CASE WHEN s.instructor_id = instructor THEN 'instructor' ELSE 'room' END
@@ -134,7 +134,7 @@ $$;
 
 -- The non-cancelled sessions overlapping `session` in which this student (an account or a profile)
 -- holds a seat or a waitlist place: what enrolling would double-book.
-CREATE FUNCTION student_overlapping_sessions(session uuid, student uuid, student_profile uuid) RETURNS SETOF uuid
+CREATE FUNCTION app_student_overlapping_sessions(session uuid, student uuid, student_profile uuid) RETURNS SETOF uuid
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT other.id
     FROM training_sessions target
@@ -145,7 +145,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
    ORDER BY lower(other.scheduled_during), other.id
 $$;
 
-REVOKE EXECUTE ON FUNCTION session_time_range(uuid, date, time, time), training_sessions_keep_schedule(), rooms_keep_session_seats(),
-  locations_move_session_ranges(), schedule_conflicts(uuid, uuid, uuid, uuid, tstzrange), student_overlapping_sessions(uuid, uuid, uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION session_time_range(uuid, date, time, time), schedule_conflicts(uuid, uuid, uuid, uuid, tstzrange),
-  student_overlapping_sessions(uuid, uuid, uuid) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION app_session_time_range(uuid, date, time, time), training_sessions_keep_schedule(), rooms_keep_session_seats(),
+  locations_move_session_ranges(), app_schedule_conflicts(uuid, uuid, uuid, uuid, tstzrange), app_student_overlapping_sessions(uuid, uuid, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_session_time_range(uuid, date, time, time), app_schedule_conflicts(uuid, uuid, uuid, uuid, tstzrange),
+  app_student_overlapping_sessions(uuid, uuid, uuid) TO unitrain_app;

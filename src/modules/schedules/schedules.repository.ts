@@ -139,7 +139,7 @@ export async function selectOccurrenceConflicts(tx: Tx, scheduleId: string, days
                             (s.dtstart at time zone s.timezone)::time + make_interval(mins => s.duration_minutes) as ends
                        from unnest($2::date[]) as day) o,
             lateral (select session_id, resource
-                       from schedule_conflicts(null, s.id, s.instructor_id, null, session_time_range(s.location_id, o.day, o.starts, o.ends))
+                       from app_schedule_conflicts(null, s.id, s.instructor_id, null, app_session_time_range(s.location_id, o.day, o.starts, o.ends))
                       limit 1) c
       where s.id = $1
       order by o.day`,

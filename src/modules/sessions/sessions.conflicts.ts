@@ -26,7 +26,7 @@ export interface ScheduleConflict {
 export async function findScheduleConflicts(tx: Tx, booking: SessionBooking, excludeSchedule: string | null = null): Promise<ScheduleConflict[]> {
   const { rows } = await tx.query<ScheduleConflict>(
     `select session_id, resource
-       from schedule_conflicts($1, $2, $3, $4, session_time_range($5, $6::date, $7::time, $8::time))`,
+       from app_schedule_conflicts($1, $2, $3, $4, app_session_time_range($5, $6::date, $7::time, $8::time))`,
     [booking.id, excludeSchedule, booking.instructor_id, booking.room_id, booking.location_id, booking.session_date, booking.start_time, booking.end_time],
   );
   return rows;
