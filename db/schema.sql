@@ -1200,7 +1200,7 @@ CREATE TABLE rooms (
 ALTER TABLE rooms ENABLE ROW LEVEL SECURITY;
 ALTER TABLE rooms FORCE ROW LEVEL SECURITY;
 CREATE TRIGGER rooms_audit AFTER INSERT OR DELETE OR UPDATE ON rooms FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
-CREATE TRIGGER rooms_keep_session_seats BEFORE UPDATE OF capacity ON rooms FOR EACH ROW WHEN (new.capacity < old.capacity) EXECUTE FUNCTION rooms_keep_session_seats();
+CREATE TRIGGER rooms_keep_session_seats BEFORE UPDATE OF capacity ON rooms FOR EACH ROW WHEN (new.capacity < old.capacity AND new.capacity > 0) EXECUTE FUNCTION rooms_keep_session_seats();
 CREATE TRIGGER rooms_set_row_version BEFORE UPDATE ON rooms FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY rooms_delete_admin ON rooms FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -2898,8 +2898,10 @@ CREATE OR REPLACE FUNCTION public.app_session_time_range(location uuid, day date
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
-    FROM locations l WHERE l.id = location
+  SELECT coalesce(
+    (SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
+       FROM locations l WHERE l.id = location AND ends > starts),
+    'empty'::tstzrange)
 $function$;
 REVOKE EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) TO unitrain_app;

@@ -46,10 +46,15 @@ CREATE POLICY rooms_delete_own ON rooms FOR DELETE TO unitrain_app
 -- The instants a session at `location` runs on `day` from `starts` to `ends` (wall-clock times there).
 -- STABLE, not IMMUTABLE: it reads the location's zone, so no expression index or generated column can
 -- use it; the range is stored instead and kept by the trigger below (decision 0039).
+-- Times that do not make a session (an end not after the start) and an unknown location give the empty
+-- range, which overlaps nothing: training_sessions_time_check and the location's foreign key then
+-- refuse the row with their own names.
 CREATE FUNCTION app_session_time_range(location uuid, day date, starts time, ends time) RETURNS tstzrange
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
-    FROM locations l WHERE l.id = location
+  SELECT coalesce(
+    (SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
+       FROM locations l WHERE l.id = location AND ends > starts),
+    'empty'::tstzrange)
 $$;
 
 ALTER TABLE training_sessions
@@ -95,8 +100,9 @@ BEGIN
   RETURN NEW;
 END;
 $$;
+-- A capacity below 1 is left to rooms_capacity_check, which names it.
 CREATE TRIGGER rooms_keep_session_seats BEFORE UPDATE OF capacity ON rooms
-  FOR EACH ROW WHEN (NEW.capacity < OLD.capacity) EXECUTE FUNCTION rooms_keep_session_seats();
+  FOR EACH ROW WHEN (NEW.capacity < OLD.capacity AND NEW.capacity > 0) EXECUTE FUNCTION rooms_keep_session_seats();
 
 -- A location whose zone changes moves the instants of its sessions (the trigger above recomputes them).
 CREATE FUNCTION locations_move_session_ranges() RETURNS trigger
