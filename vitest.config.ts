@@ -5,6 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * skips them, as they would only test the same code twice. A new file not listed runs on both.
  */
 const databaseFreeTests = [
+  'src/cache/two-layer-cache.test.ts',
   'src/config.test.ts',
   'src/db/database-unavailable.test.ts',
   'src/modules/calendar/calendar.timezones.test.ts',

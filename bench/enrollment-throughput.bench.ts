@@ -1,11 +1,5 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { cliPath } from '../test/cli.js';
 import type { Actor } from '../src/db/actor.js';
 import { applyActor, asTx, type Db } from '../src/db/database.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
@@ -17,6 +11,7 @@ import { createAccessTokens } from '../src/security/access-tokens.js';
 import { createFieldCipher } from '../src/security/field-cipher.js';
 import { type Measurement, report } from './report.js';
 import { createEnrollmentWorld, withScratchDatabase } from './scratch.js';
+import { benchKeyring, serverEnv, startServer } from './server-process.js';
 
 const clients = 64;
 const sessionCount = 256;
@@ -34,8 +29,7 @@ interface Enrollment {
 /** Runs the warm-up, then the measured enrollments, and returns the measured ones per second. */
 type Side = (warmUp: Enrollment[], measured: Enrollment[]) => Promise<number>;
 
-const keys = { encryption: randomBytes(32), blindIndex: randomBytes(32), tokenSigning: randomBytes(32) };
-const keyring = { encryptionKeys: [{ id: 'bench', key: keys.encryption }], blindIndexKey: keys.blindIndex, tokenSigningKey: keys.tokenSigning };
+const keyring = benchKeyring;
 
 const perSecond = async (count: number, work: () => Promise<unknown>) => {
   const started = performance.now();
@@ -90,40 +84,6 @@ function enrollDirectly(url: string, actor: Actor): Side {
   };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
-}
-
-/**
- * `unitrain serve` as its own process, logging warnings only (as the http-health benchmark's server
- * does: no line per request), ready once /health answers. Resolves to its URL and a stop function.
- */
-async function startServer(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [cliPath, 'serve'], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); attempt++) {
-    if (child.exitCode !== null || attempt > 300) {
-      await stop();
-      throw new Error(`unitrain serve did not start (exit code ${child.exitCode})`);
-    }
-    await sleep(100);
-  }
-  return { url, stop };
-}
-
 /**
  * Through Unitrain: a real `unitrain serve` process (its pool as large as the SQL side's) answering
  * `POST /v1/sessions/:id/enrollments` for the administrator's token, from `clients` connections at once.
@@ -147,11 +107,7 @@ function enrollOverHttp(url: string, token: string): Side {
     }
   };
   return async (warmUp, measured) => {
-    const server = await startServer({
-      DATABASE_URL: url, DATABASE_POOL_MAX: String(clients),
-      ENCRYPTION_KEYS: `bench:${keys.encryption.toString('base64')}`, BLIND_INDEX_KEY: keys.blindIndex.toString('base64'),
-      TOKEN_SIGNING_KEY: keys.tokenSigning.toString('base64'),
-    });
+    const server = await startServer(serverEnv(url, clients));
     try {
       await runAll(server.url, warmUp);
       return await perSecond(measured.length, () => runAll(server.url, measured));

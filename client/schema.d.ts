@@ -517,6 +517,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your dashboard: upcoming sessions, what needs attention, this month against last, certificates, compliance, unread notifications */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/enrollments": {
         parameters: {
             query?: never;
@@ -992,6 +1009,23 @@ export interface paths {
         head?: never;
         /** Change a provider (send the version you read) */
         patch: operations["updateProvider"];
+        trace?: never;
+    };
+    "/v1/reports/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A report by month (enrollments, instructors, certificates, session-fill), scoped to your role; CSV with Accept: text/csv */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/rooms": {
@@ -1625,6 +1659,30 @@ export interface components {
             /** @description 0 to 100, kept to two decimals */
             written_score?: number;
         };
+        /** AttentionSession */
+        AttentionSession: {
+            current_enrollment: number;
+            /** @description current_enrollment / max_capacity × 100, one decimal */
+            fill_percent: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            instructor_id: string;
+            /** Format: uuid */
+            location_id: string;
+            max_capacity: number;
+            /** @description UNDER_FILLED: scheduled, starting within 48 hours, under half its seats taken; INSTRUCTOR_NOT_ELIGIBLE: the instructor has no active certification */
+            reasons: ("UNDER_FILLED" | "INSTRUCTOR_NOT_ELIGIBLE")[];
+            /** Format: date */
+            session_date: string;
+            /** @description HH:MM:SS, wall-clock time at the location */
+            start_time: string;
+            /** @enum {string} */
+            status: "SCHEDULED" | "IN_PROGRESS";
+            title: string;
+            /** @description waitlisted places you can see (a student sees only their own) */
+            waitlisted: number;
+        };
         /** AuditEntry */
         AuditEntry: {
             actor_id: string | null;
@@ -2013,6 +2071,73 @@ export interface components {
             provider_id?: string;
             /** @enum {unknown} */
             role: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
+        };
+        /**
+         * Dashboard
+         * @description Your role’s slice: SA and AD everything; AP its providers’ locations; IC and IP the sessions they teach and their students; IT and IN their own places
+         */
+        Dashboard: {
+            activity: {
+                last_month: components["schemas"]["MonthFigures"];
+                this_month: components["schemas"]["MonthFigures"];
+            };
+            attention: {
+                /** @description upcoming sessions with a reason to act, at most 50 */
+                sessions: components["schemas"]["AttentionSession"][];
+                total: number;
+            };
+            certificates: {
+                expiring_30_days: number;
+                expiring_60_days: number;
+                expiring_90_days: number;
+                issued_last_month: number;
+                issued_this_month: number;
+            };
+            compliance: {
+                compliant: number;
+                /** @description met, lapsing within 30 days */
+                expiring: number;
+                /** @description expired, or met and past its expiry */
+                overdue: number;
+                pending: number;
+            };
+            /**
+             * Format: date-time
+             * @description when these figures were read (a cached answer keeps its time)
+             */
+            generated_at: string;
+            notifications: {
+                unread: number;
+            };
+            /** @enum {string} */
+            role: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
+            upcoming: {
+                /** @description the next 14 days, soonest first, at most 50 */
+                sessions: components["schemas"]["DashboardSession"][];
+                total: number;
+            };
+        };
+        /** DashboardSession */
+        DashboardSession: {
+            current_enrollment: number;
+            /** @description current_enrollment / max_capacity × 100, one decimal */
+            fill_percent: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            instructor_id: string;
+            /** Format: uuid */
+            location_id: string;
+            max_capacity: number;
+            /** Format: date */
+            session_date: string;
+            /** @description HH:MM:SS, wall-clock time at the location */
+            start_time: string;
+            /** @enum {string} */
+            status: "SCHEDULED" | "IN_PROGRESS";
+            title: string;
+            /** @description waitlisted places you can see (a student sees only their own) */
+            waitlisted: number;
         };
         /** DomainEvent */
         DomainEvent: {
@@ -2527,6 +2652,19 @@ export interface components {
         LogoutBody: {
             refresh_token?: string;
         };
+        /** MonthFigures */
+        MonthFigures: {
+            /** @description enrollments completed (passed) in the month */
+            completions: number;
+            /** @description enrollments made in the month (any status) */
+            enrollments: number;
+            /** @description enrollments failed in the month */
+            failures: number;
+            month: string;
+            /** @description enrolled places marked absent, in sessions of the month */
+            no_shows: number;
+            pass_rate: number | null;
+        };
         /** NewCourse */
         NewCourse: {
             /** @description null: valid for life; only for certifying courses */
@@ -2766,6 +2904,22 @@ export interface components {
         /** RefreshBody */
         RefreshBody: {
             refresh_token: string;
+        };
+        /** Report */
+        Report: {
+            refreshed_at: string | null;
+            /** @enum {string} */
+            report: "enrollments" | "instructors" | "certificates" | "session-fill";
+            rows: components["schemas"]["ReportRow"][];
+            /** @description more rows matched than `limit` */
+            truncated: boolean;
+        };
+        /**
+         * ReportRow
+         * @description month (YYYY-MM), the report’s keys (ids), then its figures: see docs/reports.md for each report’s columns
+         */
+        ReportRow: {
+            [key: string]: (string | number) | null;
         };
         /**
          * Room
@@ -6027,6 +6181,35 @@ export interface operations {
             };
         };
     };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your role’s slice: SA and AD everything; AP its providers’ locations; IC and IP the sessions they teach and their students; IT and IN their own places */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
     listEnrollments: {
         parameters: {
             query?: {
@@ -8821,6 +9004,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    getReport: {
+        parameters: {
+            query?: {
+                course_id?: string;
+                /** @description YYYY-MM */
+                from?: string;
+                /** @description the instructor (on the certificates report: the issuer) */
+                instructor_id?: string;
+                limit?: number;
+                location_id?: string;
+                provider_id?: string;
+                /** @description YYYY-MM */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the report */
+                name: "enrollments" | "instructors" | "certificates" | "session-fill";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report’s rows; as CSV, refreshed_at is the X-Report-Refreshed-At header */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
         };

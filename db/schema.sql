@@ -111,6 +111,24 @@ CREATE POLICY account_tokens_owner_all ON account_tokens FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 
+CREATE TABLE analytics_refreshes (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  view_name text NOT NULL,
+  refreshed_at timestamp with time zone NOT NULL,
+  duration_ms integer DEFAULT 0 NOT NULL,
+  CONSTRAINT analytics_refreshes_pkey PRIMARY KEY (id),
+  CONSTRAINT analytics_refreshes_duration_check CHECK (duration_ms >= 0),
+  CONSTRAINT analytics_refreshes_view_name_key UNIQUE (view_name)
+);
+ALTER TABLE analytics_refreshes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE analytics_refreshes FORCE ROW LEVEL SECURITY;
+CREATE TRIGGER analytics_refreshes_capture_delete AFTER DELETE ON analytics_refreshes REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE TRIGGER analytics_refreshes_capture_insert AFTER INSERT ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE TRIGGER analytics_refreshes_capture_update AFTER UPDATE ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE POLICY analytics_refreshes_owner_all ON analytics_refreshes FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE audit_log (
   id bigint DEFAULT nextval('audit_log_id_seq'::regclass) NOT NULL,
   occurred_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -892,6 +910,18 @@ CREATE POLICY invitations_update_sa ON invitations FOR UPDATE TO unitrain_app
   USING ((app_role() = 'SA'::text));
 GRANT INSERT, SELECT, UPDATE ON invitations TO unitrain_app;
 
+CREATE TABLE job_schedules (
+  name text NOT NULL,
+  last_slot timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT job_schedules_pkey PRIMARY KEY (name)
+);
+ALTER TABLE job_schedules ENABLE ROW LEVEL SECURITY;
+ALTER TABLE job_schedules FORCE ROW LEVEL SECURITY;
+CREATE POLICY job_schedules_owner_all ON job_schedules FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE jobs (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   queue text DEFAULT 'default'::text NOT NULL,
@@ -1020,6 +1050,9 @@ ALTER TABLE notifications FORCE ROW LEVEL SECURITY;
 CREATE UNIQUE INDEX notifications_event_user_key ON public.notifications USING btree ((((data ->> 'event_seq'::text))::bigint), user_id);
 CREATE INDEX notifications_user_read_idx ON public.notifications USING btree (user_id, read_at, created_at);
 CREATE TRIGGER notifications_audit AFTER INSERT OR DELETE OR UPDATE ON notifications FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER notifications_capture_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
+CREATE TRIGGER notifications_capture_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
+CREATE TRIGGER notifications_capture_update AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
 CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notifications FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_app
   USING ((user_id = app_user_id()));
@@ -1803,6 +1836,39 @@ CREATE MATERIALIZED VIEW certificate_counts_by_location_quarter AS
 CREATE UNIQUE INDEX certificate_counts_by_location_quarter_key ON public.certificate_counts_by_location_quarter USING btree (location_id, course_id, quarter);
 GRANT SELECT ON certificate_counts_by_location_quarter TO unitrain_app;
 
+CREATE MATERIALIZED VIEW certificate_figures_by_month AS
+ SELECT month,
+    location_id,
+    course_id,
+    provider_id,
+    issued_by,
+    sum(issued) AS issued,
+    sum(revoked) AS revoked,
+    sum(expiring) AS expiring
+   FROM ( SELECT date_trunc('month'::text, certificates.issue_date::timestamp with time zone)::date AS month,
+            certificates.location_id,
+            certificates.course_id,
+            certificates.provider_id,
+            certificates.issued_by,
+            1 AS issued,
+            (certificates.status = 'REVOKED'::text)::integer AS revoked,
+            0 AS expiring
+           FROM certificates
+        UNION ALL
+         SELECT date_trunc('month'::text, certificates.expiry_date::timestamp with time zone)::date AS date_trunc,
+            certificates.location_id,
+            certificates.course_id,
+            certificates.provider_id,
+            certificates.issued_by,
+            0,
+            0,
+            1
+           FROM certificates
+          WHERE certificates.expiry_date IS NOT NULL AND certificates.status <> 'REVOKED'::text) c
+  GROUP BY month, location_id, course_id, provider_id, issued_by;
+CREATE UNIQUE INDEX certificate_figures_by_month_key ON public.certificate_figures_by_month USING btree (month, location_id, course_id, provider_id, issued_by) NULLS NOT DISTINCT;
+GRANT SELECT ON certificate_figures_by_month TO unitrain_app;
+
 CREATE VIEW certificate_summaries WITH (security_invoker=true) AS
  SELECT c.id,
     c.user_id,
@@ -2004,6 +2070,49 @@ CREATE VIEW courses_as_seen WITH (security_invoker=true) AS
                 END).version AS version) shown;
 GRANT SELECT ON courses_as_seen TO unitrain_app;
 
+CREATE MATERIALIZED VIEW enrollment_figures_by_month AS
+ SELECT date_trunc('month'::text, s.session_date::timestamp with time zone)::date AS month,
+    s.provider_id,
+    s.location_id,
+    s.course_id,
+    s.instructor_id,
+    count(*) FILTER (WHERE e.status = 'ENROLLED'::text) AS enrollments,
+    count(*) FILTER (WHERE e.status = 'WAITLISTED'::text) AS waitlisted,
+    count(*) FILTER (WHERE e.status = 'CANCELLED'::text) AS cancellations,
+    count(*) FILTER (WHERE e.completion_status = 'COMPLETED'::text) AS completions,
+    count(*) FILTER (WHERE e.completion_status = 'FAILED'::text) AS failures,
+    count(*) FILTER (WHERE e.status = 'ENROLLED'::text AND e.attendance_status = 'ABSENT'::text) AS no_shows
+   FROM session_enrollments e
+     JOIN training_sessions s ON s.id = e.session_id
+  GROUP BY (date_trunc('month'::text, s.session_date::timestamp with time zone)::date), s.provider_id, s.location_id, s.course_id, s.instructor_id;
+CREATE UNIQUE INDEX enrollment_figures_by_month_key ON public.enrollment_figures_by_month USING btree (month, location_id, course_id, instructor_id, provider_id) NULLS NOT DISTINCT;
+GRANT SELECT ON enrollment_figures_by_month TO unitrain_app;
+
+CREATE MATERIALIZED VIEW instructor_figures_by_month AS
+ SELECT date_trunc('month'::text, s.session_date::timestamp with time zone)::date AS month,
+    s.instructor_id,
+    s.location_id,
+    count(*) FILTER (WHERE s.status <> 'CANCELLED'::text) AS sessions_scheduled,
+    count(*) FILTER (WHERE s.status = 'COMPLETED'::text) AS sessions_taught,
+    COALESCE(sum(r.enrolled) FILTER (WHERE s.status = 'COMPLETED'::text), 0::numeric) AS enrolled_in_taught,
+    COALESCE(sum(r.attended) FILTER (WHERE s.status = 'COMPLETED'::text), 0::numeric) AS attended_in_taught,
+    COALESCE(sum(r.passed), 0::numeric) AS passed,
+    COALESCE(sum(r.failed), 0::numeric) AS failed,
+    COALESCE(sum(r.score_sum), 0::numeric) AS score_sum,
+    COALESCE(sum(r.scored), 0::numeric) AS scored
+   FROM training_sessions s
+     LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE e.status = 'ENROLLED'::text) AS enrolled,
+            count(*) FILTER (WHERE e.status = 'ENROLLED'::text AND (e.attendance_status = ANY (ARRAY['ATTENDED'::text, 'PARTIAL'::text]))) AS attended,
+            count(*) FILTER (WHERE e.completion_status = 'COMPLETED'::text) AS passed,
+            count(*) FILTER (WHERE e.completion_status = 'FAILED'::text) AS failed,
+            sum(e.assessment_score) AS score_sum,
+            count(e.assessment_score) AS scored
+           FROM session_enrollments e
+          WHERE e.session_id = s.id) r ON true
+  GROUP BY (date_trunc('month'::text, s.session_date::timestamp with time zone)::date), s.instructor_id, s.location_id;
+CREATE UNIQUE INDEX instructor_figures_by_month_key ON public.instructor_figures_by_month USING btree (month, instructor_id, location_id);
+GRANT SELECT ON instructor_figures_by_month TO unitrain_app;
+
 CREATE VIEW profiles_visible WITH (security_invoker=true) AS
  SELECT id,
     user_id,
@@ -2146,6 +2255,19 @@ GRANT SELECT ON users_visible TO unitrain_app;
 
 -- Functions
 
+CREATE OR REPLACE FUNCTION public.analytics_refreshes_capture_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO change_log (table_name, operation, row_id) SELECT TG_TABLE_NAME, TG_OP, r.id FROM changed_rows r;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION analytics_refreshes_capture_changes() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_affiliated_provider_id()
  RETURNS uuid
  LANGUAGE sql
@@ -2164,6 +2286,17 @@ AS $function$
   SELECT provider_id FROM instructor_profiles WHERE user_id = actor
 $function$;
 REVOKE EXECUTE ON FUNCTION app_affiliated_provider_id_of(uuid) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_analytics_refreshed_at(view text)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT refreshed_at FROM analytics_refreshes WHERE view_name = view
+$function$;
+REVOKE EXECUTE ON FUNCTION app_analytics_refreshed_at(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_analytics_refreshed_at(text) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_audit_entry_concerns_sa(entry_table text, entry_row uuid, old_values jsonb, new_values jsonb)
  RETURNS boolean
@@ -3950,6 +4083,20 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION lock_session_for_results(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION lock_session_for_results(uuid) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.notifications_capture_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO change_log (table_name, operation, row_id, user_id)
+  SELECT TG_TABLE_NAME, TG_OP, r.id, r.user_id FROM changed_rows r;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION notifications_capture_changes() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.profiles_capture_changes()
  RETURNS trigger

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { AuthSettings, StreamSettings } from './config.js';
+import { createTwoLayerCache, type TwoLayerCache } from './cache/two-layer-cache.js';
+import type { AuthSettings, CacheSettings, StreamSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { MigrationFile } from './db/migrations/migration-files.js';
 import { registerAuthentication } from './http/authenticate.js';
@@ -17,14 +18,16 @@ import { authRoutes, findSignedInUser } from './modules/auth/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
 import { certificatesRoutes } from './modules/certificates/index.js';
 import { coursesRoutes } from './modules/courses/index.js';
+import { dashboardRoutes } from './modules/dashboard/index.js';
 import { enrollmentsRoutes } from './modules/enrollments/index.js';
 import { eventsRoutes } from './modules/events/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { instructorsRoutes } from './modules/instructors/index.js';
-import { jobsRoutes } from './modules/jobs/index.js';
+import { countJobsByStatus, jobsRoutes } from './modules/jobs/index.js';
 import { locationsRoutes } from './modules/locations/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
 import { providersRoutes } from './modules/providers/index.js';
+import { reportsRoutes } from './modules/reports/index.js';
 import { createRealtime, type Realtime, streamRoutes } from './modules/realtime/index.js';
 import { rostersRoutes } from './modules/rosters/index.js';
 import { schedulesRoutes } from './modules/schedules/index.js';
@@ -48,14 +51,20 @@ export interface AppDeps {
   stream: StreamSettings;
   /** PUBLIC_URL: the base of every link the server prints; null uses the request's own protocol and host. */
   publicUrl: string | null;
-  /** The clock invitation and password-reset expiries are measured by; tests move it. Default: the system clock. */
+  /** The clock invitation and password-reset expiries and the dashboard are measured by; tests move it. Default: the system clock. */
   now?: () => Date;
+  /** The answer cache's sizes (decision 0038). Default: 10,000 entries, 300 s. */
+  cache?: CacheSettings;
 }
+
+const defaultCacheSettings: CacheSettings = { l1MaxEntries: 10_000, ttlSeconds: 300 };
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** This process's change feed, stream hub and commit signal (`serve` wakes its job worker with it too). */
     realtime: Realtime;
+    /** The answer cache (L1 in process, L2 in Redis when configured), invalidated by the change feed. */
+    answerCache: TwoLayerCache;
   }
 }
 
@@ -90,6 +99,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const realtime = createRealtime(deps.db, deps.logger, metrics.realtime, deps.stream);
   app.decorate('realtime', realtime);
+  // The cache reads the same change feed as the stream, and is told of each batch before the stream
+  // sends it: a client that refetches on an event gets the new value (decision 0038).
+  const cache = createTwoLayerCache(deps.cache ?? defaultCacheSettings, {
+    redis: deps.redis,
+    metrics: metrics.cache,
+    logger: deps.logger,
+    feed: {
+      async start() {
+        await realtime.startFeed();
+        const { rows: [named] } = await deps.db.query<{ database: string }>('select current_database() as database');
+        return { position: realtime.hub.feed.position, database: named?.database ?? 'unitrain' };
+      },
+    },
+  });
+  realtime.hub.feed.observe(cache.observer);
+  const stopNotingCommits = deps.db.onCommit(() => cache.noteLocalCommit());
+  app.decorate('answerCache', cache);
+  app.addHook('onClose', async () => stopNotingCommits());
+  metrics.sources.pool = () => deps.db.poolStats();
+  metrics.sources.jobs = () => countJobsByStatus(deps.db);
+  metrics.sources.cacheSize = () => cache.size;
+  // Durations by route pattern (never the raw URL: ids would make a series per row).
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  const now = deps.now ?? (() => new Date());
   // Open streams never end by themselves: close them first, or closing the server would wait for them.
   app.addHook('preClose', async () => {
     await realtime.close();
@@ -102,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
   await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });
-  const accounts = { db: deps.db, cipher, publicUrl: deps.publicUrl, now: deps.now ?? (() => new Date()) };
+  const accounts = { db: deps.db, cipher, publicUrl: deps.publicUrl, now };
   await app.register(invitationsRoutes, accounts);
   await app.register(passwordResetRoutes, accounts);
   for (const organisationRoutes of [providersRoutes, locationsRoutes, instructorsRoutes, teamsRoutes]) {
@@ -114,7 +150,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(notificationsRoutes, { db: deps.db });
   await app.register(calendarRoutes, { db: deps.db, publicUrl: deps.publicUrl });
   await app.register(enrollmentsRoutes, { db: deps.db, cipher });
-  await app.register(coursesRoutes, { db: deps.db, cipher });
+  await app.register(coursesRoutes, { db: deps.db, cipher, cache });
+  await app.register(dashboardRoutes, { db: deps.db, cache, now });
+  await app.register(reportsRoutes, { db: deps.db, cache });
   await app.register(rostersRoutes, { db: deps.db, cipher });
   await app.register(sessionsRoutes, { db: deps.db });
   await app.register(schedulesRoutes, { db: deps.db, cipher });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { Cron } from 'croner';
 import { decodeSingleKey, type Keyring, parseEncryptionKeys } from './security/keyring.js';
 
 const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' });
@@ -45,6 +46,12 @@ const EnvSchema = Type.Object({
   STREAM_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 15_000, description: 'milliseconds from 100 to 300000' }),
   STREAM_BUFFER_BYTES: Type.Integer({ minimum: 1_024, maximum: 268_435_456, default: 1_048_576, description: 'bytes from 1024 to 268435456' }),
   FEED_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'milliseconds from 10 to 60000' }),
+  // Cron expressions (croner: five fields, or six with seconds first) read in SCHEDULE_TIMEZONE.
+  ANALYTICS_REFRESH_CRON: Type.String({ minLength: 1, default: '*/15 * * * *', description: 'a cron expression, e.g. */15 * * * *' }),
+  SCHEDULE_TIMEZONE: Type.String({ minLength: 1, default: 'UTC', description: 'an IANA time zone, e.g. Europe/London' }),
+  // In-process cache entries (the first layer; Redis is the second when REDIS_URL is set).
+  CACHE_L1_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000, description: 'entries from 1 to 10000000' }),
+  CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 300, description: 'seconds from 0 (no caching) to 86400' }),
 });
 
 // Service URLs may carry passwords; PUBLIC_URL is printed in every link, so it is no secret.
@@ -78,6 +85,21 @@ export interface Config {
   readonly mail: MailSettings;
   readonly retention: RetentionSettings;
   readonly stream: StreamSettings;
+  readonly schedules: ScheduleSettings;
+  readonly cache: CacheSettings;
+}
+
+export interface ScheduleSettings {
+  /** When the analytics views are refreshed (a cron expression). */
+  readonly analyticsRefreshCron: string;
+  /** The time zone every schedule's expression is read in. */
+  readonly timezone: string;
+}
+
+export interface CacheSettings {
+  readonly l1MaxEntries: number;
+  /** How long an entry lives at most; invalidation by committed changes usually ends it sooner. 0: no caching. */
+  readonly ttlSeconds: number;
 }
 
 export interface WorkerSettings {
@@ -169,6 +191,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
   const invalid = new Set([...Value.Errors(EnvSchema, parsed)].map((error) => error.instancePath.split('/')[1] ?? ''));
   const problems = [...invalid].map((name) => describeProblem(name, raw[name]));
   const keys = parseKeys(parsed, problems);
+  if (!invalid.has('ANALYTICS_REFRESH_CRON') && !invalid.has('SCHEDULE_TIMEZONE')) {
+    try {
+      new Cron(parsed.ANALYTICS_REFRESH_CRON, { timezone: parsed.SCHEDULE_TIMEZONE, paused: true }).nextRun();
+    } catch (error) {
+      problems.push(`ANALYTICS_REFRESH_CRON or SCHEDULE_TIMEZONE: ${(error as Error).message}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const config: Config = {
     host: parsed.HOST,
@@ -199,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
       pruneIntervalMs: parsed.PRUNE_INTERVAL_MS,
     },
     stream: { heartbeatMs: parsed.STREAM_HEARTBEAT_MS, bufferBytes: parsed.STREAM_BUFFER_BYTES, feedPollMs: parsed.FEED_POLL_MS },
+    schedules: { analyticsRefreshCron: parsed.ANALYTICS_REFRESH_CRON, timezone: parsed.SCHEDULE_TIMEZONE },
+    cache: { l1MaxEntries: parsed.CACHE_L1_MAX_ENTRIES, ttlSeconds: parsed.CACHE_TTL_SECONDS },
   };
   return Object.freeze(config);
 }

@@ -1,8 +1,9 @@
-import type { MailSettings } from './config.js';
+import type { MailSettings, ScheduleSettings } from './config.js';
 import { accountMailHandlers } from './modules/accounts/index.js';
 import { complianceOnCompletion } from './modules/compliance/index.js';
-import type { JobHandler } from './modules/jobs/index.js';
+import type { JobHandler, ScheduledJob } from './modules/jobs/index.js';
 import { notifyOnSessionCancelled } from './modules/notifications/index.js';
+import { refreshAnalyticsHandler, refreshAnalyticsJob } from './modules/reports/index.js';
 import type { FieldCipher } from './security/field-cipher.js';
 import type { Logger } from './shared/logger.js';
 
@@ -12,5 +13,14 @@ import type { Logger } from './shared/logger.js';
  * must run the same list: an event is relayed once, for the handlers of the relaying process.
  */
 export function createJobHandlers(deps: { cipher: FieldCipher; mail: MailSettings; logger: Logger }): JobHandler[] {
-  return [complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps)];
+  return [complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps)];
+}
+
+/**
+ * Every cron-style schedule a worker keeps (modules/jobs/schedules.ts): each slot queues one job of the
+ * named handler, once across all workers, caught up after downtime. Another domain adds its entry here
+ * (a certificate expiry sweep, `certificates.expire-due`; a nightly compliance recompute) with its handler above.
+ */
+export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] {
+  return [{ name: 'analytics-refresh', cron: settings.analyticsRefreshCron, handler: refreshAnalyticsJob }];
 }

@@ -7,6 +7,7 @@ import { runCli, withMigratedEmbeddedDatabase } from '../test/cli.js';
 import { createEmptyDatabase, type TestDatabase } from '../test/database.js';
 import { testEngine, testKeysEnv } from '../test/engine.js';
 import { startServerProcess } from '../test/server-process.js';
+import { until } from '../test/until.js';
 
 // Real processes: `unitrain serve` on an empty embedded data directory, or on an empty PostgreSQL database.
 let dataDir: string;
@@ -67,10 +68,11 @@ describe('the server process', () => {
     const { env, args } = await serverEnv({ migrated: true });
     const server = await startServerProcess(env, args);
     const inFlight = slowRequest(server.url);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // In flight once the server has read its headers (it logs each incoming request), not after a pause.
+    await until(() => server.logs().includes('"path":"/v1/slow-upload"'), 'the server to read the slow request');
     server.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    // It stops accepting new connections while the slow request, its body half sent, is still open.
+    await until(() => fetch(`${server.url}/health`).then(() => false, () => true), 'the server to refuse new connections');
     inFlight.sendRest();
     const raw = await inFlight.response;
     expect(raw).toMatch(/^HTTP\/1\.1 404/);

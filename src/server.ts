@@ -8,7 +8,7 @@ import { embeddedDatabaseDir, openDatabase } from './db/open-database.js';
 import { type MigrationFile, readMigrationFiles } from './db/migrations/migration-files.js';
 import { historyProblems, migrateUp, migrationStatus } from './db/migrations/migrator.js';
 import { AppError } from './errors.js';
-import { createJobHandlers } from './job-handlers.js';
+import { createJobHandlers, createScheduledJobs } from './job-handlers.js';
 import { createWorker, type Dispatcher } from './modules/jobs/index.js';
 import { ensureInitialAdministrator } from './modules/users/index.js';
 import { createFieldCipher } from './security/field-cipher.js';
@@ -79,10 +79,10 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     await prepareSchema(db, migrations, config, options.migrate, logger);
     await createInitialAdministrator(db, keyring, config.initialAdminEmail);
     redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
-    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl });
+    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl, cache: config.cache });
     const { signal } = app.realtime;
     const worker: Dispatcher | null = config.worker.inProcess
-      ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger }), logger)
+      ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger }), logger, createScheduledJobs(config.schedules))
       : null;
     if (worker) {
       // Commits of this process (the Db signals each) and, through LISTEN, of other processes wake the worker

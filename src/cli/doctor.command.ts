@@ -20,6 +20,7 @@ Checks, each with one statement over whole tables, in one read-only snapshot:
   roster-session                  a roster made from a session has its course and location
   instructor-role                 instructors of sessions, schedules and rosters are IC, IP, SA or AD
   certificate-source              a certificate agrees with the enrollment or roster line it was issued for
+  analytics-freshness             every analytics view was refreshed within the last 24 hours
 
 Exit code 0 when every rule holds; 1 with one line per violation (table, row id, what is wrong,
 expected and found), or a JSON document with --json. It connects as the database owner, like \`seed\`:
@@ -64,7 +65,7 @@ function printJson(report: ConsistencyReport): void {
 export function registerDoctorCommand(program: Command, context: { config: () => Config }): void {
   program
     .command('doctor')
-    .description('check the consistency of the data (counters, waitlists, certificate counts, assignments) and name every violation')
+    .description('check the consistency of the data (counters, waitlists, certificate counts, assignments, analytics freshness) and name every violation')
     .option('--json', 'print a machine-readable report')
     .addHelpText('after', helpText)
     .action(async (options: { json?: boolean }) => {

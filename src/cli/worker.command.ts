@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import { readMigrationFiles } from '../db/migrations/migration-files.js';
 import { openDatabase } from '../db/open-database.js';
 import { translateDatabaseError } from '../db/postgres-errors.js';
-import { createJobHandlers } from '../job-handlers.js';
+import { createJobHandlers, createScheduledJobs } from '../job-handlers.js';
 import { createWorker, retryDelayMs } from '../modules/jobs/index.js';
 import { createFieldCipher } from '../security/field-cipher.js';
 import { loadKeyring } from '../security/keyring.js';
@@ -50,7 +50,7 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       // Commits of other processes (NOTIFY) wake it at once; its own commits NOTIFY theirs (the Db does).
       const commits = createCommitSignal(db, logger);
       const handlers = createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger });
-      const worker = createWorker(db, config, handlers, logger);
+      const worker = createWorker(db, config, handlers, logger, createScheduledJobs(config.schedules));
       commits.onSignal(() => worker.wake());
       let stopping = false;
       const pause = createWakeableSleep();

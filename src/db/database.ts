@@ -47,6 +47,8 @@ export interface Db extends Connection {
    * the calls. Listeners only wake something; they must not throw.
    */
   onCommit(listener: () => void): () => void;
+  /** The primary pool's connections (PostgreSQL); null on the embedded engine, which has one connection. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
 }
 

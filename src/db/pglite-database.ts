@@ -157,6 +157,7 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
       return () => stop();
     },
     onCommit: (listener) => commits.add(listener),
+    poolStats: () => null,
     close,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
@@ -17,10 +18,35 @@ export interface PostgresOptions {
   poolMax: number;
 }
 
+/** At most this many statement texts are prepared on each connection; texts beyond it run unnamed. */
+const maximumPreparedStatements = 400;
+const statementNames = new Map<string, string>();
+/** Statements worth a plan; anything else (SET, a DDL text of a test) runs as it always did. */
+const preparable = /^\s*(?:select|with|insert|update|delete)\b/i;
+
+/**
+ * A name for `sql`, so that each connection parses and plans it once and then reuses the plan: through
+ * the row-level security policies and `_visible` views, planning a request's statement costs several
+ * times running it (issue 17: 1.1 ms to plan `/v1/me`'s select, 0.18 ms to run it). The claims are read
+ * by `current_setting` when the plan runs, so one plan serves every caller; PostgreSQL replans on its
+ * own after DDL, and for a role change. Texts are few and fixed in the code; the cap keeps a text built
+ * per call (a list of placeholders) from filling each backend with plans.
+ */
+function statementNameOf(sql: string): string | undefined {
+  if (!preparable.test(sql)) return undefined;
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < maximumPreparedStatements) {
+    name = `u${createHash('sha1').update(sql).digest('base64url')}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Queryable {
   return {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = await queryLog.time(sql, () => client.query(sql, params as unknown[]));
+      const name = statementNameOf(sql);
+      const result = await queryLog.time(sql, () => client.query({ text: sql, values: params as unknown[], ...(name ? { name } : {}) }));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -110,6 +136,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
       await Promise.all([pool.end(), replica?.end()]);
     },

@@ -24,6 +24,8 @@ export const apiTags = [
   { name: 'certificates', description: 'Certificates: issuing, the PDF, suspension, revocation, reissue and public verification' },
   { name: 'calendar', description: 'Sessions by day and private iCal feeds' },
   { name: 'notifications', description: 'Your notifications' },
+  { name: 'dashboard', description: 'Your role’s overview: upcoming sessions, what needs attention, this month against last' },
+  { name: 'reports', description: 'Analytics by month, refreshed on a schedule, scoped to your role; JSON or CSV' },
   { name: 'audit', description: 'Who changed what, for administrators' },
   { name: 'events', description: 'The domain event store, for administrators and integrations' },
   { name: 'jobs', description: 'Background jobs and their dead letters, for administrators' },

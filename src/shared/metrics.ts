@@ -10,18 +10,101 @@ export interface RealtimeMetrics {
   scopesBuilt: Counter;
 }
 
+export interface CacheMetrics {
+  /** Answers served from a layer: l1 (this process), l2 (Redis), flight (a load already under way). */
+  hits: Counter<'layer'>;
+  misses: Counter;
+  sets: Counter<'layer'>;
+  /** Entries found out of date (a committed change to one of their tables) and dropped. */
+  invalidations: Counter<'layer'>;
+  /** Tables named by committed changes the feed handed on: each ends the entries read from it. */
+  tagInvalidations: Counter;
+  /** Answers loaded from the database without the cache: the process's own write not read by its feed yet, or no feed. */
+  bypasses: Counter<'reason'>;
+  errors: Counter<'layer'>;
+}
+
+/** The database pool and the job queue, read when /metrics is scraped. */
+export interface ScrapeSources {
+  pool?: () => { total: number; idle: number; waiting: number } | null;
+  jobs?: () => Promise<Array<{ status: string; count: number }>>;
+  cacheSize?: () => number;
+}
+
 /** One registry per application (tests build many), served at /metrics in Prometheus' text format. */
 export interface Metrics {
   registry: Registry;
   realtime: RealtimeMetrics;
+  cache: CacheMetrics;
+  /** Request durations by route pattern, method and status (observed by app.ts). */
+  httpDuration: Histogram<'route' | 'method' | 'status'>;
+  /** Where the gauges read at scrape time come from; the composition root fills it. */
+  sources: ScrapeSources;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const sources: ScrapeSources = {};
+  new Gauge({
+    name: 'unitrain_db_pool_connections',
+    help: 'Database pool connections by state (total, idle, waiting clients); absent on the embedded engine',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.reset();
+      const pool = sources.pool?.();
+      if (!pool) return;
+      for (const [state, value] of Object.entries(pool)) this.set({ state }, value);
+    },
+  });
+  new Gauge({
+    name: 'unitrain_jobs',
+    help: 'Jobs by status (DEAD: dead letters waiting for an administrator)',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const { status, count } of (await sources.jobs?.()) ?? []) this.set({ status }, count);
+    },
+  });
+  new Gauge({
+    name: 'unitrain_cache_entries',
+    help: 'Entries in the in-process cache layer',
+    registers,
+    collect() {
+      this.set(sources.cacheSize?.() ?? 0);
+    },
+  });
   return {
     registry,
+    sources,
+    httpDuration: new Histogram({
+      name: 'unitrain_http_request_duration_seconds',
+      help: 'HTTP request durations by route pattern, method and status',
+      labelNames: ['route', 'method', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    cache: {
+      hits: new Counter({ name: 'unitrain_cache_hits_total', help: 'Cached answers served, by layer', labelNames: ['layer'], registers }),
+      misses: new Counter({ name: 'unitrain_cache_misses_total', help: 'Answers loaded from the database and stored', registers }),
+      sets: new Counter({ name: 'unitrain_cache_sets_total', help: 'Entries stored, by layer', labelNames: ['layer'], registers }),
+      invalidations: new Counter({
+        name: 'unitrain_cache_invalidations_total',
+        help: 'Entries found out of date by a committed change and dropped, by layer',
+        labelNames: ['layer'],
+        registers,
+      }),
+      tagInvalidations: new Counter({
+        name: 'unitrain_cache_tag_invalidations_total',
+        help: 'Tables named by committed changes read from the change feed (each ends the entries read from it)',
+        registers,
+      }),
+      bypasses: new Counter({ name: 'unitrain_cache_bypasses_total', help: 'Answers loaded without the cache, by reason', labelNames: ['reason'], registers }),
+      errors: new Counter({ name: 'unitrain_cache_errors_total', help: 'Cache layer failures (Redis down), answered without that layer', labelNames: ['layer'], registers }),
+    },
     realtime: {
       subscribers: new Gauge({ name: 'unitrain_stream_subscribers', help: 'Open SSE streams in this process', registers }),
       eventsDelivered: new Counter({ name: 'unitrain_stream_events_delivered_total', help: 'Change events written to SSE streams', registers }),

@@ -185,6 +185,17 @@ export const consistencyChecks: ConsistencyCheck[] = [
              ) x
        WHERE x.expected IS NOT NULL AND x.expected IS DISTINCT FROM x.found`,
   },
+  {
+    name: 'analytics-freshness',
+    rule: 'every analytics view was refreshed within the last 24 hours (the scheduled refresh runs every 15 minutes by default)',
+    sql: `
+      SELECT 'analytics_refreshes' AS table_name, r.id AS row_id,
+             r.view_name || ' has not been refreshed for over a day: is a worker running the analytics-refresh schedule?' AS problem,
+             'refreshed within 24 hours' AS expected,
+             'refreshed ' || floor(extract(epoch FROM now() - r.refreshed_at) / 3600)::integer || ' hours ago' AS found
+        FROM analytics_refreshes r
+       WHERE r.refreshed_at < now() - interval '24 hours'`,
+  },
 ];
 
 export async function selectViolations(tx: Tx, check: ConsistencyCheck): Promise<ViolationRow[]> {

@@ -148,6 +148,10 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
        FROM certificates c WHERE c.enrollment_id IS NOT NULL ORDER BY c.id LIMIT 1`);
   await tx.query('UPDATE certificates SET session_id = $2 WHERE id = $1', [certificate.id, certificate.other_session]);
   expected.push({ check: 'certificate-source', table: 'certificates', row_id: certificate.id, expected: `session_id ${certificate.session_id}`, found: `session_id ${certificate.other_session}` });
+
+  const stale = await one<{ id: string }>(tx,
+    `UPDATE analytics_refreshes SET refreshed_at = now() - interval '3 days' WHERE view_name = 'instructor_figures_by_month' RETURNING id`);
+  expected.push({ check: 'analytics-freshness', table: 'analytics_refreshes', row_id: stale.id, expected: 'refreshed within 24 hours', found: 'refreshed 72 hours ago' });
   return expected;
 }
 
@@ -159,7 +163,7 @@ describe('unitrain doctor', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout.trim()).toMatch(
-      /^no violations: 11 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, \d+ certificates in (\d+ ms|\d+\.\d s)$/,
+      /^no violations: 12 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, \d+ certificates in (\d+ ms|\d+\.\d s)$/,
     );
 
     const json = await runCli(['doctor', '--json'], env);
@@ -167,7 +171,7 @@ describe('unitrain doctor', () => {
     const report = JSON.parse(json.stdout) as { ok: boolean; violations: unknown[]; checks: { violations: number }[]; checked_rows: Record<string, number> };
     expect(report.ok).toBe(true);
     expect(report.violations).toEqual([]);
-    expect(report.checks).toHaveLength(11);
+    expect(report.checks).toHaveLength(12);
     expect(report.checked_rows['training_sessions']).toBe(400);
   });
 
@@ -189,7 +193,7 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 11 of 11 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 12 of 12 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
   });
 
   it('refuses a missing embedded database without creating one', async () => {

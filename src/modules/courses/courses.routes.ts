@@ -18,7 +18,7 @@ import {
   TransitionBody,
   VersionsQuery,
 } from './courses.schemas.js';
-import { archiveCourse, catalogue, catalogueEntry, type CourseTransition, courseVersion, courseVersions, publishCourse, unpublishCourse } from './courses.service.js';
+import { archiveCourse, catalogue, catalogueEntry, type CoursesDeps, type CourseTransition, courseVersion, courseVersions, publishCourse, unpublishCourse } from './courses.service.js';
 import { requiredVersion } from '../../shared/crud/expected-version.js';
 import { optionalBody, withEtag } from '../../shared/crud/route-helpers.js';
 
@@ -33,7 +33,7 @@ const transitions: Record<CourseTransition, { run: typeof publishCourse; summary
  * reads what), publishing as status changes that name the version they were decided on, the versions,
  * and the public catalogue.
  */
-export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps> = async (app, deps) => {
+export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps & Pick<CoursesDeps, 'cache'>> = async (app, deps) => {
   registerResourceRoutes(app, coursesResource, deps);
   const tags = ['courses'];
 

@@ -1,4 +1,5 @@
 import { type Actor, signedOutActor } from '../../db/actor.js';
+import type { TwoLayerCache } from '../../cache/two-layer-cache.js';
 import type { Db, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { getRow, lockAtVersion } from '../../shared/crud/crud.repository.js';
@@ -22,6 +23,8 @@ import type { CatalogueEntry, Course, CourseVersion, PageOf } from './courses.sc
 
 export interface CoursesDeps {
   db: Db;
+  /** The public catalogue is cached when given (the same answer for everybody; courses' changes end it). */
+  cache?: TwoLayerCache;
 }
 
 export type CourseTransition = 'publish' | 'unpublish' | 'archive';
@@ -131,12 +134,19 @@ export async function courseVersion(deps: CoursesDeps, actor: Actor, courseId: s
  */
 const asPublic = (actor: Actor): Actor => signedOutActor({ requestId: actor.requestId ?? null, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null });
 
+/** What the catalogue reads (courses_as_seen): publishing writes both, so `courses` alone would do; both say it. */
+const catalogueTables = ['courses', 'course_versions'];
+
+function cachedCatalogue<T>(deps: CoursesDeps, key: string, load: () => Promise<T>): Promise<T> {
+  return deps.cache ? deps.cache.getOrLoad(key, catalogueTables, load) : load();
+}
+
 export async function catalogue(deps: CoursesDeps, actor: Actor, query: CatalogueQuery): Promise<PageOf<CatalogueEntry>> {
-  return deps.db.withActor(asPublic(actor), (tx) => listCatalogue(tx, query));
+  return cachedCatalogue(deps, `catalogue:list:${JSON.stringify(query)}`, () => deps.db.withActor(asPublic(actor), (tx) => listCatalogue(tx, query)));
 }
 
 export async function catalogueEntry(deps: CoursesDeps, actor: Actor, code: string): Promise<CatalogueEntry> {
-  const entry = await deps.db.withActor(asPublic(actor), (tx) => findCatalogueEntry(tx, code));
+  const entry = await cachedCatalogue(deps, `catalogue:entry:${code}`, () => deps.db.withActor(asPublic(actor), (tx) => findCatalogueEntry(tx, code)));
   if (!entry) throw new AppError('NOT_FOUND', `no published course with the code ${code}`, { field: 'params.code' });
   return entry;
 }

@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { Logger } from '../../shared/logger.js';
 import { createWakeableSleep } from '../../shared/wakeable-sleep.js';
 import type { JobHandler } from './job-handler.js';
+import type { Scheduler } from './schedules.js';
 import { buryAbandonedJobs, claimJobs, type JobRow, markFailed, markSucceeded, relayEvents, releaseJobs, type Subscription } from './jobs.repository.js';
 
 export interface DispatcherSettings {
@@ -18,6 +19,8 @@ export interface DispatcherSettings {
   backoffMaxMs: number;
   /** Housekeeping beside the jobs (the retention prune, prune.ts): at start, then every `intervalMs`, never twice at once. */
   prune?: PruneHook;
+  /** Cron-style schedules (schedules.ts): their due slots are queued at the start of a round. */
+  scheduler?: Scheduler;
 }
 
 export interface PruneHook {
@@ -96,7 +99,18 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     }
   }
 
+  async function enqueueScheduled(): Promise<void> {
+    const scheduler = settings.scheduler;
+    if (!scheduler?.due()) return;
+    try {
+      await scheduler.enqueueDue();
+    } catch (error) {
+      logger.error({ err: error, worker: workerId }, 'queueing scheduled jobs failed; trying again next round');
+    }
+  }
+
   async function runOnce(): Promise<number> {
+    await enqueueScheduled();
     await relayAll();
     const jobs = await db.transaction(async (tx) => {
       await buryAbandonedJobs(tx);

@@ -254,3 +254,14 @@ export async function requeueJob(tx: Queryable, id: string): Promise<JobRow | un
   );
   return rows[0];
 }
+
+/** Jobs by status, system rows left out: the queue depth and dead letters /metrics shows. */
+export async function countJobsByStatus(db: Queryable): Promise<Array<{ status: JobStatus; count: number }>> {
+  const { rows } = await db.query<{ status: JobStatus; count: number }>(
+    `select s.status, count(j.id)::int as count
+       from unnest($1::text[]) as s(status) left join jobs j on j.status = s.status and j.queue <> $2
+      group by s.status order by s.status`,
+    [jobStatuses, systemQueue],
+  );
+  return rows;
+}

@@ -10,6 +10,7 @@ import type { JobHandler } from './job-handler.js';
 import { insertJob, type JobStatus } from './jobs.repository.js';
 import { listJobs, retryJob } from './jobs.service.js';
 import { pruneJobs, scheduledPrune, scheduledPruneLockKey } from './prune.js';
+import { until } from '../../../test/until.js';
 
 // A real database; jobs are made by the real relay and dispatcher, or queued directly, then aged by
 // backdating finished_at as the owner.
@@ -173,22 +174,14 @@ describe('the scheduled prune', () => {
     return rows.length > 0;
   }
 
-  async function until(condition: () => Promise<boolean>): Promise<void> {
-    for (let tries = 0; tries < 1_500; tries++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('the condition never held');
-  }
-
   it('runs when the dispatcher starts and again every interval, until it stops', async () => {
     const first = await logOldChange();
     const background = createDispatcher(db, [], logger, { ...immediately, prune: scheduledPrune(db, retention, logger) });
     background.start();
     try {
-      await until(async () => !(await logged(first)));
+      await until(async () => !(await logged(first)), 'the first prune');
       const second = await logOldChange();
-      await until(async () => !(await logged(second)));
+      await until(async () => !(await logged(second)), 'the prune an interval later');
     } finally {
       await background.stop();
     }

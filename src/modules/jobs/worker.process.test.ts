@@ -5,6 +5,7 @@ import { cliPath, createCliTarget, type CliTarget } from '../../../test/cli.js';
 import { createEnrollmentWorld, createSession, createStudents } from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
 import type { Db } from '../../db/database.js';
+import { until } from '../../../test/until.js';
 
 // Real `unitrain worker` processes on one PostgreSQL database. The test holds a lock the job's insert
 // needs, so the worker is caught in the middle of the job when it is killed.
@@ -26,14 +27,6 @@ function startWorker(): { child: ChildProcess; exited: Promise<unknown[]> } {
     stdio: 'ignore',
   });
   return { child, exited: once(child, 'exit') };
-}
-
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 1_500; tries++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the condition never held');
 }
 
 describe.runIf(testEngine === 'postgres')('a worker killed in the middle of a job', () => {
@@ -68,7 +61,7 @@ describe.runIf(testEngine === 'postgres')('a worker killed in the middle of a jo
         `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into compliance_records%'`,
       );
       return rows.length > 0;
-    });
+    }, 'the first worker to wait on the lock');
     const { rows: [running] } = await db.query<{ id: string; status: string; attempts: number }>(
       `select id, status, attempts from jobs where handler = 'compliance.record-completion'`,
     );
@@ -85,7 +78,7 @@ describe.runIf(testEngine === 'postgres')('a worker killed in the middle of a jo
       await until(async () => {
         const { rows: [job] } = await db.query<{ status: string }>('select status from jobs where id = $1', [running!.id]);
         return job!.status === 'SUCCEEDED';
-      });
+      }, 'the second worker to finish the job');
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;

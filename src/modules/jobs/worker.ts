@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger.js';
 import { createDispatcher, defaultDispatcherSettings, type Dispatcher } from './dispatcher.js';
 import type { JobHandler } from './job-handler.js';
 import { scheduledPrune } from './prune.js';
+import { createScheduler, type ScheduledJob } from './schedules.js';
 
 /**
  * The dispatcher `serve` runs in process and `unitrain worker` runs alone, with the handlers they give it
@@ -12,10 +13,13 @@ import { scheduledPrune } from './prune.js';
  */
 export function createWorker(
   db: Db,
-  config: Pick<Config, 'worker'> & Partial<Pick<Config, 'retention'>>,
+  config: Pick<Config, 'worker'> & Partial<Pick<Config, 'retention' | 'schedules'>>,
   handlers: readonly JobHandler[],
   logger: Logger,
+  schedules: readonly ScheduledJob[] = [],
 ): Dispatcher {
   const prune = config.retention && scheduledPrune(db, config.retention, logger);
-  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, leaseMs: config.worker.leaseMs, prune });
+  const timezone = config.schedules?.timezone ?? 'UTC';
+  const scheduler = schedules.length > 0 ? createScheduler(db, schedules, { timezone, now: () => new Date() }, logger) : undefined;
+  return createDispatcher(db, handlers, logger, { ...defaultDispatcherSettings, pollMs: config.worker.pollMs, leaseMs: config.worker.leaseMs, prune, scheduler });
 }

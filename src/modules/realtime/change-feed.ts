@@ -17,6 +17,18 @@ export interface ChangeFeedSettings {
   batchSize: number;
 }
 
+/**
+ * Another reader of the same feed (the cache's invalidation, decision 0038), told synchronously so that
+ * it acts before the stream hub sends the batch: a client that refetches on an event gets the new value.
+ */
+export interface FeedObserver {
+  /** A round is about to read: every commit that returned before now is delivered by this round or a later one. */
+  roundStarting?(): void;
+  batch?(batch: FeedBatch): void;
+  /** The round read every committed change its snapshot could see: nothing committed before it began is still to come. */
+  roundSettled?(): void;
+}
+
 /** One per process: tails change_log from where it started and hands each settled batch on. */
 export interface ChangeFeed {
   /** Everything up to here has been handed on. */
@@ -26,6 +38,9 @@ export interface ChangeFeed {
   stop(): Promise<void>;
   /** Look now: a commit happened (here or, through NOTIFY, elsewhere). */
   wake(): void;
+  observe(observer: FeedObserver): void;
+  /** Whether the feed is reading (started and not stopped). */
+  readonly running: boolean;
 }
 
 /** The first wait before looking again at rows held back by an open transaction; it doubles up to the poll. */
@@ -44,17 +59,23 @@ export function createChangeFeed(
   let stops = 0;
   let loopDone: Promise<void> = Promise.resolve();
   const pause = createWakeableSleep();
+  const observers: FeedObserver[] = [];
   const sleep = (ms: number) => (running ? pause.sleep(ms) : Promise.resolve());
 
   /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction; 'idle'. */
   const round = async (): Promise<'more' | 'held' | 'idle'> => {
+    for (const observer of observers) observer.roundStarting?.();
     const read = await readSettledChanges(db, position, settings.batchSize, null);
     if (read.changes.length > 0 || comparePositions(read.end, position) > 0) {
-      await onBatch({ start: position, end: read.end, changes: read.changes });
+      const batch = { start: position, end: read.end, changes: read.changes };
+      for (const observer of observers) observer.batch?.(batch);
+      await onBatch(batch);
       position = read.end;
     }
     if (read.changes.length === settings.batchSize) return 'more';
-    return read.pending ? 'held' : 'idle';
+    if (read.pending) return 'held';
+    for (const observer of observers) observer.roundSettled?.();
+    return 'idle';
   };
 
   const loop = async () => {
@@ -108,6 +129,12 @@ export function createChangeFeed(
     },
     wake() {
       pause.wake();
+    },
+    observe(observer) {
+      observers.push(observer);
+    },
+    get running() {
+      return running;
     },
   };
 }

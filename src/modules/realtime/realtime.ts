@@ -9,6 +9,8 @@ import { createStreamHub, type StreamHub } from './stream-hub.js';
 export interface Realtime {
   readonly signal: CommitSignal;
   readonly hub: StreamHub;
+  /** Starts the change feed without a subscriber (the cache's invalidation reads it too), and the LISTEN that wakes it. */
+  startFeed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,10 @@ export function createRealtime(db: Db, logger: Logger, metrics: RealtimeMetrics,
   return {
     signal,
     hub,
+    async startFeed() {
+      await signal.listen();
+      await hub.feed.start();
+    },
     async close() {
       await hub.close();
       await signal.stop();

@@ -13,6 +13,7 @@ import { migrateUp } from '../../db/migrations/migrator.js';
 import { openPostgresDatabase } from '../../db/postgres-database.js';
 import { createQueryLog } from '../../db/query-log.js';
 import { changesChannel } from '../../db/commit-signal.js';
+import { until } from '../../../test/until.js';
 
 // A real `serve` process on a PostgreSQL cluster of this file's own, which the test restarts with
 // `pg_ctl restart -m fast` while clients stream. The server's feed polls once a minute, so a change
@@ -104,14 +105,6 @@ async function timeUntilReceived(followers: readonly Follower[], rowId: string):
   const writtenAt = performance.now();
   await Promise.all(followers.map((follower) => follower.waitForRow(rowId)));
   return performance.now() - writtenAt;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** The location changes after the first marker up to the last, in delivery order, as the owner reads the log. */

@@ -1,3 +1,4 @@
+import { analyticsViews } from '../reports/index.js';
 import type { Queryable, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { type ColumnType, type Row, type SeedTable, seedTables } from './seed.tables.js';
@@ -112,11 +113,17 @@ export async function findTablesWithRows(db: Queryable): Promise<SeedTable[]> {
   return tables.filter((t) => found?.[t] === true);
 }
 
-/** The dashboards read these views; refreshing needs ownership, which the seed (run as the owner) has. */
+/**
+ * The reports read these views; refreshing needs ownership, which the seed (run as the owner) has. Not
+ * CONCURRENTLY: nobody reads during a seed, and a plain refresh of a bulk load is faster.
+ */
 export async function refreshAnalytics(tx: Tx): Promise<void> {
-  await tx.exec(`
-    refresh materialized view session_fill_by_location_month;
-    refresh materialized view certificate_counts_by_location_quarter;`);
+  await tx.exec(analyticsViews.map((view) => `refresh materialized view ${view};`).join('\n'));
+  await tx.query(
+    `insert into analytics_refreshes (view_name, refreshed_at) select unnest($1::text[]), clock_timestamp()
+     on conflict (view_name) do update set refreshed_at = excluded.refreshed_at`,
+    [analyticsViews],
+  );
 }
 
 /** Fresh planner statistics: the embedded engine has no autovacuum to gather them later. */

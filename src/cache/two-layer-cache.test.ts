@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../shared/logger.js';
+import { createMetrics } from '../shared/metrics.js';
+import { createTwoLayerCache, type FeedPosition } from './two-layer-cache.js';
+
+// The cache's ordering rules, with the change feed driven by the test (its batches are what a process's
+// feed hands on) and no Redis: the cases where timing decides, which the process tests cannot force.
+// The database-backed behaviour is in cache.app.test.ts and cache.processes.test.ts.
+const at = (txid: number, seq = 0): FeedPosition => ({ txid: BigInt(txid), seq: BigInt(seq) });
+
+function cacheWithHandFeed() {
+  const metrics = createMetrics();
+  const cache = createTwoLayerCache({ l1MaxEntries: 100, ttlSeconds: 60 }, {
+    redis: null,
+    metrics: metrics.cache,
+    logger: createLogger({ logLevel: 'silent', logFormat: 'json' }),
+    feed: { start: async () => ({ position: at(100), database: 'test' }) },
+  });
+  return { cache, metrics };
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+describe('the two-layer cache', () => {
+  it('never stores a value whose load began before a change to its tables that was read meanwhile', async () => {
+    const { cache } = cacheWithHandFeed();
+    expect(await cache.getOrLoad('k', ['courses'], async () => 'first')).toBe('first');
+    expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('first');
+    cache.observer.batch({ start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101, 3) }] });
+    const slow = deferred<string>();
+    const started = deferred<void>();
+    const loading = cache.getOrLoad('k', ['courses'], () => {
+      started.resolve();
+      return slow.promise;
+    });
+    await started.promise;
+    // A commit while that load runs: it may have read the database before it.
+    cache.observer.batch({ start: at(105), end: at(110), changes: [{ table: 'courses', position: at(107, 1) }] });
+    // A request after the invalidation does not join the load that began before it.
+    const after = cache.getOrLoad('k', ['courses'], async () => 'after the change');
+    slow.resolve('maybe stale');
+    expect(await loading).toBe('maybe stale');
+    expect(await after).toBe('after the change');
+    expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('after the change');
+  });
+
+  it('keeps entries of other tables, and joins a load of the same key still valid', async () => {
+    const { cache, metrics } = cacheWithHandFeed();
+    await cache.getOrLoad('sessions', ['training_sessions'], async () => 1);
+    cache.observer.batch({ start: at(100), end: at(102), changes: [{ table: 'courses', position: at(101) }] });
+    expect(await cache.getOrLoad('sessions', ['training_sessions'], async () => 2)).toBe(1);
+    const slow = deferred<number>();
+    const [first, second] = [cache.getOrLoad('x', ['courses'], () => slow.promise), cache.getOrLoad('x', ['courses'], async () => 99)];
+    slow.resolve(7);
+    expect([await first, await second]).toEqual([7, 7]);
+    expect((await metrics.registry.getSingleMetricAsString('unitrain_cache_hits_total'))).toContain('layer="flight"} 1');
+  });
+
+  it('answers from the database after a commit of its own process until its feed has read past it', async () => {
+    const { cache } = cacheWithHandFeed();
+    await cache.getOrLoad('k', ['notifications'], async () => 'before');
+    cache.noteLocalCommit();
+    expect(await cache.getOrLoad('k', ['notifications'], async () => 'fresh')).toBe('fresh');
+    // A round that began before the commit covers nothing; one that began after it and settled does.
+    cache.observer.roundStarting();
+    cache.observer.batch({ start: at(100), end: at(104), changes: [{ table: 'notifications', position: at(103) }] });
+    cache.observer.roundSettled();
+    expect(await cache.getOrLoad('k', ['notifications'], async () => 'loaded again')).toBe('loaded again');
+    expect(await cache.getOrLoad('k', ['notifications'], async () => 'unused')).toBe('loaded again');
+  });
+});
