@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
@@ -17,6 +16,7 @@ import { createAccessTokens } from '../src/security/access-tokens.js';
 import { createFieldCipher } from '../src/security/field-cipher.js';
 import { createLogger } from '../src/shared/logger.js';
 import { report } from './report.js';
+import { benchKeyring } from './server-process.js';
 
 /** p95 of `count` serial runs of `operation`, in milliseconds, after a warm-up. */
 async function p95(operation: () => Promise<unknown>, count = 200): Promise<number> {
@@ -49,7 +49,7 @@ export async function run(): Promise<void> {
     ? await openPostgresDatabase({ url, replicaUrl: null, poolMax: 8 }, createQueryLog(null, 0))
     : await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));
   await migrateUp(db);
-  const keyring = { encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32), tokenSigningKey: randomBytes(32) };
+  const keyring = benchKeyring;
   await seedDatabase(db, createFieldCipher(keyring), { size, seed: 1, today: new Date().toISOString().slice(0, 10) });
   const refreshStarted = performance.now();
   await db.transaction((tx) => refreshAnalyticsViews(tx));

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
@@ -9,6 +8,7 @@ import { migrateUp } from '../src/db/migrations/migrator.js';
 import { createQueryLog } from '../src/db/query-log.js';
 import { createLogger } from '../src/shared/logger.js';
 import { report } from './report.js';
+import { benchKeyring } from './server-process.js';
 
 async function requestsPerSecond(url: string): Promise<number> {
   const result = await autocannon({ url, connections: 64, duration: 5 });
@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
 
   const db = await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));
   await migrateUp(db);
-  const keyring = { encryptionKeys: [{ id: 'bench', key: randomBytes(32) }], blindIndexKey: randomBytes(32), tokenSigningKey: randomBytes(32) };
+  const keyring = benchKeyring;
   const auth = { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 100 };
   const logger = createLogger({ logLevel: 'warn', logFormat: 'json' });
   const app = await buildApp({ db, logger, redis: null, migrations: await readMigrationFiles(), keyring, auth, stream: loadConfig({}, false).stream, publicUrl: null });

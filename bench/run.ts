@@ -6,6 +6,8 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   'change-capture': () => import('./change-capture.bench.js'),
   'stream-latency': () => import('./stream-latency.bench.js'),
   'job-throughput': () => import('./job-throughput.bench.js'),
+  'certificate-pdf': () => import('./certificate-pdf.bench.js'),
+  'certificate-verify': () => import('./certificate-verify.bench.js'),
   'authenticated-read': () => import('./authenticated-read.bench.js'),
   dashboard: () => import('./dashboard.bench.js'),
 };

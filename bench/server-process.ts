@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cliPath } from '../test/cli.js';
 
 /** Keys for a benchmark's server process and for tokens the benchmark signs itself. */
-export const benchKeys = { encryption: randomBytes(32), blindIndex: randomBytes(32), tokenSigning: randomBytes(32) };
-export const benchKeyring = { encryptionKeys: [{ id: 'bench', key: benchKeys.encryption }], blindIndexKey: benchKeys.blindIndex, tokenSigningKey: benchKeys.tokenSigning };
+export const benchKeys = { encryption: randomBytes(32), blindIndex: randomBytes(32), tokenSigning: randomBytes(32), credentialSigning: randomBytes(32) };
+export const benchKeyring = { encryptionKeys: [{ id: 'bench', key: benchKeys.encryption }], blindIndexKey: benchKeys.blindIndex, tokenSigningKey: benchKeys.tokenSigning, credentialSigningKeys: [{ id: 'bench', seed: benchKeys.credentialSigning }] };
 
 /** The environment that gives a server process the benchmark's keys and database. */
 export function serverEnv(databaseUrl: string, poolMax: number): Record<string, string> {
@@ -15,6 +15,7 @@ export function serverEnv(databaseUrl: string, poolMax: number): Record<string, 
     DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: String(poolMax),
     ENCRYPTION_KEYS: `bench:${benchKeys.encryption.toString('base64')}`, BLIND_INDEX_KEY: benchKeys.blindIndex.toString('base64'),
     TOKEN_SIGNING_KEY: benchKeys.tokenSigning.toString('base64'),
+    CREDENTIAL_SIGNING_KEYS: `bench:${benchKeys.credentialSigning.toString('base64')}`,
   };
 }
 

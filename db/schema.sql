@@ -77,6 +77,8 @@ CREATE TYPE realtime_change AS (
 
 CREATE SEQUENCE audit_log_id_seq AS bigint OWNED BY audit_log.id;
 
+CREATE SEQUENCE certificate_status_list_index_seq AS bigint OWNED BY certificate_status_entries.status_list_index;
+
 CREATE SEQUENCE change_log_seq_seq AS bigint OWNED BY change_log.seq;
 GRANT USAGE ON SEQUENCE change_log_seq_seq TO unitrain_app;
 
@@ -326,6 +328,36 @@ CREATE POLICY certificate_batches_update_provider_rosters ON certificate_batches
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 GRANT INSERT, SELECT, UPDATE ON certificate_batches TO unitrain_app;
 
+CREATE TABLE certificate_status_entries (
+  certificate_id uuid NOT NULL,
+  status_list_index bigint DEFAULT nextval('certificate_status_list_index_seq'::regclass) NOT NULL,
+  CONSTRAINT certificate_status_entries_pkey PRIMARY KEY (certificate_id),
+  CONSTRAINT certificate_status_entries_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES certificates(id) ON DELETE RESTRICT,
+  CONSTRAINT certificate_status_entries_status_list_index_check CHECK (status_list_index >= 0),
+  CONSTRAINT certificate_status_entries_status_list_index_key UNIQUE (status_list_index)
+);
+ALTER TABLE certificate_status_entries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_status_entries FORCE ROW LEVEL SECURITY;
+CREATE POLICY certificate_status_entries_owner_all ON certificate_status_entries FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
+CREATE TABLE certificate_status_lists (
+  purpose text NOT NULL,
+  list_number integer NOT NULL,
+  bits bytea NOT NULL,
+  changed_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT certificate_status_lists_pkey PRIMARY KEY (purpose, list_number),
+  CONSTRAINT certificate_status_lists_bits_check CHECK (length(bits) = 16384),
+  CONSTRAINT certificate_status_lists_list_number_check CHECK (list_number >= 0),
+  CONSTRAINT certificate_status_lists_purpose_check CHECK (purpose = ANY (ARRAY['revocation'::text, 'suspension'::text]))
+);
+ALTER TABLE certificate_status_lists ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certificate_status_lists FORCE ROW LEVEL SECURITY;
+CREATE POLICY certificate_status_lists_owner_all ON certificate_status_lists FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE certificate_templates (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   name text NOT NULL,
@@ -470,6 +502,8 @@ CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificat
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_set_row_version BEFORE UPDATE ON certificates FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION certificates_enter_status_lists();
+CREATE TRIGGER certificates_status_list_on_update AFTER UPDATE OF status ON certificates FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION certificates_publish_status();
 CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
 CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_app
@@ -3039,6 +3073,28 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_set_status_bit(list_purpose text, entry bigint, flag boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  list_no integer := (entry / 131072)::integer;
+  bit_no integer := (entry % 131072)::integer;
+  -- PostgreSQL numbers a byte's bits from its least significant one; the specification from the left.
+  pg_bit integer := (bit_no / 8) * 8 + 7 - bit_no % 8;
+BEGIN
+  INSERT INTO certificate_status_lists (purpose, list_number, bits)
+  VALUES (list_purpose, list_no, decode(repeat('00', 16384), 'hex'))
+  ON CONFLICT DO NOTHING;
+  UPDATE certificate_status_lists
+     SET bits = set_bit(bits, pg_bit, flag::integer), changed_at = now()
+   WHERE purpose = list_purpose AND list_number = list_no AND get_bit(bits, pg_bit) <> flag::integer;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_set_status_bit(text,bigint,boolean) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_student_overlapping_sessions(session uuid, student uuid, student_profile uuid)
  RETURNS SETOF uuid
  LANGUAGE sql
@@ -3503,6 +3559,44 @@ AS $function$
       END;
       $function$;
 REVOKE EXECUTE ON FUNCTION certificates_capture_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.certificates_enter_status_lists()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO certificate_status_entries (certificate_id) SELECT i.id FROM inserted i ORDER BY i.created_at, i.id;
+  PERFORM app_set_status_bit(p.purpose, e.status_list_index, true)
+     FROM inserted i
+     JOIN certificate_status_entries e ON e.certificate_id = i.id
+     JOIN (VALUES ('revocation', 'REVOKED'), ('suspension', 'SUSPENDED')) AS p (purpose, status) ON p.status = i.status;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificates_enter_status_lists() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.certificates_publish_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  entry bigint;
+BEGIN
+  SELECT e.status_list_index INTO entry FROM certificate_status_entries e WHERE e.certificate_id = NEW.id;
+  IF (NEW.status = 'REVOKED') <> (OLD.status = 'REVOKED') THEN
+    PERFORM app_set_status_bit('revocation', entry, NEW.status = 'REVOKED');
+  END IF;
+  IF (NEW.status = 'SUSPENDED') <> (OLD.status = 'SUSPENDED') THEN
+    PERFORM app_set_status_bit('suspension', entry, NEW.status = 'SUSPENDED');
+  END IF;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificates_publish_status() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.change_capture_tables()
  RETURNS TABLE(table_name text, location_key text, provider_key text, instructor_key text, user_key text, parent text)
@@ -4548,6 +4642,10 @@ BEGIN
     RETURN;
   END IF;
   IF count_it THEN
+    -- A count is not worth a disk flush per public request: this transaction commits without waiting
+    -- for its WAL to reach disk (a crash may lose the last few counts, never a certificate change, and
+    -- only when the caller's transaction wrote nothing else that must be durable).
+    PERFORM set_config('synchronous_commit', 'off', true);
     INSERT INTO certificate_verifications AS v (certificate_id, verification_count, last_verified_at)
     VALUES (found.id, 1, now())
     ON CONFLICT (certificate_id) DO UPDATE SET verification_count = v.verification_count + 1, last_verified_at = now()

@@ -16,7 +16,7 @@ import { invitationsRoutes, passwordResetRoutes } from './modules/accounts/index
 import { auditRoutes } from './modules/audit/index.js';
 import { authRoutes, findSignedInUser } from './modules/auth/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
-import { certificatesRoutes } from './modules/certificates/index.js';
+import { certificateCredentialsRoutes, certificatesRoutes, createCredentialSigner, verifyDocumentRoutes } from './modules/certificates/index.js';
 import { coursesRoutes } from './modules/courses/index.js';
 import { dashboardRoutes } from './modules/dashboard/index.js';
 import { enrollmentsRoutes } from './modules/enrollments/index.js';
@@ -157,6 +157,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sessionsRoutes, { db: deps.db });
   await app.register(schedulesRoutes, { db: deps.db, cipher });
   await app.register(certificatesRoutes, { db: deps.db, publicUrl: deps.publicUrl });
+  await app.register(certificateCredentialsRoutes, { db: deps.db, publicUrl: deps.publicUrl, signer: createCredentialSigner(deps.keyring.credentialSigningKeys) });
+  await app.register(verifyDocumentRoutes, { db: deps.db });
   await app.register(streamRoutes, { hub: realtime.hub, bufferBytes: deps.stream.bufferBytes });
   return app;
 }

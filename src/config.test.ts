@@ -55,16 +55,19 @@ describe('configuration', () => {
 
   it('parses keys given together, refuses one without the others, and never echoes a secret', () => {
     const key = randomBytes(32).toString('base64');
-    const config = loadConfig({ ENCRYPTION_KEYS: `k1:${key}`, BLIND_INDEX_KEY: key, TOKEN_SIGNING_KEY: key });
+    const config = loadConfig({ ENCRYPTION_KEYS: `k1:${key}`, BLIND_INDEX_KEY: key, TOKEN_SIGNING_KEY: key, CREDENTIAL_SIGNING_KEYS: `c1:${key},c2:${key}` });
     expect(config.keys?.encryptionKeys.map((k) => k.id)).toEqual(['k1']);
     expect(config.keys?.tokenSigningKey.equals(Buffer.from(key, 'base64'))).toBe(true);
+    expect(config.keys?.credentialSigningKeys.map((k) => k.id)).toEqual(['c1', 'c2']);
+    const together = 'ENCRYPTION_KEYS, BLIND_INDEX_KEY, TOKEN_SIGNING_KEY, CREDENTIAL_SIGNING_KEYS are set together';
     expect(problemsOf({ ENCRYPTION_KEYS: `k1:${key}` })).toEqual([
-      'BLIND_INDEX_KEY: missing; ENCRYPTION_KEYS, BLIND_INDEX_KEY, TOKEN_SIGNING_KEY are set together',
-      'TOKEN_SIGNING_KEY: missing; ENCRYPTION_KEYS, BLIND_INDEX_KEY, TOKEN_SIGNING_KEY are set together',
+      `BLIND_INDEX_KEY: missing; ${together}`,
+      `TOKEN_SIGNING_KEY: missing; ${together}`,
+      `CREDENTIAL_SIGNING_KEYS: missing; ${together}`,
     ]);
     const short = randomBytes(8).toString('base64');
-    const problems = problemsOf({ ENCRYPTION_KEYS: `k1:${short}`, BLIND_INDEX_KEY: short, TOKEN_SIGNING_KEY: short });
-    expect(problems).toHaveLength(3);
+    const problems = problemsOf({ ENCRYPTION_KEYS: `k1:${short}`, BLIND_INDEX_KEY: short, TOKEN_SIGNING_KEY: short, CREDENTIAL_SIGNING_KEYS: `c1:${short}` });
+    expect(problems).toHaveLength(4);
     expect(problems.join('\n')).not.toContain(short);
     expect(problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db' })[0]).not.toContain('hunter2');
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { Cron } from 'croner';
-import { decodeSingleKey, type Keyring, parseEncryptionKeys } from './security/keyring.js';
+import { decodeSingleKey, type Keyring, parseCredentialSigningKeys, parseEncryptionKeys } from './security/keyring.js';
 
 const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' });
 
@@ -28,6 +28,7 @@ const EnvSchema = Type.Object({
   ENCRYPTION_KEYS: Type.Optional(Type.String({ description: 'id:base64key[,id:base64key…], each key 32 bytes; the last encrypts' })),
   BLIND_INDEX_KEY: Type.Optional(Type.String({ description: '32 bytes, base64-encoded' })),
   TOKEN_SIGNING_KEY: Type.Optional(Type.String({ description: '32 bytes, base64-encoded' })),
+  CREDENTIAL_SIGNING_KEYS: Type.Optional(Type.String({ description: 'id:base64seed[,id:base64seed…], each an Ed25519 seed of 32 bytes; the last signs' })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900, description: 'seconds from 60 to 86400' }),
   REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'days from 1 to 365' }),
   RATE_LIMIT_PUBLIC_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100, description: 'requests from 1 to 1000000' }),
@@ -48,6 +49,7 @@ const EnvSchema = Type.Object({
   FEED_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'milliseconds from 10 to 60000' }),
   // Cron expressions (croner: five fields, or six with seconds first) read in SCHEDULE_TIMEZONE.
   ANALYTICS_REFRESH_CRON: Type.String({ minLength: 1, default: '*/15 * * * *', description: 'a cron expression, e.g. */15 * * * *' }),
+  CERTIFICATE_EXPIRY_CRON: Type.String({ minLength: 1, default: '0 1 * * *', description: 'a cron expression, e.g. 0 1 * * *' }),
   SCHEDULE_TIMEZONE: Type.String({ minLength: 1, default: 'UTC', description: 'an IANA time zone, e.g. Europe/London' }),
   // In-process cache entries (the first layer; Redis is the second when REDIS_URL is set).
   CACHE_L1_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000, description: 'entries from 1 to 10000000' }),
@@ -92,6 +94,8 @@ export interface Config {
 export interface ScheduleSettings {
   /** When the analytics views are refreshed (a cron expression). */
   readonly analyticsRefreshCron: string;
+  /** When certificates past their expiry day are marked EXPIRED (a cron expression). */
+  readonly certificateExpiryCron: string;
   /** The time zone every schedule's expression is read in. */
   readonly timezone: string;
 }
@@ -157,7 +161,7 @@ function describeProblem(name: string, value: string | undefined): string {
   return `${name}: ${shown} is not valid; expected ${expected}`;
 }
 
-const keyVariables = ['ENCRYPTION_KEYS', 'BLIND_INDEX_KEY', 'TOKEN_SIGNING_KEY'] as const;
+const keyVariables = ['ENCRYPTION_KEYS', 'BLIND_INDEX_KEY', 'TOKEN_SIGNING_KEY', 'CREDENTIAL_SIGNING_KEYS'] as const;
 
 function parseKeys(env: Env, problems: string[]): Keyring | null {
   const missing = keyVariables.filter((name) => env[name] === undefined);
@@ -177,7 +181,10 @@ function parseKeys(env: Env, problems: string[]): Keyring | null {
   const encryptionKeys = attempt('ENCRYPTION_KEYS', () => parseEncryptionKeys(env.ENCRYPTION_KEYS as string));
   const blindIndexKey = attempt('BLIND_INDEX_KEY', () => decodeSingleKey(env.BLIND_INDEX_KEY as string, 'the key'));
   const tokenSigningKey = attempt('TOKEN_SIGNING_KEY', () => decodeSingleKey(env.TOKEN_SIGNING_KEY as string, 'the key'));
-  return encryptionKeys && blindIndexKey && tokenSigningKey ? { encryptionKeys, blindIndexKey, tokenSigningKey } : null;
+  const credentialSigningKeys = attempt('CREDENTIAL_SIGNING_KEYS', () => parseCredentialSigningKeys(env.CREDENTIAL_SIGNING_KEYS as string));
+  return encryptionKeys && blindIndexKey && tokenSigningKey && credentialSigningKeys
+    ? { encryptionKeys, blindIndexKey, tokenSigningKey, credentialSigningKeys }
+    : null;
 }
 
 /** Reads every setting from the environment once; lists every bad variable at once. */
@@ -191,11 +198,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
   const invalid = new Set([...Value.Errors(EnvSchema, parsed)].map((error) => error.instancePath.split('/')[1] ?? ''));
   const problems = [...invalid].map((name) => describeProblem(name, raw[name]));
   const keys = parseKeys(parsed, problems);
-  if (!invalid.has('ANALYTICS_REFRESH_CRON') && !invalid.has('SCHEDULE_TIMEZONE')) {
+  for (const name of ['ANALYTICS_REFRESH_CRON', 'CERTIFICATE_EXPIRY_CRON'] as const) {
+    if (invalid.has(name) || invalid.has('SCHEDULE_TIMEZONE')) continue;
     try {
-      new Cron(parsed.ANALYTICS_REFRESH_CRON, { timezone: parsed.SCHEDULE_TIMEZONE, paused: true }).nextRun();
+      new Cron(parsed[name], { timezone: parsed.SCHEDULE_TIMEZONE, paused: true }).nextRun();
     } catch (error) {
-      problems.push(`ANALYTICS_REFRESH_CRON or SCHEDULE_TIMEZONE: ${(error as Error).message}`);
+      problems.push(`${name} or SCHEDULE_TIMEZONE: ${(error as Error).message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -228,7 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
       pruneIntervalMs: parsed.PRUNE_INTERVAL_MS,
     },
     stream: { heartbeatMs: parsed.STREAM_HEARTBEAT_MS, bufferBytes: parsed.STREAM_BUFFER_BYTES, feedPollMs: parsed.FEED_POLL_MS },
-    schedules: { analyticsRefreshCron: parsed.ANALYTICS_REFRESH_CRON, timezone: parsed.SCHEDULE_TIMEZONE },
+    schedules: { analyticsRefreshCron: parsed.ANALYTICS_REFRESH_CRON, certificateExpiryCron: parsed.CERTIFICATE_EXPIRY_CRON, timezone: parsed.SCHEDULE_TIMEZONE },
     cache: { l1MaxEntries: parsed.CACHE_L1_MAX_ENTRIES, ttlSeconds: parsed.CACHE_TTL_SECONDS },
   };
   return Object.freeze(config);

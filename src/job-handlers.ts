@@ -1,5 +1,6 @@
 import type { MailSettings, ScheduleSettings } from './config.js';
 import { accountMailHandlers } from './modules/accounts/index.js';
+import { expireDueCertificates, expireDueName } from './modules/certificates/index.js';
 import { complianceOnCompletion } from './modules/compliance/index.js';
 import type { JobHandler, ScheduledJob } from './modules/jobs/index.js';
 import { notifyOnSessionCancelled } from './modules/notifications/index.js';
@@ -12,15 +13,19 @@ import type { Logger } from './shared/logger.js';
  * `unitrain worker`) hand this list to it, so the job queue does not know its consumers. Every worker
  * must run the same list: an event is relayed once, for the handlers of the relaying process.
  */
-export function createJobHandlers(deps: { cipher: FieldCipher; mail: MailSettings; logger: Logger }): JobHandler[] {
-  return [complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps)];
+export function createJobHandlers(deps: { cipher: FieldCipher; mail: MailSettings; logger: Logger; now?: () => Date }): JobHandler[] {
+  const now = deps.now ?? (() => new Date());
+  return [complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now })];
 }
 
 /**
  * Every cron-style schedule a worker keeps (modules/jobs/schedules.ts): each slot queues one job of the
  * named handler, once across all workers, caught up after downtime. Another domain adds its entry here
- * (a certificate expiry sweep, `certificates.expire-due`; a nightly compliance recompute) with its handler above.
+ * (a nightly compliance recompute, say) with its handler above.
  */
 export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] {
-  return [{ name: 'analytics-refresh', cron: settings.analyticsRefreshCron, handler: refreshAnalyticsJob }];
+  return [
+    { name: 'analytics-refresh', cron: settings.analyticsRefreshCron, handler: refreshAnalyticsJob },
+    { name: 'certificate-expiry', cron: settings.certificateExpiryCron, handler: expireDueName },
+  ];
 }

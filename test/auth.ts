@@ -18,6 +18,7 @@ export const testKeyring: Keyring = {
   encryptionKeys: [{ id: 'test1', key: Buffer.from(testKeysEnv.ENCRYPTION_KEYS.split(':')[1] as string, 'base64') }],
   blindIndexKey: Buffer.from(testKeysEnv.BLIND_INDEX_KEY, 'base64'),
   tokenSigningKey: Buffer.from(testKeysEnv.TOKEN_SIGNING_KEY, 'base64'),
+  credentialSigningKeys: [{ id: 'ctest1', seed: Buffer.from(testKeysEnv.CREDENTIAL_SIGNING_KEYS.split(':')[1] as string, 'base64') }],
 };
 
 /** Production lifetimes, and a public rate limit no test reaches unless it sets its own. */

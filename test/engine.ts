@@ -19,4 +19,5 @@ export const testKeysEnv = {
   ENCRYPTION_KEYS: `test1:${Buffer.alloc(32, 1).toString('base64')}`,
   BLIND_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
   TOKEN_SIGNING_KEY: Buffer.alloc(32, 3).toString('base64'),
+  CREDENTIAL_SIGNING_KEYS: `ctest1:${Buffer.alloc(32, 4).toString('base64')}`,
 };

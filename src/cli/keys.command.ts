@@ -7,7 +7,7 @@ import { createFieldCipher } from '../security/field-cipher.js';
 import {
   appendGeneratedKey, type ColumnRotation, countValuesByKey, findEncryptedColumns, type RotationProgress, rotateEncryptedColumns,
 } from '../security/key-rotation.js';
-import { loadKeyring } from '../security/keyring.js';
+import { appendCredentialSigningKey, loadKeyring, newCredentialKeyEntry } from '../security/keyring.js';
 import { CliFailure } from './cli-failure.js';
 
 const helpText = `
@@ -20,6 +20,11 @@ Stop the server first (the data directory has one user at a time).
 Server database: append the new key to ENCRYPTION_KEYS (id:base64, last), restart every process with
 it so new values use it, then run \`keys rotate\`. Remove an old key only once \`keys status\` shows no
 value under it, and no audit log value you still need to read.
+
+Credential signing keys (Ed25519; they sign certificate credentials and status lists): \`keys
+new-credential-key\` adds one (embedded: to DATA_DIR/keys.json; server: prints the entry to append
+to CREDENTIAL_SIGNING_KEYS). The last key signs from the next start on; keep the older ones: they
+stay published at /.well-known/jwks.json, so the credentials they signed keep verifying.
 `;
 
 const number = (n: number) => n.toLocaleString('en-US');
@@ -152,6 +157,29 @@ export function registerKeysCommand(program: Command, context: { config: () => C
     });
 
   keys
+    .command('new-credential-key')
+    .description('add an Ed25519 key that signs credentials from the next start on (the older ones stay published)')
+    .action(async () => {
+      const config = context.config();
+      if (config.database.engine !== 'pglite' || config.keys !== null) {
+        const taken = config.keys?.credentialSigningKeys.map((key) => key.id) ?? [];
+        const entry = newCredentialKeyEntry(taken, new Date());
+        console.log('append this entry (last) to CREDENTIAL_SIGNING_KEYS, then restart every process:');
+        console.log(`${entry.id}:${entry.key}`);
+        return;
+      }
+      // The data directory's lock: a running server would keep signing with the key it loaded.
+      const db = await openDatabase(config, null);
+      try {
+        await loadKeyring(config);
+        const added = await appendCredentialSigningKey(config.dataDir);
+        console.log(`added credential signing key ${added.keyId} to ${added.path}; it signs from the next start on`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  keys
     .command('status')
     .description('how many stored values each key id encrypted, per column')
     .action(async () => {
@@ -168,5 +196,7 @@ export function registerKeysCommand(program: Command, context: { config: () => C
         console.log(`${u.where.padEnd(width)}${u.keyId.padEnd(keyWidth)}${number(u.rows).padStart(10)}${note}`);
       }
       console.log(`current key: ${cipher.currentKeyId} (configured: ${configured.join(', ')})`);
+      const signing = keyring.credentialSigningKeys.map((key) => key.id);
+      console.log(`credential signing key: ${signing.at(-1) ?? 'none'} (published: ${signing.join(', ')})`);
     });
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Db, Queryable, Tx } from '../db/database.js';
 import { DecryptionError, type FieldCipher } from './field-cipher.js';
-import { keysFilePath } from './keyring.js';
+import { keysFilePath, nextKeyId } from './keyring.js';
 
 /** A column holding `v1.<key id>.…` values: every `*_ciphertext` column, so new ones are covered without a list. */
 export interface EncryptedColumn {
@@ -177,14 +177,6 @@ interface KeysFileContents {
   [other: string]: unknown;
 }
 
-/** `k<YYYYMMDD>`, with `-2`, `-3`… when that day already has a key. */
-function nextKeyId(existing: readonly string[], now: Date): string {
-  const base = `k${now.toISOString().slice(0, 10).replaceAll('-', '')}`;
-  let id = base;
-  for (let n = 2; existing.includes(id); n++) id = `${base}-${n}`;
-  return id;
-}
-
 /**
  * Embedded mode: appends a freshly generated key to `DATA_DIR/keys.json`, which then encrypts every
  * new value (the last key does). The other keys and entries are kept as they are; the file is
@@ -193,7 +185,7 @@ function nextKeyId(existing: readonly string[], now: Date): string {
 export async function appendGeneratedKey(dataDir: string, now = new Date()): Promise<{ keyId: string; path: string }> {
   const path = keysFilePath(dataDir);
   const contents = JSON.parse(await readFile(path, 'utf8')) as KeysFileContents;
-  const keyId = nextKeyId(contents.encryptionKeys.map((k) => k.id), now);
+  const keyId = nextKeyId('k', contents.encryptionKeys.map((k) => k.id), now);
   const updated = { ...contents, encryptionKeys: [...contents.encryptionKeys, { id: keyId, key: randomBytes(32).toString('base64') }] };
   const temporary = `${path}.${process.pid}.rotate.tmp`;
   await writeFile(temporary, `${JSON.stringify(updated, null, 2)}\n`, { mode: 0o600, flag: 'wx' });

@@ -65,6 +65,7 @@ export function presentCertificate(certificate: CertificateRow, urlOf: Verificat
     template: snapshot.template,
     verification_url: snapshot.verification_url,
     pdf_url: `${base}/v1/certificates/${certificate.id}/pdf`,
+    credential_url: `${base}/v1/certificates/${certificate.id}/credential`,
   };
 }
 
@@ -222,7 +223,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
       },
     },
     async (request, reply) => {
-      const verification = await verifyByCode(deps, request.actor, request.params.code);
+      const verification = await verifyByCode(deps, request.params.code);
       return reply.header('cache-control', 'no-store').send(verification);
     },
   );
@@ -237,7 +238,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     async (request, reply) => {
       let verification: Verification | null = null;
       try {
-        verification = await verifyByCode(deps, request.actor, request.params.code);
+        verification = await verifyByCode(deps, request.params.code);
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
       }

@@ -38,6 +38,7 @@ export const CertificateSchema = Type.Object({
   verification_code: Type.String(),
   verification_url: Type.String({ description: 'the public verification page; the PDF’s QR code carries it' }),
   pdf_url: Type.String(),
+  credential_url: Type.String({ description: 'the certificate as a signed W3C Verifiable Credential (Open Badges 3.0)' }),
   pdf_sha256: Nullable(Type.String({ description: 'SHA-256 of the issued PDF (null for certificates issued before PDFs were hashed)' })),
   user_id: Nullable(Uuid),
   student_profile_id: Nullable(Uuid),

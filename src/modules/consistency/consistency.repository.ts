@@ -196,6 +196,23 @@ export const consistencyChecks: ConsistencyCheck[] = [
         FROM analytics_refreshes r
        WHERE r.refreshed_at < now() - interval '24 hours'`,
   },
+  {
+    name: 'certificate-status-list',
+    rule: 'every certificate has a place in the status lists, and its bits there say its status: revocation set iff REVOKED, suspension set iff SUSPENDED',
+    // Bit i of a list is the (i % 8)-th bit from the left of byte i / 8 (migration 0034); no list row reads as all zeros.
+    sql: `
+      SELECT 'certificates' AS table_name, c.id AS row_id,
+             CASE WHEN e.status_list_index IS NULL THEN 'it has no place in the status lists'
+                  ELSE 'its bit in ' || p.purpose || ' status list ' || (e.status_list_index / 131072) || ' does not say its status ' || c.status END AS problem,
+             (c.status = p.status)::text AS expected,
+             CASE WHEN e.status_list_index IS NULL THEN 'no index' ELSE (NOT (c.status = p.status))::text END AS found
+        FROM certificates c
+       CROSS JOIN (VALUES ('revocation', 'REVOKED'), ('suspension', 'SUSPENDED')) p (purpose, status)
+        LEFT JOIN certificate_status_entries e ON e.certificate_id = c.id
+        LEFT JOIN certificate_status_lists l ON l.purpose = p.purpose AND l.list_number = e.status_list_index / 131072
+       WHERE e.status_list_index IS NULL
+          OR (c.status = p.status) <> coalesce(get_bit(l.bits, ((e.status_list_index % 131072) / 8 * 8 + 7 - e.status_list_index % 8)::integer) = 1, false)`,
+  },
 ];
 
 export async function selectViolations(tx: Tx, check: ConsistencyCheck): Promise<ViolationRow[]> {

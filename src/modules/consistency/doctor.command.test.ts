@@ -152,6 +152,12 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
   const stale = await one<{ id: string }>(tx,
     `UPDATE analytics_refreshes SET refreshed_at = now() - interval '3 days' WHERE view_name = 'instructor_figures_by_month' RETURNING id`);
   expected.push({ check: 'analytics-freshness', table: 'analytics_refreshes', row_id: stale.id, expected: 'refreshed within 24 hours', found: 'refreshed 72 hours ago' });
+  // A published revocation bit set for a certificate that is not revoked (migration 0034's lists).
+  const published = await one<{ id: string }>(tx,
+    `SELECT c.id FROM certificates c WHERE c.status = 'ACTIVE' ORDER BY c.id LIMIT 1`);
+  await tx.query(
+    `SELECT app_set_status_bit('revocation', e.status_list_index, true) FROM certificate_status_entries e WHERE e.certificate_id = $1`, [published.id]);
+  expected.push({ check: 'certificate-status-list', table: 'certificates', row_id: published.id, expected: 'false', found: 'true' });
   return expected;
 }
 
@@ -163,7 +169,7 @@ describe('unitrain doctor', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout.trim()).toMatch(
-      /^no violations: 12 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, \d+ certificates in (\d+ ms|\d+\.\d s)$/,
+      /^no violations: 13 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, \d+ certificates in (\d+ ms|\d+\.\d s)$/,
     );
 
     const json = await runCli(['doctor', '--json'], env);
@@ -171,7 +177,7 @@ describe('unitrain doctor', () => {
     const report = JSON.parse(json.stdout) as { ok: boolean; violations: unknown[]; checks: { violations: number }[]; checked_rows: Record<string, number> };
     expect(report.ok).toBe(true);
     expect(report.violations).toEqual([]);
-    expect(report.checks).toHaveLength(12);
+    expect(report.checks).toHaveLength(13);
     expect(report.checked_rows['training_sessions']).toBe(400);
   });
 
@@ -193,7 +199,7 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 12 of 12 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 13 of 13 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
   });
 
   it('refuses a missing embedded database without creating one', async () => {

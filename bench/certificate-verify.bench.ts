@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { Db } from '../src/db/database.js';
+import { openPgliteDatabase } from '../src/db/pglite-database.js';
+import { openPostgresDatabase } from '../src/db/postgres-database.js';
+import { readMigrationFiles } from '../src/db/migrations/migration-files.js';
+import { migrateUp } from '../src/db/migrations/migrator.js';
+import { createQueryLog } from '../src/db/query-log.js';
+import { newVerificationCode } from '../src/modules/certificates/verification-code.js';
+import { createLogger } from '../src/shared/logger.js';
+import { signedOutActor } from '../src/db/actor.js';
+import { verifyCertificate } from '../src/modules/certificates/certificates.repository.js';
+import { measureSerial, report } from './report.js';
+import { withScratchDatabase } from './scratch.js';
+import { benchKeyring } from './server-process.js';
+
+const codesCount = 1_000;
+
+async function requestsPerSecond(url: string, paths: readonly string[], seconds: number): Promise<number> {
+  let next = 0;
+  const result = await autocannon({
+    url, connections: 64, duration: seconds,
+    // Each request another certificate, as verifiers of many certificates would send them.
+    requests: [{ setupRequest: (request) => ({ ...request, path: paths[(next += 1) % paths.length] as string }) }],
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} answers not 2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+/**
+ * Public verification (`GET /v1/verify/:code`: code normalised, rate limit counted, one database round
+ * trip that reads the certificate and counts the verification, JSON answer) at 64 connections, against a
+ * bare Fastify route answering a JSON object of the same size from memory, in the same run. Embedded
+ * database (PGlite, in memory), or a scratch database on the PostgreSQL server DATABASE_URL names.
+ * The issue's goal: at least 50 % of bare.
+ */
+export async function run(): Promise<void> {
+  const serverUrl = process.env['DATABASE_URL'];
+  if (!serverUrl) {
+    const db = await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));
+    await measure(db, 'pglite').finally(() => db.close());
+    return;
+  }
+  await withScratchDatabase(serverUrl, async (url) => {
+    const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 16 }, createQueryLog(null, 0));
+    await measure(db, 'postgres (pool of 16)').finally(() => db.close());
+  });
+}
+
+async function measure(db: Db, engine: string): Promise<void> {
+  const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
+  await migrateUp(db);
+  const courseId = randomUUID();
+  const locationId = randomUUID();
+  await db.query(`insert into courses (id, code, title, duration_minutes) values ($1, 'FA-101', 'First aid', 450)`, [courseId]);
+  await db.query(`insert into locations (id, name) values ($1, 'Own hall')`, [locationId]);
+  const holderId = randomUUID();
+  await db.query(`insert into student_enrollment_profiles (id, first_name, last_name) values ($1, 'Zoë', 'Łukasiewicz-Øster')`, [holderId]);
+  const codes = Array.from({ length: codesCount }, () => newVerificationCode());
+  await db.query(
+    `insert into certificates (student_profile_id, course_id, location_id, course_name, recipient_name, issue_date, expiry_date, verification_code, pdf_sha256, snapshot)
+     select $4, $1, $2, 'First aid', 'Zoë Łukasiewicz-Øster', current_date, current_date + 730, code, repeat('ab', 32),
+            jsonb_build_object('printed', jsonb_build_object('recipient_name', 'Zoë Łukasiewicz-Øster', 'course_name', 'First aid', 'course_code', 'FA-101',
+              'hours', 7.5, 'completed_on', current_date, 'practical_score', 92.5, 'written_score', 88, 'instructor_name', 'Владимир Иванов',
+              'location_name', 'Own hall', 'location_place', 'London, GB', 'provider_name', 'Safe Hands Ltd'))
+       from unnest($3::text[]) as code`,
+    [courseId, locationId, codes, holderId],
+  );
+
+  const keyring = benchKeyring;
+  // The public limit is on (it runs on every verification), set beyond what the benchmark sends.
+  const auth = { accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30, publicRateLimitPerMinute: 1_000_000_000 };
+  const logger = createLogger({ logLevel: 'warn', logFormat: 'json' });
+  const app = await buildApp({ db, logger, redis: null, migrations: await readMigrationFiles(), keyring, auth, stream: loadConfig({}, false).stream, publicUrl: null });
+  const appUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const sample = await app.inject({ method: 'GET', url: `/v1/verify/${codes[0]}` });
+  if (sample.statusCode !== 200) throw new Error(`verification answered ${sample.statusCode}: ${sample.body}`);
+
+  const bare = Fastify();
+  const answer = sample.json<Record<string, unknown>>();
+  bare.get('/v1/verify/:code', async (request) => ({ ...answer, verification_code: (request.params as { code: string }).code }));
+  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+
+  const paths = codes.map((code) => `/v1/verify/${code}`);
+  const bareRate = await requestsPerSecond(bareUrl, paths, seconds);
+  const appRate = await requestsPerSecond(appUrl, paths, seconds);
+  // Where the time goes, one request at a time: the counted lookup as the route runs it (a signed-out
+  // actor's transaction), and the same lookup uncounted in one statement on the owner connection.
+  let next = 0;
+  const counted = await measureSerial(() => db.withActor(signedOutActor({ requestId: null, ip: null, userAgent: null }), (tx) => verifyCertificate(tx, codes[(next += 1) % codesCount] as string, true)));
+  const countedStatement = await measureSerial(() => verifyCertificate(db, codes[(next += 1) % codesCount] as string, true));
+  const uncounted = await measureSerial(() => verifyCertificate(db, codes[(next += 1) % codesCount] as string, false));
+  const healthRate = await requestsPerSecond(appUrl, ['/health'], seconds);
+  const { rows } = await db.query<{ counted: number }>('select sum(verification_count)::integer as counted from certificate_verifications');
+  await report('certificate-verify', { connections: 64, seconds, certificates: codesCount, engine, verificationsCounted: rows[0]?.counted, goal: '>= 50% of bare' }, [
+    { name: 'bare Fastify: GET /v1/verify/:code from memory', rate: bareRate },
+    { name: 'Unitrain: GET /v1/verify/:code (counted)', rate: appRate, baseline: 'bare Fastify: GET /v1/verify/:code from memory' },
+    { name: 'Unitrain: GET /health (the stack without the database)', rate: healthRate, baseline: 'bare Fastify: GET /v1/verify/:code from memory' },
+    { name: 'database only, serial: counted lookup in an actor transaction', rate: counted },
+    { name: 'database only, serial: counted lookup, one statement (as the route runs it)', rate: countedStatement, baseline: 'database only, serial: counted lookup in an actor transaction' },
+    { name: 'database only, serial: uncounted lookup, one statement', rate: uncounted, baseline: 'database only, serial: counted lookup in an actor transaction' },
+  ]);
+  await Promise.all([bare.close(), app.close()]);
+}
