@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Actor } from '../src/db/actor.js';
 import type { Db } from '../src/db/database.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
-import { wrapPglite } from '../src/db/pglite-database.js';
+import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/db/postgres-database.js';
 import { createQueryLog } from '../src/db/query-log.js';
 import { typeParsers } from '../src/db/type-parsers.js';
@@ -119,7 +119,7 @@ function withServerDatabase(serverUrl: string, fn: (db: Db) => Promise<void>): P
 }
 
 async function withEmbeddedDatabase(fn: (db: Db) => Promise<void>): Promise<void> {
-  const pglite = await PGlite.create({ parsers: typeParsers });
+  const pglite = await PGlite.create({ parsers: typeParsers, extensions: pgliteExtensions });
   const db = wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close());
   try {
     await fn(db);

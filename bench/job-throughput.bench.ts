@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Db } from '../src/db/database.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
-import { wrapPglite } from '../src/db/pglite-database.js';
+import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/db/postgres-database.js';
 import { createQueryLog } from '../src/db/query-log.js';
 import { typeParsers } from '../src/db/type-parsers.js';
@@ -114,7 +114,7 @@ async function withDatabase(fn: (db: Db, engine: 'postgres' | 'pglite') => Promi
     });
     return;
   }
-  const pglite = await PGlite.create({ parsers: typeParsers });
+  const pglite = await PGlite.create({ parsers: typeParsers, extensions: pgliteExtensions });
   const db = wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close());
   try {
     await fn(db, 'pglite');

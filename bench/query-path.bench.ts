@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Actor } from '../src/db/actor.js';
 import type { Db } from '../src/db/database.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
-import { wrapPglite } from '../src/db/pglite-database.js';
+import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/db/postgres-database.js';
 import { createQueryLog } from '../src/db/query-log.js';
 import { typeParsers } from '../src/db/type-parsers.js';
@@ -41,7 +41,7 @@ export async function run(): Promise<void> {
       close: () => pool.end(),
     };
   } else {
-    const pglite = await PGlite.create({ parsers: typeParsers });
+    const pglite = await PGlite.create({ parsers: typeParsers, extensions: pgliteExtensions });
     db = wrapPglite(pglite, queryLog, () => pglite.close());
     raw = {
       query: (sql, params) => pglite.query(sql, params),

@@ -1281,6 +1281,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List rooms visible to you */
+        get: operations["listRooms"];
+        put?: never;
+        /** Create a room */
+        post: operations["createRoom"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rooms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one room */
+        get: operations["getRoom"];
+        put?: never;
+        post?: never;
+        /** Delete a room */
+        delete: operations["deleteRoom"];
+        options?: never;
+        head?: never;
+        /** Change a room (send the version you read) */
+        patch: operations["updateRoom"];
+        trace?: never;
+    };
     "/v1/roster-members": {
         parameters: {
             query?: never;
@@ -2456,6 +2493,8 @@ export interface components {
             /** Format: uuid */
             location_id: string;
             max_capacity: number;
+            /** @description a room of the location; the session seats no more than it holds */
+            room_id?: string | null;
             self_enrollment_allowed?: boolean;
             /**
              * Format: date
@@ -2589,6 +2628,8 @@ export interface components {
          * @description at most one of the two; neither enrolls the caller
          */
         EnrollBody: {
+            /** @description enroll even if the student holds a seat or waitlist place in a session at an overlapping time (otherwise 422 OVERLAPPING_ENROLLMENT) */
+            allow_overlap?: boolean;
             /** Format: uuid */
             student_id?: string;
             /** Format: uuid */
@@ -2781,7 +2822,7 @@ export interface components {
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "INVALID_TRANSITION";
+                code: "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "SCHEDULE_CONFLICT" | "INVALID_TRANSITION";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -2847,7 +2888,7 @@ export interface components {
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TEMPLATE";
+                code: "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TEMPLATE" | "OVERLAPPING_ENROLLMENT";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -3163,6 +3204,14 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /** NewRoom */
+        NewRoom: {
+            /** @description seats; a session in the room seats no more */
+            capacity: number;
+            /** Format: uuid */
+            location_id: string;
+            name: string;
+        };
         /** NewTeam */
         NewTeam: {
             description?: string | null;
@@ -3346,6 +3395,49 @@ export interface components {
          */
         ReportRow: {
             [key: string]: (string | number) | null;
+        };
+        /**
+         * Room
+         * @description a room at a location; the database refuses two overlapping non-cancelled sessions in one room (migration 0039)
+         * @example {
+         *       "id": "2d4f6a8c-1b3e-4d5f-8a7c-9e0b1d2f3a4c",
+         *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+         *       "name": "Room 2",
+         *       "capacity": 16,
+         *       "created_at": "2026-12-06T07:10:00.000Z",
+         *       "updated_at": "2026-12-06T07:10:00.000Z",
+         *       "version": 1
+         *     }
+         */
+        Room: {
+            /** @description seats; a session in the room seats no more */
+            capacity: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            location_id: string;
+            name: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        /** RoomChanges */
+        RoomChanges: {
+            /** @description seats; a session in the room seats no more */
+            capacity?: number;
+            name?: string;
+            /** @description the version you read */
+            version?: number;
+        };
+        /** RoomPage */
+        RoomPage: {
+            items: components["schemas"]["Room"][];
+            /** @description pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
+            /** @description how many match the filters */
+            total: number;
         };
         /** Roster */
         Roster: {
@@ -3533,6 +3625,14 @@ export interface components {
                     session_date: string;
                     start_time: string;
                 }[];
+                /** @description occurrences not made because their instructor teaches another session at an overlapping time (named) */
+                conflicts: {
+                    /** Format: uuid */
+                    conflicting_session_id: string;
+                    resource: "instructor" | "room";
+                    session_date: string;
+                    start_time: string;
+                }[];
                 created: {
                     /** Format: uuid */
                     id: string;
@@ -3575,6 +3675,7 @@ export interface components {
          *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
          *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
          *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "room_id": null,
          *       "session_date": "2027-01-12",
          *       "start_time": "09:00:00",
          *       "end_time": "17:00:00",
@@ -3617,6 +3718,8 @@ export interface components {
             occurrence_date: string | null;
             /** Format: uuid */
             provider_id: string | null;
+            /** @description the room at the location, if one is booked */
+            room_id: string | null;
             /** @description the schedule that generated the session; null for a one-off session */
             schedule_id: string | null;
             self_enrollment_allowed: boolean;
@@ -10663,6 +10766,346 @@ export interface operations {
             };
         };
     };
+    listRooms: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                direction?: "asc" | "desc";
+                limit?: number;
+                location_id?: string;
+                sort?: "name" | "created_at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomPage"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
+    createRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRoom"];
+            };
+        };
+        responses: {
+            /** @description a room at a location; the database refuses two overlapping non-cancelled sessions in one room (migration 0039) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "2d4f6a8c-1b3e-4d5f-8a7c-9e0b1d2f3a4c",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "name": "Room 2",
+                     *       "capacity": 16,
+                     *       "created_at": "2026-12-06T07:10:00.000Z",
+                     *       "updated_at": "2026-12-06T07:10:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    getRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a room at a location; the database refuses two overlapping non-cancelled sessions in one room (migration 0039) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "2d4f6a8c-1b3e-4d5f-8a7c-9e0b1d2f3a4c",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "name": "Room 2",
+                     *       "capacity": 16,
+                     *       "created_at": "2026-12-06T07:10:00.000Z",
+                     *       "updated_at": "2026-12-06T07:10:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+        };
+    };
+    deleteRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+        };
+    };
+    updateRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoomChanges"];
+            };
+        };
+        responses: {
+            /** @description a room at a location; the database refuses two overlapping non-cancelled sessions in one room (migration 0039) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "2d4f6a8c-1b3e-4d5f-8a7c-9e0b1d2f3a4c",
+                     *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
+                     *       "name": "Room 2",
+                     *       "capacity": 16,
+                     *       "created_at": "2026-12-06T07:10:00.000Z",
+                     *       "updated_at": "2026-12-06T07:10:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
     listRosterMembers: {
         parameters: {
             query?: {
@@ -12136,6 +12579,7 @@ export interface operations {
                      *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
                      *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
                      *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "room_id": null,
                      *       "session_date": "2027-01-12",
                      *       "start_time": "09:00:00",
                      *       "end_time": "17:00:00",
@@ -12229,6 +12673,7 @@ export interface operations {
                      *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
                      *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
                      *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "room_id": null,
                      *       "session_date": "2027-01-12",
                      *       "start_time": "09:00:00",
                      *       "end_time": "17:00:00",
@@ -12296,6 +12741,8 @@ export interface operations {
                     instructor_id?: string;
                     /** Format: uuid */
                     location_id?: string;
+                    /** @description a room of the location; the session seats no more than it holds */
+                    room_id?: string | null;
                     self_enrollment_allowed?: boolean;
                     /**
                      * Format: date
@@ -12327,6 +12774,7 @@ export interface operations {
                      *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
                      *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
                      *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "room_id": null,
                      *       "session_date": "2027-01-12",
                      *       "start_time": "09:00:00",
                      *       "end_time": "17:00:00",
@@ -12440,6 +12888,7 @@ export interface operations {
                      *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
                      *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
                      *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "room_id": null,
                      *       "session_date": "2027-01-12",
                      *       "start_time": "09:00:00",
                      *       "end_time": "17:00:00",
@@ -12609,6 +13058,7 @@ export interface operations {
                      *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
                      *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
                      *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "room_id": null,
                      *       "session_date": "2027-01-12",
                      *       "start_time": "09:00:00",
                      *       "end_time": "17:00:00",
@@ -13162,6 +13612,7 @@ export interface operations {
                      *       "instructor_id": "7e6d5c4b-3a29-4810-9f8e-7d6c5b4a3921",
                      *       "location_id": "5f0c2d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f",
                      *       "provider_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                     *       "room_id": null,
                      *       "session_date": "2027-01-12",
                      *       "start_time": "09:00:00",
                      *       "end_time": "17:00:00",

@@ -10,6 +10,10 @@
 GRANT USAGE ON SCHEMA public TO PUBLIC;
 GRANT USAGE ON SCHEMA public TO unitrain_app;
 
+-- Extensions
+
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
 -- Types
 
 CREATE TYPE calendar_entry AS (
@@ -1166,6 +1170,7 @@ CREATE TRIGGER locations_audit AFTER INSERT OR DELETE OR UPDATE ON locations FOR
 CREATE TRIGGER locations_capture_delete AFTER DELETE ON locations REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION locations_capture_changes();
 CREATE TRIGGER locations_capture_insert AFTER INSERT ON locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION locations_capture_changes();
 CREATE TRIGGER locations_capture_update AFTER UPDATE ON locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION locations_capture_changes();
+CREATE TRIGGER locations_move_session_ranges AFTER UPDATE OF timezone ON locations FOR EACH ROW WHEN (new.timezone IS DISTINCT FROM old.timezone) EXECUTE FUNCTION locations_move_session_ranges();
 CREATE TRIGGER locations_set_row_version BEFORE UPDATE ON locations FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY locations_delete_admin ON locations FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -1386,6 +1391,45 @@ CREATE POLICY provider_members_update_own_providers ON provider_members FOR UPDA
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)));
 GRANT DELETE, INSERT, SELECT, UPDATE ON provider_members TO unitrain_app;
+
+CREATE TABLE rooms (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  location_id uuid NOT NULL,
+  name text NOT NULL,
+  capacity integer NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  CONSTRAINT rooms_pkey PRIMARY KEY (id),
+  CONSTRAINT rooms_capacity_check CHECK (capacity > 0),
+  CONSTRAINT rooms_id_location_key UNIQUE (id, location_id),
+  CONSTRAINT rooms_location_id_fkey FOREIGN KEY (location_id) REFERENCES locations(id) ON DELETE RESTRICT,
+  CONSTRAINT rooms_location_name_key UNIQUE (location_id, name)
+);
+ALTER TABLE rooms ENABLE ROW LEVEL SECURITY;
+ALTER TABLE rooms FORCE ROW LEVEL SECURITY;
+CREATE TRIGGER rooms_audit AFTER INSERT OR DELETE OR UPDATE ON rooms FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER rooms_keep_session_seats BEFORE UPDATE OF capacity ON rooms FOR EACH ROW WHEN (new.capacity < old.capacity AND new.capacity > 0) EXECUTE FUNCTION rooms_keep_session_seats();
+CREATE TRIGGER rooms_set_row_version BEFORE UPDATE ON rooms FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE POLICY rooms_delete_admin ON rooms FOR DELETE TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY rooms_delete_own ON rooms FOR DELETE TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
+CREATE POLICY rooms_insert_admin ON rooms FOR INSERT TO unitrain_app
+  WITH CHECK (app_is_admin());
+CREATE POLICY rooms_insert_own ON rooms FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
+CREATE POLICY rooms_owner_all ON rooms FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY rooms_select_signed_in ON rooms FOR SELECT TO unitrain_app
+  USING (app_is_signed_in());
+CREATE POLICY rooms_update_admin ON rooms FOR UPDATE TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY rooms_update_own ON rooms FOR UPDATE TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
+  WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
+GRANT DELETE, INSERT, SELECT, UPDATE ON rooms TO unitrain_app;
 
 CREATE TABLE rosters (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -1782,15 +1826,20 @@ CREATE TABLE training_sessions (
   version integer DEFAULT 1 NOT NULL,
   occurrence_date date,
   detached_from_schedule boolean DEFAULT false NOT NULL,
+  room_id uuid,
+  scheduled_during tstzrange NOT NULL,
   CONSTRAINT training_sessions_pkey PRIMARY KEY (id),
   CONSTRAINT training_sessions_cancelled_reason_check CHECK (cancelled_reason IS NULL OR status = 'CANCELLED'::text),
   CONSTRAINT training_sessions_capacity_check CHECK (current_enrollment >= 0 AND current_enrollment <= max_capacity),
   CONSTRAINT training_sessions_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
   CONSTRAINT training_sessions_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT training_sessions_instructor_id_fkey FOREIGN KEY (instructor_id) REFERENCES users(id) ON DELETE RESTRICT,
+  CONSTRAINT training_sessions_instructor_overlap_excl EXCLUDE USING gist (instructor_id WITH =, scheduled_during WITH &&) WHERE (status <> 'CANCELLED'::text),
   CONSTRAINT training_sessions_location_id_fkey FOREIGN KEY (location_id) REFERENCES locations(id) ON DELETE RESTRICT,
   CONSTRAINT training_sessions_max_capacity_check CHECK (max_capacity > 0),
   CONSTRAINT training_sessions_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES authorized_providers(id) ON DELETE RESTRICT,
+  CONSTRAINT training_sessions_room_fkey FOREIGN KEY (room_id, location_id) REFERENCES rooms(id, location_id) ON DELETE RESTRICT,
+  CONSTRAINT training_sessions_room_overlap_excl EXCLUDE USING gist (room_id WITH =, scheduled_during WITH &&) WHERE (status <> 'CANCELLED'::text AND room_id IS NOT NULL),
   CONSTRAINT training_sessions_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES course_schedules(id) ON DELETE SET NULL,
   CONSTRAINT training_sessions_schedule_occurrence_date_key UNIQUE (schedule_id, occurrence_date),
   CONSTRAINT training_sessions_schedule_occurrence_key UNIQUE (schedule_id, session_date, start_time),
@@ -1804,6 +1853,7 @@ CREATE INDEX training_sessions_created_at_id_idx ON public.training_sessions USI
 CREATE INDEX training_sessions_instructor_status_idx ON public.training_sessions USING btree (instructor_id, status);
 CREATE INDEX training_sessions_location_date_idx ON public.training_sessions USING btree (location_id, session_date);
 CREATE INDEX training_sessions_provider_id_idx ON public.training_sessions USING btree (provider_id);
+CREATE INDEX training_sessions_room_id_idx ON public.training_sessions USING btree (room_id) WHERE (room_id IS NOT NULL);
 CREATE INDEX training_sessions_scheduled_date_location_idx ON public.training_sessions USING btree (session_date, location_id) WHERE (status = 'SCHEDULED'::text);
 CREATE INDEX training_sessions_session_date_idx ON public.training_sessions USING btree (session_date);
 CREATE TRIGGER training_sessions_audit AFTER INSERT OR DELETE OR UPDATE ON training_sessions FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
@@ -1813,6 +1863,7 @@ CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_session
 CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
 CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
+CREATE TRIGGER training_sessions_keep_schedule BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_set_row_version BEFORE UPDATE ON training_sessions FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY training_sessions_delete_admin ON training_sessions FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -3096,6 +3147,23 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_roster_in_locations(uuid,uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_roster_in_locations(uuid,uuid[]) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_schedule_conflicts(exclude_session uuid, exclude_schedule uuid, instructor uuid, room uuid, during tstzrange)
+ RETURNS TABLE(session_id uuid, resource text)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT s.id, CASE WHEN s.instructor_id = instructor THEN 'instructor' ELSE 'room' END
+    FROM training_sessions s
+   WHERE s.status <> 'CANCELLED' AND s.scheduled_during && during
+     AND (s.instructor_id = instructor OR (room IS NOT NULL AND s.room_id = room))
+     AND s.id IS DISTINCT FROM exclude_session
+     AND (exclude_schedule IS NULL OR s.schedule_id IS DISTINCT FROM exclude_schedule)
+   ORDER BY lower(s.scheduled_during), s.id
+$function$;
+REVOKE EXECUTE ON FUNCTION app_schedule_conflicts(uuid,uuid,uuid,uuid,tstzrange) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_schedule_conflicts(uuid,uuid,uuid,uuid,tstzrange) TO unitrain_app;
+
 CREATE OR REPLACE FUNCTION public.app_sees_roster(roster uuid)
  RETURNS boolean
  LANGUAGE sql
@@ -3158,6 +3226,20 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_session_open_for_self_enrollment(uuid) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_session_time_range(location uuid, day date, starts time without time zone, ends time without time zone)
+ RETURNS tstzrange
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT coalesce(
+    (SELECT tstzrange((day + starts) AT TIME ZONE l.timezone, (day + ends) AT TIME ZONE l.timezone, '[)')
+       FROM locations l WHERE l.id = location AND ends > starts),
+    'empty'::tstzrange)
+$function$;
+REVOKE EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_session_time_range(uuid,date,time without time zone,time without time zone) TO unitrain_app;
+
 CREATE OR REPLACE FUNCTION public.app_set_status_bit(list_purpose text, entry bigint, flag boolean)
  RETURNS void
  LANGUAGE plpgsql
@@ -3179,6 +3261,23 @@ BEGIN
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_set_status_bit(text,bigint,boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_student_overlapping_sessions(session uuid, student uuid, student_profile uuid)
+ RETURNS SETOF uuid
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT other.id
+    FROM training_sessions target
+    JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
+    JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
+   WHERE target.id = session
+     AND (e.student_id = student OR e.student_profile_id = student_profile)
+   ORDER BY lower(other.scheduled_during), other.id
+$function$;
+REVOKE EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_student_profile_for(provider uuid, person_first_name text, person_last_name text, person_email_ciphertext text, person_email_hmac text, person_company text)
  RETURNS uuid
@@ -4306,6 +4405,19 @@ AS $function$
       $function$;
 REVOKE EXECUTE ON FUNCTION locations_capture_changes() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.locations_move_session_ranges()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  UPDATE training_sessions SET scheduled_during = NULL WHERE location_id = NEW.id;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION locations_move_session_ranges() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.lock_enrollment_for_cancel(enrollment uuid)
  RETURNS integer
  LANGUAGE plpgsql
@@ -4615,6 +4727,23 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION recompute_compliance_scores(uuid[]) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.rooms_keep_session_seats()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF EXISTS (SELECT 1 FROM training_sessions
+              WHERE room_id = NEW.id AND status IN ('SCHEDULED', 'IN_PROGRESS') AND max_capacity > NEW.capacity) THEN
+    RAISE EXCEPTION 'a session in the room seats more than %', NEW.capacity
+      USING ERRCODE = 'check_violation', TABLE = 'rooms', CONSTRAINT = 'rooms_session_seats_check';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION rooms_keep_session_seats() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.roster_student_profiles(roster uuid, people jsonb)
  RETURNS TABLE(ordinal integer, profile_id uuid)
  LANGUAGE plpgsql
@@ -4756,6 +4885,28 @@ AS $function$
       END;
       $function$;
 REVOKE EXECUTE ON FUNCTION training_sessions_capture_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.training_sessions_keep_schedule()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  room_capacity integer;
+BEGIN
+  NEW.scheduled_during := app_session_time_range(NEW.location_id, NEW.session_date, NEW.start_time, NEW.end_time);
+  IF NEW.room_id IS NOT NULL THEN
+    SELECT capacity INTO room_capacity FROM rooms WHERE id = NEW.room_id;
+    IF NEW.max_capacity > room_capacity THEN
+      RAISE EXCEPTION 'the session seats % but its room holds %', NEW.max_capacity, room_capacity
+        USING ERRCODE = 'check_violation', TABLE = 'training_sessions', CONSTRAINT = 'training_sessions_room_capacity_check';
+    END IF;
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION training_sessions_keep_schedule() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.user_activity_summary(user_id uuid, days integer)
  RETURNS TABLE(day date, table_name text, inserts bigint, updates bigint, deletes bigint, total bigint)

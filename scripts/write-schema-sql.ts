@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { migrateUp } from '../src/db/migrations/migrator.js';
-import { wrapPglite } from '../src/db/pglite-database.js';
+import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
 import { createQueryLog } from '../src/db/query-log.js';
 import { dumpSchema, schemaDumpPath } from '../src/db/schema-dump.js';
 import { typeParsers } from '../src/db/type-parsers.js';
 
 // `npm run db:schema`: migrates a new in-memory embedded database and writes its schema to db/schema.sql.
-const pglite = await PGlite.create({ parsers: typeParsers });
+const pglite = await PGlite.create({ parsers: typeParsers, extensions: pgliteExtensions });
 const db = wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close());
 try {
   await migrateUp(db);

@@ -22,6 +22,8 @@ export const errorStatus = {
   EMAIL_TAKEN: 409,
   /** The enrollment or roster line cannot be certified (not completed, a course that does not certify). */
   NOT_ELIGIBLE: 409,
+  /** An instructor or room already booked at an overlapping time (migration 0039); details name the other session. */
+  SCHEDULE_CONFLICT: 409,
   INVALID_REFERENCE: 422,
   CONSTRAINT_VIOLATION: 422,
   INVALID_CSV: 422,
@@ -29,6 +31,8 @@ export const errorStatus = {
   INVALID_ROWS: 422,
   /** A certificate template that cannot be rendered (unknown placeholder, off the page, bad image); details.field names the element. */
   INVALID_TEMPLATE: 422,
+  /** The student holds a seat or waitlist place in an overlapping session; send allow_overlap: true if that is wanted. */
+  OVERLAPPING_ENROLLMENT: 422,
   INVALID_TRANSITION: 409,
   UNSUPPORTED_ENCODING: 415,
   PAYLOAD_TOO_LARGE: 413,

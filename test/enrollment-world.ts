@@ -64,13 +64,18 @@ export async function createEnrollmentWorld(db: Db): Promise<EnrollmentWorld> {
   };
 }
 
+let sessionsMade = 0;
+
+/** A session of the world's instructor, each on a day of its own (one instructor teaches one session at a time: migration 0039). */
 export async function createSession(db: Db, world: EnrollmentWorld, options: SessionOptions): Promise<string> {
+  const day = sessionsMade;
+  sessionsMade += 1;
   const { rows: [session] } = await db.query<{ id: string }>(
     `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time,
                                     max_capacity, self_enrollment_allowed, status)
-     values ('Session', $1, $2, $3, $4, '2031-05-05', '09:00', '12:00', $5, $6, $7) returning id`,
+     values ('Session', $1, $2, $3, $4, date '2031-05-05' + $8::integer, '09:00', '12:00', $5, $6, $7) returning id`,
     [world.courseId, world.instructor.id, options.locationId ?? world.locationId, world.providerId, options.capacity,
-      options.selfEnrollment ?? true, options.status ?? 'SCHEDULED'],
+      options.selfEnrollment ?? true, options.status ?? 'SCHEDULED', day],
   );
   return session!.id;
 }

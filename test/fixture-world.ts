@@ -112,6 +112,10 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
       { id: id('l3'), name: 'Bristol rooms', city: 'Bristol', country: 'GB', timezone: 'Europe/London' },
       { id: id('l4'), name: 'Online classroom', timezone: 'UTC' },
     ]],
+    ['rooms', [
+      { id: id('room-l1-a'), location_id: id('l1'), name: 'Room A', capacity: 20 },
+      { id: id('room-l3-b'), location_id: id('l3'), name: 'Room B', capacity: 8 },
+    ]],
     ['provider_locations', [['p1', 'l1'], ['p1', 'l2'], ['p2', 'l2'], ['p2', 'l3']].map(([provider, location]) => ({
       id: id(`pl-${provider}-${location}`), provider_id: id(provider!), location_id: id(location!),
     }))],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { wrapPglite } from '../src/db/pglite-database.js';
+import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
 import { typeParsers } from '../src/db/type-parsers.js';
 import { migrateUp } from '../src/db/migrations/migrator.js';
 import { createQueryLog } from '../src/db/query-log.js';
@@ -52,7 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Migrated in a directory, not in memory: processes start from a copy of the directory, test files
   // load the dump of it.
   const dataDir = join(dir, 'pglite');
-  const pglite = await PGlite.create({ dataDir, parsers: typeParsers });
+  const pglite = await PGlite.create({ dataDir, parsers: typeParsers, extensions: pgliteExtensions });
   await migrateUp(wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close()));
   const dumpPath = join(dir, 'migrated.tar.gz');
   await writeFile(dumpPath, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));

@@ -20,6 +20,7 @@ export const httpResources: HttpResource[] = [
   { path: '/v1/provider-locations', table: 'provider_locations', fields: {}, updatable: false },
   { path: '/v1/provider-members', table: 'provider_members', fields: {}, updatable: true },
   { path: '/v1/locations', table: 'locations', fields: {}, updatable: true },
+  { path: '/v1/rooms', table: 'rooms', fields: {}, updatable: true },
   { path: '/v1/instructor-profiles', table: 'instructor_profiles', fields: {}, updatable: true },
   { path: '/v1/teams', table: 'teams', fields: {}, updatable: true },
   { path: '/v1/team-members', table: 'team_members', fields: {}, updatable: false },

@@ -94,13 +94,14 @@ export const writeKinds = {
     writers: ownerOnly,
     run: (tx, [status]) => tx.query(`insert into courses (code, title, duration_minutes, status) values ('RT-' || ${fresh}, 'New course', 60, $1)`, [status]),
   },
+  // Each new session on a day of its own (no write deletes sessions): a teacher teaches one session at a time (migration 0039).
   'schedule session': {
     args: [locations, teachers, courses, ['open', 'closed']],
     writers: ownerOnly,
     run: (tx, [l, teacher, c, open]) =>
       tx.query(
         `insert into training_sessions (title, course_id, instructor_id, location_id, session_date, start_time, end_time, max_capacity, self_enrollment_allowed)
-         values ('New session', $1, $2, $3, '2031-01-01', '09:00', '12:00', 10, $4)`,
+         values ('New session', $1, $2, $3, date '2031-01-01' + (select count(*)::integer from training_sessions), '09:00', '12:00', 10, $4)`,
         [id(c!), id(teacher!), id(l!), open === 'open'],
       ),
   },

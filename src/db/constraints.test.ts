@@ -21,7 +21,7 @@ const ids = Object.fromEntries(
     'instructorProfile', 'team', 'course', 'courseVersion', 'schedule', 'session', 'lonelySession', 'walkIn',
     'enrollment', 'waitlisted', 'roster', 'rosterMember', 'template', 'batch', 'certificate', 'rosterCertificate',
     'templateVersion', 'batchResult', 'courseSettings',
-    'requirement', 'complianceRecord', 'job',
+    'requirement', 'complianceRecord', 'job', 'room',
   ].map((name) => [name, randomUUID()]),
 ) as Record<string, string>;
 
@@ -46,6 +46,7 @@ async function insertFixture(db: Db): Promise<void> {
     await run(`insert into locations (id, name, country, timezone) values
       (${p.location}, 'Leeds centre', 'GB', 'Europe/London'), (${p.lonelyLocation}, 'York annex', 'GB', 'Europe/London')`);
     await run(`insert into provider_locations (provider_id, location_id) values (${p.provider}, ${p.location})`);
+    await run(`insert into rooms (id, location_id, name, capacity) values (${p.room}, ${p.location}, 'Room 1', 12)`);
     await run(`insert into instructor_profiles (id, user_id, display_name, provider_id) values (${p.instructorProfile}, ${p.instructor}, 'Ida Instructor', ${p.provider})`);
     await run(`insert into teams (id, name, provider_id, lead_id) values (${p.team}, 'Leeds team', ${p.provider}, ${p.instructor})`);
     await run(`insert into team_members (team_id, user_id) values (${p.team}, ${p.student})`);
@@ -57,9 +58,9 @@ async function insertFixture(db: Db): Promise<void> {
       values (${p.schedule}, ${p.course}, ${p.instructor}, ${p.location}, ${p.provider}, 'FREQ=WEEKLY;BYDAY=MO',
               '2030-01-07 09:00+00', '2030-06-30 00:00+00', 120, 2, 'Europe/London')`);
     await run(`insert into training_sessions (id, title, course_id, schedule_id, instructor_id, location_id, provider_id,
-                                           session_date, start_time, end_time, max_capacity, current_enrollment) values
-      (${p.session}, 'First aid', ${p.course}, ${p.schedule}, ${p.instructor}, ${p.location}, ${p.provider}, '2030-01-07', '09:00', '11:00', 2, 1),
-      (${p.lonelySession}, 'First aid in York', ${p.course}, null, ${p.instructor}, ${p.lonelyLocation}, null, '2030-02-04', '09:00', '11:00', 5, 0)`);
+                                           session_date, start_time, end_time, max_capacity, current_enrollment, room_id) values
+      (${p.session}, 'First aid', ${p.course}, ${p.schedule}, ${p.instructor}, ${p.location}, ${p.provider}, '2030-01-07', '09:00', '11:00', 2, 1, ${p.room}),
+      (${p.lonelySession}, 'First aid in York', ${p.course}, null, ${p.instructor}, ${p.lonelyLocation}, null, '2030-02-04', '09:00', '11:00', 5, 0, null)`);
     await run(`insert into student_enrollment_profiles (id, first_name, last_name, email_ciphertext, email_hmac, provider_id)
       values (${p.walkIn}, 'Wanda', 'Walk-in', 'c-walkin', 'hmac-walkin', ${p.provider})`);
     await run(`insert into session_enrollments (id, session_id, student_id, student_profile_id, status, waitlist_position, completion_status, completed_at, assessment_score) values
@@ -113,6 +114,7 @@ const refused = (status: number, code: ErrorCode) =>
   });
 const check = refused(422, 'CONSTRAINT_VIOLATION');
 const duplicate = refused(409, 'CONFLICT');
+const doubleBooked = refused(409, 'SCHEDULE_CONFLICT');
 const missingReference = refused(422, 'INVALID_REFERENCE');
 const stillReferenced = refused(409, 'CONFLICT');
 const invalidInput = refused(400, 'VALIDATION_FAILED');
@@ -163,6 +165,15 @@ const checkCases: Case[] = [
     [ids.course, ids.instructor, ids.location]),
   checkUpdate('training_sessions', 'training_sessions_time_check', 'refuses a session that ends when it starts', 'end_time = start_time', 'lonelySession'),
   checkUpdate('training_sessions', 'training_sessions_max_capacity_check', 'refuses a capacity of 0', 'max_capacity = 0', 'lonelySession'),
+  checkUpdate('rooms', 'rooms_capacity_check', 'refuses a room without seats', 'capacity = 0', 'room'),
+  // Raised by triggers (migration 0039) as check violations with these names.
+  check('training_sessions', 'training_sessions_room_capacity_check', 'refuses a session seating more than its room holds',
+    `update training_sessions set max_capacity = 13 where id = $1`, [ids.session], { field: 'body.max_capacity' }),
+  check('rooms', 'rooms_session_seats_check', 'refuses a room smaller than a session it holds',
+    `update rooms set capacity = 1 where id = $1`, [ids.room], { field: 'body.capacity' }),
+  doubleBooked('training_sessions', 'training_sessions_instructor_overlap_excl', 'refuses an instructor two overlapping sessions',
+    `insert into training_sessions (${sessionColumns}) values ('Twice', $1, $2, $3, '2030-01-07', '10:00', '12:00', 5)`,
+    [ids.course, ids.instructor, ids.lonelyLocation]),
   checkUpdate('training_sessions', 'training_sessions_capacity_check', 'refuses an enrolment UPDATE that would overbook',
     'current_enrollment = current_enrollment + 2', 'session'),
   checkUpdate('training_sessions', 'training_sessions_capacity_check', 'refuses a negative enrolment count', 'current_enrollment = -1', 'lonelySession'),
@@ -266,6 +277,8 @@ const checkCases: Case[] = [
   checkUpdate('jobs', 'jobs_max_attempts_check', 'refuses max_attempts 0', 'max_attempts = 0', 'job'),
   checkUpdate('jobs', 'jobs_attempts_check', 'refuses more attempts than allowed', 'attempts = max_attempts + 1', 'job'),
   checkUpdate('jobs', 'jobs_lease_check', 'refuses a RUNNING job without a lease', `status = 'RUNNING'`, 'job'),
+  check('analytics_refreshes', 'analytics_refreshes_duration_check', 'refuses a refresh that took negative time',
+    'update analytics_refreshes set duration_ms = -1 where view_name = $1', ['enrollment_figures_by_month']),
   check('login_failures', 'login_failures_scope_check', 'refuses a counter that is neither per account nor per address',
     `insert into login_failures (scope, key, failures, last_failed_at, forget_after) values ('EMAIL', 'k-scope', 1, now(), now())`),
   check('login_failures', 'login_failures_failures_check', 'refuses a counter below one failure',
@@ -273,6 +286,10 @@ const checkCases: Case[] = [
 ];
 
 const uniqueCases: Case[] = [
+  duplicate('analytics_refreshes', 'analytics_refreshes_view_name_key', 'refuses a second refresh row for one view',
+    'insert into analytics_refreshes (view_name, refreshed_at) values ($1, now())', ['enrollment_figures_by_month'], { field: 'view_name' }),
+  duplicate('rooms', 'rooms_location_name_key', 'refuses two rooms of one name at a location',
+    `insert into rooms (location_id, name, capacity) values ($1, 'Room 1', 4)`, [ids.location], { field: 'location_id, name' }),
   duplicate('certificate_status_entries', 'certificate_status_entries_status_list_index_key', 'refuses one status list index for two certificates',
     `update certificate_status_entries set status_list_index = (select status_list_index from certificate_status_entries where certificate_id = $2)
       where certificate_id = $1`, [ids.certificate, ids.rosterCertificate]),
@@ -435,6 +452,7 @@ const cases = [...checkCases, ...uniqueCases, ...referenceCases, ...inputCases];
 
 /** Unique constraints that no single statement can break on its own. */
 const uniqueWithoutCase: Record<string, string> = {
+  rooms_id_location_key: 'contains the primary key, so rooms_pkey refuses a duplicate first; it exists as the target of training_sessions_room_fkey',
   users_id_role_status_key: 'contains the primary key, so users_pkey refuses a duplicate first; it exists as the target of profiles_user_fkey',
 };
 

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import lockfile from 'proper-lockfile';
 import { isProcessAlive } from '../shared/process-alive.js';
 import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
@@ -14,6 +15,13 @@ export type PgliteSource =
   | { kind: 'memory' }
   /** A tarball made by `dumpDataDir()`: how tests copy one migrated database per file. */
   | { kind: 'dump'; dump: Blob };
+
+/**
+ * The contrib extensions the migrations create (PGlite ships them but loads only those named here):
+ * btree_gist for the scheduling exclusion constraints (migration 0039). Every PGlite this project
+ * opens passes these, or `CREATE EXTENSION` fails.
+ */
+export const pgliteExtensions = { btree_gist };
 
 type PgliteExecutor = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -106,6 +114,7 @@ export async function openPgliteDatabase(source: PgliteSource, queryLog: QueryLo
       ...(source.kind === 'directory' ? { dataDir: source.path } : {}),
       ...(source.kind === 'dump' ? { loadDataDir: source.dump } : {}),
       parsers: typeParsers,
+      extensions: pgliteExtensions,
     });
     return wrapPglite(pglite, queryLog, async () => {
       await pglite.close();

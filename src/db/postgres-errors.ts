@@ -40,6 +40,20 @@ function typeNamedIn(message: string): string | undefined {
   return / for type ([a-z][a-z0-9 _]*(?:\(\d+(?:, ?\d+)?\))?)/.exec(message)?.[1];
 }
 
+/** The exclusion constraints that keep an instructor or a room to one session at a time (migration 0039). */
+export const scheduleExclusions = new Set(['training_sessions_instructor_overlap_excl', 'training_sessions_room_overlap_excl']);
+
+/** Whether the database refused a session write because its instructor or room is booked then. */
+export function isScheduleExclusion(error: unknown): boolean {
+  return isPostgresError(error) && error.code === '23P01' && scheduleExclusions.has(error.constraint ?? '');
+}
+
+/** Seat checks raised by triggers (migration 0039), with the input they refuse. */
+const capacityChecks: Record<string, string> = {
+  training_sessions_room_capacity_check: 'body.max_capacity',
+  rooms_session_seats_check: 'body.capacity',
+};
+
 /** Node's socket errors when the server is down or went away: the request may be retried, it is not ours to fix. */
 const networkFailures = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
 
@@ -89,10 +103,18 @@ export function translateDatabaseError(error: unknown): AppError | null {
         ? stillReferenced()
         : new AppError('INVALID_REFERENCE', `${columns ?? 'a reference'} points to a row that does not exist`, { ...where, ...(columns ? { field: columns } : {}) }, { cause: error });
     case '23514':
+      if (constraint !== undefined && constraint in capacityChecks) {
+        return new AppError('CONSTRAINT_VIOLATION', error.message, { ...where, field: capacityChecks[constraint] }, { cause: error });
+      }
       return new AppError('CONSTRAINT_VIOLATION', `the ${table ?? 'row'} breaks the rule ${constraint ?? 'of a check constraint'}`, where, { cause: error });
     case '23502':
       return new AppError('VALIDATION_FAILED', `${error.column ?? 'a required value'} is required`, { ...where, ...(error.column ? { field: error.column } : {}) }, { cause: error });
     case '23P01':
+      // The scheduling exclusion constraints (migration 0039). The service that writes a session names
+      // the other one (it asks the database after a savepoint); this answers a write that did not.
+      if (constraint !== undefined && scheduleExclusions.has(constraint)) {
+        return new AppError('SCHEDULE_CONFLICT', `the ${constraint.includes('room') ? 'room' : 'instructor'} is booked at an overlapping time`, where, { cause: error });
+      }
       return new AppError('CONFLICT', `the ${table ?? 'row'} overlaps an existing one`, where, { cause: error });
     case '40001':
     case '40P01':

@@ -35,7 +35,8 @@ describe(schemaDumpPath, () => {
       select (select count(*)::int from pg_tables where schemaname = 'public') as tables,
              (select count(*)::int from pg_views where schemaname = 'public') + (select count(*)::int from pg_matviews where schemaname = 'public') as views,
              (select count(*)::int from pg_policies where schemaname = 'public') as policies,
-             (select count(*)::int from pg_proc where pronamespace = 'public'::regnamespace) as functions`);
+             (select count(*)::int from pg_proc p where pronamespace = 'public'::regnamespace
+                 and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')) as functions`);
     const count = (pattern: RegExp) => committed.match(pattern)?.length ?? 0;
     expect({
       tables: count(/^CREATE TABLE /gm),

@@ -145,6 +145,12 @@ async function grants(db: Queryable): Promise<Owned[]> {
   return rows;
 }
 
+/** The extensions the migrations create (their own functions, operators and types are not listed: they come with them). */
+async function extensions(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(`select extname as name from pg_extension where extname <> 'plpgsql' order by extname collate "C"`);
+  return rows.map((extension) => `CREATE EXTENSION IF NOT EXISTS ${extension.name};`);
+}
+
 /** Every function and procedure as the catalogue prints it, with who may execute it when that is not everyone. */
 async function functions(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ definition: string; comment: string | null; signature: string; executors: string[] | null }>(`
@@ -213,8 +219,8 @@ function groupBy<T extends { relation: number }>(items: readonly T[]): Map<numbe
  * order its objects were created in within a name, and whatever their oids.
  */
 export async function dumpSchema(db: Queryable): Promise<string> {
-  const [allRelations, allColumns, allConstraints, statements, allGrants, functionBlocks, enumLines, schemaLines] = await Promise.all([
-    relations(db), columns(db), constraints(db), relationStatements(db), grants(db), functions(db), enums(db), schemaGrants(db),
+  const [allRelations, allColumns, allConstraints, statements, allGrants, functionBlocks, enumLines, schemaLines, extensionLines] = await Promise.all([
+    relations(db), columns(db), constraints(db), relationStatements(db), grants(db), functions(db), enums(db), schemaGrants(db), extensions(db),
   ]);
   const columnsOf = groupBy(allColumns);
   const constraintsOf = groupBy(allConstraints);
@@ -257,6 +263,7 @@ export async function dumpSchema(db: Queryable): Promise<string> {
   const of = (kinds: readonly Relation['kind'][]) => allRelations.filter((relation) => kinds.includes(relation.kind));
   const sections: [string, string[]][] = [
     ['Schema', [schemaLines.join('\n')].filter((block) => block !== '')],
+    ['Extensions', [extensionLines.join('\n')].filter((block) => block !== '')],
     ['Types', [...enumLines, ...of(['c']).map(compositeType)]],
     ['Sequences', of(['S']).map(sequence)],
     ['Tables', of(['r', 'p']).map(table)],

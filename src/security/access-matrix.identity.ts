@@ -111,6 +111,13 @@ export const identityAccess: TableAccess[] = [
     delete: [admins()],
   }),
 
+  tableAccess('rooms', {
+    select: [{ name: 'signed_in', roles: roles.signedIn, words: 'every room' }],
+    insert: [admins(), { name: 'own', roles: roles.ap, words: 'rooms of own locations', allows: (row, scope) => isIn(scope.locations, row['location_id']) }],
+    update: [admins(), { name: 'own', roles: roles.ap, words: 'rooms of own locations', allows: (row, scope) => isIn(scope.locations, row['location_id']) }],
+    delete: [admins(), { name: 'own', roles: roles.ap, words: 'rooms of own locations', allows: (row, scope) => isIn(scope.locations, row['location_id']) }],
+  }),
+
   tableAccess('provider_locations', {
     select: [{ name: 'signed_in', roles: roles.signedIn, words: 'every link' }],
     insert: [admins()],

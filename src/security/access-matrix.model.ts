@@ -26,6 +26,7 @@ export const domainTables = [
   'calendar_feeds',
   'invitations',
   'certificate_template_versions', 'certificate_batch_results', 'course_certificate_settings',
+  'rooms',
 ] as const;
 export type DomainTable = (typeof domainTables)[number];
 

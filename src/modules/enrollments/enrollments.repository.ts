@@ -53,6 +53,15 @@ export async function callEnrollStudent(
   return rows[0] as { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string };
 }
 
+/**
+ * The sessions at a time overlapping this one in which the student holds a seat or waitlist place
+ * (app_student_overlapping_sessions, migration 0039: it sees past row-level security, and tells only ids).
+ */
+export async function selectStudentOverlaps(tx: Tx, sessionId: string, student: { studentId: string | null; studentProfileId: string | null }): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>('select id from app_student_overlapping_sessions($1, $2, $3) as id', [sessionId, student.studentId, student.studentProfileId]);
+  return rows.map((row) => row.id);
+}
+
 export async function callCancelEnrollment(tx: Tx, enrollmentId: string): Promise<void> {
   await tx.query('select outcome, promoted from cancel_enrollment($1)', [enrollmentId]);
 }

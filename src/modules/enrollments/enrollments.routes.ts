@@ -69,8 +69,8 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
     },
     async (request, reply) => {
       const actor = requireSignedIn(request);
-      const { student_id, student_profile_id } = request.body ?? {};
-      const enrollment = await enroll(deps, actor, request.params.id, { studentId: student_id, studentProfileId: student_profile_id });
+      const { student_id, student_profile_id, allow_overlap } = request.body ?? {};
+      const enrollment = await enroll(deps, actor, request.params.id, { studentId: student_id, studentProfileId: student_profile_id, allowOverlap: allow_overlap });
       return reply.status(201).send(enrollment);
     },
   );

@@ -67,6 +67,9 @@ export const EnrollBody = Type.Object(
   {
     student_id: Type.Optional(Uuid),
     student_profile_id: Type.Optional(Uuid),
+    allow_overlap: Type.Optional(
+      Type.Boolean({ description: 'enroll even if the student holds a seat or waitlist place in a session at an overlapping time (otherwise 422 OVERLAPPING_ENROLLMENT)' }),
+    ),
   },
   {
     title: 'EnrollBody',

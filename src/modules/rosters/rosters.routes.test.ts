@@ -284,6 +284,12 @@ describe('POST /v1/rosters/from-session', () => {
     return { session, walkInId: walkIn!.id };
   }
 
+  /** Each test session has a day of its own (test/enrollment-world.ts): the roster is named after it. */
+  async function sessionDate(id: string): Promise<string> {
+    const { rows } = await context.db.query<{ day: string }>("select to_char(session_date, 'YYYY-MM-DD') as day from training_sessions where id = $1", [id]);
+    return rows[0]!.day;
+  }
+
   it('makes a roster of the session with a member per ENROLLED student, results in the roster’s vocabulary', async () => {
     const w = await setUp();
     const { session, walkInId } = await sessionWithStudents(w);
@@ -292,7 +298,7 @@ describe('POST /v1/rosters/from-session', () => {
     const roster = response.json<RosterJson>();
     expect(roster).toMatchObject({
       session_id: session, course_id: w.courseId, location_id: w.locationId, provider_id: w.providerId, instructor_id: w.instructor.id,
-      instructor_name: 'Test IC', roster_type: 'TRAINING', name: 'Session, 2031-05-05', member_count: 5, created_by: w.instructor.id,
+      instructor_name: 'Test IC', roster_type: 'TRAINING', name: `Session, ${await sessionDate(session)}`, member_count: 5, created_by: w.instructor.id,
     });
     const members = (await w.call('SA', 'GET', `/v1/rosters/${roster.id}/members?limit=50&sort=last_name`)).json<{ items: Record<string, unknown>[] }>().items;
     const view = (student: string | null, first: string, last: string, email: string | null, results: string[], scores: (number | null)[], company: string | null = null) => ({

@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { enrollmentState, enrollStudents, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { enrollmentState, enrollStudents, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
 
 // Real HTTP on a real database: editing a schedule changes its upcoming, untouched sessions only.
 const context = useTrainingWorld();
@@ -7,6 +7,8 @@ let world: TrainingWorld;
 beforeAll(() => {
   world = context.world;
 });
+// These tests are about recurrence, not double-booking: each starts with the instructors free.
+beforeEach(() => freeEveryBooking(context.db));
 
 const isWeekend = (day: string) => [0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay());
 
@@ -164,7 +166,7 @@ describe('editing a schedule', () => {
     const { schedule } = await createSchedule({ rrule: 'FREQ=DAILY', generate_until: plusDays(world.today, 5) });
     const before = await sessionsOf(schedule.id);
     const { sessions: changes } = await editSchedule(schedule.id, {});
-    expect(changes).toEqual({ created: [], updated: [], cancelled: [], left_alone: [], capacity_kept: [] });
+    expect(changes).toEqual({ created: [], updated: [], cancelled: [], left_alone: [], capacity_kept: [], conflicts: [] });
     const { sessions: same } = await editSchedule(schedule.id, { start_time: '09:00', max_capacity: 12 });
     expect(same).toMatchObject({ created: [], updated: [], cancelled: [] });
     expect(await sessionsOf(schedule.id)).toEqual(before);

@@ -118,6 +118,36 @@ export interface SessionRef {
  * that already has a session (training_sessions_schedule_occurrence_date_key), or whose slot is taken
  * (training_sessions_schedule_occurrence_key), is skipped. Returns the sessions made.
  */
+export interface OccurrenceConflict {
+  session_date: string;
+  start_time: string;
+  conflicting_session_id: string;
+  resource: 'instructor' | 'room';
+}
+
+/**
+ * The occurrences among `days` whose instructor already teaches another non-cancelled session at an
+ * overlapping time (schedule_conflicts, migration 0039; the schedule's own sessions left out), the
+ * first such session for each.
+ */
+export async function selectOccurrenceConflicts(tx: Tx, scheduleId: string, days: string[]): Promise<OccurrenceConflict[]> {
+  if (days.length === 0) return [];
+  const { rows } = await tx.query<OccurrenceConflict>(
+    `select o.day::text as session_date, o.starts::text as start_time, c.session_id as conflicting_session_id, c.resource
+       from course_schedules s,
+            lateral (select day, (s.dtstart at time zone s.timezone)::time as starts,
+                            (s.dtstart at time zone s.timezone)::time + make_interval(mins => s.duration_minutes) as ends
+                       from unnest($2::date[]) as day) o,
+            lateral (select session_id, resource
+                       from app_schedule_conflicts(null, s.id, s.instructor_id, null, app_session_time_range(s.location_id, o.day, o.starts, o.ends))
+                      limit 1) c
+      where s.id = $1
+      order by o.day`,
+    [scheduleId, days],
+  );
+  return rows;
+}
+
 export async function insertOccurrences(tx: Tx, scheduleId: string, title: string, days: string[]): Promise<SessionRef[]> {
   if (days.length === 0) return [];
   const { rows } = await tx.query<SessionRef>(

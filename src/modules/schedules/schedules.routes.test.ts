@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Caller, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
 
 // Real HTTP on a real database: schedules created, read, edited and extended by every role, and the
 // sessions they generate as stored. Days are relative to the database's today in Europe/Paris.
@@ -9,6 +9,8 @@ let world: TrainingWorld;
 beforeAll(() => {
   world = context.world;
 });
+// These tests are about recurrence, not double-booking: each starts with the instructors free.
+beforeEach(() => freeEveryBooking(context.db));
 
 /** The days from `from` to `to` (inclusive) falling on the given weekdays (0 = Sunday): an oracle independent of rrule. */
 function weekdaysBetween(from: string, to: string, weekdays: number[]): string[] {
@@ -307,7 +309,8 @@ describe('POST /v1/schedules/:id/generate', () => {
     const { rows: [course] } = await context.db.query<{ id: string }>("insert into courses (code, title, duration_minutes) values ($1, 'Soon retired', 60) returning id", [`R-${randomUUID()}`]);
     await context.db.query(`insert into course_versions (course_id, version_number, snapshot) values ($1, 1, '{}')`, [course!.id]);
     await context.db.query(`update courses set status = 'PUBLISHED', published_at = now(), published_version = 1 where id = $1`, [course!.id]);
-    const retiring = (await createAs('SA', { course_id: course!.id, rrule: 'FREQ=DAILY', generate_until: plusDays(world.today, 2) })).schedule;
+    // Another instructor: IC teaches the first schedule's sessions at the same times.
+    const retiring = (await createAs('SA', { course_id: course!.id, instructor_id: world.users.IP.id, rrule: 'FREQ=DAILY', generate_until: plusDays(world.today, 2) })).schedule;
     await context.db.query(`update courses set status = 'ARCHIVED' where id = $1`, [course!.id]);
     const archived = await world.call('SA', 'POST', `/v1/schedules/${retiring.id}/generate`, { until: plusDays(world.today, 20) });
     expect(archived.statusCode).toBe(409);

@@ -67,6 +67,15 @@ export const ScheduleChangeSchema = Type.Object({
       }),
       { description: 'sessions that kept their capacity: more students enrolled than the new capacity, or capacity set by hand' },
     ),
+    conflicts: Type.Array(
+      Type.Object({
+        session_date: Type.String(),
+        start_time: Type.String(),
+        conflicting_session_id: Uuid,
+        resource: Type.Union([Type.Literal('instructor'), Type.Literal('room')]),
+      }),
+      { description: 'occurrences not made because their instructor teaches another session at an overlapping time (named)' },
+    ),
   }),
 }, { title: 'ScheduleChange' });
 

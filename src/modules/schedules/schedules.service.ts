@@ -95,7 +95,7 @@ async function recordScheduleEvent(tx: Tx, schedule: ScheduleRow, eventType: str
     aggregateId: schedule.id,
     aggregateVersion: schedule.version,
     eventType,
-    payload: { created: ids(sessions.created), updated: ids(sessions.updated), cancelled: ids(sessions.cancelled) },
+    payload: { created: ids(sessions.created), updated: ids(sessions.updated), cancelled: ids(sessions.cancelled), conflicts: sessions.conflicts },
   });
 }
 
@@ -128,7 +128,7 @@ export async function createSchedule(deps: SchedulesDeps, actor: SignedIn, input
     requireHorizon(clock, through, 'body.generate_until');
     const id = await insertSchedule(tx, { ...values, rrule: rule.text, course_id: input.course_id, created_by: actor.userId, generate_through: through });
     const schedule = await readSchedule(tx, id);
-    const sessions = { ...noSessionChanges(), created: await materialise(tx, schedule, course.title, upcomingDays(rule, schedule, clock, through)) };
+    const sessions = { ...noSessionChanges(), ...(await materialise(tx, schedule, course.title, upcomingDays(rule, schedule, clock, through))) };
     await recordScheduleEvent(tx, schedule, 'schedule.created', sessions);
     return { schedule, sessions };
   });
@@ -179,7 +179,7 @@ export async function extendSchedule(deps: SchedulesDeps, actor: Actor, id: stri
     const course = await requirePublishedCourse(tx, schedule.course_id, 'course_id');
     const clock = await selectLocalClock(tx, schedule.timezone);
     const days = upcomingDays(parseRecurrenceRule(schedule.rrule), schedule, clock, until);
-    const sessions = { ...noSessionChanges(), created: await materialise(tx, schedule, course.title, days) };
+    const sessions = { ...noSessionChanges(), ...(await materialise(tx, schedule, course.title, days)) };
     await recordScheduleEvent(tx, schedule, 'schedule.extended', sessions);
     return { schedule, sessions };
   });

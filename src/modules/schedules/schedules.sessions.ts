@@ -4,6 +4,8 @@ import { type OccurrenceWindow, occurrenceDays, type RecurrenceRule } from './sc
 import {
   applyScheduleToSessions,
   insertOccurrences,
+  type OccurrenceConflict,
+  selectOccurrenceConflicts,
   lockUpcomingSessions,
   type ScheduledSession,
   type ScheduleRow,
@@ -18,9 +20,11 @@ export interface SessionChanges {
   cancelled: SessionRef[];
   left_alone: (SessionRef & { reason: 'EDITED_BY_HAND' | 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED' })[];
   capacity_kept: (SessionRef & { reason: 'BELOW_ENROLLED' | 'CHANGED_BY_HAND'; max_capacity: number; current_enrollment: number })[];
+  /** Occurrences not made: their instructor is booked elsewhere at an overlapping time. */
+  conflicts: OccurrenceConflict[];
 }
 
-export const noSessionChanges = (): SessionChanges => ({ created: [], updated: [], cancelled: [], left_alone: [], capacity_kept: [] });
+export const noSessionChanges = (): SessionChanges => ({ created: [], updated: [], cancelled: [], left_alone: [], capacity_kept: [], conflicts: [] });
 
 /** The schedule's clock: today and now in its zone, so "upcoming" means what it means where the class is. */
 export interface LocalClock {
@@ -37,9 +41,17 @@ export function upcomingDays(rule: RecurrenceRule, schedule: Pick<ScheduleRow, '
   return occurrenceDays(rule, window).filter((day) => day > clock.today || startsAt > clock.time);
 }
 
-/** Makes the sessions of these occurrences that do not exist yet. */
-export async function materialise(tx: Tx, schedule: ScheduleRow, courseTitle: string, days: string[]): Promise<SessionRef[]> {
-  return (await insertOccurrences(tx, schedule.id, courseTitle, days)).map(refOf);
+/**
+ * Makes the sessions of these occurrences that do not exist yet, except those whose instructor is
+ * booked elsewhere then: each of those is reported with the session it would overlap. The exclusion
+ * constraint still judges: a booking made meanwhile by a concurrent transaction refuses the whole
+ * write (409 SCHEDULE_CONFLICT), and a retry reports it here.
+ */
+export async function materialise(tx: Tx, schedule: ScheduleRow, courseTitle: string, days: string[]): Promise<Pick<SessionChanges, 'created' | 'conflicts'>> {
+  const conflicts = await selectOccurrenceConflicts(tx, schedule.id, days);
+  const refused = new Set(conflicts.map((conflict) => conflict.session_date));
+  const created = (await insertOccurrences(tx, schedule.id, courseTitle, days.filter((day) => !refused.has(day)))).map(refOf);
+  return { created, conflicts };
 }
 
 function reasonLeftAlone(session: ScheduledSession): SessionChanges['left_alone'][number]['reason'] | null {
@@ -87,6 +99,6 @@ export async function resynchronise(
     }
   }
   result.updated = [...updated.values()];
-  if (change.courseTitle !== null) result.created = await materialise(tx, after, change.courseTitle, days);
+  if (change.courseTitle !== null) Object.assign(result, await materialise(tx, after, change.courseTitle, days));
   return result;
 }

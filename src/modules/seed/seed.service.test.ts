@@ -65,7 +65,7 @@ const combined = (hashes: Record<string, string>) => createHash('md5').update(JS
  * It changes whenever a generator (or the pinned Faker version) does: then check that the change
  * was meant and record the new value; it must never differ between the two engines.
  */
-const expectedFingerprint = 'ca48a32dda468c7507933ed595941661';
+const expectedFingerprint = '14dd5edf442dbbea0785bc797e129dd5';
 
 const scalar = async (db: Db, sql: string): Promise<number> =>
   Number(Object.values((await db.query<Record<string, unknown>>(sql)).rows[0] ?? {})[0]);

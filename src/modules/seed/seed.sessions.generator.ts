@@ -81,7 +81,16 @@ export function generateSessions(ctx: SeedContext, people: People, catalogue: Ca
   const last = today + windowDays.after;
   const schedules: Row<'course_schedules'>[] = [];
   const sessions: SessionPlan[] = [];
+  // An instructor teaches one session at a time (migration 0039 refuses overlaps, cancelled or not
+  // alike here): an occurrence whose instructor is busy then is not made, and another takes its place.
+  const booked = new Map<string, [number, number][]>();
   const addSession = (offer: Offer, day: number, schedule: Row<'course_schedules'> | null, created: string) => {
+    const tz = offer.location.timezone;
+    const starts = Date.parse(zonedTimestamp(day, offer.startMinutes, tz));
+    const ends = Date.parse(zonedTimestamp(day, offer.startMinutes + offer.course.durationMinutes, tz));
+    const busy = booked.get(offer.instructor) ?? [];
+    if (busy.some(([from, to]) => from < ends && starts < to)) return;
+    booked.set(offer.instructor, [...busy, [starts, ends]]);
     sessions.push(planSession(ctx, offer, day, schedule, created, sessions.length, people));
   };
 

@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { testEngine } from '../../../test/engine.js';
-import { enrollmentState, enrollStudents, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { enrollmentState, enrollStudents, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): requests in flight together
 // through the application, a pool of connections contending for the same rows.
@@ -11,6 +11,8 @@ let world: TrainingWorld;
 beforeAll(() => {
   world = context.world;
 });
+// Each test starts with the instructors free (migration 0039 refuses overlapping bookings).
+beforeEach(() => freeEveryBooking(context.db));
 
 
 async function newSession(capacity: number): Promise<string> {
@@ -23,6 +25,28 @@ async function newSession(capacity: number): Promise<string> {
 }
 
 describe.runIf(onPostgres)('sessions and schedules under concurrency', () => {
+  it('books an instructor once when two overlapping sessions are created together', async () => {
+    const day = plusDays(world.today, 30);
+    const body = (start_time: string, end_time: string, location_id: string) => ({
+      course_id: world.courseId, instructor_id: world.users.IC.id, location_id, session_date: day, start_time, end_time, max_capacity: 8,
+    });
+    // Different locations, different times, one instructor: only the exclusion constraint can tell.
+    const answers = await Promise.all([
+      world.call('SA', 'POST', '/v1/sessions', body('09:00', '12:00', world.locationId)),
+      world.call('AD', 'POST', '/v1/sessions', body('11:00', '14:00', world.otherLocationId)),
+    ]);
+    expect(answers.map((answer) => answer.statusCode).sort(), answers.map((answer) => answer.body).join('\n')).toEqual([201, 409]);
+    const winner = answers.find((answer) => answer.statusCode === 201)!.json<{ id: string }>();
+    const loser = answers.find((answer) => answer.statusCode === 409)!.json<{ error: { code: string; details: Record<string, unknown> } }>();
+    expect(loser.error).toMatchObject({ code: 'SCHEDULE_CONFLICT', details: { conflicting_session_id: winner.id, resource: 'instructor' } });
+    const { rows } = await context.db.query<{ n: number }>(
+      "select count(*)::integer as n from training_sessions where instructor_id = $1 and session_date = $2 and status <> 'CANCELLED'",
+      [world.users.IC.id, day],
+    );
+    expect(rows[0]!.n).toBe(1);
+  });
+
+
   it('lets exactly one of two concurrent session changes at the same version win', async () => {
     const id = await newSession(10);
     const answers = await Promise.all(['Morning', 'Evening'].map((title) => world.call('AP', 'PATCH', `/v1/sessions/${id}`, { title, version: 1 })));

@@ -10,14 +10,17 @@ beforeAll(() => {
 
 type Status = 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED';
 
-/** A session in the given status, taught by IC at the AP's location, inserted as the owner. */
+let sessionsMade = 0;
+
+/** A session in the given status, on a day of its own (IC teaches one session at a time: migration 0039). */
 async function sessionIn(status: Status, fields: { capacity?: number; selfEnrollment?: boolean } = {}): Promise<string> {
+  sessionsMade += 1;
   const { rows } = await context.db.query<{ id: string }>(
     `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time,
                                     max_capacity, self_enrollment_allowed, status, cancelled_reason)
-     values ('Lifecycle', $1, $2, $3, $4, '2031-09-01', '09:00', '12:00', $5, $6, $7, $8) returning id`,
+     values ('Lifecycle', $1, $2, $3, $4, date '2031-09-01' + $9::integer, '09:00', '12:00', $5, $6, $7, $8) returning id`,
     [world.courseId, world.users.IC.id, world.locationId, world.providerId, fields.capacity ?? 10, fields.selfEnrollment ?? false, status,
-      status === 'CANCELLED' ? 'set up cancelled' : null],
+      status === 'CANCELLED' ? 'set up cancelled' : null, sessionsMade],
   );
   return rows[0]!.id;
 }

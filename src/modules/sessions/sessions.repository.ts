@@ -11,6 +11,7 @@ export interface SessionRow {
   instructor_id: string;
   location_id: string;
   provider_id: string | null;
+  room_id: string | null;
   session_date: string;
   start_time: string;
   end_time: string;
@@ -28,7 +29,7 @@ export interface SessionRow {
 }
 
 const sessionColumns = [
-  'id', 'title', 'description', 'course_id', 'schedule_id', 'instructor_id', 'location_id', 'provider_id', 'session_date',
+  'id', 'title', 'description', 'course_id', 'schedule_id', 'instructor_id', 'location_id', 'provider_id', 'room_id', 'session_date',
   'start_time', 'end_time', 'max_capacity', 'current_enrollment', 'self_enrollment_allowed', 'status', 'cancelled_reason',
   'occurrence_date', 'detached_from_schedule', 'created_by', 'created_at', 'updated_at', 'version',
 ] as const satisfies readonly (keyof SessionRow)[];
@@ -38,7 +39,7 @@ export const sessionsTable: TableSpec = {
   table: 'training_sessions',
   readFrom: 'training_sessions',
   columns: sessionColumns,
-  filterable: ['course_id', 'location_id', 'instructor_id', 'schedule_id', 'status'],
+  filterable: ['course_id', 'location_id', 'room_id', 'instructor_id', 'schedule_id', 'status'],
   sortable: ['session_date', 'created_at'],
   versioned: true,
 };

@@ -3,6 +3,7 @@ import type { Db, Row, Tx } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { getRow, insertRow, lockAtVersion, updateRow } from '../../shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../shared/events/append-domain-event.js';
+import { writeRefusingConflicts } from './sessions.conflicts.js';
 import { fullClockTime, requireInstructor, requireLocation, requirePublishedCourse } from './sessions.references.js';
 import {
   cancelSessionAndEnrollments,
@@ -28,6 +29,7 @@ export interface NewSession {
   description?: string | null | undefined;
   instructor_id: string;
   location_id: string;
+  room_id?: string | null | undefined;
   session_date: string;
   start_time: string;
   end_time: string;
@@ -36,7 +38,7 @@ export interface NewSession {
 }
 
 export type SessionChanges = Partial<
-  Pick<SessionRow, 'title' | 'description' | 'instructor_id' | 'location_id' | 'session_date' | 'start_time' | 'end_time' | 'self_enrollment_allowed'>
+  Pick<SessionRow, 'title' | 'description' | 'instructor_id' | 'location_id' | 'room_id' | 'session_date' | 'start_time' | 'end_time' | 'self_enrollment_allowed'>
 >;
 
 /** What a schedule decides about its sessions: changing one of these by hand detaches the session from the schedule. */
@@ -59,7 +61,7 @@ function requireEndAfterStart(start: string, end: string, field: string): void {
 }
 
 /** What session events report of where a session stands: notifications tell students when, where and who. */
-const whenWhereWho = ['session_date', 'start_time', 'end_time', 'location_id', 'instructor_id'] as const;
+const whenWhereWho = ['session_date', 'start_time', 'end_time', 'location_id', 'room_id', 'instructor_id'] as const;
 const placeOf = (session: SessionRow) => Object.fromEntries(whenWhereWho.map((field) => [field, session[field]]));
 
 async function appendSessionEvent(tx: Tx, session: SessionRow, eventType: string, payload: Record<string, unknown>): Promise<void> {
@@ -74,13 +76,14 @@ export async function createSession(deps: SessionsDeps, actor: SignedIn, input: 
     await requireInstructor(tx, input.instructor_id);
     const place = await requireLocation(tx, input.location_id);
     const values = { ...input, title: input.title ?? course.title, provider_id: place.provider_id, created_by: actor.userId };
-    const session = asSession(await insertRow(tx, sessionsTable, values, 'session'));
+    const booking = () => ({ id: null, ...input, room_id: input.room_id ?? null });
+    const session = asSession(await writeRefusingConflicts(tx, booking, () => insertRow(tx, sessionsTable, values, 'session')));
     await appendSessionEvent(tx, session, 'session.scheduled', { course_id: session.course_id, title: session.title, ...placeOf(session) });
     return session;
   });
 }
 
-const editableFields = ['title', 'description', 'instructor_id', 'location_id', 'session_date', 'start_time', 'end_time', 'self_enrollment_allowed'] as const satisfies readonly (keyof SessionChanges)[];
+const editableFields = ['title', 'description', 'instructor_id', 'location_id', 'room_id', 'session_date', 'start_time', 'end_time', 'self_enrollment_allowed'] as const satisfies readonly (keyof SessionChanges)[];
 
 /** The fields of `changes` whose value differs from the session's (times compared as HH:MM:SS). */
 function changedFields(current: SessionRow, changes: SessionChanges): (keyof SessionChanges)[] {
@@ -132,7 +135,8 @@ export async function changeSession(deps: SessionsDeps, actor: Actor, id: string
       values['detached_from_schedule'] = true;
       values['occurrence_date'] = current.occurrence_date ?? current.session_date;
     }
-    const session = asSession(await updateRow(tx, sessionsTable, id, expectedVersion, values, 'session'));
+    const booking = () => ({ ...current, ...changes, room_id: changes.room_id === undefined ? current.room_id : changes.room_id });
+    const session = asSession(await writeRefusingConflicts(tx, booking, () => updateRow(tx, sessionsTable, id, expectedVersion, values, 'session')));
     if (changed.length > 0) await appendSessionEvent(tx, session, 'session.changed', { changed, previous: placeOf(current), current: placeOf(session) });
     return session;
   });
