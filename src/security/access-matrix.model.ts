@@ -15,18 +15,18 @@ export type Operation = (typeof operations)[number];
 export const matrixRoles = ['SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN', 'ANON'] as const satisfies readonly ActorRole[];
 
 /** Every table of migrations 0002–0006, then those added later, in migration order: each has row-level security. */
+/** Parents before the tables that refer to them (tests delete in reverse order and insert in this one). */
 export const domainTables = [
-  'users', 'profiles', 'auth_sessions', 'authorized_providers', 'provider_members', 'locations',
+  'users', 'profiles', 'auth_sessions', 'authorized_providers', 'provider_members', 'locations', 'rooms',
   'provider_locations', 'instructor_profiles', 'teams', 'team_members',
   'courses', 'course_versions', 'course_schedules', 'training_sessions', 'student_enrollment_profiles',
   'session_enrollments', 'rosters', 'student_roster_members',
-  'certificate_templates', 'certificate_batches', 'certificates',
+  'certificate_templates', 'certificate_template_versions', 'course_certificate_settings', 'certificate_batches', 'certificates',
+  'certificate_batch_results',
   'compliance_requirements', 'compliance_records',
   'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
   'calendar_feeds',
   'invitations',
-  'certificate_template_versions', 'certificate_batch_results', 'course_certificate_settings',
-  'rooms',
 ] as const;
 export type DomainTable = (typeof domainTables)[number];
 

@@ -149,11 +149,15 @@ describe('change capture', () => {
     const changes = await rolledBack((tx) =>
       changesDuring(tx, async () => {
         // Children first, so no delete cascades or is refused; then parents first again. A published
-        // course and its version refer to each other: the courses come back as drafts.
+        // course or certificate template and its version refer to each other: they come back unpublished.
         await tx.query(`update courses set status = 'DRAFT', published_at = null, published_version = null`);
+        await tx.query('update certificate_templates set published_at = null, published_version = null');
+        // A certificate's place in the status lists (not a domain table) holds it; inserting it gives a new one.
+        await tx.query('delete from certificate_status_entries');
         for (const table of [...dataTables].reverse()) await tx.query(`delete from ${table}`);
         for (const table of dataTables) {
-          const rows = table === 'courses' ? snapshot.courses.map((row) => ({ ...row, status: 'DRAFT', published_at: null, published_version: null })) : snapshot[table];
+          const unpublished = { courses: { status: 'DRAFT', published_at: null, published_version: null }, certificate_templates: { published_at: null, published_version: null } }[table as string];
+          const rows = unpublished ? snapshot[table].map((row) => ({ ...row, ...unpublished })) : snapshot[table];
           await tx.query(`insert into ${table} select * from json_populate_recordset(null::${table}, $1)`, [JSON.stringify(rows)]);
         }
       }),

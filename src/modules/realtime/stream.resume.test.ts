@@ -60,8 +60,9 @@ async function writeUntil(stopAt: number, pauseMs: number, gapMs: number, commit
       await writers.transaction(async (tx) => {
         const { rows: [session] } = await tx.query<{ id: string }>(
           `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time, max_capacity)
-           values ('Resume test', $1, $2, $3, $4, '2031-05-05', '09:00', '12:00', 5) returning id`,
-          [world.courseId, world.instructor.id, world.locationId, world.providerId],
+           values ('Resume test', $1, $2, $3, $4, date '2031-05-05' + $5::integer, '09:00', '12:00', 5) returning id`,
+          // A day per attempt: one instructor cannot teach two overlapping sessions.
+          [world.courseId, world.instructor.id, world.locationId, world.providerId, attempt],
         );
         sessionId = session!.id;
         const { rows: [taken] } = await tx.query<{ seq: string }>("select currval(pg_get_serial_sequence('change_log', 'seq'))::text as seq");
