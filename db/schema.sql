@@ -614,7 +614,7 @@ CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificat
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_set_row_version BEFORE UPDATE ON certificates FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION certificates_enter_status_lists();
-CREATE TRIGGER certificates_status_list_on_update AFTER UPDATE OF status ON certificates FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION certificates_publish_status();
+CREATE CONSTRAINT TRIGGER certificates_status_list_on_update AFTER UPDATE OF status ON certificates DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION certificates_publish_status();
 CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_app
   WITH CHECK (app_is_admin());
 CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_app

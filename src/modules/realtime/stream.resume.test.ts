@@ -21,6 +21,8 @@ const onPostgres = testEngine === 'postgres';
 let world: EnrollmentWorld;
 /** The writers' own database handle: on PostgreSQL a pool separate from the server's. */
 let writers: Db;
+/** Days after 2031-05-05 given to sessions so far. */
+let sessionDays = 0;
 
 beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
@@ -61,8 +63,8 @@ async function writeUntil(stopAt: number, pauseMs: number, gapMs: number, commit
         const { rows: [session] } = await tx.query<{ id: string }>(
           `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time, max_capacity)
            values ('Resume test', $1, $2, $3, $4, date '2031-05-05' + $5::integer, '09:00', '12:00', 5) returning id`,
-          // A day per attempt: one instructor cannot teach two overlapping sessions.
-          [world.courseId, world.instructor.id, world.locationId, world.providerId, attempt],
+          // A day per session, across every writer: one instructor cannot teach two overlapping sessions.
+          [world.courseId, world.instructor.id, world.locationId, world.providerId, (sessionDays += 1)],
         );
         sessionId = session!.id;
         const { rows: [taken] } = await tx.query<{ seq: string }>("select currval(pg_get_serial_sequence('change_log', 'seq'))::text as seq");
