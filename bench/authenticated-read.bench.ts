@@ -17,10 +17,15 @@ const connections = 64;
 const poolMax = 16;
 const seconds = 5;
 
-async function httpRate(url: string, headers: Record<string, string> = {}): Promise<number> {
+/** `seconds` of requests from `connections` connections; every answer must be a 2xx. */
+async function load(url: string, headers: Record<string, string> = {}) {
   const result = await autocannon({ url, connections, duration: seconds, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} answers not 2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return result;
+}
+
+async function httpRate(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return (await load(url, headers)).requests.average;
 }
 
 /** The PostgreSQL backends connected to the benchmark's own database (the server's pool, after a warm-up). */
@@ -41,8 +46,7 @@ async function backendsOf(databaseUrl: string): Promise<number[]> {
  */
 async function measured(url: string, headers: Record<string, string>, processes: { server: number; databaseUrl: string }) {
   const before = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
-  const result = await autocannon({ url, connections, duration: seconds, headers });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} answers not 2xx, ${result.errors} errors`);
+  const result = await load(url, headers);
   // Backends the pool opened during the run count from their start.
   const after = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
   const perRequestMs = (cpu: number) => Number(((cpu * 1000) / result.requests.total).toFixed(3));

@@ -14,17 +14,23 @@ let migrationsDir: string;
 let database: TestDatabase | null = null;
 let env: Record<string, string>;
 
-beforeEach(async (test) => {
+beforeEach(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'unitrain-cli-'));
   migrationsDir = join(workDir, 'migrations');
   await cp(defaultMigrationsDir, migrationsDir, { recursive: true });
-  const fromNothing = test.task.name.startsWith('two migrators');
-  env = { DATA_DIR: fromNothing ? join(workDir, 'data') : await withMigratedEmbeddedDatabase(join(workDir, 'data')) };
+  env = { DATA_DIR: await withMigratedEmbeddedDatabase(join(workDir, 'data')) };
   if (testEngine === 'postgres') {
-    database = fromNothing ? await createEmptyDatabase() : await createMigratedDatabase();
+    database = await createMigratedDatabase();
     env['DATABASE_URL'] = database.url as string;
   }
 });
+
+/** Points the processes at an empty PostgreSQL database instead of the migrated one. */
+async function startFromNothing(): Promise<void> {
+  await database?.drop();
+  database = await createEmptyDatabase();
+  env['DATABASE_URL'] = database.url as string;
+}
 
 afterEach(async () => {
   await database?.drop();
@@ -85,6 +91,7 @@ describe('unitrain migrate', () => {
   });
 
   it.runIf(testEngine === 'postgres')('two migrators started together: both exit 0 and each migration is applied once', async () => {
+    await startFromNothing();
     const [first, second] = await Promise.all([migrate('up'), migrate('up')]);
     expect([first.code, second.code]).toEqual([0, 0]);
     const outputs = [first.stdout, second.stdout];

@@ -11,7 +11,7 @@ export const defaultConsoleDirectory = fileURLToPath(new URL('../../console/dist
  * Paths that belong to the server: an unknown path under them is the API's 404, never the console's page.
  * Everything else that a browser asks for as a page is a console route (/sessions/…, /catalogue?q=…).
  */
-const serverPrefixes = ['/v1/', '/v1', '/docs', '/verify', '/health', '/ready', '/metrics', '/.well-known', '/assets/'];
+const serverPrefixes = ['/v1', '/docs', '/verify', '/health', '/ready', '/metrics', '/.well-known', '/assets/'];
 
 function isServerPath(path: string): boolean {
   return serverPrefixes.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));

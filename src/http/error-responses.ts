@@ -37,14 +37,22 @@ const meanings: Record<number, string> = {
   503: 'The database is unavailable or a transaction could not be serialised: try again',
 };
 
+/** One schema per status, made once: every route names a few of them. */
+const errorSchemas = new Map<number, typeof ErrorResponse>();
+
 /**
  * The error schema for one status (`Error409`, …): its code enum lists only the codes that answer with
  * that status, so a typed client narrows on it; described as what that status means here.
  */
 export function errorResponse(status: number): typeof ErrorResponse {
-  const codes = errorCodes.filter((code) => errorStatus[code] === status);
-  const schema = codes.length === 0 ? ErrorResponse : errorShape(codes, `Error${status}`, `an error answered with HTTP ${status}`);
-  return { ...schema, 'x-response-description': meanings[status] ?? 'See error.code' } as typeof ErrorResponse;
+  let schema = errorSchemas.get(status);
+  if (!schema) {
+    const codes = errorCodes.filter((code) => errorStatus[code] === status);
+    const shape = codes.length === 0 ? ErrorResponse : errorShape(codes, `Error${status}`, `an error answered with HTTP ${status}`);
+    schema = { ...shape, 'x-response-description': meanings[status] ?? 'See error.code' } as typeof ErrorResponse;
+    errorSchemas.set(status, schema);
+  }
+  return schema;
 }
 
 /** `{ 403: ErrorResponse, 404: ErrorResponse, … }` for a route's `response` schema. */

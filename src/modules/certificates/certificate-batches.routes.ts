@@ -9,6 +9,7 @@ import { AppError } from '../../errors.js';
 import { withEtag } from '../../shared/crud/route-helpers.js';
 import { Nullable, Timestamp, Uuid } from '../../shared/crud/schema-types.js';
 import { batchZip, batchResults, type BatchesDeps, readBatch, requestBatch } from './certificate-batches.service.js';
+import { batchStatuses } from './certificate-batches.repository.js';
 
 const Outcome = Type.Union([Type.Literal('ISSUED'), Type.Literal('ALREADY_ISSUED'), Type.Literal('NOT_ELIGIBLE')]);
 
@@ -20,7 +21,7 @@ export const CertificateBatchSchema = Type.Object(
     template_id: Uuid,
     template_version_id: Nullable(Uuid),
     requested_by: Nullable(Uuid),
-    status: Type.Union([Type.Literal('PENDING'), Type.Literal('RUNNING'), Type.Literal('COMPLETED'), Type.Literal('FAILED')]),
+    status: Type.Union(batchStatuses.map((status) => Type.Literal(status))),
     total_count: Type.Integer(),
     processed_count: Type.Integer({ description: 'learners with a result so far; rises a chunk (1,000) at a time, on the stream too' }),
     failed_count: Type.Integer({ description: 'learners NOT_ELIGIBLE' }),

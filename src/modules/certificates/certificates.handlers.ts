@@ -37,7 +37,7 @@ function batchChunk(deps: CertificateHandlerDeps): JobHandler {
   return {
     name: batchChunkHandler,
     eventTypes: [],
-    maxAttempts: 10,
+    maxAttempts: chunkAttempts,
     async run(tx, job) {
       const { batch_id: batchId, chunk = 1 } = job.payload as { batch_id: string; chunk?: number };
       const batch = await lockBatch(tx, batchId);
@@ -46,7 +46,7 @@ function batchChunk(deps: CertificateHandlerDeps): JobHandler {
       await issueNextChunk(tx, batch, Array.from({ length: chunkSize }, newVerificationCode));
       const pending = await recordProgress(tx, batchId);
       if (pending > 0) {
-        await insertJob(tx, { handler: batchChunkHandler, payload: { batch_id: batchId, chunk: chunk + 1 }, maxAttempts: 10, idempotencyKey: `certificate-batch:${batchId}:${chunk + 1}` });
+        await insertJob(tx, { handler: batchChunkHandler, payload: { batch_id: batchId, chunk: chunk + 1 }, maxAttempts: chunkAttempts, idempotencyKey: `certificate-batch:${batchId}:${chunk + 1}` });
       }
     },
   };
@@ -126,8 +126,9 @@ function holderNotice(deps: CertificateHandlerDeps): JobHandler {
           }
         }
       }
-      if (certificate.pdf_sha256 === null) await recordPdfHash(tx, certificate.id, sha256Hex(pdf));
-      else if (certificate.pdf_sha256 !== sha256Hex(pdf)) deps.logger.error({ certificate: certificate.id }, 'the PDF rendered now does not hash to the stored SHA-256');
+      const pdfSha256 = sha256Hex(pdf);
+      if (certificate.pdf_sha256 === null) await recordPdfHash(tx, certificate.id, pdfSha256);
+      else if (certificate.pdf_sha256 !== pdfSha256) deps.logger.error({ certificate: certificate.id }, 'the PDF rendered now does not hash to the stored SHA-256');
       if (notify) await insertIssuedNotification(tx, { seq: event.seq, userId: certificate.user_id!, certificateId: certificate.id, title, body });
     },
   };
@@ -136,3 +137,6 @@ function holderNotice(deps: CertificateHandlerDeps): JobHandler {
 export function certificateHandlers(deps: CertificateHandlerDeps): JobHandler[] {
   return [batchChunk(deps), issueOnCompletion(deps), holderNotice(deps)];
 }
+/** Attempts of a batch chunk, the first one queued by the batch and each next one alike. */
+const chunkAttempts = 10;
+

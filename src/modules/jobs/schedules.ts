@@ -50,7 +50,7 @@ export function createScheduler(
 
   const planNext = (now: Date) => {
     const next = [...crons.values()].map((cron) => cron.nextRun(now)?.getTime() ?? Number.POSITIVE_INFINITY);
-    checkAt = Math.min(Number.POSITIVE_INFINITY, ...next);
+    checkAt = Math.min(...next);
   };
 
   return {

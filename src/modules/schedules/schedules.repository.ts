@@ -113,11 +113,6 @@ export interface SessionRef {
   start_time: string;
 }
 
-/**
- * Materialises occurrences as sessions with the schedule's current values. Idempotent: an occurrence
- * that already has a session (training_sessions_schedule_occurrence_date_key), or whose slot is taken
- * (training_sessions_schedule_occurrence_key), is skipped. Returns the sessions made.
- */
 export interface OccurrenceConflict {
   session_date: string;
   start_time: string;
@@ -148,6 +143,11 @@ export async function selectOccurrenceConflicts(tx: Tx, scheduleId: string, days
   return rows;
 }
 
+/**
+ * Materialises occurrences as sessions with the schedule's current values. Idempotent: an occurrence
+ * that already has a session (training_sessions_schedule_occurrence_date_key), or whose slot is taken
+ * (training_sessions_schedule_occurrence_key), is skipped. Returns the sessions made.
+ */
 export async function insertOccurrences(tx: Tx, scheduleId: string, title: string, days: string[]): Promise<SessionRef[]> {
   if (days.length === 0) return [];
   const { rows } = await tx.query<SessionRef>(
