@@ -3,7 +3,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Import rules from docs/architecture.md: the linter says what to use instead when one is broken. */
-const lowerLayers = ['src/db/**/*.ts', 'src/shared/**/*.ts', 'src/http/**/*.ts', 'src/security/**/*.ts', 'src/config.ts', 'src/errors.ts'];
+const platform = ['src/platform/**/*.ts', 'src/config.ts', 'src/errors.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'bench/results/', 'console/dist/', 'console/dist.*/'] },
@@ -35,8 +35,8 @@ export default tseslint.config(
     },
   },
   {
-    files: lowerLayers,
-    // Their tests may build a world through the modules, as any test does.
+    files: platform,
+    // Their tests may build a world through the domains, as any test does.
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -44,8 +44,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/modules/**'],
-              message: 'db/, shared/, http/, security/, config.ts and errors.ts import no module: the entry points (app.ts, server.ts, cli/) pass what they need.',
+              group: ['**/domains/**', '**/seed/**', '**/cli/**'],
+              message: 'platform/, config.ts and errors.ts import no domain: the entry points (app.ts, server.ts, job-handlers.ts, cli/) pass what they need.',
             },
           ],
         },
@@ -53,8 +53,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/modules/**/*.ts'],
-    ignores: ['src/modules/**/*.test.ts'],
+    files: ['src/domains/**/*.ts'],
+    ignores: ['src/domains/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -62,7 +62,7 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^\\.\\./(?!\\.\\.)[^/]+/(?!index\\.js$).+',
-              message: "Reach another module only through its index.ts: import from '../<module>/index.js'.",
+              message: "Reach another domain only through its index.ts: import from '../<domain>/index.js'.",
             },
           ],
         },

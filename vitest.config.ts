@@ -5,20 +5,20 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * skips them, as they would only test the same code twice. A new file not listed runs on both.
  */
 const databaseFreeTests = [
-  'src/cache/two-layer-cache.test.ts',
+  'src/platform/cache/two-layer-cache.test.ts',
   'src/config.test.ts',
-  'src/db/database-unavailable.test.ts',
-  'src/modules/calendar/calendar.timezones.test.ts',
-  'src/modules/notifications/mail-transport.test.ts',
-  'src/modules/schedules/schedules.recurrence.test.ts',
-  'src/security/access-matrix.doc.test.ts',
-  'src/security/field-cipher.test.ts',
-  'src/security/keyring.test.ts',
-  'src/security/passwords.test.ts',
-  'src/shared/csv/csv-records.test.ts',
-  'src/shared/csv/csv-upload.test.ts',
-  'src/shared/csv/person-cells.test.ts',
-  'src/shared/wakeable-sleep.test.ts',
+  'src/platform/db/database-unavailable.test.ts',
+  'src/domains/calendar/calendar.timezones.test.ts',
+  'src/domains/notifications/mail-transport.test.ts',
+  'src/domains/schedules/schedules.recurrence.test.ts',
+  'src/platform/security/access-matrix.doc.test.ts',
+  'src/platform/security/field-cipher.test.ts',
+  'src/platform/security/keyring.test.ts',
+  'src/platform/security/passwords.test.ts',
+  'src/platform/shared/csv/csv-records.test.ts',
+  'src/platform/shared/csv/csv-upload.test.ts',
+  'src/platform/shared/csv/person-cells.test.ts',
+  'src/platform/shared/wakeable-sleep.test.ts',
 ];
 
 export default defineConfig({

@@ -1,12 +1,12 @@
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { migrateUp } from '../src/db/migrations/migrator.js';
-import { openPostgresDatabase } from '../src/db/postgres-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
-import { createAccount } from '../src/modules/users/index.js';
-import { createAccessTokens } from '../src/security/access-tokens.js';
-import { createFieldCipher } from '../src/security/field-cipher.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
+import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
+import { createAccount } from '../src/domains/users/index.js';
+import { createAccessTokens } from '../src/platform/security/access-tokens.js';
+import { createFieldCipher } from '../src/platform/security/field-cipher.js';
 import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';

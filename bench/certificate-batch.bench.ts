@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import type { Db } from '../src/db/database.js';
-import { migrateUp } from '../src/db/migrations/migrator.js';
-import { wrapPglite } from '../src/db/pglite-database.js';
-import { openPostgresDatabase } from '../src/db/postgres-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
-import { typeParsers } from '../src/db/type-parsers.js';
-import { certificateHandlers } from '../src/modules/certificates/index.js';
-import { createDispatcher, defaultDispatcherSettings } from '../src/modules/jobs/index.js';
-import { createFieldCipher } from '../src/security/field-cipher.js';
-import { createLogger } from '../src/shared/logger.js';
+import type { Db } from '../src/platform/db/database.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
+import { wrapPglite } from '../src/platform/db/pglite-database.js';
+import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
+import { typeParsers } from '../src/platform/db/type-parsers.js';
+import { certificateHandlers } from '../src/domains/certificates/index.js';
+import { createDispatcher, defaultDispatcherSettings } from '../src/platform/jobs/index.js';
+import { createFieldCipher } from '../src/platform/security/field-cipher.js';
+import { createLogger } from '../src/platform/shared/logger.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 

@@ -1,6 +1,6 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { renderCertificatePdf } from '../src/modules/certificates/certificate-pdf.js';
-import type { CertificateSnapshot } from '../src/modules/certificates/certificate-snapshot.js';
+import { renderCertificatePdf } from '../src/domains/certificates/certificate-pdf.js';
+import type { CertificateSnapshot } from '../src/domains/certificates/certificate-snapshot.js';
 import { report } from './report.js';
 
 /** Renders done one after another for `durationMs` after a few warm-up renders: one core's rate. */

@@ -2,11 +2,11 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { openPgliteDatabase } from '../src/db/pglite-database.js';
-import { readMigrationFiles } from '../src/db/migrations/migration-files.js';
-import { migrateUp } from '../src/db/migrations/migrator.js';
-import { createQueryLog } from '../src/db/query-log.js';
-import { createLogger } from '../src/shared/logger.js';
+import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
+import { readMigrationFiles } from '../src/platform/db/migrations/migration-files.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
+import { createLogger } from '../src/platform/shared/logger.js';
 import { report } from './report.js';
 import { benchKeyring } from './server-process.js';
 

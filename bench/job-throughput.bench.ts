@@ -1,12 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { Db } from '../src/db/database.js';
-import { migrateUp } from '../src/db/migrations/migrator.js';
-import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
-import { openPostgresDatabase } from '../src/db/postgres-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
-import { typeParsers } from '../src/db/type-parsers.js';
-import { createDispatcher, defaultDispatcherSettings, type JobHandler } from '../src/modules/jobs/index.js';
-import { createLogger } from '../src/shared/logger.js';
+import type { Db } from '../src/platform/db/database.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
+import { pgliteExtensions, wrapPglite } from '../src/platform/db/pglite-database.js';
+import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
+import { typeParsers } from '../src/platform/db/type-parsers.js';
+import { createDispatcher, defaultDispatcherSettings, type JobHandler } from '../src/platform/jobs/index.js';
+import { createLogger } from '../src/platform/shared/logger.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 
@@ -124,7 +124,7 @@ async function withDatabase(fn: (db: Db, engine: 'postgres' | 'pglite') => Promi
 }
 
 /**
- * Jobs per second of the dispatcher (src/modules/jobs/dispatcher.ts, default settings: batches of 20,
+ * Jobs per second of the dispatcher (src/platform/jobs/dispatcher.ts, default settings: batches of 20,
  * each job its own transaction with its completion) draining 2,000 queued no-op jobs, against the bare
  * engine in the same run: the same claim statement completing a whole batch at once, and the
  * dispatcher's transaction shape written by hand. On PostgreSQL also two dispatchers (and two bare

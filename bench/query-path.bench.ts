@@ -1,12 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { Actor } from '../src/db/actor.js';
-import type { Db } from '../src/db/database.js';
-import { migrateUp } from '../src/db/migrations/migrator.js';
-import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
-import { openPostgresDatabase } from '../src/db/postgres-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
-import { typeParsers } from '../src/db/type-parsers.js';
+import type { Actor } from '../src/platform/db/actor.js';
+import type { Db } from '../src/platform/db/database.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
+import { pgliteExtensions, wrapPglite } from '../src/platform/db/pglite-database.js';
+import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
+import { typeParsers } from '../src/platform/db/type-parsers.js';
 import { measureSerial, report } from './report.js';
 
 /**

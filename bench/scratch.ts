@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Db } from '../src/db/database.js';
+import type { Db } from '../src/platform/db/database.js';
 
 /** A database of its own on the server `serverUrl` names, dropped at the end: benchmarks write many rows. */
 export async function withScratchDatabase(serverUrl: string, fn: (url: string) => Promise<void>): Promise<void> {

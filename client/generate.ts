@@ -1,7 +1,7 @@
 import openapiTS, { astToString } from 'openapi-typescript';
 import { buildApp } from '../src/app.js';
-import { openPgliteDatabase } from '../src/db/pglite-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
+import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
 import { testAppDeps } from '../test/auth.js';
 
 /** The files of the typed client, relative to the repository root, and their contents. */

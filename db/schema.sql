@@ -1,5 +1,5 @@
 -- The schema after every migration in migrations/, read from the catalogue of a migrated embedded
--- database (PostgreSQL 18) by src/db/schema-dump.ts. Generated: never edit it; add a migration, then
+-- database (PostgreSQL 18) by src/platform/db/schema-dump.ts. Generated: never edit it; add a migration, then
 -- run `npm run db:schema` (a test checks that the migrations make exactly this). For reading, not for
 -- loading: objects are in name order, not in the order they can be created. Types and sequences come
 -- first; each table stands with its row-level security, indexes, triggers, policies and grants; then

@@ -1,9 +1,9 @@
 // Times POST /v1/auth/password-reset for addresses with and without an account, interleaved, on an
 // in-memory embedded database (decision 0026): `npx tsx scripts/measure-password-reset-timing.ts`.
 import { randomUUID } from 'node:crypto';
-import { openPgliteDatabase } from '../src/db/pglite-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
-import { migrateUp } from '../src/db/migrations/migrator.js';
+import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
 import { buildTestApp, createUser, testKeyring } from '../test/auth.js';
 
 const db = await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { accessMatrixDocPath, renderAccessMatrixDoc } from '../src/security/access-matrix.doc.js';
+import { accessMatrixDocPath, renderAccessMatrixDoc } from '../src/platform/security/access-matrix.doc.js';
 
 // `npm run docs:matrix`: regenerates docs/access-matrix.md from the matrix data.
 const target = new URL(`../${accessMatrixDocPath}`, import.meta.url);

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { migrateUp } from '../src/db/migrations/migrator.js';
-import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
-import { dumpSchema, schemaDumpPath } from '../src/db/schema-dump.js';
-import { typeParsers } from '../src/db/type-parsers.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
+import { pgliteExtensions, wrapPglite } from '../src/platform/db/pglite-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
+import { dumpSchema, schemaDumpPath } from '../src/platform/db/schema-dump.js';
+import { typeParsers } from '../src/platform/db/type-parsers.js';
 
 // `npm run db:schema`: migrates a new in-memory embedded database and writes its schema to db/schema.sql.
 const pglite = await PGlite.create({ parsers: typeParsers, extensions: pgliteExtensions });

@@ -1,6 +1,6 @@
 import { failureLines, createProgram } from './cli/program.js';
 import { type Config, loadConfig } from './config.js';
-import { createLogger, type Logger } from './shared/logger.js';
+import { createLogger, type Logger } from './platform/shared/logger.js';
 
 // Config is read once, lazily, so `unitrain --help` works even with a broken environment.
 let config: Config | undefined;

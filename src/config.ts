@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { Cron } from 'croner';
-import { decodeSingleKey, type Keyring, parseCredentialSigningKeys, parseEncryptionKeys } from './security/keyring.js';
+import { decodeSingleKey, type Keyring, parseCredentialSigningKeys, parseEncryptionKeys } from './platform/security/keyring.js';
 
 const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' });
 

@@ -1,12 +1,12 @@
 import type { MailSettings, ScheduleSettings } from './config.js';
-import { accountMailHandlers } from './modules/accounts/index.js';
-import { certificateHandlers, expireDueCertificates, expireDueName } from './modules/certificates/index.js';
-import { complianceOnCompletion } from './modules/compliance/index.js';
-import type { JobHandler, ScheduledJob } from './modules/jobs/index.js';
-import { notifyOnSessionCancelled } from './modules/notifications/index.js';
-import { refreshAnalyticsHandler, refreshAnalyticsJob } from './modules/reports/index.js';
-import type { FieldCipher } from './security/field-cipher.js';
-import type { Logger } from './shared/logger.js';
+import { accountMailHandlers } from './domains/accounts/index.js';
+import { certificateHandlers, expireDueCertificates, expireDueName } from './domains/certificates/index.js';
+import { complianceOnCompletion } from './domains/compliance/index.js';
+import type { JobHandler, ScheduledJob } from './platform/jobs/index.js';
+import { notifyOnSessionCancelled } from './domains/notifications/index.js';
+import { refreshAnalyticsHandler, refreshAnalyticsJob } from './domains/reports/index.js';
+import type { FieldCipher } from './platform/security/field-cipher.js';
+import type { Logger } from './platform/shared/logger.js';
 
 /**
  * Every handler a worker runs, subscribed to its event types. The processes that run a worker (`serve`,
@@ -27,7 +27,7 @@ export function createJobHandlers(deps: {
 }
 
 /**
- * Every cron-style schedule a worker keeps (modules/jobs/schedules.ts): each slot queues one job of the
+ * Every cron-style schedule a worker keeps (platform/jobs/schedules.ts): each slot queues one job of the
  * named handler, once across all workers, caught up after downtime. Another domain adds its entry here
  * (a nightly compliance recompute, say) with its handler above.
  */

@@ -1,19 +1,19 @@
 import closeWithGrace from 'close-with-grace';
 import type { Redis } from 'ioredis';
 import { buildApp } from './app.js';
-import { createRedisClient } from './cache/redis-client.js';
+import { createRedisClient } from './platform/cache/redis-client.js';
 import type { Config } from './config.js';
-import type { Db } from './db/database.js';
-import { embeddedDatabaseDir, openDatabase } from './db/open-database.js';
-import { type MigrationFile, readMigrationFiles } from './db/migrations/migration-files.js';
-import { historyProblems, migrateUp, migrationStatus } from './db/migrations/migrator.js';
+import type { Db } from './platform/db/database.js';
+import { embeddedDatabaseDir, openDatabase } from './platform/db/open-database.js';
+import { type MigrationFile, readMigrationFiles } from './platform/db/migrations/migration-files.js';
+import { historyProblems, migrateUp, migrationStatus } from './platform/db/migrations/migrator.js';
 import { AppError } from './errors.js';
 import { createJobHandlers, createScheduledJobs } from './job-handlers.js';
-import { createWorker, type Dispatcher } from './modules/jobs/index.js';
-import { ensureInitialAdministrator } from './modules/users/index.js';
-import { createFieldCipher } from './security/field-cipher.js';
-import { type Keyring, loadKeyring } from './security/keyring.js';
-import type { Logger } from './shared/logger.js';
+import { createWorker, type Dispatcher } from './platform/jobs/index.js';
+import { ensureInitialAdministrator } from './domains/users/index.js';
+import { createFieldCipher } from './platform/security/field-cipher.js';
+import { type Keyring, loadKeyring } from './platform/security/keyring.js';
+import type { Logger } from './platform/shared/logger.js';
 import { StartupError } from './startup-error.js';
 
 /**

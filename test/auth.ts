@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type AppDeps, buildApp } from '../src/app.js';
 import type { AuthSettings, StreamSettings } from '../src/config.js';
-import type { Role } from '../src/db/actor.js';
-import type { Db } from '../src/db/database.js';
-import { readMigrationFiles } from '../src/db/migrations/migration-files.js';
-import { createAccount } from '../src/modules/users/index.js';
-import { createAccessTokens } from '../src/security/access-tokens.js';
-import { createFieldCipher } from '../src/security/field-cipher.js';
-import type { Keyring } from '../src/security/keyring.js';
-import { hashPassword } from '../src/security/passwords.js';
-import { createLogger } from '../src/shared/logger.js';
+import type { Role } from '../src/platform/db/actor.js';
+import type { Db } from '../src/platform/db/database.js';
+import { readMigrationFiles } from '../src/platform/db/migrations/migration-files.js';
+import { createAccount } from '../src/domains/users/index.js';
+import { createAccessTokens } from '../src/platform/security/access-tokens.js';
+import { createFieldCipher } from '../src/platform/security/field-cipher.js';
+import type { Keyring } from '../src/platform/security/keyring.js';
+import { hashPassword } from '../src/platform/security/passwords.js';
+import { createLogger } from '../src/platform/shared/logger.js';
 import { testKeysEnv } from './engine.js';
 
 /** The keys of `testKeysEnv`, as a keyring: tokens minted here verify in a server process given those variables. */

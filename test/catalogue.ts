@@ -1,4 +1,4 @@
-import type { Queryable } from '../src/db/database.js';
+import type { Queryable } from '../src/platform/db/database.js';
 
 /**
  * A deterministic description of everything the migrations create: columns, constraints, indexes,

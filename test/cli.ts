@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import type { Db } from '../src/db/database.js';
-import { embeddedDatabaseDir } from '../src/db/open-database.js';
-import { openPgliteDatabase } from '../src/db/pglite-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
+import type { Db } from '../src/platform/db/database.js';
+import { embeddedDatabaseDir } from '../src/platform/db/open-database.js';
+import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
 import { createMigratedDatabase, type TestDatabase } from './database.js';
 import { testEngine, testKeysEnv } from './engine.js';
 

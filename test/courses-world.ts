@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { bearer, createUser, mintAccessToken, testKeyring } from './auth.js';
-import { type Role, roles } from '../src/db/actor.js';
-import type { Db } from '../src/db/database.js';
+import { type Role, roles } from '../src/platform/db/actor.js';
+import type { Db } from '../src/platform/db/database.js';
 
 /** Who calls in the course tests: one account of every role, or nobody signed in. */
 export type Caller = Role | 'anon';

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { inject } from 'vitest';
-import type { Db } from '../src/db/database.js';
-import { openPgliteDatabase } from '../src/db/pglite-database.js';
-import { openPostgresDatabase } from '../src/db/postgres-database.js';
-import { createQueryLog } from '../src/db/query-log.js';
+import type { Db } from '../src/platform/db/database.js';
+import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
+import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
 import { databaseUrl, serverUrl, testEngine } from './engine.js';
 
 export interface TestDatabase {

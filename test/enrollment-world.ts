@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../src/db/database.js';
-import { createFieldCipher, normaliseEmail } from '../src/security/field-cipher.js';
+import type { Db } from '../src/platform/db/database.js';
+import { createFieldCipher, normaliseEmail } from '../src/platform/security/field-cipher.js';
 import { createUser, mintAccessToken, testKeyring, type TestUser } from './auth.js';
 
 /**

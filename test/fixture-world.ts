@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Actor } from '../src/db/actor.js';
-import type { Db, Queryable, Row } from '../src/db/database.js';
-import { domainTables, type DomainTable, type Snapshot } from '../src/security/access-matrix.js';
-import { createFieldCipher, normaliseEmail, type FieldCipher } from '../src/security/field-cipher.js';
-import { decodeSingleKey, parseEncryptionKeys } from '../src/security/keyring.js';
+import type { Actor } from '../src/platform/db/actor.js';
+import type { Db, Queryable, Row } from '../src/platform/db/database.js';
+import { domainTables, type DomainTable, type Snapshot } from '../src/platform/security/access-matrix.js';
+import { createFieldCipher, normaliseEmail, type FieldCipher } from '../src/platform/security/field-cipher.js';
+import { decodeSingleKey, parseEncryptionKeys } from '../src/platform/security/keyring.js';
 import { testKeysEnv } from './engine.js';
 
 /**

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { pgliteExtensions, wrapPglite } from '../src/db/pglite-database.js';
-import { typeParsers } from '../src/db/type-parsers.js';
-import { migrateUp } from '../src/db/migrations/migrator.js';
-import { createQueryLog } from '../src/db/query-log.js';
+import { pgliteExtensions, wrapPglite } from '../src/platform/db/pglite-database.js';
+import { typeParsers } from '../src/platform/db/type-parsers.js';
+import { migrateUp } from '../src/platform/db/migrations/migrator.js';
+import { createQueryLog } from '../src/platform/db/query-log.js';
 import { databaseUrl, serverUrl, testEngine } from './engine.js';
 
 declare module 'vitest' {
@@ -34,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await admin.query(`drop database if exists ${templateDatabase} with (force)`);
     await admin.query(`create database ${templateDatabase} template template0`);
     await admin.end();
-    const { openPostgresDatabase } = await import('../src/db/postgres-database.js');
+    const { openPostgresDatabase } = await import('../src/platform/db/postgres-database.js');
     const db = await openPostgresDatabase({ url: databaseUrl(templateDatabase), replicaUrl: null, poolMax: 2 }, createQueryLog(null, 0));
     await migrateUp(db);
     await db.close();

@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import type { DomainTable } from '../src/security/access-matrix.js';
+import type { DomainTable } from '../src/platform/security/access-matrix.js';
 import { bearer } from './auth.js';
 
 /** The resources the API serves, each with the table whose matrix rules it must follow. */

@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Db } from '../src/db/database.js';
+import type { Db } from '../src/platform/db/database.js';
 import { createJobHandlers } from '../src/job-handlers.js';
-import { createFieldCipher } from '../src/security/field-cipher.js';
-import { createLogger, type Logger } from '../src/shared/logger.js';
+import { createFieldCipher } from '../src/platform/security/field-cipher.js';
+import { createLogger, type Logger } from '../src/platform/shared/logger.js';
 import { testKeyring } from './auth.js';
-import { createWorker, type Dispatcher } from '../src/modules/jobs/index.js';
+import { createWorker, type Dispatcher } from '../src/platform/jobs/index.js';
 import { readMail, type ReadMail } from './smtp-test-server.js';
 
 /** The real worker, mailing into an outbox directory of its own (or through `smtpUrl`), with its log kept. */

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../src/db/database.js';
+import type { Db, Tx } from '../src/platform/db/database.js';
 
 export interface OpenTransaction<T> {
   /** What `work` returned inside the transaction. */

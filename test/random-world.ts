@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Tx } from '../src/db/database.js';
+import type { Tx } from '../src/platform/db/database.js';
 import { fixtureId } from './fixture-world.js';
 
 /**

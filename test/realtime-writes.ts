@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Db, Tx } from '../src/db/database.js';
+import type { Db, Tx } from '../src/platform/db/database.js';
 import { fixtureActor, fixtureId, fixtureUsers, type FixtureUser } from './fixture-world.js';
 
 /**

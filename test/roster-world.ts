@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from './auth.js';
 import { createEnrollmentWorld, createSession, type EnrollmentWorld, type SessionOptions } from './enrollment-world.js';
-import type { Role } from '../src/db/actor.js';
-import type { Db } from '../src/db/database.js';
-import type { RosterRow } from '../src/modules/rosters/rosters.repository.js';
+import type { Role } from '../src/platform/db/actor.js';
+import type { Db } from '../src/platform/db/database.js';
+import type { RosterRow } from '../src/domains/rosters/rosters.repository.js';
 
 /** Who calls in the roster tests: one account of every role (AP2: the AP of another provider), or nobody. */
 export type Caller = Role | 'AP2' | 'anon';

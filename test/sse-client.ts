@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import { accessTokenCookie } from '../src/http/authenticate.js';
+import { accessTokenCookie } from '../src/platform/http/authenticate.js';
 
 export interface SseEvent {
   event: string;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import type { AppDeps } from '../src/app.js';
-import type { Db } from '../src/db/database.js';
+import type { Db } from '../src/platform/db/database.js';
 import { buildTestApp } from './auth.js';
 import { createMigratedDatabase, type TestDatabase } from './database.js';
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { beforeAll } from 'vitest';
 import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from './auth.js';
 import { type TestApp, useTestApp } from './test-app.js';
-import type { Db } from '../src/db/database.js';
+import type { Db } from '../src/platform/db/database.js';
 
 /**
  * Who calls in the session and schedule tests: an account of every role (two APs of different

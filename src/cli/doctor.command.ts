@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
-import { historyProblems, migrationStatus } from '../db/migrations/migrator.js';
-import { embeddedDatabaseDir, openDatabase } from '../db/open-database.js';
-import { checkConsistency, type ConsistencyReport } from '../modules/consistency/index.js';
+import type { Db } from '../platform/db/database.js';
+import { historyProblems, migrationStatus } from '../platform/db/migrations/migrator.js';
+import { embeddedDatabaseDir, openDatabase } from '../platform/db/open-database.js';
+import { checkConsistency, type ConsistencyReport } from '../platform/consistency/index.js';
 import { CliFailure } from './cli-failure.js';
 
 const helpText = `

@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
-import { openDatabase } from '../db/open-database.js';
+import type { Db } from '../platform/db/database.js';
+import { openDatabase } from '../platform/db/open-database.js';
 import { AppError } from '../errors.js';
-import { jobStatuses, listJobs, retryJob } from '../modules/jobs/index.js';
-import type { Logger } from '../shared/logger.js';
+import { jobStatuses, listJobs, retryJob } from '../platform/jobs/index.js';
+import type { Logger } from '../platform/shared/logger.js';
 import { CliFailure } from './cli-failure.js';
 
 /** As the database owner: the embedded database in DATA_DIR (stop the server first) or DATABASE_URL. */

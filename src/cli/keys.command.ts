@@ -1,13 +1,13 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
-import { openDatabase } from '../db/open-database.js';
-import { createFieldCipher } from '../security/field-cipher.js';
+import type { Db } from '../platform/db/database.js';
+import { openDatabase } from '../platform/db/open-database.js';
+import { createFieldCipher } from '../platform/security/field-cipher.js';
 import {
   appendGeneratedKey, type ColumnRotation, countValuesByKey, findEncryptedColumns, type RotationProgress, rotateEncryptedColumns,
-} from '../security/key-rotation.js';
-import { appendCredentialSigningKey, loadKeyring, newCredentialKeyEntry } from '../security/keyring.js';
+} from '../platform/security/key-rotation.js';
+import { appendCredentialSigningKey, loadKeyring, newCredentialKeyEntry } from '../platform/security/keyring.js';
 import { CliFailure } from './cli-failure.js';
 
 const helpText = `

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, withMigratedEmbeddedDatabase } from '../../test/cli.js';
 import { testEngine, testKeysEnv } from '../../test/engine.js';
-import { keysFilePath } from '../security/keyring.js';
+import { keysFilePath } from '../platform/security/keyring.js';
 
 // `unitrain keys new-credential-key` and `keys status` as real processes, on a real embedded data directory.
 let workDir: string;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, withMigratedEmbeddedDatabase } from '../../test/cli.js';
 import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { testEngine } from '../../test/engine.js';
-import { defaultMigrationsDir } from '../db/migrations/migration-files.js';
+import { defaultMigrationsDir } from '../platform/db/migrations/migration-files.js';
 
 // Real `unitrain migrate` processes against a migrated embedded data directory or PostgreSQL database
 // (applying every migration from nothing is the migrator's own test, in process: seconds per run here).

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/open-database.js';
-import { createMigrationFiles } from '../db/migrations/migration-files.js';
-import { type MigrationRun, historyProblems, migrateDown, migrateUp, migrationStatus } from '../db/migrations/migrator.js';
-import type { Logger } from '../shared/logger.js';
+import { openDatabase } from '../platform/db/open-database.js';
+import { createMigrationFiles } from '../platform/db/migrations/migration-files.js';
+import { type MigrationRun, historyProblems, migrateDown, migrateUp, migrationStatus } from '../platform/db/migrations/migrator.js';
+import type { Logger } from '../platform/shared/logger.js';
 import { CliFailure } from './cli-failure.js';
 
 function parseCount(value: string, name: string): number {

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
-import { MigrationFilesError } from '../db/migrations/migration-files.js';
-import { MigrationError } from '../db/migrations/migrator.js';
-import { DatabaseInUseError } from '../db/database-in-use-error.js';
-import { translateDatabaseError } from '../db/postgres-errors.js';
-import { KeyringError } from '../security/keyring.js';
-import type { Logger } from '../shared/logger.js';
+import { MigrationFilesError } from '../platform/db/migrations/migration-files.js';
+import { MigrationError } from '../platform/db/migrations/migrator.js';
+import { DatabaseInUseError } from '../platform/db/database-in-use-error.js';
+import { translateDatabaseError } from '../platform/db/postgres-errors.js';
+import { KeyringError } from '../platform/security/keyring.js';
+import type { Logger } from '../platform/shared/logger.js';
 import { StartupError } from '../startup-error.js';
 import { CliFailure } from './cli-failure.js';
 

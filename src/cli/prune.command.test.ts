@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, type CliTarget, createCliTarget, runCli } from '../../test/cli.js';
 import { testEngine } from '../../test/engine.js';
-import type { Queryable } from '../db/database.js';
+import type { Queryable } from '../platform/db/database.js';
 
 // `unitrain prune` and `unitrain worker` as real processes on a database of their own (a data directory
 // on PGlite, opened by the test only between runs); rows are aged by backdating them as the owner.

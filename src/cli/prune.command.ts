@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { readMigrationFiles } from '../db/migrations/migration-files.js';
-import { embeddedDatabaseDir, openDatabase } from '../db/open-database.js';
-import { formatPosition } from '../modules/changes/index.js';
-import { type PruneReport, pruneRetained } from '../modules/jobs/index.js';
+import { readMigrationFiles } from '../platform/db/migrations/migration-files.js';
+import { embeddedDatabaseDir, openDatabase } from '../platform/db/open-database.js';
+import { formatPosition } from '../platform/change-log/index.js';
+import { type PruneReport, pruneRetained } from '../platform/jobs/index.js';
 import { prepareSchema } from '../server.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../platform/shared/logger.js';
 import { CliFailure } from './cli-failure.js';
 
 const helpText = `

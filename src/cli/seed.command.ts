@@ -1,14 +1,14 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
-import { historyProblems, migrateUp, migrationStatus } from '../db/migrations/migrator.js';
-import { openDatabase } from '../db/open-database.js';
+import type { Db } from '../platform/db/database.js';
+import { historyProblems, migrateUp, migrationStatus } from '../platform/db/migrations/migrator.js';
+import { openDatabase } from '../platform/db/open-database.js';
 import { AppError } from '../errors.js';
-import { seedDatabase, SeedInterrupted, type SeedProgress, type SeedReport, type SeedSize, seedSizeNames, type SeedTable } from '../modules/seed/index.js';
-import { createFieldCipher } from '../security/field-cipher.js';
-import { loadKeyring } from '../security/keyring.js';
-import type { Logger } from '../shared/logger.js';
+import { seedDatabase, SeedInterrupted, type SeedProgress, type SeedReport, type SeedSize, seedSizeNames, type SeedTable } from '../seed/index.js';
+import { createFieldCipher } from '../platform/security/field-cipher.js';
+import { loadKeyring } from '../platform/security/keyring.js';
+import type { Logger } from '../platform/shared/logger.js';
 import { CliFailure } from './cli-failure.js';
 
 interface SeedCommandOptions {

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testKeyring } from '../../test/auth.js';
 import { type CliTarget, createCliTarget, runCli } from '../../test/cli.js';
 import type { TestDatabase } from '../../test/database.js';
-import type { Db } from '../db/database.js';
-import { createFieldCipher, normaliseEmail } from '../security/field-cipher.js';
-import { loadKeyring } from '../security/keyring.js';
-import { verifyPassword } from '../security/passwords.js';
+import type { Db } from '../platform/db/database.js';
+import { createFieldCipher, normaliseEmail } from '../platform/security/field-cipher.js';
+import { loadKeyring } from '../platform/security/keyring.js';
+import { verifyPassword } from '../platform/security/passwords.js';
 
 // Real `unitrain user create` processes: on a new embedded data directory (which the command
 // migrates), or on a migrated PostgreSQL database given its keys.

@@ -1,15 +1,15 @@
 import { type Command, Option } from 'commander';
 import type { Config } from '../config.js';
-import { roles } from '../db/actor.js';
-import type { Db } from '../db/database.js';
-import { historyProblems, migrateUp, migrationStatus } from '../db/migrations/migrator.js';
-import { openDatabase } from '../db/open-database.js';
+import { roles } from '../platform/db/actor.js';
+import type { Db } from '../platform/db/database.js';
+import { historyProblems, migrateUp, migrationStatus } from '../platform/db/migrations/migrator.js';
+import { openDatabase } from '../platform/db/open-database.js';
 import { AppError } from '../errors.js';
-import { createAccount, type NewAccount } from '../modules/users/index.js';
-import { createFieldCipher } from '../security/field-cipher.js';
-import { loadKeyring } from '../security/keyring.js';
-import { maximumPasswordLength, minimumPasswordLength } from '../security/passwords.js';
-import type { Logger } from '../shared/logger.js';
+import { createAccount, type NewAccount } from '../domains/users/index.js';
+import { createFieldCipher } from '../platform/security/field-cipher.js';
+import { loadKeyring } from '../platform/security/keyring.js';
+import { maximumPasswordLength, minimumPasswordLength } from '../platform/security/passwords.js';
+import type { Logger } from '../platform/shared/logger.js';
 import { CliFailure } from './cli-failure.js';
 
 interface CreateOptions {

@@ -1,18 +1,18 @@
 import closeWithGrace from 'close-with-grace';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { createCommitSignal } from '../db/commit-signal.js';
-import type { Db } from '../db/database.js';
-import { readMigrationFiles } from '../db/migrations/migration-files.js';
-import { openDatabase } from '../db/open-database.js';
-import { translateDatabaseError } from '../db/postgres-errors.js';
+import { createCommitSignal } from '../platform/db/commit-signal.js';
+import type { Db } from '../platform/db/database.js';
+import { readMigrationFiles } from '../platform/db/migrations/migration-files.js';
+import { openDatabase } from '../platform/db/open-database.js';
+import { translateDatabaseError } from '../platform/db/postgres-errors.js';
 import { createJobHandlers, createScheduledJobs } from '../job-handlers.js';
-import { createWorker, retryDelayMs } from '../modules/jobs/index.js';
-import { createFieldCipher } from '../security/field-cipher.js';
-import { loadKeyring } from '../security/keyring.js';
+import { createWorker, retryDelayMs } from '../platform/jobs/index.js';
+import { createFieldCipher } from '../platform/security/field-cipher.js';
+import { loadKeyring } from '../platform/security/keyring.js';
 import { prepareSchema } from '../server.js';
-import type { Logger } from '../shared/logger.js';
-import { createWakeableSleep } from '../shared/wakeable-sleep.js';
+import type { Logger } from '../platform/shared/logger.js';
+import { createWakeableSleep } from '../platform/shared/wakeable-sleep.js';
 
 /** Waits between attempts to reach a database that is down: 0.5 s doubling up to 30 s, half of each at random. */
 const startBackoff = { backoffBaseMs: 500, backoffMaxMs: 30_000 };

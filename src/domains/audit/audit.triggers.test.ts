@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import type { Actor } from '../../platform/db/actor.js';
+import type { Db } from '../../platform/db/database.js';
+import type { AuditRow } from './audit.repository.js';
+
+// Real database (a migrated PGlite copy, or a PostgreSQL database when DATABASE_URL is set); writes go
+// through withActor exactly as requests do, and the audit rows are read back as the owner.
+let database: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+  db = database.db;
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+const administrator = (overrides: Partial<Actor> = {}): Actor => ({
+  userId: randomUUID(), role: 'SA', providerId: null, requestId: `req-${randomUUID()}`, ip: '203.0.113.7', userAgent: 'vitest/4 audit', ...overrides,
+});
+
+type AuditRecord = AuditRow;
+
+async function auditOf(rowId: string): Promise<AuditRecord[]> {
+  const { rows } = await db.query<AuditRecord>(
+    `select actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, host(ip) as ip, user_agent
+       from audit_log where row_id = $1 order by id`,
+    [rowId],
+  );
+  return rows;
+}
+
+async function insertLocation(actor: Actor, name: string): Promise<string> {
+  return db.withActor(actor, async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(`insert into locations (name, city) values ($1, 'Lyon') returning id`, [name]);
+    return (rows[0] as { id: string }).id;
+  });
+}
+
+describe('audit triggers', () => {
+  it('record an insert, the changed columns of an update, and a delete, with the actor and request', async () => {
+    const actor = administrator();
+    const id = await insertLocation(actor, 'Audit Hall');
+    await db.withActor(actor, (tx) => tx.query(`update locations set name = 'Audit Hall East', city = 'Lyon' where id = $1`, [id]));
+    await db.withActor(actor, (tx) => tx.query('delete from locations where id = $1', [id]));
+
+    const [inserted, updated, deleted, ...more] = await auditOf(id);
+    expect(more).toEqual([]);
+    const who = { actor_id: actor.userId, actor_role: 'SA', table_name: 'locations', row_id: id, request_id: actor.requestId, ip: '203.0.113.7', user_agent: 'vitest/4 audit' };
+    expect(inserted).toMatchObject({ ...who, operation: 'INSERT', old_values: null });
+    expect(inserted?.new_values).toMatchObject({ id, name: 'Audit Hall', city: 'Lyon', version: 1, status: 'ACTIVE' });
+
+    // Only what changed: the name (city was set to the value it had), plus the version and time it moved.
+    expect(updated).toMatchObject({ ...who, operation: 'UPDATE' });
+    expect(Object.keys(updated?.old_values ?? {}).sort()).toEqual(['name', 'updated_at', 'version']);
+    expect(updated?.old_values).toMatchObject({ name: 'Audit Hall', version: 1 });
+    expect(updated?.new_values).toMatchObject({ name: 'Audit Hall East', version: 2 });
+    expect(Object.keys(updated?.new_values ?? {}).sort()).toEqual(['name', 'updated_at', 'version']);
+
+    expect(deleted).toMatchObject({ ...who, operation: 'DELETE', new_values: null });
+    expect(deleted?.old_values).toMatchObject({ id, name: 'Audit Hall East', version: 2 });
+  });
+
+  it('skip an update that changed nothing but the version and time', async () => {
+    const actor = administrator();
+    const id = await insertLocation(actor, 'Unchanged Hall');
+    await db.withActor(actor, (tx) => tx.query(`update locations set name = name where id = $1`, [id]));
+    const { rows } = await db.query<{ version: number }>('select version from locations where id = $1', [id]);
+    expect(rows[0]?.version).toBe(2);
+    expect((await auditOf(id)).map((r) => r.operation)).toEqual(['INSERT']);
+  });
+
+  it('never copy a password hash, yet record that it changed', async () => {
+    const hash = `$argon2id$v=19$m=19456,t=2,p=1$${randomUUID()}`;
+    const newHash = `$argon2id$v=19$m=19456,t=2,p=1$${randomUUID()}`;
+    const actor = administrator();
+    const id = await db.withActor(actor, async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `insert into users (email_ciphertext, email_hmac, password_hash, role) values ('v1.k.iv.body', $1, $2, 'IN') returning id`,
+        [`hmac-${randomUUID()}`, hash],
+      );
+      return (rows[0] as { id: string }).id;
+    });
+    await db.withActor(actor, (tx) => tx.query('update users set password_hash = $2 where id = $1', [id, newHash]));
+
+    const [inserted, updated] = await auditOf(id);
+    expect(inserted?.new_values).toMatchObject({ id, email_ciphertext: 'v1.k.iv.body', role: 'IN' });
+    expect(inserted?.new_values).not.toHaveProperty('password_hash');
+    expect(updated?.operation).toBe('UPDATE');
+    expect(Object.keys(updated?.new_values ?? {}).sort()).toEqual(['updated_at', 'version']);
+    const { rows } = await db.query<{ n: number }>(
+      `select count(*)::int as n from audit_log where old_values::text like '%' || $1 || '%' or new_values::text like '%' || $1 || '%'
+          or old_values::text like '%' || $2 || '%' or new_values::text like '%' || $2 || '%'`,
+      [hash.slice(-36), newHash.slice(-36)],
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it('record system work and signed-out callers without an actor, and drop a malformed ip', async () => {
+    const systemId = await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(`insert into locations (name) values ('System Hall') returning id`);
+      return (rows[0] as { id: string }).id;
+    });
+    expect(await auditOf(systemId)).toMatchObject([{ actor_id: null, actor_role: null, request_id: null, ip: null, user_agent: null }]);
+
+    // The claims a signed-out request sets, written as the owner so that only the trigger is under test.
+    const anonymousId = await db.transaction(async (tx) => {
+      await tx.query(`select set_config('unitrain.role', 'ANON', true), set_config('unitrain.ip', 'not-an-address', true),
+                             set_config('unitrain.request_id', 'req-anon', true)`);
+      const { rows } = await tx.query<{ id: string }>(`insert into locations (name) values ('Public Hall') returning id`);
+      return (rows[0] as { id: string }).id;
+    });
+    expect(await auditOf(anonymousId)).toMatchObject([{ actor_id: null, actor_role: null, request_id: 'req-anon', ip: null }]);
+  });
+
+  it('can be switched off for a bulk load by the owner, never by the application role', async () => {
+    const ownerId = await db.transaction(async (tx) => {
+      await tx.query(`select set_config('unitrain.audit', 'off', true)`);
+      const { rows } = await tx.query<{ id: string }>(`insert into locations (name) values ('Bulk Hall') returning id`);
+      return (rows[0] as { id: string }).id;
+    });
+    expect(await auditOf(ownerId)).toEqual([]);
+
+    const actor = administrator();
+    const appId = await db.withActor(actor, async (tx) => {
+      await tx.query(`select set_config('unitrain.audit', 'off', true)`);
+      const { rows } = await tx.query<{ id: string }>(`insert into locations (name) values ('Sneaky Hall') returning id`);
+      return (rows[0] as { id: string }).id;
+    });
+    expect(await auditOf(appId)).toMatchObject([{ operation: 'INSERT', actor_id: actor.userId }]);
+  });
+
+  it('cover every domain table and none of the logs, token rows or queues', async () => {
+    const { rows } = await db.query<{ table_name: string }>(
+      `select c.relname as table_name from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_proc p on p.oid = t.tgfoid
+        where p.proname = 'audit_row_change' and not t.tgisinternal order by 1`,
+    );
+    expect(rows.map((r) => r.table_name)).toEqual([
+      'authorized_providers', 'certificate_batches', 'certificate_template_versions', 'certificate_templates', 'certificates', 'compliance_records',
+      'compliance_requirements', 'course_certificate_settings', 'course_schedules', 'course_versions', 'courses', 'instructor_profiles', 'invitations', 'locations',
+      'notifications', 'profiles', 'provider_locations', 'provider_members', 'rooms', 'rosters', 'session_enrollments',
+      'student_enrollment_profiles', 'student_roster_members', 'team_members', 'teams', 'training_sessions', 'users',
+    ]);
+  });
+
+  it('leave the application role able to read the log but never to write, change or erase it', async () => {
+    const { rows } = await db.query<Record<string, boolean>>(
+      `select has_table_privilege('unitrain_app', 'audit_log', 'SELECT') as "select",
+              has_table_privilege('unitrain_app', 'audit_log', 'INSERT') as "insert",
+              has_table_privilege('unitrain_app', 'audit_log', 'UPDATE') as "update",
+              has_table_privilege('unitrain_app', 'audit_log', 'DELETE') as "delete",
+              has_table_privilege('unitrain_app', 'audit_log', 'TRUNCATE') as "truncate"`,
+    );
+    expect(rows[0]).toEqual({ select: true, insert: false, update: false, delete: false, truncate: false });
+
+    const actor = administrator();
+    const attempts = [
+      `insert into audit_log (table_name, operation, row_id, new_values) values ('locations', 'INSERT', gen_random_uuid(), '{}')`,
+      `update audit_log set actor_id = null`,
+      `delete from audit_log`,
+      `truncate audit_log`,
+    ];
+    for (const sql of attempts) {
+      await expect(db.withActor(actor, (tx) => tx.query(sql)), sql).rejects.toMatchObject({ code: '42501' });
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import type { Actor } from '../../platform/db/actor.js';
+import type { Db } from '../../platform/db/database.js';
+import { AppError } from '../../errors.js';
+import type { FieldCipher } from '../../platform/security/field-cipher.js';
+import { type ListQuery, listRows, type Page } from '../../platform/shared/crud/crud.repository.js';
+import {
+  callCancelEnrollment,
+  callEnrollStudent,
+  callSetSessionCapacity,
+  type EnrollmentRow,
+  lockEnrollmentForCancel,
+  lockSessionForCapacity,
+  selectEnrollment,
+  selectSessionCapacity,
+  selectStudentOverlaps,
+  sessionIsVisible,
+  type SessionCapacityRow,
+} from './enrollments.repository.js';
+import { enrollmentsTable } from './enrollments.resource.js';
+
+export interface EnrollmentsDeps {
+  db: Db;
+  /** For the e-mail blind index and the encrypted e-mail of students enrolled by e-mail. */
+  cipher: FieldCipher;
+}
+
+export interface EnrollmentTarget {
+  studentId?: string | undefined;
+  studentProfileId?: string | undefined;
+  /** The caller wants the student in overlapping sessions (e.g. a morning module and a full-day one they leave early). */
+  allowOverlap?: boolean | undefined;
+}
+
+export type SessionCapacity = SessionCapacityRow & { promoted: number };
+
+const notFound = (what: string) => new AppError('NOT_FOUND', `no such ${what}`);
+
+/**
+ * Enrolls a student (an account or a profile without one; neither: the caller) in a session: a seat
+ * if one is free, otherwise the end of the waitlist. A student already enrolled or waitlisted: 409.
+ */
+export async function enroll(deps: EnrollmentsDeps, actor: Actor & { userId: string }, sessionId: string, target: EnrollmentTarget): Promise<EnrollmentRow> {
+  if (target.studentId !== undefined && target.studentProfileId !== undefined) {
+    throw new AppError('VALIDATION_FAILED', 'send student_id or student_profile_id, not both', { field: 'body.student_profile_id' });
+  }
+  const student = {
+    studentId: target.studentProfileId === undefined ? (target.studentId ?? actor.userId) : null,
+    studentProfileId: target.studentProfileId ?? null,
+  };
+  return deps.db.withActor(actor, async (tx) => {
+    if (target.allowOverlap !== true) {
+      const overlapping = await selectStudentOverlaps(tx, sessionId, student);
+      if (overlapping.length > 0) {
+        throw new AppError('OVERLAPPING_ENROLLMENT', 'the student already holds a seat or waitlist place in a session at an overlapping time; send allow_overlap: true if that is wanted', {
+          field: 'body.allow_overlap',
+          overlapping_session_ids: overlapping,
+        });
+      }
+    }
+    const result = await callEnrollStudent(tx, sessionId, student);
+    if (result.outcome === 'ALREADY_ENROLLED') {
+      throw new AppError('ALREADY_ENROLLED', 'the student is already enrolled or waitlisted in this session', { enrollment_id: result.enrollment_id });
+    }
+    const enrollment = await selectEnrollment(tx, result.enrollment_id);
+    if (!enrollment) throw notFound('enrollment');
+    return enrollment;
+  });
+}
+
+const staleVersion = (what: string, current: { version: number }, sent: number) =>
+  new AppError('VERSION_CONFLICT', `the ${what} was changed by someone else (version ${current.version}, you sent ${sent})`, { field: 'body.version', current });
+
+/**
+ * Cancels an enrollment; a freed seat goes to the first waitlisted student. Cancelling twice changes
+ * nothing. With the version the client read, a stale one is 409 with the current enrollment.
+ */
+export async function cancel(deps: EnrollmentsDeps, actor: Actor, enrollmentId: string, expectedVersion: number | undefined): Promise<EnrollmentRow> {
+  return deps.db.withActor(actor, async (tx) => {
+    if (expectedVersion !== undefined) {
+      const lockedVersion = await lockEnrollmentForCancel(tx, enrollmentId);
+      const current = lockedVersion !== null && lockedVersion !== expectedVersion ? await selectEnrollment(tx, enrollmentId) : null;
+      if (current) throw staleVersion('enrollment', current, expectedVersion);
+    }
+    await callCancelEnrollment(tx, enrollmentId);
+    const enrollment = await selectEnrollment(tx, enrollmentId);
+    if (!enrollment) throw notFound('enrollment');
+    return enrollment;
+  });
+}
+
+/**
+ * Sets a session's capacity: raising it promotes from the waitlist, lowering it below the enrolled count
+ * is 409. With the version the client read, a stale one is 409 with the session's current capacity.
+ */
+export async function changeCapacity(
+  deps: EnrollmentsDeps,
+  actor: Actor,
+  sessionId: string,
+  capacity: number,
+  expectedVersion: number | undefined,
+): Promise<SessionCapacity> {
+  return deps.db.withActor(actor, async (tx) => {
+    if (expectedVersion !== undefined) {
+      const lockedVersion = await lockSessionForCapacity(tx, sessionId);
+      const current = lockedVersion !== null && lockedVersion !== expectedVersion ? await selectSessionCapacity(tx, sessionId) : null;
+      if (current) throw staleVersion('session', current, expectedVersion);
+    }
+    const promoted = await callSetSessionCapacity(tx, sessionId, capacity);
+    const session = await selectSessionCapacity(tx, sessionId);
+    if (!session) throw notFound('session');
+    return { ...session, promoted };
+  });
+}
+
+export type EnrollmentPage = Omit<Page, 'items'> & { items: EnrollmentRow[] };
+
+/** A session's enrollments as the caller sees them (a student: their own), paged like every list. */
+export async function listSessionEnrollments(deps: EnrollmentsDeps, actor: Actor, sessionId: string, query: ListQuery): Promise<EnrollmentPage> {
+  return deps.db.withActor(actor, async (tx) => {
+    if (!(await sessionIsVisible(tx, sessionId))) throw new AppError('NOT_FOUND', `no session with id ${sessionId}`, { field: 'params.id' });
+    // The table spec reads exactly the columns of EnrollmentRow.
+    return (await listRows(tx, enrollmentsTable, { ...query, filters: { ...query.filters, session_id: sessionId } })) as unknown as EnrollmentPage;
+  });
+}

@@ -1,9 +1,0 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { registerResourceRoutes, type ResourceDeps } from '../../shared/crud/crud.routes.js';
-import { locationsResource } from './locations.resource.js';
-import { roomsResource } from './rooms.resource.js';
-
-export const locationsRoutes: FastifyPluginAsync<ResourceDeps> = async (app, deps) => {
-  registerResourceRoutes(app, locationsResource, deps);
-  registerResourceRoutes(app, roomsResource, deps);
-};

@@ -1,0 +1,245 @@
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../shared/logger.js';
+import type { CacheMetrics } from '../shared/metrics.js';
+
+/**
+ * A point in the change feed's delivery order (platform/change-log: ChangePosition), as the cache needs it:
+ * comparable across processes, because every process's feed reads the same change_log in the same order.
+ */
+export interface FeedPosition {
+  readonly txid: bigint;
+  readonly seq: bigint;
+}
+
+function compare(a: FeedPosition, b: FeedPosition): number {
+  if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
+  return a.seq === b.seq ? 0 : a.seq < b.seq ? -1 : 1;
+}
+
+const stampText = (position: FeedPosition) => `${position.txid}.${position.seq}`;
+function parseStamp(text: string): FeedPosition | null {
+  const match = /^(\d+)\.(\d+)$/.exec(text);
+  return match ? { txid: BigInt(match[1] as string), seq: BigInt(match[2] as string) } : null;
+}
+
+/** What the cache keeps, in either layer: the value, the tables it was read from, and from when. */
+interface Entry {
+  readonly value: unknown;
+  readonly tags: readonly string[];
+  /** The feed position known when loading began: the value reflects every change before it. */
+  readonly stamp: FeedPosition;
+}
+
+/** The committed changes a process's change feed hands on, as the cache reads them. */
+export interface ChangeBatch {
+  readonly start: FeedPosition;
+  readonly end: FeedPosition;
+  readonly changes: ReadonlyArray<{ readonly table: string; readonly position: FeedPosition }>;
+}
+
+/** The feed's side, given by the composition root (app.ts), so the cache knows no module. */
+export interface InvalidationFeed {
+  /**
+   * Starts the process's change feed if it is not reading yet; resolves to its position and the name of
+   * the database it reads, which prefixes every Redis key: positions of two databases are not comparable,
+   * so two databases sharing one Redis must never read each other's entries.
+   */
+  start(): Promise<{ position: FeedPosition; database: string }>;
+}
+
+export interface TwoLayerCacheSettings {
+  l1MaxEntries: number;
+  ttlSeconds: number;
+  /** Prefix of every Redis key, so that several deployments may share one Redis. */
+  keyPrefix?: string;
+}
+
+export interface TwoLayerCache {
+  /**
+   * The cached answer for `key`, or `load()`'s, stored in both layers. `tags` are the tables the answer is
+   * read from: a committed change to any of them ends the entry. Concurrent misses of one key share one
+   * load (single flight) while that load is still valid.
+   */
+  getOrLoad<T>(key: string, tags: readonly string[], load: () => Promise<T>): Promise<T>;
+  /** The feed's observer: wire `roundStarting`, `batch` and `roundSettled` to the process's change feed. */
+  readonly observer: {
+    roundStarting(): void;
+    batch(batch: ChangeBatch): void;
+    roundSettled(): void;
+  };
+  /** Call after each commit of this process that wrote (Db.onCommit): until the feed has read it, answers bypass the cache. */
+  noteLocalCommit(): void;
+  /** Entries in the first layer. */
+  readonly size: number;
+}
+
+/**
+ * The two-layer cache of decision 0038: an in-process LRU (L1) and Redis (L2, when configured). Entries
+ * are stamped with the feed position at which their load began, and a process serves an entry only if
+ * its feed has seen no change to the entry's tables at or after that stamp. Invalidation is thus a
+ * comparison, made by each process against the changes it has read itself, with no message between
+ * processes and no key scan in Redis; a value loaded before a commit can never be stored as current after
+ * the commit's invalidation, whatever the timing. Redis failing only costs its hits: L1 and the database
+ * answer (each failure is counted and logged at debug).
+ */
+export function createTwoLayerCache(
+  settings: TwoLayerCacheSettings,
+  deps: { redis: Redis | null; feed: InvalidationFeed; metrics: CacheMetrics; logger: Logger },
+): TwoLayerCache {
+  const { redis, metrics, logger } = deps;
+  const ttlMs = settings.ttlSeconds * 1000;
+  let prefix = settings.keyPrefix ?? 'unitrain:cache:v1:';
+  const l1 = new LRUCache<string, Entry>({ max: settings.l1MaxEntries, ttl: Math.max(ttlMs, 1) });
+  /** The position of the last change to each table the feed has handed on. */
+  const lastChange = new Map<string, FeedPosition>();
+  /** Changes before `base` were never seen here: entries stamped before it cannot be checked. */
+  let base: FeedPosition | null = null;
+  /** Every change before this has been read. */
+  let known: FeedPosition | null = null;
+  let starting: Promise<void> | null = null;
+  /** Commits of this process, and how many of them the feed has surely read (read-your-writes). */
+  let localCommits = 0;
+  let roundStartCommits = 0;
+  let coveredCommits = 0;
+  const flights = new Map<string, { stamp: FeedPosition; tags: readonly string[]; promise: Promise<unknown> }>();
+
+  const valid = (stamp: FeedPosition, tags: readonly string[]): boolean => {
+    if (base === null || compare(stamp, base) < 0) return false;
+    for (const tag of tags) {
+      const changed = lastChange.get(tag);
+      if (changed && compare(changed, stamp) >= 0) return false;
+    }
+    return true;
+  };
+
+  const ensureStarted = (): Promise<void> => {
+    starting ??= deps.feed.start().then(
+      ({ position, database }) => {
+        base ??= position;
+        known ??= position;
+        prefix = `${settings.keyPrefix ?? 'unitrain:cache:v1:'}${database}:`;
+      },
+      (error: unknown) => {
+        starting = null;
+        throw error;
+      },
+    );
+    return starting;
+  };
+
+  const readL2 = async (key: string): Promise<Entry | null> => {
+    if (!redis) return null;
+    try {
+      const text = await redis.get(prefix + key);
+      if (text === null) return null;
+      const stored = JSON.parse(text) as { stamp: string; tags: string[]; value: unknown };
+      const stamp = parseStamp(stored.stamp);
+      return stamp ? { stamp, tags: stored.tags, value: stored.value } : null;
+    } catch (error) {
+      metrics.errors.inc({ layer: 'l2' });
+      logger.debug({ err: error }, 'cache: Redis read failed; answering without it');
+      return null;
+    }
+  };
+
+  const writeL2 = (key: string, entry: Entry): void => {
+    if (!redis || ttlMs === 0) return;
+    const text = JSON.stringify({ stamp: stampText(entry.stamp), tags: entry.tags, value: entry.value });
+    redis.set(prefix + key, text, 'PX', ttlMs).then(
+      () => metrics.sets.inc({ layer: 'l2' }),
+      (error: unknown) => {
+        metrics.errors.inc({ layer: 'l2' });
+        logger.debug({ err: error }, 'cache: Redis write failed');
+      },
+    );
+  };
+
+  /** One load per key at a time: L2, then the database; stored only if no change to its tables arrived meanwhile. */
+  const load = async <T>(key: string, tags: readonly string[], loader: () => Promise<T>): Promise<T> => {
+    const stamp = known as FeedPosition;
+    const promise = (async () => {
+      const inL2 = await readL2(key);
+      if (inL2) {
+        if (valid(inL2.stamp, inL2.tags)) {
+          metrics.hits.inc({ layer: 'l2' });
+          l1.set(key, inL2);
+          return inL2.value as T;
+        }
+        metrics.invalidations.inc({ layer: 'l2' });
+      }
+      metrics.misses.inc();
+      const value = await loader();
+      // It may predate a change read while it loaded: then it answers this request only.
+      if (valid(stamp, tags)) {
+        const entry: Entry = { value, tags, stamp };
+        l1.set(key, entry);
+        metrics.sets.inc({ layer: 'l1' });
+        writeL2(key, entry);
+      }
+      return value;
+    })();
+    flights.set(key, { stamp, tags, promise });
+    try {
+      return await promise;
+    } finally {
+      if (flights.get(key)?.promise === promise) flights.delete(key);
+    }
+  };
+
+  return {
+    async getOrLoad<T>(key: string, tags: readonly string[], loader: () => Promise<T>): Promise<T> {
+      if (ttlMs === 0) return loader();
+      try {
+        await ensureStarted();
+      } catch (error) {
+        logger.warn({ err: error }, 'cache: the change feed could not start; answering without the cache');
+        metrics.bypasses.inc({ reason: 'no_feed' });
+        return loader();
+      }
+      // This process committed something its feed has not read yet: its own next read must see it.
+      if (coveredCommits < localCommits) {
+        metrics.bypasses.inc({ reason: 'own_write' });
+        return loader();
+      }
+      const inL1 = l1.get(key);
+      if (inL1) {
+        if (valid(inL1.stamp, inL1.tags)) {
+          metrics.hits.inc({ layer: 'l1' });
+          return inL1.value as T;
+        }
+        l1.delete(key);
+        metrics.invalidations.inc({ layer: 'l1' });
+      }
+      const flight = flights.get(key);
+      if (flight && valid(flight.stamp, flight.tags)) {
+        metrics.hits.inc({ layer: 'flight' });
+        return flight.promise as Promise<T>;
+      }
+      return load(key, tags, loader);
+    },
+    observer: {
+      roundStarting() {
+        roundStartCommits = localCommits;
+      },
+      batch(batch) {
+        base ??= batch.start;
+        for (const change of batch.changes) {
+          const before = lastChange.get(change.table);
+          if (!before || compare(change.position, before) > 0) lastChange.set(change.table, change.position);
+        }
+        if (batch.changes.length > 0) metrics.tagInvalidations.inc(new Set(batch.changes.map((change) => change.table)).size);
+        known = known && compare(known, batch.end) > 0 ? known : batch.end;
+      },
+      roundSettled() {
+        coveredCommits = roundStartCommits;
+      },
+    },
+    noteLocalCommit() {
+      localCommits += 1;
+    },
+    get size() {
+      return l1.size;
+    },
+  };
+}

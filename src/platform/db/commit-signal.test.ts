@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { testEngine } from '../../../test/engine.js';
+import { createLogger } from '../shared/logger.js';
+import { createCommitSignal } from './commit-signal.js';
+import type { Actor } from './actor.js';
+import type { Db, Queryable } from './database.js';
+import { openPostgresDatabase } from './postgres-database.js';
+import { createQueryLog } from './query-log.js';
+
+// The real engines: the Db itself says when a transaction that wrote has committed, whoever opened it.
+let database: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+  db = database.db;
+  // A unique key checked only at COMMIT, so that a transaction can fail there and nowhere before.
+  await db.query('create table commit_probe (id integer unique deferrable initially deferred)');
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+/** Counts the commits `db` signals until `stop()`. */
+function countSignals(): { count(): number; stop(): void } {
+  let signals = 0;
+  const stop = db.onCommit(() => signals++);
+  return { count: () => signals, stop };
+}
+
+async function signalsDuring(run: () => Promise<unknown>): Promise<number> {
+  const counter = countSignals();
+  try {
+    await run();
+  } finally {
+    counter.stop();
+  }
+  return counter.count();
+}
+
+let nextId = 0;
+const insertProbe = (tx: Queryable) => tx.query('insert into commit_probe (id) values ($1)', [++nextId]);
+const administrator: Actor = { userId: null, role: 'SA', providerId: null };
+
+describe('Db.onCommit', () => {
+  it('signals once after COMMIT of a transaction that wrote, from transaction, withActor and withConnection alike', async () => {
+    expect(await signalsDuring(() => db.transaction(insertProbe))).toBe(1);
+    expect(await signalsDuring(() => db.withActor(administrator, (tx) => tx.query("insert into locations (name, country) values ('Signalled hall', 'GB')")))).toBe(1);
+    expect(await signalsDuring(() => db.withConnection((connection) => connection.transaction(insertProbe)))).toBe(1);
+  });
+
+  it('signals once the write is visible to everyone: after COMMIT, not before', async () => {
+    const id = nextId + 1;
+    const seen: Promise<number>[] = [];
+    const stop = db.onCommit(() => {
+      seen.push(db.reader.query<{ n: number }>('select count(*)::int as n from commit_probe where id = $1', [id]).then((result) => result.rows[0]!.n));
+    });
+    await db.transaction(insertProbe);
+    stop();
+    expect(await Promise.all(seen)).toEqual([1]);
+  });
+
+  it('does not signal a read-only transaction, a rolled-back one or one whose COMMIT failed', async () => {
+    const counter = countSignals();
+    await db.transaction((tx) => tx.query('select count(*) from commit_probe'));
+    await db.withActor(administrator, (tx) => tx.query('select count(*) from locations'));
+    await expect(db.transaction(async (tx) => {
+      await insertProbe(tx);
+      throw new Error('changed my mind');
+    })).rejects.toThrow('changed my mind');
+    // Both rows go in; the deferred unique key refuses the second one at COMMIT.
+    await expect(db.transaction((tx) => tx.query('insert into commit_probe (id) values (-1), (-1)'))).rejects.toMatchObject({ code: '23505' });
+    counter.stop();
+    expect(counter.count()).toBe(0);
+    const { rows } = await db.query<{ n: number }>('select count(*)::int as n from commit_probe where id = -1');
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('stops calling a listener once it is removed, and goes on calling the others', async () => {
+    const removed = countSignals();
+    const kept = countSignals();
+    await db.transaction(insertProbe);
+    removed.stop();
+    await db.transaction(insertProbe);
+    kept.stop();
+    expect([removed.count(), kept.count()]).toEqual([1, 2]);
+  });
+});
+
+describe.runIf(testEngine === 'postgres')('the commit signal across processes', () => {
+  it('wakes this process when a Db of another process commits a write (a CLI command, say), through its NOTIFY', async () => {
+    const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
+    const signal = createCommitSignal(db, logger);
+    let wakes = 0;
+    signal.onSignal(() => wakes++);
+    await signal.listen();
+    // Another process's Db: its own pool, no commit signal of its own, nothing but a write.
+    const other = await openPostgresDatabase({ url: database.url!, replicaUrl: null, poolMax: 2 }, createQueryLog(null, 0));
+    try {
+      await other.transaction(insertProbe);
+      await vi.waitFor(() => expect(wakes).toBe(1), { timeout: 10_000, interval: 10 });
+    } finally {
+      await other.close();
+      await signal.stop();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import { parseCookie } from 'cookie';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Actor, type Role, signedOutActor } from '../db/actor.js';
+import { AppError } from '../../errors.js';
+import type { AccessTokens } from '../security/access-tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is asking: a signed-in user (role, status and provider as the database says now) or the signed-out actor. */
+    actor: Actor;
+    /** When the access token of this request expires (null: signed out). A stream ends then. */
+    accessTokenExpiresAt: Date | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The route also takes the access token from `?access_token=` or the `unitrain_access_token` cookie,
+     * for browsers' EventSource, which cannot send headers. Query strings are never logged.
+     */
+    tokenInQueryOrCookie?: boolean;
+  }
+}
+
+export const accessTokenCookie = 'unitrain_access_token';
+
+function tokenOutsideHeader(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config?.tokenInQueryOrCookie !== true) return undefined;
+  const fromQuery = (request.query as Record<string, unknown> | undefined)?.['access_token'];
+  if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
+  const cookies = request.headers.cookie;
+  return cookies === undefined ? undefined : parseCookie(cookies)[accessTokenCookie];
+}
+
+export interface SignedInActor extends Actor {
+  userId: string;
+  role: Role;
+}
+
+/** An account as the database says it is now: what a request acts as. */
+export interface AccountState {
+  id: string;
+  role: Role;
+  status: 'ACTIVE' | 'INACTIVE';
+  provider_id: string | null;
+}
+
+export interface AuthenticationDeps {
+  tokens: AccessTokens;
+  /** Reads the account of a verified token (the auth module's query, given by buildApp: http imports no module). */
+  findAccount(userId: string): Promise<AccountState | null>;
+}
+
+/** Long user agents are cut: the audit log keeps enough to recognise a client, not arbitrary input. */
+const maximumUserAgentLength = 512;
+const bearer = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
+
+const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
+
+/**
+ * Resolves `request.actor` for every request. A bearer token is verified, then the user's current
+ * role, status and provider are read from the database (one primary-key query), so a role change or
+ * a deactivation applies to tokens already issued at once. No Authorization header: signed out.
+ */
+export function registerAuthentication(app: FastifyInstance, deps: AuthenticationDeps): void {
+  app.decorateRequest('actor', null as unknown as Actor);
+  app.decorateRequest('accessTokenExpiresAt', null);
+  app.addHook('onRequest', async (request) => {
+    const userAgent = request.headers['user-agent']?.slice(0, maximumUserAgentLength) ?? null;
+    const origin = { requestId: request.id, ip: request.ip, userAgent };
+    const header = request.headers.authorization;
+    const token = header === undefined ? tokenOutsideHeader(request) : bearer.exec(header)?.[1];
+    if (header === undefined && token === undefined) {
+      request.actor = signedOutActor(origin);
+      return;
+    }
+    if (!token) throw unauthenticated('the Authorization header must be "Bearer <access token>"');
+    const claims = await deps.tokens.verify(token);
+    const user = await deps.findAccount(claims.userId);
+    if (!user || user.status !== 'ACTIVE') throw unauthenticated('the account of this access token is not active');
+    request.actor = { userId: user.id, role: user.role, providerId: user.provider_id, ...origin };
+    request.accessTokenExpiresAt = claims.expiresAt;
+  });
+}
+
+/** The signed-in actor, or 401 for a signed-out request. */
+export function requireSignedIn(request: FastifyRequest): SignedInActor {
+  const { actor } = request;
+  if (actor.userId === null || actor.role === 'ANON') throw unauthenticated('sign in first: this needs an access token');
+  return actor as SignedInActor;
+}
+
+/** The signed-in actor when their role is one of `roles`; 401 signed out, 403 otherwise. */
+export function requireRole(request: FastifyRequest, ...roles: Role[]): SignedInActor {
+  const actor = requireSignedIn(request);
+  if (!roles.includes(actor.role)) throw new AppError('FORBIDDEN', `this needs one of the roles ${roles.join(', ')}`);
+  return actor;
+}
+
+/**
+ * Route hooks (`onRequest: signedInOnly`) that refuse before the body is parsed or validated, so a
+ * signed-out caller gets 401 and a caller in the wrong role 403, not a validation error.
+ */
+export async function signedInOnly(request: FastifyRequest): Promise<void> {
+  requireSignedIn(request);
+}
+
+export function rolesOnly(...roles: Role[]): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    requireRole(request, ...roles);
+  };
+}

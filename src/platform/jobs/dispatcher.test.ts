@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { testEngine } from '../../../test/engine.js';
+import type { Db, Tx } from '../db/database.js';
+import { createLogger } from '../shared/logger.js';
+import { createDispatcher, type DispatcherSettings, retryDelayMs } from './dispatcher.js';
+import type { JobHandler } from './job-handler.js';
+import { insertJob, type JobRow } from './jobs.repository.js';
+import { retryJob } from './jobs.service.js';
+
+// A real database; handlers made for the test record each run in a table of their own, so that what
+// ran, how often and by which worker is read back with SQL.
+let database: TestDatabase;
+let db: Db;
+const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
+const immediately: DispatcherSettings = { pollMs: 10, batchSize: 20, leaseMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 };
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+  db = database.db;
+  await db.query('create table test_job_runs (job_id uuid not null, worker text not null)');
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+const recordRun = (tx: Tx, job: JobRow) => tx.query('insert into test_job_runs (job_id, worker) values ($1, $2)', [job.id, job.locked_by]);
+
+/** Every attempt of every job, in order: true when it succeeded. Kept in memory, since a failed attempt rolls back. */
+const attempts = new Map<string, boolean[]>();
+
+/** Fails while `failing(attempts so far)` says so. */
+function handler(name: string, failing: (runs: number) => boolean, eventTypes: string[] = []): JobHandler {
+  return {
+    name,
+    eventTypes,
+    async run(tx, job) {
+      const runs = attempts.get(job.id) ?? [];
+      attempts.set(job.id, runs);
+      const fails = failing(runs.length);
+      runs.push(!fails);
+      if (fails) throw new Error(`run ${runs.length} failed on purpose`);
+      await recordRun(tx, job);
+    },
+  };
+}
+
+async function job(id: string): Promise<JobRow> {
+  const { rows: [row] } = await db.query<JobRow>('select * from jobs where id = $1', [id]);
+  return row!;
+}
+
+async function runsOf(id: string): Promise<boolean[]> {
+  const { rows: [done] } = await db.query<{ runs: number }>('select count(*)::int as runs from test_job_runs where job_id = $1', [id]);
+  const runs = attempts.get(id) ?? [];
+  // What the handler saw agrees with what committed: one row per successful attempt.
+  expect(done!.runs).toBe(runs.filter(Boolean).length);
+  return runs;
+}
+
+describe('retryDelayMs', () => {
+  it('doubles from the base up to the maximum, keeping at least half and adding up to half at random', () => {
+    const settings = { backoffBaseMs: 1_000, backoffMaxMs: 30_000 };
+    expect([1, 2, 3, 4, 5, 6, 10].map((attempt) => retryDelayMs(attempt, settings, () => 0))).toEqual([500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000]);
+    expect([1, 2, 3, 6].map((attempt) => retryDelayMs(attempt, settings, () => 1))).toEqual([1_000, 2_000, 4_000, 30_000]);
+    expect(retryDelayMs(3, settings, () => 0.5)).toBe(3_000);
+  });
+});
+
+describe('the dispatcher', () => {
+  // Two connections: the overtaken run holds its transaction while the other worker finishes the job.
+  it.runIf(testEngine === 'postgres')('rolls back the effect of a run whose lease ran out and another worker took over', async () => {
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started = () => undefined as void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const slow: JobHandler = {
+      name: 'test.overtaken',
+      eventTypes: [],
+      async run(tx, job) {
+        await recordRun(tx, job);
+        started();
+        await held;
+      },
+    };
+    const fast: JobHandler = { name: 'test.overtaken', eventTypes: [], run: async (tx, job) => void (await recordRun(tx, job)) };
+    const id = (await insertJob(db, { handler: 'test.overtaken', maxAttempts: 5 }))!;
+    const overtaken = createDispatcher(db, [slow], logger, { ...immediately, leaseMs: 50 });
+    const slowRound = overtaken.drain();
+    await running;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await createDispatcher(db, [fast], logger, immediately).drain();
+    release();
+    await slowRound;
+    const { rows } = await db.query<{ runs: number }>('select count(*)::int as runs from test_job_runs where job_id = $1', [id]);
+    expect(rows[0]!.runs).toBe(1);
+    expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 2, locked_by: null });
+  });
+
+  it('retries a handler that fails three times, and it succeeds on the fourth attempt', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.flaky', (runs) => runs < 3)], logger, immediately);
+    const id = (await insertJob(db, { handler: 'test.flaky', maxAttempts: 5 }))!;
+    await dispatcher.drain();
+    expect(await runsOf(id)).toEqual([false, false, false, true]);
+    expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 4, last_error: null, locked_by: null, finished_at: expect.any(Date) });
+  });
+
+  it('waits with exponential backoff before the next attempt', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.slow-retry', () => true)], logger, { ...immediately, backoffBaseMs: 60_000, backoffMaxMs: 600_000 });
+    const id = (await insertJob(db, { handler: 'test.slow-retry', maxAttempts: 5 }))!;
+    expect(await dispatcher.drain()).toBe(1);
+    const { rows: [wait] } = await db.query<{ seconds: number }>('select extract(epoch from run_after - updated_at)::float8 as seconds from jobs where id = $1', [id]);
+    expect(await job(id)).toMatchObject({ status: 'FAILED', attempts: 1, last_error: 'Error: run 1 failed on purpose' });
+    // First attempt: between half and all of the base.
+    expect(wait!.seconds).toBeGreaterThanOrEqual(30);
+    expect(wait!.seconds).toBeLessThanOrEqual(60);
+    expect(await dispatcher.drain()).toBe(0);
+  });
+
+  it('moves a job that always fails to DEAD after max_attempts; an admin retry runs it again', async () => {
+    let broken = true;
+    const dispatcher = createDispatcher(db, [handler('test.broken', () => broken)], logger, immediately);
+    const id = (await insertJob(db, { handler: 'test.broken', maxAttempts: 3 }))!;
+    await dispatcher.drain();
+    expect(await runsOf(id)).toEqual([false, false, false]);
+    expect(await job(id)).toMatchObject({ status: 'DEAD', attempts: 3, last_error: 'Error: run 3 failed on purpose', finished_at: expect.any(Date) });
+    expect(await dispatcher.drain()).toBe(0);
+
+    broken = false;
+    await db.withActor({ userId: randomUUID(), role: 'AD', providerId: null }, (tx) => retryJob(tx, id));
+    expect(await job(id)).toMatchObject({ status: 'PENDING', attempts: 0, finished_at: null });
+    await dispatcher.drain();
+    expect(await runsOf(id)).toEqual([false, false, false, true]);
+    expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+  });
+
+  it('fails a job whose handler this worker does not have, and buries it after its attempts', async () => {
+    const dispatcher = createDispatcher(db, [], logger, immediately);
+    const id = (await insertJob(db, { handler: 'test.nobody', maxAttempts: 2 }))!;
+    await dispatcher.drain();
+    expect(await job(id)).toMatchObject({ status: 'DEAD', attempts: 2, last_error: 'Error: no handler named "test.nobody" in this worker' });
+  });
+
+  it('takes back a job whose lease ran out, and buries one whose lease ran out on its last attempt', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.leased', () => false)], logger, immediately);
+    const retaken = (await insertJob(db, { handler: 'test.leased', maxAttempts: 3 }))!;
+    const lost = (await insertJob(db, { handler: 'test.leased', maxAttempts: 1 }))!;
+    await db.query(
+      `update jobs set status = 'RUNNING', attempts = 1, locked_by = 'dead-worker', locked_until = now() - interval '1 second' where id = any($1::uuid[])`,
+      [[retaken, lost]],
+    );
+    await dispatcher.drain();
+    expect(await job(retaken)).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(await job(lost)).toMatchObject({ status: 'DEAD', attempts: 1, last_error: 'the lease of the last attempt ran out' });
+    expect(await runsOf(lost)).toEqual([]);
+  });
+
+  it('leaves a job leased to a live worker alone', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.busy', () => false)], logger, immediately);
+    const id = (await insertJob(db, { handler: 'test.busy' }))!;
+    await db.query(`update jobs set status = 'RUNNING', attempts = 1, locked_by = 'live-worker', locked_until = now() + interval '1 minute' where id = $1`, [id]);
+    expect(await dispatcher.drain()).toBe(0);
+    expect(await job(id)).toMatchObject({ status: 'RUNNING', locked_by: 'live-worker' });
+  });
+
+  it('runs in the background until stopped, waking after its poll interval', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.background', () => false)], logger, immediately);
+    dispatcher.start();
+    const id = (await insertJob(db, { handler: 'test.background' }))!;
+    for (let tries = 0; tries < 500 && (await job(id)).status !== 'SUCCEEDED'; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await dispatcher.stop();
+    expect(await job(id)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await runsOf(id)).toEqual([true]);
+  });
+});
+
+describe('the relay', () => {
+  async function appendEvent(executor: Pick<Db, 'query'>, eventType: string): Promise<string> {
+    const { rows: [event] } = await executor.query<{ seq: string }>(
+      `insert into domain_events (aggregate_type, aggregate_id, event_type, payload) values ('probe', $1, $2, '{"n": 1}') returning seq::text as seq`,
+      [randomUUID(), eventType],
+    );
+    return event!.seq;
+  }
+
+  async function jobsOfEvents(seqs: string[]): Promise<{ handler: string; event_seq: string; idempotency_key: string }[]> {
+    const { rows } = await db.query<{ handler: string; event_seq: string; idempotency_key: string }>(
+      'select handler, event_seq::text as event_seq, idempotency_key from jobs where event_seq = any($1::bigint[]) order by event_seq, handler',
+      [seqs],
+    );
+    return rows;
+  }
+
+  it('queues one job per subscribed handler and event, once, and passes over other events', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.a', () => false, ['probe.one', 'probe.two']), handler('test.b', () => false, ['probe.one'])], logger, { ...immediately, batchSize: 2 });
+    const seqs = [await appendEvent(db, 'probe.one'), await appendEvent(db, 'probe.two'), await appendEvent(db, 'probe.other'), await appendEvent(db, 'probe.one')];
+    await dispatcher.drain();
+    await dispatcher.drain();
+    expect(await jobsOfEvents(seqs)).toEqual([
+      { handler: 'test.a', event_seq: seqs[0], idempotency_key: `test.a:${seqs[0]}` },
+      { handler: 'test.b', event_seq: seqs[0], idempotency_key: `test.b:${seqs[0]}` },
+      { handler: 'test.a', event_seq: seqs[1], idempotency_key: `test.a:${seqs[1]}` },
+      { handler: 'test.a', event_seq: seqs[3], idempotency_key: `test.a:${seqs[3]}` },
+      { handler: 'test.b', event_seq: seqs[3], idempotency_key: `test.b:${seqs[3]}` },
+    ]);
+    const { rows } = await db.query<{ status: string }>('select distinct status from jobs where event_seq = any($1::bigint[])', [seqs]);
+    expect(rows).toEqual([{ status: 'SUCCEEDED' }]);
+  });
+
+  it('copies the event into the job payload', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.payload', () => false, ['probe.payload'])], logger, immediately);
+    const seq = await appendEvent(db, 'probe.payload');
+    await dispatcher.drain();
+    const { rows: [made] } = await db.query<{ payload: Record<string, unknown> }>('select payload from jobs where event_seq = $1', [seq]);
+    expect(made!.payload).toMatchObject({ event_type: 'probe.payload', aggregate_type: 'probe', aggregate_id: expect.any(String), occurred_at: expect.any(String), data: { n: 1 } });
+  });
+
+  it.runIf(testEngine === 'postgres')('does not move past a transaction that is still open, and queues it once it commits', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.late', () => false, ['probe.late'])], logger, immediately);
+    let commitLate!: () => void;
+    let appendedLate!: (seq: string) => void;
+    const lateSeq = new Promise<string>((resolve) => (appendedLate = resolve));
+    const late = db.withConnection((connection) => connection.transaction(async (tx) => {
+      appendedLate(await appendEvent(tx, 'probe.late'));
+      await new Promise<void>((resolve) => (commitLate = resolve));
+    }));
+    const early = await lateSeq;
+    const after = await appendEvent(db, 'probe.late');
+    expect(Number(after)).toBeGreaterThan(Number(early));
+    await dispatcher.drain();
+    // The committed event is queued already; the open one cannot be seen, and the position waits for it.
+    expect((await jobsOfEvents([early, after])).map((row) => row.event_seq)).toEqual([after]);
+    const { rows: [position] } = await db.query<{ seq: string }>(`select payload ->> 'seq' as seq from jobs where idempotency_key = 'relay.position'`);
+    expect(Number(position!.seq)).toBeLessThan(Number(early));
+    commitLate();
+    await late;
+    await dispatcher.drain();
+    expect((await jobsOfEvents([early, after])).map((row) => row.event_seq)).toEqual([early, after]);
+  });
+
+  it.runIf(testEngine === 'postgres')('reaches past its first batch while an unrelated open transaction holds xmin back', async () => {
+    const dispatcher = createDispatcher(db, [handler('test.held', () => false, ['probe.held'])], logger, { ...immediately, batchSize: 2 });
+    let release!: () => void;
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    // An open transaction with a transaction id, like a long report elsewhere on the server.
+    const blocker = db.withConnection((connection) => connection.transaction(async (tx) => {
+      await tx.query('select pg_current_xact_id()');
+      holding();
+      await new Promise<void>((resolve) => (release = resolve));
+    }));
+    await held;
+    try {
+      const seqs: string[] = [];
+      for (let n = 0; n < 5; n++) seqs.push(await appendEvent(db, 'probe.held'));
+      await dispatcher.drain();
+      const queued = (await jobsOfEvents(seqs)).map((row) => Number(row.event_seq));
+      expect(queued.sort((a, b) => a - b)).toEqual(seqs.map(Number));
+    } finally {
+      release();
+      await blocker;
+    }
+  });
+});
+
+describe.runIf(testEngine === 'postgres')('two dispatchers on one PostgreSQL', () => {
+  it('never run the same job twice', async () => {
+    const slowly: JobHandler = {
+      name: 'test.contended',
+      eventTypes: [],
+      async run(tx, job) {
+        await tx.query('select pg_sleep(0.002)');
+        await recordRun(tx, job);
+      },
+    };
+    const ids = await Promise.all(Array.from({ length: 200 }, () => insertJob(db, { handler: 'test.contended' })));
+    const first = createDispatcher(db, [slowly], logger, { ...immediately, batchSize: 5 });
+    const second = createDispatcher(db, [slowly], logger, { ...immediately, batchSize: 5 });
+    const [byFirst, bySecond] = await Promise.all([first.drain(), second.drain()]);
+    expect(byFirst + bySecond).toBe(200);
+    const { rows } = await db.query<{ runs: number; workers: number; succeeded: number }>(
+      `select count(*)::int as runs, count(distinct worker)::int as workers,
+              (select count(*)::int from jobs where id = any($1::uuid[]) and status = 'SUCCEEDED') as succeeded
+         from test_job_runs where job_id = any($1::uuid[])`,
+      [ids],
+    );
+    expect(rows[0]).toEqual({ runs: 200, workers: 2, succeeded: 200 });
+    const { rows: twice } = await db.query('select job_id from test_job_runs group by job_id having count(*) > 1');
+    expect(twice).toEqual([]);
+  });
+});

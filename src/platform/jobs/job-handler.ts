@@ -1,0 +1,29 @@
+import type { Tx } from '../db/database.js';
+import type { JobRow } from './jobs.repository.js';
+
+/**
+ * Work a dispatcher runs. Jobs run at least once, so `run` must be idempotent by construction (a
+ * unique key on what it writes); it runs in the owner's transaction, which also marks the job done.
+ */
+export interface JobHandler {
+  /** Stored in jobs.handler; part of the idempotency key of the jobs made from events. */
+  name: string;
+  /** Event types that queue a job for this handler, one per event. */
+  eventTypes: readonly string[];
+  maxAttempts?: number;
+  run(tx: Tx, job: JobRow): Promise<void>;
+}
+
+/** What the relay stores in the payload of a job made from a domain event. */
+interface EventJobPayload<Data = Record<string, unknown>> {
+  event_type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  occurred_at: string;
+  data: Data;
+}
+
+export function eventOf<Data>(job: JobRow): EventJobPayload<Data> & { seq: string } {
+  if (job.event_seq === null) throw new Error(`job ${job.id} (${job.handler}) was not made from an event`);
+  return { ...(job.payload as unknown as EventJobPayload<Data>), seq: job.event_seq };
+}

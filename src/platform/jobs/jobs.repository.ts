@@ -1,0 +1,267 @@
+import type { Queryable, Tx } from '../db/database.js';
+import { pageRows, type TableSpec } from '../shared/crud/crud.repository.js';
+import { timestampCursorText } from '../shared/crud/cursor.js';
+
+export const jobStatuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+export interface JobRow {
+  id: string;
+  queue: string;
+  handler: string;
+  event_seq: string | null;
+  payload: Record<string, unknown>;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  run_after: Date;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  idempotency_key: string | null;
+  finished_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+const columns = `id, queue, handler, event_seq::text as event_seq, payload, status, attempts, max_attempts, run_after,
+  locked_by, locked_until, last_error, idempotency_key, finished_at, created_at, updated_at, version`;
+
+/** The admin list as a keyset-paged table (src/platform/shared/crud); `event_seq` comes back as a number there. */
+const jobsTable: TableSpec = {
+  table: 'jobs',
+  readFrom: 'jobs',
+  columns: ['id', 'queue', 'handler', 'event_seq', 'payload', 'status', 'attempts', 'max_attempts', 'run_after', 'locked_by',
+    'locked_until', 'last_error', 'idempotency_key', 'finished_at', 'created_at', 'updated_at', 'version'],
+  filterable: ['status'],
+  sortable: ['created_at'],
+  cursorFormats: { created_at: timestampCursorText },
+  versioned: true,
+};
+
+/** The jobs row that holds the relay's position (migration 0020). */
+const relayPositionKey = 'relay.position';
+
+/** Relays of several processes take turns on this transaction-level advisory lock (relayEvents). */
+const relayLockKey = 8_245_972_158_721_129;
+
+/**
+ * Rows of this queue hold state, not work: the relay's position (migration 0020) and how far
+ * change_log has been pruned (0023). They are SUCCEEDED, so never claimed, and are never listed,
+ * retried or pruned.
+ */
+const systemQueue = 'system';
+
+export interface Subscription {
+  eventType: string;
+  handler: string;
+  maxAttempts: number;
+}
+
+/**
+ * Turns the next committed events into one job per subscribed handler, in the caller's (owner)
+ * transaction. The position only moves over events of transactions older than this snapshot's xmin:
+ * no transaction that could still commit an event behind it is running (decision 0015). Committed
+ * events beyond xmin (xmin is cluster-wide: any long transaction holds it back) are queued now as
+ * well but stay ahead of the position, so later rounds see them again; the unique idempotency key
+ * (handler:seq) keeps them from being queued twice. Relays of several processes take turns on an advisory
+ * lock, not on the position row FOR UPDATE: a row lock gives the transaction an id, so a round that
+ * relayed nothing would count as a write and signal a commit (db/commit-signal.ts), waking every worker
+ * and feed again, for ever. Returns the larger of the events passed and the events queued ahead,
+ * so the caller goes on while either filled its batch.
+ */
+export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
+  await tx.query('select pg_advisory_xact_lock($1)', [relayLockKey]);
+  // Read once the lock is held: each statement sees what committed before it began, so the last relay's position.
+  const { rows: [position] } = await tx.query<{ txid: string; seq: string }>(
+    `select payload ->> 'txid' as txid, payload ->> 'seq' as seq from jobs where idempotency_key = $1`,
+    [relayPositionKey],
+  );
+  if (!position) throw new Error('the relay position row is missing: is migration 0020 applied?');
+  const after = [position.txid, position.seq, batchSize];
+  const { rows: settled } = await tx.query<{ txid: string; seq: string }>(
+    `select txid::text as txid, seq::text as seq from domain_events
+      where (txid, seq) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot())
+      order by txid, seq limit $3`,
+    after,
+  );
+  // Beyond xmin: committed events of subscribed types that have no job yet. Filtering on "no job yet"
+  // (not on a position) lets each round reach further while xmin is held back, instead of reading
+  // the same first batch again.
+  const eventTypes = [...new Set(subscriptions.map((s) => s.eventType))];
+  const { rows: ahead } = await tx.query<{ seq: string }>(
+    `select e.seq::text as seq from domain_events e
+      where (e.txid, e.seq) > ($1::xid8, $2::bigint) and e.txid >= pg_snapshot_xmin(pg_current_snapshot())
+        and e.event_type = any($4::text[]) and not exists (select 1 from jobs j where j.event_seq = e.seq)
+      order by e.seq limit $3`,
+    [...after, eventTypes],
+  );
+  const seqs = [...settled, ...ahead].map((event) => event.seq);
+  if (seqs.length === 0) return 0;
+  await tx.query(
+    `insert into jobs (handler, event_seq, payload, max_attempts, idempotency_key)
+     select s.handler, e.seq, jsonb_build_object('event_type', e.event_type, 'aggregate_type', e.aggregate_type,
+              'aggregate_id', e.aggregate_id, 'occurred_at', e.occurred_at, 'data', e.payload),
+            s.max_attempts, s.handler || ':' || e.seq
+       from domain_events e
+       join unnest($1::text[], $2::text[], $3::integer[]) as s(event_type, handler, max_attempts) on s.event_type = e.event_type
+      where e.seq = any($4::bigint[])
+     on conflict (idempotency_key) do nothing`,
+    [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), seqs],
+  );
+  const last = settled.at(-1);
+  if (last) {
+    await tx.query(
+      `update jobs set payload = jsonb_build_object('txid', $2::text, 'seq', $3::bigint), updated_at = now() where idempotency_key = $1`,
+      [relayPositionKey, last.txid, last.seq],
+    );
+  }
+  return Math.max(settled.length, ahead.length);
+}
+
+/**
+ * Deletes up to `limit` SUCCEEDED jobs finished more than `olderThanDays` ago, never a system row.
+ * A job made from an event goes only once the event is behind the relay position: the relay queues
+ * the events after its position that have no job yet (above), so deleting the job of an event ahead
+ * of it would queue and run that event again. Waiting, failed and DEAD jobs stay: a dead letter waits
+ * for an administrator. SKIP LOCKED, as in claimJobs: two prunes at once take different rows, so a
+ * short batch means nothing is left.
+ */
+export async function deleteSucceededJobs(db: Queryable, olderThanDays: number, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from jobs where id in (
+       select j.id from jobs j
+         left join domain_events e on e.seq = j.event_seq
+        cross join (select (payload ->> 'txid')::xid8 as txid, (payload ->> 'seq')::bigint as seq from jobs where idempotency_key = $1) relayed
+        where j.status = 'SUCCEEDED' and j.finished_at < now() - make_interval(days => $2) and j.queue <> $3
+          and (j.event_seq is null or (e.txid, e.seq) <= (relayed.txid, relayed.seq))
+        limit $4 for update of j skip locked)`,
+    [relayPositionKey, olderThanDays, systemQueue, limit],
+  );
+  return rowCount;
+}
+
+export interface NewJob {
+  handler: string;
+  payload?: Record<string, unknown>;
+  maxAttempts?: number;
+  idempotencyKey?: string;
+}
+
+/** Queues a job directly (not from an event); a repeated idempotency key queues nothing. */
+export async function insertJob(tx: Queryable, job: NewJob): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into jobs (handler, payload, max_attempts, idempotency_key) values ($1, $2::jsonb, $3, $4)
+     on conflict (idempotency_key) do nothing returning id`,
+    [job.handler, JSON.stringify(job.payload ?? {}), job.maxAttempts ?? 5, job.idempotencyKey ?? null],
+  );
+  return rows[0]?.id;
+}
+
+/**
+ * Leases up to `limit` due jobs to `worker`: waiting ones whose time has come, and running ones whose
+ * lease ran out (their worker died). SKIP LOCKED lets several dispatchers claim side by side without
+ * waiting for, or taking, each other's rows; the attempt is counted when it starts.
+ */
+export async function claimJobs(tx: Tx, worker: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+  const { rows } = await tx.query<JobRow>(
+    `update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $1,
+            locked_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
+      where j.id in (select id from jobs
+                      where attempts < max_attempts
+                        and ((status in ('PENDING', 'FAILED') and run_after <= now()) or (status = 'RUNNING' and locked_until < now()))
+                      order by run_after, id limit $2 for update skip locked)
+      returning ${columns}`,
+    [worker, limit, leaseMs],
+  );
+  return rows;
+}
+
+/** A running job whose lease ran out on its last attempt will not be claimed again: it is dead. */
+export async function buryAbandonedJobs(tx: Tx): Promise<number> {
+  const { rowCount } = await tx.query(
+    `update jobs set status = 'DEAD', locked_by = null, locked_until = null, finished_at = now(), updated_at = now(),
+            last_error = coalesce(last_error || '; ', '') || 'the lease of the last attempt ran out'
+      where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts`,
+  );
+  return rowCount;
+}
+
+/** Jobs claimed but not started when the worker stops: back to the queue now, their attempt not counted. */
+export async function releaseJobs(tx: Tx, ids: readonly string[], worker: string): Promise<void> {
+  await tx.query(
+    `update jobs set status = 'PENDING', attempts = attempts - 1, locked_by = null, locked_until = null, updated_at = now()
+      where id = any($1::uuid[]) and status = 'RUNNING' and locked_by = $2`,
+    [ids, worker],
+  );
+}
+
+/**
+ * In the handler's own transaction, so that the effect and the job's completion commit together. False
+ * when this worker no longer holds the job (its lease ran out and another worker claimed it).
+ */
+export async function markSucceeded(tx: Tx, id: string, worker: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update jobs set status = 'SUCCEEDED', locked_by = null, locked_until = null, last_error = null, finished_at = now(), updated_at = now()
+      where id = $1 and status = 'RUNNING' and locked_by = $2`,
+    [id, worker],
+  );
+  return rowCount === 1;
+}
+
+/** After a failed attempt: waits `delayMs` for the next one, or is dead when none is left. */
+export async function markFailed(tx: Tx, id: string, worker: string, error: string, delayMs: number): Promise<void> {
+  await tx.query(
+    `update jobs set locked_by = null, locked_until = null, last_error = $3, updated_at = now(),
+            status = case when attempts >= max_attempts then 'DEAD' else 'FAILED' end,
+            finished_at = case when attempts >= max_attempts then now() end,
+            run_after = now() + make_interval(secs => $4::double precision / 1000)
+      where id = $1 and status = 'RUNNING' and locked_by = $2`,
+    [id, worker, error, delayMs],
+  );
+}
+
+/** Jobs newest first, never a system row. */
+export async function selectJobs(
+  tx: Queryable,
+  status: JobStatus | undefined,
+  page: { cursor: string | undefined; limit: number },
+): Promise<{ items: JobRow[]; next_cursor: string | null }> {
+  const found = await pageRows(tx, jobsTable, {
+    filters: { status },
+    where: [(bind) => `queue <> ${bind(systemQueue)}`],
+    sort: 'created_at',
+    direction: 'desc',
+    ...page,
+  });
+  const items = found.items.map((row) => ({ ...row, event_seq: row['event_seq'] === null ? null : String(row['event_seq']) }));
+  return { ...found, items: items as unknown as JobRow[] };
+}
+
+export async function selectJob(tx: Queryable, id: string): Promise<JobRow | undefined> {
+  const { rows } = await tx.query<JobRow>(`select ${columns} from jobs where id = $1 and queue <> $2`, [id, systemQueue]);
+  return rows[0];
+}
+
+/** A dead or waiting job runs again at once with a fresh set of attempts; undefined when it is neither. */
+export async function requeueJob(tx: Queryable, id: string): Promise<JobRow | undefined> {
+  const { rows } = await tx.query<JobRow>(
+    `update jobs set status = 'PENDING', attempts = 0, run_after = now(), finished_at = null, updated_at = now()
+      where id = $1 and status in ('DEAD', 'FAILED') and queue <> $2
+      returning ${columns}`,
+    [id, systemQueue],
+  );
+  return rows[0];
+}
+
+/** Jobs by status, system rows left out: the queue depth and dead letters /metrics shows. */
+export async function countJobsByStatus(db: Queryable): Promise<Array<{ status: JobStatus; count: number }>> {
+  const { rows } = await db.query<{ status: JobStatus; count: number }>(
+    `select s.status, count(j.id)::int as count
+       from unnest($1::text[]) as s(status) left join jobs j on j.status = s.status and j.queue <> $2
+      group by s.status order by s.status`,
+    [jobStatuses, systemQueue],
+  );
+  return rows;
+}

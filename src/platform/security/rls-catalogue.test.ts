@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { applicationRole } from '../db/database.js';
+import { changeRules, userReferences } from './access-matrix.changes.js';
+import { accessMatrix, accessOf, domainTables, operations, tablesWithHiddenFields } from './access-matrix.js';
+import { workflowAccess } from './access-matrix.workflows.js';
+
+// Real database, migrated. The catalogue must say what the matrix says: one policy per rule, the
+// privileges the rules need and no more, RLS forced everywhere, and a view per table with hidden fields.
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+});
+
+afterAll(async () => {
+  await database.drop();
+});
+
+describe('row-level security in the catalogue', () => {
+  it('is enabled and forced on every table of the schema but the migration history', async () => {
+    const { rows } = await database.db.query<{ table: string; enabled: boolean; forced: boolean }>(
+      `select relname as table, relrowsecurity as enabled, relforcerowsecurity as forced
+         from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and relname <> 'schema_migrations'`,
+    );
+    expect(rows.filter((row) => !row.enabled || !row.forced)).toEqual([]);
+    expect(rows.map((row) => row.table)).toEqual(expect.arrayContaining([...domainTables]));
+  });
+
+  it('has exactly one policy per matrix rule, named after it, plus the owner policy of each table', async () => {
+    const { rows } = await database.db.query<{ table: string; policy: string; command: string }>(
+      `select tablename as table, policyname as policy, cmd as command
+         from pg_policies where schemaname = 'public' and tablename = any($1::text[])`,
+      [domainTables],
+    );
+    const actual = rows.map((row) => `${row.table} ${row.policy} ${row.command}`).sort();
+    const expected = accessMatrix
+      .flatMap((access) => [
+        `${access.table} ${access.table}_owner_all ALL`,
+        ...operations.flatMap((operation) => access.rules[operation].map((rule) => `${access.table} ${rule.policy} ${operation.toUpperCase()}`)),
+      ])
+      .sort();
+    expect(actual).toEqual(expected);
+  });
+
+  it('applies every rule policy to the application role only, and the owner policy to the owner only', async () => {
+    const { rows } = await database.db.query<{ policy: string; roles: string[] }>(
+      `select policyname as policy, roles::text[] as roles from pg_policies where schemaname = 'public' and tablename = any($1::text[])`,
+      [domainTables],
+    );
+    const { rows: owner } = await database.db.query<{ name: string }>(`select current_user as name`);
+    for (const row of rows) {
+      expect(row.roles, row.policy).toEqual([row.policy.endsWith('_owner_all') ? owner[0]!.name : applicationRole]);
+    }
+  });
+});
+
+describe('privileges of the application role', () => {
+  it.each(accessMatrix.map((access) => ({ table: access.table, access })))(
+    '$table: granted exactly for the operations the matrix has rules for',
+    async ({ table, access }) => {
+      const { rows } = await database.db.query<Record<string, boolean>>(
+        `select has_any_column_privilege($1, $2, 'SELECT') as select, has_table_privilege($1, $2, 'INSERT') as insert,
+                has_table_privilege($1, $2, 'UPDATE') as update, has_table_privilege($1, $2, 'DELETE') as delete,
+                has_table_privilege($1, $2, 'TRUNCATE') as truncate, has_table_privilege($1, $2, 'REFERENCES') as references,
+                has_table_privilege($1, $2, 'TRIGGER') as trigger`,
+        [applicationRole, table],
+      );
+      const expected = Object.fromEntries(operations.map((operation) => [operation, access.rules[operation].length > 0]));
+      expect(rows[0]).toEqual({ ...expected, truncate: false, references: false, trigger: false });
+    },
+  );
+
+  it.each(accessMatrix.filter((access) => access.unreadableColumns.length > 0).map((access) => ({ table: access.table, access })))(
+    '$table: every column readable but the secrets',
+    async ({ table, access }) => {
+      const { rows } = await database.db.query<{ column: string; readable: boolean }>(
+        `select attname as column, has_column_privilege($1, attrelid, attname, 'SELECT') as readable
+           from pg_attribute where attrelid = $2::regclass and attnum > 0 and not attisdropped`,
+        [applicationRole, table],
+      );
+      expect(rows.filter((row) => !row.readable).map((row) => row.column)).toEqual(access.unreadableColumns);
+    },
+  );
+
+  it('refuses a signed-in SA the password hash', async () => {
+    const actor = { userId: null, role: 'SA' as const, providerId: null };
+    await expect(database.db.withActor(actor, (tx) => tx.query('select password_hash from users'))).rejects.toMatchObject({ code: '42501' });
+    await expect(database.db.withActor(actor, (tx) => tx.query('select refresh_token_hash from auth_sessions'))).rejects.toMatchObject({ code: '42501' });
+  });
+});
+
+describe('views with hidden fields', () => {
+  it.each(tablesWithHiddenFields)('%s_visible: security invoker, every readable column of the table in order, readable by the application', async (table) => {
+    const columnsOf = async (relation: string) =>
+      (
+        await database.db.query<{ name: string }>(
+          `select attname as name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+          [relation],
+        )
+      ).rows.map((row) => row.name);
+    const { unreadableColumns } = accessOf(table);
+    expect(await columnsOf(`${table}_visible`)).toEqual((await columnsOf(table)).filter((column) => !unreadableColumns.includes(column)));
+    const { rows } = await database.db.query<{ options: string[] | null; readable: boolean }>(
+      `select reloptions as options, has_table_privilege($2, oid, 'SELECT') as readable from pg_class where oid = $1::regclass`,
+      [`${table}_visible`, applicationRole],
+    );
+    expect(rows[0]).toEqual({ options: ['security_invoker=true'], readable: true });
+  });
+});
+
+describe('change rules and workflows', () => {
+  it('guard every foreign key to users (but the token rows only the owner writes) against pointing at an SA: the matrix lists them all', async () => {
+    const { rows } = await database.db.query<{ table: string; column: string }>(
+      `select c.conrelid::regclass::text as table, a.attname as column
+         from pg_constraint c
+         join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
+        where c.contype = 'f' and c.confrelid = 'users'::regclass and c.conrelid not in ('auth_sessions'::regclass, 'account_tokens'::regclass)
+          and a.attname not in ('role', 'status')`,
+    );
+    const inCatalogue = rows.map((row) => `${row.table}.${row.column}`).sort();
+    const inMatrix = Object.entries(userReferences).flatMap(([table, columns]) => (columns ?? []).map((column) => `${table}.${column}`)).sort();
+    expect(inMatrix).toEqual(inCatalogue);
+  });
+
+  it('has the trigger of every change rule, on its table, with the columns it checks', async () => {
+    const { rows } = await database.db.query<{ trigger: string; table: string; args: string[] }>(
+      `select t.tgname as trigger, t.tgrelid::regclass::text as table,
+              array_remove(string_to_array(encode(t.tgargs, 'escape'), '\\000'), '') as args
+         from pg_trigger t where not t.tgisinternal`,
+    );
+    for (const rule of changeRules) {
+      const trigger = rows.find((row) => row.trigger === rule.trigger);
+      expect(trigger?.table, rule.id).toBe(rule.table);
+      if (rule.id.endsWith('.sa_reference')) expect(trigger?.args, rule.id).toEqual(rule.columns);
+    }
+  });
+
+  it('lets the application call exactly the workflow functions the matrix names, and the helpers it needs', async () => {
+    const { rows } = await database.db.query<{ name: string }>(
+      `select p.proname as name from pg_proc p
+        where p.pronamespace = 'public'::regnamespace and p.prosecdef and has_function_privilege($1, p.oid, 'EXECUTE')
+          and p.prorettype <> 'trigger'::regtype and p.proname not like 'app\\_%'`,
+      [applicationRole],
+    );
+    // The feed is read by whoever holds its token, signed out: the token is the credential (calendar tests).
+    const named = new Set([...workflowAccess.map((workflow) => workflow.id.split(' ')[0]), 'calendar_feed_entries']);
+    expect(rows.map((row) => row.name).filter((name) => !named.has(name)).sort()).toEqual([]);
+  });
+});
+

@@ -1,0 +1,202 @@
+import type { Queryable, Row, Tx } from '../../db/database.js';
+import { AppError } from '../../../errors.js';
+import { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
+
+/**
+ * Plain create/read/update/delete of one table, run inside the caller's `withActor` transaction so that
+ * row-level security decides which rows exist for the actor. Table and column names come from code
+ * (resource specs), never from input; values are always parameters.
+ */
+export interface TableSpec {
+  table: string;
+  /** Where reads come from: the table, or its `<table>_visible` view that nulls the fields the actor may not see. */
+  readFrom: string;
+  /** Columns returned to callers (from `readFrom`). */
+  columns: readonly string[];
+  /** Columns callers may filter lists on by equality (each one indexed). */
+  filterable: readonly string[];
+  /** Columns lists may be sorted on; the id breaks ties and pages. */
+  sortable: readonly string[];
+  /** Whether the table has the optimistic-locking `version` column. */
+  versioned: boolean;
+  /**
+   * The shape a cursor's value must have, per sort column. Without one, PostgreSQL's cast decides, and
+   * it takes words like `yesterday` for a timestamp: an invented cursor would page from there.
+   */
+  cursorFormats?: Readonly<Record<string, RegExp>>;
+}
+
+/** Binds a value as the next query parameter and returns its placeholder (`$3`). */
+export type Bind = (value: unknown) => string;
+
+/** A condition beyond equality filters (a range, a search), written with its values bound, e.g. `(bind) => \`day >= ${bind(from)}\``. */
+export type ExtraCondition = (bind: Bind) => string;
+
+export interface ListQuery {
+  filters: Record<string, unknown>;
+  /** Further conditions; column names in them come from code, values only through `bind`. */
+  where?: readonly ExtraCondition[] | undefined;
+  sort: string;
+  direction: 'asc' | 'desc';
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface Page {
+  items: Row[];
+  next_cursor: string | null;
+  total: number;
+}
+
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+const selectList = (spec: TableSpec) => spec.columns.map(quote).join(', ');
+
+function whereFilters(spec: TableSpec, filters: Record<string, unknown>, bind: Bind): string[] {
+  return Object.entries(filters)
+    .filter(([column, value]) => value !== undefined && spec.filterable.includes(column))
+    .map(([column, value]) => `${quote(column)} = ${bind(value)}`);
+}
+
+function conditionsOf(spec: TableSpec, query: ListQuery, bind: Bind): string[] {
+  return [...whereFilters(spec, query.filters, bind), ...(query.where ?? []).map((condition) => condition(bind))];
+}
+
+function binder(): { params: unknown[]; bind: Bind } {
+  const params: unknown[] = [];
+  return { params, bind: (value) => (params.push(value), `$${params.length}`) };
+}
+
+/** One keyset page of the rows matching `query`, without counting them (for lists that show no total). */
+export async function pageRows(tx: Queryable, spec: TableSpec, query: ListQuery): Promise<Omit<Page, 'total'>> {
+  if (!spec.sortable.includes(query.sort)) {
+    throw new AppError('VALIDATION_FAILED', `sort must be one of ${spec.sortable.join(', ')}`, { field: 'querystring.sort' });
+  }
+  const { params, bind } = binder();
+  const conditions = conditionsOf(spec, query, bind);
+  const sortColumn = quote(query.sort);
+  const comparator = query.direction === 'asc' ? '>' : '<';
+  if (query.cursor !== undefined) {
+    const cursor: Cursor = decodeCursor(query.cursor, query.sort);
+    const format = spec.cursorFormats?.[query.sort];
+    if (format && !(typeof cursor.value === 'string' && format.test(cursor.value))) {
+      throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned for this sort order', { field: 'querystring.cursor' });
+    }
+    // Row comparison keeps keyset paging stable across equal sort values.
+    conditions.push(`(${sortColumn}, id) ${comparator} (${bind(cursor.value)}, ${bind(cursor.id)})`);
+  }
+  const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+  // The cursor carries the sort value as PostgreSQL's own text: a JavaScript Date would cut microseconds.
+  const { rows } = await tx.query(
+    `select ${selectList(spec)}, ${sortColumn}::text as "__sort" from ${quote(spec.readFrom)} ${where}
+     order by ${sortColumn} ${query.direction}, id ${query.direction} limit ${bind(query.limit + 1)}`,
+    params,
+  );
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last['__sort'], id: String(last['id']) }) : null;
+  for (const item of items) delete item['__sort'];
+  return { items, next_cursor: nextCursor };
+}
+
+/** How many rows match `query`'s filters and conditions (its cursor and limit aside). */
+export async function countRows(tx: Queryable, spec: TableSpec, query: ListQuery): Promise<number> {
+  const { params, bind } = binder();
+  const conditions = conditionsOf(spec, query, bind);
+  const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+  const { rows } = await tx.query<{ total: number }>(`select count(*)::int as total from ${quote(spec.readFrom)} ${where}`, params);
+  return rows[0]?.total ?? 0;
+}
+
+/** A page and how many rows match in all. */
+export async function listRows(tx: Queryable, spec: TableSpec, query: ListQuery): Promise<Page> {
+  const page = await pageRows(tx, spec, query);
+  return { ...page, total: await countRows(tx, spec, query) };
+}
+
+export async function findRow(tx: Tx, spec: TableSpec, id: string): Promise<Row | null> {
+  const { rows } = await tx.query(`select ${selectList(spec)} from ${quote(spec.readFrom)} where id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function getRow(tx: Tx, spec: TableSpec, id: string, what: string): Promise<Row> {
+  const row = await findRow(tx, spec, id);
+  if (!row) throw new AppError('NOT_FOUND', `no ${what} with id ${id}`, { field: 'params.id' });
+  return row;
+}
+
+export async function insertRow(tx: Tx, spec: TableSpec, values: Record<string, unknown>, what: string): Promise<Row> {
+  const entries = Object.entries(values).filter(([, value]) => value !== undefined);
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into ${quote(spec.table)} (${entries.map(([column]) => quote(column)).join(', ')})
+     values (${entries.map((_, index) => `$${index + 1}`).join(', ')}) returning id`,
+    entries.map(([, value]) => value),
+  );
+  return getRow(tx, spec, String(rows[0]?.id), what);
+}
+
+/**
+ * Updates with optimistic locking. Zero rows updated means one of three things, told apart so the
+ * caller gets the right answer: the row is invisible (404), it is visible but the version moved on
+ * (409 with the current row), or it is visible but not writable by this actor (403).
+ */
+export async function updateRow(
+  tx: Tx,
+  spec: TableSpec,
+  id: string,
+  expectedVersion: number | undefined,
+  values: Record<string, unknown>,
+  what: string,
+): Promise<Row> {
+  const entries = Object.entries(values).filter(([, value]) => value !== undefined);
+  if (spec.versioned && expectedVersion === undefined) {
+    throw new AppError('VALIDATION_FAILED', 'version is required (the version you read, as a field or an If-Match header)', { field: 'body.version' });
+  }
+  const params: unknown[] = [id, ...entries.map(([, value]) => value)];
+  const assignments = entries.map(([column], index) => `${quote(column)} = $${index + 2}`);
+  // Nothing to change still goes through the policies, so a no-op reports access and version truthfully.
+  if (assignments.length === 0) assignments.push('id = id');
+  let versionCheck = '';
+  if (spec.versioned) {
+    params.push(expectedVersion);
+    versionCheck = `and version = $${params.length}`;
+  }
+  const { rowCount } = await tx.query(`update ${quote(spec.table)} set ${assignments.join(', ')} where id = $1 ${versionCheck}`, params);
+  if (rowCount === 1) return getRow(tx, spec, id, what);
+  const current = await getRow(tx, spec, id, what);
+  if (spec.versioned && current['version'] !== expectedVersion) throw versionConflict(what, current, expectedVersion);
+  throw new AppError('FORBIDDEN', `not allowed to change this ${what}`);
+}
+
+function versionConflict(what: string, current: Row, expectedVersion: number | undefined): AppError {
+  return new AppError('VERSION_CONFLICT', `the ${what} was changed by someone else (version ${String(current['version'])}, you sent ${String(expectedVersion)})`, {
+    field: 'body.version',
+    current,
+  });
+}
+
+/**
+ * The row locked until commit, for a workflow step (a status change) decided on the state it changes,
+ * at the version the caller read. `lock` selects FOR UPDATE, which under row-level security returns
+ * only rows the actor may update. Invisible: 404; visible but not the actor's to change: 403 (`refusal`);
+ * the version moved on: 409 VERSION_CONFLICT with the current row as `spec` reads it.
+ */
+export async function lockAtVersion<Locked extends { version: number }>(
+  tx: Tx,
+  spec: TableSpec,
+  step: { id: string; what: string; expectedVersion: number; refusal: string; lock: (tx: Tx, id: string) => Promise<Locked | null> },
+): Promise<Locked> {
+  const locked = await step.lock(tx, step.id);
+  if (!locked) {
+    await getRow(tx, spec, step.id, step.what);
+    throw new AppError('FORBIDDEN', step.refusal);
+  }
+  if (locked.version !== step.expectedVersion) throw versionConflict(step.what, await getRow(tx, spec, step.id, step.what), step.expectedVersion);
+  return locked;
+}
+
+export async function deleteRow(tx: Tx, spec: TableSpec, id: string, what: string): Promise<void> {
+  const { rowCount } = await tx.query(`delete from ${quote(spec.table)} where id = $1`, [id]);
+  if (rowCount === 1) return;
+  await getRow(tx, spec, id, what);
+  throw new AppError('FORBIDDEN', `not allowed to delete this ${what}`);
+}

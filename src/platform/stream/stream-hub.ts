@@ -1,0 +1,239 @@
+import type { CommitSignal } from '../db/commit-signal.js';
+import { type Db, inReadOnlySnapshot } from '../db/database.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { RealtimeMetrics } from '../shared/metrics.js';
+import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../change-log/index.js';
+import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
+import { authoriseChanges, authoriseChangesFor, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
+import { formatEvent, type StreamSink } from './sse-stream.js';
+import { createSubscriberScopes } from './subscriber-scopes.js';
+import { topicOf } from './topics.js';
+
+export interface StreamHubSettings extends ChangeFeedSettings {
+  heartbeatMs: number;
+  /** Changes read per query while a subscriber catches up from its resume point. */
+  replayPageSize: number;
+}
+
+/** Where a new subscriber starts: from its resume point (replaying what it missed), or from now. */
+export interface StreamStart {
+  readonly cursor: ChangePosition;
+  readonly replay: boolean;
+  /** The resume point is older than the retained log (or unknown): the client must refetch. */
+  readonly reset: boolean;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+interface Subscriber {
+  readonly account: string;
+  readonly tables: ReadonlySet<string>;
+  readonly sink: StreamSink;
+  /** Every change up to here has been considered for this subscriber (sent if it may see it). */
+  cursor: ChangePosition;
+  /** Reading its backlog from change_log; live batches pass it by until it has caught up. */
+  replaying: boolean;
+  closed: boolean;
+}
+
+export interface StreamHub {
+  readonly feed: ChangeFeed;
+  /** Starts the feed if needed and works out where a subscriber resuming from `since` starts. */
+  prepare(since: ChangePosition | null): Promise<StreamStart>;
+  attach(account: string, tables: ReadonlySet<string>, start: StreamStart, sink: StreamSink): Subscription;
+  close(): Promise<void>;
+}
+
+function changeEventData(change: FeedChange) {
+  return {
+    seq: change.seq,
+    topic: topicOf(change.table),
+    table: change.table,
+    op: change.operation,
+    id: change.rowId,
+    at: change.changedAt.toISOString(),
+  };
+}
+
+/**
+ * Every subscriber of this process. Each feed batch is authorised for all live subscribers at once (one
+ * query), then each gets, in order, the changes after its cursor that it may see and asked for. A
+ * subscriber whose cursor is behind a batch's start (it joined or caught up while the batch was in
+ * flight) reads the gap from change_log itself, so nobody skips a change and nobody gets one twice.
+ */
+export function createStreamHub(
+  db: Db,
+  logger: Logger,
+  metrics: RealtimeMetrics,
+  settings: StreamHubSettings,
+  signal: Pick<CommitSignal, 'listen'>,
+): StreamHub {
+  const subscribers = new Set<Subscriber>();
+  /** Closing the server: a stream still being prepared must not start the feed again. */
+  let closed = false;
+  const refuseWhenClosed = () => {
+    if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down: connect again');
+  };
+  let heartbeat: NodeJS.Timeout | null = null;
+  const scopes = createSubscriberScopes<Subscriber>(metrics.scopesBuilt);
+
+  const drop = (subscriber: Subscriber, abort: boolean) => {
+    if (subscriber.closed) return;
+    subscriber.closed = true;
+    subscribers.delete(subscriber);
+    scopes.forget(subscriber);
+    metrics.subscribers.set(subscribers.size);
+    subscriber.sink.close(abort);
+  };
+
+  /** A change's event, formatted once however many subscribers get it. */
+  const formatted = new WeakMap<FeedChange, string>();
+  const changeEvent = (change: FeedChange): string => {
+    let text = formatted.get(change);
+    if (text === undefined) {
+      text = formatEvent({ event: 'change', id: formatPosition(change.position), data: changeEventData(change) });
+      formatted.set(change, text);
+    }
+    return text;
+  };
+
+  /** One write per subscriber and batch. Lag is measured on live deliveries only: a replay sends old changes on purpose. */
+  const deliver = (subscriber: Subscriber, changes: readonly FeedChange[], live: boolean) => {
+    if (changes.length === 0) return;
+    subscriber.sink.send(changes.map(changeEvent).join(''));
+    metrics.eventsDelivered.inc(changes.length);
+    if (!live) return;
+    const now = Date.now();
+    for (const change of changes) metrics.deliveryLag.observe((now - change.changedAt.getTime()) / 1000);
+  };
+
+  /** A client that has not taken what it was sent before is disconnected instead of sent more. */
+  const droppedAsSlow = (subscriber: Subscriber): boolean => {
+    if (!subscriber.sink.backlogged()) return false;
+    metrics.slowConsumersDropped.inc();
+    logger.info('dropped a stream subscriber that could not keep up; it can resume with Last-Event-ID');
+    drop(subscriber, true);
+    return true;
+  };
+
+  /** The client must refetch; the stream goes on from the feed's position. */
+  const sendReset = (subscriber: Subscriber, reason: string) => {
+    subscriber.cursor = laterPosition(subscriber.cursor, feed.position);
+    subscriber.sink.send(formatEvent({ event: 'reset', id: formatPosition(subscriber.cursor), data: { reason } }));
+  };
+
+  const catchUp = async (subscriber: Subscriber) => {
+    subscriber.replaying = true;
+    try {
+      while (!subscriber.closed) {
+        const read = await readSettledChanges(db, subscriber.cursor, settings.replayPageSize, [...subscriber.tables]);
+        // Read after the page: a prune moves its horizon before it deletes, so a page read before a horizon
+        // that does not cover its start is whole.
+        const prunedThrough = await readPrunedThrough(db);
+        if (prunedThrough !== null && comparePositions(subscriber.cursor, prunedThrough) < 0) {
+          sendReset(subscriber, 'the resume point is older than the retained change log: fetch again');
+          break;
+        }
+        const visible = await authoriseChanges(db, [subscriber.account], read.changes.map((change) => change.seq));
+        if (droppedAsSlow(subscriber)) return;
+        deliver(subscriber, read.changes.filter((change) => visible.has(change.seq)), false);
+        subscriber.cursor = laterPosition(subscriber.cursor, read.end);
+        const caughtUp = read.changes.length < settings.replayPageSize && comparePositions(subscriber.cursor, feed.position) >= 0;
+        if (caughtUp) break;
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'a stream subscriber could not read what it missed; closing it so that it resumes');
+      drop(subscriber, false);
+    } finally {
+      subscriber.replaying = false;
+    }
+  };
+
+  const startCatchUp = (subscriber: Subscriber) => {
+    if (!subscriber.replaying && !subscriber.closed) void catchUp(subscriber);
+  };
+
+  const dispatch = async (batch: FeedBatch) => {
+    const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
+    // Only subscribers of a topic in this batch are built and authorised; the others just move on.
+    const batchTables = new Set(batch.changes.map((change) => change.table));
+    const interested = included.filter((s) => [...s.tables].some((table) => batchTables.has(table)));
+    const wantedTables = new Set(interested.flatMap((s) => [...s.tables]));
+    const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
+    const visible = interested.length === 0 || wanted.length === 0
+      ? new Map<number, Set<number>>()
+      : await inReadOnlySnapshot(db, async (tx) =>
+        authoriseChangesFor(tx, await scopes.scopesOf(tx, interested, batch.end), wanted.map((change) => change.seq)));
+    // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
+    // every subscriber about every change.
+    const due = new Map<Subscriber, FeedChange[]>();
+    for (const change of wanted) {
+      for (const index of visible.get(change.seq) ?? []) {
+        const subscriber = interested[index] as Subscriber;
+        if (!subscriber.tables.has(change.table) || comparePositions(change.position, subscriber.cursor) <= 0) continue;
+        const changes = due.get(subscriber);
+        if (changes) changes.push(change);
+        else due.set(subscriber, [change]);
+      }
+    }
+    const inBatch = new Set(included);
+    for (const subscriber of [...subscribers]) {
+      if (subscriber.closed || subscriber.replaying) continue;
+      if (!inBatch.has(subscriber)) {
+        // Joined, or caught up, while this batch was being authorised.
+        if (comparePositions(subscriber.cursor, batch.end) < 0) startCatchUp(subscriber);
+        continue;
+      }
+      if (droppedAsSlow(subscriber)) continue;
+      deliver(subscriber, due.get(subscriber) ?? [], true);
+      subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
+    }
+  };
+
+  const feed = createChangeFeed(db, logger, settings, dispatch);
+
+  const sendHeartbeats = () => {
+    for (const subscriber of [...subscribers]) {
+      if (droppedAsSlow(subscriber)) continue;
+      subscriber.sink.send(formatEvent({ event: 'heartbeat', id: formatPosition(subscriber.cursor), data: { at: new Date().toISOString() } }));
+    }
+  };
+
+  return {
+    feed,
+    async prepare(since) {
+      // The first subscriber starts the feed, and the LISTEN that wakes it on other processes' commits.
+      refuseWhenClosed();
+      await signal.listen();
+      await feed.start();
+      refuseWhenClosed();
+      heartbeat ??= setInterval(sendHeartbeats, settings.heartbeatMs);
+      if (since === null) return { cursor: feed.position, replay: false, reset: false };
+      if (!(await positionIsReachable(db, since))) return { cursor: feed.position, replay: false, reset: true };
+      return { cursor: since, replay: true, reset: false };
+    },
+    attach(account, tables, start, sink) {
+      if (closed) {
+        sink.close();
+        return { close: () => undefined };
+      }
+      const subscriber: Subscriber = { account, tables, sink, cursor: start.cursor, replaying: false, closed: false };
+      subscribers.add(subscriber);
+      metrics.subscribers.set(subscribers.size);
+      sink.onClose(() => drop(subscriber, false));
+      if (start.reset) sendReset(subscriber, 'the resume point is not one this database issued: fetch again');
+      if (start.replay) startCatchUp(subscriber);
+      return { close: () => drop(subscriber, false) };
+    },
+    async close() {
+      closed = true;
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
+      for (const subscriber of [...subscribers]) drop(subscriber, false);
+      await feed.stop();
+    },
+  };
+}
