@@ -1,7 +1,5 @@
-import { inflateSync } from 'node:zlib';
+import { createCanvas } from '@napi-rs/canvas';
 import jsQRModule from 'jsqr';
-import type { PDFNumber} from 'pdf-lib';
-import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 // jsqr is CommonJS with a default export: under Node's ESM loader it arrives as the module object.
@@ -21,25 +19,23 @@ export async function pdfText(bytes: Uint8Array): Promise<string> {
 }
 
 /**
- * The QR codes of a PDF's embedded RGB images, decoded by jsQR: each Flate-compressed 8-bit RGB image
- * XObject is inflated to pixels and scanned, so what is read is what a viewer would draw.
+ * The QR codes on a PDF's pages, as a reader's camera would find them: each page is drawn by PDF.js
+ * (on @napi-rs/canvas, its Node canvas) at twice its size, and jsQR scans the pixels.
  */
 export async function pdfQrCodes(bytes: Uint8Array): Promise<string[]> {
-  const document = await PDFDocument.load(bytes);
+  const document = await getDocument({ data: new Uint8Array(bytes), useSystemFonts: false, isEvalSupported: false }).promise;
   const found: string[] = [];
-  for (const [, object] of document.context.enumerateIndirectObjects()) {
-    if (!(object instanceof PDFRawStream)) continue;
-    const { dict } = object;
-    if (dict.get(PDFName.of('Subtype')) !== PDFName.of('Image') || dict.get(PDFName.of('ColorSpace')) !== PDFName.of('DeviceRGB')) continue;
-    const width = (dict.get(PDFName.of('Width')) as PDFNumber).asNumber();
-    const height = (dict.get(PDFName.of('Height')) as PDFNumber).asNumber();
-    const rgb = inflateSync(object.contents);
-    const rgba = new Uint8ClampedArray(width * height * 4);
-    for (let pixel = 0; pixel < width * height; pixel += 1) {
-      rgba.set([rgb[pixel * 3]!, rgb[pixel * 3 + 1]!, rgb[pixel * 3 + 2]!, 255], pixel * 4);
-    }
-    const code = jsQR(rgba, width, height);
+  for (let number = 1; number <= document.numPages; number += 1) {
+    const page = await document.getPage(number);
+    const viewport = page.getViewport({ scale: 2 });
+    const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
+    const context = canvas.getContext('2d');
+    // PDF.js is typed for the DOM's canvas; @napi-rs/canvas is its Node stand-in.
+    await page.render({ canvas, canvasContext: context, viewport } as unknown as Parameters<typeof page.render>[0]).promise;
+    const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+    const code = jsQR(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width, height);
     if (code) found.push(code.data);
   }
+  await document.destroy();
   return found;
 }

@@ -21,6 +21,11 @@ export interface CertificateSnapshot {
   expiry_date: string | null;
   verification_code: string;
   verification_url: string;
+  /**
+   * 1: issued before the QR code was drawn as vectors (migration 0050); its PDF draws the QR code as a
+   * PNG image, the bytes its stored hash was taken from. Absent: the current renderer.
+   */
+  renderer?: 1;
 }
 
 export const builtInTemplate = { id: null, name: 'Unitrain standard', version: 'built-in-1' } as const;

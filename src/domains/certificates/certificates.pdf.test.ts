@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pdfQrCodes, pdfText } from '../../../test/pdf-reading.js';
 import { useTestApp } from '../../../test/test-app.js';
+import { migrateDown, migrateUp } from '../../platform/db/migrations/migrator.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
 import { builtInTemplate, type CertificateSnapshot } from './certificate-snapshot.js';
 import { createCertificateWorld, type CertificateWorld } from './certificates.test-world.js';
@@ -60,6 +61,47 @@ describe('GET /v1/certificates/:id/pdf', () => {
     const renamed = await renderCertificatePdf({ ...snapshot, printed: { ...snapshot.printed, recipient_name: 'Zoe Lukasiewicz-Oster' } });
     expect(sha256(renamed)).not.toBe(sha256(bytes));
     expect(sha256(await renderCertificatePdf(snapshot))).toBe(sha256(bytes));
+  });
+
+  const earlier: CertificateSnapshot = {
+    template: { ...builtInTemplate },
+    printed: {
+      recipient_name: 'Zoë Łukasiewicz-Øster', course_name: 'Первая помощь', course_code: 'FA-1', hours: 7.5, completed_on: '2031-05-05',
+      practical_score: 92.5, written_score: 88, instructor_name: 'Ἀλέξανδρος Παπαδόπουλος', location_name: 'Own hall', location_place: 'Leeds, GB',
+      provider_name: 'Safe Hands Training',
+    },
+    issue_date: '2031-05-06', expiry_date: '2033-05-06', verification_code: '7KQ2-M9XD-4HVA-0RTE', verification_url: 'https://certs.example/verify/7KQ2-M9XD-4HVA-0RTE',
+  };
+
+  it('draws a certificate of the first renderer byte for byte as it was issued (QR code as an image), whatever was drawn before', async () => {
+    await renderCertificatePdf({ ...earlier, printed: { ...earlier.printed, recipient_name: 'Ἀλέξανδρος Łukasz' } });
+    const bytes = await renderCertificatePdf({ ...earlier, renderer: 1 });
+    // The SHA-256 the renderer of migrations 0032–0049 gave this snapshot: its stored hashes must keep matching.
+    expect(sha256(bytes)).toBe('26075f55070fe810fc2450ee43accdba6da8c80afdd4071e3384fb054eadbf9b');
+    expect(await pdfQrCodes(bytes)).toEqual([earlier.verification_url]);
+  });
+
+  it('keeps drawing the certificates issued before migration 0050 with the first renderer, so their stored hashes match', async () => {
+    const { token, enrollmentId } = await world.student({ firstName: 'Ådne', lastName: 'Łoś' });
+    const certificate = await world.issue(world.tokens.instructor, enrollmentId);
+    await migrateDown(context.db, { steps: 1 });
+    // As the renderer before vectors issued it: its hash is that of the first renderer's bytes.
+    const { rows: [row] } = await context.db.query<{ snapshot: CertificateSnapshot }>('select snapshot from certificates where id = $1', [certificate.id]);
+    const issuedHash = sha256(await renderCertificatePdf({ ...row!.snapshot, renderer: 1 }));
+    await context.db.query('update certificates set pdf_sha256 = $2 where id = $1', [certificate.id, issuedHash]);
+    await migrateUp(context.db);
+    const pdf = await world.call(token, 'GET', `/v1/certificates/${certificate.id}/pdf`);
+    expect(sha256(pdf.rawPayload)).toBe(issuedHash);
+    const { rows: [marked] } = await context.db.query<{ renderer: number }>("select (snapshot ->> 'renderer')::int as renderer from certificates where id = $1", [certificate.id]);
+    expect(marked!.renderer).toBe(1);
+  });
+
+  it('gives the same bytes whatever was drawn before in the process (the font caches carry nothing between certificates)', async () => {
+    const fresh = sha256(await renderCertificatePdf(earlier));
+    for (const recipient_name of ['Ἀλέξανδρος Anna', 'Анна Ōsaka-Ægir', 'ﬁfty ﬂoors']) await renderCertificatePdf({ ...earlier, printed: { ...earlier.printed, recipient_name } });
+    expect(sha256(await renderCertificatePdf(earlier))).toBe(fresh);
+    const text = flat(await pdfText(await renderCertificatePdf({ ...earlier, printed: { ...earlier.printed, recipient_name: 'Anna Adams' } })));
+    expect(text).toContain('Anna Adams');
   });
 
   it('answers 404 to who may not see the certificate, 401 signed out', async () => {
