@@ -15,23 +15,32 @@ const jobCount = 2_000;
 const batchSize = defaultDispatcherSettings.batchSize;
 /** Registered only here: the work is the queue's own, nothing else. */
 const noop: JobHandler = { name: 'bench.noop', eventTypes: [], run: async () => undefined };
+/** The same work declared to act only through its transaction: a round's jobs commit together. */
+const sharedNoop: JobHandler = { ...noop, sharesTransaction: true };
 const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 
-type Mode = 'bare' | 'bare-per-job' | 'dispatcher' | 'bare-2' | 'dispatcher-2';
+type Mode = 'bare' | 'bare-per-job' | 'dispatcher' | 'dispatcher-shared' | 'bare-2' | 'dispatcher-2' | 'dispatcher-shared-2';
 const labels: Record<Mode, string> = {
   bare: `bare: UPDATE … IN (SELECT … SKIP LOCKED LIMIT ${batchSize}), 1 loop`,
   'bare-per-job': `bare: claim ${batchSize}, then a transaction per job, 1 loop`,
-  dispatcher: `dispatcher: 1 draining ${jobCount} no-op jobs`,
+  dispatcher: `dispatcher: 1 draining ${jobCount} no-op jobs, a transaction each`,
+  'dispatcher-shared': `dispatcher: 1 draining ${jobCount} no-op jobs that share transactions`,
   'bare-2': `bare: UPDATE … IN (SELECT … SKIP LOCKED LIMIT ${batchSize}), 2 loops at once`,
-  'dispatcher-2': 'dispatcher: 2 draining at once',
+  'dispatcher-2': 'dispatcher: 2 draining at once, a transaction each',
+  'dispatcher-shared-2': 'dispatcher: 2 draining at once, sharing transactions',
 };
-const baselineOf: Partial<Record<Mode, Mode>> = { 'bare-per-job': 'bare', dispatcher: 'bare', 'dispatcher-2': 'bare-2' };
+const baselineOf: Partial<Record<Mode, Mode>> = {
+  'bare-per-job': 'bare', dispatcher: 'bare', 'dispatcher-shared': 'bare', 'dispatcher-2': 'bare-2', 'dispatcher-shared-2': 'bare-2',
+};
 /**
  * Each mode twice, mirrored, so that drift over the run hits all alike, after one round of each that
  * is not counted (the first of each mode is run twice). Two at once only on PostgreSQL: the embedded engine has one connection.
  */
-const serverRounds: Mode[] = ['bare', 'bare-per-job', 'dispatcher', 'bare-2', 'dispatcher-2', 'dispatcher-2', 'bare-2', 'dispatcher', 'bare-per-job', 'bare'];
-const embeddedRounds: Mode[] = ['bare', 'bare-per-job', 'dispatcher', 'dispatcher', 'bare-per-job', 'bare'];
+const serverRounds: Mode[] = [
+  'bare', 'bare-per-job', 'dispatcher', 'dispatcher-shared', 'bare-2', 'dispatcher-2', 'dispatcher-shared-2',
+  'dispatcher-shared-2', 'dispatcher-2', 'bare-2', 'dispatcher-shared', 'dispatcher', 'bare-per-job', 'bare',
+];
+const embeddedRounds: Mode[] = ['bare', 'bare-per-job', 'dispatcher', 'dispatcher-shared', 'dispatcher-shared', 'dispatcher', 'bare-per-job', 'bare'];
 
 /** A fresh queue of `jobCount` due no-op jobs (last round's rows deleted and vacuumed away, so every round starts alike). */
 async function queueJobs(db: Db): Promise<void> {
@@ -69,17 +78,19 @@ async function barePerJobLoop(db: Db): Promise<void> {
   }
 }
 
-async function drainWithDispatchers(db: Db, count: number): Promise<void> {
-  const dispatchers = Array.from({ length: count }, () => createDispatcher(db, [noop], logger, defaultDispatcherSettings));
+async function drainWithDispatchers(db: Db, count: number, handler: JobHandler): Promise<void> {
+  const dispatchers = Array.from({ length: count }, () => createDispatcher(db, [handler], logger, defaultDispatcherSettings));
   await Promise.all(dispatchers.map((dispatcher) => dispatcher.drain()));
 }
 
 const runners: Record<Mode, (db: Db) => Promise<unknown>> = {
   bare: bareLoop,
   'bare-per-job': barePerJobLoop,
-  dispatcher: (db) => drainWithDispatchers(db, 1),
+  dispatcher: (db) => drainWithDispatchers(db, 1, noop),
+  'dispatcher-shared': (db) => drainWithDispatchers(db, 1, sharedNoop),
   'bare-2': (db) => Promise.all([bareLoop(db), bareLoop(db)]),
-  'dispatcher-2': (db) => drainWithDispatchers(db, 2),
+  'dispatcher-2': (db) => drainWithDispatchers(db, 2, noop),
+  'dispatcher-shared-2': (db) => drainWithDispatchers(db, 2, sharedNoop),
 };
 
 /** Every job done exactly once: all SUCCEEDED, each after one attempt. */
@@ -125,7 +136,7 @@ async function withDatabase(fn: (db: Db, engine: 'postgres' | 'pglite') => Promi
 
 /**
  * Jobs per second of the dispatcher (src/platform/jobs/dispatcher.ts, default settings: batches of 20,
- * each job its own transaction with its completion) draining 2,000 queued no-op jobs, against the bare
+ * each job its own transaction with its completion, or a round's jobs in one when their handler shares transactions) draining 2,000 queued no-op jobs, against the bare
  * engine in the same run: the same claim statement completing a whole batch at once, and the
  * dispatcher's transaction shape written by hand. On PostgreSQL also two dispatchers (and two bare
  * loops) at once on one queue. The relay has nothing to do: the handler subscribes to no event.

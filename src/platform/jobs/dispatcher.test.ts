@@ -68,6 +68,57 @@ describe('retryDelayMs', () => {
   });
 });
 
+describe('jobs whose handlers share transactions', () => {
+  /** Records the transaction each run committed in; a run that fails on purpose writes nothing. */
+  const sharing = (name: string, sharesTransaction: boolean, fails: (id: string) => boolean = () => false): JobHandler => ({
+    name, eventTypes: [], sharesTransaction,
+    async run(tx, job) {
+      if (fails(job.id)) throw new Error('failed on purpose');
+      await tx.query('insert into test_shared_runs (job_id, txid) values ($1, txid_current())', [job.id]);
+    },
+  });
+  const runs = async (ids: string[]) =>
+    (await db.query<{ job_id: string; txid: string }>('select job_id, txid::text from test_shared_runs where job_id = any($1::uuid[])', [ids])).rows;
+  const insertJobs = async (handler: string, count: number, maxAttempts = 5) => {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) ids.push((await insertJob(db, { handler, maxAttempts }))!);
+    return ids;
+  };
+
+  beforeAll(async () => {
+    await db.query('create table test_shared_runs (job_id uuid not null, txid bigint not null)');
+  });
+
+  it('run in one transaction, one commit for all; a job of another handler between them runs alone, in its turn', async () => {
+    const first = await insertJobs('test.shared', 3);
+    const alone = await insertJobs('test.alone', 1);
+    const last = await insertJobs('test.shared', 2);
+    const dispatcher = createDispatcher(db, [sharing('test.shared', true), sharing('test.alone', false)], logger, immediately);
+    expect(await dispatcher.drain()).toBe(6);
+    const txidOf = new Map((await runs([...first, ...alone, ...last])).map((run) => [run.job_id, run.txid]));
+    expect(txidOf.size).toBe(6);
+    expect(new Set(first.map((id) => txidOf.get(id))).size).toBe(1);
+    expect(new Set(last.map((id) => txidOf.get(id))).size).toBe(1);
+    // Three commits, in the order the jobs were queued.
+    const order = [txidOf.get(first[0]!)!, txidOf.get(alone[0]!)!, txidOf.get(last[0]!)!].map(BigInt);
+    expect(order[0]! < order[1]! && order[1]! < order[2]!).toBe(true);
+    for (const id of [...first, ...alone, ...last]) expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, locked_by: null });
+  });
+
+  it('when one fails, nothing of theirs commits together: each runs alone, the others once, the failing one to its end', async () => {
+    const ids = await insertJobs('test.shared-failing', 3, 1);
+    const failing = ids[1]!;
+    const dispatcher = createDispatcher(db, [sharing('test.shared-failing', true, (id) => id === failing)], logger, immediately);
+    expect(await dispatcher.drain()).toBe(3);
+    const committed = await runs(ids);
+    expect(committed.map((run) => run.job_id).sort()).toEqual([ids[0]!, ids[2]!].sort());
+    expect(new Set(committed.map((run) => run.txid)).size).toBe(2);
+    expect(await job(ids[0]!)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(await job(ids[2]!)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(await job(failing)).toMatchObject({ status: 'DEAD', attempts: 1, last_error: 'Error: failed on purpose' });
+  });
+});
+
 describe('the dispatcher', () => {
   // Two connections: the overtaken run holds its transaction while the other worker finishes the job.
   it.runIf(testEngine === 'postgres')('rolls back the effect of a run whose lease ran out and another worker took over', async () => {

@@ -86,7 +86,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       await db.transaction(async (tx) => {
         await handler.run(tx, job);
         // Another worker took the job over after the lease ran out: roll this run's effect back.
-        if (!(await markSucceeded(tx, job.id, workerId))) throw new LeaseLost();
+        if ((await markSucceeded(tx, [job.id], workerId)) !== 1) throw new LeaseLost();
       });
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -97,6 +97,40 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       logger.warn({ job: job.id, handler: job.handler, attempt: job.attempts, err: error }, 'job failed');
       await db.transaction((tx) => markFailed(tx, job.id, workerId, describeError(error), delay));
     }
+  }
+
+  /**
+   * Jobs whose handlers share transactions, run in one: true when all committed. False when any failed or
+   * lost its lease: nothing of theirs committed, and the caller runs each alone.
+   */
+  async function runTogether(jobs: readonly JobRow[]): Promise<boolean> {
+    try {
+      await db.transaction(async (tx) => {
+        for (const job of jobs) await byName.get(job.handler)!.run(tx, job);
+        if ((await markSucceeded(tx, jobs.map((job) => job.id), workerId)) !== jobs.length) throw new LeaseLost();
+      });
+      return true;
+    } catch (error) {
+      logger.debug({ jobs: jobs.length, worker: workerId, err: error }, 'jobs run together failed; running each alone');
+      return false;
+    }
+  }
+
+  /** Consecutive jobs whose handlers share transactions form one group; every other job is a group of its own. */
+  function groupsOf(jobs: readonly JobRow[]): JobRow[][] {
+    const groups: JobRow[][] = [];
+    let shared: JobRow[] = [];
+    for (const job of jobs) {
+      if (byName.get(job.handler)?.sharesTransaction === true) {
+        shared.push(job);
+        continue;
+      }
+      if (shared.length > 0) groups.push(shared);
+      shared = [];
+      groups.push([job]);
+    }
+    if (shared.length > 0) groups.push(shared);
+    return groups;
   }
 
   async function enqueueScheduled(): Promise<void> {
@@ -116,12 +150,16 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       await buryAbandonedJobs(tx);
       return claimJobs(tx, workerId, settings.batchSize, settings.leaseMs);
     });
-    for (const [index, job] of jobs.entries()) {
+    let started = 0;
+    for (const group of groupsOf(jobs)) {
       if (stopping) {
-        await db.transaction((tx) => releaseJobs(tx, jobs.slice(index).map((unstarted) => unstarted.id), workerId));
-        return index;
+        await db.transaction((tx) => releaseJobs(tx, jobs.slice(started).map((unstarted) => unstarted.id), workerId));
+        return started;
       }
-      await runJob(job);
+      if (group.length === 1 || !(await runTogether(group))) {
+        for (const job of group) await runJob(job);
+      }
+      started += group.length;
     }
     return jobs.length;
   }

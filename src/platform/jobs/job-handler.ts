@@ -11,6 +11,12 @@ export interface JobHandler {
   /** Event types that queue a job for this handler, one per event. */
   eventTypes: readonly string[];
   maxAttempts?: number;
+  /**
+   * True when `run` acts only through `tx` (no mail, no file, no call out, no transaction-local
+   * setting): the dispatcher may then run it in one transaction with the jobs beside it in a round,
+   * one commit for all. When any of them fails, that transaction is rolled back and each runs alone.
+   */
+  sharesTransaction?: boolean;
   run(tx: Tx, job: JobRow): Promise<void>;
 }
 

@@ -198,16 +198,17 @@ export async function releaseJobs(tx: Tx, ids: readonly string[], worker: string
 }
 
 /**
- * In the handler's own transaction, so that the effect and the job's completion commit together. False
- * when this worker no longer holds the job (its lease ran out and another worker claimed it).
+ * In the handlers' own transaction, so that the effects and the jobs' completion commit together. The
+ * number of jobs marked: fewer than asked when this worker no longer holds some (a lease ran out and
+ * another worker claimed the job).
  */
-export async function markSucceeded(tx: Tx, id: string, worker: string): Promise<boolean> {
+export async function markSucceeded(tx: Tx, ids: readonly string[], worker: string): Promise<number> {
   const { rowCount } = await tx.query(
     `update jobs set status = 'SUCCEEDED', locked_by = null, locked_until = null, last_error = null, finished_at = now(), updated_at = now()
-      where id = $1 and status = 'RUNNING' and locked_by = $2`,
-    [id, worker],
+      where id = any($1::uuid[]) and status = 'RUNNING' and locked_by = $2`,
+    [ids, worker],
   );
-  return rowCount === 1;
+  return rowCount;
 }
 
 /** After a failed attempt: waits `delayMs` for the next one, or is dead when none is left. */
