@@ -66,6 +66,8 @@ function issueOnCompletion(deps: CertificateHandlerDeps): JobHandler {
   return {
     name: 'certificates.issue-on-completion',
     eventTypes: ['enrollment.completed'],
+    // A session completed at once queues one job per student: they commit together.
+    sharesTransaction: true,
     async run(tx, job) {
       const event = eventOf<EnrollmentCompleted>(job);
       if (!event.data.course_id) return;
