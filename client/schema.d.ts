@@ -2150,6 +2150,7 @@ export interface components {
             finished_at: string | null;
             /** Format: uuid */
             id: string;
+            /** @description why the batch is FAILED: the error of its chunk job’s last attempt */
             last_error: string | null;
             /** @description learners with a result so far; rises a chunk (1,000) at a time, on the stream too */
             processed_count: number;

@@ -138,6 +138,15 @@ export async function recordProgress(tx: Tx, batchId: string): Promise<number> {
   return rows[0]?.pending ?? 0;
 }
 
+/** A batch whose chunk job died: FAILED with the job's last error, as it stands (its results so far stay). */
+export async function markBatchFailed(tx: Tx, batchId: string, error: string): Promise<void> {
+  await tx.query(
+    `update certificate_batches set status = 'FAILED', last_error = $2, finished_at = now()
+      where id = $1 and status in ('PENDING', 'RUNNING')`,
+    [batchId, error],
+  );
+}
+
 export interface BatchResultRow {
   position: number;
   enrollment_id: string | null;

@@ -27,7 +27,7 @@ export const CertificateBatchSchema = Type.Object(
     failed_count: Type.Integer({ description: 'learners NOT_ELIGIBLE' }),
     started_at: Nullable(Timestamp),
     finished_at: Nullable(Timestamp),
-    last_error: Nullable(Type.String()),
+    last_error: Nullable(Type.String({ description: 'why the batch is FAILED: the error of its chunk job’s last attempt' })),
     created_at: Timestamp,
     updated_at: Timestamp,
     version: Type.Integer(),

@@ -155,6 +155,21 @@ describe('certificate batches', () => {
     await worker.drain();
   });
 
+  it('says FAILED, with the error, when a chunk has spent its attempts (it does not stay RUNNING)', async () => {
+    const { rosterId } = await rosterWith([{ first: 'Ada', last: 'Byron', completion: 'COMPLETED' }]);
+    // A real failure in the chunk's transaction: no result row can be written while this stands.
+    await context.db.query('alter table certificate_batch_results add constraint test_refuse_results check (false) not valid');
+    try {
+      const batch = (await world.call(world.tokens.sa, 'POST', '/v1/certificate-batches', { roster_id: rosterId })).json<BatchJson>();
+      await context.db.query("update jobs set max_attempts = 1 where handler = 'certificates.batch-chunk' and payload ->> 'batch_id' = $1", [batch.id]);
+      await worker.drain();
+      const failed = await world.call(world.tokens.sa, 'GET', `/v1/certificate-batches/${batch.id}`);
+      expect(failed.json()).toMatchObject({ status: 'FAILED', processed_count: 0, last_error: expect.stringContaining('test_refuse_results') });
+    } finally {
+      await context.db.query('alter table certificate_batch_results drop constraint test_refuse_results');
+    }
+  });
+
   it('certifies a completed session: its completed enrollments, the others NOT_ELIGIBLE; holders get a notification', async () => {
     const sessionId = await createSession(context.db, world, { capacity: 10, status: 'COMPLETED' });
     const done = await world.student({ firstName: 'Grace', lastName: 'Hopper', sessionId });

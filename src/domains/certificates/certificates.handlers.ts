@@ -2,7 +2,7 @@ import type { Tx } from '../../platform/db/database.js';
 import { DecryptionError } from '../../platform/security/field-cipher.js';
 import { eventOf, insertJob, type JobHandler } from '../../platform/jobs/index.js';
 import { createMailTransport, MailRecipientRefused, type NotificationSenderDeps } from '../notifications/index.js';
-import { issueNextChunk, insertPendingResults, lockBatch, recordProgress } from './certificate-batches.repository.js';
+import { issueNextChunk, insertPendingResults, lockBatch, markBatchFailed, recordProgress } from './certificate-batches.repository.js';
 import { renderCertificatePdf, sha256Hex } from './certificate-pdf.js';
 import { printedDate } from './certificate-snapshot.js';
 import {
@@ -48,6 +48,10 @@ function batchChunk(deps: CertificateHandlerDeps): JobHandler {
       if (pending > 0) {
         await insertJob(tx, { handler: batchChunkHandler, payload: { batch_id: batchId, chunk: chunk + 1 }, maxAttempts: chunkAttempts, idempotencyKey: `certificate-batch:${batchId}:${chunk + 1}` });
       }
+    },
+    // Its attempts spent, the batch would stay RUNNING for ever: it says FAILED, and why.
+    async onDead(tx, job, error) {
+      await markBatchFailed(tx, (job.payload as { batch_id: string }).batch_id, error);
     },
   };
 }

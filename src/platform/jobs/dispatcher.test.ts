@@ -207,6 +207,29 @@ describe('the dispatcher', () => {
     expect(await runsOf(lost)).toEqual([]);
   });
 
+  it('tells the handler of a job once when it dies, whether its last attempt failed or its lease ran out on it', async () => {
+    const deaths: { id: string; error: string }[] = [];
+    const mortal: JobHandler = {
+      ...handler('test.mortal', () => true),
+      async onDead(tx, dead, error) {
+        // In a transaction: what it writes commits.
+        await tx.query('insert into test_job_runs (job_id, worker) values ($1, $2)', [dead.id, 'onDead']);
+        deaths.push({ id: dead.id, error });
+      },
+    };
+    const failing = (await insertJob(db, { handler: 'test.mortal', maxAttempts: 2 }))!;
+    const abandoned = (await insertJob(db, { handler: 'test.mortal', maxAttempts: 1 }))!;
+    await db.query(`update jobs set status = 'RUNNING', attempts = 1, locked_by = 'dead-worker', locked_until = now() - interval '1 second' where id = $1`, [abandoned]);
+    const dispatcher = createDispatcher(db, [mortal], logger, immediately);
+    await dispatcher.drain();
+    await dispatcher.drain();
+    expect(deaths.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [{ id: failing, error: 'Error: run 2 failed on purpose' }, { id: abandoned, error: 'the lease of the last attempt ran out' }].sort((a, b) => a.id.localeCompare(b.id)));
+    const { rows } = await db.query<{ job_id: string }>("select job_id from test_job_runs where worker = 'onDead' and job_id = any($1::uuid[])", [[failing, abandoned]]);
+    expect(rows).toHaveLength(2);
+    expect(await job(failing)).toMatchObject({ status: 'DEAD', attempts: 2 });
+  });
+
   it('leaves a job leased to a live worker alone', async () => {
     const dispatcher = createDispatcher(db, [handler('test.busy', () => false)], logger, immediately);
     const id = (await insertJob(db, { handler: 'test.busy' }))!;

@@ -95,7 +95,18 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       }
       const delay = retryDelayMs(job.attempts, settings);
       logger.warn({ job: job.id, handler: job.handler, attempt: job.attempts, err: error }, 'job failed');
-      await db.transaction((tx) => markFailed(tx, job.id, workerId, describeError(error), delay));
+      const message = describeError(error);
+      if (await db.transaction((tx) => markFailed(tx, job.id, workerId, message, delay))) await afterDeath(job, message);
+    }
+  }
+
+  async function afterDeath(job: JobRow, error: string): Promise<void> {
+    const onDead = byName.get(job.handler)?.onDead;
+    if (!onDead) return;
+    try {
+      await db.transaction((tx) => onDead(tx, job, error));
+    } catch (failure) {
+      logger.error({ job: job.id, handler: job.handler, err: failure }, 'the handler of a dead job could not record its death');
     }
   }
 
@@ -146,10 +157,11 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   async function runOnce(): Promise<number> {
     await enqueueScheduled();
     await relayAll();
-    const jobs = await db.transaction(async (tx) => {
-      await buryAbandonedJobs(tx);
-      return claimJobs(tx, workerId, settings.batchSize, settings.leaseMs);
-    });
+    const { buried, jobs } = await db.transaction(async (tx) => ({
+      buried: await buryAbandonedJobs(tx),
+      jobs: await claimJobs(tx, workerId, settings.batchSize, settings.leaseMs),
+    }));
+    for (const job of buried) await afterDeath(job, 'the lease of the last attempt ran out');
     let started = 0;
     for (const group of groupsOf(jobs)) {
       if (stopping) {

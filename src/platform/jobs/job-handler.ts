@@ -18,6 +18,11 @@ export interface JobHandler {
    */
   sharesTransaction?: boolean;
   run(tx: Tx, job: JobRow): Promise<void>;
+  /**
+   * After the job died (its last attempt failed, or its lease ran out on it), in a transaction of its
+   * own: what the job stood for can say so (a batch marked FAILED). Its failure is logged, not retried.
+   */
+  onDead?(tx: Tx, job: JobRow, error: string): Promise<void>;
 }
 
 /** What the relay stores in the payload of a job made from a domain event. */

@@ -179,13 +179,14 @@ export async function claimJobs(tx: Tx, worker: string, limit: number, leaseMs: 
 }
 
 /** A running job whose lease ran out on its last attempt will not be claimed again: it is dead. */
-export async function buryAbandonedJobs(tx: Tx): Promise<number> {
-  const { rowCount } = await tx.query(
+export async function buryAbandonedJobs(tx: Tx): Promise<JobRow[]> {
+  const { rows } = await tx.query<JobRow>(
     `update jobs set status = 'DEAD', locked_by = null, locked_until = null, finished_at = now(), updated_at = now(),
             last_error = coalesce(last_error || '; ', '') || 'the lease of the last attempt ran out'
-      where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts`,
+      where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts
+      returning ${columns}`,
   );
-  return rowCount;
+  return rows;
 }
 
 /** Jobs claimed but not started when the worker stops: back to the queue now, their attempt not counted. */
@@ -211,16 +212,18 @@ export async function markSucceeded(tx: Tx, ids: readonly string[], worker: stri
   return rowCount;
 }
 
-/** After a failed attempt: waits `delayMs` for the next one, or is dead when none is left. */
-export async function markFailed(tx: Tx, id: string, worker: string, error: string, delayMs: number): Promise<void> {
-  await tx.query(
+/** After a failed attempt: waits `delayMs` for the next one, or is dead when none is left (then true). */
+export async function markFailed(tx: Tx, id: string, worker: string, error: string, delayMs: number): Promise<boolean> {
+  const { rows } = await tx.query<{ status: string }>(
     `update jobs set locked_by = null, locked_until = null, last_error = $3, updated_at = now(),
             status = case when attempts >= max_attempts then 'DEAD' else 'FAILED' end,
             finished_at = case when attempts >= max_attempts then now() end,
             run_after = now() + make_interval(secs => $4::double precision / 1000)
-      where id = $1 and status = 'RUNNING' and locked_by = $2`,
+      where id = $1 and status = 'RUNNING' and locked_by = $2
+      returning status`,
     [id, worker, error, delayMs],
   );
+  return rows[0]?.status === 'DEAD';
 }
 
 /** Jobs newest first, never a system row. */
