@@ -106,18 +106,16 @@ GRANT EXECUTE ON FUNCTION app_recompute_compliance_scores(uuid[], timestamptz) T
 -- One row per reminder sent: the key (record, the expiry it was about, days before) makes a second
 -- worker's insert, a retried job or a late run after downtime a no-op, so each goes out once. A renewed
 -- record has a new expiry and so a fresh set of reminders. The owner's alone (the reminder job), like
--- job_schedules; people read the reminders themselves in their notifications.
+-- job_schedules; people read the reminders in their notifications (data.reminder_id names the row).
 CREATE TABLE compliance_reminders (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   record_id       uuid NOT NULL REFERENCES compliance_records (id) ON DELETE CASCADE,
   expires_at      timestamptz NOT NULL,
   offset_days     integer NOT NULL,
-  notification_id uuid REFERENCES notifications (id) ON DELETE SET NULL,
   sent_at         timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT compliance_reminders_record_expiry_offset_key UNIQUE (record_id, expires_at, offset_days),
   CONSTRAINT compliance_reminders_offset_check CHECK (offset_days > 0)
 );
-CREATE INDEX compliance_reminders_notification_id_idx ON compliance_reminders (notification_id);
 ALTER TABLE compliance_reminders ENABLE ROW LEVEL SECURITY;
 ALTER TABLE compliance_reminders FORCE ROW LEVEL SECURITY;
 CREATE POLICY compliance_reminders_owner_all ON compliance_reminders TO CURRENT_USER USING (true) WITH CHECK (true);
