@@ -727,17 +727,14 @@ CREATE TABLE compliance_reminders (
   record_id uuid NOT NULL,
   expires_at timestamp with time zone NOT NULL,
   offset_days integer NOT NULL,
-  notification_id uuid,
   sent_at timestamp with time zone DEFAULT now() NOT NULL,
   CONSTRAINT compliance_reminders_pkey PRIMARY KEY (id),
-  CONSTRAINT compliance_reminders_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES notifications(id) ON DELETE SET NULL,
   CONSTRAINT compliance_reminders_offset_check CHECK (offset_days > 0),
   CONSTRAINT compliance_reminders_record_expiry_offset_key UNIQUE (record_id, expires_at, offset_days),
   CONSTRAINT compliance_reminders_record_id_fkey FOREIGN KEY (record_id) REFERENCES compliance_records(id) ON DELETE CASCADE
 );
 ALTER TABLE compliance_reminders ENABLE ROW LEVEL SECURITY;
 ALTER TABLE compliance_reminders FORCE ROW LEVEL SECURITY;
-CREATE INDEX compliance_reminders_notification_id_idx ON public.compliance_reminders USING btree (notification_id);
 CREATE POLICY compliance_reminders_owner_all ON compliance_reminders FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
