@@ -49,7 +49,7 @@ export async function proposeTierChanges(tx: Tx, asOf: Date): Promise<number> {
 }
 
 /**
- * Sends the renewal reminders due at `asOf`: for each held record that has not expired, the smallest
+ * Sends the renewal reminders due at `asOf`: for each owed, held record that has not expired, the smallest
  * of its requirement's offsets whose day has come (expiry less the offset), unless that reminder or a
  * later one (a smaller offset) was already sent for this expiry. A run after downtime therefore sends
  * the one reminder that is due now, not every one it missed. The insert into compliance_reminders
@@ -61,7 +61,11 @@ export async function sendDueReminders(tx: Tx, asOf: Date): Promise<number> {
     `with due as (
        select c.id as record_id, c.expires_at,
               (select min(o) from unnest(r.reminder_offsets_days) o where c.expires_at - make_interval(days => o) <= $1) as offset_days
-         from compliance_records c join compliance_requirements r on r.id = c.requirement_id
+         from compliance_records c
+         join compliance_requirements r on r.id = c.requirement_id
+         -- Only what an active person still owes: a record kept from a former role reminds nobody.
+         join profiles p on p.user_id = c.user_id and p.status = 'ACTIVE' and p.role = any (r.applies_to_roles)
+                        and (r.tier = 'basic' or p.compliance_tier = 'robust')
         where r.status = 'ACTIVE' and c.status in ('MET', 'WAIVED') and c.expires_at > $1
      )
      insert into compliance_reminders (record_id, expires_at, offset_days, sent_at)

@@ -86,6 +86,7 @@ export async function selectMatrix(tx: Tx, query: MatrixQuery & { limit: number 
          join compliance_requirements r
            on r.status = 'ACTIVE' and p.role = any (r.applies_to_roles) and (r.tier = 'basic' or p.compliance_tier = 'robust')
          left join compliance_records c on c.user_id = p.user_id and c.requirement_id = r.id
+         -- A person's provider: the one of their instructor profile, else of a membership (one of them, when several).
          left join lateral (
            select coalesce((select ip.provider_id from instructor_profiles ip where ip.user_id = p.user_id),
                            (select min(pm.provider_id::text)::uuid from provider_members pm where pm.user_id = p.user_id)) as provider_id
