@@ -100,6 +100,11 @@ describe('compliance over time, one day at a time', () => {
     // Day 0 is inside 90 days of the certificate's expiry, so its 90-day reminder goes out then; the
     // 30-day one a day late, after the missed day; none twice. The waiver's 30-day reminder comes on day 121, after the loop.
     expect(await remindersOf(ic)).toEqual(['INSTRUCTOR-CERT 90 day 0', 'INSTRUCTOR-CERT 60 day 8', 'INSTRUCTOR-CERT 30 day 39', 'INSTRUCTOR-CERT 7 day 61']);
+    // They are in the instructor's own inbox.
+    const inbox = (await call(world.tokens.instructor, 'GET', '/v1/notifications')).json<{ items: { kind: string; title: string }[] }>().items;
+    expect(inbox.filter((n) => n.kind === 'compliance.reminder').map((n) => n.title)).toEqual(
+      Array<string>(4).fill('Renewal due: Hold a valid instructor certificate expires on 2031-03-10'),
+    );
 
     onDay(10);
     const records = (await call(world.tokens.instructor, 'GET', '/v1/compliance/records')).json<{ items: Record<string, unknown>[] }>().items;
@@ -162,6 +167,12 @@ describe('compliance over time, one day at a time', () => {
     ]);
     expect((await call(world.tokens.ad, 'POST', `/v1/compliance/tier-changes/${String(proposal['id'])}/dismiss`, { version: 2 })).json())
       .toMatchObject({ error: { code: 'INVALID_TRANSITION' } });
+
+    // The waiver of the update ends on day 151: the next nightly run after it counts it as lapsed too.
+    now = new Date(day0 + 152 * dayMs);
+    expect(await scheduler.enqueueDue()).toBe(1);
+    await dispatcher.drain();
+    expect(await standing(ic)).toMatchObject({ role: 'IP', compliance_score: 0, compliance_status: 'NON_COMPLIANT' });
   });
 
   it('does not propose again a lapse an administrator dismissed, and proposes nothing for a lapse that does not demote', async () => {
