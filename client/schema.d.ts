@@ -608,6 +608,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/compliance/matrix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is compliant, expiring or overdue, per provider, tier and requirement, scoped to your role; CSV with Accept: text/csv */
+        get: operations["getComplianceMatrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/compliance/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Records with where each stands today (PENDING, MET, WAIVED, EXPIRING, GRACE, OVERDUE): all for SA and AD, an AP’s affiliated people’s, otherwise your own */
+        get: operations["listComplianceRecords"];
+        /** Record a person’s standing on a requirement: MET (with completed_at), PENDING, or WAIVED (with waiver_reason and an optional end) (SA, AD); their score is recomputed */
+        put: operations["recordComplianceRequirement"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/compliance/requirements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requirements, by code; filter by the role that owes them, tier and status */
+        get: operations["listComplianceRequirements"];
+        put?: never;
+        /** Add a requirement (SA, AD); the people of its roles are recomputed */
+        post: operations["createComplianceRequirement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/compliance/requirements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a requirement at the version you read (SA, AD); the people it applies to are recomputed */
+        patch: operations["changeComplianceRequirement"];
+        trace?: never;
+    };
+    "/v1/compliance/tier-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tier changes that lapses proposed (IC → IP), newest first: all for SA and AD, an AP’s affiliated people’s, otherwise your own */
+        get: operations["listComplianceTierChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/compliance/tier-changes/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a proposed tier change (SA, AD): the person’s role changes and their score is recomputed; audited */
+        post: operations["confirmComplianceTierChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/compliance/tier-changes/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismiss a proposed tier change (SA, AD); the same lapse is not proposed again */
+        post: operations["dismissComplianceTierChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/courses": {
         parameters: {
             query?: never;
@@ -2324,6 +2445,214 @@ export interface components {
             status?: "ACTIVE" | "INACTIVE";
             version: number;
         };
+        /** ComplianceMatrix */
+        ComplianceMatrix: {
+            /** Format: date-time */
+            as_of: string;
+            /** @description one per person and requirement they owe */
+            rows: components["schemas"]["ComplianceMatrixRow"][];
+            /** @description how many people stand where, per provider, tier and requirement (of the rows shown) */
+            summary: components["schemas"]["ComplianceMatrixSummaryRow"][];
+            /** @description more rows matched than `limit` */
+            truncated: boolean;
+        };
+        /** ComplianceMatrixRow */
+        ComplianceMatrixRow: {
+            /** @enum {string} */
+            compliance_status: "COMPLIANT" | "AT_RISK" | "NON_COMPLIANT" | "PENDING";
+            /**
+             * @description basic: owed by every tier; robust: only by profiles on the robust tier
+             * @enum {string}
+             */
+            compliance_tier: "basic" | "robust";
+            expires_at: string | null;
+            first_name: string;
+            last_name: string;
+            provider_id: string | null;
+            provider_name: string | null;
+            requirement_code: string;
+            /** Format: uuid */
+            requirement_id: string;
+            /** @enum {string} */
+            role: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
+            /**
+             * @description PENDING: nothing held; MET, WAIVED: held; EXPIRING: held, renewal window open; GRACE: expired, still counted during the grace period; OVERDUE: expired past grace
+             * @enum {string}
+             */
+            state: "PENDING" | "MET" | "WAIVED" | "EXPIRING" | "GRACE" | "OVERDUE";
+            /** Format: uuid */
+            user_id: string;
+        };
+        /** ComplianceMatrixSummaryRow */
+        ComplianceMatrixSummaryRow: {
+            /**
+             * @description basic: owed by every tier; robust: only by profiles on the robust tier
+             * @enum {string}
+             */
+            compliance_tier: "basic" | "robust";
+            /** @description MET or WAIVED */
+            compliant: number;
+            /** @description EXPIRING or GRACE */
+            expiring: number;
+            overdue: number;
+            pending: number;
+            provider_id: string | null;
+            requirement_code: string;
+            /** Format: uuid */
+            requirement_id: string;
+        };
+        /** ComplianceRecord */
+        ComplianceRecord: {
+            completed_at: string | null;
+            expires_at: string | null;
+            /** Format: uuid */
+            id: string;
+            overdue_at: string | null;
+            renewal_opens_at: string | null;
+            requirement_code: string;
+            /** Format: uuid */
+            requirement_id: string;
+            /**
+             * @description PENDING: nothing held; MET, WAIVED: held; EXPIRING: held, renewal window open; GRACE: expired, still counted during the grace period; OVERDUE: expired past grace
+             * @enum {string}
+             */
+            state: "PENDING" | "MET" | "WAIVED" | "EXPIRING" | "GRACE" | "OVERDUE";
+            /**
+             * @description as recorded
+             * @enum {string}
+             */
+            status: "PENDING" | "MET" | "EXPIRED" | "WAIVED";
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            user_id: string;
+            version: number;
+            waiver_reason: string | null;
+        };
+        /** ComplianceRecordInput */
+        ComplianceRecordInput: {
+            /**
+             * Format: date-time
+             * @description MET: when it was fulfilled (required)
+             */
+            completed_at?: string;
+            expires_at?: string | null;
+            /** Format: uuid */
+            requirement_id: string;
+            /** @enum {string} */
+            status: "MET" | "PENDING" | "WAIVED";
+            /** Format: uuid */
+            user_id: string;
+            /** @description the version you read, when the record exists */
+            version?: number;
+            /** @description WAIVED: why (required) */
+            waiver_reason?: string;
+        };
+        /** ComplianceRecordList */
+        ComplianceRecordList: {
+            items: components["schemas"]["ComplianceRecord"][];
+            /** @description more records matched than `limit` */
+            truncated: boolean;
+        };
+        /** ComplianceRequirement */
+        ComplianceRequirement: {
+            /** @description the roles that owe it */
+            applies_to_roles: ("SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN")[];
+            /** @description a stable code, e.g. ANNUAL-UPDATE */
+            code: string;
+            course_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description an IC who lets it lapse past grace is proposed for IP (an SA or AD confirms) */
+            demotes_on_lapse: boolean;
+            description: string | null;
+            /** @description days after expiry during which it still counts, before it is OVERDUE */
+            grace_days: number;
+            /** Format: uuid */
+            id: string;
+            /** @description e.g. Attend the annual update */
+            name: string;
+            /** @description a reminder goes out this many days before expiry, each once */
+            reminder_offsets_days: number[];
+            /** @description the renewal window opens this many days before expiry */
+            renewal_window_days: number;
+            /** @enum {string} */
+            status: "ACTIVE" | "RETIRED";
+            /**
+             * @description basic: owed by every tier; robust: only by profiles on the robust tier
+             * @enum {string}
+             */
+            tier: "basic" | "robust";
+            /** Format: date-time */
+            updated_at: string;
+            validity_months: number | null;
+            version: number;
+            /** @description its share of the compliance score */
+            weight: number;
+        };
+        /** ComplianceRequirementChange */
+        ComplianceRequirementChange: {
+            /** @description the roles that owe it */
+            applies_to_roles?: ("SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN")[];
+            course_id?: string | null;
+            /** @description an IC who lets it lapse past grace is proposed for IP (an SA or AD confirms) */
+            demotes_on_lapse?: boolean;
+            description?: string | null;
+            /** @description days after expiry during which it still counts, before it is OVERDUE */
+            grace_days?: number;
+            /** @description e.g. Attend the annual update */
+            name?: string;
+            /** @description a reminder goes out this many days before expiry, each once */
+            reminder_offsets_days?: number[];
+            /** @description the renewal window opens this many days before expiry */
+            renewal_window_days?: number;
+            /** @enum {string} */
+            status?: "ACTIVE" | "RETIRED";
+            /**
+             * @description basic: owed by every tier; robust: only by profiles on the robust tier
+             * @enum {string}
+             */
+            tier?: "basic" | "robust";
+            validity_months?: number | null;
+            /** @description the version you read */
+            version: number;
+            /** @description its share of the compliance score */
+            weight?: number;
+        };
+        /** ComplianceRequirementList */
+        ComplianceRequirementList: {
+            items: components["schemas"]["ComplianceRequirement"][];
+        };
+        /** ComplianceTierChange */
+        ComplianceTierChange: {
+            /** Format: date-time */
+            created_at: string;
+            decided_at: string | null;
+            decision_note: string | null;
+            /** @enum {string} */
+            from_role: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
+            /** Format: uuid */
+            id: string;
+            /** @description the requirements whose lapse proposed it */
+            requirement_ids: string[];
+            /** @enum {string} */
+            status: "PROPOSED" | "CONFIRMED" | "DISMISSED";
+            /** @enum {string} */
+            to_role: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
+            /** Format: uuid */
+            user_id: string;
+            version: number;
+        };
+        /** ComplianceTierChangeDecision */
+        ComplianceTierChangeDecision: {
+            note?: string;
+            /** @description the version you read */
+            version: number;
+        };
+        /** ComplianceTierChangeList */
+        ComplianceTierChangeList: {
+            items: components["schemas"]["ComplianceTierChange"][];
+        };
         /**
          * Course
          * @example {
@@ -3140,6 +3469,33 @@ export interface components {
             /** @description enrolled places marked absent, in sessions of the month */
             no_shows: number;
             pass_rate: number | null;
+        };
+        /** NewComplianceRequirement */
+        NewComplianceRequirement: {
+            /** @description the roles that owe it */
+            applies_to_roles: ("SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN")[];
+            /** @description a stable code, e.g. ANNUAL-UPDATE */
+            code: string;
+            course_id?: string | null;
+            /** @description an IC who lets it lapse past grace is proposed for IP (an SA or AD confirms) */
+            demotes_on_lapse?: boolean;
+            description?: string | null;
+            /** @description days after expiry during which it still counts, before it is OVERDUE */
+            grace_days?: number;
+            /** @description e.g. Attend the annual update */
+            name: string;
+            /** @description a reminder goes out this many days before expiry, each once */
+            reminder_offsets_days?: number[];
+            /** @description the renewal window opens this many days before expiry */
+            renewal_window_days?: number;
+            /**
+             * @description basic: owed by every tier; robust: only by profiles on the robust tier
+             * @enum {string}
+             */
+            tier?: "basic" | "robust";
+            validity_months?: number | null;
+            /** @description its share of the compliance score */
+            weight?: number;
         };
         /** NewCourse */
         NewCourse: {
@@ -6956,6 +7312,551 @@ export interface operations {
                         verification_url: string;
                         version: number;
                     };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+        };
+    };
+    getComplianceMatrix: {
+        parameters: {
+            query?: {
+                limit?: number;
+                provider_id?: string;
+                requirement_id?: string;
+                /** @description PENDING: nothing held; MET, WAIVED: held; EXPIRING: held, renewal window open; GRACE: expired, still counted during the grace period; OVERDUE: expired past grace */
+                state?: "PENDING" | "MET" | "WAIVED" | "EXPIRING" | "GRACE" | "OVERDUE";
+                /** @description basic: owed by every tier; robust: only by profiles on the robust tier */
+                tier?: "basic" | "robust";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one row per person and requirement they owe, and counts per provider, tier and requirement; as CSV the rows only */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceMatrix"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
+    listComplianceRecords: {
+        parameters: {
+            query?: {
+                limit?: number;
+                requirement_id?: string;
+                /** @description PENDING: nothing held; MET, WAIVED: held; EXPIRING: held, renewal window open; GRACE: expired, still counted during the grace period; OVERDUE: expired past grace */
+                state?: "PENDING" | "MET" | "WAIVED" | "EXPIRING" | "GRACE" | "OVERDUE";
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceRecordList"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
+    recordComplianceRequirement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceRecordInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceRecord"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    listComplianceRequirements: {
+        parameters: {
+            query?: {
+                /** @description only those this role owes */
+                role?: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
+                status?: "ACTIVE" | "RETIRED";
+                /** @description basic: owed by every tier; robust: only by profiles on the robust tier */
+                tier?: "basic" | "robust";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceRequirementList"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
+    createComplianceRequirement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewComplianceRequirement"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceRequirement"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    changeComplianceRequirement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceRequirementChange"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceRequirement"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    listComplianceTierChanges: {
+        parameters: {
+            query?: {
+                status?: "PROPOSED" | "CONFIRMED" | "DISMISSED";
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceTierChangeList"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
+    confirmComplianceTierChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceTierChangeDecision"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceTierChange"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+        };
+    };
+    dismissComplianceTierChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceTierChangeDecision"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceTierChange"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */

@@ -684,6 +684,7 @@ CREATE TABLE compliance_records (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
+  waiver_reason text,
   CONSTRAINT compliance_records_pkey PRIMARY KEY (id),
   CONSTRAINT compliance_records_completed_check CHECK ((status <> ALL (ARRAY['MET'::text, 'EXPIRED'::text])) OR completed_at IS NOT NULL),
   CONSTRAINT compliance_records_expiry_check CHECK (expires_at >= completed_at),
@@ -721,6 +722,23 @@ CREATE POLICY compliance_records_update_admin ON compliance_records FOR UPDATE T
   USING (app_is_admin());
 GRANT DELETE, INSERT, SELECT, UPDATE ON compliance_records TO unitrain_app;
 
+CREATE TABLE compliance_reminders (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  record_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  offset_days integer NOT NULL,
+  sent_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT compliance_reminders_pkey PRIMARY KEY (id),
+  CONSTRAINT compliance_reminders_offset_check CHECK (offset_days > 0),
+  CONSTRAINT compliance_reminders_record_expiry_offset_key UNIQUE (record_id, expires_at, offset_days),
+  CONSTRAINT compliance_reminders_record_id_fkey FOREIGN KEY (record_id) REFERENCES compliance_records(id) ON DELETE CASCADE
+);
+ALTER TABLE compliance_reminders ENABLE ROW LEVEL SECURITY;
+ALTER TABLE compliance_reminders FORCE ROW LEVEL SECURITY;
+CREATE POLICY compliance_reminders_owner_all ON compliance_reminders FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+
 CREATE TABLE compliance_requirements (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   code text NOT NULL,
@@ -735,14 +753,21 @@ CREATE TABLE compliance_requirements (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
+  renewal_window_days integer DEFAULT 90 NOT NULL,
+  grace_days integer DEFAULT 0 NOT NULL,
+  reminder_offsets_days integer[] DEFAULT '{90,60,30,7}'::integer[] NOT NULL,
+  demotes_on_lapse boolean DEFAULT false NOT NULL,
   CONSTRAINT compliance_requirements_pkey PRIMARY KEY (id),
   CONSTRAINT compliance_requirements_code_key UNIQUE (code),
   CONSTRAINT compliance_requirements_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE SET NULL,
+  CONSTRAINT compliance_requirements_grace_check CHECK (grace_days >= 0 AND grace_days <= 3660),
+  CONSTRAINT compliance_requirements_reminder_offsets_check CHECK (array_position(reminder_offsets_days, NULL::integer) IS NULL AND (0 < ALL (reminder_offsets_days)) AND (3660 >= ALL (reminder_offsets_days)) AND cardinality(reminder_offsets_days) <= 12),
   CONSTRAINT compliance_requirements_roles_check CHECK (applies_to_roles <@ ARRAY['SA'::text, 'AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text]),
   CONSTRAINT compliance_requirements_status_check CHECK (status = ANY (ARRAY['ACTIVE'::text, 'RETIRED'::text])),
   CONSTRAINT compliance_requirements_tier_check CHECK (tier = ANY (ARRAY['basic'::text, 'robust'::text])),
   CONSTRAINT compliance_requirements_validity_check CHECK (validity_months > 0),
-  CONSTRAINT compliance_requirements_weight_check CHECK (weight > 0::numeric)
+  CONSTRAINT compliance_requirements_weight_check CHECK (weight > 0::numeric),
+  CONSTRAINT compliance_requirements_window_check CHECK (renewal_window_days >= 0 AND renewal_window_days <= 3660)
 );
 ALTER TABLE compliance_requirements ENABLE ROW LEVEL SECURITY;
 ALTER TABLE compliance_requirements FORCE ROW LEVEL SECURITY;
@@ -761,6 +786,45 @@ CREATE POLICY compliance_requirements_select_signed_in ON compliance_requirement
 CREATE POLICY compliance_requirements_update_admin ON compliance_requirements FOR UPDATE TO unitrain_app
   USING (app_is_admin());
 GRANT DELETE, INSERT, SELECT, UPDATE ON compliance_requirements TO unitrain_app;
+
+CREATE TABLE compliance_tier_changes (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  user_id uuid NOT NULL,
+  from_role text NOT NULL,
+  to_role text NOT NULL,
+  requirement_ids uuid[] NOT NULL,
+  status text DEFAULT 'PROPOSED'::text NOT NULL,
+  decided_at timestamp with time zone,
+  decision_note text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  CONSTRAINT compliance_tier_changes_pkey PRIMARY KEY (id),
+  CONSTRAINT compliance_tier_changes_decision_check CHECK ((status = 'PROPOSED'::text) = (decided_at IS NULL)),
+  CONSTRAINT compliance_tier_changes_requirements_check CHECK (cardinality(requirement_ids) > 0),
+  CONSTRAINT compliance_tier_changes_roles_check CHECK ((from_role = ANY (ARRAY['IC'::text, 'IP'::text])) AND (to_role = ANY (ARRAY['IC'::text, 'IP'::text])) AND from_role <> to_role),
+  CONSTRAINT compliance_tier_changes_status_check CHECK (status = ANY (ARRAY['PROPOSED'::text, 'CONFIRMED'::text, 'DISMISSED'::text])),
+  CONSTRAINT compliance_tier_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+ALTER TABLE compliance_tier_changes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE compliance_tier_changes FORCE ROW LEVEL SECURITY;
+CREATE UNIQUE INDEX compliance_tier_changes_open_key ON public.compliance_tier_changes USING btree (user_id) WHERE (status = 'PROPOSED'::text);
+CREATE INDEX compliance_tier_changes_user_id_idx ON public.compliance_tier_changes USING btree (user_id);
+CREATE TRIGGER compliance_tier_changes_audit AFTER INSERT OR DELETE OR UPDATE ON compliance_tier_changes FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER compliance_tier_changes_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_tier_changes FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER compliance_tier_changes_set_row_version BEFORE UPDATE ON compliance_tier_changes FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE POLICY compliance_tier_changes_owner_all ON compliance_tier_changes FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY compliance_tier_changes_select_admin ON compliance_tier_changes FOR SELECT TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY compliance_tier_changes_select_affiliated_users ON compliance_tier_changes FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND app_provider_affiliates_user(user_id, ( SELECT app_provider_ids() AS app_provider_ids))));
+CREATE POLICY compliance_tier_changes_select_self ON compliance_tier_changes FOR SELECT TO unitrain_app
+  USING ((user_id = app_user_id()));
+CREATE POLICY compliance_tier_changes_update_admin ON compliance_tier_changes FOR UPDATE TO unitrain_app
+  USING (app_is_admin());
+GRANT SELECT, UPDATE ON compliance_tier_changes TO unitrain_app;
 
 CREATE TABLE course_certificate_settings (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -3058,6 +3122,22 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_queue_certificate_batch() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.app_recompute_compliance_scores(people uuid[], as_of timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF NOT app_is_admin() THEN
+    RAISE EXCEPTION 'only SA and AD recompute compliance scores' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN recompute_compliance_scores(people, as_of);
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_recompute_compliance_scores(uuid[],timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_recompute_compliance_scores(uuid[],timestamp with time zone) TO unitrain_app;
+
 CREATE OR REPLACE FUNCTION public.app_recount_roster_certificates()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3834,6 +3914,24 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION change_capture_tables() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.compliance_record_state(status text, expires_at timestamp with time zone, window_days integer, grace_days integer, as_of timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT CASE
+    WHEN status IS NULL OR status = 'PENDING' THEN 'PENDING'
+    WHEN status = 'EXPIRED' THEN 'OVERDUE'
+    WHEN expires_at IS NULL THEN status
+    WHEN as_of >= expires_at + make_interval(days => grace_days) THEN 'OVERDUE'
+    WHEN as_of >= expires_at THEN 'GRACE'
+    WHEN as_of >= expires_at - make_interval(days => window_days) THEN 'EXPIRING'
+    ELSE status END
+$function$;
+REVOKE EXECUTE ON FUNCTION compliance_record_state(text,timestamp with time zone,integer,integer,timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance_record_state(text,timestamp with time zone,integer,integer,timestamp with time zone) TO unitrain_app;
+
 CREATE OR REPLACE FUNCTION public.compliance_records_capture_changes()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3861,14 +3959,14 @@ AS $function$
               ELSE 'AT_RISK' END
     FROM (SELECT p.user_id,
                  sum(r.weight) AS owed,
-                 coalesce(sum(r.weight) FILTER (
-                   WHERE c.status = 'WAIVED' OR (c.status = 'MET' AND (c.expires_at IS NULL OR c.expires_at > as_of))), 0) AS held,
-                 coalesce(bool_or(c.status = 'EXPIRED' OR (c.status = 'MET' AND c.expires_at <= as_of)), false) AS lapsed
+                 coalesce(sum(r.weight) FILTER (WHERE x.state IN ('MET', 'WAIVED', 'EXPIRING', 'GRACE')), 0) AS held,
+                 coalesce(bool_or(x.state = 'OVERDUE'), false) AS lapsed
             FROM profiles p
             LEFT JOIN compliance_requirements r
                    ON r.status = 'ACTIVE' AND p.role = ANY (r.applies_to_roles)
                   AND (r.tier = 'basic' OR p.compliance_tier = 'robust')
             LEFT JOIN compliance_records c ON c.user_id = p.user_id AND c.requirement_id = r.id
+            LEFT JOIN LATERAL (SELECT compliance_record_state(c.status, c.expires_at, r.renewal_window_days, r.grace_days, as_of) AS state) x ON true
            WHERE p.user_id = ANY (people)
            GROUP BY p.user_id) t
    CROSS JOIN LATERAL (SELECT CASE WHEN t.owed IS NULL THEN 100.00 ELSE round(100 * t.held / t.owed, 2) END::numeric(5, 2) AS score) s
@@ -4705,27 +4803,33 @@ REVOKE EXECUTE ON FUNCTION realtime_changes_of(bigint[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.recompute_compliance_scores(people uuid[])
  RETURNS integer
+ LANGUAGE sql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT recompute_compliance_scores(people, now())
+$function$;
+REVOKE EXECUTE ON FUNCTION recompute_compliance_scores(uuid[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.recompute_compliance_scores(people uuid[], as_of timestamp with time zone)
+ RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   changed integer;
 BEGIN
-  -- Two transactions recording different requirements of one person would each compute from a
-  -- snapshot without the other's record, and the later UPDATE would write a score missing the
-  -- earlier one. Locking the profiles first (in one order, so batches never deadlock) makes the
-  -- second wait; the next statement's snapshot, taken after the wait, then holds both records.
+  -- Locked first, in one order: see migration 0024.
   PERFORM 1 FROM profiles WHERE profiles.user_id = ANY (people) ORDER BY profiles.user_id FOR UPDATE;
   UPDATE profiles p
      SET compliance_score = s.score, compliance_status = s.status
-    FROM compliance_standings(people, now()) s
+    FROM compliance_standings(people, as_of) s
    WHERE p.user_id = s.user_id
      AND (p.compliance_score, p.compliance_status) IS DISTINCT FROM (s.score, s.status);
   GET DIAGNOSTICS changed = ROW_COUNT;
   RETURN changed;
 END;
 $function$;
-REVOKE EXECUTE ON FUNCTION recompute_compliance_scores(uuid[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION recompute_compliance_scores(uuid[],timestamp with time zone) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.rooms_keep_session_seats()
  RETURNS trigger

@@ -17,6 +17,7 @@ import { invitationsRoutes, passwordResetRoutes } from './domains/accounts/index
 import { auditRoutes } from './domains/audit/index.js';
 import { authRoutes, findSignedInUser } from './domains/auth/index.js';
 import { calendarRoutes } from './domains/calendar/index.js';
+import { complianceRoutes } from './domains/compliance/index.js';
 import { certificateBatchesRoutes, certificateCredentialsRoutes, certificatesRoutes, certificateTemplatesRoutes, createCredentialSigner, verifyDocumentRoutes } from './domains/certificates/index.js';
 import { coursesRoutes } from './domains/courses/index.js';
 import { dashboardRoutes } from './domains/dashboard/index.js';
@@ -52,7 +53,7 @@ export interface AppDeps {
   stream: StreamSettings;
   /** PUBLIC_URL: the base of every link the server prints; null uses the request's own protocol and host. */
   publicUrl: string | null;
-  /** The clock invitation and password-reset expiries and the dashboard are measured by; tests move it. Default: the system clock. */
+  /** The clock invitation and password-reset expiries, the dashboard and compliance states are measured by; tests move it. Default: the system clock. */
   now?: () => Date;
   /** The answer cache's sizes (decision 0038). Default: 10,000 entries, 300 s. */
   cache?: CacheSettings;
@@ -156,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(coursesRoutes, { db: deps.db, cipher, cache });
   await app.register(dashboardRoutes, { db: deps.db, cache, now });
   await app.register(reportsRoutes, { db: deps.db, cache });
+  await app.register(complianceRoutes, { db: deps.db, now });
   await app.register(rostersRoutes, { db: deps.db, cipher });
   await app.register(sessionsRoutes, { db: deps.db });
   await app.register(schedulesRoutes, { db: deps.db, cipher });

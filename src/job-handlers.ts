@@ -1,7 +1,9 @@
 import type { MailSettings, ScheduleSettings } from './config.js';
 import { accountMailHandlers } from './domains/accounts/index.js';
 import { certificateHandlers, expireDueCertificates, expireDueName } from './domains/certificates/index.js';
-import { complianceOnCompletion } from './domains/compliance/index.js';
+import {
+  complianceOnCompletion, recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName,
+} from './domains/compliance/index.js';
 import type { JobHandler, ScheduledJob } from './platform/jobs/index.js';
 import { notifyOnSessionCancelled } from './domains/notifications/index.js';
 import { refreshAnalyticsHandler, refreshAnalyticsJob } from './domains/reports/index.js';
@@ -21,7 +23,7 @@ export function createJobHandlers(deps: {
   const now = deps.now ?? (() => new Date());
   const publicUrl = deps.publicUrl ?? 'http://localhost';
   return [
-    complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
+    complianceOnCompletion, recomputeComplianceNightly({ now }), sendComplianceReminders({ now }), notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
     ...certificateHandlers({ ...deps, publicUrl }),
   ];
 }
@@ -29,11 +31,13 @@ export function createJobHandlers(deps: {
 /**
  * Every cron-style schedule a worker keeps (platform/jobs/schedules.ts): each slot queues one job of the
  * named handler, once across all workers, caught up after downtime. Another domain adds its entry here
- * (a nightly compliance recompute, say) with its handler above.
+ * with its handler above.
  */
 export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] {
   return [
     { name: 'analytics-refresh', cron: settings.analyticsRefreshCron, handler: refreshAnalyticsJob },
     { name: 'certificate-expiry', cron: settings.certificateExpiryCron, handler: expireDueName },
+    { name: 'compliance-recompute', cron: settings.complianceRecomputeCron, handler: recomputeNightlyName },
+    { name: 'compliance-reminders', cron: settings.complianceReminderCron, handler: sendRemindersName },
   ];
 }

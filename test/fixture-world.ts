@@ -226,6 +226,10 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
         completed_at: state === 'MET' || state === 'EXPIRED' ? at('2029-06-01') : null, expires_at: state === 'EXPIRED' ? at('2029-12-01') : null,
       }),
     )],
+    ['compliance_tier_changes', [
+      { id: id('tier-ic1'), user_id: id('ic1'), from_role: 'IC', to_role: 'IP', requirement_ids: [id('cr2')] },
+      { id: id('tier-ic2'), user_id: id('ic2'), from_role: 'IC', to_role: 'IP', requirement_ids: [id('cr2')], status: 'DISMISSED', decided_at: at('2030-01-05'), decision_note: 'renewal booked' },
+    ]],
     ['calendar_feeds', (['it1', 'ic1'] as const).map((user) => ({
       id: id(`feed-${user}`), user_id: id(user), token_hash: createHash('sha256').update(`fixture-feed-${user}`).digest('hex'),
     }))],

@@ -21,7 +21,7 @@ const ids = Object.fromEntries(
     'instructorProfile', 'team', 'course', 'courseVersion', 'schedule', 'session', 'lonelySession', 'walkIn',
     'enrollment', 'waitlisted', 'roster', 'rosterMember', 'template', 'batch', 'certificate', 'rosterCertificate',
     'templateVersion', 'batchResult', 'courseSettings',
-    'requirement', 'complianceRecord', 'job', 'room',
+    'requirement', 'complianceRecord', 'job', 'room', 'complianceReminder', 'tierChange',
   ].map((name) => [name, randomUUID()]),
 ) as Record<string, string>;
 
@@ -82,6 +82,10 @@ async function insertFixture(db: Db): Promise<void> {
       values (${p.requirement}, 'FIRST-AID', 'First aid', array['IC', 'IT'], 'basic', 24, ${p.course})`);
     await run(`insert into compliance_records (id, user_id, requirement_id, status, completed_at, expires_at, source_enrollment_id)
       values (${p.complianceRecord}, ${p.student}, ${p.requirement}, 'MET', now(), now() + interval '2 years', ${p.enrollment})`);
+    await run(`insert into compliance_reminders (id, record_id, expires_at, offset_days)
+      values (${p.complianceReminder}, ${p.complianceRecord}, now() + interval '2 years', 30)`);
+    await run(`insert into compliance_tier_changes (id, user_id, from_role, to_role, requirement_ids)
+      values (${p.tierChange}, ${p.instructor}, 'IC', 'IP', array[${p.requirement}]::uuid[])`);
     await run(`insert into audit_log (table_name, operation, row_id, new_values) values ('locations', 'INSERT', ${p.location}, '{}')`);
     await run(`insert into domain_events (aggregate_type, aggregate_id, event_type) values ('session', ${p.session}, 'SessionScheduled')`);
     await run(`insert into change_log (table_name, operation, row_id, location_id) values ('training_sessions', 'INSERT', ${p.session}, ${p.location})`);
@@ -257,6 +261,18 @@ const checkCases: Case[] = [
   checkUpdate('compliance_requirements', 'compliance_requirements_validity_check', 'refuses a validity of 0 months', 'validity_months = 0', 'requirement'),
   checkUpdate('compliance_requirements', 'compliance_requirements_weight_check', 'refuses a weight of 0', 'weight = 0', 'requirement'),
   checkUpdate('compliance_requirements', 'compliance_requirements_status_check', 'refuses an unknown requirement status', `status = 'ARCHIVED'`, 'requirement'),
+  checkUpdate('compliance_requirements', 'compliance_requirements_window_check', 'refuses a negative renewal window', 'renewal_window_days = -1', 'requirement'),
+  checkUpdate('compliance_requirements', 'compliance_requirements_grace_check', 'refuses a negative grace period', 'grace_days = -1', 'requirement'),
+  checkUpdate('compliance_requirements', 'compliance_requirements_reminder_offsets_check', 'refuses a reminder on the expiry day itself',
+    `reminder_offsets_days = '{30,0}'`, 'requirement'),
+  checkUpdate('compliance_reminders', 'compliance_reminders_offset_check', 'refuses a reminder 0 days before expiry', 'offset_days = 0', 'complianceReminder'),
+  checkUpdate('compliance_tier_changes', 'compliance_tier_changes_roles_check', 'refuses a tier change to a trainee role', `to_role = 'IT'`, 'tierChange'),
+  checkUpdate('compliance_tier_changes', 'compliance_tier_changes_requirements_check', 'refuses a tier change that names no lapsed requirement',
+    `requirement_ids = '{}'`, 'tierChange'),
+  checkUpdate('compliance_tier_changes', 'compliance_tier_changes_status_check', 'refuses an unknown tier change status',
+    `status = 'DONE', decided_at = now()`, 'tierChange'),
+  checkUpdate('compliance_tier_changes', 'compliance_tier_changes_decision_check', 'refuses a decided tier change without a decision time',
+    `status = 'CONFIRMED'`, 'tierChange'),
   checkUpdate('compliance_records', 'compliance_records_status_check', 'refuses an unknown record status', `status = 'DONE'`, 'complianceRecord'),
   checkUpdate('compliance_records', 'compliance_records_completed_check', 'refuses a MET record without a completion time',
     'completed_at = null, expires_at = null', 'complianceRecord'),
@@ -388,6 +404,12 @@ const uniqueCases: Case[] = [
     `insert into compliance_requirements (code, name) values ('FIRST-AID', 'Copy')`),
   duplicate('compliance_records', 'compliance_records_user_requirement_key', 'refuses a second record per person and requirement',
     `insert into compliance_records (user_id, requirement_id) values ($1, $2)`, [ids.student, ids.requirement]),
+  duplicate('compliance_reminders', 'compliance_reminders_record_expiry_offset_key', 'refuses sending one reminder twice',
+    `insert into compliance_reminders (record_id, expires_at, offset_days) select record_id, expires_at, offset_days from compliance_reminders where id = $1`,
+    [ids.complianceReminder], { field: 'record_id, expires_at, offset_days' }),
+  duplicate('compliance_tier_changes', 'compliance_tier_changes_open_key', 'refuses a second open tier change for one person',
+    `insert into compliance_tier_changes (user_id, from_role, to_role, requirement_ids) values ($1, 'IC', 'IP', array[$2]::uuid[])`,
+    [ids.instructor, ids.requirement], { field: 'user_id' }),
   duplicate('invitations', 'invitations_pending_email_key', 'refuses two open invitations of one address',
     `${invitationColumns}) values ('c', 'hmac-inv-twice', 'IT', now()), ('c', 'hmac-inv-twice', 'IN', now())`),
   duplicate('account_tokens', 'account_tokens_token_hash_key', 'refuses one link token hash twice',

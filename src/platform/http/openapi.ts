@@ -25,6 +25,7 @@ export const apiTags = [
   { name: 'calendar', description: 'Sessions by day and private iCal feeds' },
   { name: 'notifications', description: 'Your notifications' },
   { name: 'dashboard', description: 'Your role’s overview: upcoming sessions, what needs attention, this month against last' },
+  { name: 'compliance', description: 'Requirements, records, renewal states, the compliance matrix (JSON or CSV) and proposed tier changes' },
   { name: 'reports', description: 'Analytics by month, refreshed on a schedule, scoped to your role; JSON or CSV' },
   { name: 'audit', description: 'Who changed what, for administrators' },
   { name: 'events', description: 'The domain event store, for administrators and integrations' },

@@ -68,6 +68,7 @@ export const userReferences: Readonly<Partial<Record<DomainTable, readonly strin
   certificate_batches: ['requested_by'],
   certificates: ['user_id', 'issued_by'],
   compliance_records: ['user_id'],
+  compliance_tier_changes: ['user_id'],
   notifications: ['user_id'],
   user_activities: ['user_id'],
   calendar_feeds: ['user_id'],

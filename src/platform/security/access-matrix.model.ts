@@ -23,7 +23,7 @@ export const domainTables = [
   'session_enrollments', 'rosters', 'student_roster_members',
   'certificate_templates', 'certificate_template_versions', 'course_certificate_settings', 'certificate_batches', 'certificates',
   'certificate_batch_results',
-  'compliance_requirements', 'compliance_records',
+  'compliance_requirements', 'compliance_records', 'compliance_tier_changes',
   'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
   'calendar_feeds',
   'invitations',

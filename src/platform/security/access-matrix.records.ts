@@ -129,6 +129,21 @@ export const recordsAccess: TableAccess[] = [
     delete: [admins()],
   }),
 
+  // Proposed by the nightly job (the owner); SA and AD confirm or dismiss them (migration 0046).
+  tableAccess('compliance_tier_changes', {
+    select: [
+      admins(),
+      {
+        name: 'affiliated_users',
+        roles: roles.ap,
+        words: 'proposals for members and affiliated instructors of own providers',
+        allows: (row, scope) => scope.providerAffiliatesUser(row['user_id']),
+      },
+      self('own proposals'),
+    ],
+    update: [admins('to confirm or dismiss')],
+  }),
+
   tableAccess('notifications', {
     select: [self('own notifications')],
     insert: [admins('for anyone (jobs insert as the owner)')],

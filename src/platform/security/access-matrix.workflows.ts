@@ -237,4 +237,12 @@ export const workflowAccess: readonly WorkflowAccess[] = [
     answer: () => 'permitted',
     call: 'select id as answered from verify_certificate(:code, false)',
   },
+  {
+    id: 'app_recompute_compliance_scores',
+    routes: ['/v1/compliance/records', '/v1/compliance/requirements', '/v1/compliance/requirements/:id', '/v1/compliance/tier-changes/:id/confirm'],
+    subject: 'users',
+    words: 'SA and AD, in the transaction of their compliance write: recomputes the named people’s scores as the owner (decision 0045)',
+    answer: (_user, scope) => (isAdmin(scope) ? 'permitted' : 'forbidden'),
+    call: 'select app_recompute_compliance_scores(array[:subject]::uuid[], now()) as answered',
+  },
 ];
