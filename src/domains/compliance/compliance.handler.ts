@@ -14,6 +14,8 @@ interface EnrollmentCompleted {
 export const complianceOnCompletion: JobHandler = {
   name: 'compliance.record-completion',
   eventTypes: ['enrollment.completed'],
+  // A session completed at once queues one job per student: they commit together.
+  sharesTransaction: true,
   async run(tx, job) {
     const event = eventOf<EnrollmentCompleted>(job);
     // A student without an account (a profile) holds no compliance records; neither does a course-less session.
