@@ -17,6 +17,17 @@ const colours: Record<string, string> = {
   REVOKED: 'red',
   SUSPENDED: 'orange',
   EXPIRED: 'gray',
+  PAUSED: 'orange',
+  ENDED: 'gray',
+  ALREADY_ENROLLED: 'gray',
+  INVALID: 'red',
+  ALREADY_ISSUED: 'gray',
+  NOT_ELIGIBLE: 'red',
+  PENDING: 'gray',
+  RUNNING: 'orange',
+  SUCCEEDED: 'teal',
+  FAILED: 'red',
+  DEAD: 'red',
 };
 
 /** A status as a chip: the dot carries the colour, the text stays dark (AA contrast at badge size). */

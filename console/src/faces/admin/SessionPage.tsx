@@ -14,6 +14,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { PersonName } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
+import { EnrollmentImport } from './EnrollmentImport.tsx';
 
 /**
  * One session at a glance: course, when (in its location's zone, named), where, who teaches, status, and
@@ -91,6 +92,9 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
             <Table.Th>{messages.session.person}</Table.Th>
             <Table.Th>{messages.session.enrolledOn}</Table.Th>
             <Table.Th>{messages.session.attendance}</Table.Th>
+            <Table.Th>
+              <span className="visually-hidden">{messages.session.actions}</span>
+            </Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -101,6 +105,9 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
               </Table.Td>
               <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
               <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
+              <Table.Td ta="right">
+                <CancelPlace enrollment={row} />
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
@@ -117,6 +124,9 @@ function WaitlistTable({ rows }: { rows: Enrollment[] }) {
         <Table.Tr>
           <Table.Th w={90}>{messages.session.position}</Table.Th>
           <Table.Th>{messages.session.person}</Table.Th>
+          <Table.Th>
+            <span className="visually-hidden">{messages.session.actions}</span>
+          </Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
@@ -125,6 +135,9 @@ function WaitlistTable({ rows }: { rows: Enrollment[] }) {
             <Table.Td>#{row.waitlist_position}</Table.Td>
             <Table.Td>
               <PersonName id={row.student_id} />
+            </Table.Td>
+            <Table.Td ta="right">
+              <CancelPlace enrollment={row} />
             </Table.Td>
           </Table.Tr>
         ))}
@@ -180,6 +193,7 @@ function SessionActions({ session }: { session: Session }) {
   return (
     <Group gap="xs" wrap="wrap">
       {transition.isError && <FailureNotice error={transition.error} onRetry={() => { transition.reset(); refresh(); }} />}
+      {open && <EnrollmentImport sessionId={session.id} />}
       {open && (
         <Button variant="default" size="sm" onClick={capacity.open}>
           {messages.session.changeCapacity}
@@ -207,6 +221,41 @@ function SessionActions({ session }: { session: Session }) {
         {cancelOpen && <CancelForm session={session} onDone={cancel.close} />}
       </Modal>
     </Group>
+  );
+}
+
+/** Take a place back (enrolled or waiting): the first on the waitlist moves up, and the positions with it. */
+function CancelPlace({ enrollment }: { enrollment: Enrollment }) {
+  const queryClient = useQueryClient();
+  const [opened, { open, close }] = useDisclosure(false);
+  const cancel = useMutation({
+    mutationFn: () => dataOf(api.POST('/v1/enrollments/{id}/cancel', { params: { path: { id: enrollment.id } }, body: { version: enrollment.version } })),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['enrollments'] });
+      void queryClient.invalidateQueries({ queryKey: ['sessions', enrollment.session_id] });
+      close();
+    },
+  });
+  return (
+    <>
+      <Button variant="subtle" color="red.9" size="compact-sm" onClick={open}>
+        {messages.session.cancelPlace}
+      </Button>
+      <Modal opened={opened} onClose={close} title={messages.session.cancelPlace}>
+        <Stack>
+          <Text>{enrollment.status === 'WAITLISTED' ? messages.session.cancelWaitingConfirm : messages.session.cancelPlaceConfirm}</Text>
+          {cancel.isError && <FailureNotice error={cancel.error} onRetry={() => { cancel.reset(); void queryClient.invalidateQueries({ queryKey: ['enrollments'] }); close(); }} />}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close}>
+              {messages.common.close}
+            </Button>
+            <Button color="red.9" loading={cancel.isPending} onClick={() => cancel.mutate()}>
+              {messages.session.cancelPlace}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }
 
