@@ -20,6 +20,7 @@ export const navigation: Record<Face, NavItem[]> = {
     { to: '/calendar', label: messages.nav.calendar },
     { to: '/sessions', label: messages.nav.sessions },
     { to: '/courses', label: messages.nav.courses },
+    { to: '/schedules', label: messages.nav.schedules },
     { to: '/people', label: messages.nav.people },
     { to: '/notifications', label: messages.nav.notifications },
   ],

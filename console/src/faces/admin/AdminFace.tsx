@@ -3,6 +3,8 @@ import { NotFound } from '../../ui/NotFound.tsx';
 import { CalendarPage } from './CalendarPage.tsx';
 import { CoursesPage } from './CoursesPage.tsx';
 import { PeoplePage } from './PeoplePage.tsx';
+import { ScheduleBuilderPage } from './ScheduleBuilderPage.tsx';
+import { SchedulesPage } from './SchedulesPage.tsx';
 import { SessionPage } from './SessionPage.tsx';
 import { SessionsPage } from './SessionsPage.tsx';
 
@@ -15,6 +17,8 @@ export default function AdminFace() {
       <Route path="/calendar" element={<CalendarPage />} />
       <Route path="/courses" element={<CoursesPage />} />
       <Route path="/people" element={<PeoplePage />} />
+      <Route path="/schedules" element={<SchedulesPage />} />
+      <Route path="/schedules/new" element={<ScheduleBuilderPage />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );
