@@ -21,6 +21,7 @@ export const navigation: Record<Face, NavItem[]> = {
     { to: '/sessions', label: messages.nav.sessions },
     { to: '/courses', label: messages.nav.courses },
     { to: '/schedules', label: messages.nav.schedules },
+    { to: '/certificates', label: messages.nav.certificates },
     { to: '/people', label: messages.nav.people },
     { to: '/notifications', label: messages.nav.notifications },
   ],

@@ -1,6 +1,8 @@
 import { Route, Routes } from 'react-router';
 import { NotFound } from '../../ui/NotFound.tsx';
 import { CalendarPage } from './CalendarPage.tsx';
+import { CertificateBatchPage } from './CertificateBatch.tsx';
+import { CertificatesPage } from './CertificatesPage.tsx';
 import { CoursesPage } from './CoursesPage.tsx';
 import { PeoplePage } from './PeoplePage.tsx';
 import { ScheduleBuilderPage } from './ScheduleBuilderPage.tsx';
@@ -19,6 +21,8 @@ export default function AdminFace() {
       <Route path="/people" element={<PeoplePage />} />
       <Route path="/schedules" element={<SchedulesPage />} />
       <Route path="/schedules/new" element={<ScheduleBuilderPage />} />
+      <Route path="/certificates" element={<CertificatesPage />} />
+      <Route path="/certificates/batches/:id" element={<CertificateBatchPage />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );
