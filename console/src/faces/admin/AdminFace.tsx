@@ -1,10 +1,14 @@
 import { Route, Routes } from 'react-router';
 import { NotFound } from '../../ui/NotFound.tsx';
+import { AuditPage } from './AuditPage.tsx';
 import { CalendarPage } from './CalendarPage.tsx';
 import { CertificateBatchPage } from './CertificateBatch.tsx';
 import { CertificatesPage } from './CertificatesPage.tsx';
 import { CoursesPage } from './CoursesPage.tsx';
+import { DashboardPage } from './DashboardPage.tsx';
+import { JobsPage } from './JobsPage.tsx';
 import { PeoplePage } from './PeoplePage.tsx';
+import { RosterPage, RostersPage } from './RostersPage.tsx';
 import { ScheduleBuilderPage } from './ScheduleBuilderPage.tsx';
 import { SchedulesPage } from './SchedulesPage.tsx';
 import { SessionPage } from './SessionPage.tsx';
@@ -22,6 +26,11 @@ export default function AdminFace() {
       <Route path="/schedules" element={<SchedulesPage />} />
       <Route path="/schedules/new" element={<ScheduleBuilderPage />} />
       <Route path="/certificates" element={<CertificatesPage />} />
+      <Route path="/dashboard" element={<DashboardPage />} />
+      <Route path="/rosters" element={<RostersPage />} />
+      <Route path="/rosters/:id" element={<RosterPage />} />
+      <Route path="/audit" element={<AuditPage />} />
+      <Route path="/jobs" element={<JobsPage />} />
       <Route path="/certificates/batches/:id" element={<CertificateBatchPage />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
