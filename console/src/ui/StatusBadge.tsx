@@ -33,7 +33,7 @@ const colours: Record<string, string> = {
 /** A status as a chip: the dot carries the colour, the text stays dark (AA contrast at badge size). */
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   return (
-    <Badge color={colours[status] ?? 'gray'} variant="dot" radius="sm" tt="none" c="dark.7">
+    <Badge color={colours[status] ?? 'gray'} variant="dot" radius="sm" tt="none" c="dark.7" className="status-badge">
       {label ?? status.replace('_', ' ').toLowerCase()}
     </Badge>
   );

@@ -16,8 +16,8 @@ type AuditEntry = Schemas['AuditEntry'];
 /** The audited tables people ask about; the API takes any table name. */
 const tables = ['training_sessions', 'session_enrollments', 'courses', 'course_schedules', 'locations', 'users', 'profiles', 'rosters', 'student_roster_members', 'certificates', 'certificate_batches'];
 const operationNames = ['INSERT', 'UPDATE', 'DELETE'] as const;
-/** Bookkeeping columns every row has: a change to them alone says nothing to a reader. */
-const bookkeeping = new Set(['updated_at', 'version']);
+/** Bookkeeping columns every row has (the row id is shown beside the change): they say nothing to a reader. */
+const bookkeeping = new Set(['id', 'created_at', 'updated_at', 'version']);
 const fieldsShown = 6;
 
 /** Midnight of a day in the viewer's zone, as the instant the API filters by. */
@@ -101,7 +101,7 @@ export function AuditPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={720} data-testid="audit-table">
+            <Table striped verticalSpacing="xs" miw={720} className="stack-on-phone table-top" data-testid="audit-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.audit.when}</Table.Th>
@@ -116,7 +116,7 @@ export function AuditPage() {
                   return (
                     <Table.Tr key={entry.id}>
                       <Table.Td className="nowrap">{formatInstant(entry.occurred_at)}</Table.Td>
-                      <Table.Td>{entry.actor_id ? <PersonName id={entry.actor_id} /> : messages.audit.system}</Table.Td>
+                      <Table.Td data-label={messages.audit.who}>{entry.actor_id ? <PersonName id={entry.actor_id} /> : messages.audit.system}</Table.Td>
                       <Table.Td>
                         {messages.audit.operations[entry.operation]} · {entry.table_name}
                         <div className="dimmed-line">{entry.row_id}</div>

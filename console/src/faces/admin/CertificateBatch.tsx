@@ -109,11 +109,13 @@ export function CertificateBatchPage() {
     queryFn: () => dataOf(api.GET('/v1/certificate-batches/{id}/results', { params: { path: { id }, query: { limit: 500 } } })),
     enabled: batch.isSuccess,
   });
-  // Recipients' names: the batch's certificates, in one request.
+  // Recipients' names in one request: the certificates of the batch's session or roster (an ALREADY_ISSUED
+  // result points at a certificate an earlier batch or the completion made).
+  const source = batch.data?.session_id ? { session_id: batch.data.session_id } : batch.data?.roster_id ? { roster_id: batch.data.roster_id } : null;
   const certificates = useQuery({
-    queryKey: ['certificates', 'batch', id],
-    queryFn: () => dataOf(api.GET('/v1/certificates', { params: { query: { batch_id: id, limit: 500 } } })),
-    enabled: batch.isSuccess && !running,
+    queryKey: ['certificates', 'of', source],
+    queryFn: () => dataOf(api.GET('/v1/certificates', { params: { query: { ...source, limit: 500 } } })),
+    enabled: source !== null,
   });
   const session = useQuery({ ...queries.session(batch.data?.session_id ?? ''), enabled: Boolean(batch.data?.session_id) });
 

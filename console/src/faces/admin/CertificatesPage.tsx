@@ -73,7 +73,7 @@ export function CertificatesPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={720} data-testid="certificates-table">
+            <Table striped verticalSpacing="xs" miw={720} className="stack-on-phone" data-testid="certificates-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.certificateAdmin.recipient}</Table.Th>
@@ -90,16 +90,17 @@ export function CertificatesPage() {
               <Table.Tbody>
                 {list.data.items.map((certificate) => (
                   <Table.Tr key={certificate.id}>
-                    <Table.Td>{certificate.recipient_name}</Table.Td>
-                    <Table.Td>{certificate.printed.course_code ?? certificate.course_name}</Table.Td>
-                    <Table.Td className="nowrap">{formatSessionDay(certificate.issue_date)}</Table.Td>
-                    <Table.Td className="nowrap">{certificate.expiry_date ? formatSessionDay(certificate.expiry_date) : '—'}</Table.Td>
+                    <Table.Td fw={600}>{certificate.recipient_name}</Table.Td>
+                    <Table.Td data-label={messages.certificateAdmin.course}>{certificate.printed.course_code ?? certificate.course_name}</Table.Td>
+                    <Table.Td className="nowrap" data-label={messages.certificateAdmin.issued}>{formatSessionDay(certificate.issue_date)}</Table.Td>
+                    <Table.Td className="nowrap" data-label={messages.certificateAdmin.expires}>{certificate.expiry_date ? formatSessionDay(certificate.expiry_date) : '—'}</Table.Td>
                     <Table.Td>
                       <StatusBadge status={certificate.status} label={messages.certificateAdmin.statuses[certificate.status]} />
                       {certificate.revoked_at && <div className="dimmed-line">{formatDate(certificate.revoked_at)}</div>}
                     </Table.Td>
-                    <Table.Td>
-                      <Anchor href={`/verify/${certificate.verification_code}`} target="_blank" rel="noopener" aria-label={messages.certificateAdmin.verifyLink(certificate.recipient_name)} className="nowrap">
+                    <Table.Td data-label={messages.certificateAdmin.verify}>
+                      <Anchor href={`/verify/${certificate.verification_code}`} target="_blank" rel="noopener" className="nowrap">
+                        <span className="visually-hidden">{messages.certificateAdmin.verifyLink(certificate.recipient_name)} </span>
                         {certificate.verification_code}
                       </Anchor>
                     </Table.Td>
@@ -120,7 +121,7 @@ function RevokeButton({ certificate }: { certificate: Certificate }) {
   const [opened, { open, close }] = useDisclosure(false);
   return (
     <>
-      <Button variant="subtle" color="red.9" size="compact-sm" onClick={open} aria-label={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}>
+      <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={open} aria-label={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}>
         {messages.certificateAdmin.revoke}
       </Button>
       <Modal opened={opened} onClose={close} title={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}>

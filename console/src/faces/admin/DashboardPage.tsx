@@ -9,7 +9,8 @@ import { formatInstant, formatNumber, formatSessionDay, formatWallTime } from '.
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 
-const percent = (value: number | null) => (value === null ? '—' : `${formatNumber(Math.round(value * 10) / 10)}%`);
+/** A rate of 0 to 1 as a percentage (the API's pass_rate is completions / (completions + failures)). */
+const percent = (value: number | null) => (value === null ? '—' : `${formatNumber(Math.round(value * 1000) / 10)}%`);
 
 function Figure({ label, value, before }: { label: string; value: string; before?: string }) {
   return (
@@ -102,8 +103,8 @@ export function DashboardPage() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{messages.dashboard.month}</Table.Th>
-                <Table.Th ta="right">{messages.dashboard.enrollments}</Table.Th>
-                <Table.Th ta="right">{messages.dashboard.completions}</Table.Th>
+                <Table.Th ta="right">{messages.dashboard.enrollmentsColumn}</Table.Th>
+                <Table.Th ta="right">{messages.dashboard.completionsColumn}</Table.Th>
                 <Table.Th ta="right">{messages.dashboard.failures}</Table.Th>
                 <Table.Th ta="right">{messages.dashboard.noShows}</Table.Th>
               </Table.Tr>

@@ -108,13 +108,13 @@ function ImportReport({ report, lines }: { report: Report; lines: string[] }) {
         {messages.enrollImport.summary(counts)}
       </Text>
       <div className="table-scroll">
-        <Table striped verticalSpacing="xs">
+        <Table striped verticalSpacing="xs" className="stack-on-phone">
           <Table.Thead>
             <Table.Tr>
               <Table.Th w={70}>{messages.enrollImport.line}</Table.Th>
-              <Table.Th>{messages.enrollImport.row}</Table.Th>
               <Table.Th>{messages.enrollImport.outcome}</Table.Th>
               <Table.Th>{messages.enrollImport.detail}</Table.Th>
+              <Table.Th>{messages.enrollImport.row}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -122,8 +122,7 @@ function ImportReport({ report, lines }: { report: Report; lines: string[] }) {
               const line = result.line ?? result.row ?? index + 2;
               return (
                 <Table.Tr key={`${line}-${index}`} data-outcome={result.outcome}>
-                  <Table.Td>{line}</Table.Td>
-                  <Table.Td className="cell-clip">{lines[line - 1] ?? ''}</Table.Td>
+                  <Table.Td data-label={messages.enrollImport.line}>{line}</Table.Td>
                   <Table.Td>
                     <StatusBadge status={result.outcome} label={messages.enrollImport.outcomes[result.outcome]} />
                   </Table.Td>
@@ -132,6 +131,7 @@ function ImportReport({ report, lines }: { report: Report; lines: string[] }) {
                       ? messages.enrollImport.position(result.waitlist_position)
                       : (result.reason ?? (result.profile_created ? messages.enrollImport.profileCreated : ''))}
                   </Table.Td>
+                  <Table.Td className="cell-clip">{lines[line - 1] ?? ''}</Table.Td>
                 </Table.Tr>
               );
             })}

@@ -44,7 +44,7 @@ export function JobsPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={720} data-testid="jobs-table">
+            <Table striped verticalSpacing="xs" miw={720} className="stack-on-phone" data-testid="jobs-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.jobs.handler}</Table.Th>
@@ -64,13 +64,13 @@ export function JobsPage() {
                     <Table.Td>
                       <StatusBadge status={job.status} label={messages.jobs.statuses[job.status]} />
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td data-label={messages.jobs.attempts}>
                       {job.attempts} / {job.max_attempts}
                     </Table.Td>
-                    <Table.Td className="cell-clip" title={job.last_error ?? undefined}>
+                    <Table.Td className="cell-clip" title={job.last_error ?? undefined} data-label={messages.jobs.lastError}>
                       {job.last_error ?? '—'}
                     </Table.Td>
-                    <Table.Td className="nowrap">{formatInstant(job.created_at)}</Table.Td>
+                    <Table.Td className="nowrap" data-label={messages.jobs.created}>{formatInstant(job.created_at)}</Table.Td>
                     <Table.Td ta="right">{(job.status === 'DEAD' || job.status === 'FAILED') && <RetryButton job={job} />}</Table.Td>
                   </Table.Tr>
                 ))}

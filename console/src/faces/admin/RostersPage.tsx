@@ -54,7 +54,7 @@ export function RostersPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={640} data-testid="rosters-table">
+            <Table striped verticalSpacing="xs" miw={640} className="stack-on-phone" data-testid="rosters-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.rosters.name}</Table.Th>
@@ -73,10 +73,10 @@ export function RostersPage() {
                         {roster.name}
                       </Anchor>
                     </Table.Td>
-                    <Table.Td className="nowrap">{courseOf.get(roster.course_id)?.code ?? '…'}</Table.Td>
-                    <Table.Td>{messages.rosters.types[roster.roster_type]}</Table.Td>
-                    <Table.Td ta="right">{roster.member_count}</Table.Td>
-                    <Table.Td ta="right">{roster.certificate_count}</Table.Td>
+                    <Table.Td className="nowrap" data-label={messages.rosters.course}>{courseOf.get(roster.course_id)?.code ?? '…'}</Table.Td>
+                    <Table.Td data-label={messages.rosters.type}>{messages.rosters.types[roster.roster_type]}</Table.Td>
+                    <Table.Td ta="right" data-label={messages.rosters.members}>{roster.member_count}</Table.Td>
+                    <Table.Td ta="right" data-label={messages.rosters.certificates}>{roster.certificate_count}</Table.Td>
                     <Table.Td>
                       <StatusBadge status={roster.status} label={messages.rosters.statuses[roster.status]} />
                     </Table.Td>
@@ -148,7 +148,7 @@ export function RosterPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={640} data-testid="roster-members">
+            <Table striped verticalSpacing="xs" miw={640} className="stack-on-phone" data-testid="roster-members">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.rosters.name}</Table.Th>
@@ -161,13 +161,13 @@ export function RosterPage() {
               <Table.Tbody>
                 {members.data.items.map((member) => (
                   <Table.Tr key={member.id}>
-                    <Table.Td>{[member.first_name, member.last_name].filter(Boolean).join(' ') || messages.common.unknownPerson}</Table.Td>
-                    <Table.Td className="cell-clip">{member.email ?? '—'}</Table.Td>
-                    <Table.Td>{messages.rosters.memberAttendance[member.attendance_status]}</Table.Td>
-                    <Table.Td className="nowrap">
+                    <Table.Td fw={600}>{[member.first_name, member.last_name].filter(Boolean).join(' ') || messages.common.unknownPerson}</Table.Td>
+                    <Table.Td className="cell-clip" data-label={messages.rosters.email}>{member.email ?? '—'}</Table.Td>
+                    <Table.Td data-label={messages.rosters.attendance}>{messages.rosters.memberAttendance[member.attendance_status]}</Table.Td>
+                    <Table.Td className="nowrap" data-label={messages.rosters.scores}>
                       {member.practical_score ?? '—'} / {member.written_score ?? '—'}
                     </Table.Td>
-                    <Table.Td>{messages.rosters.memberCompletion[member.completion_status]}</Table.Td>
+                    <Table.Td data-label={messages.rosters.completion}>{messages.rosters.memberCompletion[member.completion_status]}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -102,6 +102,10 @@ export function ScheduleBuilderPage() {
           </Anchor>
         }
       />
+      {create.data ? (
+        // Made: the report replaces the form (the preview would now find the schedule's own sessions as conflicts).
+        <ScheduleReport change={create.data} onAnother={() => create.reset()} />
+      ) : (
       <div className="builder">
         <form onSubmit={submit} noValidate>
           <Stack>
@@ -214,7 +218,7 @@ export function ScheduleBuilderPage() {
                   return (
                     <List.Item key={day}>
                       {offset !== previousOffset && previous && (
-                        <Text size="xs" c="orange.9" fw={600}>
+                        <Text size="sm" fw={700}>
                           {messages.schedules.clocksChange(formatSessionDay(previous), formatSessionDay(day), previousOffset, offset)}
                         </Text>
                       )}
@@ -236,7 +240,7 @@ export function ScheduleBuilderPage() {
           )}
         </Paper>
       </div>
-      {create.data && <ScheduleReport change={create.data} />}
+      )}
     </>
   );
 }
@@ -244,7 +248,7 @@ export function ScheduleBuilderPage() {
 type Occurrence = { session_date: string; start_time: string; outcome: string; detail: string; sessionId: string | null };
 
 /** The API's answer, one row per occurrence: made, changed, left alone, or not made because of a conflict. */
-function ScheduleReport({ change }: { change: ScheduleChange }) {
+function ScheduleReport({ change, onAnother }: { change: ScheduleChange; onAnother: () => void }) {
   const { sessions } = change;
   const rows: Occurrence[] = [
     ...sessions.created.map((row) => ({ ...row, outcome: 'created', detail: '', sessionId: row.id })),
@@ -255,13 +259,20 @@ function ScheduleReport({ change }: { change: ScheduleChange }) {
     ...sessions.conflicts.map((row) => ({ ...row, outcome: 'conflicts', detail: messages.schedules.conflictWith(row.resource), sessionId: row.conflicting_session_id })),
   ].sort((a, b) => `${a.session_date}${a.start_time}`.localeCompare(`${b.session_date}${b.start_time}`));
   return (
-    <Stack gap="xs" mt="lg" data-testid="schedule-report">
-      <Title order={3} size="h4">
-        {messages.schedules.report}
-      </Title>
-      <Text role="status">{messages.schedules.reportSummary(sessions.created.length, sessions.conflicts.length)}</Text>
+    <Stack gap="xs" data-testid="schedule-report">
+      <Group justify="space-between" wrap="wrap">
+        <Title order={3} size="h4">
+          {messages.schedules.report}
+        </Title>
+        <Button variant="default" size="sm" onClick={onAnother}>
+          {messages.schedules.another}
+        </Button>
+      </Group>
+      <Text role="status" fw={600}>
+        {messages.schedules.reportSummary(sessions.created.length, sessions.conflicts.length)}
+      </Text>
       <div className="table-scroll">
-        <Table striped verticalSpacing="xs">
+        <Table striped verticalSpacing="xs" className="stack-on-phone">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{messages.session.date}</Table.Th>
@@ -278,7 +289,7 @@ function ScheduleReport({ change }: { change: ScheduleChange }) {
                 <Table.Td>
                   <StatusBadge status={row.outcome === 'conflicts' ? 'INVALID' : row.outcome === 'created' ? 'ACTIVE' : 'PENDING'} label={messages.schedules.outcomes[row.outcome]} />
                 </Table.Td>
-                <Table.Td>
+                <Table.Td data-label={messages.schedules.detail}>
                   {row.detail}
                   {row.sessionId && (
                     <>

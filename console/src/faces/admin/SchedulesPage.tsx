@@ -44,7 +44,7 @@ export function SchedulesPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={640} data-testid="schedules-table">
+            <Table striped verticalSpacing="xs" miw={640} className="stack-on-phone" data-testid="schedules-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.schedules.course}</Table.Th>
@@ -61,15 +61,15 @@ export function SchedulesPage() {
                   const course = courseOf.get(schedule.course_id);
                   return (
                     <Table.Tr key={schedule.id}>
-                      <Table.Td className="nowrap">{course?.code ?? '…'}</Table.Td>
+                      <Table.Td className="nowrap" fw={600}>{course?.code ?? '…'}</Table.Td>
                       <Table.Td>
                         {form ? describeRule(form, time, schedule.timezone) : `${schedule.rrule} · ${time} ${schedule.timezone}`}
                         <div className="dimmed-line">
                           {messages.schedules.from} {formatDay(schedule.start_date)}
                         </div>
                       </Table.Td>
-                      <Table.Td>{locationOf.get(schedule.location_id)?.name ?? '…'}</Table.Td>
-                      <Table.Td className="nowrap">
+                      <Table.Td data-label={messages.schedules.location}>{locationOf.get(schedule.location_id)?.name ?? '…'}</Table.Td>
+                      <Table.Td className="nowrap" data-label={messages.schedules.generatedThrough}>
                         {schedule.generated_through ? (
                           <Anchor component={Link} to={`/calendar?view=week&week=${schedule.start_date}`}>
                             {formatDay(schedule.generated_through)}

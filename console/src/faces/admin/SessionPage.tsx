@@ -238,7 +238,7 @@ function CancelPlace({ enrollment }: { enrollment: Enrollment }) {
   });
   return (
     <>
-      <Button variant="subtle" color="red.9" size="compact-sm" onClick={open}>
+      <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={open}>
         {messages.session.cancelPlace}
       </Button>
       <Modal opened={opened} onClose={close} title={messages.session.cancelPlace}>
