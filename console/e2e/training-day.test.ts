@@ -267,6 +267,19 @@ describe('the training day in the console', () => {
     await page.getByTestId('capacity-text').filter({ hasText: '1 / 1 · 1 waitlisted' }).waitFor();
     await waitlist.getByRole('row').filter({ hasText: '#1' }).getByText('Nina Newcomer').waitFor();
     await page.getByRole('tab', { name: /Enrolled/ }).click();
+
+    // Names come in lists (GET /v1/users?id=…), never one request per person.
+    const asked: string[] = [];
+    const record = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/v1/users')) asked.push(`${url.pathname}${url.search}`);
+    };
+    page.on('request', record);
+    await page.reload();
+    await page.getByTestId('enrolled-table').getByText('Tom Trainee').waitFor();
+    page.off('request', record);
+    expect(asked.filter((path) => /^\/v1\/users\/[0-9a-f-]{36}$/.test(path))).toEqual([]);
+    expect(asked.some((path) => path.startsWith('/v1/users?id='))).toBe(true);
   });
 
   it('lets the instructor take attendance and scores on a tablet and complete the session', async () => {
@@ -343,6 +356,7 @@ describe('the training day in the console', () => {
     await revoke.getByRole('button', { name: 'Revoke' }).click();
     // The API's 400 names the missing reason code: its message sits under that field.
     await expect.poll(() => revoke.getByLabel('Reason').getAttribute('aria-invalid')).toBe('true');
+    await revoke.getByText('Choose the reason.').waitFor();
     await expectAccessible(adminPerson, 'revoke with an error beside its field');
     await screenshots(page, 'certificate-revoke-error');
     await revoke.getByLabel('Reason').selectOption('ISSUED_IN_ERROR');

@@ -223,6 +223,8 @@ export const messages = {
     reasonText: 'Explanation (shown on the verification page)',
     reasonCodes: { ISSUED_IN_ERROR: 'Issued in error', SUPERSEDED: 'Superseded', MISCONDUCT: 'Misconduct', FRAUD: 'Fraud', HOLDER_REQUEST: 'Holder’s request', OTHER: 'Other' } as Record<string, string>,
     revoked: 'Certificate revoked.',
+    chooseReason: 'Choose the reason.',
+    explainReason: 'Say why, in a few words: the verification page shows it.',
     issueBatch: 'Issue a batch',
     batchTitle: 'Issue certificates as a batch',
     source: 'For',
@@ -271,7 +273,8 @@ export const messages = {
     memberAttendance: { PENDING: 'Not marked', ATTENDED: 'Attended', ABSENT: 'Absent' } as Record<string, string>,
     memberCompletion: { NOT_STARTED: 'Not started', IN_PROGRESS: 'In progress', COMPLETED: 'Completed' } as Record<string, string>,
     allRosters: 'All rosters',
-    membersCount: (members: number, certificates: number) => `${members} members · ${certificates} certificates`,
+    membersCount: (members: number, certificates: number) =>
+      `${members === 1 ? '1 member' : `${members} members`} · ${certificates === 1 ? '1 certificate' : `${certificates} certificates`}`,
   },
   audit: {
     title: 'Audit log',
@@ -334,6 +337,7 @@ export const messages = {
     title: 'Add people from a CSV',
     explain: 'One person per line after a header. Columns: email (or student_id), first_name, last_name, company. Unknown e-mails get a student profile. A full session puts the rest on the waitlist.',
     file: 'CSV file',
+    choose: 'Choose a .csv file…',
     csv: 'CSV',
     csvHint: 'Choose a file above, or paste its text here.',
     allOrNothing: 'Enroll nobody if any row is invalid',

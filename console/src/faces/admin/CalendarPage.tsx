@@ -1,6 +1,6 @@
 import { Anchor, Button, Group, NativeSelect, SegmentedControl, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import type { Schemas } from '../../../../client/index.ts';
 import { dataOf } from '../../api/failure.ts';
 import { queries } from '../../api/queries.ts';
@@ -8,6 +8,7 @@ import { api } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
 import { formatWallTime, isoDay } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
+import { useSearchFilters } from '../../ui/Pager.tsx';
 import { Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 
 type Entry = Schemas['CalendarEntry'];
@@ -59,7 +60,7 @@ const dayFormat = new Intl.DateTimeFormat(navigator.language, { weekday: 'short'
  * more of each (end time, instructor, fill %). View, period and location live in the URL.
  */
 export function CalendarPage() {
-  const [search, setSearch] = useSearchParams();
+  const [search, set] = useSearchFilters();
   const view = search.get('view') === 'week' ? 'week' : 'month';
   const month = search.get('month') ?? isoDay().slice(0, 7);
   const week = search.get('week') ?? (search.get('month') ? `${month}-01` : isoDay());
@@ -72,15 +73,6 @@ export function CalendarPage() {
     queryKey: ['calendar', from, to, locationId],
     queryFn: () => dataOf(api.GET('/v1/calendar', { params: { query: { from, to, ...(locationId ? { location_id: locationId } : {}) } } })),
   });
-  const set = (values: Record<string, string>) =>
-    setSearch((previous) => {
-      const next = new URLSearchParams(previous);
-      for (const [name, value] of Object.entries(values)) {
-        if (value) next.set(name, value);
-        else next.delete(name);
-      }
-      return next;
-    });
   const byDay = new Map<string, Entry[]>();
   for (const entry of calendar.data?.items ?? []) byDay.set(entry.session_date, [...(byDay.get(entry.session_date) ?? []), entry]);
   const periodName =

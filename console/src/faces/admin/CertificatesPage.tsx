@@ -149,8 +149,9 @@ function RevokeForm({ certificate, onDone }: { certificate: Certificate; onDone:
     event.preventDefault();
     revoke.mutate();
   };
-  const codeError = fieldError(revoke.error, 'reason_code');
-  const reasonError = fieldError(revoke.error, 'reason');
+  // The API names the field; its schema words ("must be equal to constant") are put in the user's.
+  const codeError = fieldError(revoke.error, 'reason_code') && messages.certificateAdmin.chooseReason;
+  const reasonError = fieldError(revoke.error, 'reason') && messages.certificateAdmin.explainReason;
   return (
     <form onSubmit={submit} noValidate>
       <Stack>

@@ -70,7 +70,7 @@ function ImportForm({ sessionId, onDone }: { sessionId: string; onDone: () => vo
       <form onSubmit={submit}>
         <Stack gap="sm">
           <Text size="sm">{messages.enrollImport.explain}</Text>
-          <FileInput label={messages.enrollImport.file} accept=".csv,text/csv" onChange={chooseFile} clearable />
+          <FileInput label={messages.enrollImport.file} placeholder={messages.enrollImport.choose} accept=".csv,text/csv" onChange={chooseFile} clearable />
           <Textarea
             label={messages.enrollImport.csv}
             description={messages.enrollImport.csvHint}

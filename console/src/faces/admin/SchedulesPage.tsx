@@ -71,7 +71,7 @@ export function SchedulesPage() {
                       <Table.Td data-label={messages.schedules.location}>{locationOf.get(schedule.location_id)?.name ?? '…'}</Table.Td>
                       <Table.Td className="nowrap" data-label={messages.schedules.generatedThrough}>
                         {schedule.generated_through ? (
-                          <Anchor component={Link} to={`/calendar?view=week&week=${schedule.start_date}`}>
+                          <Anchor component={Link} to={`/calendar?view=week&week=${schedule.generated_through}`}>
                             {formatDay(schedule.generated_through)}
                           </Anchor>
                         ) : (
