@@ -408,6 +408,10 @@ describe('the training day in the console', () => {
     await page.getByRole('link', { name: /^10:00–11:00 First aid at work.*0\/4 · 0% full$/ }).waitFor();
     await page.getByRole('button', { name: 'Next week' }).click();
     await page.getByRole('link', { name: /^09:00–10:30 First aid at work.*0\/12 · 0% full$/ }).waitFor();
+    await page.getByLabel('Instructor').selectOption({ label: 'Ines Instructor' });
+    await page.getByLabel('Course').selectOption({ label: 'FA-101' });
+    await page.waitForURL(/view=week.*instructor=.*course=/);
+    await page.getByRole('link', { name: /^09:00–10:30 First aid at work/ }).waitFor();
     await expectAccessible(adminPerson, 'calendar, week');
     await screenshots(page, 'calendar-week');
   });

@@ -71,6 +71,8 @@ export const messages = {
       `${enrolled}/${capacity} · ${percent}% full` + (waitlisted > 0 ? ` · ${waitlisted} waiting` : ''),
     noSessions: 'No sessions in this period. Create one from Sessions or Schedules, or change the period or location.',
     allLocations: 'All locations',
+    allInstructors: 'All instructors',
+    allCourses: 'All courses',
     fill: (enrolled: number, capacity: number, waitlisted: number) => `${enrolled}/${capacity}` + (waitlisted > 0 ? ` +${waitlisted}` : ''),
     zoneNote: "Times are each session's local time, in its location's time zone (shown on the session page).",
   },

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Schemas } from '../../../../client/index.ts';
 import { dataOf } from '../../api/failure.ts';
-import { queries } from '../../api/queries.ts';
+import { personName, queries } from '../../api/queries.ts';
 import { api } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
 import { formatWallTime, isoDay } from '../../ui/format.ts';
@@ -57,7 +57,8 @@ const dayFormat = new Intl.DateTimeFormat(navigator.language, { weekday: 'short'
 
 /**
  * A month or a week of sessions, each a chip coloured by fill that opens the session. The week shows
- * more of each (end time, instructor, fill %). View, period and location live in the URL.
+ * more of each (end time, instructor, fill %). View, period and filters (location, instructor, course) live
+ * in the URL; the course filter is applied here (the calendar route filters by location and instructor).
  */
 export function CalendarPage() {
   const [search, set] = useSearchFilters();
@@ -65,16 +66,24 @@ export function CalendarPage() {
   const month = search.get('month') ?? isoDay().slice(0, 7);
   const week = search.get('week') ?? (search.get('month') ? `${month}-01` : isoDay());
   const locationId = search.get('location') ?? '';
+  const instructorId = search.get('instructor') ?? '';
+  const courseId = search.get('course') ?? '';
   const days = view === 'week' ? weekOf(week) : monthGrid(month);
   const from = days[0]?.day ?? `${month}-01`;
   const to = days[days.length - 1]?.day ?? `${month}-28`;
   const locations = useQuery(queries.locations());
+  const courses = useQuery(queries.courses());
+  const certified = useQuery(queries.users({ role: 'IC' }));
+  const provisional = useQuery(queries.users({ role: 'IP' }));
+  const instructors = [...(certified.data?.items ?? []), ...(provisional.data?.items ?? [])];
   const calendar = useQuery({
-    queryKey: ['calendar', from, to, locationId],
-    queryFn: () => dataOf(api.GET('/v1/calendar', { params: { query: { from, to, ...(locationId ? { location_id: locationId } : {}) } } })),
+    queryKey: ['calendar', from, to, locationId, instructorId],
+    queryFn: () =>
+      dataOf(api.GET('/v1/calendar', { params: { query: { from, to, ...(locationId ? { location_id: locationId } : {}), ...(instructorId ? { instructor_id: instructorId } : {}) } } })),
   });
+  const entries = (calendar.data?.items ?? []).filter((entry) => !courseId || entry.course.id === courseId);
   const byDay = new Map<string, Entry[]>();
-  for (const entry of calendar.data?.items ?? []) byDay.set(entry.session_date, [...(byDay.get(entry.session_date) ?? []), entry]);
+  for (const entry of entries) byDay.set(entry.session_date, [...(byDay.get(entry.session_date) ?? []), entry]);
   const periodName =
     view === 'week'
       ? messages.calendar.weekOf(dayFormat.format(new Date(`${from}T12:00:00Z`)), dayFormat.format(new Date(`${to}T12:00:00Z`)))
@@ -115,6 +124,18 @@ export function CalendarPage() {
           onChange={(event) => set({ location: event.currentTarget.value })}
           data={[{ value: '', label: messages.calendar.allLocations }, ...(locations.data?.items ?? []).map((location) => ({ value: location.id, label: location.name }))]}
         />
+        <NativeSelect
+          label={messages.session.instructor}
+          value={instructorId}
+          onChange={(event) => set({ instructor: event.currentTarget.value })}
+          data={[{ value: '', label: messages.calendar.allInstructors }, ...instructors.map((user) => ({ value: user.id, label: personName(user) ?? user.id }))]}
+        />
+        <NativeSelect
+          label={messages.session.course}
+          value={courseId}
+          onChange={(event) => set({ course: event.currentTarget.value })}
+          data={[{ value: '', label: messages.calendar.allCourses }, ...(courses.data?.items ?? []).map((course) => ({ value: course.id, label: course.code }))]}
+        />
       </Group>
       {calendar.isPending ? (
         <Loading rows={6} />
@@ -122,7 +143,7 @@ export function CalendarPage() {
         <FailureNotice error={calendar.error} onRetry={() => void calendar.refetch()} />
       ) : (
         <>
-        {calendar.data.items.length === 0 && <Empty>{messages.calendar.noSessions}</Empty>}
+        {entries.length === 0 && <Empty>{messages.calendar.noSessions}</Empty>}
         <div className="month" role="grid" aria-label={periodName} data-view={view}>
           <div className="month-row month-head" role="row">
             {weekdays.map((weekday, index) => (

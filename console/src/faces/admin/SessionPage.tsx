@@ -29,6 +29,8 @@ export function SessionPage() {
   const course = useQuery({ ...queries.course(session.data?.course_id ?? ''), enabled: session.isSuccess });
   const [search, setSearch] = useSearchParams();
   const tab = search.get('tab') ?? 'enrolled';
+  // One dialog for the page, not one per row: a table of 200 places stays a table of 200 buttons.
+  const [cancelling, setCancelling] = useState<Enrollment | null>(null);
 
   if (session.isPending) return <Loading rows={6} />;
   if (session.isError) return <FailureNotice error={session.error} onRetry={() => void session.refetch()} />;
@@ -69,20 +71,21 @@ export function SessionPage() {
           <Tabs.Tab value="results">{messages.session.tabs.results}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="enrolled" pt="sm">
-          {enrollments.isPending ? <Loading /> : enrollments.isError ? <FailureNotice error={enrollments.error} /> : <EnrolledTable rows={enrolled} timeZone={location.data?.timezone} />}
+          {enrollments.isPending ? <Loading /> : enrollments.isError ? <FailureNotice error={enrollments.error} /> : <EnrolledTable rows={enrolled} timeZone={location.data?.timezone} onCancel={setCancelling} />}
         </Tabs.Panel>
         <Tabs.Panel value="waitlist" pt="sm">
-          {waitlist.length === 0 ? <Empty>{messages.session.noWaitlist}</Empty> : <WaitlistTable rows={waitlist} />}
+          {waitlist.length === 0 ? <Empty>{messages.session.noWaitlist}</Empty> : <WaitlistTable rows={waitlist} onCancel={setCancelling} />}
         </Tabs.Panel>
         <Tabs.Panel value="results" pt="sm">
           <ResultsTable rows={enrolled} />
         </Tabs.Panel>
       </Tabs>
+      <CancelPlaceDialog enrollment={cancelling} onClose={() => setCancelling(null)} />
     </Stack>
   );
 }
 
-function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: string | undefined }) {
+function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZone: string | undefined; onCancel: (row: Enrollment) => void }) {
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
     <div className="table-scroll">
@@ -106,7 +109,9 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
               <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
               <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
               <Table.Td ta="right">
-                <CancelPlace enrollment={row} />
+                <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
+                  {messages.session.cancelPlace}
+                </Button>
               </Table.Td>
             </Table.Tr>
           ))}
@@ -116,7 +121,7 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
   );
 }
 
-function WaitlistTable({ rows }: { rows: Enrollment[] }) {
+function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row: Enrollment) => void }) {
   return (
     <div className="table-scroll">
     <Table striped verticalSpacing="xs" data-testid="waitlist-table">
@@ -137,7 +142,9 @@ function WaitlistTable({ rows }: { rows: Enrollment[] }) {
               <PersonName id={row.student_id} />
             </Table.Td>
             <Table.Td ta="right">
-              <CancelPlace enrollment={row} />
+              <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
+                  {messages.session.cancelPlace}
+                </Button>
             </Table.Td>
           </Table.Tr>
         ))}
@@ -225,37 +232,35 @@ function SessionActions({ session }: { session: Session }) {
 }
 
 /** Take a place back (enrolled or waiting): the first on the waitlist moves up, and the positions with it. */
-function CancelPlace({ enrollment }: { enrollment: Enrollment }) {
+function CancelPlaceDialog({ enrollment, onClose }: { enrollment: Enrollment | null; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const [opened, { open, close }] = useDisclosure(false);
   const cancel = useMutation({
-    mutationFn: () => dataOf(api.POST('/v1/enrollments/{id}/cancel', { params: { path: { id: enrollment.id } }, body: { version: enrollment.version } })),
-    onSuccess: () => {
+    mutationFn: (row: Enrollment) => dataOf(api.POST('/v1/enrollments/{id}/cancel', { params: { path: { id: row.id } }, body: { version: row.version } })),
+    onSuccess: (row) => {
       void queryClient.invalidateQueries({ queryKey: ['enrollments'] });
-      void queryClient.invalidateQueries({ queryKey: ['sessions', enrollment.session_id] });
+      void queryClient.invalidateQueries({ queryKey: ['sessions', row.session_id] });
       close();
     },
   });
+  const close = () => {
+    cancel.reset();
+    onClose();
+  };
   return (
-    <>
-      <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={open}>
-        {messages.session.cancelPlace}
-      </Button>
-      <Modal opened={opened} onClose={close} title={messages.session.cancelPlace}>
-        <Stack>
-          <Text>{enrollment.status === 'WAITLISTED' ? messages.session.cancelWaitingConfirm : messages.session.cancelPlaceConfirm}</Text>
-          {cancel.isError && <FailureNotice error={cancel.error} onRetry={() => { cancel.reset(); void queryClient.invalidateQueries({ queryKey: ['enrollments'] }); close(); }} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              {messages.common.close}
-            </Button>
-            <Button color="red.9" loading={cancel.isPending} onClick={() => cancel.mutate()}>
-              {messages.session.cancelPlace}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-    </>
+    <Modal opened={enrollment !== null} onClose={close} title={messages.session.cancelPlace}>
+      <Stack>
+        <Text>{enrollment?.status === 'WAITLISTED' ? messages.session.cancelWaitingConfirm : messages.session.cancelPlaceConfirm}</Text>
+        {cancel.isError && <FailureNotice error={cancel.error} onRetry={() => { void queryClient.invalidateQueries({ queryKey: ['enrollments'] }); close(); }} />}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={close}>
+            {messages.common.close}
+          </Button>
+          <Button color="red.9" loading={cancel.isPending} onClick={() => enrollment && cancel.mutate(enrollment)}>
+            {messages.session.cancelPlace}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
