@@ -15174,6 +15174,8 @@ export interface operations {
         parameters: {
             query: {
                 cursor?: string;
+                /** @description only these users (repeat the parameter): the names of a list in one request */
+                id?: string[];
                 limit: number;
                 role?: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
                 status?: "ACTIVE" | "INACTIVE";

@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, testKeyring, testPassword, tokenFor, type TestUser } from '../../test/auth.js';
 import { useListeningApp } from '../../test/listening-app.js';
+import { createJobHandlers } from '../../src/job-handlers.js';
+import { createWorker, type Dispatcher } from '../../src/modules/jobs/index.js';
+import { createFieldCipher } from '../../src/security/field-cipher.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { ensureConsoleBuilt } from '../build.js';
 import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousAccessibilityViolations, signIn, tablet } from './browser.js';
 
@@ -29,6 +35,8 @@ let instructor: TestUser;
 let firstTrainee: TestUser;
 let secondTrainee: TestUser;
 let adminToken: string;
+let worker: Dispatcher;
+let outboxDir: string;
 const people: Person[] = [];
 const figures: Record<string, number | string> = {};
 
@@ -44,10 +52,16 @@ beforeAll(async () => {
   expect(course.status).toBe(201);
   const published = await server.call('POST', `/v1/courses/${course.json['id']}/publish`, adminToken, { version: course.json['version'] });
   expect(published.status).toBe(200);
+  // The job worker as the server runs it, driven by the test (drain) so a batch's progress comes when asked.
+  outboxDir = await mkdtemp(join(tmpdir(), 'unitrain-console-outbox-'));
+  const logger = createLogger({ logLevel: 'warn', logFormat: 'json' }, { write: () => undefined });
+  const mail = { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: null };
+  worker = createWorker(server.db, { worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 } }, createJobHandlers({ cipher: createFieldCipher(testKeyring), mail, logger, publicUrl: server.baseUrl }), logger);
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
+  if (outboxDir) await rm(outboxDir, { recursive: true, force: true });
   for (const person of people) await person.context.close();
   await browser?.close();
   if (Object.keys(figures).length > 0) console.log(`console figures: ${JSON.stringify(figures)}`);
@@ -76,6 +90,21 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(phone);
   await screenshot(page, `${name}-390`);
   await page.setViewportSize(size);
+}
+
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The Tuesday three weeks before Europe's next spring clock change (the last Sunday of March), at least two weeks away. */
+function tuesdayBeforeSpringForward(): string {
+  const soon = new Date(Date.now() + 14 * 86_400_000);
+  for (let year = soon.getUTCFullYear(); ; year++) {
+    const lastOfMarch = new Date(Date.UTC(year, 2, 31, 12));
+    const sunday = addDays(lastOfMarch.toISOString().slice(0, 10), -lastOfMarch.getUTCDay());
+    const tuesday = addDays(sunday, -19);
+    if (tuesday > soon.toISOString().slice(0, 10)) return tuesday;
+  }
 }
 
 /** Resolves with Date.now() in the page when the capacity line first reads `expected`. */
@@ -216,6 +245,43 @@ describe('the training day in the console', () => {
     }
   });
 
+  it('adds people to the session from a CSV, with a result per row, and takes a waiting place back', async () => {
+    const { page } = adminPerson;
+    await page.getByRole('button', { name: 'Add people (CSV)' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('CSV', { exact: true }).fill(['email,first_name,last_name', 'tom.trainee@example.test,Tom,Trainee', 'carla.csv@example.test,Carla,Csv', 'not-an-email,Bad,Row'].join('\n'));
+    await dialog.getByRole('button', { name: 'Enroll these people' }).click();
+    const report = dialog.getByTestId('import-report');
+    await report.getByText('3 rows: 0 enrolled, 1 waitlisted, 1 already there, 1 invalid.').waitFor();
+    await report.locator('tr[data-outcome="WAITLISTED"]').getByText('Waitlist #2').waitFor();
+    await report.locator('tr[data-outcome="INVALID"]').getByText('not-an-email,Bad,Row').waitFor();
+    await expectAccessible(adminPerson, 'CSV enrollment with its report');
+    await screenshots(page, 'session-import');
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    await page.getByTestId('capacity-text').filter({ hasText: '1 / 1 · 2 waitlisted' }).waitFor();
+    await page.getByRole('tab', { name: /Waitlist/ }).click();
+    const waitlist = page.getByTestId('waitlist-table');
+    await waitlist.getByRole('row').filter({ hasText: '#2' }).getByRole('button', { name: 'Cancel place' }).click();
+    await page.getByRole('dialog').getByText('Those behind move up').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel place' }).click();
+    await page.getByTestId('capacity-text').filter({ hasText: '1 / 1 · 1 waitlisted' }).waitFor();
+    await waitlist.getByRole('row').filter({ hasText: '#1' }).getByText('Nina Newcomer').waitFor();
+    await page.getByRole('tab', { name: /Enrolled/ }).click();
+
+    // Names come in lists (GET /v1/users?id=…), never one request per person.
+    const asked: string[] = [];
+    const record = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/v1/users')) asked.push(`${url.pathname}${url.search}`);
+    };
+    page.on('request', record);
+    await page.reload();
+    await page.getByTestId('enrolled-table').getByText('Tom Trainee').waitFor();
+    page.off('request', record);
+    expect(asked.filter((path) => /^\/v1\/users\/[0-9a-f-]{36}$/.test(path))).toEqual([]);
+    expect(asked.some((path) => path.startsWith('/v1/users?id='))).toBe(true);
+  });
+
   it('lets the instructor take attendance and scores on a tablet and complete the session', async () => {
     const teacher = await open(tablet, '/');
     const { page } = teacher;
@@ -255,6 +321,153 @@ describe('the training day in the console', () => {
       [sessionId, firstTrainee.id],
     );
     expect(done).toEqual({ status: 'COMPLETED', completion_status: 'COMPLETED' });
+  });
+
+  it('issues the session’s certificates as a batch with live progress, and revokes one with a reason', async () => {
+    const { page } = adminPerson;
+    await page.getByRole('link', { name: 'Certificates', exact: true }).click();
+    await page.getByRole('heading', { name: 'Certificates' }).waitFor();
+    await page.getByRole('button', { name: 'Issue a batch' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: /^Session/ }).selectOption({ index: 1 });
+    await expectAccessible(adminPerson, 'issue a certificate batch');
+    await dialog.getByRole('button', { name: 'Issue certificates' }).click();
+    await page.waitForURL(/\/certificates\/batches\/[0-9a-f-]{36}$/);
+    await page.getByTestId('batch-progress').waitFor();
+    // The job runs now; the page hears of each chunk on the stream.
+    await worker.drain();
+    await page.getByTestId('batch-progress').filter({ hasText: '1 of 1 processed' }).waitFor();
+    await page.getByTestId('batch-results').getByText('Tom Trainee').waitFor();
+    await expectAccessible(adminPerson, 'certificate batch');
+    await screenshots(page, 'certificate-batch');
+
+    await page.getByRole('link', { name: 'All certificates' }).click();
+    const table = page.getByTestId('certificates-table');
+    await table.getByRole('cell', { name: 'Tom Trainee', exact: true }).waitFor();
+    const verifyPath = await table.getByRole('link', { name: /Verification page \(new tab\) of Tom Trainee/ }).getAttribute('href');
+    expect(verifyPath).toMatch(/^\/verify\/[\w-]+$/);
+    await expectAccessible(adminPerson, 'certificates');
+    await screenshots(page, 'certificates');
+    await page.goto('/certificates?status=REVOKED');
+    await page.getByText('No certificates match').waitFor();
+    await page.getByLabel('Status').selectOption({ label: 'Valid' });
+    await table.getByRole('button', { name: 'Revoke Tom Trainee’s certificate' }).click();
+    const revoke = page.getByRole('dialog');
+    await revoke.getByRole('button', { name: 'Revoke' }).click();
+    // The API's 400 names the missing reason code: its message sits under that field.
+    await expect.poll(() => revoke.getByLabel('Reason').getAttribute('aria-invalid')).toBe('true');
+    await revoke.getByText('Choose the reason.').waitFor();
+    await expectAccessible(adminPerson, 'revoke with an error beside its field');
+    await screenshots(page, 'certificate-revoke-error');
+    await revoke.getByLabel('Reason').selectOption('ISSUED_IN_ERROR');
+    await revoke.getByLabel(/Explanation/).fill('Issued for the wrong intake.');
+    await revoke.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('No certificates match').waitFor();
+    await page.goto(verifyPath ?? '/');
+    await page.getByText(/revoked/i).first().waitFor();
+  });
+
+  it('builds a schedule from a rule with a plain-words preview, a clock change and a conflict, and shows what it made', async () => {
+    const { page } = adminPerson;
+    const start = tuesdayBeforeSpringForward();
+    const clash = addDays(start, 7);
+    const { rows: [ids] } = await server.db.query<{ course_id: string; location_id: string }>(
+      "select (select id from courses where code = 'FA-101') as course_id, (select id from locations where name = 'Paris Training Centre') as location_id",
+    );
+    // The instructor already teaches on the second Tuesday: the preview marks it, and the API makes every other occurrence.
+    const busy = await server.call('POST', '/v1/sessions', adminToken, { ...ids, instructor_id: instructor.id, session_date: clash, start_time: '10:00', end_time: '11:00', max_capacity: 4 });
+    expect(busy.status).toBe(201);
+    await page.goto('/sessions');
+    await page.getByRole('link', { name: 'Schedules', exact: true }).click();
+    await page.getByText('No schedules yet').waitFor();
+    await expectAccessible(adminPerson, 'schedules (empty)');
+    await page.getByRole('link', { name: 'New schedule' }).click();
+    await page.getByLabel('Course').selectOption({ label: 'FA-101 · First aid at work' });
+    await page.getByLabel('Location').selectOption({ label: 'Paris Training Centre (Europe/Paris)' });
+    await page.getByLabel('Instructor').selectOption({ label: 'Ines Instructor' });
+    await page.getByLabel('First day').fill(start);
+    await expect.poll(() => page.getByTestId('schedule-summary').textContent()).toBe('every Tuesday at 09:00 Europe/Paris, 12 sessions');
+    const preview = page.getByTestId('schedule-preview-days');
+    await preview.getByText('Instructor busy').waitFor();
+    await preview.getByText(/^Clocks change between .+ \(GMT\+1 → GMT\+2\)/).waitFor();
+    await expectAccessible(adminPerson, 'schedule builder');
+    await screenshots(page, 'schedule-builder');
+    await page.getByRole('button', { name: 'Create schedule and its sessions' }).click();
+    const report = page.getByTestId('schedule-report');
+    await report.getByText('11 sessions created, 1 not made because of a conflict.').waitFor();
+    await expect.poll(() => page.getByTestId('schedule-preview-days').count()).toBe(0);
+    await report.locator('tr[data-outcome="conflicts"]').getByText('The instructor teaches another session').waitFor();
+    await expectAccessible(adminPerson, 'schedule report');
+    await screenshots(page, 'schedule-report');
+    await page.getByRole('link', { name: 'All schedules' }).click();
+    await page.getByTestId('schedules-table').getByText('every Tuesday at 09:00 Europe/Paris, 12 sessions').waitFor();
+    await expectAccessible(adminPerson, 'schedules');
+    await screenshots(page, 'schedules');
+
+    await page.goto(`/calendar?view=week&week=${clash}`);
+    await page.getByRole('link', { name: /^10:00–11:00 First aid at work.*0\/4 · 0% full$/ }).waitFor();
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await page.getByRole('link', { name: /^09:00–10:30 First aid at work.*0\/12 · 0% full$/ }).waitFor();
+    await page.getByLabel('Instructor').selectOption({ label: 'Ines Instructor' });
+    await page.getByLabel('Course').selectOption({ label: 'FA-101' });
+    await page.waitForURL(/view=week.*instructor=.*course=/);
+    await page.getByRole('link', { name: /^09:00–10:30 First aid at work/ }).waitFor();
+    await expectAccessible(adminPerson, 'calendar, week');
+    await screenshots(page, 'calendar-week');
+  });
+
+  it('shows rosters and their members, the audit log, the jobs and the dashboard', async () => {
+    const { page } = adminPerson;
+    const completed = (await server.db.query<{ id: string }>("select id from training_sessions where title = 'First aid — spring intake'")).rows[0]?.id;
+    const roster = await server.call('POST', '/v1/rosters/from-session', adminToken, { session_id: completed, name: 'Spring intake roster' });
+    expect(roster.status).toBe(201);
+    await page.goto('/sessions');
+    await page.getByRole('link', { name: 'Rosters', exact: true }).click();
+    await page.getByRole('link', { name: 'Spring intake roster' }).click();
+    await page.getByTestId('roster-members').getByText('Tom Trainee').waitFor();
+    await expectAccessible(adminPerson, 'roster');
+    await screenshots(page, 'roster');
+    await page.getByRole('link', { name: 'All rosters' }).click();
+    await page.getByTestId('rosters-table').waitFor();
+    await expectAccessible(adminPerson, 'rosters');
+    await screenshots(page, 'rosters');
+
+    await page.getByRole('link', { name: 'Audit', exact: true }).click();
+    await page.getByLabel('Table').selectOption('training_sessions');
+    await page.getByLabel('Change', { exact: true }).selectOption('UPDATE');
+    const audit = page.getByTestId('audit-table');
+    // The instructor's completion, field by field: status IN_PROGRESS → COMPLETED.
+    await audit.getByRole('row').filter({ hasText: 'Changed · training_sessions' }).filter({ hasText: 'IN_PROGRESS → COMPLETED' }).first().waitFor();
+    await expectAccessible(adminPerson, 'audit');
+    await screenshots(page, 'audit');
+    await page.getByLabel('Change', { exact: true }).selectOption('');
+    await expect.poll(() => new URL(page.url()).searchParams.has('operation')).toBe(false);
+    await page.getByLabel('Who').selectOption({ label: 'Ada Admin' });
+    await expect.poll(() => new URL(page.url()).searchParams.get('actor')).toBe(admin.id);
+    await audit.getByText('Created · training_sessions').first().waitFor();
+
+    // Tomorrow's session with one seat taken of ten: upcoming, with its fill bar, and under-filled (attention).
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const soon = await server.call('POST', '/v1/sessions', adminToken, { course_id: roster.json['course_id'], location_id: roster.json['location_id'], instructor_id: instructor.id, title: 'First aid — refresher', session_date: tomorrow, start_time: '18:00', end_time: '20:00', max_capacity: 10 });
+    expect(soon.status).toBe(201);
+    expect((await server.call('POST', `/v1/sessions/${soon.json['id']}/enrollments`, adminToken, { student_id: secondTrainee.id })).status).toBe(201);
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByTestId('upcoming-list').getByText('1 / 10').waitFor();
+    await page.getByTestId('attention-list').getByText(/Under half full/).waitFor();
+    await expectAccessible(adminPerson, 'dashboard');
+    await screenshots(page, 'dashboard');
+
+    // A job that ran out of attempts (as a broken mail server leaves one), then a retry from the page.
+    await server.db.query("insert into jobs (handler, status, attempts, max_attempts, last_error, finished_at) values ('mail.send', 'DEAD', 5, 5, 'connect ECONNREFUSED 127.0.0.1:25', now())");
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    const jobs = page.getByTestId('jobs-table');
+    await jobs.getByText('connect ECONNREFUSED 127.0.0.1:25').waitFor();
+    await expectAccessible(adminPerson, 'jobs');
+    await screenshots(page, 'jobs');
+    await jobs.getByRole('button', { name: 'Retry mail.send' }).click();
+    await page.getByText('No dead jobs').waitFor();
+    const { rows: [retried] } = await server.db.query<{ status: string; attempts: number }>("select status, attempts from jobs where handler = 'mail.send'");
+    expect(retried).toEqual({ status: 'PENDING', attempts: 0 });
   });
 
   it('says "changed by someone else" on a 409 and reloads', async () => {

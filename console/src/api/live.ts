@@ -15,6 +15,7 @@ const queriesOfTable: Record<string, string[]> = {
   users: ['users'],
   profiles: ['users'],
   certificates: ['certificates'],
+  certificate_batches: ['certificate-batches', 'certificates'],
   rosters: ['rosters'],
   student_roster_members: ['rosters'],
 };

@@ -1,6 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import type { Schemas } from '../../../client/index.ts';
-import { dataOf } from './failure.ts';
+import { ApiFailure, dataOf } from './failure.ts';
 import { api } from './session.ts';
 
 /**
@@ -39,7 +39,7 @@ export const queries = {
   catalogue: (q: string) =>
     queryOptions({ queryKey: ['catalogue', q], queryFn: () => dataOf(api.GET('/v1/catalogue', { params: { query: { limit: 50, ...(q ? { q } : {}) } } })) }),
   catalogueEntry: (code: string) => queryOptions({ queryKey: ['catalogue', 'entry', code], queryFn: () => dataOf(api.GET('/v1/catalogue/{code}', { params: { path: { code } } })) }),
-  user: (id: string) => queryOptions({ queryKey: ['users', id], queryFn: () => dataOf(api.GET('/v1/users/{id}', { params: { path: { id } } })), staleTime: 300_000, retry: false }),
+  user: (id: string) => queryOptions({ queryKey: ['users', id], queryFn: () => loadUser(id), staleTime: 300_000, retry: false }),
   users: (filter: { role?: User['role']; cursor?: string }) =>
     queryOptions({ queryKey: ['users', 'list', filter], queryFn: () => dataOf(api.GET('/v1/users', { params: { query: { limit: 50, ...filter } } })) }),
   notifications: () => queryOptions({ queryKey: ['notifications'], queryFn: () => dataOf(api.GET('/v1/notifications', { params: { query: { limit: 50 } } })) }),
@@ -52,6 +52,48 @@ export const queries = {
     }),
   calendarFeed: () => queryOptions({ queryKey: ['calendar-feed'], queryFn: () => dataOf(api.GET('/v1/me/calendar-feed')) }),
 };
+
+/** Ids asked for in the same tick, each with the lookups waiting for it. */
+const waitingUsers = new Map<string, { resolve: (user: User) => void; reject: (error: unknown) => void }[]>();
+/** What GET /v1/users takes in one `id` list. */
+const usersPerRequest = 200;
+
+/**
+ * One person by id, asked together with the others a page asks for in the same tick: a table of 200
+ * enrollments names its people in one request (GET /v1/users?id=…), not 200.
+ */
+function loadUser(id: string): Promise<User> {
+  return new Promise((resolve, reject) => {
+    if (waitingUsers.size === 0) setTimeout(askWaitingUsers, 0);
+    waitingUsers.set(id, [...(waitingUsers.get(id) ?? []), { resolve, reject }]);
+  });
+}
+
+function askWaitingUsers(): void {
+  const waiting = new Map(waitingUsers);
+  waitingUsers.clear();
+  const ids = [...waiting.keys()];
+  for (let start = 0; start < ids.length; start += usersPerRequest) {
+    const chunk = ids.slice(start, start + usersPerRequest);
+    const settle = (outcome: (id: string) => { user?: User; error?: unknown }) => {
+      for (const id of chunk) {
+        const { user, error } = outcome(id);
+        for (const waiter of waiting.get(id) ?? []) {
+          if (user) waiter.resolve(user);
+          else waiter.reject(error);
+        }
+      }
+    };
+    dataOf(api.GET('/v1/users', { params: { query: { id: chunk, limit: usersPerRequest } } })).then(
+      (page) => {
+        const found = new Map(page.items.map((user) => [user.id, user]));
+        // Not in the answer: gone, or not one this caller may see.
+        settle((id) => (found.has(id) ? { user: found.get(id) } : { error: new ApiFailure(404, undefined) }));
+      },
+      (error: unknown) => settle(() => ({ error })),
+    );
+  }
+}
 
 export function personName(user: User | undefined): string | null {
   if (!user) return null;

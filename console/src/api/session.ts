@@ -106,9 +106,9 @@ async function fetchRefreshingOnce(request: Request): Promise<Response> {
 
 export const api: UnitrainClient = createUnitrainClient(location.origin, () => accessToken, { fetch: fetchRefreshingOnce });
 
-/** For the few answers the client does not type (PDF downloads): the same token and refresh. */
-export function authorisedFetch(path: string): Promise<Response> {
-  const request = new Request(new URL(path, location.origin));
+/** For the few requests and answers the client does not type (PDF downloads, CSV uploads): the same token and refresh. */
+export function authorisedFetch(path: string, init?: RequestInit): Promise<Response> {
+  const request = new Request(new URL(path, location.origin), init);
   if (accessToken) request.headers.set('authorization', `Bearer ${accessToken}`);
   return fetchRefreshingOnce(request);
 }

@@ -62,7 +62,7 @@ export function Shell({ user, face, live, children }: { user: SignedInUser; face
         </Group>
       </header>
       <nav className="shell-nav" aria-label={messages.nav.main}>
-        {navigation[face].map((item) => (
+        {navigation[face].filter((item) => !item.roles || item.roles.includes(user.role)).map((item) => (
           <NavLink
             key={item.to}
             component={Link}

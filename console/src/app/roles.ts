@@ -13,14 +13,22 @@ export function faceOf(role: Role): Face {
 export interface NavItem {
   to: string;
   label: string;
+  /** Only these roles see the item (the API refuses the others anyway). */
+  roles?: Role[];
 }
 
 export const navigation: Record<Face, NavItem[]> = {
   admin: [
+    { to: '/dashboard', label: messages.nav.dashboard },
     { to: '/calendar', label: messages.nav.calendar },
     { to: '/sessions', label: messages.nav.sessions },
     { to: '/courses', label: messages.nav.courses },
+    { to: '/schedules', label: messages.nav.schedules },
+    { to: '/rosters', label: messages.nav.rosters },
+    { to: '/certificates', label: messages.nav.certificates },
     { to: '/people', label: messages.nav.people },
+    { to: '/audit', label: messages.nav.audit, roles: ['SA', 'AD'] },
+    { to: '/jobs', label: messages.nav.jobs, roles: ['SA', 'AD'] },
     { to: '/notifications', label: messages.nav.notifications },
   ],
   instructor: [

@@ -42,23 +42,22 @@ export async function selectUser(executor: Queryable, id: string): Promise<UserR
 export interface UserFilter {
   role?: Role | undefined;
   status?: UserStatus | undefined;
+  ids?: string[] | undefined;
   /** Rows strictly after this (created_at, id), newest first. */
   after?: { createdAt: string; id: string } | undefined;
   limit: number;
 }
 
 export async function selectUsers(tx: Tx, filter: UserFilter): Promise<{ rows: UserRow[]; total: number }> {
-  const where = `($1::text is null or u.role = $1) and ($2::text is null or u.status = $2)`;
+  const where = `($1::text is null or u.role = $1) and ($2::text is null or u.status = $2) and ($3::uuid[] is null or u.id = any($3::uuid[]))`;
+  const matching = [filter.role ?? null, filter.status ?? null, filter.ids ?? null];
   const { rows } = await tx.query<UserRow>(
     `select ${userColumns} from ${fromUsers}
-      where ${where} and ($3::timestamptz is null or (u.created_at, u.id) < ($3::timestamptz, $4::uuid))
-      order by u.created_at desc, u.id desc limit $5`,
-    [filter.role ?? null, filter.status ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit],
+      where ${where} and ($4::timestamptz is null or (u.created_at, u.id) < ($4::timestamptz, $5::uuid))
+      order by u.created_at desc, u.id desc limit $6`,
+    [...matching, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit],
   );
-  const counted = await tx.query<{ total: number }>(`select count(*)::int as total from ${usersSource} u where ${where}`, [
-    filter.role ?? null,
-    filter.status ?? null,
-  ]);
+  const counted = await tx.query<{ total: number }>(`select count(*)::int as total from ${usersSource} u where ${where}`, matching);
   return { rows, total: counted.rows[0]?.total ?? 0 };
 }
 

@@ -54,6 +54,9 @@ export const ListUsersQuery = Type.Object(
   {
     role: Type.Optional(RoleSchema),
     status: Type.Optional(StatusSchema),
+    id: Type.Optional(
+      Type.Array(Uuid, { minItems: 1, maxItems: 200, description: 'only these users (repeat the parameter): the names of a list in one request' }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   },

@@ -153,6 +153,7 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
 export interface UserListQuery {
   role?: Role | undefined;
   status?: UserStatus | undefined;
+  id?: string[] | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -171,7 +172,7 @@ export async function listUsers({ db, cipher }: UsersDeps, actor: Actor, query: 
   const after = cursor && typeof cursor.value === 'string' ? { createdAt: cursor.value, id: cursor.id } : undefined;
   if (cursor && !after) throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring.cursor' });
   const { rows, total } = await db.withActor(actor, (tx) =>
-    selectUsers(tx, { role: query.role, status: query.status, after, limit: query.limit + 1 }),
+    selectUsers(tx, { role: query.role, status: query.status, ids: query.id, after, limit: query.limit + 1 }),
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);

@@ -1,8 +1,16 @@
 import { Route, Routes } from 'react-router';
 import { NotFound } from '../../ui/NotFound.tsx';
+import { AuditPage } from './AuditPage.tsx';
 import { CalendarPage } from './CalendarPage.tsx';
+import { CertificateBatchPage } from './CertificateBatch.tsx';
+import { CertificatesPage } from './CertificatesPage.tsx';
 import { CoursesPage } from './CoursesPage.tsx';
+import { DashboardPage } from './DashboardPage.tsx';
+import { JobsPage } from './JobsPage.tsx';
 import { PeoplePage } from './PeoplePage.tsx';
+import { RosterPage, RostersPage } from './RostersPage.tsx';
+import { ScheduleBuilderPage } from './ScheduleBuilderPage.tsx';
+import { SchedulesPage } from './SchedulesPage.tsx';
 import { SessionPage } from './SessionPage.tsx';
 import { SessionsPage } from './SessionsPage.tsx';
 
@@ -15,6 +23,15 @@ export default function AdminFace() {
       <Route path="/calendar" element={<CalendarPage />} />
       <Route path="/courses" element={<CoursesPage />} />
       <Route path="/people" element={<PeoplePage />} />
+      <Route path="/schedules" element={<SchedulesPage />} />
+      <Route path="/schedules/new" element={<ScheduleBuilderPage />} />
+      <Route path="/certificates" element={<CertificatesPage />} />
+      <Route path="/dashboard" element={<DashboardPage />} />
+      <Route path="/rosters" element={<RostersPage />} />
+      <Route path="/rosters/:id" element={<RosterPage />} />
+      <Route path="/audit" element={<AuditPage />} />
+      <Route path="/jobs" element={<JobsPage />} />
+      <Route path="/certificates/batches/:id" element={<CertificateBatchPage />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );

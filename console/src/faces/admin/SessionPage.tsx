@@ -14,6 +14,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { PersonName } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
+import { EnrollmentImport } from './EnrollmentImport.tsx';
 
 /**
  * One session at a glance: course, when (in its location's zone, named), where, who teaches, status, and
@@ -28,6 +29,8 @@ export function SessionPage() {
   const course = useQuery({ ...queries.course(session.data?.course_id ?? ''), enabled: session.isSuccess });
   const [search, setSearch] = useSearchParams();
   const tab = search.get('tab') ?? 'enrolled';
+  // One dialog for the page, not one per row: a table of 200 places stays a table of 200 buttons.
+  const [cancelling, setCancelling] = useState<Enrollment | null>(null);
 
   if (session.isPending) return <Loading rows={6} />;
   if (session.isError) return <FailureNotice error={session.error} onRetry={() => void session.refetch()} />;
@@ -68,20 +71,21 @@ export function SessionPage() {
           <Tabs.Tab value="results">{messages.session.tabs.results}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="enrolled" pt="sm">
-          {enrollments.isPending ? <Loading /> : enrollments.isError ? <FailureNotice error={enrollments.error} /> : <EnrolledTable rows={enrolled} timeZone={location.data?.timezone} />}
+          {enrollments.isPending ? <Loading /> : enrollments.isError ? <FailureNotice error={enrollments.error} /> : <EnrolledTable rows={enrolled} timeZone={location.data?.timezone} onCancel={setCancelling} />}
         </Tabs.Panel>
         <Tabs.Panel value="waitlist" pt="sm">
-          {waitlist.length === 0 ? <Empty>{messages.session.noWaitlist}</Empty> : <WaitlistTable rows={waitlist} />}
+          {waitlist.length === 0 ? <Empty>{messages.session.noWaitlist}</Empty> : <WaitlistTable rows={waitlist} onCancel={setCancelling} />}
         </Tabs.Panel>
         <Tabs.Panel value="results" pt="sm">
           <ResultsTable rows={enrolled} />
         </Tabs.Panel>
       </Tabs>
+      <CancelPlaceDialog enrollment={cancelling} onClose={() => setCancelling(null)} />
     </Stack>
   );
 }
 
-function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: string | undefined }) {
+function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZone: string | undefined; onCancel: (row: Enrollment) => void }) {
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
     <div className="table-scroll">
@@ -91,6 +95,9 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
             <Table.Th>{messages.session.person}</Table.Th>
             <Table.Th>{messages.session.enrolledOn}</Table.Th>
             <Table.Th>{messages.session.attendance}</Table.Th>
+            <Table.Th>
+              <span className="visually-hidden">{messages.session.actions}</span>
+            </Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -101,6 +108,11 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
               </Table.Td>
               <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
               <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
+              <Table.Td ta="right">
+                <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
+                  {messages.session.cancelPlace}
+                </Button>
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
@@ -109,7 +121,7 @@ function EnrolledTable({ rows, timeZone }: { rows: Enrollment[]; timeZone: strin
   );
 }
 
-function WaitlistTable({ rows }: { rows: Enrollment[] }) {
+function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row: Enrollment) => void }) {
   return (
     <div className="table-scroll">
     <Table striped verticalSpacing="xs" data-testid="waitlist-table">
@@ -117,6 +129,9 @@ function WaitlistTable({ rows }: { rows: Enrollment[] }) {
         <Table.Tr>
           <Table.Th w={90}>{messages.session.position}</Table.Th>
           <Table.Th>{messages.session.person}</Table.Th>
+          <Table.Th>
+            <span className="visually-hidden">{messages.session.actions}</span>
+          </Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
@@ -125,6 +140,11 @@ function WaitlistTable({ rows }: { rows: Enrollment[] }) {
             <Table.Td>#{row.waitlist_position}</Table.Td>
             <Table.Td>
               <PersonName id={row.student_id} />
+            </Table.Td>
+            <Table.Td ta="right">
+              <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
+                  {messages.session.cancelPlace}
+                </Button>
             </Table.Td>
           </Table.Tr>
         ))}
@@ -180,6 +200,7 @@ function SessionActions({ session }: { session: Session }) {
   return (
     <Group gap="xs" wrap="wrap">
       {transition.isError && <FailureNotice error={transition.error} onRetry={() => { transition.reset(); refresh(); }} />}
+      {open && <EnrollmentImport sessionId={session.id} />}
       {open && (
         <Button variant="default" size="sm" onClick={capacity.open}>
           {messages.session.changeCapacity}
@@ -207,6 +228,39 @@ function SessionActions({ session }: { session: Session }) {
         {cancelOpen && <CancelForm session={session} onDone={cancel.close} />}
       </Modal>
     </Group>
+  );
+}
+
+/** Take a place back (enrolled or waiting): the first on the waitlist moves up, and the positions with it. */
+function CancelPlaceDialog({ enrollment, onClose }: { enrollment: Enrollment | null; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: (row: Enrollment) => dataOf(api.POST('/v1/enrollments/{id}/cancel', { params: { path: { id: row.id } }, body: { version: row.version } })),
+    onSuccess: (row) => {
+      void queryClient.invalidateQueries({ queryKey: ['enrollments'] });
+      void queryClient.invalidateQueries({ queryKey: ['sessions', row.session_id] });
+      close();
+    },
+  });
+  const close = () => {
+    cancel.reset();
+    onClose();
+  };
+  return (
+    <Modal opened={enrollment !== null} onClose={close} title={messages.session.cancelPlace}>
+      <Stack>
+        <Text>{enrollment?.status === 'WAITLISTED' ? messages.session.cancelWaitingConfirm : messages.session.cancelPlaceConfirm}</Text>
+        {cancel.isError && <FailureNotice error={cancel.error} onRetry={() => { void queryClient.invalidateQueries({ queryKey: ['enrollments'] }); close(); }} />}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={close}>
+            {messages.common.close}
+          </Button>
+          <Button color="red.9" loading={cancel.isPending} onClick={() => enrollment && cancel.mutate(enrollment)}>
+            {messages.session.cancelPlace}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
