@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, testKeyring, testPassword, tokenFor, type TestUser } from '../../test/auth.js';
 import { useListeningApp } from '../../test/listening-app.js';
 import { createJobHandlers } from '../../src/job-handlers.js';
-import { createWorker, type Dispatcher } from '../../src/modules/jobs/index.js';
-import { createFieldCipher } from '../../src/security/field-cipher.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createWorker, type Dispatcher } from '../../src/platform/jobs/index.js';
+import { createFieldCipher } from '../../src/platform/security/field-cipher.js';
+import { createLogger } from '../../src/platform/shared/logger.js';
 import { ensureConsoleBuilt } from '../build.js';
 import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousAccessibilityViolations, signIn, tablet } from './browser.js';
 
