@@ -46,6 +46,8 @@ export type ReadRoute = 'replica' | 'no_replica' | 'lagging' | 'behind' | 'unava
 
 /** The replica as last probed: reachable, what it has replayed, and how far behind the primary it is. */
 export interface ReplicaStatus {
+  /** host:port of the replica (never its credentials), the label of its series on /metrics. */
+  server: string;
   reachable: boolean;
   replayed: WalPosition | null;
   /** WAL bytes the primary had written that the replica had not replayed, when probed. */

@@ -170,7 +170,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
           primary: { transaction: readOnlyOn(pool), queryable: primary, position: async () => (await positionOf(pool, 'select pg_current_wal_lsn()::text as position')) as WalPosition },
           replica: { transaction: readOnlyOn(replica), queryable: queryableOf(replica, queryLog), replayed: () => positionOf(replica, 'select pg_last_wal_replay_lsn()::text as position') },
         },
-        { maxLagMs: options.replicaMaxLagMs ?? 5_000, now: options.clock ?? (() => performance.now()) },
+        { server: new URL(options.replicaUrl as string).host, maxLagMs: options.replicaMaxLagMs ?? 5_000, now: options.clock ?? (() => performance.now()) },
         logger,
       )
     : null;

@@ -2,8 +2,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
+import { runCli } from '../../../test/cli.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
-import { serverUrl, testEngine } from '../../../test/engine.js';
+import { serverUrl, testEngine, testKeysEnv } from '../../../test/engine.js';
 import { startStreamingReplica, type StreamingReplica } from '../../../test/private-postgres.js';
 import { until } from '../../../test/until.js';
 import { readAfterHeader } from '../http/read-your-writes.js';
@@ -17,6 +18,7 @@ import { createQueryLog } from './query-log.js';
 // moves, so "falls behind" is decided without waiting. PostgreSQL only: the embedded engine has no replica.
 const maxLagMs = 1_000;
 let replica: StreamingReplica;
+let replicaUrl: string;
 let database: TestDatabase;
 let db: Db;
 let app: FastifyInstance;
@@ -58,10 +60,10 @@ describe.skipIf(testEngine !== 'postgres')('read replicas (PostgreSQL only: the 
   beforeAll(async () => {
     replica = await startStreamingReplica(serverUrl());
     database = await createMigratedDatabase();
-    const name = new URL(database.url as string).pathname.slice(1);
+    replicaUrl = replica.url(new URL(database.url as string).pathname.slice(1));
     await replica.catchUp();
     db = await openPostgresDatabase(
-      { url: database.url as string, replicaUrl: replica.url(name), poolMax: 4, replicaMaxLagMs: maxLagMs, clock: () => clockMs },
+      { url: database.url as string, replicaUrl, poolMax: 4, replicaMaxLagMs: maxLagMs, clock: () => clockMs },
       createQueryLog(null, 0),
     );
     app = await buildTestApp(db);
@@ -160,6 +162,23 @@ describe.skipIf(testEngine !== 'postgres')('read replicas (PostgreSQL only: the 
     expect(await unread()).toBe(1);
     expect(read('behind')).toBe(behind + 1);
     expect(await unread()).toBe(1);
+    await replica.resumeReplay();
+    await replica.catchUp();
+  });
+
+  it('has `unitrain doctor` check the replica: passing while it keeps up, naming it while its replay is paused', async () => {
+    const env = { ...testKeysEnv, DATABASE_URL: database.url as string, DATABASE_REPLICA_URL: replicaUrl, DATABASE_REPLICA_MAX_LAG_MS: '300' };
+    const healthy = await runCli(['doctor', '--json'], env);
+    expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
+    expect(JSON.parse(healthy.stdout).checks).toContainEqual(expect.objectContaining({ name: 'replica-lag', violations: 0 }));
+
+    await replica.pauseReplay();
+    await elsewhere(`update courses set title = title || '.' where code = 'RR-LAG'`, []);
+    const behind = await runCli(['doctor', '--json'], env);
+    expect(behind.code).toBe(1);
+    expect(JSON.parse(behind.stdout).violations).toEqual([
+      expect.objectContaining({ check: 'replica-lag', table: 'replica', row_id: new URL(replicaUrl).host, problem: expect.stringMatching(/^the replica is behind the primary by \d+ bytes of WAL$/) }),
+    ]);
     await replica.resumeReplay();
     await replica.catchUp();
   });

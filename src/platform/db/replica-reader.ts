@@ -10,6 +10,8 @@ export interface ReadServers {
 }
 
 export interface ReplicaReaderSettings {
+  /** host:port of the replica, for /metrics and the doctor. */
+  server: string;
   /** A replica whose data is older than this is not read from. */
   maxLagMs: number;
   /** Milliseconds, for lag and retry times; tests move it. */
@@ -61,7 +63,7 @@ export function createReplicaReader(servers: ReadServers, settings: ReplicaReade
   let replayedKnown: WalPosition | null = null;
   let warnedNotReplica = false;
 
-  const unreachable: ReplicaStatus = { reachable: false, replayed: null, lagBytes: null, lagSeconds: null, lagging: true };
+  const unreachable: ReplicaStatus = { server: settings.server, reachable: false, replayed: null, lagBytes: null, lagSeconds: null, lagging: true };
 
   const markDown = (error: unknown) => {
     if (now() >= downUntil) logger?.warn({ err: error }, 'the read replica failed; reading from the primary');
@@ -91,6 +93,7 @@ export function createReplicaReader(servers: ReadServers, settings: ReplicaReade
     const lagMs = Math.max(0, now() - since);
     const lagBytes = walOffset(position) - walOffset(replayed);
     return {
+      server: settings.server,
       reachable: true,
       replayed,
       lagBytes: lagBytes > 0n ? Number(lagBytes) : 0,

@@ -34,7 +34,7 @@ export interface ScrapeSources {
   /** Reads of the read-only endpoints since start, by where they went (Db.readCounts). */
   reads?: () => ReadonlyMap<string, number>;
   /** The replica, probed at scrape time; null without one. */
-  replica?: () => Promise<{ reachable: boolean; lagSeconds: number | null; lagBytes: number | null } | null>;
+  replica?: () => Promise<{ server: string; reachable: boolean; lagSeconds: number | null; lagBytes: number | null } | null>;
 }
 
 /** One registry per application (tests build many), served at /metrics in Prometheus' text format. */
@@ -109,32 +109,35 @@ export function createMetrics(): Metrics {
   const probeReplica = async () => (await sources.replica?.()) ?? null;
   new Gauge({
     name: 'unitrain_db_replica_up',
-    help: 'Whether the read replica answers as a streaming replica (absent without DATABASE_REPLICA_URL)',
+    help: 'Whether the read replica answers as a streaming replica, by host:port (absent without DATABASE_REPLICA_URL)',
+    labelNames: ['replica'],
     registers,
     async collect() {
       this.reset();
       const replica = await probeReplica();
-      if (replica) this.set(replica.reachable ? 1 : 0);
+      if (replica) this.set({ replica: replica.server }, replica.reachable ? 1 : 0);
     },
   });
   new Gauge({
     name: 'unitrain_db_replica_lag_seconds',
     help: 'How old the replica\'s data may be: time since the primary was last seen at a position the replica has replayed',
+    labelNames: ['replica'],
     registers,
     async collect() {
       this.reset();
       const replica = await probeReplica();
-      if (replica?.lagSeconds != null) this.set(replica.lagSeconds);
+      if (replica?.lagSeconds != null) this.set({ replica: replica.server }, replica.lagSeconds);
     },
   });
   new Gauge({
     name: 'unitrain_db_replica_lag_bytes',
     help: 'WAL bytes written by the primary and not yet replayed by the replica',
+    labelNames: ['replica'],
     registers,
     async collect() {
       this.reset();
       const replica = await probeReplica();
-      if (replica?.lagBytes != null) this.set(replica.lagBytes);
+      if (replica?.lagBytes != null) this.set({ replica: replica.server }, replica.lagBytes);
     },
   });
   new Gauge({
