@@ -143,7 +143,8 @@ describe.skipIf(testEngine !== 'postgres')('read replicas (PostgreSQL only: the 
 
     await replica.resumeReplay();
     await replica.catchUp();
-    expect(await db.replicaStatus()).toMatchObject({ reachable: true, lagging: false, lagSeconds: 0, lagBytes: 0 });
+    // Not lagBytes 0: the shared test server keeps writing for other test files.
+    expect(await db.replicaStatus()).toMatchObject({ reachable: true, lagging: false, lagSeconds: 0 });
     const onReplica = read('replica');
     expect(ok(await call('AD', 'GET', `/v1/courses/${id}`)).json()).toMatchObject({ title: 'After' });
     expect(read('replica')).toBe(onReplica + 1);
@@ -167,14 +168,16 @@ describe.skipIf(testEngine !== 'postgres')('read replicas (PostgreSQL only: the 
   });
 
   it('has `unitrain doctor` check the replica: passing while it keeps up, naming it while its replay is paused', async () => {
-    const env = { ...testKeysEnv, DATABASE_URL: database.url as string, DATABASE_REPLICA_URL: replicaUrl, DATABASE_REPLICA_MAX_LAG_MS: '300' };
+    // The doctor waits up to the allowed lag for the replica: generous while it keeps up (it replays the
+    // whole shared test server, busy with other files), short while its replay is paused.
+    const env = { ...testKeysEnv, DATABASE_URL: database.url as string, DATABASE_REPLICA_URL: replicaUrl, DATABASE_REPLICA_MAX_LAG_MS: '30000' };
     const healthy = await runCli(['doctor', '--json'], env);
     expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
     expect(JSON.parse(healthy.stdout).checks).toContainEqual(expect.objectContaining({ name: 'replica-lag', violations: 0 }));
 
     await replica.pauseReplay();
     await elsewhere(`update courses set title = title || '.' where code = 'RR-LAG'`, []);
-    const behind = await runCli(['doctor', '--json'], env);
+    const behind = await runCli(['doctor', '--json'], { ...env, DATABASE_REPLICA_MAX_LAG_MS: '300' });
     expect(behind.code).toBe(1);
     expect(JSON.parse(behind.stdout).violations).toEqual([
       expect.objectContaining({ check: 'replica-lag', table: 'replica', row_id: new URL(replicaUrl).host, problem: expect.stringMatching(/^the replica is behind the primary by \d+ bytes of WAL$/) }),
