@@ -11,6 +11,7 @@ import { registerConsoleAssets } from './platform/http/console-assets.js';
 import { answerClientError, answerFrameworkError, registerErrorHandling } from './platform/http/error-handler.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { registerRateLimits } from './platform/http/rate-limits.js';
+import { registerReadYourWrites } from './platform/http/read-your-writes.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerCsvUploads } from './platform/shared/csv/csv-upload.js';
 import { invitationsRoutes, passwordResetRoutes } from './domains/accounts/index.js';
@@ -112,8 +113,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     feed: {
       async start() {
         await realtime.startFeed();
-        const { rows: [named] } = await deps.db.query<{ database: string }>('select current_database() as database');
-        return { position: realtime.hub.feed.position, database: named?.database ?? 'unitrain' };
+        // The position first, then the WAL position: every change before the one committed before the other.
+        const { position } = realtime.hub.feed;
+        const { rows: [named] } = await deps.db.query<{ database: string; wal_position: string }>(
+          'select current_database() as database, pg_current_wal_insert_lsn()::text as wal_position',
+        );
+        return { position, walPosition: named?.wal_position ?? null, database: named?.database ?? 'unitrain' };
       },
     },
   });
@@ -124,6 +129,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metrics.sources.pool = () => deps.db.poolStats();
   metrics.sources.jobs = () => countJobsByStatus(deps.db);
   metrics.sources.cacheSize = () => cache.size;
+  metrics.sources.slowStatements = () => deps.db.queryLog.slowStatements();
+  metrics.sources.reads = () => deps.db.readCounts();
+  metrics.sources.replica = () => deps.db.replicaStatus();
   // Durations by route pattern (never the raw URL: ids would make a series per row).
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -139,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
   // The owner connection: there is no actor to run as until this query says who it is.
   registerAuthentication(app, { tokens, findAccount: (userId) => findSignedInUser(deps.db, userId) });
+  registerReadYourWrites(app);
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
   await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });

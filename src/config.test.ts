@@ -36,8 +36,25 @@ describe('configuration', () => {
       REDIS_URL: 'redis://cache:6379',
       DATABASE_POOL_MAX: '25',
     });
-    expect(config.database).toEqual({ engine: 'postgres', url: 'postgres://app@db/unitrain', replicaUrl: 'postgresql://app@replica/unitrain', poolMax: 25 });
+    expect(config.database).toEqual({
+      engine: 'postgres', url: 'postgres://app@db/unitrain', replicaUrl: 'postgresql://app@replica/unitrain', replicaMaxLagMs: 5_000, poolMax: 25,
+    });
     expect(config.redisUrl).toBe('redis://cache:6379');
+  });
+
+  it('validates the replica: a postgres URL, beside DATABASE_URL, with a bounded lag', () => {
+    const primary = { DATABASE_URL: 'postgres://app@db/unitrain' };
+    expect(loadConfig({ ...primary, DATABASE_REPLICA_URL: 'postgres://app@replica/unitrain', DATABASE_REPLICA_MAX_LAG_MS: '250' }).database)
+      .toMatchObject({ replicaMaxLagMs: 250 });
+    expect(problemsOf({ ...primary, DATABASE_REPLICA_URL: 'mysql://app:secret@replica' })).toEqual([
+      'DATABASE_REPLICA_URL: the value given is not valid; expected a postgres:// or postgresql:// URL',
+    ]);
+    expect(problemsOf({ DATABASE_REPLICA_URL: 'postgres://app@replica/unitrain' })).toEqual([
+      'DATABASE_REPLICA_URL: needs DATABASE_URL (the primary it replicates); the embedded database has no replica',
+    ]);
+    expect(problemsOf({ ...primary, DATABASE_REPLICA_MAX_LAG_MS: '-1' })).toEqual([
+      'DATABASE_REPLICA_MAX_LAG_MS: "-1" is not valid; expected milliseconds from 0 to 60000',
+    ]);
   });
 
   it('converts numbers and booleans, and pretty-prints logs only on a terminal when LOG_FORMAT is auto', () => {

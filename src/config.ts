@@ -17,6 +17,9 @@ const EnvSchema = Type.Object({
   DATABASE_REPLICA_URL: Type.Optional(
     Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// or postgresql:// URL' }),
   ),
+  // Reads go to the primary while the replica's data is older than this (decision 0046). At most the
+  // lifetime of the read-after cookie (60 s), so that a client whose cookie expired reads its write anyway.
+  DATABASE_REPLICA_MAX_LAG_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 5_000, description: 'milliseconds from 0 to 60000' }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'an integer from 1 to 1000' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
   LOG_LEVEL: LogLevel,
@@ -73,7 +76,15 @@ export interface Config {
   readonly dataDir: string;
   readonly database:
     | { readonly engine: 'pglite'; readonly dataDir: string | null }
-    | { readonly engine: 'postgres'; readonly url: string; readonly replicaUrl: string | null; readonly poolMax: number };
+    | {
+        readonly engine: 'postgres';
+        readonly url: string;
+        /** A streaming replica the read-only endpoints read from (decision 0046). */
+        readonly replicaUrl: string | null;
+        /** A replica whose data is older than this is not read from. */
+        readonly replicaMaxLagMs: number;
+        readonly poolMax: number;
+      };
   readonly redisUrl: string | null;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
@@ -204,6 +215,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
   const invalid = new Set([...Value.Errors(EnvSchema, parsed)].map((error) => error.instancePath.split('/')[1] ?? ''));
   const problems = [...invalid].map((name) => describeProblem(name, raw[name]));
   const keys = parseKeys(parsed, problems);
+  // The embedded database has no replica: a replica URL without DATABASE_URL is a mistake, not a no-op.
+  if (parsed.DATABASE_REPLICA_URL !== undefined && parsed.DATABASE_URL === undefined && !invalid.has('DATABASE_REPLICA_URL')) {
+    problems.push('DATABASE_REPLICA_URL: needs DATABASE_URL (the primary it replicates); the embedded database has no replica');
+  }
   for (const name of ['ANALYTICS_REFRESH_CRON', 'CERTIFICATE_EXPIRY_CRON', 'COMPLIANCE_RECOMPUTE_CRON', 'COMPLIANCE_REMINDER_CRON'] as const) {
     if (invalid.has(name) || invalid.has('SCHEDULE_TIMEZONE')) continue;
     try {
@@ -219,7 +234,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
     publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
     dataDir: parsed.DATA_DIR,
     database: parsed.DATABASE_URL
-      ? { engine: 'postgres', url: parsed.DATABASE_URL, replicaUrl: parsed.DATABASE_REPLICA_URL ?? null, poolMax: parsed.DATABASE_POOL_MAX }
+      ? {
+          engine: 'postgres',
+          url: parsed.DATABASE_URL,
+          replicaUrl: parsed.DATABASE_REPLICA_URL ?? null,
+          replicaMaxLagMs: parsed.DATABASE_REPLICA_MAX_LAG_MS,
+          poolMax: parsed.DATABASE_POOL_MAX,
+        }
       : { engine: 'pglite', dataDir: parsed.DATA_DIR },
     redisUrl: parsed.REDIS_URL ?? null,
     logLevel: parsed.LOG_LEVEL,

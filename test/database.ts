@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import type { Db } from '../src/platform/db/database.js';
 import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
-import { createQueryLog } from '../src/platform/db/query-log.js';
+import { createQueryLog, type QueryLog } from '../src/platform/db/query-log.js';
 import { databaseUrl, serverUrl, testEngine } from './engine.js';
 
 export interface TestDatabase {
@@ -36,8 +36,7 @@ export async function dropServerDatabase(name: string): Promise<void> {
   await withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`));
 }
 
-async function open(kind: 'migrated' | 'empty'): Promise<TestDatabase> {
-  const queryLog = createQueryLog(null, 0);
+async function open(kind: 'migrated' | 'empty', queryLog: QueryLog = createQueryLog(null, 0)): Promise<TestDatabase> {
   if (testEngine === 'postgres') {
     const name = await createServerDatabase(kind === 'migrated' ? inject('templateDatabase') : 'template0');
     const url = databaseUrl(name);
@@ -59,9 +58,12 @@ async function open(kind: 'migrated' | 'empty'): Promise<TestDatabase> {
   return { db, url: null, drop: () => db.close() };
 }
 
-/** A database with every migration applied: a copy of the one migrated at the start of the run. */
-export function createMigratedDatabase(): Promise<TestDatabase> {
-  return open('migrated');
+/**
+ * A database with every migration applied: a copy of the one migrated at the start of the run. Its
+ * statements go through `queryLog` when given (the metrics test counts slow ones); untimed otherwise.
+ */
+export function createMigratedDatabase(options: { queryLog?: QueryLog } = {}): Promise<TestDatabase> {
+  return open('migrated', options.queryLog);
 }
 
 /** A database with nothing in it, for migration tests. */

@@ -21,6 +21,12 @@ Checks, each with one statement over whole tables, in one read-only snapshot:
   instructor-role                 instructors of sessions, schedules and rosters are IC, IP, SA or AD
   certificate-source              a certificate agrees with the enrollment or roster line it was issued for
   analytics-freshness             every analytics view was refreshed within the last 24 hours
+  certificate-status-list         each certificate's bits in the status lists say its status
+  certificate-status              a certificate marked EXPIRED has an expiry date, and it has passed
+  compliance-standing             a profile's compliance status agrees with its score (decision 0021)
+  compliance-record-source        a compliance record made from an enrollment is its student's
+  replica-lag                     with DATABASE_REPLICA_URL: the replica answers, and replays what the
+                                  primary has written within DATABASE_REPLICA_MAX_LAG_MS (checked last)
 
 Exit code 0 when every rule holds; 1 with one line per violation (table, row id, what is wrong,
 expected and found), or a JSON document with --json. It connects as the database owner, like \`seed\`:
@@ -39,7 +45,10 @@ async function ensureCurrentSchema(db: Db): Promise<void> {
 }
 
 function printText(report: ConsistencyReport): void {
-  const checked = Object.entries(report.checkedRows).map(([table, rows]) => `${number(rows)} ${table}`).join(', ');
+  const statuses = Object.entries(report.certificateStatuses).map(([status, rows]) => `${number(rows)} ${status}`).join(', ');
+  const checked = Object.entries(report.checkedRows)
+    .map(([table, rows]) => `${number(rows)} ${table}${table === 'certificates' && statuses !== '' ? ` (${statuses})` : ''}`)
+    .join(', ');
   const took = report.durationMs < 1000 ? `${Math.round(report.durationMs)} ms` : `${(report.durationMs / 1000).toFixed(1)} s`;
   if (report.violations.length === 0) {
     console.log(`no violations: ${report.checks.length} checks over ${checked} in ${took}`);
@@ -56,6 +65,7 @@ function printJson(report: ConsistencyReport): void {
     violations: report.violations.map((v) => ({ check: v.check, table: v.table, row_id: v.rowId, problem: v.problem, expected: v.expected, found: v.found })),
     checks: report.checks.map((c) => ({ name: c.name, rule: c.rule, violations: c.violations, duration_ms: Math.round(c.durationMs) })),
     checked_rows: report.checkedRows,
+    certificate_statuses: report.certificateStatuses,
     duration_ms: Math.round(report.durationMs),
   };
   console.log(JSON.stringify(document, null, 2));
@@ -65,7 +75,7 @@ function printJson(report: ConsistencyReport): void {
 export function registerDoctorCommand(program: Command, context: { config: () => Config }): void {
   program
     .command('doctor')
-    .description('check the consistency of the data (counters, waitlists, certificate counts, assignments, analytics freshness) and name every violation')
+    .description('check the consistency of the data (counters, waitlists, certificates, compliance, assignments, analytics freshness) and the replica\'s lag, and name every violation')
     .option('--json', 'print a machine-readable report')
     .addHelpText('after', helpText)
     .action(async (options: { json?: boolean }) => {
@@ -78,7 +88,7 @@ export function registerDoctorCommand(program: Command, context: { config: () =>
       const db = await openDatabase(config, null);
       try {
         await ensureCurrentSchema(db);
-        const report = await checkConsistency(db);
+        const report = await checkConsistency(db, config.database.engine === 'postgres' ? { replicaMaxLagMs: config.database.replicaMaxLagMs } : {});
         if (options.json) printJson(report);
         else printText(report);
       } finally {

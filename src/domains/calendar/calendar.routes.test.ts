@@ -3,7 +3,7 @@ import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring } from '
 import { buildFixtureWorld, fixtureActor, fixtureActors, fixtureId, type FixtureActor, type FixtureUser } from '../../../test/fixture-world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../../platform/db/actor.js';
-import { asTx, type Db } from '../../platform/db/database.js';
+import { asTx, type Db, type Tx } from '../../platform/db/database.js';
 
 // The real application through inject, on a real database holding the fixture world (every role, sessions
 // at every location); what the calendar answers is compared with what the database holds and with what
@@ -199,16 +199,18 @@ describe('GET /v1/calendar', () => {
     expect(await ids(`location=${fixtureId('l3')}&location_id=${fixtureId('l3')}&instructor_id=${fixtureId('ic1')}`)).toEqual([fixtureId('s7')]);
   });
 
-  it('runs one SQL statement for the data, inside the actor’s transaction', async () => {
+  it('runs one SQL statement for the data, inside the actor’s read transaction', async () => {
     const statements: string[] = [];
     let transactions = 0;
     const db = context.db;
+    // The calendar reads through the reader (the replica when there is one, decision 0046).
     const recording: Db = {
       ...db,
-      withActor: (actor, fn) => {
-        transactions += 1;
-        return db.withActor(actor, (tx) =>
-          fn(asTx({
+      reader: {
+        ...db.reader,
+        withActor: (actor, fn, after) => {
+          transactions += 1;
+          const recorded = (tx: Tx) => fn(asTx({
             query: (sql, params) => {
               statements.push(sql);
               return tx.query(sql, params);
@@ -217,8 +219,9 @@ describe('GET /v1/calendar', () => {
               statements.push(sql);
               return tx.exec(sql);
             },
-          })),
-        );
+          }));
+          return db.reader.withActor(actor, recorded, after);
+        },
       },
     };
     const app = await buildTestApp(recording);

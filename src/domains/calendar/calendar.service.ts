@@ -102,7 +102,7 @@ export type CalendarEntry = ReturnType<typeof toCalendarEntry>;
 export async function readCalendar(deps: CalendarDeps, actor: Actor, query: CalendarQuery): Promise<{ from: string; to: string; items: CalendarEntry[] }> {
   checkRange(query.from, query.to);
   const filter = { from: query.from, to: query.to, locationId: oneFilter(query, 'location'), instructorId: oneFilter(query, 'instructor') };
-  const rows = await deps.db.withActor(actor, (tx) => selectCalendarEntries(tx, filter));
+  const rows = await deps.db.reader.withActor(actor, (tx) => selectCalendarEntries(tx, filter));
   return { from: query.from, to: query.to, items: rows.map(toCalendarEntry) };
 }
 
@@ -153,7 +153,7 @@ export async function readFeed(deps: CalendarDeps, actor: Actor, token: string):
   const now = (deps.now ?? (() => new Date()))();
   const today = Math.floor(now.getTime() / dayMs);
   const [from, to] = [today - feedDaysBack, today + feedDaysAhead];
-  const entries = await deps.db.withActor(actor, (tx) => selectFeedEntries(tx, hashOf(token), dayText(from), dayText(to)));
+  const entries = await deps.db.reader.withActor(actor, (tx) => selectFeedEntries(tx, hashOf(token), dayText(from), dayText(to)));
   // Local days reach up to 14 hours either side of their UTC day: one day more each way covers every zone.
   const window = { from: new Date((from - 1) * dayMs), to: new Date((to + 2) * dayMs) };
   return renderFeed(entries, window, now);

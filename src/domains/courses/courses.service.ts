@@ -1,5 +1,5 @@
 import { type Actor, signedOutActor } from '../../platform/db/actor.js';
-import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
+import type { Loader, TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
 import { getRow, lockAtVersion } from '../../platform/shared/crud/crud.repository.js';
@@ -132,21 +132,22 @@ export async function courseVersion(deps: CoursesDeps, actor: Actor, courseId: s
  * The public catalogue reads as the signed-out actor whoever asks, so everybody gets the same answer:
  * the published snapshots of the PUBLISHED courses.
  */
-const asPublic = (actor: Actor): Actor => signedOutActor({ requestId: actor.requestId ?? null, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null });
+const asPublic = (actor: Actor): Actor =>
+  signedOutActor({ requestId: actor.requestId ?? null, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, ...(actor.commits ? { commits: actor.commits } : {}) });
 
 /** What the catalogue reads (courses_as_seen): publishing writes both, so `courses` alone would do; both say it. */
 const catalogueTables = ['courses', 'course_versions'];
 
-function cachedCatalogue<T>(deps: CoursesDeps, key: string, load: () => Promise<T>): Promise<T> {
-  return deps.cache ? deps.cache.getOrLoad(key, catalogueTables, load) : load();
+function cachedCatalogue<T>(deps: CoursesDeps, key: string, load: Loader<T>): Promise<T> {
+  return deps.cache ? deps.cache.getOrLoad(key, catalogueTables, load) : load(null);
 }
 
 export async function catalogue(deps: CoursesDeps, actor: Actor, query: CatalogueQuery): Promise<PageOf<CatalogueEntry>> {
-  return cachedCatalogue(deps, `catalogue:list:${JSON.stringify(query)}`, () => deps.db.withActor(asPublic(actor), (tx) => listCatalogue(tx, query)));
+  return cachedCatalogue(deps, `catalogue:list:${JSON.stringify(query)}`, (after) => deps.db.reader.withActor(asPublic(actor), (tx) => listCatalogue(tx, query), after));
 }
 
 export async function catalogueEntry(deps: CoursesDeps, actor: Actor, code: string): Promise<CatalogueEntry> {
-  const entry = await cachedCatalogue(deps, `catalogue:entry:${code}`, () => deps.db.withActor(asPublic(actor), (tx) => findCatalogueEntry(tx, code)));
+  const entry = await cachedCatalogue(deps, `catalogue:entry:${code}`, (after) => deps.db.reader.withActor(asPublic(actor), (tx) => findCatalogueEntry(tx, code), after));
   if (!entry) throw new AppError('NOT_FOUND', `no published course with the code ${code}`, { field: 'params.code' });
   return entry;
 }

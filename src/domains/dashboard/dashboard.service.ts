@@ -17,5 +17,5 @@ export interface DashboardDeps {
 export function getDashboard(deps: DashboardDeps, actor: SignedInActor): Promise<Dashboard> {
   const now = deps.now();
   const key = `dashboard:${actor.userId}:${actor.role}:${now.toISOString().slice(0, 13)}`;
-  return deps.cache.getOrLoad(key, dashboardTables, () => deps.db.withActor(actor, (tx) => readDashboard(tx, now)));
+  return deps.cache.getOrLoad(key, dashboardTables, (after) => deps.db.reader.withActor(actor, (tx) => readDashboard(tx, now), after));
 }

@@ -74,5 +74,5 @@ export function getReport(deps: ReportsDeps, actor: SignedInActor, name: ReportN
   const audience = actor.role === 'SA' || actor.role === 'AD' ? 'admin' : `${actor.role}:${actor.userId}`;
   const key = `report:${name}:${audience}:${JSON.stringify(filters)}`;
   const tags = ['analytics_refreshes', 'provider_locations', 'provider_members'];
-  return deps.cache.getOrLoad(key, tags, async () => ({ report: name, ...(await deps.db.withActor(actor, (tx) => readReport(tx, name, filters))) }));
+  return deps.cache.getOrLoad(key, tags, async (after) => ({ report: name, ...(await deps.db.reader.withActor(actor, (tx) => readReport(tx, name, filters), after)) }));
 }

@@ -47,11 +47,11 @@ const scheduleGoverned = ['instructor_id', 'location_id', 'session_date', 'start
 const asSession = (row: Row) => row as unknown as SessionRow;
 
 export function listSessions(deps: SessionsDeps, actor: Actor, query: SessionListQuery): Promise<SessionPage> {
-  return deps.db.withActor(actor, (tx) => selectSessionPage(tx, query));
+  return deps.db.reader.withActor(actor, (tx) => selectSessionPage(tx, query));
 }
 
 export async function readSession(deps: SessionsDeps, actor: Actor, id: string): Promise<SessionRow> {
-  return asSession(await deps.db.withActor(actor, (tx) => getRow(tx, sessionsTable, id, 'session')));
+  return asSession(await deps.db.reader.withActor(actor, (tx) => getRow(tx, sessionsTable, id, 'session')));
 }
 
 function requireEndAfterStart(start: string, end: string, field: string): void {

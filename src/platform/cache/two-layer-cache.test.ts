@@ -14,7 +14,7 @@ function cacheWithHandFeed() {
     redis: null,
     metrics: metrics.cache,
     logger: createLogger({ logLevel: 'silent', logFormat: 'json' }),
-    feed: { start: async () => ({ position: at(100), database: 'test' }) },
+    feed: { start: async () => ({ position: at(100), walPosition: '0/100', database: 'test' }) },
   });
   return { cache, metrics };
 }
@@ -30,7 +30,7 @@ describe('the two-layer cache', () => {
     const { cache } = cacheWithHandFeed();
     expect(await cache.getOrLoad('k', ['courses'], async () => 'first')).toBe('first');
     expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('first');
-    cache.observer.batch({ start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101, 3) }] });
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101, 3) }] });
     const slow = deferred<string>();
     const started = deferred<void>();
     const loading = cache.getOrLoad('k', ['courses'], () => {
@@ -39,7 +39,7 @@ describe('the two-layer cache', () => {
     });
     await started.promise;
     // A commit while that load runs: it may have read the database before it.
-    cache.observer.batch({ start: at(105), end: at(110), changes: [{ table: 'courses', position: at(107, 1) }] });
+    cache.observer.batch({ walPosition: null, start: at(105), end: at(110), changes: [{ table: 'courses', position: at(107, 1) }] });
     // A request after the invalidation does not join the load that began before it.
     const after = cache.getOrLoad('k', ['courses'], async () => 'after the change');
     slow.resolve('maybe stale');
@@ -51,7 +51,7 @@ describe('the two-layer cache', () => {
   it('keeps entries of other tables, and joins a load of the same key still valid', async () => {
     const { cache, metrics } = cacheWithHandFeed();
     await cache.getOrLoad('sessions', ['training_sessions'], async () => 1);
-    cache.observer.batch({ start: at(100), end: at(102), changes: [{ table: 'courses', position: at(101) }] });
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(102), changes: [{ table: 'courses', position: at(101) }] });
     expect(await cache.getOrLoad('sessions', ['training_sessions'], async () => 2)).toBe(1);
     const slow = deferred<number>();
     const [first, second] = [cache.getOrLoad('x', ['courses'], () => slow.promise), cache.getOrLoad('x', ['courses'], async () => 99)];
@@ -67,9 +67,26 @@ describe('the two-layer cache', () => {
     expect(await cache.getOrLoad('k', ['notifications'], async () => 'fresh')).toBe('fresh');
     // A round that began before the commit covers nothing; one that began after it and settled does.
     cache.observer.roundStarting();
-    cache.observer.batch({ start: at(100), end: at(104), changes: [{ table: 'notifications', position: at(103) }] });
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(104), changes: [{ table: 'notifications', position: at(103) }] });
     cache.observer.roundSettled();
     expect(await cache.getOrLoad('k', ['notifications'], async () => 'loaded again')).toBe('loaded again');
     expect(await cache.getOrLoad('k', ['notifications'], async () => 'unused')).toBe('loaded again');
+  });
+
+  it('asks each load to see the WAL position of the feed position its entry is stamped with (a replica must have replayed it)', async () => {
+    const { cache } = cacheWithHandFeed();
+    const asked: Array<string | null> = [];
+    const load = (value: string) => async (after: string | null) => {
+      asked.push(after);
+      return value;
+    };
+    await cache.getOrLoad('k', ['courses'], load('first'));
+    cache.observer.batch({ walPosition: '0/2A0', start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101) }] });
+    expect(await cache.getOrLoad('k', ['courses'], load('second'))).toBe('second');
+    // A round that found nothing new leaves the pair as it was.
+    cache.observer.batch({ walPosition: null, start: at(105), end: at(105), changes: [] });
+    cache.observer.batch({ walPosition: '0/2B0', start: at(105), end: at(107), changes: [{ table: 'courses', position: at(106) }] });
+    expect(await cache.getOrLoad('k', ['courses'], load('third'))).toBe('third');
+    expect(asked).toEqual(['0/100', '0/2A0', '0/2B0']);
   });
 });

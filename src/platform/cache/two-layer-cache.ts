@@ -36,6 +36,8 @@ export interface ChangeBatch {
   readonly start: FeedPosition;
   readonly end: FeedPosition;
   readonly changes: ReadonlyArray<{ readonly table: string; readonly position: FeedPosition }>;
+  /** The primary's WAL position after every change up to `end` committed (null: not known). */
+  readonly walPosition: string | null;
 }
 
 /** The feed's side, given by the composition root (app.ts), so the cache knows no module. */
@@ -45,7 +47,7 @@ export interface InvalidationFeed {
    * the database it reads, which prefixes every Redis key: positions of two databases are not comparable,
    * so two databases sharing one Redis must never read each other's entries.
    */
-  start(): Promise<{ position: FeedPosition; database: string }>;
+  start(): Promise<{ position: FeedPosition; walPosition: string | null; database: string }>;
 }
 
 export interface TwoLayerCacheSettings {
@@ -55,13 +57,20 @@ export interface TwoLayerCacheSettings {
   keyPrefix?: string;
 }
 
+/**
+ * Loads an answer. `after` is the primary's WAL position paired with the stamp the answer will carry:
+ * a load from a replica must see it (`Db.reader.withActor(actor, fn, after)`), or a stale answer would be
+ * stored as current (decision 0046). Null when nothing is required (the feed has not read yet).
+ */
+export type Loader<T> = (after: string | null) => Promise<T>;
+
 export interface TwoLayerCache {
   /**
    * The cached answer for `key`, or `load()`'s, stored in both layers. `tags` are the tables the answer is
    * read from: a committed change to any of them ends the entry. Concurrent misses of one key share one
    * load (single flight) while that load is still valid.
    */
-  getOrLoad<T>(key: string, tags: readonly string[], load: () => Promise<T>): Promise<T>;
+  getOrLoad<T>(key: string, tags: readonly string[], load: Loader<T>): Promise<T>;
   /** The feed's observer: wire `roundStarting`, `batch` and `roundSettled` to the process's change feed. */
   readonly observer: {
     roundStarting(): void;
@@ -97,6 +106,8 @@ export function createTwoLayerCache(
   let base: FeedPosition | null = null;
   /** Every change before this has been read. */
   let known: FeedPosition | null = null;
+  /** The primary's WAL position when `known` was read: every change before `known` committed before it. */
+  let knownWal: string | null = null;
   let starting: Promise<void> | null = null;
   /** Commits of this process, and how many of them the feed has surely read (read-your-writes). */
   let localCommits = 0;
@@ -115,9 +126,12 @@ export function createTwoLayerCache(
 
   const ensureStarted = (): Promise<void> => {
     starting ??= deps.feed.start().then(
-      ({ position, database }) => {
+      ({ position, walPosition, database }) => {
         base ??= position;
-        known ??= position;
+        if (known === null) {
+          known = position;
+          knownWal = walPosition;
+        }
         prefix = `${settings.keyPrefix ?? 'unitrain:cache:v1:'}${database}:`;
       },
       (error: unknown) => {
@@ -156,8 +170,9 @@ export function createTwoLayerCache(
   };
 
   /** One load per key at a time: L2, then the database; stored only if no change to its tables arrived meanwhile. */
-  const load = async <T>(key: string, tags: readonly string[], loader: () => Promise<T>): Promise<T> => {
+  const load = async <T>(key: string, tags: readonly string[], loader: Loader<T>): Promise<T> => {
     const stamp = known as FeedPosition;
+    const after = knownWal;
     const promise = (async () => {
       const inL2 = await readL2(key);
       if (inL2) {
@@ -169,7 +184,7 @@ export function createTwoLayerCache(
         metrics.invalidations.inc({ layer: 'l2' });
       }
       metrics.misses.inc();
-      const value = await loader();
+      const value = await loader(after);
       // It may predate a change read while it loaded: then it answers this request only.
       if (valid(stamp, tags)) {
         const entry: Entry = { value, tags, stamp };
@@ -188,19 +203,19 @@ export function createTwoLayerCache(
   };
 
   return {
-    async getOrLoad<T>(key: string, tags: readonly string[], loader: () => Promise<T>): Promise<T> {
-      if (ttlMs === 0) return loader();
+    async getOrLoad<T>(key: string, tags: readonly string[], loader: Loader<T>): Promise<T> {
+      if (ttlMs === 0) return loader(null);
       try {
         await ensureStarted();
       } catch (error) {
         logger.warn({ err: error }, 'cache: the change feed could not start; answering without the cache');
         metrics.bypasses.inc({ reason: 'no_feed' });
-        return loader();
+        return loader(null);
       }
       // This process committed something its feed has not read yet: its own next read must see it.
       if (coveredCommits < localCommits) {
         metrics.bypasses.inc({ reason: 'own_write' });
-        return loader();
+        return loader(null);
       }
       const inL1 = l1.get(key);
       if (inL1) {
@@ -229,7 +244,10 @@ export function createTwoLayerCache(
           if (!before || compare(change.position, before) > 0) lastChange.set(change.table, change.position);
         }
         if (batch.changes.length > 0) metrics.tagInvalidations.inc(new Set(batch.changes.map((change) => change.table)).size);
-        known = known && compare(known, batch.end) > 0 ? known : batch.end;
+        if (!known || compare(known, batch.end) <= 0) {
+          known = batch.end;
+          knownWal = batch.walPosition ?? knownWal;
+        }
       },
       roundSettled() {
         coveredCommits = roundStartCommits;

@@ -213,6 +213,41 @@ export const consistencyChecks: ConsistencyCheck[] = [
        WHERE e.status_list_index IS NULL
           OR (c.status = p.status) <> coalesce(get_bit(l.bits, ((e.status_list_index % 131072) / 8 * 8 + 7 - e.status_list_index % 8)::integer) = 1, false)`,
   },
+  {
+    name: 'certificate-status',
+    rule: 'a certificate marked EXPIRED has an expiry date, and it has passed',
+    sql: `
+      SELECT 'certificates' AS table_name, c.id AS row_id,
+             'EXPIRED before its expiry date' AS problem,
+             'an expiry date before ' || current_date AS expected, coalesce('expiry date ' || c.expiry_date, 'no expiry date') AS found
+        FROM certificates c
+       WHERE c.status = 'EXPIRED' AND (c.expiry_date IS NULL OR c.expiry_date >= current_date)`,
+  },
+  {
+    name: 'compliance-standing',
+    rule: 'a profile\'s compliance status agrees with its score: COMPLIANT at 100, PENDING at 0, AT_RISK from 50 to under 100, NON_COMPLIANT under 100 (decision 0021)',
+    sql: `
+      SELECT 'profiles' AS table_name, p.id AS row_id,
+             'compliance status ' || p.compliance_status || ' disagrees with its score' AS problem,
+             CASE p.compliance_status WHEN 'COMPLIANT' THEN 'score 100.00' WHEN 'PENDING' THEN 'score 0.00'
+                  WHEN 'AT_RISK' THEN 'score from 50.00 to under 100.00' ELSE 'score under 100.00' END AS expected,
+             'score ' || p.compliance_score AS found
+        FROM profiles p
+       WHERE CASE p.compliance_status WHEN 'COMPLIANT' THEN p.compliance_score <> 100
+                                      WHEN 'PENDING' THEN p.compliance_score <> 0
+                                      WHEN 'AT_RISK' THEN p.compliance_score < 50 OR p.compliance_score >= 100
+                                      ELSE p.compliance_score >= 100 END`,
+  },
+  {
+    name: 'compliance-record-source',
+    rule: 'a compliance record made from an enrollment is that enrollment\'s student\'s',
+    sql: `
+      SELECT 'compliance_records' AS table_name, c.id AS row_id,
+             'its source enrollment ' || e.id || ' is another person''s' AS problem,
+             'user ' || e.student_id AS expected, 'user ' || c.user_id AS found
+        FROM compliance_records c JOIN session_enrollments e ON e.id = c.source_enrollment_id
+       WHERE e.student_id IS DISTINCT FROM c.user_id`,
+  },
 ];
 
 export async function selectViolations(tx: Tx, check: ConsistencyCheck): Promise<ViolationRow[]> {
@@ -226,6 +261,14 @@ export interface CheckedRowCounts {
   course_schedules: number;
   rosters: number;
   certificates: number;
+}
+
+/** How many certificates there are of each status. */
+export async function countCertificateStatuses(tx: Tx): Promise<Record<string, number>> {
+  const { rows } = await tx.query<{ status: string; count: number }>(
+    'SELECT status, count(*)::integer AS count FROM certificates GROUP BY status ORDER BY status',
+  );
+  return Object.fromEntries(rows.map((row) => [row.status, row.count]));
 }
 
 /** How many rows of each table the checks looked at (all of them). */

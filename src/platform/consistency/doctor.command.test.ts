@@ -158,6 +158,26 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
   await tx.query(
     `SELECT app_set_status_bit('revocation', e.status_list_index, true) FROM certificate_status_entries e WHERE e.certificate_id = $1`, [published.id]);
   expected.push({ check: 'certificate-status-list', table: 'certificates', row_id: published.id, expected: 'false', found: 'true' });
+
+  const unexpired = await one<{ id: string; today: string; expiry: string | null }>(tx,
+    `SELECT c.id, current_date::text AS today, c.expiry_date::text AS expiry FROM certificates c
+      WHERE c.status = 'ACTIVE' AND (c.expiry_date IS NULL OR c.expiry_date >= current_date) ORDER BY c.id DESC LIMIT 1`);
+  await tx.query(`UPDATE certificates SET status = 'EXPIRED' WHERE id = $1`, [unexpired.id]);
+  expected.push({
+    check: 'certificate-status', table: 'certificates', row_id: unexpired.id,
+    expected: `an expiry date before ${unexpired.today}`, found: unexpired.expiry === null ? 'no expiry date' : `expiry date ${unexpired.expiry}`,
+  });
+
+  const profile = await one<{ id: string }>(tx, `SELECT id FROM profiles ORDER BY id LIMIT 1`);
+  await tx.query(`UPDATE profiles SET compliance_status = 'COMPLIANT', compliance_score = 40 WHERE id = $1`, [profile.id]);
+  expected.push({ check: 'compliance-standing', table: 'profiles', row_id: profile.id, expected: 'score 100.00', found: 'score 40.00' });
+
+  const record = await one<{ id: string; user_id: string; enrollment: string; student_id: string }>(tx,
+    `SELECT c.id, c.user_id, e.id AS enrollment, e.student_id FROM compliance_records c
+       JOIN LATERAL (SELECT id, student_id FROM session_enrollments WHERE student_id <> c.user_id ORDER BY id LIMIT 1) e ON true
+      ORDER BY c.id LIMIT 1`);
+  await tx.query('UPDATE compliance_records SET source_enrollment_id = $2 WHERE id = $1', [record.id, record.enrollment]);
+  expected.push({ check: 'compliance-record-source', table: 'compliance_records', row_id: record.id, expected: `user ${record.student_id}`, found: `user ${record.user_id}` });
   return expected;
 }
 
@@ -169,16 +189,20 @@ describe('unitrain doctor', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout.trim()).toMatch(
-      /^no violations: 13 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, \d+ certificates in (\d+ ms|\d+\.\d s)$/,
+      /^no violations: 16 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, [\d,]+ certificates \([\d,]+ ACTIVE(, [\d,]+ [A-Z]+)*\) in (\d+ ms|\d+\.\d s)$/,
     );
 
     const json = await runCli(['doctor', '--json'], env);
     expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout) as { ok: boolean; violations: unknown[]; checks: { violations: number }[]; checked_rows: Record<string, number> };
+    const report = JSON.parse(json.stdout) as {
+      ok: boolean; violations: unknown[]; checks: { violations: number }[]; checked_rows: Record<string, number>; certificate_statuses: Record<string, number>;
+    };
     expect(report.ok).toBe(true);
     expect(report.violations).toEqual([]);
-    expect(report.checks).toHaveLength(13);
+    expect(report.checks).toHaveLength(16);
     expect(report.checked_rows['training_sessions']).toBe(400);
+    const statuses = Object.values(report.certificate_statuses);
+    expect(statuses.reduce((sum, count) => sum + count, 0)).toBe(report.checked_rows['certificates']);
   });
 
   it('names exactly the rows that break each rule, with what it expected and found', async () => {
@@ -199,7 +223,7 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 13 of 13 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 16 of 16 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
   });
 
   it('refuses a missing embedded database without creating one', async () => {

@@ -1,3 +1,5 @@
+import type { WalPosition } from './wal-position.js';
+
 export const roles = ['SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN'] as const;
 export type Role = (typeof roles)[number];
 
@@ -13,6 +15,17 @@ export interface Actor {
   /** Where the request came from, for the audit log. */
   ip?: string | null;
   userAgent?: string | null;
+  /**
+   * Read-your-writes (decision 0046): the client's last commit as its request said (cookie or header),
+   * raised by the request's own writing transactions (`Db.withActor`). Reads through `Db.reader` see at
+   * least this. Absent for actors that are not a client's (jobs, commands).
+   */
+  commits?: CommitMark;
+}
+
+/** The newest commit a client must see, as a WAL position of the primary; null: none known. */
+export interface CommitMark {
+  position: WalPosition | null;
 }
 
 export function signedOutActor(request?: { requestId?: string | null; ip?: string | null; userAgent?: string | null }): Actor {

@@ -1,4 +1,6 @@
 import type { Actor } from './actor.js';
+import type { QueryLog } from './query-log.js';
+import type { WalPosition } from './wal-position.js';
 
 export type Engine = 'pglite' | 'postgres';
 export type Row = Record<string, unknown>;
@@ -26,10 +28,45 @@ export interface Connection extends Queryable {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Where the read-only endpoints read (decision 0046): the replica when one is configured, reachable, not
+ * lagging more than allowed, and has replayed what the reader must see; otherwise the primary.
+ */
+export interface Reader extends Queryable {
+  /**
+   * A READ ONLY transaction as the actor (the same claims, so the same row-level security, on either
+   * server). It sees at least the actor's `commits` and `after` (a WAL position of the primary: what a
+   * cached answer's stamp requires), or runs on the primary.
+   */
+  withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>, after?: WalPosition | null): Promise<T>;
+}
+
+/** Where reads through `Db.reader` went: `replica`, or the primary and why (no replica; lagging; behind: not replayed what the read must see; unavailable). */
+export type ReadRoute = 'replica' | 'no_replica' | 'lagging' | 'behind' | 'unavailable';
+
+/** The replica as last probed: reachable, what it has replayed, and how far behind the primary it is. */
+export interface ReplicaStatus {
+  /** host:port of the replica (never its credentials), the label of its series on /metrics. */
+  server: string;
+  reachable: boolean;
+  replayed: WalPosition | null;
+  /** WAL bytes the primary had written that the replica had not replayed, when probed. */
+  lagBytes: number | null;
+  /** How old the replica's data may be: the time since the primary was last seen at a position the replica has replayed. */
+  lagSeconds: number | null;
+  /** Beyond DATABASE_REPLICA_MAX_LAG_MS (or unreachable): reads go to the primary. */
+  lagging: boolean;
+}
+
 export interface Db extends Connection {
   readonly engine: Engine;
-  /** Where read-only queries may go: the replica when one is configured, otherwise the primary. */
-  readonly reader: Queryable;
+  readonly reader: Reader;
+  /** The statements timed on this `Db` (slow ones counted by fingerprint for /metrics). */
+  readonly queryLog: QueryLog;
+  /** Probes the replica now; null without one. */
+  replicaStatus(): Promise<ReplicaStatus | null>;
+  /** Reads through `reader` so far, by route. */
+  readCounts(): ReadonlyMap<ReadRoute, number>;
   /** A transaction running as the application role with the actor's claims set (applyActor, below). */
   withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs `fn` on one dedicated connection, for session state such as advisory locks. */

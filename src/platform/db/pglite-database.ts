@@ -142,10 +142,25 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
     return result;
   };
   const connection: Connection = { ...primary, transaction };
+  let reads = 0;
   return {
     engine: 'pglite',
     ...connection,
-    reader: primary,
+    // No replica here; READ ONLY all the same, so that a write through the reader fails on every engine.
+    reader: {
+      ...primary,
+      withActor: (actor, fn) => {
+        reads += 1;
+        return transaction(async (tx) => {
+          await tx.query('set transaction read only');
+          await applyActor(tx, actor);
+          return fn(tx);
+        });
+      },
+    },
+    queryLog,
+    replicaStatus: async () => null,
+    readCounts: () => new Map([['no_replica', reads]]),
     withActor: (actor, fn) =>
       transaction(async (tx) => {
         await applyActor(tx, actor);

@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
+import type { CommitMark } from './actor.js';
 import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
+import { createReplicaReader } from './replica-reader.js';
 import { typeParsers } from './type-parsers.js';
+import { laterWalPosition, type WalPosition } from './wal-position.js';
 
 const types = {
   getTypeParser: ((id: number, format?: 'text' | 'binary') =>
@@ -16,6 +19,10 @@ export interface PostgresOptions {
   url: string;
   replicaUrl: string | null;
   poolMax: number;
+  /** A replica whose data is older than this is not read from (default 5 s). */
+  replicaMaxLagMs?: number;
+  /** The clock replica lag is measured by, in milliseconds (default: performance.now); tests move it. */
+  clock?: () => number;
 }
 
 /** At most this many statement texts are prepared on each connection; texts beyond it run unnamed. */
@@ -59,22 +66,52 @@ function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Query
 /** Clients whose rollback failed may still be inside a transaction: they are destroyed, not reused. */
 const brokenClients = new WeakSet<pg.PoolClient>();
 
+/** A position after the commit record of a transaction that just committed on this connection. */
+const walPositionQuery = 'select pg_current_wal_insert_lsn()::text as position';
+
 /**
- * Whether the transaction wrote, and COMMIT, in one round trip: without parameters pg sends both
- * statements in one simple query and answers with one result per statement. A failed COMMIT throws.
+ * How a transaction begins and ends: READ ONLY ones (the reader's) never signal a commit; with a replica
+ * configured, a writing one also learns the WAL position after its commit, for read-your-writes.
  */
-async function commitReportingWrite(client: pg.PoolClient): Promise<boolean> {
-  const [asked] = (await client.query(`${transactionWroteQuery}; commit`)) as unknown as pg.QueryResult<{ wrote: boolean }>[];
-  return asked?.rows[0]?.wrote === true;
+interface TransactionMode {
+  readOnly: boolean;
+  /** Raised to the commit's WAL position when the transaction wrote (null: no replica, nothing to compare). */
+  mark: CommitMark | null;
 }
 
-async function inTransaction<T>(client: pg.PoolClient, queryLog: QueryLog, commits: CommitListeners, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  await client.query('begin');
-  let wrote: boolean;
+const writing: TransactionMode = { readOnly: false, mark: null };
+const readOnly: TransactionMode = { readOnly: true, mark: null };
+
+/**
+ * Whether the transaction wrote, COMMIT and, when asked, the WAL position after it, in one round trip:
+ * without parameters pg sends the statements in one simple query and answers with one result per
+ * statement. A failed COMMIT throws (and the statement after it is not run).
+ */
+async function commitReportingWrite(client: pg.PoolClient, withPosition: boolean): Promise<{ wrote: boolean; position: WalPosition | null }> {
+  const text = withPosition ? `${transactionWroteQuery}; commit; ${walPositionQuery}` : `${transactionWroteQuery}; commit`;
+  const results = (await client.query(text)) as unknown as pg.QueryResult<{ wrote?: boolean; position?: string }>[];
+  return { wrote: results[0]?.rows[0]?.wrote === true, position: results[2]?.rows[0]?.position ?? null };
+}
+
+async function inTransaction<T>(
+  client: pg.PoolClient,
+  queryLog: QueryLog,
+  commits: CommitListeners,
+  fn: (tx: Tx) => Promise<T>,
+  mode: TransactionMode = writing,
+): Promise<T> {
+  await client.query(mode.readOnly ? 'begin read only' : 'begin');
+  let wrote = false;
   let result: T;
   try {
     result = await fn(asTx(queryableOf(client, queryLog)));
-    wrote = await commitReportingWrite(client);
+    if (mode.readOnly) {
+      await client.query('commit');
+    } else {
+      const committed = await commitReportingWrite(client, mode.mark !== null);
+      wrote = committed.wrote;
+      if (wrote && mode.mark) mode.mark.position = laterWalPosition(mode.mark.position, committed.position);
+    }
   } catch (error) {
     await client.query('rollback').catch(() => brokenClients.add(client));
     throw error;
@@ -102,10 +139,11 @@ async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promi
  * processes look at once, whichever process wrote (a CLI command as well as a server).
  */
 export async function openPostgresDatabase(options: PostgresOptions, queryLog: QueryLog, logger: Logger | null = null): Promise<Db> {
-  const poolOf = (connectionString: string) =>
-    new pg.Pool({ connectionString, max: options.poolMax, types, application_name: 'unitrain' });
+  const poolOf = (connectionString: string, extra: pg.PoolConfig = {}) =>
+    new pg.Pool({ connectionString, max: options.poolMax, types, application_name: 'unitrain', ...extra });
   const pool = poolOf(options.url);
-  const replica = options.replicaUrl ? poolOf(options.replicaUrl) : null;
+  // A replica that does not answer must not hold a read up for long: the primary answers instead.
+  const replica = options.replicaUrl ? poolOf(options.replicaUrl, { connectionTimeoutMillis: 2_000 }) : null;
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   // The same for a checked-out client: the query it was running rejects with the error anyway.
   for (const p of [pool, replica]) {
@@ -121,18 +159,45 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
         (error: unknown) => logger?.warn({ err: error }, 'could not signal other processes of a commit; they will see it on their next poll'),
       )),
   );
-  const transaction = <T>(fn: (tx: Tx) => Promise<T>) => withClient(pool, (client) => inTransaction(client, queryLog, commits, fn));
+  const transaction = <T>(fn: (tx: Tx) => Promise<T>, mode?: TransactionMode) =>
+    withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode));
+  const readOnlyOn = (on: pg.Pool) => <T>(fn: (tx: Tx) => Promise<T>) =>
+    withClient(on, (client) => inTransaction(client, queryLog, commits, fn, readOnly));
+  const positionOf = async (on: pg.Pool, sql: string) => (await on.query<{ position: string | null }>(sql)).rows[0]?.position ?? null;
+  const replicaReader = replica
+    ? createReplicaReader(
+        {
+          primary: { transaction: readOnlyOn(pool), queryable: primary, position: async () => (await positionOf(pool, 'select pg_current_wal_lsn()::text as position')) as WalPosition },
+          replica: { transaction: readOnlyOn(replica), queryable: queryableOf(replica, queryLog), replayed: () => positionOf(replica, 'select pg_last_wal_replay_lsn()::text as position') },
+        },
+        { server: new URL(options.replicaUrl as string).host, maxLagMs: options.replicaMaxLagMs ?? 5_000, now: options.clock ?? (() => performance.now()) },
+        logger,
+      )
+    : null;
+  const primaryReads = new Map([['no_replica' as const, 0]]);
 
   return {
     engine: 'postgres',
     ...primary,
     transaction,
-    reader: replica ? queryableOf(replica, queryLog) : primary,
+    reader: replicaReader?.reader ?? {
+      ...primary,
+      withActor: (actor, fn) => {
+        primaryReads.set('no_replica', (primaryReads.get('no_replica') ?? 0) + 1);
+        return readOnlyOn(pool)(async (tx) => {
+          await applyActor(tx, actor);
+          return fn(tx);
+        });
+      },
+    },
+    queryLog,
+    replicaStatus: async () => (replicaReader ? replicaReader.status() : null),
+    readCounts: () => replicaReader?.counts ?? primaryReads,
     withActor: (actor, fn) =>
       transaction(async (tx) => {
         await applyActor(tx, actor);
         return fn(tx);
-      }),
+      }, replica && actor.commits ? { readOnly: false, mark: actor.commits } : writing),
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),

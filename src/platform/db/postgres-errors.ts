@@ -65,7 +65,7 @@ const networkFailures = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
 const droppedConnection = /^(Connection terminated|Client has encountered a connection error and is not queryable)/;
 
 /** The server cannot be reached, or dropped the connection (SQLSTATE class 08, or no SQLSTATE at all). */
-function isConnectionFailure(error: unknown): boolean {
+export function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as PostgresErrorFields).code ?? '';
   return networkFailures.has(code) || code.startsWith('08') || droppedConnection.test(error.message);

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Actor, type Role, signedOutActor } from '../db/actor.js';
 import { AppError } from '../../errors.js';
 import type { AccessTokens } from '../security/access-tokens.js';
+import { commitMarkOf } from './read-your-writes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,7 +66,7 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
   app.decorateRequest('accessTokenExpiresAt', null);
   app.addHook('onRequest', async (request) => {
     const userAgent = request.headers['user-agent']?.slice(0, maximumUserAgentLength) ?? null;
-    const origin = { requestId: request.id, ip: request.ip, userAgent };
+    const origin = { requestId: request.id, ip: request.ip, userAgent, commits: commitMarkOf(request) };
     const header = request.headers.authorization;
     const token = header === undefined ? tokenOutsideHeader(request) : bearer.exec(header)?.[1];
     if (header === undefined && token === undefined) {

@@ -24,11 +24,17 @@ export interface CacheMetrics {
   errors: Counter<'layer'>;
 }
 
-/** The database pool and the job queue, read when /metrics is scraped. */
+/** The database (pool, slow statements, reads and the replica), the job queue and the cache, read when /metrics is scraped. */
 export interface ScrapeSources {
   pool?: () => { total: number; idle: number; waiting: number } | null;
   jobs?: () => Promise<Array<{ status: string; count: number }>>;
   cacheSize?: () => number;
+  /** Statements slower than SLOW_QUERY_MS since start, by fingerprint. */
+  slowStatements?: () => ReadonlyMap<string, { count: number; seconds: number }>;
+  /** Reads of the read-only endpoints since start, by where they went (Db.readCounts). */
+  reads?: () => ReadonlyMap<string, number>;
+  /** The replica, probed at scrape time; null without one. */
+  replica?: () => Promise<{ server: string; reachable: boolean; lagSeconds: number | null; lagBytes: number | null } | null>;
 }
 
 /** One registry per application (tests build many), served at /metrics in Prometheus' text format. */
@@ -67,6 +73,71 @@ export function createMetrics(): Metrics {
     async collect() {
       this.reset();
       for (const { status, count } of (await sources.jobs?.()) ?? []) this.set({ status }, count);
+    },
+  });
+  new Counter({
+    name: 'unitrain_db_slow_statements_total',
+    help: 'Statements slower than SLOW_QUERY_MS, by fingerprint (the log names the statement)',
+    labelNames: ['fingerprint'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [fingerprint, figures] of sources.slowStatements?.() ?? []) this.inc({ fingerprint }, figures.count);
+    },
+  });
+  new Counter({
+    name: 'unitrain_db_slow_statement_seconds_total',
+    help: 'Time spent in statements slower than SLOW_QUERY_MS, by fingerprint',
+    labelNames: ['fingerprint'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [fingerprint, figures] of sources.slowStatements?.() ?? []) this.inc({ fingerprint }, figures.seconds);
+    },
+  });
+  new Counter({
+    name: 'unitrain_db_reads_total',
+    help: 'Reads of the read-only endpoints by route: replica, or the primary because of no_replica, lagging, behind (not replayed the caller\'s write) or unavailable',
+    labelNames: ['route'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [route, count] of sources.reads?.() ?? []) this.inc({ route }, count);
+    },
+  });
+  // The three replica gauges ask at once; the database's probe is single-flight, so one probe answers them.
+  const probeReplica = async () => (await sources.replica?.()) ?? null;
+  new Gauge({
+    name: 'unitrain_db_replica_up',
+    help: 'Whether the read replica answers as a streaming replica, by host:port (absent without DATABASE_REPLICA_URL)',
+    labelNames: ['replica'],
+    registers,
+    async collect() {
+      this.reset();
+      const replica = await probeReplica();
+      if (replica) this.set({ replica: replica.server }, replica.reachable ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'unitrain_db_replica_lag_seconds',
+    help: 'How old the replica\'s data may be: time since the primary was last seen at a position the replica has replayed',
+    labelNames: ['replica'],
+    registers,
+    async collect() {
+      this.reset();
+      const replica = await probeReplica();
+      if (replica?.lagSeconds != null) this.set({ replica: replica.server }, replica.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: 'unitrain_db_replica_lag_bytes',
+    help: 'WAL bytes written by the primary and not yet replayed by the replica',
+    labelNames: ['replica'],
+    registers,
+    async collect() {
+      this.reset();
+      const replica = await probeReplica();
+      if (replica?.lagBytes != null) this.set({ replica: replica.server }, replica.lagBytes);
     },
   });
   new Gauge({

@@ -9,6 +9,8 @@ export interface FeedBatch {
   readonly start: ChangePosition;
   readonly end: ChangePosition;
   readonly changes: readonly FeedChange[];
+  /** The primary's WAL position after every change up to `end` committed (realtime.repository.ts). */
+  readonly walPosition: string | null;
 }
 
 export interface ChangeFeedSettings {
@@ -67,7 +69,7 @@ export function createChangeFeed(
     for (const observer of observers) observer.roundStarting?.();
     const read = await readSettledChanges(db, position, settings.batchSize, null);
     if (read.changes.length > 0 || comparePositions(read.end, position) > 0) {
-      const batch = { start: position, end: read.end, changes: read.changes };
+      const batch = { start: position, end: read.end, changes: read.changes, walPosition: read.walPosition };
       for (const observer of observers) observer.batch?.(batch);
       await onBatch(batch);
       position = read.end;

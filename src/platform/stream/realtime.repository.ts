@@ -17,6 +17,11 @@ export interface SettledRead {
   readonly end: ChangePosition;
   /** Committed rows lie beyond the frontier, waiting only for older transactions to end (which may not signal). */
   readonly pending: boolean;
+  /**
+   * The primary's WAL position, taken after the read's snapshot: every change read committed before it.
+   * A replica that has replayed it holds them all (a cached answer's stamp, decision 0046).
+   */
+  readonly walPosition: string | null;
 }
 
 interface SettledRow {
@@ -28,6 +33,7 @@ interface SettledRow {
   changed_at: Date | null;
   xmin: string;
   pending: boolean;
+  wal_position: string | null;
 }
 
 /**
@@ -44,8 +50,8 @@ export async function readSettledChanges(
 ): Promise<SettledRead> {
   const { rows } = await db.query<SettledRow>(
     `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin,
-            exists (select 1 from change_log p where p.txid >= f.xmin) as pending
-       from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) f
+            exists (select 1 from change_log p where p.txid >= f.xmin) as pending, f.wal_position
+       from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin, pg_current_wal_insert_lsn()::text as wal_position) f
        left join lateral (
          select seq, txid, table_name, operation, row_id, changed_at
            from change_log
@@ -71,7 +77,7 @@ export async function readSettledChanges(
   const last = changes.at(-1);
   const frontier: ChangePosition = { txid: BigInt(rows[0]?.xmin ?? '0'), seq: 0n };
   const end = changes.length === limit && last ? last.position : laterPosition(after, frontier);
-  return { changes, end, pending: rows[0]?.pending === true };
+  return { changes, end, pending: rows[0]?.pending === true, walPosition: rows[0]?.wal_position ?? null };
 }
 
 /** The position after every change committed so far: where a stream without a resume point starts. */

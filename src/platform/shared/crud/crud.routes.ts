@@ -112,14 +112,14 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
       limit?: number;
       cursor?: string;
     };
-    const page = await deps.db.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor }));
+    const page = await deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor }));
     return { ...page, items: page.items.map(present) };
   });
 
   app.get(`${path}/:id`, { schema: { operationId: `get${name}`, tags: [tag], security, summary: `Read one ${what}`, params: IdParams, response: { 200: rowSchema, ...errorResponses(404) } } }, async (request, reply) => {
     const actor = requireSignedIn(request);
     const { id } = request.params as Static<typeof IdParams>;
-    const row = present(await deps.db.withActor(actor, (tx) => getRow(tx, table, id, what)));
+    const row = present(await deps.db.reader.withActor(actor, (tx) => getRow(tx, table, id, what)));
     setEtag(reply, row);
     return row;
   });
