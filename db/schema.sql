@@ -2191,7 +2191,9 @@ CREATE VIEW course_schedules_local WITH (security_invoker=true) AS
     created_by,
     created_at,
     updated_at,
-    version
+    version,
+    eligibility_override_reason,
+    eligibility_overridden_by
    FROM course_schedules s;
 GRANT SELECT ON course_schedules_local TO unitrain_app;
 
@@ -2654,20 +2656,27 @@ CREATE OR REPLACE FUNCTION public.app_guard_eligibility_override()
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
-  IF NEW.eligibility_override_reason IS NOT NULL
-     AND (TG_OP = 'INSERT' OR (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)
-                              IS DISTINCT FROM (OLD.eligibility_override_reason, OLD.eligibility_overridden_by))
-     AND (app_role() NOT IN ('SA', 'AD') OR NEW.eligibility_overridden_by IS DISTINCT FROM app_user_id())
-     -- A schedule's generated sessions carry the schedule's override, whoever generates them.
-     AND NOT (TG_TABLE_NAME = 'training_sessions' AND NEW.schedule_id IS NOT NULL AND EXISTS (
-               SELECT 1 FROM course_schedules s
+  IF NEW.eligibility_override_reason IS NULL
+     OR (app_role() IN ('SA', 'AD') AND NEW.eligibility_overridden_by IS NOT DISTINCT FROM app_user_id()) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    IF (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)
+       IS NOT DISTINCT FROM (OLD.eligibility_override_reason, OLD.eligibility_overridden_by) THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  -- A schedule's sessions carry the schedule's override, whoever generates them.
+  IF TG_TABLE_NAME = 'training_sessions' THEN
+    IF EXISTS (SELECT 1 FROM course_schedules s
                 WHERE s.id = NEW.schedule_id AND s.instructor_id = NEW.instructor_id
                   AND (s.eligibility_override_reason, s.eligibility_overridden_by)
-                      IS NOT DISTINCT FROM (NEW.eligibility_override_reason, NEW.eligibility_overridden_by))) THEN
-    RAISE EXCEPTION 'only an SA or AD overrides instructor eligibility, in their own name'
-      USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'eligibility_override_reason';
+                      IS NOT DISTINCT FROM (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)) THEN
+      RETURN NEW;
+    END IF;
   END IF;
-  RETURN NEW;
+  RAISE EXCEPTION 'only an SA or AD overrides instructor eligibility, in their own name'
+    USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'eligibility_override_reason';
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_guard_eligibility_override() FROM PUBLIC;

@@ -134,20 +134,27 @@ SELECT s.id, s.course_id, s.instructor_id, s.location_id, s.provider_id, s.rrule
 CREATE FUNCTION app_guard_eligibility_override() RETURNS trigger
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-  IF NEW.eligibility_override_reason IS NOT NULL
-     AND (TG_OP = 'INSERT' OR (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)
-                              IS DISTINCT FROM (OLD.eligibility_override_reason, OLD.eligibility_overridden_by))
-     AND (app_role() NOT IN ('SA', 'AD') OR NEW.eligibility_overridden_by IS DISTINCT FROM app_user_id())
-     -- A schedule's generated sessions carry the schedule's override, whoever generates them.
-     AND NOT (TG_TABLE_NAME = 'training_sessions' AND NEW.schedule_id IS NOT NULL AND EXISTS (
-               SELECT 1 FROM course_schedules s
+  IF NEW.eligibility_override_reason IS NULL
+     OR (app_role() IN ('SA', 'AD') AND NEW.eligibility_overridden_by IS NOT DISTINCT FROM app_user_id()) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    IF (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)
+       IS NOT DISTINCT FROM (OLD.eligibility_override_reason, OLD.eligibility_overridden_by) THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  -- A schedule's sessions carry the schedule's override, whoever generates them.
+  IF TG_TABLE_NAME = 'training_sessions' THEN
+    IF EXISTS (SELECT 1 FROM course_schedules s
                 WHERE s.id = NEW.schedule_id AND s.instructor_id = NEW.instructor_id
                   AND (s.eligibility_override_reason, s.eligibility_overridden_by)
-                      IS NOT DISTINCT FROM (NEW.eligibility_override_reason, NEW.eligibility_overridden_by))) THEN
-    RAISE EXCEPTION 'only an SA or AD overrides instructor eligibility, in their own name'
-      USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'eligibility_override_reason';
+                      IS NOT DISTINCT FROM (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)) THEN
+      RETURN NEW;
+    END IF;
   END IF;
-  RETURN NEW;
+  RAISE EXCEPTION 'only an SA or AD overrides instructor eligibility, in their own name'
+    USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'eligibility_override_reason';
 END;
 $$;
 REVOKE EXECUTE ON FUNCTION app_guard_eligibility_override() FROM PUBLIC;
