@@ -850,7 +850,6 @@ CREATE TABLE course_schedules (
   CONSTRAINT course_schedules_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
   CONSTRAINT course_schedules_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT course_schedules_duration_check CHECK (duration_minutes > 0 AND duration_minutes < 1440),
-  CONSTRAINT course_schedules_eligibility_overridden_by_fkey FOREIGN KEY (eligibility_overridden_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT course_schedules_eligibility_override_check CHECK ((eligibility_override_reason IS NULL) = (eligibility_overridden_by IS NULL)),
   CONSTRAINT course_schedules_instructor_id_fkey FOREIGN KEY (instructor_id) REFERENCES users(id) ON DELETE RESTRICT,
   CONSTRAINT course_schedules_location_id_fkey FOREIGN KEY (location_id) REFERENCES locations(id) ON DELETE RESTRICT,
@@ -866,7 +865,6 @@ CREATE INDEX course_schedules_active_generated_until_idx ON public.course_schedu
 CREATE INDEX course_schedules_course_id_idx ON public.course_schedules USING btree (course_id);
 CREATE INDEX course_schedules_created_at_id_idx ON public.course_schedules USING btree (created_at, id);
 CREATE INDEX course_schedules_dtstart_id_idx ON public.course_schedules USING btree (dtstart, id);
-CREATE INDEX course_schedules_eligibility_overridden_by_idx ON public.course_schedules USING btree (eligibility_overridden_by);
 CREATE INDEX course_schedules_instructor_id_idx ON public.course_schedules USING btree (instructor_id);
 CREATE INDEX course_schedules_location_id_idx ON public.course_schedules USING btree (location_id);
 CREATE INDEX course_schedules_provider_id_idx ON public.course_schedules USING btree (provider_id);
@@ -1874,7 +1872,6 @@ CREATE TABLE training_sessions (
   CONSTRAINT training_sessions_capacity_check CHECK (current_enrollment >= 0 AND current_enrollment <= max_capacity),
   CONSTRAINT training_sessions_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
   CONSTRAINT training_sessions_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
-  CONSTRAINT training_sessions_eligibility_overridden_by_fkey FOREIGN KEY (eligibility_overridden_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT training_sessions_eligibility_override_check CHECK ((eligibility_override_reason IS NULL) = (eligibility_overridden_by IS NULL)),
   CONSTRAINT training_sessions_instructor_id_fkey FOREIGN KEY (instructor_id) REFERENCES users(id) ON DELETE RESTRICT,
   CONSTRAINT training_sessions_instructor_overlap_excl EXCLUDE USING gist (instructor_id WITH =, scheduled_during WITH &&) WHERE (status <> 'CANCELLED'::text),
@@ -1893,7 +1890,6 @@ ALTER TABLE training_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE training_sessions FORCE ROW LEVEL SECURITY;
 CREATE INDEX training_sessions_course_id_idx ON public.training_sessions USING btree (course_id);
 CREATE INDEX training_sessions_created_at_id_idx ON public.training_sessions USING btree (created_at, id);
-CREATE INDEX training_sessions_eligibility_overridden_by_idx ON public.training_sessions USING btree (eligibility_overridden_by);
 CREATE INDEX training_sessions_instructor_status_idx ON public.training_sessions USING btree (instructor_id, status);
 CREATE INDEX training_sessions_location_date_idx ON public.training_sessions USING btree (location_id, session_date);
 CREATE INDEX training_sessions_provider_id_idx ON public.training_sessions USING btree (provider_id);
@@ -2855,6 +2851,41 @@ AS $function$
    WHERE instructor_id = actor OR session_id = ANY (app_taught_session_ids_of(actor))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_instructed_roster_ids_of(uuid) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_instructor_eligibility_gaps(instructor uuid, course uuid, day date, starts_at timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT coalesce((
+    SELECT jsonb_agg(gap ORDER BY ord, gap->>'code', gap->>'course_code')
+      FROM course_instructor_requirements q,
+           LATERAL (
+             SELECT 1 AS ord, jsonb_build_object('kind', 'TIER', 'required', q.minimum_tier, 'held', u.role) AS gap
+               FROM users u
+              WHERE u.id = instructor AND q.minimum_tier = 'IC' AND u.role IS DISTINCT FROM 'IC'
+             UNION ALL
+             SELECT 2, jsonb_build_object('kind', 'REQUIREMENT', 'id', r.id, 'code', r.code, 'name', r.name,
+                                          'valid_until', CASE WHEN c.status = 'MET' THEN c.expires_at END)
+               FROM compliance_requirements r
+               LEFT JOIN compliance_records c ON c.requirement_id = r.id AND c.user_id = instructor
+              WHERE r.id = ANY (q.compliance_requirement_ids)
+                AND NOT coalesce(c.status = 'WAIVED' OR (c.status = 'MET' AND (c.expires_at IS NULL OR c.expires_at > starts_at)), false)
+             UNION ALL
+             SELECT 3, jsonb_build_object('kind', 'CERTIFICATE', 'course_id', k.id, 'course_code', k.code,
+                                          'valid_until', (SELECT max(x.expiry_date) FROM certificates x
+                                                           WHERE x.user_id = instructor AND x.course_id = k.id AND x.status <> 'REVOKED'))
+               FROM courses k
+              WHERE k.id = ANY (q.certificate_course_ids)
+                AND NOT EXISTS (SELECT 1 FROM certificates x
+                                 WHERE x.user_id = instructor AND x.course_id = k.id AND x.status = 'ACTIVE'
+                                   AND (x.expiry_date IS NULL OR x.expiry_date >= day))
+           ) gaps
+     WHERE q.course_id = course), '[]'::jsonb)
+$function$;
+REVOKE EXECUTE ON FUNCTION app_instructor_eligibility_gaps(uuid,uuid,date,timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_instructor_eligibility_gaps(uuid,uuid,date,timestamp with time zone) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_instructor_sees_student_profile(profile uuid, sessions uuid[], rosters uuid[])
  RETURNS boolean
@@ -4360,41 +4391,6 @@ $function$;
 REVOKE EXECUTE ON FUNCTION enroll_students(uuid,jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enroll_students(uuid,jsonb) TO unitrain_app;
 
-CREATE OR REPLACE FUNCTION public.instructor_eligibility_gaps(instructor uuid, course uuid, day date, starts_at timestamp with time zone)
- RETURNS jsonb
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-  SELECT coalesce((
-    SELECT jsonb_agg(gap ORDER BY ord, gap->>'code', gap->>'course_code')
-      FROM course_instructor_requirements q,
-           LATERAL (
-             SELECT 1 AS ord, jsonb_build_object('kind', 'TIER', 'required', q.minimum_tier, 'held', u.role) AS gap
-               FROM users u
-              WHERE u.id = instructor AND q.minimum_tier = 'IC' AND u.role IS DISTINCT FROM 'IC'
-             UNION ALL
-             SELECT 2, jsonb_build_object('kind', 'REQUIREMENT', 'id', r.id, 'code', r.code, 'name', r.name,
-                                          'valid_until', CASE WHEN c.status = 'MET' THEN c.expires_at END)
-               FROM compliance_requirements r
-               LEFT JOIN compliance_records c ON c.requirement_id = r.id AND c.user_id = instructor
-              WHERE r.id = ANY (q.compliance_requirement_ids)
-                AND NOT coalesce(c.status = 'WAIVED' OR (c.status = 'MET' AND (c.expires_at IS NULL OR c.expires_at > starts_at)), false)
-             UNION ALL
-             SELECT 3, jsonb_build_object('kind', 'CERTIFICATE', 'course_id', k.id, 'course_code', k.code,
-                                          'valid_until', (SELECT max(x.expiry_date) FROM certificates x
-                                                           WHERE x.user_id = instructor AND x.course_id = k.id AND x.status <> 'REVOKED'))
-               FROM courses k
-              WHERE k.id = ANY (q.certificate_course_ids)
-                AND NOT EXISTS (SELECT 1 FROM certificates x
-                                 WHERE x.user_id = instructor AND x.course_id = k.id AND x.status = 'ACTIVE'
-                                   AND (x.expiry_date IS NULL OR x.expiry_date >= day))
-           ) gaps
-     WHERE q.course_id = course), '[]'::jsonb)
-$function$;
-REVOKE EXECUTE ON FUNCTION instructor_eligibility_gaps(uuid,uuid,date,timestamp with time zone) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION instructor_eligibility_gaps(uuid,uuid,date,timestamp with time zone) TO unitrain_app;
-
 CREATE OR REPLACE FUNCTION public.instructor_profiles_capture_changes()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4419,7 +4415,7 @@ AS $function$
     FROM training_sessions s
     JOIN course_instructor_requirements q ON q.course_id = s.course_id
     LEFT JOIN instructor_profiles i ON i.user_id = s.instructor_id
-    CROSS JOIN LATERAL (SELECT instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) AS missing) g
+    CROSS JOIN LATERAL (SELECT app_instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) AS missing) g
    WHERE s.status = 'SCHEDULED' AND lower(s.scheduled_during) >= since
      AND s.eligibility_override_reason IS NULL
      AND g.missing <> '[]'::jsonb

@@ -23,6 +23,6 @@ ALTER TABLE training_sessions
   DROP CONSTRAINT training_sessions_eligibility_override_check,
   DROP COLUMN eligibility_overridden_by,
   DROP COLUMN eligibility_override_reason;
-DROP FUNCTION instructor_eligibility_gaps(uuid, uuid, date, timestamptz);
+DROP FUNCTION app_instructor_eligibility_gaps(uuid, uuid, date, timestamptz);
 DROP TABLE course_instructor_requirements;
 DROP FUNCTION course_instructor_requirements_check_references();

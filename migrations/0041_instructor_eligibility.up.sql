@@ -72,7 +72,7 @@ CREATE TRIGGER course_instructor_requirements_audit AFTER INSERT OR UPDATE OR DE
 -- certificate when it is ACTIVE and its expiry day is not before the session's day. SECURITY DEFINER:
 -- an AP assigning an instructor may not read the instructor's records, and must still be told the rule.
 -- The API's check (sessions, schedules), the dashboard, the doctor and the notice job all call this.
-CREATE FUNCTION instructor_eligibility_gaps(instructor uuid, course uuid, day date, starts_at timestamptz) RETURNS jsonb
+CREATE FUNCTION app_instructor_eligibility_gaps(instructor uuid, course uuid, day date, starts_at timestamptz) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT coalesce((
     SELECT jsonb_agg(gap ORDER BY ord, gap->>'code', gap->>'course_code')
@@ -100,23 +100,24 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
            ) gaps
      WHERE q.course_id = course), '[]'::jsonb)
 $$;
-REVOKE EXECUTE ON FUNCTION instructor_eligibility_gaps(uuid, uuid, date, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION instructor_eligibility_gaps(uuid, uuid, date, timestamptz) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION app_instructor_eligibility_gaps(uuid, uuid, date, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_instructor_eligibility_gaps(uuid, uuid, date, timestamptz) TO unitrain_app;
 
 -- An assignment that does not meet the rule stands only with a reason given by an SA or AD: stored on
--- the session (audited with it), and on a schedule, whose generated sessions carry it.
+-- the session (audited with it), and on a schedule, whose generated sessions carry it. Who gave it is a
+-- record, like the audit log's actor: no foreign key, so that an AP generating a schedule's sessions may
+-- copy an SA's id (a reference to users would fall under the SA-reference guard) and the record outlives
+-- the account.
 ALTER TABLE training_sessions
   ADD COLUMN eligibility_override_reason text,
-  ADD COLUMN eligibility_overridden_by uuid REFERENCES users (id) ON DELETE SET NULL,
+  ADD COLUMN eligibility_overridden_by uuid,
   ADD CONSTRAINT training_sessions_eligibility_override_check
     CHECK ((eligibility_override_reason IS NULL) = (eligibility_overridden_by IS NULL));
-CREATE INDEX training_sessions_eligibility_overridden_by_idx ON training_sessions (eligibility_overridden_by);
 ALTER TABLE course_schedules
   ADD COLUMN eligibility_override_reason text,
-  ADD COLUMN eligibility_overridden_by uuid REFERENCES users (id) ON DELETE SET NULL,
+  ADD COLUMN eligibility_overridden_by uuid,
   ADD CONSTRAINT course_schedules_eligibility_override_check
     CHECK ((eligibility_override_reason IS NULL) = (eligibility_overridden_by IS NULL));
-CREATE INDEX course_schedules_eligibility_overridden_by_idx ON course_schedules (eligibility_overridden_by);
 -- The schedules' wall-clock view (0015) shows the override too (columns added at the end).
 CREATE OR REPLACE VIEW course_schedules_local WITH (security_invoker = true) AS
 SELECT s.id, s.course_id, s.instructor_id, s.location_id, s.provider_id, s.rrule, s.timezone,
@@ -173,7 +174,7 @@ LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
     FROM training_sessions s
     JOIN course_instructor_requirements q ON q.course_id = s.course_id
     LEFT JOIN instructor_profiles i ON i.user_id = s.instructor_id
-    CROSS JOIN LATERAL (SELECT instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) AS missing) g
+    CROSS JOIN LATERAL (SELECT app_instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) AS missing) g
    WHERE s.status = 'SCHEDULED' AND lower(s.scheduled_during) >= since
      AND s.eligibility_override_reason IS NULL
      AND g.missing <> '[]'::jsonb

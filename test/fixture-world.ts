@@ -226,6 +226,10 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
         completed_at: state === 'MET' || state === 'EXPIRED' ? at('2029-06-01') : null, expires_at: state === 'EXPIRED' ? at('2029-12-01') : null,
       }),
     )],
+    ['course_instructor_requirements', [
+      { id: id('cir1'), course_id: id('c-first-aid'), minimum_tier: 'IP' },
+      { id: id('cir2'), course_id: id('c-draft'), minimum_tier: 'IC', compliance_requirement_ids: [id('cr1')] },
+    ]],
     ['calendar_feeds', (['it1', 'ic1'] as const).map((user) => ({
       id: id(`feed-${user}`), user_id: id(user), token_hash: createHash('sha256').update(`fixture-feed-${user}`).digest('hex'),
     }))],

@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/db/actor.js';
 import type { Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
 
-/** One thing an instructor lacks for a course on a day (instructor_eligibility_gaps, migration 0041). */
+/** One thing an instructor lacks for a course on a day (app_instructor_eligibility_gaps, migration 0041). */
 export type EligibilityGap =
   | { kind: 'TIER'; required: 'IC' | 'IP'; held: string | null }
   | { kind: 'REQUIREMENT'; id: string; code: string; name: string; valid_until: string | null }
@@ -39,7 +39,7 @@ export async function selectEligibilityGaps(tx: Tx, assignment: Assignment, days
   const { rows } = await tx.query<OccurrenceGaps>(
     `select day::text as session_date, g.missing
        from unnest($6::date[]) as day,
-            lateral (select instructor_eligibility_gaps($1, $2, day, lower(app_session_time_range($3, day, $4::time, $5::time))) as missing) g
+            lateral (select app_instructor_eligibility_gaps($1, $2, day, lower(app_session_time_range($3, day, $4::time, $5::time))) as missing) g
       where g.missing <> '[]'::jsonb
       order by day`,
     [assignment.instructor_id, assignment.course_id, assignment.location_id, assignment.start_time, assignment.end_time, days],
