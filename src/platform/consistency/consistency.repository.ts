@@ -213,6 +213,18 @@ export const consistencyChecks: ConsistencyCheck[] = [
        WHERE e.status_list_index IS NULL
           OR (c.status = p.status) <> coalesce(get_bit(l.bits, ((e.status_list_index % 131072) / 8 * 8 + 7 - e.status_list_index % 8)::integer) = 1, false)`,
   },
+  {
+    name: 'instructor-eligibility',
+    rule: "a SCHEDULED session not yet begun has an instructor who meets what its course asks on the day, or an SA's or AD's override",
+    // instructors_no_longer_eligible applies the one rule (migration 0041) the API, the dashboard and the notice job use.
+    sql: `
+      SELECT 'training_sessions' AS table_name, f.session_id AS row_id,
+             'the instructor no longer meets what the course asks on ' || f.session_date AS problem,
+             'eligible, or an override with a reason' AS expected,
+             (SELECT string_agg(coalesce(g->>'code', g->>'course_code', 'tier ' || (g->>'required')), ', ') FROM jsonb_array_elements(f.missing) g)
+               || ' missing' AS found
+        FROM instructors_no_longer_eligible(now()) f`,
+  },
 ];
 
 export async function selectViolations(tx: Tx, check: ConsistencyCheck): Promise<ViolationRow[]> {

@@ -158,6 +158,19 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
   await tx.query(
     `SELECT app_set_status_bit('revocation', e.status_list_index, true) FROM certificate_status_entries e WHERE e.certificate_id = $1`, [published.id]);
   expected.push({ check: 'certificate-status-list', table: 'certificates', row_id: published.id, expected: 'false', found: 'true' });
+
+  // A course that asks a certificate nobody holds, given to one upcoming one-off session (migration 0041's rule).
+  const ineligible = await one<{ id: string }>(tx,
+    `SELECT s.id FROM training_sessions s
+      WHERE s.schedule_id IS NULL AND s.status = 'SCHEDULED' AND lower(s.scheduled_during) > now() AND ${unusedSession}
+        AND NOT EXISTS (SELECT 1 FROM rosters r WHERE r.session_id = s.id)
+        AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.session_id = s.id)
+      ORDER BY s.id LIMIT 1`, [sessions]);
+  const demanding = await one<{ id: string }>(tx, `INSERT INTO courses (code, title, duration_minutes) VALUES ('DOCTOR-CERT', 'Doctor check', 60) RETURNING id`);
+  await tx.query('INSERT INTO course_instructor_requirements (course_id, certificate_course_ids) VALUES ($1, ARRAY[$1::uuid])', [demanding.id]);
+  await tx.query('UPDATE training_sessions SET course_id = $2 WHERE id = $1', [ineligible.id, demanding.id]);
+  sessions.push(ineligible.id);
+  expected.push({ check: 'instructor-eligibility', table: 'training_sessions', row_id: ineligible.id, expected: 'eligible, or an override with a reason', found: 'DOCTOR-CERT missing' });
   return expected;
 }
 
@@ -169,7 +182,7 @@ describe('unitrain doctor', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout.trim()).toMatch(
-      /^no violations: 13 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, \d+ certificates in (\d+ ms|\d+\.\d s)$/,
+      /^no violations: 14 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, \d+ certificates in (\d+ ms|\d+\.\d s)$/,
     );
 
     const json = await runCli(['doctor', '--json'], env);
@@ -177,7 +190,7 @@ describe('unitrain doctor', () => {
     const report = JSON.parse(json.stdout) as { ok: boolean; violations: unknown[]; checks: { violations: number }[]; checked_rows: Record<string, number> };
     expect(report.ok).toBe(true);
     expect(report.violations).toEqual([]);
-    expect(report.checks).toHaveLength(13);
+    expect(report.checks).toHaveLength(14);
     expect(report.checked_rows['training_sessions']).toBe(400);
   });
 
@@ -199,7 +212,7 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 13 of 13 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 14 of 14 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
   });
 
   it('refuses a missing embedded database without creating one', async () => {
