@@ -141,7 +141,14 @@ describe('instructor eligibility', () => {
     expect(details.occurrences.map((o: { session_date: string }) => o.session_date)).toEqual([16, 23, 30].map((d) => plusDays(world.today, d)));
     expect(details.missing).toEqual([{ kind: 'CERTIFICATE', course_id: certificateCourseId, course_code: expect.any(String), valid_until: plusDays(world.today, 10) }]);
 
-    const created = await world.call('AD', 'POST', '/v1/schedules', { ...body, eligibility_override_reason: 'Recertification booked for next week' });
+    // Generated while the instructor still qualifies, then extended past the lapse: refused the same way.
+    const early = await world.call('AP', 'POST', '/v1/schedules', { ...body, generate_until: plusDays(world.today, 9) });
+    expect(early.statusCode, early.body).toBe(201);
+    const extended = await world.call('AP', 'POST', `/v1/schedules/${early.json<{ schedule: { id: string } }>().schedule.id}/generate`, { until: plusDays(world.today, 30) });
+    expect(extended.statusCode, extended.body).toBe(422);
+    expect(extended.json().error.details.occurrences.map((o: { session_date: string }) => o.session_date)).toEqual([16, 23, 30].map((d) => plusDays(world.today, d)));
+
+    const created = await world.call('AD', 'POST', '/v1/schedules', { ...body, start_time: '16:00', eligibility_override_reason: 'Recertification booked for next week' });
     expect(created.statusCode, created.body).toBe(201);
     const { schedule } = created.json<{ schedule: { id: string } }>();
     const { rows } = await context.db.query<{ reason: string | null; by: string | null }>(
