@@ -3026,7 +3026,7 @@ export interface components {
         InstructorRequirements: {
             /** @description courses whose certificate the instructor holds on the session’s day (ACTIVE, not expired) */
             certificate_course_ids: string[];
-            /** @description compliance requirements the instructor holds when the session starts (MET and not expired, or WAIVED) */
+            /** @description compliance requirements the instructor holds when the session starts (MET or WAIVED, not expired) */
             compliance_requirement_ids: string[];
             /** Format: uuid */
             course_id: string;
@@ -3045,7 +3045,7 @@ export interface components {
         InstructorRequirementsBody: {
             /** @description courses whose certificate the instructor holds on the session’s day (ACTIVE, not expired) */
             certificate_course_ids: string[];
-            /** @description compliance requirements the instructor holds when the session starts (MET and not expired, or WAIVED) */
+            /** @description compliance requirements the instructor holds when the session starts (MET or WAIVED, not expired) */
             compliance_requirement_ids: string[];
             /**
              * @description IC (certified) is above IP (provisional): IP admits both, IC only IC

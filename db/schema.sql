@@ -2867,11 +2867,11 @@ AS $function$
               WHERE u.id = instructor AND q.minimum_tier = 'IC' AND u.role IS DISTINCT FROM 'IC'
              UNION ALL
              SELECT 2, jsonb_build_object('kind', 'REQUIREMENT', 'id', r.id, 'code', r.code, 'name', r.name,
-                                          'valid_until', CASE WHEN c.status = 'MET' THEN c.expires_at END)
+                                          'valid_until', CASE WHEN c.status IN ('MET', 'WAIVED') THEN c.expires_at END)
                FROM compliance_requirements r
                LEFT JOIN compliance_records c ON c.requirement_id = r.id AND c.user_id = instructor
               WHERE r.id = ANY (q.compliance_requirement_ids)
-                AND NOT coalesce(c.status = 'WAIVED' OR (c.status = 'MET' AND (c.expires_at IS NULL OR c.expires_at > starts_at)), false)
+                AND NOT coalesce(c.status IN ('MET', 'WAIVED') AND (c.expires_at IS NULL OR c.expires_at > starts_at), false)
              UNION ALL
              SELECT 3, jsonb_build_object('kind', 'CERTIFICATE', 'course_id', k.id, 'course_code', k.code,
                                           'valid_until', (SELECT max(x.expiry_date) FROM certificates x

@@ -8,7 +8,7 @@ CREATE TABLE course_instructor_requirements (
   course_id                   uuid NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
   -- IC (certified) is above IP (provisional): 'IP' admits both, 'IC' only IC; null admits both.
   minimum_tier                text,
-  -- Compliance requirements the instructor holds (MET and not expired, or WAIVED) when the session starts.
+  -- Compliance requirements the instructor holds (MET or WAIVED, not expired) when the session starts.
   compliance_requirement_ids  uuid[] NOT NULL DEFAULT '{}',
   -- Courses whose certificate the instructor holds (ACTIVE, not expired on the session's day).
   certificate_course_ids      uuid[] NOT NULL DEFAULT '{}',
@@ -68,7 +68,8 @@ CREATE TRIGGER course_instructor_requirements_audit AFTER INSERT OR UPDATE OR DE
 --   {"kind": "TIER", "required": "IC", "held": "IP"}
 --   {"kind": "REQUIREMENT", "id", "code", "name", "valid_until"}   valid_until: null when never held
 --   {"kind": "CERTIFICATE", "course_id", "course_code", "valid_until"}
--- A requirement is held when its record is WAIVED, or MET and not expired at the session's start; a
+-- A requirement is held when its record is MET or WAIVED and not expired at the session's start (a
+-- waiver may carry an expiry; a grace period does not count: the session's day is what matters); a
 -- certificate when it is ACTIVE and its expiry day is not before the session's day. SECURITY DEFINER:
 -- an AP assigning an instructor may not read the instructor's records, and must still be told the rule.
 -- The API's check (sessions, schedules), the dashboard, the doctor and the notice job all call this.
@@ -83,11 +84,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
               WHERE u.id = instructor AND q.minimum_tier = 'IC' AND u.role IS DISTINCT FROM 'IC'
              UNION ALL
              SELECT 2, jsonb_build_object('kind', 'REQUIREMENT', 'id', r.id, 'code', r.code, 'name', r.name,
-                                          'valid_until', CASE WHEN c.status = 'MET' THEN c.expires_at END)
+                                          'valid_until', CASE WHEN c.status IN ('MET', 'WAIVED') THEN c.expires_at END)
                FROM compliance_requirements r
                LEFT JOIN compliance_records c ON c.requirement_id = r.id AND c.user_id = instructor
               WHERE r.id = ANY (q.compliance_requirement_ids)
-                AND NOT coalesce(c.status = 'WAIVED' OR (c.status = 'MET' AND (c.expires_at IS NULL OR c.expires_at > starts_at)), false)
+                AND NOT coalesce(c.status IN ('MET', 'WAIVED') AND (c.expires_at IS NULL OR c.expires_at > starts_at), false)
              UNION ALL
              SELECT 3, jsonb_build_object('kind', 'CERTIFICATE', 'course_id', k.id, 'course_code', k.code,
                                           'valid_until', (SELECT max(x.expiry_date) FROM certificates x

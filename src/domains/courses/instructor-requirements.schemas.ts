@@ -6,7 +6,7 @@ const Ids = (description: string) => Type.Array(Uuid, { maxItems: 50, uniqueItem
 
 const requirementFields = {
   minimum_tier: Nullable(Tier),
-  compliance_requirement_ids: Ids('compliance requirements the instructor holds when the session starts (MET and not expired, or WAIVED)'),
+  compliance_requirement_ids: Ids('compliance requirements the instructor holds when the session starts (MET or WAIVED, not expired)'),
   certificate_course_ids: Ids('courses whose certificate the instructor holds on the session’s day (ACTIVE, not expired)'),
 };
 
