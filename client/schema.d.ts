@@ -803,6 +803,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/courses/{id}/instructor-requirements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a course asks of the instructor of its sessions: a minimum tier, compliance requirements, certificates */
+        get: operations["readCourseInstructorRequirements"];
+        /** Set what a course asks of the instructor of its sessions (administrators); assigning one who does not meet it is then 422 INSTRUCTOR_NOT_ELIGIBLE */
+        put: operations["saveCourseInstructorRequirements"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/courses/{id}/publish": {
         parameters: {
             query?: never;
@@ -1629,7 +1647,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit a schedule at the version you read; its upcoming, untouched sessions follow, and the answer says which changed */
+        /** Edit a schedule at the version you read, for one occurrence, this and the following ones (a split), or all; its upcoming, untouched sessions follow, and the answer says which changed */
         patch: operations["updateSchedule"];
         trace?: never;
     };
@@ -2065,7 +2083,7 @@ export interface components {
             /** Format: uuid */
             location_id: string;
             max_capacity: number;
-            /** @description UNDER_FILLED: scheduled, starting within 48 hours, under half its seats taken; INSTRUCTOR_NOT_ELIGIBLE: the instructor has no active certification */
+            /** @description UNDER_FILLED: scheduled, starting within 48 hours, under half its seats taken; INSTRUCTOR_NOT_ELIGIBLE: the instructor has no active certification, or no longer meets what the course asks on the day (tier, requirements, certificates) and no SA or AD overrode it */
             reasons: ("UNDER_FILLED" | "INSTRUCTOR_NOT_ELIGIBLE")[];
             /** Format: date */
             session_date: string;
@@ -2780,6 +2798,8 @@ export interface components {
             course_id: string;
             /** @description minutes; a session ends on the day it starts */
             duration_minutes: number;
+            /** @description SA and AD only: assign an instructor who does not meet the course’s requirements on some occurrences, for this reason (stored and audited) */
+            eligibility_override_reason?: string;
             /**
              * Format: date
              * @description materialise sessions up to this day (inclusive), at most 366 days ahead
@@ -2816,6 +2836,8 @@ export interface components {
             /** Format: uuid */
             course_id: string;
             description?: string | null;
+            /** @description SA and AD only: assign an instructor who does not meet the course’s requirements, for this reason (stored and audited) */
+            eligibility_override_reason?: string;
             /** @description a wall-clock time, HH:MM or HH:MM:SS (24-hour) */
             end_time: string;
             /** Format: uuid */
@@ -3218,7 +3240,7 @@ export interface components {
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TEMPLATE" | "OVERLAPPING_ENROLLMENT";
+                code: "INVALID_REFERENCE" | "CONSTRAINT_VIOLATION" | "INVALID_CSV" | "INVALID_ROWS" | "INVALID_TEMPLATE" | "OVERLAPPING_ENROLLMENT" | "INSTRUCTOR_NOT_ELIGIBLE";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -3326,6 +3348,42 @@ export interface components {
             next_cursor: string | null;
             /** @description how many match the filters */
             total: number;
+        };
+        /**
+         * InstructorRequirements
+         * @description what a course asks of the instructor of its sessions; assigning one who does not meet it is 422 INSTRUCTOR_NOT_ELIGIBLE
+         */
+        InstructorRequirements: {
+            /** @description courses whose certificate the instructor holds on the session’s day (ACTIVE, not expired) */
+            certificate_course_ids: string[];
+            /** @description compliance requirements the instructor holds when the session starts (MET or WAIVED, not expired) */
+            compliance_requirement_ids: string[];
+            /** Format: uuid */
+            course_id: string;
+            /**
+             * @description IC (certified) is above IP (provisional): IP admits both, IC only IC
+             * @enum {string|null}
+             */
+            minimum_tier: "IC" | "IP" | null;
+            /** @description null until requirements were first saved */
+            version: number | null;
+        };
+        /**
+         * InstructorRequirementsBody
+         * @description the whole set, replacing the former one; version: the one you read (or If-Match)
+         */
+        InstructorRequirementsBody: {
+            /** @description courses whose certificate the instructor holds on the session’s day (ACTIVE, not expired) */
+            certificate_course_ids: string[];
+            /** @description compliance requirements the instructor holds when the session starts (MET or WAIVED, not expired) */
+            compliance_requirement_ids: string[];
+            /**
+             * @description IC (certified) is above IP (provisional): IP admits both, IC only IC
+             * @enum {string|null}
+             */
+            minimum_tier: "IC" | "IP" | null;
+            /** @description the version you read */
+            version?: number;
         };
         /** IssuedCalendarFeed */
         IssuedCalendarFeed: {
@@ -3615,6 +3673,46 @@ export interface components {
             total: number;
             /** @description your unread notifications, whatever the filter */
             unread: number;
+        };
+        /** PatchScheduleBody */
+        PatchScheduleBody: {
+            /** @description minutes; a session ends on the day it starts */
+            duration_minutes?: number;
+            /** @description SA and AD only: assign an instructor who does not meet the course’s requirements on some occurrences, for this reason (stored and audited) */
+            eligibility_override_reason?: string;
+            /** Format: uuid */
+            instructor_id?: string;
+            /** Format: uuid */
+            location_id?: string;
+            max_capacity?: number;
+            /**
+             * Format: date
+             * @description with scope this or following: the occurrence (a day in the schedule’s time zone) the edit starts at
+             */
+            occurrence_date?: string;
+            /** @description an RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=TU,TH */
+            rrule?: string;
+            /** @description which sessions the edit is for: the occurrence of occurrence_date only, that one and every later one (the series is split there), or all upcoming untouched ones (the default) */
+            scope?: "this" | "following" | "all";
+            self_enrollment_allowed?: boolean;
+            /**
+             * Format: date
+             * @description a calendar day, YYYY-MM-DD
+             */
+            start_date?: string;
+            /** @description HH:MM (24-hour), wall-clock in the schedule’s time zone */
+            start_time?: string;
+            /** @description only ACTIVE schedules generate sessions; existing sessions stay whatever the status */
+            status?: "ACTIVE" | "PAUSED" | "ENDED";
+            /** @description an IANA time zone, e.g. Europe/Paris; defaults to the location’s */
+            timezone?: string;
+            /**
+             * Format: date
+             * @description a calendar day, YYYY-MM-DD
+             */
+            until?: string | null;
+            /** @description the version you read */
+            version?: number;
         };
         /** Provider */
         Provider: {
@@ -3931,6 +4029,10 @@ export interface components {
             /** Format: date-time */
             dtstart: string;
             duration_minutes: number;
+            /** @description the SA or AD who gave that reason */
+            eligibility_overridden_by: string | null;
+            /** @description why an SA or AD assigned an instructor who does not meet the course’s requirements; its sessions carry it */
+            eligibility_override_reason: string | null;
             /** @description sessions exist up to this day (inclusive) */
             generated_through: string | null;
             /** Format: date-time */
@@ -3963,6 +4065,7 @@ export interface components {
         };
         /** ScheduleChange */
         ScheduleChange: {
+            previous_schedule?: components["schemas"]["Schedule"];
             schedule: components["schemas"]["Schedule"];
             sessions: {
                 /** @description future, untouched sessions the rule no longer has, cancelled with their enrollments */
@@ -3982,12 +4085,17 @@ export interface components {
                     session_date: string;
                     start_time: string;
                 }[];
-                /** @description occurrences not made because their instructor teaches another session at an overlapping time (named) */
+                /** @description occurrences not made, or sessions not moved, because their instructor or room is booked in another session at an overlapping time (named) */
                 conflicts: {
                     /** Format: uuid */
                     conflicting_session_id: string;
                     resource: "instructor" | "room";
                     session_date: string;
+                    /**
+                     * Format: uuid
+                     * @description an existing session of the schedule the edit did not move (SCHEDULE_CONFLICT): it keeps its old values
+                     */
+                    session_id?: string;
                     start_time: string;
                 }[];
                 created: {
@@ -4043,6 +4151,8 @@ export interface components {
          *       "cancelled_reason": null,
          *       "occurrence_date": null,
          *       "detached_from_schedule": false,
+         *       "eligibility_override_reason": null,
+         *       "eligibility_overridden_by": null,
          *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
          *       "created_at": "2026-12-01T10:15:00.000Z",
          *       "updated_at": "2026-12-03T08:02:11.412Z",
@@ -4062,6 +4172,10 @@ export interface components {
             description: string | null;
             /** @description edited by hand: schedule edits leave it alone */
             detached_from_schedule: boolean;
+            /** @description the SA or AD who gave that reason */
+            eligibility_overridden_by: string | null;
+            /** @description why an SA or AD assigned an instructor who does not meet the course’s requirements */
+            eligibility_override_reason: string | null;
             /** @description HH:MM:SS, wall-clock, the same day */
             end_time: string;
             /** Format: uuid */
@@ -8371,6 +8485,158 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CourseCertificateSettings"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    readCourseInstructorRequirements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what a course asks of the instructor of its sessions; assigning one who does not meet it is 422 INSTRUCTOR_NOT_ELIGIBLE */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "minimum_tier": "IC",
+                     *       "compliance_requirement_ids": [
+                     *         "8d2f0a4b-6c1e-4f3a-9b7d-5e2c1a0f9d8e"
+                     *       ],
+                     *       "certificate_course_ids": [],
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InstructorRequirements"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+        };
+    };
+    saveCourseInstructorRequirements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the whole set, replacing the former one; version: the one you read (or If-Match) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstructorRequirementsBody"];
+            };
+        };
+        responses: {
+            /** @description what a course asks of the instructor of its sessions; assigning one who does not meet it is 422 INSTRUCTOR_NOT_ELIGIBLE */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "course_id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     *       "minimum_tier": "IC",
+                     *       "compliance_requirement_ids": [
+                     *         "8d2f0a4b-6c1e-4f3a-9b7d-5e2c1a0f9d8e"
+                     *       ],
+                     *       "certificate_course_ids": [],
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InstructorRequirements"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
@@ -13219,36 +13485,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description minutes; a session ends on the day it starts */
-                    duration_minutes?: number;
-                    /** Format: uuid */
-                    instructor_id?: string;
-                    /** Format: uuid */
-                    location_id?: string;
-                    max_capacity?: number;
-                    /** @description an RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=TU,TH */
-                    rrule?: string;
-                    self_enrollment_allowed?: boolean;
-                    /**
-                     * Format: date
-                     * @description a calendar day, YYYY-MM-DD
-                     */
-                    start_date?: string;
-                    /** @description HH:MM (24-hour), wall-clock in the schedule’s time zone */
-                    start_time?: string;
-                    /** @description only ACTIVE schedules generate sessions; existing sessions stay whatever the status */
-                    status?: "ACTIVE" | "PAUSED" | "ENDED";
-                    /** @description an IANA time zone, e.g. Europe/Paris; defaults to the location’s */
-                    timezone?: string;
-                    /**
-                     * Format: date
-                     * @description a calendar day, YYYY-MM-DD
-                     */
-                    until?: string | null;
-                    /** @description the version you read */
-                    version?: number;
-                };
+                /**
+                 * @example {
+                 *       "scope": "following",
+                 *       "occurrence_date": "2027-03-22",
+                 *       "start_time": "10:00",
+                 *       "version": 3
+                 *     }
+                 */
+                "application/json": components["schemas"]["PatchScheduleBody"];
             };
         };
         responses: {
@@ -13492,6 +13737,8 @@ export interface operations {
                      *       "cancelled_reason": null,
                      *       "occurrence_date": null,
                      *       "detached_from_schedule": false,
+                     *       "eligibility_override_reason": null,
+                     *       "eligibility_overridden_by": null,
                      *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
                      *       "created_at": "2026-12-01T10:15:00.000Z",
                      *       "updated_at": "2026-12-03T08:02:11.412Z",
@@ -13586,6 +13833,8 @@ export interface operations {
                      *       "cancelled_reason": null,
                      *       "occurrence_date": null,
                      *       "detached_from_schedule": false,
+                     *       "eligibility_override_reason": null,
+                     *       "eligibility_overridden_by": null,
                      *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
                      *       "created_at": "2026-12-01T10:15:00.000Z",
                      *       "updated_at": "2026-12-03T08:02:11.412Z",
@@ -13637,6 +13886,8 @@ export interface operations {
             content: {
                 "application/json": {
                     description?: string | null;
+                    /** @description SA and AD only: assign an instructor who does not meet the course’s requirements, for this reason (stored and audited) */
+                    eligibility_override_reason?: string;
                     /** @description a wall-clock time, HH:MM or HH:MM:SS (24-hour) */
                     end_time?: string;
                     /** Format: uuid */
@@ -13687,6 +13938,8 @@ export interface operations {
                      *       "cancelled_reason": null,
                      *       "occurrence_date": null,
                      *       "detached_from_schedule": false,
+                     *       "eligibility_override_reason": null,
+                     *       "eligibility_overridden_by": null,
                      *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
                      *       "created_at": "2026-12-01T10:15:00.000Z",
                      *       "updated_at": "2026-12-03T08:02:11.412Z",
@@ -13801,6 +14054,8 @@ export interface operations {
                      *       "cancelled_reason": null,
                      *       "occurrence_date": null,
                      *       "detached_from_schedule": false,
+                     *       "eligibility_override_reason": null,
+                     *       "eligibility_overridden_by": null,
                      *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
                      *       "created_at": "2026-12-01T10:15:00.000Z",
                      *       "updated_at": "2026-12-03T08:02:11.412Z",
@@ -13971,6 +14226,8 @@ export interface operations {
                      *       "cancelled_reason": null,
                      *       "occurrence_date": null,
                      *       "detached_from_schedule": false,
+                     *       "eligibility_override_reason": null,
+                     *       "eligibility_overridden_by": null,
                      *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
                      *       "created_at": "2026-12-01T10:15:00.000Z",
                      *       "updated_at": "2026-12-03T08:02:11.412Z",
@@ -14525,6 +14782,8 @@ export interface operations {
                      *       "cancelled_reason": null,
                      *       "occurrence_date": null,
                      *       "detached_from_schedule": false,
+                     *       "eligibility_override_reason": null,
+                     *       "eligibility_overridden_by": null,
                      *       "created_by": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
                      *       "created_at": "2026-12-01T10:15:00.000Z",
                      *       "updated_at": "2026-12-03T08:02:11.412Z",

@@ -857,6 +857,38 @@ CREATE POLICY course_certificate_settings_update_admin ON course_certificate_set
   USING (app_is_admin());
 GRANT INSERT, SELECT, UPDATE ON course_certificate_settings TO unitrain_app;
 
+CREATE TABLE course_instructor_requirements (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  course_id uuid NOT NULL,
+  minimum_tier text,
+  compliance_requirement_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+  certificate_course_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  CONSTRAINT course_instructor_requirements_pkey PRIMARY KEY (id),
+  CONSTRAINT course_instructor_requirements_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE CASCADE,
+  CONSTRAINT course_instructor_requirements_course_id_key UNIQUE (course_id),
+  CONSTRAINT course_instructor_requirements_minimum_tier_check CHECK (minimum_tier = ANY (ARRAY['IC'::text, 'IP'::text]))
+);
+ALTER TABLE course_instructor_requirements ENABLE ROW LEVEL SECURITY;
+ALTER TABLE course_instructor_requirements FORCE ROW LEVEL SECURITY;
+CREATE TRIGGER course_instructor_requirements_audit AFTER INSERT OR DELETE OR UPDATE ON course_instructor_requirements FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER course_instructor_requirements_check_references BEFORE INSERT OR UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION course_instructor_requirements_check_references();
+CREATE TRIGGER course_instructor_requirements_set_row_version BEFORE UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE POLICY course_instructor_requirements_insert_admin ON course_instructor_requirements FOR INSERT TO unitrain_app
+  WITH CHECK (app_is_admin());
+CREATE POLICY course_instructor_requirements_owner_all ON course_instructor_requirements FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY course_instructor_requirements_select_course ON course_instructor_requirements FOR SELECT TO unitrain_app
+  USING ((app_is_signed_in() AND (EXISTS ( SELECT 1
+   FROM courses c
+  WHERE (c.id = course_instructor_requirements.course_id)))));
+CREATE POLICY course_instructor_requirements_update_admin ON course_instructor_requirements FOR UPDATE TO unitrain_app
+  USING (app_is_admin());
+GRANT INSERT, SELECT, UPDATE ON course_instructor_requirements TO unitrain_app;
+
 CREATE TABLE course_schedules (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   course_id uuid NOT NULL,
@@ -876,10 +908,13 @@ CREATE TABLE course_schedules (
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
   self_enrollment_allowed boolean DEFAULT false NOT NULL,
+  eligibility_override_reason text,
+  eligibility_overridden_by uuid,
   CONSTRAINT course_schedules_pkey PRIMARY KEY (id),
   CONSTRAINT course_schedules_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
   CONSTRAINT course_schedules_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT course_schedules_duration_check CHECK (duration_minutes > 0 AND duration_minutes < 1440),
+  CONSTRAINT course_schedules_eligibility_override_check CHECK ((eligibility_override_reason IS NULL) = (eligibility_overridden_by IS NULL)),
   CONSTRAINT course_schedules_instructor_id_fkey FOREIGN KEY (instructor_id) REFERENCES users(id) ON DELETE RESTRICT,
   CONSTRAINT course_schedules_location_id_fkey FOREIGN KEY (location_id) REFERENCES locations(id) ON DELETE RESTRICT,
   CONSTRAINT course_schedules_max_capacity_check CHECK (max_capacity > 0),
@@ -901,6 +936,7 @@ CREATE TRIGGER course_schedules_audit AFTER INSERT OR DELETE OR UPDATE ON course
 CREATE TRIGGER course_schedules_capture_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_update AFTER UPDATE ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
+CREATE TRIGGER course_schedules_guard_eligibility_override BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_eligibility_override();
 CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER course_schedules_set_row_version BEFORE UPDATE ON course_schedules FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -1288,6 +1324,7 @@ CREATE TABLE notifications (
 ALTER TABLE notifications ENABLE ROW LEVEL SECURITY;
 ALTER TABLE notifications FORCE ROW LEVEL SECURITY;
 CREATE UNIQUE INDEX notifications_event_user_key ON public.notifications USING btree ((((data ->> 'event_seq'::text))::bigint), user_id);
+CREATE UNIQUE INDEX notifications_instructor_not_eligible_key ON public.notifications USING btree (((data ->> 'session_id'::text)), ((data ->> 'instructor_id'::text)), user_id) WHERE (kind = 'instructor.not-eligible'::text);
 CREATE INDEX notifications_user_read_idx ON public.notifications USING btree (user_id, read_at, created_at);
 CREATE TRIGGER notifications_audit AFTER INSERT OR DELETE OR UPDATE ON notifications FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
 CREATE TRIGGER notifications_capture_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
@@ -1892,11 +1929,14 @@ CREATE TABLE training_sessions (
   detached_from_schedule boolean DEFAULT false NOT NULL,
   room_id uuid,
   scheduled_during tstzrange NOT NULL,
+  eligibility_override_reason text,
+  eligibility_overridden_by uuid,
   CONSTRAINT training_sessions_pkey PRIMARY KEY (id),
   CONSTRAINT training_sessions_cancelled_reason_check CHECK (cancelled_reason IS NULL OR status = 'CANCELLED'::text),
   CONSTRAINT training_sessions_capacity_check CHECK (current_enrollment >= 0 AND current_enrollment <= max_capacity),
   CONSTRAINT training_sessions_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
   CONSTRAINT training_sessions_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
+  CONSTRAINT training_sessions_eligibility_override_check CHECK ((eligibility_override_reason IS NULL) = (eligibility_overridden_by IS NULL)),
   CONSTRAINT training_sessions_instructor_id_fkey FOREIGN KEY (instructor_id) REFERENCES users(id) ON DELETE RESTRICT,
   CONSTRAINT training_sessions_instructor_overlap_excl EXCLUDE USING gist (instructor_id WITH =, scheduled_during WITH &&) WHERE (status <> 'CANCELLED'::text),
   CONSTRAINT training_sessions_location_id_fkey FOREIGN KEY (location_id) REFERENCES locations(id) ON DELETE RESTRICT,
@@ -1924,6 +1964,7 @@ CREATE TRIGGER training_sessions_audit AFTER INSERT OR DELETE OR UPDATE ON train
 CREATE TRIGGER training_sessions_capture_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
+CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_eligibility_override();
 CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
 CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
@@ -2210,7 +2251,9 @@ CREATE VIEW course_schedules_local WITH (security_invoker=true) AS
     created_by,
     created_at,
     updated_at,
-    version
+    version,
+    eligibility_override_reason,
+    eligibility_overridden_by
    FROM course_schedules s;
 GRANT SELECT ON course_schedules_local TO unitrain_app;
 
@@ -2666,6 +2709,38 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_guard_archived_roster_members() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.app_guard_eligibility_override()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF NEW.eligibility_override_reason IS NULL
+     OR (app_role() IN ('SA', 'AD') AND NEW.eligibility_overridden_by IS NOT DISTINCT FROM app_user_id()) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    IF (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)
+       IS NOT DISTINCT FROM (OLD.eligibility_override_reason, OLD.eligibility_overridden_by) THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  -- A schedule's sessions carry the schedule's override, whoever generates them.
+  IF TG_TABLE_NAME = 'training_sessions' THEN
+    IF EXISTS (SELECT 1 FROM course_schedules s
+                WHERE s.id = NEW.schedule_id AND s.instructor_id = NEW.instructor_id
+                  AND (s.eligibility_override_reason, s.eligibility_overridden_by)
+                      IS NOT DISTINCT FROM (NEW.eligibility_override_reason, NEW.eligibility_overridden_by)) THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  RAISE EXCEPTION 'only an SA or AD overrides instructor eligibility, in their own name'
+    USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'eligibility_override_reason';
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_guard_eligibility_override() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_guard_instructor_assignment()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2840,6 +2915,41 @@ AS $function$
    WHERE instructor_id = actor OR session_id = ANY (app_taught_session_ids_of(actor))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_instructed_roster_ids_of(uuid) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_instructor_eligibility_gaps(instructor uuid, course uuid, day date, starts_at timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT coalesce((
+    SELECT jsonb_agg(gap ORDER BY ord, gap->>'code', gap->>'course_code')
+      FROM course_instructor_requirements q,
+           LATERAL (
+             SELECT 1 AS ord, jsonb_build_object('kind', 'TIER', 'required', q.minimum_tier, 'held', u.role) AS gap
+               FROM users u
+              WHERE u.id = instructor AND q.minimum_tier = 'IC' AND u.role IS DISTINCT FROM 'IC'
+             UNION ALL
+             SELECT 2, jsonb_build_object('kind', 'REQUIREMENT', 'id', r.id, 'code', r.code, 'name', r.name,
+                                          'valid_until', CASE WHEN c.status IN ('MET', 'WAIVED') THEN c.expires_at END)
+               FROM compliance_requirements r
+               LEFT JOIN compliance_records c ON c.requirement_id = r.id AND c.user_id = instructor
+              WHERE r.id = ANY (q.compliance_requirement_ids)
+                AND NOT coalesce(c.status IN ('MET', 'WAIVED') AND (c.expires_at IS NULL OR c.expires_at > starts_at), false)
+             UNION ALL
+             SELECT 3, jsonb_build_object('kind', 'CERTIFICATE', 'course_id', k.id, 'course_code', k.code,
+                                          'valid_until', (SELECT max(x.expiry_date) FROM certificates x
+                                                           WHERE x.user_id = instructor AND x.course_id = k.id AND x.status <> 'REVOKED'))
+               FROM courses k
+              WHERE k.id = ANY (q.certificate_course_ids)
+                AND NOT EXISTS (SELECT 1 FROM certificates x
+                                 WHERE x.user_id = instructor AND x.course_id = k.id AND x.status = 'ACTIVE'
+                                   AND (x.expiry_date IS NULL OR x.expiry_date >= day))
+           ) gaps
+     WHERE q.course_id = course), '[]'::jsonb)
+$function$;
+REVOKE EXECUTE ON FUNCTION app_instructor_eligibility_gaps(uuid,uuid,date,timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_instructor_eligibility_gaps(uuid,uuid,date,timestamp with time zone) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_instructor_sees_student_profile(profile uuid, sessions uuid[], rosters uuid[])
  RETURNS boolean
@@ -4002,6 +4112,31 @@ $function$;
 REVOKE EXECUTE ON FUNCTION course_catalogue_fields(courses) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION course_catalogue_fields(courses) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.course_instructor_requirements_check_references()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF EXISTS (SELECT 1 FROM unnest(NEW.compliance_requirement_ids) r(id)
+              WHERE NOT EXISTS (SELECT 1 FROM compliance_requirements c WHERE c.id = r.id)) THEN
+    RAISE EXCEPTION 'a compliance requirement does not exist'
+      USING ERRCODE = 'foreign_key_violation', TABLE = 'course_instructor_requirements',
+            CONSTRAINT = 'course_instructor_requirements_compliance_requirement_ids_fkey',
+            DETAIL = 'Key (compliance_requirement_ids)=(…) is not present in table "compliance_requirements".';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(NEW.certificate_course_ids) r(id)
+              WHERE NOT EXISTS (SELECT 1 FROM courses c WHERE c.id = r.id)) THEN
+    RAISE EXCEPTION 'a course does not exist'
+      USING ERRCODE = 'foreign_key_violation', TABLE = 'course_instructor_requirements',
+            CONSTRAINT = 'course_instructor_requirements_certificate_course_ids_fkey',
+            DETAIL = 'Key (certificate_course_ids)=(…) is not present in table "courses".';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.course_schedules_capture_changes()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4367,6 +4502,23 @@ AS $function$
       END;
       $function$;
 REVOKE EXECUTE ON FUNCTION instructor_profiles_capture_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.instructors_no_longer_eligible(since timestamp with time zone)
+ RETURNS TABLE(session_id uuid, instructor_id uuid, course_id uuid, provider_id uuid, session_date date, starts_at timestamp with time zone, missing jsonb)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT s.id, s.instructor_id, s.course_id, i.provider_id, s.session_date, lower(s.scheduled_during), g.missing
+    FROM training_sessions s
+    JOIN course_instructor_requirements q ON q.course_id = s.course_id
+    LEFT JOIN instructor_profiles i ON i.user_id = s.instructor_id
+    CROSS JOIN LATERAL (SELECT app_instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) AS missing) g
+   WHERE s.status = 'SCHEDULED' AND lower(s.scheduled_during) >= since
+     AND s.eligibility_override_reason IS NULL
+     AND g.missing <> '[]'::jsonb
+$function$;
+REVOKE EXECUTE ON FUNCTION instructors_no_longer_eligible(timestamp with time zone) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.issue_certificates(enrollment_ids uuid[], roster_member_ids uuid[], codes text[], url_base text, template_version uuid, issuer uuid, batch uuid)
  RETURNS TABLE(enrollment_id uuid, roster_member_id uuid, outcome text, reason text, certificate_id uuid)

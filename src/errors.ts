@@ -33,6 +33,11 @@ export const errorStatus = {
   INVALID_TEMPLATE: 422,
   /** The student holds a seat or waitlist place in an overlapping session; send allow_overlap: true if that is wanted. */
   OVERLAPPING_ENROLLMENT: 422,
+  /**
+   * The instructor does not meet what the course asks (tier, requirements, certificates) on the session's
+   * day; details.missing says what. Not NOT_ELIGIBLE, which is certificates' 409 (decision 0042).
+   */
+  INSTRUCTOR_NOT_ELIGIBLE: 422,
   INVALID_TRANSITION: 409,
   UNSUPPORTED_ENCODING: 415,
   PAYLOAD_TOO_LARGE: 413,

@@ -4,6 +4,7 @@ import { certificateHandlers, expireDueCertificates, expireDueName } from './dom
 import {
   complianceOnCompletion, recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName,
 } from './domains/compliance/index.js';
+import { eligibilityNoticesName, noticeIneligibleInstructors } from './domains/instructors/index.js';
 import type { JobHandler, ScheduledJob } from './platform/jobs/index.js';
 import { notifyOnSessionCancelled } from './domains/notifications/index.js';
 import { refreshAnalyticsHandler, refreshAnalyticsJob } from './domains/reports/index.js';
@@ -24,7 +25,7 @@ export function createJobHandlers(deps: {
   const publicUrl = deps.publicUrl ?? 'http://localhost';
   return [
     complianceOnCompletion, recomputeComplianceNightly({ now }), sendComplianceReminders({ now }), notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
-    ...certificateHandlers({ ...deps, publicUrl }),
+    noticeIneligibleInstructors({ now }), ...certificateHandlers({ ...deps, publicUrl }),
   ];
 }
 
@@ -39,5 +40,6 @@ export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] 
     { name: 'certificate-expiry', cron: settings.certificateExpiryCron, handler: expireDueName },
     { name: 'compliance-recompute', cron: settings.complianceRecomputeCron, handler: recomputeNightlyName },
     { name: 'compliance-reminders', cron: settings.complianceReminderCron, handler: sendRemindersName },
+    { name: 'instructor-eligibility', cron: settings.instructorEligibilityCron, handler: eligibilityNoticesName },
   ];
 }

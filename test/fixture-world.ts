@@ -230,6 +230,10 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
       { id: id('tier-ic1'), user_id: id('ic1'), from_role: 'IC', to_role: 'IP', requirement_ids: [id('cr2')] },
       { id: id('tier-ic2'), user_id: id('ic2'), from_role: 'IC', to_role: 'IP', requirement_ids: [id('cr2')], status: 'DISMISSED', decided_at: at('2030-01-05'), decision_note: 'renewal booked' },
     ]],
+    ['course_instructor_requirements', [
+      { id: id('cir1'), course_id: id('c-first-aid'), minimum_tier: 'IP' },
+      { id: id('cir2'), course_id: id('c-draft'), minimum_tier: 'IC', compliance_requirement_ids: [id('cr1')] },
+    ]],
     ['calendar_feeds', (['it1', 'ic1'] as const).map((user) => ({
       id: id(`feed-${user}`), user_id: id(user), token_hash: createHash('sha256').update(`fixture-feed-${user}`).digest('hex'),
     }))],

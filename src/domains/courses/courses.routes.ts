@@ -5,6 +5,7 @@ import { publicSecurity, signedInSecurity } from '../../platform/http/openapi.js
 import { publicRoute } from '../../platform/http/rate-limits.js';
 import { registerResourceRoutes, type ResourceDeps } from '../../platform/shared/crud/crud.routes.js';
 import { coursesResource } from './courses.resource.js';
+import { instructorRequirementsRoutes } from './instructor-requirements.routes.js';
 import {
   CatalogueCodeParams,
   CatalogueEntrySchema,
@@ -35,6 +36,7 @@ const transitions: Record<CourseTransition, { run: typeof publishCourse; summary
  */
 export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps & Pick<CoursesDeps, 'cache'>> = async (app, deps) => {
   registerResourceRoutes(app, coursesResource, deps);
+  await app.register(instructorRequirementsRoutes, deps);
   const tags = ['courses'];
 
   for (const [transition, { run, summary }] of Object.entries(transitions) as [CourseTransition, (typeof transitions)[CourseTransition]][]) {

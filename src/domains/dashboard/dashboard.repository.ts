@@ -113,8 +113,12 @@ export const dashboardStatement = `with clock as materialized (
                 case when s.status = 'SCHEDULED'
                       and (s.session_date + s.start_time) at time zone 'UTC' <= clock.now + make_interval(hours => $2)
                       and s.current_enrollment < s.max_capacity * $3::numeric then 'UNDER_FILLED' end,
+                -- No active certification, or short of what the course asks on the day (the rule of
+                -- migration 0041, which the doctor and the notice job apply too) with no SA or AD override.
                 case when not exists (select 1 from instructor_profiles i
                                        where i.user_id = s.instructor_id and i.certification_status = 'ACTIVE')
+                       or (s.eligibility_override_reason is null
+                           and app_instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) <> '[]'::jsonb)
                      then 'INSTRUCTOR_NOT_ELIGIBLE' end
               ], null) as reasons
          from my_sessions s cross join clock

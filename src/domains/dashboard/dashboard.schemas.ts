@@ -23,7 +23,7 @@ export const DashboardSession = Type.Object(sessionFields, { title: 'DashboardSe
 export const AttentionSession = Type.Object({
   ...sessionFields,
   reasons: Type.Array(Type.String({ enum: ['UNDER_FILLED', 'INSTRUCTOR_NOT_ELIGIBLE'] }), {
-    description: 'UNDER_FILLED: scheduled, starting within 48 hours, under half its seats taken; INSTRUCTOR_NOT_ELIGIBLE: the instructor has no active certification',
+    description: 'UNDER_FILLED: scheduled, starting within 48 hours, under half its seats taken; INSTRUCTOR_NOT_ELIGIBLE: the instructor has no active certification, or no longer meets what the course asks on the day (tier, requirements, certificates) and no SA or AD overrode it',
   }),
 }, { title: 'AttentionSession' });
 

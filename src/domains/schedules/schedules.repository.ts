@@ -19,6 +19,9 @@ export interface ScheduleValues {
   /** The last day, inclusive. */
   until: string | null;
   status: ScheduleStatus;
+  /** An SA's or AD's reason for an instructor who does not meet the course's requirements; the sessions carry it. */
+  eligibility_override_reason: string | null;
+  eligibility_overridden_by: string | null;
 }
 
 /** A schedule as course_schedules_local (migration 0015) shows it: wall-clock fields beside the stored instants. */
@@ -41,7 +44,7 @@ export const schedulesTable: TableSpec = {
   columns: [
     'id', 'course_id', 'instructor_id', 'location_id', 'provider_id', 'rrule', 'timezone', 'start_date', 'start_time',
     'duration_minutes', 'max_capacity', 'self_enrollment_allowed', 'until', 'generated_through', 'dtstart', 'until_at',
-    'generated_until', 'status', 'created_by', 'created_at', 'updated_at', 'version',
+    'generated_until', 'status', 'created_by', 'created_at', 'updated_at', 'version', 'eligibility_override_reason', 'eligibility_overridden_by',
   ] satisfies (keyof ScheduleRow)[],
   filterable: ['course_id', 'location_id', 'instructor_id', 'status'],
   sortable: ['created_at', 'dtstart'],
@@ -68,14 +71,16 @@ export async function insertSchedule(
 ): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
     `insert into course_schedules (course_id, instructor_id, location_id, provider_id, rrule, timezone, dtstart, until_at,
-                                   generated_until, duration_minutes, max_capacity, self_enrollment_allowed, status, created_by)
+                                   generated_until, duration_minutes, max_capacity, self_enrollment_allowed, status, created_by,
+                                   eligibility_override_reason, eligibility_overridden_by)
      values ($1, $2, $3, $4, $5, $6, ${dtstartSql('$7', '$8', '$6')}, ${dtstartSql('$9', '$8', '$6')},
-             ${endOfDaySql('$10', '$6')}, $11, $12, $13, $14, $15)
+             ${endOfDaySql('$10', '$6')}, $11, $12, $13, $14, $15, $16, $17)
      returning id`,
     [
       values.course_id, values.instructor_id, values.location_id, values.provider_id, values.rrule, values.timezone,
       values.start_date, values.start_time, values.until, values.generate_through, values.duration_minutes,
       values.max_capacity, values.self_enrollment_allowed, values.status, values.created_by,
+      values.eligibility_override_reason, values.eligibility_overridden_by,
     ],
   );
   return rows[0]?.id as string;
@@ -87,12 +92,13 @@ export async function updateSchedule(tx: Tx, id: string, expectedVersion: number
     `update course_schedules
         set instructor_id = $3, location_id = $4, provider_id = $5, rrule = $6, timezone = $7,
             dtstart = ${dtstartSql('$8', '$9', '$7')}, until_at = ${dtstartSql('$10', '$9', '$7')},
-            duration_minutes = $11, max_capacity = $12, self_enrollment_allowed = $13, status = $14
+            duration_minutes = $11, max_capacity = $12, self_enrollment_allowed = $13, status = $14,
+            eligibility_override_reason = $15, eligibility_overridden_by = $16
       where id = $1 and version = $2`,
     [
       id, expectedVersion, values.instructor_id, values.location_id, values.provider_id, values.rrule, values.timezone,
       values.start_date, values.start_time, values.until, values.duration_minutes, values.max_capacity,
-      values.self_enrollment_allowed, values.status,
+      values.self_enrollment_allowed, values.status, values.eligibility_override_reason, values.eligibility_overridden_by,
     ],
   );
   return rowCount === 1;
@@ -118,6 +124,8 @@ export interface OccurrenceConflict {
   start_time: string;
   conflicting_session_id: string;
   resource: 'instructor' | 'room';
+  /** An existing session of the schedule that the edit would have moved onto the other one: it was left as it was. */
+  session_id?: string;
 }
 
 /**
@@ -144,6 +152,52 @@ export async function selectOccurrenceConflicts(tx: Tx, scheduleId: string, days
 }
 
 /**
+ * The sessions among `sessionIds` that the schedule's current instructor, times and location would make
+ * overlap another non-cancelled session (of another schedule or none) for their instructor or room,
+ * each with the first such session; the times reported are those the edit would have given.
+ */
+export async function selectUpdateConflicts(tx: Tx, scheduleId: string, sessionIds: string[]): Promise<OccurrenceConflict[]> {
+  if (sessionIds.length === 0) return [];
+  const { rows } = await tx.query<OccurrenceConflict>(
+    `select t.session_date::text as session_date, o.starts::text as start_time, c.session_id as conflicting_session_id, c.resource,
+            t.id as session_id
+       from course_schedules s
+       join training_sessions t on t.id = any ($2::uuid[]),
+            lateral (select (s.dtstart at time zone s.timezone)::time as starts,
+                            (s.dtstart at time zone s.timezone)::time + make_interval(mins => s.duration_minutes) as ends) o,
+            lateral (select session_id, resource
+                       from app_schedule_conflicts(t.id, s.id, s.instructor_id, t.room_id,
+                                                   app_session_time_range(s.location_id, t.session_date, o.starts, o.ends))
+                      limit 1) c
+      where s.id = $1
+      order by t.session_date`,
+    [scheduleId, sessionIds],
+  );
+  return rows;
+}
+
+/** The schedule's session standing for the occurrence of `day`, locked; none when the actor may not change it or there is none. */
+export async function lockOccurrenceSession(tx: Tx, scheduleId: string, day: string): Promise<(ScheduledSession & { version: number; end_time: string }) | null> {
+  const { rows } = await tx.query<ScheduledSession & { version: number; end_time: string }>(
+    `select id, session_date, start_time, end_time, coalesce(occurrence_date, session_date) as occurrence_date, status,
+            detached_from_schedule, max_capacity, current_enrollment, version
+       from training_sessions
+      where schedule_id = $1 and coalesce(occurrence_date, session_date) = $2::date
+        for update`,
+    [scheduleId, day],
+  );
+  return rows[0] ?? null;
+}
+
+/** Hands the sessions of a schedule from the occurrence of `fromDay` on to another schedule (a split series). */
+export async function moveSessionsToSchedule(tx: Tx, fromScheduleId: string, toScheduleId: string, fromDay: string): Promise<void> {
+  await tx.query(
+    'update training_sessions set schedule_id = $2 where schedule_id = $1 and coalesce(occurrence_date, session_date) >= $3::date',
+    [fromScheduleId, toScheduleId, fromDay],
+  );
+}
+
+/**
  * Materialises occurrences as sessions with the schedule's current values. Idempotent: an occurrence
  * that already has a session (training_sessions_schedule_occurrence_date_key), or whose slot is taken
  * (training_sessions_schedule_occurrence_key), is skipped. Returns the sessions made.
@@ -152,11 +206,12 @@ export async function insertOccurrences(tx: Tx, scheduleId: string, title: strin
   if (days.length === 0) return [];
   const { rows } = await tx.query<SessionRef>(
     `insert into training_sessions (title, course_id, schedule_id, instructor_id, location_id, provider_id, session_date,
-                                    start_time, end_time, max_capacity, self_enrollment_allowed, occurrence_date, created_by)
+                                    start_time, end_time, max_capacity, self_enrollment_allowed, occurrence_date, created_by,
+                                    eligibility_override_reason, eligibility_overridden_by)
      select $2, s.course_id, s.id, s.instructor_id, s.location_id, s.provider_id, day,
             (s.dtstart at time zone s.timezone)::time,
             (s.dtstart at time zone s.timezone)::time + make_interval(mins => s.duration_minutes),
-            s.max_capacity, s.self_enrollment_allowed, day, app_user_id()
+            s.max_capacity, s.self_enrollment_allowed, day, app_user_id(), s.eligibility_override_reason, s.eligibility_overridden_by
        from course_schedules s, unnest($3::date[]) as day
       where s.id = $1
      on conflict do nothing
@@ -200,19 +255,22 @@ export async function applyScheduleToSessions(tx: Tx, scheduleId: string, sessio
   if (sessionIds.length === 0) return [];
   const { rows } = await tx.query<SessionRef>(
     `with schedule as (
-       select s.instructor_id, s.location_id, s.provider_id, s.self_enrollment_allowed,
+       select s.instructor_id, s.location_id, s.provider_id, s.self_enrollment_allowed, s.eligibility_override_reason, s.eligibility_overridden_by,
               (s.dtstart at time zone s.timezone)::time as start_time,
               (s.dtstart at time zone s.timezone)::time + make_interval(mins => s.duration_minutes) as end_time
          from course_schedules s where s.id = $1)
      update training_sessions t
         set instructor_id = schedule.instructor_id, location_id = schedule.location_id, provider_id = schedule.provider_id,
             start_time = schedule.start_time, end_time = schedule.end_time,
-            self_enrollment_allowed = schedule.self_enrollment_allowed, occurrence_date = coalesce(t.occurrence_date, t.session_date)
+            self_enrollment_allowed = schedule.self_enrollment_allowed, occurrence_date = coalesce(t.occurrence_date, t.session_date),
+            eligibility_override_reason = schedule.eligibility_override_reason, eligibility_overridden_by = schedule.eligibility_overridden_by
        from schedule
       where t.id = any ($2::uuid[])
-        and (t.instructor_id, t.location_id, t.provider_id, t.start_time, t.end_time, t.self_enrollment_allowed, t.occurrence_date)
+        and (t.instructor_id, t.location_id, t.provider_id, t.start_time, t.end_time, t.self_enrollment_allowed, t.occurrence_date,
+             t.eligibility_override_reason, t.eligibility_overridden_by)
             is distinct from (schedule.instructor_id, schedule.location_id, schedule.provider_id, schedule.start_time,
-                              schedule.end_time, schedule.self_enrollment_allowed, coalesce(t.occurrence_date, t.session_date))
+                              schedule.end_time, schedule.self_enrollment_allowed, coalesce(t.occurrence_date, t.session_date),
+                              schedule.eligibility_override_reason, schedule.eligibility_overridden_by)
      returning t.id, t.session_date, t.start_time`,
     [scheduleId, sessionIds],
   );

@@ -50,15 +50,16 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesDeps & { cipher
         tags,
         operationId: 'updateSchedule',
         security: signedInSecurity,
-        summary: 'Edit a schedule at the version you read; its upcoming, untouched sessions follow, and the answer says which changed',
+        summary: 'Edit a schedule at the version you read, for one occurrence, this and the following ones (a split), or all; its upcoming, untouched sessions follow, and the answer says which changed',
         params: ScheduleIdParams,
         body: PatchScheduleBody,
         response: { 200: ScheduleChangeSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { version, ...edits } = request.body;
-      return withScheduleEtag(reply, await changeSchedule(deps, requireSignedIn(request), request.params.id, requiredVersion(request, version), edits));
+      const { version, scope = 'all', occurrence_date: occurrence, ...edits } = request.body;
+      const target = { scope, occurrence };
+      return withScheduleEtag(reply, await changeSchedule(deps, requireSignedIn(request), request.params.id, requiredVersion(request, version), edits, target));
     },
   );
 

@@ -36,6 +36,8 @@ export const ScheduleSchema = Type.Object({
   until_at: Nullable(Timestamp),
   generated_until: Nullable(Timestamp),
   status: ScheduleStatus,
+  eligibility_override_reason: Type.Union([Type.String(), Type.Null()], { description: 'why an SA or AD assigned an instructor who does not meet the course’s requirements; its sessions carry it' }),
+  eligibility_overridden_by: Type.Union([Uuid, Type.Null()], { description: 'the SA or AD who gave that reason' }),
   created_by: Nullable(Uuid),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -48,8 +50,10 @@ const SessionRef = {
   start_time: Type.String(),
 };
 
+/** previous_schedule: with scope following, the series up to the day before the split, which ends there. */
 export const ScheduleChangeSchema = Type.Object({
   schedule: ScheduleSchema,
+  previous_schedule: Type.Optional(ScheduleSchema),
   sessions: Type.Object({
     created: Type.Array(Type.Object(SessionRef)),
     updated: Type.Array(Type.Object(SessionRef), { description: 'future, untouched sessions that now follow the schedule' }),
@@ -73,8 +77,9 @@ export const ScheduleChangeSchema = Type.Object({
         start_time: Type.String(),
         conflicting_session_id: Uuid,
         resource: Type.Union([Type.Literal('instructor'), Type.Literal('room')]),
+        session_id: Type.Optional(Type.String({ format: 'uuid', description: 'an existing session of the schedule the edit did not move (SCHEDULE_CONFLICT): it keeps its old values' })),
       }),
-      { description: 'occurrences not made because their instructor teaches another session at an overlapping time (named)' },
+      { description: 'occurrences not made, or sessions not moved, because their instructor or room is booked in another session at an overlapping time (named)' },
     ),
   }),
 }, { title: 'ScheduleChange' });
@@ -90,6 +95,11 @@ const scheduleFields = {
   timezone: TimeZone,
   until: Nullable(CalendarDate),
   self_enrollment_allowed: Type.Boolean(),
+  eligibility_override_reason: Type.String({
+    minLength: 1,
+    maxLength: 500,
+    description: 'SA and AD only: assign an instructor who does not meet the course’s requirements on some occurrences, for this reason (stored and audited)',
+  }),
 };
 
 export const CreateScheduleBody = Type.Object(
@@ -99,12 +109,30 @@ export const CreateScheduleBody = Type.Object(
     timezone: Type.Optional(scheduleFields.timezone),
     until: Type.Optional(scheduleFields.until),
     self_enrollment_allowed: Type.Optional(scheduleFields.self_enrollment_allowed),
+    eligibility_override_reason: Type.Optional(scheduleFields.eligibility_override_reason),
     generate_until: Type.Optional(GenerateUntil),
   },
   { title: 'CreateScheduleBody', additionalProperties: false, description: 'sessions are generated up to generate_until (default 90 days ahead)' },
 );
 
-export const PatchScheduleBody = Type.Partial(Type.Object({ ...scheduleFields, status: ScheduleStatus, version: Version }), { additionalProperties: false });
+const EditScope = Type.Union([Type.Literal('this'), Type.Literal('following'), Type.Literal('all')], {
+  description: 'which sessions the edit is for: the occurrence of occurrence_date only, that one and every later one (the series is split there), or all upcoming untouched ones (the default)',
+});
+
+export const PatchScheduleBody = Type.Partial(
+  Type.Object({
+    ...scheduleFields,
+    status: ScheduleStatus,
+    version: Version,
+    scope: EditScope,
+    occurrence_date: Type.String({ format: 'date', description: 'with scope this or following: the occurrence (a day in the schedule’s time zone) the edit starts at' }),
+  }),
+  {
+    title: 'PatchScheduleBody',
+    additionalProperties: false,
+    examples: [{ scope: 'following', occurrence_date: '2027-03-22', start_time: '10:00', version: 3 }],
+  },
+);
 
 export const GenerateBody = Type.Object({ until: GenerateUntil }, { title: 'GenerateBody', additionalProperties: false });
 

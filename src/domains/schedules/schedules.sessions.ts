@@ -8,6 +8,7 @@ import {
   selectOccurrenceConflicts,
   lockUpcomingSessions,
   type ScheduledSession,
+  selectUpdateConflicts,
   type ScheduleRow,
   type SessionRef,
   setSessionCapacity,
@@ -20,7 +21,10 @@ export interface SessionChanges {
   cancelled: SessionRef[];
   left_alone: (SessionRef & { reason: 'EDITED_BY_HAND' | 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED' })[];
   capacity_kept: (SessionRef & { reason: 'BELOW_ENROLLED' | 'CHANGED_BY_HAND'; max_capacity: number; current_enrollment: number })[];
-  /** Occurrences not made: their instructor is booked elsewhere at an overlapping time. */
+  /**
+   * Occurrences not made, or sessions not moved (session_id), because their instructor or room is
+   * booked elsewhere at an overlapping time.
+   */
   conflicts: OccurrenceConflict[];
 }
 
@@ -32,7 +36,7 @@ export interface LocalClock {
   time: string;
 }
 
-const refOf = ({ id, session_date, start_time }: SessionRef): SessionRef => ({ id, session_date, start_time });
+export const refOf = ({ id, session_date, start_time }: SessionRef): SessionRef => ({ id, session_date, start_time });
 
 /** Occurrence days from today to `throughDay` whose sessions would not have started yet. */
 export function upcomingDays(rule: RecurrenceRule, schedule: Pick<ScheduleRow, 'start_date' | 'until' | 'start_time'>, clock: LocalClock, throughDay: string): string[] {
@@ -54,7 +58,7 @@ export async function materialise(tx: Tx, schedule: ScheduleRow, courseTitle: st
   return { created, conflicts };
 }
 
-function reasonLeftAlone(session: ScheduledSession): SessionChanges['left_alone'][number]['reason'] | null {
+export function reasonLeftAlone(session: ScheduledSession): SessionChanges['left_alone'][number]['reason'] | null {
   if (session.status === 'IN_PROGRESS' || session.status === 'COMPLETED' || session.status === 'CANCELLED') return session.status;
   return session.detached_from_schedule ? 'EDITED_BY_HAND' : null;
 }
@@ -64,7 +68,9 @@ function reasonLeftAlone(session: ScheduledSession): SessionChanges['left_alone'
  * begun, are in the past, were edited by hand, or are no longer SCHEDULED are left alone. Untouched ones
  * whose occurrence the rule still has take the new instructor, location, times and self-enrollment,
  * and the new capacity unless more students are enrolled than it allows or their capacity was set by
- * hand (capacity_kept); the others are cancelled with their enrollments. `days` are the occurrences
+ * hand (capacity_kept); one the new values would make overlap another booking of its instructor or
+ * room keeps its old ones and is reported in `conflicts` with its id (the exclusion constraints still
+ * judge: a booking committed meanwhile refuses the whole edit, 409). The others are cancelled with their enrollments. `days` are the occurrences
  * the edited schedule has from now to its generated_through; those with no session yet are made when
  * `courseTitle` is given (an ACTIVE schedule of a PUBLISHED course).
  */
@@ -86,9 +92,13 @@ export async function resynchronise(
       result.cancelled.push(refOf(session));
     }
   }
-  const updated = new Map((await applyScheduleToSessions(tx, after.id, following.map((session) => session.id))).map((ref) => [ref.id, refOf(ref)]));
+  // A session the edit would move onto another booking of its instructor or room stays as it was, reported.
+  const collisions = await selectUpdateConflicts(tx, after.id, following.map((session) => session.id));
+  const blocked = new Set(collisions.map((conflict) => conflict.session_id));
+  const movable = following.filter((session) => !blocked.has(session.id));
+  const updated = new Map((await applyScheduleToSessions(tx, after.id, movable.map((session) => session.id))).map((ref) => [ref.id, refOf(ref)]));
   if (after.max_capacity !== before.max_capacity) {
-    for (const session of following) {
+    for (const session of movable) {
       const kept = session.max_capacity !== before.max_capacity ? 'CHANGED_BY_HAND' : session.current_enrollment > after.max_capacity ? 'BELOW_ENROLLED' : null;
       if (kept !== null) {
         result.capacity_kept.push({ ...refOf(session), reason: kept, max_capacity: session.max_capacity, current_enrollment: session.current_enrollment });
@@ -99,6 +109,12 @@ export async function resynchronise(
     }
   }
   result.updated = [...updated.values()];
-  if (change.courseTitle !== null) Object.assign(result, await materialise(tx, after, change.courseTitle, days));
+  result.conflicts = collisions;
+  if (change.courseTitle !== null) {
+    const made = await materialise(tx, after, change.courseTitle, days);
+    result.created = made.created;
+    const blockedDays = new Set(collisions.map((conflict) => conflict.session_date));
+    result.conflicts = [...collisions, ...made.conflicts.filter((conflict) => !blockedDays.has(conflict.session_date))];
+  }
   return result;
 }

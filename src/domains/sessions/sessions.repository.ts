@@ -22,6 +22,8 @@ export interface SessionRow {
   cancelled_reason: string | null;
   occurrence_date: string | null;
   detached_from_schedule: boolean;
+  eligibility_override_reason: string | null;
+  eligibility_overridden_by: string | null;
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
@@ -31,7 +33,7 @@ export interface SessionRow {
 const sessionColumns = [
   'id', 'title', 'description', 'course_id', 'schedule_id', 'instructor_id', 'location_id', 'provider_id', 'room_id', 'session_date',
   'start_time', 'end_time', 'max_capacity', 'current_enrollment', 'self_enrollment_allowed', 'status', 'cancelled_reason',
-  'occurrence_date', 'detached_from_schedule', 'created_by', 'created_at', 'updated_at', 'version',
+  'occurrence_date', 'detached_from_schedule', 'eligibility_override_reason', 'eligibility_overridden_by', 'created_by', 'created_at', 'updated_at', 'version',
 ] as const satisfies readonly (keyof SessionRow)[];
 
 /** training_sessions for the shared version-checked reads and writes (src/platform/shared/crud). */

@@ -21,6 +21,11 @@ const editable = {
   start_time: ClockTime,
   end_time: ClockTime,
   self_enrollment_allowed: Type.Boolean(),
+  eligibility_override_reason: Type.String({
+    minLength: 1,
+    maxLength: 500,
+    description: 'SA and AD only: assign an instructor who does not meet the course’s requirements, for this reason (stored and audited)',
+  }),
 };
 
 export const SessionSchema = Type.Object({
@@ -43,6 +48,8 @@ export const SessionSchema = Type.Object({
   cancelled_reason: Nullable(Type.String()),
   occurrence_date: Type.Union([Type.String(), Type.Null()], { description: 'the schedule occurrence the session stands for' }),
   detached_from_schedule: Type.Boolean({ description: 'edited by hand: schedule edits leave it alone' }),
+  eligibility_override_reason: Type.Union([Type.String(), Type.Null()], { description: 'why an SA or AD assigned an instructor who does not meet the course’s requirements' }),
+  eligibility_overridden_by: Type.Union([Uuid, Type.Null()], { description: 'the SA or AD who gave that reason' }),
   created_by: Nullable(Uuid),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -69,6 +76,8 @@ export const SessionSchema = Type.Object({
     cancelled_reason: null,
     occurrence_date: null,
     detached_from_schedule: false,
+    eligibility_override_reason: null,
+    eligibility_overridden_by: null,
     created_by: '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9',
     created_at: '2026-12-01T10:15:00.000Z',
     updated_at: '2026-12-03T08:02:11.412Z',
@@ -89,6 +98,7 @@ export const CreateSessionBody = Type.Object(
     end_time: editable.end_time,
     max_capacity: Capacity,
     self_enrollment_allowed: Type.Optional(editable.self_enrollment_allowed),
+    eligibility_override_reason: Type.Optional(editable.eligibility_override_reason),
   },
   {
     title: 'CreateSessionBody',

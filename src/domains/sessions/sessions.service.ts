@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { getRow, insertRow, lockAtVersion, updateRow } from '../../platform/shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../platform/shared/events/append-domain-event.js';
 import { writeRefusingConflicts } from './sessions.conflicts.js';
+import { decideEligibility, type EligibilityOverride, noOverride, selectEligibilityGaps } from './sessions.eligibility.js';
 import { fullClockTime, requireInstructor, requireLocation, requirePublishedCourse } from './sessions.references.js';
 import {
   cancelSessionAndEnrollments,
@@ -35,11 +36,13 @@ export interface NewSession {
   end_time: string;
   max_capacity: number;
   self_enrollment_allowed?: boolean | undefined;
+  /** An SA's or AD's reason for assigning an instructor who does not meet the course's requirements. */
+  eligibility_override_reason?: string | undefined;
 }
 
 export type SessionChanges = Partial<
   Pick<SessionRow, 'title' | 'description' | 'instructor_id' | 'location_id' | 'room_id' | 'session_date' | 'start_time' | 'end_time' | 'self_enrollment_allowed'>
->;
+> & { eligibility_override_reason?: string | undefined };
 
 /** What a schedule decides about its sessions: changing one of these by hand detaches the session from the schedule. */
 const scheduleGoverned = ['instructor_id', 'location_id', 'session_date', 'start_time', 'end_time', 'self_enrollment_allowed'] as const;
@@ -75,8 +78,10 @@ export async function createSession(deps: SessionsDeps, actor: SignedIn, input: 
     const course = await requirePublishedCourse(tx, input.course_id);
     await requireInstructor(tx, input.instructor_id);
     const place = await requireLocation(tx, input.location_id);
-    const values = { ...input, title: input.title ?? course.title, provider_id: place.provider_id, created_by: actor.userId };
-    const booking = () => ({ id: null, ...input, room_id: input.room_id ?? null });
+    const { eligibility_override_reason: reason, ...fields } = input;
+    const override = decideEligibility(actor, await selectEligibilityGaps(tx, input, [input.session_date]), reason);
+    const values = { ...fields, ...override, title: input.title ?? course.title, provider_id: place.provider_id, created_by: actor.userId };
+    const booking = () => ({ id: null, ...fields, room_id: input.room_id ?? null });
     const session = asSession(await writeRefusingConflicts(tx, booking, () => insertRow(tx, sessionsTable, values, 'session')));
     await appendSessionEvent(tx, session, 'session.scheduled', { course_id: session.course_id, title: session.title, ...placeOf(session) });
     return session;
@@ -122,24 +127,48 @@ const lockedSession = (id: string, expectedVersion: number, verb: string) =>
  * and never generate that occurrence again. A real change appends `session.changed` with the changed
  * fields and the day, times, location and instructor before and after.
  */
-export async function changeSession(deps: SessionsDeps, actor: Actor, id: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRow> {
-  return deps.db.withActor(actor, async (tx) => {
-    const current = await lockAtVersion(tx, sessionsTable, lockedSession(id, expectedVersion, 'change'));
-    const changed = changedFields(current, changes);
-    requireChangeable(current, changed);
-    requireEndAfterStart(changes.start_time ?? current.start_time, changes.end_time ?? current.end_time, changes.end_time === undefined ? 'body.start_time' : 'body.end_time');
-    const values: Record<string, unknown> = { ...changes };
-    if (changed.includes('instructor_id')) await requireInstructor(tx, String(changes.instructor_id));
-    if (changed.includes('location_id')) values['provider_id'] = (await requireLocation(tx, String(changes.location_id))).provider_id;
-    if (current.schedule_id !== null && changed.some((field) => (scheduleGoverned as readonly string[]).includes(field))) {
-      values['detached_from_schedule'] = true;
-      values['occurrence_date'] = current.occurrence_date ?? current.session_date;
-    }
-    const booking = () => ({ ...current, ...changes, room_id: changes.room_id === undefined ? current.room_id : changes.room_id });
-    const session = asSession(await writeRefusingConflicts(tx, booking, () => updateRow(tx, sessionsTable, id, expectedVersion, values, 'session')));
-    if (changed.length > 0) await appendSessionEvent(tx, session, 'session.changed', { changed, previous: placeOf(current), current: placeOf(session) });
-    return session;
-  });
+export function changeSession(deps: SessionsDeps, actor: Actor, id: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRow> {
+  return deps.db.withActor(actor, (tx) => changeSessionIn(tx, actor, id, expectedVersion, changes));
+}
+
+/** changeSession inside a transaction the caller holds (a schedule edit of one occurrence). */
+export async function changeSessionIn(tx: Tx, actor: Actor, id: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRow> {
+  const current = await lockAtVersion(tx, sessionsTable, lockedSession(id, expectedVersion, 'change'));
+  const changed = changedFields(current, changes);
+  requireChangeable(current, changed);
+  requireEndAfterStart(changes.start_time ?? current.start_time, changes.end_time ?? current.end_time, changes.end_time === undefined ? 'body.start_time' : 'body.end_time');
+  if (changed.includes('instructor_id')) await requireInstructor(tx, String(changes.instructor_id));
+  const { eligibility_override_reason: reason, ...fields } = changes;
+  const values: Record<string, unknown> = { ...fields, ...(await reassessEligibility(tx, actor, current, fields, changed, reason)) };
+  if (changed.includes('location_id')) values['provider_id'] = (await requireLocation(tx, String(changes.location_id))).provider_id;
+  if (current.schedule_id !== null && changed.some((field) => (scheduleGoverned as readonly string[]).includes(field))) {
+    values['detached_from_schedule'] = true;
+    values['occurrence_date'] = current.occurrence_date ?? current.session_date;
+  }
+  const booking = () => ({ ...current, ...fields, room_id: fields.room_id === undefined ? current.room_id : fields.room_id });
+  const session = asSession(await writeRefusingConflicts(tx, booking, () => updateRow(tx, sessionsTable, id, expectedVersion, values, 'session')));
+  if (changed.length > 0) await appendSessionEvent(tx, session, 'session.changed', { changed, previous: placeOf(current), current: placeOf(session) });
+  return session;
+}
+
+/** What the eligibility rule depends on: a change to any of these asks it again. */
+const eligibilityInputs: readonly (keyof SessionChanges)[] = ['instructor_id', 'location_id', 'session_date', 'start_time', 'end_time'];
+
+/**
+ * The override columns a change writes, or nothing when it leaves them be. A change to who teaches, or
+ * when or where, asks the rule again (as does a new reason): eligible, a former override is dropped;
+ * not eligible, an override stands while the instructor stays the one it was given for, else the
+ * change needs a new one (decideEligibility).
+ */
+async function reassessEligibility(
+  tx: Tx, actor: Actor, current: SessionRow, changes: SessionChanges, changed: readonly (keyof SessionChanges)[], reason: string | undefined,
+): Promise<Partial<EligibilityOverride>> {
+  if (reason === undefined && !changed.some((field) => eligibilityInputs.includes(field))) return {};
+  const next = { ...current, ...changes };
+  const gaps = await selectEligibilityGaps(tx, next, [next.session_date]);
+  if (gaps.length === 0) return current.eligibility_override_reason === null ? {} : noOverride;
+  if (reason === undefined && current.eligibility_override_reason !== null && !changed.includes('instructor_id')) return {};
+  return decideEligibility(actor, gaps, reason);
 }
 
 export type SessionTransition = 'start' | 'complete' | 'cancel';

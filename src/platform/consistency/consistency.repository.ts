@@ -248,6 +248,18 @@ export const consistencyChecks: ConsistencyCheck[] = [
         FROM compliance_records c JOIN session_enrollments e ON e.id = c.source_enrollment_id
        WHERE e.student_id IS DISTINCT FROM c.user_id`,
   },
+  {
+    name: 'instructor-eligibility',
+    rule: "a SCHEDULED session not yet begun has an instructor who meets what its course asks on the day, or an SA's or AD's override",
+    // instructors_no_longer_eligible applies the one rule (migration 0041) the API, the dashboard and the notice job use.
+    sql: `
+      SELECT 'training_sessions' AS table_name, f.session_id AS row_id,
+             'the instructor no longer meets what the course asks on ' || f.session_date AS problem,
+             'eligible, or an override with a reason' AS expected,
+             (SELECT string_agg(coalesce(g->>'code', g->>'course_code', 'tier ' || (g->>'required')), ', ') FROM jsonb_array_elements(f.missing) g)
+               || ' missing' AS found
+        FROM instructors_no_longer_eligible(now()) f`,
+  },
 ];
 
 export async function selectViolations(tx: Tx, check: ConsistencyCheck): Promise<ViolationRow[]> {

@@ -178,6 +178,19 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
       ORDER BY c.id LIMIT 1`);
   await tx.query('UPDATE compliance_records SET source_enrollment_id = $2 WHERE id = $1', [record.id, record.enrollment]);
   expected.push({ check: 'compliance-record-source', table: 'compliance_records', row_id: record.id, expected: `user ${record.student_id}`, found: `user ${record.user_id}` });
+
+  // A course that asks a certificate nobody holds, given to one upcoming one-off session (migration 0041's rule).
+  const ineligible = await one<{ id: string }>(tx,
+    `SELECT s.id FROM training_sessions s
+      WHERE s.schedule_id IS NULL AND s.status = 'SCHEDULED' AND lower(s.scheduled_during) > now() AND ${unusedSession}
+        AND NOT EXISTS (SELECT 1 FROM rosters r WHERE r.session_id = s.id)
+        AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.session_id = s.id)
+      ORDER BY s.id LIMIT 1`, [sessions]);
+  const demanding = await one<{ id: string }>(tx, `INSERT INTO courses (code, title, duration_minutes) VALUES ('DOCTOR-CERT', 'Doctor check', 60) RETURNING id`);
+  await tx.query('INSERT INTO course_instructor_requirements (course_id, certificate_course_ids) VALUES ($1, ARRAY[$1::uuid])', [demanding.id]);
+  await tx.query('UPDATE training_sessions SET course_id = $2 WHERE id = $1', [ineligible.id, demanding.id]);
+  sessions.push(ineligible.id);
+  expected.push({ check: 'instructor-eligibility', table: 'training_sessions', row_id: ineligible.id, expected: 'eligible, or an override with a reason', found: 'DOCTOR-CERT missing' });
   return expected;
 }
 
@@ -189,7 +202,7 @@ describe('unitrain doctor', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout.trim()).toMatch(
-      /^no violations: 16 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, [\d,]+ certificates \([\d,]+ ACTIVE(, [\d,]+ [A-Z]+)*\) in (\d+ ms|\d+\.\d s)$/,
+      /^no violations: 17 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, [\d,]+ certificates \([\d,]+ ACTIVE(, [\d,]+ [A-Z]+)*\) in (\d+ ms|\d+\.\d s)$/,
     );
 
     const json = await runCli(['doctor', '--json'], env);
@@ -199,7 +212,7 @@ describe('unitrain doctor', () => {
     };
     expect(report.ok).toBe(true);
     expect(report.violations).toEqual([]);
-    expect(report.checks).toHaveLength(16);
+    expect(report.checks).toHaveLength(17);
     expect(report.checked_rows['training_sessions']).toBe(400);
     const statuses = Object.values(report.certificate_statuses);
     expect(statuses.reduce((sum, count) => sum + count, 0)).toBe(report.checked_rows['certificates']);
@@ -223,7 +236,7 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 16 of 16 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 17 of 17 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
   });
 
   it('refuses a missing embedded database without creating one', async () => {

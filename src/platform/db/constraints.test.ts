@@ -21,7 +21,7 @@ const ids = Object.fromEntries(
     'instructorProfile', 'team', 'course', 'courseVersion', 'schedule', 'session', 'lonelySession', 'walkIn',
     'enrollment', 'waitlisted', 'roster', 'rosterMember', 'template', 'batch', 'certificate', 'rosterCertificate',
     'templateVersion', 'batchResult', 'courseSettings',
-    'requirement', 'complianceRecord', 'job', 'room', 'complianceReminder', 'tierChange',
+    'requirement', 'complianceRecord', 'job', 'room', 'complianceReminder', 'tierChange', 'instructorRequirements',
   ].map((name) => [name, randomUUID()]),
 ) as Record<string, string>;
 
@@ -86,11 +86,15 @@ async function insertFixture(db: Db): Promise<void> {
       values (${p.complianceReminder}, ${p.complianceRecord}, now() + interval '2 years', 30)`);
     await run(`insert into compliance_tier_changes (id, user_id, from_role, to_role, requirement_ids)
       values (${p.tierChange}, ${p.instructor}, 'IC', 'IP', array[${p.requirement}]::uuid[])`);
+    await run(`insert into course_instructor_requirements (id, course_id, minimum_tier, compliance_requirement_ids)
+      values (${p.instructorRequirements}, ${p.course}, 'IC', array[${p.requirement}]::uuid[])`);
     await run(`insert into audit_log (table_name, operation, row_id, new_values) values ('locations', 'INSERT', ${p.location}, '{}')`);
     await run(`insert into domain_events (aggregate_type, aggregate_id, event_type) values ('session', ${p.session}, 'SessionScheduled')`);
     await run(`insert into change_log (table_name, operation, row_id, location_id) values ('training_sessions', 'INSERT', ${p.session}, ${p.location})`);
     await run(`insert into jobs (id, handler, idempotency_key) values (${p.job}, 'send-reminder', 'reminder-1')`);
     await run(`insert into notifications (user_id, kind, title) values (${p.student}, 'reminder', 'Your session is on Monday')`);
+    await run(`insert into notifications (user_id, kind, title, data) values (${p.instructor}, 'instructor.not-eligible', 'No longer eligible',
+      jsonb_build_object('session_id', ${p.session}::text, 'instructor_id', ${p.instructor}::text))`);
     await run(`insert into user_activities (user_id, activity_type, entity_type, entity_id) values (${p.student}, 'ENROLLED', 'session', ${p.session})`);
   });
 }
@@ -170,6 +174,12 @@ const checkCases: Case[] = [
   checkUpdate('training_sessions', 'training_sessions_time_check', 'refuses a session that ends when it starts', 'end_time = start_time', 'lonelySession'),
   checkUpdate('training_sessions', 'training_sessions_max_capacity_check', 'refuses a capacity of 0', 'max_capacity = 0', 'lonelySession'),
   checkUpdate('rooms', 'rooms_capacity_check', 'refuses a room without seats', 'capacity = 0', 'room'),
+  checkUpdate('course_instructor_requirements', 'course_instructor_requirements_minimum_tier_check', 'refuses a tier instructors do not have',
+    `minimum_tier = 'IT'`, 'instructorRequirements'),
+  checkUpdate('training_sessions', 'training_sessions_eligibility_override_check', 'refuses an override reason without who gave it',
+    `eligibility_override_reason = 'Needed'`, 'lonelySession'),
+  checkUpdate('course_schedules', 'course_schedules_eligibility_override_check', 'refuses an override giver without a reason',
+    'eligibility_overridden_by = instructor_id', 'schedule'),
   // Raised by triggers (migration 0039) as check violations with these names.
   check('training_sessions', 'training_sessions_room_capacity_check', 'refuses a session seating more than its room holds',
     `update training_sessions set max_capacity = 13 where id = $1`, [ids.session], { field: 'body.max_capacity' }),
@@ -382,6 +392,11 @@ const uniqueCases: Case[] = [
     `insert into certificate_template_versions (template_id, version_number, name, layout) values ($1, 1, 'Standard', '{}')`, [ids.template]),
   duplicate('certificate_batch_results', 'certificate_batch_results_batch_position_key', 'refuses two results at one position of a batch',
     `insert into certificate_batch_results (batch_id, position, enrollment_id) values ($1, 1, $2)`, [ids.batch, ids.enrollment]),
+  duplicate('course_instructor_requirements', 'course_instructor_requirements_course_id_key', 'refuses two requirement rows for one course',
+    `insert into course_instructor_requirements (course_id) values ($1)`, [ids.course]),
+  duplicate('notifications', 'notifications_instructor_not_eligible_key', 'refuses a second notice of one instructor-session to one person',
+    `insert into notifications (user_id, kind, title, data) values ($1, 'instructor.not-eligible', 'Again', jsonb_build_object('session_id', $2::text, 'instructor_id', $3::text))`,
+    [ids.instructor, ids.session, ids.instructor]),
   duplicate('course_certificate_settings', 'course_certificate_settings_course_id_key', 'refuses two settings rows for one course',
     `insert into course_certificate_settings (course_id) values ($1)`, [ids.course]),
   duplicate('certificate_templates', 'certificate_templates_single_default_key', 'refuses a second default template',
@@ -430,6 +445,15 @@ const referenceCases: Case[] = [
     [ids.student2], { field: 'user_id, role, status' }),
   missingReference('courses', 'courses_published_version_fkey', 'refuses publishing a version the course does not have',
     `update courses set published_version = 9 where id = $1`, [ids.course], { field: 'id, published_version' }),
+  // Raised by the array-reference trigger (migration 0041) like a foreign key.
+  missingReference('course_instructor_requirements', 'course_instructor_requirements_compliance_requirement_ids_fkey',
+    'refuses a requirement id that names no requirement',
+    `update course_instructor_requirements set compliance_requirement_ids = array[$2::uuid] where id = $1`, [ids.instructorRequirements, randomUUID()],
+    { field: 'compliance_requirement_ids' }),
+  missingReference('course_instructor_requirements', 'course_instructor_requirements_certificate_course_ids_fkey',
+    'refuses a certificate course id that names no course',
+    `update course_instructor_requirements set certificate_course_ids = array[$2::uuid] where id = $1`, [ids.instructorRequirements, randomUUID()],
+    { field: 'certificate_course_ids' }),
   stillReferenced('locations', 'training_sessions_location_id_fkey', 'refuses deleting a location that a session takes place at',
     `delete from locations where id = $1`, [ids.lonelyLocation], { message: 'the row is still referenced from training_sessions' }),
   stillReferenced('training_sessions', 'session_enrollments_session_id_fkey', 'refuses deleting a session that has enrollments',

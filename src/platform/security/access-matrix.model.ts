@@ -27,6 +27,7 @@ export const domainTables = [
   'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
   'calendar_feeds',
   'invitations',
+  'course_instructor_requirements',
 ] as const;
 export type DomainTable = (typeof domainTables)[number];
 

@@ -100,6 +100,12 @@ export const recordsAccess: TableAccess[] = [
     update: [admins()],
   }),
 
+  tableAccess('course_instructor_requirements', {
+    select: [{ name: 'course', roles: roles.signedIn, words: 'what the courses they may read ask of instructors', allows: (row, scope) => scope.actor.role === 'SA' || scope.actor.role === 'AD' || scope.world.byId('courses', row['course_id'])?.['status'] !== 'DRAFT' }],
+    insert: [admins()],
+    update: [admins()],
+  }),
+
   tableAccess('certificates', {
     select: certificateReaders,
     insert: [admins(), certificatesAtOwnLocations, issuedCertificates],
