@@ -3277,7 +3277,6 @@ AS $function$
    ORDER BY lower(other.scheduled_during), other.id
 $function$;
 REVOKE EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_student_profile_for(provider uuid, person_first_name text, person_last_name text, person_email_ciphertext text, person_email_hmac text, person_company text)
  RETURNS uuid
@@ -4009,8 +4008,8 @@ $function$;
 REVOKE EXECUTE ON FUNCTION create_roster_from_session(uuid,text,text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION create_roster_from_session(uuid,text,text) TO unitrain_app;
 
-CREATE OR REPLACE FUNCTION public.enroll_student(session uuid, student uuid, student_profile uuid)
- RETURNS TABLE(outcome text, enrollment_id uuid)
+CREATE OR REPLACE FUNCTION public.enroll_student(session uuid, student uuid, student_profile uuid, allow_overlap boolean DEFAULT true)
+ RETURNS TABLE(outcome text, enrollment_id uuid, overlapping_session_ids uuid[])
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
@@ -4021,6 +4020,7 @@ DECLARE
   seat_taken boolean;
   next_position integer;
   session_status text;
+  overlapping uuid[];
 BEGIN
   IF num_nonnulls(student, student_profile) <> 1 THEN
     RAISE EXCEPTION 'name exactly one student: an account or a student profile' USING ERRCODE = '22023';
@@ -4033,11 +4033,23 @@ BEGIN
     RAISE EXCEPTION 'you may not enroll this student in this session' USING ERRCODE = '42501';
   END IF;
 
+  -- One enrollment of this student at a time, across sessions, until commit: the overlap check below
+  -- then sees every seat or waitlist place a concurrent enrollment of theirs has committed (each
+  -- statement of a VOLATILE function reads a new snapshot). Taken before any session lock, always.
+  PERFORM pg_advisory_xact_lock(hashtextextended('enrollment-student:' || coalesce(student, student_profile)::text, 0));
+  IF NOT allow_overlap THEN
+    overlapping := ARRAY(SELECT app_student_overlapping_sessions(session, student, student_profile));
+    IF cardinality(overlapping) > 0 THEN
+      RETURN QUERY SELECT 'OVERLAPPING'::text, NULL::uuid, overlapping;
+      RETURN;
+    END IF;
+  END IF;
+
   -- The common repeat, answered without taking the session lock.
   SELECT e.* INTO existing FROM session_enrollments e
    WHERE e.session_id = session AND (e.student_id = student OR e.student_profile_id = student_profile);
   IF FOUND AND existing.status <> 'CANCELLED' THEN
-    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id;
+    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id, NULL::uuid[];
     RETURN;
   END IF;
 
@@ -4061,7 +4073,7 @@ BEGIN
     IF seat_taken THEN
       UPDATE training_sessions s SET current_enrollment = s.current_enrollment - 1 WHERE s.id = session;
     END IF;
-    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id;
+    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id, NULL::uuid[];
     RETURN;
   END IF;
 
@@ -4084,11 +4096,11 @@ BEGIN
     RETURNING * INTO enrolled;
   END IF;
   PERFORM app_enrollment_event(enrolled, CASE WHEN seat_taken THEN 'enrollment.enrolled' ELSE 'enrollment.waitlisted' END);
-  RETURN QUERY SELECT enrolled.status, enrolled.id;
+  RETURN QUERY SELECT enrolled.status, enrolled.id, NULL::uuid[];
 END;
 $function$;
-REVOKE EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid,boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid,boolean) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.enroll_students(session uuid, students jsonb)
  RETURNS TABLE(ord integer, outcome text, enrollment_id uuid, waitlist_position integer, student_id uuid, student_profile_id uuid, duplicate_of integer, reason text, profile_created boolean)

@@ -120,6 +120,29 @@ describe('enrollment under concurrency', () => {
     expect(cancelled!.n).toBe(leaving.length);
   }, 120_000);
 
+  it.runIf(onPostgres)('lets each of 20 trainees into one of two overlapping sessions when they enroll in both at once', async () => {
+    const morning = await createSession(server.db, world, { capacity: 50 });
+    // The same hours, taught by the other instructor: the two sessions overlap.
+    const { rows: [overlapping] } = await server.db.query<{ id: string }>(
+      `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time, max_capacity, self_enrollment_allowed)
+       select title, course_id, $2, location_id, provider_id, session_date, start_time, end_time, max_capacity, true from training_sessions where id = $1
+       returning id`,
+      [morning, world.otherInstructor.id],
+    );
+    const students = await createStudents(server.db, 20);
+    const tokens = await Promise.all(students.map(studentToken));
+    const pairs = await Promise.all(tokens.map((token) =>
+      Promise.all([morning, overlapping!.id].map((sessionId) => call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})))));
+    for (const pair of pairs) {
+      expect(pair.map((answer) => answer.status).sort()).toEqual([201, 422]);
+      expect(pair.find((answer) => answer.status === 422)!.json['error']).toMatchObject({ code: 'OVERLAPPING_ENROLLMENT' });
+    }
+    const { rows: [held] } = await server.db.query<{ n: number }>(
+      "select count(*)::integer as n from session_enrollments where session_id = any($1::uuid[]) and status = 'ENROLLED'", [[morning, overlapping!.id]],
+    );
+    expect(held!.n).toBe(20);
+  }, 120_000);
+
   it.runIf(onPostgres)('keeps the invariants with two batches and single enrollments into one small session at once', async () => {
     const sessionId = await createSession(server.db, world, { capacity: 5 });
     const students = await createStudents(server.db, 40);

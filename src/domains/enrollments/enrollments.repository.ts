@@ -40,26 +40,26 @@ export const enrollmentColumnNames = [
 ] as const;
 const enrollmentColumns = enrollmentColumnNames.join(', ');
 
-/** Seats and waitlist go through the SQL functions (`enroll_student` …): they check the caller first. */
+export type EnrollOutcome =
+  | { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string; overlapping_session_ids: null }
+  | { outcome: 'OVERLAPPING'; enrollment_id: null; overlapping_session_ids: string[] };
+
+/**
+ * Seats and waitlist go through the SQL functions (`enroll_student` …): they check the caller first.
+ * Unless `allowOverlap`, a student holding a seat or waitlist place in a session at an overlapping time
+ * comes back OVERLAPPING with those sessions (checked under a lock per student: migration 0043).
+ */
 export async function callEnrollStudent(
   tx: Tx,
   sessionId: string,
   student: { studentId: string | null; studentProfileId: string | null },
-): Promise<{ outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string }> {
-  const { rows } = await tx.query<{ outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string }>(
-    'select outcome, enrollment_id from enroll_student($1, $2, $3)',
-    [sessionId, student.studentId, student.studentProfileId],
+  allowOverlap: boolean,
+): Promise<EnrollOutcome> {
+  const { rows } = await tx.query<EnrollOutcome>(
+    'select outcome, enrollment_id, overlapping_session_ids from enroll_student($1, $2, $3, $4)',
+    [sessionId, student.studentId, student.studentProfileId, allowOverlap],
   );
-  return rows[0] as { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string };
-}
-
-/**
- * The sessions at a time overlapping this one in which the student holds a seat or waitlist place
- * (app_student_overlapping_sessions, migration 0039: it sees past row-level security, and tells only ids).
- */
-export async function selectStudentOverlaps(tx: Tx, sessionId: string, student: { studentId: string | null; studentProfileId: string | null }): Promise<string[]> {
-  const { rows } = await tx.query<{ id: string }>('select id from app_student_overlapping_sessions($1, $2, $3) as id', [sessionId, student.studentId, student.studentProfileId]);
-  return rows.map((row) => row.id);
+  return rows[0] as EnrollOutcome;
 }
 
 export async function callCancelEnrollment(tx: Tx, enrollmentId: string): Promise<void> {

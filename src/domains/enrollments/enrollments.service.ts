@@ -12,7 +12,6 @@ import {
   lockSessionForCapacity,
   selectEnrollment,
   selectSessionCapacity,
-  selectStudentOverlaps,
   sessionIsVisible,
   type SessionCapacityRow,
 } from './enrollments.repository.js';
@@ -48,16 +47,13 @@ export async function enroll(deps: EnrollmentsDeps, actor: Actor & { userId: str
     studentProfileId: target.studentProfileId ?? null,
   };
   return deps.db.withActor(actor, async (tx) => {
-    if (target.allowOverlap !== true) {
-      const overlapping = await selectStudentOverlaps(tx, sessionId, student);
-      if (overlapping.length > 0) {
-        throw new AppError('OVERLAPPING_ENROLLMENT', 'the student already holds a seat or waitlist place in a session at an overlapping time; send allow_overlap: true if that is wanted', {
-          field: 'body.allow_overlap',
-          overlapping_session_ids: overlapping,
-        });
-      }
+    const result = await callEnrollStudent(tx, sessionId, student, target.allowOverlap === true);
+    if (result.outcome === 'OVERLAPPING') {
+      throw new AppError('OVERLAPPING_ENROLLMENT', 'the student already holds a seat or waitlist place in a session at an overlapping time; send allow_overlap: true if that is wanted', {
+        field: 'body.allow_overlap',
+        overlapping_session_ids: result.overlapping_session_ids,
+      });
     }
-    const result = await callEnrollStudent(tx, sessionId, student);
     if (result.outcome === 'ALREADY_ENROLLED') {
       throw new AppError('ALREADY_ENROLLED', 'the student is already enrolled or waitlisted in this session', { enrollment_id: result.enrollment_id });
     }
