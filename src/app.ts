@@ -152,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobsRoutes, { db: deps.db });
   await app.register(notificationsRoutes, { db: deps.db });
   await app.register(calendarRoutes, { db: deps.db, publicUrl: deps.publicUrl });
-  await app.register(enrollmentsRoutes, { db: deps.db, cipher });
+  await app.register(enrollmentsRoutes, { db: deps.db, cipher, now });
   await app.register(coursesRoutes, { db: deps.db, cipher, cache });
   await app.register(dashboardRoutes, { db: deps.db, cache, now });
   await app.register(reportsRoutes, { db: deps.db, cache });

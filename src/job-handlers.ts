@@ -2,6 +2,7 @@ import type { MailSettings, ScheduleSettings } from './config.js';
 import { accountMailHandlers } from './domains/accounts/index.js';
 import { certificateHandlers, expireDueCertificates, expireDueName } from './domains/certificates/index.js';
 import { complianceOnCompletion } from './domains/compliance/index.js';
+import { expireOffersName, expireWaitlistOffersHandler } from './domains/enrollments/index.js';
 import type { JobHandler, ScheduledJob } from './platform/jobs/index.js';
 import { notifyOnSessionCancelled } from './domains/notifications/index.js';
 import { refreshAnalyticsHandler, refreshAnalyticsJob } from './domains/reports/index.js';
@@ -22,7 +23,7 @@ export function createJobHandlers(deps: {
   const publicUrl = deps.publicUrl ?? 'http://localhost';
   return [
     complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
-    ...certificateHandlers({ ...deps, publicUrl }),
+    ...certificateHandlers({ ...deps, publicUrl }), expireWaitlistOffersHandler({ now }),
   ];
 }
 
@@ -35,5 +36,6 @@ export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] 
   return [
     { name: 'analytics-refresh', cron: settings.analyticsRefreshCron, handler: refreshAnalyticsJob },
     { name: 'certificate-expiry', cron: settings.certificateExpiryCron, handler: expireDueName },
+    { name: 'waitlist-offer-expiry', cron: settings.waitlistOfferExpiryCron, handler: expireOffersName },
   ];
 }

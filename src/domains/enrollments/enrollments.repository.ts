@@ -11,6 +11,8 @@ export interface EnrollmentRow {
   student_profile_id: string | null;
   status: EnrollmentStatus;
   waitlist_position: number | null;
+  /** Set while a WAITLISTED enrollment holds an offer of a seat: until then it may accept it (migration 0044). */
+  offer_expires_at: Date | null;
   enrollment_date: Date;
   attendance_status: AttendanceStatus;
   completion_status: CompletionStatus;
@@ -34,7 +36,7 @@ export interface SessionCapacityRow {
 
 /** Every column an enrollment shows (the matrix hides none of session_enrollments). */
 export const enrollmentColumnNames = [
-  'id', 'session_id', 'student_id', 'student_profile_id', 'status', 'waitlist_position', 'enrollment_date',
+  'id', 'session_id', 'student_id', 'student_profile_id', 'status', 'waitlist_position', 'offer_expires_at', 'enrollment_date',
   'attendance_status', 'completion_status', 'assessment_score', 'practical_score', 'written_score', 'completed_at',
   'enrolled_by', 'created_at', 'updated_at', 'version',
 ] as const;
@@ -62,8 +64,50 @@ export async function callEnrollStudent(
   return rows[0] as EnrollOutcome;
 }
 
-export async function callCancelEnrollment(tx: Tx, enrollmentId: string): Promise<void> {
-  await tx.query('select outcome, promoted from cancel_enrollment($1)', [enrollmentId]);
+/** `at`: the clock an offer of the freed seat is timed by (migration 0044). */
+export async function callCancelEnrollment(tx: Tx, enrollmentId: string, at: Date): Promise<void> {
+  await tx.query('select outcome, promoted from cancel_enrollment($1, $2)', [enrollmentId, at]);
+}
+
+export type OfferAnswer = 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'NO_OFFER';
+
+/** Accepts or declines an open waitlist offer, its deadline judged against `at` (answer_waitlist_offer, migration 0044). */
+export async function answerWaitlistOffer(tx: Tx, enrollmentId: string, accept: boolean, at: Date): Promise<OfferAnswer> {
+  const { rows } = await tx.query<{ outcome: OfferAnswer }>('select outcome from answer_waitlist_offer($1, $2, $3)', [enrollmentId, accept, at]);
+  return rows[0]!.outcome;
+}
+
+/** Withdraws up to `batch` offers past their deadline at `at`, passing each seat on; as the owner (the job). */
+export async function expireWaitlistOffers(tx: Tx, at: Date, batch: number): Promise<number> {
+  const { rows } = await tx.query<{ expired: number }>('select expire_waitlist_offers($1, $2) as expired', [at, batch]);
+  return rows[0]!.expired;
+}
+
+/** Sets the session's own offer hours (null: as its course says); the function checks the caller is staff of the session. */
+export async function callSetSessionWaitlistOffers(tx: Tx, sessionId: string, hours: number | null): Promise<WaitlistOfferSetting> {
+  const { rows } = await tx.query<WaitlistOfferSetting>('select id, offer_hours, effective_offer_hours from set_session_waitlist_offers($1, $2)', [sessionId, hours]);
+  return rows[0]!;
+}
+
+/** As the caller: the courses update policy (administrators) decides; false when no row changed. */
+export async function updateCourseWaitlistOffers(tx: Tx, courseId: string, hours: number | null): Promise<boolean> {
+  const { rowCount } = await tx.query('update courses set waitlist_offer_hours = $2 where id = $1', [courseId, hours]);
+  return rowCount === 1;
+}
+
+export interface WaitlistOfferSetting {
+  id: string;
+  offer_hours: number | null;
+  /** What applies: the session's hours, else its course's; 0 when seats are assigned at once. */
+  effective_offer_hours: number;
+}
+
+export async function selectCourseWaitlistOffers(tx: Tx, courseId: string): Promise<WaitlistOfferSetting | null> {
+  const { rows } = await tx.query<WaitlistOfferSetting>(
+    'select id, waitlist_offer_hours as offer_hours, coalesce(waitlist_offer_hours, 0) as effective_offer_hours from courses where id = $1',
+    [courseId],
+  );
+  return rows[0] ?? null;
 }
 
 /**
@@ -81,8 +125,8 @@ export async function lockSessionForCapacity(tx: Tx, sessionId: string): Promise
   return locked?.version ?? null;
 }
 
-export async function callSetSessionCapacity(tx: Tx, sessionId: string, capacity: number): Promise<number> {
-  const { rows } = await tx.query<{ promoted: number }>('select promoted from set_session_capacity($1, $2)', [sessionId, capacity]);
+export async function callSetSessionCapacity(tx: Tx, sessionId: string, capacity: number, at: Date): Promise<number> {
+  const { rows } = await tx.query<{ promoted: number }>('select promoted from set_session_capacity($1, $2, $3)', [sessionId, capacity, at]);
   return rows[0]?.promoted ?? 0;
 }
 
