@@ -1137,6 +1137,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notification-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notification templates you may edit or override (an AP: the global ones and its providers’), with the placeholders of each kind */
+        get: operations["listNotificationTemplates"];
+        /**
+         * Write the template of a kind, locale and provider (null: the global one), made or replaced
+         * @description 422 INVALID_TEMPLATE names a placeholder the kind does not fill (details.field, details.placeholder).
+         */
+        put: operations["putNotificationTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a provider’s override: its sessions get the global text again (global templates are edited, never removed) */
+        delete: operations["deleteNotificationTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -3335,6 +3373,35 @@ export interface components {
             /** @description your unread notifications, whatever the filter */
             unread: number;
         };
+        /** NotificationTemplate */
+        NotificationTemplate: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description what the template is for: the event that sends it
+             * @enum {string}
+             */
+            kind: "enrollment.enrolled" | "enrollment.waitlisted" | "enrollment.promoted" | "enrollment.offered" | "session.reminder" | "session.changed" | "session.cancelled";
+            /** @description the language of the text, e.g. en, de, fr-CA; 'en' is what others fall back to */
+            locale: string;
+            /** @description the provider whose sessions it is for (its override); null: everyone's (global) */
+            provider_id: string | null;
+            subject: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        /** NotificationTemplateList */
+        NotificationTemplateList: {
+            items: components["schemas"]["NotificationTemplate"][];
+            /** @description the {{placeholders}} each kind fills in */
+            placeholders: {
+                [key: string]: string[];
+            };
+        };
         /** Provider */
         Provider: {
             /** Format: email */
@@ -3421,6 +3488,22 @@ export interface components {
             next_cursor: string | null;
             /** @description how many match the filters */
             total: number;
+        };
+        /** PutNotificationTemplateBody */
+        PutNotificationTemplateBody: {
+            body: string;
+            /**
+             * @description what the template is for: the event that sends it
+             * @enum {string}
+             */
+            kind: "enrollment.enrolled" | "enrollment.waitlisted" | "enrollment.promoted" | "enrollment.offered" | "session.reminder" | "session.changed" | "session.cancelled";
+            /** @description the language of the text, e.g. en, de, fr-CA; 'en' is what others fall back to */
+            locale?: string;
+            /** Format: uuid */
+            provider_id?: string | null;
+            subject: string;
+            /** @description the version you read of an existing template; a stale one is 409 */
+            version?: number;
         };
         /** ReadAllResult */
         ReadAllResult: {
@@ -10006,6 +10089,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
+    listNotificationTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplateList"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+        };
+    };
+    putNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "session.cancelled",
+                 *       "locale": "en",
+                 *       "provider_id": null,
+                 *       "subject": "Cancelled: {{session_title}} on {{date}}",
+                 *       "body": "\"{{session_title}}\" at {{place}} is cancelled. Reason: {{reason}}"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PutNotificationTemplateBody"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    deleteNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };

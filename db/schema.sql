@@ -1211,6 +1211,53 @@ CREATE POLICY login_failures_owner_all ON login_failures FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 
+CREATE TABLE notification_templates (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  kind text NOT NULL,
+  locale text DEFAULT 'en'::text NOT NULL,
+  provider_id uuid,
+  subject text NOT NULL,
+  body text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  CONSTRAINT notification_templates_pkey PRIMARY KEY (id),
+  CONSTRAINT notification_templates_body_check CHECK (length(body) >= 1 AND length(body) <= 20000),
+  CONSTRAINT notification_templates_kind_check CHECK (kind = ANY (ARRAY['enrollment.enrolled'::text, 'enrollment.waitlisted'::text, 'enrollment.promoted'::text, 'enrollment.offered'::text, 'session.reminder'::text, 'session.changed'::text, 'session.cancelled'::text])),
+  CONSTRAINT notification_templates_kind_locale_provider_key UNIQUE NULLS NOT DISTINCT (kind, locale, provider_id),
+  CONSTRAINT notification_templates_locale_check CHECK (locale ~ '^[a-z]{2,3}(-[A-Z]{2})?$'::text),
+  CONSTRAINT notification_templates_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES authorized_providers(id) ON DELETE CASCADE,
+  CONSTRAINT notification_templates_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300)
+);
+ALTER TABLE notification_templates ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notification_templates FORCE ROW LEVEL SECURITY;
+CREATE INDEX notification_templates_provider_id_idx ON public.notification_templates USING btree (provider_id) WHERE (provider_id IS NOT NULL);
+CREATE TRIGGER notification_templates_audit AFTER INSERT OR DELETE OR UPDATE ON notification_templates FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER notification_templates_set_row_version BEFORE UPDATE ON notification_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE POLICY notification_templates_delete_admin ON notification_templates FOR DELETE TO unitrain_app
+  USING ((app_is_admin() AND (provider_id IS NOT NULL)));
+CREATE POLICY notification_templates_delete_own_providers ON notification_templates FOR DELETE TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+CREATE POLICY notification_templates_insert_admin ON notification_templates FOR INSERT TO unitrain_app
+  WITH CHECK (app_is_admin());
+CREATE POLICY notification_templates_insert_own_providers ON notification_templates FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+CREATE POLICY notification_templates_owner_all ON notification_templates FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY notification_templates_select_admin ON notification_templates FOR SELECT TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY notification_templates_select_global ON notification_templates FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id IS NULL)));
+CREATE POLICY notification_templates_select_own_providers ON notification_templates FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+CREATE POLICY notification_templates_update_admin ON notification_templates FOR UPDATE TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY notification_templates_update_own_providers ON notification_templates FOR UPDATE TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
+  WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+GRANT DELETE, INSERT, SELECT, UPDATE ON notification_templates TO unitrain_app;
+
 CREATE TABLE notifications (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   user_id uuid NOT NULL,

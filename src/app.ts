@@ -26,7 +26,7 @@ import { healthRoutes } from './platform/health/index.js';
 import { instructorsRoutes } from './domains/instructors/index.js';
 import { countJobsByStatus, jobsRoutes } from './platform/jobs/index.js';
 import { locationsRoutes } from './domains/locations/index.js';
-import { notificationsRoutes } from './domains/notifications/index.js';
+import { notificationsRoutes, notificationTemplatesRoutes } from './domains/notifications/index.js';
 import { providersRoutes } from './domains/providers/index.js';
 import { reportsRoutes } from './domains/reports/index.js';
 import { createRealtime, type Realtime, streamRoutes } from './platform/stream/index.js';
@@ -151,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes, { db: deps.db });
   await app.register(jobsRoutes, { db: deps.db });
   await app.register(notificationsRoutes, { db: deps.db });
+  await app.register(notificationTemplatesRoutes, { db: deps.db });
   await app.register(calendarRoutes, { db: deps.db, publicUrl: deps.publicUrl });
   await app.register(enrollmentsRoutes, { db: deps.db, cipher, now });
   await app.register(coursesRoutes, { db: deps.db, cipher, cache });

@@ -51,6 +51,7 @@ const EnvSchema = Type.Object({
   ANALYTICS_REFRESH_CRON: Type.String({ minLength: 1, default: '*/15 * * * *', description: 'a cron expression, e.g. */15 * * * *' }),
   CERTIFICATE_EXPIRY_CRON: Type.String({ minLength: 1, default: '0 1 * * *', description: 'a cron expression, e.g. 0 1 * * *' }),
   WAITLIST_OFFER_EXPIRY_CRON: Type.String({ minLength: 1, default: '* * * * *', description: 'a cron expression, e.g. * * * * *' }),
+  SESSION_REMINDER_CRON: Type.String({ minLength: 1, default: '0 * * * *', description: 'a cron expression, e.g. 0 * * * *' }),
   SCHEDULE_TIMEZONE: Type.String({ minLength: 1, default: 'UTC', description: 'an IANA time zone, e.g. Europe/London' }),
   // In-process cache entries (the first layer; Redis is the second when REDIS_URL is set).
   CACHE_L1_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000, description: 'entries from 1 to 10000000' }),
@@ -99,6 +100,8 @@ export interface ScheduleSettings {
   readonly certificateExpiryCron: string;
   /** When waitlist offers past their deadline are withdrawn and passed on (a cron expression). */
   readonly waitlistOfferExpiryCron: string;
+  /** When the reminders of tomorrow's sessions are made due (a cron expression; each is sent once). */
+  readonly sessionReminderCron: string;
   /** The time zone every schedule's expression is read in. */
   readonly timezone: string;
 }
@@ -201,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
   const invalid = new Set([...Value.Errors(EnvSchema, parsed)].map((error) => error.instancePath.split('/')[1] ?? ''));
   const problems = [...invalid].map((name) => describeProblem(name, raw[name]));
   const keys = parseKeys(parsed, problems);
-  for (const name of ['ANALYTICS_REFRESH_CRON', 'CERTIFICATE_EXPIRY_CRON', 'WAITLIST_OFFER_EXPIRY_CRON'] as const) {
+  for (const name of ['ANALYTICS_REFRESH_CRON', 'CERTIFICATE_EXPIRY_CRON', 'WAITLIST_OFFER_EXPIRY_CRON', 'SESSION_REMINDER_CRON'] as const) {
     if (invalid.has(name) || invalid.has('SCHEDULE_TIMEZONE')) continue;
     try {
       new Cron(parsed[name], { timezone: parsed.SCHEDULE_TIMEZONE, paused: true }).nextRun();
@@ -239,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
       pruneIntervalMs: parsed.PRUNE_INTERVAL_MS,
     },
     stream: { heartbeatMs: parsed.STREAM_HEARTBEAT_MS, bufferBytes: parsed.STREAM_BUFFER_BYTES, feedPollMs: parsed.FEED_POLL_MS },
-    schedules: { analyticsRefreshCron: parsed.ANALYTICS_REFRESH_CRON, certificateExpiryCron: parsed.CERTIFICATE_EXPIRY_CRON, waitlistOfferExpiryCron: parsed.WAITLIST_OFFER_EXPIRY_CRON, timezone: parsed.SCHEDULE_TIMEZONE },
+    schedules: { analyticsRefreshCron: parsed.ANALYTICS_REFRESH_CRON, certificateExpiryCron: parsed.CERTIFICATE_EXPIRY_CRON, waitlistOfferExpiryCron: parsed.WAITLIST_OFFER_EXPIRY_CRON, sessionReminderCron: parsed.SESSION_REMINDER_CRON, timezone: parsed.SCHEDULE_TIMEZONE },
     cache: { l1MaxEntries: parsed.CACHE_L1_MAX_ENTRIES, ttlSeconds: parsed.CACHE_TTL_SECONDS },
   };
   return Object.freeze(config);

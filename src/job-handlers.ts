@@ -4,7 +4,7 @@ import { certificateHandlers, expireDueCertificates, expireDueName } from './dom
 import { complianceOnCompletion } from './domains/compliance/index.js';
 import { expireOffersName, expireWaitlistOffersHandler } from './domains/enrollments/index.js';
 import type { JobHandler, ScheduledJob } from './platform/jobs/index.js';
-import { notifyOnSessionCancelled } from './domains/notifications/index.js';
+import { queueRemindersName, trainingDayHandlers } from './domains/notifications/index.js';
 import { refreshAnalyticsHandler, refreshAnalyticsJob } from './domains/reports/index.js';
 import type { FieldCipher } from './platform/security/field-cipher.js';
 import type { Logger } from './platform/shared/logger.js';
@@ -22,7 +22,7 @@ export function createJobHandlers(deps: {
   const now = deps.now ?? (() => new Date());
   const publicUrl = deps.publicUrl ?? 'http://localhost';
   return [
-    complianceOnCompletion, notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
+    complianceOnCompletion, ...trainingDayHandlers({ ...deps, now }), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
     ...certificateHandlers({ ...deps, publicUrl }), expireWaitlistOffersHandler({ now }),
   ];
 }
@@ -37,5 +37,6 @@ export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] 
     { name: 'analytics-refresh', cron: settings.analyticsRefreshCron, handler: refreshAnalyticsJob },
     { name: 'certificate-expiry', cron: settings.certificateExpiryCron, handler: expireDueName },
     { name: 'waitlist-offer-expiry', cron: settings.waitlistOfferExpiryCron, handler: expireOffersName },
+    { name: 'session-reminders', cron: settings.sessionReminderCron, handler: queueRemindersName },
   ];
 }
