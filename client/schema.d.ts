@@ -889,6 +889,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/courses/{id}/waitlist-offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** How the sessions of a course fill a freed seat unless they say otherwise (SA, AD) */
+        put: operations["setCourseWaitlistOffers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/credentials/status/{purpose}/{list}": {
         parameters: {
             query?: never;
@@ -972,6 +989,40 @@ export interface paths {
         put?: never;
         /** Cancel an enrollment (your own, or any as staff of its session); the first waitlisted student takes the seat */
         post: operations["cancelEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enrollments/{id}/offer/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the seat you are offered from the waitlist (before offer_expires_at): ENROLLED; late is 409 OFFER_EXPIRED */
+        post: operations["acceptWaitlistOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enrollments/{id}/offer/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline the seat you are offered from the waitlist: the enrollment is cancelled and the seat offered to the next in line */
+        post: operations["declineWaitlistOffer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1220,6 +1271,44 @@ export interface paths {
         /** Change your password (every refresh token is revoked: other devices sign in again) */
         post: operations["changeMyPassword"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notification templates you may edit or override (an AP: the global ones and its providers’), with the placeholders of each kind */
+        get: operations["listNotificationTemplates"];
+        /**
+         * Write the template of a kind, locale and provider (null: the global one), made or replaced
+         * @description 422 INVALID_TEMPLATE names a placeholder the kind does not fill (details.field, details.placeholder).
+         */
+        put: operations["putNotificationTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a provider’s override: its sessions get the global text again (global templates are edited, never removed) */
+        delete: operations["deleteNotificationTemplate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1835,6 +1924,23 @@ export interface paths {
         put?: never;
         /** Start a SCHEDULED session (IN_PROGRESS), at the version you read (body version or If-Match) */
         post: operations["startSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/waitlist-offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** How the session fills a freed seat (its staff): offered to the next in line for some hours, or assigned at once */
+        put: operations["setSessionWaitlistOffers"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2789,6 +2895,11 @@ export interface components {
             /** @description how many match the filters */
             total: number;
         };
+        /** CourseWaitlistOffersBody */
+        CourseWaitlistOffersBody: {
+            /** @description hours a freed seat of a session of this course is offered before it passes on, unless the session says otherwise; 0 or null assigns freed seats at once */
+            offer_hours: number | null;
+        };
         /**
          * CreateScheduleBody
          * @description sessions are generated up to generate_until (default 90 days ahead)
@@ -2996,6 +3107,7 @@ export interface components {
          *       "student_profile_id": null,
          *       "status": "WAITLISTED",
          *       "waitlist_position": 2,
+         *       "offer_expires_at": null,
          *       "enrollment_date": "2026-12-04T16:20:05.311Z",
          *       "attendance_status": "REGISTERED",
          *       "completion_status": "NOT_STARTED",
@@ -3022,6 +3134,8 @@ export interface components {
             enrollment_date: string;
             /** Format: uuid */
             id: string;
+            /** @description set while this WAITLISTED student is offered a freed seat: accept it before then (POST /v1/enrollments/{id}/offer/accept) */
+            offer_expires_at: string | null;
             practical_score: number | null;
             /** Format: uuid */
             session_id: string;
@@ -3174,7 +3288,7 @@ export interface components {
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "SCHEDULE_CONFLICT" | "INVALID_TRANSITION";
+                code: "CONFLICT" | "VERSION_CONFLICT" | "CAPACITY_CONFLICT" | "ALREADY_ENROLLED" | "EMAIL_TAKEN" | "NOT_ELIGIBLE" | "SCHEDULE_CONFLICT" | "INVALID_TRANSITION" | "OFFER_EXPIRED" | "NO_OPEN_OFFER";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */
@@ -3674,6 +3788,35 @@ export interface components {
             /** @description your unread notifications, whatever the filter */
             unread: number;
         };
+        /** NotificationTemplate */
+        NotificationTemplate: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description what the template is for: the event that sends it
+             * @enum {string}
+             */
+            kind: "enrollment.enrolled" | "enrollment.waitlisted" | "enrollment.promoted" | "enrollment.offered" | "session.reminder" | "session.changed" | "session.cancelled";
+            /** @description the language of the text, e.g. en, de, fr-CA; 'en' is what others fall back to */
+            locale: string;
+            /** @description the provider whose sessions it is for (its override); null: everyone's (global) */
+            provider_id: string | null;
+            subject: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        /** NotificationTemplateList */
+        NotificationTemplateList: {
+            items: components["schemas"]["NotificationTemplate"][];
+            /** @description the {{placeholders}} each kind fills in */
+            placeholders: {
+                [key: string]: string[];
+            };
+        };
         /** PatchScheduleBody */
         PatchScheduleBody: {
             /** @description minutes; a session ends on the day it starts */
@@ -3800,6 +3943,22 @@ export interface components {
             next_cursor: string | null;
             /** @description how many match the filters */
             total: number;
+        };
+        /** PutNotificationTemplateBody */
+        PutNotificationTemplateBody: {
+            body: string;
+            /**
+             * @description what the template is for: the event that sends it
+             * @enum {string}
+             */
+            kind: "enrollment.enrolled" | "enrollment.waitlisted" | "enrollment.promoted" | "enrollment.offered" | "session.reminder" | "session.changed" | "session.cancelled";
+            /** @description the language of the text, e.g. en, de, fr-CA; 'en' is what others fall back to */
+            locale?: string;
+            /** Format: uuid */
+            provider_id?: string | null;
+            subject: string;
+            /** @description the version you read of an existing template; a stale one is 409 */
+            version?: number;
         };
         /** ReadAllResult */
         ReadAllResult: {
@@ -4206,12 +4365,12 @@ export interface components {
         };
         /** SessionCapacity */
         SessionCapacity: {
-            /** @description the number of ENROLLED students */
+            /** @description the seats taken: ENROLLED students and seats held for open waitlist offers */
             current_enrollment: number;
             /** Format: uuid */
             id: string;
             max_capacity: number;
-            /** @description students this change moved from the waitlist into a seat */
+            /** @description students this change moved from the waitlist into a seat, or offered one */
             promoted: number;
             version: number;
             /** @description the number of WAITLISTED students, at positions 1..waitlisted */
@@ -4255,6 +4414,11 @@ export interface components {
         SessionTransitionBody: {
             /** @description the version you read */
             version?: number;
+        };
+        /** SessionWaitlistOffersBody */
+        SessionWaitlistOffersBody: {
+            /** @description hours a freed seat is offered to the next in line before it passes on (never past the session start); 0 assigns freed seats at once; null follows the course */
+            offer_hours: number | null;
         };
         /** SignedCredential */
         SignedCredential: {
@@ -4374,6 +4538,15 @@ export interface components {
             next_cursor: string | null;
             /** @description how many match the filters */
             total: number;
+        };
+        /** WaitlistOffers */
+        WaitlistOffers: {
+            /** @description what applies (a session without its own: its course's); 0: freed seats are assigned at once */
+            effective_offer_hours: number;
+            /** Format: uuid */
+            id: string;
+            /** @description as set here; null: not set */
+            offer_hours: number | null;
         };
     };
     responses: never;
@@ -8976,6 +9149,73 @@ export interface operations {
             };
         };
     };
+    setCourseWaitlistOffers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "offer_hours": 48
+                 *     }
+                 */
+                "application/json": components["schemas"]["CourseWaitlistOffersBody"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistOffers"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+        };
+    };
     readCredentialStatusList: {
         parameters: {
             query?: never;
@@ -9148,6 +9388,7 @@ export interface operations {
                      *       "student_profile_id": null,
                      *       "status": "WAITLISTED",
                      *       "waitlist_position": 2,
+                     *       "offer_expires_at": null,
                      *       "enrollment_date": "2026-12-04T16:20:05.311Z",
                      *       "attendance_status": "REGISTERED",
                      *       "completion_status": "NOT_STARTED",
@@ -9233,6 +9474,7 @@ export interface operations {
                      *       "student_profile_id": null,
                      *       "status": "WAITLISTED",
                      *       "waitlist_position": 2,
+                     *       "offer_expires_at": null,
                      *       "enrollment_date": "2026-12-04T16:20:05.311Z",
                      *       "attendance_status": "REGISTERED",
                      *       "completion_status": "NOT_STARTED",
@@ -9325,6 +9567,7 @@ export interface operations {
                      *       "student_profile_id": null,
                      *       "status": "WAITLISTED",
                      *       "waitlist_position": 2,
+                     *       "offer_expires_at": null,
                      *       "enrollment_date": "2026-12-04T16:20:05.311Z",
                      *       "attendance_status": "REGISTERED",
                      *       "completion_status": "NOT_STARTED",
@@ -9366,6 +9609,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+        };
+    };
+    acceptWaitlistOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "offer_expires_at": null,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Enrollment"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+        };
+    };
+    declineWaitlistOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+                     *       "session_id": "0b7a3c52-6d1e-4f1a-9c77-2f4e8e5b9a10",
+                     *       "student_id": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "student_profile_id": null,
+                     *       "status": "WAITLISTED",
+                     *       "waitlist_position": 2,
+                     *       "offer_expires_at": null,
+                     *       "enrollment_date": "2026-12-04T16:20:05.311Z",
+                     *       "attendance_status": "REGISTERED",
+                     *       "completion_status": "NOT_STARTED",
+                     *       "assessment_score": null,
+                     *       "practical_score": null,
+                     *       "written_score": null,
+                     *       "completed_at": null,
+                     *       "enrolled_by": "00c4f266-b6d1-491d-bb69-b8536f7cbe17",
+                     *       "created_at": "2026-12-04T16:20:05.311Z",
+                     *       "updated_at": "2026-12-04T16:20:05.311Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Enrollment"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description No such row, or not one you may see */
@@ -10854,6 +11257,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+        };
+    };
+    listNotificationTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplateList"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+        };
+    };
+    putNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "session.cancelled",
+                 *       "locale": "en",
+                 *       "provider_id": null,
+                 *       "subject": "Cancelled: {{session_title}} on {{date}}",
+                 *       "body": "\"{{session_title}}\" at {{place}} is cancelled. Reason: {{reason}}"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PutNotificationTemplateBody"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description A conflict: a stale version (the current row in details), a full session, a transition not allowed now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Well-formed input the data refuses: a missing reference, a broken constraint, invalid rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+        };
+    };
+    deleteNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };
@@ -14373,6 +14950,7 @@ export interface operations {
                      *       "student_profile_id": null,
                      *       "status": "WAITLISTED",
                      *       "waitlist_position": 2,
+                     *       "offer_expires_at": null,
                      *       "enrollment_date": "2026-12-04T16:20:05.311Z",
                      *       "attendance_status": "REGISTERED",
                      *       "completion_status": "NOT_STARTED",
@@ -14836,6 +15414,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error409"];
+                };
+            };
+        };
+    };
+    setSessionWaitlistOffers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "offer_hours": 24
+                 *     }
+                 */
+                "application/json": components["schemas"]["SessionWaitlistOffersBody"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistOffers"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an inactive account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such row, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
         };

@@ -1011,6 +1011,7 @@ CREATE TABLE courses (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
+  waitlist_offer_hours integer,
   CONSTRAINT courses_pkey PRIMARY KEY (id),
   CONSTRAINT courses_certificate_validity_check CHECK (certificate_validity_months IS NULL OR certifies AND certificate_validity_months > 0),
   CONSTRAINT courses_code_check CHECK (code ~ '^\S+$'::text),
@@ -1020,7 +1021,8 @@ CREATE TABLE courses (
   CONSTRAINT courses_modified_by_fkey FOREIGN KEY (modified_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT courses_published_check CHECK (status <> 'PUBLISHED'::text OR published_at IS NOT NULL AND published_version IS NOT NULL),
   CONSTRAINT courses_published_version_fkey FOREIGN KEY (id, published_version) REFERENCES course_versions(course_id, version_number),
-  CONSTRAINT courses_status_check CHECK (status = ANY (ARRAY['DRAFT'::text, 'PUBLISHED'::text, 'ARCHIVED'::text]))
+  CONSTRAINT courses_status_check CHECK (status = ANY (ARRAY['DRAFT'::text, 'PUBLISHED'::text, 'ARCHIVED'::text])),
+  CONSTRAINT courses_waitlist_offer_hours_check CHECK (waitlist_offer_hours >= 0 AND waitlist_offer_hours <= 720)
 );
 ALTER TABLE courses ENABLE ROW LEVEL SECURITY;
 ALTER TABLE courses FORCE ROW LEVEL SECURITY;
@@ -1308,6 +1310,53 @@ CREATE INDEX login_failures_forget_after_idx ON public.login_failures USING btre
 CREATE POLICY login_failures_owner_all ON login_failures FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
+
+CREATE TABLE notification_templates (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  kind text NOT NULL,
+  locale text DEFAULT 'en'::text NOT NULL,
+  provider_id uuid,
+  subject text NOT NULL,
+  body text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  CONSTRAINT notification_templates_pkey PRIMARY KEY (id),
+  CONSTRAINT notification_templates_body_check CHECK (length(body) >= 1 AND length(body) <= 20000),
+  CONSTRAINT notification_templates_kind_check CHECK (kind = ANY (ARRAY['enrollment.enrolled'::text, 'enrollment.waitlisted'::text, 'enrollment.promoted'::text, 'enrollment.offered'::text, 'session.reminder'::text, 'session.changed'::text, 'session.cancelled'::text])),
+  CONSTRAINT notification_templates_kind_locale_provider_key UNIQUE NULLS NOT DISTINCT (kind, locale, provider_id),
+  CONSTRAINT notification_templates_locale_check CHECK (locale ~ '^[a-z]{2,3}(-[A-Z]{2})?$'::text),
+  CONSTRAINT notification_templates_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES authorized_providers(id) ON DELETE CASCADE,
+  CONSTRAINT notification_templates_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300)
+);
+ALTER TABLE notification_templates ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notification_templates FORCE ROW LEVEL SECURITY;
+CREATE INDEX notification_templates_provider_id_idx ON public.notification_templates USING btree (provider_id) WHERE (provider_id IS NOT NULL);
+CREATE TRIGGER notification_templates_audit AFTER INSERT OR DELETE OR UPDATE ON notification_templates FOR EACH ROW WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_row_change();
+CREATE TRIGGER notification_templates_set_row_version BEFORE UPDATE ON notification_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
+CREATE POLICY notification_templates_delete_admin ON notification_templates FOR DELETE TO unitrain_app
+  USING ((app_is_admin() AND (provider_id IS NOT NULL)));
+CREATE POLICY notification_templates_delete_own_providers ON notification_templates FOR DELETE TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+CREATE POLICY notification_templates_insert_admin ON notification_templates FOR INSERT TO unitrain_app
+  WITH CHECK (app_is_admin());
+CREATE POLICY notification_templates_insert_own_providers ON notification_templates FOR INSERT TO unitrain_app
+  WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+CREATE POLICY notification_templates_owner_all ON notification_templates FOR ALL TO CURRENT_USER
+  USING (true)
+  WITH CHECK (true);
+CREATE POLICY notification_templates_select_admin ON notification_templates FOR SELECT TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY notification_templates_select_global ON notification_templates FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id IS NULL)));
+CREATE POLICY notification_templates_select_own_providers ON notification_templates FOR SELECT TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+CREATE POLICY notification_templates_update_admin ON notification_templates FOR UPDATE TO unitrain_app
+  USING (app_is_admin());
+CREATE POLICY notification_templates_update_own_providers ON notification_templates FOR UPDATE TO unitrain_app
+  USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
+  WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
+GRANT DELETE, INSERT, SELECT, UPDATE ON notification_templates TO unitrain_app;
 
 CREATE TABLE notifications (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -1633,12 +1682,14 @@ CREATE TABLE session_enrollments (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
+  offer_expires_at timestamp with time zone,
   CONSTRAINT session_enrollments_pkey PRIMARY KEY (id),
   CONSTRAINT session_enrollments_assessment_score_check CHECK (assessment_score >= 0::numeric AND assessment_score <= 100::numeric),
   CONSTRAINT session_enrollments_attendance_status_check CHECK (attendance_status = ANY (ARRAY['REGISTERED'::text, 'ATTENDED'::text, 'ABSENT'::text, 'PARTIAL'::text])),
   CONSTRAINT session_enrollments_completed_at_check CHECK ((completion_status = ANY (ARRAY['COMPLETED'::text, 'FAILED'::text])) = (completed_at IS NOT NULL)),
   CONSTRAINT session_enrollments_completion_status_check CHECK (completion_status = ANY (ARRAY['NOT_STARTED'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'FAILED'::text])),
   CONSTRAINT session_enrollments_enrolled_by_fkey FOREIGN KEY (enrolled_by) REFERENCES users(id) ON DELETE SET NULL,
+  CONSTRAINT session_enrollments_offer_check CHECK (offer_expires_at IS NULL OR status = 'WAITLISTED'::text),
   CONSTRAINT session_enrollments_practical_score_check CHECK (practical_score >= 0::numeric AND practical_score <= 100::numeric),
   CONSTRAINT session_enrollments_session_id_fkey FOREIGN KEY (session_id) REFERENCES training_sessions(id) ON DELETE RESTRICT,
   CONSTRAINT session_enrollments_session_profile_key UNIQUE (session_id, student_profile_id),
@@ -1654,6 +1705,7 @@ ALTER TABLE session_enrollments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE session_enrollments FORCE ROW LEVEL SECURITY;
 CREATE INDEX session_enrollments_created_at_idx ON public.session_enrollments USING btree (created_at, id);
 CREATE INDEX session_enrollments_enrollment_date_idx ON public.session_enrollments USING btree (enrollment_date, id);
+CREATE INDEX session_enrollments_offer_expires_at_idx ON public.session_enrollments USING btree (offer_expires_at) WHERE (offer_expires_at IS NOT NULL);
 CREATE INDEX session_enrollments_student_completion_idx ON public.session_enrollments USING btree (student_id, completion_status);
 CREATE INDEX session_enrollments_student_profile_id_idx ON public.session_enrollments USING btree (student_profile_id);
 CREATE UNIQUE INDEX session_enrollments_waitlist_position_key ON public.session_enrollments USING btree (session_id, waitlist_position) WHERE (status = 'WAITLISTED'::text);
@@ -1661,6 +1713,7 @@ CREATE TRIGGER session_enrollments_audit AFTER INSERT OR DELETE OR UPDATE ON ses
 CREATE TRIGGER session_enrollments_capture_delete AFTER DELETE ON session_enrollments REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_capture_insert AFTER INSERT ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_capture_update AFTER UPDATE ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
+CREATE TRIGGER session_enrollments_drop_offer BEFORE UPDATE OF status ON session_enrollments FOR EACH ROW WHEN (new.status <> 'WAITLISTED'::text AND new.offer_expires_at IS NOT NULL) EXECUTE FUNCTION session_enrollments_drop_offer();
 CREATE TRIGGER session_enrollments_guard_sa_reference BEFORE INSERT OR UPDATE ON session_enrollments FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('student_id', 'enrolled_by');
 CREATE TRIGGER session_enrollments_guard_student_update BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION app_guard_student_enrollment_update();
 CREATE TRIGGER session_enrollments_set_row_version BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -1931,6 +1984,7 @@ CREATE TABLE training_sessions (
   scheduled_during tstzrange NOT NULL,
   eligibility_override_reason text,
   eligibility_overridden_by uuid,
+  waitlist_offer_hours integer,
   CONSTRAINT training_sessions_pkey PRIMARY KEY (id),
   CONSTRAINT training_sessions_cancelled_reason_check CHECK (cancelled_reason IS NULL OR status = 'CANCELLED'::text),
   CONSTRAINT training_sessions_capacity_check CHECK (current_enrollment >= 0 AND current_enrollment <= max_capacity),
@@ -1948,7 +2002,8 @@ CREATE TABLE training_sessions (
   CONSTRAINT training_sessions_schedule_occurrence_date_key UNIQUE (schedule_id, occurrence_date),
   CONSTRAINT training_sessions_schedule_occurrence_key UNIQUE (schedule_id, session_date, start_time),
   CONSTRAINT training_sessions_status_check CHECK (status = ANY (ARRAY['SCHEDULED'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'CANCELLED'::text])),
-  CONSTRAINT training_sessions_time_check CHECK (end_time > start_time)
+  CONSTRAINT training_sessions_time_check CHECK (end_time > start_time),
+  CONSTRAINT training_sessions_waitlist_offer_hours_check CHECK (waitlist_offer_hours >= 0 AND waitlist_offer_hours <= 720)
 );
 ALTER TABLE training_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE training_sessions FORCE ROW LEVEL SECURITY;
@@ -2552,6 +2607,50 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION analytics_refreshes_capture_changes() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.answer_waitlist_offer(enrollment uuid, accept boolean, at timestamp with time zone)
+ RETURNS TABLE(outcome text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  session uuid;
+  session_status text;
+  target session_enrollments;
+BEGIN
+  SELECT e.session_id INTO session FROM session_enrollments e
+   WHERE e.id = enrollment
+     AND app_is_signed_in() AND (e.student_id = app_user_id() OR app_is_session_staff(e.session_id));
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no such enrollment' USING ERRCODE = 'UT404';
+  END IF;
+  SELECT s.status INTO session_status FROM training_sessions s WHERE s.id = session FOR UPDATE;
+  SELECT e.* INTO target FROM session_enrollments e WHERE e.id = enrollment FOR UPDATE;
+  IF target.offer_expires_at IS NULL OR session_status <> 'SCHEDULED' THEN
+    RETURN QUERY SELECT 'NO_OFFER'::text;
+    RETURN;
+  END IF;
+  IF target.offer_expires_at <= at THEN
+    PERFORM app_withdraw_waitlist_offer(enrollment, 'enrollment.offer_expired', at);
+    RETURN QUERY SELECT 'EXPIRED'::text;
+    RETURN;
+  END IF;
+  IF NOT accept THEN
+    PERFORM app_withdraw_waitlist_offer(enrollment, 'enrollment.offer_declined', at);
+    RETURN QUERY SELECT 'DECLINED'::text;
+    RETURN;
+  END IF;
+  -- The seat is already held in current_enrollment: only the row moves.
+  UPDATE session_enrollments e SET status = 'ENROLLED', waitlist_position = NULL, offer_expires_at = NULL
+   WHERE e.id = enrollment RETURNING e.* INTO target;
+  PERFORM app_enrollment_event(target, 'enrollment.promoted');
+  PERFORM app_renumber_waitlist(session);
+  RETURN QUERY SELECT 'ACCEPTED'::text;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION answer_waitlist_offer(uuid,boolean,timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION answer_waitlist_offer(uuid,boolean,timestamp with time zone) TO unitrain_app;
+
 CREATE OR REPLACE FUNCTION public.app_affiliated_provider_id()
  RETURNS uuid
  LANGUAGE sql
@@ -2674,10 +2773,12 @@ CREATE OR REPLACE FUNCTION public.app_enrollment_event(enrollment session_enroll
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT append_domain_event('enrollment', enrollment.id, enrollment.version, event_type,
-    jsonb_build_object('session_id', enrollment.session_id, 'student_id', enrollment.student_id,
-                       'student_profile_id', enrollment.student_profile_id, 'status', enrollment.status,
-                       'waitlist_position', enrollment.waitlist_position))
+  INSERT INTO domain_events (aggregate_type, aggregate_id, aggregate_version, event_type, payload, actor_id, request_id)
+  VALUES ('enrollment', enrollment.id, enrollment.version, event_type,
+          jsonb_build_object('session_id', enrollment.session_id, 'student_id', enrollment.student_id,
+                             'student_profile_id', enrollment.student_profile_id, 'status', enrollment.status,
+                             'waitlist_position', enrollment.waitlist_position, 'offer_expires_at', enrollment.offer_expires_at),
+          app_user_id(), NULLIF(current_setting('unitrain.request_id', true), ''))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_enrollment_event(session_enrollments,text) FROM PUBLIC;
 
@@ -3074,7 +3175,7 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_own_roster_ids() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_own_roster_ids() TO unitrain_app;
 
-CREATE OR REPLACE FUNCTION public.app_promote_from_waitlist(session uuid)
+CREATE OR REPLACE FUNCTION public.app_promote_from_waitlist(session uuid, at timestamp with time zone)
  RETURNS integer
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -3082,31 +3183,38 @@ CREATE OR REPLACE FUNCTION public.app_promote_from_waitlist(session uuid)
 AS $function$
 DECLARE
   free_seats integer;
-  promoted session_enrollments;
-  promoted_count integer := 0;
+  deadline timestamptz;
+  moved session_enrollments;
+  moved_count integer := 0;
 BEGIN
   SELECT s.max_capacity - s.current_enrollment INTO free_seats FROM training_sessions s WHERE s.id = session;
   IF free_seats <= 0 THEN
     RETURN 0;
   END IF;
-  FOR promoted IN
-    UPDATE session_enrollments e SET status = 'ENROLLED', waitlist_position = NULL
+  deadline := app_waitlist_offer_deadline(session, at);
+  FOR moved IN
+    UPDATE session_enrollments e
+       SET status = CASE WHEN deadline IS NULL THEN 'ENROLLED' ELSE 'WAITLISTED' END,
+           waitlist_position = CASE WHEN deadline IS NULL THEN NULL ELSE e.waitlist_position END,
+           offer_expires_at = deadline
      WHERE e.id IN (SELECT w.id FROM session_enrollments w
-                     WHERE w.session_id = session AND w.status = 'WAITLISTED'
+                     WHERE w.session_id = session AND w.status = 'WAITLISTED' AND w.offer_expires_at IS NULL
                      ORDER BY w.waitlist_position LIMIT free_seats)
     RETURNING e.*
   LOOP
-    promoted_count := promoted_count + 1;
-    PERFORM app_enrollment_event(promoted, 'enrollment.promoted');
+    moved_count := moved_count + 1;
+    PERFORM app_enrollment_event(moved, CASE WHEN deadline IS NULL THEN 'enrollment.promoted' ELSE 'enrollment.offered' END);
   END LOOP;
-  IF promoted_count > 0 THEN
-    UPDATE training_sessions SET current_enrollment = current_enrollment + promoted_count WHERE id = session;
-    PERFORM app_renumber_waitlist(session);
+  IF moved_count > 0 THEN
+    UPDATE training_sessions SET current_enrollment = current_enrollment + moved_count WHERE id = session;
+    IF deadline IS NULL THEN
+      PERFORM app_renumber_waitlist(session);
+    END IF;
   END IF;
-  RETURN promoted_count;
+  RETURN moved_count;
 END;
 $function$;
-REVOKE EXECUTE ON FUNCTION app_promote_from_waitlist(uuid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION app_promote_from_waitlist(uuid,timestamp with time zone) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.app_provider_affiliates_user(account uuid, providers uuid[])
  RETURNS boolean
@@ -3403,6 +3511,18 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_session_in_locations(uuid,uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_session_in_locations(uuid,uuid[]) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_session_offer_hours(session uuid)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT coalesce(s.waitlist_offer_hours, c.waitlist_offer_hours, 0)
+    FROM training_sessions s LEFT JOIN courses c ON c.id = s.course_id
+   WHERE s.id = session
+$function$;
+REVOKE EXECUTE ON FUNCTION app_session_offer_hours(uuid) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_session_open_for_self_enrollment(session uuid)
  RETURNS boolean
  LANGUAGE sql
@@ -3467,7 +3587,6 @@ AS $function$
    ORDER BY lower(other.scheduled_during), other.id
 $function$;
 REVOKE EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_student_profile_for(provider uuid, person_first_name text, person_last_name text, person_email_ciphertext text, person_email_hmac text, person_company text)
  RETURNS uuid
@@ -3555,6 +3674,38 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION app_user_role(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_user_role(uuid) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.app_waitlist_offer_deadline(session uuid, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT offer.deadline FROM (
+    SELECT least(at + make_interval(hours => app_session_offer_hours(s.id)), lower(s.scheduled_during)) AS deadline
+      FROM training_sessions s WHERE s.id = session) offer
+   WHERE app_session_offer_hours(session) > 0 AND offer.deadline > at
+$function$;
+REVOKE EXECUTE ON FUNCTION app_waitlist_offer_deadline(uuid,timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_withdraw_waitlist_offer(enrollment uuid, event_type text, at timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  withdrawn session_enrollments;
+BEGIN
+  UPDATE session_enrollments e SET status = 'CANCELLED', waitlist_position = NULL, offer_expires_at = NULL
+   WHERE e.id = enrollment RETURNING e.* INTO withdrawn;
+  PERFORM app_enrollment_event(withdrawn, event_type);
+  UPDATE training_sessions s SET current_enrollment = s.current_enrollment - 1 WHERE s.id = withdrawn.session_id;
+  PERFORM app_renumber_waitlist(withdrawn.session_id);
+  PERFORM app_promote_from_waitlist(withdrawn.session_id, at);
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_withdraw_waitlist_offer(uuid,text,timestamp with time zone) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.append_domain_event(aggregate_type text, aggregate_id uuid, aggregate_version integer, event_type text, payload jsonb)
  RETURNS void
@@ -3707,7 +3858,7 @@ $function$;
 REVOKE EXECUTE ON FUNCTION calendar_feed_entries(text,date,date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION calendar_feed_entries(text,date,date) TO unitrain_app;
 
-CREATE OR REPLACE FUNCTION public.cancel_enrollment(enrollment uuid)
+CREATE OR REPLACE FUNCTION public.cancel_enrollment(enrollment uuid, at timestamp with time zone DEFAULT now())
  RETURNS TABLE(outcome text, promoted integer)
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -3732,6 +3883,11 @@ BEGIN
     RETURN QUERY SELECT 'ALREADY_CANCELLED'::text, 0;
     RETURN;
   END IF;
+  IF target.offer_expires_at IS NOT NULL THEN
+    PERFORM app_withdraw_waitlist_offer(enrollment, 'enrollment.offer_declined', at);
+    RETURN QUERY SELECT 'CANCELLED'::text, 0;
+    RETURN;
+  END IF;
 
   was_enrolled := target.status = 'ENROLLED';
   UPDATE session_enrollments e SET status = 'CANCELLED', waitlist_position = NULL
@@ -3739,15 +3895,15 @@ BEGIN
   PERFORM app_enrollment_event(target, 'enrollment.cancelled');
   IF was_enrolled THEN
     UPDATE training_sessions s SET current_enrollment = s.current_enrollment - 1 WHERE s.id = session;
-    promoted_count := app_promote_from_waitlist(session);
+    promoted_count := app_promote_from_waitlist(session, at);
   ELSE
     PERFORM app_renumber_waitlist(session);
   END IF;
   RETURN QUERY SELECT 'CANCELLED'::text, promoted_count;
 END;
 $function$;
-REVOKE EXECUTE ON FUNCTION cancel_enrollment(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cancel_enrollment(uuid) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION cancel_enrollment(uuid,timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cancel_enrollment(uuid,timestamp with time zone) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.cancel_session(session uuid, reason text)
  RETURNS integer
@@ -4242,8 +4398,8 @@ $function$;
 REVOKE EXECUTE ON FUNCTION create_roster_from_session(uuid,text,text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION create_roster_from_session(uuid,text,text) TO unitrain_app;
 
-CREATE OR REPLACE FUNCTION public.enroll_student(session uuid, student uuid, student_profile uuid)
- RETURNS TABLE(outcome text, enrollment_id uuid)
+CREATE OR REPLACE FUNCTION public.enroll_student(session uuid, student uuid, student_profile uuid, allow_overlap boolean DEFAULT true)
+ RETURNS TABLE(outcome text, enrollment_id uuid, overlapping_session_ids uuid[])
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
@@ -4254,6 +4410,7 @@ DECLARE
   seat_taken boolean;
   next_position integer;
   session_status text;
+  overlapping uuid[];
 BEGIN
   IF num_nonnulls(student, student_profile) <> 1 THEN
     RAISE EXCEPTION 'name exactly one student: an account or a student profile' USING ERRCODE = '22023';
@@ -4266,11 +4423,23 @@ BEGIN
     RAISE EXCEPTION 'you may not enroll this student in this session' USING ERRCODE = '42501';
   END IF;
 
+  -- One enrollment of this student at a time, across sessions, until commit: the overlap check below
+  -- then sees every seat or waitlist place a concurrent enrollment of theirs has committed (each
+  -- statement of a VOLATILE function reads a new snapshot). Taken before any session lock, always.
+  PERFORM pg_advisory_xact_lock(hashtextextended('enrollment-student:' || coalesce(student, student_profile)::text, 0));
+  IF NOT allow_overlap THEN
+    overlapping := ARRAY(SELECT app_student_overlapping_sessions(session, student, student_profile));
+    IF cardinality(overlapping) > 0 THEN
+      RETURN QUERY SELECT 'OVERLAPPING'::text, NULL::uuid, overlapping;
+      RETURN;
+    END IF;
+  END IF;
+
   -- The common repeat, answered without taking the session lock.
   SELECT e.* INTO existing FROM session_enrollments e
    WHERE e.session_id = session AND (e.student_id = student OR e.student_profile_id = student_profile);
   IF FOUND AND existing.status <> 'CANCELLED' THEN
-    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id;
+    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id, NULL::uuid[];
     RETURN;
   END IF;
 
@@ -4294,7 +4463,7 @@ BEGIN
     IF seat_taken THEN
       UPDATE training_sessions s SET current_enrollment = s.current_enrollment - 1 WHERE s.id = session;
     END IF;
-    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id;
+    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id, NULL::uuid[];
     RETURN;
   END IF;
 
@@ -4317,11 +4486,11 @@ BEGIN
     RETURNING * INTO enrolled;
   END IF;
   PERFORM app_enrollment_event(enrolled, CASE WHEN seat_taken THEN 'enrollment.enrolled' ELSE 'enrollment.waitlisted' END);
-  RETURN QUERY SELECT enrolled.status, enrolled.id;
+  RETURN QUERY SELECT enrolled.status, enrolled.id, NULL::uuid[];
 END;
 $function$;
-REVOKE EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid,boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enroll_student(uuid,uuid,uuid,boolean) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.enroll_students(session uuid, students jsonb)
  RETURNS TABLE(ord integer, outcome text, enrollment_id uuid, waitlist_position integer, student_id uuid, student_profile_id uuid, duplicate_of integer, reason text, profile_created boolean)
@@ -4488,6 +4657,33 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION enroll_students(uuid,jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enroll_students(uuid,jsonb) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.expire_waitlist_offers(at timestamp with time zone, batch integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  due record;
+  expired integer := 0;
+BEGIN
+  FOR due IN
+    SELECT e.id, e.session_id FROM session_enrollments e
+     WHERE e.offer_expires_at <= at
+     ORDER BY e.offer_expires_at, e.id LIMIT batch
+  LOOP
+    PERFORM 1 FROM training_sessions s WHERE s.id = due.session_id FOR UPDATE;
+    PERFORM 1 FROM session_enrollments e WHERE e.id = due.id AND e.offer_expires_at <= at FOR UPDATE;
+    IF FOUND THEN
+      PERFORM app_withdraw_waitlist_offer(due.id, 'enrollment.offer_expired', at);
+      expired := expired + 1;
+    END IF;
+  END LOOP;
+  RETURN expired;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION expire_waitlist_offers(timestamp with time zone,integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.instructor_profiles_capture_changes()
  RETURNS trigger
@@ -5049,6 +5245,17 @@ AS $function$
       $function$;
 REVOKE EXECUTE ON FUNCTION session_enrollments_capture_changes() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.session_enrollments_drop_offer()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  NEW.offer_expires_at := NULL;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION session_enrollments_drop_offer() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.session_enrollments_keep_student()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5073,7 +5280,7 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.set_session_capacity(session uuid, capacity integer)
+CREATE OR REPLACE FUNCTION public.set_session_capacity(session uuid, capacity integer, at timestamp with time zone DEFAULT now())
  RETURNS TABLE(promoted integer)
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -5090,14 +5297,34 @@ BEGIN
   END IF;
   SELECT s.current_enrollment INTO enrolled_count FROM training_sessions s WHERE s.id = session FOR UPDATE;
   IF capacity < enrolled_count THEN
-    RAISE EXCEPTION 'capacity % is below the % students enrolled', capacity, enrolled_count USING ERRCODE = 'UTCAP';
+    RAISE EXCEPTION 'capacity % is below the % seats taken or on offer', capacity, enrolled_count USING ERRCODE = 'UTCAP';
   END IF;
   UPDATE training_sessions s SET max_capacity = capacity WHERE s.id = session;
-  RETURN QUERY SELECT app_promote_from_waitlist(session);
+  RETURN QUERY SELECT app_promote_from_waitlist(session, at);
 END;
 $function$;
-REVOKE EXECUTE ON FUNCTION set_session_capacity(uuid,integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION set_session_capacity(uuid,integer) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION set_session_capacity(uuid,integer,timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION set_session_capacity(uuid,integer,timestamp with time zone) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.set_session_waitlist_offers(session uuid, hours integer)
+ RETURNS TABLE(id uuid, offer_hours integer, effective_offer_hours integer)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF NOT app_sees_session(session) THEN
+    RAISE EXCEPTION 'no such session' USING ERRCODE = 'UT404';
+  END IF;
+  IF NOT app_is_session_staff(session) THEN
+    RAISE EXCEPTION 'only the staff of a session may change how it fills freed seats' USING ERRCODE = '42501';
+  END IF;
+  UPDATE training_sessions s SET waitlist_offer_hours = hours WHERE s.id = session;
+  RETURN QUERY SELECT session, hours, app_session_offer_hours(session);
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION set_session_waitlist_offers(uuid,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION set_session_waitlist_offers(uuid,integer) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.student_enrollment_profiles_capture_changes()
  RETURNS trigger

@@ -56,6 +56,8 @@ const EnvSchema = Type.Object({
   COMPLIANCE_RECOMPUTE_CRON: Type.String({ minLength: 1, default: '30 1 * * *', description: 'a cron expression, e.g. 30 1 * * *' }),
   COMPLIANCE_REMINDER_CRON: Type.String({ minLength: 1, default: '0 8 * * *', description: 'a cron expression, e.g. 0 8 * * *' }),
   INSTRUCTOR_ELIGIBILITY_CRON: Type.String({ minLength: 1, default: '30 1 * * *', description: 'a cron expression, e.g. 30 1 * * *' }),
+  WAITLIST_OFFER_EXPIRY_CRON: Type.String({ minLength: 1, default: '* * * * *', description: 'a cron expression, e.g. * * * * *' }),
+  SESSION_REMINDER_CRON: Type.String({ minLength: 1, default: '0 * * * *', description: 'a cron expression, e.g. 0 * * * *' }),
   SCHEDULE_TIMEZONE: Type.String({ minLength: 1, default: 'UTC', description: 'an IANA time zone, e.g. Europe/London' }),
   // In-process cache entries (the first layer; Redis is the second when REDIS_URL is set).
   CACHE_L1_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000, description: 'entries from 1 to 10000000' }),
@@ -116,6 +118,10 @@ export interface ScheduleSettings {
   readonly complianceReminderCron: string;
   /** When instructors who no longer meet what their sessions' courses ask are told, with their provider's APs (a cron expression). */
   readonly instructorEligibilityCron: string;
+  /** When waitlist offers past their deadline are withdrawn and passed on (a cron expression). */
+  readonly waitlistOfferExpiryCron: string;
+  /** When the reminders of tomorrow's sessions are made due (a cron expression; each is sent once). */
+  readonly sessionReminderCron: string;
   /** The time zone every schedule's expression is read in. */
   readonly timezone: string;
 }
@@ -222,7 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
   if (parsed.DATABASE_REPLICA_URL !== undefined && parsed.DATABASE_URL === undefined && !invalid.has('DATABASE_REPLICA_URL')) {
     problems.push('DATABASE_REPLICA_URL: needs DATABASE_URL (the primary it replicates); the embedded database has no replica');
   }
-  for (const name of ['ANALYTICS_REFRESH_CRON', 'CERTIFICATE_EXPIRY_CRON', 'COMPLIANCE_RECOMPUTE_CRON', 'COMPLIANCE_REMINDER_CRON', 'INSTRUCTOR_ELIGIBILITY_CRON'] as const) {
+  for (const name of ['ANALYTICS_REFRESH_CRON', 'CERTIFICATE_EXPIRY_CRON', 'COMPLIANCE_RECOMPUTE_CRON', 'COMPLIANCE_REMINDER_CRON', 'INSTRUCTOR_ELIGIBILITY_CRON', 'WAITLIST_OFFER_EXPIRY_CRON', 'SESSION_REMINDER_CRON'] as const) {
     if (invalid.has(name) || invalid.has('SCHEDULE_TIMEZONE')) continue;
     try {
       new Cron(parsed[name], { timezone: parsed.SCHEDULE_TIMEZONE, paused: true }).nextRun();
@@ -272,6 +278,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTerminal = pr
       complianceRecomputeCron: parsed.COMPLIANCE_RECOMPUTE_CRON,
       complianceReminderCron: parsed.COMPLIANCE_REMINDER_CRON,
       instructorEligibilityCron: parsed.INSTRUCTOR_ELIGIBILITY_CRON,
+      waitlistOfferExpiryCron: parsed.WAITLIST_OFFER_EXPIRY_CRON,
+      sessionReminderCron: parsed.SESSION_REMINDER_CRON,
       timezone: parsed.SCHEDULE_TIMEZONE,
     },
     cache: { l1MaxEntries: parsed.CACHE_L1_MAX_ENTRIES, ttlSeconds: parsed.CACHE_TTL_SECONDS },

@@ -39,6 +39,10 @@ export const errorStatus = {
    */
   INSTRUCTOR_NOT_ELIGIBLE: 422,
   INVALID_TRANSITION: 409,
+  /** The waitlist offer's deadline passed before it was accepted: the seat went to the next in line. */
+  OFFER_EXPIRED: 409,
+  /** The enrollment holds no open waitlist offer (none made, already answered, or the session no longer scheduled). */
+  NO_OPEN_OFFER: 409,
   UNSUPPORTED_ENCODING: 415,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

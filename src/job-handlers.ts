@@ -5,8 +5,9 @@ import {
   complianceOnCompletion, recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName,
 } from './domains/compliance/index.js';
 import { eligibilityNoticesName, noticeIneligibleInstructors } from './domains/instructors/index.js';
+import { expireOffersName, expireWaitlistOffersHandler } from './domains/enrollments/index.js';
 import type { JobHandler, ScheduledJob } from './platform/jobs/index.js';
-import { notifyOnSessionCancelled } from './domains/notifications/index.js';
+import { queueRemindersName, trainingDayHandlers } from './domains/notifications/index.js';
 import { refreshAnalyticsHandler, refreshAnalyticsJob } from './domains/reports/index.js';
 import type { FieldCipher } from './platform/security/field-cipher.js';
 import type { Logger } from './platform/shared/logger.js';
@@ -24,8 +25,9 @@ export function createJobHandlers(deps: {
   const now = deps.now ?? (() => new Date());
   const publicUrl = deps.publicUrl ?? 'http://localhost';
   return [
-    complianceOnCompletion, recomputeComplianceNightly({ now }), sendComplianceReminders({ now }), notifyOnSessionCancelled(deps), ...accountMailHandlers(deps), refreshAnalyticsHandler(deps), expireDueCertificates({ now }),
-    noticeIneligibleInstructors({ now }), ...certificateHandlers({ ...deps, publicUrl }),
+    complianceOnCompletion, recomputeComplianceNightly({ now }), sendComplianceReminders({ now }), ...trainingDayHandlers({ ...deps, now }), ...accountMailHandlers(deps),
+    refreshAnalyticsHandler(deps), expireDueCertificates({ now }), noticeIneligibleInstructors({ now }), ...certificateHandlers({ ...deps, publicUrl }),
+    expireWaitlistOffersHandler({ now }),
   ];
 }
 
@@ -41,5 +43,7 @@ export function createScheduledJobs(settings: ScheduleSettings): ScheduledJob[] 
     { name: 'compliance-recompute', cron: settings.complianceRecomputeCron, handler: recomputeNightlyName },
     { name: 'compliance-reminders', cron: settings.complianceReminderCron, handler: sendRemindersName },
     { name: 'instructor-eligibility', cron: settings.instructorEligibilityCron, handler: eligibilityNoticesName },
+    { name: 'waitlist-offer-expiry', cron: settings.waitlistOfferExpiryCron, handler: expireOffersName },
+    { name: 'session-reminders', cron: settings.sessionReminderCron, handler: queueRemindersName },
   ];
 }

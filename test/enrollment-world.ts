@@ -121,12 +121,14 @@ export function studentToken(studentId: string): Promise<string> {
 /** A session's invariants as the database holds them, read as the owner. */
 export async function sessionState(db: Db, sessionId: string): Promise<{
   counter: number; capacity: number; enrolled: string[]; waitlist: string[]; positions: number[]; duplicates: number;
+  /** The waitlisted students holding an offer of a seat, in line order. */
+  offered: string[];
 }> {
   const { rows: [session] } = await db.query<{ current_enrollment: number; max_capacity: number }>(
     'select current_enrollment, max_capacity from training_sessions where id = $1', [sessionId],
   );
-  const { rows } = await db.query<{ student: string; status: string; waitlist_position: number | null }>(
-    `select coalesce(student_id, student_profile_id)::text as student, status, waitlist_position
+  const { rows } = await db.query<{ student: string; status: string; waitlist_position: number | null; offered: boolean }>(
+    `select coalesce(student_id, student_profile_id)::text as student, status, waitlist_position, offer_expires_at is not null as offered
        from session_enrollments where session_id = $1 order by waitlist_position nulls first, student`,
     [sessionId],
   );
@@ -142,5 +144,6 @@ export async function sessionState(db: Db, sessionId: string): Promise<{
     waitlist: rows.filter((row) => row.status === 'WAITLISTED').map((row) => row.student),
     positions: rows.filter((row) => row.status === 'WAITLISTED').map((row) => row.waitlist_position as number),
     duplicates: dupes!.n,
+    offered: rows.filter((row) => row.offered).map((row) => row.student),
   };
 }

@@ -243,6 +243,10 @@ function fixtureRows(cipher: FieldCipher, passwordHash: string | null): [DomainT
       { id: id('inv-admin'), ...email('new.admin@fixture.unitrain.test'), role: 'SA', expires_at: at('2030-04-01'), invited_by: id('sa') },
     ]],
     ['notifications', (['it1', 'ic1', 'ad', 'sa', 'ap2'] as const).map((user) => ({ id: id(`note-${user}`), user_id: id(user), kind: 'REMINDER', title: `Hello ${user}` }))],
+    // Beside the global English ones of migration 0045: a global translation and two providers' overrides.
+    ['notification_templates', ([['nt-global-de', null, 'de'], ['nt-p1', 'p1', 'en'], ['nt-p2', 'p2', 'de']] as const).map(
+      ([template, provider, locale]) => ({ id: id(template), kind: 'session.cancelled', locale, provider_id: provider === null ? null : id(provider), subject: 'About {{session_title}}', body: 'On {{date}} at {{place}}' }),
+    )],
     ['user_activities', (['it1', 'ic1', 'ap1', 'sa'] as const).map((user) => ({ id: id(`activity-${user}`), user_id: id(user), activity_type: 'LOGIN', entity_type: 'user', entity_id: id(user) }))],
     ['audit_log', [
       { actor_id: id('sa'), actor_role: 'SA', table_name: 'users', operation: 'INSERT', row_id: id('sa'), new_values: { role: 'SA', status: 'ACTIVE' } },

@@ -19,13 +19,13 @@ export interface MailWorker {
   remove(): Promise<void>;
 }
 
-export async function startMailWorker(db: Db, options: { smtpUrl?: string } = {}): Promise<MailWorker> {
+export async function startMailWorker(db: Db, options: { smtpUrl?: string; now?: () => Date } = {}): Promise<MailWorker> {
   const root = await mkdtemp(join(tmpdir(), 'unitrain-accounts-'));
   const outboxDir = join(root, 'outbox');
   const logLines: string[] = [];
   const logger: Logger = createLogger({ logLevel: 'debug', logFormat: 'json' }, { write: (line: string) => logLines.push(line) });
   const mail = { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: options.smtpUrl ?? null };
-  const handlers = createJobHandlers({ cipher: createFieldCipher(testKeyring), mail, logger });
+  const handlers = createJobHandlers({ cipher: createFieldCipher(testKeyring), mail, logger, ...(options.now ? { now: options.now } : {}) });
   const worker = createWorker(db, { worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 } }, handlers, logger);
   return {
     worker, outboxDir, logLines,

@@ -142,7 +142,7 @@ describe('audit triggers', () => {
     expect(rows.map((r) => r.table_name)).toEqual([
       'authorized_providers', 'certificate_batches', 'certificate_template_versions', 'certificate_templates', 'certificates', 'compliance_records',
       'compliance_requirements', 'compliance_tier_changes', 'course_certificate_settings', 'course_instructor_requirements', 'course_schedules', 'course_versions', 'courses', 'instructor_profiles', 'invitations', 'locations',
-      'notifications', 'profiles', 'provider_locations', 'provider_members', 'rooms', 'rosters', 'session_enrollments',
+      'notification_templates', 'notifications', 'profiles', 'provider_locations', 'provider_members', 'rooms', 'rosters', 'session_enrollments',
       'student_enrollment_profiles', 'student_roster_members', 'team_members', 'teams', 'training_sessions', 'users',
     ]);
   });

@@ -96,3 +96,9 @@ export async function deleteFeed(tx: Tx, userId: string): Promise<CalendarFeedRo
   const { rows } = await tx.query<CalendarFeedRow>('delete from calendar_feeds where user_id = $1 returning id, created_at, version', [userId]);
   return rows[0] ?? null;
 }
+
+/** One session as `person` takes part in it (their participation), as the owner: for a mailed calendar entry. */
+export async function selectSessionEntryFor(tx: Tx, sessionId: string, person: string): Promise<CalendarEntryRow | null> {
+  const { rows } = await tx.query<CalendarEntryRow>('select * from app_calendar_entries(array[$1::uuid], $2)', [sessionId, person]);
+  return rows[0] ?? null;
+}

@@ -1,1 +1,3 @@
 export { calendarRoutes } from './calendar.routes.js';
+export { renderFeed } from './calendar.ical.js';
+export { selectSessionEntryFor } from './calendar.repository.js';

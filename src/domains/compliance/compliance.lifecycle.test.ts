@@ -125,7 +125,7 @@ describe('compliance over time, one day at a time', () => {
     // The worker last looked on day 75 at 09:00 and is down until day 83 at 03:00: one job for the missed nights.
     onDay(75);
     const scheduler = createScheduler(context.db, createScheduledJobs({
-      analyticsRefreshCron: '0 0 1 1 *', certificateExpiryCron: '0 0 1 1 *', complianceRecomputeCron: '30 1 * * *', complianceReminderCron: '0 8 * * *', instructorEligibilityCron: '0 0 1 1 *', timezone: 'UTC',
+      analyticsRefreshCron: '0 0 1 1 *', certificateExpiryCron: '0 0 1 1 *', complianceRecomputeCron: '30 1 * * *', complianceReminderCron: '0 8 * * *', instructorEligibilityCron: '0 0 1 1 *', waitlistOfferExpiryCron: '0 0 1 1 *', sessionReminderCron: '0 0 1 1 *', timezone: 'UTC',
     }).filter((schedule) => schedule.name === 'compliance-recompute'), { timezone: 'UTC', now: () => now }, logger);
     expect(await scheduler.enqueueDue()).toBe(0);
     now = new Date(day0 + 82 * dayMs + 18 * 3_600_000);

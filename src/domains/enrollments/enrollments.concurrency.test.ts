@@ -12,6 +12,7 @@ import {
 import { testEngine } from '../../../test/engine.js';
 import { createFieldCipher, normaliseEmail } from '../../platform/security/field-cipher.js';
 import { useListeningApp } from '../../../test/listening-app.js';
+import { expireWaitlistOffers } from './enrollments.repository.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): a listening server, real HTTP
 // requests in flight together, a pool of connections contending for one session row.
@@ -118,6 +119,84 @@ describe('enrollment under concurrency', () => {
       "select count(*)::integer as n from session_enrollments where session_id = $1 and status = 'CANCELLED'", [sessionId],
     );
     expect(cancelled!.n).toBe(leaving.length);
+  }, 120_000);
+
+  it.runIf(onPostgres)('lets each of 20 trainees into one of two overlapping sessions when they enroll in both at once', async () => {
+    const morning = await createSession(server.db, world, { capacity: 50 });
+    // The same hours, taught by the other instructor: the two sessions overlap.
+    const { rows: [overlapping] } = await server.db.query<{ id: string }>(
+      `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time, max_capacity, self_enrollment_allowed)
+       select title, course_id, $2, location_id, provider_id, session_date, start_time, end_time, max_capacity, true from training_sessions where id = $1
+       returning id`,
+      [morning, world.otherInstructor.id],
+    );
+    const students = await createStudents(server.db, 20);
+    const tokens = await Promise.all(students.map(studentToken));
+    const pairs = await Promise.all(tokens.map((token) =>
+      Promise.all([morning, overlapping!.id].map((sessionId) => call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})))));
+    for (const pair of pairs) {
+      expect(pair.map((answer) => answer.status).sort()).toEqual([201, 422]);
+      expect(pair.find((answer) => answer.status === 422)!.json['error']).toMatchObject({ code: 'OVERLAPPING_ENROLLMENT' });
+    }
+    const { rows: [held] } = await server.db.query<{ n: number }>(
+      "select count(*)::integer as n from session_enrollments where session_id = any($1::uuid[]) and status = 'ENROLLED'", [[morning, overlapping!.id]],
+    );
+    expect(held!.n).toBe(20);
+  }, 120_000);
+
+  /** Sessions of one seat offering freed seats for an hour, each with its seat just freed: the first in line holds the offer. */
+  async function sessionsWithAnOffer(count: number) {
+    const made = [];
+    for (let n = 0; n < count; n++) {
+      const sessionId = await createSession(server.db, world, { capacity: 1 });
+      await call('PUT', `/v1/sessions/${sessionId}/waitlist-offers`, world.tokens.ap, { offer_hours: 1 });
+      const students = await createStudents(server.db, 3);
+      const tokens = await Promise.all(students.map(studentToken));
+      const ids: string[] = [];
+      for (const token of tokens) ids.push((await call('POST', `/v1/sessions/${sessionId}/enrollments`, token, {})).json['id'] as string);
+      await call('POST', `/v1/enrollments/${ids[0]}/cancel`, world.tokens.sa);
+      made.push({ sessionId, offered: { id: ids[1]!, token: tokens[1]!, student: students[1]! }, next: students[2]! });
+    }
+    return made;
+  }
+
+  const offerHolders = async (sessionId: string) => (await sessionState(server.db, sessionId)).offered;
+
+  it.runIf(onPostgres)('settles each acceptance racing the expiry job one way: seated, or withdrawn with the seat offered on', async () => {
+    const sessions = await sessionsWithAnOffer(10);
+    // The job's clock is past every deadline; the server's clock (the acceptances') is before them.
+    const [answers, expired] = await Promise.all([
+      Promise.all(sessions.map(({ offered }) => call('POST', `/v1/enrollments/${offered.id}/offer/accept`, offered.token))),
+      server.db.transaction((tx) => expireWaitlistOffers(tx, new Date(Date.now() + 2 * 3_600_000), 100)),
+    ]);
+    let seated = 0;
+    for (const [index, { sessionId, offered, next }] of sessions.entries()) {
+      const answer = answers[index]!;
+      const state = await sessionState(server.db, sessionId);
+      expect(state.counter).toBe(1);
+      expect(state.positions).toEqual(range(state.waitlist.length));
+      if (answer.status === 200) {
+        seated += 1;
+        expect(state).toMatchObject({ enrolled: [offered.student], offered: [], waitlist: [next] });
+      } else {
+        expect(answer.status).toBe(409);
+        expect(answer.json['error']).toMatchObject({ code: 'NO_OPEN_OFFER' });
+        expect(state).toMatchObject({ enrolled: [], offered: [next], waitlist: [next] });
+      }
+    }
+    // Every offer the job did not find accepted, it withdrew (it may also meet offers of other tests' sessions: at least these).
+    expect(expired).toBeGreaterThanOrEqual(sessions.length - seated);
+  }, 120_000);
+
+  it.runIf(onPostgres)('answers an acceptance and a decline of one offer sent together: one 200, one 409', async () => {
+    const sessions = await sessionsWithAnOffer(5);
+    for (const { sessionId, offered, next } of sessions) {
+      const answers = await Promise.all(['accept', 'decline'].map((answer) => call('POST', `/v1/enrollments/${offered.id}/offer/${answer}`, offered.token)));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+      const accepted = answers[0]!.status === 200;
+      expect(await offerHolders(sessionId)).toEqual(accepted ? [] : [next]);
+      expect((await sessionState(server.db, sessionId)).counter).toBe(1);
+    }
   }, 120_000);
 
   it.runIf(onPostgres)('keeps the invariants with two batches and single enrollments into one small session at once', async () => {

@@ -11,6 +11,8 @@ export interface EnrollmentRow {
   student_profile_id: string | null;
   status: EnrollmentStatus;
   waitlist_position: number | null;
+  /** Set while a WAITLISTED enrollment holds an offer of a seat: until then it may accept it (migration 0044). */
+  offer_expires_at: Date | null;
   enrollment_date: Date;
   attendance_status: AttendanceStatus;
   completion_status: CompletionStatus;
@@ -34,36 +36,78 @@ export interface SessionCapacityRow {
 
 /** Every column an enrollment shows (the matrix hides none of session_enrollments). */
 export const enrollmentColumnNames = [
-  'id', 'session_id', 'student_id', 'student_profile_id', 'status', 'waitlist_position', 'enrollment_date',
+  'id', 'session_id', 'student_id', 'student_profile_id', 'status', 'waitlist_position', 'offer_expires_at', 'enrollment_date',
   'attendance_status', 'completion_status', 'assessment_score', 'practical_score', 'written_score', 'completed_at',
   'enrolled_by', 'created_at', 'updated_at', 'version',
 ] as const;
 const enrollmentColumns = enrollmentColumnNames.join(', ');
 
-/** Seats and waitlist go through the SQL functions (`enroll_student` …): they check the caller first. */
+export type EnrollOutcome =
+  | { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string; overlapping_session_ids: null }
+  | { outcome: 'OVERLAPPING'; enrollment_id: null; overlapping_session_ids: string[] };
+
+/**
+ * Seats and waitlist go through the SQL functions (`enroll_student` …): they check the caller first.
+ * Unless `allowOverlap`, a student holding a seat or waitlist place in a session at an overlapping time
+ * comes back OVERLAPPING with those sessions (checked under a lock per student: migration 0043).
+ */
 export async function callEnrollStudent(
   tx: Tx,
   sessionId: string,
   student: { studentId: string | null; studentProfileId: string | null },
-): Promise<{ outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string }> {
-  const { rows } = await tx.query<{ outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string }>(
-    'select outcome, enrollment_id from enroll_student($1, $2, $3)',
-    [sessionId, student.studentId, student.studentProfileId],
+  allowOverlap: boolean,
+): Promise<EnrollOutcome> {
+  const { rows } = await tx.query<EnrollOutcome>(
+    'select outcome, enrollment_id, overlapping_session_ids from enroll_student($1, $2, $3, $4)',
+    [sessionId, student.studentId, student.studentProfileId, allowOverlap],
   );
-  return rows[0] as { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string };
+  return rows[0] as EnrollOutcome;
 }
 
-/**
- * The sessions at a time overlapping this one in which the student holds a seat or waitlist place
- * (app_student_overlapping_sessions, migration 0039: it sees past row-level security, and tells only ids).
- */
-export async function selectStudentOverlaps(tx: Tx, sessionId: string, student: { studentId: string | null; studentProfileId: string | null }): Promise<string[]> {
-  const { rows } = await tx.query<{ id: string }>('select id from app_student_overlapping_sessions($1, $2, $3) as id', [sessionId, student.studentId, student.studentProfileId]);
-  return rows.map((row) => row.id);
+/** `at`: the clock an offer of the freed seat is timed by (migration 0044). */
+export async function callCancelEnrollment(tx: Tx, enrollmentId: string, at: Date): Promise<void> {
+  await tx.query('select outcome, promoted from cancel_enrollment($1, $2)', [enrollmentId, at]);
 }
 
-export async function callCancelEnrollment(tx: Tx, enrollmentId: string): Promise<void> {
-  await tx.query('select outcome, promoted from cancel_enrollment($1)', [enrollmentId]);
+export type OfferAnswer = 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'NO_OFFER';
+
+/** Accepts or declines an open waitlist offer, its deadline judged against `at` (answer_waitlist_offer, migration 0044). */
+export async function answerWaitlistOffer(tx: Tx, enrollmentId: string, accept: boolean, at: Date): Promise<OfferAnswer> {
+  const { rows } = await tx.query<{ outcome: OfferAnswer }>('select outcome from answer_waitlist_offer($1, $2, $3)', [enrollmentId, accept, at]);
+  return rows[0]!.outcome;
+}
+
+/** Withdraws up to `batch` offers past their deadline at `at`, passing each seat on; as the owner (the job). */
+export async function expireWaitlistOffers(tx: Tx, at: Date, batch: number): Promise<number> {
+  const { rows } = await tx.query<{ expired: number }>('select expire_waitlist_offers($1, $2) as expired', [at, batch]);
+  return rows[0]!.expired;
+}
+
+/** Sets the session's own offer hours (null: as its course says); the function checks the caller is staff of the session. */
+export async function callSetSessionWaitlistOffers(tx: Tx, sessionId: string, hours: number | null): Promise<WaitlistOfferSetting> {
+  const { rows } = await tx.query<WaitlistOfferSetting>('select id, offer_hours, effective_offer_hours from set_session_waitlist_offers($1, $2)', [sessionId, hours]);
+  return rows[0]!;
+}
+
+/** As the caller: the courses update policy (administrators) decides; false when no row changed. */
+export async function updateCourseWaitlistOffers(tx: Tx, courseId: string, hours: number | null): Promise<boolean> {
+  const { rowCount } = await tx.query('update courses set waitlist_offer_hours = $2 where id = $1', [courseId, hours]);
+  return rowCount === 1;
+}
+
+export interface WaitlistOfferSetting {
+  id: string;
+  offer_hours: number | null;
+  /** What applies: the session's hours, else its course's; 0 when seats are assigned at once. */
+  effective_offer_hours: number;
+}
+
+export async function selectCourseWaitlistOffers(tx: Tx, courseId: string): Promise<WaitlistOfferSetting | null> {
+  const { rows } = await tx.query<WaitlistOfferSetting>(
+    'select id, waitlist_offer_hours as offer_hours, coalesce(waitlist_offer_hours, 0) as effective_offer_hours from courses where id = $1',
+    [courseId],
+  );
+  return rows[0] ?? null;
 }
 
 /**
@@ -81,8 +125,8 @@ export async function lockSessionForCapacity(tx: Tx, sessionId: string): Promise
   return locked?.version ?? null;
 }
 
-export async function callSetSessionCapacity(tx: Tx, sessionId: string, capacity: number): Promise<number> {
-  const { rows } = await tx.query<{ promoted: number }>('select promoted from set_session_capacity($1, $2)', [sessionId, capacity]);
+export async function callSetSessionCapacity(tx: Tx, sessionId: string, capacity: number, at: Date): Promise<number> {
+  const { rows } = await tx.query<{ promoted: number }>('select promoted from set_session_capacity($1, $2, $3)', [sessionId, capacity, at]);
   return rows[0]?.promoted ?? 0;
 }
 

@@ -11,6 +11,8 @@ import { optionalBody } from '../../platform/shared/crud/route-helpers.js';
 import {
   CancelBody,
   CapacityBody,
+  CourseIdParams,
+  CourseWaitlistOffersBody,
   EnrollBody,
   EnrollmentIdParams,
   EnrollmentPage,
@@ -18,8 +20,19 @@ import {
   SessionCapacitySchema,
   SessionEnrollmentsQuery,
   SessionIdParams,
+  SessionWaitlistOffersBody,
+  WaitlistOffersSchema,
 } from './enrollments.schemas.js';
-import { cancel, changeCapacity, enroll, type EnrollmentsDeps, listSessionEnrollments } from './enrollments.service.js';
+import {
+  answerOffer,
+  cancel,
+  changeCapacity,
+  enroll,
+  type EnrollmentsDeps,
+  listSessionEnrollments,
+  setCourseWaitlistOffers,
+  setSessionWaitlistOffers,
+} from './enrollments.service.js';
 
 /**
  * Enrollment with capacity and waitlists. Who may do what is decided in the database functions
@@ -109,5 +122,59 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
     },
     async (request) =>
       changeCapacity(deps, requireSignedIn(request), request.params.id, request.body.max_capacity, expectedVersion(request, request.body.version)),
+  );
+
+  for (const answer of ['accept', 'decline'] as const) {
+    app.post(
+      `/v1/enrollments/:id/offer/${answer}`,
+      {
+        onRequest: signedInOnly,
+        schema: {
+          tags,
+          operationId: answer === 'accept' ? 'acceptWaitlistOffer' : 'declineWaitlistOffer',
+          security: signedInSecurity,
+          summary: answer === 'accept'
+            ? 'Accept the seat you are offered from the waitlist (before offer_expires_at): ENROLLED; late is 409 OFFER_EXPIRED'
+            : 'Decline the seat you are offered from the waitlist: the enrollment is cancelled and the seat offered to the next in line',
+          params: EnrollmentIdParams,
+          response: { 200: EnrollmentSchema, ...errorResponses(400, 401, 404, 409) },
+        },
+      },
+      async (request) => answerOffer(deps, requireSignedIn(request), request.params.id, answer === 'accept'),
+    );
+  }
+
+  app.put(
+    '/v1/sessions/:id/waitlist-offers',
+    {
+      onRequest: signedInOnly,
+      schema: {
+        tags,
+        operationId: 'setSessionWaitlistOffers',
+        security: signedInSecurity,
+        summary: 'How the session fills a freed seat (its staff): offered to the next in line for some hours, or assigned at once',
+        params: SessionIdParams,
+        body: SessionWaitlistOffersBody,
+        response: { 200: WaitlistOffersSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => setSessionWaitlistOffers(deps, requireSignedIn(request), request.params.id, request.body.offer_hours),
+  );
+
+  app.put(
+    '/v1/courses/:id/waitlist-offers',
+    {
+      onRequest: signedInOnly,
+      schema: {
+        tags,
+        operationId: 'setCourseWaitlistOffers',
+        security: signedInSecurity,
+        summary: 'How the sessions of a course fill a freed seat unless they say otherwise (SA, AD)',
+        params: CourseIdParams,
+        body: CourseWaitlistOffersBody,
+        response: { 200: WaitlistOffersSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => setCourseWaitlistOffers(deps, requireSignedIn(request), request.params.id, request.body.offer_hours),
   );
 };

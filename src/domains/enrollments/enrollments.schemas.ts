@@ -17,6 +17,9 @@ export const EnrollmentSchema = Type.Object({
   student_profile_id: Type.Union([Uuid, Type.Null()], { description: 'the student without an account; null for an account' }),
   status: EnrollmentStatus,
   waitlist_position: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: '1 is next in line; null unless WAITLISTED' }),
+  offer_expires_at: Type.Union([Timestamp, Type.Null()], {
+    description: 'set while this WAITLISTED student is offered a freed seat: accept it before then (POST /v1/enrollments/{id}/offer/accept)',
+  }),
   enrollment_date: Timestamp,
   attendance_status: AttendanceStatus,
   completion_status: CompletionStatus,
@@ -37,6 +40,7 @@ export const EnrollmentSchema = Type.Object({
     student_profile_id: null,
     status: 'WAITLISTED',
     waitlist_position: 2,
+    offer_expires_at: null,
     enrollment_date: '2026-12-04T16:20:05.311Z',
     attendance_status: 'REGISTERED',
     completion_status: 'NOT_STARTED',
@@ -54,9 +58,9 @@ export const EnrollmentSchema = Type.Object({
 export const SessionCapacitySchema = Type.Object({
   id: Uuid,
   max_capacity: Type.Integer(),
-  current_enrollment: Type.Integer({ description: 'the number of ENROLLED students' }),
+  current_enrollment: Type.Integer({ description: 'the seats taken: ENROLLED students and seats held for open waitlist offers' }),
   waitlisted: Type.Integer({ description: 'the number of WAITLISTED students, at positions 1..waitlisted' }),
-  promoted: Type.Integer({ description: 'students this change moved from the waitlist into a seat' }),
+  promoted: Type.Integer({ description: 'students this change moved from the waitlist into a seat, or offered one' }),
   version: Type.Integer(),
 }, { title: 'SessionCapacity' });
 
@@ -85,6 +89,31 @@ export const CapacityBody = Type.Object(
   { max_capacity: Type.Integer({ minimum: 1, maximum: 100_000 }), version: Type.Optional(ReadVersion) },
   { title: 'CapacityBody', additionalProperties: false },
 );
+
+// One schema with two types, like Score: a union would coerce null (follow the course) into 0 (at once).
+const offerHours = (description: string) => Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0, maximum: 720, description });
+
+export const SessionWaitlistOffersBody = Type.Object(
+  {
+    offer_hours: offerHours('hours a freed seat is offered to the next in line before it passes on (never past the session start); 0 assigns freed seats at once; null follows the course'),
+  },
+  { title: 'SessionWaitlistOffersBody', additionalProperties: false, examples: [{ offer_hours: 24 }] },
+);
+
+export const CourseWaitlistOffersBody = Type.Object(
+  {
+    offer_hours: offerHours('hours a freed seat of a session of this course is offered before it passes on, unless the session says otherwise; 0 or null assigns freed seats at once'),
+  },
+  { title: 'CourseWaitlistOffersBody', additionalProperties: false, examples: [{ offer_hours: 48 }] },
+);
+
+export const WaitlistOffersSchema = Type.Object({
+  id: Uuid,
+  offer_hours: offerHours('as set here; null: not set'),
+  effective_offer_hours: Type.Integer({ minimum: 0, description: 'what applies (a session without its own: its course\'s); 0: freed seats are assigned at once' }),
+}, { title: 'WaitlistOffers' });
+
+export const CourseIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const CancelBody = Type.Object({ version: Type.Optional(ReadVersion) }, { title: 'CancelEnrollmentBody', additionalProperties: false });
 

@@ -17,9 +17,11 @@ export interface ConsistencyCheck {
   sql: string;
 }
 
-// Enrolled rows per session, the count every counter and capacity rule compares with.
+// Seats taken per session, the count every counter and capacity rule compares with: ENROLLED rows and
+// the seats held for open waitlist offers (migration 0044).
 const enrolledPerSession = `
-  SELECT session_id, count(*)::integer AS enrolled FROM session_enrollments WHERE status = 'ENROLLED' GROUP BY session_id`;
+  SELECT session_id, count(*)::integer AS enrolled FROM session_enrollments
+   WHERE status = 'ENROLLED' OR offer_expires_at IS NOT NULL GROUP BY session_id`;
 
 /**
  * The invariants the write path keeps, each as one statement over whole tables, so a check costs one
@@ -30,7 +32,7 @@ const enrolledPerSession = `
 export const consistencyChecks: ConsistencyCheck[] = [
   {
     name: 'enrollment-counter',
-    rule: 'training_sessions.current_enrollment equals the number of ENROLLED enrollments',
+    rule: 'training_sessions.current_enrollment equals the number of ENROLLED enrollments and open waitlist offers',
     sql: `
       SELECT 'training_sessions' AS table_name, s.id AS row_id,
              'current_enrollment is not the number of ENROLLED enrollments' AS problem,

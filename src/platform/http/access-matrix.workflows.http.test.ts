@@ -46,6 +46,8 @@ const requests: Record<string, (row: Row) => Request> = {
   'enroll_student (someone else)': (session) => ({ method: 'POST', url: `/v1/sessions/${String(session['id'])}/enrollments`, payload: { student_profile_id: fixtureId('sp5') } }),
   enroll_students: (session) => ({ method: 'POST', url: `/v1/sessions/${String(session['id'])}/enrollments/batch`, payload: { students: [{ student_id: fixtureId('it2') }] } }),
   cancel_enrollment: (enrollment) => ({ method: 'POST', url: `/v1/enrollments/${String(enrollment['id'])}/cancel`, payload: { version: enrollment['version'] } }),
+  answer_waitlist_offer: (enrollment) => ({ method: 'POST', url: `/v1/enrollments/${String(enrollment['id'])}/offer/accept` }),
+  set_session_waitlist_offers: (session) => ({ method: 'PUT', url: `/v1/sessions/${String(session['id'])}/waitlist-offers`, payload: { offer_hours: 24 } }),
   set_session_capacity: (session) => ({ method: 'PUT', url: `/v1/sessions/${String(session['id'])}/capacity`, payload: { max_capacity: 50, version: session['version'] } }),
   cancel_session: (session) => ({ method: 'POST', url: `/v1/sessions/${String(session['id'])}/cancel`, payload: { reason: 'probe', version: session['version'] } }),
   create_roster_from_session: (session) => ({ method: 'POST', url: '/v1/rosters/from-session', payload: { session_id: session['id'] } }),

@@ -24,7 +24,7 @@ export const domainTables = [
   'certificate_templates', 'certificate_template_versions', 'course_certificate_settings', 'certificate_batches', 'certificates',
   'certificate_batch_results',
   'compliance_requirements', 'compliance_records', 'compliance_tier_changes',
-  'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'user_activities',
+  'audit_log', 'domain_events', 'change_log', 'jobs', 'notifications', 'notification_templates', 'user_activities',
   'calendar_feeds',
   'invitations',
   'course_instructor_requirements',

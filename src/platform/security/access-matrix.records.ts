@@ -157,6 +157,20 @@ export const recordsAccess: TableAccess[] = [
     delete: [self('own notifications')],
   }),
 
+  tableAccess('notification_templates', {
+    select: [
+      admins(),
+      { name: 'global', roles: roles.ap, words: 'global templates', allows: (row) => row['provider_id'] === null },
+      { name: 'own_providers', roles: roles.ap, words: 'own providers’ overrides', allows: (row, scope) => isIn(scope.providers, row['provider_id']) },
+    ],
+    insert: [admins(), { name: 'own_providers', roles: roles.ap, words: 'own providers’ overrides', allows: (row, scope) => isIn(scope.providers, row['provider_id']) }],
+    update: [admins(), { name: 'own_providers', roles: roles.ap, words: 'own providers’ overrides', allows: (row, scope) => isIn(scope.providers, row['provider_id']) }],
+    delete: [
+      { name: 'admin', roles: roles.admins, words: 'providers’ overrides (a global template is edited, never removed)', allows: (row) => row['provider_id'] !== null },
+      { name: 'own_providers', roles: roles.ap, words: 'own providers’ overrides', allows: (row, scope) => isIn(scope.providers, row['provider_id']) },
+    ],
+  }),
+
   tableAccess('user_activities', {
     select: [admins(), self('own activities')],
     insert: [admins('for anyone'), self('own activities')],

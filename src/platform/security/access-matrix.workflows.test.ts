@@ -78,7 +78,7 @@ describe('the fixture world exercises the workflows', () => {
       world.actors.some((actor) => world.snapshot[workflow.subject].some((row) => workflow.answer(row, new Scope(view, actor)) === 'forbidden')),
     );
     expect(forbidding.map((workflow) => workflow.id).sort()).toEqual(
-      ['app_recompute_compliance_scores', 'cancel_session', 'certificate_source_facts (a roster line)', 'certificate_source_facts (an enrollment)', 'create_roster_from_session', 'enroll_student (someone else)', 'enroll_student (themselves)', 'enroll_students', 'lock_roster_for_member_changes', 'roster_student_profiles', 'set_session_capacity'].sort(),
+      ['app_recompute_compliance_scores', 'cancel_session', 'certificate_source_facts (a roster line)', 'certificate_source_facts (an enrollment)', 'create_roster_from_session', 'enroll_student (someone else)', 'enroll_student (themselves)', 'enroll_students', 'lock_roster_for_member_changes', 'roster_student_profiles', 'set_session_capacity', 'set_session_waitlist_offers'].sort(),
     );
   });
 });

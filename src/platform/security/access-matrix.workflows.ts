@@ -110,6 +110,14 @@ export const workflowAccess: readonly WorkflowAccess[] = [
     call: 'select outcome as answered from cancel_enrollment(:subject)',
   },
   {
+    id: 'answer_waitlist_offer',
+    routes: ['/v1/enrollments/:id/offer/accept', '/v1/enrollments/:id/offer/decline'],
+    subject: 'session_enrollments',
+    words: 'the enrollment’s student, and the staff of its session',
+    answer: onEnrollment,
+    call: 'select outcome as answered from answer_waitlist_offer(:subject, true, now())',
+  },
+  {
     id: 'lock_enrollment_for_cancel',
     routes: ['/v1/enrollments/:id/cancel'],
     subject: 'session_enrollments',
@@ -124,6 +132,14 @@ export const workflowAccess: readonly WorkflowAccess[] = [
     words: 'the staff of the session',
     answer: sessionStaffOnly,
     call: 'select promoted as answered from set_session_capacity(:subject, 50)',
+  },
+  {
+    id: 'set_session_waitlist_offers',
+    routes: sessionRoutes('/waitlist-offers'),
+    subject: 'training_sessions',
+    words: 'the staff of the session',
+    answer: sessionStaffOnly,
+    call: 'select id as answered from set_session_waitlist_offers(:subject, 24)',
   },
   {
     id: 'lock_session_for_capacity',
