@@ -28,6 +28,10 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, ...(process.env['DATABASE_URL'] ? databaseFreeTests : [])],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
+    // A worker process runs file after file with the modules it has loaded (tsx transforms, the app,
+    // pdf.js): loading them anew per file cost more than most files' tests. Each file still opens its
+    // own database, and no test changes process-wide state (environment, globals) it does not restore.
+    isolate: false,
     // Each file gets its own migrated database copy; PGlite copies cost memory, so two at a time on two cores.
     maxWorkers: 2,
     // Generous: several tests start real processes (tsx + PGlite), slow on a busy 2-core machine.
