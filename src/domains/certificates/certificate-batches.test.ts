@@ -13,7 +13,7 @@ import { createFieldCipher } from '../../platform/security/field-cipher.js';
 import { createLogger } from '../../platform/shared/logger.js';
 import { createWorker, type Dispatcher } from '../../platform/jobs/index.js';
 import { certificateHandlers } from './certificates.handlers.js';
-import { createCertificateWorld, type CertificateWorld } from './certificates.test-world.js';
+import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
 
 // Real: the database, the HTTP routes, the job worker and its handlers, the outbox files it mails into.
 const context = useTestApp({ publicUrl: 'https://certs.example' });

@@ -4,7 +4,7 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { type CertificateJson, createCertificateWorld, type CertificateWorld } from './certificates.test-world.js';
+import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
 
 // Real database and HTTP. The credential is checked by two verifiers that share no code with the signer:
 // jose's jwtVerify against the JWKS as served, and node's own Ed25519 verify over the JWS signing input.

@@ -5,7 +5,7 @@ import { useTestApp } from '../../../test/test-app.js';
 import { migrateDown, migrateUp } from '../../platform/db/migrations/migrator.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
 import { builtInTemplate, type CertificateSnapshot } from './certificate-snapshot.js';
-import { createCertificateWorld, type CertificateWorld } from './certificates.test-world.js';
+import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });
 let world: CertificateWorld;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { type CertificateJson, createCertificateWorld, type CertificateWorld } from './certificates.test-world.js';
+import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });
 let world: CertificateWorld;

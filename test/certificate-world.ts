@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, type EnrollmentWorld } from '../../../test/enrollment-world.js';
-import type { Db } from '../../platform/db/database.js';
+import { bearer, createUser, mintAccessToken, testKeyring, type TestUser } from './auth.js';
+import { createEnrollmentWorld, createSession, type EnrollmentWorld } from './enrollment-world.js';
+import type { Db } from '../src/platform/db/database.js';
 
 export interface CertificateJson {
   id: string;
