@@ -221,9 +221,9 @@ export const consistencyChecks: ConsistencyCheck[] = [
     sql: `
       SELECT 'certificates' AS table_name, c.id AS row_id,
              'EXPIRED before its expiry date' AS problem,
-             'an expiry date before ' || current_date AS expected, coalesce('expiry date ' || c.expiry_date, 'no expiry date') AS found
+             'an expiry date before ' || (current_setting('unitrain.doctor_as_of')::timestamptz AT TIME ZONE 'UTC')::date AS expected, coalesce('expiry date ' || c.expiry_date, 'no expiry date') AS found
         FROM certificates c
-       WHERE c.status = 'EXPIRED' AND (c.expiry_date IS NULL OR c.expiry_date >= current_date)`,
+       WHERE c.status = 'EXPIRED' AND (c.expiry_date IS NULL OR c.expiry_date >= (current_setting('unitrain.doctor_as_of')::timestamptz AT TIME ZONE 'UTC')::date)`,
   },
   {
     name: 'compliance-standing',
@@ -260,7 +260,7 @@ export const consistencyChecks: ConsistencyCheck[] = [
              'eligible, or an override with a reason' AS expected,
              (SELECT string_agg(coalesce(g->>'code', g->>'course_code', 'tier ' || (g->>'required')), ', ') FROM jsonb_array_elements(f.missing) g)
                || ' missing' AS found
-        FROM instructors_no_longer_eligible(now()) f`,
+        FROM instructors_no_longer_eligible(current_setting('unitrain.doctor_as_of')::timestamptz) f`,
   },
 ];
 
@@ -300,6 +300,11 @@ export async function countCheckedRows(tx: Tx): Promise<CheckedRowCounts> {
  * The checks hash whole tables: with the default 4 MB per hash the large seed's joins spill to disk in
  * hundreds of batches (on the embedded engine, a third of the time).
  */
-export async function prepareCheckTransaction(tx: Tx): Promise<void> {
+/**
+ * `asOf` is the moment the date-dependent checks judge by (`unitrain.doctor_as_of` in their SQL: a certificate
+ * EXPIRED before its day, an instructor no longer eligible): now, or the clock of whoever expired them.
+ */
+export async function prepareCheckTransaction(tx: Tx, asOf: Date): Promise<void> {
   await tx.query(`SET LOCAL work_mem = '64MB'`);
+  await tx.query("select set_config('unitrain.doctor_as_of', $1, true)", [asOf.toISOString()]);
 }

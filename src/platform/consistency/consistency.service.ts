@@ -33,6 +33,8 @@ export interface ConsistencyReport {
 export interface ConsistencyOptions {
   /** With a replica configured (DATABASE_REPLICA_URL): how long it may take to replay what the primary has written. */
   replicaMaxLagMs?: number;
+  /** The moment date-dependent checks judge by (a certificate expired, an instructor eligible): now by default. */
+  asOf?: Date;
 }
 
 const replicaRule = 'the read replica answers, and replays what the primary has written within DATABASE_REPLICA_MAX_LAG_MS';
@@ -71,7 +73,7 @@ async function checkReplica(db: Db, maxLagMs: number): Promise<{ outcome: CheckO
 export async function checkConsistency(db: Db, options: ConsistencyOptions = {}): Promise<ConsistencyReport> {
   const started = performance.now();
   const report = await inReadOnlySnapshot(db, async (tx) => {
-    await prepareCheckTransaction(tx);
+    await prepareCheckTransaction(tx, options.asOf ?? new Date());
     const checks: CheckOutcome[] = [];
     const violations: Violation[] = [];
     for (const check of consistencyChecks) {
