@@ -3,6 +3,7 @@ import type { Db, Row, Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
 import { getRow, insertRow, lockAtVersion, updateRow } from '../../platform/shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../platform/shared/events/append-domain-event.js';
+import { retryingSerializationFailures } from '../../platform/db/serialization-retry.js';
 import { writeRefusingConflicts } from './sessions.conflicts.js';
 import { decideEligibility, type EligibilityOverride, noOverride, selectEligibilityGaps } from './sessions.eligibility.js';
 import { fullClockTime, requireInstructor, requireLocation, requirePublishedCourse } from './sessions.references.js';
@@ -74,7 +75,7 @@ async function appendSessionEvent(tx: Tx, session: SessionRow, eventType: string
 /** A one-off session (no schedule) for a published course; row-level security decides where the actor may hold one. */
 export async function createSession(deps: SessionsDeps, actor: SignedIn, input: NewSession): Promise<SessionRow> {
   requireEndAfterStart(input.start_time, input.end_time, 'body.end_time');
-  return deps.db.withActor(actor, async (tx) => {
+  return retryingSerializationFailures(() => deps.db.withActor(actor, async (tx) => {
     const course = await requirePublishedCourse(tx, input.course_id);
     await requireInstructor(tx, input.instructor_id);
     const place = await requireLocation(tx, input.location_id);
@@ -85,7 +86,7 @@ export async function createSession(deps: SessionsDeps, actor: SignedIn, input: 
     const session = asSession(await writeRefusingConflicts(tx, booking, () => insertRow(tx, sessionsTable, values, 'session')));
     await appendSessionEvent(tx, session, 'session.scheduled', { course_id: session.course_id, title: session.title, ...placeOf(session) });
     return session;
-  });
+  }));
 }
 
 const editableFields = ['title', 'description', 'instructor_id', 'location_id', 'room_id', 'session_date', 'start_time', 'end_time', 'self_enrollment_allowed'] as const satisfies readonly (keyof SessionChanges)[];
@@ -128,7 +129,7 @@ const lockedSession = (id: string, expectedVersion: number, verb: string) =>
  * fields and the day, times, location and instructor before and after.
  */
 export function changeSession(deps: SessionsDeps, actor: Actor, id: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRow> {
-  return deps.db.withActor(actor, (tx) => changeSessionIn(tx, actor, id, expectedVersion, changes));
+  return retryingSerializationFailures(() => deps.db.withActor(actor, (tx) => changeSessionIn(tx, actor, id, expectedVersion, changes)));
 }
 
 /** changeSession inside a transaction the caller holds (a schedule edit of one occurrence). */

@@ -50,8 +50,10 @@ export async function readSettledChanges(
 ): Promise<SettledRead> {
   const { rows } = await db.query<SettledRow>(
     `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin,
-            exists (select 1 from change_log p where p.txid >= f.xmin) as pending, f.wal_position
-       from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin, pg_current_wal_insert_lsn()::text as wal_position) f
+            exists (select 1 from change_log p where p.txid >= f.xmin) as pending,
+            -- An InitPlan, run once: inside f, a volatile function would keep the planner from folding f in.
+            (select pg_current_wal_insert_lsn()::text) as wal_position
+       from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) f
        left join lateral (
          select seq, txid, table_name, operation, row_id, changed_at
            from change_log

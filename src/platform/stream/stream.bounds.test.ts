@@ -39,7 +39,7 @@ describe('stream bounds', () => {
     // ~50,000 events of ~250 bytes: several times what loopback socket buffers hold.
     const { rows: sessions } = await context.db.query<{ id: string }>(
       `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time, max_capacity)
-       select 'Bulk ' || n, $1, $2, $3, $4, date '2031-06-01' + n, '09:00', '10:00', 10 from generate_series(1, 5000) as n returning id`,
+       select 'Bulk ' || n, $1, $2, $3, $4, date '2041-06-01' + n, '09:00', '10:00', 10 from generate_series(1, 5000) as n returning id`,
       [world.courseId, world.instructor.id, world.locationId, world.providerId],
     );
     const rounds = 9;
