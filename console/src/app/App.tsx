@@ -28,7 +28,7 @@ const homeOf = { admin: '/sessions', instructor: '/teaching', trainee: '/catalog
 function PageLoading() {
   return (
     <Center py="xl">
-      <Loader aria-label={messages.common.loading} />
+      <Loader role="status" aria-label={messages.common.loading} />
     </Center>
   );
 }

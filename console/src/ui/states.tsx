@@ -6,7 +6,7 @@ import { messages } from '../messages.ts';
 /** Skeleton rows while a page's data is on its way. */
 export function Loading({ rows = 4 }: { rows?: number }) {
   return (
-    <Stack gap="xs" aria-busy="true" aria-label={messages.common.loading}>
+    <Stack gap="xs" role="status" aria-busy="true" aria-label={messages.common.loading}>
       {Array.from({ length: rows }, (_, index) => (
         <Skeleton key={index} height={28} radius="sm" />
       ))}

@@ -154,7 +154,10 @@ describe.runIf(onPostgres)('two serve processes on one PostgreSQL', () => {
       `select seq::text, aggregate_id from domain_events where event_type = 'session.cancelled' and aggregate_id = any ($1::uuid[])`, [sessionIds],
     );
     const seqOfSession = new Map(events.map((event) => [event.aggregate_id, event.seq]));
-    expect([...inA, ...inB].sort()).toEqual(
+    // The students' booking confirmations are in the outboxes too: the cancellations' files are named by their events.
+    const cancellationSeqs = new Set(seqOfSession.values());
+    const cancellationFiles = [...inA, ...inB].filter((name) => cancellationSeqs.has(name.split('-')[0]!));
+    expect(cancellationFiles.sort()).toEqual(
       sessions.flatMap(({ sessionId, students }) => students.map((userId) => `${seqOfSession.get(sessionId)}-${userId}.eml`)).sort(),
     );
     for (const server of [serverA, serverB]) expect(server.logs()).not.toContain('job failed');
