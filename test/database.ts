@@ -50,11 +50,8 @@ async function open(kind: 'migrated' | 'empty', queryLog: QueryLog = createQuery
       },
     };
   }
-  const source =
-    kind === 'migrated'
-      ? { kind: 'dump' as const, dump: new Blob([await readFile(inject('pgliteDumpPath'))]) }
-      : { kind: 'memory' as const };
-  const db = await openPgliteDatabase(source, queryLog);
+  const dumpPath = inject(kind === 'migrated' ? 'pgliteDumpPath' : 'pgliteEmptyDumpPath');
+  const db = await openPgliteDatabase({ kind: 'dump', dump: new Blob([await readFile(dumpPath)]) }, queryLog);
   return { db, url: null, drop: () => db.close() };
 }
 
