@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testAppDeps } from '../../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { buildApp } from '../../app.js';
@@ -8,21 +8,44 @@ import { migrateDown } from '../db/migrations/migrator.js';
 import { createLogger } from '../shared/logger.js';
 
 // Real database (PGlite copy or a PostgreSQL database), real Fastify through inject; Redis is real when REDIS_URL is set.
+// The tests that break their database (drop it, roll a migration back) get one of their own.
 const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 let database: TestDatabase;
 let app: FastifyInstance;
 
-beforeEach(async () => {
+async function openDatabaseAndApp(): Promise<void> {
   database = await createMigratedDatabase();
   app = await buildApp(await testAppDeps(database.db, { logger }));
-});
+}
 
-afterEach(async () => {
+async function closeDatabaseAndApp(): Promise<void> {
   await app.close();
   await database.drop().catch(() => undefined);
+}
+
+describe('readiness of a database that breaks', () => {
+  beforeEach(openDatabaseAndApp);
+  afterEach(closeDatabaseAndApp);
+
+  it('/ready turns 503 when the database is gone', async () => {
+    await database.drop();
+    const response = await app.inject({ method: 'GET', url: '/ready' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ status: 'UNAVAILABLE', checks: { database: { ok: false } } });
+  });
+
+  it('/ready turns 503 when a migration is not applied', async () => {
+    await migrateDown(database.db, { steps: 1 });
+    const response = await app.inject({ method: 'GET', url: '/ready' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().checks.migrations).toMatchObject({ ok: false, message: expect.stringMatching(/pending/) });
+  });
 });
 
 describe('health and readiness', () => {
+  beforeAll(openDatabaseAndApp);
+  afterAll(closeDatabaseAndApp);
+
   it('/health answers while the process is alive', async () => {
     const response = await app.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
@@ -42,20 +65,6 @@ describe('health and readiness', () => {
     expect(body.checks.database.round_trip_ms).toBeGreaterThan(0);
     expect(body.checks.database.round_trip_ms).toBeLessThanOrEqual(requestMs + 0.01);
     expect(body.checks.migrations).toMatchObject({ ok: true });
-  });
-
-  it('/ready turns 503 when the database is gone', async () => {
-    await database.drop();
-    const response = await app.inject({ method: 'GET', url: '/ready' });
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ status: 'UNAVAILABLE', checks: { database: { ok: false } } });
-  });
-
-  it('/ready turns 503 when a migration is not applied', async () => {
-    await migrateDown(database.db, { steps: 1 });
-    const response = await app.inject({ method: 'GET', url: '/ready' });
-    expect(response.statusCode).toBe(503);
-    expect(response.json().checks.migrations).toMatchObject({ ok: false, message: expect.stringMatching(/pending/) });
   });
 
   it('/ready checks Redis when one is configured, and turns 503 when it does not answer', async () => {
