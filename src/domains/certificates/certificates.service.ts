@@ -40,9 +40,8 @@ const what = 'certificate';
 const readCertificate = async (tx: Tx, id: string) => (await getRow(tx, certificatesTable, id, what)) as unknown as CertificateRow;
 
 /**
- * The live certificate a source already has. An instructor sees the certificates they issued, so one
- * issued by someone else for their session is not theirs to read: 409 naming it, rather than a 404 that
- * would say the source has none.
+ * The live certificate a source already has. Should the caller be the source's staff but not see that
+ * certificate under its policies, it is 409 naming it, rather than a 404 that would say the source has none.
  */
 async function existing(tx: Tx, id: string): Promise<Issued> {
   const row = await findRow(tx, certificatesTable, id);
