@@ -632,6 +632,8 @@ CREATE POLICY certificates_select_own_locations ON certificates FOR SELECT TO un
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY certificates_select_recipient ON certificates FOR SELECT TO unitrain_app
   USING ((user_id = app_user_id()));
+CREATE POLICY certificates_select_taught ON certificates FOR SELECT TO unitrain_app
+  USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND ((session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[])) OR (roster_id = ANY (( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids)::uuid[])))));
 CREATE POLICY certificates_update_admin ON certificates FOR UPDATE TO unitrain_app
   USING (app_is_admin());
 CREATE POLICY certificates_update_issuer ON certificates FOR UPDATE TO unitrain_app

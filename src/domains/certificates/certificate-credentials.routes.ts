@@ -1,20 +1,22 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
+import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import { requireSignedIn, signedInOnly } from '../../platform/http/authenticate.js';
 import { errorResponses } from '../../platform/http/error-responses.js';
 import { publicSecurity, signedInSecurity } from '../../platform/http/openapi.js';
 import { publicUrlOf } from '../../platform/http/public-url.js';
 import { publicRoute } from '../../platform/http/rate-limits.js';
 import { credentialPaths, statusPurposes } from './certificate-credential.js';
-import { certificateCredential, type CredentialsDeps, statusListCredential } from './certificate-credentials.service.js';
+import { certificateCredential, type CredentialsDeps, publishedStatusList } from './certificate-credentials.service.js';
 import { vcJwtMediaType } from './credential-signing.js';
 import { IdParams } from './certificates.schemas.js';
 
 export interface CredentialsRouteDeps extends CredentialsDeps {
   /** PUBLIC_URL: the issuer's id and the base of every URL a credential names; null uses the request's origin. */
   publicUrl: string | null;
+  /** Signed status lists are kept in it until a certificate changes (decision 0052). */
+  cache: TwoLayerCache;
 }
 
 const SignedCredentialSchema = Type.Object(
@@ -105,11 +107,10 @@ export const certificateCredentialsRoutes: FastifyPluginAsyncTypebox<Credentials
       },
     },
     async (request, reply) => {
-      const signed = await statusListCredential(deps, request.params.purpose, request.params.list, baseOf(request));
-      const etag = `"${createHash('sha256').update(signed.jwt).digest('base64url').slice(0, 27)}"`;
+      const { etag, jwt } = await publishedStatusList(deps, request.params.purpose, request.params.list, baseOf(request));
       publicDocument(reply).header('etag', etag).header('cache-control', 'public, max-age=60, must-revalidate');
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      return reply.type(vcJwtMediaType).send(signed.jwt);
+      return reply.type(vcJwtMediaType).send(jwt);
     },
   );
 };

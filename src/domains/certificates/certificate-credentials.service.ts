@@ -1,3 +1,4 @@
+import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import type { Actor } from '../../platform/db/actor.js';
 import { AppError } from '../../errors.js';
 import { getRow } from '../../platform/shared/crud/crud.repository.js';
@@ -6,7 +7,7 @@ import { findStatusList, statusListIndexOf } from './certificate-credentials.rep
 import type { CredentialSigner } from './credential-signing.js';
 import { type CertificateRow, certificatesTable } from './certificates.repository.js';
 import { type CertificatesDeps, snapshotOf, verificationUrlOf } from './certificates.service.js';
-import { buildStatusListCredential } from './status-list.js';
+import { buildStatusListCredential, statusListEtag } from './status-list.js';
 
 export interface CredentialsDeps extends CertificatesDeps {
   signer: CredentialSigner;
@@ -37,10 +38,25 @@ export async function certificateCredential(deps: CredentialsDeps, actor: Actor,
   return { jwt: await deps.signer.sign(credential), credential, key_id: deps.signer.currentKeyId };
 }
 
-/** A status list credential, signed; anyone may read it (404 for a list no certificate is in). */
-export async function statusListCredential(deps: CredentialsDeps, purpose: StatusPurpose, listNumber: number, base: string): Promise<SignedCredential> {
-  const list = await findStatusList(deps.db.reader, purpose, listNumber);
-  if (!list) throw new AppError('NOT_FOUND', `no ${purpose} status list ${listNumber}`, { field: 'params.list' });
-  const credential = buildStatusListCredential(list, base);
-  return { jwt: await deps.signer.sign(credential), credential, key_id: deps.signer.currentKeyId };
+export interface PublishedStatusList {
+  etag: string;
+  /** The status list credential, signed (application/vc+jwt). */
+  jwt: string;
+}
+
+/**
+ * A status list credential as published: anyone may read it (404 for a list no certificate is in).
+ * Encoded and signed once, then served from the two-layer cache until a certificate changes (a status
+ * bit changes only with one) or the key rotates; its ETag comes from the list's change time, so a
+ * revalidation costs neither encoding nor signing (decision 0052).
+ */
+export async function publishedStatusList(deps: CredentialsDeps & { cache: TwoLayerCache }, purpose: StatusPurpose, listNumber: number, base: string): Promise<PublishedStatusList> {
+  const keyId = deps.signer.currentKeyId;
+  const published = await deps.cache.getOrLoad<PublishedStatusList | null>(`status-list:${purpose}:${listNumber}:${keyId}:${base}`, ['certificates'], async () => {
+    // The primary, not a replica: the entry is stamped with what the primary held when loading began.
+    const list = await findStatusList(deps.db, purpose, listNumber);
+    return list && { etag: statusListEtag(list, keyId, base), jwt: await deps.signer.sign(buildStatusListCredential(list, base)) };
+  });
+  if (!published) throw new AppError('NOT_FOUND', `no ${purpose} status list ${listNumber}`, { field: 'params.list' });
+  return published;
 }

@@ -1,10 +1,11 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { Bitstring } from '@digitalbazaar/bitstring';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { statusListEtag } from './status-list.js';
 
 // Real database and HTTP. The credential is checked by two verifiers that share no code with the signer:
 // jose's jwtVerify against the JWKS as served, and node's own Ed25519 verify over the JWS signing input.
@@ -204,6 +205,34 @@ describe('the status lists', () => {
     const changed = await get(path, { 'if-none-match': etag });
     expect(changed.statusCode).toBe(200);
     expect(changed.headers['etag']).not.toBe(etag);
+  });
+
+  it('take their ETag from the list’s change time and key, and answer again, 304 or 200, from the cache without signing anew', async () => {
+    const { certificate, token } = await issued();
+    const [revocation] = (await credentialOf(token, certificate)).credential['credentialStatus'] as [StatusEntry];
+    const path = revocation.statusListCredential.slice(base.length);
+    const first = await get(path);
+    expect(first.statusCode, first.body).toBe(200);
+    const listNumber = Number(path.split('/').at(-1));
+    // List 0 has its row from the start (migration 0034).
+    const { rows: [stored] } = await context.db.query<{ changed_at: Date }>(
+      `select changed_at from certificate_status_lists where purpose = 'revocation' and list_number = $1`, [listNumber]);
+    const { kid } = JSON.parse(Buffer.from(first.body.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string };
+    const etag = statusListEtag({ purpose: 'revocation', list_number: listNumber, changed_at: stored!.changed_at }, kid, base);
+    expect(first.headers['etag']).toBe(etag);
+    // Once this process's feed has read the issue, the signed list is served from the cache: a hit, no load.
+    const hits = async () => Number(/^unitrain_cache_hits_total\{layer="l1"\} (\d+)/m.exec((await get('/metrics')).body)?.[1] ?? 0);
+    const misses = async () => Number(/^unitrain_cache_misses_total (\d+)/m.exec((await get('/metrics')).body)?.[1] ?? 0);
+    await vi.waitFor(async () => {
+      const hitsBefore = await hits();
+      expect((await get(path, { 'if-none-match': etag })).statusCode).toBe(304);
+      expect(await hits()).toBe(hitsBefore + 1);
+    }, { timeout: 30_000, interval: 20 });
+    const missesBefore = await misses();
+    const again = await get(path);
+    const notModified = await get(path, { 'if-none-match': etag });
+    expect([again.statusCode, again.body, notModified.statusCode]).toEqual([200, first.body, 304]);
+    expect(await misses()).toBe(missesBefore);
   });
 
   it('answers 404 for a list no certificate is in and 400 for an unknown purpose, signed out', async () => {

@@ -66,6 +66,12 @@ export async function findTemplateVersionById(db: Queryable, id: string): Promis
   return rows[0] ?? null;
 }
 
+/** Whether the caller may select this version (its policies decide), without reading its layout. */
+export async function templateVersionVisible(db: Queryable, id: string): Promise<boolean> {
+  const { rows } = await db.query<{ visible: boolean }>('select exists (select 1 from certificate_template_versions where id = $1) as visible', [id]);
+  return rows[0]?.visible === true;
+}
+
 /** The version a certificate of this course prints with now (migration 0033): its template's newest, or the built-in one. */
 export async function templateVersionForCourse(tx: Tx, courseId: string): Promise<CertificateTemplateVersion> {
   const { rows } = await tx.query<CertificateTemplateVersion>(`select ${versionColumns} from certificate_template_version_for_course($1)`, [courseId]);

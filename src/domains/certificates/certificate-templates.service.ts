@@ -18,6 +18,7 @@ import {
   lockTemplate,
   publishedVersionIdOf,
   saveCourseCertificateSettings,
+  templateVersionVisible,
 } from './certificate-templates.repository.js';
 import type { CertificateTemplate, CertificateTemplateVersion } from './certificate-templates.schemas.js';
 import { checkLayout, type TemplateLayout, TemplateLayoutSchema } from './template-layout.js';
@@ -130,20 +131,25 @@ export async function templateVersion(deps: TemplatesDeps, actor: Actor, id: str
 }
 
 /**
- * Published versions never change, so one read per process serves every later render (a batch's 10,000
- * PDFs read it once). Only versions the reader could see are cached, and only read again by callers
- * who passed the same certificate's visibility.
+ * Published versions never change, so their content is read once per process and serves every later
+ * render (a batch's 10,000 PDFs read it once). The content is shared; the right to it is not: a caller
+ * served from here has first been shown to select the version under its own policies (one index probe
+ * instead of reading the layout with its images again).
  */
 const pinnedVersions = new Map<string, CertificateTemplateVersion>();
 const pinnedVersionsKept = 200;
 
-/** The template version a certificate pins (the built-in one for rows that pin none). */
+/** The template version a certificate pins (the built-in one for rows that pin none), if the caller may select it (404 otherwise). */
 export async function pinnedTemplateVersion(db: Queryable, versionId: string | null): Promise<CertificateTemplateVersion> {
   const id = versionId ?? builtInTemplateVersionId;
+  const notVisible = () => new AppError('NOT_FOUND', 'the template version of this certificate is not visible', { version_id: id });
   const cached = pinnedVersions.get(id);
-  if (cached) return cached;
+  if (cached) {
+    if (!(await templateVersionVisible(db, id))) throw notVisible();
+    return cached;
+  }
   const found = await findTemplateVersionById(db, id);
-  if (!found) throw new AppError('NOT_FOUND', 'the template version of this certificate is not visible', { version_id: id });
+  if (!found) throw notVisible();
   // Oldest first out: a Map iterates in insertion order.
   if (pinnedVersions.size >= pinnedVersionsKept) pinnedVersions.delete(pinnedVersions.keys().next().value!);
   pinnedVersions.set(id, found);

@@ -5,6 +5,7 @@ import { pdfText } from '../../../test/pdf-reading.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { builtInLayout, builtInTemplateVersionId } from './built-in-template.js';
 import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { pinnedTemplateVersion } from './certificate-templates.service.js';
 import type { TemplateLayout } from './template-layout.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });
@@ -123,6 +124,23 @@ describe('certificate templates', () => {
     expect((await world.call(world.tokens.otherAp, 'GET', `/v1/certificate-templates/${own.id}`)).statusCode).toBe(404);
     expect((await world.call(world.tokens.otherAp, 'POST', `/v1/certificate-templates/${own.id}/publish`, { version: own.version })).statusCode).toBe(404);
     expect((await world.call(world.tokens.ad, 'GET', `/v1/certificate-templates/${own.id}`)).statusCode).toBe(200);
+  });
+
+  it('gives a pinned template version only to callers who may select it, also once another caller has had it', async () => {
+    const own = (await createTemplate(world.tokens.ap, { name: 'Provider only', provider_id: world.providerId, layout: layout('Provider only') })).json<{ id: string; version: number }>();
+    expect((await world.call(world.tokens.ap, 'POST', `/v1/certificate-templates/${own.id}/publish`, { version: own.version })).statusCode).toBe(200);
+    const { rows: [published] } = await context.db.query<{ id: string }>('select id from certificate_template_versions where template_id = $1', [own.id]);
+    const memberOf = async (userId: string) =>
+      (await context.db.query<{ provider_id: string }>('select provider_id from provider_members where user_id = $1', [userId])).rows[0]!.provider_id;
+    const ap = { userId: world.ap.id, role: 'AP' as const, providerId: await memberOf(world.ap.id) };
+    const otherAp = { userId: world.otherAp.id, role: 'AP' as const, providerId: await memberOf(world.otherAp.id) };
+    // The provider's AP reads it (and the process now holds its content)…
+    expect((await context.db.withActor(ap, (tx) => pinnedTemplateVersion(tx, published!.id))).template_id).toBe(own.id);
+    // …which another provider's AP, who may not select it, still does not get, neither does a signed-out caller.
+    for (const actor of [otherAp, { userId: null, role: 'ANON' as const, providerId: null }]) {
+      await expect(context.db.withActor(actor, (tx) => pinnedTemplateVersion(tx, published!.id))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    }
+    expect((await context.db.withActor(ap, (tx) => pinnedTemplateVersion(tx, published!.id))).layout).toEqual(layout('Provider only'));
   });
 
   it('prints a certificate with the version its course names, and keeps printing it after the template moves on', async () => {

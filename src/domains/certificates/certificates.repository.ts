@@ -194,3 +194,22 @@ export async function verifyCertificate(db: Queryable, code: string, count: bool
   );
   return rows[0] ?? null;
 }
+
+/**
+ * Adds verifications counted in memory (one row per certificate) in one statement, on the owner
+ * connection like verify_certificate's own count; answers each certificate's stored count after it.
+ */
+export async function addVerificationCounts(
+  owner: Queryable, counts: ReadonlyArray<{ certificateId: string; count: number; lastVerifiedAt: Date }>,
+): Promise<Array<{ certificate_id: string; verification_count: number }>> {
+  const { rows } = await owner.query<{ certificate_id: string; verification_count: number }>(
+    `insert into certificate_verifications as v (certificate_id, verification_count, last_verified_at)
+     select * from unnest($1::uuid[], $2::integer[], $3::timestamptz[])
+     on conflict (certificate_id) do update
+       set verification_count = v.verification_count + excluded.verification_count,
+           last_verified_at = greatest(v.last_verified_at, excluded.last_verified_at)
+     returning certificate_id, verification_count`,
+    [counts.map((c) => c.certificateId), counts.map((c) => c.count), counts.map((c) => c.lastVerifiedAt)],
+  );
+  return rows;
+}

@@ -1,3 +1,4 @@
+import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import { publicSecurity, signedInSecurity } from '../../platform/http/openapi.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -37,8 +38,9 @@ import {
   type Verification,
   type VerificationUrlOf,
   verificationUrlOf,
-  verifyByCode,
+  verifyByCodeCached,
 } from './certificates.service.js';
+import { createVerificationCounts } from './verification-counts.js';
 import {
   renderVerificationPage,
   verificationStylesheet,
@@ -51,6 +53,8 @@ export const PdfBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', 
 export interface CertificatesRouteDeps extends CertificatesDeps {
   /** PUBLIC_URL: the base of the verification links certificates print; null uses the request's origin. */
   publicUrl: string | null;
+  /** Public verifications are answered from it (decision 0052). */
+  cache: TwoLayerCache;
 }
 
 /** The certificate as the API shows it: its printed facts and links instead of the raw snapshot. */
@@ -78,6 +82,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
   const tags = ['certificates'];
   const one = { 200: CertificateSchema, ...errorResponses(400, 401, 403, 404, 409) };
   const baseOf = (request: FastifyRequest) => publicUrlOf(deps.publicUrl, request, '');
+  const verifying = { ...deps, counts: createVerificationCounts(deps.db, app.log) };
+  // Counts still waiting are written before the database closes.
+  app.addHook('onClose', () => verifying.counts.flush());
   const present = (request: FastifyRequest, certificate: CertificateRow) => {
     const base = baseOf(request);
     return presentCertificate(certificate, verificationUrlOf(base), base);
@@ -223,7 +230,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
       },
     },
     async (request, reply) => {
-      const verification = await verifyByCode(deps, request.params.code);
+      const verification = await verifyByCodeCached(verifying, request.params.code);
       return reply.header('cache-control', 'no-store').send(verification);
     },
   );
@@ -238,7 +245,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     async (request, reply) => {
       let verification: Verification | null = null;
       try {
-        verification = await verifyByCode(deps, request.params.code);
+        verification = await verifyByCodeCached(verifying, request.params.code);
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
       }

@@ -108,16 +108,19 @@ export const VersionBody = Type.Object({ version }, { additionalProperties: fals
 export const ReissueBody = Type.Object({ reason: Type.Optional(Text(1000)), version }, { additionalProperties: false });
 
 /** What anyone holding the code may learn: the printed facts and the state, never the holder's e-mail or the source rows. */
+/** A timestamp already written as text: a cached verification is JSON (decision 0052). Documented like Timestamp. */
+const TimestampText = Type.String({ format: 'date-time' });
+
 export const VerificationSchema = Type.Object({
   verification_code: Type.String(),
   status: CertificateStatusSchema,
   printed: PrintedSchema,
   issue_date: CalendarDate,
   expiry_date: Nullable(CalendarDate),
-  revoked_at: Nullable(Timestamp),
+  revoked_at: Nullable(TimestampText),
   revoked_reason_code: Nullable(RevocationReasonSchema),
   revoked_reason: Nullable(Type.String()),
-  suspended_at: Nullable(Timestamp),
+  suspended_at: Nullable(TimestampText),
   suspended_reason: Nullable(Type.String()),
   pdf_sha256: Nullable(Type.String({ description: 'SHA-256 of the issued PDF: a PDF with other bytes is not the one issued' })),
   replaced_by_code: Nullable(Type.String({ description: 'the code of the certificate that replaced this one (reissue)' })),

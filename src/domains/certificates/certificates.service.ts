@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import type { Actor } from '../../platform/db/actor.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
@@ -25,6 +26,7 @@ import {
   type VerifiedCertificate,
 } from './certificates.repository.js';
 import { newVerificationCode, normaliseVerificationCode } from './verification-code.js';
+import type { VerificationCounts } from './verification-counts.js';
 
 export interface CertificatesDeps {
   db: Db;
@@ -38,9 +40,8 @@ const what = 'certificate';
 const readCertificate = async (tx: Tx, id: string) => (await getRow(tx, certificatesTable, id, what)) as unknown as CertificateRow;
 
 /**
- * The live certificate a source already has. An instructor sees the certificates they issued, so one
- * issued by someone else for their session is not theirs to read: 409 naming it, rather than a 404 that
- * would say the source has none.
+ * The live certificate a source already has. Should the caller be the source's staff but not see that
+ * certificate under its policies, it is 409 naming it, rather than a 404 that would say the source has none.
  */
 async function existing(tx: Tx, id: string): Promise<Issued> {
   const row = await findRow(tx, certificatesTable, id);
@@ -237,16 +238,27 @@ export async function reissueCertificate(
 export const verificationUrlOf = (base: string): VerificationUrlOf => (code) => `${base}${verificationPath(code)}`;
 
 /** A certificate as its verifier sees it: the printed facts (every field, null where an old row has none) and its state. */
-export type Verification = Omit<VerifiedCertificate, 'id' | 'printed' | 'last_verified_at'> & { verification_code: string; printed: PrintedFacts };
+export type Verification = Omit<VerifiedCertificate, 'id' | 'printed' | 'last_verified_at' | 'revoked_at' | 'suspended_at'> & {
+  verification_code: string; printed: PrintedFacts; revoked_at: string | null; suspended_at: string | null;
+};
 
 const noPrintedFacts: Omit<PrintedFacts, 'recipient_name' | 'course_name'> = {
   course_code: null, hours: null, completed_on: null, practical_score: null, written_score: null,
   instructor_name: null, location_name: null, location_place: null, provider_name: null,
 };
 
+/** What a verification answers before its count: the stored row as the public sees it. */
+const answerOf = (code: string, found: VerifiedCertificate): Verification => ({
+  verification_code: code, status: found.status, printed: { ...noPrintedFacts, ...found.printed }, issue_date: found.issue_date, expiry_date: found.expiry_date,
+  revoked_at: found.revoked_at?.toISOString() ?? null, revoked_reason_code: found.revoked_reason_code, revoked_reason: found.revoked_reason,
+  suspended_at: found.suspended_at?.toISOString() ?? null, suspended_reason: found.suspended_reason, pdf_sha256: found.pdf_sha256,
+  replaced_by_code: found.replaced_by_code, verification_count: found.verification_count,
+});
+
 /**
- * Public verification of a typed code, counted. Signed out whoever asks (the answer is the same for
- * everyone); a text that cannot be a code answers like an unknown code, so probing learns nothing more.
+ * Verification of a typed code, counted in the same statement. Signed out whoever asks (the answer is
+ * the same for everyone); a text that cannot be a code answers like an unknown code, so probing learns
+ * nothing more. The document check uses it (its count is written at once).
  */
 export async function verifyByCode(deps: CertificatesDeps, typed: string): Promise<Verification> {
   const code = normaliseVerificationCode(typed);
@@ -256,10 +268,31 @@ export async function verifyByCode(deps: CertificatesDeps, typed: string): Promi
   // request (decision 0036).
   const found = code === null ? null : await verifyCertificate(deps.db, code, true);
   if (code === null || found === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
-  return {
-    verification_code: code, status: found.status, printed: { ...noPrintedFacts, ...found.printed }, issue_date: found.issue_date, expiry_date: found.expiry_date,
-    revoked_at: found.revoked_at, revoked_reason_code: found.revoked_reason_code, revoked_reason: found.revoked_reason,
-    suspended_at: found.suspended_at, suspended_reason: found.suspended_reason, pdf_sha256: found.pdf_sha256,
-    replaced_by_code: found.replaced_by_code, verification_count: found.verification_count,
-  };
+  return answerOf(code, found);
+}
+
+export interface PublicVerificationDeps extends CertificatesDeps {
+  cache: TwoLayerCache;
+  counts: VerificationCounts;
+}
+
+/** A cached answer (JSON: it may come from Redis); null for a code no certificate has. */
+type CachedVerification = { id: string; answer: Verification } | null;
+
+/**
+ * GET /v1/verify/:code and the page: the answer from the two-layer cache (decision 0052), ended by any
+ * committed change to certificates and by the end of the UTC day (an ACTIVE certificate reads EXPIRED
+ * the day after its expiry date), and counted in memory. Unknown codes are cached too: a probe costs no
+ * query either.
+ */
+export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: string): Promise<Verification> {
+  const code = normaliseVerificationCode(typed);
+  if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
+  const today = new Date().toISOString().slice(0, 10);
+  const cached = await deps.cache.getOrLoad<CachedVerification>(`verify:${code}:${today}`, ['certificates'], async () => {
+    const found = await verifyCertificate(deps.db, code, false);
+    return found === null ? null : { id: found.id, answer: answerOf(code, found) };
+  });
+  if (cached === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
+  return { ...cached.answer, verification_count: deps.counts.count(cached.id, cached.answer.verification_count) };
 }

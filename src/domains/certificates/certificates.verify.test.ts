@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
@@ -33,6 +34,48 @@ describe('GET /v1/verify/:code (signed out)', () => {
     });
     expect((await get(`/v1/verify/${certificate.verification_code}`)).json()).toMatchObject({ verification_count: 2 });
     expect(JSON.stringify(body)).not.toContain(certificate.id);
+  });
+
+  it('answers from the cache, counts every verification in the answer, and writes the counts by the time the app closes', async () => {
+    const certificate = await issued();
+    const other = await buildTestApp(context.db, { publicUrl: 'https://certs.example' });
+    const l1Hits = async (app: FastifyInstance) => Number(/^unitrain_cache_hits_total\{layer="l1"\} (\d+)/m.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0);
+    const counts: number[] = [];
+    try {
+      const hitsBefore = await l1Hits(other);
+      // Until this process's feed has read the issue, answers bypass the cache; then they come from it.
+      await vi.waitFor(async () => {
+        const response = await other.inject({ method: 'GET', url: `/v1/verify/${certificate.verification_code}` });
+        expect(response.statusCode).toBe(200);
+        counts.push(response.json<{ verification_count: number }>().verification_count);
+        expect(await l1Hits(other)).toBeGreaterThan(hitsBefore);
+      }, { timeout: 30_000, interval: 20 });
+    } finally {
+      await other.close();
+    }
+    expect(counts).toEqual(counts.map((_, index) => index + 1));
+    expect((await world.call(world.tokens.ap, 'GET', `/v1/certificates/${certificate.id}`)).json()).toMatchObject({
+      verification_count: counts.length, last_verified_at: expect.any(String),
+    });
+  });
+
+  it('ends a cached answer with a committed change: a revocation shows at once and from the cache after', async () => {
+    const certificate = await issued();
+    const hits = async () => Number(/^unitrain_cache_hits_total\{layer="l1"\} (\d+)/m.exec((await get('/metrics')).body)?.[1] ?? 0);
+    const hitsBefore = await hits();
+    await vi.waitFor(async () => {
+      expect((await get(`/v1/verify/${certificate.verification_code}`)).json()).toMatchObject({ status: 'ACTIVE' });
+      expect(await hits()).toBeGreaterThan(hitsBefore);
+    }, { timeout: 30_000, interval: 20 });
+    expect((await post(certificate, 'revoke', { reason_code: 'FRAUD', reason: 'forged attendance' })).statusCode).toBe(200);
+    expect((await get(`/v1/verify/${certificate.verification_code}`)).json()).toMatchObject({ status: 'REVOKED', revoked_reason: 'forged attendance' });
+    // Once the feed has read the revocation, answers come from the cache again, never the ACTIVE one.
+    const hitsAfterRevoking = await hits();
+    await vi.waitFor(async () => {
+      expect((await get(`/v1/verify/${certificate.verification_code}`)).json()).toMatchObject({ status: 'REVOKED' });
+      expect(await hits()).toBeGreaterThan(hitsAfterRevoking);
+    }, { timeout: 30_000, interval: 20 });
+    expect((await get(`/verify/${certificate.verification_code}`)).body).toContain('<p class="status REVOKED">REVOKED</p>');
   });
 
   it('answers an unknown, a malformed and a forged code alike: 404 NOT_FOUND, nothing counted', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { credentialPaths, issuerProfile, type StatusPurpose } from './certificate-credential.js';
 
@@ -28,4 +29,13 @@ export function buildStatusListCredential(list: StatusListRow, base: string): Re
     validFrom: list.changed_at.toISOString(),
     credentialSubject: { id: `${id}#list`, type: 'BitstringStatusList', statusPurpose: list.purpose, encodedList: encodeStatusList(list.bits) },
   };
+}
+
+/**
+ * A list's ETag from what its signed bytes depend on: the list, when a bit last changed, the key that
+ * signs and the base its URLs name. It is known without encoding or signing the list (decision 0052).
+ */
+export function statusListEtag(list: Pick<StatusListRow, 'purpose' | 'list_number' | 'changed_at'>, keyId: string, base: string): string {
+  const identity = [list.purpose, list.list_number, list.changed_at.toISOString(), keyId, base].join('\n');
+  return `"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`;
 }

@@ -34,6 +34,13 @@ const issuedCertificates: RuleSpec = {
   allows: (row, scope) => scope.isMe(row['issued_by']),
 };
 
+const taughtCertificates: RuleSpec = {
+  name: 'taught',
+  roles: roles.instructors,
+  words: 'certificates of sessions they teach and rosters they instruct',
+  allows: (row, scope) => isIn(scope.taughtSessions, row['session_id']) || isIn(scope.instructedRosters, row['roster_id']),
+};
+
 const providerSessionBatches: RuleSpec = {
   name: 'provider_sessions',
   roles: roles.ap,
@@ -59,6 +66,7 @@ const certificateReaders: RuleSpec[] = [
       admins(),
       certificatesAtOwnLocations,
       issuedCertificates,
+      taughtCertificates,
       { name: 'recipient', roles: roles.signedIn, words: 'own certificates', allows: (row, scope) => scope.isMe(row['user_id']) },
 ];
 const batchReaders: RuleSpec[] = [

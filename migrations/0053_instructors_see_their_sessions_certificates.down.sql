@@ -1,0 +1,1 @@
+DROP POLICY certificates_select_taught ON certificates;
