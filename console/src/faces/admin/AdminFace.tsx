@@ -3,6 +3,7 @@ import { NotFound } from '../../ui/NotFound.tsx';
 import { AuditPage } from './AuditPage.tsx';
 import { CalendarPage } from './CalendarPage.tsx';
 import { CertificateBatchPage } from './CertificateBatch.tsx';
+import { CertificatePage } from './CertificatePage.tsx';
 import { CertificatesPage } from './CertificatesPage.tsx';
 import { CoursesPage } from './CoursesPage.tsx';
 import { DashboardPage } from './DashboardPage.tsx';
@@ -32,6 +33,7 @@ export default function AdminFace() {
       <Route path="/audit" element={<AuditPage />} />
       <Route path="/jobs" element={<JobsPage />} />
       <Route path="/certificates/batches/:id" element={<CertificateBatchPage />} />
+      <Route path="/certificates/:id" element={<CertificatePage />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );
