@@ -214,6 +214,22 @@ export const messages = {
     openSession: 'Open session',
     allSchedules: 'All schedules',
     another: 'Make another schedule',
+    editSummary: (changed: number, cancelled: number, kept: number, conflicts: number) =>
+      [`${changed === 1 ? '1 session' : `${changed} sessions`} now follow the schedule`, cancelled > 0 ? `${cancelled} cancelled` : '', kept > 0 ? `${kept} left as they were` : '', conflicts > 0 ? `${conflicts} not moved because of a conflict` : '']
+        .filter(Boolean)
+        .join(', ') + '.',
+    open: (rule: string) => `Open the schedule ${rule}`,
+    pause: 'Pause',
+    resume: 'Resume',
+    paused: 'Schedule paused: it makes no new sessions until resumed. Its sessions stay.',
+    resumed: 'Schedule resumed.',
+    edit: 'Change its sessions',
+    editExplain: 'Change the time, length, capacity or instructor of upcoming sessions. Sessions changed by hand, started or finished are left as they are.',
+    scope: 'Which sessions',
+    scopes: { all: 'All upcoming', following: 'From one day on', this: 'One day only' } as Record<string, string>,
+    occurrence: 'The day (an occurrence of the schedule)',
+    saveEdit: 'Change the sessions',
+    details: 'Details',
   },
   certificateAdmin: {
     title: 'Certificates',

@@ -11,6 +11,7 @@ import { JobsPage } from './JobsPage.tsx';
 import { PeoplePage } from './PeoplePage.tsx';
 import { RosterPage, RostersPage } from './RostersPage.tsx';
 import { ScheduleBuilderPage } from './ScheduleBuilderPage.tsx';
+import { SchedulePage } from './SchedulePage.tsx';
 import { SchedulesPage } from './SchedulesPage.tsx';
 import { SessionPage } from './SessionPage.tsx';
 import { SessionsPage } from './SessionsPage.tsx';
@@ -26,6 +27,7 @@ export default function AdminFace() {
       <Route path="/people" element={<PeoplePage />} />
       <Route path="/schedules" element={<SchedulesPage />} />
       <Route path="/schedules/new" element={<ScheduleBuilderPage />} />
+      <Route path="/schedules/:id" element={<SchedulePage />} />
       <Route path="/certificates" element={<CertificatesPage />} />
       <Route path="/dashboard" element={<DashboardPage />} />
       <Route path="/rosters" element={<RostersPage />} />
