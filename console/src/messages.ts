@@ -387,6 +387,20 @@ export const messages = {
     noShows: 'No-shows',
     failures: 'Not passed',
     asOf: (when: string) => `Figures as of ${when}`,
+    chart: {
+      monthLabel: (month: string) => month,
+      fill: 'Fill %',
+      fillTitle: 'How full the next sessions are',
+      fillSummary: (count: number) => `The next ${count === 1 ? 'session' : `${count} sessions`}, each by the share of its seats taken.`,
+      certificates: 'Certificates',
+      within: (days: number) => `≤ ${days} days`,
+      expiringTitle: 'Certificates expiring',
+      expiringSummary: (d30: number, d60: number, d90: number) => `${d30} within 30 days, ${d60} within 60, ${d90} within 90.`,
+      monthsSummary: (enrollments: number, enrollmentsBefore: number, completions: number, completionsBefore: number) =>
+        `Enrollments ${enrollments} (last month ${enrollmentsBefore}); completions ${completions} (last month ${completionsBefore}).`,
+      none: 'No one yet',
+      loading: 'Loading charts…',
+    },
   },
   enrollImport: {
     open: 'Add people (CSV)',
