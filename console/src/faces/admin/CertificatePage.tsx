@@ -45,7 +45,7 @@ export function CertificatePage() {
   const verifyUrl = new URL(`/verify/${data.verification_code}`, window.location.origin).href;
   return (
     <Stack gap="md">
-      <PageHeader title={messages.certificatePage.title(data.recipient_name)} actions={data.status !== 'REVOKED' && <RevokeButton certificate={data} />} />
+      <PageHeader title={messages.certificatePage.title(data.recipient_name)} actions={data.status !== 'REVOKED' && <RevokeButton certificate={data} prominent />} />
       <Paper withBorder p="md">
         <Stack gap="md">
           <Group gap="sm" wrap="wrap">

@@ -122,11 +122,19 @@ export function CertificatesPage() {
   );
 }
 
-export function RevokeButton({ certificate }: { certificate: Certificate }) {
+/** In a table row a quiet link-like button; on a certificate's own page (`prominent`) an outlined one. */
+export function RevokeButton({ certificate, prominent = false }: { certificate: Certificate; prominent?: boolean }) {
   const [opened, { open, close }] = useDisclosure(false);
   return (
     <>
-      <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={open} aria-label={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}>
+      <Button
+        variant={prominent ? 'outline' : 'subtle'}
+        color={prominent ? 'red.9' : 'red'}
+        c="red.9"
+        size={prominent ? 'sm' : 'compact-sm'}
+        onClick={open}
+        aria-label={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}
+      >
         {messages.certificateAdmin.revoke}
       </Button>
       <Modal opened={opened} onClose={close} title={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}>

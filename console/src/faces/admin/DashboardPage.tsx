@@ -102,7 +102,8 @@ export function DashboardPage() {
         <Title order={3} size="h4" id="dashboard-months" mb="xs">
           {messages.dashboard.thisMonthVsLast}
         </Title>
-        <div className="table-scroll">
+        {/* Scrolls sideways on a phone: focusable, so a keyboard can scroll it too. */}
+        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="dashboard-months">
           <Table verticalSpacing="xs" miw={480}>
             <Table.Thead>
               <Table.Tr>

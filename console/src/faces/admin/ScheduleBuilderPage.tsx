@@ -262,7 +262,7 @@ export function ScheduleReport({ change, onAnother }: { change: ScheduleChange; 
     <Stack gap="xs" data-testid="schedule-report">
       <Group justify="space-between" wrap="wrap">
         <Title order={3} size="h4">
-          {messages.schedules.report}
+          {onAnother ? messages.schedules.report : messages.schedules.editReport}
         </Title>
         {onAnother && (
           <Button variant="default" size="sm" onClick={onAnother}>

@@ -28,6 +28,9 @@ export function SchedulePage() {
   const course = useQuery({ ...queries.course(schedule.data?.course_id ?? ''), enabled: schedule.isSuccess });
   const location = useQuery({ ...queries.location(schedule.data?.location_id ?? ''), enabled: schedule.isSuccess });
   const [report, setReport] = useState<ScheduleChange | null>(null);
+  // The edit form starts again after its own change or a reload, not when the stream brings someone else's:
+  // it keeps the version it read, so their change meanwhile is a 409 rather than lost typing.
+  const [formRound, setFormRound] = useState(0);
   if (schedule.isPending) return <Loading rows={6} />;
   if (schedule.isError) return <FailureNotice error={schedule.error} onRetry={() => void schedule.refetch()} />;
   const data = schedule.data;
@@ -61,7 +64,15 @@ export function SchedulePage() {
         </Stack>
       </Paper>
       <Paper withBorder p="md">
-        <EditForm key={data.version} schedule={data} onChanged={setReport} />
+        <EditForm
+          key={formRound}
+          schedule={data}
+          onChanged={(change) => {
+            setReport(change);
+            setFormRound((round) => round + 1);
+          }}
+          onReload={() => setFormRound((round) => round + 1)}
+        />
       </Paper>
       {report && <ScheduleReport change={report} />}
     </Stack>
@@ -88,8 +99,9 @@ function PauseButton({ schedule }: { schedule: Schedule }) {
   );
 }
 
-function EditForm({ schedule, onChanged }: { schedule: Schedule; onChanged: (change: ScheduleChange) => void }) {
+function EditForm({ schedule: current, onChanged, onReload }: { schedule: Schedule; onChanged: (change: ScheduleChange) => void; onReload: () => void }) {
   const queryClient = useQueryClient();
+  const [schedule] = useState(current);
   const certified = useQuery(queries.users({ role: 'IC' }));
   const provisional = useQuery(queries.users({ role: 'IP' }));
   const instructors = [...(certified.data?.items ?? []), ...(provisional.data?.items ?? [])];
@@ -137,7 +149,12 @@ function EditForm({ schedule, onChanged }: { schedule: Schedule; onChanged: (cha
         <Text size="sm" c="dimmed">
           {messages.schedules.editExplain}
         </Text>
-        {save.isError && !fieldFailure && <FailureNotice error={save.error} onRetry={() => { save.reset(); void queryClient.invalidateQueries({ queryKey: ['schedules', schedule.id] }); }} />}
+        {save.isError && !fieldFailure && (
+          <FailureNotice
+            error={save.error}
+            onRetry={() => void queryClient.refetchQueries({ queryKey: ['schedules', schedule.id] }).then(onReload)}
+          />
+        )}
         <div>
           <Text size="sm" fw={500} mb={4} id="schedule-scope-label">
             {messages.schedules.scope}
@@ -145,7 +162,7 @@ function EditForm({ schedule, onChanged }: { schedule: Schedule; onChanged: (cha
           <SegmentedControl aria-labelledby="schedule-scope-label" value={scope} onChange={(value) => setScope(value as Scope)} data={scopes.map((value) => ({ value, label: messages.schedules.scopes[value] ?? value }))} />
         </div>
         <div className="form-grid">
-          {scope !== 'all' && <TextInput type="date" label={messages.schedules.occurrence} required value={occurrence} onChange={(event) => setOccurrence(event.currentTarget.value)} error={error('occurrence_date')} />}
+          {scope !== 'all' && <TextInput type="date" label={messages.schedules.occurrence} required value={occurrence} onChange={(event) => setOccurrence(event.currentTarget.value)} error={error('occurrence_date') && messages.schedules.chooseOccurrence} />}
           <TextInput type="time" label={messages.schedules.startTime} value={startTime} onChange={(event) => setStartTime(event.currentTarget.value)} error={error('start_time')} />
           <NumberInput label={messages.schedules.duration} min={15} max={1440} value={duration} onChange={setDuration} error={error('duration_minutes')} />
           <NumberInput label={messages.schedules.capacity} min={1} value={capacity} onChange={setCapacity} error={error('max_capacity')} />
