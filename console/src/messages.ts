@@ -392,6 +392,7 @@ export const messages = {
     chart: {
       monthLabel: (month: string) => month,
       fill: 'Fill %',
+      monthsTitle: 'Enrollments and results, this month and last',
       fillTitle: 'How full the next sessions are',
       fillSummary: (count: number) => `The next ${count === 1 ? 'session' : `${count} sessions`}, each by the share of its seats taken.`,
       certificates: 'Certificates',

@@ -56,7 +56,7 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
   ];
   return (
     <div className="grid-halves">
-      <ChartFigure id="chart-months" title={messages.dashboard.thisMonthVsLast} summary={messages.dashboard.chart.monthsSummary(now.enrollments, before.enrollments, now.completions, before.completions)}>
+      <ChartFigure id="chart-months" title={messages.dashboard.chart.monthsTitle} summary={messages.dashboard.chart.monthsSummary(now.enrollments, before.enrollments, now.completions, before.completions)}>
         <BarChart
           h={220}
           data={months}
@@ -66,13 +66,14 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
             { name: lastLabel, color: 'gray.5' },
           ]}
           withLegend
+          maxBarWidth={36}
           tickLine="y"
           legendProps={{ verticalAlign: 'bottom' }}
         />
       </ChartFigure>
       <ChartFigure id="chart-fill" title={messages.dashboard.chart.fillTitle} summary={fills.length === 0 ? messages.dashboard.noUpcoming : messages.dashboard.chart.fillSummary(fills.length)}>
         {fills.length > 0 && (
-          <BarChart h={220} data={fills} dataKey="session" orientation="vertical" yAxisProps={{ width: 140 }} xAxisProps={{ domain: [0, 100] }} unit="%" series={[{ name: messages.dashboard.chart.fill, color: 'teal.8' }]} />
+          <BarChart h={220} data={fills} dataKey="session" orientation="vertical" maxBarWidth={28} yAxisProps={{ width: 140 }} xAxisProps={{ domain: [0, 100] }} valueFormatter={(value) => `${value}%`} series={[{ name: messages.dashboard.chart.fill, color: 'teal.8' }]} />
         )}
       </ChartFigure>
       <ChartFigure id="chart-compliance" title={messages.dashboard.compliance} summary={parts.map((part) => `${part.name} ${formatNumber(part.value)}`).join(' · ')}>
@@ -82,7 +83,7 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
       </ChartFigure>
       <ChartFigure id="chart-expiring" title={messages.dashboard.chart.expiringTitle} summary={messages.dashboard.chart.expiringSummary(certificates.expiring_30_days, certificates.expiring_60_days, certificates.expiring_90_days)}>
         <Stack gap={0}>
-          <BarChart h={200} data={expiring} dataKey="window" series={[{ name: messages.dashboard.chart.certificates, color: 'orange.8' }]} tickLine="y" />
+          <BarChart h={200} data={expiring} dataKey="window" series={[{ name: messages.dashboard.chart.certificates, color: 'orange.8' }]} maxBarWidth={48} tickLine="y" />
         </Stack>
       </ChartFigure>
     </div>
