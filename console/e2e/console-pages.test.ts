@@ -190,7 +190,7 @@ describe('the administrator’s working screens', () => {
     await page.getByTestId('schedules-table').getByRole('link', { name: /every Wednesday at 14:00 Europe\/Paris, 4 sessions/ }).click();
     await page.waitForURL(`**/schedules/${scheduleId}`);
     await page.getByTestId('schedule-rule').filter({ hasText: 'every Wednesday at 14:00 Europe/Paris, 4 sessions' }).waitFor();
-    await page.locator('label', { hasText: 'One day only' }).click();
+    await page.locator('label', { hasText: /^One day$/ }).click();
     await page.getByLabel('Capacity').fill('9');
     await page.getByRole('button', { name: 'Change the sessions' }).click();
     // The API's 400 names occurrence_date: its message sits under that field.

@@ -227,7 +227,7 @@ export const messages = {
     edit: 'Change its sessions',
     editExplain: 'Change the time, length, capacity or instructor of upcoming sessions. Sessions changed by hand, started or finished are left as they are.',
     scope: 'Which sessions',
-    scopes: { all: 'All upcoming', following: 'From one day on', this: 'One day only' } as Record<string, string>,
+    scopes: { all: 'All upcoming', following: 'From a day on', this: 'One day' } as Record<string, string>,
     occurrence: 'The day (an occurrence of the schedule)',
     chooseOccurrence: 'Choose the day the change starts at: one of the schedule’s days.',
     saveEdit: 'Change the sessions',

@@ -159,7 +159,7 @@ function EditForm({ schedule: current, onChanged, onReload }: { schedule: Schedu
           <Text size="sm" fw={500} mb={4} id="schedule-scope-label">
             {messages.schedules.scope}
           </Text>
-          <SegmentedControl aria-labelledby="schedule-scope-label" value={scope} onChange={(value) => setScope(value as Scope)} data={scopes.map((value) => ({ value, label: messages.schedules.scopes[value] ?? value }))} />
+          <SegmentedControl fullWidth aria-labelledby="schedule-scope-label" value={scope} onChange={(value) => setScope(value as Scope)} data={scopes.map((value) => ({ value, label: messages.schedules.scopes[value] ?? value }))} />
         </div>
         <div className="form-grid">
           {scope !== 'all' && <TextInput type="date" label={messages.schedules.occurrence} required value={occurrence} onChange={(event) => setOccurrence(event.currentTarget.value)} error={error('occurrence_date') && messages.schedules.chooseOccurrence} />}
