@@ -67,6 +67,9 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
           ]}
           withLegend
           maxBarWidth={36}
+          // Every metric named even on a phone, where recharts would drop the labels that touch.
+          xAxisProps={{ interval: 0, fontSize: 11 }}
+          yAxisProps={{ allowDecimals: false }}
           tickLine="y"
           legendProps={{ verticalAlign: 'bottom' }}
         />
@@ -83,7 +86,7 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
       </ChartFigure>
       <ChartFigure id="chart-expiring" title={messages.dashboard.chart.expiringTitle} summary={messages.dashboard.chart.expiringSummary(certificates.expiring_30_days, certificates.expiring_60_days, certificates.expiring_90_days)}>
         <Stack gap={0}>
-          <BarChart h={200} data={expiring} dataKey="window" series={[{ name: messages.dashboard.chart.certificates, color: 'orange.8' }]} maxBarWidth={48} tickLine="y" />
+          <BarChart h={200} data={expiring} dataKey="window" series={[{ name: messages.dashboard.chart.certificates, color: 'orange.8' }]} maxBarWidth={48} yAxisProps={{ allowDecimals: false }} tickLine="y" />
         </Stack>
       </ChartFigure>
     </div>
