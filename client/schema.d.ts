@@ -4376,6 +4376,47 @@ export interface components {
             /** @description the number of WAITLISTED students, at positions 1..waitlisted */
             waitlisted: number;
         };
+        /** SessionEnrollment */
+        SessionEnrollment: {
+            assessment_score: number | null;
+            attendance_status: "REGISTERED" | "ATTENDED" | "ABSENT" | "PARTIAL";
+            /** @description when it became COMPLETED or FAILED; null otherwise */
+            completed_at: string | null;
+            completion_status: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
+            /** Format: date-time */
+            created_at: string;
+            enrolled_by: string | null;
+            /** Format: date-time */
+            enrollment_date: string;
+            /** Format: uuid */
+            id: string;
+            /** @description set while this WAITLISTED student is offered a freed seat: accept it before then (POST /v1/enrollments/{id}/offer/accept) */
+            offer_expires_at: string | null;
+            practical_score: number | null;
+            /** Format: uuid */
+            session_id: string;
+            status: "ENROLLED" | "WAITLISTED" | "CANCELLED";
+            /** @description the student account; null for a student without one */
+            student_id: string | null;
+            /** @description the student without an account; null for an account */
+            student_profile_id: string | null;
+            /** @description for a student without an account: the first and last name on its profile, when you may see it; null for an account (GET /v1/users?id=… names those) */
+            student_profile_name: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+            /** @description 1 is next in line; null unless WAITLISTED */
+            waitlist_position: number | null;
+            written_score: number | null;
+        };
+        /** SessionEnrollmentPage */
+        SessionEnrollmentPage: {
+            items: components["schemas"]["SessionEnrollment"][];
+            /** @description pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
+            /** @description how many match the filters */
+            total: number;
+        };
         /** SessionPage */
         SessionPage: {
             items: components["schemas"]["Session"][];
@@ -14888,7 +14929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnrollmentPage"];
+                    "application/json": components["schemas"]["SessionEnrollmentPage"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED names the field) or a body that is not JSON */
@@ -16081,6 +16122,8 @@ export interface operations {
                 /** @description only these users (repeat the parameter): the names of a list in one request */
                 id?: string[];
                 limit: number;
+                /** @description people whose first name, last name, display name or full name starts with this (any case), or whose e-mail is exactly this where you may see e-mails: finding someone to enroll */
+                q?: string;
                 role?: "SA" | "AD" | "AP" | "IC" | "IP" | "IT" | "IN";
                 status?: "ACTIVE" | "INACTIVE";
             };

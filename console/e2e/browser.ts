@@ -83,3 +83,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(folder, { recursive: true });
   await page.screenshot({ path: join(folder, `${name}.png`), fullPage: false });
 }
+
+/**
+ * axe at 1280 and at 390 px on the page as it is (its own viewport restored after): every finding, each
+ * tagged with the width it was seen at. A layout that only breaks on a phone is caught too.
+ */
+export async function seriousViolationsAtBothWidths(page: Page): Promise<(AxeViolation & { width: number })[]> {
+  const size = page.viewportSize() ?? desktop;
+  const found: (AxeViolation & { width: number })[] = [];
+  for (const viewport of [desktop, phone]) {
+    await page.setViewportSize(viewport);
+    found.push(...(await seriousAccessibilityViolations(page)).map((violation) => ({ ...violation, width: viewport.width })));
+  }
+  await page.setViewportSize(size);
+  return found;
+}

@@ -12,7 +12,7 @@ import { createWorker, type Dispatcher } from '../../src/platform/jobs/index.js'
 import { createFieldCipher } from '../../src/platform/security/field-cipher.js';
 import { createLogger } from '../../src/platform/shared/logger.js';
 import { ensureConsoleBuilt } from '../build.js';
-import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousAccessibilityViolations, signIn, tablet } from './browser.js';
+import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousViolationsAtBothWidths, signIn, tablet } from './browser.js';
 
 /**
  * The training day, in Debian's Chromium against the real server on a port (the built console, the
@@ -74,9 +74,9 @@ async function open(viewport: { width: number; height: number }, path = '/'): Pr
   return person;
 }
 
-/** axe on the page as shown, and nothing the CSP refused so far. */
+/** axe on the page as shown, at 1280 and at 390 px, and nothing the CSP refused so far. */
 async function expectAccessible(person: Person, what: string): Promise<void> {
-  const violations = await seriousAccessibilityViolations(person.page);
+  const violations = await seriousViolationsAtBothWidths(person.page);
   expect(violations, `${what}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
   expect(person.problems, what).toEqual([]);
 }

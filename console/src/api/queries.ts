@@ -9,6 +9,8 @@ import { api } from './session.ts';
  */
 export type Session = Schemas['Session'];
 export type Enrollment = Schemas['Enrollment'];
+/** A session's enrollment as its page lists it: a student without an account comes with its profile's name. */
+export type SessionEnrollment = Schemas['SessionEnrollment'];
 export type Course = Schemas['Course'];
 export type Location = Schemas['Location'];
 export type User = Schemas['User'];
@@ -40,7 +42,7 @@ export const queries = {
     queryOptions({ queryKey: ['catalogue', q], queryFn: () => dataOf(api.GET('/v1/catalogue', { params: { query: { limit: 50, ...(q ? { q } : {}) } } })) }),
   catalogueEntry: (code: string) => queryOptions({ queryKey: ['catalogue', 'entry', code], queryFn: () => dataOf(api.GET('/v1/catalogue/{code}', { params: { path: { code } } })) }),
   user: (id: string) => queryOptions({ queryKey: ['users', id], queryFn: () => loadUser(id), staleTime: 300_000, retry: false }),
-  users: (filter: { role?: User['role']; cursor?: string }) =>
+  users: (filter: { role?: User['role']; cursor?: string; q?: string }) =>
     queryOptions({ queryKey: ['users', 'list', filter], queryFn: () => dataOf(api.GET('/v1/users', { params: { query: { limit: 50, ...filter } } })) }),
   notifications: () => queryOptions({ queryKey: ['notifications'], queryFn: () => dataOf(api.GET('/v1/notifications', { params: { query: { limit: 50 } } })) }),
   unreadNotifications: () =>
@@ -50,6 +52,9 @@ export const queries = {
       // Notifications are not on the change stream (no captured table): asked again every half minute.
       refetchInterval: 30_000,
     }),
+  /** A session's own recorded changes; under 'sessions' so a change to the session refetches them. */
+  sessionActivity: (id: string) =>
+    queryOptions({ queryKey: ['sessions', id, 'activity'], queryFn: () => dataOf(api.GET('/v1/audit', { params: { query: { table: 'training_sessions', row_id: id, limit: 100 } } })) }),
   calendarFeed: () => queryOptions({ queryKey: ['calendar-feed'], queryFn: () => dataOf(api.GET('/v1/me/calendar-feed')) }),
 };
 

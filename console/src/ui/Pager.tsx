@@ -37,8 +37,10 @@ export function Pager({ nextCursor }: { nextCursor: string | null | undefined })
 export function useSearchFilters(): [URLSearchParams, (values: Record<string, string>) => void] {
   const [search, setSearch] = useSearchParams();
   const set = (values: Record<string, string>) =>
-    setSearch((previous) => {
-      const next = new URLSearchParams(previous);
+    setSearch(() => {
+      // From the address bar, not the render's parameters: two changes before a re-render (two filters
+      // chosen quickly) would otherwise lose the first. The router writes history at once.
+      const next = new URLSearchParams(window.location.search);
       for (const [name, value] of Object.entries(values)) {
         if (value) next.set(name, value);
         else next.delete(name);

@@ -1,12 +1,22 @@
 import { useQuery } from '@tanstack/react-query';
-import { personName, queries } from '../api/queries.ts';
+import { personName, queries, type SessionEnrollment } from '../api/queries.ts';
 import { messages } from '../messages.ts';
 
-/** A person's name by id (the enrollment lists carry ids only); the ids a page shows at once are asked for together (queries.user). */
+/** A person's name by id; the ids a page shows at once are asked for together (queries.user). */
 export function PersonName({ id }: { id: string | null }) {
   const user = useQuery({ ...queries.user(id ?? ''), enabled: id !== null });
-  // A student enrolled by e-mail without an account: the enrollment lists do not carry the profile's name.
-  if (id === null) return <>{messages.session.studentWithoutAccount}</>;
+  if (id === null) return <>{messages.common.unknownPerson}</>;
   if (user.isPending) return <>…</>;
   return <>{personName(user.data) ?? messages.common.unknownPerson}</>;
+}
+
+/** An enrolled student: an account by its name, a student without an account by the name on its profile, said as such. */
+export function StudentName({ enrollment }: { enrollment: Pick<SessionEnrollment, 'student_id' | 'student_profile_name'> }) {
+  if (enrollment.student_id !== null) return <PersonName id={enrollment.student_id} />;
+  return (
+    <>
+      {enrollment.student_profile_name ?? messages.session.studentWithoutAccount}
+      {enrollment.student_profile_name && <span className="dimmed-line">{messages.session.withoutAccount}</span>}
+    </>
+  );
 }

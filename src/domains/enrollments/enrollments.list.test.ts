@@ -126,6 +126,19 @@ describe('GET /v1/sessions/:id/enrollments', () => {
     expect((await get(world.tokens.trainee, `/v1/sessions/${sessionId}/enrollments`)).json()).toMatchObject({ total: 0, items: [] });
   });
 
+  it('names a student without an account by its profile in the same answer; an account’s row carries null there', async () => {
+    const session = await createSession(context.db, world, { capacity: 5 });
+    const batch = await context.app.inject({
+      method: 'POST', url: `/v1/sessions/${session}/enrollments/batch`, headers: bearer(world.tokens.sa),
+      payload: { students: [{ email: 'carla.profile@example.test', first_name: 'Carla', last_name: 'Profile' }, { student_id: students[1] }] },
+    });
+    expect(batch.statusCode).toBe(200);
+    for (const token of [world.tokens.sa, world.tokens.ap, world.tokens.instructor]) {
+      const items = (await get(token, `/v1/sessions/${session}/enrollments?sort=enrollment_date`)).json().items as Record<string, unknown>[];
+      expect(items.map((item) => [item['student_id'] === null, item['student_profile_name']]).sort()).toEqual([[false, null], [true, 'Carla Profile']]);
+    }
+  });
+
   it('answers 404 for a session the caller cannot see, 400 for bad input and 401 signed out', async () => {
     for (const token of [world.tokens.ap, world.tokens.otherInstructor, world.tokens.trainee]) {
       expect((await get(token, `/v1/sessions/${otherSessionId}/enrollments`)).statusCode).toBe(404);

@@ -42,6 +42,15 @@ export const enrollmentColumnNames = [
 ] as const;
 const enrollmentColumns = enrollmentColumnNames.join(', ');
 
+/** Profile id → "first last", for the profiles among `ids` this actor may see (the `_visible` view, under row-level security). */
+export async function selectStudentProfileNames(tx: Tx, ids: string[]): Promise<Map<string, string>> {
+  const { rows } = await tx.query<{ id: string; name: string }>(
+    "select id, first_name || ' ' || last_name as name from student_enrollment_profiles_visible where id = any($1::uuid[])",
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
 export type EnrollOutcome =
   | { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string; overlapping_session_ids: null }
   | { outcome: 'OVERLAPPING'; enrollment_id: null; overlapping_session_ids: string[] };

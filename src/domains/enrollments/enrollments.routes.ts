@@ -15,7 +15,7 @@ import {
   CourseWaitlistOffersBody,
   EnrollBody,
   EnrollmentIdParams,
-  EnrollmentPage,
+  SessionEnrollmentPage,
   EnrollmentSchema,
   SessionCapacitySchema,
   SessionEnrollmentsQuery,
@@ -57,7 +57,7 @@ export const enrollmentsRoutes: FastifyPluginAsyncTypebox<EnrollmentsDeps> = asy
         summary: "A session's enrollments that you may see, paged like GET /v1/enrollments",
         params: SessionIdParams,
         querystring: SessionEnrollmentsQuery,
-        response: { 200: EnrollmentPage, ...errorResponses(400, 401, 404) },
+        response: { 200: SessionEnrollmentPage, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {

@@ -174,3 +174,13 @@ export const SessionEnrollmentsQuery = Type.Object(
 );
 
 export const EnrollmentPage = pageOf(EnrollmentSchema, 'EnrollmentPage');
+
+/** A session's enrollment as its page lists it: a student without an account comes with the name on its profile. */
+export const SessionEnrollmentSchema = Type.Object({
+  ...EnrollmentSchema.properties,
+  student_profile_name: Type.Union([Type.String(), Type.Null()], {
+    description: 'for a student without an account: the first and last name on its profile, when you may see it; null for an account (GET /v1/users?id=… names those)',
+  }),
+}, { title: 'SessionEnrollment' });
+
+export const SessionEnrollmentPage = pageOf(SessionEnrollmentSchema, 'SessionEnrollmentPage');

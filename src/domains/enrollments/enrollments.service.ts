@@ -15,6 +15,7 @@ import {
   selectEnrollment,
   selectCourseWaitlistOffers,
   selectSessionCapacity,
+  selectStudentProfileNames,
   updateCourseWaitlistOffers,
   type WaitlistOfferSetting,
   sessionIsVisible,
@@ -151,13 +152,19 @@ export async function setCourseWaitlistOffers(deps: EnrollmentsDeps, actor: Acto
   });
 }
 
-export type EnrollmentPage = Omit<Page, 'items'> & { items: EnrollmentRow[] };
+export type SessionEnrollmentPage = Omit<Page, 'items'> & { items: (EnrollmentRow & { student_profile_name: string | null })[] };
 
-/** A session's enrollments as the caller sees them (a student: their own), paged like every list. */
-export async function listSessionEnrollments(deps: EnrollmentsDeps, actor: Actor, sessionId: string, query: ListQuery): Promise<EnrollmentPage> {
+/**
+ * A session's enrollments as the caller sees them (a student: their own), paged like every list; a
+ * student without an account comes with its profile's name (one more query for the page, not one a row).
+ */
+export async function listSessionEnrollments(deps: EnrollmentsDeps, actor: Actor, sessionId: string, query: ListQuery): Promise<SessionEnrollmentPage> {
   return deps.db.withActor(actor, async (tx) => {
     if (!(await sessionIsVisible(tx, sessionId))) throw new AppError('NOT_FOUND', `no session with id ${sessionId}`, { field: 'params.id' });
     // The table spec reads exactly the columns of EnrollmentRow.
-    return (await listRows(tx, enrollmentsTable, { ...query, filters: { ...query.filters, session_id: sessionId } })) as unknown as EnrollmentPage;
+    const page = (await listRows(tx, enrollmentsTable, { ...query, filters: { ...query.filters, session_id: sessionId } })) as unknown as Omit<Page, 'items'> & { items: EnrollmentRow[] };
+    const profileIds = page.items.flatMap((row) => (row.student_profile_id ? [row.student_profile_id] : []));
+    const names = profileIds.length > 0 ? await selectStudentProfileNames(tx, profileIds) : new Map<string, string>();
+    return { ...page, items: page.items.map((row) => ({ ...row, student_profile_name: row.student_profile_id ? (names.get(row.student_profile_id) ?? null) : null })) };
   });
 }

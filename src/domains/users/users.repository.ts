@@ -43,21 +43,27 @@ export interface UserFilter {
   role?: Role | undefined;
   status?: UserStatus | undefined;
   ids?: string[] | undefined;
+  /** A name's start (any case) or an e-mail's blind index: the search a person picker makes. */
+  search?: { namePrefix: string; emailHmac: string } | undefined;
   /** Rows strictly after this (created_at, id), newest first. */
   after?: { createdAt: string; id: string } | undefined;
   limit: number;
 }
 
 export async function selectUsers(tx: Tx, filter: UserFilter): Promise<{ rows: UserRow[]; total: number }> {
-  const where = `($1::text is null or u.role = $1) and ($2::text is null or u.status = $2) and ($3::uuid[] is null or u.id = any($3::uuid[]))`;
-  const matching = [filter.role ?? null, filter.status ?? null, filter.ids ?? null];
+  // The e-mail is compared by its blind index, which the view shows only to those who may see e-mails.
+  const where = `($1::text is null or u.role = $1) and ($2::text is null or u.status = $2) and ($3::uuid[] is null or u.id = any($3::uuid[]))
+    and ($4::text is null or p.first_name ilike $4 or p.last_name ilike $4 or p.display_name ilike $4
+         or (p.first_name || ' ' || p.last_name) ilike $4 or u.email_hmac = $5)`;
+  const namePattern = filter.search ? `${filter.search.namePrefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%` : null;
+  const matching = [filter.role ?? null, filter.status ?? null, filter.ids ?? null, namePattern, filter.search?.emailHmac ?? null];
   const { rows } = await tx.query<UserRow>(
     `select ${userColumns} from ${fromUsers}
-      where ${where} and ($4::timestamptz is null or (u.created_at, u.id) < ($4::timestamptz, $5::uuid))
-      order by u.created_at desc, u.id desc limit $6`,
+      where ${where} and ($6::timestamptz is null or (u.created_at, u.id) < ($6::timestamptz, $7::uuid))
+      order by u.created_at desc, u.id desc limit $8`,
     [...matching, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit],
   );
-  const counted = await tx.query<{ total: number }>(`select count(*)::int as total from ${usersSource} u where ${where}`, matching);
+  const counted = await tx.query<{ total: number }>(`select count(*)::int as total from ${fromUsers} where ${where}`, matching);
   return { rows, total: counted.rows[0]?.total ?? 0 };
 }
 

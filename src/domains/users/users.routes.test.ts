@@ -127,6 +127,26 @@ describe('GET /v1/users', () => {
     expect(notUuid.statusCode).toBe(400);
   });
 
+  it('finds people by the start of a name (any case, wildcards taken literally) or an exact e-mail, where the caller may see them', async () => {
+    const found = await createUser(context.db, testKeyring, { role: 'IT', email: 'grace.hopper@example.test', firstName: 'Grace', lastName: 'Hopper' });
+    await createUser(context.db, testKeyring, { role: 'IT', email: 'gracie.other@example.test', firstName: 'Gracie', lastName: 'Other' });
+    const ids = async (q: string, token = adToken) => {
+      const response = await context.app.inject({ method: 'GET', url: `/v1/users?q=${encodeURIComponent(q)}`, headers: bearer(token) });
+      expect(response.statusCode).toBe(200);
+      return response.json().items.map((item: { id: string }) => item.id) as string[];
+    };
+    expect(await ids('hopp')).toEqual([found.id]);
+    expect(await ids('grace h')).toEqual([found.id]);
+    expect((await ids('GRAC')).length).toBe(2);
+    expect(await ids('Grace.Hopper@example.test')).toEqual([found.id]);
+    expect(await ids('grace.hopper@example')).toEqual([]);
+    expect(await ids('%')).toEqual([]);
+    expect(await ids('_race')).toEqual([]);
+    const empty = await context.app.inject({ method: 'GET', url: '/v1/users?q=', headers: bearer(adToken) });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.details.field).toBe('querystring.q');
+  });
+
   it('refuses a cursor it did not issue and an unknown filter value', async () => {
     const badCursor = await context.app.inject({ method: 'GET', url: '/v1/users?cursor=bm90LWEtY3Vyc29y', headers: bearer(saToken) });
     expect(badCursor.statusCode).toBe(400);

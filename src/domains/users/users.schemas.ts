@@ -57,6 +57,13 @@ export const ListUsersQuery = Type.Object(
     id: Type.Optional(
       Type.Array(Uuid, { minItems: 1, maxItems: 200, description: 'only these users (repeat the parameter): the names of a list in one request' }),
     ),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'people whose first name, last name, display name or full name starts with this (any case), or whose e-mail is exactly this where you may see e-mails: finding someone to enroll',
+      }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   },

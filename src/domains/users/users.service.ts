@@ -154,6 +154,7 @@ export interface UserListQuery {
   role?: Role | undefined;
   status?: UserStatus | undefined;
   id?: string[] | undefined;
+  q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -166,13 +167,18 @@ export interface UserPage {
 
 const listOrder = 'created_at';
 
+function searchOf(cipher: FieldCipher, q: string | undefined): { namePrefix: string; emailHmac: string } | undefined {
+  const text = q?.trim();
+  return text ? { namePrefix: text, emailHmac: cipher.blindIndex(normaliseEmail(text)) } : undefined;
+}
+
 /** Newest first, a page at a time; only the users `actor` may see. */
 export async function listUsers({ db, cipher }: UsersDeps, actor: Actor, query: UserListQuery): Promise<UserPage> {
   const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listOrder);
   const after = cursor && typeof cursor.value === 'string' ? { createdAt: cursor.value, id: cursor.id } : undefined;
   if (cursor && !after) throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring.cursor' });
   const { rows, total } = await db.withActor(actor, (tx) =>
-    selectUsers(tx, { role: query.role, status: query.status, ids: query.id, after, limit: query.limit + 1 }),
+    selectUsers(tx, { role: query.role, status: query.status, ids: query.id, search: searchOf(cipher, query.q), after, limit: query.limit + 1 }),
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);

@@ -3,6 +3,7 @@ import { NotFound } from '../../ui/NotFound.tsx';
 import { AuditPage } from './AuditPage.tsx';
 import { CalendarPage } from './CalendarPage.tsx';
 import { CertificateBatchPage } from './CertificateBatch.tsx';
+import { CertificatePage } from './CertificatePage.tsx';
 import { CertificatesPage } from './CertificatesPage.tsx';
 import { CoursesPage } from './CoursesPage.tsx';
 import { DashboardPage } from './DashboardPage.tsx';
@@ -10,6 +11,7 @@ import { JobsPage } from './JobsPage.tsx';
 import { PeoplePage } from './PeoplePage.tsx';
 import { RosterPage, RostersPage } from './RostersPage.tsx';
 import { ScheduleBuilderPage } from './ScheduleBuilderPage.tsx';
+import { SchedulePage } from './SchedulePage.tsx';
 import { SchedulesPage } from './SchedulesPage.tsx';
 import { SessionPage } from './SessionPage.tsx';
 import { SessionsPage } from './SessionsPage.tsx';
@@ -25,6 +27,7 @@ export default function AdminFace() {
       <Route path="/people" element={<PeoplePage />} />
       <Route path="/schedules" element={<SchedulesPage />} />
       <Route path="/schedules/new" element={<ScheduleBuilderPage />} />
+      <Route path="/schedules/:id" element={<SchedulePage />} />
       <Route path="/certificates" element={<CertificatesPage />} />
       <Route path="/dashboard" element={<DashboardPage />} />
       <Route path="/rosters" element={<RostersPage />} />
@@ -32,6 +35,7 @@ export default function AdminFace() {
       <Route path="/audit" element={<AuditPage />} />
       <Route path="/jobs" element={<JobsPage />} />
       <Route path="/certificates/batches/:id" element={<CertificateBatchPage />} />
+      <Route path="/certificates/:id" element={<CertificatePage />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );

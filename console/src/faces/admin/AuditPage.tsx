@@ -100,59 +100,66 @@ export function AuditPage() {
         <Empty>{messages.audit.empty}</Empty>
       ) : (
         <>
-          <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={720} className="stack-on-phone table-top" data-testid="audit-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{messages.audit.when}</Table.Th>
-                  <Table.Th>{messages.audit.who}</Table.Th>
-                  <Table.Th>{messages.audit.what}</Table.Th>
-                  <Table.Th>{messages.audit.changes}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.items.map((entry) => {
-                  const fields = changedFields(entry);
-                  return (
-                    <Table.Tr key={entry.id}>
-                      <Table.Td className="nowrap">{formatInstant(entry.occurred_at)}</Table.Td>
-                      <Table.Td data-label={messages.audit.who}>{entry.actor_id ? <PersonName id={entry.actor_id} /> : messages.audit.system}</Table.Td>
-                      <Table.Td>
-                        {messages.audit.operations[entry.operation]} · {entry.table_name}
-                        <div className="dimmed-line">{entry.row_id}</div>
-                      </Table.Td>
-                      <Table.Td>
-                        {fields.length === 0 ? (
-                          <Text size="sm" c="dimmed">
-                            {messages.audit.noFieldChanges}
-                          </Text>
-                        ) : (
-                          <ul className="change-list">
-                            {fields.slice(0, fieldsShown).map(({ field, before, after }) => (
-                              <li key={field}>
-                                <Code>{field}</Code>{' '}
-                                {entry.operation === 'UPDATE' ? (
-                                  <>
-                                    <span className="change-before">{show(before)}</span> → <span>{show(after)}</span>
-                                  </>
-                                ) : (
-                                  <span>{show(entry.operation === 'DELETE' ? before : after)}</span>
-                                )}
-                              </li>
-                            ))}
-                            {fields.length > fieldsShown && <li className="dimmed-line">{messages.audit.more(fields.length - fieldsShown)}</li>}
-                          </ul>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </div>
+          <AuditTable entries={list.data.items} />
           <Pager nextCursor={list.data.next_cursor} />
         </>
       )}
     </>
+  );
+}
+
+/** Changes as a table, field by field (before → after); `testId` names it for the page that shows it. */
+export function AuditTable({ entries, testId = 'audit-table' }: { entries: AuditEntry[]; testId?: string }) {
+  return (
+    <div className="table-scroll">
+      <Table striped verticalSpacing="xs" miw={720} className="stack-on-phone table-top" data-testid={testId}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{messages.audit.when}</Table.Th>
+            <Table.Th>{messages.audit.who}</Table.Th>
+            <Table.Th>{messages.audit.what}</Table.Th>
+            <Table.Th>{messages.audit.changes}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {entries.map((entry) => {
+            const fields = changedFields(entry);
+            return (
+              <Table.Tr key={entry.id}>
+                <Table.Td className="nowrap">{formatInstant(entry.occurred_at)}</Table.Td>
+                <Table.Td data-label={messages.audit.who}>{entry.actor_id ? <PersonName id={entry.actor_id} /> : messages.audit.system}</Table.Td>
+                <Table.Td>
+                  {messages.audit.operations[entry.operation]} · {entry.table_name}
+                  <div className="dimmed-line">{entry.row_id}</div>
+                </Table.Td>
+                <Table.Td>
+                  {fields.length === 0 ? (
+                    <Text size="sm" c="dimmed">
+                      {messages.audit.noFieldChanges}
+                    </Text>
+                  ) : (
+                    <ul className="change-list">
+                      {fields.slice(0, fieldsShown).map(({ field, before, after }) => (
+                        <li key={field}>
+                          <Code>{field}</Code>{' '}
+                          {entry.operation === 'UPDATE' ? (
+                            <>
+                              <span className="change-before">{show(before)}</span> → <span>{show(after)}</span>
+                            </>
+                          ) : (
+                            <span>{show(entry.operation === 'DELETE' ? before : after)}</span>
+                          )}
+                        </li>
+                      ))}
+                      {fields.length > fieldsShown && <li className="dimmed-line">{messages.audit.more(fields.length - fieldsShown)}</li>}
+                    </ul>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+    </div>
   );
 }

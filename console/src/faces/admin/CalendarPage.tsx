@@ -144,7 +144,8 @@ export function CalendarPage() {
       ) : (
         <>
         {entries.length === 0 && <Empty>{messages.calendar.noSessions}</Empty>}
-        <div className="month" role="grid" aria-label={periodName} data-view={view}>
+        {/* On a phone only the days with sessions show: a week without any, or a period without any, is hidden whole (no empty rows for a screen reader). */}
+        <div className="month" role="grid" aria-label={periodName} data-view={view} data-empty={entries.length === 0 || undefined}>
           <div className="month-row month-head" role="row">
             {weekdays.map((weekday, index) => (
               <div key={weekday} role="columnheader" className="month-weekday">
@@ -153,7 +154,7 @@ export function CalendarPage() {
             ))}
           </div>
           {Array.from({ length: days.length / 7 }, (_, week) => (
-            <div className="month-row" role="row" key={week}>
+            <div className="month-row" role="row" key={week} data-empty={days.slice(week * 7, week * 7 + 7).every(({ day }) => (byDay.get(day) ?? []).length === 0) || undefined}>
               {days.slice(week * 7, week * 7 + 7).map(({ day, inMonth }) => {
                 const entries = byDay.get(day) ?? [];
                 return (

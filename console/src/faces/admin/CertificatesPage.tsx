@@ -3,6 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
 import type { operations } from '../../../../client/index.ts';
 import { ApiFailure, dataOf, fieldError } from '../../api/failure.ts';
 import { queries } from '../../api/queries.ts';
@@ -90,7 +91,11 @@ export function CertificatesPage() {
               <Table.Tbody>
                 {list.data.items.map((certificate) => (
                   <Table.Tr key={certificate.id}>
-                    <Table.Td fw={600}>{certificate.recipient_name}</Table.Td>
+                    <Table.Td fw={600}>
+                      <Anchor component={Link} to={`/certificates/${certificate.id}`}>
+                        {certificate.recipient_name}
+                      </Anchor>
+                    </Table.Td>
                     <Table.Td data-label={messages.certificateAdmin.course}>{certificate.printed.course_code ?? certificate.course_name}</Table.Td>
                     <Table.Td className="nowrap" data-label={messages.certificateAdmin.issued}>{formatSessionDay(certificate.issue_date)}</Table.Td>
                     <Table.Td className="nowrap" data-label={messages.certificateAdmin.expires}>{certificate.expiry_date ? formatSessionDay(certificate.expiry_date) : '—'}</Table.Td>
@@ -117,11 +122,19 @@ export function CertificatesPage() {
   );
 }
 
-function RevokeButton({ certificate }: { certificate: Certificate }) {
+/** In a table row a quiet link-like button; on a certificate's own page (`prominent`) an outlined one. */
+export function RevokeButton({ certificate, prominent = false }: { certificate: Certificate; prominent?: boolean }) {
   const [opened, { open, close }] = useDisclosure(false);
   return (
     <>
-      <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={open} aria-label={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}>
+      <Button
+        variant={prominent ? 'outline' : 'subtle'}
+        color={prominent ? 'red.9' : 'red'}
+        c="red.9"
+        size={prominent ? 'sm' : 'compact-sm'}
+        onClick={open}
+        aria-label={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}
+      >
         {messages.certificateAdmin.revoke}
       </Button>
       <Modal opened={opened} onClose={close} title={messages.certificateAdmin.revokeTitle(certificate.recipient_name)}>

@@ -23,7 +23,7 @@ export function CoursesPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={560}>
+            <Table striped verticalSpacing="xs" miw={560} className="stack-on-phone">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.course.code}</Table.Th>
@@ -36,10 +36,10 @@ export function CoursesPage() {
               <Table.Tbody>
                 {list.data.items.map((course) => (
                   <Table.Tr key={course.id}>
-                    <Table.Td className="nowrap">{course.code}</Table.Td>
+                    <Table.Td className="nowrap" fw={600}>{course.code}</Table.Td>
                     <Table.Td>{course.title}</Table.Td>
-                    <Table.Td className="nowrap">{messages.course.minutes(course.duration_minutes)}</Table.Td>
-                    <Table.Td>{course.certifies ? '✓' : '—'}</Table.Td>
+                    <Table.Td className="nowrap" data-label={messages.course.duration}>{messages.course.minutes(course.duration_minutes)}</Table.Td>
+                    <Table.Td data-label={messages.course.certifies}>{course.certifies ? '✓' : '—'}</Table.Td>
                     <Table.Td>
                       <StatusBadge status={course.status} label={messages.course.statuses[course.status]} />
                     </Table.Td>

@@ -1,5 +1,6 @@
 import { Anchor, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link } from 'react-router';
 import { dataOf } from '../../api/failure.ts';
 import { api } from '../../api/session.ts';
@@ -8,6 +9,9 @@ import { CapacityBar } from '../../ui/CapacityBar.tsx';
 import { formatInstant, formatNumber, formatSessionDay, formatWallTime } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Empty, FailureNotice, Loading } from '../../ui/states.tsx';
+
+/** The chart library only for those who open the dashboard. */
+const DashboardCharts = lazy(() => import('./DashboardCharts.tsx'));
 
 /** A rate of 0 to 1 as a percentage (the API's pass_rate is completions / (completions + failures)). */
 const percent = (value: number | null) => (value === null ? '—' : `${formatNumber(Math.round(value * 1000) / 10)}%`);
@@ -98,7 +102,8 @@ export function DashboardPage() {
         <Title order={3} size="h4" id="dashboard-months" mb="xs">
           {messages.dashboard.thisMonthVsLast}
         </Title>
-        <div className="table-scroll">
+        {/* Scrolls sideways on a phone: focusable, so a keyboard can scroll it too. */}
+        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="dashboard-months">
           <Table verticalSpacing="xs" miw={480}>
             <Table.Thead>
               <Table.Tr>
@@ -123,6 +128,9 @@ export function DashboardPage() {
           </Table>
         </div>
       </section>
+      <Suspense fallback={<Loading rows={4} />}>
+        <DashboardCharts data={dashboard.data} />
+      </Suspense>
       <div className="grid-halves">
         <Figure label={messages.dashboard.expiring} value={[certificates.expiring_30_days, certificates.expiring_60_days, certificates.expiring_90_days].map(formatNumber).join(' / ')} />
         <Figure

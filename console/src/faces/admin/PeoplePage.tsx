@@ -34,7 +34,7 @@ export function PeoplePage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped verticalSpacing="xs" miw={560}>
+            <Table striped verticalSpacing="xs" miw={560} className="stack-on-phone">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.people.name}</Table.Th>
@@ -46,9 +46,9 @@ export function PeoplePage() {
               <Table.Tbody>
                 {list.data.items.map((user) => (
                   <Table.Tr key={user.id}>
-                    <Table.Td>{personName(user) ?? '—'}</Table.Td>
-                    <Table.Td>{user.email ?? '—'}</Table.Td>
-                    <Table.Td>{messages.roles[user.role]}</Table.Td>
+                    <Table.Td fw={600}>{personName(user) ?? '—'}</Table.Td>
+                    <Table.Td className="cell-clip" data-label={messages.people.email}>{user.email ?? '—'}</Table.Td>
+                    <Table.Td data-label={messages.people.role}>{messages.roles[user.role]}</Table.Td>
                     <Table.Td>
                       <StatusBadge status={user.status} label={messages.people.statuses[user.status]} />
                     </Table.Td>

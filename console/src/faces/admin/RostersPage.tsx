@@ -1,5 +1,6 @@
-import { Anchor, Group, NativeSelect, Paper, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Button, Group, NativeSelect, Paper, Stack, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { operations } from '../../../../client/index.ts';
 import { dataOf } from '../../api/failure.ts';
@@ -11,6 +12,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Pager, useSearchFilters } from '../../ui/Pager.tsx';
 import { Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
+import { AddMemberButton, EditMemberDialog, memberName, RemoveMemberDialog, type RosterMember } from './RosterMemberEdits.tsx';
 
 type RosterQuery = NonNullable<operations['listRosters']['parameters']['query']>;
 const types = ['CERTIFICATE', 'TRAINING'] as const;
@@ -105,17 +107,25 @@ export function RosterPage() {
   const course = useQuery({ ...queries.course(roster.data?.course_id ?? ''), enabled: roster.isSuccess });
   const location = useQuery({ ...queries.location(roster.data?.location_id ?? ''), enabled: roster.isSuccess });
 
+  // One dialog each for the page, not one a row.
+  const [editing, setEditing] = useState<RosterMember | null>(null);
+  const [removing, setRemoving] = useState<RosterMember | null>(null);
+
   if (roster.isPending) return <Loading rows={5} />;
   if (roster.isError) return <FailureNotice error={roster.error} onRetry={() => void roster.refetch()} />;
   const data = roster.data;
+  const editable = data.status === 'ACTIVE';
   return (
     <Stack gap="md">
       <PageHeader
         title={data.name}
         actions={
-          <Anchor component={Link} to="/rosters">
-            {messages.rosters.allRosters}
-          </Anchor>
+          <Group gap="sm">
+            <Anchor component={Link} to="/rosters">
+              {messages.rosters.allRosters}
+            </Anchor>
+            {data.status === 'ACTIVE' && <AddMemberButton rosterId={data.id} />}
+          </Group>
         }
       />
       <Paper withBorder p="md">
@@ -156,18 +166,35 @@ export function RosterPage() {
                   <Table.Th>{messages.rosters.attendance}</Table.Th>
                   <Table.Th>{messages.rosters.scores}</Table.Th>
                   <Table.Th>{messages.rosters.completion}</Table.Th>
+                  {editable && (
+                    <Table.Th>
+                      <span className="visually-hidden">{messages.session.actions}</span>
+                    </Table.Th>
+                  )}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {members.data.items.map((member) => (
                   <Table.Tr key={member.id}>
-                    <Table.Td fw={600}>{[member.first_name, member.last_name].filter(Boolean).join(' ') || messages.common.unknownPerson}</Table.Td>
+                    <Table.Td fw={600}>{memberName(member)}</Table.Td>
                     <Table.Td className="cell-clip" data-label={messages.rosters.email}>{member.email ?? '—'}</Table.Td>
                     <Table.Td data-label={messages.rosters.attendance}>{messages.rosters.memberAttendance[member.attendance_status]}</Table.Td>
                     <Table.Td className="nowrap" data-label={messages.rosters.scores}>
                       {member.practical_score ?? '—'} / {member.written_score ?? '—'}
                     </Table.Td>
                     <Table.Td data-label={messages.rosters.completion}>{messages.rosters.memberCompletion[member.completion_status]}</Table.Td>
+                    {editable && (
+                      <Table.Td ta="right">
+                        <Group gap={4} justify="flex-end" wrap="nowrap">
+                          <Button variant="subtle" size="compact-sm" onClick={() => setEditing(member)} aria-label={messages.rosters.editNamed(memberName(member))}>
+                            {messages.rosters.edit}
+                          </Button>
+                          <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => setRemoving(member)} aria-label={messages.rosters.removeNamed(memberName(member))}>
+                            {messages.rosters.remove}
+                          </Button>
+                        </Group>
+                      </Table.Td>
+                    )}
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -176,6 +203,8 @@ export function RosterPage() {
           <Pager nextCursor={members.data.next_cursor} />
         </>
       )}
+      <EditMemberDialog member={editing} onClose={() => setEditing(null)} />
+      <RemoveMemberDialog member={removing} onClose={() => setRemoving(null)} />
     </Stack>
   );
 }

@@ -248,7 +248,7 @@ export function ScheduleBuilderPage() {
 type Occurrence = { session_date: string; start_time: string; outcome: string; detail: string; sessionId: string | null };
 
 /** The API's answer, one row per occurrence: made, changed, left alone, or not made because of a conflict. */
-function ScheduleReport({ change, onAnother }: { change: ScheduleChange; onAnother: () => void }) {
+export function ScheduleReport({ change, onAnother }: { change: ScheduleChange; onAnother?: () => void }) {
   const { sessions } = change;
   const rows: Occurrence[] = [
     ...sessions.created.map((row) => ({ ...row, outcome: 'created', detail: '', sessionId: row.id })),
@@ -262,14 +262,18 @@ function ScheduleReport({ change, onAnother }: { change: ScheduleChange; onAnoth
     <Stack gap="xs" data-testid="schedule-report">
       <Group justify="space-between" wrap="wrap">
         <Title order={3} size="h4">
-          {messages.schedules.report}
+          {onAnother ? messages.schedules.report : messages.schedules.editReport}
         </Title>
-        <Button variant="default" size="sm" onClick={onAnother}>
-          {messages.schedules.another}
-        </Button>
+        {onAnother && (
+          <Button variant="default" size="sm" onClick={onAnother}>
+            {messages.schedules.another}
+          </Button>
+        )}
       </Group>
       <Text role="status" fw={600}>
-        {messages.schedules.reportSummary(sessions.created.length, sessions.conflicts.length)}
+        {onAnother
+          ? messages.schedules.reportSummary(sessions.created.length, sessions.conflicts.length)
+          : messages.schedules.editSummary(sessions.updated.length + sessions.created.length, sessions.cancelled.length, sessions.left_alone.length + sessions.capacity_kept.length, sessions.conflicts.length)}
       </Text>
       <div className="table-scroll">
         <Table striped verticalSpacing="xs" className="stack-on-phone">

@@ -63,7 +63,9 @@ export function SchedulesPage() {
                     <Table.Tr key={schedule.id}>
                       <Table.Td className="nowrap" fw={600}>{course?.code ?? '…'}</Table.Td>
                       <Table.Td>
-                        {form ? describeRule(form, time, schedule.timezone) : `${schedule.rrule} · ${time} ${schedule.timezone}`}
+                        <Anchor component={Link} to={`/schedules/${schedule.id}`}>
+                          {form ? describeRule(form, time, schedule.timezone) : `${schedule.rrule} · ${time} ${schedule.timezone}`}
+                        </Anchor>
                         <div className="dimmed-line">
                           {messages.schedules.from} {formatDay(schedule.start_date)}
                         </div>

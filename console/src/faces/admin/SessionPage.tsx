@@ -5,15 +5,17 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { dataOf, fieldError } from '../../api/failure.ts';
-import { type Enrollment, queries, type Session } from '../../api/queries.ts';
+import { queries, type Session, type SessionEnrollment as Enrollment } from '../../api/queries.ts';
 import { api } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
 import { CapacityBar } from '../../ui/CapacityBar.tsx';
 import { formatInstant, formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
-import { PersonName } from '../../ui/PersonName.tsx';
+import { PersonName, StudentName } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
+import { AuditTable } from './AuditPage.tsx';
+import { AddPersonButton } from './AddPerson.tsx';
 import { EnrollmentImport } from './EnrollmentImport.tsx';
 
 /**
@@ -69,6 +71,7 @@ export function SessionPage() {
             {messages.session.tabs.waitlist} ({waitlist.length})
           </Tabs.Tab>
           <Tabs.Tab value="results">{messages.session.tabs.results}</Tabs.Tab>
+          <Tabs.Tab value="activity">{messages.session.tabs.activity}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="enrolled" pt="sm">
           {enrollments.isPending ? <Loading /> : enrollments.isError ? <FailureNotice error={enrollments.error} /> : <EnrolledTable rows={enrolled} timeZone={location.data?.timezone} onCancel={setCancelling} />}
@@ -78,6 +81,9 @@ export function SessionPage() {
         </Tabs.Panel>
         <Tabs.Panel value="results" pt="sm">
           <ResultsTable rows={enrolled} />
+        </Tabs.Panel>
+        <Tabs.Panel value="activity" pt="sm">
+          <SessionActivity sessionId={data.id} />
         </Tabs.Panel>
       </Tabs>
       <CancelPlaceDialog enrollment={cancelling} onClose={() => setCancelling(null)} />
@@ -104,7 +110,7 @@ function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZ
           {rows.map((row) => (
             <Table.Tr key={row.id}>
               <Table.Td>
-                <PersonName id={row.student_id} />
+                <StudentName enrollment={row} />
               </Table.Td>
               <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
               <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
@@ -139,7 +145,7 @@ function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row:
           <Table.Tr key={row.id}>
             <Table.Td>#{row.waitlist_position}</Table.Td>
             <Table.Td>
-              <PersonName id={row.student_id} />
+              <StudentName enrollment={row} />
             </Table.Td>
             <Table.Td ta="right">
               <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
@@ -171,7 +177,7 @@ function ResultsTable({ rows }: { rows: Enrollment[] }) {
         {rows.map((row) => (
           <Table.Tr key={row.id}>
             <Table.Td>
-              <PersonName id={row.student_id} />
+              <StudentName enrollment={row} />
             </Table.Td>
             <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
             <Table.Td>{row.assessment_score ?? '—'}</Table.Td>
@@ -182,6 +188,15 @@ function ResultsTable({ rows }: { rows: Enrollment[] }) {
     </Table>
     </div>
   );
+}
+
+/** What happened to the session itself (created, changed, cancelled), field by field, newest first. */
+function SessionActivity({ sessionId }: { sessionId: string }) {
+  const activity = useQuery(queries.sessionActivity(sessionId));
+  if (activity.isPending) return <Loading />;
+  if (activity.isError) return <FailureNotice error={activity.error} onRetry={() => void activity.refetch()} />;
+  if (activity.data.items.length === 0) return <Empty>{messages.session.noActivity}</Empty>;
+  return <AuditTable entries={activity.data.items} testId="session-activity" />;
 }
 
 /** Change capacity, start, complete, cancel with a reason; each at the version on screen (a 409 offers reload). */
@@ -200,6 +215,7 @@ function SessionActions({ session }: { session: Session }) {
   return (
     <Group gap="xs" wrap="wrap">
       {transition.isError && <FailureNotice error={transition.error} onRetry={() => { transition.reset(); refresh(); }} />}
+      {open && <AddPersonButton sessionId={session.id} />}
       {open && <EnrollmentImport sessionId={session.id} />}
       {open && (
         <Button variant="default" size="sm" onClick={capacity.open}>

@@ -5,12 +5,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams } from 'react-router';
 import { ApiFailure, dataOf } from '../../api/failure.ts';
-import { type Enrollment, queries, type Session } from '../../api/queries.ts';
+import { queries, type Session, type SessionEnrollment as Enrollment } from '../../api/queries.ts';
 import { api } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
 import { formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
-import { PersonName } from '../../ui/PersonName.tsx';
+import { StudentName } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
 
@@ -117,7 +117,7 @@ export function AttendancePage() {
           {rows.map((row) => (
             <div key={row.id} className="attendance-row" data-testid="attendance-row">
                 <Text fw={600} id={`person-${row.id}`}>
-                  <PersonName id={row.student_id} />
+                  <StudentName enrollment={row} />
                 </Text>
                 <SegmentedControl
                   size="md"

@@ -1,0 +1,281 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, testKeyring, testPassword, tokenFor, type TestUser } from '../../test/auth.js';
+import { useListeningApp } from '../../test/listening-app.js';
+import { ensureConsoleBuilt } from '../build.js';
+import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousViolationsAtBothWidths, signIn } from './browser.js';
+
+/**
+ * The administrator's working screens beyond the training day, in Debian's Chromium against the real
+ * server: adding a person to a session by search, students without an account named, the session's
+ * activity, a certificate's page, editing and pausing a schedule, editing a roster, the dashboard's
+ * charts. Every page is checked by axe at 1280 and at 390 px, and none may break the CSP.
+ */
+beforeAll(async () => {
+  await ensureConsoleBuilt({ log: () => undefined });
+}, 180_000);
+
+const server = useListeningApp(true);
+let browser: Browser;
+let admin: TestUser;
+let instructor: TestUser;
+let trainee: TestUser;
+let adminToken: string;
+let person: Person;
+let sessionId: string;
+let scheduleId: string;
+let rosterId: string;
+let courseId: string;
+let locationId: string;
+const figures: Record<string, number> = {};
+
+function addDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+beforeAll(async () => {
+  admin = await createUser(server.db, testKeyring, { role: 'SA', email: 'ada.admin@example.test', firstName: 'Ada', lastName: 'Admin' });
+  instructor = await createUser(server.db, testKeyring, { role: 'IC', email: 'ines.instructor@example.test', firstName: 'Ines', lastName: 'Instructor' });
+  trainee = await createUser(server.db, testKeyring, { role: 'IT', email: 'tom.trainee@example.test', firstName: 'Tom', lastName: 'Trainee' });
+  adminToken = await tokenFor(server.baseUrl, admin.email, admin.password);
+  const location = await server.call('POST', '/v1/locations', adminToken, { name: 'Lyon Training Centre', city: 'Lyon', country: 'FR', timezone: 'Europe/Paris' });
+  locationId = String(location.json['id']);
+  const course = await server.call('POST', '/v1/courses', adminToken, { code: 'FA-201', title: 'First aid refresher', duration_minutes: 240, certifies: true, certificate_validity_months: 24 });
+  courseId = String(course.json['id']);
+  expect((await server.call('POST', `/v1/courses/${courseId}/publish`, adminToken, { version: course.json['version'] })).status).toBe(200);
+  const session = await server.call('POST', '/v1/sessions', adminToken, {
+    course_id: courseId, location_id: locationId, instructor_id: instructor.id, title: 'Refresher — winter', session_date: addDays(20), start_time: '09:00', end_time: '13:00', max_capacity: 3,
+  });
+  expect(session.status).toBe(201);
+  sessionId = String(session.json['id']);
+  // A student without an account, enrolled by e-mail (as a CSV row would).
+  const batch = await server.call('POST', `/v1/sessions/${sessionId}/enrollments/batch`, adminToken, { students: [{ email: 'carla.csv@example.test', first_name: 'Carla', last_name: 'Csv' }] });
+  expect(batch.status).toBe(200);
+  // Within the dashboard's fortnight: its fill is charted.
+  const soon = await server.call('POST', '/v1/sessions', adminToken, {
+    course_id: courseId, location_id: locationId, instructor_id: instructor.id, title: 'Refresher — next week', session_date: addDays(5), start_time: '09:00', end_time: '13:00', max_capacity: 4,
+  });
+  expect((await server.call('POST', `/v1/sessions/${soon.json['id']}/enrollments`, adminToken, { student_id: trainee.id })).status).toBe(201);
+  const schedule = await server.call('POST', '/v1/schedules', adminToken, {
+    course_id: courseId, location_id: locationId, instructor_id: instructor.id, rrule: 'FREQ=WEEKLY;BYDAY=WE;COUNT=4', start_date: addDays(30), start_time: '14:00', duration_minutes: 120, max_capacity: 6,
+  });
+  expect(schedule.status).toBe(201);
+  scheduleId = String((schedule.json['schedule'] as { id: string }).id);
+  const roster = await server.call('POST', '/v1/rosters', adminToken, { name: 'Harbour crew roster', course_id: courseId, location_id: locationId, instructor_name: 'Ines Instructor', roster_type: 'CERTIFICATE', issue_date: addDays(-3) });
+  expect(roster.status).toBe(201);
+  rosterId = String(roster.json['id']);
+  const member = await server.call('POST', `/v1/rosters/${rosterId}/members`, adminToken, { first_name: 'Mia', last_name: 'Member', completion_status: 'COMPLETED', attendance_status: 'ATTENDED', practical_score: 91 });
+  expect(member.status).toBe(201);
+  expect((await server.call('POST', '/v1/certificates', adminToken, { roster_member_id: member.json['id'] })).status).toBe(201);
+  browser = await launchChromium();
+  person = await openPerson(browser, server.baseUrl, desktop);
+  await person.page.goto('/');
+  await signIn(person, admin.email, testPassword);
+}, 120_000);
+
+afterAll(async () => {
+  await person?.context.close();
+  await browser?.close();
+  if (Object.keys(figures).length > 0) console.log(`console figures (pages): ${JSON.stringify(figures)}`);
+});
+
+/** axe at both widths on the page as shown, and nothing the CSP refused so far. */
+async function expectAccessible(what: string): Promise<void> {
+  const violations = await seriousViolationsAtBothWidths(person.page);
+  expect(violations, `${what}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+  expect(person.problems, what).toEqual([]);
+}
+
+async function screenshots(page: Page, name: string): Promise<void> {
+  if (!process.env['CONSOLE_SCREENSHOTS']) return;
+  const size = page.viewportSize() ?? desktop;
+  await page.setViewportSize(desktop);
+  await screenshot(page, `${name}-1280`);
+  await page.setViewportSize(phone);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize(size);
+}
+
+/** Resolves with Date.now() in the page when the capacity line first reads `expected`. */
+function whenCapacityReads(page: Page, expected: string): Promise<number> {
+  return page.evaluate(
+    (text) =>
+      new Promise<number>((resolve) => {
+        const check = () => {
+          if (document.querySelector('[data-testid="capacity-text"]')?.textContent === text) {
+            observer.disconnect();
+            resolve(Date.now());
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+        check();
+      }),
+    expected,
+  );
+}
+
+describe('the administrator’s working screens', () => {
+  it('names a student without an account, follows another writer, adds a person found by name, and shows the session’s activity', async () => {
+    const { page } = person;
+    await page.goto(`/sessions/${sessionId}`);
+    const enrolled = page.getByTestId('enrolled-table');
+    await enrolled.getByText('Carla Csv').waitFor();
+    await enrolled.getByText('No account (enrolled by e-mail)').waitFor();
+
+    // Someone else enrolls a person through the API: the open page moves on its own.
+    const other = await createUser(server.db, testKeyring, { role: 'IN', email: 'lou.live@example.test', firstName: 'Lou', lastName: 'Live' });
+    const seen = whenCapacityReads(page, '2 / 3');
+    const enrolledElsewhere = await server.call('POST', `/v1/sessions/${sessionId}/enrollments`, adminToken, { student_id: other.id });
+    const answeredAt = Date.now();
+    expect(enrolledElsewhere.status).toBe(201);
+    figures['live update after another writer’s response (ms)'] = (await seen) - answeredAt;
+    await enrolled.getByText('Lou Live').waitFor();
+    await expectAccessible('session page with a student without an account');
+    await screenshots(page, 'session-names');
+
+    await page.getByRole('button', { name: 'Add a person' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name or e-mail').fill('zz-nobody');
+    await dialog.getByText('Nobody matches').waitFor();
+    await dialog.getByLabel('Name or e-mail').fill('tom');
+    await dialog.getByTestId('person-matches').getByText('Tom Trainee').waitFor();
+    await expectAccessible('add a person');
+    await screenshots(page, 'session-add-person');
+    await dialog.getByRole('button', { name: 'Enroll Tom Trainee' }).click();
+    await page.getByTestId('capacity-text').filter({ hasText: '3 / 3' }).waitFor();
+    // An e-mail finds them too; enrolling them again is refused and said so.
+    await dialog.getByLabel('Name or e-mail').fill('tom.trainee@example.test');
+    await dialog.getByRole('button', { name: 'Enroll Tom Trainee' }).click();
+    await dialog.getByRole('alert').waitFor();
+    await page.keyboard.press('Escape');
+    await enrolled.getByText('Tom Trainee').waitFor();
+
+    const capacity = await server.call('PUT', `/v1/sessions/${sessionId}/capacity`, adminToken, { max_capacity: 5 });
+    expect(capacity.status).toBe(200);
+    await page.getByRole('tab', { name: 'Activity' }).click();
+    await page.waitForURL('**?tab=activity');
+    const activity = page.getByTestId('session-activity');
+    await activity.getByRole('row').filter({ hasText: 'max_capacity' }).filter({ hasText: '3 → 5' }).waitFor();
+    await activity.getByText('Created · training_sessions').waitFor();
+    await expectAccessible('session activity');
+    await screenshots(page, 'session-activity');
+  });
+
+  it('shows a certificate on its own page, with its verification link, and revokes it with the reason shown', async () => {
+    const { page } = person;
+    await page.goto('/certificates');
+    await page.getByTestId('certificates-table').getByRole('link', { name: 'Mia Member', exact: true }).click();
+    await page.waitForURL(/\/certificates\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { name: 'Certificate of Mia Member' }).waitFor();
+    await expect.poll(() => page.getByTestId('verify-url').textContent()).toMatch(/\/verify\/[\w-]+$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^certificate-[0-9a-f-]{36}\.pdf$/);
+    await expectAccessible('certificate page');
+    await screenshots(page, 'certificate');
+    await page.getByRole('button', { name: 'Revoke Mia Member’s certificate' }).click();
+    const revoke = page.getByRole('dialog');
+    await revoke.getByLabel('Reason').selectOption('ISSUED_IN_ERROR');
+    await revoke.getByLabel(/Explanation/).fill('Issued to the wrong crew.');
+    await revoke.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByTestId('revocation').filter({ hasText: 'Issued in error — Issued to the wrong crew.' }).waitFor();
+    await page.getByText('Revoked', { exact: true }).first().waitFor();
+    await expectAccessible('revoked certificate page');
+    await screenshots(page, 'certificate-revoked');
+  });
+
+  it('edits a schedule’s sessions with the error beside its field, says "changed by someone else" on a 409, and pauses it', async () => {
+    const { page } = person;
+    await page.goto('/schedules');
+    await page.getByTestId('schedules-table').getByRole('link', { name: /every Wednesday at 14:00 Europe\/Paris, 4 sessions/ }).click();
+    await page.waitForURL(`**/schedules/${scheduleId}`);
+    await page.getByTestId('schedule-rule').filter({ hasText: 'every Wednesday at 14:00 Europe/Paris, 4 sessions' }).waitFor();
+    await page.locator('label', { hasText: /^One day$/ }).click();
+    await page.getByLabel('Capacity').fill('9');
+    await page.getByRole('button', { name: 'Change the sessions' }).click();
+    // The API's 400 names occurrence_date: its message sits under that field.
+    const day = page.getByLabel(/^The day/);
+    await expect.poll(() => day.getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible('schedule edit with an error beside its field');
+    await screenshots(page, 'schedule-edit-error');
+
+    await page.locator('label', { hasText: 'All upcoming' }).click();
+    await page.getByRole('button', { name: 'Change the sessions' }).click();
+    await page.getByTestId('schedule-report').getByText(/^4 sessions now follow the schedule/).waitFor();
+    const { rows } = await server.db.query<{ max_capacity: number }>('select distinct max_capacity from training_sessions where schedule_id = $1', [scheduleId]);
+    expect(rows).toEqual([{ max_capacity: 9 }]);
+    await expectAccessible('schedule edited');
+    await screenshots(page, 'schedule-edited');
+
+    // Someone else changes the schedule while the page shows the version it read.
+    const current = await server.call('GET', `/v1/schedules/${scheduleId}`, adminToken);
+    await page.getByLabel('Capacity').fill('7');
+    expect((await server.call('PATCH', `/v1/schedules/${scheduleId}`, adminToken, { duration_minutes: 150, version: current.json['version'] })).status).toBe(200);
+    await page.getByRole('button', { name: 'Change the sessions' }).click();
+    await page.getByText('Someone else changed this').waitFor();
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await expect.poll(() => page.getByLabel('Duration (minutes)').inputValue()).toBe('150');
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.getByText('Paused', { exact: true }).first().waitFor();
+    await expectAccessible('paused schedule');
+    await screenshots(page, 'schedule-paused');
+  });
+
+  it('adds, edits and removes roster members', async () => {
+    const { page } = person;
+    await page.goto(`/rosters/${rosterId}`);
+    const members = page.getByTestId('roster-members');
+    await members.getByText('Mia Member').waitFor();
+    await page.getByRole('button', { name: 'Add a member' }).click();
+    const add = page.getByRole('dialog');
+    await add.getByLabel(/^First name/).fill('Noor');
+    await add.getByLabel(/^Last name/).fill('New');
+    await add.getByLabel(/^E-mail/).fill('not-an-address');
+    await add.getByRole('button', { name: 'Add a member' }).click();
+    // The API's 400 names the e-mail: the message sits beside it.
+    await expect.poll(() => add.getByLabel(/^E-mail/).getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible('add a roster member with an error beside its field');
+    await add.getByLabel(/^E-mail/).fill('noor.new@example.test');
+    await add.getByRole('button', { name: 'Add a member' }).click();
+    const noor = members.getByRole('row').filter({ hasText: 'Noor New' });
+    await noor.waitFor();
+
+    await noor.getByRole('button', { name: 'Edit Noor New' }).click();
+    const edit = page.getByRole('dialog');
+    await edit.getByLabel('Attendance').selectOption({ label: 'Attended' });
+    await edit.getByLabel('Practical score (0–100)').fill('88');
+    await edit.getByLabel('Completion').selectOption({ label: 'Completed' });
+    await expectAccessible('edit a roster member');
+    await screenshots(page, 'roster-member-edit');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await noor.filter({ hasText: 'Attended' }).filter({ hasText: '88 / —' }).filter({ hasText: 'Completed' }).waitFor();
+    await expectAccessible('roster with members to edit');
+    await screenshots(page, 'roster-editable');
+
+    await noor.getByRole('button', { name: 'Remove Noor New' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => members.getByText('Noor New').count()).toBe(0);
+    const { rows } = await server.db.query<{ count: number }>('select count(*)::int as count from student_roster_members where roster_id = $1', [rosterId]);
+    expect(rows[0]?.count).toBe(1);
+  });
+
+  it('draws the dashboard’s charts', async () => {
+    const { page } = person;
+    await page.goto('/dashboard');
+    for (const chart of ['chart-months', 'chart-fill', 'chart-compliance', 'chart-expiring']) await page.getByTestId(chart).locator('svg').first().waitFor();
+    await page.getByTestId('chart-months').getByText(/^Enrollments \d+ \(last month \d+\)/).waitFor();
+    await expectAccessible('dashboard with charts');
+    // The charts are below the figures: each width's picture starts at them.
+    if (process.env['CONSOLE_SCREENSHOTS']) {
+      for (const viewport of [desktop, phone]) {
+        await page.setViewportSize(viewport);
+        // Below the sticky top bar, not under it.
+        await page.getByTestId('chart-months').evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 72));
+        await screenshot(page, `dashboard-charts-${viewport.width}`);
+      }
+      await page.setViewportSize(desktop);
+    }
+  });
+});
