@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
  */
 const repository = fileURLToPath(new URL('..', import.meta.url));
 const sourceDirectory = join(repository, 'src');
-export const outputDirectory = join(repository, 'dist');
+const outputDirectory = join(repository, 'dist');
 const stampFile = join(outputDirectory, '.build-stamp');
 const bundledPackages = ['typebox', 'jose', 'csv-parse', 'csv-stringify'];
 
@@ -29,7 +29,7 @@ function sourceFiles() {
 }
 
 /** @returns {string} a hash of every input of the build: the sources, the lockfile (bundled packages), tsconfig.json and this file (its options). */
-export function serverFingerprint() {
+function serverFingerprint() {
   const hash = createHash('sha256');
   for (const path of [...sourceFiles(), join(repository, 'package-lock.json'), join(repository, 'tsconfig.json'), fileURLToPath(import.meta.url)]) {
     hash.update(relative(repository, path)).update('\0').update(readFileSync(path)).update('\0');
@@ -38,7 +38,7 @@ export function serverFingerprint() {
 }
 
 /** @param {string} [fingerprint] @returns {boolean} */
-export function serverBuildIsCurrent(fingerprint = serverFingerprint()) {
+function serverBuildIsCurrent(fingerprint = serverFingerprint()) {
   return existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === fingerprint;
 }
 
