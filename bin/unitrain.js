@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources through tsx, so `npm ci` needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the server compiled to dist/, compiling it first when src/ changed since the last build (decision 0050).
+import { ensureServerBuilt } from './server-build.js';
 
-register();
-await import('../src/cli.ts');
+let entry = new URL('../dist/cli.js', import.meta.url);
+try {
+  await ensureServerBuilt();
+} catch (error) {
+  // A read-only installation whose dist/ is stale, say: the sources still run, through tsx.
+  console.error(`warning: could not compile the server (${error instanceof Error ? error.message : String(error)}); running its TypeScript sources through tsx`);
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../src/cli.ts', import.meta.url);
+}
+await import(entry.href);

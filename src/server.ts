@@ -1,7 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import type { Redis } from 'ioredis';
 import { buildApp } from './app.js';
-import { createRedisClient } from './platform/cache/redis-client.js';
 import type { Config } from './config.js';
 import type { Db } from './platform/db/database.js';
 import { embeddedDatabaseDir, openDatabase } from './platform/db/open-database.js';
@@ -78,7 +77,8 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     const migrations = await readMigrationFiles();
     await prepareSchema(db, migrations, config, options.migrate, logger);
     await createInitialAdministrator(db, keyring, config.initialAdminEmail);
-    redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
+    // ioredis is loaded only by a process configured with Redis (decision 0050).
+    redis = config.redisUrl ? (await import('./platform/cache/redis-client.js')).createRedisClient(config.redisUrl) : null;
     const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl, cache: config.cache });
     const { signal } = app.realtime;
     const worker: Dispatcher | null = config.worker.inProcess

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { ensureServerBuilt } from '../bin/server-build.js';
 import type { Db } from '../src/platform/db/database.js';
 import { embeddedDatabaseDir } from '../src/platform/db/open-database.js';
 import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
@@ -12,6 +13,10 @@ import { createMigratedDatabase, type TestDatabase } from './database.js';
 import { testEngine, testKeysEnv } from './engine.js';
 
 export const cliPath = fileURLToPath(new URL('../bin/unitrain.js', import.meta.url));
+
+// The processes tests start run the compiled server, as users' do (decision 0050): compiled here when
+// src/ changed, once, rather than by the first processes a run starts at the same time.
+await ensureServerBuilt();
 
 export interface CliResult {
   code: number | null;

@@ -8,6 +8,7 @@ import { DatabaseInUseError } from '../platform/db/database-in-use-error.js';
 import { translateDatabaseError } from '../platform/db/postgres-errors.js';
 import { KeyringError } from '../platform/security/keyring.js';
 import type { Logger } from '../platform/shared/logger.js';
+import { repositoryPath } from '../repository-path.js';
 import { StartupError } from '../startup-error.js';
 import { CliFailure } from './cli-failure.js';
 
@@ -16,7 +17,7 @@ export interface CliContext {
   logger: () => Logger;
 }
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(repositoryPath('package.json'), 'utf8')) as { version: string };
 
 type Register = (program: Command, context: CliContext) => void;
 

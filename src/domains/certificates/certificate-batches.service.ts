@@ -14,7 +14,7 @@ import {
   insertBatch,
   listBatchResults,
 } from './certificate-batches.repository.js';
-import { renderCertificatePdf } from './certificate-pdf.js';
+import { renderCertificatePdf } from './certificate-pdf-loader.js';
 import { publishedVersionIdOf, templateVersionForCourse } from './certificate-templates.repository.js';
 import { pinnedTemplateVersion } from './certificate-templates.service.js';
 

@@ -228,5 +228,3 @@ export async function renderCertificatePdf(snapshot: CertificateSnapshot, layout
   }
   return document.save({ useObjectStreams: false });
 }
-
-export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

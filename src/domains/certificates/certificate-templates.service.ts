@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { getRow, insertRow, listRows, lockAtVersion, type Page, updateRow } from '../../platform/shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../platform/shared/events/append-domain-event.js';
 import { builtInTemplateVersionId } from './built-in-template.js';
-import { renderCertificatePdf } from './certificate-pdf.js';
+import { renderCertificatePdf } from './certificate-pdf-loader.js';
 import type { CertificateSnapshot } from './certificate-snapshot.js';
 import {
   certificateTemplatesTable,

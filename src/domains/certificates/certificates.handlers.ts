@@ -3,7 +3,7 @@ import { DecryptionError } from '../../platform/security/field-cipher.js';
 import { eventOf, insertJob, type JobHandler } from '../../platform/jobs/index.js';
 import { createMailTransport, MailRecipientRefused, type NotificationSenderDeps } from '../notifications/index.js';
 import { issueNextChunk, insertPendingResults, lockBatch, markBatchFailed, recordProgress } from './certificate-batches.repository.js';
-import { renderCertificatePdf, sha256Hex } from './certificate-pdf.js';
+import { renderCertificatePdf, sha256Hex } from './certificate-pdf-loader.js';
 import { printedDate } from './certificate-snapshot.js';
 import {
   autoIssueSettings,

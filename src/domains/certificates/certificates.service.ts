@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
 import { findRow, getRow, listRows, lockAtVersion, type Page } from '../../platform/shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../platform/shared/events/append-domain-event.js';
-import { renderCertificatePdf, sha256Hex } from './certificate-pdf.js';
+import { renderCertificatePdf, sha256Hex } from './certificate-pdf-loader.js';
 import { builtInTemplate, type CertificateSnapshot, type PrintedFacts, verificationPath } from './certificate-snapshot.js';
 import { templateVersionForCourse, templateVersionIdOfCertificate } from './certificate-templates.repository.js';
 import type { CertificateTemplateVersion } from './certificate-templates.schemas.js';

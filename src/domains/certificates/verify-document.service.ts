@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js';
-import { sha256Hex } from './certificate-pdf.js';
+import { sha256Hex } from './certificate-pdf-loader.js';
 import type { CertificateStatus } from './certificates.repository.js';
 import { type CertificatesDeps, verifyByCode } from './certificates.service.js';
 

@@ -1,4 +1,5 @@
-import { createTransport, type SendMailOptions } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { MailSettings } from '../../config.js';
 import { removeAbandonedPartials, writeOutboxMail } from './outbox-mail.js';
 
@@ -82,12 +83,19 @@ function deliveryError(error: unknown): Error {
  */
 const smtpConnection = { pool: true, maxConnections: 1, idleTimeout: 1_000, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } as const;
 
+/** nodemailer is loaded with a process's first mail, not in every start (decision 0050). */
+async function createTransporter(options: Parameters<typeof Nodemailer.createTransport>[0]): Promise<Transporter> {
+  const { createTransport } = await import('nodemailer');
+  return createTransport(options);
+}
+
 function smtpTransport(url: string, from: string): MailTransport {
-  const transporter = createTransport({ url, ...smtpConnection });
+  let transporter: Promise<Transporter> | undefined;
   return {
     async send(mail) {
+      const sender = await (transporter ??= createTransporter({ url, ...smtpConnection }));
       try {
-        await transporter.sendMail(composed(from, mail));
+        await sender.sendMail(composed(from, mail));
       } catch (error) {
         throw deliveryError(error);
       }
@@ -96,14 +104,14 @@ function smtpTransport(url: string, from: string): MailTransport {
 }
 
 function outboxTransport(dir: string, from: string): MailTransport {
-  const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  let composer: Promise<Transporter> | undefined;
   // Once per worker, before its first mail: what killed workers left half-written.
   let swept: Promise<unknown> | null = null;
   return {
     async send(mail) {
       swept ??= removeAbandonedPartials(dir);
       await swept;
-      const { message } = await composer.sendMail(composed(from, mail));
+      const { message } = await (await (composer ??= createTransporter({ streamTransport: true, buffer: true, newline: 'windows' }))).sendMail(composed(from, mail));
       await writeOutboxMail(dir, mail.key, message as Buffer);
     },
   };

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
+import { repositoryPath } from '../../repository-path.js';
 
 /** Where `npm start` (prestart) and the console's build put the built console (see console/build.ts). */
-export const defaultConsoleDirectory = fileURLToPath(new URL('../../../console/dist', import.meta.url));
+export const defaultConsoleDirectory = repositoryPath('console/dist');
 
 /**
  * Paths that belong to the server: an unknown path under them is the API's 404, never the console's page.

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repositoryPath } from '../../../repository-path.js';
 
-export const defaultMigrationsDir = fileURLToPath(new URL('../../../../migrations/', import.meta.url));
+export const defaultMigrationsDir = repositoryPath('migrations/');
 
 const fileName = /^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$/;
 

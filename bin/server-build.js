@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The server's TypeScript (src/, without its tests) compiled to JavaScript in dist/ by esbuild, so that a
+ * process loads a few plain modules instead of transforming each of ~290 through tsx (decision 0050).
+ * Bundled from src/cli.ts, split where the sources import lazily (each command, the server, the PDF
+ * renderer): every file lands directly under dist/, one directory below the root as src/'s top level is,
+ * so paths resolved from src/repository-path.ts hold in both. Packages stay in node_modules, loaded as
+ * they are, except those below: pure JavaScript in hundreds of small ES modules, which Node loads one by
+ * one (typebox's ~680 cost ~0.3 s of CPU; bundled, 15 ms).
+ * `npm ci` builds it (`prepare`); `unitrain` checks the fingerprint of the inputs on every start and
+ * rebuilds when they changed. Plain JavaScript: it runs before anything could compile it.
+ */
+const repository = fileURLToPath(new URL('..', import.meta.url));
+const sourceDirectory = join(repository, 'src');
+const outputDirectory = join(repository, 'dist');
+const stampFile = join(outputDirectory, '.build-stamp');
+const bundledPackages = ['typebox', 'jose', 'csv-parse', 'csv-stringify'];
+
+/** @returns {string[]} the sources compiled: every .ts file under src/ but the tests. */
+function sourceFiles() {
+  return readdirSync(sourceDirectory, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.ts') && !path.endsWith('.test.ts'))
+    .sort()
+    .map((path) => join(sourceDirectory, path));
+}
+
+/** @returns {string} a hash of every input of the build: the sources, the lockfile (bundled packages), tsconfig.json and this file (its options). */
+function serverFingerprint() {
+  const hash = createHash('sha256');
+  for (const path of [...sourceFiles(), join(repository, 'package-lock.json'), join(repository, 'tsconfig.json'), fileURLToPath(import.meta.url)]) {
+    hash.update(relative(repository, path)).update('\0').update(readFileSync(path)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** @param {string} [fingerprint] @returns {boolean} */
+function serverBuildIsCurrent(fingerprint = serverFingerprint()) {
+  return existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === fingerprint;
+}
+
+/**
+ * Builds dist/ unless current (or always, when forced); resolves with whether it built. Writes to
+ * `dist.<pid>` under a lock and swaps it in, so concurrent starts build once and never read half a build.
+ * @param {{ force?: boolean, log?: (line: string) => void }} [options]
+ * @returns {Promise<boolean>}
+ */
+export async function ensureServerBuilt(options = {}) {
+  if (!options.force && serverBuildIsCurrent()) return false;
+  const { default: lockfile } = await import('proper-lockfile');
+  const release = await lockfile.lock(repository, { lockfilePath: join(repository, 'dist.lock'), retries: { retries: 120, minTimeout: 100, maxTimeout: 1000 }, stale: 60_000 });
+  try {
+    // Another process may have built it while this one waited for the lock.
+    const fingerprint = serverFingerprint();
+    if (!options.force && serverBuildIsCurrent(fingerprint)) return false;
+    const started = Date.now();
+    const { build } = await import('esbuild');
+    const nextDirectory = join(repository, `dist.${process.pid}`);
+    rmSync(nextDirectory, { recursive: true, force: true });
+    await build({
+      entryPoints: [join(sourceDirectory, 'cli.ts')],
+      outdir: nextDirectory,
+      bundle: true,
+      splitting: true,
+      platform: 'node',
+      format: 'esm',
+      // engines: node >= 20.19.
+      target: 'node20.19',
+      // Stack traces name src/ lines under `node --enable-source-maps`.
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      plugins: [
+        {
+          name: 'packages-from-node_modules',
+          setup(plugins) {
+            plugins.onResolve({ filter: /^[^./]/ }, ({ path }) =>
+              bundledPackages.some((name) => path === name || path.startsWith(`${name}/`)) ? undefined : { path, external: true });
+          },
+        },
+      ],
+    });
+    writeFileSync(join(nextDirectory, '.build-stamp'), `${fingerprint}\n`);
+    rmSync(outputDirectory, { recursive: true, force: true });
+    renameSync(nextDirectory, outputDirectory);
+    options.log?.(`compiled the server (src → dist) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return true;
+  } finally {
+    await release();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await ensureServerBuilt({ force: !process.argv.includes('--if-stale'), log: (line) => console.error(line) });
+}
