@@ -2731,10 +2731,21 @@ CREATE OR REPLACE FUNCTION public.app_certificate_status(status text, expiry_dat
  STABLE
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT CASE WHEN status = 'ACTIVE' AND expiry_date < (now() AT TIME ZONE 'UTC')::date THEN 'EXPIRED' ELSE status END
+  SELECT app_certificate_status(status, expiry_date, (now() AT TIME ZONE 'UTC')::date)
 $function$;
 REVOKE EXECUTE ON FUNCTION app_certificate_status(text,date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_certificate_status(text,date) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.app_certificate_status(status text, expiry_date date, as_of date)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT CASE WHEN status = 'ACTIVE' AND expiry_date < as_of THEN 'EXPIRED' ELSE status END
+$function$;
+REVOKE EXECUTE ON FUNCTION app_certificate_status(text,date,date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_certificate_status(text,date,date) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_course_as_published(course courses)
  RETURNS courses
@@ -3057,7 +3068,7 @@ AS $function$
                FROM compliance_requirements r
                LEFT JOIN compliance_records c ON c.requirement_id = r.id AND c.user_id = instructor
               WHERE r.id = ANY (q.compliance_requirement_ids)
-                AND NOT coalesce(c.status IN ('MET', 'WAIVED') AND (c.expires_at IS NULL OR c.expires_at > starts_at), false)
+                AND compliance_record_state(c.status, c.expires_at, 0, 0, starts_at) NOT IN ('MET', 'WAIVED')
              UNION ALL
              SELECT 3, jsonb_build_object('kind', 'CERTIFICATE', 'course_id', k.id, 'course_code', k.code,
                                           'valid_until', (SELECT max(x.expiry_date) FROM certificates x
@@ -3065,8 +3076,8 @@ AS $function$
                FROM courses k
               WHERE k.id = ANY (q.certificate_course_ids)
                 AND NOT EXISTS (SELECT 1 FROM certificates x
-                                 WHERE x.user_id = instructor AND x.course_id = k.id AND x.status = 'ACTIVE'
-                                   AND (x.expiry_date IS NULL OR x.expiry_date >= day))
+                                 WHERE x.user_id = instructor AND x.course_id = k.id
+                                   AND app_certificate_status(x.status, x.expiry_date, day) = 'ACTIVE')
            ) gaps
      WHERE q.course_id = course), '[]'::jsonb)
 $function$;
