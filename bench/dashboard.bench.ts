@@ -10,25 +10,37 @@ import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
 import { createQueryLog } from '../src/platform/db/query-log.js';
 import { readDashboard } from '../src/domains/dashboard/index.js';
-import { refreshAnalyticsViews } from '../src/domains/reports/index.js';
+import { analyticsViews, refreshAnalyticsViews } from '../src/domains/reports/index.js';
 import { seedDatabase, type SeedSize } from '../src/seed/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
 import { createLogger } from '../src/platform/shared/logger.js';
 import { report } from './report.js';
+import { withScratchDatabase } from './scratch.js';
 import { benchKeyring } from './server-process.js';
 
-/** p95 of `count` serial runs of `operation`, in milliseconds, after a warm-up. */
-async function p95(operation: () => Promise<unknown>, count = 200): Promise<number> {
-  for (let i = 0; i < 20; i += 1) await operation();
+/**
+ * p95 of up to `count` serial runs of `operation`, in milliseconds, after a warm-up. At least 40 runs;
+ * past those, no more than `budgetMs` of runs: at the large seed one SA dashboard takes seconds.
+ */
+async function p95(operation: () => Promise<unknown>, count = 200, budgetMs = 90_000): Promise<{ p95: number; runs: number }> {
+  for (let i = 0; i < 5; i += 1) await operation();
   const times: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const started = performance.now();
+  const started = performance.now();
+  while (times.length < count && (times.length < 40 || performance.now() - started < budgetMs)) {
+    const runStarted = performance.now();
     await operation();
-    times.push(performance.now() - started);
+    times.push(performance.now() - runStarted);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length * 0.95)] as number;
+  return { p95: times[Math.floor(times.length * 0.95)] as number, runs: times.length };
+}
+
+/** Milliseconds `operation` takes, once. */
+async function timed(operation: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await operation();
+  return performance.now() - started;
 }
 
 async function requestsPerSecond(url: string, headers: Record<string, string> = {}): Promise<number> {
@@ -37,23 +49,36 @@ async function requestsPerSecond(url: string, headers: Record<string, string> = 
 }
 
 /**
- * The dashboard on seeded data (BENCH_SEED_SIZE, default small; `large` is 1M enrollments on PostgreSQL):
- * uncached, its one statement through the whole HTTP stack against the same statement run bare in a
- * transaction with the SA's claims; cached, requests per second against a bare Fastify route returning
- * the same JSON; and how long refreshing the analytics views takes. Everything in one run.
+ * The dashboard on seeded data (BENCH_SEED_SIZE, default small; `large` is 1M enrollments on PostgreSQL,
+ * in a scratch database of DATABASE_URL's server): uncached, its one statement through the whole HTTP
+ * stack against the same statement run bare in a transaction with the SA's claims; cached, p95 against
+ * that bare statement and requests per second against a bare Fastify route returning the same JSON; and
+ * the scheduled refresh of the analytics views (CONCURRENTLY, under its lock, recorded) against a bare
+ * REFRESH MATERIALIZED VIEW of each. Everything in one run.
  */
 export async function run(): Promise<void> {
   const url = process.env['DATABASE_URL'];
+  if (url) await withScratchDatabase(url, (scratchUrl) => measure(scratchUrl));
+  else await measure(null);
+}
+
+async function measure(url: string | null): Promise<void> {
   const size = (process.env['BENCH_SEED_SIZE'] ?? 'small') as SeedSize;
   const db: Db = url
     ? await openPostgresDatabase({ url, replicaUrl: null, poolMax: 8 }, createQueryLog(null, 0))
     : await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));
   await migrateUp(db);
   const keyring = benchKeyring;
+  const seedStarted = performance.now();
   await seedDatabase(db, createFieldCipher(keyring), { size, seed: 1, today: new Date().toISOString().slice(0, 10) });
-  const refreshStarted = performance.now();
+  const seedMs = performance.now() - seedStarted;
+  // The first refresh fills the views (a view never refreshed cannot be refreshed CONCURRENTLY); the timed ones follow.
   await db.transaction((tx) => refreshAnalyticsViews(tx));
-  const refreshMs = performance.now() - refreshStarted;
+  const refreshMs = await timed(() => db.transaction((tx) => refreshAnalyticsViews(tx)));
+  // The names come from the list of views, never from input.
+  const bareRefreshMs = await timed(() => db.transaction(async (tx) => {
+    for (const view of analyticsViews) await tx.query(`refresh materialized view ${view}`);
+  }));
 
   const { rows: [sa] } = await db.query<{ id: string }>(`select id from users where role = 'SA' and status = 'ACTIVE' order by id limit 1`);
   const actor: Actor = { userId: sa!.id, role: 'SA', providerId: null };
@@ -74,21 +99,31 @@ export async function run(): Promise<void> {
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
   const now = new Date();
-  const bareSqlP95 = await p95(() => db.withActor(actor, (tx) => readDashboard(tx, now)));
-  const uncachedP95 = await p95(() => fetch(`${uncachedUrl}/v1/dashboard`, { headers }).then((response) => response.arrayBuffer()));
-  const cachedP95 = await p95(() => fetch(`${cachedUrl}/v1/dashboard`, { headers }).then((response) => response.arrayBuffer()), 2_000);
+  const bareSql = await p95(() => db.withActor(actor, (tx) => readDashboard(tx, now)));
+  const uncached = await p95(() => fetch(`${uncachedUrl}/v1/dashboard`, { headers }).then((response) => response.arrayBuffer()));
+  const cached = await p95(() => fetch(`${cachedUrl}/v1/dashboard`, { headers }).then((response) => response.arrayBuffer()), 2_000);
   const bareRps = await requestsPerSecond(`${bareUrl}/v1/dashboard`);
   const cachedRps = await requestsPerSecond(`${cachedUrl}/v1/dashboard`, headers);
   const bareCatalogueRps = await requestsPerSecond(`${bareUrl}/v1/catalogue`);
   const cachedCatalogueRps = await requestsPerSecond(`${cachedUrl}/v1/catalogue`);
+  const { rows: [counts] } = await db.query<{ enrollments: number; sessions: number }>(
+    'select (select count(*) from session_enrollments)::integer as enrollments, (select count(*) from training_sessions)::integer as sessions',
+  );
 
   const perSecond = (ms: number) => 1000 / ms;
-  await report('dashboard', { engine: url ? 'postgres' : 'pglite', seed: size, connections: 32, refreshMs: Math.round(refreshMs), p95Ms: {
-    bareSql: +bareSqlP95.toFixed(2), uncachedHttp: +uncachedP95.toFixed(2), cachedHttp: +cachedP95.toFixed(2),
-  } }, [
-    { name: 'bare SQL: the dashboard statement (1 / p95)', rate: perSecond(bareSqlP95) },
-    { name: 'Unitrain uncached: GET /v1/dashboard (1 / p95)', rate: perSecond(uncachedP95), baseline: 'bare SQL: the dashboard statement (1 / p95)' },
-    { name: 'Unitrain cached: GET /v1/dashboard (1 / p95)', rate: perSecond(cachedP95), baseline: 'bare SQL: the dashboard statement (1 / p95)' },
+  const ms = (value: number) => +value.toFixed(2);
+  await report('dashboard', {
+    engine: url ? 'postgres' : 'pglite', seed: size, ...counts, seedSeconds: Math.round(seedMs / 1000), connections: 32,
+    p95Ms: { bareSql: ms(bareSql.p95), uncachedHttp: ms(uncached.p95), cachedHttp: ms(cached.p95) },
+    runs: { bareSql: bareSql.runs, uncachedHttp: uncached.runs, cachedHttp: cached.runs },
+    refreshMs: { scheduled: Math.round(refreshMs), bareRefresh: Math.round(bareRefreshMs) },
+    requestsPerSecond: { bareDashboard: Math.round(bareRps), cachedDashboard: Math.round(cachedRps), bareCatalogue: Math.round(bareCatalogueRps), cachedCatalogue: Math.round(cachedCatalogueRps) },
+  }, [
+    { name: 'bare SQL: the dashboard statement (1 / p95)', rate: perSecond(bareSql.p95) },
+    { name: 'Unitrain uncached: GET /v1/dashboard (1 / p95)', rate: perSecond(uncached.p95), baseline: 'bare SQL: the dashboard statement (1 / p95)' },
+    { name: 'Unitrain cached: GET /v1/dashboard (1 / p95)', rate: perSecond(cached.p95), baseline: 'bare SQL: the dashboard statement (1 / p95)' },
+    { name: 'bare SQL: REFRESH MATERIALIZED VIEW, all five (1 / time)', rate: perSecond(bareRefreshMs) },
+    { name: 'Unitrain: the scheduled refresh, CONCURRENTLY (1 / time)', rate: perSecond(refreshMs), baseline: 'bare SQL: REFRESH MATERIALIZED VIEW, all five (1 / time)' },
     { name: 'bare Fastify: the same JSON (req/s)', rate: bareRps },
     // Signed in: the account is reloaded from the database on every request (authenticate.ts), cache or not.
     { name: 'Unitrain cached: GET /v1/dashboard (req/s)', rate: cachedRps, baseline: 'bare Fastify: the same JSON (req/s)' },

@@ -1717,6 +1717,7 @@ CREATE TRIGGER session_enrollments_capture_insert AFTER INSERT ON session_enroll
 CREATE TRIGGER session_enrollments_capture_update AFTER UPDATE ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_drop_offer BEFORE UPDATE OF status ON session_enrollments FOR EACH ROW WHEN (new.status <> 'WAITLISTED'::text AND new.offer_expires_at IS NOT NULL) EXECUTE FUNCTION session_enrollments_drop_offer();
 CREATE TRIGGER session_enrollments_guard_sa_reference BEFORE INSERT OR UPDATE ON session_enrollments FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('student_id', 'enrolled_by');
+CREATE TRIGGER session_enrollments_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON session_enrollments FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
 CREATE TRIGGER session_enrollments_guard_student_update BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION app_guard_student_enrollment_update();
 CREATE TRIGGER session_enrollments_set_row_version BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE TRIGGER session_enrollments_student_fixed BEFORE UPDATE OF student_id ON session_enrollments FOR EACH ROW EXECUTE FUNCTION session_enrollments_keep_student();
@@ -1840,6 +1841,7 @@ CREATE TRIGGER student_roster_members_capture_insert AFTER INSERT ON student_ros
 CREATE TRIGGER student_roster_members_capture_update AFTER UPDATE ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_archived_roster_members();
 CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_sa_reference('student_id');
+CREATE TRIGGER student_roster_members_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
 CREATE TRIGGER student_roster_members_set_row_version BEFORE UPDATE ON student_roster_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_roster_members_delete_admin ON student_roster_members FOR DELETE TO unitrain_app
   USING (app_is_admin());
@@ -2731,10 +2733,21 @@ CREATE OR REPLACE FUNCTION public.app_certificate_status(status text, expiry_dat
  STABLE
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT CASE WHEN status = 'ACTIVE' AND expiry_date < (now() AT TIME ZONE 'UTC')::date THEN 'EXPIRED' ELSE status END
+  SELECT app_certificate_status(status, expiry_date, (now() AT TIME ZONE 'UTC')::date)
 $function$;
 REVOKE EXECUTE ON FUNCTION app_certificate_status(text,date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_certificate_status(text,date) TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.app_certificate_status(status text, expiry_date date, as_of date)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT CASE WHEN status = 'ACTIVE' AND expiry_date < as_of THEN 'EXPIRED' ELSE status END
+$function$;
+REVOKE EXECUTE ON FUNCTION app_certificate_status(text,date,date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_certificate_status(text,date,date) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_course_as_published(course courses)
  RETURNS courses
@@ -2999,6 +3012,25 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.app_guard_student_reference()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.student_id IS NOT DISTINCT FROM OLD.student_id THEN
+    RETURN NEW;
+  END IF;
+  IF NOT app_may_name_student(NEW.student_id) THEN
+    RAISE EXCEPTION 'you may name as % student only yourself, an active trainee, or a student you already see', TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege', TABLE = TG_TABLE_NAME, COLUMN = 'student_id';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_guard_student_reference() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_instructed_roster_ids()
  RETURNS uuid[]
  LANGUAGE sql
@@ -3038,7 +3070,7 @@ AS $function$
                FROM compliance_requirements r
                LEFT JOIN compliance_records c ON c.requirement_id = r.id AND c.user_id = instructor
               WHERE r.id = ANY (q.compliance_requirement_ids)
-                AND NOT coalesce(c.status IN ('MET', 'WAIVED') AND (c.expires_at IS NULL OR c.expires_at > starts_at), false)
+                AND compliance_record_state(c.status, c.expires_at, 0, 0, starts_at) NOT IN ('MET', 'WAIVED')
              UNION ALL
              SELECT 3, jsonb_build_object('kind', 'CERTIFICATE', 'course_id', k.id, 'course_code', k.code,
                                           'valid_until', (SELECT max(x.expiry_date) FROM certificates x
@@ -3046,8 +3078,8 @@ AS $function$
                FROM courses k
               WHERE k.id = ANY (q.certificate_course_ids)
                 AND NOT EXISTS (SELECT 1 FROM certificates x
-                                 WHERE x.user_id = instructor AND x.course_id = k.id AND x.status = 'ACTIVE'
-                                   AND (x.expiry_date IS NULL OR x.expiry_date >= day))
+                                 WHERE x.user_id = instructor AND x.course_id = k.id
+                                   AND app_certificate_status(x.status, x.expiry_date, day) = 'ACTIVE')
            ) gaps
      WHERE q.course_id = course), '[]'::jsonb)
 $function$;
@@ -3149,6 +3181,21 @@ AS $function$
       OR (account_status = 'ACTIVE' AND account_role IN ('IT', 'IN'))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_may_match_account_by_email(text,text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_may_name_student(account uuid)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT account IS NULL
+      OR app_is_admin()
+      OR account = app_user_id()
+      OR EXISTS (SELECT 1 FROM users u WHERE u.id = account AND u.status = 'ACTIVE' AND u.role IN ('IT', 'IN'))
+      OR (app_role() = 'AP' AND app_provider_sees_user(account, app_provider_ids(), app_provider_location_ids()))
+      OR (app_role() IN ('IC', 'IP') AND app_instructor_sees_user(account, app_taught_session_ids(), app_instructed_roster_ids()))
+$function$;
+REVOKE EXECUTE ON FUNCTION app_may_name_student(uuid) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.app_may_place(place_table text, location uuid, provider uuid)
  RETURNS boolean
@@ -4555,7 +4602,8 @@ BEGIN
 
   -- Who each row is: an account by id, else an account by e-mail, else a profile of profile_provider
   -- by e-mail, made here when nobody has the e-mail yet and the caller may (with the names it needs).
-  UPDATE pg_temp.enroll_batch b SET account_id = u.id FROM users u WHERE u.id = b.given_student_id;
+  UPDATE pg_temp.enroll_batch b SET account_id = u.id FROM users u
+   WHERE u.id = b.given_student_id AND app_may_name_student(u.id);
   UPDATE pg_temp.enroll_batch b SET reason = 'no account has this student_id'
    WHERE b.given_student_id IS NOT NULL AND b.account_id IS NULL;
   UPDATE pg_temp.enroll_batch b SET account_id = u.id FROM users u

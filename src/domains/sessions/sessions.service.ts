@@ -1,9 +1,8 @@
 import type { Actor } from '../../platform/db/actor.js';
-import type { Db, Row, Tx } from '../../platform/db/database.js';
+import type { Db, Row, Tx, WriteOptions } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
 import { getRow, insertRow, lockAtVersion, updateRow } from '../../platform/shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../platform/shared/events/append-domain-event.js';
-import { retryingSerializationFailures } from '../../platform/db/serialization-retry.js';
 import { writeRefusingConflicts } from './sessions.conflicts.js';
 import { decideEligibility, type EligibilityOverride, noOverride, selectEligibilityGaps } from './sessions.eligibility.js';
 import { fullClockTime, requireInstructor, requireLocation, requirePublishedCourse } from './sessions.references.js';
@@ -68,6 +67,12 @@ function requireEndAfterStart(start: string, end: string, field: string): void {
 const whenWhereWho = ['session_date', 'start_time', 'end_time', 'location_id', 'room_id', 'instructor_id'] as const;
 const placeOf = (session: SessionRow) => Object.fromEntries(whenWhereWho.map((field) => [field, session[field]]));
 
+/**
+ * Two bookings of one instructor's hour can deadlock inside the exclusion constraint's check, each
+ * waiting for the other's index entry; run again, the later one sees the earlier and gets its 409.
+ */
+const racingWrite: WriteOptions = { serializationAttempts: 3 };
+
 async function appendSessionEvent(tx: Tx, session: SessionRow, eventType: string, payload: Record<string, unknown>): Promise<void> {
   await appendDomainEvent(tx, { aggregateType: 'session', aggregateId: session.id, aggregateVersion: session.version, eventType, payload });
 }
@@ -75,7 +80,7 @@ async function appendSessionEvent(tx: Tx, session: SessionRow, eventType: string
 /** A one-off session (no schedule) for a published course; row-level security decides where the actor may hold one. */
 export async function createSession(deps: SessionsDeps, actor: SignedIn, input: NewSession): Promise<SessionRow> {
   requireEndAfterStart(input.start_time, input.end_time, 'body.end_time');
-  return retryingSerializationFailures(() => deps.db.withActor(actor, async (tx) => {
+  return deps.db.withActor(actor, async (tx) => {
     const course = await requirePublishedCourse(tx, input.course_id);
     await requireInstructor(tx, input.instructor_id);
     const place = await requireLocation(tx, input.location_id);
@@ -86,7 +91,7 @@ export async function createSession(deps: SessionsDeps, actor: SignedIn, input: 
     const session = asSession(await writeRefusingConflicts(tx, booking, () => insertRow(tx, sessionsTable, values, 'session')));
     await appendSessionEvent(tx, session, 'session.scheduled', { course_id: session.course_id, title: session.title, ...placeOf(session) });
     return session;
-  }));
+  }, racingWrite);
 }
 
 const editableFields = ['title', 'description', 'instructor_id', 'location_id', 'room_id', 'session_date', 'start_time', 'end_time', 'self_enrollment_allowed'] as const satisfies readonly (keyof SessionChanges)[];
@@ -129,7 +134,7 @@ const lockedSession = (id: string, expectedVersion: number, verb: string) =>
  * fields and the day, times, location and instructor before and after.
  */
 export function changeSession(deps: SessionsDeps, actor: Actor, id: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRow> {
-  return retryingSerializationFailures(() => deps.db.withActor(actor, (tx) => changeSessionIn(tx, actor, id, expectedVersion, changes)));
+  return deps.db.withActor(actor, (tx) => changeSessionIn(tx, actor, id, expectedVersion, changes), racingWrite);
 }
 
 /** changeSession inside a transaction the caller holds (a schedule edit of one occurrence). */

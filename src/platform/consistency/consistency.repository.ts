@@ -15,6 +15,11 @@ export interface ConsistencyCheck {
   rule: string;
   /** One set-based statement returning a `ViolationRow` per violation (none when the rule holds). */
   sql: string;
+  /**
+   * The statement's parameters (`$1`, … in `sql`), for a check that judges by a moment: `asOf`, the
+   * moment the whole run judges by (now, or the clock of whoever expired the certificates).
+   */
+  params?: (asOf: Date) => unknown[];
 }
 
 // Seats taken per session, the count every counter and capacity rule compares with: ENROLLED rows and
@@ -221,9 +226,10 @@ export const consistencyChecks: ConsistencyCheck[] = [
     sql: `
       SELECT 'certificates' AS table_name, c.id AS row_id,
              'EXPIRED before its expiry date' AS problem,
-             'an expiry date before ' || (current_setting('unitrain.doctor_as_of')::timestamptz AT TIME ZONE 'UTC')::date AS expected, coalesce('expiry date ' || c.expiry_date, 'no expiry date') AS found
+             'an expiry date before ' || ($1::timestamptz AT TIME ZONE 'UTC')::date AS expected, coalesce('expiry date ' || c.expiry_date, 'no expiry date') AS found
         FROM certificates c
-       WHERE c.status = 'EXPIRED' AND (c.expiry_date IS NULL OR c.expiry_date >= (current_setting('unitrain.doctor_as_of')::timestamptz AT TIME ZONE 'UTC')::date)`,
+       WHERE c.status = 'EXPIRED' AND (c.expiry_date IS NULL OR c.expiry_date >= ($1::timestamptz AT TIME ZONE 'UTC')::date)`,
+    params: (asOf) => [asOf],
   },
   {
     name: 'compliance-standing',
@@ -260,12 +266,14 @@ export const consistencyChecks: ConsistencyCheck[] = [
              'eligible, or an override with a reason' AS expected,
              (SELECT string_agg(coalesce(g->>'code', g->>'course_code', 'tier ' || (g->>'required')), ', ') FROM jsonb_array_elements(f.missing) g)
                || ' missing' AS found
-        FROM instructors_no_longer_eligible(current_setting('unitrain.doctor_as_of')::timestamptz) f`,
+        FROM instructors_no_longer_eligible($1::timestamptz) f`,
+    params: (asOf) => [asOf],
   },
 ];
 
-export async function selectViolations(tx: Tx, check: ConsistencyCheck): Promise<ViolationRow[]> {
-  const { rows } = await tx.query<ViolationRow>(`${check.sql}\n ORDER BY 1, 2, 3`);
+/** The violations of one check, judged as of `asOf` where the check depends on the moment. */
+export async function selectViolations(tx: Tx, check: ConsistencyCheck, asOf: Date): Promise<ViolationRow[]> {
+  const { rows } = await tx.query<ViolationRow>(`${check.sql}\n ORDER BY 1, 2, 3`, check.params?.(asOf) ?? []);
   return rows;
 }
 
@@ -300,11 +308,6 @@ export async function countCheckedRows(tx: Tx): Promise<CheckedRowCounts> {
  * The checks hash whole tables: with the default 4 MB per hash the large seed's joins spill to disk in
  * hundreds of batches (on the embedded engine, a third of the time).
  */
-/**
- * `asOf` is the moment the date-dependent checks judge by (`unitrain.doctor_as_of` in their SQL: a certificate
- * EXPIRED before its day, an instructor no longer eligible): now, or the clock of whoever expired them.
- */
-export async function prepareCheckTransaction(tx: Tx, asOf: Date): Promise<void> {
+export async function prepareCheckTransaction(tx: Tx): Promise<void> {
   await tx.query(`SET LOCAL work_mem = '64MB'`);
-  await tx.query("select set_config('unitrain.doctor_as_of', $1, true)", [asOf.toISOString()]);
 }

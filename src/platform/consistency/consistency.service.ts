@@ -73,12 +73,13 @@ async function checkReplica(db: Db, maxLagMs: number): Promise<{ outcome: CheckO
 export async function checkConsistency(db: Db, options: ConsistencyOptions = {}): Promise<ConsistencyReport> {
   const started = performance.now();
   const report = await inReadOnlySnapshot(db, async (tx) => {
-    await prepareCheckTransaction(tx, options.asOf ?? new Date());
+    const asOf = options.asOf ?? new Date();
+    await prepareCheckTransaction(tx);
     const checks: CheckOutcome[] = [];
     const violations: Violation[] = [];
     for (const check of consistencyChecks) {
       const checkStarted = performance.now();
-      const rows = await selectViolations(tx, check);
+      const rows = await selectViolations(tx, check, asOf);
       checks.push({ name: check.name, rule: check.rule, violations: rows.length, durationMs: performance.now() - checkStarted });
       for (const row of rows) {
         violations.push({ check: check.name, table: row.table_name, rowId: row.row_id, problem: row.problem, expected: row.expected, found: row.found });

@@ -58,6 +58,17 @@ export interface ReplicaStatus {
   lagging: boolean;
 }
 
+/** How one `withActor` transaction runs. */
+export interface WriteOptions {
+  /**
+   * For writes that race by design: how many times in all to run the whole transaction when PostgreSQL
+   * aborts it as a deadlock or serialization failure (40P01, 40001); after the last, SERIALIZATION_FAILURE
+   * stands (503). Default 1: no retry. `fn` is then run more than once, so it must do nothing outside the
+   * database.
+   */
+  serializationAttempts?: number;
+}
+
 export interface Db extends Connection {
   readonly engine: Engine;
   readonly reader: Reader;
@@ -68,7 +79,7 @@ export interface Db extends Connection {
   /** Reads through `reader` so far, by route. */
   readCounts(): ReadonlyMap<ReadRoute, number>;
   /** A transaction running as the application role with the actor's claims set (applyActor, below). */
-  withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** Runs `fn` on one dedicated connection, for session state such as advisory locks. */
   withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
   /**

@@ -8,6 +8,7 @@ import { createCommitListeners, transactionWroteQuery } from './commit-signal.js
 import { DatabaseInUseError } from './database-in-use-error.js';
 import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import type { QueryLog } from './query-log.js';
+import { retryingSerializationFailures } from './serialization-retry.js';
 import { typeParsers } from './type-parsers.js';
 
 export type PgliteSource =
@@ -161,11 +162,11 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
     queryLog,
     replicaStatus: async () => null,
     readCounts: () => new Map([['no_replica', reads]]),
-    withActor: (actor, fn) =>
-      transaction(async (tx) => {
+    withActor: (actor, fn, options) =>
+      retryingSerializationFailures(() => transaction(async (tx) => {
         await applyActor(tx, actor);
         return fn(tx);
-      }),
+      }), options?.serializationAttempts),
     withConnection: (fn) => fn(connection),
     listen: async (channel, onNotify) => {
       const stop = await pglite.listen(channel, onNotify);

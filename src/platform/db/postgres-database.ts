@@ -7,6 +7,7 @@ import { applyActor, asTx, type Connection, type Db, type QueryResult, type Quer
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
 import { createReplicaReader } from './replica-reader.js';
+import { retryingSerializationFailures } from './serialization-retry.js';
 import { typeParsers } from './type-parsers.js';
 import { laterWalPosition, type WalPosition } from './wal-position.js';
 
@@ -193,11 +194,11 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     queryLog,
     replicaStatus: async () => (replicaReader ? replicaReader.status() : null),
     readCounts: () => replicaReader?.counts ?? primaryReads,
-    withActor: (actor, fn) =>
-      transaction(async (tx) => {
+    withActor: (actor, fn, options) =>
+      retryingSerializationFailures(() => transaction(async (tx) => {
         await applyActor(tx, actor);
         return fn(tx);
-      }, replica && actor.commits ? { readOnly: false, mark: actor.commits } : writing),
+      }, replica && actor.commits ? { readOnly: false, mark: actor.commits } : writing), options?.serializationAttempts),
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),

@@ -230,6 +230,27 @@ describe('the dispatcher', () => {
     expect(await job(failing)).toMatchObject({ status: 'DEAD', attempts: 2 });
   });
 
+  it('logs an onDead hook that fails itself, rolls back what it wrote, and leaves the job dead', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const watched = createLogger({ logLevel: 'error', logFormat: 'json' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const grave: JobHandler = {
+      ...handler('test.grave', () => true),
+      async onDead(tx, dead) {
+        await tx.query('insert into test_job_runs (job_id, worker) values ($1, $2)', [dead.id, 'onDead']);
+        // A real failure of the database inside the hook's transaction.
+        await tx.query('insert into test_job_runs (job_id, worker) values ($1, null)', [dead.id]);
+      },
+    };
+    const id = (await insertJob(db, { handler: 'test.grave', maxAttempts: 1 }))!;
+    await createDispatcher(db, [grave], watched, immediately).drain();
+    expect(await job(id)).toMatchObject({ status: 'DEAD', attempts: 1, last_error: 'Error: run 1 failed on purpose' });
+    const { rows } = await db.query("select 1 from test_job_runs where worker = 'onDead' and job_id = $1", [id]);
+    expect(rows).toEqual([]);
+    expect(lines.filter((line) => line['job'] === id).map((line) => [line['handler'], line['msg'], typeof line['err']])).toEqual([
+      ['test.grave', 'the handler of a dead job could not record its death', 'object'],
+    ]);
+  });
+
   it('leaves a job leased to a live worker alone', async () => {
     const dispatcher = createDispatcher(db, [handler('test.busy', () => false)], logger, immediately);
     const id = (await insertJob(db, { handler: 'test.busy' }))!;

@@ -48,6 +48,26 @@ const instructorAssignment = (table: DomainTable): ChangeRule => ({
     (isInstructor(scope) && scope.isMe(row['instructor_id'])),
 });
 
+/**
+ * Whom a row names as its student (decision 0054): naming someone a student lets the namer see them, so
+ * SA and AD name anyone; everyone else themselves, an active trainee (IT, IN: whom their e-mail lookups
+ * match), or an account they already see as a student (an AP also the people affiliated with its own providers).
+ */
+const studentReference = (table: 'session_enrollments' | 'student_roster_members'): ChangeRule => ({
+  id: `${table}.student_reference`,
+  table,
+  trigger: `${table}_guard_student_reference`,
+  columns: ['student_id'],
+  words: 'SA and AD: anyone; everyone else: themselves, an active trainee (IT, IN), or an account they already see as a student (AP: also the people affiliated with its own providers)',
+  allows: (row, scope) =>
+    row['student_id'] === null ||
+    isAdmin(scope) ||
+    scope.isMe(row['student_id']) ||
+    scope.isActiveTrainee(row['student_id']) ||
+    (scope.actor.role === 'AP' && scope.providerSeesUser(row['student_id'])) ||
+    (isInstructor(scope) && scope.instructorSeesUser(row['student_id'])),
+});
+
 /** The columns that refer to users, per table: every foreign key to users but auth_sessions (written by the sign-in code only). */
 export const userReferences: Readonly<Partial<Record<DomainTable, readonly string[]>>> = {
   profiles: ['user_id', 'supervisor_id'],
@@ -99,6 +119,8 @@ export const changeRules: readonly ChangeRule[] = [
   instructorAssignment('training_sessions'),
   instructorAssignment('course_schedules'),
   instructorAssignment('rosters'),
+  studentReference('session_enrollments'),
+  studentReference('student_roster_members'),
   ...Object.entries(userReferences).map(([table, columns]) => saReference(table as DomainTable, columns)),
 ];
 

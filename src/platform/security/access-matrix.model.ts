@@ -238,6 +238,12 @@ export class Scope {
     return this.world.byId('users', userId)?.['role'];
   }
 
+  /** An ACTIVE account of a trainee (IT, IN). */
+  isActiveTrainee(userId: unknown): boolean {
+    const user = this.world.byId('users', userId);
+    return user?.['status'] === 'ACTIVE' && (user['role'] === 'IT' || user['role'] === 'IN');
+  }
+
   /** Whether `provider` serves `location` (provider_locations). */
   locationServedBy(location: unknown, provider: unknown): boolean {
     return provider !== null && this.world.where('provider_locations', 'location_id', location).some((link) => link['provider_id'] === provider);
