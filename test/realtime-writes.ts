@@ -105,14 +105,15 @@ export const writeKinds = {
         [id(c!), id(teacher!), id(l!), open === 'open'],
       ),
   },
+  // Of a session, a roster, both or neither: their instructors see it, whoever issued it (migration 0053).
   'issue certificate': {
-    args: [users, locations, teachers],
+    args: [users, locations, teachers, [...sessions, 'none'], [...rosters, 'none']],
     writers: ownerOnly,
-    run: (tx, [recipient, l, issuer]) =>
+    run: (tx, [recipient, l, issuer, session, roster]) =>
       tx.query(
-        `insert into certificates (user_id, course_id, location_id, issued_by, course_name, recipient_name, issue_date, verification_code)
-         values ($1, $2, $3, $4, 'First aid', 'Recipient', '2031-01-01', 'RT-' || upper(${fresh}))`,
-        [id(recipient!), id('c-first-aid'), id(l!), id(issuer!)],
+        `insert into certificates (user_id, course_id, location_id, issued_by, session_id, roster_id, course_name, recipient_name, issue_date, verification_code)
+         values ($1, $2, $3, $4, $5, $6, 'First aid', 'Recipient', '2031-01-01', 'RT-' || upper(${fresh}))`,
+        [id(recipient!), id('c-first-aid'), id(l!), id(issuer!), session === 'none' ? null : id(session!), roster === 'none' ? null : id(roster!)],
       ),
   },
   'record compliance': {
