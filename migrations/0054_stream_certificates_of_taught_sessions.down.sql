@@ -1,4 +1,6 @@
--- The stream's certificate rule, keys and changes as migrations 0025, 0027 and 0033 made them.
+-- The stream's certificate rule, keys and changes as migrations 0025, 0027 and 0033 made them. The
+-- attribute goes first: the restored realtime_changes_of returns the type without it.
+ALTER TYPE realtime_change DROP ATTRIBUTE session_id;
 CREATE OR REPLACE FUNCTION realtime_change_visible(c realtime_change, a realtime_actor) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT a.user_id IS NOT NULL AND a.role IN ('SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN') AND CASE c.table_name
@@ -105,5 +107,3 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     FROM change_log c
    WHERE c.seq = ANY (seqs)
 $$;
-
-ALTER TYPE realtime_change DROP ATTRIBUTE session_id;

@@ -219,7 +219,13 @@ async function runWrite(db: Db, write: RealtimeWrite): Promise<void> {
   else await db.withActor(fixtureActor(write.as), (tx) => spec.run(tx, write.args));
 }
 
-const changesMany = (write: RealtimeWrite) => write.args[0] === 'every';
+/**
+ * Writes that must not run at the same time: two writes of many rows could lock them in different orders
+ * and deadlock; two new sessions would pick the same day (it counts the sessions), and one teacher's
+ * would overlap (migration 0039).
+ */
+const conflict = (a: RealtimeWrite, b: RealtimeWrite) =>
+  (a.args[0] === 'every' && b.args[0] === 'every') || (a.kind === 'schedule session' && b.kind === 'schedule session');
 
 /**
  * Does the writes, one transaction each, and returns the ones done. Consecutive writes that change
@@ -240,8 +246,7 @@ export async function applyRealtimeWrites(db: Db, writes: readonly RealtimeWrite
   for (const write of writes) {
     const rows = (writeKinds[write.kind] as WriteKind).reveals?.(write.args) ?? [];
     if (rows.length === 0) {
-      // One write of many rows at a time: two could lock their rows in different orders and deadlock.
-      if (changesMany(write) && together.some(changesMany)) await runTogether();
+      if (together.some((other) => conflict(other, write))) await runTogether();
       together.push(write);
       if (together.length === inFlight) await runTogether();
       continue;
