@@ -70,7 +70,8 @@ CREATE TYPE realtime_change AS (
   session_open boolean,
   course_listed boolean,
   account_role text,
-  roster_id uuid
+  roster_id uuid,
+  session_id uuid
 );
 
 -- Sequences
@@ -5051,6 +5052,7 @@ AS $function$
   SELECT ARRAY[a.user_id, a.affiliated_provider_id]
       || coalesce(a.provider_ids, '{}') || coalesce(a.location_ids, '{}')
       || coalesce(a.enrolled_session_ids, '{}') || coalesce(a.instructed_roster_ids, '{}')
+      || coalesce(a.taught_session_ids, '{}')
 $function$;
 REVOKE EXECUTE ON FUNCTION realtime_actor_keys(realtime_actor) FROM PUBLIC;
 
@@ -5080,7 +5082,7 @@ CREATE OR REPLACE FUNCTION public.realtime_change_keys(c realtime_change)
  LANGUAGE sql
  IMMUTABLE
 AS $function$
-  SELECT ARRAY[c.row_id, c.location_id, c.provider_id, c.instructor_id, c.user_id, c.roster_id]
+  SELECT ARRAY[c.row_id, c.location_id, c.provider_id, c.instructor_id, c.user_id, c.roster_id, c.session_id]
 $function$;
 REVOKE EXECUTE ON FUNCTION realtime_change_keys(realtime_change) FROM PUBLIC;
 
@@ -5131,7 +5133,9 @@ AS $function$
     WHEN 'certificates' THEN
          a.role IN ('SA', 'AD')
       OR (a.role = 'AP' AND c.location_id = ANY (a.location_ids))
-      OR (a.role IN ('IC', 'IP') AND c.instructor_id = a.user_id)                      -- _select_issuer
+      OR (a.role IN ('IC', 'IP') AND (c.instructor_id = a.user_id                     -- _select_issuer
+            OR c.session_id = ANY (a.taught_session_ids)                               -- _select_taught (0053)
+            OR c.roster_id = ANY (a.instructed_roster_ids)))
       OR c.user_id = a.user_id                                                         -- _select_recipient
     WHEN 'certificate_batches' THEN
          a.role IN ('SA', 'AD')                                                        -- _select_admin
@@ -5192,8 +5196,12 @@ AS $function$
            WHEN 'users' THEN app_user_role(c.row_id)
            WHEN 'profiles' THEN (SELECT p.role FROM profiles p WHERE p.id = c.row_id)
          END,
-         CASE WHEN c.table_name = 'student_roster_members' THEN coalesce(c.parent_id, (
-           SELECT m.roster_id FROM student_roster_members m WHERE m.id = c.row_id)) END
+         CASE c.table_name
+           WHEN 'student_roster_members' THEN coalesce(c.parent_id, (
+             SELECT m.roster_id FROM student_roster_members m WHERE m.id = c.row_id))
+           WHEN 'certificates' THEN (SELECT k.roster_id FROM certificates k WHERE k.id = c.row_id)
+         END,
+         CASE WHEN c.table_name = 'certificates' THEN (SELECT k.session_id FROM certificates k WHERE k.id = c.row_id) END
     FROM change_log c
    WHERE c.seq = ANY (seqs)
 $function$;

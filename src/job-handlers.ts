@@ -2,7 +2,7 @@ import type { MailSettings, ScheduleSettings } from './config.js';
 import { accountMailHandlers } from './domains/accounts/index.js';
 import { certificateHandlers, expireDueCertificates, expireDueName } from './domains/certificates/index.js';
 import {
-  complianceOnCompletion, recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName,
+  complianceFollowsCertificates, complianceOnCompletion, recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName,
 } from './domains/compliance/index.js';
 import { eligibilityNoticesName, noticeIneligibleInstructors } from './domains/instructors/index.js';
 import { expireOffersName, expireWaitlistOffersHandler } from './domains/enrollments/index.js';
@@ -25,7 +25,7 @@ export function createJobHandlers(deps: {
   const now = deps.now ?? (() => new Date());
   const publicUrl = deps.publicUrl ?? 'http://localhost';
   return [
-    complianceOnCompletion, recomputeComplianceNightly({ now }), sendComplianceReminders({ now }), ...trainingDayHandlers({ ...deps, now }), ...accountMailHandlers(deps),
+    complianceOnCompletion, complianceFollowsCertificates, recomputeComplianceNightly({ now }), sendComplianceReminders({ now }), ...trainingDayHandlers({ ...deps, now }), ...accountMailHandlers(deps),
     refreshAnalyticsHandler(deps), expireDueCertificates({ now }), noticeIneligibleInstructors({ now }), ...certificateHandlers({ ...deps, publicUrl }),
     expireWaitlistOffersHandler({ now }),
   ];

@@ -105,14 +105,15 @@ export const writeKinds = {
         [id(c!), id(teacher!), id(l!), open === 'open'],
       ),
   },
+  // Of a session, a roster, both or neither: their instructors see it, whoever issued it (migration 0053).
   'issue certificate': {
-    args: [users, locations, teachers],
+    args: [users, locations, teachers, [...sessions, 'none'], [...rosters, 'none']],
     writers: ownerOnly,
-    run: (tx, [recipient, l, issuer]) =>
+    run: (tx, [recipient, l, issuer, session, roster]) =>
       tx.query(
-        `insert into certificates (user_id, course_id, location_id, issued_by, course_name, recipient_name, issue_date, verification_code)
-         values ($1, $2, $3, $4, 'First aid', 'Recipient', '2031-01-01', 'RT-' || upper(${fresh}))`,
-        [id(recipient!), id('c-first-aid'), id(l!), id(issuer!)],
+        `insert into certificates (user_id, course_id, location_id, issued_by, session_id, roster_id, course_name, recipient_name, issue_date, verification_code)
+         values ($1, $2, $3, $4, $5, $6, 'First aid', 'Recipient', '2031-01-01', 'RT-' || upper(${fresh}))`,
+        [id(recipient!), id('c-first-aid'), id(l!), id(issuer!), session === 'none' ? null : id(session!), roster === 'none' ? null : id(roster!)],
       ),
   },
   'record compliance': {
@@ -218,7 +219,13 @@ async function runWrite(db: Db, write: RealtimeWrite): Promise<void> {
   else await db.withActor(fixtureActor(write.as), (tx) => spec.run(tx, write.args));
 }
 
-const changesMany = (write: RealtimeWrite) => write.args[0] === 'every';
+/**
+ * Writes that must not run at the same time: two writes of many rows could lock them in different orders
+ * and deadlock; two new sessions would pick the same day (it counts the sessions), and one teacher's
+ * would overlap (migration 0039).
+ */
+const conflict = (a: RealtimeWrite, b: RealtimeWrite) =>
+  (a.args[0] === 'every' && b.args[0] === 'every') || (a.kind === 'schedule session' && b.kind === 'schedule session');
 
 /**
  * Does the writes, one transaction each, and returns the ones done. Consecutive writes that change
@@ -239,8 +246,7 @@ export async function applyRealtimeWrites(db: Db, writes: readonly RealtimeWrite
   for (const write of writes) {
     const rows = (writeKinds[write.kind] as WriteKind).reveals?.(write.args) ?? [];
     if (rows.length === 0) {
-      // One write of many rows at a time: two could lock their rows in different orders and deadlock.
-      if (changesMany(write) && together.some(changesMany)) await runTogether();
+      if (together.some((other) => conflict(other, write))) await runTogether();
       together.push(write);
       if (together.length === inFlight) await runTogether();
       continue;

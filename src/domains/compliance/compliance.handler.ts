@@ -1,5 +1,5 @@
 import { eventOf, type JobHandler } from '../../platform/jobs/index.js';
-import { recomputeComplianceScores, recordCompletion } from './compliance.repository.js';
+import { followCertificate, recomputeComplianceScores, recordCompletion } from './compliance.repository.js';
 
 interface EnrollmentCompleted {
   course_id: string | null;
@@ -30,5 +30,21 @@ export const complianceOnCompletion: JobHandler = {
     // Also when no record changed (a rerun, or a course that fulfils nothing): the recompute writes
     // only a score that differs, and it catches records that have lapsed since the last one.
     await recomputeComplianceScores(tx, [event.data.student_id]);
+  },
+};
+
+/**
+ * A certificate issued, revoked, suspended or reinstated → the holder's records of the requirements its
+ * course fulfils follow it (decision 0056), and their score is recomputed in the same transaction.
+ */
+export const complianceFollowsCertificates: JobHandler = {
+  name: 'compliance.follow-certificate',
+  eventTypes: ['certificate.issued', 'certificate.revoked', 'certificate.suspended', 'certificate.reinstated'],
+  // A batch issues thousands at once: their jobs commit together.
+  sharesTransaction: true,
+  async run(tx, job) {
+    const event = eventOf<Record<string, unknown>>(job);
+    const holder = await followCertificate(tx, event.aggregate_id, event.seq);
+    if (holder !== null) await recomputeComplianceScores(tx, [holder]);
   },
 };

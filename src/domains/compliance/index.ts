@@ -1,4 +1,4 @@
-export { complianceOnCompletion } from './compliance.handler.js';
+export { complianceFollowsCertificates, complianceOnCompletion } from './compliance.handler.js';
 export { complianceRoutes } from './compliance.routes.js';
 export {
   recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName,

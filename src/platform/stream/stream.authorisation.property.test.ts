@@ -252,6 +252,32 @@ describe('realtime authorisation, rule by rule', () => {
     ]);
   });
 
+  it('sends an instructor the certificates of sessions they teach and of rosters they instruct, whoever issued them', async () => {
+    const subscribers: Subscriber[] = ['ic1', 'ic2', 'ip1', 'in1'].map((user) => ({ user: user as FixtureUser, topics: ['certificates'] }));
+    // Issued by ap1 and the owner's way: of s2 (ic2 teaches it), of r2 (ic2 instructs it), of r1 (its session s1 is ic1's),
+    // of s3 (ip1's) to in1, and of neither.
+    const writes = ownerWrites(
+      ['issue certificate', 'it1', 'l2', 'ap1', 's2', 'none'],
+      ['issue certificate', 'it1', 'l2', 'ap1', 'none', 'r2'],
+      ['issue certificate', 'it1', 'l1', 'ap1', 'none', 'r1'],
+      ['issue certificate', 'in1', 'l3', 'ap1', 's3', 'none'],
+      ['issue certificate', 'it1', 'l4', 'ap1', 'none', 'none'],
+    );
+    const certificates = () => context.db.query<{ id: string; session: string | null; roster: string | null }>('select id, session_id as session, roster_id as roster from certificates');
+    const before = new Set((await certificates()).rows.map((row) => row.id));
+    const { problems, received } = await streamDuring(exampleWorld, subscribers, (start) => applyRealtimeWrites(context.db, writes, start));
+    expect(problems).toEqual([]);
+    const rows = (await certificates()).rows.filter((row) => !before.has(row.id));
+    expect(rows).toHaveLength(5);
+    const of = (where: (row: { session: string | null; roster: string | null }) => boolean) => rows.filter(where).map((row) => row.id).sort();
+    expect(received.map((changes) => changes.map((change) => change.id).sort())).toEqual([
+      of((row) => row.roster === fixtureId('r1')),
+      of((row) => row.session === fixtureId('s2') || row.roster === fixtureId('r2')),
+      of((row) => row.session === fixtureId('s3')),
+      of((row) => row.session === fixtureId('s3')), // in1's own
+    ]);
+  });
+
   it('sends an AP changes to sessions, and their enrollments, at its own locations only', async () => {
     const subscribers: Subscriber[] = [{ user: 'ap1', topics: ['sessions', 'enrollments'] }, { user: 'ap2', topics: ['sessions', 'enrollments'] }];
     const { problems, received: [ap1, ap2] } = await streamDuring(exampleWorld, subscribers, async () => {
