@@ -33,6 +33,11 @@ describe.each([1, 2])('use %i of each text', () => {
     await expect(writing).rejects.toMatchObject({ code: '25006' });
     const failing = db.reader.withActor(actor, (tx) => tx.query('select 1 / (select count(*)::integer from round_trip_probe) as n'));
     await expect(failing).rejects.toMatchObject({ code: '22012' });
+    // A value that cannot be sent fails its statement before anything is written, and the connection serves the next read.
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    await expect(db.reader.withActor(actor, (tx) => tx.query('select $1::jsonb as value', [circular]))).rejects.toThrow(/circular/i);
+    expect((await db.reader.withActor(actor, (tx) => tx.query('select 1 as one'))).rows).toEqual([{ one: 1 }]);
     const after = (await db.query<{ role_name: string; claimed_role: string | null }>(whoAmI)).rows[0];
     expect(after?.role_name).not.toBe('unitrain_app');
     expect(after?.claimed_role ?? '').toBe('');

@@ -34,17 +34,23 @@ const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): 
 class StatementBatch extends pg.Query {
   constructor(private readonly statements: readonly BatchStatement[], callback: (error: Error | undefined, results: Results) => void) {
     super({ text: statements.map((statement) => statement.text).join('; ') }, callback as never);
-    this.submit = (connection) => this.send(connection as unknown as ProtocolConnection);
+    this.submit = ((connection: unknown) => this.send(connection as ProtocolConnection)) as never;
   }
 
-  private send(connection: ProtocolConnection): void {
-    // Converted before the first byte is written: a value that cannot be sent fails the batch, not the connection.
-    const bound = this.statements.map((statement) => ({ ...statement, values: statement.values.map((value) => prepareValue(value)) }));
+  /** An error returned (not thrown) is pg's way to fail a query it has not sent: the connection stays usable. */
+  private send(connection: ProtocolConnection): Error | null {
+    let bound: BatchStatement[];
+    try {
+      // Converted before the first byte is written: a value that cannot be sent fails the batch, not the connection.
+      bound = this.statements.map((statement) => ({ ...statement, values: statement.values.map((value) => prepareValue(value)) }));
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
     connection.stream.cork();
     try {
       for (const statement of bound) {
         if (statement.name === undefined) connection.parse({ text: statement.text, name: '', types: [] });
-        connection.bind({ portal: '', statement: statement.name ?? '', values: statement.values, binary: false });
+        connection.bind({ portal: '', statement: statement.name ?? '', values: statement.values as unknown[], binary: false });
         connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
       }
@@ -52,6 +58,7 @@ class StatementBatch extends pg.Query {
     } finally {
       connection.stream.uncork();
     }
+    return null;
   }
 }
 
