@@ -121,9 +121,9 @@ async function inTransaction<T>(
   opening: readonly BatchStatement[] = [],
 ): Promise<T> {
   const statements = queryableOf(client, queryLog);
-  let begun = false;
+  /** BEGIN, the opening statements and the first query, once sent; later statements wait for it. */
+  let begun: Promise<pg.QueryResult | undefined> | null = null;
   const begin = async (first: BatchStatement | null): Promise<pg.QueryResult | undefined> => {
-    begun = true;
     const batch = [{ text: mode.readOnly ? 'begin read only' : 'begin', values: [] }, ...opening, ...(first ? [first] : [])];
     if (preparedOn(client, batch)) return (await queryLog.time(first?.text ?? batch[0]!.text, () => runBatch(client, batch))).at(-1);
     let last: pg.QueryResult | undefined;
@@ -132,12 +132,18 @@ async function inTransaction<T>(
   };
   const tx: Queryable = {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      if (begun) return statements.query<R>(sql, params);
-      const result = (await begin(statementOf(sql, params))) as pg.QueryResult;
+      if (begun) {
+        // A statement sent beside the first (Promise.all) must not reach the server before the claims.
+        await begun;
+        return statements.query<R>(sql, params);
+      }
+      begun = begin(statementOf(sql, params));
+      const result = (await begun) as pg.QueryResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
-      if (!begun) await begin(null);
+      begun ??= begin(null);
+      await begun;
       await statements.exec(sql);
     },
   };
@@ -145,7 +151,7 @@ async function inTransaction<T>(
   let result: T;
   try {
     result = await fn(asTx(tx));
-    if (!begun) return result;
+    if (begun === null) return result;
     if (mode.readOnly) {
       await client.query('commit');
     } else {
@@ -154,7 +160,7 @@ async function inTransaction<T>(
       if (wrote && mode.mark) mode.mark.position = laterWalPosition(mode.mark.position, committed.position);
     }
   } catch (error) {
-    if (begun) await client.query('rollback').catch(() => brokenClients.add(client));
+    if (begun !== null) await client.query('rollback').catch(() => brokenClients.add(client));
     throw error;
   }
   if (wrote) commits.emit();
@@ -174,14 +180,23 @@ async function asReadingActor<T>(client: pg.PoolClient, queryLog: QueryLog, acto
   const claimsStatement = statementOf(claims.text, claims.values);
   // Before this connection has prepared both texts: a READ ONLY transaction, statement by statement.
   const separately = <R>(run: (inside: Tx) => Promise<R>): Promise<R> => inTransaction(client, queryLog, readersCommits, run, readOnly, [claimsStatement]);
+  // One statement at a time, as pg would run them anyway: two transactions of `separately` on one
+  // connection must not interleave (a COMMIT of one would leave the other's statement without claims).
+  let previous: Promise<unknown> = Promise.resolve();
+  const inTurn = <R>(run: () => Promise<R>): Promise<R> => {
+    const next = previous.then(run, run);
+    previous = next.catch(() => undefined);
+    return next;
+  };
   const tx: Queryable = {
-    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const batch = [claimsStatement, statementOf(sql, params)];
-      if (!preparedOn(client, batch)) return separately((inside) => inside.query<R>(sql, params));
-      const result = (await queryLog.time(sql, () => runBatch(client, batch)))[1] as pg.QueryResult;
-      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
-    },
-    exec: (sql) => separately((inside) => inside.exec(sql)),
+    query: <R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> =>
+      inTurn(async () => {
+        const batch = [claimsStatement, statementOf(sql, params)];
+        if (!preparedOn(client, batch)) return separately((inside) => inside.query<R>(sql, params));
+        const result = (await queryLog.time(sql, () => runBatch(client, batch)))[1] as pg.QueryResult;
+        return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+      }),
+    exec: (sql) => inTurn(() => separately((inside) => inside.exec(sql))),
   };
   return fn(asTx(tx));
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
@@ -55,6 +56,18 @@ describe.each([1, 2])('use %i of each text', () => {
     await expect(failingFirst).rejects.toMatchObject({ code: '23505' });
     expect((await db.query('select id from round_trip_probe where id = $1', [id])).rowCount).toBe(0);
     expect(await db.withActor(actor, async () => 'no statement')).toBe('no statement');
+  });
+
+  it('runs statements sent at once as the actor, those sent beside the first too', async () => {
+    // A text no connection has prepared yet (the first use); the second time, where the pool's last connection has.
+    const sentAtOnce = `${whoAmI} -- sent at once ${randomUUID()}`;
+    const three = (tx: { query: Db['query'] }) => Promise.all([tx.query(sentAtOnce), tx.query(sentAtOnce), tx.query(sentAtOnce)]);
+    for (let use = 1; use <= 2; use++) {
+      const seen = [...(await db.withActor(actor, three)), ...(await db.reader.withActor(actor, three))];
+      expect(seen.map((result) => result.rows[0])).toEqual(
+        ['off', 'off', 'off', 'on', 'on', 'on'].map((readOnly) => ({ role_name: 'unitrain_app', claimed_role: 'AD', request_id: 'round-trips', read_only: readOnly })),
+      );
+    }
   });
 });
 
