@@ -34,9 +34,11 @@ export interface Connection extends Queryable {
  */
 export interface Reader extends Queryable {
   /**
-   * A READ ONLY transaction as the actor (the same claims, so the same row-level security, on either
-   * server). It sees at least the actor's `commits` and `after` (a WAL position of the primary: what a
-   * cached answer's stamp requires), or runs on the primary.
+   * Reads as the actor (the same claims, so the same row-level security, on either server), READ ONLY.
+   * On PostgreSQL each statement is its own READ ONLY transaction with the claims sent in front of it
+   * (one round trip; in READ COMMITTED each statement has its own snapshot anyway: decision 0051). It
+   * sees at least the actor's `commits` and `after` (a WAL position of the primary: what a cached
+   * answer's stamp requires), or runs on the primary.
    */
   withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>, after?: WalPosition | null): Promise<T>;
 }
