@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { Actor } from '../src/platform/db/actor.js';
@@ -19,6 +24,8 @@ const sessionCount = 256;
 const perRound = 10_000;
 const warmUpPerRound = 500;
 const roundOrder = ['sql', 'http', 'http', 'sql'] as const;
+/** The raw transaction runs this long before the rounds and again after them. */
+const rawSeconds = 10;
 
 /** One enrollment: a distinct student profile into one of the sessions (round robin). */
 interface Enrollment {
@@ -117,6 +124,47 @@ function enrollOverHttp(url: string, token: string): Side {
   };
 }
 
+/** The raw transaction's tables, apart from the application's (no RLS, audit, events, change capture). */
+const rawSchema = `
+  create schema raw_anchor;
+  create table raw_anchor.training_sessions (id uuid primary key, max_capacity int not null, current_enrollment int not null default 0,
+    updated_at timestamptz not null default now(), check (current_enrollment <= max_capacity));
+  create table raw_anchor.session_enrollments (id uuid primary key default gen_random_uuid(),
+    session_id uuid not null references raw_anchor.training_sessions(id), student_id uuid not null, status text not null,
+    enrollment_date timestamptz not null, unique (session_id, student_id));
+  insert into raw_anchor.training_sessions (id, max_capacity) select md5('s'||n)::uuid, 1000000000 from generate_series(1,10000) n;
+  analyze raw_anchor.training_sessions;`;
+
+/** ../shared/bench/raw-enroll.sh's transaction: a capacity-guarded UPDATE and an INSERT, four round trips, prepared. */
+const rawTransaction = `\\set n random(1, 10000)
+BEGIN;
+UPDATE raw_anchor.training_sessions SET current_enrollment = current_enrollment + 1, updated_at = now()
+  WHERE id = md5('s' || :n)::uuid AND current_enrollment < max_capacity RETURNING id, current_enrollment, max_capacity;
+INSERT INTO raw_anchor.session_enrollments (session_id, student_id, status, enrollment_date)
+  VALUES (md5('s' || :n)::uuid, gen_random_uuid(), 'enrolled', now()) RETURNING id;
+COMMIT;
+`;
+
+/**
+ * The raw engine's enrollment transaction with pgbench, `clients` clients for `seconds` (the anchor of
+ * issue 17's goal 1); null without pgbench on the PATH.
+ */
+async function rawEnrollRate(url: string, seconds: number): Promise<number | null> {
+  const script = join(tmpdir(), `unitrain-raw-enroll-${process.pid}.sql`);
+  await writeFile(script, rawTransaction);
+  try {
+    const { stdout } = await promisify(execFile)('pgbench', ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, url]);
+    const tps = /^tps = ([\d.]+)/m.exec(stdout)?.[1];
+    if (tps === undefined) throw new Error(`pgbench printed no rate: ${stdout}`);
+    return Number(tps);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return null;
+    throw error;
+  } finally {
+    await rm(script, { force: true });
+  }
+}
+
 /**
  * Enrollments per second through the HTTP API against the same SQL run directly, on real PostgreSQL,
  * in the same run, 64 concurrent clients each. Both sides enroll distinct students (profiles without
@@ -135,6 +183,8 @@ export async function run(): Promise<void> {
     const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 4 }, createQueryLog(null, 0));
     try {
       await migrateUp(db);
+      await db.exec(rawSchema);
+      const rawRates = [await rawEnrollRate(url, rawSeconds)];
       const roundSize = warmUpPerRound + perRound;
       const world = await prepareWorld(db, roundOrder.length * roundSize);
       const work = world.studentIds.map((student, k): Enrollment => ({ student, session: world.sessions[k % sessionCount] as string }));
@@ -147,6 +197,7 @@ export async function run(): Promise<void> {
         rates[name].push(await sides[name](slice.slice(0, warmUpPerRound), slice.slice(warmUpPerRound)));
       }
 
+      rawRates.push(await rawEnrollRate(url, rawSeconds));
       const consistency = await checkConsistency(db);
       const { rows: [enrolled] } = await db.query<{ n: number }>(`select count(*)::integer as n from session_enrollments where status = 'ENROLLED'`);
       if (consistency.violations.length > 0 || enrolled?.n !== work.length) {
@@ -155,12 +206,20 @@ export async function run(): Promise<void> {
       // Equal work per round: a side's rate is its enrollments over the sum of its rounds' times.
       const rateOf = (rounds: number[]) => rounds.length / rounds.reduce((sum, rate) => sum + 1 / rate, 0);
       const sqlName = `SQL: claims + enroll_student, ${clients} pooled connections`;
+      const rawName = `raw engine: capacity-guarded UPDATE + INSERT (pgbench, ${clients} clients, no RLS, audit, events or change capture)`;
+      const httpName = `HTTP: POST /v1/sessions/:id/enrollments, ${clients} clients`;
       const measurements: Measurement[] = [
         { name: sqlName, rate: rateOf(rates.sql) },
-        { name: `HTTP: POST /v1/sessions/:id/enrollments, ${clients} clients`, rate: rateOf(rates.http), baseline: sqlName },
+        { name: httpName, rate: rateOf(rates.http), baseline: sqlName },
       ];
+      if (rawRates.every((rate) => rate !== null)) {
+        measurements.unshift({ name: rawName, rate: rateOf(rawRates as number[]) });
+        measurements.push({ name: `${httpName} (vs raw)`, rate: rateOf(rates.http), baseline: rawName });
+      } else {
+        console.log('enrollment-throughput: pgbench is not on the PATH, so the raw transaction (issue 17 goal 1) is not measured');
+      }
       const rounds = Object.fromEntries(Object.entries(rates).map(([name, list]) => [name, list.map(Math.round)]));
-      await report('enrollment-throughput', { engine: 'postgres', clients, sessions: sessionCount, perRound, rounds, consistency: 'no violations' }, measurements);
+      await report('enrollment-throughput', { engine: 'postgres', clients, sessions: sessionCount, perRound, rounds, rawRounds: rawRates.map((rate) => (rate === null ? null : Math.round(rate))), consistency: 'no violations' }, measurements);
     } finally {
       await db.close();
     }

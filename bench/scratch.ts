@@ -18,7 +18,7 @@ export async function withScratchDatabase(serverUrl: string, fn: (url: string) =
   }
 }
 
-/** `count` sessions with room for everyone, taught by `instructorId` at one new location, and `students` student profiles, written as the owner. */
+/** `count` sessions with room for everyone, one a day (an instructor teaches one session at a time), taught by `instructorId` at one new location, and `students` student profiles, written as the owner. */
 export async function createEnrollmentWorld(
   db: Db,
   options: { instructorId: string; courseCode: string; sessions: number; students: number },
@@ -31,7 +31,7 @@ export async function createEnrollmentWorld(
   );
   const { rows: sessions } = await db.query<{ id: string }>(
     `insert into training_sessions (title, course_id, instructor_id, location_id, session_date, start_time, end_time, max_capacity)
-     select 'Benchmark ' || n, $1, $2, $3, current_date + 30, '09:00', '10:00', 1000000 from generate_series(1, $4::integer) n
+     select 'Benchmark ' || n, $1, $2, $3, current_date + 30 + n, '09:00', '10:00', 1000000 from generate_series(1, $4::integer) n
      returning id`,
     [place?.course, options.instructorId, place?.location, options.sessions],
   );

@@ -188,5 +188,6 @@ export async function acceptInvitation(deps: InvitationsDeps, acceptance: Accept
     await markInvitationAccepted(tx, invitationId, userId, now);
     return { userId, role: invitation.role, providerId: invitation.provider_id };
   });
-  return getUser(deps, account, account.userId);
+  // Made as the owner, so not on the account's commit mark: read from the primary.
+  return getUser(deps, account, account.userId, 'primary');
 }

@@ -144,8 +144,13 @@ export async function ensureInitialAdministrator({ db, cipher }: UsersDeps, emai
 const notFound = (id: string) => new AppError('NOT_FOUND', `no user ${id}`);
 
 /** One user as `actor` sees it; 404 when row-level security hides it (AD never sees an SA). */
-export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: string): Promise<User> {
-  const row = await db.withActor(actor, (tx) => selectUser(tx, id));
+/**
+ * One user as `actor` may see it. Read through `db.reader` (a replica, when one is configured and has
+ * the actor's own writes); `primary` right after a write the actor's commit mark does not carry.
+ */
+export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: string, from: 'reader' | 'primary' = 'reader'): Promise<User> {
+  const read = (tx: Tx) => selectUser(tx, id);
+  const row = await (from === 'reader' ? db.reader.withActor(actor, read) : db.withActor(actor, read));
   if (!row) throw notFound(id);
   return toUser(cipher, row);
 }

@@ -34,9 +34,11 @@ export interface Connection extends Queryable {
  */
 export interface Reader extends Queryable {
   /**
-   * A READ ONLY transaction as the actor (the same claims, so the same row-level security, on either
-   * server). It sees at least the actor's `commits` and `after` (a WAL position of the primary: what a
-   * cached answer's stamp requires), or runs on the primary.
+   * Reads as the actor (the same claims, so the same row-level security, on either server), READ ONLY.
+   * On PostgreSQL each statement is its own READ ONLY transaction with the claims sent in front of it
+   * (one round trip; in READ COMMITTED each statement has its own snapshot anyway: decision 0051). It
+   * sees at least the actor's `commits` and `after` (a WAL position of the primary: what a cached
+   * answer's stamp requires), or runs on the primary.
    */
   withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>, after?: WalPosition | null): Promise<T>;
 }
@@ -120,15 +122,24 @@ export function inReadOnlySnapshot<T>(db: Connection, fn: (tx: Tx) => Promise<T>
 export const applicationRole = 'unitrain_app';
 
 /**
- * One statement on purpose: `set_config('role', ...)` is `SET LOCAL ROLE` in function form, so the
- * role and all claims are set in a single round trip, and all of it ends with the transaction.
+ * The statement that sets the role and every claim. One statement on purpose: `set_config('role', ...)`
+ * is `SET LOCAL ROLE` in function form, so the role and all claims are set in a single statement, and all
+ * of it ends with the transaction. The PostgreSQL engine sends it in the same round trip as BEGIN and
+ * the transaction's first query. `readOnly`: the transaction is READ ONLY from this statement on
+ * (setting it on is allowed at any point of a transaction).
  */
-export async function applyActor(tx: Tx, actor: Actor): Promise<void> {
-  await tx.query(
-    `select set_config('role', $1, true), set_config('unitrain.user_id', $2, true),
+export function actorClaims(actor: Actor, options: { readOnly?: boolean } = {}): { text: string; values: string[] } {
+  return {
+    text: `select set_config('role', $1, true), set_config('unitrain.user_id', $2, true),
             set_config('unitrain.role', $3, true), set_config('unitrain.provider_id', $4, true),
             set_config('unitrain.request_id', $5, true), set_config('unitrain.ip', $6, true),
-            set_config('unitrain.user_agent', $7, true)`,
-    [applicationRole, actor.userId ?? '', actor.role, actor.providerId ?? '', actor.requestId ?? '', actor.ip ?? '', actor.userAgent ?? ''],
-  );
+            set_config('unitrain.user_agent', $7, true)${options.readOnly ? `, set_config('transaction_read_only', 'on', true)` : ''}`,
+    values: [applicationRole, actor.userId ?? '', actor.role, actor.providerId ?? '', actor.requestId ?? '', actor.ip ?? '', actor.userAgent ?? ''],
+  };
+}
+
+/** Runs as the actor from here to the end of the transaction (see actorClaims). */
+export async function applyActor(tx: Tx, actor: Actor): Promise<void> {
+  const claims = actorClaims(actor);
+  await tx.query(claims.text, claims.values);
 }

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
-import type { CommitMark } from './actor.js';
-import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import type { Actor, CommitMark } from './actor.js';
+import { actorClaims, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { type BatchStatement, preparedOn, runBatch } from './statement-batch.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
 import { createReplicaReader } from './replica-reader.js';
@@ -50,6 +51,16 @@ function statementNameOf(sql: string): string | undefined {
   return name;
 }
 
+/** The actor's claims statement (database.ts), named like every other text. */
+function claimsOf(actor: Actor): BatchStatement {
+  const claims = actorClaims(actor);
+  return statementOf(claims.text, claims.values);
+}
+
+function statementOf(sql: string, params: readonly unknown[]): BatchStatement {
+  return { text: sql, values: params, name: statementNameOf(sql) };
+}
+
 function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Queryable {
   return {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
@@ -82,6 +93,8 @@ interface TransactionMode {
 
 const writing: TransactionMode = { readOnly: false, mark: null };
 const readOnly: TransactionMode = { readOnly: true, mark: null };
+/** READ ONLY transactions signal no commit: nobody listens to theirs. */
+const readersCommits = createCommitListeners();
 
 /**
  * Whether the transaction wrote, COMMIT and, when asked, the WAL position after it, in one round trip:
@@ -94,18 +107,52 @@ async function commitReportingWrite(client: pg.PoolClient, withPosition: boolean
   return { wrote: results[0]?.rows[0]?.wrote === true, position: results[2]?.rows[0]?.position ?? null };
 }
 
+/**
+ * A transaction that begins with its first statement: BEGIN, the opening statements (the actor's
+ * claims) and the first query go to the server in one round trip (statement-batch.ts), once this
+ * connection has prepared the named ones; before that (its first use of a text), one by one. A
+ * transaction that runs no statement sends nothing, not even BEGIN.
+ */
 async function inTransaction<T>(
   client: pg.PoolClient,
   queryLog: QueryLog,
   commits: CommitListeners,
   fn: (tx: Tx) => Promise<T>,
   mode: TransactionMode = writing,
+  opening: readonly BatchStatement[] = [],
 ): Promise<T> {
-  await client.query(mode.readOnly ? 'begin read only' : 'begin');
+  const statements = queryableOf(client, queryLog);
+  /** BEGIN, the opening statements and the first query, once sent; later statements wait for it. */
+  let begun: Promise<pg.QueryResult | undefined> | null = null;
+  const begin = async (first: BatchStatement | null): Promise<pg.QueryResult | undefined> => {
+    const batch = [{ text: mode.readOnly ? 'begin read only' : 'begin', values: [] }, ...opening, ...(first ? [first] : [])];
+    if (preparedOn(client, batch)) return (await queryLog.time(first?.text ?? batch[0]!.text, () => runBatch(client, batch))).at(-1);
+    let last: pg.QueryResult | undefined;
+    for (const statement of batch) last = await queryLog.time(statement.text, () => client.query({ text: statement.text, values: statement.values as unknown[], ...(statement.name ? { name: statement.name } : {}) }));
+    return last;
+  };
+  const tx: Queryable = {
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      if (begun) {
+        // A statement sent beside the first (Promise.all) must not reach the server before the claims.
+        await begun;
+        return statements.query<R>(sql, params);
+      }
+      begun = begin(statementOf(sql, params));
+      const result = (await begun) as pg.QueryResult;
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      begun ??= begin(null);
+      await begun;
+      await statements.exec(sql);
+    },
+  };
   let wrote = false;
   let result: T;
   try {
-    result = await fn(asTx(queryableOf(client, queryLog)));
+    result = await fn(asTx(tx));
+    if (begun === null) return result;
     if (mode.readOnly) {
       await client.query('commit');
     } else {
@@ -114,11 +161,45 @@ async function inTransaction<T>(
       if (wrote && mode.mark) mode.mark.position = laterWalPosition(mode.mark.position, committed.position);
     }
   } catch (error) {
-    await client.query('rollback').catch(() => brokenClients.add(client));
+    if (begun !== null) await client.query('rollback').catch(() => brokenClients.add(client));
     throw error;
   }
   if (wrote) commits.emit();
   return result;
+}
+
+/**
+ * The reads of `Db.reader`: each statement runs as its own READ ONLY transaction, with the actor's
+ * claims sent in front of it in the same round trip (one Sync for both, so the extended protocol runs
+ * them as one implicit transaction: the claims hold for that statement and end with it, and if they
+ * fail the statement does not run). One round trip per statement instead of BEGIN, claims, query,
+ * COMMIT. In READ COMMITTED every statement takes its own snapshot anyway, so a read that makes several
+ * sees what it saw in one transaction: each statement at least what the one before it saw.
+ */
+async function asReadingActor<T>(client: pg.PoolClient, queryLog: QueryLog, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const claims = actorClaims(actor, { readOnly: true });
+  const claimsStatement = statementOf(claims.text, claims.values);
+  // Before this connection has prepared both texts: a READ ONLY transaction, statement by statement.
+  const separately = <R>(run: (inside: Tx) => Promise<R>): Promise<R> => inTransaction(client, queryLog, readersCommits, run, readOnly, [claimsStatement]);
+  // One statement at a time, as pg would run them anyway: two transactions of `separately` on one
+  // connection must not interleave (a COMMIT of one would leave the other's statement without claims).
+  let previous: Promise<unknown> = Promise.resolve();
+  const inTurn = <R>(run: () => Promise<R>): Promise<R> => {
+    const next = previous.then(run, run);
+    previous = next.catch(() => undefined);
+    return next;
+  };
+  const tx: Queryable = {
+    query: <R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> =>
+      inTurn(async () => {
+        const batch = [claimsStatement, statementOf(sql, params)];
+        if (!preparedOn(client, batch)) return separately((inside) => inside.query<R>(sql, params));
+        const result = (await queryLog.time(sql, () => runBatch(client, batch)))[1] as pg.QueryResult;
+        return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+      }),
+    exec: (sql) => inTurn(() => separately((inside) => inside.exec(sql))),
+  };
+  return fn(asTx(tx));
 }
 
 function connectionOf(client: pg.PoolClient, queryLog: QueryLog, commits: CommitListeners): Connection {
@@ -160,10 +241,10 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
         (error: unknown) => logger?.warn({ err: error }, 'could not signal other processes of a commit; they will see it on their next poll'),
       )),
   );
-  const transaction = <T>(fn: (tx: Tx) => Promise<T>, mode?: TransactionMode) =>
-    withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode));
-  const readOnlyOn = (on: pg.Pool) => <T>(fn: (tx: Tx) => Promise<T>) =>
-    withClient(on, (client) => inTransaction(client, queryLog, commits, fn, readOnly));
+  const transaction = <T>(fn: (tx: Tx) => Promise<T>, mode?: TransactionMode, actor?: Actor) =>
+    withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode, actor ? [claimsOf(actor)] : []));
+  const readOnlyOn = (on: pg.Pool) => <T>(fn: (tx: Tx) => Promise<T>, actor: Actor) =>
+    withClient(on, (client) => asReadingActor(client, queryLog, actor, fn));
   const positionOf = async (on: pg.Pool, sql: string) => (await on.query<{ position: string | null }>(sql)).rows[0]?.position ?? null;
   const replicaReader = replica
     ? createReplicaReader(
@@ -185,20 +266,17 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
       ...primary,
       withActor: (actor, fn) => {
         primaryReads.set('no_replica', (primaryReads.get('no_replica') ?? 0) + 1);
-        return readOnlyOn(pool)(async (tx) => {
-          await applyActor(tx, actor);
-          return fn(tx);
-        });
+        return readOnlyOn(pool)(fn, actor);
       },
     },
     queryLog,
     replicaStatus: async () => (replicaReader ? replicaReader.status() : null),
     readCounts: () => replicaReader?.counts ?? primaryReads,
     withActor: (actor, fn, options) =>
-      retryingSerializationFailures(() => transaction(async (tx) => {
-        await applyActor(tx, actor);
-        return fn(tx);
-      }, replica && actor.commits ? { readOnly: false, mark: actor.commits } : writing), options?.serializationAttempts),
+      retryingSerializationFailures(
+        () => transaction(fn, replica && actor.commits ? { readOnly: false, mark: actor.commits } : writing, actor),
+        options?.serializationAttempts,
+      ),
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),

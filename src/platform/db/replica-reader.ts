@@ -1,12 +1,13 @@
 import type { Logger } from '../shared/logger.js';
-import { applyActor, type Queryable, type Reader, type ReadRoute, type ReplicaStatus, type Tx } from './database.js';
+import type { Actor } from './actor.js';
+import type { Queryable, Reader, ReadRoute, ReplicaStatus, Tx } from './database.js';
 import { isConnectionFailure } from './postgres-errors.js';
 import { laterWalPosition, type WalPosition, walOffset, walReached } from './wal-position.js';
 
 /** The two servers as the reader uses them: READ ONLY transactions and single statements on each. */
 export interface ReadServers {
-  primary: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>; queryable: Queryable; position(): Promise<WalPosition> };
-  replica: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>; queryable: Queryable; replayed(): Promise<WalPosition | null> };
+  primary: { transaction<T>(fn: (tx: Tx) => Promise<T>, actor: Actor): Promise<T>; queryable: Queryable; position(): Promise<WalPosition> };
+  replica: { transaction<T>(fn: (tx: Tx) => Promise<T>, actor: Actor): Promise<T>; queryable: Queryable; replayed(): Promise<WalPosition | null> };
 }
 
 export interface ReplicaReaderSettings {
@@ -127,7 +128,7 @@ export function createReplicaReader(servers: ReadServers, settings: ReplicaReade
     return known.lagging ? 'lagging' : 'replica';
   };
 
-  const onReplica = <T>(required: WalPosition | null, body: (tx: Tx) => Promise<T>): Promise<T> =>
+  const onReplica = <T>(required: WalPosition | null, body: (tx: Tx) => Promise<T>, actor: Actor): Promise<T> =>
     servers.replica.transaction(async (tx) => {
       if (required !== null && !(replayedKnown !== null && walReached(replayedKnown, required))) {
         const { rows } = await tx.query<{ replayed: WalPosition | null }>('select pg_last_wal_replay_lsn()::text as replayed');
@@ -137,29 +138,30 @@ export function createReplicaReader(servers: ReadServers, settings: ReplicaReade
         if (replayed === null || !walReached(replayed, required)) throw new ReplicaBehind();
       }
       return body(tx);
-    });
+    }, actor);
 
-  const read = async <T>(required: WalPosition | null, body: (tx: Tx) => Promise<T>): Promise<T> => {
+  /** `body` in a READ ONLY transaction as `actor` (its claims set before the first statement). */
+  const read = async <T>(required: WalPosition | null, body: (tx: Tx) => Promise<T>, actor: Actor): Promise<T> => {
     const chosen = await route();
     if (chosen === 'replica') {
       try {
-        const result = await onReplica(required, body);
+        const result = await onReplica(required, body, actor);
         count('replica');
         return result;
       } catch (error) {
         if (error instanceof ReplicaBehind) {
           count('behind');
-          return servers.primary.transaction(body);
+          return servers.primary.transaction(body, actor);
         }
         const failure = replicaCannotServe(error);
         if (failure === null) throw error;
         if (failure === 'down') markDown(error);
         count('unavailable');
-        return servers.primary.transaction(body);
+        return servers.primary.transaction(body, actor);
       }
     }
     count(chosen);
-    return servers.primary.transaction(body);
+    return servers.primary.transaction(body, actor);
   };
 
   /** A single statement: on the replica's pool without a transaction, or the primary's. */
@@ -186,11 +188,7 @@ export function createReplicaReader(servers: ReadServers, settings: ReplicaReade
     reader: {
       query: (sql, params) => single((on) => on.query(sql, params)),
       exec: (sql) => single((on) => on.exec(sql)),
-      withActor: (actor, fn, after) =>
-        read(laterWalPosition(actor.commits?.position, after), async (tx) => {
-          await applyActor(tx, actor);
-          return fn(tx);
-        }),
+      withActor: (actor, fn, after) => read(laterWalPosition(actor.commits?.position, after), fn, actor),
     },
     status: () => probe().catch(() => unreachable),
     counts,
