@@ -67,6 +67,9 @@ export interface AxeViolation {
  * protocol (page.evaluate), which the page's CSP does not govern, so the check needs no policy exception.
  */
 export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  // A dialog still fading in is half transparent, below the contrast it has once shown: axe looks at the
+  // page once its transitions have ended (a spinner's endless animation is not a transition).
+  await page.waitForFunction(() => document.getAnimations().every((animation) => !(animation instanceof CSSTransition) || animation.playState !== 'running'));
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
