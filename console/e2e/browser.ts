@@ -79,6 +79,36 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 
+/** The same screen at 1280 and at 390 px, when CONSOLE_SCREENSHOTS asks for them; the viewport is put back. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  if (!process.env['CONSOLE_SCREENSHOTS']) return;
+  const size = page.viewportSize() ?? desktop;
+  await page.setViewportSize(desktop);
+  await screenshot(page, `${name}-1280`);
+  await page.setViewportSize(phone);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize(size);
+}
+
+/** Resolves with Date.now() in the page when the capacity line first reads `expected`. */
+export function whenCapacityReads(page: Page, expected: string): Promise<number> {
+  return page.evaluate(
+    (text) =>
+      new Promise<number>((resolve) => {
+        const check = () => {
+          if (document.querySelector('[data-testid="capacity-text"]')?.textContent === text) {
+            observer.disconnect();
+            resolve(Date.now());
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+        check();
+      }),
+    expected,
+  );
+}
+
 /** Screenshots for docs/console when CONSOLE_SCREENSHOTS names a folder (the tests never write into the repository otherwise). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const folder = process.env['CONSOLE_SCREENSHOTS'];

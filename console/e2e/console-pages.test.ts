@@ -1,9 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, testKeyring, testPassword, tokenFor, type TestUser } from '../../test/auth.js';
 import { useListeningApp } from '../../test/listening-app.js';
 import { ensureConsoleBuilt } from '../build.js';
-import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousViolationsAtBothWidths, signIn } from './browser.js';
+import { desktop, launchChromium, openPerson, type Person, phone, screenshot, screenshots, seriousViolationsAtBothWidths, signIn, whenCapacityReads } from './browser.js';
 
 /**
  * The administrator's working screens beyond the training day, in Debian's Chromium against the real
@@ -86,34 +86,7 @@ async function expectAccessible(what: string): Promise<void> {
   expect(person.problems, what).toEqual([]);
 }
 
-async function screenshots(page: Page, name: string): Promise<void> {
-  if (!process.env['CONSOLE_SCREENSHOTS']) return;
-  const size = page.viewportSize() ?? desktop;
-  await page.setViewportSize(desktop);
-  await screenshot(page, `${name}-1280`);
-  await page.setViewportSize(phone);
-  await screenshot(page, `${name}-390`);
-  await page.setViewportSize(size);
-}
 
-/** Resolves with Date.now() in the page when the capacity line first reads `expected`. */
-function whenCapacityReads(page: Page, expected: string): Promise<number> {
-  return page.evaluate(
-    (text) =>
-      new Promise<number>((resolve) => {
-        const check = () => {
-          if (document.querySelector('[data-testid="capacity-text"]')?.textContent === text) {
-            observer.disconnect();
-            resolve(Date.now());
-          }
-        };
-        const observer = new MutationObserver(check);
-        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-        check();
-      }),
-    expected,
-  );
-}
 
 describe('the administrator’s working screens', () => {
   it('names a student without an account, follows another writer, adds a person found by name, and shows the session’s activity', async () => {

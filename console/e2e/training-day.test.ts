@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, testKeyring, testPassword, tokenFor, type TestUser } from '../../test/auth.js';
 import { useListeningApp } from '../../test/listening-app.js';
@@ -12,7 +12,7 @@ import { createWorker, type Dispatcher } from '../../src/platform/jobs/index.js'
 import { createFieldCipher } from '../../src/platform/security/field-cipher.js';
 import { createLogger } from '../../src/platform/shared/logger.js';
 import { ensureConsoleBuilt } from '../build.js';
-import { desktop, launchChromium, openPerson, type Person, phone, screenshot, seriousViolationsAtBothWidths, signIn, tablet } from './browser.js';
+import { desktop, launchChromium, openPerson, type Person, phone, screenshots, seriousViolationsAtBothWidths, signIn, tablet, whenCapacityReads } from './browser.js';
 
 /**
  * The training day, in Debian's Chromium against the real server on a port (the built console, the
@@ -81,16 +81,6 @@ async function expectAccessible(person: Person, what: string): Promise<void> {
   expect(person.problems, what).toEqual([]);
 }
 
-/** The same screen at 1280 and at 390 px, when CONSOLE_SCREENSHOTS asks for them. */
-async function screenshots(page: Page, name: string): Promise<void> {
-  if (!process.env['CONSOLE_SCREENSHOTS']) return;
-  const size = page.viewportSize() ?? desktop;
-  await page.setViewportSize(desktop);
-  await screenshot(page, `${name}-1280`);
-  await page.setViewportSize(phone);
-  await screenshot(page, `${name}-390`);
-  await page.setViewportSize(size);
-}
 
 function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -107,24 +97,6 @@ function tuesdayBeforeSpringForward(): string {
   }
 }
 
-/** Resolves with Date.now() in the page when the capacity line first reads `expected`. */
-function whenCapacityReads(page: Page, expected: string): Promise<number> {
-  return page.evaluate(
-    (text) =>
-      new Promise<number>((resolve) => {
-        const check = () => {
-          if (document.querySelector('[data-testid="capacity-text"]')?.textContent === text) {
-            observer.disconnect();
-            resolve(Date.now());
-          }
-        };
-        const observer = new MutationObserver(check);
-        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-        check();
-      }),
-    expected,
-  );
-}
 
 describe('the training day in the console', () => {
   let adminPerson: Person;

@@ -5,14 +5,27 @@
  */
 const locale = navigator.language || 'en';
 
+/**
+ * Formatters made once per set of options: building an Intl.DateTimeFormat costs far more than formatting
+ * with it, and a list of 200 enrollments formats 200 instants in one zone.
+ */
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+function dateTimeFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = JSON.stringify(options);
+  let format = dateTimeFormats.get(key);
+  if (!format) dateTimeFormats.set(key, (format = new Intl.DateTimeFormat(locale, options)));
+  return format;
+}
+const numberFormat = new Intl.NumberFormat(locale);
+
 export function formatSessionDay(day: string): string {
   // Noon UTC keeps the calendar day whatever the viewer's zone.
-  return new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`));
+  return dateTimeFormat({ weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`));
 }
 
 export function formatWallTime(time: string): string {
   const [hours = '0', minutes = '0'] = time.split(':');
-  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(new Date(Date.UTC(2000, 0, 1, Number(hours), Number(minutes))));
+  return dateTimeFormat({ hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(new Date(Date.UTC(2000, 0, 1, Number(hours), Number(minutes))));
 }
 
 /** "Tue 14 Oct 2026, 09:00–17:00 Europe/Paris" */
@@ -23,16 +36,16 @@ export function formatSessionWhen(session: { session_date: string; start_time: s
 
 export function formatInstant(instant: string | null | undefined, timeZone?: string): string {
   if (!instant) return '—';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(instant));
+  return dateTimeFormat({ dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(instant));
 }
 
 export function formatDate(instant: string | null | undefined): string {
   if (!instant) return '—';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(instant));
+  return dateTimeFormat({ dateStyle: 'medium' }).format(new Date(instant));
 }
 
 export function formatNumber(value: number): string {
-  return new Intl.NumberFormat(locale).format(value);
+  return numberFormat.format(value);
 }
 
 /** Today as YYYY-MM-DD in the viewer's zone (list filters). */
