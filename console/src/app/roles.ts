@@ -10,6 +10,9 @@ export function faceOf(role: Role): Face {
   return 'trainee';
 }
 
+/** The roles the audit log answers (the access matrix); the console offers it, and a session's activity, to no one else. */
+export const auditReaders: Role[] = ['SA', 'AD'];
+
 export interface NavItem {
   to: string;
   label: string;
@@ -27,7 +30,7 @@ export const navigation: Record<Face, NavItem[]> = {
     { to: '/rosters', label: messages.nav.rosters },
     { to: '/certificates', label: messages.nav.certificates },
     { to: '/people', label: messages.nav.people },
-    { to: '/audit', label: messages.nav.audit, roles: ['SA', 'AD'] },
+    { to: '/audit', label: messages.nav.audit, roles: auditReaders },
     { to: '/jobs', label: messages.nav.jobs, roles: ['SA', 'AD'] },
     { to: '/notifications', label: messages.nav.notifications },
   ],

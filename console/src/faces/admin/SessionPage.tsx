@@ -7,6 +7,7 @@ import { useParams, useSearchParams } from 'react-router';
 import { dataOf, fieldError } from '../../api/failure.ts';
 import { queries, type Session, type SessionEnrollment as Enrollment } from '../../api/queries.ts';
 import { api } from '../../api/session.ts';
+import { auditReaders } from '../../app/roles.ts';
 import { messages } from '../../messages.ts';
 import { CapacityBar } from '../../ui/CapacityBar.tsx';
 import { formatInstant, formatSessionWhen } from '../../ui/format.ts';
@@ -29,6 +30,8 @@ export function SessionPage() {
   const enrollments = useQuery(queries.sessionEnrollments(id));
   const location = useQuery({ ...queries.location(session.data?.location_id ?? ''), enabled: session.isSuccess });
   const course = useQuery({ ...queries.course(session.data?.course_id ?? ''), enabled: session.isSuccess });
+  const me = useQuery(queries.me());
+  const showsActivity = me.data !== undefined && auditReaders.includes(me.data.role);
   const [search, setSearch] = useSearchParams();
   const tab = search.get('tab') ?? 'enrolled';
   // One dialog for the page, not one per row: a table of 200 places stays a table of 200 buttons.
@@ -71,7 +74,7 @@ export function SessionPage() {
             {messages.session.tabs.waitlist} ({waitlist.length})
           </Tabs.Tab>
           <Tabs.Tab value="results">{messages.session.tabs.results}</Tabs.Tab>
-          <Tabs.Tab value="activity">{messages.session.tabs.activity}</Tabs.Tab>
+          {showsActivity && <Tabs.Tab value="activity">{messages.session.tabs.activity}</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="enrolled" pt="sm">
           {enrollments.isPending ? <Loading /> : enrollments.isError ? <FailureNotice error={enrollments.error} /> : <EnrolledTable rows={enrolled} timeZone={location.data?.timezone} onCancel={setCancelling} />}
@@ -82,9 +85,11 @@ export function SessionPage() {
         <Tabs.Panel value="results" pt="sm">
           <ResultsTable rows={enrolled} />
         </Tabs.Panel>
-        <Tabs.Panel value="activity" pt="sm">
-          <SessionActivity sessionId={data.id} />
-        </Tabs.Panel>
+        {showsActivity && (
+          <Tabs.Panel value="activity" pt="sm">
+            <SessionActivity sessionId={data.id} />
+          </Tabs.Panel>
+        )}
       </Tabs>
       <CancelPlaceDialog enrollment={cancelling} onClose={() => setCancelling(null)} />
     </Stack>
