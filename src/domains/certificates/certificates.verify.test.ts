@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { createVerificationCounts } from './verification-counts.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });
 let world: CertificateWorld;
@@ -176,5 +177,31 @@ describe('GET /verify/:code (the page)', () => {
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#39;Brien &amp; &lt;b&gt;Co&lt;/b&gt;');
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(page).not.toMatch(/<script|<img|<b>/);
+  });
+});
+
+describe('verification counts written a second later', () => {
+  it('keeps the counts a failed write could not store, and adds them on the next write', async () => {
+    const certificate = await issued();
+    const warnings: unknown[] = [];
+    const counts = createVerificationCounts(context.db, { warn: (entry: unknown) => warnings.push(entry) });
+    const stored = async () =>
+      (await context.db.query<{ n: number }>('select verification_count as n from certificate_verifications where certificate_id = $1', [certificate.id])).rows[0]?.n ?? 0;
+    expect([counts.count(certificate.id, 0), counts.count(certificate.id, 0)]).toEqual([1, 2]);
+    // A real failure of the write: the table is not there for a moment.
+    await context.db.query('alter table certificate_verifications rename to certificate_verifications_away');
+    try {
+      await counts.flush();
+    } finally {
+      await context.db.query('alter table certificate_verifications_away rename to certificate_verifications');
+    }
+    expect(warnings).toHaveLength(1);
+    expect(await stored()).toBe(0);
+    expect(counts.count(certificate.id, 0)).toBe(3);
+    await counts.flush();
+    expect(await stored()).toBe(3);
+    expect(counts.count(certificate.id, 0)).toBe(4);
+    await counts.flush();
+    expect(await stored()).toBe(4);
   });
 });
