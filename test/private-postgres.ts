@@ -129,6 +129,8 @@ export interface StreamingReplica {
   catchUp(): Promise<void>;
   /** `pg_ctl stop -m fast`: the replica is gone (connections cut, then refused). */
   stop(): Promise<void>;
+  /** Whether the replica's server is running (not yet stopped or removed). */
+  readonly running: boolean;
   /** Stops the replica and removes its directory. */
   remove(): Promise<void>;
 }
@@ -204,6 +206,9 @@ export async function startStreamingReplica(primaryUrl: string): Promise<Streami
   const replicaAdmin = url('postgres');
   return {
     url,
+    get running() {
+      return running;
+    },
     async pauseReplay() {
       await queryOnce(replicaAdmin, 'select pg_wal_replay_pause()');
     },
