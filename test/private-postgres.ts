@@ -135,11 +135,11 @@ export interface StreamingReplica {
   remove(): Promise<void>;
 }
 
-async function queryOnce<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
+async function queryOnce<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<R>(sql)).rows;
+    return (await client.query<R>(sql, params)).rows;
   } finally {
     await client.end();
   }
@@ -194,7 +194,8 @@ export async function startStreamingReplica(primaryUrl: string): Promise<Streami
   }
   const minimums = await queryOnce<{ name: string; setting: string }>(
     primaryAdmin,
-    `select name, setting from pg_settings where name in (${standbyMinimums.map((name) => `'${name}'`).join(', ')})`,
+    'select name, setting from pg_settings where name = any($1::text[])',
+    [standbyMinimums],
   );
   const serverOptions = [
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c hot_standby=on -c fsync=off -c shared_buffers=16MB`,
@@ -220,7 +221,8 @@ export async function startStreamingReplica(primaryUrl: string): Promise<Streami
       await until(async () => {
         const [replayed] = await queryOnce<{ caught_up: boolean }>(
           replicaAdmin,
-          `select pg_last_wal_replay_lsn() >= '${written?.position}'::pg_lsn as caught_up`,
+          'select pg_last_wal_replay_lsn() >= $1::pg_lsn as caught_up',
+          [written?.position],
         );
         return replayed?.caught_up === true;
       }, 'the replica to replay the primary\'s WAL');
