@@ -19,7 +19,12 @@ import { filledText, imageKind, pageDimensions, type TemplateElement, type Templ
  */
 
 const require = createRequire(import.meta.url);
-const { deflate } = require('pako') as { deflate: (data: Uint8Array) => Uint8Array };
+const { deflate } = require('pako') as { deflate: (data: Uint8Array, options?: { level: number; windowBits: number; memLevel: number }) => Uint8Array };
+/**
+ * The page's operators (a few kilobytes, mostly the QR code) are compressed for each certificate: the
+ * fastest level in a small window costs a fifth of the default, for about a tenth more bytes.
+ */
+const contentDeflate = { level: 1, windowBits: 12, memLevel: 4 };
 
 type Weight = 'regular' | 'bold';
 const fontFiles: Record<Weight, string> = {
@@ -28,6 +33,7 @@ const fontFiles: Record<Weight, string> = {
 };
 const postScriptNames: Record<Weight, string> = { regular: 'NotoSans-Regular', bold: 'NotoSans-Bold' };
 
+interface GlyphRun { glyphs: fontkit.Glyph[]; positions: object[]; direction: string }
 interface LaidOutGlyph { id: number; codePoints: number[] }
 interface LaidOutText { glyphs: LaidOutGlyph[]; /** the width at size 1000 */ units: number }
 
@@ -47,6 +53,7 @@ interface Face {
   /** A view of the font whose glyph cache is emptied before each text, so a text's glyphs depend on it alone. */
   layoutView: fontkit.Font & { _glyphs: object };
   layouts: LRUCache<string, LaidOutText>;
+  advanceWidths: Map<number, number>;
   common: FontProgram;
 }
 
@@ -147,7 +154,14 @@ function face(weight: Weight): Face {
       if (id !== 0 && !common.has(id)) common.set(id, [code]);
     }
     const layoutView = Object.assign(Object.create(font) as fontkit.Font, { _glyphs: {} });
-    loaded = { font, scale, layoutView, layouts: new LRUCache({ max: 10_000 }), common: fontProgram(font, scale, weight, common) };
+    // Only the glyphs are drawn, at their advance widths (as renderer 2 drew them): the layout substitutes
+    // (GSUB: ligatures, composition) and skips positioning (GPOS, kerning), most of its time.
+    const engine = (layoutView as unknown as { _layoutEngine: { position: (run: GlyphRun) => void } })._layoutEngine;
+    engine.position = (run) => {
+      run.positions = run.glyphs.map(() => ({ xAdvance: 0, yAdvance: 0, xOffset: 0, yOffset: 0 }));
+      if (run.direction === 'rtl') run.glyphs.reverse();
+    };
+    loaded = { font, scale, layoutView, layouts: new LRUCache({ max: 10_000 }), advanceWidths: new Map(), common: fontProgram(font, scale, weight, common) };
     faces.set(weight, loaded);
   }
   return loaded;
@@ -160,11 +174,21 @@ function layOut(of: Face, text: string): LaidOutText {
     of.layoutView._glyphs = {};
     const glyphs = of.layoutView.layout(text).glyphs;
     let total = 0;
-    for (const glyph of glyphs) total += glyph.advanceWidth * of.scale;
+    for (const glyph of glyphs) total += advanceWidth(of, glyph.id) * of.scale;
     laidOut = { glyphs: glyphs.map((glyph) => ({ id: glyph.id, codePoints: [...glyph.codePoints] })), units: total };
     of.layouts.set(text, laidOut);
   }
   return laidOut;
+}
+
+/** A glyph's advance width (fontkit decodes the glyph's outline for it each time a glyph object is new). */
+function advanceWidth(of: Face, id: number): number {
+  let width = of.advanceWidths.get(id);
+  if (width === undefined) {
+    width = of.font.getGlyph(id).advanceWidth;
+    of.advanceWidths.set(id, width);
+  }
+  return width;
 }
 
 /** Whether the font's common part can write the text and give back its characters. */
@@ -200,7 +224,8 @@ function textOperators(element: TextElement, laidOut: LaidOutText, font: string,
  * white square with a quiet zone of one module, in module units: sharp at any zoom, short to write.
  */
 function qrOperators(text: string, at: { x: number; y: number; size: number }): string {
-  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  // One byte-mode segment: the search for the shortest mix of modes (a graph per code) cost more than it saved.
+  const { modules } = QRCode.create([{ data: Buffer.from(text), mode: 'byte' }], { errorCorrectionLevel: 'M' });
   const count = modules.size;
   const { data } = modules;
   const module = at.size / (count + 2);
@@ -440,7 +465,7 @@ export async function renderCompiledCertificatePdf(snapshot: CertificateSnapshot
   }
   const resources = `/Font << ${fonts.join(' ')} >>${template.resources.images === '' ? '' : ` /XObject << ${template.resources.images} >>`}`;
   append(pageNumber, object(pageNumber, `<< /Type /Page /Parent 2 0 R /MediaBox ${template.mediaBox} /Resources << ${resources} >> /Contents ${contentsNumber} 0 R >>`));
-  append(contentsNumber, streamObject(contentsNumber, '/Filter /FlateDecode', deflate(Buffer.from(content, 'latin1'))));
+  append(contentsNumber, streamObject(contentsNumber, '/Filter /FlateDecode', deflate(Buffer.from(content, 'latin1'), contentDeflate)));
   const issued = pdfDate(snapshot.issue_date);
   append(infoNumber, object(infoNumber, [
     `<< /Title ${textString(`Certificate: ${printed.course_name}, ${printed.recipient_name}`)}`,
