@@ -115,7 +115,8 @@ function fontProgram(font: fontkit.Font, scale: number, weight: Weight, glyphs: 
     else runs.push(`${code} [${width}`);
   });
   const widths = runs.map((run) => `${run}]`).join(' ');
-  const toUnicode = deflate(Buffer.from(toUnicodeCMap(byCode.filter(([id]) => glyphs.get(id)!.length > 0).map(([id, code]) => [code, glyphs.get(id)!])), 'latin1'));
+  // Glyph 0 stands for any letter the font lacks: it reads as nothing rather than as the first of them.
+  const toUnicode = deflate(Buffer.from(toUnicodeCMap(byCode.filter(([id]) => id !== 0).map(([id, code]) => [code, glyphs.get(id)!])), 'latin1'));
   // The subset's tag (six capitals) comes from its glyphs, so the same glyphs are always the same name.
   const digest = createHash('sha256').update(`${weight}:${[...glyphs.keys()].join(',')}`).digest();
   const tag = Array.from(digest.subarray(0, 6), (byte) => String.fromCharCode(65 + (byte % 26))).join('');
