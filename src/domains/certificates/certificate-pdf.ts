@@ -163,7 +163,9 @@ async function drawQrCodeImage(document: PDFDocument, page: PDFPage, text: strin
 }
 
 /**
- * The certificate's PDF, from its snapshot and the layout of the template version it pins: the same
+ * The certificate's PDF by renderer 1 or 2 (pdf-lib), for the certificates issued before decision 0061
+ * (renderer 3, certificate-pdf-compiled.ts, draws those issued since; the loader picks by the snapshot).
+ * From its snapshot and the layout of the template version it pins: the same
  * snapshot and version give the same bytes (fixed metadata dates, named font subsets, pdf-lib's seeded
  * object names), so the SHA-256 stored at issue keeps matching. The QR code carries the verification URL.
  * Throws INVALID_TEMPLATE naming the element when an image of the layout cannot be decoded.

@@ -22,10 +22,11 @@ export interface CertificateSnapshot {
   verification_code: string;
   verification_url: string;
   /**
-   * 1: issued before the QR code was drawn as vectors (migration 0050); its PDF draws the QR code as a
-   * PNG image, the bytes its stored hash was taken from. Absent: the current renderer.
+   * Which renderer drew the PDF its stored hash was taken from. 1: issued before the QR code was drawn
+   * as vectors (migration 0050), a PNG QR code. Absent: pdf-lib with vectors (renderer 2, decision 0048).
+   * 3: the compiled template (decision 0061), what an issue writes since.
    */
-  renderer?: 1;
+  renderer?: 1 | 3;
 }
 
 export const builtInTemplate = { id: null, name: 'Unitrain standard', version: 'built-in-1' } as const;

@@ -42,7 +42,7 @@ export const sampleSnapshot: CertificateSnapshot = {
     location_name: 'Harbour Training Centre', location_place: 'Leith, GB', provider_name: 'Safe Hands Training',
   },
   issue_date: '2026-03-15', expiry_date: '2029-03-15', verification_code: '7KQ2-M9XD-4HVA-0RTE',
-  verification_url: 'https://training.example.org/verify/7KQ2-M9XD-4HVA-0RTE',
+  verification_url: 'https://training.example.org/verify/7KQ2-M9XD-4HVA-0RTE', renderer: 3,
 };
 
 /** A layout as stored may predate templates (the seed's): checked against the schema before anything renders it. */

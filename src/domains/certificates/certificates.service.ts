@@ -65,7 +65,7 @@ async function freshlyRendered(
 ) {
   const code = newVerificationCode();
   const snapshot: CertificateSnapshot = {
-    template: templateOfSnapshot(pinned), printed, ...dates, verification_code: code, verification_url: urlOf(code),
+    template: templateOfSnapshot(pinned), printed, ...dates, verification_code: code, verification_url: urlOf(code), renderer: 3,
   };
   return { snapshot, pdf_sha256: sha256Hex(await renderCertificatePdf(snapshot, pinned.layout)), template_id: pinned.template_id, template_version_id: pinned.id };
 }
