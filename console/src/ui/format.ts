@@ -34,9 +34,14 @@ export function formatSessionWhen(session: { session_date: string; start_time: s
   return `${formatSessionDay(session.session_date)}, ${formatWallTime(session.start_time)}–${formatWallTime(session.end_time)}${zone}`;
 }
 
+/** The instant formats by zone ('' the viewer's own), found without building an options key per call. */
+const instantFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatInstant(instant: string | null | undefined, timeZone?: string): string {
   if (!instant) return '—';
-  return dateTimeFormat({ dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(instant));
+  let format = instantFormats.get(timeZone ?? '');
+  if (!format) instantFormats.set(timeZone ?? '', (format = dateTimeFormat({ dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) })));
+  return format.format(new Date(instant));
 }
 
 export function formatDate(instant: string | null | undefined): string {

@@ -2,7 +2,7 @@ import { Button, Group, Modal, NumberInput, Paper, Stack, Table, Tabs, Text, Tex
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, memo, useMemo, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { dataOf, fieldError } from '../../api/failure.ts';
 import { queries, type Session, type SessionEnrollment as Enrollment } from '../../api/queries.ts';
@@ -12,7 +12,8 @@ import { messages } from '../../messages.ts';
 import { CapacityBar } from '../../ui/CapacityBar.tsx';
 import { formatInstant, formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
-import { PersonName, StudentName } from '../../ui/PersonName.tsx';
+import { listCell, listRow, RowAction } from '../../ui/ListRow.tsx';
+import { PersonName, useStudentNames } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
 import { AuditTable } from './AuditPage.tsx';
@@ -37,11 +38,17 @@ export function SessionPage() {
   // One dialog for the page, not one per row: a table of 200 places stays a table of 200 buttons.
   const [cancelling, setCancelling] = useState<Enrollment | null>(null);
 
+  // Split once per answer, not on every render of the page (a tab change, a dialog opening).
+  const { enrolled, waitlist } = useMemo(() => {
+    const rows = enrollments.data?.items ?? [];
+    return {
+      enrolled: rows.filter((row) => row.status === 'ENROLLED'),
+      waitlist: rows.filter((row) => row.status === 'WAITLISTED').sort((a, b) => (a.waitlist_position ?? 0) - (b.waitlist_position ?? 0)),
+    };
+  }, [enrollments.data]);
+
   if (session.isPending) return <Loading rows={6} />;
   if (session.isError) return <FailureNotice error={session.error} onRetry={() => void session.refetch()} />;
-  const rows = enrollments.data?.items ?? [];
-  const enrolled = rows.filter((row) => row.status === 'ENROLLED');
-  const waitlist = rows.filter((row) => row.status === 'WAITLISTED').sort((a, b) => (a.waitlist_position ?? 0) - (b.waitlist_position ?? 0));
   const data = session.data;
 
   return (
@@ -96,7 +103,15 @@ export function SessionPage() {
   );
 }
 
+/*
+ * The three lists below can hold hundreds of rows, so each row is plain <tr>/<td> elements with the
+ * classes of Mantine's Table (same look) and a plain button, memoised by its enrollment: a Mantine
+ * Table.Td or Button computes its theme styles on every render, which made a row cost about twenty times
+ * more (decision 0062). The header cells and the table itself stay Mantine's.
+ */
+
 function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZone: string | undefined; onCancel: (row: Enrollment) => void }) {
+  const names = useStudentNames(rows);
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
     <div className="table-scroll">
@@ -113,18 +128,7 @@ function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZ
         </Table.Thead>
         <Table.Tbody>
           {rows.map((row) => (
-            <Table.Tr key={row.id}>
-              <Table.Td>
-                <StudentName enrollment={row} />
-              </Table.Td>
-              <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
-              <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
-              <Table.Td ta="right">
-                <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
-                  {messages.session.cancelPlace}
-                </Button>
-              </Table.Td>
-            </Table.Tr>
+            <EnrolledRow key={row.id} row={row} name={names(row)} timeZone={timeZone} onCancel={onCancel} />
           ))}
         </Table.Tbody>
       </Table>
@@ -132,66 +136,103 @@ function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZ
   );
 }
 
+const EnrolledRow = memo(function EnrolledRow({ row, name, timeZone, onCancel }: { row: Enrollment; name: string; timeZone: string | undefined; onCancel: (row: Enrollment) => void }) {
+  return (
+    <tr {...listRow}>
+      <td className={listCell}>
+        <StudentLabel row={row} name={name} />
+      </td>
+      <td className={listCell}>{formatInstant(row.enrollment_date, timeZone)}</td>
+      <td className={listCell}>{messages.attendance.statuses[row.attendance_status]}</td>
+      <td className={`${listCell} list-actions`}>
+        <RowAction onClick={() => onCancel(row)}>{messages.session.cancelPlace}</RowAction>
+      </td>
+    </tr>
+  );
+});
+
 function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row: Enrollment) => void }) {
+  const names = useStudentNames(rows);
   return (
     <div className="table-scroll">
-    <Table striped verticalSpacing="xs" data-testid="waitlist-table">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th w={90}>{messages.session.position}</Table.Th>
-          <Table.Th>{messages.session.person}</Table.Th>
-          <Table.Th>
-            <span className="visually-hidden">{messages.session.actions}</span>
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {rows.map((row) => (
-          <Table.Tr key={row.id}>
-            <Table.Td>#{row.waitlist_position}</Table.Td>
-            <Table.Td>
-              <StudentName enrollment={row} />
-            </Table.Td>
-            <Table.Td ta="right">
-              <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
-                  {messages.session.cancelPlace}
-                </Button>
-            </Table.Td>
+      <Table striped verticalSpacing="xs" data-testid="waitlist-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th w={90}>{messages.session.position}</Table.Th>
+            <Table.Th>{messages.session.person}</Table.Th>
+            <Table.Th>
+              <span className="visually-hidden">{messages.session.actions}</span>
+            </Table.Th>
           </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((row) => (
+            <WaitingRow key={row.id} row={row} name={names(row)} onCancel={onCancel} />
+          ))}
+        </Table.Tbody>
+      </Table>
     </div>
   );
 }
 
+const WaitingRow = memo(function WaitingRow({ row, name, onCancel }: { row: Enrollment; name: string; onCancel: (row: Enrollment) => void }) {
+  return (
+    <tr {...listRow}>
+      <td className={listCell}>#{row.waitlist_position}</td>
+      <td className={listCell}>
+        <StudentLabel row={row} name={name} />
+      </td>
+      <td className={`${listCell} list-actions`}>
+        <RowAction onClick={() => onCancel(row)}>{messages.session.cancelPlace}</RowAction>
+      </td>
+    </tr>
+  );
+});
+
 function ResultsTable({ rows }: { rows: Enrollment[] }) {
+  const names = useStudentNames(rows);
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
     <div className="table-scroll">
-    <Table striped verticalSpacing="xs">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>{messages.session.person}</Table.Th>
-          <Table.Th>{messages.session.attendance}</Table.Th>
-          <Table.Th>{messages.session.score}</Table.Th>
-          <Table.Th>{messages.session.status}</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {rows.map((row) => (
-          <Table.Tr key={row.id}>
-            <Table.Td>
-              <StudentName enrollment={row} />
-            </Table.Td>
-            <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
-            <Table.Td>{row.assessment_score ?? '—'}</Table.Td>
-            <Table.Td>{messages.attendance.completion[row.completion_status]}</Table.Td>
+      <Table striped verticalSpacing="xs">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{messages.session.person}</Table.Th>
+            <Table.Th>{messages.session.attendance}</Table.Th>
+            <Table.Th>{messages.session.score}</Table.Th>
+            <Table.Th>{messages.session.status}</Table.Th>
           </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((row) => (
+            <ResultRow key={row.id} row={row} name={names(row)} />
+          ))}
+        </Table.Tbody>
+      </Table>
     </div>
+  );
+}
+
+const ResultRow = memo(function ResultRow({ row, name }: { row: Enrollment; name: string }) {
+  return (
+    <tr {...listRow}>
+      <td className={listCell}>
+        <StudentLabel row={row} name={name} />
+      </td>
+      <td className={listCell}>{messages.attendance.statuses[row.attendance_status]}</td>
+      <td className={listCell}>{row.assessment_score ?? '—'}</td>
+      <td className={listCell}>{messages.attendance.completion[row.completion_status]}</td>
+    </tr>
+  );
+});
+
+/** A student's name in a row; one without an account is said to be so. */
+function StudentLabel({ row, name }: { row: Enrollment; name: string }) {
+  return (
+    <>
+      {name}
+      {row.student_id === null && row.student_profile_name && <span className="dimmed-line">{messages.session.withoutAccount}</span>}
+    </>
   );
 }
 
