@@ -115,7 +115,7 @@ function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZ
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
     <div className="table-scroll">
-      <Table striped verticalSpacing="xs" data-testid="enrolled-table">
+      <Table striped verticalSpacing="xs" className="stack-on-phone" data-testid="enrolled-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{messages.session.person}</Table.Th>
@@ -142,8 +142,12 @@ const EnrolledRow = memo(function EnrolledRow({ row, name, timeZone, onCancel }:
       <td className={listCell}>
         <StudentLabel row={row} name={name} />
       </td>
-      <td className={listCell}>{formatInstant(row.enrollment_date, timeZone)}</td>
-      <td className={listCell}>{messages.attendance.statuses[row.attendance_status]}</td>
+      <td className={listCell} data-label={messages.session.enrolledOn}>
+        {formatInstant(row.enrollment_date, timeZone)}
+      </td>
+      <td className={listCell} data-label={messages.session.attendance}>
+        {messages.attendance.statuses[row.attendance_status]}
+      </td>
       <td className={`${listCell} list-actions`}>
         <RowAction onClick={() => onCancel(row)}>{messages.session.cancelPlace}</RowAction>
       </td>
@@ -155,7 +159,7 @@ function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row:
   const names = useStudentNames(rows);
   return (
     <div className="table-scroll">
-      <Table striped verticalSpacing="xs" data-testid="waitlist-table">
+      <Table striped verticalSpacing="xs" className="stack-on-phone" data-testid="waitlist-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th w={90}>{messages.session.position}</Table.Th>
@@ -178,7 +182,9 @@ function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row:
 const WaitingRow = memo(function WaitingRow({ row, name, onCancel }: { row: Enrollment; name: string; onCancel: (row: Enrollment) => void }) {
   return (
     <tr {...listRow}>
-      <td className={listCell}>#{row.waitlist_position}</td>
+      <td className={listCell} data-label={messages.session.position}>
+        #{row.waitlist_position}
+      </td>
       <td className={listCell}>
         <StudentLabel row={row} name={name} />
       </td>
@@ -194,7 +200,7 @@ function ResultsTable({ rows }: { rows: Enrollment[] }) {
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
     <div className="table-scroll">
-      <Table striped verticalSpacing="xs">
+      <Table striped verticalSpacing="xs" className="stack-on-phone">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{messages.session.person}</Table.Th>
@@ -219,9 +225,15 @@ const ResultRow = memo(function ResultRow({ row, name }: { row: Enrollment; name
       <td className={listCell}>
         <StudentLabel row={row} name={name} />
       </td>
-      <td className={listCell}>{messages.attendance.statuses[row.attendance_status]}</td>
-      <td className={listCell}>{row.assessment_score ?? '—'}</td>
-      <td className={listCell}>{messages.attendance.completion[row.completion_status]}</td>
+      <td className={listCell} data-label={messages.session.attendance}>
+        {messages.attendance.statuses[row.attendance_status]}
+      </td>
+      <td className={listCell} data-label={messages.session.score}>
+        {row.assessment_score ?? '—'}
+      </td>
+      <td className={listCell} data-label={messages.session.status}>
+        {messages.attendance.completion[row.completion_status]}
+      </td>
     </tr>
   );
 });
