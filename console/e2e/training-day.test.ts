@@ -501,7 +501,21 @@ describe('the training day in the console', () => {
     // Every row named (these students have no account: named by their profile).
     await page.getByRole('cell', { name: /^Student 199\b/ }).waitFor();
     expect(await page.getByTestId('enrolled-table').getByText('…').count()).toBe(0);
+    // A list this long is ordered by name at a click (numbers by value) and found in by name.
+    const rows = page.getByTestId('enrolled-table').locator('tbody tr');
+    await page.getByRole('button', { name: 'Person', exact: true }).click();
+    await rows.first().locator('td').first().filter({ hasText: /^Student 0(?!\d)/ }).waitFor();
+    await rows.nth(10).locator('td').first().filter({ hasText: /^Student 10(?!\d)/ }).waitFor();
+    expect(await page.getByRole('columnheader', { name: /Person/ }).getAttribute('aria-sort')).toBe('ascending');
     await screenshots(page, 'session-200');
+    await page.getByLabel('Find in this list').fill('student 19');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="enrolled-table"] tbody tr').length === 11);
+    await rows.first().locator('td').first().filter({ hasText: /^Student 19(?!\d)/ }).waitFor();
+    await expectAccessible(adminPerson, 'session page, 200 enrolled, found in');
+    await page.getByLabel('Find in this list').fill('nobody like this');
+    await page.getByText('Nobody in this list has that in their name.').waitFor();
+    await page.getByLabel('Find in this list').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="enrolled-table"] tbody tr').length === 200);
     await expectAccessible(adminPerson, 'session page, 200 enrolled');
   });
 

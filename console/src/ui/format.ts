@@ -17,6 +17,7 @@ function dateTimeFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeForma
   return format;
 }
 const numberFormat = new Intl.NumberFormat(locale);
+const textCollator = new Intl.Collator(locale, { numeric: true });
 
 export function formatSessionDay(day: string): string {
   // Noon UTC keeps the calendar day whatever the viewer's zone.
@@ -59,4 +60,9 @@ export function isoDay(offsetDays = 0): string {
   date.setDate(date.getDate() + offsetDays);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** Names in the viewer's alphabetical order, numbers by value ("Student 9" before "Student 10"). */
+export function compareText(a: string, b: string): number {
+  return textCollator.compare(a, b);
 }

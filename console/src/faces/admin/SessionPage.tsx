@@ -1,4 +1,4 @@
-import { Button, Group, Modal, NumberInput, Paper, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { Button, Group, Modal, NumberInput, Paper, Stack, Table, Tabs, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -10,7 +10,7 @@ import { api } from '../../api/session.ts';
 import { auditReaders } from '../../app/roles.ts';
 import { messages } from '../../messages.ts';
 import { CapacityBar } from '../../ui/CapacityBar.tsx';
-import { formatInstant, formatSessionWhen } from '../../ui/format.ts';
+import { compareText, formatInstant, formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { listCell, listRow, RowAction } from '../../ui/ListRow.tsx';
 import { PersonName, useStudentNames } from '../../ui/PersonName.tsx';
@@ -110,29 +110,58 @@ export function SessionPage() {
  * more (decision 0062). The header cells and the table itself stay Mantine's.
  */
 
+/** From how many people a list gets its find field: a few fit on one screen. */
+const findFromRows = 10;
+
 function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZone: string | undefined; onCancel: (row: Enrollment) => void }) {
   const names = useStudentNames(rows);
+  const [find, setFind] = useState('');
+  const [order, setOrder] = useState<'enrolled' | 'name'>('enrolled');
+  const shown = useMemo(() => {
+    const needle = find.trim().toLocaleLowerCase();
+    const found = needle ? rows.filter((row) => names(row).toLocaleLowerCase().includes(needle)) : rows;
+    return order === 'name' ? [...found].sort((a, b) => compareText(names(a), names(b))) : found;
+  }, [rows, names, find, order]);
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
-    <div className="table-scroll">
-      <Table striped verticalSpacing="xs" className="stack-on-phone" data-testid="enrolled-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{messages.session.person}</Table.Th>
-            <Table.Th>{messages.session.enrolledOn}</Table.Th>
-            <Table.Th>{messages.session.attendance}</Table.Th>
-            <Table.Th>
-              <span className="visually-hidden">{messages.session.actions}</span>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((row) => (
-            <EnrolledRow key={row.id} row={row} name={names(row)} timeZone={timeZone} onCancel={onCancel} />
-          ))}
-        </Table.Tbody>
-      </Table>
-    </div>
+    <Stack gap="xs">
+      {rows.length > findFromRows && <TextInput label={messages.session.findInList} value={find} onChange={(event) => setFind(event.currentTarget.value)} maw={360} />}
+      {shown.length === 0 ? (
+        <Empty>{messages.session.nobodyInList}</Empty>
+      ) : (
+        <div className="table-scroll">
+          <Table striped verticalSpacing="xs" className="stack-on-phone" data-testid="enrolled-table">
+            <Table.Thead>
+              <Table.Tr>
+                <SortHeader label={messages.session.person} sorted={order === 'name'} onSort={() => setOrder('name')} />
+                <SortHeader label={messages.session.enrolledOn} sorted={order === 'enrolled'} onSort={() => setOrder('enrolled')} />
+                <Table.Th>{messages.session.attendance}</Table.Th>
+                <Table.Th>
+                  <span className="visually-hidden">{messages.session.actions}</span>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {shown.map((row) => (
+                <EnrolledRow key={row.id} row={row} name={names(row)} timeZone={timeZone} onCancel={onCancel} />
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      )}
+    </Stack>
+  );
+}
+
+/** A column header that orders the list by its column (ascending), and says so to a screen reader. */
+function SortHeader({ label, sorted, onSort }: { label: string; sorted: boolean; onSort: () => void }) {
+  return (
+    <Table.Th aria-sort={sorted ? 'ascending' : 'none'}>
+      <button type="button" className="sort-header mantine-focus-auto" onClick={onSort}>
+        {label}
+        {sorted && <span aria-hidden="true"> ↑</span>}
+      </button>
+    </Table.Th>
   );
 }
 
