@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
 
 /** Debian's chromium (installed by .ci/run), driven by playwright-core: no browser download. */
 export const chromiumPath = '/usr/bin/chromium';
@@ -130,4 +130,79 @@ export async function seriousViolationsAtBothWidths(page: Page): Promise<(AxeVio
   }
   await page.setViewportSize(size);
   return found;
+}
+
+/** One render of a list, measured: the page's own clock and its main thread's CPU time. */
+export interface RenderMeasure {
+  /** From the list's answer arriving (its response end) to the first frame painted after the rows are in the DOM. */
+  wallMs: number;
+  /** CPU time of the page's main thread over the same stretch (DevTools' ThreadTime): what the render costs, whatever else runs on the machine. */
+  mainThreadCpuMs: number;
+  /** Of the same stretch, the time in scripts and the time in style and layout (DevTools' durations: wall time, so stretched by a busy machine). */
+  scriptMs: number;
+  styleAndLayoutMs: number;
+  /** Elements in the page once the rows are shown. */
+  elements: number;
+}
+
+/**
+ * Opens `url`, holds the answer of the request `list` matches until the rest of the page is shown
+ * (`ready`), then lets it through and measures the page turning it into `rows` rows of `rowsSelector`.
+ * Holding the answer separates the list's render from the page's own start (scripts, header, names),
+ * and the main thread's CPU time is read before and after it: a busy machine stretches the wall time
+ * (the renderer waits for a core) but hardly the CPU time.
+ */
+export async function measureListRender(page: Page, url: string, list: RegExp, ready: (page: Page) => Promise<void>, rowsSelector: string, rows: number): Promise<RenderMeasure> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => new Map((await cdp.send('Performance.getMetrics')).metrics.map((metric) => [metric.name, metric.value]));
+  let heldRoute: (route: Route) => void = () => undefined;
+  const held = new Promise<Route>((resolve) => (heldRoute = resolve));
+  await page.route(list, (route) => heldRoute(route));
+  try {
+    await page.goto(url);
+    const route = await held;
+    const response = await route.fetch();
+    await ready(page);
+    // Two frames with nothing to do: what the page started before has settled.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    // The watch is set before the answer goes through; its result is fetched after.
+    await page.evaluate(
+      ({ selector, count, pattern }) => {
+        (window as unknown as { listShown: Promise<{ wallMs: number; elements: number }> }).listShown = new Promise((resolve) => {
+          const check = () => {
+            if (document.querySelectorAll(selector).length !== count) return;
+            observer.disconnect();
+            // A task queued from an animation frame runs after that frame's style, layout and paint.
+            requestAnimationFrame(() =>
+              setTimeout(() => {
+                const answer = performance.getEntriesByType('resource').findLast((entry) => new RegExp(pattern).test(entry.name)) as PerformanceResourceTiming | undefined;
+                resolve({ wallMs: performance.now() - (answer?.responseEnd ?? Number.NaN), elements: document.getElementsByTagName('*').length });
+              }),
+            );
+          };
+          const observer = new MutationObserver(check);
+          observer.observe(document.body, { childList: true, subtree: true });
+          check();
+        });
+      },
+      { selector: rowsSelector, count: rows, pattern: list.source },
+    );
+    const before = await metrics();
+    await route.fulfill({ response });
+    const { wallMs, elements } = await page.evaluate(() => (window as unknown as { listShown: Promise<{ wallMs: number; elements: number }> }).listShown);
+    const after = await metrics();
+    const spent = (name: string) => ((after.get(name) ?? Number.NaN) - (before.get(name) ?? Number.NaN)) * 1000;
+    return { wallMs, mainThreadCpuMs: spent('ThreadTime'), scriptMs: spent('ScriptDuration'), styleAndLayoutMs: spent('RecalcStyleDuration') + spent('LayoutDuration'), elements };
+  } finally {
+    await page.unroute(list);
+    await cdp.detach();
+  }
+}
+
+/** The median of some figures, and their range, as a report says it: "85 ms (72–130)". */
+export function medianAndRange(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2]! : ((sorted[sorted.length / 2 - 1] ?? 0) + (sorted[sorted.length / 2] ?? 0)) / 2;
+  return `${Math.round(middle)} (${Math.round(sorted[0] ?? 0)}–${Math.round(sorted.at(-1) ?? 0)})`;
 }

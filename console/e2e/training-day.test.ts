@@ -12,7 +12,7 @@ import { createWorker, type Dispatcher } from '../../src/platform/jobs/index.js'
 import { createFieldCipher } from '../../src/platform/security/field-cipher.js';
 import { createLogger } from '../../src/platform/shared/logger.js';
 import { ensureConsoleBuilt } from '../build.js';
-import { desktop, launchChromium, openPerson, type Person, phone, screenshots, seriousViolationsAtBothWidths, signIn, tablet, whenCapacityReads } from './browser.js';
+import { desktop, launchChromium, measureListRender, medianAndRange, openPerson, type Person, phone, type RenderMeasure, screenshots, seriousViolationsAtBothWidths, signIn, tablet, whenCapacityReads } from './browser.js';
 
 /**
  * The training day, in Debian's Chromium against the real server on a port (the built console, the
@@ -482,24 +482,40 @@ describe('the training day in the console', () => {
     const students = Array.from({ length: 200 }, (_, index) => ({ email: `student-${index}@example.test`, first_name: 'Student', last_name: String(index) }));
     const batch = await server.call('POST', `/v1/sessions/${created.json['id']}/enrollments/batch`, adminToken, { students });
     expect(batch.status).toBe(200);
-    await page.goto(`/sessions/${created.json['id']}`);
-    const renderMs = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const check = () => {
-            if (document.querySelectorAll('[data-testid="enrolled-table"] tbody tr').length !== 200) return;
-            observer.disconnect();
-            const shownAt = performance.now();
-            const answer = performance.getEntriesByType('resource').find((entry) => /\/enrollments\?/.test(entry.name)) as PerformanceResourceTiming | undefined;
-            resolve(shownAt - (answer?.responseEnd ?? shownAt));
-          };
-          const observer = new MutationObserver(check);
-          observer.observe(document.body, { childList: true, subtree: true });
-          check();
-        }),
-    );
-    figures['200 enrollments on screen after their answer (ms)'] = Math.round(renderMs);
+    // Reported, not asserted: five loads of the page, each with the list's answer held until the rest is
+    // shown, then measured from its arrival to the first frame painted with the 200 rows (decision 0062).
+    const runs: RenderMeasure[] = [];
+    for (let run = 0; run < 5; run++) {
+      runs.push(
+        await measureListRender(page, `/sessions/${created.json['id']}`, /\/v1\/sessions\/[^/]+\/enrollments\?/, async (shown) => {
+          await shown.getByText('FA-101 · First aid at work').waitFor();
+          await shown.getByText('Ines Instructor').waitFor();
+        }, '[data-testid="enrolled-table"] tbody tr', 200),
+      );
+    }
+    figures['200 enrollments painted after their answer, median (range) of 5 (ms)'] = medianAndRange(runs.map((run) => run.wallMs));
+    figures['200 enrollments: main-thread CPU, median (range) of 5 (ms)'] = medianAndRange(runs.map((run) => run.mainThreadCpuMs));
+    figures['200 enrollments: elements on the page'] = runs[0]?.elements ?? 0;
+    expect(runs.every((run) => Number.isFinite(run.wallMs) && run.mainThreadCpuMs > 0)).toBe(true);
     await page.getByTestId('capacity-text').filter({ hasText: '200 / 200' }).waitFor();
+    // Every row named (these students have no account: named by their profile).
+    await page.getByRole('cell', { name: /^Student 199\b/ }).waitFor();
+    expect(await page.getByTestId('enrolled-table').getByText('…').count()).toBe(0);
+    // A list this long is ordered by name at a click (numbers by value) and found in by name.
+    const rows = page.getByTestId('enrolled-table').locator('tbody tr');
+    await page.getByRole('button', { name: 'Person', exact: true }).click();
+    await rows.first().locator('td').first().filter({ hasText: /^Student 0(?!\d)/ }).waitFor();
+    await rows.nth(10).locator('td').first().filter({ hasText: /^Student 10(?!\d)/ }).waitFor();
+    expect(await page.getByRole('columnheader', { name: /Person/ }).getAttribute('aria-sort')).toBe('ascending');
+    await screenshots(page, 'session-200');
+    await page.getByLabel('Find in this list').fill('student 19');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="enrolled-table"] tbody tr').length === 11);
+    await rows.first().locator('td').first().filter({ hasText: /^Student 19(?!\d)/ }).waitFor();
+    await expectAccessible(adminPerson, 'session page, 200 enrolled, found in');
+    await page.getByLabel('Find in this list').fill('nobody like this');
+    await page.getByText('Nobody in this list has that in their name.').waitFor();
+    await page.getByLabel('Find in this list').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="enrolled-table"] tbody tr').length === 200);
     await expectAccessible(adminPerson, 'session page, 200 enrolled');
   });
 

@@ -138,6 +138,8 @@ export const messages = {
     waitlistedNamed: (name: string, position: number) => `${name} is on the waitlist, #${position}.`,
     noEnrolled: 'Nobody is enrolled yet. Trainees enroll from the catalogue, or add people here.',
     noWaitlist: 'Nobody is waiting.',
+    findInList: 'Find in this list',
+    nobodyInList: 'Nobody in this list has that in their name.',
     position: 'Position',
     person: 'Person',
     studentWithoutAccount: 'Student without an account',

@@ -17,6 +17,7 @@ function dateTimeFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeForma
   return format;
 }
 const numberFormat = new Intl.NumberFormat(locale);
+const textCollator = new Intl.Collator(locale, { numeric: true });
 
 export function formatSessionDay(day: string): string {
   // Noon UTC keeps the calendar day whatever the viewer's zone.
@@ -34,9 +35,14 @@ export function formatSessionWhen(session: { session_date: string; start_time: s
   return `${formatSessionDay(session.session_date)}, ${formatWallTime(session.start_time)}–${formatWallTime(session.end_time)}${zone}`;
 }
 
+/** The instant formats by zone ('' the viewer's own), found without building an options key per call. */
+const instantFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatInstant(instant: string | null | undefined, timeZone?: string): string {
   if (!instant) return '—';
-  return dateTimeFormat({ dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(instant));
+  let format = instantFormats.get(timeZone ?? '');
+  if (!format) instantFormats.set(timeZone ?? '', (format = dateTimeFormat({ dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) })));
+  return format.format(new Date(instant));
 }
 
 export function formatDate(instant: string | null | undefined): string {
@@ -54,4 +60,9 @@ export function isoDay(offsetDays = 0): string {
   date.setDate(date.getDate() + offsetDays);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** Names in the viewer's alphabetical order, numbers by value ("Student 9" before "Student 10"). */
+export function compareText(a: string, b: string): number {
+  return textCollator.compare(a, b);
 }

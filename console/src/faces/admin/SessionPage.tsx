@@ -1,8 +1,8 @@
-import { Button, Group, Modal, NumberInput, Paper, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { Button, Group, Modal, NumberInput, Paper, Stack, Table, Tabs, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, memo, useMemo, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { dataOf, fieldError } from '../../api/failure.ts';
 import { queries, type Session, type SessionEnrollment as Enrollment } from '../../api/queries.ts';
@@ -10,9 +10,10 @@ import { api } from '../../api/session.ts';
 import { auditReaders } from '../../app/roles.ts';
 import { messages } from '../../messages.ts';
 import { CapacityBar } from '../../ui/CapacityBar.tsx';
-import { formatInstant, formatSessionWhen } from '../../ui/format.ts';
+import { compareText, formatInstant, formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
-import { PersonName, StudentName } from '../../ui/PersonName.tsx';
+import { listCell, listRow, RowAction } from '../../ui/ListRow.tsx';
+import { PersonName, useStudentNames } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
 import { AuditTable } from './AuditPage.tsx';
@@ -37,11 +38,17 @@ export function SessionPage() {
   // One dialog for the page, not one per row: a table of 200 places stays a table of 200 buttons.
   const [cancelling, setCancelling] = useState<Enrollment | null>(null);
 
+  // Split once per answer, not on every render of the page (a tab change, a dialog opening).
+  const { enrolled, waitlist } = useMemo(() => {
+    const rows = enrollments.data?.items ?? [];
+    return {
+      enrolled: rows.filter((row) => row.status === 'ENROLLED'),
+      waitlist: rows.filter((row) => row.status === 'WAITLISTED').sort((a, b) => (a.waitlist_position ?? 0) - (b.waitlist_position ?? 0)),
+    };
+  }, [enrollments.data]);
+
   if (session.isPending) return <Loading rows={6} />;
   if (session.isError) return <FailureNotice error={session.error} onRetry={() => void session.refetch()} />;
-  const rows = enrollments.data?.items ?? [];
-  const enrolled = rows.filter((row) => row.status === 'ENROLLED');
-  const waitlist = rows.filter((row) => row.status === 'WAITLISTED').sort((a, b) => (a.waitlist_position ?? 0) - (b.waitlist_position ?? 0));
   const data = session.data;
 
   return (
@@ -96,16 +103,97 @@ export function SessionPage() {
   );
 }
 
+/*
+ * The three lists below can hold hundreds of rows, so each row is plain <tr>/<td> elements with the
+ * classes of Mantine's Table (same look) and a plain button, memoised by its enrollment: a Mantine
+ * Table.Td or Button computes its theme styles on every render, which more than doubled the CPU time of
+ * rendering 200 rows (decision 0062). The header cells and the table itself stay Mantine's.
+ */
+
+/** From how many people a list gets its find field: a few fit on one screen. */
+const findFromRows = 10;
+
 function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZone: string | undefined; onCancel: (row: Enrollment) => void }) {
+  const names = useStudentNames(rows);
+  const [find, setFind] = useState('');
+  const [order, setOrder] = useState<'enrolled' | 'name'>('enrolled');
+  const shown = useMemo(() => {
+    const needle = find.trim().toLocaleLowerCase();
+    const found = needle ? rows.filter((row) => names(row).toLocaleLowerCase().includes(needle)) : rows;
+    return order === 'name' ? [...found].sort((a, b) => compareText(names(a), names(b))) : found;
+  }, [rows, names, find, order]);
   if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
+    <Stack gap="xs">
+      {/* Kept while it holds text, even if the list shrinks meanwhile: a filter is never applied unseen. */}
+      {(rows.length > findFromRows || find !== '') && <TextInput label={messages.session.findInList} value={find} onChange={(event) => setFind(event.currentTarget.value)} maw={360} />}
+      {shown.length === 0 ? (
+        <Empty>{messages.session.nobodyInList}</Empty>
+      ) : (
+        <div className="table-scroll">
+          <Table striped verticalSpacing="xs" className="stack-on-phone" data-testid="enrolled-table">
+            <Table.Thead>
+              <Table.Tr>
+                <SortHeader label={messages.session.person} sorted={order === 'name'} onSort={() => setOrder('name')} />
+                <SortHeader label={messages.session.enrolledOn} sorted={order === 'enrolled'} onSort={() => setOrder('enrolled')} />
+                <Table.Th>{messages.session.attendance}</Table.Th>
+                <Table.Th>
+                  <span className="visually-hidden">{messages.session.actions}</span>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {shown.map((row) => (
+                <EnrolledRow key={row.id} row={row} name={names(row)} timeZone={timeZone} onCancel={onCancel} />
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      )}
+    </Stack>
+  );
+}
+
+/** A column header that orders the list by its column (ascending), and says so to a screen reader. */
+function SortHeader({ label, sorted, onSort }: { label: string; sorted: boolean; onSort: () => void }) {
+  return (
+    <Table.Th aria-sort={sorted ? 'ascending' : 'none'}>
+      <button type="button" className="sort-header mantine-focus-auto" onClick={onSort}>
+        {label}
+        {sorted && <span aria-hidden="true"> ↑</span>}
+      </button>
+    </Table.Th>
+  );
+}
+
+const EnrolledRow = memo(function EnrolledRow({ row, name, timeZone, onCancel }: { row: Enrollment; name: string; timeZone: string | undefined; onCancel: (row: Enrollment) => void }) {
+  return (
+    <tr {...listRow}>
+      <td className={listCell}>
+        <StudentLabel row={row} name={name} />
+      </td>
+      <td className={listCell} data-label={messages.session.enrolledOn}>
+        {formatInstant(row.enrollment_date, timeZone)}
+      </td>
+      <td className={listCell} data-label={messages.session.attendance}>
+        {messages.attendance.statuses[row.attendance_status]}
+      </td>
+      <td className={`${listCell} list-actions`}>
+        <RowAction onClick={() => onCancel(row)}>{messages.session.cancelPlace}</RowAction>
+      </td>
+    </tr>
+  );
+});
+
+function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row: Enrollment) => void }) {
+  const names = useStudentNames(rows);
+  return (
     <div className="table-scroll">
-      <Table striped verticalSpacing="xs" data-testid="enrolled-table">
+      <Table striped verticalSpacing="xs" className="stack-on-phone" data-testid="waitlist-table">
         <Table.Thead>
           <Table.Tr>
+            <Table.Th w={90}>{messages.session.position}</Table.Th>
             <Table.Th>{messages.session.person}</Table.Th>
-            <Table.Th>{messages.session.enrolledOn}</Table.Th>
-            <Table.Th>{messages.session.attendance}</Table.Th>
             <Table.Th>
               <span className="visually-hidden">{messages.session.actions}</span>
             </Table.Th>
@@ -113,18 +201,7 @@ function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZ
         </Table.Thead>
         <Table.Tbody>
           {rows.map((row) => (
-            <Table.Tr key={row.id}>
-              <Table.Td>
-                <StudentName enrollment={row} />
-              </Table.Td>
-              <Table.Td>{formatInstant(row.enrollment_date, timeZone)}</Table.Td>
-              <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
-              <Table.Td ta="right">
-                <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
-                  {messages.session.cancelPlace}
-                </Button>
-              </Table.Td>
-            </Table.Tr>
+            <WaitingRow key={row.id} row={row} name={names(row)} onCancel={onCancel} />
           ))}
         </Table.Tbody>
       </Table>
@@ -132,66 +209,72 @@ function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZ
   );
 }
 
-function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row: Enrollment) => void }) {
+const WaitingRow = memo(function WaitingRow({ row, name, onCancel }: { row: Enrollment; name: string; onCancel: (row: Enrollment) => void }) {
+  return (
+    <tr {...listRow}>
+      <td className={listCell} data-label={messages.session.position}>
+        #{row.waitlist_position}
+      </td>
+      <td className={listCell}>
+        <StudentLabel row={row} name={name} />
+      </td>
+      <td className={`${listCell} list-actions`}>
+        <RowAction onClick={() => onCancel(row)}>{messages.session.cancelPlace}</RowAction>
+      </td>
+    </tr>
+  );
+});
+
+function ResultsTable({ rows }: { rows: Enrollment[] }) {
+  const names = useStudentNames(rows);
+  if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
   return (
     <div className="table-scroll">
-    <Table striped verticalSpacing="xs" data-testid="waitlist-table">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th w={90}>{messages.session.position}</Table.Th>
-          <Table.Th>{messages.session.person}</Table.Th>
-          <Table.Th>
-            <span className="visually-hidden">{messages.session.actions}</span>
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {rows.map((row) => (
-          <Table.Tr key={row.id}>
-            <Table.Td>#{row.waitlist_position}</Table.Td>
-            <Table.Td>
-              <StudentName enrollment={row} />
-            </Table.Td>
-            <Table.Td ta="right">
-              <Button variant="subtle" color="red" c="red.9" size="compact-sm" onClick={() => onCancel(row)}>
-                  {messages.session.cancelPlace}
-                </Button>
-            </Table.Td>
+      <Table striped verticalSpacing="xs" className="stack-on-phone">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{messages.session.person}</Table.Th>
+            <Table.Th>{messages.session.attendance}</Table.Th>
+            <Table.Th>{messages.session.score}</Table.Th>
+            <Table.Th>{messages.session.status}</Table.Th>
           </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((row) => (
+            <ResultRow key={row.id} row={row} name={names(row)} />
+          ))}
+        </Table.Tbody>
+      </Table>
     </div>
   );
 }
 
-function ResultsTable({ rows }: { rows: Enrollment[] }) {
-  if (rows.length === 0) return <Empty>{messages.session.noEnrolled}</Empty>;
+const ResultRow = memo(function ResultRow({ row, name }: { row: Enrollment; name: string }) {
   return (
-    <div className="table-scroll">
-    <Table striped verticalSpacing="xs">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>{messages.session.person}</Table.Th>
-          <Table.Th>{messages.session.attendance}</Table.Th>
-          <Table.Th>{messages.session.score}</Table.Th>
-          <Table.Th>{messages.session.status}</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {rows.map((row) => (
-          <Table.Tr key={row.id}>
-            <Table.Td>
-              <StudentName enrollment={row} />
-            </Table.Td>
-            <Table.Td>{messages.attendance.statuses[row.attendance_status]}</Table.Td>
-            <Table.Td>{row.assessment_score ?? '—'}</Table.Td>
-            <Table.Td>{messages.attendance.completion[row.completion_status]}</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
-    </div>
+    <tr {...listRow}>
+      <td className={listCell}>
+        <StudentLabel row={row} name={name} />
+      </td>
+      <td className={listCell} data-label={messages.session.attendance}>
+        {messages.attendance.statuses[row.attendance_status]}
+      </td>
+      <td className={listCell} data-label={messages.session.score}>
+        {row.assessment_score ?? '—'}
+      </td>
+      <td className={listCell} data-label={messages.session.status}>
+        {messages.attendance.completion[row.completion_status]}
+      </td>
+    </tr>
+  );
+});
+
+/** A student's name in a row; one without an account is said to be so. */
+function StudentLabel({ row, name }: { row: Enrollment; name: string }) {
+  return (
+    <>
+      {name}
+      {row.student_id === null && row.student_profile_name && <span className="dimmed-line">{messages.session.withoutAccount}</span>}
+    </>
   );
 }
 
