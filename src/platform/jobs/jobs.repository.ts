@@ -172,8 +172,10 @@ export interface Claim {
  * One statement, the queue's whole turn: completes the jobs of `completing` that `worker` still holds,
  * buries the running jobs whose lease ran out on their last attempt, and leases up to `limit` due jobs
  * to `worker` — waiting ones whose time has come, and running ones whose lease ran out (their worker
- * died). In the transaction of the handlers that ran the completed jobs, or alone when they wrote
- * nothing: a batch costs one commit, not one for its claim and one for its completion. SKIP LOCKED lets
+ * died; these first). In the transaction of the handlers that ran the completed jobs, or alone when
+ * they wrote nothing: a batch costs one commit, not one for its claim and one for its completion. Each
+ * part reads its own partial index and stops at the batch (waiting jobs in `jobs_waiting_run_after_idx`
+ * order, migration 0061), and the rows are then updated by primary key: no part reads the table. SKIP LOCKED lets
  * several dispatchers claim side by side without waiting for, or taking, each other's rows; the attempt
  * is counted when it starts. The jobs being completed are kept out of the other two parts, so that no
  * row is changed twice in the statement.
@@ -189,17 +191,23 @@ export async function completeAndClaim(executor: Queryable, worker: string, comp
               last_error = coalesce(last_error || '; ', '') || 'the lease of the last attempt ran out'
         where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts and id <> all($1::uuid[])
         returning ${columns}),
+     retaken as (
+       update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
+              locked_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+        where j.id = any(array(select id from jobs
+                                where status = 'RUNNING' and locked_until < now() and attempts < max_attempts and id <> all($1::uuid[])
+                                order by locked_until limit $3 for update skip locked))
+        returning ${columns}),
      claimed as (
        update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
               locked_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
-        where j.id in (select id from jobs
-                        where attempts < max_attempts and id <> all($1::uuid[])
-                          and ((status in ('PENDING', 'FAILED') and run_after <= now()) or (status = 'RUNNING' and locked_until < now()))
-                        order by run_after, id limit $3 for update skip locked)
+        where j.id = any(array(select id from jobs
+                                where status in ('PENDING', 'FAILED') and run_after <= now()
+                                order by run_after, id limit $3 - (select count(*) from retaken) for update skip locked))
         returning ${columns})
      select done.completed, found.*
        from (select count(*)::int as completed from completed) done
-       left join (select true as leased, * from claimed union all select false, * from buried) found on true`,
+       left join (select true as leased, * from retaken union all select true, * from claimed union all select false, * from buried) found on true`,
     [completing, worker, limit, leaseMs],
   );
   const jobOf = ({ completed: _completed, leased: _leased, ...job }: (typeof rows)[number]): JobRow => job;
