@@ -140,13 +140,14 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 15));
 
 /**
  * Milliseconds from the return of a job's committing transaction to the start of its handler, with a
- * dispatcher that is idle (waiting up to its poll interval) and woken the way `unitrain worker` and
- * `serve` wake it: by the commit signal of its own process, and by NOTIFY from other processes when the
+ * dispatcher that is idle (waiting up to its poll interval), relays events each round, and is woken the
+ * way `unitrain worker` and `serve` wake it: by the commit signal of its own process, and by NOTIFY from other processes when the
  * job was queued through `enqueuer`, another `Db` on the same database.
  */
 async function commitToStart(db: Db, enqueuer: Db): Promise<number[]> {
   let started: ((at: number) => void) | null = null;
-  const handler: JobHandler = { name: 'bench.latency', eventTypes: [], sharesTransaction: true, run: async () => started?.(performance.now()) };
+  // Subscribed to an event type, as the real handlers are: each round relays events first, as in `unitrain worker`.
+  const handler: JobHandler = { name: 'bench.latency', eventTypes: ['bench.latency-probe'], sharesTransaction: true, run: async () => started?.(performance.now()) };
   const dispatcher = createDispatcher(db, [handler], logger, defaultDispatcherSettings);
   const signal = createCommitSignal(db, logger);
   signal.onSignal(() => dispatcher.wake());
