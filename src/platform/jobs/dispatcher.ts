@@ -42,7 +42,7 @@ export function retryDelayMs(attempt: number, settings: Pick<DispatcherSettings,
 
 export interface Dispatcher {
   readonly workerId: string;
-  /** Relays events, then runs what is due once; resolves to the number of jobs run. */
+  /** Relays events, then runs what is due once (claiming nothing ahead); resolves to the number of jobs run. */
   runOnce(): Promise<number>;
   /** Runs until nothing is due now (jobs waiting for a later retry stay waiting). */
   drain(): Promise<number>;
@@ -240,15 +240,12 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
         break;
       }
       const claimsNext = claimAhead && index === groups.length - 1 && quietJobs.length === 0;
-      let outcome = group.length === 1 ? await runJob(group[0]!, claimsNext) : await runTogether(group, claimsNext);
+      const outcome = group.length === 1 ? await runJob(group[0]!, claimsNext) : await runTogether(group, claimsNext);
       if (outcome.kind === 'failed' && group.length > 1) {
-        const alone: JobRow[] = [];
-        for (const job of group) if ((await runJob(job, false)).kind === 'quiet') alone.push(job);
-        quietJobs.push(...alone);
-        outcome = failed;
-      }
-      if (outcome.kind === 'quiet') quietJobs.push(...group);
-      if (outcome.kind === 'committed' && outcome.next) {
+        for (const job of group) if ((await runJob(job, false)).kind === 'quiet') quietJobs.push(job);
+      } else if (outcome.kind === 'quiet') {
+        quietJobs.push(...group);
+      } else if (outcome.kind === 'committed' && outcome.next) {
         await buriedBy(outcome.next);
         claimedAhead = outcome.next.claimed;
       }
@@ -263,10 +260,6 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     const ids = claimedAhead.map((job) => job.id);
     claimedAhead = [];
     if (ids.length > 0) await releaseJobs(db, ids, workerId);
-  }
-
-  async function runOnce(): Promise<number> {
-    return round(false);
   }
 
   /** Started beside the rounds rather than awaited in them: a first prune of a long log must not hold up the jobs. */
@@ -294,7 +287,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
 
   return {
     workerId,
-    runOnce,
+    runOnce: () => round(false),
     async drain() {
       let total = 0;
       try {

@@ -159,6 +159,10 @@ export async function insertJob(tx: Queryable, job: NewJob): Promise<string | un
   return rows[0]?.id;
 }
 
+/** Leases the rows a claim took to worker $2 for $4 milliseconds, counting the attempt as it starts. */
+const leaseTo = `update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
+              locked_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()`;
+
 export interface Claim {
   /** How many of the jobs to complete were this worker's still, and are SUCCEEDED now. */
   completed: number;
@@ -192,15 +196,13 @@ export async function completeAndClaim(executor: Queryable, worker: string, comp
         where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts and id <> all($1::uuid[])
         returning ${columns}),
      retaken as (
-       update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
-              locked_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+       ${leaseTo}
         where j.id = any(array(select id from jobs
                                 where status = 'RUNNING' and locked_until < now() and attempts < max_attempts and id <> all($1::uuid[])
                                 order by locked_until limit $3 for update skip locked))
         returning ${columns}),
      claimed as (
-       update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
-              locked_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+       ${leaseTo}
         where j.id = any(array(select id from jobs
                                 where status in ('PENDING', 'FAILED') and run_after <= now()
                                 order by run_after, id limit $3 - (select count(*) from retaken) for update skip locked))
