@@ -1,49 +1,71 @@
+import { createRequire } from 'node:module';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import PgBoss from 'pg-boss';
+import { createCommitSignal } from '../src/platform/db/commit-signal.js';
 import type { Db } from '../src/platform/db/database.js';
 import { migrateUp } from '../src/platform/db/migrations/migrator.js';
 import { pgliteExtensions, wrapPglite } from '../src/platform/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
 import { createQueryLog } from '../src/platform/db/query-log.js';
 import { typeParsers } from '../src/platform/db/type-parsers.js';
-import { createDispatcher, defaultDispatcherSettings, type JobHandler } from '../src/platform/jobs/index.js';
+import { createDispatcher, defaultDispatcherSettings, insertJob, type JobHandler } from '../src/platform/jobs/index.js';
 import { createLogger } from '../src/platform/shared/logger.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 
 const jobCount = 2_000;
-/** The dispatcher's own batch, so that both sides claim the same number of jobs per statement. */
+/** The dispatcher's own batch, so that every side claims the same number of jobs per statement. */
 const batchSize = defaultDispatcherSettings.batchSize;
 /** Registered only here: the work is the queue's own, nothing else. */
 const noop: JobHandler = { name: 'bench.noop', eventTypes: [], run: async () => undefined };
 /** The same work declared to act only through its transaction: a round's jobs commit together. */
 const sharedNoop: JobHandler = { ...noop, sharesTransaction: true };
 const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
+const pgBossQueue = 'bench-noop';
+const pgBossVersion = (createRequire(import.meta.url)('pg-boss/package.json') as { version: string }).version;
 
-type Mode = 'bare' | 'bare-per-job' | 'dispatcher' | 'dispatcher-shared' | 'bare-2' | 'dispatcher-2' | 'dispatcher-shared-2';
+type Mode = 'bare' | 'pg-boss' | 'dispatcher' | 'dispatcher-shared' | 'bare-2' | 'pg-boss-2' | 'dispatcher-shared-2';
 const labels: Record<Mode, string> = {
   bare: `bare: UPDATE … IN (SELECT … SKIP LOCKED LIMIT ${batchSize}), 1 loop`,
-  'bare-per-job': `bare: claim ${batchSize}, then a transaction per job, 1 loop`,
+  'pg-boss': `pg-boss ${pgBossVersion}: fetch ${batchSize}, complete them, 1 loop`,
   dispatcher: `dispatcher: 1 draining ${jobCount} no-op jobs, a transaction each`,
   'dispatcher-shared': `dispatcher: 1 draining ${jobCount} no-op jobs that share transactions`,
   'bare-2': `bare: UPDATE … IN (SELECT … SKIP LOCKED LIMIT ${batchSize}), 2 loops at once`,
-  'dispatcher-2': 'dispatcher: 2 draining at once, a transaction each',
+  'pg-boss-2': 'pg-boss: 2 fetch/complete loops at once',
   'dispatcher-shared-2': 'dispatcher: 2 draining at once, sharing transactions',
 };
 const baselineOf: Partial<Record<Mode, Mode>> = {
-  'bare-per-job': 'bare', dispatcher: 'bare', 'dispatcher-shared': 'bare', 'dispatcher-2': 'bare-2', 'dispatcher-shared-2': 'bare-2',
+  'pg-boss': 'bare', dispatcher: 'bare', 'dispatcher-shared': 'bare', 'pg-boss-2': 'bare-2', 'dispatcher-shared-2': 'bare-2',
 };
 /**
  * Each mode twice, mirrored, so that drift over the run hits all alike, after one round of each that
- * is not counted (the first of each mode is run twice). Two at once only on PostgreSQL: the embedded engine has one connection.
+ * is not counted (the first of each mode is run twice). pg-boss and two at once only on PostgreSQL:
+ * pg-boss has no embedded engine, and the embedded engine has one connection.
  */
-const serverRounds: Mode[] = [
-  'bare', 'bare-per-job', 'dispatcher', 'dispatcher-shared', 'bare-2', 'dispatcher-2', 'dispatcher-shared-2',
-  'dispatcher-shared-2', 'dispatcher-2', 'bare-2', 'dispatcher-shared', 'dispatcher', 'bare-per-job', 'bare',
-];
-const embeddedRounds: Mode[] = ['bare', 'bare-per-job', 'dispatcher', 'dispatcher-shared', 'dispatcher-shared', 'dispatcher', 'bare-per-job', 'bare'];
+const serverModes: Mode[] = ['bare', 'pg-boss', 'dispatcher', 'dispatcher-shared', 'bare-2', 'pg-boss-2', 'dispatcher-shared-2'];
+const embeddedModes: Mode[] = ['bare', 'dispatcher', 'dispatcher-shared'];
+const mirrored = (modes: Mode[]) => [...modes, ...[...modes].reverse()];
+
+interface Engines {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** PostgreSQL only: a second `Db` on the same database, as another process would write (its commits NOTIFY). */
+  other: Db | null;
+  /** PostgreSQL only: pg-boss on the same database, in its own schema. */
+  boss: PgBoss | null;
+  url: string | null;
+}
 
 /** A fresh queue of `jobCount` due no-op jobs (last round's rows deleted and vacuumed away, so every round starts alike). */
-async function queueJobs(db: Db): Promise<void> {
+async function queueJobs(engines: Engines, mode: Mode): Promise<void> {
+  const { db, boss } = engines;
+  if (mode.startsWith('pg-boss')) {
+    await db.query('delete from pgboss.job where name = $1', [pgBossQueue]);
+    await db.exec('vacuum analyze pgboss.job');
+    await boss!.insert(Array.from({ length: jobCount }, () => ({ name: pgBossQueue, data: {} })));
+    return;
+  }
   await db.query('delete from jobs where handler = $1', [noop.name]);
   await db.exec('vacuum analyze jobs');
   await db.query("insert into jobs (handler, payload) select $1, '{}'::jsonb from generate_series(1, $2::integer)", [noop.name, jobCount]);
@@ -54,27 +76,20 @@ async function bareLoop(db: Db): Promise<void> {
   for (;;) {
     const { rowCount } = await db.query(
       `update jobs set status = 'SUCCEEDED', attempts = attempts + 1, finished_at = now(), updated_at = now()
-        where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, id limit $1 for update skip locked)`,
+        where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, id limit $1 for update skip locked)
+        returning id`,
       [batchSize],
     );
     if (rowCount === 0) return;
   }
 }
 
-/** The dispatcher's transaction shape without the dispatcher: one claiming statement per batch, one transaction per job. */
-async function barePerJobLoop(db: Db): Promise<void> {
+/** pg-boss at its fastest: fetch a batch, complete it in one call, no polling interval. */
+async function pgBossLoop(boss: PgBoss): Promise<void> {
   for (;;) {
-    const { rows } = await db.query<{ id: string }>(
-      `update jobs set status = 'RUNNING', attempts = attempts + 1, locked_by = 'bench', locked_until = now() + interval '1 minute'
-        where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, id limit $1 for update skip locked)
-        returning id`,
-      [batchSize],
-    );
-    if (rows.length === 0) return;
-    for (const { id } of rows) {
-      await db.transaction((tx) => tx.query(
-        "update jobs set status = 'SUCCEEDED', locked_by = null, locked_until = null, finished_at = now(), updated_at = now() where id = $1", [id]));
-    }
+    const jobs = await boss.fetch(pgBossQueue, { batchSize });
+    if (jobs.length === 0) return;
+    await boss.complete(pgBossQueue, jobs.map((job) => job.id));
   }
 }
 
@@ -83,44 +98,129 @@ async function drainWithDispatchers(db: Db, count: number, handler: JobHandler):
   await Promise.all(dispatchers.map((dispatcher) => dispatcher.drain()));
 }
 
-const runners: Record<Mode, (db: Db) => Promise<unknown>> = {
-  bare: bareLoop,
-  'bare-per-job': barePerJobLoop,
-  dispatcher: (db) => drainWithDispatchers(db, 1, noop),
-  'dispatcher-shared': (db) => drainWithDispatchers(db, 1, sharedNoop),
-  'bare-2': (db) => Promise.all([bareLoop(db), bareLoop(db)]),
-  'dispatcher-2': (db) => drainWithDispatchers(db, 2, noop),
-  'dispatcher-shared-2': (db) => drainWithDispatchers(db, 2, sharedNoop),
+const runners: Record<Mode, (engines: Engines) => Promise<unknown>> = {
+  bare: ({ db }) => bareLoop(db),
+  'pg-boss': ({ boss }) => pgBossLoop(boss!),
+  dispatcher: ({ db }) => drainWithDispatchers(db, 1, noop),
+  'dispatcher-shared': ({ db }) => drainWithDispatchers(db, 1, sharedNoop),
+  'bare-2': ({ db }) => Promise.all([bareLoop(db), bareLoop(db)]),
+  'pg-boss-2': ({ boss }) => Promise.all([pgBossLoop(boss!), pgBossLoop(boss!)]),
+  'dispatcher-shared-2': ({ db }) => drainWithDispatchers(db, 2, sharedNoop),
 };
 
-/** Every job done exactly once: all SUCCEEDED, each after one attempt. */
-async function checkDrained(db: Db, mode: Mode): Promise<void> {
-  const { rows: [state] } = await db.query<{ done: number; once: number }>(
-    "select count(*) filter (where status = 'SUCCEEDED')::integer as done, count(*) filter (where attempts = 1)::integer as once from jobs where handler = $1",
-    [noop.name],
-  );
+/** Every job done exactly once: all completed, each after one attempt (pg-boss counts retries, not attempts). */
+async function checkDrained({ db }: Engines, mode: Mode): Promise<void> {
+  const { rows: [state] } = mode.startsWith('pg-boss')
+    ? await db.query<{ done: number; once: number }>(
+      "select count(*) filter (where state = 'completed')::integer as done, count(*) filter (where retry_count = 0)::integer as once from pgboss.job where name = $1",
+      [pgBossQueue],
+    )
+    : await db.query<{ done: number; once: number }>(
+      "select count(*) filter (where status = 'SUCCEEDED')::integer as done, count(*) filter (where attempts = 1)::integer as once from jobs where handler = $1",
+      [noop.name],
+    );
   if (state?.done !== jobCount || state.once !== jobCount) throw new Error(`${mode}: ${state?.done} of ${jobCount} jobs succeeded, ${state?.once} after exactly one attempt`);
 }
 
 /** Queues the jobs, drains them in this mode, checks them; returns jobs per second. */
-async function drainOnce(db: Db, mode: Mode): Promise<number> {
-  await queueJobs(db);
+async function drainOnce(engines: Engines, mode: Mode): Promise<number> {
+  await queueJobs(engines, mode);
   const started = performance.now();
-  await runners[mode](db);
+  await runners[mode](engines);
   const rate = jobCount / ((performance.now() - started) / 1000);
-  await checkDrained(db, mode);
+  await checkDrained(engines, mode);
   return rate;
 }
 
-async function withDatabase(fn: (db: Db, engine: 'postgres' | 'pglite') => Promise<void>): Promise<void> {
+const latencySamples = 200;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const percentile90 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)] ?? Number.NaN;
+/** A pause between samples, so that each job finds the worker idle, waiting for a signal. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 15));
+
+/**
+ * Milliseconds from the return of a job's committing transaction to the start of its handler, with a
+ * dispatcher that is idle (waiting up to its poll interval), relays events each round, and is woken the
+ * way `unitrain worker` and `serve` wake it: by the commit signal of its own process, and by NOTIFY from other processes when the
+ * job was queued through `enqueuer`, another `Db` on the same database.
+ */
+async function commitToStart(db: Db, enqueuer: Db): Promise<number[]> {
+  let started: ((at: number) => void) | null = null;
+  // Subscribed to an event type, as the real handlers are: each round relays events first, as in `unitrain worker`.
+  const handler: JobHandler = { name: 'bench.latency', eventTypes: ['bench.latency-probe'], sharesTransaction: true, run: async () => started?.(performance.now()) };
+  const dispatcher = createDispatcher(db, [handler], logger, defaultDispatcherSettings);
+  const signal = createCommitSignal(db, logger);
+  signal.onSignal(() => dispatcher.wake());
+  await signal.listen();
+  dispatcher.start();
+  const latencies: number[] = [];
+  try {
+    for (let sample = 0; sample < latencySamples + 20; sample++) {
+      await settle();
+      const start = new Promise<number>((resolve) => (started = resolve));
+      await enqueuer.transaction((tx) => insertJob(tx, { handler: handler.name }));
+      const committed = performance.now();
+      const latency = (await start) - committed;
+      if (sample >= 20) latencies.push(latency);
+    }
+  } finally {
+    await dispatcher.stop();
+    await signal.stop();
+  }
+  return latencies;
+}
+
+/**
+ * The floor of the same path between processes: a LISTEN connection that, on the NOTIFY sent after the
+ * INSERT committed, runs the set-based claim; the job starts when the claim returns it.
+ */
+async function bareCommitToStart(url: string, db: Db): Promise<number[]> {
+  const listener = new pg.Client({ connectionString: url });
+  const claimer = new pg.Client({ connectionString: url });
+  await Promise.all([listener.connect(), claimer.connect()]);
+  const claim = `update jobs set status = 'SUCCEEDED', attempts = attempts + 1, finished_at = now(), updated_at = now()
+    where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, id limit 20 for update skip locked)
+    returning id`;
+  let claimed: ((at: number) => void) | null = null;
+  listener.on('notification', () => {
+    void claimer.query(claim).then(({ rowCount }) => {
+      if ((rowCount ?? 0) > 0) claimed?.(performance.now());
+    });
+  });
+  await listener.query('listen bench_jobs');
+  const latencies: number[] = [];
+  try {
+    for (let sample = 0; sample < latencySamples + 20; sample++) {
+      await settle();
+      const start = new Promise<number>((resolve) => (claimed = resolve));
+      await db.transaction((tx) => insertJob(tx, { handler: 'bench.bare-latency' }));
+      const committed = performance.now();
+      await db.query("select pg_notify('bench_jobs', '')");
+      const latency = (await start) - committed;
+      if (sample >= 20) latencies.push(latency);
+    }
+  } finally {
+    await Promise.all([listener.end(), claimer.end()]);
+  }
+  return latencies;
+}
+
+async function withEngines(fn: (engines: Engines) => Promise<void>): Promise<void> {
   const serverUrl = process.env['DATABASE_URL'];
   if (serverUrl) {
     await withScratchDatabase(serverUrl, async (url) => {
       const db = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 4 }, createQueryLog(null, 0));
+      const other = await openPostgresDatabase({ url, replicaUrl: null, poolMax: 2 }, createQueryLog(null, 0));
+      // Its maintenance and schedules off: nothing of it runs beside the loops measured.
+      const boss = new PgBoss({ connectionString: url, max: 4, supervise: false, schedule: false });
+      boss.on('error', () => undefined);
       try {
-        await fn(db, 'postgres');
+        await boss.start();
+        await boss.createQueue(pgBossQueue);
+        await fn({ db, kind: 'postgres', other, boss, url });
       } finally {
-        await db.close();
+        await boss.stop({ graceful: false, wait: true });
+        await Promise.all([db.close(), other.close()]);
       }
     });
     return;
@@ -128,31 +228,34 @@ async function withDatabase(fn: (db: Db, engine: 'postgres' | 'pglite') => Promi
   const pglite = await PGlite.create({ parsers: typeParsers, extensions: pgliteExtensions });
   const db = wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close());
   try {
-    await fn(db, 'pglite');
+    await fn({ db, kind: 'pglite', other: null, boss: null, url: null });
   } finally {
     await db.close();
   }
 }
 
+const roundTo = (value: number, places = 2) => Number(value.toFixed(places));
+
 /**
- * Jobs per second of the dispatcher (src/platform/jobs/dispatcher.ts, default settings: batches of 20,
- * each job its own transaction with its completion, or a round's jobs in one when their handler shares transactions) draining 2,000 queued no-op jobs, against the bare
- * engine in the same run: the same claim statement completing a whole batch at once, and the
- * dispatcher's transaction shape written by hand. On PostgreSQL also two dispatchers (and two bare
- * loops) at once on one queue. The relay has nothing to do: the handler subscribes to no event.
+ * Jobs per second of the dispatcher (src/platform/jobs/dispatcher.ts, default settings) draining 2,000
+ * queued no-op jobs, against the bare engine and pg-boss in the same run: the bare loop is the set-based
+ * claim completing a whole batch in one statement (the floor of a SKIP LOCKED queue), pg-boss 10 a
+ * fetch/complete loop with the same batch. On PostgreSQL also two of each at once on one queue. The
+ * relay has nothing to do: the handler subscribes to no event. Then the time from a job's commit to its
+ * handler's start, with an idle dispatcher woken by the commit signal (same process) or NOTIFY (another).
  */
 export async function run(): Promise<void> {
-  await withDatabase(async (db, engine) => {
-    await migrateUp(db);
-    const rounds = engine === 'postgres' ? serverRounds : embeddedRounds;
+  await withEngines(async (engines) => {
+    await migrateUp(engines.db);
+    const rounds = mirrored(engines.kind === 'postgres' ? serverModes : embeddedModes);
     const rates = new Map<Mode, number[]>();
     const warmedUp = new Set<Mode>();
     for (const mode of rounds) {
       if (!warmedUp.has(mode)) {
         warmedUp.add(mode);
-        await drainOnce(db, mode);
+        await drainOnce(engines, mode);
       }
-      rates.set(mode, [...(rates.get(mode) ?? []), await drainOnce(db, mode)]);
+      rates.set(mode, [...(rates.get(mode) ?? []), await drainOnce(engines, mode)]);
     }
     // Equal work per round: a mode's rate is its jobs over the sum of its rounds' times.
     const rateOf = (list: number[]) => list.length / list.reduce((sum, rate) => sum + 1 / rate, 0);
@@ -161,6 +264,16 @@ export async function run(): Promise<void> {
       return { name: labels[mode], rate: rateOf(list), ...(baseline ? { baseline: labels[baseline] } : {}) };
     });
     const perRound = Object.fromEntries([...rates].map(([mode, list]) => [mode, list.map(Math.round)]));
-    await report('job-throughput', { engine, jobs: jobCount, batchSize, rounds: perRound }, measurements);
+
+    const latency: Record<string, { p50: number; p90: number }> = {};
+    const summary = (values: number[]) => ({ p50: roundTo(median(values)), p90: roundTo(percentile90(values)) });
+    latency['same process (commit signal)'] = summary(await commitToStart(engines.db, engines.db));
+    if (engines.other && engines.url) {
+      latency['other process (NOTIFY)'] = summary(await commitToStart(engines.db, engines.other));
+      latency['bare: NOTIFY → LISTEN → set-based claim'] = summary(await bareCommitToStart(engines.url, engines.db));
+    }
+    await report('job-throughput', { engine: engines.kind, jobs: jobCount, batchSize, rounds: perRound, commitToStartMs: latency }, measurements);
+    console.log('commit → handler start, ms (an idle dispatcher, default settings):');
+    console.table(latency);
   });
 }

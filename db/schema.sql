@@ -1235,6 +1235,7 @@ CREATE INDEX jobs_event_seq_idx ON public.jobs USING btree (event_seq);
 CREATE INDEX jobs_running_locked_until_idx ON public.jobs USING btree (locked_until) WHERE (status = 'RUNNING'::text);
 CREATE INDEX jobs_status_run_after_idx ON public.jobs USING btree (status, run_after);
 CREATE INDEX jobs_succeeded_finished_at_idx ON public.jobs USING btree (finished_at) WHERE (status = 'SUCCEEDED'::text);
+CREATE INDEX jobs_waiting_run_after_idx ON public.jobs USING btree (run_after, id) WHERE (status = ANY (ARRAY['PENDING'::text, 'FAILED'::text]));
 CREATE TRIGGER jobs_set_row_version BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY jobs_delete_admin ON jobs FOR DELETE TO unitrain_app
   USING (app_is_admin());

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
 import type { Db, Tx } from '../db/database.js';
@@ -257,6 +257,49 @@ describe('the dispatcher', () => {
     await db.query(`update jobs set status = 'RUNNING', attempts = 1, locked_by = 'live-worker', locked_until = now() + interval '1 minute' where id = $1`, [id]);
     expect(await dispatcher.drain()).toBe(0);
     expect(await job(id)).toMatchObject({ status: 'RUNNING', locked_by: 'live-worker' });
+  });
+
+  it('completes jobs whose handlers sent no statement together, with the next claim, committing no transaction', async () => {
+    const ran: string[] = [];
+    const silent: JobHandler = { name: 'test.silent', eventTypes: [], run: async (_tx, job) => void ran.push(job.id) };
+    const ids = await Promise.all(Array.from({ length: 5 }, () => insertJob(db, { handler: 'test.silent' })));
+    let commits = 0;
+    const stopCounting = db.onCommit(() => commits++);
+    try {
+      expect(await createDispatcher(db, [silent], logger, { ...immediately, batchSize: 2 }).drain()).toBe(5);
+    } finally {
+      stopCounting();
+    }
+    expect(commits).toBe(0);
+    expect(ran.sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(await job(id!)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, locked_by: null, finished_at: expect.any(Date) });
+  });
+
+  it('puts back the batch it claimed ahead when it stops', async () => {
+    let runs = 0;
+    let stopped!: Promise<void>;
+    // The second run is the last of the first batch: its completion claims the next batch, and then the dispatcher stops.
+    const stopping: JobHandler = {
+      name: 'test.stopping',
+      eventTypes: [],
+      async run(tx, job) {
+        await recordRun(tx, job);
+        if (++runs === 2) stopped = dispatcher.stop();
+      },
+    };
+    const ids = await Promise.all(Array.from({ length: 6 }, () => insertJob(db, { handler: 'test.stopping' })));
+    const dispatcher = createDispatcher(db, [stopping], logger, { ...immediately, batchSize: 2 });
+    dispatcher.start();
+    await vi.waitFor(() => expect(stopped).toBeDefined());
+    await stopped;
+    const { rows } = await db.query<{ status: string; attempts: number; locked_by: string | null; jobs: number }>(
+      'select status, attempts, locked_by, count(*)::int as jobs from jobs where id = any($1::uuid[]) group by 1, 2, 3 order by 1',
+      [ids],
+    );
+    expect(rows).toEqual([
+      { status: 'PENDING', attempts: 0, locked_by: null, jobs: 4 },
+      { status: 'SUCCEEDED', attempts: 1, locked_by: null, jobs: 2 },
+    ]);
   });
 
   it('runs in the background until stopped, waking after its poll interval', async () => {

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { Db, Tx } from '../db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { createWakeableSleep } from '../shared/wakeable-sleep.js';
 import type { JobHandler } from './job-handler.js';
 import type { Scheduler } from './schedules.js';
-import { buryAbandonedJobs, claimJobs, type JobRow, markFailed, markSucceeded, relayEvents, releaseJobs, type Subscription } from './jobs.repository.js';
+import { type Claim, completeAndClaim, type JobRow, markFailed, markSucceeded, relayEvents, releaseJobs, type Subscription } from './jobs.repository.js';
 
 export interface DispatcherSettings {
   /** How long an idle dispatcher waits before looking for work again. */
@@ -42,7 +42,7 @@ export function retryDelayMs(attempt: number, settings: Pick<DispatcherSettings,
 
 export interface Dispatcher {
   readonly workerId: string;
-  /** Relays events, then runs what is due once; resolves to the number of jobs run. */
+  /** Relays events, then runs what is due once (claiming nothing ahead); resolves to the number of jobs run. */
   runOnce(): Promise<number>;
   /** Runs until nothing is due now (jobs waiting for a later retry stay waiting). */
   drain(): Promise<number>;
@@ -61,6 +61,32 @@ function describeError(error: unknown): string {
 /** A run that finished after its lease ran out: its effect must not commit (the job has a new holder). */
 class LeaseLost extends Error {}
 
+/**
+ * How running a job (or a group sharing a transaction) ended: committed with its completion (and the
+ * next batch when it claimed it), quiet (its handlers sent no statement, so nothing began and the
+ * completion is left to the caller), or failed (recorded, or to be run alone).
+ */
+type Outcome = { kind: 'committed'; next: Claim | null } | { kind: 'quiet' } | { kind: 'failed' };
+const quiet: Outcome = { kind: 'quiet' };
+const failed: Outcome = { kind: 'failed' };
+
+/** The handlers' view of their transaction, telling whether they sent any statement through it. */
+function watching(tx: Tx): { tx: Tx; used: () => boolean } {
+  let used = false;
+  const watched: Tx = {
+    ...tx,
+    query(sql, params) {
+      used = true;
+      return tx.query(sql, params);
+    },
+    exec(sql) {
+      used = true;
+      return tx.exec(sql);
+    },
+  };
+  return { tx: watched, used: () => used };
+}
+
 export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger: Logger, settings: DispatcherSettings = defaultDispatcherSettings): Dispatcher {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byName = new Map(handlers.map((handler) => [handler.name, handler]));
@@ -71,6 +97,8 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   const pause = createWakeableSleep();
   let pruning: Promise<void> | null = null;
   let nextPruneAt = 0;
+  /** Leased by the last round's completion, to run next. */
+  let claimedAhead: JobRow[] = [];
 
   async function relayAll(): Promise<void> {
     if (subscriptions.length === 0) return;
@@ -79,25 +107,46 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     }
   }
 
-  async function runJob(job: JobRow): Promise<void> {
+  /**
+   * Runs one job in its own transaction. When the handler wrote, its completion commits with its effect
+   * (and, when `claimsNext`, the next batch is claimed in the same statement); when it sent no statement
+   * nothing began, and it is 'quiet': the caller completes it with others. A failure is recorded alone.
+   */
+  async function runJob(job: JobRow, claimsNext: boolean): Promise<Outcome> {
     const handler = byName.get(job.handler);
     try {
       if (!handler) throw new Error(`no handler named "${job.handler}" in this worker`);
-      await db.transaction(async (tx) => {
-        await handler.run(tx, job);
-        // Another worker took the job over after the lease ran out: roll this run's effect back.
-        if ((await markSucceeded(tx, [job.id], workerId)) !== 1) throw new LeaseLost();
+      return await db.transaction(async (tx) => {
+        const watched = watching(tx);
+        await handler.run(watched.tx, job);
+        return watched.used() ? completeInside(tx, [job], claimsNext) : quiet;
       });
     } catch (error) {
       if (error instanceof LeaseLost) {
         logger.warn({ job: job.id, handler: job.handler, worker: workerId }, 'job lease ran out before the handler finished; its effect was rolled back');
-        return;
+        return failed;
       }
       const delay = retryDelayMs(job.attempts, settings);
       logger.warn({ job: job.id, handler: job.handler, attempt: job.attempts, err: error }, 'job failed');
       const message = describeError(error);
       if (await db.transaction((tx) => markFailed(tx, job.id, workerId, message, delay))) await afterDeath(job, message);
+      return failed;
     }
+  }
+
+  /**
+   * The completion of jobs whose handlers wrote, in their transaction: throws LeaseLost (rolling their
+   * effects back) when this worker no longer holds one of them.
+   */
+  async function completeInside(tx: Tx, jobs: readonly JobRow[], claimsNext: boolean): Promise<Outcome> {
+    const ids = jobs.map((job) => job.id);
+    if (!claimsNext) {
+      if ((await markSucceeded(tx, ids, workerId)) !== ids.length) throw new LeaseLost();
+      return { kind: 'committed', next: null };
+    }
+    const next = await completeAndClaim(tx, workerId, ids, settings.batchSize, settings.leaseMs);
+    if (next.completed !== ids.length) throw new LeaseLost();
+    return { kind: 'committed', next };
   }
 
   async function afterDeath(job: JobRow, error: string): Promise<void> {
@@ -111,19 +160,20 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   }
 
   /**
-   * Jobs whose handlers share transactions, run in one: true when all committed. False when any failed or
-   * lost its lease: nothing of theirs committed, and the caller runs each alone.
+   * Jobs whose handlers share transactions, run in one: committed with their completion, or 'quiet' when
+   * none of them sent a statement. 'failed' when any failed or lost its lease: nothing of theirs
+   * committed, and the caller runs each alone.
    */
-  async function runTogether(jobs: readonly JobRow[]): Promise<boolean> {
+  async function runTogether(jobs: readonly JobRow[], claimsNext: boolean): Promise<Outcome> {
     try {
-      await db.transaction(async (tx) => {
-        for (const job of jobs) await byName.get(job.handler)!.run(tx, job);
-        if ((await markSucceeded(tx, jobs.map((job) => job.id), workerId)) !== jobs.length) throw new LeaseLost();
+      return await db.transaction(async (tx) => {
+        const watched = watching(tx);
+        for (const job of jobs) await byName.get(job.handler)!.run(watched.tx, job);
+        return watched.used() ? completeInside(tx, jobs, claimsNext) : quiet;
       });
-      return true;
     } catch (error) {
       logger.debug({ jobs: jobs.length, worker: workerId, err: error }, 'jobs run together failed; running each alone');
-      return false;
+      return failed;
     }
   }
 
@@ -154,26 +204,62 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     }
   }
 
-  async function runOnce(): Promise<number> {
+  /** Claims (and buries) in one statement, completing `completing`; the dead are told after it committed. */
+  async function claim(completing: readonly JobRow[], limit: number): Promise<Claim> {
+    const result = await completeAndClaim(db, workerId, completing.map((job) => job.id), limit, settings.leaseMs);
+    if (result.completed !== completing.length) {
+      logger.warn({ jobs: completing.length - result.completed, worker: workerId }, 'job leases ran out before their handlers finished; they run again');
+    }
+    await buriedBy(result);
+    return result;
+  }
+
+  async function buriedBy(result: Claim | null): Promise<void> {
+    for (const job of result?.buried ?? []) await afterDeath(job, 'the lease of the last attempt ran out');
+  }
+
+  /**
+   * One round: scheduled jobs and events queued, then a batch run — the one claimed ahead by the last
+   * round's completion, or one claimed now. Each success completes in the transaction that ran it when its
+   * handler wrote; those that wrote nothing complete together in one statement at the end. With
+   * `claimAhead` the batch's last completion also claims the next batch, so that a batch costs one commit
+   * when its handlers write nothing, or share a transaction.
+   */
+  async function round(claimAhead: boolean): Promise<number> {
     await enqueueScheduled();
     await relayAll();
-    const { buried, jobs } = await db.transaction(async (tx) => ({
-      buried: await buryAbandonedJobs(tx),
-      jobs: await claimJobs(tx, workerId, settings.batchSize, settings.leaseMs),
-    }));
-    for (const job of buried) await afterDeath(job, 'the lease of the last attempt ran out');
+    let jobs = claimedAhead;
+    claimedAhead = [];
+    if (jobs.length === 0) jobs = (await claim([], settings.batchSize)).claimed;
+    const groups = groupsOf(jobs);
+    const quietJobs: JobRow[] = [];
     let started = 0;
-    for (const group of groupsOf(jobs)) {
+    for (const [index, group] of groups.entries()) {
       if (stopping) {
-        await db.transaction((tx) => releaseJobs(tx, jobs.slice(started).map((unstarted) => unstarted.id), workerId));
-        return started;
+        await releaseJobs(db, jobs.slice(started).map((unstarted) => unstarted.id), workerId);
+        break;
       }
-      if (group.length === 1 || !(await runTogether(group))) {
-        for (const job of group) await runJob(job);
+      const claimsNext = claimAhead && index === groups.length - 1 && quietJobs.length === 0;
+      const outcome = group.length === 1 ? await runJob(group[0]!, claimsNext) : await runTogether(group, claimsNext);
+      if (outcome.kind === 'failed' && group.length > 1) {
+        for (const job of group) if ((await runJob(job, false)).kind === 'quiet') quietJobs.push(job);
+      } else if (outcome.kind === 'quiet') {
+        quietJobs.push(...group);
+      } else if (outcome.kind === 'committed' && outcome.next) {
+        await buriedBy(outcome.next);
+        claimedAhead = outcome.next.claimed;
       }
       started += group.length;
     }
-    return jobs.length;
+    if (quietJobs.length > 0) claimedAhead = (await claim(quietJobs, claimAhead && !stopping ? settings.batchSize : 0)).claimed;
+    return started;
+  }
+
+  /** Jobs claimed ahead and not run: back to the queue. */
+  async function releaseClaimedAhead(): Promise<void> {
+    const ids = claimedAhead.map((job) => job.id);
+    claimedAhead = [];
+    if (ids.length > 0) await releaseJobs(db, ids, workerId);
   }
 
   /** Started beside the rounds rather than awaited in them: a first prune of a long log must not hold up the jobs. */
@@ -191,7 +277,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       pruneWhenDue(signal);
       let ran = 0;
       try {
-        ran = await runOnce();
+        ran = await round(true);
       } catch (error) {
         logger.error({ err: error, worker: workerId }, 'dispatcher round failed; trying again');
       }
@@ -201,10 +287,14 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
 
   return {
     workerId,
-    runOnce,
+    runOnce: () => round(false),
     async drain() {
       let total = 0;
-      for (let ran = await runOnce(); ran > 0; ran = await runOnce()) total += ran;
+      try {
+        for (let ran = await round(true); ran > 0; ran = await round(true)) total += ran;
+      } finally {
+        await releaseClaimedAhead();
+      }
       return total;
     },
     start() {
@@ -223,6 +313,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       await loop;
       await pruning;
       loop = null;
+      await releaseClaimedAhead();
     },
   };
 }

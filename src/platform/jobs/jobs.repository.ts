@@ -159,39 +159,70 @@ export async function insertJob(tx: Queryable, job: NewJob): Promise<string | un
   return rows[0]?.id;
 }
 
-/**
- * Leases up to `limit` due jobs to `worker`: waiting ones whose time has come, and running ones whose
- * lease ran out (their worker died). SKIP LOCKED lets several dispatchers claim side by side without
- * waiting for, or taking, each other's rows; the attempt is counted when it starts.
- */
-export async function claimJobs(tx: Tx, worker: string, limit: number, leaseMs: number): Promise<JobRow[]> {
-  const { rows } = await tx.query<JobRow>(
-    `update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $1,
-            locked_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
-      where j.id in (select id from jobs
-                      where attempts < max_attempts
-                        and ((status in ('PENDING', 'FAILED') and run_after <= now()) or (status = 'RUNNING' and locked_until < now()))
-                      order by run_after, id limit $2 for update skip locked)
-      returning ${columns}`,
-    [worker, limit, leaseMs],
-  );
-  return rows;
+/** Leases the rows a claim took to worker $2 for $4 milliseconds, counting the attempt as it starts. */
+const leaseTo = `update jobs j set status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
+              locked_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()`;
+
+export interface Claim {
+  /** How many of the jobs to complete were this worker's still, and are SUCCEEDED now. */
+  completed: number;
+  /** Leased to the worker, in the order the statement returned them (as the claim always ran them). */
+  claimed: JobRow[];
+  /** Running jobs whose lease ran out on their last attempt (their worker died): DEAD now. */
+  buried: JobRow[];
 }
 
-/** A running job whose lease ran out on its last attempt will not be claimed again: it is dead. */
-export async function buryAbandonedJobs(tx: Tx): Promise<JobRow[]> {
-  const { rows } = await tx.query<JobRow>(
-    `update jobs set status = 'DEAD', locked_by = null, locked_until = null, finished_at = now(), updated_at = now(),
-            last_error = coalesce(last_error || '; ', '') || 'the lease of the last attempt ran out'
-      where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts
-      returning ${columns}`,
+/**
+ * One statement, the queue's whole turn: completes the jobs of `completing` that `worker` still holds,
+ * buries the running jobs whose lease ran out on their last attempt, and leases up to `limit` due jobs
+ * to `worker` — waiting ones whose time has come, and running ones whose lease ran out (their worker
+ * died; these first). In the transaction of the handlers that ran the completed jobs, or alone when
+ * they wrote nothing: a batch costs one commit, not one for its claim and one for its completion. Each
+ * part reads its own partial index and stops at the batch (waiting jobs in `jobs_waiting_run_after_idx`
+ * order, migration 0061), and the rows are then updated by primary key: no part reads the table. SKIP LOCKED lets
+ * several dispatchers claim side by side without waiting for, or taking, each other's rows; the attempt
+ * is counted when it starts. The jobs being completed are kept out of the other two parts, so that no
+ * row is changed twice in the statement.
+ */
+export async function completeAndClaim(executor: Queryable, worker: string, completing: readonly string[], limit: number, leaseMs: number): Promise<Claim> {
+  const { rows } = await executor.query<JobRow & { completed: number; leased: boolean | null }>(
+    `with completed as (
+       update jobs set status = 'SUCCEEDED', locked_by = null, locked_until = null, last_error = null, finished_at = now(), updated_at = now()
+        where id = any($1::uuid[]) and status = 'RUNNING' and locked_by = $2
+        returning id),
+     buried as (
+       update jobs set status = 'DEAD', locked_by = null, locked_until = null, finished_at = now(), updated_at = now(),
+              last_error = coalesce(last_error || '; ', '') || 'the lease of the last attempt ran out'
+        where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts and id <> all($1::uuid[])
+        returning ${columns}),
+     retaken as (
+       ${leaseTo}
+        where j.id = any(array(select id from jobs
+                                where status = 'RUNNING' and locked_until < now() and attempts < max_attempts and id <> all($1::uuid[])
+                                order by locked_until limit $3 for update skip locked))
+        returning ${columns}),
+     claimed as (
+       ${leaseTo}
+        where j.id = any(array(select id from jobs
+                                where status in ('PENDING', 'FAILED') and run_after <= now()
+                                order by run_after, id limit $3 - (select count(*) from retaken) for update skip locked))
+        returning ${columns})
+     select done.completed, found.*
+       from (select count(*)::int as completed from completed) done
+       left join (select true as leased, * from retaken union all select true, * from claimed union all select false, * from buried) found on true`,
+    [completing, worker, limit, leaseMs],
   );
-  return rows;
+  const jobOf = ({ completed: _completed, leased: _leased, ...job }: (typeof rows)[number]): JobRow => job;
+  return {
+    completed: rows[0]?.completed ?? 0,
+    claimed: rows.filter((row) => row.leased === true).map(jobOf),
+    buried: rows.filter((row) => row.leased === false).map(jobOf),
+  };
 }
 
 /** Jobs claimed but not started when the worker stops: back to the queue now, their attempt not counted. */
-export async function releaseJobs(tx: Tx, ids: readonly string[], worker: string): Promise<void> {
-  await tx.query(
+export async function releaseJobs(db: Queryable, ids: readonly string[], worker: string): Promise<void> {
+  await db.query(
     `update jobs set status = 'PENDING', attempts = attempts - 1, locked_by = null, locked_until = null, updated_at = now()
       where id = any($1::uuid[]) and status = 'RUNNING' and locked_by = $2`,
     [ids, worker],
