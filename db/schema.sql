@@ -3884,20 +3884,20 @@ BEGIN
       FROM old_rows o;
   ELSE
     -- Only the columns that changed, old and new. A changed secret keeps the row (a password reset
-    -- leaves a trace: its version and time) but its values are dropped.
+    -- leaves a trace: its version and time) but its values are dropped. PostgreSQL appends a row's old
+    -- and new version to the two transition tables together (AfterTriggerSaveEvent), so the n-th rows of
+    -- both are one row: zipped by position, with no join whose cached plan could have been made for a
+    -- one-row statement.
     INSERT INTO audit_log (actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, ip, user_agent)
-    SELECT actor, actor_role, TG_TABLE_NAME, TG_OP, k.id, d.old_values - secret_columns, d.new_values - secret_columns,
+    SELECT actor, actor_role, TG_TABLE_NAME, TG_OP, (p.new_row ->> 'id')::uuid, d.old_values - secret_columns, d.new_values - secret_columns,
            request, client_ip, agent
-      FROM (SELECT r, row_number() OVER () AS position FROM new_rows r) AS n (row, position)
-      CROSS JOIN LATERAL (SELECT (n.row).id) AS k (id)
-      JOIN old_rows o ON o.id = k.id
+      FROM unnest((SELECT array_agg(to_jsonb(r)) FROM new_rows r), (SELECT array_agg(to_jsonb(r)) FROM old_rows r)) AS p (new_row, old_row)
       CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(nv.key, ov.value) AS old_values, jsonb_object_agg(nv.key, nv.value) AS new_values
-          FROM jsonb_each(to_jsonb(n.row)) nv
-          JOIN jsonb_each(to_jsonb(o)) ov USING (key)
+          FROM jsonb_each(p.new_row) nv
+          JOIN jsonb_each(p.old_row) ov USING (key)
          WHERE nv.value IS DISTINCT FROM ov.value) AS d
-     WHERE d.new_values - bookkeeping_columns <> '{}'::jsonb
-     ORDER BY n.position;
+     WHERE d.new_values - bookkeeping_columns <> '{}'::jsonb;
   END IF;
   RETURN NULL;
 END;
