@@ -3700,17 +3700,20 @@ REVOKE EXECUTE ON FUNCTION app_set_status_bit(text,bigint,boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.app_student_overlapping_sessions(session uuid, student uuid, student_profile uuid)
  RETURNS SETOF uuid
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
+BEGIN
+  RETURN QUERY
   SELECT other.id
     FROM training_sessions target
     JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
     JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
    WHERE target.id = session
      AND (e.student_id = student OR e.student_profile_id = student_profile)
-   ORDER BY lower(other.scheduled_during), other.id
+   ORDER BY lower(other.scheduled_during), other.id;
+END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) FROM PUBLIC;
 

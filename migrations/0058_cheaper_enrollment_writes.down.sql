@@ -14,6 +14,17 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
           app_user_id(), NULLIF(current_setting('unitrain.request_id', true), ''))
 $$;
 
+CREATE OR REPLACE FUNCTION app_student_overlapping_sessions(session uuid, student uuid, student_profile uuid) RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT other.id
+    FROM training_sessions target
+    JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
+    JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
+   WHERE target.id = session
+     AND (e.student_id = student OR e.student_profile_id = student_profile)
+   ORDER BY lower(other.scheduled_during), other.id
+$$;
+
 CREATE OR REPLACE FUNCTION enroll_student(session uuid, student uuid, student_profile uuid, allow_overlap boolean DEFAULT true)
  RETURNS TABLE(outcome text, enrollment_id uuid, overlapping_session_ids uuid[])
  LANGUAGE plpgsql

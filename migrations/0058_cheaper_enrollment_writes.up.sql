@@ -32,7 +32,23 @@ BEGIN
 END;
 $$;
 
--- 3. enroll_student: an administrator's visibility and permission are settled without calling the SQL
+-- 3. The overlap check an enrollment over HTTP asks for (allow_overlap false): the same query in
+--    PL/pgSQL, planned once per connection instead of on every call.
+CREATE OR REPLACE FUNCTION app_student_overlapping_sessions(session uuid, student uuid, student_profile uuid) RETURNS SETOF uuid
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN QUERY
+  SELECT other.id
+    FROM training_sessions target
+    JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
+    JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
+   WHERE target.id = session
+     AND (e.student_id = student OR e.student_profile_id = student_profile)
+   ORDER BY lower(other.scheduled_during), other.id;
+END;
+$$;
+
+-- 4. enroll_student: an administrator's visibility and permission are settled without calling the SQL
 --    helpers (each planned per call); everything else as in 0043.
 CREATE OR REPLACE FUNCTION enroll_student(session uuid, student uuid, student_profile uuid, allow_overlap boolean DEFAULT true)
  RETURNS TABLE(outcome text, enrollment_id uuid, overlapping_session_ids uuid[])
