@@ -137,7 +137,9 @@ describe('audit triggers', () => {
   it('cover every domain table and none of the logs, token rows or queues', async () => {
     const { rows } = await db.query<{ table_name: string }>(
       `select c.relname as table_name from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_proc p on p.oid = t.tgfoid
-        where p.proname = 'audit_row_change' and not t.tgisinternal order by 1`,
+        where p.proname = 'audit_changed_rows' and not t.tgisinternal
+        group by c.relname having array_agg(t.tgname::text order by t.tgname) = array[c.relname || '_audit_delete', c.relname || '_audit_insert', c.relname || '_audit_update']
+        order by 1`,
     );
     expect(rows.map((r) => r.table_name)).toEqual([
       'authorized_providers', 'certificate_batches', 'certificate_template_versions', 'certificate_templates', 'certificates', 'compliance_records',
