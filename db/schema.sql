@@ -4926,7 +4926,7 @@ BEGIN
                'instructor_name', f.instructor_name, 'location_name', f.location_name,
                'location_place', f.location_place, 'provider_name', f.provider_name),
              'issue_date', f.issue_date, 'expiry_date', f.expiry_date,
-             'verification_code', codes[f.n], 'verification_url', url_base || '/verify/' || codes[f.n])
+             'verification_code', codes[f.n], 'verification_url', url_base || '/verify/' || codes[f.n], 'renderer', 3)
       FROM facts f
      WHERE f.live_id IS NULL AND f.refusal IS NULL
     ON CONFLICT DO NOTHING

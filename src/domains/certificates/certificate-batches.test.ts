@@ -108,13 +108,14 @@ describe('certificate batches', () => {
     const { rows: changes } = await context.db.query<{ operation: string }>("select operation from change_log where table_name = 'certificate_batches' and row_id = $1 order by seq", [batch.id]);
     expect(changes.map((c) => c.operation)).toEqual(['INSERT', 'UPDATE', 'UPDATE', 'UPDATE', 'UPDATE']);
     // Each issued certificate: audited, an event, and (after the holder's notice job) the hash of its PDF.
-    const { rows: issued } = await context.db.query<{ id: string; pdf_sha256: string | null; audited: number; events: number; template_version_id: string }>(
-      `select c.id, c.pdf_sha256, c.template_version_id,
+    const { rows: issued } = await context.db.query<{ id: string; pdf_sha256: string | null; audited: number; events: number; template_version_id: string; renderer: number }>(
+      `select c.id, c.pdf_sha256, c.template_version_id, (c.snapshot ->> 'renderer')::integer as renderer,
               (select count(*)::integer from audit_log a where a.table_name = 'certificates' and a.row_id = c.id and a.operation = 'INSERT') as audited,
               (select count(*)::integer from domain_events e where e.aggregate_id = c.id and e.event_type = 'certificate.issued') as events
          from certificates c where c.batch_id = $1 order by c.id`, [batch.id]);
     expect(issued).toHaveLength(3);
-    for (const row of issued) expect(row).toMatchObject({ audited: 1, events: 1, pdf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // Drawn by the compiled template (renderer 3, decision 0061), as a single issue is.
+    for (const row of issued) expect(row).toMatchObject({ audited: 1, events: 1, renderer: 3, pdf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const { rows: [counted] } = await context.db.query<{ certificate_count: number }>('select certificate_count from rosters where id = $1', [rosterId]);
     expect(counted!.certificate_count).toBe(4);
 
@@ -199,8 +200,11 @@ describe('certificate batches', () => {
     expect(mine.items).toEqual([expect.objectContaining({ enrollment_id: enrollmentId, issued_by: world.instructor.id, pdf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
     expect(mine.items[0]!.verification_url).toMatch(/^https:\/\/certs\.example\/verify\//);
     // The notice job hashed the PDF the holder downloads.
-    const pdf = await world.call(token, 'GET', `/v1/certificates/${(mine.items[0] as unknown as { id: string }).id}/pdf`);
+    const automaticId = (mine.items[0] as unknown as { id: string }).id;
+    const pdf = await world.call(token, 'GET', `/v1/certificates/${automaticId}/pdf`);
     expect(sha256(pdf.rawPayload)).toBe(mine.items[0]!.pdf_sha256);
+    const { rows: [automatic] } = await context.db.query<{ renderer: number }>("select (snapshot ->> 'renderer')::integer as renderer from certificates where id = $1", [automaticId]);
+    expect(automatic!.renderer).toBe(3);
     expect((await readdir(outboxDir)).filter((name) => name.endsWith('.eml')).length).toBeGreaterThan(0);
     await world.call(world.tokens.sa, 'PUT', `/v1/courses/${world.courseId}/certificate-settings`, { template_id: null, issue_on_completion: false, version: settings.json<{ version: number }>().version });
   });
