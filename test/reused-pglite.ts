@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pgliteExtensions } from '../src/platform/db/pglite-database.js';
 import { typeParsers } from '../src/platform/db/type-parsers.js';
+import { describeCatalogue } from './catalogue.js';
 
 /**
  * One migrated PGlite per worker process, put back to the migrated state between the test files that
@@ -14,50 +15,43 @@ import { typeParsers } from '../src/platform/db/type-parsers.js';
  * so every file still starts from exactly the migrated database.
  */
 
-/** Everything of the schema a test could change and not put back, as one text (compared, never parsed). */
-const schemaFingerprintQuery = `
-  select md5(string_agg(line, E'\\n' order by line)) as fingerprint from (
-    select format('class %s.%s %s %s %s %s %s', n.nspname, c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity, c.reloptions, c.relacl) as line
-      from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and n.nspname not like 'pg_temp%' and n.nspname not like 'pg_toast_temp%'
-    union all
-    select format('column %s %s %s %s %s %s %s', a.attrelid::regclass, a.attname, a.atttypid::regtype, a.attnotnull, a.attgenerated, a.attisdropped, pg_get_expr(d.adbin, d.adrelid))
-      from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-      left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-      where a.attnum > 0 and n.nspname = 'public'
-    union all
-    select format('function %s.%s(%s) %s %s %s %s %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), md5(p.prosrc), p.proconfig, p.prosecdef, p.provolatile, p.proacl)
-      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname not in ('pg_catalog', 'information_schema')
-    union all
-    select format('trigger %s %s %s %s', t.tgrelid::regclass, t.tgname, t.tgenabled, t.tgfoid::regproc) from pg_trigger t
-    union all
-    select format('policy %s %s %s %s %s %s %s', p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive, p.polroles, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) from pg_policy p
-    union all
-    select format('constraint %s %s %s %s', c.conrelid::regclass, c.conname, c.convalidated, pg_get_constraintdef(c.oid))
-      from pg_constraint c join pg_namespace n on n.oid = c.connamespace where n.nspname = 'public'
-    union all
-    select format('index %s', pg_get_indexdef(i.indexrelid)) from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public'
-    union all
-    select format('view %s %s', c.oid::regclass, pg_get_viewdef(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('v', 'm')
-    union all
-    select format('type %s.%s %s', n.nspname, t.typname, t.typtype) from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname = 'public'
-    union all
-    select format('enum %s %s %s', e.enumtypid::regtype, e.enumsortorder, e.enumlabel) from pg_enum e
-    union all
-    select format('role %s %s %s %s %s %s %s', r.rolname, r.rolsuper, r.rolinherit, r.rolcanlogin, r.rolbypassrls, r.rolconfig, r.rolconnlimit) from pg_roles r
-    union all
-    select format('member %s %s', m.roleid::regrole, m.member::regrole) from pg_auth_members m
-    union all
-    select format('role setting %s %s %s', s.setdatabase, s.setrole, s.setconfig) from pg_db_role_setting s
-    union all
-    select format('extension %s %s', e.extname, e.extversion) from pg_extension e
-    union all
-    select format('namespace %s %s', n.nspname, n.nspacl) from pg_namespace n where n.nspname not like 'pg_temp%' and n.nspname not like 'pg_toast_temp%'
-    union all
-    select format('default acl %s %s %s', d.defaclrole, d.defaclobjtype, d.defaclacl) from pg_default_acl d
-    union all
-    select format('setting %s %s', s.name, s.setting) from pg_settings s where s.source <> 'default'
-  ) as schema_lines`;
+/**
+ * What `describeCatalogue` (the migrations' schema) leaves out and a test could change without putting
+ * it back: whether triggers are enabled, functions' settings, enum labels, roles, their memberships and
+ * settings, extensions, schemas, default privileges, and every setting not at its default.
+ */
+const beyondCatalogueQuery = `
+  select format('trigger %s %s %s', tgrelid::regclass, tgname, tgenabled) as line from pg_trigger
+  union all
+  select format('function %s %s %s %s', p.oid::regprocedure, p.proconfig, p.prosecdef, p.proacl)
+    from pg_proc p where p.pronamespace = 'public'::regnamespace
+  union all
+  select format('enum %s %s %s', enumtypid::regtype, enumsortorder, enumlabel) from pg_enum
+  union all
+  select format('role %s %s %s %s %s %s', rolname, rolsuper, rolinherit, rolcanlogin, rolbypassrls, rolconfig) from pg_roles
+  union all
+  select format('member %s %s', roleid::regrole, member::regrole) from pg_auth_members
+  union all
+  select format('role setting %s %s %s', setdatabase, setrole, setconfig) from pg_db_role_setting
+  union all
+  select format('extension %s %s', extname, extversion) from pg_extension
+  union all
+  select format('schema %s %s', nspname, nspacl) from pg_namespace where nspname not like 'pg_temp%' and nspname not like 'pg_toast_temp%'
+  union all
+  select format('default privileges %s %s %s', defaclrole, defaclobjtype, defaclacl) from pg_default_acl
+  union all
+  select format('setting %s %s', name, setting) from pg_settings where source <> 'default'
+  order by 1`;
+
+/** The schema as the migrations left it and as a test could change it: equal texts, equal schemas. */
+async function schemaFingerprint(pglite: PGlite): Promise<string> {
+  const queryable = {
+    query: async <R>(sql: string, params?: readonly unknown[]) => ({ rows: (await pglite.query<R>(sql, params as unknown[])).rows, rowCount: 0 }),
+    exec: async (sql: string) => void (await pglite.exec(sql)),
+  };
+  const beyond = (await pglite.query<{ line: string }>(beyondCatalogueQuery)).rows.map((row) => row.line);
+  return [...await describeCatalogue(queryable), ...beyond].join('\n');
+}
 
 interface MigratedState {
   fingerprint: string;
@@ -70,7 +64,7 @@ interface MigratedState {
 const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 async function readMigratedState(pglite: PGlite): Promise<MigratedState> {
-  const fingerprint = (await pglite.query<{ fingerprint: string }>(schemaFingerprintQuery)).rows[0]!.fingerprint;
+  const fingerprint = await schemaFingerprint(pglite);
   const tables = (await pglite.query<{ name: string }>(
     `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition order by 1`,
@@ -111,8 +105,7 @@ async function reset(pglite: PGlite, migrated: MigratedState): Promise<boolean> 
         await tx.query(`select setval($1::regclass, $2::bigint, $3)`, [quoted(name), lastValue, isCalled]);
       }
     });
-    const { fingerprint } = (await pglite.query<{ fingerprint: string }>(schemaFingerprintQuery)).rows[0]!;
-    return fingerprint === migrated.fingerprint;
+    return await schemaFingerprint(pglite) === migrated.fingerprint;
   } catch {
     return false;
   }
