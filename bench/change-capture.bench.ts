@@ -7,7 +7,7 @@ import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
 import { createQueryLog } from '../src/platform/db/query-log.js';
 import { typeParsers } from '../src/platform/db/type-parsers.js';
 import { type Measurement, report } from './report.js';
-import { createEnrollmentWorld, withScratchDatabase } from './scratch.js';
+import { createBenchSessionsAndStudents, withScratchDatabase } from './scratch.js';
 
 /** Concurrent writers on PostgreSQL; the embedded engine has one connection, so its writers queue. */
 const clients = 16;
@@ -92,7 +92,7 @@ async function prepareWorld(db: Db, students: number): Promise<World> {
     `insert into users (email_ciphertext, email_hmac, role) values ('bench', 'bench-instructor', 'SA') returning id`,
   );
   const instructorId = instructor?.id as string;
-  const world = await createEnrollmentWorld(db, { instructorId, courseCode: 'BENCH-CC', sessions: sessionCount, students });
+  const world = await createBenchSessionsAndStudents(db, { instructorId, courseCode: 'BENCH-CC', sessions: sessionCount, students });
   return { actor: { userId: instructorId, role: 'SA', providerId: null }, ...world };
 }
 

@@ -15,7 +15,7 @@ import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
 import { type Measurement, report } from './report.js';
-import { createEnrollmentWorld, withScratchDatabase } from './scratch.js';
+import { createBenchSessionsAndStudents, withScratchDatabase } from './scratch.js';
 import { benchKeyring, serverEnv, startServer } from './server-process.js';
 
 const clients = 64;
@@ -50,7 +50,7 @@ async function prepareWorld(db: Db, students: number): Promise<{ actor: Actor & 
     { db, cipher: createFieldCipher(keyring) },
     { role: 'SA', email: 'bench-admin@example.test', password: 'a bench password, never used', firstName: 'Bench', lastName: 'Admin', providerId: null },
   );
-  const world = await createEnrollmentWorld(db, { instructorId: userId, courseCode: 'BENCH-1', sessions: sessionCount, students });
+  const world = await createBenchSessionsAndStudents(db, { instructorId: userId, courseCode: 'BENCH-1', sessions: sessionCount, students });
   return { actor: { userId, role: 'SA', providerId: null }, sessions: world.sessions, studentIds: world.students };
 }
 

@@ -19,7 +19,7 @@ export async function withScratchDatabase(serverUrl: string, fn: (url: string) =
 }
 
 /** `count` sessions with room for everyone, one a day (an instructor teaches one session at a time), taught by `instructorId` at one new location, and `students` student profiles, written as the owner. */
-export async function createEnrollmentWorld(
+export async function createBenchSessionsAndStudents(
   db: Db,
   options: { instructorId: string; courseCode: string; sessions: number; students: number },
 ): Promise<{ sessions: string[]; students: string[] }> {

@@ -3,10 +3,11 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { Db } from '../src/platform/db/database.js';
-import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
+import { openPgliteDatabase, wrapPglite } from '../src/platform/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
 import { createQueryLog, type QueryLog } from '../src/platform/db/query-log.js';
 import { databaseUrl, serverUrl, testEngine } from './engine.js';
+import { acquireMigratedPglite } from './reused-pglite.js';
 
 export interface TestDatabase {
   db: Db;
@@ -51,12 +52,20 @@ async function open(kind: 'migrated' | 'empty', queryLog: QueryLog = createQuery
     };
   }
   const dumpPath = inject(kind === 'migrated' ? 'pgliteDumpPath' : 'pgliteEmptyDumpPath');
-  const db = await openPgliteDatabase({ kind: 'dump', dump: new Blob([await readFile(dumpPath)]) }, queryLog);
-  return { db, url: null, drop: () => db.close() };
+  const loadDump = async (): Promise<Blob> => new Blob([await readFile(dumpPath)]);
+  if (kind === 'empty') {
+    const db = await openPgliteDatabase({ kind: 'dump', dump: await loadDump() }, queryLog);
+    return { db, url: null, drop: () => db.close() };
+  }
+  // The worker's migrated PGlite, reset after the previous file (decision 0057).
+  const reused = await acquireMigratedPglite(loadDump);
+  const db = wrapPglite(reused.pglite, queryLog, reused.close);
+  return { db, url: null, drop: reused.release };
 }
 
 /**
- * A database with every migration applied: a copy of the one migrated at the start of the run. Its
+ * A database with every migration applied: a copy of the one migrated at the start of the run (on
+ * PGlite, the worker's one instance put back to that state, or a fresh copy when it cannot be). Its
  * statements go through `queryLog` when given (the metrics test counts slow ones); untimed otherwise.
  */
 export function createMigratedDatabase(options: { queryLog?: QueryLog } = {}): Promise<TestDatabase> {

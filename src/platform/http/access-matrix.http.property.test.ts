@@ -8,7 +8,7 @@ import { httpResources, listAll } from '../../../test/http-resources.js';
 import { randomWorld, rewire } from '../../../test/random-world.js';
 import type { Role } from '../db/actor.js';
 import { accessOf, expectedRows } from '../security/access-matrix.js';
-import { inRolledBackTransaction, selectableKeys } from '../security/rls-probes.js';
+import { inRolledBackTransaction, selectableKeys } from '../../../test/rls-probes.js';
 import { propertyRuns } from '../../../test/property-runs.js';
 
 /**

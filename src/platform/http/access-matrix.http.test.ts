@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { httpResources, listAll } from '../../../test/http-resources.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { buildFixtureWorld, type FixtureActor, fixtureNameOf, type FixtureWorld } from '../../../test/fixture-world.js';
+import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../db/actor.js';
 import { accessOf, expectedRows, hiddenColumns } from '../security/access-matrix.js';
 
@@ -12,8 +11,7 @@ import { accessOf, expectedRows, hiddenColumns } from '../security/access-matrix
  * fixture actor, the rows a list returns, the fields it hides and the rows a change may touch are
  * exactly what the matrix says. Generated from the matrix and this table of resources, not case by case.
  */
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 let world: FixtureWorld;
 const tokens = new Map<string, string>();
 /** Actors with an active account (an inactive one's token is refused outright, tested with authentication). */
@@ -24,15 +22,8 @@ const signedIn = () =>
   );
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  world = await buildFixtureWorld(database.db);
-  app = await buildTestApp(database.db);
+  world = await buildFixtureWorld(context.db);
   for (const actor of signedIn()) tokens.set(actor.name, await mintAccessToken(testKeyring, { userId: actor.userId, role: actor.role, providerId: actor.providerId }));
-});
-
-afterAll(async () => {
-  await app.close();
-  await database.drop();
 });
 
 const names = (ids: string[]) => ids.map(fixtureNameOf).sort();
@@ -40,7 +31,7 @@ const names = (ids: string[]) => ids.map(fixtureNameOf).sort();
 describe.each(httpResources)('$path follows the access matrix', (resource) => {
   it('lists exactly the rows each role may see, with exactly the hidden fields nulled', async () => {
     for (const actor of signedIn()) {
-      const items = await listAll(app, resource.path, tokens.get(actor.name) as string);
+      const items = await listAll(context.app, resource.path, tokens.get(actor.name) as string);
       const expected = expectedRows(resource.table, 'select', actor, world.snapshot);
       expect(names(items.map((item) => String(item['id']))), `${actor.name} lists ${resource.path}`).toEqual(names(expected));
       for (const item of items) {
@@ -55,7 +46,7 @@ describe.each(httpResources)('$path follows the access matrix', (resource) => {
   });
 
   it('signed out, it answers 401', async () => {
-    expect((await app.inject({ method: 'GET', url: resource.path })).statusCode).toBe(401);
+    expect((await context.app.inject({ method: 'GET', url: resource.path })).statusCode).toBe(401);
   });
 
   it.runIf(resource.updatable)('lets each role change exactly the rows the matrix allows (403 for visible others, 404 for invisible)', async () => {
@@ -65,8 +56,8 @@ describe.each(httpResources)('$path follows the access matrix', (resource) => {
       const roleMayUpdate = accessOf(resource.table).rules.update.some((rule) => rule.roles.includes(actor.role));
       for (const row of world.snapshot[resource.table]) {
         const id = String(row['id']);
-        const { rows } = await database.db.query<{ version: number }>(`select version from ${resource.table} where id = $1`, [id]);
-        const response = await app.inject({
+        const { rows } = await context.db.query<{ version: number }>(`select version from ${resource.table} where id = $1`, [id]);
+        const response = await context.app.inject({
           method: 'PATCH',
           url: `${resource.path}/${id}`,
           headers: bearer(tokens.get(actor.name) as string),

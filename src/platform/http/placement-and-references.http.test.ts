@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { buildFixtureWorld, fixtureActor, fixtureId as id, type FixtureUser } from '../../../test/fixture-world.js';
+import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../db/actor.js';
 
 /**
@@ -11,29 +10,21 @@ import type { Role } from '../db/actor.js';
  * affiliated with its own providers, and nobody but an SA points a row at an SA account or sees one.
  * Each test leaves the world as it found it, or changes only what no other test reads.
  */
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  await buildFixtureWorld(database.db);
-  app = await buildTestApp(database.db);
-});
-
-afterAll(async () => {
-  await app.close();
-  await database.drop();
+  await buildFixtureWorld(context.db);
 });
 
 async function as(user: FixtureUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
   const actor = fixtureActor(user);
   const token = await mintAccessToken(testKeyring, { userId: actor.userId as string, role: actor.role as Role, providerId: actor.providerId });
-  return app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+  return context.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
 }
 
 const versionOf = async (table: string, row: string) =>
-  (await database.db.query<{ version: number }>(`select version from ${table} where id = $1`, [id(row)])).rows[0]!.version;
-const rowOf = async (table: string, row: string) => (await database.db.query(`select * from ${table} where id = $1`, [id(row)])).rows[0]!;
+  (await context.db.query<{ version: number }>(`select version from ${table} where id = $1`, [id(row)])).rows[0]!.version;
+const rowOf = async (table: string, row: string) => (await context.db.query(`select * from ${table} where id = $1`, [id(row)])).rows[0]!;
 
 describe('item 1: a session or roster moves only where its editor may create one', () => {
   it('refuses the IC moving a session it teaches to another provider’s location (403), and the session stays', async () => {
@@ -144,7 +135,7 @@ describe('item 2: AD never attaches a row to an SA account, and nobody but an SA
   it('refuses AD enrolling the SA (403), through the SECURITY DEFINER enrollment function', async () => {
     const response = await as('ad', 'POST', `/v1/sessions/${id('s2')}/enrollments`, { student_id: id('sa') });
     expect(response.statusCode, response.body).toBe(403);
-    expect((await database.db.query('select 1 from session_enrollments where student_id = $1 and session_id = $2', [id('sa'), id('s2')])).rowCount).toBe(0);
+    expect((await context.db.query('select 1 from session_enrollments where student_id = $1 and session_id = $2', [id('sa'), id('s2')])).rowCount).toBe(0);
   });
 });
 
@@ -153,7 +144,7 @@ describe('enrolling a student profile is for the session’s staff', () => {
     // s4 (l4, taught by ic1) is SCHEDULED and open for self-enrollment; sp5 is a walk-in of South.
     const refused = await as('it1', 'POST', `/v1/sessions/${id('s4')}/enrollments`, { student_profile_id: id('sp5') });
     expect(refused.statusCode, refused.body).toBe(403);
-    expect((await database.db.query('select 1 from session_enrollments where student_profile_id = $1', [id('sp5')])).rowCount).toBe(0);
+    expect((await context.db.query('select 1 from session_enrollments where student_profile_id = $1', [id('sp5')])).rowCount).toBe(0);
     expect((await as('ic1', 'POST', `/v1/sessions/${id('s4')}/enrollments`, { student_profile_id: id('sp5') })).statusCode).toBe(201);
   });
 });

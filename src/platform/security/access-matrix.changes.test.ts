@@ -3,7 +3,7 @@ import { createMigratedDatabase, type TestDatabase } from '../../../test/databas
 import { buildFixtureWorld, fixtureId, fixtureNameOf, type FixtureWorld } from '../../../test/fixture-world.js';
 import { changeAllowed, changeRules, userReferences } from './access-matrix.changes.js';
 import { accessOf, expectedRows, Scope, World, type DomainTable, type MatrixActor, type Row } from './access-matrix.js';
-import { inRolledBackTransaction, rolledBackStatements, updateAnswer } from './rls-probes.js';
+import { inRolledBackTransaction, rolledBackStatements, updateAnswer } from '../../../test/rls-probes.js';
 
 // Real database with the fixture world. The change rules (what a write may set: where a session or
 // roster goes, whom an AP makes an instructor, who points a row at an SA account) probed as every

@@ -4,7 +4,7 @@ import { createMigratedDatabase, type TestDatabase } from '../../../test/databas
 import { buildFixtureWorld, fixtureActors, fixtureNameOf, readSnapshot, type FixtureActor } from '../../../test/fixture-world.js';
 import { randomWorld, rewire } from '../../../test/random-world.js';
 import { accessMatrix, expectedRows } from './access-matrix.js';
-import { inRolledBackTransaction, selectableKeys, updatableKeys } from './rls-probes.js';
+import { inRolledBackTransaction, selectableKeys, updatableKeys } from '../../../test/rls-probes.js';
 import { propertyRuns } from '../../../test/property-runs.js';
 
 // Real database. Starting from the fixture world, each run rewires who teaches which session where,

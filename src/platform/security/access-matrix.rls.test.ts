@@ -15,7 +15,7 @@ import {
   type Operation,
   type TableAccess,
 } from './access-matrix.js';
-import { deletableKeys, inRolledBackTransaction, insertableKeys, rowsAsJson, selectableKeys, updatableKeys, visibleViewRows } from './rls-probes.js';
+import { deletableKeys, inRolledBackTransaction, insertableKeys, rowsAsJson, selectableKeys, updatableKeys, visibleViewRows } from '../../../test/rls-probes.js';
 
 // Real database (PGlite, or PostgreSQL with DATABASE_URL) holding the fixture world. Generated from
 // the matrix: for every table, operation and role, the rows PostgreSQL lets each fixture actor of

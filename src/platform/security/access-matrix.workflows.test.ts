@@ -4,7 +4,7 @@ import { createMigratedDatabase, type TestDatabase } from '../../../test/databas
 import { buildFixtureWorld, fixtureId, fixtureNameOf, type FixtureWorld } from '../../../test/fixture-world.js';
 import { accessOf, Scope, World, type Row } from './access-matrix.js';
 import { workflowAccess, type WorkflowAnswer } from './access-matrix.workflows.js';
-import { inRolledBackTransaction, rolledBackStatements, workflowAnswer } from './rls-probes.js';
+import { inRolledBackTransaction, rolledBackStatements, workflowAnswer } from '../../../test/rls-probes.js';
 
 // Real database with the fixture world. The workflow functions (SECURITY DEFINER: they check the caller
 // themselves, then act as the owner) called as every fixture actor on every row they can name, each call

@@ -4,7 +4,7 @@ import { buildFixtureWorld, fixtureActor, fixtureId } from '../../../test/fixtur
 import type { Actor } from '../db/actor.js';
 import { applyActor } from '../db/database.js';
 import { translateDatabaseError } from '../db/postgres-errors.js';
-import { inRolledBackTransaction } from './rls-probes.js';
+import { inRolledBackTransaction } from '../../../test/rls-probes.js';
 
 // Real database with the fixture world. Policies choose rows; these check the triggers that choose
 // columns on a row a non-administrator may update, and the checks that keep AD away from SA.

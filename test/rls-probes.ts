@@ -1,6 +1,6 @@
-import type { Actor } from '../db/actor.js';
-import { applyActor, type Db, type Row, type Tx } from '../db/database.js';
-import type { DomainTable } from './access-matrix.js';
+import type { Actor } from '../src/platform/db/actor.js';
+import { applyActor, type Db, type Row, type Tx } from '../src/platform/db/database.js';
+import type { DomainTable } from '../src/platform/security/access-matrix.js';
 
 /**
  * Asks PostgreSQL what an actor may do, for the access-matrix tests: every probe runs in a savepoint
