@@ -76,7 +76,7 @@ async function bareLoop(db: Db): Promise<void> {
   for (;;) {
     const { rowCount } = await db.query(
       `update jobs set status = 'SUCCEEDED', attempts = attempts + 1, finished_at = now(), updated_at = now()
-        where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, id limit $1 for update skip locked)
+        where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, queued_seq limit $1 for update skip locked)
         returning id`,
       [batchSize],
     );
@@ -179,7 +179,7 @@ async function bareCommitToStart(url: string, db: Db): Promise<number[]> {
   const claimer = new pg.Client({ connectionString: url });
   await Promise.all([listener.connect(), claimer.connect()]);
   const claim = `update jobs set status = 'SUCCEEDED', attempts = attempts + 1, finished_at = now(), updated_at = now()
-    where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, id limit 20 for update skip locked)
+    where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, queued_seq limit 20 for update skip locked)
     returning id`;
   let claimed: ((at: number) => void) | null = null;
   listener.on('notification', () => {

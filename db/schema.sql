@@ -1251,6 +1251,7 @@ CREATE TABLE jobs (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   version integer DEFAULT 1 NOT NULL,
+  queued_seq bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
   CONSTRAINT jobs_pkey PRIMARY KEY (id),
   CONSTRAINT jobs_attempts_check CHECK (attempts >= 0 AND attempts <= max_attempts),
   CONSTRAINT jobs_event_seq_fkey FOREIGN KEY (event_seq) REFERENCES domain_events(seq) ON DELETE SET NULL,
@@ -1265,7 +1266,7 @@ CREATE INDEX jobs_event_seq_idx ON public.jobs USING btree (event_seq);
 CREATE INDEX jobs_running_locked_until_idx ON public.jobs USING btree (locked_until) WHERE (status = 'RUNNING'::text);
 CREATE INDEX jobs_status_run_after_idx ON public.jobs USING btree (status, run_after);
 CREATE INDEX jobs_succeeded_finished_at_idx ON public.jobs USING btree (finished_at) WHERE (status = 'SUCCEEDED'::text);
-CREATE INDEX jobs_waiting_run_after_idx ON public.jobs USING btree (run_after, id) WHERE (status = ANY (ARRAY['PENDING'::text, 'FAILED'::text]));
+CREATE INDEX jobs_waiting_run_after_idx ON public.jobs USING btree (run_after, queued_seq) WHERE (status = ANY (ARRAY['PENDING'::text, 'FAILED'::text]));
 CREATE TRIGGER jobs_set_row_version BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY jobs_delete_admin ON jobs FOR DELETE TO unitrain_app
   USING (app_is_admin());

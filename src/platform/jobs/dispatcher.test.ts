@@ -68,6 +68,20 @@ describe('retryDelayMs', () => {
   });
 });
 
+describe('queue order', () => {
+  it('runs jobs due at the same moment in the order they were queued', async () => {
+    const ran: string[] = [];
+    const inOrder: JobHandler = { name: 'test.in-order', eventTypes: [], async run(_tx, job) { ran.push(job.id); } };
+    const queued: string[] = [];
+    for (let index = 0; index < 12; index += 1) queued.push((await insertJob(db, { handler: 'test.in-order' }))!);
+    // One moment for all, as jobs queued within one clock tick have: only the queue's own order can tell them apart.
+    await db.query("update jobs set run_after = now() - interval '1 second' where id = any($1::uuid[])", [queued]);
+    const dispatcher = createDispatcher(db, [inOrder], logger, { ...immediately, batchSize: 5 });
+    expect(await dispatcher.drain()).toBe(12);
+    expect(ran).toEqual(queued);
+  });
+});
+
 describe('jobs whose handlers share transactions', () => {
   /** Records the transaction each run committed in; a run that fails on purpose writes nothing. */
   const sharing = (name: string, sharesTransaction: boolean, fails: (id: string) => boolean = () => false): JobHandler => ({

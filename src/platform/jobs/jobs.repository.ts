@@ -166,7 +166,7 @@ const leaseTo = `update jobs j set status = 'RUNNING', attempts = j.attempts + 1
 export interface Claim {
   /** How many of the jobs to complete were this worker's still, and are SUCCEEDED now. */
   completed: number;
-  /** Leased to the worker, in the order the statement returned them (as the claim always ran them). */
+  /** Leased to the worker, in queue order (run_after, then the order they were queued: migration 0067). */
   claimed: JobRow[];
   /** Running jobs whose lease ran out on their last attempt (their worker died): DEAD now. */
   buried: JobRow[];
@@ -179,13 +179,13 @@ export interface Claim {
  * died; these first). In the transaction of the handlers that ran the completed jobs, or alone when
  * they wrote nothing: a batch costs one commit, not one for its claim and one for its completion. Each
  * part reads its own partial index and stops at the batch (waiting jobs in `jobs_waiting_run_after_idx`
- * order, migration 0061), and the rows are then updated by primary key: no part reads the table. SKIP LOCKED lets
+ * order, migrations 0061 and 0067), and the rows are then updated by primary key: no part reads the table. SKIP LOCKED lets
  * several dispatchers claim side by side without waiting for, or taking, each other's rows; the attempt
  * is counted when it starts. The jobs being completed are kept out of the other two parts, so that no
  * row is changed twice in the statement.
  */
 export async function completeAndClaim(executor: Queryable, worker: string, completing: readonly string[], limit: number, leaseMs: number): Promise<Claim> {
-  const { rows } = await executor.query<JobRow & { completed: number; leased: boolean | null }>(
+  const { rows } = await executor.query<JobRow & { completed: number; leased: boolean | null; queued_seq: string | null }>(
     `with completed as (
        update jobs set status = 'SUCCEEDED', locked_by = null, locked_until = null, last_error = null, finished_at = now(), updated_at = now()
         where id = any($1::uuid[]) and status = 'RUNNING' and locked_by = $2
@@ -194,25 +194,26 @@ export async function completeAndClaim(executor: Queryable, worker: string, comp
        update jobs set status = 'DEAD', locked_by = null, locked_until = null, finished_at = now(), updated_at = now(),
               last_error = coalesce(last_error || '; ', '') || 'the lease of the last attempt ran out'
         where status = 'RUNNING' and locked_until < now() and attempts >= max_attempts and id <> all($1::uuid[])
-        returning ${columns}),
+        returning ${columns}, queued_seq),
      retaken as (
        ${leaseTo}
         where j.id = any(array(select id from jobs
                                 where status = 'RUNNING' and locked_until < now() and attempts < max_attempts and id <> all($1::uuid[])
                                 order by locked_until limit $3 for update skip locked))
-        returning ${columns}),
+        returning ${columns}, queued_seq),
      claimed as (
        ${leaseTo}
         where j.id = any(array(select id from jobs
                                 where status in ('PENDING', 'FAILED') and run_after <= now()
-                                order by run_after, id limit $3 - (select count(*) from retaken) for update skip locked))
-        returning ${columns})
+                                order by run_after, queued_seq limit $3 - (select count(*) from retaken) for update skip locked))
+        returning ${columns}, queued_seq)
      select done.completed, found.*
        from (select count(*)::int as completed from completed) done
-       left join (select true as leased, * from retaken union all select true, * from claimed union all select false, * from buried) found on true`,
+       left join (select true as leased, * from retaken union all select true, * from claimed union all select false, * from buried) found on true
+      order by found.run_after, found.queued_seq`,
     [completing, worker, limit, leaseMs],
   );
-  const jobOf = ({ completed: _completed, leased: _leased, ...job }: (typeof rows)[number]): JobRow => job;
+  const jobOf = ({ completed: _completed, leased: _leased, queued_seq: _queuedSeq, ...job }: (typeof rows)[number]): JobRow => job;
   return {
     completed: rows[0]?.completed ?? 0,
     claimed: rows.filter((row) => row.leased === true).map(jobOf),
