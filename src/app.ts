@@ -99,8 +99,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take a callback, not a promise: one microtask less each (decision 0063).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   registerErrorHandling(app);
   await registerSecurityHeaders(app, { publicUrl: deps.publicUrl });
@@ -140,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     {
       load: (userId) => findSignedInUser(deps.db, userId),
       startFeed: () => realtime.startFeed(),
+      wakeFeed: () => realtime.hub.feed.wake(),
       reads: metrics.signedInAccountReads,
       logger: deps.logger,
       now: clock ? () => clock().getTime() : () => performance.now(),
@@ -159,9 +162,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metrics.sources.reads = () => deps.db.readCounts();
   metrics.sources.replica = () => deps.db.replicaStatus();
   // Durations by route pattern (never the raw URL: ids would make a series per row).
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   const now = deps.now ?? (() => new Date());
   // Open streams never end by themselves: close them first, or closing the server would wait for them.

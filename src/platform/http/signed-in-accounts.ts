@@ -30,6 +30,8 @@ export interface SignedInAccountsDeps {
   load(userId: string): Promise<AccountState | null>;
   /** Starts the process's change feed (idempotent); nothing is kept until it reads. */
   startFeed(): Promise<void>;
+  /** Asks the feed for a round now (it polls only every FEED_POLL_MS when nothing wakes it). */
+  wakeFeed(): void;
   /** Accounts answered, by source: `memory`, or `database` (not kept, a change since, this process's own write unread, no feed). */
   reads: Counter<'source'>;
   logger: Logger;
@@ -114,8 +116,10 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
       await ensureStarted();
       // No feed, a feed behind by more than a second, or this process wrote something its feed has not
       // read yet: the database says.
-      const fresh = settledRoundStartedAt !== null && deps.now() - settledRoundStartedAt <= accountFreshnessMs;
-      if (!fresh || coveredCommits < localCommits) return fromDatabase(userId);
+      const age = settledRoundStartedAt === null ? Infinity : deps.now() - settledRoundStartedAt;
+      // Half way, a round is asked for, so that a process under traffic stays fresh whatever the poll.
+      if (age > accountFreshnessMs / 2) deps.wakeFeed();
+      if (age > accountFreshnessMs || coveredCommits < localCommits) return fromDatabase(userId);
       const account = kept.get(userId);
       if (account) {
         reads.inc({ source: 'memory' });
