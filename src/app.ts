@@ -12,6 +12,7 @@ import { answerClientError, answerFrameworkError, registerErrorHandling } from '
 import { registerOpenApi } from './platform/http/openapi.js';
 import { registerRateLimits } from './platform/http/rate-limits.js';
 import { registerReadYourWrites } from './platform/http/read-your-writes.js';
+import { createSignedInAccounts } from './platform/http/signed-in-accounts.js';
 import { onFirstUseCompilers } from './platform/http/schema-compilers.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerCsvUploads } from './platform/shared/csv/csv-upload.js';
@@ -98,8 +99,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take a callback, not a promise: one microtask less each (decision 0063).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   registerErrorHandling(app);
   await registerSecurityHeaders(app, { publicUrl: deps.publicUrl });
@@ -113,7 +116,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('realtime', realtime);
   // The cache reads the same change feed as the stream, and is told of each batch before the stream
   // sends it: a client that refetches on an event gets the new value (decision 0038).
-  const cache = createTwoLayerCache(deps.cache ?? defaultCacheSettings, {
+  const cacheSettings = deps.cache ?? defaultCacheSettings;
+  const cache = createTwoLayerCache(cacheSettings, {
     redis: deps.redis,
     metrics: metrics.cache,
     logger: deps.logger,
@@ -130,7 +134,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   realtime.hub.feed.observe(cache.observer);
-  const stopNotingCommits = deps.db.onCommit(() => cache.noteLocalCommit());
+  const clock = deps.now;
+  // Accounts are read on the owner connection: there is no actor to run as until the read says who it is.
+  // Kept in memory under the cache's settings, ended by the same feed (decision 0063).
+  const signedInAccounts = createSignedInAccounts(
+    { maxEntries: cacheSettings.l1MaxEntries, ttlSeconds: cacheSettings.ttlSeconds },
+    {
+      load: (userId) => findSignedInUser(deps.db, userId),
+      startFeed: () => realtime.startFeed(),
+      wakeFeed: () => realtime.hub.feed.wake(),
+      reads: metrics.signedInAccountReads,
+      logger: deps.logger,
+      now: clock ? () => clock().getTime() : () => performance.now(),
+    },
+  );
+  realtime.hub.feed.observe(signedInAccounts.observer);
+  const stopNotingCommits = deps.db.onCommit(() => {
+    cache.noteLocalCommit();
+    signedInAccounts.noteLocalCommit();
+  });
   app.decorate('answerCache', cache);
   app.addHook('onClose', async () => stopNotingCommits());
   metrics.sources.pool = () => deps.db.poolStats();
@@ -140,9 +162,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metrics.sources.reads = () => deps.db.readCounts();
   metrics.sources.replica = () => deps.db.replicaStatus();
   // Durations by route pattern (never the raw URL: ids would make a series per row).
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   const now = deps.now ?? (() => new Date());
   // Open streams never end by themselves: close them first, or closing the server would wait for them.
@@ -152,8 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const cipher = createFieldCipher(deps.keyring);
   const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
-  // The owner connection: there is no actor to run as until this query says who it is.
-  registerAuthentication(app, { tokens, findAccount: (userId) => findSignedInUser(deps.db, userId) });
+  registerAuthentication(app, { tokens, findAccount: (userId) => signedInAccounts.find(userId) });
   registerReadYourWrites(app);
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
   await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../platform/http/authenticate.js';
 import { errorResponses } from '../../platform/http/error-responses.js';
 import { publicSecurity, signedInSecurity } from '../../platform/http/openapi.js';
+import { createSerializedOnce } from '../../platform/http/serialized-once.js';
 import { publicRoute } from '../../platform/http/rate-limits.js';
 import { registerResourceRoutes, type ResourceDeps } from '../../platform/shared/crud/crud.routes.js';
 import { coursesResource } from './courses.resource.js';
@@ -35,6 +36,7 @@ const transitions: Record<CourseTransition, { run: typeof publishCourse; summary
  * and the public catalogue.
  */
 export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps & Pick<CoursesDeps, 'cache'>> = async (app, deps) => {
+  const sendSerializedOnce = createSerializedOnce();
   registerResourceRoutes(app, coursesResource, deps);
   await app.register(instructorRequirementsRoutes, deps);
   const tags = ['courses'];
@@ -78,9 +80,9 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps & Pick<Course
       config: publicRoute,
       schema: { tags, operationId: 'listCatalogue', security: publicSecurity, summary: 'The published courses, as published (no sign-in needed)', querystring: CatalogueQuery, response: { 200: CataloguePage, ...errorResponses(400, 429) } },
     },
-    async (request) => {
+    async (request, reply) => {
       const { q, certifies, sort = 'code', direction = 'asc', limit = 50, cursor } = request.query;
-      return catalogue(deps, request.actor, { search: q, certifies, sort, direction, limit, cursor });
+      return sendSerializedOnce(reply, await catalogue(deps, request.actor, { search: q, certifies, sort, direction, limit, cursor }));
     },
   );
 
@@ -90,6 +92,6 @@ export const coursesRoutes: FastifyPluginAsyncTypebox<ResourceDeps & Pick<Course
       config: publicRoute,
       schema: { tags, operationId: 'getCatalogueEntry', security: publicSecurity, summary: 'One published course by its code (no sign-in needed)', params: CatalogueCodeParams, response: { 200: CatalogueEntrySchema, ...errorResponses(400, 404, 429) } },
     },
-    async (request) => catalogueEntry(deps, request.actor, request.params.code),
+    async (request, reply) => sendSerializedOnce(reply, await catalogueEntry(deps, request.actor, request.params.code)),
   );
 };

@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSignedIn, signedInOnly } from '../../platform/http/authenticate.js';
 import { errorResponses } from '../../platform/http/error-responses.js';
 import { signedInSecurity } from '../../platform/http/openapi.js';
+import { createSerializedOnce } from '../../platform/http/serialized-once.js';
 import { DashboardSchema } from './dashboard.schemas.js';
 import { type DashboardDeps, getDashboard } from './dashboard.service.js';
 
 export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (app, deps) => {
+  const sendSerializedOnce = createSerializedOnce();
   app.get(
     '/v1/dashboard',
     {
@@ -18,6 +20,6 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (
         response: { 200: DashboardSchema, ...errorResponses(401) },
       },
     },
-    async (request) => getDashboard(deps, requireSignedIn(request)),
+    async (request, reply) => sendSerializedOnce(reply, await getDashboard(deps, requireSignedIn(request))),
   );
 };

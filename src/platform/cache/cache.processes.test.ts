@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
 import { createCliTarget, type CliTarget } from '../../../test/cli.js';
-import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createStudentsWithEmails, type EnrollmentWorld, studentToken } from '../../../test/enrollment-world.js';
 import { testEngine } from '../../../test/engine.js';
 import { startServerProcess, type ServerProcess } from '../../../test/server-process.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
@@ -78,5 +78,19 @@ describe.runIf(onServers)('the answer cache across two serve processes', () => {
     expect(await metric(serverB, 'unitrain_cache_hits_total')).toBeGreaterThan(0);
     expect(await metric(serverA, 'unitrain_cache_hits_total{layer="l2"}') + await metric(serverB, 'unitrain_cache_hits_total{layer="l2"}')).toBeGreaterThan(0);
     expect(await metric(serverB, 'unitrain_cache_invalidations_total')).toBeGreaterThan(0);
+  });
+
+  it("ends a deactivated account's requests at once on the writer, and on the other process as soon as its feed has read the change", async () => {
+    const [studentId] = await createStudentsWithEmails(target.database!.db, [`leaver-${randomUUID()}@example.org`]);
+    const token = await studentToken(studentId as string);
+    const me = async (server: ServerProcess) => (await fetch(`${server.url}/v1/me`, { headers: bearer(token) })).status;
+    const onB = await openStream(serverB.url, { token: world.tokens.sa, topics: 'users' });
+    streams.push(onB);
+    // Both processes have served the account (and may keep it: decision 0063).
+    for (const server of [serverA, serverB, serverA, serverB]) expect(await me(server)).toBe(200);
+    await post(serverA, `/v1/users/${studentId as string}/deactivate`, {});
+    expect(await me(serverA)).toBe(401);
+    await onB.waitUntil(() => onB.changes().some((event) => event.data['id'] === studentId && event.data['op'] === 'UPDATE'), 10_000, 'the deactivation');
+    for (let read = 0; read < 3; read++) expect(await me(serverB)).toBe(401);
   });
 });

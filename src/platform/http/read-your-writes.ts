@@ -32,10 +32,12 @@ export function commitMarkOf(request: FastifyRequest): CommitMark {
 
 /** Sends the position back when the request's own writes moved it. */
 export function registerReadYourWrites(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const position = request.actor?.commits?.position ?? null;
-    if (position === null || position === positionSent(request)) return;
-    reply.header(readAfterHeader, position);
-    reply.header('set-cookie', stringifySetCookie(readAfterCookie, position, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: readAfterSeconds }));
+    if (position !== null && position !== positionSent(request)) {
+      reply.header(readAfterHeader, position);
+      reply.header('set-cookie', stringifySetCookie(readAfterCookie, position, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: readAfterSeconds }));
+    }
+    done(null, payload);
   });
 }

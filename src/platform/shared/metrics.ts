@@ -42,6 +42,8 @@ export interface Metrics {
   registry: Registry;
   realtime: RealtimeMetrics;
   cache: CacheMetrics;
+  /** Signed-in accounts answered, by source: memory or database (platform/http/signed-in-accounts.ts). */
+  signedInAccountReads: Counter<'source'>;
   /** Request durations by route pattern, method and status (observed by app.ts). */
   httpDuration: Histogram<'route' | 'method' | 'status'>;
   /** Where the gauges read at scrape time come from; the composition root fills it. */
@@ -151,6 +153,12 @@ export function createMetrics(): Metrics {
   return {
     registry,
     sources,
+    signedInAccountReads: new Counter({
+      name: 'unitrain_signed_in_account_reads_total',
+      help: 'Accounts of signed-in requests answered, by source (memory, or the database)',
+      labelNames: ['source'],
+      registers,
+    }),
     httpDuration: new Histogram({
       name: 'unitrain_http_request_duration_seconds',
       help: 'HTTP request durations by route pattern, method and status',
