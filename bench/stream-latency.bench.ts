@@ -114,13 +114,15 @@ async function buildWorld(db: Db): Promise<World> {
   const students = users.filter((user) => user.role === 'IT' || user.role === 'IN').map((user) => user.id);
 
   const { rows: [course] } = await db.query<{ id: string }>("insert into courses (code, title, duration_minutes) values ('BENCH-SSE', 'Benchmark', 60) returning id");
+  // A day each: an instructor teaches one session at a time (migration 0039).
   const planned = Array.from({ length: sessionCount }, () => {
     const holding = pick(holdings);
     return { location: holding.location, provider: holding.provider, instructor: pick(instructors), open: random() < openShare };
   });
   const sessions = await ids(
     `insert into training_sessions (title, course_id, instructor_id, location_id, provider_id, session_date, start_time, end_time, max_capacity, self_enrollment_allowed)
-     select 'Stream bench', $1, i, l, p, current_date + 30, '09:00', '10:00', 100, o from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::boolean[]) as t(i, l, p, o)
+     select 'Stream bench', $1, i, l, p, current_date + 30 + n::integer, '09:00', '10:00', 100, o
+       from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::boolean[]) with ordinality as t(i, l, p, o, n)
      returning id`,
     [course?.id, planned.map((s) => s.instructor), planned.map((s) => s.location), planned.map((s) => s.provider), planned.map((s) => s.open)],
   );
