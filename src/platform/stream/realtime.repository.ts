@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/database.js';
-import { type ChangePosition, laterPosition } from '../change-log/index.js';
+import {
+  type ChangePosition, laterPosition, prunedThroughKey, prunedThroughOf, prunedThroughQuery, type PrunedThroughRow,
+} from '../change-log/index.js';
 
 /** One change_log row as the stream sends it. */
 export interface FeedChange {
@@ -147,14 +149,15 @@ function scopeJson(scope: SubscriberScope): string {
 }
 
 /**
- * The pairs of one batch that may see each other, given CTEs `subscribers (subscriber, actor)` and
- * `subscriber_keys (subscriber, key)` (realtime_actor_keys of each). The rules are the SELECT policies'
+ * CTEs ending in `pairs (seq, subscribers)`: the pairs of one batch that may see each other, given CTEs
+ * `subscribers (subscriber, actor)` and `subscriber_keys (subscriber, key)` (realtime_actor_keys of each),
+ * and the batch's change seqs at the placeholder `seqs`. The rules are the SELECT policies'
  * (`realtime_change_visible`, migration 0022), evaluated only on the candidate pairs of migration 0025,
  * so the cost follows the pairs that share a key rather than subscribers × changes. Per change seq, the
  * subscribers that may see it.
  */
-const visiblePairs = (subscribers: string) => `with ${subscribers},
-     changes as materialized (select c.seq, c as change from realtime_changes_of($1::bigint[]) c),
+const visiblePairs = (subscribers: string, seqs: string) => `${subscribers},
+     changes as materialized (select c.seq, c as change from realtime_changes_of(${seqs}::bigint[]) c),
      change_keys as materialized (
        select c.seq, k.key
          from changes c cross join lateral unnest(realtime_change_keys(c.change)) as k(key) where k.key is not null
@@ -163,26 +166,30 @@ const visiblePairs = (subscribers: string) => `with ${subscribers},
      -- over subscribers × changes before joining the keys.
      candidates as materialized (
        select distinct ck.seq, sk.subscriber from change_keys ck join subscriber_keys sk on sk.key = ck.key
-     )
-     select pair.seq, array_agg(distinct pair.subscriber) as subscribers from (
-       select s.subscriber, c.seq
-         from candidates p join subscribers s on s.subscriber = p.subscriber join changes c on c.seq = p.seq
-        where realtime_change_visible(c.change, s.actor)
-       union all
-       select s.subscriber, c.seq from subscribers s cross join changes c
-        where (s.actor).role in ('SA', 'AD') and realtime_change_visible(c.change, s.actor)
-       union all
-       select s.subscriber, c.seq from subscribers s cross join changes c
-        where realtime_change_reaches_any_role(c.change) and realtime_change_visible(c.change, s.actor)
-     ) pair
-     group by pair.seq`;
+     ),
+     pairs as (
+       select pair.seq, array_agg(distinct pair.subscriber) as subscribers from (
+         select s.subscriber, c.seq
+           from candidates p join subscribers s on s.subscriber = p.subscriber join changes c on c.seq = p.seq
+          where realtime_change_visible(c.change, s.actor)
+         union all
+         select s.subscriber, c.seq from subscribers s cross join changes c
+          where (s.actor).role in ('SA', 'AD') and realtime_change_visible(c.change, s.actor)
+         union all
+         select s.subscriber, c.seq from subscribers s cross join changes c
+          where realtime_change_reaches_any_role(c.change) and realtime_change_visible(c.change, s.actor)
+       ) pair
+       group by pair.seq
+     )`;
 
-async function readVisiblePairs(db: Queryable, sql: string, seqs: readonly number[], params: readonly unknown[] = []): Promise<Map<number, Set<number>>> {
-  const visible = new Map<number, Set<number>>();
-  if (seqs.length === 0) return visible;
-  const { rows } = await db.query<{ seq: number; subscribers: number[] }>(sql, [seqs, ...params]);
-  for (const row of rows) visible.set(row.seq, new Set(row.subscribers));
-  return visible;
+async function readVisiblePairs(db: Queryable, ctes: string, seqs: readonly number[], params: readonly unknown[] = []): Promise<Map<number, Set<number>>> {
+  if (seqs.length === 0) return new Map();
+  const { rows } = await db.query<{ seq: number; subscribers: number[] }>(`with ${ctes} select seq, subscribers from pairs`, [seqs, ...params]);
+  return visibleOf(rows);
+}
+
+function visibleOf(rows: readonly { seq: number; subscribers: number[] }[]): Map<number, Set<number>> {
+  return new Map(rows.map((row) => [row.seq, new Set(row.subscribers)]));
 }
 
 const scopesSentWithTheBatch = visiblePairs(`subscribers as materialized (
@@ -192,7 +199,7 @@ const scopesSentWithTheBatch = visiblePairs(`subscribers as materialized (
      subscriber_keys as materialized (
        select s.subscriber, k.key
          from subscribers s cross join lateral unnest(realtime_actor_keys(s.actor)) as k(key) where k.key is not null
-     )`);
+     )`, '$1');
 
 /**
  * Which of `scopes` may see which changes: one set-based query for the whole batch, the scopes sent
@@ -272,10 +279,47 @@ export async function replaceKeptScopes(
   return built;
 }
 
+const keptSources = (tables: KeptScopeTables) => `subscribers as not materialized (select subscriber, actor from ${tables.scopes}),
+     subscriber_keys as not materialized (select subscriber, key from ${tables.keys})`;
+
 /** `authoriseChangesFor` over the kept scopes: per change seq, the numbers of the subscribers that may see it. */
 export async function authoriseForKeptScopes(tx: Queryable, tables: KeptScopeTables, seqs: readonly number[]): Promise<Map<number, Set<number>>> {
-  return readVisiblePairs(tx, visiblePairs(`subscribers as not materialized (select subscriber, actor from ${tables.scopes}),
-     subscriber_keys as not materialized (select subscriber, key from ${tables.keys})`), seqs);
+  return readVisiblePairs(tx, visiblePairs(keptSources(tables), '$1'), seqs);
+}
+
+/** What one statement saw: the prune horizon, the scope changes after a position, and the batch authorised over the kept scopes. */
+export interface KeptScopeCheck {
+  readonly prunedThrough: ChangePosition | null;
+  /** At most `limit` of them, in delivery order. */
+  readonly scopeChanges: ScopeChange[];
+  readonly visible: Map<number, Set<number>>;
+}
+
+/**
+ * `readPrunedThrough`, `readScopeChanges` and `authoriseForKeptScopes` in one statement, so in one
+ * snapshot and one round trip: when no scope change touches a kept scope, the answer stands as it is
+ * (which is most batches); otherwise the caller rebuilds those scopes and authorises again.
+ */
+export async function authoriseForKeptScopesIfCurrent(
+  db: Queryable,
+  tables: KeptScopeTables,
+  after: ChangePosition,
+  limit: number,
+  seqs: readonly number[],
+): Promise<KeptScopeCheck> {
+  const { rows: [row] } = await db.query<{ pruned_through: PrunedThroughRow | undefined; scope_changes: ScopeChangeRow[] | null; visible: { seq: number; subscribers: number[] }[] | null }>(
+    `with ${visiblePairs(keptSources(tables), '$1')},
+     scope_changes as (${scopeChangesQuery('$2', '$3', '$4')})
+     select (select row_to_json(h) from (${prunedThroughQuery('$5')}) h) as pruned_through,
+            (select json_agg(c) from scope_changes c) as scope_changes,
+            (select json_agg(p) from pairs p) as visible`,
+    [seqs, after.txid.toString(), after.seq.toString(), limit, prunedThroughKey],
+  );
+  return {
+    prunedThrough: prunedThroughOf(row?.pruned_through),
+    scopeChanges: (row?.scope_changes ?? []).map(scopeChangeOf),
+    visible: visibleOf(row?.visible ?? []),
+  };
 }
 
 /** `authoriseChangesFor` with each account's scope built now. Returns, per change seq, indexes into `accounts`. */
@@ -300,15 +344,27 @@ export interface ScopeChange {
  * goes through that index however long the log is.
  */
 export async function readScopeChanges(db: Queryable, after: ChangePosition, limit: number): Promise<ScopeChange[]> {
-  const { rows } = await db.query<{ table_name: string; operation: FeedChange['operation']; row_id: string; instructor_id: string | null; user_id: string | null }>(
-    `select table_name, operation, row_id, instructor_id, user_id
+  const { rows } = await db.query<ScopeChangeRow>(scopeChangesQuery('$1', '$2', '$3'), [after.txid.toString(), after.seq.toString(), limit]);
+  return rows.map(scopeChangeOf);
+}
+
+interface ScopeChangeRow {
+  table_name: string;
+  operation: FeedChange['operation'];
+  row_id: string;
+  instructor_id: string | null;
+  user_id: string | null;
+}
+
+/** `readScopeChanges`'s statement, given the placeholders of the position's txid and seq and of the limit. */
+const scopeChangesQuery = (txid: string, seq: string, limit: string) => `select table_name, operation, row_id, instructor_id, user_id
        from change_log
-      where (txid, seq) > ($1::text::xid8, $2::bigint)
+      where (txid, seq) > (${txid}::text::xid8, ${seq}::bigint)
         and table_name in ('users', 'provider_members', 'provider_locations', 'instructor_profiles',
                            'training_sessions', 'session_enrollments', 'rosters')
       order by txid, seq
-      limit $3`,
-    [after.txid.toString(), after.seq.toString(), limit],
-  );
-  return rows.map((row) => ({ table: row.table_name, operation: row.operation, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id }));
-}
+      limit ${limit}`;
+
+const scopeChangeOf = (row: ScopeChangeRow): ScopeChange => ({
+  table: row.table_name, operation: row.operation, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id,
+});

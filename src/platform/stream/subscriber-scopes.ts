@@ -1,7 +1,7 @@
 import { type Db, inReadOnlySnapshot, type Session, type Tx } from '../db/database.js';
 import { type ChangePosition, comparePositions, readPrunedThrough } from '../change-log/index.js';
 import {
-  authoriseForKeptScopes, createKeptScopeTables, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
+  authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
   readScopeChanges, replaceKeptScopes, type ScopeChange, type SubscriberScope,
 } from './realtime.repository.js';
 
@@ -121,14 +121,36 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     await closing.connection.close().catch(() => undefined);
   };
 
-  const changedSince = async (tx: Tx, since: ChangePosition): Promise<Set<string> | 'all'> => {
-    const prunedThrough = await readPrunedThrough(tx);
+  /** The accounts whose kept scopes changes since `since` may have made wrong, given the prune horizon. */
+  const touchedBy = (since: ChangePosition, prunedThrough: ChangePosition | null, changes: readonly ScopeChange[]): Set<string> | 'all' => {
     if (prunedThrough !== null && comparePositions(since, prunedThrough) < 0) return 'all';
-    const changes = await readScopeChanges(tx, since, scopeChangeLimit + 1);
     return changes.length > scopeChangeLimit ? 'all' : accountsTouchedBy(changes, kept);
   };
 
-  const authoriseIn = async (tx: Tx, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
+  const changedSince = async (tx: Tx, since: ChangePosition): Promise<Set<string> | 'all'> =>
+    touchedBy(since, await readPrunedThrough(tx), await readScopeChanges(tx, since, scopeChangeLimit + 1));
+
+  /** Per change seq, indexes into `streams` rather than the numbers of their rows. */
+  const indexesOf = (streams: readonly S[], visibleRows: ReadonlyMap<number, ReadonlySet<number>>) => {
+    const indexOf = new Map<number, number>();
+    streams.forEach((stream, index) => {
+      const entry = kept.get(stream);
+      if (entry) indexOf.set(entry.subscriber, index);
+    });
+    const visible = new Map<number, Set<number>>();
+    for (const [seq, subscribers] of visibleRows) {
+      const indexes = new Set<number>();
+      for (const subscriber of subscribers) {
+        const index = indexOf.get(subscriber);
+        if (index !== undefined) indexes.add(index);
+      }
+      visible.set(seq, indexes);
+    }
+    return visible;
+  };
+
+  /** Rebuilds what changed and builds what is new, then authorises, all in the snapshot of `tx`. */
+  const rebuildAndAuthorise = async (tx: Tx, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
     const touched = lookedThrough === null || kept.size === 0 ? 'all' : await changedSince(tx, lookedThrough);
     for (const [stream, entry] of [...kept]) {
       if (touched === 'all' || touched.has(stream.account)) {
@@ -146,21 +168,22 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
       kept.set(stream, { subscriber, scope: fresh.get(subscriber) ?? noScope });
     });
     lookedThrough = batchEnd;
-    const indexOf = new Map<number, number>();
-    streams.forEach((stream, index) => {
-      const entry = kept.get(stream);
-      if (entry) indexOf.set(entry.subscriber, index);
-    });
-    const visible = new Map<number, Set<number>>();
-    for (const [seq, subscribers] of await authoriseForKeptScopes(tx, tables, seqs)) {
-      const indexes = new Set<number>();
-      for (const subscriber of subscribers) {
-        const index = indexOf.get(subscriber);
-        if (index !== undefined) indexes.add(index);
-      }
-      visible.set(seq, indexes);
-    }
-    return visible;
+    return indexesOf(streams, await authoriseForKeptScopes(tx, tables, seqs));
+  };
+
+  /**
+   * One statement, when every stream's scope is kept: the scope changes since the last look, and the
+   * authorisation over the kept scopes, in one snapshot. Null when a change touched a kept scope (or
+   * the look fell behind the prune horizon), and the answer is not to be used.
+   */
+  const authoriseIfCurrent = async (connection: Session, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
+    const since = lookedThrough;
+    if (since === null || streams.some((stream) => !kept.has(stream) && !ended.has(stream))) return null;
+    const check = await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
+    const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
+    if (touched === 'all' || [...kept.keys()].some((stream) => touched.has(stream.account))) return null;
+    lookedThrough = batchEnd;
+    return indexesOf(streams, check.visible);
   };
 
   return {
@@ -168,7 +191,8 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
       session ??= await openSession();
       const { connection, tables } = session;
       try {
-        return await inReadOnlySnapshot(connection, (tx) => authoriseIn(tx, tables, streams, batchEnd, seqs));
+        return (await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs))
+          ?? (await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, batchEnd, seqs)));
       } catch (error) {
         // The session may be lost (its tables with it), or the tables may disagree with what is kept
         // here after a rollback: start again from nothing.
