@@ -366,7 +366,7 @@ export async function run(): Promise<void> {
       const writes = Array.from({ length: warmUpWrites + measuredWrites }, () => world.sessions[Math.floor(random() * sessionCount)] as string);
       const bare = await measureBareNotify(url, (k) => writes[k % writes.length] as string);
 
-      server = await startServerProcess({ DATABASE_URL: url, ...testKeysEnv, ...(process.env['RT_TRACE'] ? { RT_TRACE: process.env['RT_TRACE'] } : {}) });
+      server = await startServerProcess({ DATABASE_URL: url, ...testKeysEnv });
       const baseUrl = server.url;
       for (let p = 0; p < clientProcesses; p++) clients.push(subscriberProcess());
       const opening = now();

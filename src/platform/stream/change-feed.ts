@@ -2,7 +2,6 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { createWakeableSleep } from '../shared/wakeable-sleep.js';
 import { type ChangePosition, comparePositions } from '../change-log/index.js';
-import { trace, tnow } from './trace.js';
 import { currentFrontier, type FeedChange, readSettledChanges } from './realtime.repository.js';
 
 /** The rows in (start, end] of the delivery order, handed to the hub in order, one batch at a time. */
@@ -67,20 +66,13 @@ export function createChangeFeed(
 
   /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction; 'idle'. */
   const round = async (): Promise<'more' | 'held' | 'idle'> => {
-    const t0 = tnow();
     for (const observer of observers) observer.roundStarting?.();
     const read = await readSettledChanges(db, position, settings.batchSize, null);
-    const t1 = tnow();
     if (read.changes.length > 0 || comparePositions(read.end, position) > 0) {
       const batch = { start: position, end: read.end, changes: read.changes, walPosition: read.walPosition };
       for (const observer of observers) observer.batch?.(batch);
       await onBatch(batch);
       position = read.end;
-    }
-    const t2 = tnow();
-    if (read.changes.length > 0) {
-      const at = read.changes.map((c) => c.changedAt.getTime());
-      trace({ t0, read: t1 - t0, batch: t2 - t1, n: read.changes.length, pending: read.pending, oldest: t1 - Math.min(...at), newest: t1 - Math.max(...at) });
     }
     if (read.changes.length === settings.batchSize) return 'more';
     if (read.pending) return 'held';

@@ -9,7 +9,6 @@ import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChan
 import { formatEvent, type StreamSink } from './sse-stream.js';
 import { createSubscriberScopes } from './subscriber-scopes.js';
 import { topicOf } from './topics.js';
-import { trace, tnow } from './trace.js';
 
 export interface StreamHubSettings extends ChangeFeedSettings {
   heartbeatMs: number;
@@ -158,7 +157,6 @@ export function createStreamHub(
   };
 
   const dispatch = async (batch: FeedBatch) => {
-    const d0 = tnow();
     const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
     // Only subscribers of a topic in this batch are built and authorised; the others just move on.
     const batchTables = new Set(batch.changes.map((change) => change.table));
@@ -168,7 +166,6 @@ export function createStreamHub(
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
       : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq));
-    const d1 = tnow();
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
     const due = new Map<Subscriber, FeedChange[]>();
@@ -193,7 +190,6 @@ export function createStreamHub(
       deliver(subscriber, due.get(subscriber) ?? [], true);
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
-    trace({ d: 1, auth: d1 - d0, deliver: tnow() - d1, interested: interested.length, due: due.size });
   };
 
   const feed = createChangeFeed(db, logger, settings, dispatch);

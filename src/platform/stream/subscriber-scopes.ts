@@ -160,12 +160,15 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     }
     const unbuilt = [...new Set(streams.filter((stream) => !kept.has(stream) && !ended.has(stream)))];
     const numbers = unbuilt.map(() => nextSubscriber++);
-    const fresh = await replaceKeptScopes(tx, tables, gone, numbers, unbuilt.map((stream) => stream.account));
+    // Taken now: a stream that ends while this runs adds to the next removal.
+    const removed = gone;
     gone = [];
+    const fresh = await replaceKeptScopes(tx, tables, removed, numbers, unbuilt.map((stream) => stream.account));
     built.inc(fresh.size);
     unbuilt.forEach((stream, index) => {
       const subscriber = numbers[index] as number;
-      kept.set(stream, { subscriber, scope: fresh.get(subscriber) ?? noScope });
+      if (ended.has(stream)) gone.push(subscriber);
+      else kept.set(stream, { subscriber, scope: fresh.get(subscriber) ?? noScope });
     });
     lookedThrough = batchEnd;
     return indexesOf(streams, await authoriseForKeptScopes(tx, tables, seqs));
@@ -181,7 +184,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     if (since === null || streams.some((stream) => !kept.has(stream) && !ended.has(stream))) return null;
     const check = await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
     const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
-    if (touched === 'all' || [...kept.keys()].some((stream) => touched.has(stream.account))) return null;
+    if (touched === 'all' || (touched.size > 0 && [...kept.keys()].some((stream) => touched.has(stream.account)))) return null;
     lookedThrough = batchEnd;
     return indexesOf(streams, check.visible);
   };
