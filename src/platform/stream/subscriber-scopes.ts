@@ -191,16 +191,20 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
 
   return {
     async authorise(streams, batchEnd, seqs) {
-      session ??= await openSession();
-      const { connection, tables } = session;
-      try {
-        return (await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs))
-          ?? (await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, batchEnd, seqs)));
-      } catch (error) {
-        // The session may be lost (its tables with it), or the tables may disagree with what is kept
-        // here after a rollback: start again from nothing.
-        await closeSession();
-        throw error;
+      // A second try in a new session: the first one's connection may have died since its last batch
+      // (a database restart), and the feed would otherwise wait for its next poll to try again.
+      for (let attempt = 1; ; attempt++) {
+        session ??= await openSession();
+        const { connection, tables } = session;
+        try {
+          return (await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs))
+            ?? (await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, batchEnd, seqs)));
+        } catch (error) {
+          // The session may be lost (its tables with it), or the tables may disagree with what is kept
+          // here after a rollback: start again from nothing.
+          await closeSession();
+          if (attempt === 2) throw error;
+        }
       }
     },
     forget(stream) {
