@@ -5259,15 +5259,17 @@ REVOKE EXECUTE ON FUNCTION realtime_change_visible(realtime_change,realtime_acto
 
 CREATE OR REPLACE FUNCTION public.realtime_changes_of(seqs bigint[])
  RETURNS SETOF realtime_change
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
+BEGIN
+  RETURN QUERY
   SELECT c.seq, c.table_name, c.row_id, c.location_id, c.provider_id, c.instructor_id, c.user_id,
-         CASE WHEN c.table_name = 'training_sessions' THEN EXISTS (
-           SELECT 1 FROM training_sessions s WHERE s.id = c.row_id AND s.status = 'SCHEDULED' AND s.self_enrollment_allowed) END,
-         CASE WHEN c.table_name = 'courses' THEN EXISTS (
-           SELECT 1 FROM courses k WHERE k.id = c.row_id AND k.status <> 'DRAFT') END,
+         CASE WHEN c.table_name = 'training_sessions' THEN coalesce((
+           SELECT s.status = 'SCHEDULED' AND s.self_enrollment_allowed FROM training_sessions s WHERE s.id = c.row_id), false) END,
+         CASE WHEN c.table_name = 'courses' THEN coalesce((
+           SELECT k.status <> 'DRAFT' FROM courses k WHERE k.id = c.row_id), false) END,
          CASE c.table_name
            WHEN 'users' THEN app_user_role(c.row_id)
            WHEN 'profiles' THEN (SELECT p.role FROM profiles p WHERE p.id = c.row_id)
@@ -5279,7 +5281,8 @@ AS $function$
          END,
          CASE WHEN c.table_name = 'certificates' THEN (SELECT k.session_id FROM certificates k WHERE k.id = c.row_id) END
     FROM change_log c
-   WHERE c.seq = ANY (seqs)
+   WHERE c.seq = ANY (seqs);
+END
 $function$;
 REVOKE EXECUTE ON FUNCTION realtime_changes_of(bigint[]) FROM PUBLIC;
 

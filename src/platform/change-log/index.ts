@@ -1,2 +1,5 @@
 export { type ChangePosition, comparePositions, formatPosition, laterPosition, parsePosition } from './change-position.js';
-export { type ChangeLogPrune, type ChangeLogPruneOptions, pruneChangeLog, readPrunedThrough } from './retention.js';
+export {
+  type ChangeLogPrune, type ChangeLogPruneOptions, pruneChangeLog, prunedThroughKey, prunedThroughOf, prunedThroughQuery, type PrunedThroughRow,
+  readPrunedThrough,
+} from './retention.js';

@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/database.js';
 import type { ChangePosition } from './change-position.js';
 
 /** The jobs row that holds how far change_log has been pruned (migration 0023); its payload is empty until the first prune. */
-const prunedThroughKey = 'change_log.pruned_through';
+export const prunedThroughKey = 'change_log.pruned_through';
 
 const defaultBatchSize = 5_000;
 
@@ -92,10 +92,19 @@ async function deleteChangesThrough(db: Queryable, through: ChangePosition, limi
  * as the owner (the row is a jobs row, which row-level security shows to administrators only).
  */
 export async function readPrunedThrough(db: Queryable): Promise<ChangePosition | null> {
-  const { rows: [row] } = await db.query<{ txid: string | null; seq: string | null }>(
-    `select payload ->> 'txid' as txid, payload ->> 'seq' as seq from jobs where idempotency_key = $1`,
-    [prunedThroughKey],
-  );
+  const { rows: [row] } = await db.query<PrunedThroughRow>(prunedThroughQuery('$1'), [prunedThroughKey]);
+  return prunedThroughOf(row);
+}
+
+export interface PrunedThroughRow {
+  txid: string | null;
+  seq: string | null;
+}
+
+/** `readPrunedThrough`'s statement, for a caller that reads it as part of its own; `key` is the placeholder of `prunedThroughKey`. */
+export const prunedThroughQuery = (key: string) => `select payload ->> 'txid' as txid, payload ->> 'seq' as seq from jobs where idempotency_key = ${key}`;
+
+export function prunedThroughOf(row: PrunedThroughRow | undefined): ChangePosition | null {
   if (!row) throw new Error('the change_log.pruned_through row is missing: is migration 0023 applied?');
   return row.txid === null || row.seq === null ? null : { txid: BigInt(row.txid), seq: BigInt(row.seq) };
 }

@@ -28,6 +28,11 @@ export interface Connection extends Queryable {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
+/** A connection kept until closed, for session state that outlives a transaction (temporary tables). */
+export interface Session extends Connection {
+  close(): Promise<void>;
+}
+
 /**
  * Where the read-only endpoints read (decision 0046): the replica when one is configured, reachable, not
  * lagging more than allowed, and has replayed what the reader must see; otherwise the primary.
@@ -84,6 +89,12 @@ export interface Db extends Connection {
   withActor<T>(actor: Actor, fn: (tx: Tx) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** Runs `fn` on one dedicated connection, for session state such as advisory locks. */
   withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
+  /**
+   * A connection of its own outside the pool, so that holding it for long takes nothing from requests
+   * (PostgreSQL); on the embedded engine, its one connection, whose session state a caller must name
+   * apart from other callers'.
+   */
+  openSession(): Promise<Session>;
   /**
    * Calls `onNotify` for each NOTIFY on `channel`, and `onReconnect` after a lost connection was
    * re-established (NOTIFYs sent meanwhile are lost); resolves to a function that stops listening.

@@ -168,6 +168,7 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
         return fn(tx);
       }), options?.serializationAttempts),
     withConnection: (fn) => fn(connection),
+    openSession: async () => ({ ...connection, close: async () => undefined }),
     listen: async (channel, onNotify) => {
       const stop = await pglite.listen(channel, onNotify);
       return () => stop();

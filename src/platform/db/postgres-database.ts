@@ -278,6 +278,13 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
         options?.serializationAttempts,
       ),
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
+    openSession: async () => {
+      const client = new pg.Client({ connectionString: options.url, types, application_name: 'unitrain' });
+      // A lost server makes the next query reject; without a listener the 'error' event would crash the process.
+      client.on('error', () => undefined);
+      await client.connect();
+      return { ...connectionOf(client as pg.PoolClient, queryLog, commits), close: () => client.end() };
+    },
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/database.js';
-import { type ChangePosition, laterPosition } from '../change-log/index.js';
+import {
+  type ChangePosition, laterPosition, prunedThroughKey, prunedThroughOf, prunedThroughQuery, type PrunedThroughRow,
+} from '../change-log/index.js';
 
 /** One change_log row as the stream sends it. */
 export interface FeedChange {
@@ -50,7 +52,9 @@ export async function readSettledChanges(
 ): Promise<SettledRead> {
   const { rows } = await db.query<SettledRow>(
     `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin,
-            exists (select 1 from change_log p where p.txid >= f.xmin) as pending,
+            -- The newest row through the index: an EXISTS with txid >= xmin was planned as a scan of the
+            -- whole log, since nothing is known of xmin at planning time.
+            coalesce((select p.txid from change_log p order by p.txid desc limit 1) >= f.xmin, false) as pending,
             -- An InitPlan, run once: inside f, a volatile function would keep the planner from folding f in.
             (select pg_current_wal_insert_lsn()::text) as wal_position
        from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) f
@@ -145,43 +149,177 @@ function scopeJson(scope: SubscriberScope): string {
 }
 
 /**
- * Which of `scopes` may see which changes: one set-based query for the whole batch. The rules are the
- * SELECT policies' (`realtime_change_visible`, migration 0022), evaluated only on the candidate pairs of
- * migration 0025, so the cost follows the pairs that share a key rather than subscribers × changes.
- * Returns, per change seq, the indexes into `scopes` that may see it.
+ * CTEs ending in `pairs (seq, subscribers)`: the pairs of one batch that may see each other, given CTEs
+ * `subscribers (subscriber, actor)` and `subscriber_keys (subscriber, key)` (realtime_actor_keys of each),
+ * and the batch's change seqs at the placeholder `seqs`. The rules are the SELECT policies'
+ * (`realtime_change_visible`, migration 0022), evaluated only on the candidate pairs of migration 0025,
+ * so the cost follows the pairs that share a key rather than subscribers × changes. Per change seq, the
+ * subscribers that may see it.
+ */
+const visiblePairs = (subscribers: string, seqs: string) => `${subscribers},
+     changes as materialized (select c.seq, c as change from realtime_changes_of(${seqs}::bigint[]) c),
+     change_keys as materialized (
+       select c.seq, k.key
+         from changes c cross join lateral unnest(realtime_change_keys(c.change)) as k(key) where k.key is not null
+     ),
+     -- The pairs that share a key, first and on their own, so that no plan evaluates the predicate
+     -- over subscribers × changes before joining the keys.
+     candidates as materialized (
+       select distinct ck.seq, sk.subscriber from change_keys ck join subscriber_keys sk on sk.key = ck.key
+     ),
+     pairs as (
+       select pair.seq, array_agg(distinct pair.subscriber) as subscribers from (
+         select s.subscriber, c.seq
+           from candidates p join subscribers s on s.subscriber = p.subscriber join changes c on c.seq = p.seq
+          where realtime_change_visible(c.change, s.actor)
+         union all
+         select s.subscriber, c.seq from subscribers s cross join changes c
+          where (s.actor).role in ('SA', 'AD') and realtime_change_visible(c.change, s.actor)
+         union all
+         select s.subscriber, c.seq from subscribers s cross join changes c
+          where realtime_change_reaches_any_role(c.change) and realtime_change_visible(c.change, s.actor)
+       ) pair
+       group by pair.seq
+     )`;
+
+async function readVisiblePairs(db: Queryable, ctes: string, seqs: readonly number[], params: readonly unknown[] = []): Promise<Map<number, Set<number>>> {
+  if (seqs.length === 0) return new Map();
+  const { rows } = await db.query<{ seq: number; subscribers: number[] }>(`with ${ctes} select seq, subscribers from pairs`, [seqs, ...params]);
+  return visibleOf(rows);
+}
+
+function visibleOf(rows: readonly { seq: number; subscribers: number[] }[]): Map<number, Set<number>> {
+  return new Map(rows.map((row) => [row.seq, new Set(row.subscribers)]));
+}
+
+const scopesSentWithTheBatch = visiblePairs(`subscribers as materialized (
+       select (t.n - 1)::int as subscriber, jsonb_populate_record(null::realtime_actor, t.scope) as actor
+         from jsonb_array_elements($2::jsonb) with ordinality as t(scope, n)
+     ),
+     subscriber_keys as materialized (
+       select s.subscriber, k.key
+         from subscribers s cross join lateral unnest(realtime_actor_keys(s.actor)) as k(key) where k.key is not null
+     )`, '$1');
+
+/**
+ * Which of `scopes` may see which changes: one set-based query for the whole batch, the scopes sent
+ * with it. Returns, per change seq, the indexes into `scopes` that may see it.
  */
 export async function authoriseChangesFor(db: Queryable, scopes: readonly SubscriberScope[], seqs: readonly number[]): Promise<Map<number, Set<number>>> {
-  const visible = new Map<number, Set<number>>();
-  if (scopes.length === 0 || seqs.length === 0) return visible;
-  const { rows } = await db.query<{ seq: number; subscribers: number[] }>(
-    `with subscribers as materialized (
-       select (t.n - 1)::int as subscriber, jsonb_populate_record(null::realtime_actor, t.scope) as actor
-         from jsonb_array_elements($1::jsonb) with ordinality as t(scope, n)
+  if (scopes.length === 0) return new Map();
+  return readVisiblePairs(db, scopesSentWithTheBatch, seqs, [`[${scopes.map(scopeJson).join(',')}]`]);
+}
+
+/**
+ * Scopes kept in the database between batches, in temporary tables of one session (decision 0059):
+ * sending 1,000 scopes (about 400 kB of JSON) with every batch, and parsing and keying them there, was
+ * most of a batch's authorisation. `name` tells one holder's tables from another's on the embedded
+ * engine, whose one connection every holder shares.
+ */
+export interface KeptScopeTables {
+  readonly scopes: string;
+  readonly keys: string;
+}
+
+export function keptScopeTables(name: number): KeptScopeTables {
+  return { scopes: `pg_temp.realtime_kept_scopes_${name}`, keys: `pg_temp.realtime_kept_keys_${name}` };
+}
+
+/**
+ * Creates the tables empty (a holder starts with nothing kept). Without statistics on them the planner
+ * overestimates the authorisation a hundredfold, past the cost at which PostgreSQL compiles it with JIT:
+ * 200–300 ms each batch for a query that runs in a few. The session is the holder's own, so JIT is off in it.
+ */
+export async function createKeptScopeTables(db: Queryable, tables: KeptScopeTables): Promise<void> {
+  await db.exec(`set jit = off;
+    drop table if exists ${tables.scopes}, ${tables.keys};
+    create temporary table ${tables.scopes.slice('pg_temp.'.length)} (subscriber integer primary key, actor realtime_actor);
+    create temporary table ${tables.keys.slice('pg_temp.'.length)} (key uuid not null, subscriber integer not null);
+    create index on ${tables.keys} (key);
+    create index on ${tables.keys} (subscriber);`);
+}
+
+export async function dropKeptScopeTables(db: Queryable, tables: KeptScopeTables): Promise<void> {
+  await db.exec(`drop table if exists ${tables.scopes}, ${tables.keys}`);
+}
+
+/**
+ * Removes the `gone` subscribers' scopes, then builds and keeps each of `accounts` under the number at
+ * the same place in `subscribers` (realtime_actor_of, in the caller's snapshot). Returns the scopes built.
+ */
+export async function replaceKeptScopes(
+  tx: Queryable,
+  tables: KeptScopeTables,
+  gone: readonly number[],
+  subscribers: readonly number[],
+  accounts: readonly string[],
+): Promise<Map<number, SubscriberScope>> {
+  if (gone.length > 0) {
+    await tx.query(`with keys as (delete from ${tables.keys} where subscriber = any ($1::int[]))
+                    delete from ${tables.scopes} where subscriber = any ($1::int[])`, [gone]);
+  }
+  const built = new Map<number, SubscriberScope>();
+  if (subscribers.length === 0) return built;
+  const { rows } = await tx.query<SubscriberScope & { subscriber: number }>(
+    `with fresh as (
+       insert into ${tables.scopes} (subscriber, actor)
+       select s.subscriber, a from unnest($1::int[], $2::uuid[]) as s(subscriber, account) cross join lateral realtime_actor_of(s.account) a
+       returning subscriber, actor
      ),
-     changes as materialized (select c.seq, c as change from realtime_changes_of($2::bigint[]) c),
-     broad_changes as materialized (select c.seq, c.change from changes c where realtime_change_reaches_any_role(c.change)),
-     admins as materialized (select s.subscriber, s.actor from subscribers s where (s.actor).role in ('SA', 'AD')),
-     subscriber_keys as materialized (
-       select s.subscriber, s.actor, k.key
-         from subscribers s cross join lateral unnest(realtime_actor_keys(s.actor)) as k(key) where k.key is not null
-     ),
-     change_keys as materialized (
-       select c.seq, c.change, k.key
-         from changes c cross join lateral unnest(realtime_change_keys(c.change)) as k(key) where k.key is not null
+     keys as (
+       insert into ${tables.keys} (key, subscriber)
+       select k.key, f.subscriber from fresh f cross join lateral unnest(realtime_actor_keys(f.actor)) as k(key) where k.key is not null
      )
-     select pair.seq, array_agg(distinct pair.subscriber) as subscribers from (
-       select sk.subscriber, ck.seq from subscriber_keys sk join change_keys ck on ck.key = sk.key
-        where realtime_change_visible(ck.change, sk.actor)
-       union all
-       select a.subscriber, c.seq from admins a cross join changes c where realtime_change_visible(c.change, a.actor)
-       union all
-       select s.subscriber, b.seq from subscribers s cross join broad_changes b where realtime_change_visible(b.change, s.actor)
-     ) pair
-     group by pair.seq`,
-    [`[${scopes.map(scopeJson).join(',')}]`, seqs],
+     select f.subscriber, (f.actor).user_id, (f.actor).role, (f.actor).provider_ids, (f.actor).location_ids, (f.actor).taught_session_ids,
+            (f.actor).enrolled_session_ids, (f.actor).instructed_roster_ids, (f.actor).affiliated_provider_id
+       from fresh f`,
+    [subscribers, accounts],
   );
-  for (const row of rows) visible.set(row.seq, new Set(row.subscribers));
-  return visible;
+  for (const { subscriber, ...scope } of rows) built.set(subscriber, scope);
+  return built;
+}
+
+const keptSources = (tables: KeptScopeTables) => `subscribers as not materialized (select subscriber, actor from ${tables.scopes}),
+     subscriber_keys as not materialized (select subscriber, key from ${tables.keys})`;
+
+/** `authoriseChangesFor` over the kept scopes: per change seq, the numbers of the subscribers that may see it. */
+export async function authoriseForKeptScopes(tx: Queryable, tables: KeptScopeTables, seqs: readonly number[]): Promise<Map<number, Set<number>>> {
+  return readVisiblePairs(tx, visiblePairs(keptSources(tables), '$1'), seqs);
+}
+
+/** What one statement saw: the prune horizon, the scope changes after a position, and the batch authorised over the kept scopes. */
+export interface KeptScopeCheck {
+  readonly prunedThrough: ChangePosition | null;
+  /** At most `limit` of them, in delivery order. */
+  readonly scopeChanges: ScopeChange[];
+  readonly visible: Map<number, Set<number>>;
+}
+
+/**
+ * `readPrunedThrough`, `readScopeChanges` and `authoriseForKeptScopes` in one statement, so in one
+ * snapshot and one round trip: when no scope change touches a kept scope, the answer stands as it is
+ * (which is most batches); otherwise the caller rebuilds those scopes and authorises again.
+ */
+export async function authoriseForKeptScopesIfCurrent(
+  db: Queryable,
+  tables: KeptScopeTables,
+  after: ChangePosition,
+  limit: number,
+  seqs: readonly number[],
+): Promise<KeptScopeCheck> {
+  const { rows: [row] } = await db.query<{ pruned_through: PrunedThroughRow | undefined; scope_changes: ScopeChangeRow[] | null; visible: { seq: number; subscribers: number[] }[] | null }>(
+    `with ${visiblePairs(keptSources(tables), '$1')},
+     scope_changes as (${scopeChangesQuery('$2', '$3', '$4')})
+     select (select row_to_json(h) from (${prunedThroughQuery('$5')}) h) as pruned_through,
+            (select json_agg(c) from scope_changes c) as scope_changes,
+            (select json_agg(p) from pairs p) as visible`,
+    [seqs, after.txid.toString(), after.seq.toString(), limit, prunedThroughKey],
+  );
+  return {
+    prunedThrough: prunedThroughOf(row?.pruned_through),
+    scopeChanges: (row?.scope_changes ?? []).map(scopeChangeOf),
+    visible: visibleOf(row?.visible ?? []),
+  };
 }
 
 /** `authoriseChangesFor` with each account's scope built now. Returns, per change seq, indexes into `accounts`. */
@@ -206,15 +344,27 @@ export interface ScopeChange {
  * goes through that index however long the log is.
  */
 export async function readScopeChanges(db: Queryable, after: ChangePosition, limit: number): Promise<ScopeChange[]> {
-  const { rows } = await db.query<{ table_name: string; operation: FeedChange['operation']; row_id: string; instructor_id: string | null; user_id: string | null }>(
-    `select table_name, operation, row_id, instructor_id, user_id
+  const { rows } = await db.query<ScopeChangeRow>(scopeChangesQuery('$1', '$2', '$3'), [after.txid.toString(), after.seq.toString(), limit]);
+  return rows.map(scopeChangeOf);
+}
+
+interface ScopeChangeRow {
+  table_name: string;
+  operation: FeedChange['operation'];
+  row_id: string;
+  instructor_id: string | null;
+  user_id: string | null;
+}
+
+/** `readScopeChanges`'s statement, given the placeholders of the position's txid and seq and of the limit. */
+const scopeChangesQuery = (txid: string, seq: string, limit: string) => `select table_name, operation, row_id, instructor_id, user_id
        from change_log
-      where (txid, seq) > ($1::text::xid8, $2::bigint)
+      where (txid, seq) > (${txid}::text::xid8, ${seq}::bigint)
         and table_name in ('users', 'provider_members', 'provider_locations', 'instructor_profiles',
                            'training_sessions', 'session_enrollments', 'rosters')
       order by txid, seq
-      limit $3`,
-    [after.txid.toString(), after.seq.toString(), limit],
-  );
-  return rows.map((row) => ({ table: row.table_name, operation: row.operation, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id }));
-}
+      limit ${limit}`;
+
+const scopeChangeOf = (row: ScopeChangeRow): ScopeChange => ({
+  table: row.table_name, operation: row.operation, rowId: row.row_id, instructorId: row.instructor_id, userId: row.user_id,
+});

@@ -1,11 +1,11 @@
 import type { CommitSignal } from '../db/commit-signal.js';
-import { type Db, inReadOnlySnapshot } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { RealtimeMetrics } from '../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../change-log/index.js';
 import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
-import { authoriseChanges, authoriseChangesFor, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
+import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
 import { formatEvent, type StreamSink } from './sse-stream.js';
 import { createSubscriberScopes } from './subscriber-scopes.js';
 import { topicOf } from './topics.js';
@@ -78,7 +78,7 @@ export function createStreamHub(
     if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down: connect again');
   };
   let heartbeat: NodeJS.Timeout | null = null;
-  const scopes = createSubscriberScopes<Subscriber>(metrics.scopesBuilt);
+  const scopes = createSubscriberScopes<Subscriber>(db, metrics.scopesBuilt);
 
   const drop = (subscriber: Subscriber, abort: boolean) => {
     if (subscriber.closed) return;
@@ -165,8 +165,7 @@ export function createStreamHub(
     const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
-      : await inReadOnlySnapshot(db, async (tx) =>
-        authoriseChangesFor(tx, await scopes.scopesOf(tx, interested, batch.end), wanted.map((change) => change.seq)));
+      : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq));
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
     const due = new Map<Subscriber, FeedChange[]>();
@@ -234,6 +233,7 @@ export function createStreamHub(
       heartbeat = null;
       for (const subscriber of [...subscribers]) drop(subscriber, false);
       await feed.stop();
+      await scopes.close();
     },
   };
 }

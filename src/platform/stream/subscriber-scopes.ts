@@ -1,6 +1,9 @@
-import type { Tx } from '../db/database.js';
+import { type Db, inReadOnlySnapshot, type Session, type Tx } from '../db/database.js';
 import { type ChangePosition, comparePositions, readPrunedThrough } from '../change-log/index.js';
-import { buildSubscriberScopes, noScope, readScopeChanges, type ScopeChange, type SubscriberScope } from './realtime.repository.js';
+import {
+  authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
+  readScopeChanges, replaceKeptScopes, type ScopeChange, type SubscriberScope,
+} from './realtime.repository.js';
 
 /** More scope changes than this since the last look: rebuilding every scope is cheaper than picking. */
 const scopeChangeLimit = 1_000;
@@ -12,20 +15,30 @@ export interface ScopedStream {
 
 /**
  * The streams' scopes, kept between the feed's batches: building 1,000 of them took 160–240 ms, a round's
- * whole budget. A kept scope equals what `realtime_actor_of` would build in the snapshot of the
- * transaction that asks for it, because before answering, every committed change since the last answer
- * to a table the scope is read from (`readScopeChanges`) rebuilds the scopes it may touch. A write that
- * is not captured (a bulk load with capture off) is seen by the streams that start after it.
+ * whole budget. They are kept twice: here, to see which a scope change touches, and in temporary tables
+ * of a session of their own, which the batch's authorisation reads instead of receiving every scope with
+ * every batch (decision 0059). A kept scope equals what `realtime_actor_of` would build in the snapshot
+ * of the authorisation, because before it, every committed change since the last look to a table the
+ * scope is read from (`readScopeChanges`) rebuilds the scopes it may touch, in that same snapshot. A
+ * write that is not captured (a bulk load with capture off) is seen by the streams that start after it.
  */
 export interface SubscriberScopes<S extends ScopedStream> {
   /**
-   * The scopes of `streams`, in order, as of `tx`'s snapshot (a REPEATABLE READ transaction, so the
-   * authorisation that follows sees the same). `batchEnd`: how far the batch being authorised reaches,
-   * read before `tx` began; nothing at or before it can commit later.
+   * Which of `streams` may see which of `seqs`, in one REPEATABLE READ snapshot: per change seq, indexes
+   * into `streams`. `batchEnd`: how far the batch being authorised reaches, read before this call; nothing
+   * at or before it can commit later.
    */
-  scopesOf(tx: Tx, streams: readonly S[], batchEnd: ChangePosition): Promise<SubscriberScope[]>;
+  authorise(streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]): Promise<Map<number, Set<number>>>;
   /** The stream has ended. */
   forget(stream: S): void;
+  /** Ends the session (and so the tables); the next `authorise` opens another. */
+  close(): Promise<void>;
+}
+
+interface Kept {
+  /** The stream's row in the session's tables. */
+  readonly subscriber: number;
+  readonly scope: SubscriberScope;
 }
 
 /**
@@ -37,7 +50,7 @@ export interface SubscriberScopes<S extends ScopedStream> {
  * nothing, and a deleted session rebuilds its instructor. Changes to memberships, provider locations,
  * instructor profiles and rosters are rare and reach many scopes: they rebuild all.
  */
-function accountsTouchedBy(changes: readonly ScopeChange[], kept: ReadonlyMap<ScopedStream, SubscriberScope>): Set<string> | 'all' {
+function accountsTouchedBy(changes: readonly ScopeChange[], kept: ReadonlyMap<ScopedStream, Kept>): Set<string> | 'all' {
   const touched = new Set<string>();
   let teachersOf: Map<string, Set<string>> | null = null;
   for (const change of changes) {
@@ -58,9 +71,9 @@ function accountsTouchedBy(changes: readonly ScopeChange[], kept: ReadonlyMap<Sc
 }
 
 /** The accounts that teach each session, as the kept scopes say. */
-function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, SubscriberScope>): Map<string, Set<string>> {
+function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, Kept>): Map<string, Set<string>> {
   const teachers = new Map<string, Set<string>>();
-  for (const [stream, scope] of kept) {
+  for (const [stream, { scope }] of kept) {
     for (const session of scope.taught_session_ids ?? []) {
       const accounts = teachers.get(session) ?? new Set<string>();
       accounts.add(stream.account);
@@ -70,37 +83,137 @@ function taughtSessionIndex(kept: ReadonlyMap<ScopedStream, SubscriberScope>): M
   return teachers;
 }
 
-export function createSubscriberScopes<S extends ScopedStream>(built: { inc(count: number): void }): SubscriberScopes<S> {
-  const kept = new Map<S, SubscriberScope>();
+/** Tells the tables of one holder from another's on the embedded engine's one connection. */
+let holders = 0;
+
+export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { inc(count: number): void }): SubscriberScopes<S> {
+  const kept = new Map<S, Kept>();
   /** Streams that ended, perhaps while their scope was being built: never kept again. */
   const ended = new WeakSet<S>();
+  /** Rows of the session's tables whose streams ended or whose scopes are stale: removed in the next authorisation. */
+  let gone: number[] = [];
+  let nextSubscriber = 1;
   /** Scope changes after here have not been looked at; null while nothing is kept. */
   let lookedThrough: ChangePosition | null = null;
+  let session: { connection: Session; tables: KeptScopeTables } | null = null;
 
-  const changedSince = async (tx: Tx, since: ChangePosition): Promise<Set<string> | 'all'> => {
-    const prunedThrough = await readPrunedThrough(tx);
+  const openSession = async () => {
+    const connection = await db.openSession();
+    try {
+      const tables = keptScopeTables((holders += 1));
+      await createKeptScopeTables(connection, tables);
+      return { connection, tables };
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  };
+
+  /** Nothing kept any more: the next authorisation builds every scope again, in a new session. */
+  const closeSession = async () => {
+    const closing = session;
+    session = null;
+    kept.clear();
+    gone = [];
+    lookedThrough = null;
+    if (!closing) return;
+    await dropKeptScopeTables(closing.connection, closing.tables).catch(() => undefined);
+    await closing.connection.close().catch(() => undefined);
+  };
+
+  /** The accounts whose kept scopes changes since `since` may have made wrong, given the prune horizon. */
+  const touchedBy = (since: ChangePosition, prunedThrough: ChangePosition | null, changes: readonly ScopeChange[]): Set<string> | 'all' => {
     if (prunedThrough !== null && comparePositions(since, prunedThrough) < 0) return 'all';
-    const changes = await readScopeChanges(tx, since, scopeChangeLimit + 1);
     return changes.length > scopeChangeLimit ? 'all' : accountsTouchedBy(changes, kept);
   };
 
-  return {
-    async scopesOf(tx, streams, batchEnd) {
-      const touched = lookedThrough === null || kept.size === 0 ? 'all' : await changedSince(tx, lookedThrough);
-      for (const stream of [...kept.keys()]) {
-        if (touched === 'all' || touched.has(stream.account)) kept.delete(stream);
+  const changedSince = async (tx: Tx, since: ChangePosition): Promise<Set<string> | 'all'> =>
+    touchedBy(since, await readPrunedThrough(tx), await readScopeChanges(tx, since, scopeChangeLimit + 1));
+
+  /** Per change seq, indexes into `streams` rather than the numbers of their rows. */
+  const indexesOf = (streams: readonly S[], visibleRows: ReadonlyMap<number, ReadonlySet<number>>) => {
+    const indexOf = new Map<number, number>();
+    streams.forEach((stream, index) => {
+      const entry = kept.get(stream);
+      if (entry) indexOf.set(entry.subscriber, index);
+    });
+    const visible = new Map<number, Set<number>>();
+    for (const [seq, subscribers] of visibleRows) {
+      const indexes = new Set<number>();
+      for (const subscriber of subscribers) {
+        const index = indexOf.get(subscriber);
+        if (index !== undefined) indexes.add(index);
       }
-      const unbuilt = streams.filter((stream) => !kept.has(stream));
-      const fresh = await buildSubscriberScopes(tx, [...new Set(unbuilt.map((stream) => stream.account))]);
-      built.inc(fresh.size);
-      const scopes = streams.map((stream) => kept.get(stream) ?? fresh.get(stream.account) ?? noScope);
-      for (const stream of unbuilt) if (!ended.has(stream)) kept.set(stream, fresh.get(stream.account) ?? noScope);
-      lookedThrough = batchEnd;
-      return scopes;
+      visible.set(seq, indexes);
+    }
+    return visible;
+  };
+
+  /** Rebuilds what changed and builds what is new, then authorises, all in the snapshot of `tx`. */
+  const rebuildAndAuthorise = async (tx: Tx, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
+    const touched = lookedThrough === null || kept.size === 0 ? 'all' : await changedSince(tx, lookedThrough);
+    for (const [stream, entry] of [...kept]) {
+      if (touched === 'all' || touched.has(stream.account)) {
+        kept.delete(stream);
+        gone.push(entry.subscriber);
+      }
+    }
+    const unbuilt = [...new Set(streams.filter((stream) => !kept.has(stream) && !ended.has(stream)))];
+    const numbers = unbuilt.map(() => nextSubscriber++);
+    // Taken now: a stream that ends while this runs adds to the next removal.
+    const removed = gone;
+    gone = [];
+    const fresh = await replaceKeptScopes(tx, tables, removed, numbers, unbuilt.map((stream) => stream.account));
+    built.inc(fresh.size);
+    unbuilt.forEach((stream, index) => {
+      const subscriber = numbers[index] as number;
+      if (ended.has(stream)) gone.push(subscriber);
+      else kept.set(stream, { subscriber, scope: fresh.get(subscriber) ?? noScope });
+    });
+    lookedThrough = batchEnd;
+    return indexesOf(streams, await authoriseForKeptScopes(tx, tables, seqs));
+  };
+
+  /**
+   * One statement, when every stream's scope is kept: the scope changes since the last look, and the
+   * authorisation over the kept scopes, in one snapshot. Null when a change touched a kept scope (or
+   * the look fell behind the prune horizon), and the answer is not to be used.
+   */
+  const authoriseIfCurrent = async (connection: Session, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
+    const since = lookedThrough;
+    if (since === null || streams.some((stream) => !kept.has(stream) && !ended.has(stream))) return null;
+    const check = await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
+    const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
+    if (touched === 'all' || (touched.size > 0 && [...kept.keys()].some((stream) => touched.has(stream.account)))) return null;
+    lookedThrough = batchEnd;
+    return indexesOf(streams, check.visible);
+  };
+
+  return {
+    async authorise(streams, batchEnd, seqs) {
+      // A second try in a new session: the first one's connection may have died since its last batch
+      // (a database restart), and the feed would otherwise wait for its next poll to try again.
+      for (let attempt = 1; ; attempt++) {
+        session ??= await openSession();
+        const { connection, tables } = session;
+        try {
+          return (await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs))
+            ?? (await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, batchEnd, seqs)));
+        } catch (error) {
+          // The session may be lost (its tables with it), or the tables may disagree with what is kept
+          // here after a rollback: start again from nothing.
+          await closeSession();
+          if (attempt === 2) throw error;
+        }
+      }
     },
     forget(stream) {
       ended.add(stream);
+      const entry = kept.get(stream);
+      if (!entry) return;
       kept.delete(stream);
+      gone.push(entry.subscriber);
     },
+    close: closeSession,
   };
 }
