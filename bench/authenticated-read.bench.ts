@@ -1,9 +1,4 @@
-import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { migrateUp } from '../src/platform/db/migrations/migrator.js';
@@ -12,6 +7,7 @@ import { createQueryLog } from '../src/platform/db/query-log.js';
 import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
+import { pgbenchRate } from './pgbench.js';
 import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
@@ -58,24 +54,7 @@ async function measured(url: string, headers: Record<string, string>, processes:
   };
 }
 
-const selectByPrimaryKey = 'select id, role, status, email_ciphertext, version from users where id = :user_id';
-
-/** pgbench's select by primary key (prepared, the reader's row), `clients` clients for `seconds`: selects per second; null without pgbench on the PATH. */
-async function pgbenchRate(url: string, clients: number, userId: string): Promise<number | null> {
-  const script = join(tmpdir(), `unitrain-select-by-key-${process.pid}.sql`);
-  await writeFile(script, `${selectByPrimaryKey};\n`);
-  try {
-    const { stdout } = await promisify(execFile)('pgbench', ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-D', `user_id=${userId}`, '-f', script, url]);
-    const tps = /^tps = ([\d.]+)/m.exec(stdout)?.[1];
-    if (tps === undefined) throw new Error(`pgbench printed no rate: ${stdout}`);
-    return Number(tps);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return null;
-    throw error;
-  } finally {
-    await rm(script, { force: true });
-  }
-}
+const selectByPrimaryKey = 'select id, role, status, email_ciphertext, version from users where id = :user_id;\n';
 
 /**
  * An authenticated read through the whole stack (a `unitrain serve` process on PostgreSQL: token,
@@ -119,7 +98,8 @@ export async function run(): Promise<void> {
         const bareName = `bare Fastify: GET /v1/me (same JSON, no database), own process, ${connections} connections`;
         const pgbenchName = (clients: number) => `pgbench: select a user by primary key, prepared, ${clients} clients`;
         const bareMe = await measured(`${bare.url}/v1/me`, {}, { server: bare.pid, databaseUrl: url });
-        const pgbench = { pool: await pgbenchRate(url, poolMax, userId), http: await pgbenchRate(url, connections, userId) };
+        const pgbenchWith = (clients: number) => pgbenchRate(url, selectByPrimaryKey, { clients, seconds, variables: { user_id: userId } });
+        const pgbench = { pool: await pgbenchWith(poolMax), http: await pgbenchWith(connections) };
         const me = await measured(`${server.url}/v1/me`, auth, { server: server.pid, databaseUrl: url });
         const locations = await measured(`${server.url}/v1/locations?limit=20`, auth, { server: server.pid, databaseUrl: url });
         const measurements: Measurement[] = [
