@@ -1,5 +1,5 @@
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import Fastify from 'fastify';
 import pg from 'pg';
 import { migrateUp } from '../src/platform/db/migrations/migrator.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
@@ -7,14 +7,16 @@ import { createQueryLog } from '../src/platform/db/query-log.js';
 import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
+import { pgbenchRate } from './pgbench.js';
 import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 import { benchKeyring, serverEnv, startServer } from './server-process.js';
 
 const connections = 64;
-/** Database connections on both sides: the server's pool and the raw driver's. */
+/** The server's database connections (its pool); pgbench runs with this many clients and with `connections`. */
 const poolMax = 16;
+const bareServerPath = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 const seconds = 5;
 
 /** `seconds` of requests from `connections` connections; every answer must be a 2xx. */
@@ -22,10 +24,6 @@ async function load(url: string, headers: Record<string, string> = {}) {
   const result = await autocannon({ url, connections, duration: seconds, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} answers not 2xx, ${result.errors} errors`);
   return result;
-}
-
-async function httpRate(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return (await load(url, headers)).requests.average;
 }
 
 /** The PostgreSQL backends connected to the benchmark's own database (the server's pool, after a warm-up). */
@@ -47,7 +45,7 @@ async function backendsOf(databaseUrl: string): Promise<number[]> {
 async function measured(url: string, headers: Record<string, string>, processes: { server: number; databaseUrl: string }) {
   const before = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
   const result = await load(url, headers);
-  // Backends the pool opened during the run count from their start.
+  // Backends the pool opened during the run count from their start (the bare server opens none).
   const after = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
   const perRequestMs = (cpu: number) => Number(((cpu * 1000) / result.requests.total).toFixed(3));
   return {
@@ -56,29 +54,15 @@ async function measured(url: string, headers: Record<string, string>, processes:
   };
 }
 
-/** `connections` concurrent loops over a pool of `poolMax`, each running `sql` for `seconds`: statements per second. */
-async function rawRate(url: string, sql: string, params: unknown[]): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax });
-  try {
-    const deadline = performance.now() + seconds * 1000;
-    let count = 0;
-    await Promise.all(Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
-        await pool.query(sql, params);
-        count += 1;
-      }
-    }));
-    return count / seconds;
-  } finally {
-    await pool.end();
-  }
-}
+const selectByPrimaryKey = 'select id, role, status, email_ciphertext, version from users where id = :user_id;\n';
 
 /**
  * An authenticated read through the whole stack (a `unitrain serve` process on PostgreSQL: token,
  * the signed-in account, a transaction with the caller's claims, RLS, serialisation) against, in the
- * same run, a bare Fastify route answering the same kind of JSON and the raw driver's select by primary
- * key over the same number of database connections.
+ * same run, its two anchors measured as it is: a bare Fastify route answering the same JSON, in a
+ * process of its own started the same way and loaded by the same generator over the same connections;
+ * and pgbench's select by primary key, a process of its own, with the server's number of database
+ * connections and with the number of HTTP connections.
  */
 export async function run(): Promise<void> {
   const serverUrl = process.env['DATABASE_URL'];
@@ -100,34 +84,46 @@ export async function run(): Promise<void> {
       await db.close();
     }
     const token = (await createAccessTokens(benchKeyring.tokenSigningKey, { ttlSeconds: 3600 }).issue({ userId, role: 'SA', providerId: null })).token;
+    const auth = { authorization: `Bearer ${token}` };
 
-    const bare = Fastify();
-    bare.get('/v1/me', async () => ({ id: userId, role: 'SA', first_name: 'Bench', last_name: 'Reader', email: 'bench-reader@example.test' }));
-    const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
     const server = await startServer(serverEnv(url, poolMax));
     try {
-      const auth = { authorization: `Bearer ${token}` };
-      // A warm-up of each path: connections opened, statements planned, code optimised.
-      await httpRate(`${server.url}/v1/me`, auth);
-      await httpRate(`${server.url}/v1/locations?limit=20`, auth);
-      const bareName = 'bare Fastify: GET /v1/me (same JSON, no database)';
-      const rawName = `raw pg: select a user by primary key, ${poolMax} connections`;
-      const bareRate = await httpRate(`${bareUrl}/v1/me`);
-      const rawRateMeasured = await rawRate(url, 'select id, role, status, email_ciphertext, version from users where id = $1', [userId]);
-      const me = await measured(`${server.url}/v1/me`, auth, { server: server.pid, databaseUrl: url });
-      const locations = await measured(`${server.url}/v1/locations?limit=20`, auth, { server: server.pid, databaseUrl: url });
-      const measurements: Measurement[] = [
-        { name: bareName, rate: bareRate },
-        { name: rawName, rate: rawRateMeasured },
-        { name: 'Unitrain: GET /v1/me', rate: me.rate, baseline: bareName },
-        { name: 'Unitrain: GET /v1/me (vs raw pg)', rate: me.rate, baseline: rawName },
-        { name: 'Unitrain: GET /v1/locations?limit=20', rate: locations.rate, baseline: bareName },
-      ];
-      const cpuMsPerRequest = { '/v1/me': me.cpuMsPerRequest, '/v1/locations': locations.cpuMsPerRequest };
-      await report('authenticated-read', { engine: 'postgres', connections, poolMax, seconds, cpuMsPerRequest }, measurements);
+      const meJson = await (await fetch(`${server.url}/v1/me`, { headers: auth })).text();
+      const bare = await startServer({ BARE_ME_JSON: meJson }, [bareServerPath]);
+      try {
+        // A warm-up of each path: connections opened, statements planned, code optimised.
+        await load(`${bare.url}/v1/me`);
+        await load(`${server.url}/v1/me`, auth);
+        await load(`${server.url}/v1/locations?limit=20`, auth);
+        const bareName = `bare Fastify: GET /v1/me (same JSON, no database), own process, ${connections} connections`;
+        const pgbenchName = (clients: number) => `pgbench: select a user by primary key, prepared, ${clients} clients`;
+        const bareMe = await measured(`${bare.url}/v1/me`, {}, { server: bare.pid, databaseUrl: url });
+        const pgbenchWith = (clients: number) => pgbenchRate(url, selectByPrimaryKey, { clients, seconds, variables: { user_id: userId } });
+        const pgbench = { pool: await pgbenchWith(poolMax), http: await pgbenchWith(connections) };
+        const me = await measured(`${server.url}/v1/me`, auth, { server: server.pid, databaseUrl: url });
+        const locations = await measured(`${server.url}/v1/locations?limit=20`, auth, { server: server.pid, databaseUrl: url });
+        const measurements: Measurement[] = [
+          { name: bareName, rate: bareMe.rate },
+          { name: 'Unitrain: GET /v1/me', rate: me.rate, baseline: bareName },
+          { name: 'Unitrain: GET /v1/locations?limit=20', rate: locations.rate, baseline: bareName },
+        ];
+        if (pgbench.pool !== null && pgbench.http !== null) {
+          measurements.splice(1, 0, { name: pgbenchName(poolMax), rate: pgbench.pool }, { name: pgbenchName(connections), rate: pgbench.http });
+          measurements.push(
+            { name: `Unitrain: GET /v1/me (vs pgbench, ${poolMax})`, rate: me.rate, baseline: pgbenchName(poolMax) },
+            { name: `Unitrain: GET /v1/me (vs pgbench, ${connections})`, rate: me.rate, baseline: pgbenchName(connections) },
+          );
+        } else {
+          console.log('authenticated-read: pgbench is not on the PATH, so the select by primary key (issue 17 goal 2) is not measured');
+        }
+        // CPU per request of each server process (and of its PostgreSQL backends): the load changes it less than the rate.
+        const cpuMsPerRequest = { bare: bareMe.cpuMsPerRequest.server, '/v1/me': me.cpuMsPerRequest, '/v1/locations': locations.cpuMsPerRequest };
+        await report('authenticated-read', { engine: 'postgres', connections, poolMax, seconds, cpuMsPerRequest }, measurements);
+      } finally {
+        await bare.stop();
+      }
     } finally {
       await server.stop();
-      await bare.close();
     }
   });
 }

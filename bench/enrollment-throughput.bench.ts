@@ -1,8 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { Actor } from '../src/platform/db/actor.js';
@@ -14,6 +9,7 @@ import { checkConsistency } from '../src/platform/consistency/index.js';
 import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
+import { pgbenchRate } from './pgbench.js';
 import { type Measurement, report } from './report.js';
 import { createBenchSessionsAndStudents, withScratchDatabase } from './scratch.js';
 import { benchKeyring, serverEnv, startServer } from './server-process.js';
@@ -146,26 +142,6 @@ COMMIT;
 `;
 
 /**
- * The raw engine's enrollment transaction with pgbench, `clients` clients for `seconds` (the anchor of
- * issue 17's goal 1); null without pgbench on the PATH.
- */
-async function rawEnrollRate(url: string, seconds: number): Promise<number | null> {
-  const script = join(tmpdir(), `unitrain-raw-enroll-${process.pid}.sql`);
-  await writeFile(script, rawTransaction);
-  try {
-    const { stdout } = await promisify(execFile)('pgbench', ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, url]);
-    const tps = /^tps = ([\d.]+)/m.exec(stdout)?.[1];
-    if (tps === undefined) throw new Error(`pgbench printed no rate: ${stdout}`);
-    return Number(tps);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return null;
-    throw error;
-  } finally {
-    await rm(script, { force: true });
-  }
-}
-
-/**
  * Enrollments per second through the HTTP API against the same SQL run directly, on real PostgreSQL,
  * in the same run, 64 concurrent clients each. Both sides enroll distinct students (profiles without
  * accounts) into the same sessions as the same administrator, one transaction with the actor's claims
@@ -184,7 +160,7 @@ export async function run(): Promise<void> {
     try {
       await migrateUp(db);
       await db.exec(rawSchema);
-      const rawRates = [await rawEnrollRate(url, rawSeconds)];
+      const rawRates = [await pgbenchRate(url, rawTransaction, { clients, seconds: rawSeconds })];
       const roundSize = warmUpPerRound + perRound;
       const world = await prepareWorld(db, roundOrder.length * roundSize);
       const work = world.studentIds.map((student, k): Enrollment => ({ student, session: world.sessions[k % sessionCount] as string }));
@@ -197,7 +173,7 @@ export async function run(): Promise<void> {
         rates[name].push(await sides[name](slice.slice(0, warmUpPerRound), slice.slice(warmUpPerRound)));
       }
 
-      rawRates.push(await rawEnrollRate(url, rawSeconds));
+      rawRates.push(await pgbenchRate(url, rawTransaction, { clients, seconds: rawSeconds }));
       const consistency = await checkConsistency(db);
       const { rows: [enrolled] } = await db.query<{ n: number }>(`select count(*)::integer as n from session_enrollments where status = 'ENROLLED'`);
       if (consistency.violations.length > 0 || enrolled?.n !== work.length) {

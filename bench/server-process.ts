@@ -30,12 +30,16 @@ async function freePort(): Promise<number> {
 /**
  * `unitrain serve` as its own process, logging warnings only (as the http-health benchmark's server
  * does: no line per request), ready once /health answers. Resolves to its URL and a stop function.
+ * `entry` starts another server the same way (an anchor measured as the server it anchors is).
  */
-export async function startServer(env: Record<string, string>): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+export async function startServer(
+  env: Record<string, string>,
+  entry: readonly string[] = [cliPath, 'serve'],
+): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`: flags for the server's node (a profile of it under load).
   const nodeArgs = process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, cliPath, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -48,7 +52,7 @@ export async function startServer(env: Record<string, string>): Promise<{ url: s
   for (let attempt = 0; !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); attempt++) {
     if (child.exitCode !== null || attempt > 300) {
       await stop();
-      throw new Error(`unitrain serve did not start (exit code ${child.exitCode})`);
+      throw new Error(`${entry.join(' ')} did not start (exit code ${child.exitCode})`);
     }
     await sleep(100);
   }
