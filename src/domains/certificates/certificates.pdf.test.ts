@@ -8,7 +8,7 @@ import { renderCertificatePdf } from './certificate-pdf.js';
 import { renderCertificatePdf as renderByRenderer } from './certificate-pdf-loader.js';
 import { builtInTemplate, type CertificateSnapshot } from './certificate-snapshot.js';
 import type { TemplateLayout } from './template-layout.js';
-import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });
 let world: CertificateWorld;
