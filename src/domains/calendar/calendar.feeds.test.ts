@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, buildTestApp, createUser, mintAccessToken, testAuthSettings, testKeyring, type TestUser } from '../../../test/auth.js';
-import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { roles } from '../../platform/db/actor.js';
 

@@ -6,7 +6,7 @@ import { createFieldCipher } from '../../platform/security/field-cipher.js';
 import { createLogger } from '../../platform/shared/logger.js';
 import { createWorker } from '../../platform/jobs/index.js';
 import { certificateHandlers } from './certificates.handlers.js';
-import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 
 // Real concurrency needs real PostgreSQL: a batch's chunks (each one INSERT ... ON CONFLICT DO NOTHING for
 // 10 lines) run on one connection while single issues for the same lines run on others.

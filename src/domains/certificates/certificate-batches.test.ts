@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBuffer, type ZipFile } from 'yauzl';
 import { testKeyring } from '../../../test/auth.js';
-import { createSession } from '../../../test/enrollment-world.js';
 import { mailParts } from '../../../test/smtp-test-server.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createJobHandlers } from '../../job-handlers.js';
@@ -13,7 +12,7 @@ import { createFieldCipher } from '../../platform/security/field-cipher.js';
 import { createLogger } from '../../platform/shared/logger.js';
 import { createWorker, type Dispatcher } from '../../platform/jobs/index.js';
 import { certificateHandlers } from './certificates.handlers.js';
-import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { createCertificateWorld, createSession, type CertificateWorld } from '../../../test/world.js';
 
 // Real: the database, the HTTP routes, the job worker and its handlers, the outbox files it mails into.
 const context = useTestApp({ publicUrl: 'https://certs.example' });

@@ -4,7 +4,7 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 import { statusListEtag } from './status-list.js';
 
 // Real database and HTTP. The credential is checked by two verifiers that share no code with the signer:

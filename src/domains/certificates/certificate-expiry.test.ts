@@ -4,7 +4,7 @@ import { createLogger } from '../../platform/shared/logger.js';
 import { checkConsistency } from '../../platform/consistency/consistency.service.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
 import { expireDueCertificates, expireDueName } from './certificate-expiry.handler.js';
-import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 
 // Real database; the handler runs through the real job dispatcher. Time is moved by giving the handler
 // a clock, never by sleeping: the certificates are valid 24 months, so a clock 25 months on finds them due.

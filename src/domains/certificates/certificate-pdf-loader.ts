@@ -15,7 +15,7 @@ let pdfLibRenderer: Promise<typeof PdfLibPdf> | undefined;
  */
 export async function renderCertificatePdf(snapshot: CertificateSnapshot, layout?: TemplateLayout): Promise<Uint8Array> {
   if (snapshot.renderer === 3) return (await (compiledRenderer ??= import('./certificate-pdf-compiled.js'))).renderCompiledCertificatePdf(snapshot, layout);
-  return (await (pdfLibRenderer ??= import('./certificate-pdf.js'))).renderCertificatePdf(snapshot, layout);
+  return (await (pdfLibRenderer ??= import('./certificate-pdf.js'))).renderPdfLibCertificatePdf(snapshot, layout);
 }
 
 export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

@@ -170,7 +170,7 @@ async function drawQrCodeImage(document: PDFDocument, page: PDFPage, text: strin
  * object names), so the SHA-256 stored at issue keeps matching. The QR code carries the verification URL.
  * Throws INVALID_TEMPLATE naming the element when an image of the layout cannot be decoded.
  */
-export async function renderCertificatePdf(snapshot: CertificateSnapshot, layout: TemplateLayout = builtInLayout): Promise<Uint8Array> {
+export async function renderPdfLibCertificatePdf(snapshot: CertificateSnapshot, layout: TemplateLayout = builtInLayout): Promise<Uint8Array> {
   const fonts = await loadFonts();
   const { printed } = snapshot;
   const document = await PDFDocument.create({ updateMetadata: false });

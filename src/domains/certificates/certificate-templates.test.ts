@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pdfText } from '../../../test/pdf-reading.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { builtInLayout, builtInTemplateVersionId } from './built-in-template.js';
-import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 import { pinnedTemplateVersion } from './certificate-templates.service.js';
 import type { TemplateLayout } from './template-layout.js';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testEngine } from '../../../test/engine.js';
 import { useListeningApp } from '../../../test/listening-app.js';
-import { createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): requests in flight together on a
 // pool of connections, each rendering its PDF and racing to insert the source's one live certificate.

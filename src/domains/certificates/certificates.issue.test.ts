@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { checkConsistency } from '../../platform/consistency/consistency.service.js';
-import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 import { builtInTemplateId } from './built-in-template.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });

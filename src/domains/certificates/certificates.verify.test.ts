@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 import { createVerificationCounts } from './verification-counts.js';
 
 const context = useTestApp({ publicUrl: 'https://certs.example' });

@@ -2,7 +2,7 @@ import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/certificate-world.js';
+import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
 import { maxDocumentBytes } from './verify-document.routes.js';
 
 // Real database, real HTTP, the PDF as the server renders it, and edits made with a real PDF library.

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 
 // Real database and application over HTTP; the clock is fixed at 2031-01-01 09:00 UTC so states are

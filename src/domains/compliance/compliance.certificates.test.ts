@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateWorld, type CertificateJson, type CertificateWorld } from '../../../test/certificate-world.js';
+import { createCertificateWorld, type CertificateJson, type CertificateWorld } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createDispatcher, defaultDispatcherSettings } from '../../platform/jobs/index.js';
 import { createLogger } from '../../platform/shared/logger.js';

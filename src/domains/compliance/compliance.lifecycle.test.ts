@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createDispatcher, createScheduler, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
 import { createLogger } from '../../platform/shared/logger.js';

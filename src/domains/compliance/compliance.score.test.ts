@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createUser, testKeyring } from '../../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
-import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld } from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
 import type { Db, Tx } from '../../platform/db/database.js';

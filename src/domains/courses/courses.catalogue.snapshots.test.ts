@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser, testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { type Actor, roles, signedOutActor } from '../../platform/db/actor.js';
-import { createCoursesWorld, type CourseJson, type CoursesWorld } from '../../../test/courses-world.js';
+import { createCoursesWorld, type CourseJson, type CoursesWorld } from '../../../test/world.js';
 
 // course_as_published (migration 0014) called directly as the application, the way an attacker with
 // SQL through the API's role could: it shows the published snapshot of a course only to those the

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { callers, createCoursesWorld, type CoursesWorld } from '../../../test/courses-world.js';
+import { courseCallers, createCoursesWorld, type CoursesWorld } from '../../../test/world.js';
 
 // The public catalogue through the real API: readable signed out, the same for every caller, and
 // made of published snapshots only.
@@ -28,7 +28,7 @@ beforeAll(async () => {
   world = await createCoursesWorld(context.db, () => context.app);
 });
 
-const catalogue = async (query = '', caller: (typeof callers)[number] = 'anon') => {
+const catalogue = async (query = '', caller: (typeof courseCallers)[number] = 'anon') => {
   const response = await world.call(caller, 'GET', `/v1/catalogue${query}`);
   expect(response.statusCode, response.body).toBe(200);
   return response.json<CataloguePage>();
@@ -54,7 +54,7 @@ describe('GET /v1/catalogue', () => {
     await world.draft({ code: `${tag}-DRAFT`, title: `${tag} Draft` });
     await world.transition(await world.transition(await world.draft({ code: `${tag}-ARCH`, title: `${tag} Archived` }), 'publish'), 'archive');
     await world.transition(await world.transition(await world.draft({ code: `${tag}-UNPUB`, title: `${tag} Unpublished` }), 'publish'), 'unpublish');
-    for (const caller of callers) {
+    for (const caller of courseCallers) {
       const page = await catalogue(`?q=${tag}`, caller);
       expect(page, caller).toEqual({
         items: [{
@@ -130,7 +130,7 @@ describe('GET /v1/catalogue/:code', () => {
     const course = await world.transition(await world.draft({ code: `${tag}-ONE`, title: `${tag} One` }), 'publish');
     await world.draft({ code: `${tag}-HIDDEN` });
     await world.transition(await world.transition(await world.draft({ code: `${tag}-GONE` }), 'publish'), 'archive');
-    for (const caller of callers) {
+    for (const caller of courseCallers) {
       expect((await world.call(caller, 'GET', `/v1/catalogue/${tag}-ONE`)).json(), caller).toMatchObject({ id: course.id, code: `${tag}-ONE`, version: 1 });
       for (const code of [`${tag}-HIDDEN`, `${tag}-GONE`, `${tag}-NONE`]) {
         const response = await world.call(caller, 'GET', `/v1/catalogue/${code}`);

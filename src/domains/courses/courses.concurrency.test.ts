@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { createCoursesWorld, type CoursesWorld } from '../../../test/courses-world.js';
+import { createCoursesWorld, type CoursesWorld } from '../../../test/world.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): requests in flight together,
 // each in its own transaction on its own connection, contending for one course row.

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { roles } from '../../platform/db/actor.js';
-import { type CourseJson, createCoursesWorld, type CoursesWorld, nonAdmins } from '../../../test/courses-world.js';
+import { type CourseJson, createCoursesWorld, type CoursesWorld, nonAdmins } from '../../../test/world.js';
 
 // Publishing through the real API on a real database: snapshots in course_versions, what each role
 // sees of a course whose working copy moved on, the status machine, versions and events.

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { roles } from '../../platform/db/actor.js';
-import { type CourseJson, createCoursesWorld, type CoursesWorld, nonAdmins } from '../../../test/courses-world.js';
+import { type CourseJson, createCoursesWorld, type CoursesWorld, nonAdmins } from '../../../test/world.js';
 
 // The real application through inject, on a real database with its row-level security: drafts are
 // created and edited by administrators; who may read and change which course is RLS's answer.

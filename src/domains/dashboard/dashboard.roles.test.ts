@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { buildFixtureWorld, fixtureActors, type FixtureActor, fixtureId } from '../../../test/fixture-world.js';
+import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../../platform/db/actor.js';
 import type { Row, Tx } from '../../platform/db/database.js';
 import type { Dashboard } from './dashboard.repository.js';
@@ -13,14 +12,12 @@ import type { Dashboard } from './dashboard.repository.js';
 const now = new Date('2030-03-03T12:00:00Z');
 const day = 86_400_000;
 
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp({ now: () => now });
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  await buildFixtureWorld(database.db);
+  await buildFixtureWorld(context.db);
   // This month against last needs figures in both: dates moved into February and March 2030 as the owner.
-  await database.db.transaction(async (tx) => {
+  await context.db.transaction(async (tx) => {
     await tx.query(`update session_enrollments set enrollment_date = case when right(id::text, 1) < '8' then '2030-02-10T10:00Z' else '2030-03-02T10:00Z' end::timestamptz`);
     await tx.query(`update session_enrollments set completion_status = 'FAILED', completed_at = '2030-03-02T15:00Z' where id = $1`, [fixtureId('e4')]);
     await tx.query(`update session_enrollments set completion_status = 'COMPLETED', completed_at = '2030-02-20T15:00Z' where id = $1`, [fixtureId('e5')]);
@@ -31,12 +28,6 @@ beforeAll(async () => {
     await tx.query(`update compliance_records set expires_at = '2030-03-20T00:00Z' where status = 'MET' and right(id::text, 1) < '8'`);
     await tx.query(`update instructor_profiles set certification_status = 'SUSPENDED' where user_id = $1`, [fixtureId('ic2')]);
   });
-  app = await buildTestApp(database.db, { now: () => now });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
 });
 
 // in2's account is INACTIVE in the fixture: it cannot sign in at all (the last test's kind of answer).
@@ -138,11 +129,11 @@ describe('GET /v1/dashboard', () => {
 
   it.each(signedIn.map((actor) => [actor.name, actor] as const))('answers %s with what that role can select', async (_name, actor) => {
     const token = await mintAccessToken(testKeyring, { userId: actor.userId, role: actor.role, providerId: actor.providerId });
-    const response = await app.inject({ method: 'GET', url: '/v1/dashboard', headers: bearer(token) });
+    const response = await context.app.inject({ method: 'GET', url: '/v1/dashboard', headers: bearer(token) });
     expect(response.statusCode, response.body).toBe(200);
     const dashboard = response.json<Dashboard>();
     answers.set(actor.name, dashboard);
-    const expected = await database.db.withActor(actor, (tx) => expectedDashboard(tx, actor));
+    const expected = await context.db.withActor(actor, (tx) => expectedDashboard(tx, actor));
     expect(dashboard).toEqual(expected);
   });
 
@@ -164,7 +155,7 @@ describe('GET /v1/dashboard', () => {
   });
 
   it('refuses a signed-out caller', async () => {
-    const response = await app.inject({ method: 'GET', url: '/v1/dashboard' });
+    const response = await context.app.inject({ method: 'GET', url: '/v1/dashboard' });
     expect(response.statusCode).toBe(401);
   });
 });

@@ -10,7 +10,7 @@ import {
   profilesWithEmail,
   sessionState,
   studentToken,
-} from '../../../test/enrollment-world.js';
+} from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createFieldCipher, normaliseEmail } from '../../platform/security/field-cipher.js';

@@ -8,7 +8,7 @@ import {
   profilesWithEmail,
   sessionState,
   studentToken,
-} from '../../../test/enrollment-world.js';
+} from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import { createFieldCipher, normaliseEmail } from '../../platform/security/field-cipher.js';
 import { useListeningApp } from '../../../test/listening-app.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, studentToken } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, studentToken } from '../../../test/world.js';
 import { listAll } from '../../../test/http-resources.js';
 import { useTestApp } from '../../../test/test-app.js';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState } from '../../../test/world.js';
 import { propertyRuns } from '../../../test/property-runs.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
 import { createLogger } from '../../platform/shared/logger.js';

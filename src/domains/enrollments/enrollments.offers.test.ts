@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState, studentToken } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState, studentToken } from '../../../test/world.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
 import { createLogger } from '../../platform/shared/logger.js';
 import { checkConsistency } from '../../platform/consistency/consistency.service.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, studentToken } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, studentToken } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 
 // Attendance and results through the real API on a real database: row-level security and the column

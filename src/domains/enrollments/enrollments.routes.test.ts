@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState, studentToken } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState, studentToken } from '../../../test/world.js';
 
 // The real application through inject on a real database with its row-level security.
 const context = useTestApp();

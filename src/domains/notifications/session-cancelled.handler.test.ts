@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, testKeyring } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, createStudents, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createJobHandlers } from '../../job-handlers.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, createStudentsWithEmails, type EnrollmentWorld, studentToken } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudentsWithEmails, type EnrollmentWorld, studentToken } from '../../../test/world.js';
 import { type MailWorker, startMailWorker } from '../../../test/mail-worker.js';
 import { mailParts, type ReadMail } from '../../../test/smtp-test-server.js';
 import { useTestApp } from '../../../test/test-app.js';

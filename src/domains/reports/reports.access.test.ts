@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { buildFixtureWorld, fixtureActor, fixtureActors, type FixtureActor } from '../../../test/fixture-world.js';
+import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../../platform/db/actor.js';
 import type { Row } from '../../platform/db/database.js';
 import { refreshAnalyticsViews } from './reports.repository.js';
@@ -10,18 +9,11 @@ import { refreshAnalyticsViews } from './reports.repository.js';
 // Real: the database (the fixture world, its views refreshed), HTTP. Materialised views bypass row-level
 // security, so each report is compared with what the role's own SELECTs on the base tables return,
 // where the policies (the access matrix) apply.
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  await buildFixtureWorld(database.db);
-  await database.db.transaction((tx) => refreshAnalyticsViews(tx));
-  app = await buildTestApp(database.db);
-});
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
+  await buildFixtureWorld(context.db);
+  await context.db.transaction((tx) => refreshAnalyticsViews(tx));
 });
 
 type SignedIn = FixtureActor & { role: Role; userId: string };
@@ -29,12 +21,12 @@ const signedIn = fixtureActors.filter((actor): actor is SignedIn => actor.role !
 const tokenOf = (actor: SignedIn) => mintAccessToken(testKeyring, { userId: actor.userId, role: actor.role, providerId: actor.providerId });
 
 async function report(actor: SignedIn, path: string, accept = 'application/json') {
-  return app.inject({ method: 'GET', url: `/v1/reports/${path}`, headers: { ...bearer(await tokenOf(actor)), accept } });
+  return context.app.inject({ method: 'GET', url: `/v1/reports/${path}`, headers: { ...bearer(await tokenOf(actor)), accept } });
 }
 
 /** A role's own view of the base tables: the key sets its report may hold, and their sums. */
 async function selectable(actor: SignedIn, sql: string): Promise<Row[]> {
-  return database.db.withActor(actor, async (tx) => (await tx.query<Row>(sql)).rows);
+  return context.db.withActor(actor, async (tx) => (await tx.query<Row>(sql)).rows);
 }
 
 const sortRows = (rows: Row[]) => rows.map((row) => JSON.stringify(row)).sort();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createFieldCipher, normaliseEmail } from '../../platform/security/field-cipher.js';
-import { type Caller, createRosterWorld, everyCaller, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/roster-world.js';
+import { type RosterCaller, createRosterWorld, everyCaller, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/world.js';
 
 // The real application through inject, on a real database with its row-level security and the
 // functions and guards of migration 0017.
@@ -13,13 +13,13 @@ const setUp = async () => {
   return world;
 };
 
-async function statusesOf(callers: readonly Caller[], send: (caller: Caller) => Promise<{ statusCode: number }>): Promise<Record<string, number>> {
+async function statusesOf(callers: readonly RosterCaller[], send: (caller: RosterCaller) => Promise<{ statusCode: number }>): Promise<Record<string, number>> {
   const statuses: Record<string, number> = {};
   for (const caller of callers) statuses[caller] = (await send(caller)).statusCode;
   return statuses;
 }
 
-const add = (w: RosterWorld, caller: Caller, rosterId: string, person: object) => w.call(caller, 'POST', `/v1/rosters/${rosterId}/members`, person);
+const add = (w: RosterWorld, caller: RosterCaller, rosterId: string, person: object) => w.call(caller, 'POST', `/v1/rosters/${rosterId}/members`, person);
 
 async function membersOf(rosterId: string): Promise<MemberJson[]> {
   const response = await world.call('SA', 'GET', `/v1/rosters/${rosterId}/members?limit=500`);
@@ -27,7 +27,7 @@ async function membersOf(rosterId: string): Promise<MemberJson[]> {
   return response.json<{ items: MemberJson[] }>().items;
 }
 
-const importCsv = (w: RosterWorld, caller: Caller, rosterId: string, csv: string | Buffer) =>
+const importCsv = (w: RosterWorld, caller: RosterCaller, rosterId: string, csv: string | Buffer) =>
   w.call(caller, 'POST', `/v1/rosters/${rosterId}/members/import`, csv, { 'content-type': 'text/csv' });
 
 describe('POST /v1/rosters/:id/members', () => {
@@ -104,7 +104,7 @@ describe('POST /v1/rosters/:id/members', () => {
     const w = await setUp();
     const ownLocation = await w.roster();
     const elsewhere = await w.roster({ location_id: w.otherLocationId, provider_id: w.otherProviderId, instructor_id: w.otherInstructor.id });
-    const person = (caller: Caller) => ({ first_name: caller, last_name: 'Student' });
+    const person = (caller: RosterCaller) => ({ first_name: caller, last_name: 'Student' });
     expect(await statusesOf(everyCaller, (caller) => add(w, caller, ownLocation.id, person(caller)))).toEqual({
       SA: 201, AD: 201, AP: 201, AP2: 404, IC: 201, IP: 404, IT: 404, IN: 404, anon: 401,
     });
@@ -147,7 +147,7 @@ describe('reading members', () => {
     await w.call('SA', 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users.IT.id });
     await w.call('SA', 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users.IN.id });
     const roster = (await w.call('AP', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
-    const listed = async (caller: Caller) => {
+    const listed = async (caller: RosterCaller) => {
       const response = await w.call(caller, 'GET', `/v1/rosters/${roster.id}/members`);
       return response.statusCode === 200 ? response.json<{ items: MemberJson[]; total: number }>().total : response.statusCode;
     };
@@ -220,7 +220,7 @@ describe('PATCH and DELETE /v1/roster-members/:id', () => {
     await w.call('SA', 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users.IT.id });
     const roster = (await w.call('SA', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
     const [line] = await membersOf(roster.id);
-    const patch = async (caller: Caller) => {
+    const patch = async (caller: RosterCaller) => {
       const { rows: [row] } = await context.db.query<{ version: number }>('select version from student_roster_members where id = $1', [line!.id]);
       return w.call(caller, 'PATCH', `/v1/roster-members/${line!.id}`, { attendance_status: 'ATTENDED', version: row!.version });
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
-import { type Caller, createRosterWorld, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/roster-world.js';
+import { type RosterCaller, createRosterWorld, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/world.js';
 
 // Whom a write may name as a student (migration 0056, decision 0054), through the real application: an
 // enrollment, a batch and a roster made from a session are the ways an account becomes a roster's student.
@@ -13,7 +13,7 @@ const setUp = async () => {
   return world;
 };
 
-const enroll = (w: RosterWorld, caller: Caller, session: string, student: Exclude<Caller, 'anon'>) =>
+const enroll = (w: RosterWorld, caller: RosterCaller, session: string, student: Exclude<RosterCaller, 'anon'>) =>
   w.call(caller, 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users[student].id });
 
 describe('naming an account as a student', () => {

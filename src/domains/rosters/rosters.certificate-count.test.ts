@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Queryable } from '../../platform/db/database.js';
 import { useTestApp } from '../../../test/test-app.js';
-import { createRosterWorld, type MemberJson, type RosterWorld } from '../../../test/roster-world.js';
+import { createRosterWorld, type MemberJson, type RosterWorld } from '../../../test/world.js';
 
 // The certificate count is kept by statement triggers on certificates (migration 0017). Its definition
 // (docs/decisions/0012-rosters.md, and what `unitrain doctor` checks): the number of certificates

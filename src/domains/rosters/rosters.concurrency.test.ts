@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { testEngine } from '../../../test/engine.js';
-import { createRosterWorld, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/roster-world.js';
+import { createRosterWorld, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/world.js';
 import { useListeningApp } from '../../../test/listening-app.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): a listening server, real HTTP

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
-import { type Caller, createRosterWorld, everyCaller, type RosterJson, type RosterWorld } from '../../../test/roster-world.js';
+import { type RosterCaller, createRosterWorld, everyCaller, type RosterJson, type RosterWorld } from '../../../test/world.js';
 
 // The real application through inject, on a real database with its row-level security and the
 // functions and guards of migration 0017.
@@ -18,7 +18,7 @@ async function statusesOf(calls: Record<string, () => Promise<{ statusCode: numb
   return statuses;
 }
 
-const each = (fn: (caller: Caller) => Promise<{ statusCode: number }>) => Object.fromEntries(everyCaller.map((caller) => [caller, () => fn(caller)]));
+const each = (fn: (caller: RosterCaller) => Promise<{ statusCode: number }>) => Object.fromEntries(everyCaller.map((caller) => [caller, () => fn(caller)]));
 
 describe('POST /v1/rosters', () => {
   it('creates a standalone roster with its counts at zero, an ETag and a roster.created event', async () => {
@@ -88,7 +88,7 @@ describe('GET /v1/rosters', () => {
     const ofTaughtSession = (await w.call('SA', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
     await context.db.query('update rosters set instructor_id = $2 where id = $1', [ofTaughtSession.id, w.otherInstructor.id]);
     const mine = new Set([ownLocation.id, taughtByIc.id, ofTaughtSession.id]);
-    const listed = async (caller: Caller) => {
+    const listed = async (caller: RosterCaller) => {
       const response = await w.call(caller, 'GET', `/v1/rosters?course_id=${w.courseId}&limit=500`);
       if (response.statusCode !== 200) return response.statusCode;
       return response.json<{ items: RosterJson[] }>().items.map((roster) => roster.id).filter((id) => mine.has(id)).sort();
@@ -174,7 +174,7 @@ describe('PATCH /v1/rosters/:id', () => {
     const session = await w.session();
     const ofTaughtSession = (await w.call('SA', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
     await context.db.query('update rosters set instructor_id = $2 where id = $1', [ofTaughtSession.id, w.otherInstructor.id]);
-    const rename = (caller: Caller, id: string) => async () => {
+    const rename = (caller: RosterCaller, id: string) => async () => {
       const { rows: [row] } = await context.db.query<{ version: number }>('select version from rosters where id = $1', [id]);
       return w.call(caller, 'PATCH', `/v1/rosters/${id}`, { name: `By ${caller}`, version: row!.version });
     };
@@ -228,14 +228,14 @@ describe('POST /v1/rosters/:id/archive and /unarchive', () => {
 
   it('is for those who may change the roster', async () => {
     const w = await setUp();
-    const archive = (caller: Caller) => async () => {
+    const archive = (caller: RosterCaller) => async () => {
       const roster = await w.roster();
       return w.call(caller, 'POST', `/v1/rosters/${roster.id}/archive`, { version: roster.version });
     };
     expect(await statusesOf(Object.fromEntries(everyCaller.map((caller) => [caller, archive(caller)])))).toEqual({
       SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
     });
-    const unarchive = (caller: Caller) => async () => {
+    const unarchive = (caller: RosterCaller) => async () => {
       const roster = await w.roster();
       await w.call('SA', 'POST', `/v1/rosters/${roster.id}/archive`, { version: roster.version });
       return w.call(caller, 'POST', `/v1/rosters/${roster.id}/unarchive`, { version: roster.version + 1 });
@@ -284,7 +284,7 @@ describe('POST /v1/rosters/from-session', () => {
     return { session, walkInId: walkIn!.id };
   }
 
-  /** Each test session has a day of its own (test/enrollment-world.ts): the roster is named after it. */
+  /** Each test session has a day of its own (test/world.ts): the roster is named after it. */
   async function sessionDate(id: string): Promise<string> {
     const { rows } = await context.db.query<{ day: string }>("select to_char(session_date, 'YYYY-MM-DD') as day from training_sessions where id = $1", [id]);
     return rows[0]!.day;
@@ -337,7 +337,7 @@ describe('POST /v1/rosters/from-session', () => {
     const w = await setUp();
     const open = await w.session();
     const closed = await w.session({ selfEnrollment: false });
-    const make = (session: string) => (caller: Caller) => w.call(caller, 'POST', '/v1/rosters/from-session', { session_id: session });
+    const make = (session: string) => (caller: RosterCaller) => w.call(caller, 'POST', '/v1/rosters/from-session', { session_id: session });
     expect(await statusesOf(each(make(closed)))).toEqual({ SA: 201, AD: 201, AP: 201, AP2: 404, IC: 201, IP: 404, IT: 404, IN: 404, anon: 401 });
     expect(await statusesOf(each(make(open)))).toEqual({ SA: 201, AD: 201, AP: 201, AP2: 403, IC: 201, IP: 403, IT: 403, IN: 403, anon: 401 });
   });

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enrollmentState, enrollStudents, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { enrollmentState, enrollStudents, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 
 // Real HTTP on a real database: editing a schedule changes its upcoming, untouched sessions only.
 const context = useTrainingWorld();

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 
 // Real HTTP on a real database (either engine): editing one occurrence, this and the following ones,
 // or all of a series, in the location's zone (Europe/Paris) across a daylight-saving change.

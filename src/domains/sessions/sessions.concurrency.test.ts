@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { testEngine } from '../../../test/engine.js';
-import { enrollmentState, enrollStudents, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { enrollmentState, enrollStudents, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 
 // Real concurrency needs real PostgreSQL (PGlite has one connection): requests in flight together
 // through the application, a pool of connections contending for the same rows.

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 
 // Real HTTP (app.inject) on a real database (PGlite or PostgreSQL): the exclusion constraints of
 // migration 0039 refuse double-booked instructors and rooms, and the API names the other session.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/training-world.js';
+import { freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 import { insertEligibilityNotices } from '../instructors/eligibility-notices.handler.js';
 
 // Real HTTP on a real database (either engine): what a course asks of its instructor decides who may

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
 import { createCliTarget, type CliTarget } from '../../../test/cli.js';
-import { createEnrollmentWorld, createStudentsWithEmails, type EnrollmentWorld, studentToken } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createStudentsWithEmails, type EnrollmentWorld, studentToken } from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import { startServerProcess, type ServerProcess } from '../../../test/server-process.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testAppDeps } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
-import { buildApp } from '../../app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../../test/test-app.js';
 import type { ErrorCode } from '../../errors.js';
 import { createLogger } from '../shared/logger.js';
 import type { Db } from './database.js';
@@ -515,9 +512,7 @@ const uniqueWithoutCase: Record<string, string> = {
   users_id_role_status_key: 'contains the primary key, so users_pkey refuses a duplicate first; it exists as the target of profiles_user_fkey',
 };
 
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp({ logger: createLogger({ logLevel: 'silent', logFormat: 'json' }) });
 let baseTables: string[];
 const statuses: number[] = [];
 /** What each request threw, by request id, so that an unexpected 500 names its cause in the failure. */
@@ -539,21 +534,20 @@ async function rowCount(db: Db, table: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  await insertFixture(database.db);
-  const { rows } = await database.db.query<{ table_name: string }>(
+  await insertFixture(context.db);
+  const { rows } = await context.db.query<{ table_name: string }>(
     `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
   );
   baseTables = rows.map((row) => row.table_name);
 
-  app = await buildApp(await testAppDeps(database.db, { logger }));
+  const app = context.app;
   // Test-only route, defined in this file and nowhere else: it runs any statement in a transaction so
   // that the real error layer meets real database refusals before the feature routes (later issues)
   // exist. Once they do, cases here can move to those routes; this route must never reach src/.
   const Statement = Type.Object({ sql: Type.String(), params: Type.Array(Type.Unknown()) });
   app.withTypeProvider<TypeBoxTypeProvider>().post('/test/statements', { schema: { body: Statement } }, async (request) => {
     const { sql, params } = request.body;
-    const result = await database.db.transaction((tx) => tx.query(sql, params));
+    const result = await context.db.transaction((tx) => tx.query(sql, params));
     return { rowCount: result.rowCount, rows: result.rows };
   });
   app.addHook('onError', async (request, _reply, error) => {
@@ -565,14 +559,9 @@ beforeAll(async () => {
   await app.ready();
 });
 
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
-
 describe('the test route', () => {
   it('runs a valid statement (so the refusals below are the rules speaking, not the route)', async () => {
-    const response = await app.inject({
+    const response = await context.app.inject({
       method: 'POST',
       url: '/test/statements',
       payload: { sql: 'select count(*)::int as count from training_sessions where location_id = $1', params: [ids.location] },
@@ -584,10 +573,10 @@ describe('the test route', () => {
 
 describe('every rule of the schema refuses a bad row, and the refusal reaches HTTP as a 4xx', () => {
   it.each(cases.map((c) => [c.rule, c] as const))('%s', async (_rule, c) => {
-    const before = await fingerprint(database.db);
-    const count = await rowCount(database.db, c.table);
+    const before = await fingerprint(context.db);
+    const count = await rowCount(context.db, c.table);
 
-    const response = await app.inject({ method: 'POST', url: '/test/statements', payload: { sql: c.sql, params: c.params } });
+    const response = await context.app.inject({ method: 'POST', url: '/test/statements', payload: { sql: c.sql, params: c.params } });
 
     const explanation = `${response.body}\nthrown: ${String(thrown.get(String(response.headers['x-request-id'])))}`;
     expect(response.statusCode, explanation).toBeLessThan(500);
@@ -599,8 +588,8 @@ describe('every rule of the schema refuses a bad row, and the refusal reaches HT
     if (c.field) expect(error.details?.field).toBe(c.field);
     if (c.secret) expect(response.body).not.toContain(c.secret);
     // Nothing half-happened: the table keeps its rows, and no table changed at all.
-    expect(await rowCount(database.db, c.table)).toBe(count);
-    expect(await fingerprint(database.db)).toEqual(before);
+    expect(await rowCount(context.db, c.table)).toBe(count);
+    expect(await fingerprint(context.db)).toEqual(before);
   });
 });
 
@@ -612,8 +601,8 @@ describe('set_row_version', () => {
     { table: 'certificates', id: ids.rosterCertificate },
   ])('an UPDATE of $table adds 1 to version and moves updated_at, whatever the statement says', async ({ table, id }) => {
     const read = `select version, updated_at from ${table} where id = $1`;
-    const { rows: [before] } = await database.db.query<{ version: number; updated_at: Date }>(read, [id]);
-    const { rows: [after] } = await database.db.transaction((tx) =>
+    const { rows: [before] } = await context.db.query<{ version: number; updated_at: Date }>(read, [id]);
+    const { rows: [after] } = await context.db.transaction((tx) =>
       tx.query<{ version: number; updated_at: Date }>(
         `update ${table} set version = 100, updated_at = '2000-01-01' where id = $1 returning version, updated_at`,
         [id],
@@ -626,7 +615,7 @@ describe('set_row_version', () => {
 
 describe('coverage of the rules', () => {
   it('every CHECK constraint of the schema has a case above', async () => {
-    const { rows } = await database.db.query<{ name: string }>(
+    const { rows } = await context.db.query<{ name: string }>(
       `select conname as name from pg_constraint where contype = 'c' and connamespace = 'public'::regnamespace order by 1`,
     );
     const covered = new Set(cases.map((c) => c.constraint));
@@ -635,7 +624,7 @@ describe('coverage of the rules', () => {
   });
 
   it('every unique constraint and unique index of a table has a case above, or a reason why not', async () => {
-    const { rows } = await database.db.query<{ name: string }>(`
+    const { rows } = await context.db.query<{ name: string }>(`
       select conname as name from pg_constraint where contype = 'u' and connamespace = 'public'::regnamespace
       union
       select i.relname from pg_index x

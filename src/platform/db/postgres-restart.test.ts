@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from '../../../test/auth.js';
-import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
 import { serverUrl, testEngine } from '../../../test/engine.js';
 import { type PrivateCluster, privateClusterUnavailable, startPrivateCluster } from '../../../test/private-postgres.js';
 import type { Db } from './database.js';

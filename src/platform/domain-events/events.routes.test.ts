@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, createStudents, studentToken } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, studentToken } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../db/actor.js';
 import { appendDomainEvent } from '../shared/events/append-domain-event.js';

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { buildFixtureWorld, fixtureId, fixtureNameOf, readSnapshot, type FixtureActor, type FixtureWorld } from '../../../test/fixture-world.js';
+import { useTestApp } from '../../../test/test-app.js';
 import type { Role } from '../db/actor.js';
 import { Scope, World, type Row } from '../security/access-matrix.js';
 import { workflowAccess, type WorkflowAnswer } from '../security/access-matrix.workflows.js';
@@ -14,8 +13,7 @@ import { workflowAccess, type WorkflowAnswer } from '../security/access-matrix.w
  * src/platform/security/access-matrix.workflows.test.ts, rolled back; here a call let through would change the
  * world the next one is judged on.)
  */
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 let world: FixtureWorld;
 const tokens = new Map<string, string>();
 
@@ -27,15 +25,8 @@ const signedIn = () =>
   );
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  world = await buildFixtureWorld(database.db);
-  app = await buildTestApp(database.db);
+  world = await buildFixtureWorld(context.db);
   for (const actor of signedIn()) tokens.set(actor.name, await mintAccessToken(testKeyring, { userId: actor.userId, role: actor.role, providerId: actor.providerId }));
-});
-
-afterAll(async () => {
-  await app.close();
-  await database.drop();
 });
 
 type Request = { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: object };
@@ -69,12 +60,12 @@ describe.each(workflowAccess.filter((workflow) => requests[workflow.id]).map((wo
       const roleNeverPermitted = answers.every(({ answer }) => answer !== 'permitted');
       const refusals = answers.filter((entry): entry is { row: Row; answer: Exclude<WorkflowAnswer, 'permitted'> } => entry.answer !== 'permitted');
       for (const { row, answer } of refusals) {
-        const response = await app.inject({ ...request(row), headers: bearer(tokens.get(actor.name) as string) });
+        const response = await context.app.inject({ ...request(row), headers: bearer(tokens.get(actor.name) as string) });
         const allowed = roleNeverPermitted ? [statusOf[answer], 403] : [statusOf[answer]];
         if (!allowed.includes(response.statusCode)) wrong.push(`${actor.name} ${fixtureNameOf(String(row['id']))}: ${response.statusCode} ${response.body}, not ${allowed.join(' or ')}`);
       }
     }
     expect(wrong).toEqual([]);
-    expect(await readSnapshot(database.db)).toEqual(world.snapshot);
+    expect(await readSnapshot(context.db)).toEqual(world.snapshot);
   });
 });

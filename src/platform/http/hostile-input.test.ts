@@ -1,9 +1,9 @@
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, mintAccessToken, testKeyring } from '../../../test/auth.js';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import type { InjectOptions } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { describeValue, hostileValues } from '../../../test/hostile-input.js';
 import { buildFixtureWorld, fixtureActor, type FixtureWorld } from '../../../test/fixture-world.js';
+import { useTestApp } from '../../../test/test-app.js';
 
 /**
  * Every parameter of every route in the OpenAPI document, one at a time, gets hostile values:
@@ -79,23 +79,15 @@ function encodePathSegment(value: string): string {
   }
 }
 
-let database: TestDatabase;
-let app: FastifyInstance;
+const context = useTestApp();
 let world: FixtureWorld;
 let adminToken: string;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  world = await buildFixtureWorld(database.db);
-  app = await buildTestApp(database.db);
-  await app.ready();
+  world = await buildFixtureWorld(context.db);
+  await context.app.ready();
   const sa = fixtureActor('sa');
   adminToken = await mintAccessToken(testKeyring, { userId: sa.userId as string, role: 'SA' });
-});
-
-afterAll(async () => {
-  await app.close();
-  await database.drop();
 });
 
 /**
@@ -103,7 +95,7 @@ afterAll(async () => {
  */
 async function streamHead(request: InjectOptions): Promise<{ statusCode: number; body: string }> {
   const hangUp = new AbortController();
-  const response = await app.inject({ ...request, payloadAsStream: true, signal: hangUp.signal });
+  const response = await context.app.inject({ ...request, payloadAsStream: true, signal: hangUp.signal });
   if (response.statusCode === 200) {
     hangUp.abort();
     return { statusCode: 200, body: '' };
@@ -115,7 +107,7 @@ async function streamHead(request: InjectOptions): Promise<{ statusCode: number;
 
 describe('hostile input in every parameter of every route', () => {
   it('never gets a 500, always our error shape on a 4xx, and leaves the fixture world intact', async () => {
-    const document = app.swagger() as { paths: Record<string, Record<string, Operation>> };
+    const document = context.app.swagger() as { paths: Record<string, Record<string, Operation>> };
     let attempts = 0;
     for (const [path, operations] of Object.entries(document.paths)) {
       if (path.startsWith('/docs')) continue;
@@ -139,7 +131,7 @@ describe('hostile input in every parameter of every route', () => {
             const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodePathSegment(pathValues[name] ?? 'x')) + (query.size > 0 ? `?${query}` : '');
             const where = `${method.toUpperCase()} ${path} with ${target.kind}.${target.name} = ${describeValue(hostile)}`;
             const request = { method: method.toUpperCase() as 'GET', url, headers: bearer(adminToken), ...(body ? { payload: body } : {}) };
-            const answer = operation.tags?.includes('realtime') ? await streamHead(request) : await app.inject(request);
+            const answer = operation.tags?.includes('realtime') ? await streamHead(request) : await context.app.inject(request);
             attempts += 1;
             expect(answer.statusCode, `${where}: ${answer.body.slice(0, 300)}`).toBeLessThan(500);
             if (answer.statusCode >= 400) {
@@ -150,7 +142,7 @@ describe('hostile input in every parameter of every route', () => {
       }
     }
     expect(attempts).toBeGreaterThan(500);
-    const { rows } = await database.db.query<{ users: number }>('select count(*)::int as users from users');
+    const { rows } = await context.db.query<{ users: number }>('select count(*)::int as users from users');
     expect(rows[0]?.users).toBeGreaterThanOrEqual(world.snapshot.users.length);
     // Thousands of requests, one by one: on a busy two-core machine this passes the suite's default limit.
   }, 480_000);

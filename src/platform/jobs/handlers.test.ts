@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, testKeyring } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession, createStudents, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createJobHandlers } from '../../job-handlers.js';
 import { createFieldCipher } from '../security/field-cipher.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, createCliTarget, type CliTarget } from '../../../test/cli.js';
-import { createEnrollmentWorld, createSession, createStudents } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents } from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import type { Db } from '../db/database.js';
 import { until } from '../../../test/until.js';

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { testStreamSettings } from '../../../test/auth.js';
-import { createEnrollmentWorld, createSession } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession } from '../../../test/world.js';
 import { useListeningApp } from '../../../test/listening-app.js';
 import { readMetric } from '../../../test/metrics.js';
 import { openStream } from '../../../test/sse-client.js';

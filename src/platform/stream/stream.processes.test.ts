@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
 import { createCliTarget, type CliTarget } from '../../../test/cli.js';
-import { createEnrollmentWorld, createSession, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudentsWithEmails, type EnrollmentWorld } from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import { startServerProcess, type ServerProcess } from '../../../test/server-process.js';
 import { until } from '../../../test/until.js';

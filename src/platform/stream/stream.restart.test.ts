@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/auth.js';
-import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
 import { testEngine, testKeysEnv } from '../../../test/engine.js';
 import { type PrivateCluster, privateClusterUnavailable, startPrivateCluster } from '../../../test/private-postgres.js';
 import { startServerProcess, type ServerProcess } from '../../../test/server-process.js';

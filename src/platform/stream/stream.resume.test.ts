@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
 import { useListeningApp } from '../../../test/listening-app.js';
 import { openStream, type SseConnection, type SseEvent } from '../../../test/sse-client.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createEnrollmentWorld, createSession, type EnrollmentWorld } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, type EnrollmentWorld } from '../../../test/world.js';
 import { useListeningApp } from '../../../test/listening-app.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
 import { mintAccessToken, testKeyring } from '../../../test/auth.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEnrollmentWorld, createSession, createStudents } from '../../../test/enrollment-world.js';
+import { createEnrollmentWorld, createSession, createStudents } from '../../../test/world.js';
 import { useListeningApp } from '../../../test/listening-app.js';
 import { readMetric } from '../../../test/metrics.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
