@@ -195,6 +195,18 @@ export async function verifyCertificate(db: Queryable, code: string, count: bool
   return rows[0] ?? null;
 }
 
+/** What a public verification shows of a certificate (verify_certificate_public, migration 0068): timestamps as the answer writes them. */
+export type PublicCertificateFacts = Omit<VerifiedCertificate, 'revoked_at' | 'suspended_at' | 'last_verified_at'> & {
+  revoked_at: string | null;
+  suspended_at: string | null;
+};
+
+/** A verification not in the cache: one uncounted statement, the status as of `asOf` (the UTC day of the cache key). */
+export async function publicCertificateFacts(db: Queryable, code: string, asOf: string): Promise<PublicCertificateFacts | null> {
+  const { rows } = await db.query<PublicCertificateFacts>('select * from verify_certificate_public($1, $2)', [code, asOf]);
+  return rows[0] ?? null;
+}
+
 /**
  * Adds verifications counted in memory (one row per certificate) in one statement, on the owner
  * connection like verify_certificate's own count; answers each certificate's stored count after it.
