@@ -5604,10 +5604,13 @@ GRANT EXECUTE ON FUNCTION verify_certificate(text,boolean) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.verify_certificate_public(code text, as_of date)
  RETURNS TABLE(id uuid, status text, printed jsonb, issue_date text, expiry_date text, revoked_at text, revoked_reason_code text, revoked_reason text, suspended_at text, suspended_reason text, pdf_sha256 text, replaced_by_code text, verification_count integer)
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   SELECT c.id,
          app_certificate_status(c.status, c.expiry_date, as_of),
          coalesce(c.snapshot -> 'printed', jsonb_build_object('recipient_name', c.recipient_name, 'course_name', c.course_name)),
@@ -5618,7 +5621,8 @@ AS $function$
          coalesce(v.verification_count, 0)
     FROM certificates c
     LEFT JOIN certificate_verifications v ON v.certificate_id = c.id
-   WHERE c.verification_code = code
+   WHERE c.verification_code = code;
+END;
 $function$;
 REVOKE EXECUTE ON FUNCTION verify_certificate_public(text,date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION verify_certificate_public(text,date) TO unitrain_app;

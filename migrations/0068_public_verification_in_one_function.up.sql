@@ -3,11 +3,16 @@
 -- UTC, to the millisecond), the status as of the day the caller's cache key names. verify_certificate
 -- (0035) stays for the document check, which counts in the same statement.
 -- SECURITY DEFINER because certificates forces row-level security; the answer is the same for everyone.
+-- PL/pgSQL, not SQL: its statement's plan is kept for the session, where a SQL function with SET is
+-- planned again on every call (measured: half the rate).
 CREATE FUNCTION verify_certificate_public(code text, as_of date)
 RETURNS TABLE (id uuid, status text, printed jsonb, issue_date text, expiry_date text, revoked_at text,
                revoked_reason_code text, revoked_reason text, suspended_at text, suspended_reason text,
                pdf_sha256 text, replaced_by_code text, verification_count integer)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   SELECT c.id,
          app_certificate_status(c.status, c.expiry_date, as_of),
          coalesce(c.snapshot -> 'printed', jsonb_build_object('recipient_name', c.recipient_name, 'course_name', c.course_name)),
@@ -18,7 +23,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
          coalesce(v.verification_count, 0)
     FROM certificates c
     LEFT JOIN certificate_verifications v ON v.certificate_id = c.id
-   WHERE c.verification_code = code
+   WHERE c.verification_code = code;
+END;
 $$;
 
 REVOKE EXECUTE ON FUNCTION verify_certificate_public(text, date) FROM PUBLIC;
