@@ -1,4 +1,4 @@
--- Public verification of a code new to the cache in one plain SQL statement (issue 13, item 9; decision
+-- Public verification of a code new to the cache in one statement (issue 13, item 9; decision
 -- 0064): exactly the public facts the answer shows, as the answer writes them (timestamps as ISO text in
 -- UTC, to the millisecond), the status as of the day the caller's cache key names. verify_certificate
 -- (0035) stays for the document check, which counts in the same statement.
