@@ -5602,8 +5602,8 @@ $function$;
 REVOKE EXECUTE ON FUNCTION verify_certificate(text,boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION verify_certificate(text,boolean) TO unitrain_app;
 
-CREATE OR REPLACE FUNCTION public.verify_certificate_public(code text, as_of date)
- RETURNS TABLE(id uuid, status text, printed jsonb, issue_date text, expiry_date text, revoked_at text, revoked_reason_code text, revoked_reason text, suspended_at text, suspended_reason text, pdf_sha256 text, replaced_by_code text, verification_count integer)
+CREATE OR REPLACE FUNCTION public.verify_certificate_public(codes text[], as_of date)
+ RETURNS TABLE(verification_code text, id uuid, status text, printed jsonb, issue_date text, expiry_date text, revoked_at text, revoked_reason_code text, revoked_reason text, suspended_at text, suspended_reason text, pdf_sha256 text, replaced_by_code text, verification_count integer)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
@@ -5611,7 +5611,7 @@ AS $function$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
-  SELECT c.id,
+  SELECT c.verification_code, c.id,
          app_certificate_status(c.status, c.expiry_date, as_of),
          coalesce(c.snapshot -> 'printed', jsonb_build_object('recipient_name', c.recipient_name, 'course_name', c.course_name)),
          c.issue_date::text, c.expiry_date::text,
@@ -5621,8 +5621,8 @@ BEGIN
          coalesce(v.verification_count, 0)
     FROM certificates c
     LEFT JOIN certificate_verifications v ON v.certificate_id = c.id
-   WHERE c.verification_code = code;
+   WHERE c.verification_code = ANY (codes);
 END;
 $function$;
-REVOKE EXECUTE ON FUNCTION verify_certificate_public(text,date) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION verify_certificate_public(text,date) TO unitrain_app;
+REVOKE EXECUTE ON FUNCTION verify_certificate_public(text[],date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION verify_certificate_public(text[],date) TO unitrain_app;

@@ -1,1 +1,1 @@
-DROP FUNCTION verify_certificate_public(text, date);
+DROP FUNCTION verify_certificate_public(text[], date);

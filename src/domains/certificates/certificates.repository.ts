@@ -201,10 +201,10 @@ export type PublicCertificateFacts = Omit<VerifiedCertificate, 'revoked_at' | 's
   suspended_at: string | null;
 };
 
-/** A verification not in the cache: one uncounted statement, the status as of `asOf` (the UTC day of the cache key). */
-export async function publicCertificateFacts(db: Queryable, code: string, asOf: string): Promise<PublicCertificateFacts | null> {
-  const { rows } = await db.query<PublicCertificateFacts>('select * from verify_certificate_public($1, $2)', [code, asOf]);
-  return rows[0] ?? null;
+/** Verifications not in the cache: the certificates of stored codes, uncounted, in one statement; the status as of `asOf` (a UTC day). */
+export async function publicCertificateFacts(db: Queryable, codes: readonly string[], asOf: string): Promise<(PublicCertificateFacts & { verification_code: string })[]> {
+  const { rows } = await db.query<PublicCertificateFacts & { verification_code: string }>('select * from verify_certificate_public($1, $2)', [codes, asOf]);
+  return rows;
 }
 
 /**

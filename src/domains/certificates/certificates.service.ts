@@ -18,7 +18,6 @@ import {
   insertCertificate,
   liveCertificateOf,
   lockCertificate,
-  publicCertificateFacts,
   type PublicCertificateFacts,
   type RevocationReason,
   sourceFacts,
@@ -27,6 +26,7 @@ import {
   verifyCertificate,
 } from './certificates.repository.js';
 import { newVerificationCode, normaliseVerificationCode } from './verification-code.js';
+import type { PublicFactsReader } from './public-facts-reader.js';
 import type { VerificationCounts } from './verification-counts.js';
 
 export interface CertificatesDeps {
@@ -273,6 +273,8 @@ export async function verifyByCode(deps: CertificatesDeps, typed: string): Promi
 export interface PublicVerificationDeps extends CertificatesDeps {
   cache: TwoLayerCache;
   counts: VerificationCounts;
+  /** Reads a code the cache misses, with the other codes missed at the same moment. */
+  readPublicFacts: PublicFactsReader;
   /** The clock whose UTC day a cached answer holds for (tests move it). */
   now: () => Date;
 }
@@ -293,7 +295,7 @@ export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: st
   const cached = await deps.cache.getOrLoad<CachedVerification>(`verify:${code}:${today}`, ['certificates'], async () => {
     // Uncounted, in one statement on the owner connection (no actor transaction: the answer is the same
     // for everyone); the status as of the key's day, so an entry never outlives the status it shows.
-    const found = await publicCertificateFacts(deps.db, code, today);
+    const found = await deps.readPublicFacts(code, today);
     return found === null ? null : { id: found.id, answer: answerOf(code, found) };
   });
   if (cached === null) throw new AppError('NOT_FOUND', 'no certificate has this code');

@@ -259,7 +259,7 @@ export const workflowAccess: readonly WorkflowAccess[] = [
     subject: 'certificates',
     words: 'anyone, signed in or not: the public facts of a certificate by its code, uncounted (a verification new to the cache, decision 0064)',
     answer: () => 'permitted',
-    call: "select id as answered from verify_certificate_public(:code, (now() at time zone 'UTC')::date)",
+    call: "select id as answered from verify_certificate_public(array[:code], (now() at time zone 'UTC')::date)",
   },
   {
     id: 'app_recompute_compliance_scores',
