@@ -98,6 +98,18 @@ describe('GET /v1/verify/:code (signed out)', () => {
     expect(answer).toMatchObject({ status: 'REVOKED', revoked_reason_code: 'SUPERSEDED', revoked_at: expect.any(String), replaced_by_code: reissued.json<CertificateJson>().verification_code });
   });
 
+  it('answers each code its own certificate when new codes are verified together (one read for all of them)', async () => {
+    const certificates = [await issued(), await issued(), await issued()];
+    const revoked = (await post(certificates[1]!, 'revoke', { reason_code: 'FRAUD', reason: 'forged attendance' })).json<CertificateJson>();
+    const codes = [...certificates.map((certificate) => certificate.verification_code), '0000-0000-0000-0000'];
+    const responses = await Promise.all(codes.map((code) => get(`/v1/verify/${code}`)));
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 404]);
+    expect(responses.slice(0, 3).map((response) => response.json<{ verification_code: string; status: string }>())).toMatchObject([
+      { verification_code: codes[0], status: 'ACTIVE' }, { verification_code: codes[1], status: 'REVOKED', revoked_at: revoked['revoked_at'] },
+      { verification_code: codes[2], status: 'ACTIVE' },
+    ]);
+  });
+
   it('writes the suspension and revocation times as the certificate does, to the millisecond', async () => {
     let certificate = await issued();
     certificate = (await post(certificate, 'suspend', { reason: 'under review' })).json<CertificateJson>();
