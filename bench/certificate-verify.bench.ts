@@ -51,7 +51,7 @@ async function requestsPerSecond(url: string, paths: readonly string[], seconds:
 
 /**
  * Public verification (`GET /v1/verify/:code`: code normalised, rate limit counted, the answer from the
- * two-layer cache or one uncounted lookup, the verification counted in memory, JSON answer) at 64 connections, against a
+ * two-layer cache or an uncounted lookup shared by the codes missed together, the verification counted in memory, JSON answer) at 64 connections, against a
  * bare Fastify route answering a JSON object of the same size from memory, in the same run. Embedded
  * database (PGlite, in memory), or a scratch database on the PostgreSQL server DATABASE_URL names.
  * The issue's goal: at least 50 % of bare.
