@@ -293,8 +293,9 @@ export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: st
   if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
   const today = deps.now().toISOString().slice(0, 10);
   const cached = await deps.cache.getOrLoad<CachedVerification>(`verify:${code}:${today}`, ['certificates'], async () => {
-    // Uncounted, in one statement on the owner connection (no actor transaction: the answer is the same
-    // for everyone); the status as of the key's day, so an entry never outlives the status it shows.
+    // Uncounted, on the owner connection with the codes missed at the same moment (no actor transaction:
+    // the answer is the same for everyone); the status as of the key's day, so an entry never outlives
+    // the status it shows.
     const found = await deps.readPublicFacts(code, today);
     return found === null ? null : { id: found.id, answer: answerOf(code, found) };
   });
