@@ -200,7 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rostersRoutes, { db: deps.db, cipher });
   await app.register(sessionsRoutes, { db: deps.db });
   await app.register(schedulesRoutes, { db: deps.db, cipher });
-  await app.register(certificatesRoutes, { db: deps.db, publicUrl: deps.publicUrl, cache });
+  await app.register(certificatesRoutes, { db: deps.db, publicUrl: deps.publicUrl, cache, now });
   await app.register(certificateCredentialsRoutes, { db: deps.db, publicUrl: deps.publicUrl, cache, signer: createCredentialSigner(deps.keyring.credentialSigningKeys) });
   await app.register(verifyDocumentRoutes, { db: deps.db });
   await app.register(certificateTemplatesRoutes, { db: deps.db });

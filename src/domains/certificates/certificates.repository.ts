@@ -195,6 +195,18 @@ export async function verifyCertificate(db: Queryable, code: string, count: bool
   return rows[0] ?? null;
 }
 
+/** What a public verification shows of a certificate (verify_certificate_public, migration 0068): timestamps as the answer writes them. */
+export type PublicCertificateFacts = Omit<VerifiedCertificate, 'revoked_at' | 'suspended_at' | 'last_verified_at'> & {
+  revoked_at: string | null;
+  suspended_at: string | null;
+};
+
+/** Verifications not in the cache: the certificates of stored codes, uncounted, in one statement; the status as of `asOf` (a UTC day). */
+export async function publicCertificateFacts(db: Queryable, codes: readonly string[], asOf: string): Promise<(PublicCertificateFacts & { verification_code: string })[]> {
+  const { rows } = await db.query<PublicCertificateFacts & { verification_code: string }>('select * from verify_certificate_public($1, $2)', [codes, asOf]);
+  return rows;
+}
+
 /**
  * Adds verifications counted in memory (one row per certificate) in one statement, on the owner
  * connection like verify_certificate's own count; answers each certificate's stored count after it.

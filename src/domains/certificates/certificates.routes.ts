@@ -40,6 +40,7 @@ import {
   verificationUrlOf,
   verifyByCodeCached,
 } from './certificates.service.js';
+import { createPublicFactsReader } from './public-facts-reader.js';
 import { createVerificationCounts } from './verification-counts.js';
 import {
   renderVerificationPage,
@@ -55,6 +56,8 @@ export interface CertificatesRouteDeps extends CertificatesDeps {
   publicUrl: string | null;
   /** Public verifications are answered from it (decision 0052). */
   cache: TwoLayerCache;
+  /** The clock public verifications take the day and the counts' times from (tests move it). */
+  now: () => Date;
 }
 
 /** The certificate as the API shows it: its printed facts and links instead of the raw snapshot. */
@@ -82,7 +85,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
   const tags = ['certificates'];
   const one = { 200: CertificateSchema, ...errorResponses(400, 401, 403, 404, 409) };
   const baseOf = (request: FastifyRequest) => publicUrlOf(deps.publicUrl, request, '');
-  const verifying = { ...deps, counts: createVerificationCounts(deps.db, app.log) };
+  const verifying = { ...deps, counts: createVerificationCounts(deps.db, app.log, deps.now), readPublicFacts: createPublicFactsReader(deps.db) };
   // Counts still waiting are written before the database closes.
   app.addHook('onClose', () => verifying.counts.flush());
   const present = (request: FastifyRequest, certificate: CertificateRow) => {

@@ -18,14 +18,15 @@ import {
   insertCertificate,
   liveCertificateOf,
   lockCertificate,
+  type PublicCertificateFacts,
   type RevocationReason,
   sourceFacts,
   type StatusChange,
   updateStatus,
   verifyCertificate,
-  type VerifiedCertificate,
 } from './certificates.repository.js';
 import { newVerificationCode, normaliseVerificationCode } from './verification-code.js';
+import type { PublicFactsReader } from './public-facts-reader.js';
 import type { VerificationCounts } from './verification-counts.js';
 
 export interface CertificatesDeps {
@@ -238,9 +239,7 @@ export async function reissueCertificate(
 export const verificationUrlOf = (base: string): VerificationUrlOf => (code) => `${base}${verificationPath(code)}`;
 
 /** A certificate as its verifier sees it: the printed facts (every field, null where an old row has none) and its state. */
-export type Verification = Omit<VerifiedCertificate, 'id' | 'printed' | 'last_verified_at' | 'revoked_at' | 'suspended_at'> & {
-  verification_code: string; printed: PrintedFacts; revoked_at: string | null; suspended_at: string | null;
-};
+export type Verification = Omit<PublicCertificateFacts, 'id' | 'printed'> & { verification_code: string; printed: PrintedFacts };
 
 const noPrintedFacts: Omit<PrintedFacts, 'recipient_name' | 'course_name'> = {
   course_code: null, hours: null, completed_on: null, practical_score: null, written_score: null,
@@ -248,10 +247,10 @@ const noPrintedFacts: Omit<PrintedFacts, 'recipient_name' | 'course_name'> = {
 };
 
 /** What a verification answers before its count: the stored row as the public sees it. */
-const answerOf = (code: string, found: VerifiedCertificate): Verification => ({
+const answerOf = (code: string, found: PublicCertificateFacts): Verification => ({
   verification_code: code, status: found.status, printed: { ...noPrintedFacts, ...found.printed }, issue_date: found.issue_date, expiry_date: found.expiry_date,
-  revoked_at: found.revoked_at?.toISOString() ?? null, revoked_reason_code: found.revoked_reason_code, revoked_reason: found.revoked_reason,
-  suspended_at: found.suspended_at?.toISOString() ?? null, suspended_reason: found.suspended_reason, pdf_sha256: found.pdf_sha256,
+  revoked_at: found.revoked_at, revoked_reason_code: found.revoked_reason_code, revoked_reason: found.revoked_reason,
+  suspended_at: found.suspended_at, suspended_reason: found.suspended_reason, pdf_sha256: found.pdf_sha256,
   replaced_by_code: found.replaced_by_code, verification_count: found.verification_count,
 });
 
@@ -268,12 +267,16 @@ export async function verifyByCode(deps: CertificatesDeps, typed: string): Promi
   // request (decision 0036).
   const found = code === null ? null : await verifyCertificate(deps.db, code, true);
   if (code === null || found === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
-  return answerOf(code, found);
+  return answerOf(code, { ...found, revoked_at: found.revoked_at?.toISOString() ?? null, suspended_at: found.suspended_at?.toISOString() ?? null });
 }
 
 export interface PublicVerificationDeps extends CertificatesDeps {
   cache: TwoLayerCache;
   counts: VerificationCounts;
+  /** Reads a code the cache misses, with the other codes missed at the same moment. */
+  readPublicFacts: PublicFactsReader;
+  /** The clock whose UTC day a cached answer holds for (tests move it). */
+  now: () => Date;
 }
 
 /** A cached answer (JSON: it may come from Redis); null for a code no certificate has. */
@@ -288,9 +291,12 @@ type CachedVerification = { id: string; answer: Verification } | null;
 export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: string): Promise<Verification> {
   const code = normaliseVerificationCode(typed);
   if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
-  const today = new Date().toISOString().slice(0, 10);
+  const today = deps.now().toISOString().slice(0, 10);
   const cached = await deps.cache.getOrLoad<CachedVerification>(`verify:${code}:${today}`, ['certificates'], async () => {
-    const found = await verifyCertificate(deps.db, code, false);
+    // Uncounted, on the owner connection with the codes missed at the same moment (no actor transaction:
+    // the answer is the same for everyone); the status as of the key's day, so an entry never outlives
+    // the status it shows.
+    const found = await deps.readPublicFacts(code, today);
     return found === null ? null : { id: found.id, answer: answerOf(code, found) };
   });
   if (cached === null) throw new AppError('NOT_FOUND', 'no certificate has this code');

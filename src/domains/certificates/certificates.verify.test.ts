@@ -98,6 +98,41 @@ describe('GET /v1/verify/:code (signed out)', () => {
     expect(answer).toMatchObject({ status: 'REVOKED', revoked_reason_code: 'SUPERSEDED', revoked_at: expect.any(String), replaced_by_code: reissued.json<CertificateJson>().verification_code });
   });
 
+  it('answers each code its own certificate when new codes are verified together (one read for all of them)', async () => {
+    const certificates = [await issued(), await issued(), await issued()];
+    const revoked = (await post(certificates[1]!, 'revoke', { reason_code: 'FRAUD', reason: 'forged attendance' })).json<CertificateJson>();
+    const codes = [...certificates.map((certificate) => certificate.verification_code), '0000-0000-0000-0000'];
+    const responses = await Promise.all(codes.map((code) => get(`/v1/verify/${code}`)));
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 404]);
+    expect(responses.slice(0, 3).map((response) => response.json<{ verification_code: string; status: string }>())).toMatchObject([
+      { verification_code: codes[0], status: 'ACTIVE' }, { verification_code: codes[1], status: 'REVOKED', revoked_at: revoked['revoked_at'] },
+      { verification_code: codes[2], status: 'ACTIVE' },
+    ]);
+  });
+
+  it('writes the suspension and revocation times as the certificate does, to the millisecond', async () => {
+    let certificate = await issued();
+    certificate = (await post(certificate, 'suspend', { reason: 'under review' })).json<CertificateJson>();
+    expect((await get(`/v1/verify/${certificate.verification_code}`)).json()).toMatchObject({ status: 'SUSPENDED', suspended_at: certificate['suspended_at'], revoked_at: null });
+    certificate = (await post(certificate, 'revoke', { reason_code: 'FRAUD', reason: 'forged attendance' })).json<CertificateJson>();
+    expect(certificate['revoked_at']).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/));
+    expect((await get(`/v1/verify/${certificate.verification_code}`)).json()).toMatchObject({ status: 'REVOKED', revoked_at: certificate['revoked_at'] });
+  });
+
+  it('answers the status as of the day of the app\'s clock: a clock past the expiry date reads EXPIRED', async () => {
+    const certificate = await issued();
+    const expiry = String(certificate['expiry_date']);
+    const dayAfter = new Date(`${expiry}T00:00:00Z`);
+    dayAfter.setUTCDate(dayAfter.getUTCDate() + 1);
+    const later = await buildTestApp(context.db, { publicUrl: 'https://certs.example', now: () => dayAfter });
+    try {
+      expect((await later.inject({ method: 'GET', url: `/v1/verify/${certificate.verification_code}` })).json()).toMatchObject({ status: 'EXPIRED', expiry_date: expiry });
+    } finally {
+      await later.close();
+    }
+    expect((await get(`/v1/verify/${certificate.verification_code}`)).json()).toMatchObject({ status: 'ACTIVE' });
+  });
+
   it('is rate-limited per client and route, like the catalogue (the JSON, the page and its stylesheet)', async () => {
     const certificate = await issued();
     const limited = await buildTestApp(context.db, { auth: { ...testAuthSettings, publicRateLimitPerMinute: 2 } });

@@ -254,6 +254,14 @@ export const workflowAccess: readonly WorkflowAccess[] = [
     call: 'select id as answered from verify_certificate(:code, false)',
   },
   {
+    id: 'verify_certificate_public',
+    routes: ['/v1/verify/:code', '/verify/:code'],
+    subject: 'certificates',
+    words: 'anyone, signed in or not: the public facts of a certificate by its code, uncounted (a verification new to the cache, decision 0064)',
+    answer: () => 'permitted',
+    call: "select id as answered from verify_certificate_public(array[:code], (now() at time zone 'UTC')::date)",
+  },
+  {
     id: 'app_recompute_compliance_scores',
     routes: ['/v1/compliance/records', '/v1/compliance/requirements', '/v1/compliance/requirements/:id', '/v1/compliance/tier-changes/:id/confirm'],
     subject: 'users',

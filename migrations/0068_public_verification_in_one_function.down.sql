@@ -1,0 +1,1 @@
+DROP FUNCTION verify_certificate_public(text[], date);
