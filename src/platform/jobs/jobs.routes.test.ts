@@ -18,7 +18,8 @@ beforeAll(async () => {
   }
   dead = (await insertJob(context.db, { handler: 'probe.dead', maxAttempts: 2 }))!;
   succeeded = (await insertJob(context.db, { handler: 'probe.done' }))!;
-  await context.db.query(`update jobs set status = 'DEAD', attempts = 2, last_error = 'Error: boom', finished_at = now() where id = $1`, [dead]);
+  // Queued a minute before the other: on the embedded engine two inserts in a row can share a millisecond, and newest first would be a tie.
+  await context.db.query(`update jobs set status = 'DEAD', attempts = 2, last_error = 'Error: boom', finished_at = now(), created_at = created_at - interval '1 minute' where id = $1`, [dead]);
   await context.db.query(`update jobs set status = 'SUCCEEDED', attempts = 1, finished_at = now() where id = $1`, [succeeded]);
 });
 
