@@ -1,5 +1,6 @@
 import { Table } from '@mantine/core';
 import type { ReactNode } from 'react';
+import { messages } from '../messages.ts';
 
 /**
  * A row of a long list (a session's 200 enrollments) as plain <tr>/<td> inside a Mantine Table: the
@@ -15,5 +16,14 @@ export function RowAction({ onClick, children }: { onClick: () => void; children
     <button type="button" className="row-action mantine-focus-auto" onClick={onClick}>
       {children}
     </button>
+  );
+}
+
+/** The header of a list's actions column: named for a screen reader, empty on screen. */
+export function ActionsHeader() {
+  return (
+    <Table.Th>
+      <span className="visually-hidden">{messages.session.actions}</span>
+    </Table.Th>
   );
 }

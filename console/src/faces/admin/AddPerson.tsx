@@ -8,6 +8,7 @@ import { personName, queries, type User } from '../../api/queries.ts';
 import { api } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
 import { Empty, FailureNotice, Loading } from '../../ui/states.tsx';
+import { ActionsHeader } from '../../ui/ListRow.tsx';
 
 /** "Add a person": find someone who has an account by name or e-mail, and enroll them (a full session waitlists them). */
 export function AddPersonButton({ sessionId }: { sessionId: string }) {
@@ -67,9 +68,7 @@ function FindAndEnroll({ sessionId }: { sessionId: string }) {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{messages.session.person}</Table.Th>
-              <Table.Th>
-                <span className="visually-hidden">{messages.session.actions}</span>
-              </Table.Th>
+              <ActionsHeader />
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>

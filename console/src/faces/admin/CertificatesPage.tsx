@@ -14,6 +14,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Pager, useSearchFilters } from '../../ui/Pager.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
+import { ActionsHeader } from '../../ui/ListRow.tsx';
 import { IssueBatchButton } from './CertificateBatch.tsx';
 
 type CertificateQuery = NonNullable<operations['listCertificates']['parameters']['query']>;
@@ -83,9 +84,7 @@ export function CertificatesPage() {
                   <Table.Th>{messages.certificateAdmin.expires}</Table.Th>
                   <Table.Th>{messages.certificateAdmin.status}</Table.Th>
                   <Table.Th>{messages.certificateAdmin.verify}</Table.Th>
-                  <Table.Th>
-                    <span className="visually-hidden">{messages.session.actions}</span>
-                  </Table.Th>
+                  <ActionsHeader />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>

@@ -10,6 +10,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Pager, useSearchFilters } from '../../ui/Pager.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
+import { ActionsHeader } from '../../ui/ListRow.tsx';
 
 type Job = Schemas['Job'];
 const statuses = ['DEAD', 'FAILED', 'PENDING', 'RUNNING', 'SUCCEEDED'] as const;
@@ -52,9 +53,7 @@ export function JobsPage() {
                   <Table.Th>{messages.jobs.attempts}</Table.Th>
                   <Table.Th>{messages.jobs.lastError}</Table.Th>
                   <Table.Th>{messages.jobs.created}</Table.Th>
-                  <Table.Th>
-                    <span className="visually-hidden">{messages.session.actions}</span>
-                  </Table.Th>
+                  <ActionsHeader />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>

@@ -12,6 +12,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Pager, useSearchFilters } from '../../ui/Pager.tsx';
 import { Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
+import { ActionsHeader } from '../../ui/ListRow.tsx';
 import { AddMemberButton, EditMemberDialog, memberName, RemoveMemberDialog, type RosterMember } from './RosterMemberEdits.tsx';
 
 type RosterQuery = NonNullable<operations['listRosters']['parameters']['query']>;
@@ -167,9 +168,7 @@ export function RosterPage() {
                   <Table.Th>{messages.rosters.scores}</Table.Th>
                   <Table.Th>{messages.rosters.completion}</Table.Th>
                   {editable && (
-                    <Table.Th>
-                      <span className="visually-hidden">{messages.session.actions}</span>
-                    </Table.Th>
+                    <ActionsHeader />
                   )}
                 </Table.Tr>
               </Table.Thead>

@@ -12,7 +12,7 @@ import { messages } from '../../messages.ts';
 import { CapacityBar } from '../../ui/CapacityBar.tsx';
 import { compareText, formatInstant, formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
-import { listCell, listRow, RowAction } from '../../ui/ListRow.tsx';
+import { ActionsHeader, listCell, listRow, RowAction } from '../../ui/ListRow.tsx';
 import { PersonName, useStudentNames } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
@@ -137,9 +137,7 @@ function EnrolledTable({ rows, timeZone, onCancel }: { rows: Enrollment[]; timeZ
                 <SortHeader label={messages.session.person} sorted={order === 'name'} onSort={() => setOrder('name')} />
                 <SortHeader label={messages.session.enrolledOn} sorted={order === 'enrolled'} onSort={() => setOrder('enrolled')} />
                 <Table.Th>{messages.session.attendance}</Table.Th>
-                <Table.Th>
-                  <span className="visually-hidden">{messages.session.actions}</span>
-                </Table.Th>
+                <ActionsHeader />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -194,9 +192,7 @@ function WaitlistTable({ rows, onCancel }: { rows: Enrollment[]; onCancel: (row:
           <Table.Tr>
             <Table.Th w={90}>{messages.session.position}</Table.Th>
             <Table.Th>{messages.session.person}</Table.Th>
-            <Table.Th>
-              <span className="visually-hidden">{messages.session.actions}</span>
-            </Table.Th>
+            <ActionsHeader />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
