@@ -11,13 +11,12 @@ export function PersonName({ id }: { id: string | null }) {
   return <>{personName(user.data) ?? messages.common.unknownPerson}</>;
 }
 
-/** An enrolled student: an account by its name, a student without an account by the name on its profile, said as such. */
-export function StudentName({ enrollment }: { enrollment: Pick<SessionEnrollment, 'student_id' | 'student_profile_name'> }) {
-  if (enrollment.student_id !== null) return <PersonName id={enrollment.student_id} />;
+/** An enrolled student's name as `useStudentNames` gives it, and, for a student without an account, a line saying so. */
+export function StudentLabel({ row, name }: { row: Pick<SessionEnrollment, 'student_id' | 'student_profile_name'>; name: string }) {
   return (
     <>
-      {enrollment.student_profile_name ?? messages.session.studentWithoutAccount}
-      {enrollment.student_profile_name && <span className="dimmed-line">{messages.session.withoutAccount}</span>}
+      {name}
+      {row.student_id === null && row.student_profile_name && <span className="dimmed-line">{messages.session.withoutAccount}</span>}
     </>
   );
 }

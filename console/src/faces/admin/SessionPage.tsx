@@ -13,7 +13,7 @@ import { CapacityBar } from '../../ui/CapacityBar.tsx';
 import { compareText, formatInstant, formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { ActionsHeader, listCell, listRow, RowAction } from '../../ui/ListRow.tsx';
-import { PersonName, useStudentNames } from '../../ui/PersonName.tsx';
+import { PersonName, StudentLabel, useStudentNames } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
 import { AuditTable } from './AuditPage.tsx';
@@ -263,16 +263,6 @@ const ResultRow = memo(function ResultRow({ row, name }: { row: Enrollment; name
     </tr>
   );
 });
-
-/** A student's name in a row; one without an account is said to be so. */
-function StudentLabel({ row, name }: { row: Enrollment; name: string }) {
-  return (
-    <>
-      {name}
-      {row.student_id === null && row.student_profile_name && <span className="dimmed-line">{messages.session.withoutAccount}</span>}
-    </>
-  );
-}
 
 /** What happened to the session itself (created, changed, cancelled), field by field, newest first. */
 function SessionActivity({ sessionId }: { sessionId: string }) {

@@ -2,7 +2,7 @@ import { Alert, Button, Group, Modal, NumberInput, Paper, SegmentedControl, Stac
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useParams } from 'react-router';
 import { ApiFailure, dataOf } from '../../api/failure.ts';
 import { queries, type Session, type SessionEnrollment as Enrollment } from '../../api/queries.ts';
@@ -10,7 +10,7 @@ import { api } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
 import { formatSessionWhen } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
-import { StudentName } from '../../ui/PersonName.tsx';
+import { StudentLabel, useStudentNames } from '../../ui/PersonName.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
 
@@ -44,7 +44,9 @@ export function AttendancePage() {
   const [drafts, setDrafts] = useState<Map<string, Draft>>(new Map());
   const [confirmOpen, confirm] = useDisclosure(false);
 
-  const rows = (enrollments.data?.items ?? []).filter((row) => row.status === 'ENROLLED');
+  const rows = useMemo(() => (enrollments.data?.items ?? []).filter((row) => row.status === 'ENROLLED'), [enrollments.data]);
+  // The names of the whole list from one hook, not a query per row (decision 0062).
+  const names = useStudentNames(rows);
   const attendanceOf = (row: Enrollment) => drafts.get(row.id)?.attendance ?? row.attendance_status;
   const scoreOf = (row: Enrollment) => {
     const draft = drafts.get(row.id);
@@ -117,7 +119,7 @@ export function AttendancePage() {
           {rows.map((row) => (
             <div key={row.id} className="attendance-row" data-testid="attendance-row">
                 <Text fw={600} id={`person-${row.id}`}>
-                  <StudentName enrollment={row} />
+                  <StudentLabel row={row} name={names(row)} />
                 </Text>
                 <SegmentedControl
                   size="md"
