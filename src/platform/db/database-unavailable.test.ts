@@ -37,4 +37,14 @@ describe('a database that cannot be reached', () => {
       expect(response.json(), url).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE', message: 'the database is not available; retry shortly' } });
     }
   });
+
+  it('answers 503 to every public verification read together in one statement (decision 0064), and to the next one', async () => {
+    const codes = ['7KQ2-M9XD-4HVA-0RTE', '7KQ2-M9XD-4HVA-0RTF', '7KQ2-M9XD-4HVA-0RTE'];
+    const together = await Promise.all(codes.map((code) => app.inject({ method: 'GET', url: `/v1/verify/${code}` })));
+    const later = await app.inject({ method: 'GET', url: `/v1/verify/${codes[1]}` });
+    for (const response of [...together, later]) {
+      expect(response.statusCode, response.body).toBe(503);
+      expect(response.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+    }
+  });
 });
