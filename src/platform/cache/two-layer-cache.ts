@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../shared/logger.js';
 import type { CacheMetrics } from '../shared/metrics.js';
+import { createOwnWrites } from '../shared/own-writes.js';
 
 /**
  * A point in the change feed's delivery order (platform/change-log: ChangePosition), as the cache needs it:
@@ -109,10 +110,7 @@ export function createTwoLayerCache(
   /** The primary's WAL position when `known` was read: every change before `known` committed before it. */
   let knownWal: string | null = null;
   let starting: Promise<void> | null = null;
-  /** Commits of this process, and how many of them the feed has surely read (read-your-writes). */
-  let localCommits = 0;
-  let roundStartCommits = 0;
-  let coveredCommits = 0;
+  const ownWrites = createOwnWrites();
   const flights = new Map<string, { stamp: FeedPosition; tags: readonly string[]; promise: Promise<unknown> }>();
 
   const valid = (stamp: FeedPosition, tags: readonly string[]): boolean => {
@@ -213,7 +211,7 @@ export function createTwoLayerCache(
         return loader(null);
       }
       // This process committed something its feed has not read yet: its own next read must see it.
-      if (coveredCommits < localCommits) {
+      if (ownWrites.unread) {
         metrics.bypasses.inc({ reason: 'own_write' });
         return loader(null);
       }
@@ -235,7 +233,7 @@ export function createTwoLayerCache(
     },
     observer: {
       roundStarting() {
-        roundStartCommits = localCommits;
+        ownWrites.roundStarting();
       },
       batch(batch) {
         base ??= batch.start;
@@ -250,11 +248,11 @@ export function createTwoLayerCache(
         }
       },
       roundSettled() {
-        coveredCommits = roundStartCommits;
+        ownWrites.roundSettled();
       },
     },
     noteLocalCommit() {
-      localCommits += 1;
+      ownWrites.noteLocalCommit();
     },
     get size() {
       return l1.size;

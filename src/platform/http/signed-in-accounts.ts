@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../shared/logger.js';
+import { createOwnWrites } from '../shared/own-writes.js';
 import type { AccountState } from './authenticate.js';
 
 /** The tables an account's state is read from (auth.repository.ts: findSignedInUser). */
@@ -72,9 +73,7 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
   const kept = new LRUCache<string, AccountState>({ max: Math.max(settings.maxEntries, 1), ttl: Math.max(settings.ttlSeconds * 1000, 1) });
   const flights = new Map<string, Flight>();
   let started: Promise<void> | null = null;
-  let localCommits = 0;
-  let roundStartCommits = 0;
-  let coveredCommits = 0;
+  const ownWrites = createOwnWrites();
   let roundStartedAt = 0;
   /** When the last round that left nothing unread began (null: none yet). */
   let settledRoundStartedAt: number | null = null;
@@ -119,7 +118,7 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
       const age = settledRoundStartedAt === null ? Infinity : deps.now() - settledRoundStartedAt;
       // Half way, a round is asked for, so that a process under traffic stays fresh whatever the poll.
       if (age > accountFreshnessMs / 2) deps.wakeFeed();
-      if (age > accountFreshnessMs || coveredCommits < localCommits) return fromDatabase(userId);
+      if (age > accountFreshnessMs || ownWrites.unread) return fromDatabase(userId);
       const account = kept.get(userId);
       if (account) {
         reads.inc({ source: 'memory' });
@@ -131,7 +130,7 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
     },
     observer: {
       roundStarting() {
-        roundStartCommits = localCommits;
+        ownWrites.roundStarting();
         roundStartedAt = deps.now();
       },
       batch(batch) {
@@ -147,12 +146,12 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
         }
       },
       roundSettled() {
-        coveredCommits = roundStartCommits;
+        ownWrites.roundSettled();
         settledRoundStartedAt = roundStartedAt;
       },
     },
     noteLocalCommit() {
-      localCommits += 1;
+      ownWrites.noteLocalCommit();
     },
   };
 }
