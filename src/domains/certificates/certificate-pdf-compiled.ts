@@ -383,10 +383,13 @@ function compiled(layout: TemplateLayout): Promise<CompiledTemplate> {
     if (found === undefined) {
       found = compile(layout);
       compiledByContent.set(key, found);
-      // A layout that does not compile is not kept: the next render reports it again.
-      found.catch(() => compiledByContent.delete(key));
     }
     compiledByLayout.set(layout, found);
+    // A layout that does not compile is not kept: the next render reports it again.
+    found.catch(() => {
+      compiledByContent.delete(key);
+      compiledByLayout.delete(layout);
+    });
   }
   return found;
 }

@@ -126,12 +126,15 @@ export async function countRows(tx: Queryable, spec: TableSpec, query: ListQuery
   return rows[0]?.total ?? 0;
 }
 
-/** A page and how many rows match in all: one statement, or two when the page is empty (no row carries the count). */
+/**
+ * A page and how many rows match in all: one statement. An empty first page means none match; only an
+ * empty later page (past the cursor) needs a count of its own, as no row carries it.
+ */
 export async function listRows(tx: Queryable, spec: TableSpec, query: ListQuery): Promise<Page> {
   const { text, params } = pageStatement(spec, query, true);
   const { rows } = await tx.query(text, params);
   const first = rows[0];
-  const total = first === undefined ? await countRows(tx, spec, query) : Number(first['__total']);
+  const total = first !== undefined ? Number(first['__total']) : query.cursor === undefined ? 0 : await countRows(tx, spec, query);
   return { ...pageOf(rows, query), total };
 }
 
