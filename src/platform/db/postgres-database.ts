@@ -93,10 +93,7 @@ interface TransactionMode {
 
 const writing: TransactionMode = { readOnly: false, mark: null };
 const readOnly: TransactionMode = { readOnly: true, mark: null };
-/**
- * Commits nobody listens to: READ ONLY transactions', and a session's (`openSession`: the stream hub
- * writes only its own temporary tables there, which no other reader needs waking for).
- */
+/** READ ONLY transactions signal no commit: nobody listens to theirs. */
 const readersCommits = createCommitListeners();
 
 /**
@@ -286,7 +283,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
       // A lost server makes the next query reject; without a listener the 'error' event would crash the process.
       client.on('error', () => undefined);
       await client.connect();
-      return { ...connectionOf(client as pg.PoolClient, queryLog, readersCommits), close: () => client.end() };
+      return { ...connectionOf(client as pg.PoolClient, queryLog, commits), close: () => client.end() };
     },
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),
