@@ -18,6 +18,7 @@ const databaseFreeTests = [
   'src/platform/shared/csv/csv-records.test.ts',
   'src/platform/shared/csv/csv-upload.test.ts',
   'src/platform/shared/csv/person-cells.test.ts',
+  'src/platform/shared/failure-warning.test.ts',
   'src/platform/shared/wakeable-sleep.test.ts',
   'src/platform/http/signed-in-accounts.rules.test.ts',
 ];

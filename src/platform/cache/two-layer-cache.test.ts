@@ -89,4 +89,27 @@ describe('the two-layer cache', () => {
     expect(await cache.getOrLoad('k', ['courses'], load('third'))).toBe('third');
     expect(asked).toEqual(['0/100', '0/2A0', '0/2B0']);
   });
+
+  it('warns once that its feed cannot start, not at every request, and answers from the loader meanwhile', async () => {
+    const lines: Array<{ msg: string }> = [];
+    const metrics = createMetrics();
+    let feedStarts = false;
+    const cache = createTwoLayerCache({ l1MaxEntries: 100, ttlSeconds: 60 }, {
+      redis: null,
+      metrics: metrics.cache,
+      logger: createLogger({ logLevel: 'warn', logFormat: 'json' }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      feed: {
+        start: async () => {
+          if (!feedStarts) throw new Error('connection refused');
+          return { position: at(100), walPosition: '0/100', database: 'test' };
+        },
+      },
+    });
+    for (let request = 1; request <= 3; request += 1) expect(await cache.getOrLoad('k', ['courses'], async () => request)).toBe(request);
+    expect(lines.map((line) => line.msg)).toEqual(['cache: the change feed could not start; answering without the cache']);
+    feedStarts = true;
+    expect(await cache.getOrLoad('k', ['courses'], async () => 'loaded')).toBe('loaded');
+    expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('loaded');
+    expect(lines).toHaveLength(1);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { createFailureWarning } from '../shared/failure-warning.js';
 import type { Logger } from '../shared/logger.js';
 import type { CacheMetrics } from '../shared/metrics.js';
 import { createOwnWrites } from '../shared/own-writes.js';
@@ -111,6 +112,7 @@ export function createTwoLayerCache(
   let knownWal: string | null = null;
   let starting: Promise<void> | null = null;
   const ownWrites = createOwnWrites();
+  const noFeed = createFailureWarning(logger, 'cache: the change feed could not start; answering without the cache');
   const flights = new Map<string, { stamp: FeedPosition; tags: readonly string[]; promise: Promise<unknown> }>();
 
   const valid = (stamp: FeedPosition, tags: readonly string[]): boolean => {
@@ -125,6 +127,7 @@ export function createTwoLayerCache(
   const ensureStarted = (): Promise<void> => {
     starting ??= deps.feed.start().then(
       ({ position, walPosition, database }) => {
+        noFeed.recovered();
         base ??= position;
         if (known === null) {
           known = position;
@@ -206,7 +209,7 @@ export function createTwoLayerCache(
       try {
         await ensureStarted();
       } catch (error) {
-        logger.warn({ err: error }, 'cache: the change feed could not start; answering without the cache');
+        noFeed.failed(error);
         metrics.bypasses.inc({ reason: 'no_feed' });
         return loader(null);
       }

@@ -126,3 +126,37 @@ describe('a change to the account that arrives while the account is being read',
     expect(reads).toHaveLength(2);
   });
 });
+
+describe('signed-in accounts while the change feed cannot start', () => {
+  it('warns once, not at every request, and reads every account from the database meanwhile', async () => {
+    const lines: Array<{ msg: string }> = [];
+    const metrics = createMetrics();
+    let feedStarts = false;
+    let reads = 0;
+    const accounts = createSignedInAccounts({ maxEntries: 100, ttlSeconds: 60 }, {
+      load: async (userId) => {
+        reads += 1;
+        return { id: userId, role: 'IT', status: 'ACTIVE', provider_id: null };
+      },
+      startFeed: async () => {
+        if (!feedStarts) throw new Error('connection refused');
+      },
+      wakeFeed: () => undefined,
+      reads: metrics.signedInAccountReads,
+      logger: createLogger({ logLevel: 'warn', logFormat: 'json' }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      now: () => 0,
+    });
+    for (let request = 0; request < 3; request += 1) expect((await accounts.find(alice))?.id).toBe(alice);
+    expect(reads).toBe(3);
+    expect(lines.map((line) => line.msg)).toEqual(['signed-in accounts: the change feed could not start; reading every account']);
+    // It starts: once its first round settles, accounts are kept; no further warning.
+    feedStarts = true;
+    await accounts.find(alice);
+    accounts.observer.roundStarting();
+    accounts.observer.roundSettled();
+    await accounts.find(alice);
+    await accounts.find(alice);
+    expect(reads).toBe(5);
+    expect(lines).toHaveLength(1);
+  });
+});

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Counter } from 'prom-client';
+import { createFailureWarning } from '../shared/failure-warning.js';
 import type { Logger } from '../shared/logger.js';
 import { createOwnWrites } from '../shared/own-writes.js';
 import type { AccountState } from './authenticate.js';
@@ -74,6 +75,7 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
   const flights = new Map<string, Flight>();
   let started: Promise<void> | null = null;
   const ownWrites = createOwnWrites();
+  const noFeed = createFailureWarning(deps.logger, 'signed-in accounts: the change feed could not start; reading every account');
   let roundStartedAt = 0;
   /** When the last round that left nothing unread began (null: none yet). */
   let settledRoundStartedAt: number | null = null;
@@ -84,10 +86,11 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
   };
 
   const ensureStarted = () => {
-    started ??= deps.startFeed().catch(
+    started ??= deps.startFeed().then(
+      () => noFeed.recovered(),
       (error: unknown) => {
         started = null;
-        deps.logger.warn({ err: error }, 'signed-in accounts: the change feed could not start; reading every account');
+        noFeed.failed(error);
       },
     );
     return started;
