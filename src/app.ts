@@ -58,6 +58,12 @@ export interface AppDeps {
   publicUrl: string | null;
   /** The clock invitation and password-reset expiries, the dashboard and compliance states are measured by; tests move it. Default: the system clock. */
   now?: () => Date;
+  /**
+   * Milliseconds on a monotonic clock, which bounds of elapsed time are measured by (how fresh the signed-in
+   * accounts' feed is): apart from `now`, so that a test which fixes the business date does not stop them.
+   * Tests move it. Default: performance.now.
+   */
+  monotonicNow?: () => number;
   /** The answer cache's sizes (decision 0038). Default: 10,000 entries, 300 s. */
   cache?: CacheSettings;
   /** The built console served at `/` (default console/dist); tests point it at a build of their own. */
@@ -134,7 +140,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   realtime.hub.feed.observe(cache.observer);
-  const clock = deps.now;
   // Accounts are read on the owner connection: there is no actor to run as until the read says who it is.
   // Kept in memory under the cache's settings, ended by the same feed (decision 0063).
   const signedInAccounts = createSignedInAccounts(
@@ -145,7 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       wakeFeed: () => realtime.hub.feed.wake(),
       reads: metrics.signedInAccountReads,
       logger: deps.logger,
-      now: clock ? () => clock().getTime() : () => performance.now(),
+      now: deps.monotonicNow ?? (() => performance.now()),
     },
   );
   realtime.hub.feed.observe(signedInAccounts.observer);
