@@ -23,6 +23,19 @@ export function requestWithToken(
   return app.inject({ method, url, headers: { ...(token ? bearer(token) : {}), ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
 }
 
+/** The worlds' `call`: a real request through the application as `caller`, with the token `tokenOf` gives it (none: signed out). */
+function callsAs<Caller>(app: () => FastifyInstance, tokenOf: (caller: Caller) => string | undefined) {
+  return (caller: Caller, method: Method, url: string, payload?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse> =>
+    requestWithToken(app(), tokenOf(caller), method, url, payload, headers);
+}
+
+/** A provider, under a name no other has, holding `locationId` when there is one; inserted as the owner. */
+async function insertProvider(db: Db, locationId: string | null): Promise<string> {
+  const { rows: [provider] } = await db.query<{ id: string }>('insert into authorized_providers (name) values ($1) returning id', [`Provider ${randomUUID()}`]);
+  if (locationId !== null) await db.query('insert into provider_locations (provider_id, location_id) values ($1, $2)', [provider!.id, locationId]);
+  return provider!.id;
+}
+
 /** An access token for each user, by the name the tests call them. */
 async function tokensOf<Name extends string>(users: Record<Name, TestUser>): Promise<Map<Name, string>> {
   const tokens = new Map<Name, string>();
@@ -39,6 +52,8 @@ export interface EnrollmentWorld {
   providerId: string;
   locationId: string;
   otherLocationId: string;
+  /** The provider of `otherAp`; it holds no location here (the roster world gives it the other one). */
+  otherProviderId: string;
   courseId: string;
   sa: TestUser;
   ad: TestUser;
@@ -60,29 +75,26 @@ export interface SessionOptions {
 
 /** Inserted as the owner: these tests are about enrollment, not about creating the world. */
 export async function createEnrollmentWorld(db: Db): Promise<EnrollmentWorld> {
-  const suffix = randomUUID();
-  const { rows: [provider] } = await db.query<{ id: string }>('insert into authorized_providers (name) values ($1) returning id', [`Provider ${suffix}`]);
   const { rows: locations } = await db.query<{ id: string }>(
     "insert into locations (name, country) values ('Own hall', 'GB'), ('Elsewhere', 'GB') returning id",
   );
-  const providerId = provider!.id;
   const locationId = locations[0]!.id;
   const otherLocationId = locations[1]!.id;
-  await db.query('insert into provider_locations (provider_id, location_id) values ($1, $2)', [providerId, locationId]);
+  const providerId = await insertProvider(db, locationId);
   const { rows: [course] } = await db.query<{ id: string }>(
     "insert into courses (code, title, duration_minutes) values ($1, 'First aid', 60) returning id",
-    [`FA-${suffix}`],
+    [`FA-${randomUUID()}`],
   );
-  const { rows: [otherProvider] } = await db.query<{ id: string }>('insert into authorized_providers (name) values ($1) returning id', [`Other ${suffix}`]);
+  const otherProviderId = await insertProvider(db, null);
   const sa = await createUser(db, testKeyring, { role: 'SA' });
   const ad = await createUser(db, testKeyring, { role: 'AD' });
   const ap = await createUser(db, testKeyring, { role: 'AP', providerId });
-  const otherAp = await createUser(db, testKeyring, { role: 'AP', providerId: otherProvider!.id });
+  const otherAp = await createUser(db, testKeyring, { role: 'AP', providerId: otherProviderId });
   const instructor = await createUser(db, testKeyring, { role: 'IC' });
   const otherInstructor = await createUser(db, testKeyring, { role: 'IP' });
   const trainee = await createUser(db, testKeyring, { role: 'IT' });
   const tokens = Object.fromEntries(await tokensOf({ sa, ad, ap, otherAp, instructor, otherInstructor, trainee })) as EnrollmentWorld['tokens'];
-  return { providerId, locationId, otherLocationId, courseId: course!.id, sa, ad, ap, otherAp, instructor, otherInstructor, trainee, tokens };
+  return { providerId, locationId, otherLocationId, otherProviderId, courseId: course!.id, sa, ad, ap, otherAp, instructor, otherInstructor, trainee, tokens };
 }
 
 let sessionsMade = 0;
@@ -169,9 +181,13 @@ export async function sessionState(db: Db, sessionId: string): Promise<{
   };
 }
 
-/** Who calls in the roster tests: one account of every role (AP2: the AP of another provider), or nobody. */
-export type RosterCaller = Role | 'AP2' | 'anon';
-export const everyCaller: readonly RosterCaller[] = ['SA', 'AD', 'AP', 'AP2', 'IC', 'IP', 'IT', 'IN', 'anon'];
+/**
+ * Who calls in the roster, session and schedule tests: an account of every role (otherAP: the AP of the
+ * world's second provider, which holds its other location; IC teaching the world's sessions, IP not), or
+ * nobody signed in.
+ */
+export const everyCaller = ['SA', 'AD', 'AP', 'otherAP', 'IC', 'IP', 'IT', 'IN', 'anon'] as const;
+export type WorldCaller = (typeof everyCaller)[number];
 
 /** A roster as the API sends it (timestamps as text). */
 export type RosterJson = Omit<RosterRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };
@@ -195,14 +211,13 @@ export interface MemberJson {
 
 /**
  * The enrollment world (a provider at its location, an IC teaching its sessions, an IP who does not)
- * plus an AD, an IT and an IN with names, and a second provider (AP2) at the other location. Every
+ * plus an AD, an IT and an IN with names; its second provider (otherAP's) holds the other location. Every
  * world has its own course, so lists filtered by it hold only this world's rosters.
  */
 export interface RosterWorld extends EnrollmentWorld {
-  users: Record<Exclude<RosterCaller, 'anon'>, TestUser>;
-  otherProviderId: string;
+  users: Record<Exclude<WorldCaller, 'anon'>, TestUser>;
   /** A real request through the application, as `caller`. */
-  call(caller: RosterCaller, method: Exclude<Method, 'PUT'>, url: string, payload?: object | string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  call(caller: WorldCaller, method: Exclude<Method, 'PUT'>, url: string, payload?: object | string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   /** A roster made by SA through the API: at the world's location, taught by its IC, unless fields say otherwise. */
   roster(fields?: Record<string, unknown>): Promise<RosterJson>;
   session(options?: Partial<SessionOptions>): Promise<string>;
@@ -210,14 +225,12 @@ export interface RosterWorld extends EnrollmentWorld {
 
 export async function createRosterWorld(db: Db, app: () => FastifyInstance): Promise<RosterWorld> {
   const base = await createEnrollmentWorld(db);
-  const { rows: [provider] } = await db.query<{ id: string }>('insert into authorized_providers (name) values ($1) returning id', [`Other provider ${randomUUID()}`]);
-  const otherProviderId = provider!.id;
-  await db.query('insert into provider_locations (provider_id, location_id) values ($1, $2)', [otherProviderId, base.otherLocationId]);
+  await db.query('insert into provider_locations (provider_id, location_id) values ($1, $2)', [base.otherProviderId, base.otherLocationId]);
   const users: RosterWorld['users'] = {
     SA: base.sa,
     AD: await createUser(db, testKeyring, { role: 'AD' }),
     AP: base.ap,
-    AP2: await createUser(db, testKeyring, { role: 'AP', providerId: otherProviderId }),
+    otherAP: base.otherAp,
     IC: base.instructor,
     IP: base.otherInstructor,
     IT: await createUser(db, testKeyring, { role: 'IT', firstName: 'Tess', lastName: 'Trainee' }),
@@ -226,12 +239,11 @@ export async function createRosterWorld(db: Db, app: () => FastifyInstance): Pro
   // The IC works for the world's provider: its AP may make it a roster's instructor, and it may hold rosters at its
   // locations (decision 0023).
   await db.query(`insert into instructor_profiles (user_id, display_name, provider_id) values ($1, 'Test IC', $2)`, [base.instructor.id, base.providerId]);
-  const tokens: Map<RosterCaller, string> = await tokensOf(users);
-  const call: RosterWorld['call'] = (caller, method, url, payload, headers) => requestWithToken(app(), tokens.get(caller), method, url, payload, headers);
+  const tokens: Map<WorldCaller, string> = await tokensOf(users);
+  const call: RosterWorld['call'] = callsAs(app, (caller: WorldCaller) => tokens.get(caller));
   return {
     ...base,
     users,
-    otherProviderId,
     call,
     roster: async (fields = {}) => {
       const response = await call('SA', 'POST', '/v1/rosters', {
@@ -279,7 +291,7 @@ export async function createCertificateWorld(db: Db, app: () => FastifyInstance)
   await db.query("update authorized_providers set name = 'Safe Hands Training' where id = $1", [world.providerId]);
   await db.query("update locations set city = 'Leeds' where id = $1", [world.locationId]);
   const sessionId = await createSession(db, world, { capacity: 50, status: 'COMPLETED' });
-  const call: CertificateWorld['call'] = (token, method, url, body) => requestWithToken(app(), token, method, url, body);
+  const call: CertificateWorld['call'] = callsAs(app, (token: string) => token);
   return {
     ...world,
     sessionId,
@@ -305,13 +317,6 @@ export async function createCertificateWorld(db: Db, app: () => FastifyInstance)
 }
 
 /**
- * Who calls in the session and schedule tests: an account of every role (two APs of different
- * providers, IC teaching and IP not), or nobody signed in.
- */
-export const trainingCallers = ['SA', 'AD', 'AP', 'otherAP', 'IC', 'IP', 'IT', 'IN', 'anon'] as const;
-export type TrainingCaller = (typeof trainingCallers)[number];
-
-/**
  * A provider with its location (Europe/Paris), another provider with its own, a published course, a
  * draft and an archived one, and the callers; inserted as the owner, since these tests are about
  * sessions and schedules.
@@ -323,10 +328,10 @@ export interface TrainingWorld {
   courseId: string;
   draftCourseId: string;
   archivedCourseId: string;
-  users: Record<Exclude<TrainingCaller, 'anon'>, TestUser>;
+  users: Record<Exclude<WorldCaller, 'anon'>, TestUser>;
   /** The database's today in Europe/Paris, the zone of both locations. */
   today: string;
-  call(caller: TrainingCaller, method: Exclude<Method, 'DELETE'>, url: string, payload?: object, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  call(caller: WorldCaller, method: Exclude<Method, 'DELETE'>, url: string, payload?: object, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
 async function insertCourse(db: Db, title: string, status: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED'): Promise<string> {
@@ -343,16 +348,11 @@ async function insertCourse(db: Db, title: string, status: 'DRAFT' | 'PUBLISHED'
 }
 
 export async function createTrainingWorld(db: Db, app: () => FastifyInstance): Promise<TrainingWorld> {
-  const providers = [];
-  const locations = [];
-  for (const [name, timezone] of [['Paris rooms', 'Europe/Paris'], ['Lyon rooms', 'Europe/Paris']] as const) {
-    const { rows: [provider] } = await db.query<{ id: string }>('insert into authorized_providers (name) values ($1) returning id', [`Provider ${randomUUID()}`]);
-    const { rows: [location] } = await db.query<{ id: string }>("insert into locations (name, country, timezone) values ($1, 'FR', $2) returning id", [name, timezone]);
-    await db.query('insert into provider_locations (provider_id, location_id) values ($1, $2)', [provider!.id, location!.id]);
-    providers.push(provider!.id);
-    locations.push(location!.id);
-  }
-  const [providerId, otherProviderId] = providers as [string, string];
+  const { rows: locations } = await db.query<{ id: string }>(
+    "insert into locations (name, country, timezone) values ('Paris rooms', 'FR', 'Europe/Paris'), ('Lyon rooms', 'FR', 'Europe/Paris') returning id",
+  );
+  const providerId = await insertProvider(db, locations[0]!.id);
+  const otherProviderId = await insertProvider(db, locations[1]!.id);
   const users = {
     SA: await createUser(db, testKeyring, { role: 'SA' }),
     AD: await createUser(db, testKeyring, { role: 'AD' }),
@@ -365,17 +365,17 @@ export async function createTrainingWorld(db: Db, app: () => FastifyInstance): P
   };
   // The instructors work for the world's provider: its AP may assign only them (decision 0023).
   await db.query(`insert into instructor_profiles (user_id, display_name, provider_id) values ($1, 'IC', $3), ($2, 'IP', $3)`, [users.IC.id, users.IP.id, providerId]);
-  const tokens: Map<TrainingCaller, string> = await tokensOf(users);
+  const tokens: Map<WorldCaller, string> = await tokensOf(users);
   return {
     providerId,
-    locationId: locations[0] as string,
-    otherLocationId: locations[1] as string,
+    locationId: locations[0]!.id,
+    otherLocationId: locations[1]!.id,
     courseId: await insertCourse(db, 'First aid at work', 'PUBLISHED'),
     draftCourseId: await insertCourse(db, 'Unfinished course', 'DRAFT'),
     archivedCourseId: await insertCourse(db, 'Retired course', 'ARCHIVED'),
     users,
     today: (await db.query<{ today: string }>("select to_char(now() at time zone 'Europe/Paris', 'YYYY-MM-DD') as today")).rows[0]!.today,
-    call: (caller, method, url, payload, headers) => requestWithToken(app(), tokens.get(caller), method, url, payload, headers),
+    call: callsAs(app, (caller: WorldCaller) => tokens.get(caller)),
   };
 }
 
@@ -456,7 +456,7 @@ export async function createCoursesWorld(db: Db, app: () => FastifyInstance): Pr
   const users = {} as Record<Role, TestUser>;
   for (const role of roles) users[role] = await createUser(db, testKeyring, { role });
   const tokens: Map<CourseCaller, string> = await tokensOf(users);
-  const call: CoursesWorld['call'] = (caller, method, url, payload, headers) => requestWithToken(app(), tokens.get(caller), method, url, payload, headers);
+  const call: CoursesWorld['call'] = callsAs(app, (caller: CourseCaller) => tokens.get(caller));
   const expectOk = (response: LightMyRequestResponse, what: string): CourseJson => {
     if (response.statusCode >= 300) throw new Error(`${what} failed with ${response.statusCode}: ${response.body}`);
     return response.json<CourseJson>();

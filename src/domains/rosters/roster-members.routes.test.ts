@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testKeyring } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createFieldCipher, normaliseEmail } from '../../platform/security/field-cipher.js';
-import { type RosterCaller, createRosterWorld, everyCaller, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/world.js';
+import { type WorldCaller, createRosterWorld, everyCaller, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/world.js';
 
 // The real application through inject, on a real database with its row-level security and the
 // functions and guards of migration 0017.
@@ -13,13 +13,13 @@ const setUp = async () => {
   return world;
 };
 
-async function statusesOf(callers: readonly RosterCaller[], send: (caller: RosterCaller) => Promise<{ statusCode: number }>): Promise<Record<string, number>> {
+async function statusesOf(callers: readonly WorldCaller[], send: (caller: WorldCaller) => Promise<{ statusCode: number }>): Promise<Record<string, number>> {
   const statuses: Record<string, number> = {};
   for (const caller of callers) statuses[caller] = (await send(caller)).statusCode;
   return statuses;
 }
 
-const add = (w: RosterWorld, caller: RosterCaller, rosterId: string, person: object) => w.call(caller, 'POST', `/v1/rosters/${rosterId}/members`, person);
+const add = (w: RosterWorld, caller: WorldCaller, rosterId: string, person: object) => w.call(caller, 'POST', `/v1/rosters/${rosterId}/members`, person);
 
 async function membersOf(rosterId: string): Promise<MemberJson[]> {
   const response = await world.call('SA', 'GET', `/v1/rosters/${rosterId}/members?limit=500`);
@@ -27,7 +27,7 @@ async function membersOf(rosterId: string): Promise<MemberJson[]> {
   return response.json<{ items: MemberJson[] }>().items;
 }
 
-const importCsv = (w: RosterWorld, caller: RosterCaller, rosterId: string, csv: string | Buffer) =>
+const importCsv = (w: RosterWorld, caller: WorldCaller, rosterId: string, csv: string | Buffer) =>
   w.call(caller, 'POST', `/v1/rosters/${rosterId}/members/import`, csv, { 'content-type': 'text/csv' });
 
 describe('POST /v1/rosters/:id/members', () => {
@@ -104,12 +104,12 @@ describe('POST /v1/rosters/:id/members', () => {
     const w = await setUp();
     const ownLocation = await w.roster();
     const elsewhere = await w.roster({ location_id: w.otherLocationId, provider_id: w.otherProviderId, instructor_id: w.otherInstructor.id });
-    const person = (caller: RosterCaller) => ({ first_name: caller, last_name: 'Student' });
+    const person = (caller: WorldCaller) => ({ first_name: caller, last_name: 'Student' });
     expect(await statusesOf(everyCaller, (caller) => add(w, caller, ownLocation.id, person(caller)))).toEqual({
-      SA: 201, AD: 201, AP: 201, AP2: 404, IC: 201, IP: 404, IT: 404, IN: 404, anon: 401,
+      SA: 201, AD: 201, AP: 201, otherAP: 404, IC: 201, IP: 404, IT: 404, IN: 404, anon: 401,
     });
     expect(await statusesOf(everyCaller, (caller) => add(w, caller, elsewhere.id, person(caller)))).toEqual({
-      SA: 201, AD: 201, AP: 404, AP2: 201, IC: 404, IP: 201, IT: 404, IN: 404, anon: 401,
+      SA: 201, AD: 201, AP: 404, otherAP: 201, IC: 404, IP: 201, IT: 404, IN: 404, anon: 401,
     });
     // The IC sees the roster of a session they teach but may not change it when it is someone else's.
     const session = await w.session();
@@ -147,13 +147,13 @@ describe('reading members', () => {
     await w.call('SA', 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users.IT.id });
     await w.call('SA', 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users.IN.id });
     const roster = (await w.call('AP', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
-    const listed = async (caller: RosterCaller) => {
+    const listed = async (caller: WorldCaller) => {
       const response = await w.call(caller, 'GET', `/v1/rosters/${roster.id}/members`);
       return response.statusCode === 200 ? response.json<{ items: MemberJson[]; total: number }>().total : response.statusCode;
     };
     const counts: Record<string, number> = {};
     for (const caller of everyCaller) counts[caller] = await listed(caller);
-    expect(counts).toEqual({ SA: 2, AD: 2, AP: 2, AP2: 404, IC: 2, IP: 404, IT: 404, IN: 404, anon: 401 });
+    expect(counts).toEqual({ SA: 2, AD: 2, AP: 2, otherAP: 404, IC: 2, IP: 404, IT: 404, IN: 404, anon: 401 });
 
     const own = await w.call('IT', 'GET', `/v1/roster-members?roster_id=${roster.id}`);
     expect(own.statusCode).toBe(200);
@@ -220,16 +220,16 @@ describe('PATCH and DELETE /v1/roster-members/:id', () => {
     await w.call('SA', 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users.IT.id });
     const roster = (await w.call('SA', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
     const [line] = await membersOf(roster.id);
-    const patch = async (caller: RosterCaller) => {
+    const patch = async (caller: WorldCaller) => {
       const { rows: [row] } = await context.db.query<{ version: number }>('select version from student_roster_members where id = $1', [line!.id]);
       return w.call(caller, 'PATCH', `/v1/roster-members/${line!.id}`, { attendance_status: 'ATTENDED', version: row!.version });
     };
     // The student sees their own line, but may not change it.
-    expect(await statusesOf(everyCaller, patch)).toEqual({ SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 403, IN: 404, anon: 401 });
+    expect(await statusesOf(everyCaller, patch)).toEqual({ SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 200, IP: 404, IT: 403, IN: 404, anon: 401 });
     const removable = async () => (await add(w, 'SA', roster.id, { first_name: 'Temp', last_name: String(Math.random()) })).json<MemberJson>().id;
     const removals: Record<string, number> = {};
     for (const caller of everyCaller) removals[caller] = (await w.call(caller, 'DELETE', `/v1/roster-members/${await removable()}`)).statusCode;
-    expect(removals).toEqual({ SA: 204, AD: 204, AP: 204, AP2: 404, IC: 204, IP: 404, IT: 404, IN: 404, anon: 401 });
+    expect(removals).toEqual({ SA: 204, AD: 204, AP: 204, otherAP: 404, IC: 204, IP: 404, IT: 404, IN: 404, anon: 401 });
     expect((await w.call('IT', 'DELETE', `/v1/roster-members/${line!.id}`)).statusCode).toBe(403);
     expect((await w.call('SA', 'DELETE', '/v1/roster-members/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
   });
@@ -356,7 +356,7 @@ describe('POST /v1/rosters/:id/members/import', () => {
     expect(uploaded.statusCode, uploaded.body).toBe(200);
     expect(uploaded.json().counts).toMatchObject({ added: 1 });
     const statuses = await statusesOf(everyCaller, (caller) => importCsv(w, caller, roster.id, `first_name,last_name\n${caller},Importer\n`));
-    expect(statuses).toEqual({ SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401 });
+    expect(statuses).toEqual({ SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401 });
     expect(await membersOf(roster.id)).toHaveLength(5);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
-import { type RosterCaller, createRosterWorld, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/world.js';
+import { type WorldCaller, createRosterWorld, type MemberJson, type RosterJson, type RosterWorld } from '../../../test/world.js';
 
 // Whom a write may name as a student (migration 0056, decision 0054), through the real application: an
 // enrollment, a batch and a roster made from a session are the ways an account becomes a roster's student.
@@ -13,7 +13,7 @@ const setUp = async () => {
   return world;
 };
 
-const enroll = (w: RosterWorld, caller: RosterCaller, session: string, student: Exclude<RosterCaller, 'anon'>) =>
+const enroll = (w: RosterWorld, caller: WorldCaller, session: string, student: Exclude<WorldCaller, 'anon'>) =>
   w.call(caller, 'POST', `/v1/sessions/${session}/enrollments`, { student_id: w.users[student].id });
 
 describe('naming an account as a student', () => {
@@ -21,8 +21,8 @@ describe('naming an account as a student', () => {
     const w = await setUp();
     const session = await w.session();
     const statuses: Record<string, number> = {};
-    for (const student of ['AD', 'AP', 'AP2', 'IP', 'IT'] as const) statuses[student] = (await enroll(w, 'IC', session, student)).statusCode;
-    expect(statuses).toEqual({ AD: 403, AP: 403, AP2: 403, IP: 403, IT: 201 });
+    for (const student of ['AD', 'AP', 'otherAP', 'IP', 'IT'] as const) statuses[student] = (await enroll(w, 'IC', session, student)).statusCode;
+    expect(statuses).toEqual({ AD: 403, AP: 403, otherAP: 403, IP: 403, IT: 201 });
     const refused = await enroll(w, 'IC', session, 'AD');
     expect(refused.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
 
@@ -43,7 +43,7 @@ describe('naming an account as a student', () => {
     const w = await setUp();
     const session = await w.session();
     const response = await w.call('IC', 'POST', `/v1/sessions/${session}/enrollments/batch`, {
-      students: [{ student_id: w.users.AD.id }, { student_id: w.users.IN.id }, { student_id: w.users.AP2.id }],
+      students: [{ student_id: w.users.AD.id }, { student_id: w.users.IN.id }, { student_id: w.users.otherAP.id }],
     });
     expect(response.statusCode, response.body).toBe(200);
     const rows = response.json<{ results: { outcome: string; reason: string | null; student_id: string | null }[] }>().results;
@@ -58,14 +58,14 @@ describe('naming an account as a student', () => {
     const w = await setUp();
     const session = await w.session();
     const statuses: Record<string, number> = {};
-    for (const student of ['AD', 'AP2', 'IC', 'IN'] as const) statuses[student] = (await enroll(w, 'AP', session, student)).statusCode;
-    expect(statuses).toEqual({ AD: 403, AP2: 403, IC: 201, IN: 201 });
+    for (const student of ['AD', 'otherAP', 'IC', 'IN'] as const) statuses[student] = (await enroll(w, 'AP', session, student)).statusCode;
+    expect(statuses).toEqual({ AD: 403, otherAP: 403, IC: 201, IN: 201 });
   });
 
   it('lets administrators name anyone but an SA, and anyone name themselves', async () => {
     const w = await setUp();
     const session = await w.session({ selfEnrollment: true });
-    expect((await enroll(w, 'AD', session, 'AP2')).statusCode).toBe(201);
+    expect((await enroll(w, 'AD', session, 'otherAP')).statusCode).toBe(201);
     expect((await enroll(w, 'SA', session, 'AD')).statusCode).toBe(201);
     expect((await enroll(w, 'AD', session, 'SA')).statusCode).toBe(403);
     expect((await enroll(w, 'IP', session, 'IP')).statusCode).toBe(201);

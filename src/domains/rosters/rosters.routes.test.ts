@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
-import { type RosterCaller, createRosterWorld, everyCaller, type RosterJson, type RosterWorld } from '../../../test/world.js';
+import { type WorldCaller, createRosterWorld, everyCaller, type RosterJson, type RosterWorld } from '../../../test/world.js';
 
 // The real application through inject, on a real database with its row-level security and the
 // functions and guards of migration 0017.
@@ -18,7 +18,7 @@ async function statusesOf(calls: Record<string, () => Promise<{ statusCode: numb
   return statuses;
 }
 
-const each = (fn: (caller: RosterCaller) => Promise<{ statusCode: number }>) => Object.fromEntries(everyCaller.map((caller) => [caller, () => fn(caller)]));
+const each = (fn: (caller: WorldCaller) => Promise<{ statusCode: number }>) => Object.fromEntries(everyCaller.map((caller) => [caller, () => fn(caller)]));
 
 describe('POST /v1/rosters', () => {
   it('creates a standalone roster with its counts at zero, an ETag and a roster.created event', async () => {
@@ -88,7 +88,7 @@ describe('GET /v1/rosters', () => {
     const ofTaughtSession = (await w.call('SA', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
     await context.db.query('update rosters set instructor_id = $2 where id = $1', [ofTaughtSession.id, w.otherInstructor.id]);
     const mine = new Set([ownLocation.id, taughtByIc.id, ofTaughtSession.id]);
-    const listed = async (caller: RosterCaller) => {
+    const listed = async (caller: WorldCaller) => {
       const response = await w.call(caller, 'GET', `/v1/rosters?course_id=${w.courseId}&limit=500`);
       if (response.statusCode !== 200) return response.statusCode;
       return response.json<{ items: RosterJson[] }>().items.map((roster) => roster.id).filter((id) => mine.has(id)).sort();
@@ -99,7 +99,7 @@ describe('GET /v1/rosters', () => {
       AD: ids(ownLocation, taughtByIc, ofTaughtSession),
       AP: ids(ownLocation, ofTaughtSession),
       // The other provider serves the other location.
-      AP2: ids(taughtByIc),
+      otherAP: ids(taughtByIc),
       // The IC instructs taughtByIc and teaches the session of the third; the IP instructs the first and third.
       IC: ids(taughtByIc, ofTaughtSession),
       IP: ids(ownLocation, ofTaughtSession),
@@ -108,7 +108,7 @@ describe('GET /v1/rosters', () => {
       anon: 401,
     });
     expect(await statusesOf(each((caller) => w.call(caller, 'GET', `/v1/rosters/${taughtByIc.id}`)))).toEqual({
-      SA: 200, AD: 200, AP: 404, AP2: 200, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
+      SA: 200, AD: 200, AP: 404, otherAP: 200, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
     });
   });
 
@@ -174,12 +174,12 @@ describe('PATCH /v1/rosters/:id', () => {
     const session = await w.session();
     const ofTaughtSession = (await w.call('SA', 'POST', '/v1/rosters/from-session', { session_id: session })).json<RosterJson>();
     await context.db.query('update rosters set instructor_id = $2 where id = $1', [ofTaughtSession.id, w.otherInstructor.id]);
-    const rename = (caller: RosterCaller, id: string) => async () => {
+    const rename = (caller: WorldCaller, id: string) => async () => {
       const { rows: [row] } = await context.db.query<{ version: number }>('select version from rosters where id = $1', [id]);
       return w.call(caller, 'PATCH', `/v1/rosters/${id}`, { name: `By ${caller}`, version: row!.version });
     };
     expect(await statusesOf(Object.fromEntries(everyCaller.map((caller) => [caller, rename(caller, roster.id)])))).toEqual({
-      SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
+      SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
     });
     // The IC sees the roster of a session they teach, but it is the IP's to change.
     expect((await rename('IC', ofTaughtSession.id)()).statusCode).toBe(403);
@@ -228,20 +228,20 @@ describe('POST /v1/rosters/:id/archive and /unarchive', () => {
 
   it('is for those who may change the roster', async () => {
     const w = await setUp();
-    const archive = (caller: RosterCaller) => async () => {
+    const archive = (caller: WorldCaller) => async () => {
       const roster = await w.roster();
       return w.call(caller, 'POST', `/v1/rosters/${roster.id}/archive`, { version: roster.version });
     };
     expect(await statusesOf(Object.fromEntries(everyCaller.map((caller) => [caller, archive(caller)])))).toEqual({
-      SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
+      SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
     });
-    const unarchive = (caller: RosterCaller) => async () => {
+    const unarchive = (caller: WorldCaller) => async () => {
       const roster = await w.roster();
       await w.call('SA', 'POST', `/v1/rosters/${roster.id}/archive`, { version: roster.version });
       return w.call(caller, 'POST', `/v1/rosters/${roster.id}/unarchive`, { version: roster.version + 1 });
     };
     expect(await statusesOf(Object.fromEntries(everyCaller.map((caller) => [caller, unarchive(caller)])))).toEqual({
-      SA: 200, AD: 200, AP: 200, AP2: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
+      SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 200, IP: 404, IT: 404, IN: 404, anon: 401,
     });
     expect((await w.call('SA', 'POST', '/v1/rosters/00000000-0000-4000-8000-000000000000/archive', { version: 1 })).statusCode).toBe(404);
     expect((await w.call('SA', 'POST', '/v1/rosters/not-a-uuid/archive')).statusCode).toBe(400);
@@ -266,7 +266,7 @@ describe('POST /v1/rosters/from-session', () => {
     const ip = await enroll({ student_id: w.otherInstructor.id });
     const cancelled = await enroll({ student_id: w.users.AD.id });
     await w.call('SA', 'POST', `/v1/enrollments/${cancelled}/cancel`);
-    await enroll({ student_id: w.users.AP2.id });
+    await enroll({ student_id: w.users.otherAP.id });
     await enroll({ student_id: w.users.AP.id }); // the sixth: waitlisted
     const results = [
       [it, 'ATTENDED', 'COMPLETED', 91.5, 88],
@@ -306,7 +306,7 @@ describe('POST /v1/rosters/from-session', () => {
       completion_status: results[2], practical_score: scores[0], written_score: scores[1],
     });
     expect(members.map(({ id: _id, roster_id: _roster, student_profile_id: _profile, created_at: _c, updated_at: _u, version: _v, ...rest }) => rest)).toEqual([
-      view(w.users.AP2.id, 'Test', 'AP', w.users.AP2.email, ['ENROLLED', 'PENDING', 'NOT_STARTED'], [null, null]),
+      view(w.users.otherAP.id, 'Test', 'AP', w.users.otherAP.email, ['ENROLLED', 'PENDING', 'NOT_STARTED'], [null, null]),
       view(w.otherInstructor.id, 'Test', 'IP', w.otherInstructor.email, ['ENROLLED', 'PENDING', 'IN_PROGRESS'], [null, 70]),
       view(w.users.IN.id, 'Ian', 'Newcomer', w.users.IN.email, ['ENROLLED', 'ABSENT', 'NOT_STARTED'], [null, null]),
       view(w.users.IT.id, 'Tess', 'Trainee', w.users.IT.email, ['COMPLETED', 'ATTENDED', 'COMPLETED'], [91.5, 88]),
@@ -337,9 +337,9 @@ describe('POST /v1/rosters/from-session', () => {
     const w = await setUp();
     const open = await w.session();
     const closed = await w.session({ selfEnrollment: false });
-    const make = (session: string) => (caller: RosterCaller) => w.call(caller, 'POST', '/v1/rosters/from-session', { session_id: session });
-    expect(await statusesOf(each(make(closed)))).toEqual({ SA: 201, AD: 201, AP: 201, AP2: 404, IC: 201, IP: 404, IT: 404, IN: 404, anon: 401 });
-    expect(await statusesOf(each(make(open)))).toEqual({ SA: 201, AD: 201, AP: 201, AP2: 403, IC: 201, IP: 403, IT: 403, IN: 403, anon: 401 });
+    const make = (session: string) => (caller: WorldCaller) => w.call(caller, 'POST', '/v1/rosters/from-session', { session_id: session });
+    expect(await statusesOf(each(make(closed)))).toEqual({ SA: 201, AD: 201, AP: 201, otherAP: 404, IC: 201, IP: 404, IT: 404, IN: 404, anon: 401 });
+    expect(await statusesOf(each(make(open)))).toEqual({ SA: 201, AD: 201, AP: 201, otherAP: 403, IC: 201, IP: 403, IT: 403, IN: 403, anon: 401 });
   });
 
   it('refuses a cancelled session, an unknown one and bad input', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type TrainingCaller, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
+import { type WorldCaller, freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 
 // Real HTTP on a real database: schedules created, read, edited and extended by every role, and the
 // sessions they generate as stored. Days are relative to the database's today in Europe/Paris.
@@ -49,7 +49,7 @@ const scheduleBody = (fields: Record<string, unknown> = {}) => ({
   ...fields,
 });
 
-async function createAs(caller: TrainingCaller, fields: Record<string, unknown> = {}): Promise<ChangeJson> {
+async function createAs(caller: WorldCaller, fields: Record<string, unknown> = {}): Promise<ChangeJson> {
   const response = await world.call(caller, 'POST', '/v1/schedules', scheduleBody(fields));
   expect(response.statusCode, response.body).toBe(201);
   return response.json<ChangeJson>();
@@ -139,8 +139,8 @@ describe('POST /v1/schedules', () => {
   });
 
   it('lets administrators create anywhere and an AP at their own locations; the others get 403, signed out 401', async () => {
-    const expected: Record<TrainingCaller, number> = { SA: 201, AD: 201, AP: 201, otherAP: 403, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
-    for (const [caller, status] of Object.entries(expected) as [TrainingCaller, number][]) {
+    const expected: Record<WorldCaller, number> = { SA: 201, AD: 201, AP: 201, otherAP: 403, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
+    for (const [caller, status] of Object.entries(expected) as [WorldCaller, number][]) {
       const response = await world.call(caller, 'POST', '/v1/schedules', scheduleBody({ rrule: 'FREQ=DAILY;COUNT=1' }));
       expect(response.statusCode, `${caller}: ${response.body}`).toBe(status);
     }
@@ -193,10 +193,10 @@ describe('GET /v1/schedules and /v1/schedules/:id', () => {
   it('shows each role the schedules the access matrix gives it', async () => {
     const own = (await createAs('AP', { rrule: 'FREQ=DAILY;COUNT=1' })).schedule;
     const elsewhere = (await createAs('SA', { rrule: 'FREQ=DAILY;COUNT=1', location_id: world.otherLocationId, instructor_id: world.users.IP.id })).schedule;
-    const expected: Record<Exclude<TrainingCaller, 'anon'>, string[]> = {
+    const expected: Record<Exclude<WorldCaller, 'anon'>, string[]> = {
       SA: [own.id, elsewhere.id], AD: [own.id, elsewhere.id], AP: [own.id], otherAP: [elsewhere.id], IC: [own.id], IP: [elsewhere.id], IT: [], IN: [],
     };
-    for (const [caller, ids] of Object.entries(expected) as [Exclude<TrainingCaller, 'anon'>, string[]][]) {
+    for (const [caller, ids] of Object.entries(expected) as [Exclude<WorldCaller, 'anon'>, string[]][]) {
       const page = (await world.call(caller, 'GET', `/v1/schedules?course_id=${world.courseId}&limit=500`)).json<{ items: ScheduleJson[]; total: number }>();
       const listed = page.items.map((item) => item.id);
       expect([own.id, elsewhere.id].filter((id) => listed.includes(id)).sort(), caller).toEqual([...ids].sort());
@@ -228,8 +228,8 @@ describe('GET /v1/schedules and /v1/schedules/:id', () => {
 describe('PATCH /v1/schedules/:id', () => {
   it('is for administrators and the AP of its location: 404 for who cannot see it, 403 for who can but may not', async () => {
     const { schedule } = await createAs('AP', { rrule: 'FREQ=DAILY;COUNT=2' });
-    const expected: Record<TrainingCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
-    for (const [caller, status] of Object.entries(expected) as [TrainingCaller, number][]) {
+    const expected: Record<WorldCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
+    for (const [caller, status] of Object.entries(expected) as [WorldCaller, number][]) {
       const { rows } = await context.db.query<{ version: number }>('select version from course_schedules where id = $1', [schedule.id]);
       const response = await world.call(caller, 'PATCH', `/v1/schedules/${schedule.id}`, { version: rows[0]!.version });
       expect(response.statusCode, `${caller}: ${response.body}`).toBe(status);
@@ -287,8 +287,8 @@ describe('POST /v1/schedules/:id/generate', () => {
 
   it('is for administrators and the AP of its location', async () => {
     const { schedule } = await createAs('AP', { rrule: 'FREQ=DAILY;COUNT=1' });
-    const expected: Record<TrainingCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
-    for (const [caller, status] of Object.entries(expected) as [TrainingCaller, number][]) {
+    const expected: Record<WorldCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
+    for (const [caller, status] of Object.entries(expected) as [WorldCaller, number][]) {
       const response = await world.call(caller, 'POST', `/v1/schedules/${schedule.id}/generate`, { until: plusDays(world.today, 30) });
       expect(response.statusCode, `${caller}: ${response.body}`).toBe(status);
     }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TrainingCaller, enrollmentState, enrollStudents, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
+import { type WorldCaller, enrollmentState, enrollStudents, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 
 // Real HTTP on a real database: the status transitions of a session, their events, and the cancel cascade.
 const context = useTrainingWorld();
@@ -26,7 +26,7 @@ async function sessionIn(status: Status, fields: { capacity?: number; selfEnroll
 }
 
 /** A transition at version 1 (a fresh session's) unless the body or an If-Match header names another. */
-const move = (caller: TrainingCaller, id: string, action: 'start' | 'complete' | 'cancel', body?: object, headers?: Record<string, string>) => {
+const move = (caller: WorldCaller, id: string, action: 'start' | 'complete' | 'cancel', body?: object, headers?: Record<string, string>) => {
   const version = headers?.['if-match'] === undefined ? { version: 1 } : {};
   return world.call(caller, 'POST', `/v1/sessions/${id}/${action}`, { ...version, ...(action === 'cancel' ? { reason: 'Instructor unwell' } : {}), ...body }, headers);
 };
@@ -110,8 +110,8 @@ describe('the lifecycle of a session', () => {
   });
 
   it('is for the staff of the session: 404 for who cannot see it, 403 for who can but may not, 401 signed out', async () => {
-    const expected: Record<TrainingCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 200, IP: 404, IT: 403, IN: 403, anon: 401 };
-    for (const [caller, status] of Object.entries(expected) as [TrainingCaller, number][]) {
+    const expected: Record<WorldCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 404, IC: 200, IP: 404, IT: 403, IN: 403, anon: 401 };
+    for (const [caller, status] of Object.entries(expected) as [WorldCaller, number][]) {
       for (const [action, from] of [['start', 'SCHEDULED'], ['complete', 'IN_PROGRESS'], ['cancel', 'SCHEDULED']] as const) {
         const id = await sessionIn(from);
         const response = await move(caller, id, action);

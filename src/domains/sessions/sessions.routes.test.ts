@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TrainingCaller, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
+import { type WorldCaller, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 
 // Real HTTP (app.inject) on a real database: sessions created, listed, read and edited by every role.
 const context = useTrainingWorld();
@@ -57,7 +57,7 @@ async function eventsOf(aggregateId: string): Promise<{ event_type: string; aggr
   return rows;
 }
 
-async function createAs(caller: TrainingCaller, fields: Record<string, unknown> = {}): Promise<SessionJson> {
+async function createAs(caller: WorldCaller, fields: Record<string, unknown> = {}): Promise<SessionJson> {
   const response = await world.call(caller, 'POST', '/v1/sessions', sessionBody(fields));
   expect(response.statusCode, response.body).toBe(201);
   return response.json<SessionJson>();
@@ -77,8 +77,8 @@ describe('POST /v1/sessions', () => {
   });
 
   it('lets administrators create anywhere and an AP at their own locations only; the others get 403, signed out 401', async () => {
-    const expected: Record<TrainingCaller, number> = { SA: 201, AD: 201, AP: 201, otherAP: 403, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
-    for (const [caller, status] of Object.entries(expected) as [TrainingCaller, number][]) {
+    const expected: Record<WorldCaller, number> = { SA: 201, AD: 201, AP: 201, otherAP: 403, IC: 403, IP: 403, IT: 403, IN: 403, anon: 401 };
+    for (const [caller, status] of Object.entries(expected) as [WorldCaller, number][]) {
       const response = await world.call(caller, 'POST', '/v1/sessions', sessionBody({ title: `By ${caller}` }));
       expect(response.statusCode, `${caller}: ${response.body}`).toBe(status);
     }
@@ -135,12 +135,12 @@ describe('GET /v1/sessions and /v1/sessions/:id', () => {
     const day = freshDay();
     const own = await createAs('SA', { session_date: day, title: 'Own, closed' });
     const elsewhere = await createAs('SA', { session_date: day, title: 'Elsewhere, open', location_id: world.otherLocationId, instructor_id: world.users.IP.id, self_enrollment_allowed: true });
-    const expected: Record<Exclude<TrainingCaller, 'anon'>, string[]> = {
+    const expected: Record<Exclude<WorldCaller, 'anon'>, string[]> = {
       // The second is open for self-enrollment: everyone signed in sees it. IC teaches the first.
       SA: [own.id, elsewhere.id], AD: [own.id, elsewhere.id], AP: [own.id, elsewhere.id], otherAP: [elsewhere.id],
       IC: [own.id, elsewhere.id], IP: [elsewhere.id], IT: [elsewhere.id], IN: [elsewhere.id],
     };
-    for (const [caller, ids] of Object.entries(expected) as [Exclude<TrainingCaller, 'anon'>, string[]][]) {
+    for (const [caller, ids] of Object.entries(expected) as [Exclude<WorldCaller, 'anon'>, string[]][]) {
       const page = (await world.call(caller, 'GET', `/v1/sessions?from=${day}&to=${day}`)).json<{ items: SessionJson[]; total: number }>();
       expect(page.items.map((item) => item.id).sort(), caller).toEqual([...ids].sort());
       expect(page.total, caller).toBe(ids.length);
@@ -240,8 +240,8 @@ describe('PATCH /v1/sessions/:id', () => {
 
   it('lets the staff of a session change it: 404 for who cannot see it, 403 for who sees but may not', async () => {
     const session = await createAs('SA', { self_enrollment_allowed: true });
-    const expected: Record<TrainingCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 403, IC: 200, IP: 403, IT: 403, IN: 403, anon: 401 };
-    for (const [caller, status] of Object.entries(expected) as [TrainingCaller, number][]) {
+    const expected: Record<WorldCaller, number> = { SA: 200, AD: 200, AP: 200, otherAP: 403, IC: 200, IP: 403, IT: 403, IN: 403, anon: 401 };
+    for (const [caller, status] of Object.entries(expected) as [WorldCaller, number][]) {
       const { rows } = await context.db.query<{ version: number }>('select version from training_sessions where id = $1', [session.id]);
       const response = await world.call(caller, 'PATCH', `/v1/sessions/${session.id}`, { title: `Edited by ${caller}`, version: rows[0]!.version });
       expect(response.statusCode, `${caller}: ${response.body}`).toBe(status);
