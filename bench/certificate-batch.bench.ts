@@ -10,6 +10,7 @@ import { certificateHandlers } from '../src/domains/certificates/index.js';
 import { createDispatcher, defaultDispatcherSettings } from '../src/platform/jobs/index.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
 import { createLogger } from '../src/platform/shared/logger.js';
+import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 
@@ -97,6 +98,15 @@ async function check(db: Db, rosterId: string, mode: Mode): Promise<void> {
   if (state?.certificates !== learners || state.events !== events) throw new Error(`${mode}: ${state?.certificates} certificates and ${state?.events} events for ${learners} learners`);
 }
 
+/** CPU seconds so far of this process and of the database's backends (PostgreSQL; the embedded engine runs in this process). */
+async function cpuNow(db: Db, engine: 'postgres' | 'pglite'): Promise<{ node: number; db: Map<number, number> }> {
+  const usage = process.cpuUsage();
+  const node = (usage.user + usage.system) / 1e6;
+  if (engine === 'pglite') return { node, db: new Map() };
+  const { rows } = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+  return { node, db: await cpuSecondsOf(rows.map((row) => row.pid)) };
+}
+
 async function withDatabase(fn: (db: Db, engine: 'postgres' | 'pglite') => Promise<void>): Promise<void> {
   const serverUrl = process.env['DATABASE_URL'];
   if (serverUrl) {
@@ -131,28 +141,35 @@ export async function run(): Promise<void> {
     await migrateUp(db);
     const world = await createWorld(db);
     const seconds = new Map<Mode, number[]>();
+    const cpu = new Map<Mode, { node: number; db: number }[]>();
     const warmedUp = new Set<Mode>();
     const once = async (mode: Mode) => {
       const rosterId = await createRoster(db, world);
+      const cpuBefore = await cpuNow(db, engine);
       const started = performance.now();
       if (mode === 'bare') await bare(db, rosterId);
       else await batch(db, rosterId, world);
       const elapsed = (performance.now() - started) / 1000;
+      const cpuAfter = await cpuNow(db, engine);
       await check(db, rosterId, mode);
-      return elapsed;
+      return { elapsed, cpu: { node: cpuAfter.node - cpuBefore.node, db: cpuSecondsBetween(cpuBefore.db, cpuAfter.db) } };
     };
     for (const mode of rounds) {
       if (!warmedUp.has(mode)) {
         warmedUp.add(mode);
         await once(mode);
       }
-      seconds.set(mode, [...(seconds.get(mode) ?? []), await once(mode)]);
+      const { elapsed, cpu: used } = await once(mode);
+      seconds.set(mode, [...(seconds.get(mode) ?? []), elapsed]);
+      cpu.set(mode, [...(cpu.get(mode) ?? []), used]);
     }
     const mean = (list: number[]) => list.reduce((sum, value) => sum + value, 0) / list.length;
     const measurements: Measurement[] = (['bare', 'batch'] as const).map((mode) => ({
       name: labels[mode], rate: learners / mean(seconds.get(mode)!), ...(mode === 'batch' ? { baseline: labels.bare } : {}),
     }));
     const perRound = Object.fromEntries([...seconds].map(([mode, list]) => [mode, list.map((s) => Number(s.toFixed(2)))]));
-    await report('certificate-batch', { engine, learners, chunk: 1000, secondsPerRound: perRound }, measurements);
+    // CPU seconds per round (this process, and PostgreSQL's backends): the load moves them much less than the elapsed time.
+    const cpuPerRound = Object.fromEntries([...cpu].map(([mode, list]) => [mode, list.map((used) => ({ node: Number(used.node.toFixed(2)), db: Number(used.db.toFixed(2)) }))]));
+    await report('certificate-batch', { engine, learners, chunk: 1000, secondsPerRound: perRound, cpuSecondsPerRound: cpuPerRound }, measurements);
   });
 }
