@@ -2806,7 +2806,6 @@ CREATE OR REPLACE FUNCTION public.app_certificate_status(status text, expiry_dat
  RETURNS text
  LANGUAGE sql
  IMMUTABLE
- SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT CASE WHEN status = 'ACTIVE' AND expiry_date < as_of THEN 'EXPIRED' ELSE status END
 $function$;

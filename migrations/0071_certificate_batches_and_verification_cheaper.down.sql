@@ -1,5 +1,7 @@
--- A batch chunk's answer (one row per source) without comparing every source with every inserted row
--- (decision 0068): the inserted rows answer for themselves and the rest are told apart by a hashed NOT IN.
+-- app_certificate_status with its own search path again (0057); the batch answer assembled by joining
+-- every source with the inserted rows again (0066).
+ALTER FUNCTION app_certificate_status(text, date, date) SET search_path = public, pg_temp;
+
 CREATE OR REPLACE FUNCTION public.issue_certificates(enrollment_ids uuid[], roster_member_ids uuid[], codes text[], url_base text, template_version uuid, issuer uuid, batch uuid)
  RETURNS TABLE(enrollment_id uuid, roster_member_id uuid, outcome text, reason text, certificate_id uuid)
  LANGUAGE plpgsql
@@ -88,7 +90,7 @@ BEGIN
       FROM facts f
      WHERE f.live_id IS NULL AND f.refusal IS NULL
     ON CONFLICT DO NOTHING
-    RETURNING ins.id, ins.enrollment_id, ins.roster_member_id, ins.roster_id, ins.course_id, ins.user_id, ins.expiry_date, ins.version, ins.verification_code
+    RETURNING ins.id, ins.enrollment_id, ins.roster_member_id, ins.roster_id, ins.course_id, ins.user_id, ins.expiry_date, ins.version
   ),
   events AS (
     INSERT INTO domain_events (aggregate_type, aggregate_id, aggregate_version, event_type, payload, actor_id, request_id)
@@ -98,16 +100,12 @@ BEGIN
            issuer, NULLIF(current_setting('unitrain.request_id', true), '')
       FROM inserted i
   )
-  -- Each source once: the inserted rows as they are, the others by what stopped them. A row the insert
-  -- skipped (a concurrent issuer's certificate came first) is ALREADY_ISSUED, its id left for the caller.
-  -- Hashed NOT IN, not a join with inserted: the planner estimates these sets at a row or two and joined
-  -- them by nested loop, comparing every source with every inserted row.
-  SELECT i.enrollment_id, i.roster_member_id, 'ISSUED', NULL::text, i.id
-    FROM inserted i
-  UNION ALL
-  SELECT f.enrollment_id, f.roster_member_id, CASE WHEN f.refusal IS NOT NULL THEN 'NOT_ELIGIBLE' ELSE 'ALREADY_ISSUED' END, f.refusal, f.live_id
+  SELECT f.enrollment_id, f.roster_member_id,
+         CASE WHEN i.id IS NOT NULL THEN 'ISSUED' WHEN f.refusal IS NOT NULL THEN 'NOT_ELIGIBLE' ELSE 'ALREADY_ISSUED' END,
+         CASE WHEN i.id IS NULL THEN f.refusal END,
+         coalesce(i.id, f.live_id)
     FROM facts f
-   WHERE f.live_id IS NOT NULL OR f.refusal IS NOT NULL OR codes[f.n] NOT IN (SELECT i.verification_code FROM inserted i);
+    LEFT JOIN inserted i ON coalesce(i.enrollment_id, i.roster_member_id) = coalesce(f.enrollment_id, f.roster_member_id);
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION issue_certificates(uuid[],uuid[],text[],text,uuid,uuid,uuid) FROM PUBLIC;
