@@ -4910,8 +4910,10 @@ BEGIN
       LEFT JOIN certificates le ON le.enrollment_id = f.enrollment_id AND le.status <> 'REVOKED'
       LEFT JOIN certificates lr ON lr.roster_member_id = f.roster_member_id AND lr.status <> 'REVOKED'
   ),
-  -- The certificates to write, in the insert's column order.
-  new_rows AS (
+  inserted AS (
+    INSERT INTO certificates AS ins (id, user_id, student_profile_id, enrollment_id, roster_member_id, roster_id, session_id, course_id,
+                              location_id, provider_id, course_name, recipient_name, recipient_email_ciphertext, issued_by,
+                              template_id, template_version_id, batch_id, issue_date, expiry_date, verification_code, snapshot)
     SELECT gen_random_uuid(), f.user_id, f.student_profile_id, f.enrollment_id, f.roster_member_id, f.roster_id, f.session_id, f.course_id,
            f.location_id, f.provider_id, f.course_name, f.recipient_name, f.recipient_email_ciphertext, issuer,
            tv.template_id, tv.id, batch, f.issue_date, f.expiry_date, codes[f.n],
@@ -4927,28 +4929,8 @@ BEGIN
              'verification_code', codes[f.n], 'verification_url', url_base || '/verify/' || codes[f.n], 'renderer', 3)
       FROM facts f
      WHERE f.live_id IS NULL AND f.refusal IS NULL
-  ),
-  -- One insert per kind of source, each naming its one-live-certificate index as the arbiter.
-  inserted_e AS (
-    INSERT INTO certificates AS ins (id, user_id, student_profile_id, enrollment_id, roster_member_id, roster_id, session_id, course_id,
-                              location_id, provider_id, course_name, recipient_name, recipient_email_ciphertext, issued_by,
-                              template_id, template_version_id, batch_id, issue_date, expiry_date, verification_code, snapshot)
-    SELECT * FROM new_rows r WHERE r.enrollment_id IS NOT NULL
-    ON CONFLICT (enrollment_id) WHERE status <> 'REVOKED' DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING ins.id, ins.enrollment_id, ins.roster_member_id, ins.roster_id, ins.course_id, ins.user_id, ins.expiry_date, ins.version, ins.verification_code
-  ),
-  inserted_r AS (
-    INSERT INTO certificates AS ins (id, user_id, student_profile_id, enrollment_id, roster_member_id, roster_id, session_id, course_id,
-                              location_id, provider_id, course_name, recipient_name, recipient_email_ciphertext, issued_by,
-                              template_id, template_version_id, batch_id, issue_date, expiry_date, verification_code, snapshot)
-    SELECT * FROM new_rows r WHERE r.roster_member_id IS NOT NULL
-    ON CONFLICT (roster_member_id) WHERE status <> 'REVOKED' DO NOTHING
-    RETURNING ins.id, ins.enrollment_id, ins.roster_member_id, ins.roster_id, ins.course_id, ins.user_id, ins.expiry_date, ins.version, ins.verification_code
-  ),
-  -- PostgreSQL fires the statement triggers (audit, capture, status list, recount) once, with the
-  -- rows of both inserts.
-  inserted AS (
-    SELECT * FROM inserted_e UNION ALL SELECT * FROM inserted_r
   ),
   events AS (
     INSERT INTO domain_events (aggregate_type, aggregate_id, aggregate_version, event_type, payload, actor_id, request_id)
