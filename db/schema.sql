@@ -2806,7 +2806,6 @@ CREATE OR REPLACE FUNCTION public.app_certificate_status(status text, expiry_dat
  RETURNS text
  LANGUAGE sql
  IMMUTABLE
- SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT CASE WHEN status = 'ACTIVE' AND expiry_date < as_of THEN 'EXPIRED' ELSE status END
 $function$;
@@ -4931,7 +4930,7 @@ BEGIN
       FROM facts f
      WHERE f.live_id IS NULL AND f.refusal IS NULL
     ON CONFLICT DO NOTHING
-    RETURNING ins.id, ins.enrollment_id, ins.roster_member_id, ins.roster_id, ins.course_id, ins.user_id, ins.expiry_date, ins.version
+    RETURNING ins.id, ins.enrollment_id, ins.roster_member_id, ins.roster_id, ins.course_id, ins.user_id, ins.expiry_date, ins.version, ins.verification_code
   ),
   events AS (
     INSERT INTO domain_events (aggregate_type, aggregate_id, aggregate_version, event_type, payload, actor_id, request_id)
@@ -4941,12 +4940,16 @@ BEGIN
            issuer, NULLIF(current_setting('unitrain.request_id', true), '')
       FROM inserted i
   )
-  SELECT f.enrollment_id, f.roster_member_id,
-         CASE WHEN i.id IS NOT NULL THEN 'ISSUED' WHEN f.refusal IS NOT NULL THEN 'NOT_ELIGIBLE' ELSE 'ALREADY_ISSUED' END,
-         CASE WHEN i.id IS NULL THEN f.refusal END,
-         coalesce(i.id, f.live_id)
+  -- Each source once: the inserted rows as they are, the others by what stopped them. A row the insert
+  -- skipped (a concurrent issuer's certificate came first) is ALREADY_ISSUED, its id left for the caller.
+  -- Hashed NOT IN, not a join with inserted: the planner estimates these sets at a row or two and joined
+  -- them by nested loop, comparing every source with every inserted row.
+  SELECT i.enrollment_id, i.roster_member_id, 'ISSUED', NULL::text, i.id
+    FROM inserted i
+  UNION ALL
+  SELECT f.enrollment_id, f.roster_member_id, CASE WHEN f.refusal IS NOT NULL THEN 'NOT_ELIGIBLE' ELSE 'ALREADY_ISSUED' END, f.refusal, f.live_id
     FROM facts f
-    LEFT JOIN inserted i ON coalesce(i.enrollment_id, i.roster_member_id) = coalesce(f.enrollment_id, f.roster_member_id);
+   WHERE f.live_id IS NOT NULL OR f.refusal IS NOT NULL OR codes[f.n] NOT IN (SELECT i.verification_code FROM inserted i);
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION issue_certificates(uuid[],uuid[],text[],text,uuid,uuid,uuid) FROM PUBLIC;
