@@ -26,7 +26,22 @@ afterAll(async () => {
 const whoAmI = `select current_user as role_name, current_setting('unitrain.role', true) as claimed_role,
   current_setting('unitrain.request_id', true) as request_id, current_setting('transaction_read_only') as read_only`;
 
+/** A text no connection has prepared before this file's first use of it. */
+const manyAtOnce = `${whoAmI} -- many at once ${randomUUID()}`;
+
 describe.each([1, 2])('use %i of each text', () => {
+  it('keeps each of many reads at once to its own claims, one failing without the others (decision 0067)', async () => {
+    // On PostgreSQL these share the reader's pipelined connections: written one after another, answered in turn.
+    const actors: Actor[] = Array.from({ length: 40 }, (_, index) => ({ ...actor, role: index % 2 === 0 ? 'AD' : 'SA', requestId: `many-${index}` }));
+    const outcomes = await Promise.allSettled(
+      actors.map((each, index) => db.reader.withActor(each, async (tx) => (await tx.query(index === 7 ? 'select 1 / 0 as n' : manyAtOnce)).rows[0])),
+    );
+    outcomes.forEach((outcome, index) => {
+      if (index === 7) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: '22012' } });
+      else expect(outcome).toEqual({ status: 'fulfilled', value: { role_name: 'unitrain_app', claimed_role: actors[index]?.role, request_id: `many-${index}`, read_only: 'on' } });
+    });
+  });
+
   it('reads through the reader as the actor, read only, and leaves nothing behind', async () => {
     const seen = await db.reader.withActor(actor, async (tx) => [(await tx.query(whoAmI)).rows[0], (await tx.query(whoAmI)).rows[0]]);
     expect(seen).toEqual([0, 1].map(() => ({ role_name: 'unitrain_app', claimed_role: 'AD', request_id: 'round-trips', read_only: 'on' })));
