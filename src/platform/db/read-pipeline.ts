@@ -26,6 +26,8 @@ interface PipelinedConnection {
   readonly ready: Promise<void>;
   /** Batches sent and not yet answered: a new lane takes the connection with the fewest. */
   inFlight: number;
+  /** When each batch in flight was run (performance.now), oldest first: a slow read shows as an old first entry. */
+  readonly runAt: number[];
   /** Writes are held until the end of this turn of the event loop (one write for every read of the turn). */
   corked: boolean;
   broken: boolean;
@@ -38,6 +40,9 @@ interface ProtocolConnection {
   parse(message: { text: string; name: string; types: unknown[] }): void;
   sync(): void;
 }
+
+/** A connection whose oldest read in flight is older than this is held up by a slow read (a report, say): new lanes go elsewhere. */
+const heldUpAfterMs = 50;
 
 const protocolOf = (client: pg.Client) => (client as unknown as { connection: ProtocolConnection }).connection;
 
@@ -77,9 +82,10 @@ function parsedOrSent(client: pg.Client, name: string, text: string): boolean {
 
 /**
  * Up to `connections` pipelined connections, opened when every open one has reads in flight (so a quiet
- * server holds one). A lane takes the connection with the fewest reads in flight: a slow read holds back
- * only the reads already sent behind it, and new ones go elsewhere. A connection that fails or ends is
- * dropped (its reads fail, as a pooled connection's would), and the next lane opens another.
+ * server holds one). A lane takes the connection with the fewest reads in flight among those not held up
+ * (whose oldest read in flight was run less than `heldUpAfterMs` ago): a slow read holds back the reads
+ * already sent behind it, and new ones go elsewhere while there is elsewhere. A connection that fails or
+ * ends is dropped (its reads fail, as a pooled connection's would), and the next lane opens another.
  */
 export function createReadPipeline(config: pg.ClientConfig, connections: number): ReadPipeline {
   const open: PipelinedConnection[] = [];
@@ -90,7 +96,7 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
   };
   const connect = (): PipelinedConnection => {
     const client = new pg.Client({ ...config, pipeline: true } as pg.ClientConfig);
-    const connection: PipelinedConnection = { client, ready: Promise.resolve(), inFlight: 0, corked: false, broken: false };
+    const connection: PipelinedConnection = { client, ready: Promise.resolve(), inFlight: 0, runAt: [], corked: false, broken: false };
     // A lost server makes the reads in flight reject; without a listener the 'error' event would crash the process.
     client.on('error', () => drop(connection));
     client.on('end', () => drop(connection));
@@ -105,10 +111,17 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
     open.push(connection);
     return connection;
   };
-  const leastBusy = (): PipelinedConnection => {
+  const fewestInFlight = (among: readonly PipelinedConnection[]): PipelinedConnection | undefined => {
     let best: PipelinedConnection | undefined;
-    for (const connection of open) if (best === undefined || connection.inFlight < best.inFlight) best = connection;
-    return best !== undefined && (best.inFlight === 0 || open.length >= connections) ? best : connect();
+    for (const connection of among) if (best === undefined || connection.inFlight < best.inFlight) best = connection;
+    return best;
+  };
+  const leastBusy = (): PipelinedConnection => {
+    const now = performance.now();
+    const best = fewestInFlight(open.filter((connection) => (connection.runAt[0] ?? now) > now - heldUpAfterMs));
+    if (best !== undefined && (best.inFlight === 0 || open.length >= connections)) return best;
+    // All busy (or all held up) and room for another; else, every one held up: the least busy of them.
+    return open.length < connections ? connect() : (fewestInFlight(open) as PipelinedConnection);
   };
   const holdWritesThisTurn = (connection: PipelinedConnection) => {
     if (connection.corked) return;
@@ -127,7 +140,9 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
         async run(statements) {
           if (connection === null || connection.broken) connection = leastBusy();
           const on = connection;
+          const runAt = performance.now();
           on.inFlight += 1;
+          on.runAt.push(runAt);
           try {
             await on.ready;
             const { client } = on;
@@ -142,6 +157,7 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
             return batch.value;
           } finally {
             on.inFlight -= 1;
+            on.runAt.splice(on.runAt.indexOf(runAt), 1);
           }
         },
       };

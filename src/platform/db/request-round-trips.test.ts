@@ -111,4 +111,14 @@ describe.runIf(testEngine === 'postgres')('round trips on PostgreSQL', () => {
     expect(await roundTrips(write)).toBe(2);
     expect(await roundTrips(() => db.withActor(actor, async () => 'nothing'))).toBe(0);
   });
+
+  it('sends a read run beside a slow one on another connection: it does not wait behind it (decision 0067)', async () => {
+    let slowAnswered = false;
+    const slow = db.reader.withActor(actor, (tx) => tx.query('select pg_sleep(1)')).then(() => {
+      slowAnswered = true;
+    });
+    expect((await db.reader.withActor(actor, (tx) => tx.query('select 1 as one'))).rows).toEqual([{ one: 1 }]);
+    expect(slowAnswered).toBe(false);
+    await slow;
+  });
 });
