@@ -12,6 +12,7 @@ import { answerClientError, answerFrameworkError, registerErrorHandling } from '
 import { registerOpenApi } from './platform/http/openapi.js';
 import { registerRateLimits } from './platform/http/rate-limits.js';
 import { registerReadYourWrites } from './platform/http/read-your-writes.js';
+import { requestLoggerOf } from './platform/http/request-logger.js';
 import { createSignedInAccounts } from './platform/http/signed-in-accounts.js';
 import { onFirstUseCompilers } from './platform/http/schema-compilers.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    childLoggerFactory: requestLoggerOf,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     ...(deps.compileSchemasAtStart ? {} : { schemaController: { compilersFactory: onFirstUseCompilers() } }),
     bodyLimit: 10 * 1024 * 1024,

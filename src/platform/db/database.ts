@@ -132,6 +132,19 @@ export function inReadOnlySnapshot<T>(db: Connection, fn: (tx: Tx) => Promise<T>
 /** The role every request runs as: it owns nothing and cannot bypass row-level security. */
 export const applicationRole = 'unitrain_app';
 
+/** The claims statement's text (actorClaims); `readOnly` adds the READ ONLY setting. */
+function claimsText(readOnly: boolean): string {
+  // One boolean column, not one per setting: a reader parses its answer on every request. concat() takes
+  // every argument, so every set_config runs.
+  return `select concat(set_config('role', $1, true), set_config('unitrain.user_id', $2, true),
+            set_config('unitrain.role', $3, true), set_config('unitrain.provider_id', $4, true),
+            set_config('unitrain.request_id', $5, true), set_config('unitrain.ip', $6, true),
+            set_config('unitrain.user_agent', $7, true)${readOnly ? `, set_config('transaction_read_only', 'on', true)` : ''}) is not null as claimed`;
+}
+
+/** Built once: a statement's text is looked up by value on every use (its prepared name). */
+const claimsTexts = { writing: claimsText(false), readOnly: claimsText(true) };
+
 /**
  * The statement that sets the role and every claim. One statement on purpose: `set_config('role', ...)`
  * is `SET LOCAL ROLE` in function form, so the role and all claims are set in a single statement, and all
@@ -141,10 +154,7 @@ export const applicationRole = 'unitrain_app';
  */
 export function actorClaims(actor: Actor, options: { readOnly?: boolean } = {}): { text: string; values: string[] } {
   return {
-    text: `select set_config('role', $1, true), set_config('unitrain.user_id', $2, true),
-            set_config('unitrain.role', $3, true), set_config('unitrain.provider_id', $4, true),
-            set_config('unitrain.request_id', $5, true), set_config('unitrain.ip', $6, true),
-            set_config('unitrain.user_agent', $7, true)${options.readOnly ? `, set_config('transaction_read_only', 'on', true)` : ''}`,
+    text: options.readOnly ? claimsTexts.readOnly : claimsTexts.writing,
     values: [applicationRole, actor.userId ?? '', actor.role, actor.providerId ?? '', actor.requestId ?? '', actor.ip ?? '', actor.userAgent ?? ''],
   };
 }

@@ -5,6 +5,7 @@ import { changesChannel, coalesced, type CommitListeners, createCommitListeners,
 import type { Actor, CommitMark } from './actor.js';
 import { actorClaims, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import { type BatchStatement, preparedOn, runBatch } from './statement-batch.js';
+import { createReadPipeline, type ReadLane, type ReadPipeline } from './read-pipeline.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
 import { createReplicaReader } from './replica-reader.js';
@@ -174,30 +175,20 @@ async function inTransaction<T>(
  * them as one implicit transaction: the claims hold for that statement and end with it, and if they
  * fail the statement does not run). One round trip per statement instead of BEGIN, claims, query,
  * COMMIT. In READ COMMITTED every statement takes its own snapshot anyway, so a read that makes several
- * sees what it saw in one transaction: each statement at least what the one before it saw.
+ * sees what it saw in one transaction: its statements go through one lane of the read pipeline, so
+ * each runs after the one sent before it and sees at least what that one saw (decision 0067). A script
+ * (`exec`: several statements, the simple protocol) runs in a READ ONLY transaction on a connection of
+ * the pool, which it has to itself.
  */
-async function asReadingActor<T>(client: pg.PoolClient, queryLog: QueryLog, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function asReadingActor<T>(lane: ReadLane, pool: pg.Pool, queryLog: QueryLog, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const claims = actorClaims(actor, { readOnly: true });
   const claimsStatement = statementOf(claims.text, claims.values);
-  // Before this connection has prepared both texts: a READ ONLY transaction, statement by statement.
-  const separately = <R>(run: (inside: Tx) => Promise<R>): Promise<R> => inTransaction(client, queryLog, readersCommits, run, readOnly, [claimsStatement]);
-  // One statement at a time, as pg would run them anyway: two transactions of `separately` on one
-  // connection must not interleave (a COMMIT of one would leave the other's statement without claims).
-  let previous: Promise<unknown> = Promise.resolve();
-  const inTurn = <R>(run: () => Promise<R>): Promise<R> => {
-    const next = previous.then(run, run);
-    previous = next.catch(() => undefined);
-    return next;
-  };
   const tx: Queryable = {
-    query: <R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> =>
-      inTurn(async () => {
-        const batch = [claimsStatement, statementOf(sql, params)];
-        if (!preparedOn(client, batch)) return separately((inside) => inside.query<R>(sql, params));
-        const result = (await queryLog.time(sql, () => runBatch(client, batch)))[1] as pg.QueryResult;
-        return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
-      }),
-    exec: (sql) => inTurn(() => separately((inside) => inside.exec(sql))),
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params)])))[1] as pg.QueryResult;
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, readersCommits, (inside) => inside.exec(sql), readOnly, [claimsStatement])),
   };
   return fn(asTx(tx));
 }
@@ -225,7 +216,12 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     new pg.Pool({ connectionString, max: options.poolMax, types, application_name: 'unitrain', ...extra });
   const pool = poolOf(options.url);
   // A replica that does not answer must not hold a read up for long: the primary answers instead.
-  const replica = options.replicaUrl ? poolOf(options.replicaUrl, { connectionTimeoutMillis: 2_000 }) : null;
+  const replicaTimeout = { connectionTimeoutMillis: 2_000 };
+  const replica = options.replicaUrl ? poolOf(options.replicaUrl, replicaTimeout) : null;
+  // The reader's pipelined connections (decision 0067), beside each pool: a quarter as many, since each carries many reads at once.
+  const pipelineOf = (connectionString: string, extra: pg.ClientConfig = {}) =>
+    createReadPipeline({ connectionString, types, application_name: 'unitrain', ...extra }, Math.ceil(options.poolMax / 4));
+  const pipelines = { primary: pipelineOf(options.url), replica: options.replicaUrl ? pipelineOf(options.replicaUrl, replicaTimeout) : null };
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   // The same for a checked-out client: the query it was running rejects with the error anyway.
   for (const p of [pool, replica]) {
@@ -243,14 +239,14 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
   );
   const transaction = <T>(fn: (tx: Tx) => Promise<T>, mode?: TransactionMode, actor?: Actor) =>
     withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode, actor ? [claimsOf(actor)] : []));
-  const readOnlyOn = (on: pg.Pool) => <T>(fn: (tx: Tx) => Promise<T>, actor: Actor) =>
-    withClient(on, (client) => asReadingActor(client, queryLog, actor, fn));
+  const readOnlyOn = (on: pg.Pool, pipeline: ReadPipeline) => <T>(fn: (tx: Tx) => Promise<T>, actor: Actor) =>
+    asReadingActor(pipeline.lane(), on, queryLog, actor, fn);
   const positionOf = async (on: pg.Pool, sql: string) => (await on.query<{ position: string | null }>(sql)).rows[0]?.position ?? null;
   const replicaReader = replica
     ? createReplicaReader(
         {
-          primary: { transaction: readOnlyOn(pool), queryable: primary, position: async () => (await positionOf(pool, 'select pg_current_wal_lsn()::text as position')) as WalPosition },
-          replica: { transaction: readOnlyOn(replica), queryable: queryableOf(replica, queryLog), replayed: () => positionOf(replica, 'select pg_last_wal_replay_lsn()::text as position') },
+          primary: { transaction: readOnlyOn(pool, pipelines.primary), queryable: primary, position: async () => (await positionOf(pool, 'select pg_current_wal_lsn()::text as position')) as WalPosition },
+          replica: { transaction: readOnlyOn(replica, pipelines.replica as ReadPipeline), queryable: queryableOf(replica, queryLog), replayed: () => positionOf(replica, 'select pg_last_wal_replay_lsn()::text as position') },
         },
         { server: new URL(options.replicaUrl as string).host, maxLagMs: options.replicaMaxLagMs ?? 5_000, now: options.clock ?? (() => performance.now()) },
         logger,
@@ -266,7 +262,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
       ...primary,
       withActor: (actor, fn) => {
         primaryReads.set('no_replica', (primaryReads.get('no_replica') ?? 0) + 1);
-        return readOnlyOn(pool)(fn, actor);
+        return readOnlyOn(pool, pipelines.primary)(fn, actor);
       },
     },
     queryLog,
@@ -289,7 +285,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     onCommit: (listener) => commits.add(listener),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
-      await Promise.all([pool.end(), replica?.end()]);
+      await Promise.all([pool.end(), replica?.end(), pipelines.primary.close(), pipelines.replica?.close()]);
     },
   };
 }

@@ -26,7 +26,22 @@ afterAll(async () => {
 const whoAmI = `select current_user as role_name, current_setting('unitrain.role', true) as claimed_role,
   current_setting('unitrain.request_id', true) as request_id, current_setting('transaction_read_only') as read_only`;
 
+/** A text no connection has prepared before this file's first use of it. */
+const manyAtOnce = `${whoAmI} -- many at once ${randomUUID()}`;
+
 describe.each([1, 2])('use %i of each text', () => {
+  it('keeps each of many reads at once to its own claims, one failing without the others (decision 0067)', async () => {
+    // On PostgreSQL these share the reader's pipelined connections: written one after another, answered in turn.
+    const actors: Actor[] = Array.from({ length: 40 }, (_, index) => ({ ...actor, role: index % 2 === 0 ? 'AD' : 'SA', requestId: `many-${index}` }));
+    const outcomes = await Promise.allSettled(
+      actors.map((each, index) => db.reader.withActor(each, async (tx) => (await tx.query(index === 7 ? 'select 1 / 0 as n' : manyAtOnce)).rows[0])),
+    );
+    outcomes.forEach((outcome, index) => {
+      if (index === 7) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: '22012' } });
+      else expect(outcome).toEqual({ status: 'fulfilled', value: { role_name: 'unitrain_app', claimed_role: actors[index]?.role, request_id: `many-${index}`, read_only: 'on' } });
+    });
+  });
+
   it('reads through the reader as the actor, read only, and leaves nothing behind', async () => {
     const seen = await db.reader.withActor(actor, async (tx) => [(await tx.query(whoAmI)).rows[0], (await tx.query(whoAmI)).rows[0]]);
     expect(seen).toEqual([0, 1].map(() => ({ role_name: 'unitrain_app', claimed_role: 'AD', request_id: 'round-trips', read_only: 'on' })));
@@ -95,5 +110,15 @@ describe.runIf(testEngine === 'postgres')('round trips on PostgreSQL', () => {
     expect(await roundTrips(read)).toBe(1);
     expect(await roundTrips(write)).toBe(2);
     expect(await roundTrips(() => db.withActor(actor, async () => 'nothing'))).toBe(0);
+  });
+
+  it('sends a read run beside a slow one on another connection: it does not wait behind it (decision 0067)', async () => {
+    let slowAnswered = false;
+    const slow = db.reader.withActor(actor, (tx) => tx.query('select pg_sleep(1)')).then(() => {
+      slowAnswered = true;
+    });
+    expect((await db.reader.withActor(actor, (tx) => tx.query('select 1 as one'))).rows).toEqual([{ one: 1 }]);
+    expect(slowAnswered).toBe(false);
+    await slow;
   });
 });

@@ -105,8 +105,10 @@ function pageOf(rows: Row[], query: ListQuery): Omit<Page, 'total'> {
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last['__sort'], id: String(last['id']) }) : null;
   for (const item of items) {
-    delete item['__sort'];
+    // Last column first: V8 deletes an object's last property in place, any other turns the row into a
+    // slow dictionary for the serializer (decision 0067).
     delete item['__total'];
+    delete item['__sort'];
   }
   return { items, next_cursor: nextCursor };
 }
