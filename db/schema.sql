@@ -2749,6 +2749,27 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_analytics_refreshed_at(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_analytics_refreshed_at(text) TO unitrain_app;
 
+CREATE OR REPLACE PROCEDURE public.app_audit(IN audited regclass)
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $procedure$
+DECLARE
+  audit_on CONSTANT text :=
+    'WHEN (current_setting(''unitrain.audit'', true) IS DISTINCT FROM ''off'' '
+    'OR current_setting(''role'') <> ''none'' '
+    'OR (current_setting(''is_superuser'') <> ''on'' AND NOT audit_session_user_is_owner())) ';
+  table_name CONSTANT text := (SELECT c.relname FROM pg_class c WHERE c.oid = audited);
+BEGIN
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_insert', audited, audit_on);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_update', audited, audit_on);
+  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_delete', audited, audit_on);
+END;
+$procedure$;
+REVOKE EXECUTE ON FUNCTION app_audit(regclass) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.app_audit_entry_concerns_sa(entry_table text, entry_row uuid, old_values jsonb, new_values jsonb)
  RETURNS boolean
  LANGUAGE sql

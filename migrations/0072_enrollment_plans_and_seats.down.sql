@@ -1,3 +1,5 @@
+DROP PROCEDURE app_audit(regclass);
+
 DROP FUNCTION session_enrollment_as_seen(uuid);
 
 ALTER TABLE training_sessions RESET (fillfactor);

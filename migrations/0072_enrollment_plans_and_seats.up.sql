@@ -49,3 +49,26 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION session_enrollment_as_seen(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION session_enrollment_as_seen(uuid) TO unitrain_app;
+
+-- 4. Migration 0060's audit recipe, kept in one place for the tables audited from now on: the three
+--    statement triggers (a trigger with transition tables takes one event), each with the same WHEN,
+--    named <table>_audit_insert, _update and _delete. `CALL app_audit('new_table')` in the migration
+--    that creates the table; the audit test checks every domain table has them, as 0060 made them.
+CREATE PROCEDURE app_audit(audited regclass)
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+  audit_on CONSTANT text :=
+    'WHEN (current_setting(''unitrain.audit'', true) IS DISTINCT FROM ''off'' '
+    'OR current_setting(''role'') <> ''none'' '
+    'OR (current_setting(''is_superuser'') <> ''on'' AND NOT audit_session_user_is_owner())) ';
+  table_name CONSTANT text := (SELECT c.relname FROM pg_class c WHERE c.oid = audited);
+BEGIN
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_insert', audited, audit_on);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_update', audited, audit_on);
+  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_delete', audited, audit_on);
+END;
+$$;
+REVOKE EXECUTE ON PROCEDURE app_audit(regclass) FROM PUBLIC;

@@ -195,6 +195,38 @@ describe('audit triggers', () => {
     ]);
   });
 
+  it('are given to a new table by app_audit exactly as to every audited table, and record its changes', async () => {
+    const table = `audit_probe_${randomUUID().slice(0, 8)}`;
+    await db.exec(`create table ${table} (id uuid primary key default gen_random_uuid(), name text not null, updated_at timestamptz, version integer not null default 1);
+                   call app_audit('${table}')`);
+    try {
+      const { rows: triggers } = await db.query<{ table_name: string; name: string; definition: string }>(
+        `select c.relname as table_name, t.tgname as name, pg_get_triggerdef(t.oid) as definition
+           from pg_trigger t join pg_class c on c.oid = t.tgrelid
+          where c.relname in ($1, 'locations') and t.tgname like '%\\_audit\\_%' order by t.tgname`,
+        [table],
+      );
+      const ofTable = (name: string) => triggers.filter((t) => t.table_name === name).map((t) => ({ ...t, table_name: null, definition: t.definition.replaceAll(name, '<table>') }));
+      expect(ofTable(table).map((t) => t.name)).toEqual([`${table}_audit_delete`, `${table}_audit_insert`, `${table}_audit_update`]);
+      expect(ofTable(table).map((t) => t.definition)).toEqual(ofTable('locations').map((t) => t.definition));
+
+      const id = await db.transaction(async (tx) => {
+        await tx.query(`select set_config('unitrain.request_id', 'req-probe', true)`);
+        const { rows } = await tx.query<{ id: string }>(`insert into ${table} (name) values ('first') returning id`);
+        await tx.query(`update ${table} set name = 'second', version = version + 1`);
+        await tx.query(`delete from ${table}`);
+        return rows[0]!.id;
+      });
+      expect(await auditOf(id)).toMatchObject([
+        { table_name: table, operation: 'INSERT', new_values: { name: 'first' }, request_id: 'req-probe' },
+        { operation: 'UPDATE', old_values: { name: 'first', version: 1 }, new_values: { name: 'second', version: 2 } },
+        { operation: 'DELETE', old_values: { name: 'second' } },
+      ]);
+    } finally {
+      await db.exec(`drop table ${table}`);
+    }
+  });
+
   it('leave the application role able to read the log but never to write, change or erase it', async () => {
     const { rows } = await db.query<Record<string, boolean>>(
       `select has_table_privilege('unitrain_app', 'audit_log', 'SELECT') as "select",
