@@ -10,6 +10,7 @@ import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
 import { pgbenchRate } from './pgbench.js';
+import { backendCpuWhile, controlApplicationName, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { createBenchSessionsAndStudents, withScratchDatabase } from './scratch.js';
 import { benchKeyring, serverEnv, startServer } from './server-process.js';
@@ -29,8 +30,17 @@ interface Enrollment {
   student: string;
 }
 
-/** Runs the warm-up, then the measured enrollments, and returns the measured ones per second. */
-type Side = (warmUp: Enrollment[], measured: Enrollment[]) => Promise<number>;
+/**
+ * A side's measured enrollments per second, and the CPU milliseconds each cost the PostgreSQL backends
+ * and (HTTP) the server process: a cost the loaded machine moves much less than it moves the rate.
+ */
+interface SideResult {
+  rate: number;
+  cpuMs: { postgres: number; server?: number };
+}
+
+/** Runs the warm-up, then the measured enrollments. */
+type Side = (warmUp: Enrollment[], measured: Enrollment[]) => Promise<SideResult>;
 
 const keyring = benchKeyring;
 
@@ -39,6 +49,34 @@ const perSecond = async (count: number, work: () => Promise<unknown>) => {
   await work();
   return count / ((performance.now() - started) / 1000);
 };
+
+const msEach = (seconds: number, count: number) => Number(((seconds * 1000) / count).toFixed(3));
+
+/**
+ * Waits until the server's worker is idle: no job waiting or running, and no new booking-notification
+ * job queued since the last look. An HTTP round's jobs are part of its enrollments' cost; the SQL round
+ * before it leaves its events to this server, whose jobs must not be counted against the HTTP round.
+ */
+async function jobsDrained(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: controlApplicationName });
+  await client.connect();
+  try {
+    let queuedBefore = -1;
+    for (let waited = 0; ; waited += 250) {
+      const { rows: [jobs] } = await client.query<{ waiting: number; queued: number }>(
+        `select count(*) filter (where status = 'RUNNING' or (status = 'PENDING' and run_after <= now()))::integer as waiting,
+                count(*) filter (where handler = 'notifications.enrollment')::integer as queued
+           from jobs`,
+      );
+      if (jobs?.waiting === 0 && jobs.queued === queuedBefore) return;
+      if (waited > 300_000) throw new Error(`${jobs?.waiting} jobs still waiting after 5 minutes`);
+      queuedBefore = jobs?.queued ?? -1;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 /** An administrator (staff of every session), sessions with room for everyone, and the students, written as the owner. */
 async function prepareWorld(db: Db, students: number): Promise<{ actor: Actor & { userId: string }; sessions: string[]; studentIds: string[] }> {
@@ -80,7 +118,8 @@ function enrollDirectly(url: string, actor: Actor): Side {
     const pool = new pg.Pool({ connectionString: url, max: clients });
     try {
       await runAll(pool, warmUp);
-      return await perSecond(measured.length, () => runAll(pool, measured));
+      const { result: rate, cpuSeconds } = await backendCpuWhile(url, () => perSecond(measured.length, () => runAll(pool, measured)));
+      return { rate, cpuMs: { postgres: msEach(cpuSeconds, measured.length) } };
     } finally {
       await pool.end();
     }
@@ -113,7 +152,16 @@ function enrollOverHttp(url: string, token: string): Side {
     const server = await startServer(serverEnv(url, clients));
     try {
       await runAll(server.url, warmUp);
-      return await perSecond(measured.length, () => runAll(server.url, measured));
+      await jobsDrained(url);
+      const serverBefore = (await cpuSecondsOf([server.pid])).get(server.pid) ?? 0;
+      // The rate counts the requests; the CPU also their jobs, run by the server's worker after them.
+      const { result: rate, cpuSeconds } = await backendCpuWhile(url, async () => {
+        const requests = await perSecond(measured.length, () => runAll(server.url, measured));
+        await jobsDrained(url);
+        return requests;
+      });
+      const serverSeconds = ((await cpuSecondsOf([server.pid])).get(server.pid) ?? 0) - serverBefore;
+      return { rate, cpuMs: { postgres: msEach(cpuSeconds, measured.length), server: msEach(serverSeconds, measured.length) } };
     } finally {
       await server.stop();
     }
@@ -160,7 +208,14 @@ export async function run(): Promise<void> {
     try {
       await migrateUp(db);
       await db.exec(rawSchema);
-      const rawRates = [await pgbenchRate(url, rawTransaction, { clients, seconds: rawSeconds })];
+      const rawCpuMs: (number | null)[] = [];
+      // Its backends' CPU per transaction as well (pgbench's own process, the client, is not counted; nor are the HTTP side's load generator and the SQL side's client).
+      const raw = async () => {
+        const { result: rate, cpuSeconds } = await backendCpuWhile(url, () => pgbenchRate(url, rawTransaction, { clients, seconds: rawSeconds }));
+        rawCpuMs.push(rate === null ? null : msEach(cpuSeconds, rate * rawSeconds));
+        return rate;
+      };
+      const rawRates = [await raw()];
       const roundSize = warmUpPerRound + perRound;
       const world = await prepareWorld(db, roundOrder.length * roundSize);
       const work = world.studentIds.map((student, k): Enrollment => ({ student, session: world.sessions[k % sessionCount] as string }));
@@ -168,12 +223,15 @@ export async function run(): Promise<void> {
       const sides: Record<'sql' | 'http', Side> = { sql: enrollDirectly(url, world.actor), http: enrollOverHttp(url, token) };
 
       const rates = { sql: [] as number[], http: [] as number[] };
+      const cpuMsPerEnrollment = { sql: [] as SideResult['cpuMs'][], http: [] as SideResult['cpuMs'][], raw: rawCpuMs };
       for (const [round, name] of roundOrder.entries()) {
         const slice = work.slice(round * roundSize, (round + 1) * roundSize);
-        rates[name].push(await sides[name](slice.slice(0, warmUpPerRound), slice.slice(warmUpPerRound)));
+        const side = await sides[name](slice.slice(0, warmUpPerRound), slice.slice(warmUpPerRound));
+        rates[name].push(side.rate);
+        cpuMsPerEnrollment[name].push(side.cpuMs);
       }
 
-      rawRates.push(await pgbenchRate(url, rawTransaction, { clients, seconds: rawSeconds }));
+      rawRates.push(await raw());
       const consistency = await checkConsistency(db);
       const { rows: [enrolled] } = await db.query<{ n: number }>(`select count(*)::integer as n from session_enrollments where status = 'ENROLLED'`);
       if (consistency.violations.length > 0 || enrolled?.n !== work.length) {
@@ -195,7 +253,7 @@ export async function run(): Promise<void> {
         console.log('enrollment-throughput: pgbench is not on the PATH, so the raw transaction (issue 17 goal 1) is not measured');
       }
       const rounds = Object.fromEntries(Object.entries(rates).map(([name, list]) => [name, list.map(Math.round)]));
-      await report('enrollment-throughput', { engine: 'postgres', clients, sessions: sessionCount, perRound, rounds, rawRounds: rawRates.map((rate) => (rate === null ? null : Math.round(rate))), consistency: 'no violations' }, measurements);
+      await report('enrollment-throughput', { engine: 'postgres', clients, sessions: sessionCount, perRound, rounds, rawRounds: rawRates.map((rate) => (rate === null ? null : Math.round(rate))), cpuMsPerEnrollment, consistency: 'no violations' }, measurements);
     } finally {
       await db.close();
     }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import pg from 'pg';
 
 const ticksPerSecond = 100;
 
@@ -20,4 +21,51 @@ export function cpuSecondsBetween(before: Map<number, number>, after: Map<number
   let total = 0;
   for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
+}
+
+/** The application_name of a benchmark's own connections, which `backendCpuWhile` leaves out. */
+export const controlApplicationName = 'unitrain-bench-control';
+
+/**
+ * The CPU seconds the PostgreSQL backends connected to `url`'s database used while `work` ran, the
+ * sampler's own excepted: sampled every `everyMs`, so that backends which connect and leave during
+ * `work` (pgbench's, a pool's) are counted too, each from its first sample (or from its start, if it
+ * connected meanwhile) to its last; what a backend used after its last sample is lost (at most `everyMs`).
+ */
+export async function backendCpuWhile<T>(url: string, work: () => Promise<T>, everyMs = 200): Promise<{ result: T; cpuSeconds: number }> {
+  // Connections named `controlApplicationName` (a benchmark's own polling) are not counted either.
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async (initial: boolean) => {
+    const { rows } = await client.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and application_name <> $1`,
+      [controlApplicationName],
+    );
+    for (const [pid, seconds] of await cpuSecondsOf(rows.map((row) => row.pid))) {
+      if (!first.has(pid)) first.set(pid, initial ? seconds : 0);
+      last.set(pid, seconds);
+    }
+  };
+  try {
+    await sample(true);
+    let sampling = Promise.resolve();
+    const timer = setInterval(() => {
+      sampling = sampling.then(() => sample(false));
+    }, everyMs);
+    try {
+      const result = await work();
+      clearInterval(timer);
+      await sampling;
+      await sample(false);
+      let cpuSeconds = 0;
+      for (const [pid, seconds] of last) cpuSeconds += seconds - (first.get(pid) ?? 0);
+      return { result, cpuSeconds };
+    } finally {
+      clearInterval(timer);
+      await sampling.catch(() => undefined);
+    }
+  } finally {
+    await client.end();
+  }
 }

@@ -2067,7 +2067,7 @@ CREATE TABLE training_sessions (
   CONSTRAINT training_sessions_status_check CHECK (status = ANY (ARRAY['SCHEDULED'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'CANCELLED'::text])),
   CONSTRAINT training_sessions_time_check CHECK (end_time > start_time),
   CONSTRAINT training_sessions_waitlist_offer_hours_check CHECK (waitlist_offer_hours >= 0 AND waitlist_offer_hours <= 720)
-);
+) WITH (fillfactor=50);
 ALTER TABLE training_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE training_sessions FORCE ROW LEVEL SECURITY;
 CREATE INDEX training_sessions_course_id_idx ON public.training_sessions USING btree (course_id);
@@ -2748,6 +2748,27 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION app_analytics_refreshed_at(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_analytics_refreshed_at(text) TO unitrain_app;
+
+CREATE OR REPLACE PROCEDURE public.app_audit(IN audited regclass)
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $procedure$
+DECLARE
+  audit_on CONSTANT text :=
+    'WHEN (current_setting(''unitrain.audit'', true) IS DISTINCT FROM ''off'' '
+    'OR current_setting(''role'') <> ''none'' '
+    'OR (current_setting(''is_superuser'') <> ''on'' AND NOT audit_session_user_is_owner())) ';
+  table_name CONSTANT text := (SELECT c.relname FROM pg_class c WHERE c.oid = audited);
+BEGIN
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_insert', audited, audit_on);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_update', audited, audit_on);
+  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT %s'
+                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_delete', audited, audit_on);
+END;
+$procedure$;
+REVOKE EXECUTE ON FUNCTION app_audit(regclass) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.app_audit_entry_concerns_sa(entry_table text, entry_row uuid, old_values jsonb, new_values jsonb)
  RETURNS boolean
@@ -3706,14 +3727,23 @@ CREATE OR REPLACE FUNCTION public.app_student_overlapping_sessions(session uuid,
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
-  RETURN QUERY
-  SELECT other.id
-    FROM training_sessions target
-    JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
-    JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
-   WHERE target.id = session
-     AND (e.student_id = student OR e.student_profile_id = student_profile)
-   ORDER BY lower(other.scheduled_during), other.id;
+  IF student IS NOT NULL THEN
+    RETURN QUERY
+    SELECT other.id
+      FROM training_sessions target
+      JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
+      JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
+     WHERE target.id = session AND e.student_id = student
+     ORDER BY lower(other.scheduled_during), other.id;
+  ELSE
+    RETURN QUERY
+    SELECT other.id
+      FROM training_sessions target
+      JOIN training_sessions other ON other.id <> target.id AND other.status <> 'CANCELLED' AND other.scheduled_during && target.scheduled_during
+      JOIN session_enrollments e ON e.session_id = other.id AND e.status IN ('ENROLLED', 'WAITLISTED')
+     WHERE target.id = session AND e.student_profile_id = student_profile
+     ORDER BY lower(other.scheduled_during), other.id;
+  END IF;
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION app_student_overlapping_sessions(uuid,uuid,uuid) FROM PUBLIC;
@@ -5370,6 +5400,17 @@ AS $function$
       END;
       $function$;
 REVOKE EXECUTE ON FUNCTION rosters_capture_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.session_enrollment_as_seen(enrollment uuid)
+ RETURNS SETOF session_enrollments
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  RETURN QUERY SELECT e.* FROM public.session_enrollments e WHERE e.id = enrollment;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION session_enrollment_as_seen(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION session_enrollment_as_seen(uuid) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.session_enrollments_capture_changes()
  RETURNS trigger

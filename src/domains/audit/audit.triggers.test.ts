@@ -74,6 +74,52 @@ describe('audit triggers', () => {
     expect((await auditOf(id)).map((r) => r.operation)).toEqual(['INSERT']);
   });
 
+  // Decision 0060 pairs an update's old and new rows by their position in the transition tables.
+  it('record each row of a many-row update with its own changes, paired with its own old values', async () => {
+    const actor = administrator();
+    const ids: string[] = [];
+    for (let n = 0; n < 40; n++) ids.push(await insertLocation(actor, `Row Hall ${n}`));
+    // Per row by its number: the name changes (n % 4 = 0), the city (1), both (2), or nothing but the version and time (3).
+    await db.withActor(actor, (tx) => tx.query(
+      `update locations l set name = case when x.n % 4 in (0, 2) then l.name || ' renamed ' || x.n else l.name end,
+                              city = case when x.n % 4 in (1, 2) then 'City ' || x.n else l.city end
+         from unnest($1::uuid[]) with ordinality as x (id, n) where l.id = x.id`,
+      [ids],
+    ));
+
+    const { rows } = await db.query<AuditRecord>(
+      `select row_id, old_values, new_values from audit_log where operation = 'UPDATE' and request_id = $1`,
+      [actor.requestId],
+    );
+    const byRow = new Map(rows.map((row) => [row.row_id, row]));
+    expect(rows).toHaveLength(30);
+    for (const [index, id] of ids.entries()) {
+      const n = index + 1;
+      const audited = byRow.get(id);
+      if (n % 4 === 3) {
+        expect(audited, `row ${n}`).toBeUndefined();
+        continue;
+      }
+      const changed = [...(n % 4 !== 1 ? ['name'] : []), ...(n % 4 !== 0 ? ['city'] : []), 'updated_at', 'version'].sort();
+      expect(Object.keys(audited?.new_values ?? {}).sort(), `row ${n}`).toEqual(changed);
+      expect(Object.keys(audited?.old_values ?? {}).sort(), `row ${n}`).toEqual(changed);
+      expect(audited?.old_values, `row ${n}`).toMatchObject({ version: 1, ...(n % 4 !== 1 ? { name: `Row Hall ${index}` } : { city: 'Lyon' }) });
+      expect(audited?.new_values, `row ${n}`).toMatchObject({ version: 2, ...(n % 4 !== 1 ? { name: `Row Hall ${index} renamed ${n}` } : { city: `City ${n}` }) });
+      if (n % 4 === 2) expect(audited?.new_values, `row ${n}`).toMatchObject({ city: `City ${n}` });
+    }
+  });
+
+  it('record nothing for an update, insert or delete of no rows, and let it succeed', async () => {
+    const actor = administrator();
+    await db.withActor(actor, async (tx) => {
+      expect((await tx.query(`update locations set name = 'Nowhere' where id = $1`, [randomUUID()])).rowCount).toBe(0);
+      expect((await tx.query(`insert into locations (name) select 'Nowhere' where false`)).rowCount).toBe(0);
+      expect((await tx.query('delete from locations where id = $1', [randomUUID()])).rowCount).toBe(0);
+    });
+    const { rows } = await db.query<{ n: number }>('select count(*)::int as n from audit_log where request_id = $1', [actor.requestId]);
+    expect(rows[0]?.n).toBe(0);
+  });
+
   it('never copy a password hash, yet record that it changed', async () => {
     const hash = `$argon2id$v=19$m=19456,t=2,p=1$${randomUUID()}`;
     const newHash = `$argon2id$v=19$m=19456,t=2,p=1$${randomUUID()}`;
@@ -147,6 +193,38 @@ describe('audit triggers', () => {
       'notification_templates', 'notifications', 'profiles', 'provider_locations', 'provider_members', 'rooms', 'rosters', 'session_enrollments',
       'student_enrollment_profiles', 'student_roster_members', 'team_members', 'teams', 'training_sessions', 'users',
     ]);
+  });
+
+  it('are given to a new table by app_audit exactly as to every audited table, and record its changes', async () => {
+    const table = `audit_probe_${randomUUID().slice(0, 8)}`;
+    await db.exec(`create table ${table} (id uuid primary key default gen_random_uuid(), name text not null, updated_at timestamptz, version integer not null default 1);
+                   call app_audit('${table}')`);
+    try {
+      const { rows: triggers } = await db.query<{ table_name: string; name: string; definition: string }>(
+        `select c.relname as table_name, t.tgname as name, pg_get_triggerdef(t.oid) as definition
+           from pg_trigger t join pg_class c on c.oid = t.tgrelid
+          where c.relname in ($1, 'locations') and t.tgname like '%\\_audit\\_%' order by t.tgname`,
+        [table],
+      );
+      const ofTable = (name: string) => triggers.filter((t) => t.table_name === name).map((t) => ({ ...t, table_name: null, definition: t.definition.replaceAll(name, '<table>') }));
+      expect(ofTable(table).map((t) => t.name)).toEqual([`${table}_audit_delete`, `${table}_audit_insert`, `${table}_audit_update`]);
+      expect(ofTable(table).map((t) => t.definition)).toEqual(ofTable('locations').map((t) => t.definition));
+
+      const id = await db.transaction(async (tx) => {
+        await tx.query(`select set_config('unitrain.request_id', 'req-probe', true)`);
+        const { rows } = await tx.query<{ id: string }>(`insert into ${table} (name) values ('first') returning id`);
+        await tx.query(`update ${table} set name = 'second', version = version + 1`);
+        await tx.query(`delete from ${table}`);
+        return rows[0]!.id;
+      });
+      expect(await auditOf(id)).toMatchObject([
+        { table_name: table, operation: 'INSERT', new_values: { name: 'first' }, request_id: 'req-probe' },
+        { operation: 'UPDATE', old_values: { name: 'first', version: 1 }, new_values: { name: 'second', version: 2 } },
+        { operation: 'DELETE', old_values: { name: 'second' } },
+      ]);
+    } finally {
+      await db.exec(`drop table ${table}`);
+    }
   });
 
   it('leave the application role able to read the log but never to write, change or erase it', async () => {

@@ -59,19 +59,26 @@ export type EnrollOutcome =
  * Seats and waitlist go through the SQL functions (`enroll_student` …): they check the caller first.
  * Unless `allowOverlap`, a student holding a seat or waitlist place in a session at an overlapping time
  * comes back OVERLAPPING with those sessions (checked under a lock per student: migration 0043).
+ * `enrollment` is the enrollment it names as the caller sees it (row-level security), read in the same
+ * statement (`session_enrollment_as_seen`, decision 0069); null when there is none or the caller may not see it.
  */
 export async function callEnrollStudent(
   tx: Tx,
   sessionId: string,
   student: { studentId: string | null; studentProfileId: string | null },
   allowOverlap: boolean,
-): Promise<EnrollOutcome> {
-  const { rows } = await tx.query<EnrollOutcome>(
-    'select outcome, enrollment_id, overlapping_session_ids from enroll_student($1, $2, $3, $4)',
+): Promise<EnrollOutcome & { enrollment: EnrollmentRow | null }> {
+  const { rows } = await tx.query<EnrollOutcome & Nullable<EnrollmentRow>>(
+    `select r.outcome, r.enrollment_id, r.overlapping_session_ids, ${enrollmentColumnNames.map((name) => `e.${name}`).join(', ')}
+       from enroll_student($1, $2, $3, $4) r left join lateral session_enrollment_as_seen(r.enrollment_id) e on true`,
     [sessionId, student.studentId, student.studentProfileId, allowOverlap],
   );
-  return rows[0] as EnrollOutcome;
+  const { outcome, enrollment_id, overlapping_session_ids, ...enrollment } = rows[0] as EnrollOutcome & Nullable<EnrollmentRow>;
+  return { ...({ outcome, enrollment_id, overlapping_session_ids } as EnrollOutcome), enrollment: enrollment.id === null ? null : (enrollment as EnrollmentRow) };
 }
+
+/** A row of a left join's nullable side. */
+type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /** `at`: the clock an offer of the freed seat is timed by (migration 0044). */
 export async function callCancelEnrollment(tx: Tx, enrollmentId: string, at: Date): Promise<void> {

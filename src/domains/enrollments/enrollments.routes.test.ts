@@ -39,6 +39,17 @@ describe('POST /v1/sessions/:id/enrollments', () => {
     expect(rows.map((row) => row.event_type)).toEqual(['enrollment.enrolled', 'enrollment.waitlisted', 'enrollment.waitlisted']);
   });
 
+  it('reads the new enrollment back as its caller sees it: another student sees nothing of it', async () => {
+    const sessionId = await createSession(context.db, world, { capacity: 5 });
+    const [first, second] = [await student(), await student()];
+    const seated = (await enroll(first.token, sessionId)).json();
+    const seenBy = (userId: string) =>
+      context.db.withActor({ userId, role: 'IN', providerId: null }, async (tx) =>
+        (await tx.query<{ id: string }>('select id from session_enrollment_as_seen($1)', [seated.id])).rows.map((row) => row.id));
+    expect(await seenBy(first.id)).toEqual([seated.id]);
+    expect(await seenBy(second.id)).toEqual([]);
+  });
+
   it('answers 409 ALREADY_ENROLLED for a student enrolled or waitlisted, and reuses a cancelled row', async () => {
     const sessionId = await createSession(context.db, world, { capacity: 1 });
     const [first, second] = [await student(), await student()];

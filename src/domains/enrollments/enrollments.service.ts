@@ -65,9 +65,8 @@ export async function enroll(deps: EnrollmentsDeps, actor: Actor & { userId: str
     if (result.outcome === 'ALREADY_ENROLLED') {
       throw new AppError('ALREADY_ENROLLED', 'the student is already enrolled or waitlisted in this session', { enrollment_id: result.enrollment_id });
     }
-    const enrollment = await selectEnrollment(tx, result.enrollment_id);
-    if (!enrollment) throw notFound('enrollment');
-    return enrollment;
+    if (!result.enrollment) throw notFound('enrollment');
+    return result.enrollment;
   });
 }
 
