@@ -6,7 +6,7 @@ import type { Db, Tx } from '../db/database.js';
 import { createLogger } from '../shared/logger.js';
 import { createDispatcher, type DispatcherSettings, retryDelayMs } from './dispatcher.js';
 import type { JobHandler } from './job-handler.js';
-import { insertJob, type JobRow } from './jobs.repository.js';
+import { type ClaimedJob, insertJob, type JobRow } from './jobs.repository.js';
 import { retryJob } from './jobs.service.js';
 
 // A real database; handlers made for the test record each run in a table of their own, so that what
@@ -25,7 +25,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const recordRun = (tx: Tx, job: JobRow) => tx.query('insert into test_job_runs (job_id, worker) values ($1, $2)', [job.id, job.locked_by]);
+const recordRun = (tx: Tx, job: ClaimedJob) => tx.query('insert into test_job_runs (job_id, worker) values ($1, $2)', [job.id, job.locked_by]);
 
 /** Every attempt of every job, in order: true when it succeeded. Kept in memory, since a failed attempt rolls back. */
 const attempts = new Map<string, boolean[]>();
