@@ -1,5 +1,11 @@
 import { asTx, type Connection, type Row, type Tx } from './database.js';
 
+interface Opened<T> {
+  tx: Promise<Tx>;
+  transaction: Promise<T>;
+  bodyEnded: (failure: { error: unknown } | null) => void;
+}
+
 /**
  * Runs `body` with a transaction that is opened at its first statement: a body that sends none takes
  * no connection from the pool and sends nothing (on the embedded engine, where a transaction sends
@@ -11,21 +17,25 @@ import { asTx, type Connection, type Row, type Tx } from './database.js';
  * front would cost a transaction for each, or a guess.
  */
 export async function lazyTransaction<T>(db: Connection, body: (tx: Tx) => Promise<void>, finish: (tx: Tx) => Promise<T>): Promise<{ value: T } | null> {
-  let bodyEnded!: (ended: { error: unknown } | null) => void;
-  const ended = new Promise<{ error: unknown } | null>((resolve) => (bodyEnded = resolve));
-  let transaction: Promise<T> | null = null;
-  let opened: Promise<Tx> | null = null;
-  const open = (): Promise<Tx> =>
-    (opened ??= new Promise<Tx>((resolveTx, rejectTx) => {
-      transaction = db.transaction(async (tx) => {
-        resolveTx(tx);
-        const failure = await ended;
-        if (failure) throw failure.error;
-        return finish(tx);
-      });
-      // The transaction could not begin (no connection): the body's statement fails with it.
-      transaction.catch(rejectTx);
-    }));
+  /** Set once the first statement opened the transaction: how it ends, and how the body's end is told to it. */
+  let opened = null as Opened<T> | null;
+  const open = (): Promise<Tx> => {
+    if (opened) return opened.tx;
+    let bodyEnded!: (failure: { error: unknown } | null) => void;
+    const ended = new Promise<{ error: unknown } | null>((resolve) => (bodyEnded = resolve));
+    let began!: { resolve: (tx: Tx) => void; reject: (error: unknown) => void };
+    const tx = new Promise<Tx>((resolve, reject) => (began = { resolve, reject }));
+    const transaction = db.transaction(async (inside) => {
+      began.resolve(inside);
+      const failure = await ended;
+      if (failure) throw failure.error;
+      return finish(inside);
+    });
+    // When the transaction cannot begin (no connection), the body's statement fails with it.
+    transaction.catch(began.reject);
+    opened = { tx, transaction, bodyEnded };
+    return tx;
+  };
   const lazy = asTx({
     query: <R = Row>(sql: string, params?: readonly unknown[]) => open().then((tx) => tx.query<R>(sql, params)),
     exec: (sql: string) => open().then((tx) => tx.exec(sql)),
@@ -33,12 +43,15 @@ export async function lazyTransaction<T>(db: Connection, body: (tx: Tx) => Promi
   try {
     await body(lazy);
   } catch (error) {
+    if (opened === null) throw error;
+    const { transaction, bodyEnded } = opened;
     bodyEnded({ error });
     // Rolled back (or never begun): the body's own error is the one that tells.
-    await (transaction as Promise<T> | null)?.catch(() => undefined);
+    await transaction.catch(() => undefined);
     throw error;
   }
+  if (opened === null) return null;
+  const { transaction, bodyEnded } = opened;
   bodyEnded(null);
-  if (transaction === null) return null;
-  return { value: await (transaction as Promise<T>) };
+  return { value: await transaction };
 }
