@@ -418,6 +418,32 @@ describe('the relay', () => {
   });
 });
 
+describe('the size of a claim', () => {
+  it('follows the pace of the handlers: 20 at first, then as many as run in half a second, up to the batch size', async () => {
+    let now = 0;
+    let runs = 0;
+    const waitingAt = new Map<number, number>();
+    const paced: JobHandler = {
+      name: 'test.paced',
+      eventTypes: [],
+      async run(tx, claimed) {
+        runs += 1;
+        // The first 20 take 100 ms each (by the test's clock), the rest nothing.
+        if (runs <= 20) now += 100;
+        const { rows: [waiting] } = await tx.query<{ jobs: number }>("select count(*)::int as jobs from jobs where handler = 'test.paced' and status = 'PENDING'");
+        waitingAt.set(runs, waiting!.jobs);
+        await recordRun(tx, claimed);
+      },
+    };
+    for (let index = 0; index < 130; index += 1) await insertJob(db, { handler: 'test.paced' });
+    const dispatcher = createDispatcher(db, [paced], logger, { ...immediately, batchSize: 100, clock: () => now });
+    expect(await dispatcher.drain()).toBe(130);
+    // First claim 20 (110 left waiting); at 100 ms a job the claim ahead takes 5; then the jobs run in no time, and
+    // the pace (an average that halves its memory each batch: 50, 25, 12.5 ms) lets the claims grow to 10, 20, 40.
+    expect([1, 21, 26, 36, 56].map((run) => waitingAt.get(run))).toEqual([110, 105, 95, 75, 35]);
+  });
+});
+
 describe('a lease that runs out after a claim ahead', () => {
   const expire = (ids: string[]) => db.query(`update jobs set locked_until = now() - interval '1 second' where id = any($1::uuid[])`, [ids]);
 
@@ -509,7 +535,8 @@ describe('a lease that runs out after a claim ahead', () => {
     for (const id of ids) expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, locked_by: null });
     const { rows } = await db.query<{ job_id: string }>('select job_id from test_job_runs where job_id = any($1::uuid[])', [ids]);
     expect(rows.map((row) => row.job_id).sort()).toEqual([...ids].sort());
-    expect(lines.map((line) => [line['msg'], line['jobs']])).toEqual([['half the lease of claimed jobs went by before their turn; they go back to the queue', 2]]);
+    // The claim ahead took one job: the pace of the first batch (20 s a job) fills a batch's time with one.
+    expect(lines.map((line) => [line['msg'], line['jobs']])).toEqual([['half the lease of claimed jobs went by before their turn; they go back to the queue', 1]]);
   });
 
   it('stops even when the claimed-ahead jobs cannot be put back: they run again once their lease has run out', async () => {

@@ -106,12 +106,22 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   let claimedAhead: Batch | null = null;
   /** Milliseconds a job has lately taken to run here (null before the first); sizes the claims. */
   let msPerJob: number | null = null;
+  /** The batch running now: since when, and how many of its jobs have run (a claim ahead comes with the last group's completion, after its handlers ran). */
+  let running: { from: number; ran: number } | null = null;
+
+  /** The recent pace, with the batch running now when some of it ran. */
+  function pace(): number | null {
+    const current = running && running.ran > 0 ? (clock() - running.from) / running.ran : null;
+    if (current === null || msPerJob === null) return current ?? msPerJob;
+    return (msPerJob + current) / 2;
+  }
 
   /** As many jobs as the handlers' recent pace runs in `batchTimeMs` (or a quarter of the lease), between 1 and `batchSize`. */
   function claimLimit(): number {
-    if (msPerJob === null) return Math.min(firstBatch, settings.batchSize);
+    const ms = pace();
+    if (ms === null) return Math.min(firstBatch, settings.batchSize);
     const budget = Math.min(batchTimeMs, settings.leaseMs / 4);
-    return Math.max(1, Math.min(settings.batchSize, Math.floor(budget / Math.max(msPerJob, 1e-3))));
+    return Math.max(1, Math.min(settings.batchSize, Math.floor(budget / Math.max(ms, 1e-3))));
   }
 
   async function relayAll(): Promise<void> {
@@ -259,7 +269,8 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     claimedAhead = null;
     const groups = groupsOf(batch.jobs);
     const quietJobs: ClaimedJob[] = [];
-    const runFrom = clock();
+    const batchRunning = { from: clock(), ran: 0 };
+    running = batchRunning;
     let started = 0;
     let late = false;
     for (const [index, group] of groups.entries()) {
@@ -270,6 +281,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       }
       const claimsNext = claimAhead && index === groups.length - 1 && quietJobs.length === 0;
       const claimedAt = clock();
+      batchRunning.ran = started + group.length;
       const outcome = group.length === 1 ? await runJob(group[0]!, claimsNext) : await runTogether(group, claimsNext);
       if (outcome.kind === 'failed' && group.length > 1) {
         for (const job of group) if ((await runJob(job, false)).kind === 'quiet') quietJobs.push(job);
@@ -281,10 +293,9 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       }
       started += group.length;
     }
-    if (started > 0) {
-      const pace = (clock() - runFrom) / started;
-      msPerJob = msPerJob === null ? pace : (msPerJob + pace) / 2;
-    }
+    batchRunning.ran = started;
+    msPerJob = pace();
+    running = null;
     if (quietJobs.length > 0) claimedAhead = await claim(quietJobs, claimAhead && !stopping ? claimLimit() : 0);
     if (claimedAhead?.jobs.length === 0) claimedAhead = null;
     return { ran: started, putBack: late };
