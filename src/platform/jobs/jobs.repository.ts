@@ -161,8 +161,8 @@ export async function insertJob(tx: Queryable, job: NewJob): Promise<string | un
 
 /**
  * What a claim returns of a job: what its handler and the dispatcher use. The rest of the row (its
- * timestamps, last error, version) is not sent: parsing five timestamps per job was a fifth of the
- * dispatcher's own work per job (decision 0070).
+ * timestamps, last error, version) is not sent: parsing all 17 columns took the worker about a third
+ * more CPU per claimed job than these (decision 0070).
  */
 export type ClaimedJob = Pick<JobRow, 'id' | 'handler' | 'event_seq' | 'payload' | 'attempts' | 'max_attempts' | 'locked_by'>;
 
