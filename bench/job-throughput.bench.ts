@@ -11,12 +11,15 @@ import { createQueryLog } from '../src/platform/db/query-log.js';
 import { typeParsers } from '../src/platform/db/type-parsers.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob, type JobHandler } from '../src/platform/jobs/index.js';
 import { createLogger } from '../src/platform/shared/logger.js';
+import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 
-const jobCount = 2_000;
-/** The dispatcher's own batch, so that every side claims the same number of jobs per statement. */
+const jobCount = 5_000;
+/** The dispatcher's largest batch (it claims that many once it has seen its handlers are quick), so that every side claims as many jobs per statement. */
 const batchSize = defaultDispatcherSettings.batchSize;
+/** The batch of the anchor issue 17 measured on a quiet machine (11.5–13.7k jobs/s): its ratio predicts the rate there. */
+const issueBatch = 20;
 /** Registered only here: the work is the queue's own, nothing else. */
 const noop: JobHandler = { name: 'bench.noop', eventTypes: [], run: async () => undefined };
 /** The same work declared to act only through its transaction: a round's jobs commit together. */
@@ -25,9 +28,10 @@ const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 const pgBossQueue = 'bench-noop';
 const pgBossVersion = (createRequire(import.meta.url)('pg-boss/package.json') as { version: string }).version;
 
-type Mode = 'bare' | 'pg-boss' | 'dispatcher' | 'dispatcher-shared' | 'bare-2' | 'pg-boss-2' | 'dispatcher-shared-2';
+type Mode = 'bare' | 'bare-issue' | 'pg-boss' | 'dispatcher' | 'dispatcher-shared' | 'bare-2' | 'pg-boss-2' | 'dispatcher-shared-2';
 const labels: Record<Mode, string> = {
   bare: `bare: UPDATE … IN (SELECT … SKIP LOCKED LIMIT ${batchSize}), 1 loop`,
+  'bare-issue': `bare: UPDATE … IN (SELECT … SKIP LOCKED LIMIT ${issueBatch}), 1 loop (issue 17's anchor)`,
   'pg-boss': `pg-boss ${pgBossVersion}: fetch ${batchSize}, complete them, 1 loop`,
   dispatcher: `dispatcher: 1 draining ${jobCount} no-op jobs, a transaction each`,
   'dispatcher-shared': `dispatcher: 1 draining ${jobCount} no-op jobs that share transactions`,
@@ -38,13 +42,15 @@ const labels: Record<Mode, string> = {
 const baselineOf: Partial<Record<Mode, Mode>> = {
   'pg-boss': 'bare', dispatcher: 'bare', 'dispatcher-shared': 'bare', 'pg-boss-2': 'bare-2', 'dispatcher-shared-2': 'bare-2',
 };
+/** The second ratio printed: against the issue's anchor, measured in the same run. */
+const issueRatioOf: Mode[] = ['pg-boss', 'dispatcher', 'dispatcher-shared'];
 /**
- * Each mode twice, mirrored, so that drift over the run hits all alike, after one round of each that
- * is not counted (the first of each mode is run twice). pg-boss and two at once only on PostgreSQL:
+ * Each mode twice, mirrored, so that drift over the run hits all alike, after two rounds of each that
+ * are not counted. pg-boss and two at once only on PostgreSQL:
  * pg-boss has no embedded engine, and the embedded engine has one connection.
  */
-const serverModes: Mode[] = ['bare', 'pg-boss', 'dispatcher', 'dispatcher-shared', 'bare-2', 'pg-boss-2', 'dispatcher-shared-2'];
-const embeddedModes: Mode[] = ['bare', 'dispatcher', 'dispatcher-shared'];
+const serverModes: Mode[] = ['bare', 'bare-issue', 'pg-boss', 'dispatcher', 'dispatcher-shared', 'bare-2', 'pg-boss-2', 'dispatcher-shared-2'];
+const embeddedModes: Mode[] = ['bare', 'bare-issue', 'dispatcher', 'dispatcher-shared'];
 const mirrored = (modes: Mode[]) => [...modes, ...[...modes].reverse()];
 
 interface Engines {
@@ -55,6 +61,8 @@ interface Engines {
   /** PostgreSQL only: pg-boss on the same database, in its own schema. */
   boss: PgBoss | null;
   url: string | null;
+  /** PostgreSQL only: lists the database's backends, for their CPU. */
+  observer: pg.Client | null;
 }
 
 /** A fresh queue of `jobCount` due no-op jobs (last round's rows deleted and vacuumed away, so every round starts alike). */
@@ -72,13 +80,13 @@ async function queueJobs(engines: Engines, mode: Mode): Promise<void> {
 }
 
 /** Completes a batch at a time in one statement, with no per-job transaction: the floor of a SKIP LOCKED queue. */
-async function bareLoop(db: Db): Promise<void> {
+async function bareLoop(db: Db, batch = batchSize): Promise<void> {
   for (;;) {
     const { rowCount } = await db.query(
       `update jobs set status = 'SUCCEEDED', attempts = attempts + 1, finished_at = now(), updated_at = now()
         where id in (select id from jobs where status = 'PENDING' and run_after <= now() order by run_after, queued_seq limit $1 for update skip locked)
         returning id`,
-      [batchSize],
+      [batch],
     );
     if (rowCount === 0) return;
   }
@@ -100,6 +108,7 @@ async function drainWithDispatchers(db: Db, count: number, handler: JobHandler):
 
 const runners: Record<Mode, (engines: Engines) => Promise<unknown>> = {
   bare: ({ db }) => bareLoop(db),
+  'bare-issue': ({ db }) => bareLoop(db, issueBatch),
   'pg-boss': ({ boss }) => pgBossLoop(boss!),
   dispatcher: ({ db }) => drainWithDispatchers(db, 1, noop),
   'dispatcher-shared': ({ db }) => drainWithDispatchers(db, 1, sharedNoop),
@@ -122,14 +131,33 @@ async function checkDrained({ db }: Engines, mode: Mode): Promise<void> {
   if (state?.done !== jobCount || state.once !== jobCount) throw new Error(`${mode}: ${state?.done} of ${jobCount} jobs succeeded, ${state?.once} after exactly one attempt`);
 }
 
-/** Queues the jobs, drains them in this mode, checks them; returns jobs per second. */
-async function drainOnce(engines: Engines, mode: Mode): Promise<number> {
+interface Drained {
+  rate: number;
+  /** CPU seconds of this process (the worker: dispatcher, pg-boss or the bare loop, and the pg client). */
+  nodeSeconds: number;
+  /** CPU seconds of the PostgreSQL backends of the database (null on the embedded engine, which runs in this process). */
+  databaseSeconds: number | null;
+}
+
+/** The server processes of the bench's database, read by a connection of its own (not counted). */
+async function backendsOf(observer: pg.Client | null): Promise<number[]> {
+  if (!observer) return [];
+  const { rows } = await observer.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  return rows.map((row) => row.pid);
+}
+
+/** Queues the jobs, drains them in this mode, checks them; returns jobs per second and the CPU they took. */
+async function drainOnce(engines: Engines, mode: Mode): Promise<Drained> {
   await queueJobs(engines, mode);
+  const databaseBefore = await cpuSecondsOf(await backendsOf(engines.observer));
+  const nodeBefore = process.cpuUsage();
   const started = performance.now();
   await runners[mode](engines);
   const rate = jobCount / ((performance.now() - started) / 1000);
+  const node = process.cpuUsage(nodeBefore);
+  const databaseAfter = await cpuSecondsOf(await backendsOf(engines.observer));
   await checkDrained(engines, mode);
-  return rate;
+  return { rate, nodeSeconds: (node.user + node.system) / 1e6, databaseSeconds: engines.observer ? cpuSecondsBetween(databaseBefore, databaseAfter) : null };
 }
 
 const latencySamples = 200;
@@ -214,13 +242,15 @@ async function withEngines(fn: (engines: Engines) => Promise<void>): Promise<voi
       // Its maintenance and schedules off: nothing of it runs beside the loops measured.
       const boss = new PgBoss({ connectionString: url, max: 4, supervise: false, schedule: false });
       boss.on('error', () => undefined);
+      const observer = new pg.Client({ connectionString: url });
+      await observer.connect();
       try {
         await boss.start();
         await boss.createQueue(pgBossQueue);
-        await fn({ db, kind: 'postgres', other, boss, url });
+        await fn({ db, kind: 'postgres', other, boss, url, observer });
       } finally {
         await boss.stop({ graceful: false, wait: true });
-        await Promise.all([db.close(), other.close()]);
+        await Promise.all([db.close(), other.close(), observer.end()]);
       }
     });
     return;
@@ -228,7 +258,7 @@ async function withEngines(fn: (engines: Engines) => Promise<void>): Promise<voi
   const pglite = await PGlite.create({ parsers: typeParsers, extensions: pgliteExtensions });
   const db = wrapPglite(pglite, createQueryLog(null, 0), () => pglite.close());
   try {
-    await fn({ db, kind: 'pglite', other: null, boss: null, url: null });
+    await fn({ db, kind: 'pglite', other: null, boss: null, url: null, observer: null });
   } finally {
     await db.close();
   }
@@ -237,33 +267,49 @@ async function withEngines(fn: (engines: Engines) => Promise<void>): Promise<voi
 const roundTo = (value: number, places = 2) => Number(value.toFixed(places));
 
 /**
- * Jobs per second of the dispatcher (src/platform/jobs/dispatcher.ts, default settings) draining 2,000
+ * Jobs per second of the dispatcher (src/platform/jobs/dispatcher.ts, default settings) draining 5,000
  * queued no-op jobs, against the bare engine and pg-boss in the same run: the bare loop is the set-based
  * claim completing a whole batch in one statement (the floor of a SKIP LOCKED queue), pg-boss 10 a
- * fetch/complete loop with the same batch. On PostgreSQL also two of each at once on one queue. The
- * relay has nothing to do: the handler subscribes to no event. Then the time from a job's commit to its
- * handler's start, with an idle dispatcher woken by the commit signal (same process) or NOTIFY (another).
+ * fetch/complete loop with the same batch; the bare loop also with issue 17's batch of 20. On PostgreSQL
+ * also two of each at once on one queue. The relay has nothing to do: the handler subscribes to no
+ * event. CPU per job of this process and of PostgreSQL's backends. Then the time from a job's commit to
+ * its handler's start, with an idle dispatcher woken by the commit signal (same process) or NOTIFY (another).
  */
 export async function run(): Promise<void> {
   await withEngines(async (engines) => {
     await migrateUp(engines.db);
     const rounds = mirrored(engines.kind === 'postgres' ? serverModes : embeddedModes);
-    const rates = new Map<Mode, number[]>();
+    const drained = new Map<Mode, Drained[]>();
     const warmedUp = new Set<Mode>();
     for (const mode of rounds) {
       if (!warmedUp.has(mode)) {
         warmedUp.add(mode);
+        // Twice: the code of each side is compiled by then (a first round costs each side about twice the CPU per job).
+        await drainOnce(engines, mode);
         await drainOnce(engines, mode);
       }
-      rates.set(mode, [...(rates.get(mode) ?? []), await drainOnce(engines, mode)]);
+      drained.set(mode, [...(drained.get(mode) ?? []), await drainOnce(engines, mode)]);
     }
     // Equal work per round: a mode's rate is its jobs over the sum of its rounds' times.
-    const rateOf = (list: number[]) => list.length / list.reduce((sum, rate) => sum + 1 / rate, 0);
-    const measurements: Measurement[] = [...rates].map(([mode, list]) => {
+    const rateOf = (list: Drained[]) => list.length / list.reduce((sum, round) => sum + 1 / round.rate, 0);
+    const issueRate = rateOf(drained.get('bare-issue')!);
+    const measurements: Measurement[] = [...drained].map(([mode, list]) => {
       const baseline = baselineOf[mode];
       return { name: labels[mode], rate: rateOf(list), ...(baseline ? { baseline: labels[baseline] } : {}) };
     });
-    const perRound = Object.fromEntries([...rates].map(([mode, list]) => [mode, list.map(Math.round)]));
+    const perRound = Object.fromEntries([...drained].map(([mode, list]) => [mode, list.map((round) => Math.round(round.rate))]));
+    const microseconds = (seconds: number, rounds: number) => roundTo((seconds * 1e6) / (rounds * jobCount), 1);
+    // CPU per job, which the load moves much less than the rates: this process, and PostgreSQL's backends.
+    const cpuPerJob = Object.fromEntries([...drained].map(([mode, list]) => {
+      const node = list.reduce((sum, round) => sum + round.nodeSeconds, 0);
+      const database = list.every((round) => round.databaseSeconds !== null) ? list.reduce((sum, round) => sum + round.databaseSeconds!, 0) : null;
+      return [mode, {
+        'worker µs/job': microseconds(node, list.length),
+        'PostgreSQL µs/job': database === null ? null : microseconds(database, list.length),
+        'total µs/job': microseconds(node + (database ?? 0), list.length),
+        [`vs ${issueBatch}-job anchor`]: issueRatioOf.includes(mode) ? `${(rateOf(list) / issueRate).toFixed(2)}x` : '',
+      }];
+    }));
 
     const latency: Record<string, { p50: number; p90: number }> = {};
     const summary = (values: number[]) => ({ p50: roundTo(median(values)), p90: roundTo(percentile90(values)) });
@@ -272,7 +318,9 @@ export async function run(): Promise<void> {
       latency['other process (NOTIFY)'] = summary(await commitToStart(engines.db, engines.other));
       latency['bare: NOTIFY → LISTEN → set-based claim'] = summary(await bareCommitToStart(engines.url, engines.db));
     }
-    await report('job-throughput', { engine: engines.kind, jobs: jobCount, batchSize, rounds: perRound, commitToStartMs: latency }, measurements);
+    await report('job-throughput', { engine: engines.kind, jobs: jobCount, batchSize, issueBatch, rounds: perRound, cpuPerJob, commitToStartMs: latency }, measurements);
+    console.log(`CPU per job (the counted rounds), and the rate against the ${issueBatch}-job set-based anchor of the same run:`);
+    console.table(cpuPerJob);
     console.log('commit → handler start, ms (an idle dispatcher, default settings):');
     console.table(latency);
   });

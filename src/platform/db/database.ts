@@ -113,7 +113,7 @@ export interface Db extends Connection {
   close(): Promise<void>;
 }
 
-/** The one place that brands an executor as transactional; only the engines call it. */
+/** The one place that brands an executor as transactional; only the db layer calls it (the engines, lazy-transaction.ts). */
 export function asTx(executor: Queryable): Tx {
   return executor as Tx;
 }

@@ -6,8 +6,9 @@ import type { Db, Tx } from '../db/database.js';
 import { createLogger } from '../shared/logger.js';
 import { createDispatcher, type DispatcherSettings, retryDelayMs } from './dispatcher.js';
 import type { JobHandler } from './job-handler.js';
-import { insertJob, type JobRow } from './jobs.repository.js';
+import { type ClaimedJob, completeAndClaim, insertJob, type JobRow, markSucceeded, releaseJobs } from './jobs.repository.js';
 import { retryJob } from './jobs.service.js';
+import type { Scheduler } from './schedules.js';
 
 // A real database; handlers made for the test record each run in a table of their own, so that what
 // ran, how often and by which worker is read back with SQL.
@@ -25,7 +26,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const recordRun = (tx: Tx, job: JobRow) => tx.query('insert into test_job_runs (job_id, worker) values ($1, $2)', [job.id, job.locked_by]);
+const recordRun = (tx: Tx, job: ClaimedJob) => tx.query('insert into test_job_runs (job_id, worker) values ($1, $2)', [job.id, job.locked_by]);
 
 /** Every attempt of every job, in order: true when it succeeded. Kept in memory, since a failed attempt rolls back. */
 const attempts = new Map<string, boolean[]>();
@@ -268,7 +269,8 @@ describe('the dispatcher', () => {
   it('leaves a job leased to a live worker alone', async () => {
     const dispatcher = createDispatcher(db, [handler('test.busy', () => false)], logger, immediately);
     const id = (await insertJob(db, { handler: 'test.busy' }))!;
-    await db.query(`update jobs set status = 'RUNNING', attempts = 1, locked_by = 'live-worker', locked_until = now() + interval '1 minute' where id = $1`, [id]);
+    // An hour: its lease must not run out while the file's later tests claim.
+    await db.query(`update jobs set status = 'RUNNING', attempts = 1, locked_by = 'live-worker', locked_until = now() + interval '1 hour' where id = $1`, [id]);
     expect(await dispatcher.drain()).toBe(0);
     expect(await job(id)).toMatchObject({ status: 'RUNNING', locked_by: 'live-worker' });
   });
@@ -412,6 +414,181 @@ describe('the relay', () => {
     } finally {
       release();
       await blocker;
+    }
+  });
+});
+
+describe('the size of a claim', () => {
+  it('follows the pace of the handlers: 20 at first, then as many as run in half a second, up to the batch size', async () => {
+    let now = 0;
+    let runs = 0;
+    const waitingAt = new Map<number, number>();
+    const paced: JobHandler = {
+      name: 'test.paced',
+      eventTypes: [],
+      async run(tx, claimed) {
+        runs += 1;
+        // The first 20 take 100 ms each (by the test's clock), the rest nothing.
+        if (runs <= 20) now += 100;
+        const { rows: [waiting] } = await tx.query<{ jobs: number }>("select count(*)::int as jobs from jobs where handler = 'test.paced' and status = 'PENDING'");
+        waitingAt.set(runs, waiting!.jobs);
+        await recordRun(tx, claimed);
+      },
+    };
+    for (let index = 0; index < 130; index += 1) await insertJob(db, { handler: 'test.paced' });
+    const dispatcher = createDispatcher(db, [paced], logger, { ...immediately, batchSize: 100, clock: () => now });
+    expect(await dispatcher.drain()).toBe(130);
+    // First claim 20 (110 left waiting); at 100 ms a job the claim ahead takes 5; then the jobs run in no time, and
+    // the pace (an average that halves its memory each batch: 50, 25, 12.5 ms) lets the claims grow to 10, 20, 40.
+    expect([1, 21, 26, 36, 56].map((run) => waitingAt.get(run))).toEqual([110, 105, 95, 75, 35]);
+  });
+});
+
+describe('a lease that runs out after a claim ahead', () => {
+  const expire = (ids: string[]) => db.query(`update jobs set locked_until = now() - interval '1 second' where id = any($1::uuid[])`, [ids]);
+
+  it('completes the job for the worker that holds it now, not for the one whose lease ran out and was taken over', async () => {
+    const id = (await insertJob(db, { handler: 'test.stale', maxAttempts: 3 }))!;
+    const first = await completeAndClaim(db, 'worker-a', [], 10, 60_000);
+    expect(first.claimed.map((claimed) => claimed.id)).toContain(id);
+    await releaseJobs(db, first.claimed.map((claimed) => claimed.id).filter((other) => other !== id), 'worker-a');
+    await expire([id]);
+    const second = await completeAndClaim(db, 'worker-b', [], 10, 60_000);
+    expect(second.claimed).toEqual([expect.objectContaining({ id, attempts: 2, locked_by: 'worker-b' })]);
+
+    // The stale holder's completion, alone or with its next claim, completes nothing; the new holder's does.
+    expect(await db.transaction((tx) => markSucceeded(tx, [id], 'worker-a'))).toBe(0);
+    expect((await completeAndClaim(db, 'worker-a', [id], 0, 60_000)).completed).toBe(0);
+    expect(await job(id)).toMatchObject({ status: 'RUNNING', attempts: 2, locked_by: 'worker-b' });
+    expect((await completeAndClaim(db, 'worker-b', [id], 0, 60_000)).completed).toBe(1);
+    expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 2, locked_by: null });
+  });
+
+  it('still completes a job whose lease ran out while nobody took it over: its holder ran it', async () => {
+    const id = (await insertJob(db, { handler: 'test.late-but-held' }))!;
+    const claim = await completeAndClaim(db, 'worker-c', [], 10, 60_000);
+    await releaseJobs(db, claim.claimed.map((claimed) => claimed.id).filter((other) => other !== id), 'worker-c');
+    await expire([id]);
+    expect((await completeAndClaim(db, 'worker-c', [id], 0, 60_000)).completed).toBe(1);
+    expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+  });
+
+  it('rolls back what a stale holder wrote when another worker took its claimed-ahead jobs over and ran them', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 4; index += 1) ids.push((await insertJob(db, { handler: 'test.taken-over' }))!);
+    let takeOver: (() => Promise<void>) | null = null;
+    let runs = 0;
+    const writing: JobHandler = {
+      name: 'test.taken-over',
+      eventTypes: [],
+      async run(tx, claimed) {
+        await recordRun(tx, claimed);
+        // The last of the first batch: its completion claims the other two ahead, and before the next round runs them
+        // their lease runs out and another worker takes them and runs them.
+        if (++runs === 2) {
+          takeOver = async () => {
+            await db.query(`update jobs set locked_until = now() - interval '1 second' where locked_by = $1 and status = 'RUNNING'`, [stale.workerId]);
+            expect(await createDispatcher(db, [writing], logger, immediately).runOnce()).toBe(2);
+          };
+        }
+      },
+    };
+    // The start of each round is where a scheduler queues its jobs: the moment between the claim ahead and its run.
+    const scheduler: Scheduler = {
+      due: () => takeOver !== null,
+      async enqueueDue() {
+        const now = takeOver;
+        takeOver = null;
+        await now?.();
+        return 0;
+      },
+    };
+    const stale = createDispatcher(db, [writing], logger, { ...immediately, batchSize: 2, scheduler });
+    await stale.drain();
+    const { rows } = await db.query<{ job_id: string; worker: string }>('select job_id, worker from test_job_runs where job_id = any($1::uuid[])', [ids]);
+    const byJob = new Map(rows.map((row) => [row.job_id, row.worker]));
+    expect(rows).toHaveLength(4);
+    expect([byJob.get(ids[0]!), byJob.get(ids[1]!)]).toEqual([stale.workerId, stale.workerId]);
+    expect([byJob.get(ids[2]!), byJob.get(ids[3]!)].every((worker) => worker !== stale.workerId)).toBe(true);
+    for (const [index, id] of ids.entries()) expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: index < 2 ? 1 : 2, locked_by: null });
+  });
+
+  it('puts claimed-ahead jobs back when half their lease went by before their turn, and runs them afterwards, each once', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const watched = createLogger({ logLevel: 'warn', logFormat: 'json' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    let now = 0;
+    let runs = 0;
+    const slow: JobHandler = {
+      name: 'test.slow-batch',
+      eventTypes: [],
+      async run(tx, claimed) {
+        await recordRun(tx, claimed);
+        // The last of the first batch takes most of the lease: the batch its completion claims ahead is late.
+        if (++runs === 2) now += 40_000;
+      },
+    };
+    const ids: string[] = [];
+    for (let index = 0; index < 4; index += 1) ids.push((await insertJob(db, { handler: 'test.slow-batch' }))!);
+    const dispatcher = createDispatcher(db, [slow], watched, { ...immediately, batchSize: 2, leaseMs: 60_000, clock: () => now });
+    expect(await dispatcher.drain()).toBe(4);
+    // Each ran once, and the attempt of the first claim ahead was given back.
+    for (const id of ids) expect(await job(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, locked_by: null });
+    const { rows } = await db.query<{ job_id: string }>('select job_id from test_job_runs where job_id = any($1::uuid[])', [ids]);
+    expect(rows.map((row) => row.job_id).sort()).toEqual([...ids].sort());
+    // The claim ahead took one job: the pace of the first batch (20 s a job) fills a batch's time with one.
+    expect(lines.map((line) => [line['msg'], line['jobs']])).toEqual([['half the lease of claimed jobs went by before their turn; they go back to the queue', 1]]);
+  });
+
+  it('stops even when the claimed-ahead jobs cannot be put back: they run again once their lease has run out', async () => {
+    // A real failure of the database, for this handler's jobs only: taking a running job back to waiting is refused.
+    await db.exec(`
+      create function test_refuse_release() returns trigger language plpgsql as $$
+      begin
+        if new.handler = 'test.unreleasable' and old.status = 'RUNNING' and new.status = 'PENDING' then raise exception 'release refused on purpose'; end if;
+        return new;
+      end $$;
+      create trigger test_refuse_release before update on jobs for each row execute function test_refuse_release();`);
+    try {
+      const lines: Record<string, unknown>[] = [];
+      const watched = createLogger({ logLevel: 'error', logFormat: 'json' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+      let runs = 0;
+      let stopped!: Promise<void>;
+      const stopping: JobHandler = {
+        name: 'test.unreleasable',
+        eventTypes: [],
+        async run(tx, claimed) {
+          await recordRun(tx, claimed);
+          if (++runs === 2) stopped = dispatcher.stop();
+        },
+      };
+      const ids: string[] = [];
+      for (let index = 0; index < 6; index += 1) ids.push((await insertJob(db, { handler: 'test.unreleasable' }))!);
+      const dispatcher = createDispatcher(db, [stopping], watched, { ...immediately, batchSize: 2 });
+      dispatcher.start();
+      await vi.waitFor(() => expect(stopped).toBeDefined());
+      await expect(stopped).resolves.toBeUndefined();
+      expect(lines.map((line) => [line['msg'], line['worker']])).toEqual([
+        ['could not put back the jobs claimed ahead; they run again when their lease runs out', dispatcher.workerId],
+      ]);
+      const states = async () => (await db.query<{ status: string; attempts: number; jobs: number }>(
+        'select status, attempts, count(*)::int as jobs from jobs where id = any($1::uuid[]) group by 1, 2 order by 1, 2',
+        [ids],
+      )).rows;
+      expect(await states()).toEqual([
+        { status: 'PENDING', attempts: 0, jobs: 2 },
+        { status: 'RUNNING', attempts: 1, jobs: 2 },
+        { status: 'SUCCEEDED', attempts: 1, jobs: 2 },
+      ]);
+      await expire(ids);
+      expect(await createDispatcher(db, [{ ...stopping, run: (tx, claimed) => recordRun(tx, claimed).then(() => undefined) }], logger, immediately).drain()).toBe(4);
+      expect(await states()).toEqual([
+        { status: 'SUCCEEDED', attempts: 1, jobs: 4 },
+        { status: 'SUCCEEDED', attempts: 2, jobs: 2 },
+      ]);
+      const { rows } = await db.query<{ runs: number }>('select count(*)::int as runs from test_job_runs where job_id = any($1::uuid[])', [ids]);
+      expect(rows[0]!.runs).toBe(6);
+    } finally {
+      await db.exec('drop trigger test_refuse_release on jobs; drop function test_refuse_release()');
     }
   });
 });

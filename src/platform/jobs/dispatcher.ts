@@ -1,16 +1,20 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/database.js';
+import { lazyTransaction } from '../db/lazy-transaction.js';
 import type { Logger } from '../shared/logger.js';
 import { createWakeableSleep } from '../shared/wakeable-sleep.js';
 import type { JobHandler } from './job-handler.js';
 import type { Scheduler } from './schedules.js';
-import { type Claim, completeAndClaim, type JobRow, markFailed, markSucceeded, relayEvents, releaseJobs, type Subscription } from './jobs.repository.js';
+import { type Claim, type ClaimedJob, completeAndClaim, markFailed, markSucceeded, relayEvents, releaseJobs, type Subscription } from './jobs.repository.js';
 
 export interface DispatcherSettings {
   /** How long an idle dispatcher waits before looking for work again. */
   pollMs: number;
-  /** Jobs claimed at once, and events relayed per transaction. */
+  /**
+   * The most jobs claimed at once (and events relayed per transaction). A dispatcher claims as many as
+   * its handlers have lately run in about `batchTimeMs`: all of them for quick handlers, fewer for slow.
+   */
   batchSize: number;
   /** How long a claimed job is the worker's; after that another worker takes it (its worker died). */
   leaseMs: number;
@@ -21,6 +25,8 @@ export interface DispatcherSettings {
   prune?: PruneHook;
   /** Cron-style schedules (schedules.ts): their due slots are queued at the start of a round. */
   scheduler?: Scheduler;
+  /** Milliseconds, for how long a batch ran and how old a claim is (default performance.now); tests move it. */
+  clock?: () => number;
 }
 
 export interface PruneHook {
@@ -29,7 +35,16 @@ export interface PruneHook {
   run(signal: AbortSignal): Promise<void>;
 }
 
-export const defaultDispatcherSettings: DispatcherSettings = { pollMs: 250, batchSize: 20, leaseMs: 60_000, backoffBaseMs: 1_000, backoffMaxMs: 3_600_000 };
+export const defaultDispatcherSettings: DispatcherSettings = { pollMs: 250, batchSize: 200, leaseMs: 60_000, backoffBaseMs: 1_000, backoffMaxMs: 3_600_000 };
+
+/**
+ * How long a batch should take to run, by the handlers' recent pace: long enough that its one
+ * statement is a small part of it, short enough that other workers get a share of a queue of slow jobs
+ * and that its last job starts well inside the lease (at most a quarter of it).
+ */
+const batchTimeMs = 500;
+/** A dispatcher's first claim, before it knows how long its handlers take. */
+const firstBatch = 20;
 
 /**
  * Exponential backoff with "equal jitter": half the exponential delay for sure, the other half at
@@ -63,28 +78,17 @@ class LeaseLost extends Error {}
 
 /**
  * How running a job (or a group sharing a transaction) ended: committed with its completion (and the
- * next batch when it claimed it), quiet (its handlers sent no statement, so nothing began and the
- * completion is left to the caller), or failed (recorded, or to be run alone).
+ * next batch when it claimed it), quiet (its handlers sent no statement, so no transaction was opened
+ * and the completion is left to the caller), or failed (recorded, or to be run alone).
  */
 type Outcome = { kind: 'committed'; next: Claim | null } | { kind: 'quiet' } | { kind: 'failed' };
 const quiet: Outcome = { kind: 'quiet' };
 const failed: Outcome = { kind: 'failed' };
 
-/** The handlers' view of their transaction, telling whether they sent any statement through it. */
-function watching(tx: Tx): { tx: Tx; used: () => boolean } {
-  let used = false;
-  const watched: Tx = {
-    ...tx,
-    query(sql, params) {
-      used = true;
-      return tx.query(sql, params);
-    },
-    exec(sql) {
-      used = true;
-      return tx.exec(sql);
-    },
-  };
-  return { tx: watched, used: () => used };
+/** Jobs leased together, and when the claim was sent (by the dispatcher's clock): their leases began after it. */
+interface Batch {
+  jobs: ClaimedJob[];
+  claimedAt: number;
 }
 
 export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger: Logger, settings: DispatcherSettings = defaultDispatcherSettings): Dispatcher {
@@ -92,13 +96,33 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   const byName = new Map(handlers.map((handler) => [handler.name, handler]));
   const subscriptions: Subscription[] = handlers.flatMap((handler) =>
     handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5 })));
+  const clock = settings.clock ?? (() => performance.now());
   let stopping = false;
   let loop: Promise<void> | null = null;
   const pause = createWakeableSleep();
   let pruning: Promise<void> | null = null;
   let nextPruneAt = 0;
   /** Leased by the last round's completion, to run next. */
-  let claimedAhead: JobRow[] = [];
+  let claimedAhead: Batch | null = null;
+  /** Milliseconds a job has lately taken to run here (null before the first); sizes the claims. */
+  let msPerJob: number | null = null;
+  /** The batch running now: since when, and how many of its jobs have run (a claim ahead comes with the last group's completion, after its handlers ran). */
+  let running: { from: number; ran: number } | null = null;
+
+  /** The recent pace, with the batch running now when some of it ran. */
+  function pace(): number | null {
+    const current = running && running.ran > 0 ? (clock() - running.from) / running.ran : null;
+    if (current === null || msPerJob === null) return current ?? msPerJob;
+    return (msPerJob + current) / 2;
+  }
+
+  /** As many jobs as the handlers' recent pace runs in `batchTimeMs` (or a quarter of the lease), between 1 and `batchSize`. */
+  function claimLimit(): number {
+    const ms = pace();
+    if (ms === null) return Math.min(firstBatch, settings.batchSize);
+    const budget = Math.min(batchTimeMs, settings.leaseMs / 4);
+    return Math.max(1, Math.min(settings.batchSize, Math.floor(budget / Math.max(ms, 1e-3))));
+  }
 
   async function relayAll(): Promise<void> {
     if (subscriptions.length === 0) return;
@@ -108,19 +132,17 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   }
 
   /**
-   * Runs one job in its own transaction. When the handler wrote, its completion commits with its effect
-   * (and, when `claimsNext`, the next batch is claimed in the same statement); when it sent no statement
-   * nothing began, and it is 'quiet': the caller completes it with others. A failure is recorded alone.
+   * Runs one job in a transaction opened by its handler's first statement. When the handler wrote, its
+   * completion commits with its effect (and, when `claimsNext`, the next batch is claimed in the same
+   * statement); when it sent no statement no transaction was opened, and it is 'quiet': the caller
+   * completes it with others. A failure is recorded alone.
    */
-  async function runJob(job: JobRow, claimsNext: boolean): Promise<Outcome> {
+  async function runJob(job: ClaimedJob, claimsNext: boolean): Promise<Outcome> {
     const handler = byName.get(job.handler);
     try {
       if (!handler) throw new Error(`no handler named "${job.handler}" in this worker`);
-      return await db.transaction(async (tx) => {
-        const watched = watching(tx);
-        await handler.run(watched.tx, job);
-        return watched.used() ? completeInside(tx, [job], claimsNext) : quiet;
-      });
+      const ran = await lazyTransaction(db, (tx) => handler.run(tx, job), (tx) => completeInside(tx, [job], claimsNext));
+      return ran ? ran.value : quiet;
     } catch (error) {
       if (error instanceof LeaseLost) {
         logger.warn({ job: job.id, handler: job.handler, worker: workerId }, 'job lease ran out before the handler finished; its effect was rolled back');
@@ -138,18 +160,18 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
    * The completion of jobs whose handlers wrote, in their transaction: throws LeaseLost (rolling their
    * effects back) when this worker no longer holds one of them.
    */
-  async function completeInside(tx: Tx, jobs: readonly JobRow[], claimsNext: boolean): Promise<Outcome> {
+  async function completeInside(tx: Tx, jobs: readonly ClaimedJob[], claimsNext: boolean): Promise<Outcome> {
     const ids = jobs.map((job) => job.id);
     if (!claimsNext) {
       if ((await markSucceeded(tx, ids, workerId)) !== ids.length) throw new LeaseLost();
       return { kind: 'committed', next: null };
     }
-    const next = await completeAndClaim(tx, workerId, ids, settings.batchSize, settings.leaseMs);
+    const next = await completeAndClaim(tx, workerId, ids, claimLimit(), settings.leaseMs);
     if (next.completed !== ids.length) throw new LeaseLost();
     return { kind: 'committed', next };
   }
 
-  async function afterDeath(job: JobRow, error: string): Promise<void> {
+  async function afterDeath(job: ClaimedJob, error: string): Promise<void> {
     const onDead = byName.get(job.handler)?.onDead;
     if (!onDead) return;
     try {
@@ -164,13 +186,16 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
    * none of them sent a statement. 'failed' when any failed or lost its lease: nothing of theirs
    * committed, and the caller runs each alone.
    */
-  async function runTogether(jobs: readonly JobRow[], claimsNext: boolean): Promise<Outcome> {
+  async function runTogether(jobs: readonly ClaimedJob[], claimsNext: boolean): Promise<Outcome> {
     try {
-      return await db.transaction(async (tx) => {
-        const watched = watching(tx);
-        for (const job of jobs) await byName.get(job.handler)!.run(watched.tx, job);
-        return watched.used() ? completeInside(tx, jobs, claimsNext) : quiet;
-      });
+      const ran = await lazyTransaction(
+        db,
+        async (tx) => {
+          for (const job of jobs) await byName.get(job.handler)!.run(tx, job);
+        },
+        (tx) => completeInside(tx, jobs, claimsNext),
+      );
+      return ran ? ran.value : quiet;
     } catch (error) {
       logger.debug({ jobs: jobs.length, worker: workerId, err: error }, 'jobs run together failed; running each alone');
       return failed;
@@ -178,9 +203,9 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   }
 
   /** Consecutive jobs whose handlers share transactions form one group; every other job is a group of its own. */
-  function groupsOf(jobs: readonly JobRow[]): JobRow[][] {
-    const groups: JobRow[][] = [];
-    let shared: JobRow[] = [];
+  function groupsOf(jobs: readonly ClaimedJob[]): ClaimedJob[][] {
+    const groups: ClaimedJob[][] = [];
+    let shared: ClaimedJob[] = [];
     for (const job of jobs) {
       if (byName.get(job.handler)?.sharesTransaction === true) {
         shared.push(job);
@@ -205,13 +230,14 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   }
 
   /** Claims (and buries) in one statement, completing `completing`; the dead are told after it committed. */
-  async function claim(completing: readonly JobRow[], limit: number): Promise<Claim> {
+  async function claim(completing: readonly ClaimedJob[], limit: number): Promise<Batch> {
+    const claimedAt = clock();
     const result = await completeAndClaim(db, workerId, completing.map((job) => job.id), limit, settings.leaseMs);
     if (result.completed !== completing.length) {
       logger.warn({ jobs: completing.length - result.completed, worker: workerId }, 'job leases ran out before their handlers finished; they run again');
     }
     await buriedBy(result);
-    return result;
+    return { jobs: result.claimed, claimedAt };
   }
 
   async function buriedBy(result: Claim | null): Promise<void> {
@@ -219,27 +245,43 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   }
 
   /**
+   * Jobs of a batch not started: back to the queue. When the dispatcher stops, or when half their lease
+   * has gone by before their turn came (the handlers were slower than the claim expected): a job started
+   * then might outlive its lease and run twice, and another worker may take it now.
+   */
+  async function putBack(jobs: readonly ClaimedJob[], why: 'stopping' | 'late'): Promise<void> {
+    if (why === 'late') logger.warn({ jobs: jobs.length, worker: workerId }, 'half the lease of claimed jobs went by before their turn; they go back to the queue');
+    await releaseJobs(db, jobs.map((job) => job.id), workerId);
+  }
+
+  /**
    * One round: scheduled jobs and events queued, then a batch run — the one claimed ahead by the last
    * round's completion, or one claimed now. Each success completes in the transaction that ran it when its
    * handler wrote; those that wrote nothing complete together in one statement at the end. With
    * `claimAhead` the batch's last completion also claims the next batch, so that a batch costs one commit
-   * when its handlers write nothing, or share a transaction.
+   * when its handlers write nothing, or share a transaction. Resolves to the jobs run, and whether any
+   * were put back for being late (there is more to do then, though none ran).
    */
-  async function round(claimAhead: boolean): Promise<number> {
+  async function round(claimAhead: boolean): Promise<{ ran: number; putBack: boolean }> {
     await enqueueScheduled();
     await relayAll();
-    let jobs = claimedAhead;
-    claimedAhead = [];
-    if (jobs.length === 0) jobs = (await claim([], settings.batchSize)).claimed;
-    const groups = groupsOf(jobs);
-    const quietJobs: JobRow[] = [];
+    const batch = claimedAhead ?? (await claim([], claimLimit()));
+    claimedAhead = null;
+    const groups = groupsOf(batch.jobs);
+    const quietJobs: ClaimedJob[] = [];
+    const batchRunning = { from: clock(), ran: 0 };
+    running = batchRunning;
     let started = 0;
+    let late = false;
     for (const [index, group] of groups.entries()) {
-      if (stopping) {
-        await releaseJobs(db, jobs.slice(started).map((unstarted) => unstarted.id), workerId);
+      late = clock() - batch.claimedAt >= settings.leaseMs / 2;
+      if (stopping || late) {
+        await putBack(batch.jobs.slice(started), late ? 'late' : 'stopping');
         break;
       }
       const claimsNext = claimAhead && index === groups.length - 1 && quietJobs.length === 0;
+      const claimedAt = clock();
+      batchRunning.ran = started + group.length;
       const outcome = group.length === 1 ? await runJob(group[0]!, claimsNext) : await runTogether(group, claimsNext);
       if (outcome.kind === 'failed' && group.length > 1) {
         for (const job of group) if ((await runJob(job, false)).kind === 'quiet') quietJobs.push(job);
@@ -247,19 +289,23 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
         quietJobs.push(...group);
       } else if (outcome.kind === 'committed' && outcome.next) {
         await buriedBy(outcome.next);
-        claimedAhead = outcome.next.claimed;
+        claimedAhead = { jobs: outcome.next.claimed, claimedAt };
       }
       started += group.length;
     }
-    if (quietJobs.length > 0) claimedAhead = (await claim(quietJobs, claimAhead && !stopping ? settings.batchSize : 0)).claimed;
-    return started;
+    batchRunning.ran = started;
+    msPerJob = pace();
+    running = null;
+    if (quietJobs.length > 0) claimedAhead = await claim(quietJobs, claimAhead && !stopping ? claimLimit() : 0);
+    if (claimedAhead?.jobs.length === 0) claimedAhead = null;
+    return { ran: started, putBack: late };
   }
 
   /** Jobs claimed ahead and not run: back to the queue. */
   async function releaseClaimedAhead(): Promise<void> {
-    const ids = claimedAhead.map((job) => job.id);
-    claimedAhead = [];
-    if (ids.length > 0) await releaseJobs(db, ids, workerId);
+    const ahead = claimedAhead;
+    claimedAhead = null;
+    if (ahead) await putBack(ahead.jobs, 'stopping');
   }
 
   /** Started beside the rounds rather than awaited in them: a first prune of a long log must not hold up the jobs. */
@@ -275,23 +321,28 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   async function run(signal: AbortSignal): Promise<void> {
     while (!stopping) {
       pruneWhenDue(signal);
-      let ran = 0;
+      let busy = false;
       try {
-        ran = await round(true);
+        const done = await round(true);
+        busy = done.ran > 0 || done.putBack;
       } catch (error) {
         logger.error({ err: error, worker: workerId }, 'dispatcher round failed; trying again');
       }
-      if (ran === 0 && !stopping) await pause.sleep(settings.pollMs);
+      if (!busy && !stopping) await pause.sleep(settings.pollMs);
     }
   }
 
   return {
     workerId,
-    runOnce: () => round(false),
+    runOnce: async () => (await round(false)).ran,
     async drain() {
       let total = 0;
       try {
-        for (let ran = await round(true); ran > 0; ran = await round(true)) total += ran;
+        for (;;) {
+          const done = await round(true);
+          total += done.ran;
+          if (done.ran === 0 && !done.putBack) break;
+        }
       } finally {
         await releaseClaimedAhead();
       }
@@ -313,7 +364,12 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       await loop;
       await pruning;
       loop = null;
-      await releaseClaimedAhead();
+      try {
+        await releaseClaimedAhead();
+      } catch (error) {
+        // Stopping goes on (a process shutting down closes its database next): the jobs come back to the queue when their lease runs out.
+        logger.error({ err: error, worker: workerId }, 'could not put back the jobs claimed ahead; they run again when their lease runs out');
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Tx } from '../db/database.js';
-import type { JobRow } from './jobs.repository.js';
+import type { ClaimedJob } from './jobs.repository.js';
 
 /**
  * Work a dispatcher runs. Jobs run at least once, so `run` must be idempotent by construction (a
@@ -17,12 +17,12 @@ export interface JobHandler {
    * one commit for all. When any of them fails, that transaction is rolled back and each runs alone.
    */
   sharesTransaction?: boolean;
-  run(tx: Tx, job: JobRow): Promise<void>;
+  run(tx: Tx, job: ClaimedJob): Promise<void>;
   /**
    * After the job died (its last attempt failed, or its lease ran out on it), in a transaction of its
    * own: what the job stood for can say so (a batch marked FAILED). Its failure is logged, not retried.
    */
-  onDead?(tx: Tx, job: JobRow, error: string): Promise<void>;
+  onDead?(tx: Tx, job: ClaimedJob, error: string): Promise<void>;
 }
 
 /** What the relay stores in the payload of a job made from a domain event. */
@@ -34,7 +34,7 @@ interface EventJobPayload<Data = Record<string, unknown>> {
   data: Data;
 }
 
-export function eventOf<Data>(job: JobRow): EventJobPayload<Data> & { seq: string } {
+export function eventOf<Data>(job: ClaimedJob): EventJobPayload<Data> & { seq: string } {
   if (job.event_seq === null) throw new Error(`job ${job.id} (${job.handler}) was not made from an event`);
   return { ...(job.payload as unknown as EventJobPayload<Data>), seq: job.event_seq };
 }
