@@ -75,6 +75,9 @@ function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Query
   };
 }
 
+/** How a session's connection (`openSession`) shows in pg_stat_activity, apart from the pool's. */
+export const sessionApplicationName = 'unitrain-session';
+
 /** Clients whose rollback failed may still be inside a transaction: they are destroyed, not reused. */
 const brokenClients = new WeakSet<pg.PoolClient>();
 
@@ -93,8 +96,11 @@ interface TransactionMode {
 
 const writing: TransactionMode = { readOnly: false, mark: null };
 const readOnly: TransactionMode = { readOnly: true, mark: null };
-/** READ ONLY transactions signal no commit: nobody listens to theirs. */
-const readersCommits = createCommitListeners();
+/**
+ * Commits nobody is told of: READ ONLY transactions', and a session's (`openSession`), whose writes are
+ * its own state (the stream hub's temporary tables), which no reader of change_log or jobs waits for.
+ */
+const unsignalledCommits = createCommitListeners();
 
 /**
  * Whether the transaction wrote, COMMIT and, when asked, the WAL position after it, in one round trip:
@@ -180,7 +186,7 @@ async function asReadingActor<T>(client: pg.PoolClient, queryLog: QueryLog, acto
   const claims = actorClaims(actor, { readOnly: true });
   const claimsStatement = statementOf(claims.text, claims.values);
   // Before this connection has prepared both texts: a READ ONLY transaction, statement by statement.
-  const separately = <R>(run: (inside: Tx) => Promise<R>): Promise<R> => inTransaction(client, queryLog, readersCommits, run, readOnly, [claimsStatement]);
+  const separately = <R>(run: (inside: Tx) => Promise<R>): Promise<R> => inTransaction(client, queryLog, unsignalledCommits, run, readOnly, [claimsStatement]);
   // One statement at a time, as pg would run them anyway: two transactions of `separately` on one
   // connection must not interleave (a COMMIT of one would leave the other's statement without claims).
   let previous: Promise<unknown> = Promise.resolve();
@@ -279,11 +285,11 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
       ),
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     openSession: async () => {
-      const client = new pg.Client({ connectionString: options.url, types, application_name: 'unitrain' });
+      const client = new pg.Client({ connectionString: options.url, types, application_name: sessionApplicationName });
       // A lost server makes the next query reject; without a listener the 'error' event would crash the process.
       client.on('error', () => undefined);
       await client.connect();
-      return { ...connectionOf(client as pg.PoolClient, queryLog, commits), close: () => client.end() };
+      return { ...connectionOf(client as pg.PoolClient, queryLog, unsignalledCommits), close: () => client.end() };
     },
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),
