@@ -91,8 +91,9 @@ export interface Db extends Connection {
   withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
   /**
    * A connection of its own outside the pool, so that holding it for long takes nothing from requests
-   * (PostgreSQL); on the embedded engine, its one connection, whose session state a caller must name
-   * apart from other callers'.
+   * (PostgreSQL, application_name `unitrain-session`); on the embedded engine, its one connection, whose
+   * session state a caller must name apart from other callers'. Its commits are not signalled
+   * (`onCommit`, NOTIFY): what it writes is session state (temporary tables) that no reader waits for.
    */
   openSession(): Promise<Session>;
   /**

@@ -131,17 +131,19 @@ export async function openPgliteDatabase(source: PgliteSource, queryLog: QueryLo
 export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Promise<void>): Db {
   const primary = queryableOf(pglite, queryLog);
   const commits = createCommitListeners();
-  const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+  /** `signalled`: whether the commit is told to `onCommit`'s listeners (a session's is not: database.ts). */
+  const transactionOf = (signalled: boolean) => async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     let wrote = false;
     const result = await pglite.transaction(async (t) => {
       const value = await fn(asTx(queryableOf(t, queryLog)));
       // One process, so nobody else to tell: asked only when someone here listens.
-      if (commits.any) wrote = (await t.query<{ wrote: boolean }>(transactionWroteQuery)).rows[0]?.wrote === true;
+      if (signalled && commits.any) wrote = (await t.query<{ wrote: boolean }>(transactionWroteQuery)).rows[0]?.wrote === true;
       return value;
     });
     if (wrote) commits.emit();
     return result;
   };
+  const transaction = transactionOf(true);
   const connection: Connection = { ...primary, transaction };
   let reads = 0;
   return {
@@ -168,7 +170,7 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
         return fn(tx);
       }), options?.serializationAttempts),
     withConnection: (fn) => fn(connection),
-    openSession: async () => ({ ...connection, close: async () => undefined }),
+    openSession: async () => ({ ...primary, transaction: transactionOf(false), close: async () => undefined }),
     listen: async (channel, onNotify) => {
       const stop = await pglite.listen(channel, onNotify);
       return () => stop();

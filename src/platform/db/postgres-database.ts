@@ -76,6 +76,9 @@ function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Query
   };
 }
 
+/** How a session's connection (`openSession`) shows in pg_stat_activity, apart from the pool's. */
+export const sessionApplicationName = 'unitrain-session';
+
 /** Clients whose rollback failed may still be inside a transaction: they are destroyed, not reused. */
 const brokenClients = new WeakSet<pg.PoolClient>();
 
@@ -94,8 +97,11 @@ interface TransactionMode {
 
 const writing: TransactionMode = { readOnly: false, mark: null };
 const readOnly: TransactionMode = { readOnly: true, mark: null };
-/** READ ONLY transactions signal no commit: nobody listens to theirs. */
-const readersCommits = createCommitListeners();
+/**
+ * Commits nobody is told of: READ ONLY transactions', and a session's (`openSession`), whose writes are
+ * its own state (the stream hub's temporary tables), which no reader of change_log or jobs waits for.
+ */
+const unsignalledCommits = createCommitListeners();
 
 /**
  * Whether the transaction wrote, COMMIT and, when asked, the WAL position after it, in one round trip:
@@ -188,7 +194,7 @@ async function asReadingActor<T>(lane: ReadLane, pool: pg.Pool, queryLog: QueryL
       const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params)])))[1] as pg.QueryResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
-    exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, readersCommits, (inside) => inside.exec(sql), readOnly, [claimsStatement])),
+    exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, unsignalledCommits, (inside) => inside.exec(sql), readOnly, [claimsStatement])),
   };
   return fn(asTx(tx));
 }
@@ -275,11 +281,11 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
       ),
     withConnection: (fn) => withClient(pool, (client) => fn(connectionOf(client, queryLog, commits))),
     openSession: async () => {
-      const client = new pg.Client({ connectionString: options.url, types, application_name: 'unitrain' });
+      const client = new pg.Client({ connectionString: options.url, types, application_name: sessionApplicationName });
       // A lost server makes the next query reject; without a listener the 'error' event would crash the process.
       client.on('error', () => undefined);
       await client.connect();
-      return { ...connectionOf(client as pg.PoolClient, queryLog, commits), close: () => client.end() };
+      return { ...connectionOf(client as pg.PoolClient, queryLog, unsignalledCommits), close: () => client.end() };
     },
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
     onCommit: (listener) => commits.add(listener),

@@ -71,6 +71,15 @@ export function isConnectionFailure(error: unknown): boolean {
   return networkFailures.has(code) || code.startsWith('08') || droppedConnection.test(error.message);
 }
 
+/**
+ * The connection is gone or going: a connection failure, or the server ending the backend (terminated
+ * by an administrator, a crash shutdown, not accepting connections yet). Whatever was kept in that
+ * session (temporary tables, prepared statements) is gone with it.
+ */
+export function isSessionEnded(error: unknown): boolean {
+  return isConnectionFailure(error) || ['57P01', '57P02', '57P03'].includes((error as PostgresErrorFields | null)?.code ?? '');
+}
+
 /** A restart takes a few seconds; the answer says when to try again (Retry-After). */
 const databaseUnavailable = (error: unknown) =>
   new AppError('SERVICE_UNAVAILABLE', 'the database is not available; retry shortly', { retryAfterSeconds: 1 }, { cause: error });

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { Actor } from './actor.js';
 import type { Queryable, Reader, ReadRoute, ReplicaStatus, Tx } from './database.js';
-import { isConnectionFailure } from './postgres-errors.js';
+import { isSessionEnded } from './postgres-errors.js';
 import { laterWalPosition, type WalPosition, walOffset, walReached } from './wal-position.js';
 
 /** The two servers as the reader uses them: READ ONLY transactions and single statements on each. */
@@ -39,7 +39,7 @@ class ReplicaBehind extends Error {}
 /** The replica is gone, shutting down, starting, or cancelled the read to replay WAL: the primary answers instead. */
 function replicaCannotServe(error: unknown): 'down' | 'retry' | null {
   const code = (error as { code?: string }).code ?? '';
-  if (isConnectionFailure(error) || ['57P01', '57P02', '57P03'].includes(code)) return 'down';
+  if (isSessionEnded(error)) return 'down';
   return code === '40001' && /conflict with recovery/.test((error as Error).message) ? 'retry' : null;
 }
 

@@ -243,6 +243,13 @@ export async function dropKeptScopeTables(db: Queryable, tables: KeptScopeTables
   await db.exec(`drop table if exists ${tables.scopes}, ${tables.keys}`);
 }
 
+/** Removes the `gone` subscribers' scopes. */
+export async function removeKeptScopes(db: Queryable, tables: KeptScopeTables, gone: readonly number[]): Promise<void> {
+  if (gone.length === 0) return;
+  await db.query(`with keys as (delete from ${tables.keys} where subscriber = any ($1::int[]))
+                  delete from ${tables.scopes} where subscriber = any ($1::int[])`, [gone]);
+}
+
 /**
  * Removes the `gone` subscribers' scopes, then builds and keeps each of `accounts` under the number at
  * the same place in `subscribers` (realtime_actor_of, in the caller's snapshot). Returns the scopes built.
@@ -254,10 +261,7 @@ export async function replaceKeptScopes(
   subscribers: readonly number[],
   accounts: readonly string[],
 ): Promise<Map<number, SubscriberScope>> {
-  if (gone.length > 0) {
-    await tx.query(`with keys as (delete from ${tables.keys} where subscriber = any ($1::int[]))
-                    delete from ${tables.scopes} where subscriber = any ($1::int[])`, [gone]);
-  }
+  await removeKeptScopes(tx, tables, gone);
   const built = new Map<number, SubscriberScope>();
   if (subscribers.length === 0) return built;
   const { rows } = await tx.query<SubscriberScope & { subscriber: number }>(

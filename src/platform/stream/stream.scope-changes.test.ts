@@ -3,6 +3,7 @@ import { createEnrollmentWorld, createSession, createStudents } from '../../../t
 import { useListeningApp } from '../../../test/listening-app.js';
 import { readMetric } from '../../../test/metrics.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
+import { until } from '../../../test/until.js';
 
 // The hub keeps each stream's scope between batches (subscriber-scopes.ts). These streams stay open while
 // the writes change who may see a session: enrolling and unenrolling, reassigning the instructor, a
@@ -60,6 +61,14 @@ describe('stream scopes kept between batches', () => {
     // One kind of write per step, so that each rule that picks the scopes to rebuild is seen alone.
     const write = (sql: string, params: unknown[]) => context.db.query(sql, params);
     const scopesBuilt = () => readMetric(context.baseUrl, 'unitrain_stream_scopes_built_total');
+    // A stream that opens while the feed hands on a batch catches up by itself first, and gets its scope
+    // kept once it takes live batches, which may be a step or two later: the counts below start once
+    // every stream's is kept.
+    await until(async () => {
+      const { rows: [marker] } = await context.db.query<{ id: string }>("insert into locations (name, country) values ('Warm-up', 'GB') returning id");
+      await Promise.all([...streams.values()].map((stream) => stream.waitUntil(() => stream.changes().some((event) => event.data['id'] === marker!.id), 15_000, 'the warm-up marker')));
+      return (await scopesBuilt()) >= viewers.length;
+    }, 'every stream taking live batches');
     expect(await changeAndSee('Before')).toEqual(['instructor', 'ap']);
     // Changes that touch no stream's scope rebuild none: a session update that keeps its instructor, the
     // account of someone without a stream, the enrollment of a student profile without an account.

@@ -1,8 +1,9 @@
 import { type Db, inReadOnlySnapshot, type Session, type Tx } from '../db/database.js';
+import { isSessionEnded } from '../db/postgres-errors.js';
 import { type ChangePosition, comparePositions, readPrunedThrough } from '../change-log/index.js';
 import {
   authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
-  readScopeChanges, replaceKeptScopes, type ScopeChange, type SubscriberScope,
+  readScopeChanges, removeKeptScopes, replaceKeptScopes, type ScopeChange, type SubscriberScope,
 } from './realtime.repository.js';
 
 /** More scope changes than this since the last look: rebuilding every scope is cheaper than picking. */
@@ -90,8 +91,10 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
   const kept = new Map<S, Kept>();
   /** Streams that ended, perhaps while their scope was being built: never kept again. */
   const ended = new WeakSet<S>();
-  /** Rows of the session's tables whose streams ended or whose scopes are stale: removed in the next authorisation. */
+  /** Rows of the session's tables whose streams ended: removed before the next authorisation. */
   let gone: number[] = [];
+  /** The last authorisation failed without losing the session: a second failure in a row starts a new one. */
+  let failedBefore = false;
   let nextSubscriber = 1;
   /** Scope changes after here have not been looked at; null while nothing is kept. */
   let lookedThrough: ChangePosition | null = null;
@@ -116,6 +119,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     kept.clear();
     gone = [];
     lookedThrough = null;
+    failedBefore = false;
     if (!closing) return;
     await dropKeptScopeTables(closing.connection, closing.tables).catch(() => undefined);
     await closing.connection.close().catch(() => undefined);
@@ -149,29 +153,42 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     return visible;
   };
 
-  /** Rebuilds what changed and builds what is new, then authorises, all in the snapshot of `tx`. */
-  const rebuildAndAuthorise = async (tx: Tx, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
-    const touched = lookedThrough === null || kept.size === 0 ? 'all' : await changedSince(tx, lookedThrough);
-    for (const [stream, entry] of [...kept]) {
-      if (touched === 'all' || touched.has(stream.account)) {
-        kept.delete(stream);
-        gone.push(entry.subscriber);
-      }
-    }
-    const unbuilt = [...new Set(streams.filter((stream) => !kept.has(stream) && !ended.has(stream)))];
-    const numbers = unbuilt.map(() => nextSubscriber++);
-    // Taken now: a stream that ends while this runs adds to the next removal.
-    const removed = gone;
+  /** Takes the rows to remove: a stream that ends meanwhile adds to the next removal. */
+  const takeGone = () => {
+    const taken = gone;
     gone = [];
+    return taken;
+  };
+  /** The removal did not happen (rolled back, or never sent): the rows are still there. */
+  const giveBack = (taken: readonly number[]) => {
+    gone = [...taken, ...gone];
+  };
+
+  /**
+   * Rebuilds what changed and builds what is new, then authorises, all in the snapshot of `tx`. What is
+   * kept here changes only once the transaction has committed (`apply`): a rollback leaves this as it
+   * left the tables, so a failed rebuild costs a retry, not every scope.
+   */
+  const rebuildAndAuthorise = async (tx: Tx, tables: KeptScopeTables, streams: readonly S[], seqs: readonly number[], removing: readonly number[]) => {
+    const touched = lookedThrough === null || kept.size === 0 ? 'all' : await changedSince(tx, lookedThrough);
+    const stale = [...kept].filter(([stream]) => touched === 'all' || touched.has(stream.account));
+    const staleStreams = new Set(stale.map(([stream]) => stream));
+    const unbuilt = [...new Set(streams.filter((stream) => (!kept.has(stream) || staleStreams.has(stream)) && !ended.has(stream)))];
+    const numbers = unbuilt.map(() => nextSubscriber++);
+    const removed = [...removing, ...stale.map(([, entry]) => entry.subscriber)];
     const fresh = await replaceKeptScopes(tx, tables, removed, numbers, unbuilt.map((stream) => stream.account));
-    built.inc(fresh.size);
-    unbuilt.forEach((stream, index) => {
-      const subscriber = numbers[index] as number;
-      if (ended.has(stream)) gone.push(subscriber);
-      else kept.set(stream, { subscriber, scope: fresh.get(subscriber) ?? noScope });
-    });
-    lookedThrough = batchEnd;
-    return indexesOf(streams, await authoriseForKeptScopes(tx, tables, seqs));
+    const visibleRows = await authoriseForKeptScopes(tx, tables, seqs);
+    const apply = () => {
+      // A stale stream that ended meanwhile was removed here by forget(); its new row joins the removals.
+      for (const [stream, entry] of stale) if (kept.get(stream) === entry) kept.delete(stream);
+      unbuilt.forEach((stream, index) => {
+        const subscriber = numbers[index] as number;
+        if (ended.has(stream)) gone.push(subscriber);
+        else kept.set(stream, { subscriber, scope: fresh.get(subscriber) ?? noScope });
+      });
+      built.inc(fresh.size);
+    };
+    return { apply, visibleRows };
   };
 
   /**
@@ -182,6 +199,14 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
   const authoriseIfCurrent = async (connection: Session, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
     const since = lookedThrough;
     if (since === null || streams.some((stream) => !kept.has(stream) && !ended.has(stream))) return null;
+    // Streams that ended since the last batch leave the tables first, so that they are not authorised.
+    const removing = takeGone();
+    try {
+      await removeKeptScopes(connection, tables, removing);
+    } catch (error) {
+      giveBack(removing);
+      throw error;
+    }
     const check = await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
     const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
     if (touched === 'all' || (touched.size > 0 && [...kept.keys()].some((stream) => touched.has(stream.account)))) return null;
@@ -197,11 +222,27 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
         session ??= await openSession();
         const { connection, tables } = session;
         try {
-          return (await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs))
-            ?? (await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, batchEnd, seqs)));
+          const visible = await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs) ?? await (async () => {
+            const removing = takeGone();
+            try {
+              const rebuilt = await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, seqs, removing));
+              rebuilt.apply();
+              lookedThrough = batchEnd;
+              return indexesOf(streams, rebuilt.visibleRows);
+            } catch (error) {
+              giveBack(removing);
+              throw error;
+            }
+          })();
+          failedBefore = false;
+          return visible;
         } catch (error) {
-          // The session may be lost (its tables with it), or the tables may disagree with what is kept
-          // here after a rollback: start again from nothing.
+          // A statement that failed changed nothing kept, here or in the tables (a rebuild's writes rolled
+          // back with it): the feed retries the batch. But a lost session took its tables with it, and an
+          // error that repeats may be the session's own state: then start again from nothing.
+          const again = failedBefore;
+          failedBefore = true;
+          if (!isSessionEnded(error) && !again) throw error;
           await closeSession();
           if (attempt === 2) throw error;
         }
