@@ -156,11 +156,7 @@ export function createStreamHub(
     if (!subscriber.replaying && !subscriber.closed) void catchUp(subscriber);
   };
 
-  /** The batch before this one being written out: a batch starts from the cursors it leaves. */
-  let writing: Promise<void> = Promise.resolve();
-
   const dispatch = async (batch: FeedBatch) => {
-    await writing;
     const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
     // Only subscribers of a topic in this batch are built and authorised; the others just move on.
     const batchTables = new Set(batch.changes.map((change) => change.table));
@@ -170,21 +166,6 @@ export function createStreamHub(
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
       : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq));
-    // Written after the feed has sent its next read (setImmediate runs once this round has returned and
-    // the feed's next statement is on its way), so that the database reads the next batch while this
-    // process writes to 1,000 sockets, instead of one after the other.
-    writing = new Promise((resolve) => {
-      setImmediate(() => {
-        try {
-          writeBatch(batch, included, interested, wanted, visible);
-        } finally {
-          resolve();
-        }
-      });
-    });
-  };
-
-  const writeBatch = (batch: FeedBatch, included: readonly Subscriber[], interested: readonly Subscriber[], wanted: readonly FeedChange[], visible: ReadonlyMap<number, ReadonlySet<number>>) => {
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
     const due = new Map<Subscriber, FeedChange[]>();
@@ -201,7 +182,7 @@ export function createStreamHub(
     for (const subscriber of [...subscribers]) {
       if (subscriber.closed || subscriber.replaying) continue;
       if (!inBatch.has(subscriber)) {
-        // Joined, or caught up, since this batch was read.
+        // Joined, or caught up, while this batch was being authorised.
         if (comparePositions(subscriber.cursor, batch.end) < 0) startCatchUp(subscriber);
         continue;
       }
