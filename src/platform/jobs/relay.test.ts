@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { testEngine } from '../../../test/engine.js';
+import type { Db, Queryable } from '../db/database.js';
+import { createLogger } from '../shared/logger.js';
+import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
+import type { JobHandler } from './job-handler.js';
+
+// The relay under concurrent writers: whatever the order in which transactions take their sequence
+// numbers, their transaction ids and commit, every committed event gets exactly one job per subscribed
+// handler, and the relay position never passes an event that has no job yet (decisions 0015, 0016).
+let database: TestDatabase;
+let db: Db;
+const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
+// A small batch: many relay transactions, each a chance to move the position at the wrong moment.
+const settings: DispatcherSettings = { pollMs: 5, batchSize: 7, leaseMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 };
+const eventType = 'probe.relayed';
+const handlerNames = ['test.relay-a', 'test.relay-b'];
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+  db = database.db;
+  await db.query('create table test_relay_runs (job_id uuid not null)');
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+const handlers: JobHandler[] = handlerNames.map((name) => ({
+  name,
+  eventTypes: [eventType],
+  async run(tx, job) {
+    await tx.query('insert into test_relay_runs (job_id) values ($1)', [job.id]);
+  },
+}));
+
+async function appendEvent(executor: Pick<Queryable, 'query'>): Promise<void> {
+  await executor.query(`insert into domain_events (aggregate_type, aggregate_id, event_type) values ('probe', $1, $2)`, [randomUUID(), eventType]);
+}
+
+/** Committed events of the probe type whose jobs are not exactly one per handler, each run once: none, when the relay is right. */
+async function eventsWithoutExactlyTheirJobs(): Promise<{ seq: string; jobs: string[] }[]> {
+  const { rows } = await db.query<{ seq: string; jobs: string[] }>(
+    `select e.seq::text as seq, array_remove(array_agg(j.handler || ':' || j.status || ':' || (select count(*) from test_relay_runs r where r.job_id = j.id) order by j.handler), null) as jobs
+       from domain_events e left join jobs j on j.event_seq = e.seq
+      where e.event_type = $1
+      group by e.seq
+     having array_remove(array_agg(j.handler || ':' || j.status || ':' || (select count(*) from test_relay_runs r where r.job_id = j.id) order by j.handler), null) <> $2::text[]`,
+    [eventType, handlerNames.map((name) => `${name}:SUCCEEDED:1`)],
+  );
+  return rows;
+}
+
+/**
+ * Committed events at or behind the relay position that have no job: those the relay has passed over for
+ * good, since it queues only what lies ahead of its position. One statement, so one snapshot: the
+ * position and the jobs a relay wrote with it commit together.
+ */
+async function eventsPassedOver(): Promise<string[]> {
+  const { rows } = await db.query<{ seq: string }>(
+    `select e.seq::text as seq
+       from domain_events e, (select (payload ->> 'txid')::xid8 as txid, (payload ->> 'seq')::bigint as seq from jobs where idempotency_key = 'relay.position') p
+      where e.event_type = $1 and (e.txid, e.seq) <= (p.txid, p.seq) and not exists (select 1 from jobs j where j.event_seq = e.seq)`,
+    [eventType],
+  );
+  return rows.map((row) => row.seq);
+}
+
+async function countEvents(): Promise<number> {
+  const { rows: [counted] } = await db.query<{ n: number }>('select count(*)::int as n from domain_events where event_type = $1', [eventType]);
+  return counted!.n;
+}
+
+/** `count` transactions over `clients` at once, each appending one to three events; every fifth rolls back. Resolves to the events committed. */
+async function writeConcurrently(transaction: <T>(fn: (tx: Pick<Queryable, 'query'>) => Promise<T>) => Promise<T>, clients: number, count: number): Promise<number> {
+  let next = 0;
+  let committed = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let n = next++; n < count; n = next++) {
+      const events = 1 + (n % 3);
+      const rollsBack = n % 5 === 4;
+      await transaction(async (tx) => {
+        for (let k = 0; k < events; k++) await appendEvent(tx);
+        if (rollsBack) throw new RolledBack();
+      }).catch((error: unknown) => {
+        if (!(error instanceof RolledBack)) throw error;
+      });
+      if (!rollsBack) committed += events;
+    }
+  }));
+  return committed;
+}
+
+class RolledBack extends Error {}
+
+/** What is left relayed and run by a dispatcher of its own (a stopped one stays stopped). */
+const drain = () => createDispatcher(db, handlers, logger, settings).drain();
+
+describe('the relay under concurrent writers', () => {
+  it('queues every committed event once per handler while writers commit and roll back beside it', async () => {
+    const before = await countEvents();
+    const dispatcher = createDispatcher(db, handlers, logger, settings);
+    dispatcher.start();
+    let committed: number;
+    try {
+      // On the embedded engine the transactions take turns on its one connection, between the relay's.
+      committed = await writeConcurrently((fn) => db.transaction(fn), 8, 120);
+    } finally {
+      await dispatcher.stop();
+    }
+    await drain();
+    expect(await countEvents()).toBe(before + committed);
+    expect(await eventsWithoutExactlyTheirJobs()).toEqual([]);
+    expect(await eventsPassedOver()).toEqual([]);
+  });
+
+  it.runIf(testEngine === 'postgres')('never moves past a late committer: events of transactions held open are queued once each when they commit', async () => {
+    const url = database.url!;
+    // A session advisory lock the late transactions wait on, each after it has its transaction id.
+    const gateKey = 8_245_972_158_721_000;
+    const gate = new pg.Client({ connectionString: url });
+    await gate.connect();
+    const writers = new pg.Pool({ connectionString: url, max: 12 });
+    const onWriter = async <T>(fn: (tx: Pick<Queryable, 'query'>) => Promise<T>): Promise<T> => {
+      const client = await writers.connect();
+      try {
+        await client.query('begin');
+        const result = await fn({ query: async (sql, params) => { const r = await client.query(sql, params as unknown[]); return { rows: r.rows, rowCount: r.rowCount ?? 0 }; } });
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+    };
+    /**
+     * A transaction held open until the gate opens: its event appended before it waits (a low transaction
+     * id and a low sequence number), or after (it took its transaction id first: a low id, a high number).
+     */
+    const heldTxids: bigint[] = [];
+    const late = async (eventFirst: boolean): Promise<string> => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query('begin');
+        const { rows: [own] } = await client.query<{ txid: string }>('select pg_current_xact_id()::text as txid');
+        heldTxids.push(BigInt(own!.txid));
+        if (eventFirst) await appendEvent(client);
+        await client.query('select pg_advisory_xact_lock_shared($1)', [gateKey]);
+        if (!eventFirst) await appendEvent(client);
+        await client.query('commit');
+        return own!.txid;
+      } finally {
+        await client.end();
+      }
+    };
+    const waitingAtGate = async () => {
+      const { rows: [waiting] } = await gate.query<{ n: number }>(
+        `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`,
+      );
+      return waiting!.n;
+    };
+
+    await gate.query('select pg_advisory_lock($1)', [gateKey]);
+    const before = await countEvents();
+    const dispatcher = createDispatcher(db, handlers, logger, settings);
+    const lateOnes: Promise<string>[] = [];
+    let committed = 0;
+    try {
+      for (let n = 0; n < 6; n++) lateOnes.push(late(n % 2 === 0));
+      await vi.waitFor(async () => expect(await waitingAtGate()).toBe(6), { timeout: 60_000, interval: 20 });
+      dispatcher.start();
+      committed += await writeConcurrently(onWriter, 10, 150);
+      // More late ones in the middle of the stream, while writers go on.
+      for (let n = 0; n < 4; n++) lateOnes.push(late(n % 2 === 1));
+      committed += await writeConcurrently(onWriter, 6, 100);
+      await vi.waitFor(async () => expect(await waitingAtGate()).toBe(10), { timeout: 60_000, interval: 20 });
+      await dispatcher.stop();
+      await drain();
+
+      // Every committed event has its jobs already (queued ahead of the position), the held ones are not
+      // visible yet, and the position waits below the oldest held transaction.
+      expect(await countEvents()).toBe(before + committed);
+      expect(await eventsWithoutExactlyTheirJobs()).toEqual([]);
+      expect(await eventsPassedOver()).toEqual([]);
+      const { rows: [position] } = await db.query<{ txid: string }>(`select payload ->> 'txid' as txid from jobs where idempotency_key = 'relay.position'`);
+      expect(heldTxids).toHaveLength(10);
+      expect(heldTxids.every((txid) => BigInt(position!.txid) < txid)).toBe(true);
+
+      // The gate opens while the relay runs and writers go on: the late events commit behind events already queued.
+      dispatcher.start();
+      const writing = writeConcurrently(onWriter, 6, 100);
+      await gate.query('select pg_advisory_unlock($1)', [gateKey]);
+      const lateTxids = await Promise.all(lateOnes);
+      committed += lateOnes.length + (await writing);
+      expect(new Set(lateTxids).size).toBe(lateOnes.length);
+    } finally {
+      await gate.query('select pg_advisory_unlock_all()');
+      await Promise.allSettled(lateOnes);
+      await dispatcher.stop();
+      await writers.end();
+      await gate.end();
+    }
+    await drain();
+    expect(await countEvents()).toBe(before + committed);
+    expect(await eventsWithoutExactlyTheirJobs()).toEqual([]);
+    expect(await eventsPassedOver()).toEqual([]);
+  });
+});
