@@ -81,9 +81,11 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
   if (!position) throw new Error('the relay position row is missing: is migration 0020 applied?');
   const after = [position.txid, position.seq, batchSize];
   const { rows: settled } = await tx.query<{ txid: string; seq: string }>(
+    // Ordered by the columns, not the text the select names alike: ORDER BY takes an output name first,
+    // and text order ("10" < "9") moved the position past an event of the same transaction.
     `select txid::text as txid, seq::text as seq from domain_events
       where (txid, seq) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot())
-      order by txid, seq limit $3`,
+      order by domain_events.txid, domain_events.seq limit $3`,
     after,
   );
   // Beyond xmin: committed events of subscribed types that have no job yet. Filtering on "no job yet"

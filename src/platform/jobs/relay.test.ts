@@ -98,6 +98,22 @@ class RolledBack extends Error {}
 /** What is left relayed and run by a dispatcher of its own (a stopped one stays stopped). */
 const drain = () => createDispatcher(db, handlers, logger, settings).drain();
 
+describe('the relay position', () => {
+  it('passes an event only once it has queued it, whatever the digits of its number', async () => {
+    // One transaction's events numbered 9 and 10, relayed one at a time: as text, 10 sorts before 9.
+    await db.query(`select setval(pg_get_serial_sequence('domain_events', 'seq'), n + (18 - n % 10) % 10) from (select nextval(pg_get_serial_sequence('domain_events', 'seq')) as n) next`);
+    const { rows: numbered } = await db.transaction(async (tx) => {
+      await appendEvent(tx);
+      await appendEvent(tx);
+      return tx.query<{ seq: string }>('select seq::text as seq from domain_events where event_type = $1 order by domain_events.seq desc limit 2', [eventType]);
+    });
+    expect(numbered.map((row) => Number(row.seq) % 10).sort()).toEqual([0, 9]);
+    await createDispatcher(db, handlers, logger, { ...settings, batchSize: 1 }).drain();
+    expect(await eventsWithoutExactlyTheirJobs()).toEqual([]);
+    expect(await eventsPassedOver()).toEqual([]);
+  });
+});
+
 describe('the relay under concurrent writers', () => {
   it('queues every committed event once per handler while writers commit and roll back beside it', async () => {
     const before = await countEvents();
@@ -122,7 +138,7 @@ describe('the relay under concurrent writers', () => {
     const gateKey = 8_245_972_158_721_000;
     const gate = new pg.Client({ connectionString: url });
     await gate.connect();
-    const writers = new pg.Pool({ connectionString: url, max: 12 });
+    const writers = new pg.Pool({ connectionString: url, max: 8 });
     const onWriter = async <T>(fn: (tx: Pick<Queryable, 'query'>) => Promise<T>): Promise<T> => {
       const client = await writers.connect();
       try {
