@@ -89,6 +89,8 @@ function parsedOrSent(client: pg.Client, name: string, text: string): boolean {
  */
 export function createReadPipeline(config: pg.ClientConfig, connections: number): ReadPipeline {
   const open: PipelinedConnection[] = [];
+  // Once closed, a read fails rather than open a connection that nothing would close.
+  let closed = false;
   const drop = (connection: PipelinedConnection) => {
     connection.broken = true;
     const index = open.indexOf(connection);
@@ -138,6 +140,7 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
       let connection: PipelinedConnection | null = null;
       return {
         async run(statements) {
+          if (closed) throw new Error('the read pipeline is closed');
           if (connection === null || connection.broken) connection = leastBusy();
           const on = connection;
           const runAt = performance.now();
@@ -149,6 +152,7 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
             holdWritesThisTurn(on);
             // Parsed first, in the same write: the batch binds them by name (a pipelined batch cannot book a Parse of its own).
             const parsing = statements.filter((s) => s.name !== undefined && !parsedOrSent(client, s.name, s.text)).map((s) => prepare(client, s.name as string, s.text));
+            if (parsing.length === 0) return await runBatch(client, statements);
             const [batch, ...parsed] = await Promise.allSettled([runBatch(client, statements), ...parsing]);
             // A statement that failed to parse says why, rather than the batch's "prepared statement does not exist".
             const failedParse = parsed.find((outcome) => outcome.status === 'rejected');
@@ -163,6 +167,7 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
       };
     },
     async close() {
+      closed = true;
       await Promise.all(open.splice(0).map((connection) => connection.client.end().catch(() => undefined)));
     },
   };
