@@ -273,29 +273,33 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
     running = batchRunning;
     let started = 0;
     let late = false;
-    for (const [index, group] of groups.entries()) {
-      late = clock() - batch.claimedAt >= settings.leaseMs / 2;
-      if (stopping || late) {
-        await putBack(batch.jobs.slice(started), late ? 'late' : 'stopping');
-        break;
+    // A round that throws (a failed put-back or failure record) must not leave its batch counted as running.
+    try {
+      for (const [index, group] of groups.entries()) {
+        late = clock() - batch.claimedAt >= settings.leaseMs / 2;
+        if (stopping || late) {
+          await putBack(batch.jobs.slice(started), late ? 'late' : 'stopping');
+          break;
+        }
+        const claimsNext = claimAhead && index === groups.length - 1 && quietJobs.length === 0;
+        const claimedAt = clock();
+        batchRunning.ran = started + group.length;
+        const outcome = group.length === 1 ? await runJob(group[0]!, claimsNext) : await runTogether(group, claimsNext);
+        if (outcome.kind === 'failed' && group.length > 1) {
+          for (const job of group) if ((await runJob(job, false)).kind === 'quiet') quietJobs.push(job);
+        } else if (outcome.kind === 'quiet') {
+          quietJobs.push(...group);
+        } else if (outcome.kind === 'committed' && outcome.next) {
+          await buriedBy(outcome.next);
+          claimedAhead = { jobs: outcome.next.claimed, claimedAt };
+        }
+        started += group.length;
       }
-      const claimsNext = claimAhead && index === groups.length - 1 && quietJobs.length === 0;
-      const claimedAt = clock();
-      batchRunning.ran = started + group.length;
-      const outcome = group.length === 1 ? await runJob(group[0]!, claimsNext) : await runTogether(group, claimsNext);
-      if (outcome.kind === 'failed' && group.length > 1) {
-        for (const job of group) if ((await runJob(job, false)).kind === 'quiet') quietJobs.push(job);
-      } else if (outcome.kind === 'quiet') {
-        quietJobs.push(...group);
-      } else if (outcome.kind === 'committed' && outcome.next) {
-        await buriedBy(outcome.next);
-        claimedAhead = { jobs: outcome.next.claimed, claimedAt };
-      }
-      started += group.length;
+      batchRunning.ran = started;
+      msPerJob = pace();
+    } finally {
+      running = null;
     }
-    batchRunning.ran = started;
-    msPerJob = pace();
-    running = null;
     if (quietJobs.length > 0) claimedAhead = await claim(quietJobs, claimAhead && !stopping ? claimLimit() : 0);
     if (claimedAhead?.jobs.length === 0) claimedAhead = null;
     return { ran: started, putBack: late };
