@@ -55,6 +55,9 @@ export type EnrollOutcome =
   | { outcome: 'ENROLLED' | 'WAITLISTED' | 'ALREADY_ENROLLED'; enrollment_id: string; overlapping_session_ids: null }
   | { outcome: 'OVERLAPPING'; enrollment_id: null; overlapping_session_ids: string[] };
 
+/** The enrollment's columns on the read-back's side of `callEnrollStudent`, written once. */
+const enrollmentAsSeenColumns = enrollmentColumnNames.map((name) => `e.${name}`).join(', ');
+
 /**
  * Seats and waitlist go through the SQL functions (`enroll_student` …): they check the caller first.
  * Unless `allowOverlap`, a student holding a seat or waitlist place in a session at an overlapping time
@@ -69,7 +72,7 @@ export async function callEnrollStudent(
   allowOverlap: boolean,
 ): Promise<EnrollOutcome & { enrollment: EnrollmentRow | null }> {
   const { rows } = await tx.query<EnrollOutcome & Nullable<EnrollmentRow>>(
-    `select r.outcome, r.enrollment_id, r.overlapping_session_ids, ${enrollmentColumnNames.map((name) => `e.${name}`).join(', ')}
+    `select r.outcome, r.enrollment_id, r.overlapping_session_ids, ${enrollmentAsSeenColumns}
        from enroll_student($1, $2, $3, $4) r left join lateral session_enrollment_as_seen(r.enrollment_id) e on true`,
     [sessionId, student.studentId, student.studentProfileId, allowOverlap],
   );
