@@ -27,6 +27,9 @@ export async function listenWithReconnect(
 
   const connect = async (): Promise<pg.Client> => {
     const next = new pg.Client({ connectionString, application_name: 'unitrain-listen' });
+    // Listened to from the start: a server that ends the connection between connect and LISTEN (a restart)
+    // emits 'error', which unheard would crash the process; the pending LISTEN rejects and the catch ends it.
+    next.on('error', () => undefined);
     next.on('notification', (message) => {
       if (message.channel === channel) onNotify(message.payload ?? '');
     });
@@ -34,7 +37,6 @@ export async function listenWithReconnect(
       await next.connect();
       await next.query(`listen ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
-      next.on('error', () => undefined);
       await next.end().catch(() => undefined);
       throw error;
     }
