@@ -16,8 +16,8 @@ const digitsAt = (value: string, start: number, end: number): number => {
  * list's rows carry two or more each, and postgres-date's three regular expressions per value were the
  * largest item of pg's row parsing (decision 0073). Anything else (another zone's offset, BC, infinity, a
  * year of another width, another DateStyle) goes to postgres-date. The milliseconds are computed as
- * postgres-date computes them (1000 × the fraction as a double, truncated by `Date.UTC`), so a fraction
- * such as `.289` gives the same 288 it gives.
+ * postgres-date computes them (1000 × the fraction as a double, truncated by `Date.UTC`), so any
+ * rounding of the fraction through a double is the same in both.
  */
 export function parseTimestamptz(value: string): Date | number | null {
   const length = value.length;
