@@ -39,9 +39,11 @@ import {
   type VerificationUrlOf,
   verificationUrlOf,
   verifyByCodeCached,
+  countedVerification,
 } from './certificates.service.js';
 import { createPublicFactsReader } from './public-facts-reader.js';
 import { createVerificationCounts } from './verification-counts.js';
+import { createVerificationSender } from './verification-sender.js';
 import {
   renderVerificationPage,
   verificationStylesheet,
@@ -86,6 +88,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
   const one = { 200: CertificateSchema, ...errorResponses(400, 401, 403, 404, 409) };
   const baseOf = (request: FastifyRequest) => publicUrlOf(deps.publicUrl, request, '');
   const verifying = { ...deps, counts: createVerificationCounts(deps.db, app.log, deps.now), readPublicFacts: createPublicFactsReader(deps.db) };
+  const sendVerification = createVerificationSender();
   // Counts still waiting are written before the database closes.
   app.addHook('onClose', () => verifying.counts.flush());
   const present = (request: FastifyRequest, certificate: CertificateRow) => {
@@ -233,8 +236,8 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
       },
     },
     async (request, reply) => {
-      const verification = await verifyByCodeCached(verifying, request.params.code);
-      return reply.header('cache-control', 'no-store').send(verification);
+      const { answer, count } = await countedVerification(verifying, request.params.code);
+      return sendVerification(reply.header('cache-control', 'no-store'), answer, count);
     },
   );
 

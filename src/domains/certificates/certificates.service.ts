@@ -282,13 +282,19 @@ export interface PublicVerificationDeps extends CertificatesDeps {
 /** A cached answer (JSON: it may come from Redis); null for a code no certificate has. */
 type CachedVerification = { id: string; answer: Verification } | null;
 
+/** A verification as answered: the cached answer (the same object while the entry lives) and the count to show with it. */
+export interface CountedVerification {
+  answer: Verification;
+  count: number;
+}
+
 /**
  * GET /v1/verify/:code and the page: the answer from the two-layer cache (decision 0052), ended by any
  * committed change to certificates and by the end of the UTC day (an ACTIVE certificate reads EXPIRED
  * the day after its expiry date), and counted in memory. Unknown codes are cached too: a probe costs no
  * query either.
  */
-export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: string): Promise<Verification> {
+export async function countedVerification(deps: PublicVerificationDeps, typed: string): Promise<CountedVerification> {
   const code = normaliseVerificationCode(typed);
   if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
   const today = deps.now().toISOString().slice(0, 10);
@@ -300,5 +306,11 @@ export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: st
     return found === null ? null : { id: found.id, answer: answerOf(code, found) };
   });
   if (cached === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
-  return { ...cached.answer, verification_count: deps.counts.count(cached.id, cached.answer.verification_count) };
+  return { answer: cached.answer, count: deps.counts.count(cached.id, cached.answer.verification_count) };
+}
+
+/** The same as one object (the human page). */
+export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: string): Promise<Verification> {
+  const { answer, count } = await countedVerification(deps, typed);
+  return { ...answer, verification_count: count };
 }

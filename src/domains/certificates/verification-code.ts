@@ -21,11 +21,16 @@ export function newVerificationCode(): string {
 
 const grouped = (characters: string) => characters.match(/.{1,4}/g)!.join('-');
 
+/** A code in its stored form: four groups of four of the alphabet's characters. */
+const printedCode = /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
+
 /**
  * The stored form of a code as a person typed it (any case, spaces and dashes anywhere), or null when it
  * cannot be a code at all. 16 characters are ours; 8 are the seed's older codes.
  */
 export function normaliseVerificationCode(typed: string): string | null {
+  // A code as printed (what its QR link carries) is already its stored form: no case to change, nothing to remove.
+  if (printedCode.test(typed)) return typed;
   const characters = typed.toUpperCase().replace(/[\s-]+/g, '').replace(/[OIL]/g, (letter) => typedAs[letter]!);
   if (characters.length !== codeLength && characters.length !== 8) return null;
   for (const character of characters) if (!alphabet.includes(character)) return null;

@@ -70,17 +70,19 @@ export function createVerificationCounts(owner: Queryable, logger: Pick<Logger, 
 
   return {
     count(certificateId, storedCount) {
-      const known = Math.max(stored.get(certificateId) ?? 0, storedCount);
-      stored.set(certificateId, known);
-      const counted = waiting.get(certificateId);
+      // A read of the LRU already makes the entry the newest: it is written only when the count it holds changes.
+      const remembered = stored.get(certificateId);
+      const known = remembered === undefined || remembered < storedCount ? storedCount : remembered;
+      if (known !== remembered) stored.set(certificateId, known);
+      let counted = waiting.get(certificateId);
       if (counted) {
         counted.count += 1;
         counted.lastVerifiedAt = now();
       } else {
-        waiting.set(certificateId, { count: 1, lastVerifiedAt: now() });
+        waiting.set(certificateId, (counted = { count: 1, lastVerifiedAt: now() }));
       }
       schedule();
-      return known + (writing.get(certificateId)?.count ?? 0) + (waiting.get(certificateId)?.count ?? 0);
+      return known + (writing.get(certificateId)?.count ?? 0) + counted.count;
     },
     flush,
   };

@@ -56,29 +56,39 @@ const bearer = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
 
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
 
+/** Where a request comes from: every actor carries it (the audit log's request id, address and client). */
+type Origin = Pick<Actor, 'requestId' | 'ip' | 'userAgent' | 'commits'>;
+
 /**
  * Resolves `request.actor` for every request. A bearer token is verified, then the user's current
  * role, status and provider are read from the database (one primary-key query), so a role change or
  * a deactivation applies to tokens already issued at once. No Authorization header: signed out.
+ * A callback hook, not an async one: a signed-out request (every public verification) is resolved in
+ * the same turn, without a promise and a microtask (decision 0072).
  */
 export function registerAuthentication(app: FastifyInstance, deps: AuthenticationDeps): void {
   app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('accessTokenExpiresAt', null);
-  app.addHook('onRequest', async (request) => {
-    const userAgent = request.headers['user-agent']?.slice(0, maximumUserAgentLength) ?? null;
-    const origin = { requestId: request.id, ip: request.ip, userAgent, commits: commitMarkOf(request) };
-    const header = request.headers.authorization;
-    const token = header === undefined ? tokenOutsideHeader(request) : bearer.exec(header)?.[1];
-    if (header === undefined && token === undefined) {
-      request.actor = signedOutActor(origin);
-      return;
-    }
-    if (!token) throw unauthenticated('the Authorization header must be "Bearer <access token>"');
+  const signIn = async (request: FastifyRequest, token: string, origin: Origin): Promise<void> => {
     const claims = await deps.tokens.verify(token);
     const user = await deps.findAccount(claims.userId);
     if (!user || user.status !== 'ACTIVE') throw unauthenticated('the account of this access token is not active');
     request.actor = { userId: user.id, role: user.role, providerId: user.provider_id, ...origin };
     request.accessTokenExpiresAt = claims.expiresAt;
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    const userAgent = request.headers['user-agent']?.slice(0, maximumUserAgentLength) ?? null;
+    const origin: Origin = { requestId: request.id, ip: request.ip, userAgent, commits: commitMarkOf(request) };
+    const header = request.headers.authorization;
+    const token = header === undefined ? tokenOutsideHeader(request) : bearer.exec(header)?.[1];
+    if (header === undefined && token === undefined) {
+      request.actor = signedOutActor(origin);
+      done();
+    } else if (!token) {
+      done(unauthenticated('the Authorization header must be "Bearer <access token>"'));
+    } else {
+      signIn(request, token, origin).then(() => done(), done);
+    }
   });
 }
 

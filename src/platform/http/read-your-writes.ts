@@ -1,5 +1,5 @@
 import { parseCookie, stringifySetCookie } from 'cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CommitMark } from '../db/actor.js';
 import { parseWalPosition } from '../db/wal-position.js';
 
@@ -30,14 +30,11 @@ export function commitMarkOf(request: FastifyRequest): CommitMark {
   return { position: positionSent(request) };
 }
 
-/** Sends the position back when the request's own writes moved it. */
-export function registerReadYourWrites(app: FastifyInstance): void {
-  app.addHook('onSend', (request, reply, payload, done) => {
-    const position = request.actor?.commits?.position ?? null;
-    if (position !== null && position !== positionSent(request)) {
-      reply.header(readAfterHeader, position);
-      reply.header('set-cookie', stringifySetCookie(readAfterCookie, position, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: readAfterSeconds }));
-    }
-    done(null, payload);
-  });
+/** Sends the position back when the request's own writes moved it (the `onSend` of every request, in buildApp). */
+export function sendCommitPosition(request: FastifyRequest, reply: FastifyReply): void {
+  const position = request.actor?.commits?.position ?? null;
+  if (position !== null && position !== positionSent(request)) {
+    reply.header(readAfterHeader, position);
+    reply.header('set-cookie', stringifySetCookie(readAfterCookie, position, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: readAfterSeconds }));
+  }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
@@ -48,12 +48,13 @@ function headersOf(options: HelmetOptions): ReadonlyArray<readonly [string, stri
 }
 
 /**
- * Security headers on every answer (helmet's), and `Cache-Control: no-store` on every answer that did not
- * choose its own caching: API answers are per caller (`/v1/me` carries an e-mail address and a phone
- * number, sign-in answers carry tokens), so no browser or proxy may keep them. A route that may be kept
- * says so itself (the iCal feed: `private, max-age=300`). HSTS only when PUBLIC_URL is https: a server
- * reached over plain http must not tell browsers to insist on https for its host. Set on the raw response
- * when the request arrives, so that the event stream, written outside the framework, has them too.
+ * Security headers on every answer (helmet's), with the request id, and `Cache-Control: no-store` on every
+ * answer that did not choose its own caching: API answers are per caller (`/v1/me` carries an e-mail address
+ * and a phone number, sign-in answers carry tokens), so no browser or proxy may keep them. A route that may
+ * be kept says so itself (the iCal feed: `private, max-age=300`). HSTS only when PUBLIC_URL is https: a
+ * server reached over plain http must not tell browsers to insist on https for its host. Set on the raw
+ * response when the request arrives, so that the event stream, written outside the framework, has them too.
+ * One hook for all of them: each hook of every request is a step of the framework's (decision 0072).
  */
 export async function registerSecurityHeaders(app: FastifyInstance, options: { publicUrl: string | null }): Promise<void> {
   const servedOverTls = options.publicUrl?.startsWith('https://') === true;
@@ -63,12 +64,15 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: { p
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: servedOverTls ? { maxAge: 31_536_000, includeSubDomains: false } : false,
   });
-  app.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+  app.addHook('onRequest', (request, reply, done) => {
+    const response = reply.raw;
+    response.setHeader('x-request-id', request.id);
+    for (const [name, value] of headers) response.setHeader(name, value);
     done();
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    done(null, payload);
-  });
+}
+
+/** The answer's caching, unless its route chose one: none (the `onSend` of every request, in buildApp). */
+export function noStoreUnlessChosen(reply: FastifyReply): void {
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
 }
