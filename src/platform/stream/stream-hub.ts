@@ -156,6 +156,12 @@ export function createStreamHub(
     if (!subscriber.replaying && !subscriber.closed) void catchUp(subscriber);
   };
 
+  /** How long after its transaction began each change of a live batch reached a step of the batch. */
+  const observeStage = (stage: 'read' | 'authorised' | 'written', changes: readonly FeedChange[]) => {
+    const now = Date.now();
+    for (const change of changes) metrics.stageLag.observe({ stage }, (now - change.changedAt.getTime()) / 1000);
+  };
+
   const dispatch = async (batch: FeedBatch) => {
     const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
     // Only subscribers of a topic in this batch are built and authorised; the others just move on.
@@ -163,9 +169,11 @@ export function createStreamHub(
     const interested = included.filter((s) => [...s.tables].some((table) => batchTables.has(table)));
     const wantedTables = new Set(interested.flatMap((s) => [...s.tables]));
     const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
+    observeStage('read', wanted);
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
       : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq));
+    observeStage('authorised', wanted);
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
     const due = new Map<Subscriber, FeedChange[]>();
@@ -190,6 +198,7 @@ export function createStreamHub(
       deliver(subscriber, due.get(subscriber) ?? [], true);
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
+    observeStage('written', wanted);
   };
 
   const feed = createChangeFeed(db, logger, settings, dispatch);
