@@ -222,6 +222,52 @@ async function deliveryLagBuckets(baseUrl: string): Promise<Map<string, number>>
   return buckets;
 }
 
+/**
+ * Polls the cluster's xmin (every `everyMs`) until stopped: a change can be read by the feed only once
+ * every transaction older than its own has ended, in any database of the server (decision 0018), so the
+ * time from a write's commit until xmin passes its transaction is a wait no server code can cut.
+ */
+function pollXmin(url: string, everyMs = 2): { stop(): Promise<{ at: number[]; xmin: bigint[] }> } {
+  const at: number[] = [];
+  const xmin: bigint[] = [];
+  let running = true;
+  const client = new pg.Client({ connectionString: url, application_name: 'bench-xmin-poller' });
+  const polling = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
+      at.push(now());
+      xmin.push(BigInt(rows[0]?.xmin ?? '0'));
+      await sleep(everyMs);
+    }
+    await client.end();
+  })();
+  return {
+    async stop() {
+      running = false;
+      await polling;
+      return { at, xmin };
+    },
+  };
+}
+
+/** Per write, from its commit to the first poll that found xmin past its transaction (ms). */
+function settledAfterCommit(polls: { at: number[]; xmin: bigint[] }, committed: Float64Array, txids: readonly string[]): Float64Array {
+  return Float64Array.from({ length: measuredWrites }, (_, i) => {
+    const k = warmUpWrites + i;
+    const txid = BigInt(txids[k] as string);
+    // xmin never goes back: the first poll past the transaction, by bisection.
+    let low = 0;
+    let high = polls.xmin.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((polls.xmin[middle] as bigint) > txid) high = middle;
+      else low = middle + 1;
+    }
+    return low < polls.at.length ? (polls.at[low] as number) - (committed[k] as number) : Number.POSITIVE_INFINITY;
+  });
+}
+
 /** The stage histogram of /metrics: per stage, cumulative counts per upper bound (seconds). */
 async function stageLagBuckets(baseUrl: string): Promise<Map<string, Map<number, number>>> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
@@ -456,11 +502,13 @@ export async function run(): Promise<void> {
       const dueOf = writes.map((session) => viewers.get(session) as number);
       const due = dueOf.reduce((sum, n) => sum + n, 0);
       const loadBefore = loadavg()[0] as number;
+      const xminPolls = pollXmin(url);
       const { result: writer, nodeSeconds, databaseSeconds } = await serverCpuWhile(url, server.child.pid as number, async () => {
         const written = await writeAndSignal(url, writes);
         await awaitDeliveries(clients, due);
         return written;
       });
+      const settled = settledAfterCommit(await xminPolls.stop(), writer.committed, writer.txids);
       const loadAfter = loadavg()[0] as number;
       const { rows: logged } = await db.query<{ txid: string; seq: number }>(
         "select txid::text as txid, seq from change_log where txid = any ($1::text[]::xid8[]) and table_name = 'training_sessions'", [writer.txids]);
@@ -502,6 +550,7 @@ export async function run(): Promise<void> {
         return { p50: bucketQuantile(stagesBefore.get(stage), after, 0.5), p90: bucketQuantile(stagesBefore.get(stage), after, 0.9), p99: bucketQuantile(stagesBefore.get(stage), after, 0.99) };
       };
       const stagesMs = {
+        'database: commit → xmin past it, readable (per change)': summarise(settled),
         'server: transaction start → read by the feed (per change)': stageQuantiles('read'),
         'server: → authorised (per change)': stageQuantiles('authorised'),
         'server: → written to every socket (per change)': stageQuantiles('written'),

@@ -198,7 +198,8 @@ export function createStreamHub(
       deliver(subscriber, due.get(subscriber) ?? [], true);
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
-    observeStage('written', wanted);
+    // A response corks its socket and writes on the next tick: the writes have happened by the next turn.
+    setImmediate(() => observeStage('written', wanted));
   };
 
   const feed = createChangeFeed(db, logger, settings, dispatch);
