@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import { createSubscriberScopes } from '../src/platform/stream/subscriber-scopes
 import { mintAccessToken, testKeyring } from '../test/auth.js';
 import { testKeysEnv } from '../test/engine.js';
 import { startServerProcess } from '../test/server-process.js';
+import { cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 
@@ -220,6 +222,121 @@ async function deliveryLagBuckets(baseUrl: string): Promise<Map<string, number>>
   return buckets;
 }
 
+/**
+ * Polls the cluster's xmin (every `everyMs`) until stopped: a change can be read by the feed only once
+ * every transaction older than its own has ended, in any database of the server (decision 0018), so the
+ * time from a write's commit until xmin passes its transaction is a wait no server code can cut.
+ */
+function pollXmin(url: string, everyMs = 2): { stop(): Promise<{ at: number[]; xmin: bigint[] }> } {
+  const at: number[] = [];
+  const xmin: bigint[] = [];
+  let running = true;
+  const client = new pg.Client({ connectionString: url, application_name: 'bench-xmin-poller' });
+  const polling = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
+      at.push(now());
+      xmin.push(BigInt(rows[0]?.xmin ?? '0'));
+      await sleep(everyMs);
+    }
+    await client.end();
+  })();
+  return {
+    async stop() {
+      running = false;
+      await polling;
+      return { at, xmin };
+    },
+  };
+}
+
+/** Per write, from its commit to the first poll that found xmin past its transaction (ms). */
+function settledAfterCommit(polls: { at: number[]; xmin: bigint[] }, committed: Float64Array, txids: readonly string[]): Float64Array {
+  return Float64Array.from({ length: measuredWrites }, (_, i) => {
+    const k = warmUpWrites + i;
+    const txid = BigInt(txids[k] as string);
+    // xmin never goes back: the first poll past the transaction, by bisection.
+    let low = 0;
+    let high = polls.xmin.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((polls.xmin[middle] as bigint) > txid) high = middle;
+      else low = middle + 1;
+    }
+    return low < polls.at.length ? (polls.at[low] as number) - (committed[k] as number) : Number.POSITIVE_INFINITY;
+  });
+}
+
+/** The stage histogram of /metrics: per stage, cumulative counts per upper bound (seconds). */
+async function stageLagBuckets(baseUrl: string): Promise<Map<string, Map<number, number>>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const stages = new Map<string, Map<number, number>>();
+  for (const match of text.matchAll(/^unitrain_stream_stage_lag_seconds_bucket\{le="([^"]+)",stage="([^"]+)"\} (\d+)$/gm)) {
+    const buckets = stages.get(match[2] as string) ?? new Map<number, number>();
+    buckets.set(match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]), Number(match[3]));
+    stages.set(match[2] as string, buckets);
+  }
+  return stages;
+}
+
+/** A quantile (ms) of the observations between two readings of a histogram, interpolated inside its bucket as Prometheus' histogram_quantile does. */
+function bucketQuantile(before: Map<number, number> | undefined, after: Map<number, number>, q: number): number | string {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((le) => (after.get(le) ?? 0) - (before?.get(le) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  if (total === 0) return '-';
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if ((counts[i] as number) < rank) continue;
+    const upper = bounds[i] as number;
+    if (!Number.isFinite(upper)) return `> ${(bounds[i - 1] as number) * 1000}`;
+    const lower = i === 0 ? 0 : (bounds[i - 1] as number);
+    const below = i === 0 ? 0 : (counts[i - 1] as number);
+    return round((lower + ((upper - lower) * (rank - below)) / Math.max(1, (counts[i] as number) - below)) * 1000);
+  }
+  return '-';
+}
+
+/**
+ * The CPU seconds the server used while `work` ran: its process and its database backends (application
+ * names `unitrain…`; the benchmark's own such connections are idle meanwhile), sampled every 200 ms so
+ * that a pool connection that closes during the run is counted up to its last sample.
+ */
+async function serverCpuWhile<T>(url: string, serverPid: number, work: () => Promise<T>): Promise<{ result: T; nodeSeconds: number; databaseSeconds: number }> {
+  const client = new pg.Client({ connectionString: url, application_name: 'bench-cpu-sampler' });
+  await client.connect();
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const { rows } = await client.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and application_name like 'unitrain%'");
+    for (const [pid, seconds] of await cpuSecondsOf([serverPid, ...rows.map((row) => row.pid)])) {
+      if (!first.has(pid)) first.set(pid, seconds);
+      last.set(pid, seconds);
+    }
+  };
+  try {
+    await sample();
+    let sampling = Promise.resolve();
+    const timer = setInterval(() => {
+      sampling = sampling.then(sample);
+    }, 200);
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      clearInterval(timer);
+      await sampling.catch(() => undefined);
+    }
+    await sample();
+    let databaseSeconds = 0;
+    for (const [pid, seconds] of last) if (pid !== serverPid) databaseSeconds += seconds - (first.get(pid) ?? 0);
+    return { result, nodeSeconds: (last.get(serverPid) ?? 0) - (first.get(serverPid) ?? 0), databaseSeconds };
+  } finally {
+    await client.end();
+  }
+}
+
 const percentile = (sorted: Float64Array, q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 /** One decimal; `|| 0` turns -0 into 0. */
 const round = (ms: number) => Math.round(ms * 10) / 10 || 0;
@@ -377,19 +494,28 @@ export async function run(): Promise<void> {
       }, 'opened')));
       const openSeconds = (now() - opening) / 1000;
       const lagBefore = await deliveryLagBuckets(baseUrl);
+      const stagesBefore = await stageLagBuckets(baseUrl);
       for (const client of clients) client.child.send({ kind: 'measure' } satisfies ToSubscribers);
 
-      const writer = await writeAndSignal(url, writes);
-      const { rows: logged } = await db.query<{ txid: string; seq: number }>(
-        "select txid::text as txid, seq from change_log where txid = any ($1::text[]::xid8[]) and table_name = 'training_sessions'", [writer.txids]);
-      const writeOfTxid = new Map(writer.txids.map((txid, k) => [txid, k]));
-      const writeOfSeq = new Map(logged.map((row) => [row.seq, writeOfTxid.get(row.txid) as number]));
       // One delivery due per write and subscriber that may select the session.
       const viewers = new Map(world.sessions.map((session) => [session, world.subscribers.filter((s) => s.visible.has(session)).length]));
       const dueOf = writes.map((session) => viewers.get(session) as number);
       const due = dueOf.reduce((sum, n) => sum + n, 0);
-      await awaitDeliveries(clients, due);
+      const loadBefore = loadavg()[0] as number;
+      const xminPolls = pollXmin(url);
+      const { result: writer, nodeSeconds, databaseSeconds } = await serverCpuWhile(url, server.child.pid as number, async () => {
+        const written = await writeAndSignal(url, writes);
+        await awaitDeliveries(clients, due);
+        return written;
+      });
+      const settled = settledAfterCommit(await xminPolls.stop(), writer.committed, writer.txids);
+      const loadAfter = loadavg()[0] as number;
+      const { rows: logged } = await db.query<{ txid: string; seq: number }>(
+        "select txid::text as txid, seq from change_log where txid = any ($1::text[]::xid8[]) and table_name = 'training_sessions'", [writer.txids]);
+      const writeOfTxid = new Map(writer.txids.map((txid, k) => [txid, k]));
+      const writeOfSeq = new Map(logged.map((row) => [row.seq, writeOfTxid.get(row.txid) as number]));
       const lagAfter = await deliveryLagBuckets(baseUrl);
+      const stagesAfter = await stageLagBuckets(baseUrl);
       const results = await Promise.all(clients.map((client) => client.ask({ kind: 'finish' }, 'results')));
       const matched = matchDeliveries(world, writes, dueOf, writeOfSeq, writer.committed, results.map((r) => r.deliveries));
       const checks = { ...matched.checks, streamsEndedEarly: results.reduce((sum, r) => sum + r.ended, 0) };
@@ -416,6 +542,29 @@ export async function run(): Promise<void> {
       } finally {
         await kept.close();
       }
+
+      // Where the time goes, per change (server) and per event (client): each from the writing transaction's
+      // start (the server's) or its commit (the writer's), so each later stage includes the earlier ones.
+      const stageQuantiles = (stage: string) => {
+        const after = stagesAfter.get(stage) ?? new Map<number, number>();
+        return { p50: bucketQuantile(stagesBefore.get(stage), after, 0.5), p90: bucketQuantile(stagesBefore.get(stage), after, 0.9), p99: bucketQuantile(stagesBefore.get(stage), after, 0.99) };
+      };
+      const stagesMs = {
+        'database: commit → xmin past it, readable (per change)': summarise(settled),
+        'server: transaction start → read by the feed (per change)': stageQuantiles('read'),
+        'server: → authorised (per change)': stageQuantiles('authorised'),
+        'server: → written to every socket (per change)': stageQuantiles('written'),
+        'client: commit → event received (per event)': summarise(matched.latencies),
+      };
+      console.log('\nstream-latency: stages, milliseconds');
+      console.table(stagesMs);
+      const serverCpu = {
+        loadAverage: `${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
+        nodeCpuSeconds: round(nodeSeconds),
+        databaseCpuSeconds: round(databaseSeconds),
+        cpuMicrosecondsPerDeliveredEvent: round(((nodeSeconds + databaseSeconds) * 1e6) / Math.max(1, matched.checks.delivered)),
+      };
+      console.log(`server CPU over the measured writes (warm-up included) and the drain: ${JSON.stringify(serverCpu)}`);
 
       const bareLatency = summarise(bare.latencies);
       const streamLatency = summarise(matched.latencies);
@@ -444,6 +593,8 @@ export async function run(): Promise<void> {
         openStreamsSeconds: round(openSeconds),
         latencyMs: { bare: bareLatency, stream: streamLatency, lastSubscriberOfChange: lastSubscriberLatency, streamOfThoseDelivered: summarise(matched.latencies.filter(Number.isFinite)) },
         checks,
+        stagesMs,
+        serverCpu,
         serverDeliveryLag,
         clientEventLoopLagMs: results.map((r) => r.loopLagMs),
         writerEventLoopLagMs: writer.loopLagMs,

@@ -5,6 +5,11 @@ export interface RealtimeMetrics {
   eventsDelivered: Counter;
   /** From the start of the writing transaction (change_log.changed_at) to the write to the subscriber's socket. */
   deliveryLag: Histogram;
+  /**
+   * Per change of a live batch, from the start of its writing transaction to each step of the round that
+   * handed it on: `read` by the feed, `authorised`, `written` to every socket. Where delivery lag comes from.
+   */
+  stageLag: Histogram<'stage'>;
   slowConsumersDropped: Counter;
   /** Subscriber scopes built for a new stream or rebuilt after a change touched them (decision 0022). */
   scopesBuilt: Counter;
@@ -191,6 +196,13 @@ export function createMetrics(): Metrics {
         name: 'unitrain_stream_delivery_lag_seconds',
         help: 'Time from the start of the writing transaction to the event being written to a stream',
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      }),
+      stageLag: new Histogram({
+        name: 'unitrain_stream_stage_lag_seconds',
+        help: 'Time from the start of the writing transaction to a step of the batch that delivers the change: read, authorised, written',
+        labelNames: ['stage'],
+        buckets: [0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10],
         registers,
       }),
       slowConsumersDropped: new Counter({

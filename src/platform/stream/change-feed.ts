@@ -64,18 +64,19 @@ export function createChangeFeed(
   const observers: FeedObserver[] = [];
   const sleep = (ms: number) => (running ? pause.sleep(ms) : Promise.resolve());
 
-  /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction; 'idle'. */
-  const round = async (): Promise<'more' | 'held' | 'idle'> => {
+  /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction (and whether this round handed any on); 'idle'. */
+  const round = async (): Promise<'more' | 'held' | 'held after progress' | 'idle'> => {
     for (const observer of observers) observer.roundStarting?.();
     const read = await readSettledChanges(db, position, settings.batchSize, null);
-    if (read.changes.length > 0 || comparePositions(read.end, position) > 0) {
+    const progress = read.changes.length > 0 || comparePositions(read.end, position) > 0;
+    if (progress) {
       const batch = { start: position, end: read.end, changes: read.changes, walPosition: read.walPosition };
       for (const observer of observers) observer.batch?.(batch);
       await onBatch(batch);
       position = read.end;
     }
     if (read.changes.length === settings.batchSize) return 'more';
-    if (read.pending) return 'held';
+    if (read.pending) return progress ? 'held after progress' : 'held';
     for (const observer of observers) observer.roundSettled?.();
     return 'idle';
   };
@@ -83,7 +84,7 @@ export function createChangeFeed(
   const loop = async () => {
     let heldMs = firstHeldMs;
     while (running) {
-      let next: 'more' | 'held' | 'idle' = 'idle';
+      let next: Awaited<ReturnType<typeof round>> = 'idle';
       try {
         next = await round();
       } catch (error) {
@@ -93,7 +94,10 @@ export function createChangeFeed(
       if (next === 'more') continue;
       // The transaction holding rows back may end without a signal (a job, another database): look again
       // soon, less often the longer it lasts, rather than only at the next poll.
-      if (next === 'held') {
+      // A round that handed changes on was held by transactions that do end: the wait starts short again.
+      // Under 500 changes/s, many short holds in a row had doubled it to the poll interval.
+      if (next === 'held after progress') heldMs = firstHeldMs;
+      if (next !== 'idle') {
         await sleep(Math.min(heldMs, settings.pollMs));
         heldMs *= 2;
       } else {

@@ -100,14 +100,11 @@ export function createStreamHub(
     return text;
   };
 
-  /** One write per subscriber and batch. Lag is measured on live deliveries only: a replay sends old changes on purpose. */
-  const deliver = (subscriber: Subscriber, changes: readonly FeedChange[], live: boolean) => {
+  /** One write per subscriber and batch. */
+  const deliver = (subscriber: Subscriber, changes: readonly FeedChange[]) => {
     if (changes.length === 0) return;
     subscriber.sink.send(changes.map(changeEvent).join(''));
     metrics.eventsDelivered.inc(changes.length);
-    if (!live) return;
-    const now = Date.now();
-    for (const change of changes) metrics.deliveryLag.observe((now - change.changedAt.getTime()) / 1000);
   };
 
   /** A client that has not taken what it was sent before is disconnected instead of sent more. */
@@ -139,7 +136,7 @@ export function createStreamHub(
         }
         const visible = await authoriseChanges(db, [subscriber.account], read.changes.map((change) => change.seq));
         if (droppedAsSlow(subscriber)) return;
-        deliver(subscriber, read.changes.filter((change) => visible.has(change.seq)), false);
+        deliver(subscriber, read.changes.filter((change) => visible.has(change.seq)));
         subscriber.cursor = laterPosition(subscriber.cursor, read.end);
         const caughtUp = read.changes.length < settings.replayPageSize && comparePositions(subscriber.cursor, feed.position) >= 0;
         if (caughtUp) break;
@@ -156,6 +153,12 @@ export function createStreamHub(
     if (!subscriber.replaying && !subscriber.closed) void catchUp(subscriber);
   };
 
+  /** How long after its transaction began each change of a live batch reached a step of the batch. */
+  const observeStage = (stage: 'read' | 'authorised' | 'written', changes: readonly FeedChange[]) => {
+    const now = Date.now();
+    for (const change of changes) metrics.stageLag.observe({ stage }, (now - change.changedAt.getTime()) / 1000);
+  };
+
   const dispatch = async (batch: FeedBatch) => {
     const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
     // Only subscribers of a topic in this batch are built and authorised; the others just move on.
@@ -163,9 +166,11 @@ export function createStreamHub(
     const interested = included.filter((s) => [...s.tables].some((table) => batchTables.has(table)));
     const wantedTables = new Set(interested.flatMap((s) => [...s.tables]));
     const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
+    observeStage('read', wanted);
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
       : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq));
+    observeStage('authorised', wanted);
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
     const due = new Map<Subscriber, FeedChange[]>();
@@ -179,6 +184,8 @@ export function createStreamHub(
       }
     }
     const inBatch = new Set(included);
+    /** When each subscriber's events were written, for the lag: observed after the last write, not between writes. */
+    const written: [at: number, changes: readonly FeedChange[]][] = [];
     for (const subscriber of [...subscribers]) {
       if (subscriber.closed || subscriber.replaying) continue;
       if (!inBatch.has(subscriber)) {
@@ -187,9 +194,18 @@ export function createStreamHub(
         continue;
       }
       if (droppedAsSlow(subscriber)) continue;
-      deliver(subscriber, due.get(subscriber) ?? [], true);
+      const changes = due.get(subscriber) ?? [];
+      deliver(subscriber, changes);
+      if (changes.length > 0) written.push([Date.now(), changes]);
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
+    // The lag of each live event (a replay sends old changes on purpose, and is not counted), observed
+    // once every subscriber has been written to: about 1 µs an event, 2,000 events a batch here, which
+    // made the last subscribers of a batch wait.
+    setImmediate(() => {
+      for (const [at, changes] of written) for (const change of changes) metrics.deliveryLag.observe((at - change.changedAt.getTime()) / 1000);
+      observeStage('written', wanted);
+    });
   };
 
   const feed = createChangeFeed(db, logger, settings, dispatch);
