@@ -95,7 +95,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byName = new Map(handlers.map((handler) => [handler.name, handler]));
   const subscriptions: Subscription[] = handlers.flatMap((handler) =>
-    handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5 })));
+    handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5, onlyWithField: handler.onlyWithField ?? null })));
   const clock = settings.clock ?? (() => performance.now());
   let stopping = false;
   let loop: Promise<void> | null = null;
