@@ -68,8 +68,8 @@ async function jobsDrained(url: string): Promise<void> {
         `select (select count(*) from jobs where status = 'RUNNING' or (status = 'PENDING' and run_after <= now()))::integer as waiting,
                 (select count(*) from domain_events e where e.event_type = 'enrollment.enrolled' and e.payload ->> 'student_id' is not null
                     and not exists (select 1 from jobs j where j.event_seq = e.seq and j.handler = 'notifications.enrollment'))::integer as unqueued,
-                (select count(*) from domain_events e
-                  where e.seq > (select (payload ->> 'seq')::bigint from jobs where idempotency_key = 'relay.position'))::integer as unrelayed`,
+                (select count(*) from domain_events e, jobs p
+                  where p.idempotency_key = 'relay.position' and (e.txid, e.seq) > ((p.payload ->> 'txid')::xid8, (p.payload ->> 'seq')::bigint))::integer as unrelayed`,
       );
       if (jobs?.waiting === 0 && jobs.unqueued === 0 && jobs.unrelayed === 0) return;
       if (waited > 300_000) throw new Error(`after 5 minutes ${jobs?.waiting} jobs still waiting, ${jobs?.unqueued} enrollments without their job and ${jobs?.unrelayed} events not relayed`);
