@@ -3891,7 +3891,7 @@ DECLARE
   -- Moved by set_row_version on every update: an update that changed nothing else is not recorded.
   bookkeeping_columns CONSTANT text[] := ARRAY['updated_at', 'version'];
   claimed_role text := current_setting('unitrain.role', true);
-  claimed_ip text := current_setting('unitrain.ip', true);
+  claimed_ip text := nullif(current_setting('unitrain.ip', true), '');
   actor uuid := nullif(current_setting('unitrain.user_id', true), '')::uuid;
   -- Signed-out callers (ANON) and system work (no claims) have no role in the log.
   actor_role text := CASE WHEN claimed_role IN ('SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN') THEN claimed_role END;
@@ -3899,13 +3899,8 @@ DECLARE
   agent text := nullif(current_setting('unitrain.user_agent', true), '');
   client_ip inet;
 BEGIN
-  -- The claim comes from the request; a malformed one must not make the audited write fail. An IPv4
-  -- address (or one in IPv6's form for IPv4) that this pattern accepts is one inet accepts, so it is
-  -- cast directly: the EXCEPTION block is a subtransaction, begun and released on every audited
-  -- statement of a request (decision 0074). Anything else is tried in it, as before.
-  IF claimed_ip ~ '^(::ffff:)?((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$' THEN
-    client_ip := claimed_ip::inet;
-  ELSIF claimed_ip <> '' THEN
+  -- The claim comes from the request; a malformed one must not make the audited write fail.
+  IF claimed_ip IS NOT NULL THEN
     BEGIN
       client_ip := claimed_ip::inet;
     EXCEPTION WHEN invalid_text_representation THEN
