@@ -226,20 +226,20 @@ CREATE TRIGGER authorized_providers_capture_insert AFTER INSERT ON authorized_pr
 CREATE TRIGGER authorized_providers_capture_update AFTER UPDATE ON authorized_providers REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION authorized_providers_capture_changes();
 CREATE TRIGGER authorized_providers_set_row_version BEFORE UPDATE ON authorized_providers FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY authorized_providers_delete_admin ON authorized_providers FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY authorized_providers_insert_admin ON authorized_providers FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY authorized_providers_owner_all ON authorized_providers FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY authorized_providers_select_admin ON authorized_providers FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY authorized_providers_select_affiliated ON authorized_providers FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND (id = ( SELECT app_affiliated_provider_id() AS app_affiliated_provider_id))));
 CREATE POLICY authorized_providers_select_own ON authorized_providers FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY authorized_providers_update_admin ON authorized_providers FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY authorized_providers_update_own ON authorized_providers FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
@@ -355,7 +355,7 @@ CREATE TRIGGER certificate_batches_guard_sa_reference BEFORE INSERT OR UPDATE ON
 CREATE TRIGGER certificate_batches_queue AFTER INSERT ON certificate_batches FOR EACH ROW WHEN (new.status = 'PENDING'::text AND new.template_version_id IS NOT NULL) EXECUTE FUNCTION app_queue_certificate_batch();
 CREATE TRIGGER certificate_batches_set_row_version BEFORE UPDATE ON certificate_batches FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_batches_insert_admin ON certificate_batches FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_batches_insert_own_rosters ON certificate_batches FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
 CREATE POLICY certificate_batches_insert_provider_rosters ON certificate_batches FOR INSERT TO unitrain_app
@@ -368,7 +368,7 @@ CREATE POLICY certificate_batches_owner_all ON certificate_batches FOR ALL TO CU
   USING (true)
   WITH CHECK (true);
 CREATE POLICY certificate_batches_select_admin ON certificate_batches FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_batches_select_provider_rosters ON certificate_batches FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 CREATE POLICY certificate_batches_select_provider_sessions ON certificate_batches FOR SELECT TO unitrain_app
@@ -376,7 +376,7 @@ CREATE POLICY certificate_batches_select_provider_sessions ON certificate_batche
 CREATE POLICY certificate_batches_select_requester ON certificate_batches FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id())));
 CREATE POLICY certificate_batches_update_admin ON certificate_batches FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_batches_update_own_rosters ON certificate_batches FOR UPDATE TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
@@ -439,7 +439,7 @@ CREATE TRIGGER certificate_template_versions_audit_update AFTER UPDATE ON certif
 CREATE TRIGGER certificate_template_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE TRIGGER certificate_template_versions_immutable BEFORE UPDATE ON certificate_template_versions FOR EACH ROW EXECUTE FUNCTION app_refuse_template_version_change();
 CREATE POLICY certificate_template_versions_insert_admin ON certificate_template_versions FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_template_versions_insert_own_providers ON certificate_template_versions FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (EXISTS ( SELECT 1
    FROM certificate_templates t
@@ -490,16 +490,16 @@ CREATE TRIGGER certificate_templates_audit_update AFTER UPDATE ON certificate_te
 CREATE TRIGGER certificate_templates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_templates FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER certificate_templates_set_row_version BEFORE UPDATE ON certificate_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_templates_delete_admin ON certificate_templates FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_templates_insert_admin ON certificate_templates FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_templates_insert_own_providers ON certificate_templates FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY certificate_templates_owner_all ON certificate_templates FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY certificate_templates_select_admin ON certificate_templates FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_templates_select_affiliated ON certificate_templates FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND (provider_id = ( SELECT app_affiliated_provider_id() AS app_affiliated_provider_id))));
 CREATE POLICY certificate_templates_select_global ON certificate_templates FOR SELECT TO unitrain_app
@@ -507,7 +507,7 @@ CREATE POLICY certificate_templates_select_global ON certificate_templates FOR S
 CREATE POLICY certificate_templates_select_own_providers ON certificate_templates FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY certificate_templates_update_admin ON certificate_templates FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificate_templates_update_own_providers ON certificate_templates FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
@@ -627,7 +627,7 @@ CREATE TRIGGER certificates_set_row_version BEFORE UPDATE ON certificates FOR EA
 CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION certificates_enter_status_lists();
 CREATE CONSTRAINT TRIGGER certificates_status_list_on_update AFTER UPDATE OF status ON certificates DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION certificates_publish_status();
 CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())));
 CREATE POLICY certificates_insert_own_locations ON certificates FOR INSERT TO unitrain_app
@@ -636,7 +636,7 @@ CREATE POLICY certificates_owner_all ON certificates FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY certificates_select_admin ON certificates FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificates_select_issuer ON certificates FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())));
 CREATE POLICY certificates_select_own_locations ON certificates FOR SELECT TO unitrain_app
@@ -646,7 +646,7 @@ CREATE POLICY certificates_select_recipient ON certificates FOR SELECT TO unitra
 CREATE POLICY certificates_select_taught ON certificates FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND ((session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[])) OR (roster_id = ANY (( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids)::uuid[])))));
 CREATE POLICY certificates_update_admin ON certificates FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY certificates_update_issuer ON certificates FOR UPDATE TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())));
@@ -676,12 +676,12 @@ CREATE INDEX change_log_changed_at_idx ON public.change_log USING btree (changed
 CREATE INDEX change_log_scope_changes_idx ON public.change_log USING btree (txid, seq) WHERE (table_name = ANY (ARRAY['users'::text, 'provider_members'::text, 'provider_locations'::text, 'instructor_profiles'::text, 'training_sessions'::text, 'session_enrollments'::text, 'rosters'::text]));
 CREATE INDEX change_log_txid_seq_idx ON public.change_log USING btree (txid, seq);
 CREATE POLICY change_log_insert_signed_in ON change_log FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_signed_in());
+  WITH CHECK (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY change_log_owner_all ON change_log FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY change_log_select_admin ON change_log FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT ON change_log TO unitrain_app;
 COMMENT ON COLUMN change_log.parent_id IS 'student_roster_members: the roster of the line (NULL for other tables)';
 
@@ -721,20 +721,20 @@ CREATE TRIGGER compliance_records_capture_update AFTER UPDATE ON compliance_reco
 CREATE TRIGGER compliance_records_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_records FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER compliance_records_set_row_version BEFORE UPDATE ON compliance_records FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_records_delete_admin ON compliance_records FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_records_insert_admin ON compliance_records FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_records_owner_all ON compliance_records FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY compliance_records_select_admin ON compliance_records FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_records_select_affiliated_users ON compliance_records FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_provider_affiliates_user(user_id, ( SELECT app_provider_ids() AS app_provider_ids))));
 CREATE POLICY compliance_records_select_self ON compliance_records FOR SELECT TO unitrain_app
   USING ((user_id = app_user_id()));
 CREATE POLICY compliance_records_update_admin ON compliance_records FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON compliance_records TO unitrain_app;
 
 CREATE TABLE compliance_reminders (
@@ -792,16 +792,16 @@ CREATE TRIGGER compliance_requirements_audit_insert AFTER INSERT ON compliance_r
 CREATE TRIGGER compliance_requirements_audit_update AFTER UPDATE ON compliance_requirements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER compliance_requirements_set_row_version BEFORE UPDATE ON compliance_requirements FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_requirements_delete_admin ON compliance_requirements FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_requirements_insert_admin ON compliance_requirements FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_requirements_owner_all ON compliance_requirements FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY compliance_requirements_select_signed_in ON compliance_requirements FOR SELECT TO unitrain_app
-  USING (app_is_signed_in());
+  USING (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY compliance_requirements_update_admin ON compliance_requirements FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON compliance_requirements TO unitrain_app;
 
 CREATE TABLE compliance_tier_changes (
@@ -836,13 +836,13 @@ CREATE POLICY compliance_tier_changes_owner_all ON compliance_tier_changes FOR A
   USING (true)
   WITH CHECK (true);
 CREATE POLICY compliance_tier_changes_select_admin ON compliance_tier_changes FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_tier_changes_select_affiliated_users ON compliance_tier_changes FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_provider_affiliates_user(user_id, ( SELECT app_provider_ids() AS app_provider_ids))));
 CREATE POLICY compliance_tier_changes_select_self ON compliance_tier_changes FOR SELECT TO unitrain_app
   USING ((user_id = app_user_id()));
 CREATE POLICY compliance_tier_changes_update_admin ON compliance_tier_changes FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT SELECT, UPDATE ON compliance_tier_changes TO unitrain_app;
 
 CREATE TABLE course_certificate_settings (
@@ -866,7 +866,7 @@ CREATE TRIGGER course_certificate_settings_audit_insert AFTER INSERT ON course_c
 CREATE TRIGGER course_certificate_settings_audit_update AFTER UPDATE ON course_certificate_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_certificate_settings_set_row_version BEFORE UPDATE ON course_certificate_settings FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_certificate_settings_insert_admin ON course_certificate_settings FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_certificate_settings_owner_all ON course_certificate_settings FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
@@ -875,7 +875,7 @@ CREATE POLICY course_certificate_settings_select_course ON course_certificate_se
    FROM courses c
   WHERE (c.id = course_certificate_settings.course_id)))));
 CREATE POLICY course_certificate_settings_update_admin ON course_certificate_settings FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT, UPDATE ON course_certificate_settings TO unitrain_app;
 
 CREATE TABLE course_instructor_requirements (
@@ -900,7 +900,7 @@ CREATE TRIGGER course_instructor_requirements_audit_update AFTER UPDATE ON cours
 CREATE TRIGGER course_instructor_requirements_check_references BEFORE INSERT OR UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION course_instructor_requirements_check_references();
 CREATE TRIGGER course_instructor_requirements_set_row_version BEFORE UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_instructor_requirements_insert_admin ON course_instructor_requirements FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_instructor_requirements_owner_all ON course_instructor_requirements FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
@@ -909,7 +909,7 @@ CREATE POLICY course_instructor_requirements_select_course ON course_instructor_
    FROM courses c
   WHERE (c.id = course_instructor_requirements.course_id)))));
 CREATE POLICY course_instructor_requirements_update_admin ON course_instructor_requirements FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT, UPDATE ON course_instructor_requirements TO unitrain_app;
 
 CREATE TABLE course_schedules (
@@ -966,24 +966,24 @@ CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON cour
 CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER course_schedules_set_row_version BEFORE UPDATE ON course_schedules FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_schedules_delete_admin ON course_schedules FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_schedules_delete_own_locations ON course_schedules FOR DELETE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY course_schedules_insert_admin ON course_schedules FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_schedules_insert_own_locations ON course_schedules FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY course_schedules_owner_all ON course_schedules FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY course_schedules_select_admin ON course_schedules FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_schedules_select_instructor ON course_schedules FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
 CREATE POLICY course_schedules_select_own_locations ON course_schedules FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY course_schedules_update_admin ON course_schedules FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_schedules_update_own_locations ON course_schedules FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
@@ -1012,12 +1012,12 @@ CREATE TRIGGER course_versions_audit_insert AFTER INSERT ON course_versions REFE
 CREATE TRIGGER course_versions_audit_update AFTER UPDATE ON course_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON course_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE POLICY course_versions_insert_admin ON course_versions FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_versions_owner_all ON course_versions FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY course_versions_select_admin ON course_versions FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_versions_select_published ON course_versions FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text, 'ANON'::text])) AND (course_id = ANY (( SELECT app_published_course_ids() AS app_published_course_ids)::uuid[]))));
 GRANT INSERT, SELECT ON course_versions TO unitrain_app;
@@ -1064,20 +1064,20 @@ CREATE TRIGGER courses_capture_update AFTER UPDATE ON courses REFERENCING NEW TA
 CREATE TRIGGER courses_guard_sa_reference BEFORE INSERT OR UPDATE ON courses FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by, new.modified_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by', 'modified_by');
 CREATE TRIGGER courses_set_row_version BEFORE UPDATE ON courses FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY courses_delete_admin ON courses FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY courses_insert_admin ON courses FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY courses_owner_all ON courses FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY courses_select_admin ON courses FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY courses_select_catalogue ON courses FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND (status <> 'DRAFT'::text)));
 CREATE POLICY courses_select_published ON courses FOR SELECT TO unitrain_app
   USING (((app_role() = 'ANON'::text) AND (status = 'PUBLISHED'::text)));
 CREATE POLICY courses_update_admin ON courses FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON courses TO unitrain_app;
 
 CREATE TABLE domain_events (
@@ -1100,12 +1100,12 @@ CREATE INDEX domain_events_aggregate_idx ON public.domain_events USING btree (ag
 CREATE INDEX domain_events_event_type_idx ON public.domain_events USING btree (event_type, seq);
 CREATE INDEX domain_events_txid_seq_idx ON public.domain_events USING btree (txid, seq);
 CREATE POLICY domain_events_insert_signed_in ON domain_events FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_signed_in());
+  WITH CHECK (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY domain_events_owner_all ON domain_events FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY domain_events_select_admin ON domain_events FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT ON domain_events TO unitrain_app;
 
 CREATE TABLE instructor_profiles (
@@ -1142,16 +1142,16 @@ CREATE TRIGGER instructor_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON
 CREATE TRIGGER instructor_profiles_guard_self_update BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('display_name', 'bio', 'specialties');
 CREATE TRIGGER instructor_profiles_set_row_version BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY instructor_profiles_delete_admin ON instructor_profiles FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY instructor_profiles_insert_admin ON instructor_profiles FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY instructor_profiles_owner_all ON instructor_profiles FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY instructor_profiles_select_signed_in ON instructor_profiles FOR SELECT TO unitrain_app
-  USING (app_is_signed_in());
+  USING (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY instructor_profiles_update_admin ON instructor_profiles FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY instructor_profiles_update_affiliated ON instructor_profiles FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
@@ -1269,16 +1269,16 @@ CREATE INDEX jobs_succeeded_finished_at_idx ON public.jobs USING btree (finished
 CREATE INDEX jobs_waiting_run_after_idx ON public.jobs USING btree (run_after, queued_seq) WHERE (status = ANY (ARRAY['PENDING'::text, 'FAILED'::text]));
 CREATE TRIGGER jobs_set_row_version BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY jobs_delete_admin ON jobs FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY jobs_insert_admin ON jobs FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY jobs_owner_all ON jobs FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY jobs_select_admin ON jobs FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY jobs_update_admin ON jobs FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON jobs TO unitrain_app;
 
 CREATE TABLE locations (
@@ -1312,16 +1312,16 @@ CREATE TRIGGER locations_capture_update AFTER UPDATE ON locations REFERENCING NE
 CREATE TRIGGER locations_move_session_ranges AFTER UPDATE OF timezone ON locations FOR EACH ROW WHEN (new.timezone IS DISTINCT FROM old.timezone) EXECUTE FUNCTION locations_move_session_ranges();
 CREATE TRIGGER locations_set_row_version BEFORE UPDATE ON locations FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY locations_delete_admin ON locations FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY locations_insert_admin ON locations FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY locations_owner_all ON locations FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY locations_select_signed_in ON locations FOR SELECT TO unitrain_app
-  USING (app_is_signed_in());
+  USING (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY locations_update_admin ON locations FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY locations_update_own ON locations FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
@@ -1378,20 +1378,20 @@ CREATE POLICY notification_templates_delete_admin ON notification_templates FOR 
 CREATE POLICY notification_templates_delete_own_providers ON notification_templates FOR DELETE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY notification_templates_insert_admin ON notification_templates FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY notification_templates_insert_own_providers ON notification_templates FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY notification_templates_owner_all ON notification_templates FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY notification_templates_select_admin ON notification_templates FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY notification_templates_select_global ON notification_templates FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id IS NULL)));
 CREATE POLICY notification_templates_select_own_providers ON notification_templates FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY notification_templates_update_admin ON notification_templates FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY notification_templates_update_own_providers ON notification_templates FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
@@ -1424,7 +1424,7 @@ CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notif
 CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_app
   USING ((user_id = app_user_id()));
 CREATE POLICY notifications_insert_admin ON notifications FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY notifications_owner_all ON notifications FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
@@ -1527,16 +1527,16 @@ CREATE TRIGGER provider_locations_capture_delete AFTER DELETE ON provider_locati
 CREATE TRIGGER provider_locations_capture_insert AFTER INSERT ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_locations_capture_changes();
 CREATE TRIGGER provider_locations_capture_update AFTER UPDATE ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_locations_capture_changes();
 CREATE POLICY provider_locations_delete_admin ON provider_locations FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_locations_insert_admin ON provider_locations FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_locations_owner_all ON provider_locations FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY provider_locations_select_signed_in ON provider_locations FOR SELECT TO unitrain_app
-  USING (app_is_signed_in());
+  USING (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY provider_locations_update_admin ON provider_locations FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON provider_locations TO unitrain_app;
 
 CREATE TABLE provider_members (
@@ -1556,7 +1556,7 @@ CREATE TABLE provider_members (
 ALTER TABLE provider_members ENABLE ROW LEVEL SECURITY;
 ALTER TABLE provider_members FORCE ROW LEVEL SECURITY;
 CREATE INDEX provider_members_created_at_id_idx ON public.provider_members USING btree (created_at, id);
-CREATE INDEX provider_members_user_id_idx ON public.provider_members USING btree (user_id);
+CREATE INDEX provider_members_user_id_created_at_provider_id_idx ON public.provider_members USING btree (user_id, created_at, provider_id);
 CREATE TRIGGER provider_members_audit_delete AFTER DELETE ON provider_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER provider_members_audit_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER provider_members_audit_update AFTER UPDATE ON provider_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
@@ -1566,24 +1566,24 @@ CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members 
 CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER provider_members_set_row_version BEFORE UPDATE ON provider_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_members_delete_own_providers ON provider_members FOR DELETE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)));
 CREATE POLICY provider_members_insert_admin ON provider_members FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_members_insert_own_providers ON provider_members FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)));
 CREATE POLICY provider_members_owner_all ON provider_members FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY provider_members_select_admin ON provider_members FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_members_select_own_providers ON provider_members FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY provider_members_select_self ON provider_members FOR SELECT TO unitrain_app
   USING ((user_id = app_user_id()));
 CREATE POLICY provider_members_update_admin ON provider_members FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_members_update_own_providers ON provider_members FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)));
@@ -1611,20 +1611,20 @@ CREATE TRIGGER rooms_audit_update AFTER UPDATE ON rooms REFERENCING OLD TABLE AS
 CREATE TRIGGER rooms_keep_session_seats BEFORE UPDATE OF capacity ON rooms FOR EACH ROW WHEN (new.capacity < old.capacity AND new.capacity > 0) EXECUTE FUNCTION rooms_keep_session_seats();
 CREATE TRIGGER rooms_set_row_version BEFORE UPDATE ON rooms FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY rooms_delete_admin ON rooms FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY rooms_delete_own ON rooms FOR DELETE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY rooms_insert_admin ON rooms FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY rooms_insert_own ON rooms FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY rooms_owner_all ON rooms FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY rooms_select_signed_in ON rooms FOR SELECT TO unitrain_app
-  USING (app_is_signed_in());
+  USING (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY rooms_update_admin ON rooms FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY rooms_update_own ON rooms FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
@@ -1680,9 +1680,9 @@ CREATE TRIGGER rosters_guard_sa_reference BEFORE INSERT OR UPDATE ON rosters FOR
 CREATE TRIGGER rosters_guard_write BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_roster_write();
 CREATE TRIGGER rosters_set_row_version BEFORE UPDATE ON rosters FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY rosters_delete_admin ON rosters FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY rosters_insert_admin ON rosters FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY rosters_insert_own ON rosters FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
 CREATE POLICY rosters_insert_own_locations ON rosters FOR INSERT TO unitrain_app
@@ -1691,13 +1691,13 @@ CREATE POLICY rosters_owner_all ON rosters FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY rosters_select_admin ON rosters FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY rosters_select_instructed ON rosters FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (id = ANY (( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids)::uuid[]))));
 CREATE POLICY rosters_select_own_locations ON rosters FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY rosters_update_admin ON rosters FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY rosters_update_own ON rosters FOR UPDATE TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
@@ -1773,9 +1773,9 @@ CREATE TRIGGER session_enrollments_guard_student_update BEFORE UPDATE ON session
 CREATE TRIGGER session_enrollments_set_row_version BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE TRIGGER session_enrollments_student_fixed BEFORE UPDATE OF student_id ON session_enrollments FOR EACH ROW EXECUTE FUNCTION session_enrollments_keep_student();
 CREATE POLICY session_enrollments_delete_admin ON session_enrollments FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY session_enrollments_insert_admin ON session_enrollments FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY session_enrollments_insert_provider_sessions ON session_enrollments FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 CREATE POLICY session_enrollments_insert_self_enrollment ON session_enrollments FOR INSERT TO unitrain_app
@@ -1786,7 +1786,7 @@ CREATE POLICY session_enrollments_owner_all ON session_enrollments FOR ALL TO CU
   USING (true)
   WITH CHECK (true);
 CREATE POLICY session_enrollments_select_admin ON session_enrollments FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY session_enrollments_select_provider_sessions ON session_enrollments FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 CREATE POLICY session_enrollments_select_self ON session_enrollments FOR SELECT TO unitrain_app
@@ -1794,7 +1794,7 @@ CREATE POLICY session_enrollments_select_self ON session_enrollments FOR SELECT 
 CREATE POLICY session_enrollments_select_taught ON session_enrollments FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[]))));
 CREATE POLICY session_enrollments_update_admin ON session_enrollments FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY session_enrollments_update_provider_sessions ON session_enrollments FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))))
   WITH CHECK (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
@@ -1838,22 +1838,22 @@ CREATE TRIGGER student_enrollment_profiles_capture_update AFTER UPDATE ON studen
 CREATE TRIGGER student_enrollment_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON student_enrollment_profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER student_enrollment_profiles_set_row_version BEFORE UPDATE ON student_enrollment_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_enrollment_profiles_delete_admin ON student_enrollment_profiles FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_enrollment_profiles_insert_admin ON student_enrollment_profiles FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_enrollment_profiles_insert_own_providers ON student_enrollment_profiles FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY student_enrollment_profiles_owner_all ON student_enrollment_profiles FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY student_enrollment_profiles_select_admin ON student_enrollment_profiles FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_enrollment_profiles_select_instructed_students ON student_enrollment_profiles FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND app_instructor_sees_student_profile(id, ( SELECT app_taught_session_ids() AS app_taught_session_ids), ( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids))));
 CREATE POLICY student_enrollment_profiles_select_provider_scope ON student_enrollment_profiles FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_provider_sees_student_profile(id, ( SELECT app_provider_ids() AS app_provider_ids), ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 CREATE POLICY student_enrollment_profiles_update_admin ON student_enrollment_profiles FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_enrollment_profiles_update_own_providers ON student_enrollment_profiles FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
@@ -1899,13 +1899,13 @@ CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE
 CREATE TRIGGER student_roster_members_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
 CREATE TRIGGER student_roster_members_set_row_version BEFORE UPDATE ON student_roster_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_roster_members_delete_admin ON student_roster_members FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_roster_members_delete_own_rosters ON student_roster_members FOR DELETE TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
 CREATE POLICY student_roster_members_delete_provider_rosters ON student_roster_members FOR DELETE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 CREATE POLICY student_roster_members_insert_admin ON student_roster_members FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_roster_members_insert_own_rosters ON student_roster_members FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
 CREATE POLICY student_roster_members_insert_provider_rosters ON student_roster_members FOR INSERT TO unitrain_app
@@ -1914,7 +1914,7 @@ CREATE POLICY student_roster_members_owner_all ON student_roster_members FOR ALL
   USING (true)
   WITH CHECK (true);
 CREATE POLICY student_roster_members_select_admin ON student_roster_members FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_roster_members_select_instructed_rosters ON student_roster_members FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids)::uuid[]))));
 CREATE POLICY student_roster_members_select_provider_rosters ON student_roster_members FOR SELECT TO unitrain_app
@@ -1922,7 +1922,7 @@ CREATE POLICY student_roster_members_select_provider_rosters ON student_roster_m
 CREATE POLICY student_roster_members_select_self ON student_roster_members FOR SELECT TO unitrain_app
   USING ((student_id = app_user_id()));
 CREATE POLICY student_roster_members_update_admin ON student_roster_members FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY student_roster_members_update_own_rosters ON student_roster_members FOR UPDATE TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
@@ -1950,18 +1950,18 @@ CREATE TRIGGER team_members_audit_insert AFTER INSERT ON team_members REFERENCIN
 CREATE TRIGGER team_members_audit_update AFTER UPDATE ON team_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER team_members_guard_sa_reference BEFORE INSERT OR UPDATE ON team_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY team_members_delete_admin ON team_members FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY team_members_delete_own_providers ON team_members FOR DELETE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (team_id = ANY (( SELECT app_provider_team_ids() AS app_provider_team_ids)::uuid[]))));
 CREATE POLICY team_members_insert_admin ON team_members FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY team_members_insert_own_providers ON team_members FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (team_id = ANY (( SELECT app_provider_team_ids() AS app_provider_team_ids)::uuid[]))));
 CREATE POLICY team_members_owner_all ON team_members FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY team_members_select_admin ON team_members FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY team_members_select_led_or_joined ON team_members FOR SELECT TO unitrain_app
   USING ((team_id = ANY (( SELECT app_team_ids() AS app_team_ids)::uuid[])));
 CREATE POLICY team_members_select_own_providers ON team_members FOR SELECT TO unitrain_app
@@ -1997,24 +1997,24 @@ CREATE TRIGGER teams_audit_update AFTER UPDATE ON teams REFERENCING OLD TABLE AS
 CREATE TRIGGER teams_guard_sa_reference BEFORE INSERT OR UPDATE ON teams FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.lead_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('lead_id', 'created_by');
 CREATE TRIGGER teams_set_row_version BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY teams_delete_admin ON teams FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY teams_delete_own_providers ON teams FOR DELETE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY teams_insert_admin ON teams FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY teams_insert_own_providers ON teams FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY teams_owner_all ON teams FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY teams_select_admin ON teams FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY teams_select_led_or_joined ON teams FOR SELECT TO unitrain_app
   USING ((id = ANY (( SELECT app_team_ids() AS app_team_ids)::uuid[])));
 CREATE POLICY teams_select_own_providers ON teams FOR SELECT TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY teams_update_admin ON teams FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY teams_update_own_providers ON teams FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
@@ -2092,16 +2092,16 @@ CREATE TRIGGER training_sessions_keep_schedule BEFORE INSERT ON training_session
 CREATE TRIGGER training_sessions_keep_schedule_on_update BEFORE UPDATE ON training_sessions FOR EACH ROW WHEN (new.room_id IS NOT NULL OR new.location_id IS DISTINCT FROM old.location_id OR new.session_date IS DISTINCT FROM old.session_date OR new.start_time IS DISTINCT FROM old.start_time OR new.end_time IS DISTINCT FROM old.end_time OR new.scheduled_during IS DISTINCT FROM old.scheduled_during) EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_set_row_version BEFORE UPDATE ON training_sessions FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY training_sessions_delete_admin ON training_sessions FOR DELETE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY training_sessions_insert_admin ON training_sessions FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY training_sessions_insert_own_locations ON training_sessions FOR INSERT TO unitrain_app
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY training_sessions_owner_all ON training_sessions FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY training_sessions_select_admin ON training_sessions FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY training_sessions_select_enrolled ON training_sessions FOR SELECT TO unitrain_app
   USING ((id = ANY (( SELECT app_enrolled_session_ids() AS app_enrolled_session_ids)::uuid[])));
 CREATE POLICY training_sessions_select_open_for_enrollment ON training_sessions FOR SELECT TO unitrain_app
@@ -2111,7 +2111,7 @@ CREATE POLICY training_sessions_select_own_locations ON training_sessions FOR SE
 CREATE POLICY training_sessions_select_taught ON training_sessions FOR SELECT TO unitrain_app
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
 CREATE POLICY training_sessions_update_admin ON training_sessions FOR UPDATE TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY training_sessions_update_own_locations ON training_sessions FOR UPDATE TO unitrain_app
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
@@ -2140,14 +2140,14 @@ CREATE INDEX user_activities_occurred_type_idx ON public.user_activities USING b
 CREATE INDEX user_activities_user_occurred_idx ON public.user_activities USING btree (user_id, occurred_at DESC);
 CREATE TRIGGER user_activities_guard_sa_reference BEFORE INSERT OR UPDATE ON user_activities FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY user_activities_insert_admin ON user_activities FOR INSERT TO unitrain_app
-  WITH CHECK (app_is_admin());
+  WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY user_activities_insert_self ON user_activities FOR INSERT TO unitrain_app
   WITH CHECK ((user_id = app_user_id()));
 CREATE POLICY user_activities_owner_all ON user_activities FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
 CREATE POLICY user_activities_select_admin ON user_activities FOR SELECT TO unitrain_app
-  USING (app_is_admin());
+  USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY user_activities_select_self ON user_activities FOR SELECT TO unitrain_app
   USING ((user_id = app_user_id()));
 GRANT INSERT, SELECT ON user_activities TO unitrain_app;

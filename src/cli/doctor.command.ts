@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
+import { createJobHandlers } from '../job-handlers.js';
 import type { Db } from '../platform/db/database.js';
 import { historyProblems, migrationStatus } from '../platform/db/migrations/migrator.js';
 import { embeddedDatabaseDir, openDatabase } from '../platform/db/open-database.js';
 import { checkConsistency, type ConsistencyReport } from '../platform/consistency/index.js';
+import { queueJobsOfPassedEvents, type Subscription, subscriptionsOf } from '../platform/jobs/index.js';
+import { createFieldCipher } from '../platform/security/field-cipher.js';
+import { loadKeyring } from '../platform/security/keyring.js';
+import type { Logger } from '../platform/shared/logger.js';
 import { CliFailure } from './cli-failure.js';
 
 const helpText = `
@@ -25,12 +30,19 @@ Checks, each with one statement over whole tables, in one read-only snapshot:
   certificate-status              a certificate marked EXPIRED has an expiry date, and it has passed
   compliance-standing             a profile's compliance status agrees with its score (decision 0021)
   compliance-record-source        a compliance record made from an enrollment is its student's
+  relayed-event-jobs              an event the job relay has passed has the jobs of its type's handlers
+                                  (events of the last JOB_RETENTION_DAYS; older ones' jobs may be pruned)
   replica-lag                     with DATABASE_REPLICA_URL: the replica answers, and replays what the
                                   primary has written within DATABASE_REPLICA_MAX_LAG_MS (checked last)
 
 Exit code 0 when every rule holds; 1 with one line per violation (table, row id, what is wrong,
 expected and found), or a JSON document with --json. It connects as the database owner, like \`seed\`:
-the embedded database in DATA_DIR (stop the server first) or DATABASE_URL; it changes nothing.
+the embedded database in DATA_DIR (stop the server first) or DATABASE_URL, with the keys \`worker\`
+needs (it builds the job handlers to learn their events). It changes nothing, except with --repair:
+
+  --repair    first queues the jobs of the events the relay passed without queuing them (the relay
+              could until it was fixed, decision 0016), then checks. Safe to repeat, and beside running
+              workers and another repair: each job is queued once.
 `;
 
 const number = (n: number) => n.toLocaleString('en-US');
@@ -59,9 +71,15 @@ function printText(report: ConsistencyReport): void {
   throw new CliFailure(`${number(report.violations.length)} violation(s) found by ${failed.length} of ${report.checks.length} checks (${failed.join(', ')}) over ${checked} in ${took}`);
 }
 
-function printJson(report: ConsistencyReport): void {
+interface Repair {
+  events: number;
+  jobs: number;
+}
+
+function printJson(report: ConsistencyReport, repair: Repair | null): void {
   const document = {
     ok: report.violations.length === 0,
+    ...(repair ? { repaired: repair } : {}),
     violations: report.violations.map((v) => ({ check: v.check, table: v.table, row_id: v.rowId, problem: v.problem, expected: v.expected, found: v.found })),
     checks: report.checks.map((c) => ({ name: c.name, rule: c.rule, violations: c.violations, duration_ms: Math.round(c.durationMs) })),
     checked_rows: report.checkedRows,
@@ -72,13 +90,20 @@ function printJson(report: ConsistencyReport): void {
   if (!document.ok) process.exitCode = 1;
 }
 
-export function registerDoctorCommand(program: Command, context: { config: () => Config }): void {
+/** What the relay queues for each event type, from the handlers the workers run (src/job-handlers.ts). */
+async function jobSubscriptions(config: Config, logger: Logger): Promise<Subscription[]> {
+  const keyring = await loadKeyring(config);
+  return subscriptionsOf(createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger, publicUrl: config.publicUrl }));
+}
+
+export function registerDoctorCommand(program: Command, context: { config: () => Config; logger: () => Logger }): void {
   program
     .command('doctor')
     .description('check the consistency of the data (counters, waitlists, certificates, compliance, assignments, analytics freshness) and the replica\'s lag, and name every violation')
     .option('--json', 'print a machine-readable report')
+    .option('--repair', 'first queue the jobs of events the relay passed without queuing them')
     .addHelpText('after', helpText)
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean; repair?: boolean }) => {
       const config = context.config();
       // Opening an embedded directory that does not exist would create an empty database there.
       if (config.database.engine === 'pglite' && config.database.dataDir !== null && !existsSync(embeddedDatabaseDir(config.database.dataDir))) {
@@ -88,8 +113,11 @@ export function registerDoctorCommand(program: Command, context: { config: () =>
       const db = await openDatabase(config, null);
       try {
         await ensureCurrentSchema(db);
-        const report = await checkConsistency(db, config.database.engine === 'postgres' ? { replicaMaxLagMs: config.database.replicaMaxLagMs } : {});
-        if (options.json) printJson(report);
+        const relay = { subscriptions: await jobSubscriptions(config, context.logger()), jobRetentionDays: config.retention.jobDays };
+        const repair = options.repair ? await queueJobsOfPassedEvents(db, relay.subscriptions, relay.jobRetentionDays) : null;
+        if (repair && !options.json) console.log(`repair: ${number(repair.events)} event(s) the relay passed without jobs; queued ${number(repair.jobs)} job(s)`);
+        const report = await checkConsistency(db, { relay, ...(config.database.engine === 'postgres' ? { replicaMaxLagMs: config.database.replicaMaxLagMs } : {}) });
+        if (options.json) printJson(report, repair);
         else printText(report);
       } finally {
         await db.close();

@@ -34,8 +34,11 @@ const userColumns = `u.id, u.role, u.status, u.email_ciphertext, p.first_name, p
 
 const fromUsers = `${usersSource} u left join ${profilesSource} p on p.user_id = u.id`;
 
+// Built once: a text made per call is a new string, hashed again to find its prepared statement's name.
+const selectUserText = `select ${userColumns} from ${fromUsers} where u.id = $1`;
+
 export async function selectUser(executor: Queryable, id: string): Promise<UserRow | null> {
-  const { rows } = await executor.query<UserRow>(`select ${userColumns} from ${fromUsers} where u.id = $1`, [id]);
+  const { rows } = await executor.query<UserRow>(selectUserText, [id]);
   return rows[0] ?? null;
 }
 

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/database.js';
+import { eventsPassedWithoutJobs, eventsPassedWithoutJobsParams, type Subscription } from '../jobs/index.js';
 
 /** One row that breaks a rule: where it is, what is wrong, what the rule expects and what is stored. */
 export interface ViolationRow {
@@ -270,6 +271,24 @@ export const consistencyChecks: ConsistencyCheck[] = [
     params: (asOf) => [asOf],
   },
 ];
+
+/**
+ * The relay's rule (decision 0016): an event it has passed has its jobs. Only the app knows which handlers
+ * subscribe to which events (src/job-handlers.ts), so the caller hands them in; only the events of the
+ * job retention are judged, since older ones may have had their jobs pruned (eventsPassedWithoutJobs).
+ */
+export function passedEventsCheck(subscriptions: readonly Subscription[], jobRetentionDays: number): ConsistencyCheck {
+  return {
+    name: 'relayed-event-jobs',
+    rule: `an event the job relay has passed has the jobs of the handlers of its type (events of the last ${jobRetentionDays} days: JOB_RETENTION_DAYS)`,
+    sql: `
+      SELECT 'domain_events' AS table_name, p.seq::text AS row_id,
+             p.event_type || ' event of transaction ' || p.txid || ' is behind the relay position and has no job' AS problem,
+             'jobs of ' || p.handlers AS expected, 'no job' AS found
+        FROM (${eventsPassedWithoutJobs}) p`,
+    params: () => eventsPassedWithoutJobsParams(subscriptions, jobRetentionDays),
+  };
+}
 
 /** The violations of one check, judged as of `asOf` where the check depends on the moment. */
 export async function selectViolations(tx: Tx, check: ConsistencyCheck, asOf: Date): Promise<ViolationRow[]> {

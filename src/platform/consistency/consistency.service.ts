@@ -1,8 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Db, inReadOnlySnapshot } from '../db/database.js';
 import { walReached } from '../db/wal-position.js';
+import type { Subscription } from '../jobs/index.js';
 import {
-  type CheckedRowCounts, consistencyChecks, countCertificateStatuses, countCheckedRows, prepareCheckTransaction, selectViolations,
+  type CheckedRowCounts, consistencyChecks, countCertificateStatuses, countCheckedRows, passedEventsCheck, prepareCheckTransaction, selectViolations,
 } from './consistency.repository.js';
 
 export interface Violation {
@@ -35,6 +36,11 @@ export interface ConsistencyOptions {
   replicaMaxLagMs?: number;
   /** The moment date-dependent checks judge by (a certificate expired, an instructor eligible): now by default. */
   asOf?: Date;
+  /**
+   * The job handlers' subscriptions (src/job-handlers.ts) and JOB_RETENTION_DAYS: with them, the
+   * `relayed-event-jobs` check runs too. The platform cannot know the handlers; the doctor hands them in.
+   */
+  relay?: { subscriptions: readonly Subscription[]; jobRetentionDays: number };
 }
 
 const replicaRule = 'the read replica answers, and replays what the primary has written within DATABASE_REPLICA_MAX_LAG_MS';
@@ -77,7 +83,8 @@ export async function checkConsistency(db: Db, options: ConsistencyOptions = {})
     await prepareCheckTransaction(tx);
     const checks: CheckOutcome[] = [];
     const violations: Violation[] = [];
-    for (const check of consistencyChecks) {
+    const relay = options.relay;
+    for (const check of relay ? [...consistencyChecks, passedEventsCheck(relay.subscriptions, relay.jobRetentionDays)] : consistencyChecks) {
       const checkStarted = performance.now();
       const rows = await selectViolations(tx, check, asOf);
       checks.push({ name: check.name, rule: check.rule, violations: rows.length, durationMs: performance.now() - checkStarted });

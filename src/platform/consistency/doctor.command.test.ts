@@ -191,7 +191,26 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
   await tx.query('UPDATE training_sessions SET course_id = $2 WHERE id = $1', [ineligible.id, demanding.id]);
   sessions.push(ineligible.id);
   expected.push({ check: 'instructor-eligibility', table: 'training_sessions', row_id: ineligible.id, expected: 'eligible, or an override with a reason', found: 'DOCTOR-CERT missing' });
+
+  const lost = await passEventWithoutJobs(tx);
+  expected.push({ check: 'relayed-event-jobs', table: 'domain_events', row_id: lost, expected: 'jobs of notifications.session-cancelled', found: 'no job' });
   return expected;
+}
+
+/**
+ * What the relay before its fix could leave (decision 0016): an event behind the relay position with no
+ * job, made directly (the event, then the position moved onto it). One more event in the same
+ * transaction, before it and older than the job retention, is not judged: its jobs could have been pruned.
+ */
+async function passEventWithoutJobs(tx: Tx): Promise<string> {
+  await tx.query(
+    `INSERT INTO domain_events (aggregate_type, aggregate_id, event_type, payload, occurred_at)
+     VALUES ('session', gen_random_uuid(), 'session.cancelled', '{"reason": null, "affected": []}', now() - interval '15 days')`);
+  const lost = await one<{ seq: string; txid: string }>(tx,
+    `INSERT INTO domain_events (aggregate_type, aggregate_id, event_type, payload)
+     VALUES ('session', gen_random_uuid(), 'session.cancelled', '{"reason": null, "affected": []}') RETURNING seq::text AS seq, txid::text AS txid`);
+  await tx.query(`UPDATE jobs SET payload = jsonb_build_object('txid', $1::text, 'seq', $2::bigint) WHERE idempotency_key = 'relay.position'`, [lost.txid, lost.seq]);
+  return lost.seq;
 }
 
 const byRow = (a: ExpectedViolation, b: ExpectedViolation) => `${a.check} ${a.table} ${a.row_id}`.localeCompare(`${b.check} ${b.table} ${b.row_id}`);
@@ -202,7 +221,7 @@ describe('unitrain doctor', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout.trim()).toMatch(
-      /^no violations: 17 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, [\d,]+ certificates \([\d,]+ ACTIVE(, [\d,]+ [A-Z]+)*\) in (\d+ ms|\d+\.\d s)$/,
+      /^no violations: 18 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, [\d,]+ certificates \([\d,]+ ACTIVE(, [\d,]+ [A-Z]+)*\) in (\d+ ms|\d+\.\d s)$/,
     );
 
     const json = await runCli(['doctor', '--json'], env);
@@ -212,7 +231,7 @@ describe('unitrain doctor', () => {
     };
     expect(report.ok).toBe(true);
     expect(report.violations).toEqual([]);
-    expect(report.checks).toHaveLength(17);
+    expect(report.checks).toHaveLength(18);
     expect(report.checked_rows['training_sessions']).toBe(400);
     const statuses = Object.values(report.certificate_statuses);
     expect(statuses.reduce((sum, count) => sum + count, 0)).toBe(report.checked_rows['certificates']);
@@ -236,7 +255,24 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 17 of 17 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 18 of 18 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+  });
+
+  it('with --repair, queues the jobs of an event the relay passed without them, once however often it runs', async () => {
+    const lost = await asOwner((db) => db.transaction(passEventWithoutJobs));
+    const jobsOfLost = () => asOwner(async (db) => (await db.query<{ handler: string }>('SELECT handler FROM jobs WHERE event_seq = $1', [lost])).rows);
+
+    const repaired = await runCli(['doctor', '--repair', '--json'], env);
+    const report = JSON.parse(repaired.stdout) as { repaired: { events: number; jobs: number }; checks: { name: string; violations: number }[] };
+    // The event of the test before, when it ran, is repaired too.
+    expect(report.repaired.jobs).toBe(report.repaired.events);
+    expect(report.repaired.events).toBeGreaterThanOrEqual(1);
+    expect(report.checks).toContainEqual(expect.objectContaining({ name: 'relayed-event-jobs', violations: 0 }));
+    expect(await jobsOfLost()).toEqual([{ handler: 'notifications.session-cancelled' }]);
+
+    const again = await runCli(['doctor', '--repair'], env);
+    expect(again.stdout.split('\n')[0]).toBe('repair: 0 event(s) the relay passed without jobs; queued 0 job(s)');
+    expect(await jobsOfLost()).toEqual([{ handler: 'notifications.session-cancelled' }]);
   });
 
   it('refuses a missing embedded database without creating one', async () => {

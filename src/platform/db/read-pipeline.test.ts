@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
+import { translateDatabaseError } from './postgres-errors.js';
 import { createReadPipeline } from './read-pipeline.js';
 
 describe.runIf(testEngine === 'postgres')('the read pipeline once closed', () => {
@@ -19,5 +20,63 @@ describe.runIf(testEngine === 'postgres')('the read pipeline once closed', () =>
     await pipeline.close();
 
     await expect(pipeline.lane().run([{ text: 'select 1 as one', values: [] }])).rejects.toThrow('the read pipeline is closed');
+  });
+});
+
+describe.runIf(testEngine === 'postgres')('the read pipeline when its connection is killed', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('fails or answers every read in flight, each failure the outage error, and reads on a new connection next', async () => {
+    // One connection, so every read is in flight on the one killed; named so the test finds its backend.
+    const applicationName = `read-pipeline-killed-${process.pid}`;
+    const pipeline = createReadPipeline({ connectionString: database.url!, application_name: applicationName }, 1);
+    try {
+      const lane = pipeline.lane();
+      await lane.run([{ text: 'select 1 as one', values: [] }]);
+      // A read held on the server, and reads written behind it: unnamed ones, and named ones on their first use
+      // (parsed by a Parse of their own) and after it.
+      const held = lane.run([{ text: 'select pg_sleep(60)', values: [] }]);
+      const behind = Array.from({ length: 30 }, (_, n) => pipeline.lane().run([
+        n % 3 === 0 ? { text: 'select $1::int as n', values: [n] } : { text: `select $1::int as n, ${n % 3} as kind`, values: [n], name: `killed-${n % 3}` },
+      ]));
+      // Each read's outcome, taken as it comes: answered, or the API error its failure maps to.
+      const settle = (read: Promise<unknown>) =>
+        read.then(() => 'answered', (error: unknown) => translateDatabaseError(error)?.code ?? `not the outage error: ${String(error)}`);
+      const outcomes = [held, ...behind].map(settle);
+      const backend = await vi.waitFor(async () => {
+        const { rows: [sleeping] } = await database.db.query<{ pid: number }>(
+          `select pid from pg_stat_activity where application_name = $1 and query = 'select pg_sleep(60)' and state = 'active'`, [applicationName]);
+        expect(sleeping).toBeDefined();
+        return sleeping!.pid;
+      }, { timeout: 30_000, interval: 20 });
+      await database.db.query('select pg_terminate_backend($1)', [backend]);
+      // Reads run once the server has ended the backend, before this process may have heard of it.
+      outcomes.push(...[lane, pipeline.lane()].map((late) => settle(late.run([{ text: 'select 3 as three', values: [] }]))));
+
+      // A deadline for an answer that must come, not a measure: a read left hanging fails the test by name.
+      const settled = await Promise.all(outcomes.map((outcome, n) => Promise.race([
+        outcome,
+        new Promise<string>((resolve) => setTimeout(() => resolve(`read ${n} still waiting`), 30_000).unref()),
+      ])));
+      expect(settled[0]).toBe('SERVICE_UNAVAILABLE');
+      expect(settled.filter((outcome) => outcome !== 'answered' && outcome !== 'SERVICE_UNAVAILABLE')).toEqual([]);
+
+      // The next reads, on the lane that used the killed connection and on a new one, go to a new connection.
+      const [again] = await lane.run([{ text: 'select 2 as two', values: [] }]);
+      expect(again!.rows).toEqual([{ two: 2 }]);
+      const [named] = await pipeline.lane().run([{ text: 'select $1::int as n, 1 as kind', values: [7], name: 'killed-1' }]);
+      expect(named!.rows).toEqual([{ n: 7, kind: 1 }]);
+      const { rows: [replaced] } = await database.db.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where application_name = $1 and pid <> $2', [applicationName, backend]);
+      expect(replaced!.n).toBe(1);
+    } finally {
+      await pipeline.close();
+    }
   });
 });

@@ -4,9 +4,9 @@ import type { Db, Tx } from '../db/database.js';
 import { lazyTransaction } from '../db/lazy-transaction.js';
 import type { Logger } from '../shared/logger.js';
 import { createWakeableSleep } from '../shared/wakeable-sleep.js';
-import type { JobHandler } from './job-handler.js';
+import { type JobHandler, subscriptionsOf } from './job-handler.js';
 import type { Scheduler } from './schedules.js';
-import { type Claim, type ClaimedJob, completeAndClaim, markFailed, markSucceeded, relayEvents, releaseJobs, type Subscription } from './jobs.repository.js';
+import { type Claim, type ClaimedJob, completeAndClaim, markFailed, markSucceeded, relayEvents, releaseJobs } from './jobs.repository.js';
 
 export interface DispatcherSettings {
   /** How long an idle dispatcher waits before looking for work again. */
@@ -94,8 +94,7 @@ interface Batch {
 export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger: Logger, settings: DispatcherSettings = defaultDispatcherSettings): Dispatcher {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byName = new Map(handlers.map((handler) => [handler.name, handler]));
-  const subscriptions: Subscription[] = handlers.flatMap((handler) =>
-    handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5, onlyWithField: handler.onlyWithField ?? null })));
+  const subscriptions = subscriptionsOf(handlers);
   const clock = settings.clock ?? (() => performance.now());
   let stopping = false;
   let loop: Promise<void> | null = null;

@@ -1,5 +1,5 @@
 import type { Tx } from '../db/database.js';
-import type { ClaimedJob } from './jobs.repository.js';
+import type { ClaimedJob, Subscription } from './jobs.repository.js';
 
 /**
  * Work a dispatcher runs. Jobs run at least once, so `run` must be idempotent by construction (a
@@ -30,6 +30,11 @@ export interface JobHandler {
    * own: what the job stood for can say so (a batch marked FAILED). Its failure is logged, not retried.
    */
   onDead?(tx: Tx, job: ClaimedJob, error: string): Promise<void>;
+}
+
+/** What the relay queues: a job of each handler for each event of a type it subscribes to. */
+export function subscriptionsOf(handlers: readonly JobHandler[]): Subscription[] {
+  return handlers.flatMap((handler) => handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5, onlyWithField: handler.onlyWithField ?? null })));
 }
 
 /** What the relay stores in the payload of a job made from a domain event. */

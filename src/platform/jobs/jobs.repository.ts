@@ -105,7 +105,24 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
   );
   const seqs = [...settled, ...ahead].map((event) => event.seq);
   if (seqs.length === 0) return 0;
-  await tx.query(
+  await insertEventJobs(tx, subscriptions, seqs);
+  const last = settled.at(-1);
+  if (last) {
+    await tx.query(
+      `update jobs set payload = jsonb_build_object('txid', $2::text, 'seq', $3::bigint), updated_at = now() where idempotency_key = $1`,
+      [relayPositionKey, last.txid, last.seq],
+    );
+  }
+  return Math.max(settled.length, ahead.length);
+}
+
+/**
+ * One job per subscribed handler of each event of `seqs`. The idempotency key `<handler>:<seq>` makes a
+ * repeat queue nothing, also when two transactions queue the same event at once: the second waits on the
+ * unique index for the first, then inserts nothing. Returns how many jobs were queued.
+ */
+async function insertEventJobs(tx: Tx, subscriptions: readonly Subscription[], seqs: readonly string[]): Promise<number> {
+  const { rowCount } = await tx.query(
     `insert into jobs (handler, event_seq, payload, max_attempts, idempotency_key)
      select s.handler, e.seq, jsonb_build_object('event_type', e.event_type, 'aggregate_type', e.aggregate_type,
               'aggregate_id', e.aggregate_id, 'occurred_at', e.occurred_at, 'data', e.payload),
@@ -117,14 +134,49 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
      on conflict (idempotency_key) do nothing`,
     [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), seqs, subscriptions.map((s) => s.onlyWithField)],
   );
-  const last = settled.at(-1);
-  if (last) {
-    await tx.query(
-      `update jobs set payload = jsonb_build_object('txid', $2::text, 'seq', $3::bigint), updated_at = now() where idempotency_key = $1`,
-      [relayPositionKey, last.txid, last.seq],
-    );
-  }
-  return Math.max(settled.length, ahead.length);
+  return rowCount;
+}
+
+/**
+ * Events the relay has passed (at or behind its position) that have no job at all although a handler
+ * subscribes to their type: the relay queues only what lies ahead of its position, so these never get
+ * one. Until commit cafa53e the relay could leave such events behind (decision 0016: it ordered a batch
+ * as text, "10" before "9"). Parameters: $1 the subscribed event types and $2 their handlers (one
+ * subscription per element), $3 the job retention in days. Only events of the retention are judged:
+ * the prune deletes SUCCEEDED jobs finished longer ago than that (deleteSucceededJobs), and a job
+ * finishes after its event's transaction began (`occurred_at`), so a younger event's jobs are all still
+ * there while an older event without jobs may have had them pruned. "No job at all", not "none of one
+ * handler": the relay queues all of an event's jobs in one statement, so a lost event has none, while a
+ * handler added since an event was relayed is not owed the events before it. $4: each subscription's
+ * onlyWithField; an event none of whose subscriptions wants it (decision 0074) is owed nothing.
+ */
+export const eventsPassedWithoutJobs = `
+  select e.seq, e.txid, e.event_type, s.handlers
+    from domain_events e
+    cross join lateral (select string_agg(u.handler, ', ' order by u.handler) as handlers
+            from unnest($1::text[], $2::text[], $4::text[]) as u(event_type, handler, only_with_field)
+           where u.event_type = e.event_type and (u.only_with_field is null or e.payload ->> u.only_with_field is not null)) s
+   cross join (select (payload ->> 'txid')::xid8 as txid, (payload ->> 'seq')::bigint as seq from jobs where idempotency_key = '${relayPositionKey}') relayed
+   where (e.txid, e.seq) <= (relayed.txid, relayed.seq)
+     and e.occurred_at >= now() - make_interval(days => $3)
+     and s.handlers is not null
+     and not exists (select 1 from jobs j where j.event_seq = e.seq)`;
+
+/** The parameters of `eventsPassedWithoutJobs`. */
+export const eventsPassedWithoutJobsParams = (subscriptions: readonly Subscription[], retentionDays: number): unknown[] =>
+  [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), retentionDays, subscriptions.map((s) => s.onlyWithField)];
+
+/**
+ * Queues the jobs of the events the relay passed without queuing them (`eventsPassedWithoutJobs`), as
+ * the relay would have. Two of these at once queue each job once (insertEventJobs).
+ */
+export async function queueEventsPassedWithoutJobs(tx: Tx, subscriptions: readonly Subscription[], retentionDays: number): Promise<{ events: number; jobs: number }> {
+  const { rows } = await tx.query<{ seq: string }>(
+    `select passed.seq::text as seq from (${eventsPassedWithoutJobs}) passed`,
+    eventsPassedWithoutJobsParams(subscriptions, retentionDays),
+  );
+  if (rows.length === 0) return { events: 0, jobs: 0 };
+  return { events: rows.length, jobs: await insertEventJobs(tx, subscriptions, rows.map((row) => row.seq)) };
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { Queryable } from '../db/database.js';
+import type { Db, Queryable } from '../db/database.js';
 import { AppError } from '../../errors.js';
-import { type JobRow, requeueJob, selectJob, selectJobs } from './jobs.repository.js';
+import { type JobRow, queueEventsPassedWithoutJobs, requeueJob, selectJob, selectJobs, type Subscription } from './jobs.repository.js';
 import type { JobPage, JobSchema, JobsQuery } from './jobs.schemas.js';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -29,4 +29,14 @@ export async function retryJob(db: Queryable, id: string): Promise<JobSchema> {
   const job = await selectJob(db, id);
   if (!job) throw new AppError('NOT_FOUND', 'no job with this id', { field: 'params.id' });
   throw new AppError('INVALID_TRANSITION', `the job is ${job.status}: only a DEAD or FAILED job can be retried`, { field: 'params.id', current: jobOf(job) });
+}
+
+/**
+ * Queues, as the relay would have, the jobs of the events it passed without queuing them (an old relay's
+ * bug, decision 0016), among the events of the last `retentionDays` (JOB_RETENTION_DAYS: older ones may
+ * have had their jobs pruned). As the database owner, in one transaction; a repeat, or a second repair at
+ * the same time, queues nothing more. `events`: how many such events it found; `jobs`: how many jobs it queued.
+ */
+export function queueJobsOfPassedEvents(db: Db, subscriptions: readonly Subscription[], retentionDays: number): Promise<{ events: number; jobs: number }> {
+  return db.transaction((tx) => queueEventsPassedWithoutJobs(tx, subscriptions, retentionDays));
 }

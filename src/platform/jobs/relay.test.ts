@@ -3,10 +3,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
+import { openTransaction } from '../../../test/open-transaction.js';
 import type { Db, Queryable } from '../db/database.js';
 import { createLogger } from '../shared/logger.js';
 import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
-import type { JobHandler } from './job-handler.js';
+import { type JobHandler, subscriptionsOf } from './job-handler.js';
+import { queueEventsPassedWithoutJobs } from './jobs.repository.js';
+import { queueJobsOfPassedEvents } from './jobs.service.js';
 
 // The relay under concurrent writers: whatever the order in which transactions take their sequence
 // numbers, their transaction ids and commit, every committed event gets exactly one job per subscribed
@@ -263,5 +266,70 @@ describe('a handler that needs a field of the payload', () => {
       await holder.query('rollback');
       await holder.end();
     }
+  });
+});
+
+describe('the repair of events the relay passed without their jobs', () => {
+  // What the relay before its fix could leave (decision 0016): a committed event behind the position with
+  // no job. Made here directly: the event, then the position moved onto it.
+  const passedType = 'probe.passed';
+  const subscriptions = subscriptionsOf(['test.passed-a', 'test.passed-b'].map((name) => ({ name, eventTypes: [passedType], run: async () => {} })));
+  const retentionDays = 14;
+
+  async function passEventWithoutJobs(): Promise<string> {
+    const { rows: [event] } = await db.query<{ seq: string; txid: string }>(
+      `insert into domain_events (aggregate_type, aggregate_id, event_type) values ('probe', $1, $2) returning seq::text as seq, txid::text as txid`,
+      [randomUUID(), passedType],
+    );
+    await db.query(`update jobs set payload = jsonb_build_object('txid', $1::text, 'seq', $2::bigint) where idempotency_key = 'relay.position'`, [event!.txid, event!.seq]);
+    return event!.seq;
+  }
+
+  const jobsOf = async (seq: string) =>
+    (await db.query<{ handler: string }>('select handler from jobs where event_seq = $1 order by handler', [seq])).rows.map((row) => row.handler);
+
+  it('queues one job per handler of a passed event, and nothing when repeated', async () => {
+    const seq = await passEventWithoutJobs();
+    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 1, jobs: 2 });
+    expect(await jobsOf(seq)).toEqual(['test.passed-a', 'test.passed-b']);
+    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 0, jobs: 0 });
+    expect(await jobsOf(seq)).toEqual(['test.passed-a', 'test.passed-b']);
+  });
+
+  it('owes nothing for a passed event without the payload field its only handler needs (decision 0074)', async () => {
+    const addressedOnly = subscriptionsOf([{ name: 'test.passed-addressed', eventTypes: [passedType], onlyWithField: 'recipient', run: async () => {} }]);
+    const seq = await passEventWithoutJobs();
+    expect(await queueJobsOfPassedEvents(db, addressedOnly, retentionDays)).toEqual({ events: 0, jobs: 0 });
+    expect(await jobsOf(seq)).toEqual([]);
+    // The same event is owed the jobs of handlers that need nothing of it: found, and repaired.
+    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 1, jobs: 2 });
+  });
+
+  it('leaves alone a passed event older than the job retention, whose jobs may have been pruned', async () => {
+    const seq = await passEventWithoutJobs();
+    await db.query(`update domain_events set occurred_at = now() - make_interval(days => $2) - interval '1 minute' where seq = $1`, [seq, retentionDays]);
+    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 0, jobs: 0 });
+    expect(await jobsOf(seq)).toEqual([]);
+  });
+
+  it.runIf(testEngine === 'postgres')('queues each job once when two repairs run at once', async () => {
+    const seq = await passEventWithoutJobs();
+    // The first repair has queued the jobs and not committed; the second finds the same event with no job.
+    const first = await openTransaction(db, (tx) => queueEventsPassedWithoutJobs(tx, subscriptions, retentionDays));
+    expect(first.result).toEqual({ events: 1, jobs: 2 });
+    const second = queueJobsOfPassedEvents(db, subscriptions, retentionDays);
+    try {
+      // It waits on the first one's keys in the unique index.
+      await vi.waitFor(async () => {
+        const { rows: [waiting] } = await db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into jobs%'`,
+        );
+        expect(waiting!.n).toBe(1);
+      }, { timeout: 30_000, interval: 20 });
+    } finally {
+      await first.commit();
+    }
+    expect(await second).toEqual({ events: 1, jobs: 0 });
+    expect(await jobsOf(seq)).toEqual(['test.passed-a', 'test.passed-b']);
   });
 });

@@ -44,6 +44,14 @@ describe('row-level security in the catalogue', () => {
     expect(actual).toEqual(expected);
   });
 
+  it('tests a claim-only condition once per statement (in a sub-select), not once per row', async () => {
+    const { rows } = await database.db.query<{ policy: string }>(
+      `select policyname as policy from pg_policies
+        where schemaname = 'public' and (qual in ('app_is_admin()', 'app_is_signed_in()') or with_check in ('app_is_admin()', 'app_is_signed_in()'))`,
+    );
+    expect(rows.map((row) => row.policy)).toEqual([]);
+  });
+
   it('applies every rule policy to the application role only, and the owner policy to the owner only', async () => {
     const { rows } = await database.db.query<{ policy: string; roles: string[] }>(
       `select policyname as policy, roles::text[] as roles from pg_policies where schemaname = 'public' and tablename = any($1::text[])`,

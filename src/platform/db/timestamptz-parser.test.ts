@@ -1,0 +1,41 @@
+import fc from 'fast-check';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { parseTimestamptz } from './timestamptz-parser.js';
+
+// No database: the parser is compared with node-postgres's own (postgres-date) on the same text.
+const parseAsNodePostgres = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (value: string) => unknown;
+const valueOf = (parsed: unknown) => (parsed instanceof Date ? parsed.getTime() : parsed);
+
+describe('parseTimestamptz', () => {
+  it('gives the milliseconds node-postgres gives for every UTC value PostgreSQL sends, whatever the fraction', () => {
+    const utcText = fc
+      .tuple(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 6 }))
+      .map(([date, micros, digits]) => {
+        const iso = date.toISOString();
+        const fraction = String(micros).padStart(6, '0').slice(0, digits).replace(/0+$/, '');
+        return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === '' ? '' : `.${fraction}`}+00`;
+      });
+    fc.assert(
+      fc.property(utcText, (text) => {
+        expect(valueOf(parseTimestamptz(text))).toBe(valueOf(parseAsNodePostgres(text)));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    '2026-12-06 21:09:13.289+00',
+    '2026-12-06 21:09:13+00',
+    '2026-12-06 21:09:13.5+01',
+    '2026-12-06 21:09:13.123456-03:30',
+    '0099-06-01 12:00:00+00',
+    '0500-06-01 12:00:00+00',
+    '2000-01-01 00:00:00+00 BC',
+    '12026-01-01 00:00:00+00',
+    'infinity',
+    '-infinity',
+  ])('reads %s as node-postgres does', (text) => {
+    expect(valueOf(parseTimestamptz(text))).toEqual(valueOf(parseAsNodePostgres(text)));
+  });
+});
