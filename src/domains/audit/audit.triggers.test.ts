@@ -163,6 +163,14 @@ describe('audit triggers', () => {
     expect(await auditOf(anonymousId)).toMatchObject([{ actor_id: null, actor_role: null, request_id: 'req-anon', ip: null }]);
   });
 
+  it('record an IPv4 address, one in IPv6 form and an IPv6 one as the request gave them', async () => {
+    for (const ip of ['198.51.100.255', '::ffff:192.0.2.1', '2001:db8::1']) {
+      const actor = administrator({ ip });
+      const id = await insertLocation(actor, `Address Hall ${ip}`);
+      expect(await auditOf(id)).toMatchObject([{ actor_id: actor.userId, ip }]);
+    }
+  });
+
   it('can be switched off for a bulk load by the owner, never by the application role', async () => {
     const ownerId = await db.transaction(async (tx) => {
       await tx.query(`select set_config('unitrain.audit', 'off', true)`);

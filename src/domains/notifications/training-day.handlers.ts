@@ -140,10 +140,13 @@ export function trainingDayHandlers(deps: NotificationSenderDeps & { now: () => 
     {
       name: 'notifications.enrollment',
       eventTypes: ['enrollment.enrolled', 'enrollment.waitlisted', 'enrollment.promoted', 'enrollment.offered'],
+      // A student without an account (a profile enrolled by staff) has no inbox and no address: no job.
+      onlyWithField: 'student_id',
       maxAttempts,
       async run(tx, job) {
         const event = eventOf<EnrollmentEvent>(job);
         const { session_id: sessionId, student_id: student, waitlist_position: position, offer_expires_at: deadline } = event.data;
+        // Queued before onlyWithField, or by a relay of an older process.
         if (student === null) return;
         await notify(tx, deps, transport, event, {
           kind: event.event_type as TemplateKind, sessionId, studentIds: [student],

@@ -10,6 +10,13 @@ export interface JobHandler {
   name: string;
   /** Event types that queue a job for this handler, one per event. */
   eventTypes: readonly string[];
+  /**
+   * A field of the event's payload without which `run` does nothing: an event whose field is null or
+   * absent queues no job for this handler (a booking notice for a student without an account, whom
+   * nothing can reach). Queuing, claiming and completing a job that returns at once cost as much
+   * database time as the write that raised the event (decision 0074).
+   */
+  onlyWithField?: string;
   maxAttempts?: number;
   /**
    * True when `run` acts only through `tx` (no mail, no file, no call out, no transaction-local
@@ -27,7 +34,7 @@ export interface JobHandler {
 
 /** What the relay queues: a job of each handler for each event of a type it subscribes to. */
 export function subscriptionsOf(handlers: readonly JobHandler[]): Subscription[] {
-  return handlers.flatMap((handler) => handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5 })));
+  return handlers.flatMap((handler) => handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5, onlyWithField: handler.onlyWithField ?? null })));
 }
 
 /** What the relay stores in the payload of a job made from a domain event. */

@@ -57,6 +57,8 @@ export interface Subscription {
   eventType: string;
   handler: string;
   maxAttempts: number;
+  /** JobHandler.onlyWithField: events whose payload has this field null or absent queue no job for the handler. */
+  onlyWithField: string | null;
 }
 
 /**
@@ -88,16 +90,18 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
       order by domain_events.txid, domain_events.seq limit $3`,
     after,
   );
-  // Beyond xmin: committed events of subscribed types that have no job yet. Filtering on "no job yet"
-  // (not on a position) lets each round reach further while xmin is held back, instead of reading
-  // the same first batch again.
-  const eventTypes = [...new Set(subscriptions.map((s) => s.eventType))];
+  // Beyond xmin: committed events that some subscription queues a job for and that have no job yet.
+  // Filtering on "no job yet" (not on a position) lets each round reach further while xmin is held
+  // back, instead of reading the same first batch again; an event every subscription leaves without a
+  // job (onlyWithField) is not "ahead" either, or it would fill that batch on every round.
   const { rows: ahead } = await tx.query<{ seq: string }>(
     `select e.seq::text as seq from domain_events e
       where (e.txid, e.seq) > ($1::xid8, $2::bigint) and e.txid >= pg_snapshot_xmin(pg_current_snapshot())
-        and e.event_type = any($4::text[]) and not exists (select 1 from jobs j where j.event_seq = e.seq)
+        and exists (select 1 from unnest($4::text[], $5::text[]) as s(event_type, only_with_field)
+                     where s.event_type = e.event_type and (s.only_with_field is null or e.payload ->> s.only_with_field is not null))
+        and not exists (select 1 from jobs j where j.event_seq = e.seq)
       order by e.seq limit $3`,
-    [...after, eventTypes],
+    [...after, subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.onlyWithField)],
   );
   const seqs = [...settled, ...ahead].map((event) => event.seq);
   if (seqs.length === 0) return 0;
@@ -124,10 +128,11 @@ async function insertEventJobs(tx: Tx, subscriptions: readonly Subscription[], s
               'aggregate_id', e.aggregate_id, 'occurred_at', e.occurred_at, 'data', e.payload),
             s.max_attempts, s.handler || ':' || e.seq
        from domain_events e
-       join unnest($1::text[], $2::text[], $3::integer[]) as s(event_type, handler, max_attempts) on s.event_type = e.event_type
+       join unnest($1::text[], $2::text[], $3::integer[], $5::text[]) as s(event_type, handler, max_attempts, only_with_field)
+         on s.event_type = e.event_type and (s.only_with_field is null or e.payload ->> s.only_with_field is not null)
       where e.seq = any($4::bigint[])
      on conflict (idempotency_key) do nothing`,
-    [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), seqs],
+    [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), seqs, subscriptions.map((s) => s.onlyWithField)],
   );
   return rowCount;
 }
@@ -142,21 +147,24 @@ async function insertEventJobs(tx: Tx, subscriptions: readonly Subscription[], s
  * finishes after its event's transaction began (`occurred_at`), so a younger event's jobs are all still
  * there while an older event without jobs may have had them pruned. "No job at all", not "none of one
  * handler": the relay queues all of an event's jobs in one statement, so a lost event has none, while a
- * handler added since an event was relayed is not owed the events before it.
+ * handler added since an event was relayed is not owed the events before it. $4: each subscription's
+ * onlyWithField; an event none of whose subscriptions wants it (decision 0074) is owed nothing.
  */
 export const eventsPassedWithoutJobs = `
   select e.seq, e.txid, e.event_type, s.handlers
     from domain_events e
-    join (select event_type, string_agg(handler, ', ' order by handler) as handlers
-            from unnest($1::text[], $2::text[]) as u(event_type, handler) group by event_type) s on s.event_type = e.event_type
+    cross join lateral (select string_agg(u.handler, ', ' order by u.handler) as handlers
+            from unnest($1::text[], $2::text[], $4::text[]) as u(event_type, handler, only_with_field)
+           where u.event_type = e.event_type and (u.only_with_field is null or e.payload ->> u.only_with_field is not null)) s
    cross join (select (payload ->> 'txid')::xid8 as txid, (payload ->> 'seq')::bigint as seq from jobs where idempotency_key = '${relayPositionKey}') relayed
    where (e.txid, e.seq) <= (relayed.txid, relayed.seq)
      and e.occurred_at >= now() - make_interval(days => $3)
+     and s.handlers is not null
      and not exists (select 1 from jobs j where j.event_seq = e.seq)`;
 
 /** The parameters of `eventsPassedWithoutJobs`. */
 export const eventsPassedWithoutJobsParams = (subscriptions: readonly Subscription[], retentionDays: number): unknown[] =>
-  [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), retentionDays];
+  [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), retentionDays, subscriptions.map((s) => s.onlyWithField)];
 
 /**
  * Queues the jobs of the events the relay passed without queuing them (`eventsPassedWithoutJobs`), as

@@ -231,6 +231,44 @@ describe('the relay under concurrent writers', () => {
   });
 });
 
+describe('a handler that needs a field of the payload', () => {
+  const needing = 'probe.maybe-addressed';
+  const addressed: JobHandler = { name: 'test.relay-addressed', eventTypes: [needing], onlyWithField: 'recipient', run: async () => {} };
+  const appendMaybeAddressed = (executor: Pick<Queryable, 'query'>, payload: Record<string, unknown>) =>
+    executor.query(`insert into domain_events (aggregate_type, aggregate_id, event_type, payload) values ('probe', $1, $2, $3::jsonb) returning seq::text as seq`, [randomUUID(), needing, JSON.stringify(payload)]);
+  const jobsOf = async (seqs: string[]) =>
+    (await db.query<{ seq: string }>('select event_seq::text as seq from jobs where event_seq = any($1::bigint[]) order by event_seq', [seqs])).rows.map((row) => row.seq);
+
+  it('is queued a job for each event whose payload has the field, none for one where it is null or absent', async () => {
+    const seqs: string[] = [];
+    for (const payload of [{ recipient: randomUUID() }, { recipient: null }, {}, { recipient: randomUUID() }]) {
+      seqs.push((await appendMaybeAddressed(db, payload)).rows[0]!.seq as string);
+    }
+    await createDispatcher(db, [addressed], logger, settings).drain();
+    expect(await jobsOf(seqs)).toEqual([seqs[0], seqs[3]]);
+  });
+
+  it.runIf(testEngine === 'postgres')('leaves events without the field behind a held transaction out of the batch it reads ahead, so a drain ends', async () => {
+    // A transaction with an id, held open: every event after it lies beyond xmin, where the relay reads
+    // "events with no job yet". Those without the field never get one; read as ahead, a full batch of them
+    // on every round would keep the relay going round for as long as the transaction stays open.
+    const holder = new pg.Client({ connectionString: database.url! });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select pg_current_xact_id()');
+      const unaddressed: string[] = [];
+      for (let k = 0; k < settings.batchSize * 2; k++) unaddressed.push((await appendMaybeAddressed(db, { recipient: null })).rows[0]!.seq as string);
+      const last = (await appendMaybeAddressed(db, { recipient: randomUUID() })).rows[0]!.seq as string;
+      await createDispatcher(db, [addressed], logger, settings).drain();
+      expect(await jobsOf([...unaddressed, last])).toEqual([last]);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+  });
+});
+
 describe('the repair of events the relay passed without their jobs', () => {
   // What the relay before its fix could leave (decision 0016): a committed event behind the position with
   // no job. Made here directly: the event, then the position moved onto it.
@@ -256,6 +294,15 @@ describe('the repair of events the relay passed without their jobs', () => {
     expect(await jobsOf(seq)).toEqual(['test.passed-a', 'test.passed-b']);
     expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 0, jobs: 0 });
     expect(await jobsOf(seq)).toEqual(['test.passed-a', 'test.passed-b']);
+  });
+
+  it('owes nothing for a passed event without the payload field its only handler needs (decision 0074)', async () => {
+    const addressedOnly = subscriptionsOf([{ name: 'test.passed-addressed', eventTypes: [passedType], onlyWithField: 'recipient', run: async () => {} }]);
+    const seq = await passEventWithoutJobs();
+    expect(await queueJobsOfPassedEvents(db, addressedOnly, retentionDays)).toEqual({ events: 0, jobs: 0 });
+    expect(await jobsOf(seq)).toEqual([]);
+    // The same event is owed the jobs of handlers that need nothing of it: found, and repaired.
+    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 1, jobs: 2 });
   });
 
   it('leaves alone a passed event older than the job retention, whose jobs may have been pruned', async () => {
