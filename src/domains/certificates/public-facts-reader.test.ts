@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../../test/test-app.js';
+import { createCertificateWorld, type CertificateJson, type CertificateWorld } from '../../../test/world.js';
+import { createPublicFactsReader } from './public-facts-reader.js';
+
+// The reader batches the codes missed in one turn per UTC day (decision 0064): each caller must get its own
+// code's facts as of its own day, and a day whose read fails must fail only its own callers.
+const context = useTestApp({ publicUrl: 'https://certs.example' });
+let world: CertificateWorld;
+
+beforeAll(async () => {
+  world = await createCertificateWorld(context.db, () => context.app);
+});
+
+async function issued(): Promise<CertificateJson> {
+  const { enrollmentId } = await world.student();
+  return world.issue(world.tokens.instructor, enrollmentId);
+}
+
+const dayAfter = (day: string): string => {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString().slice(0, 10);
+};
+
+describe('the public facts reader', () => {
+  it('answers each caller of one turn its own code as of its own day, and null for a code no certificate has', async () => {
+    const [first, second] = [await issued(), await issued()];
+    const expiry = String(first['expiry_date']);
+    const read = createPublicFactsReader(context.db);
+    const [firstOnExpiry, secondOnExpiry, firstAfter, firstAgainAfter, unknown] = await Promise.all([
+      read(first.verification_code, expiry),
+      read(second.verification_code, expiry),
+      read(first.verification_code, dayAfter(expiry)),
+      read(first.verification_code, dayAfter(expiry)),
+      read('ZZZZ-ZZZZ-ZZZZ-ZZZZ', expiry),
+    ]);
+    expect(firstOnExpiry).toMatchObject({ verification_code: first.verification_code, status: 'ACTIVE', expiry_date: expiry });
+    expect(secondOnExpiry).toMatchObject({ verification_code: second.verification_code, status: 'ACTIVE' });
+    expect(firstAfter).toMatchObject({ verification_code: first.verification_code, status: 'EXPIRED', expiry_date: expiry });
+    expect(firstAgainAfter).toEqual(firstAfter);
+    expect(unknown).toBeNull();
+  });
+
+  it('fails the callers of a day whose read fails, answers those of another day read in the same turn, and reads again after', async () => {
+    const certificate = await issued();
+    const read = createPublicFactsReader(context.db);
+    const today = new Date().toISOString().slice(0, 10);
+    // Not a date: PostgreSQL refuses the read of this "day" alone.
+    const [refused, alsoRefused, answered] = await Promise.allSettled([
+      read(certificate.verification_code, '2026-13-45'),
+      read('ZZZZ-ZZZZ-ZZZZ-ZZZZ', '2026-13-45'),
+      read(certificate.verification_code, today),
+    ]);
+    expect(refused.status).toBe('rejected');
+    expect(alsoRefused.status).toBe('rejected');
+    expect(answered).toMatchObject({ status: 'fulfilled', value: { verification_code: certificate.verification_code, status: 'ACTIVE' } });
+    expect(await read(certificate.verification_code, today)).toMatchObject({ verification_code: certificate.verification_code });
+  });
+});
