@@ -37,6 +37,10 @@ describe('GET /v1/stream', () => {
     expect(unknownTopic.status).toBe(400);
     expect(unknownTopic.error).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'querystring.topics' } } });
 
+    // HEAD is not a way into the stream: answered at once, not left waiting for a head sent only at the end.
+    const head = await fetch(`${context.baseUrl}/v1/stream`, { method: 'HEAD', headers: { authorization: `Bearer ${world.tokens.sa}` }, signal: AbortSignal.timeout(10_000) });
+    expect(head.status).toBe(404);
+
     const badResume = await openStream(context.baseUrl, { token: world.tokens.sa, lastEventId: 'yesterday' });
     expect(badResume.status).toBe(400);
     expect(badResume.error).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'headers.last-event-id' } } });

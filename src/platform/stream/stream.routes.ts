@@ -25,6 +25,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
     '/v1/stream',
     {
       onRequest: signedInOnly,
+      // A HEAD of an endless stream would wait for ever: Node sends a HEAD response's head only at its end.
+      exposeHeadRoute: false,
       config: { tokenInQueryOrCookie: true },
       schema: {
         tags: ['realtime'],
