@@ -62,6 +62,14 @@ export interface Subscription {
 }
 
 /**
+ * Whether subscription `alias` (a row of the unnested subscriptions: event_type, only_with_field) queues a
+ * job for event `e`: its type, and the payload field its handler needs, if any, present (decision 0074).
+ * The relay, its read ahead of xmin and the doctor's check of passed events all ask this one question.
+ */
+const subscriptionWantsEvent = (alias: string) =>
+  `${alias}.event_type = e.event_type and (${alias}.only_with_field is null or e.payload ->> ${alias}.only_with_field is not null)`;
+
+/**
  * Turns the next committed events into one job per subscribed handler, in the caller's (owner)
  * transaction. The position only moves over events of transactions older than this snapshot's xmin:
  * no transaction that could still commit an event behind it is running (decision 0015). Committed
@@ -98,7 +106,7 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
     `select e.seq::text as seq from domain_events e
       where (e.txid, e.seq) > ($1::xid8, $2::bigint) and e.txid >= pg_snapshot_xmin(pg_current_snapshot())
         and exists (select 1 from unnest($4::text[], $5::text[]) as s(event_type, only_with_field)
-                     where s.event_type = e.event_type and (s.only_with_field is null or e.payload ->> s.only_with_field is not null))
+                     where ${subscriptionWantsEvent('s')})
         and not exists (select 1 from jobs j where j.event_seq = e.seq)
       order by e.seq limit $3`,
     [...after, subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.onlyWithField)],
@@ -129,7 +137,7 @@ async function insertEventJobs(tx: Tx, subscriptions: readonly Subscription[], s
             s.max_attempts, s.handler || ':' || e.seq
        from domain_events e
        join unnest($1::text[], $2::text[], $3::integer[], $5::text[]) as s(event_type, handler, max_attempts, only_with_field)
-         on s.event_type = e.event_type and (s.only_with_field is null or e.payload ->> s.only_with_field is not null)
+         on ${subscriptionWantsEvent('s')}
       where e.seq = any($4::bigint[])
      on conflict (idempotency_key) do nothing`,
     [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), seqs, subscriptions.map((s) => s.onlyWithField)],
@@ -155,7 +163,7 @@ export const eventsPassedWithoutJobs = `
     from domain_events e
     cross join lateral (select string_agg(u.handler, ', ' order by u.handler) as handlers
             from unnest($1::text[], $2::text[], $4::text[]) as u(event_type, handler, only_with_field)
-           where u.event_type = e.event_type and (u.only_with_field is null or e.payload ->> u.only_with_field is not null)) s
+           where ${subscriptionWantsEvent('u')}) s
    cross join (select (payload ->> 'txid')::xid8 as txid, (payload ->> 'seq')::bigint as seq from jobs where idempotency_key = '${relayPositionKey}') relayed
    where (e.txid, e.seq) <= (relayed.txid, relayed.seq)
      and e.occurred_at >= now() - make_interval(days => $3)
