@@ -22,7 +22,7 @@ export function newVerificationCode(): string {
 const grouped = (characters: string) => characters.match(/.{1,4}/g)!.join('-');
 
 /** A code in its stored form: four groups of four of the alphabet's characters. */
-const printedCode = /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
+const printedCode = new RegExp(`^[${alphabet}]{4}(?:-[${alphabet}]{4}){${codeLength / 4 - 1}}$`);
 
 /**
  * The stored form of a code as a person typed it (any case, spaces and dashes anywhere), or null when it
