@@ -3907,10 +3907,7 @@ CREATE OR REPLACE FUNCTION public.audit_applies()
  STABLE
 AS $function$
 BEGIN
-  -- The owner's bulk load, acting as itself with unitrain.audit off, is not recorded (migration 0010);
-  -- a request cannot switch it off.
-  RETURN (current_setting('unitrain.audit', true) IS DISTINCT FROM 'off' OR current_setting('role') <> 'none'
-          OR (current_setting('is_superuser') <> 'on' AND NOT public.audit_session_user_is_owner()))
+  RETURN public.audit_switched_on()
      AND NOT (current_setting('search_path') = 'public, pg_temp, self_audited' AND current_user::text <> current_setting('role'));
 END;
 $function$;
@@ -3954,6 +3951,19 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION audit_session_user_is_owner() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_session_user_is_owner() TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.audit_switched_on()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+  -- The owner's bulk load, acting as itself with unitrain.audit off, is not recorded (migration 0010);
+  -- a request cannot switch it off.
+  RETURN current_setting('unitrain.audit', true) IS DISTINCT FROM 'off' OR current_setting('role') <> 'none'
+      OR (current_setting('is_superuser') <> 'on' AND NOT public.audit_session_user_is_owner());
+END;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.audit_values(old_row jsonb, new_row jsonb)
  RETURNS TABLE(old_values jsonb, new_values jsonb)
@@ -4652,27 +4662,30 @@ BEGIN
   END IF;
 
   -- The audit and change-capture rows of the seat (when taken) and of the enrollment, in that order, as
-  -- the triggers of the two statements above would have written them (their search path says they did
-  -- not): audit_changed_rows' values and actor; the change capture's scope keys, a session's own and an
-  -- enrollment's its session's with its student (change_capture_tables, migration 0021).
-  WITH changed (ord, table_name, operation, row_id, old_row, new_row, location_id, provider_id, instructor_id, user_id) AS (
-    VALUES (1, 'training_sessions', 'UPDATE', seated.id, to_jsonb(seat), to_jsonb(seated),
-            seated.location_id, seated.provider_id, seated.instructor_id, NULL::uuid),
-           (2, 'session_enrollments', CASE WHEN existing.id IS NULL THEN 'INSERT' ELSE 'UPDATE' END, enrolled.id,
-            CASE WHEN existing.id IS NOT NULL THEN to_jsonb(existing) END, to_jsonb(enrolled),
-            seat.location_id, seat.provider_id, seat.instructor_id, enrolled.student_id)
-  ), audited AS (
-    INSERT INTO audit_log (actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, ip, user_agent)
-    SELECT a.actor_id, a.actor_role, c.table_name, c.operation, c.row_id, v.old_values, v.new_values, a.request_id, a.ip, a.user_agent
-      FROM audit_actor() a, changed c CROSS JOIN LATERAL audit_values(c.old_row, c.new_row) v
+  -- the triggers of the two statements above would have written them (this function's search path tells
+  -- them not to), under the same switch: audit_changed_rows' values and actor; the change capture's scope
+  -- keys, a session's own and an enrollment's its session's with its student (change_capture_tables,
+  -- migration 0021).
+  IF audit_switched_on() THEN
+    WITH changed (ord, table_name, operation, row_id, old_row, new_row, location_id, provider_id, instructor_id, user_id) AS (
+      VALUES (1, 'training_sessions', 'UPDATE', seated.id, to_jsonb(seat), to_jsonb(seated),
+              seated.location_id, seated.provider_id, seated.instructor_id, NULL::uuid),
+             (2, 'session_enrollments', CASE WHEN existing.id IS NULL THEN 'INSERT' ELSE 'UPDATE' END, enrolled.id,
+              CASE WHEN existing.id IS NOT NULL THEN to_jsonb(existing) END, to_jsonb(enrolled),
+              seat.location_id, seat.provider_id, seat.instructor_id, enrolled.student_id)
+    ), audited AS (
+      INSERT INTO audit_log (actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, ip, user_agent)
+      SELECT a.actor_id, a.actor_role, c.table_name, c.operation, c.row_id, v.old_values, v.new_values, a.request_id, a.ip, a.user_agent
+        FROM audit_actor() a, changed c CROSS JOIN LATERAL audit_values(c.old_row, c.new_row) v
+       WHERE c.row_id IS NOT NULL
+       ORDER BY c.ord
+    )
+    INSERT INTO change_log (table_name, operation, row_id, location_id, provider_id, instructor_id, user_id)
+    SELECT c.table_name, c.operation, c.row_id, c.location_id, c.provider_id, c.instructor_id, c.user_id
+      FROM changed c
      WHERE c.row_id IS NOT NULL
-     ORDER BY c.ord
-  )
-  INSERT INTO change_log (table_name, operation, row_id, location_id, provider_id, instructor_id, user_id)
-  SELECT c.table_name, c.operation, c.row_id, c.location_id, c.provider_id, c.instructor_id, c.user_id
-    FROM changed c
-   WHERE c.row_id IS NOT NULL
-   ORDER BY c.ord;
+     ORDER BY c.ord;
+  END IF;
 
   PERFORM app_enrollment_event(enrolled, CASE WHEN seated.id IS NOT NULL THEN 'enrollment.enrolled' ELSE 'enrollment.waitlisted' END);
   RETURN QUERY SELECT enrolled.status, enrolled.id, NULL::uuid[];

@@ -192,3 +192,4 @@ $$;
 DROP FUNCTION audit_values(jsonb, jsonb);
 DROP FUNCTION audit_actor();
 DROP FUNCTION audit_applies();
+DROP FUNCTION audit_switched_on();

@@ -126,4 +126,22 @@ describe('an enrollment’s audit and change-capture rows', () => {
     // The session's creation (by the owner), then the seat and the enrollment; the cancelled rows were written with audit off.
     expect(changes.map((row) => row.change)).toEqual(['training_sessions INSERT', 'training_sessions UPDATE', 'session_enrollments INSERT']);
   });
+
+  it('follow the audit switch as the triggers do: none for the owner’s bulk load, always for a request', async () => {
+    const { session, fresh } = await sessionWithStudents();
+    const enrolled = async (switchOff: (tx: Tx) => Promise<unknown>, student: string) => {
+      const requestId = `req-${randomUUID()}`;
+      await db.transaction(async (tx) => {
+        await switchOff(tx);
+        await tx.query(`select set_config('unitrain.user_id', $1, true), set_config('unitrain.role', 'SA', true), set_config('unitrain.request_id', $2, true)`,
+          [world.sa.id, requestId]);
+        await tx.query('select outcome from enroll_student($1, $2, null, false)', [session, student]);
+      });
+      const { rows: [logged] } = await db.query<{ n: number }>('select count(*)::integer as n from audit_log where request_id = $1', [requestId]);
+      return logged?.n;
+    };
+    expect(await enrolled((tx) => tx.query(`select set_config('unitrain.audit', 'off', true)`), fresh[0]!)).toBe(0);
+    // The application role cannot switch it off.
+    expect(await enrolled((tx) => tx.query(`select set_config('unitrain.audit', 'off', true), set_config('role', 'unitrain_app', true)`), fresh[1]!)).toBe(2);
+  });
 });
