@@ -273,7 +273,7 @@ describe('the repair of events the relay passed without their jobs', () => {
   // What the relay before its fix could leave (decision 0016): a committed event behind the position with
   // no job. Made here directly: the event, then the position moved onto it.
   const passedType = 'probe.passed';
-  const subscriptions = subscriptionsOf(['test.passed-a', 'test.passed-b'].map((name) => ({ name, eventTypes: [passedType], run: async () => {} })));
+  const subscriptions = subscriptionsOf(['test.passed-a', 'test.passed-b'].map((name) => ({ name, eventTypes: [passedType] })));
   const retentionDays = 14;
 
   async function passEventWithoutJobs(): Promise<string> {
@@ -297,7 +297,7 @@ describe('the repair of events the relay passed without their jobs', () => {
   });
 
   it('owes nothing for a passed event without the payload field its only handler needs (decision 0074)', async () => {
-    const addressedOnly = subscriptionsOf([{ name: 'test.passed-addressed', eventTypes: [passedType], onlyWithField: 'recipient', run: async () => {} }]);
+    const addressedOnly = subscriptionsOf([{ name: 'test.passed-addressed', eventTypes: [passedType], onlyWithField: 'recipient' }]);
     const seq = await passEventWithoutJobs();
     expect(await queueJobsOfPassedEvents(db, addressedOnly, retentionDays)).toEqual({ events: 0, jobs: 0 });
     expect(await jobsOf(seq)).toEqual([]);
