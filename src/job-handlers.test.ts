@@ -3,7 +3,7 @@ import { testKeyring } from '../test/auth.js';
 import { createJobHandlers, eventSubscribers } from './job-handlers.js';
 import { subscriptionsOf } from './platform/jobs/index.js';
 import { createFieldCipher } from './platform/security/field-cipher.js';
-import { createLogger } from './platform/shared/logger.js';
+import { testLogger } from '../test/logger.js';
 
 // `unitrain doctor` learns what the relay queues from `eventSubscribers`, without the keys the handlers
 // need; the workers' relay learns it from the handlers. Nothing here touches a database.
@@ -11,7 +11,7 @@ describe('the job handlers', () => {
   it('subscribe to exactly the events that eventSubscribers declares, with the same attempts and needed field', () => {
     const handlers = createJobHandlers({
       cipher: createFieldCipher(testKeyring), mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir: 'never-written', smtpUrl: null },
-      logger: createLogger({ logLevel: 'silent', logFormat: 'json' }),
+      logger: testLogger,
     });
     const byHandlerAndType = (a: { handler: string; eventType: string }, b: { handler: string; eventType: string }) =>
       `${a.handler} ${a.eventType}`.localeCompare(`${b.handler} ${b.eventType}`);
