@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
-import { createLogger } from '../shared/logger.js';
 import { createCommitSignal } from './commit-signal.js';
 import type { Actor } from './actor.js';
 import type { Db, Queryable } from './database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 import { createQueryLog } from './query-log.js';
+import { testLogger } from '../../../test/logger.js';
 
 // The real engines: the Db itself says when a transaction that wrote has committed, whoever opened it.
 let database: TestDatabase;
@@ -90,8 +90,7 @@ describe('Db.onCommit', () => {
 
 describe.runIf(testEngine === 'postgres')('the commit signal across processes', () => {
   it('wakes this process when a Db of another process commits a write (a CLI command, say), through its NOTIFY', async () => {
-    const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
-    const signal = createCommitSignal(db, logger);
+    const signal = createCommitSignal(db, testLogger);
     let wakes = 0;
     signal.onSignal(() => wakes++);
     await signal.listen();
