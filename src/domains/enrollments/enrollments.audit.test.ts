@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../../test/database.js';
 import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld } from '../../../test/world.js';
 import type { Actor } from '../../platform/db/actor.js';
-import type { Db, Tx } from '../../platform/db/database.js';
+import type { Tx } from '../../platform/db/database.js';
 
 // Real database (a migrated PGlite copy, or a PostgreSQL database when DATABASE_URL is set).
 // enroll_student writes the audit and change-capture rows of its seat and enrollment itself (decision
 // 0079); the same changes made by plain statements are recorded by the triggers. The two must agree.
-let database: TestDatabase;
-let db: Db;
+const context = useTestDatabase();
 let world: EnrollmentWorld;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  db = database.db;
-  world = await createEnrollmentWorld(db);
-});
-
-afterAll(async () => {
-  await database?.drop();
+  world = await createEnrollmentWorld(context.db);
 });
 
 const administrator = (): Actor => ({
@@ -28,9 +21,9 @@ const administrator = (): Actor => ({
 
 /** Students of a session: two new, two with a cancelled enrollment to reuse (written as the owner, unaudited). */
 async function sessionWithStudents(): Promise<{ session: string; fresh: string[]; cancelled: { student: string; enrollment: string }[] }> {
-  const session = await createSession(db, world, { capacity: 2 });
-  const students = await createStudents(db, 4);
-  const cancelled = await db.transaction(async (tx) => {
+  const session = await createSession(context.db, world, { capacity: 2 });
+  const students = await createStudents(context.db, 4);
+  const cancelled = await context.db.transaction(async (tx) => {
     await tx.query(`select set_config('unitrain.audit', 'off', true)`);
     const { rows } = await tx.query<{ student: string; enrollment: string }>(
       `insert into session_enrollments (session_id, student_id, status) select $1, s, 'CANCELLED' from unnest($2::uuid[]) s
@@ -49,17 +42,17 @@ function turns(list: { fresh: string[]; cancelled: { student: string }[] }): str
 
 /** What the log holds of one session's enrollments, in order, with what differs between two sessions made alike named. */
 async function recorded(session: string, requestId: string) {
-  const { rows: audit } = await db.query<{ actor_id: string; actor_role: string; table_name: string; operation: string; row_id: string; old_values: unknown; new_values: unknown; request_id: string; ip: string; user_agent: string }>(
+  const { rows: audit } = await context.db.query<{ actor_id: string; actor_role: string; table_name: string; operation: string; row_id: string; old_values: unknown; new_values: unknown; request_id: string; ip: string; user_agent: string }>(
     `select actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, host(ip) as ip, user_agent
        from audit_log where request_id = $1 order by id`,
     [requestId],
   );
-  const { rows: changes } = await db.query<{ table_name: string; operation: string; row_id: string; location_id: string; provider_id: string; instructor_id: string; user_id: string | null }>(
+  const { rows: changes } = await context.db.query<{ table_name: string; operation: string; row_id: string; location_id: string; provider_id: string; instructor_id: string; user_id: string | null }>(
     `select c.table_name, c.operation, c.row_id, c.location_id, c.provider_id, c.instructor_id, c.user_id
        from change_log c where c.row_id = $1 or c.row_id in (select id from session_enrollments where session_id = $1) order by c.seq`,
     [session],
   );
-  const { rows: ids } = await db.query<{ id: string; student: string }>('select id, student_id as student from session_enrollments where session_id = $1', [session]);
+  const { rows: ids } = await context.db.query<{ id: string; student: string }>('select id, student_id as student from session_enrollments where session_id = $1', [session]);
   const names = new Map<unknown, string>([[session, '<session>'], [requestId, '<request>'], ...ids.map((row): [string, string] => [row.id, `<enrollment of ${row.student}>`])]);
   // Ids become names; times are only checked to be present (two sessions are written at different moments).
   const named = (value: unknown): unknown => {
@@ -79,7 +72,7 @@ describe('an enrollment’s audit and change-capture rows', () => {
     const byFunction = await sessionWithStudents();
     const functionActor = administrator();
     for (const student of turns(byFunction)) {
-      await db.withActor(functionActor, (tx) => tx.query('select outcome from enroll_student($1, $2, null, false)', [byFunction.session, student]));
+      await context.db.withActor(functionActor, (tx) => tx.query('select outcome from enroll_student($1, $2, null, false)', [byFunction.session, student]));
     }
 
     // The same changes by plain statements of the same administrator: the triggers record them.
@@ -92,10 +85,10 @@ describe('an enrollment’s audit and change-capture rows', () => {
     const reuse = (tx: Tx, enrollment: string, status: string, position: number | null) =>
       tx.query('update session_enrollments set status = $2, waitlist_position = $3, enrollment_date = now(), enrolled_by = $4 where id = $1',
         [enrollment, status, position, world.sa.id]);
-    await db.withActor(statementActor, async (tx) => { await seat(tx); await insert(tx, byStatements.fresh[0]!, 'ENROLLED', null); });
-    await db.withActor(statementActor, async (tx) => { await seat(tx); await reuse(tx, byStatements.cancelled[0]!.enrollment, 'ENROLLED', null); });
-    await db.withActor(statementActor, (tx) => insert(tx, byStatements.fresh[1]!, 'WAITLISTED', 1));
-    await db.withActor(statementActor, (tx) => reuse(tx, byStatements.cancelled[1]!.enrollment, 'WAITLISTED', 2));
+    await context.db.withActor(statementActor, async (tx) => { await seat(tx); await insert(tx, byStatements.fresh[0]!, 'ENROLLED', null); });
+    await context.db.withActor(statementActor, async (tx) => { await seat(tx); await reuse(tx, byStatements.cancelled[0]!.enrollment, 'ENROLLED', null); });
+    await context.db.withActor(statementActor, (tx) => insert(tx, byStatements.fresh[1]!, 'WAITLISTED', 1));
+    await context.db.withActor(statementActor, (tx) => reuse(tx, byStatements.cancelled[1]!.enrollment, 'WAITLISTED', 2));
 
     const fromFunction = await recorded(byFunction.session, functionActor.requestId!);
     const fromTriggers = await recorded(byStatements.session, statementActor.requestId!);
@@ -114,12 +107,12 @@ describe('an enrollment’s audit and change-capture rows', () => {
   it('are written once: the triggers of the function’s own writes record nothing more', async () => {
     const { session, fresh } = await sessionWithStudents();
     const actor = administrator();
-    await db.withActor(actor, (tx) => tx.query('select outcome from enroll_student($1, $2, null, false)', [session, fresh[0]]));
-    const { rows } = await db.query<{ table_name: string; n: number }>(
+    await context.db.withActor(actor, (tx) => tx.query('select outcome from enroll_student($1, $2, null, false)', [session, fresh[0]]));
+    const { rows } = await context.db.query<{ table_name: string; n: number }>(
       `select table_name, count(*)::integer as n from audit_log where request_id = $1 group by table_name order by table_name`, [actor.requestId],
     );
     expect(rows).toEqual([{ table_name: 'session_enrollments', n: 1 }, { table_name: 'training_sessions', n: 1 }]);
-    const { rows: changes } = await db.query<{ change: string }>(
+    const { rows: changes } = await context.db.query<{ change: string }>(
       `select table_name || ' ' || operation as change from change_log
         where row_id = $1 or row_id in (select id from session_enrollments where session_id = $1) order by seq`, [session],
     );
@@ -131,13 +124,13 @@ describe('an enrollment’s audit and change-capture rows', () => {
     const { session, fresh } = await sessionWithStudents();
     const enrolled = async (switchOff: (tx: Tx) => Promise<unknown>, student: string) => {
       const requestId = `req-${randomUUID()}`;
-      await db.transaction(async (tx) => {
+      await context.db.transaction(async (tx) => {
         await switchOff(tx);
         await tx.query(`select set_config('unitrain.user_id', $1, true), set_config('unitrain.role', 'SA', true), set_config('unitrain.request_id', $2, true)`,
           [world.sa.id, requestId]);
         await tx.query('select outcome from enroll_student($1, $2, null, false)', [session, student]);
       });
-      const { rows: [logged] } = await db.query<{ n: number }>('select count(*)::integer as n from audit_log where request_id = $1', [requestId]);
+      const { rows: [logged] } = await context.db.query<{ n: number }>('select count(*)::integer as n from audit_log where request_id = $1', [requestId]);
       return logged?.n;
     };
     expect(await enrolled((tx) => tx.query(`select set_config('unitrain.audit', 'off', true)`), fresh[0]!)).toBe(0);
