@@ -48,11 +48,19 @@ export interface ChangeFeed {
 /** The first wait before looking again at rows held back by an open transaction; it doubles up to the poll. */
 const firstHeldMs = 10;
 
+/**
+ * What the hub calls once a batch is authorised, before it writes to any socket: the feed may start its
+ * next read then, so that the database runs it while the batch's writes are made.
+ */
+export type ReadAhead = () => void;
+
+type Read = Awaited<ReturnType<typeof readSettledChanges>>;
+
 export function createChangeFeed(
   db: Db,
   logger: Logger,
   settings: ChangeFeedSettings,
-  onBatch: (batch: FeedBatch) => Promise<void>,
+  onBatch: (batch: FeedBatch, readAhead: ReadAhead) => Promise<void>,
 ): ChangeFeed {
   let position: ChangePosition = { txid: 0n, seq: 0n };
   let starting: Promise<void> | null = null;
@@ -64,40 +72,67 @@ export function createChangeFeed(
   const observers: FeedObserver[] = [];
   const sleep = (ms: number) => (running ? pause.sleep(ms) : Promise.resolve());
 
-  /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction (and whether this round handed any on); 'idle'. */
-  const round = async (): Promise<'more' | 'held' | 'held after progress' | 'idle'> => {
+  const startRead = (after: ChangePosition): Promise<Read> => {
     for (const observer of observers) observer.roundStarting?.();
-    const read = await readSettledChanges(db, position, settings.batchSize, null);
+    const read = readSettledChanges(db, after, settings.batchSize, null);
+    // Awaited by the next round; until then a failure must not count as unhandled.
+    read.catch(() => undefined);
+    return read;
+  };
+
+  /**
+   * 'more': a full batch, read on now; 'held': committed rows wait for an older transaction (and whether
+   * this round handed any on); 'idle'. `next`: the next round's read, started while this batch was written.
+   */
+  const round = async (started: Promise<Read> | null): Promise<{ state: 'more' | 'held' | 'held after progress' | 'idle'; next: Promise<Read> | null }> => {
+    const read = await (started ?? startRead(position));
     const progress = read.changes.length > 0 || comparePositions(read.end, position) > 0;
+    let next: Promise<Read> | null = null;
     if (progress) {
       const batch = { start: position, end: read.end, changes: read.changes, walPosition: read.walPosition };
       for (const observer of observers) observer.batch?.(batch);
-      await onBatch(batch);
+      // The next round reads at once after a full batch, or when a commit woke the feed meanwhile (taken
+      // here, so that a wake-up after this read starts still brings another round). Started before the
+      // writes, it runs in the database while they are made: a change committed during this round no
+      // longer waits for its writes and then a whole read (decision 0076).
+      const readAhead = () => {
+        if (next === null && running && (read.changes.length === settings.batchSize || pause.takeWake())) next = startRead(read.end);
+      };
+      try {
+        await onBatch(batch, readAhead);
+      } catch (error) {
+        // The batch is read again from where it started; a read begun past it is not used.
+        next = null;
+        throw error;
+      }
       position = read.end;
     }
-    if (read.changes.length === settings.batchSize) return 'more';
-    if (read.pending) return progress ? 'held after progress' : 'held';
+    if (read.changes.length === settings.batchSize) return { state: 'more', next };
+    if (read.pending) return { state: progress ? 'held after progress' : 'held', next };
     for (const observer of observers) observer.roundSettled?.();
-    return 'idle';
+    return { state: 'idle', next };
   };
 
   const loop = async () => {
     let heldMs = firstHeldMs;
+    let next: Promise<Read> | null = null;
     while (running) {
-      let next: Awaited<ReturnType<typeof round>> = 'idle';
+      let state: Awaited<ReturnType<typeof round>>['state'] = 'idle';
       try {
-        next = await round();
+        ({ state, next } = await round(next));
       } catch (error) {
         // The database restarting, say: the batch was not handed on, so the next round reads it again.
+        next = null;
         logger.warn({ err: error }, 'change feed could not read change_log; retrying');
       }
-      if (next === 'more') continue;
-      // The transaction holding rows back may end without a signal (a job, another database): look again
-      // soon, less often the longer it lasts, rather than only at the next poll.
       // A round that handed changes on was held by transactions that do end: the wait starts short again.
       // Under 500 changes/s, many short holds in a row had doubled it to the poll interval.
-      if (next === 'held after progress') heldMs = firstHeldMs;
-      if (next !== 'idle') {
+      if (state === 'held after progress') heldMs = firstHeldMs;
+      // A read already under way was started by a full batch or a wake-up: the next round takes it now.
+      if (state === 'more' || next !== null) continue;
+      // The transaction holding rows back may end without a signal (a job, another database): look again
+      // soon, less often the longer it lasts, rather than only at the next poll.
+      if (state !== 'idle') {
         await sleep(Math.min(heldMs, settings.pollMs));
         heldMs *= 2;
       } else {
@@ -105,6 +140,8 @@ export function createChangeFeed(
         await sleep(settings.pollMs);
       }
     }
+    // Stopped with a read under way: it ends before the feed says it has stopped.
+    await next?.catch(() => undefined);
   };
 
   return {
