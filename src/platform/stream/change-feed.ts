@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { createWakeableSleep } from '../shared/wakeable-sleep.js';
 import { type ChangePosition, comparePositions } from '../change-log/index.js';
-import { currentFrontier, type FeedChange, readSettledChanges } from './realtime.repository.js';
+import { currentFrontier, type FeedChange, readSettledChanges, type SettledRead } from './realtime.repository.js';
 
 /** The rows in (start, end] of the delivery order, handed to the hub in order, one batch at a time. */
 export interface FeedBatch {
@@ -54,14 +54,23 @@ const firstHeldMs = 10;
  */
 export type ReadAhead = () => void;
 
-type Read = Awaited<ReturnType<typeof readSettledChanges>>;
+/** A read of the feed, with what its reader prepared for the batch (the hub: its authorisation). */
+export interface FeedRead<P> extends SettledRead {
+  readonly prepared?: P;
+}
 
-export function createChangeFeed(
+/**
+ * `read`: how the feed reads the next batch from `after` (`readSettledChanges` of every table unless
+ * given); what it prepares is handed to `onBatch` with the batch.
+ */
+export function createChangeFeed<P = never>(
   db: Db,
   logger: Logger,
   settings: ChangeFeedSettings,
-  onBatch: (batch: FeedBatch, readAhead: ReadAhead) => Promise<void>,
+  onBatch: (batch: FeedBatch, readAhead: ReadAhead, prepared: P | undefined) => Promise<void>,
+  read: (after: ChangePosition) => Promise<FeedRead<P>> = (after) => readSettledChanges(db, after, settings.batchSize, null),
 ): ChangeFeed {
+  type Read = FeedRead<P>;
   let position: ChangePosition = { txid: 0n, seq: 0n };
   let starting: Promise<void> | null = null;
   let running = false;
@@ -74,10 +83,10 @@ export function createChangeFeed(
 
   const startRead = (after: ChangePosition): Promise<Read> => {
     for (const observer of observers) observer.roundStarting?.();
-    const read = readSettledChanges(db, after, settings.batchSize, null);
+    const reading = read(after);
     // Awaited by the next round; until then a failure must not count as unhandled.
-    read.catch(() => undefined);
-    return read;
+    reading.catch(() => undefined);
+    return reading;
   };
 
   /**
@@ -85,30 +94,30 @@ export function createChangeFeed(
    * this round handed any on); 'idle'. `next`: the next round's read, started while this batch was written.
    */
   const round = async (started: Promise<Read> | null): Promise<{ state: 'more' | 'held' | 'held after progress' | 'idle'; next: Promise<Read> | null }> => {
-    const read = await (started ?? startRead(position));
-    const progress = read.changes.length > 0 || comparePositions(read.end, position) > 0;
+    const batchRead = await (started ?? startRead(position));
+    const progress = batchRead.changes.length > 0 || comparePositions(batchRead.end, position) > 0;
     let next: Promise<Read> | null = null;
     if (progress) {
-      const batch = { start: position, end: read.end, changes: read.changes, walPosition: read.walPosition };
+      const batch = { start: position, end: batchRead.end, changes: batchRead.changes, walPosition: batchRead.walPosition };
       for (const observer of observers) observer.batch?.(batch);
       // The next round reads at once after a full batch, or when a commit woke the feed meanwhile (taken
       // here, so that a wake-up after this read starts still brings another round). Started before the
       // writes, it runs in the database while they are made: a change committed during this round no
       // longer waits for its writes and then a whole read (decision 0076).
       const readAhead = () => {
-        if (next === null && running && (read.changes.length === settings.batchSize || pause.takeWake())) next = startRead(read.end);
+        if (next === null && running && (batchRead.changes.length === settings.batchSize || pause.takeWake())) next = startRead(batchRead.end);
       };
       try {
-        await onBatch(batch, readAhead);
+        await onBatch(batch, readAhead, batchRead.prepared);
       } catch (error) {
         // The batch is read again from where it started; a read begun past it is not used.
         next = null;
         throw error;
       }
-      position = read.end;
+      position = batchRead.end;
     }
-    if (read.changes.length === settings.batchSize) return { state: 'more', next };
-    if (read.pending) return { state: progress ? 'held after progress' : 'held', next };
+    if (batchRead.changes.length === settings.batchSize) return { state: 'more', next };
+    if (batchRead.pending) return { state: progress ? 'held after progress' : 'held', next };
     for (const observer of observers) observer.roundSettled?.();
     return { state: 'idle', next };
   };
