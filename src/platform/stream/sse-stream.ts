@@ -9,11 +9,8 @@ export interface StreamEvent {
 
 /** Where the hub writes one subscriber's events. */
 export interface StreamSink {
-  /**
-   * Writes events formatted by `formatEvent` (a change sent to many subscribers is formatted once), as
-   * text or as its UTF-8 bytes (one buffer written to many streams).
-   */
-  send(formatted: string | Uint8Array): void;
+  /** Writes events formatted by `formatEvent` (a change sent to many subscribers is formatted once). */
+  send(formatted: string): void;
   /**
    * Whether output sent earlier is still waiting for the client beyond the limit: a slow consumer. Asked
    * before each batch, so one batch is always written whole and a client that keeps up is never dropped

@@ -107,30 +107,6 @@ export function createStreamHub(
     metrics.eventsDelivered.inc(changes.length);
   };
 
-  /**
-   * `deliver` for the subscribers of one live batch: the bytes of each list of changes are made once
-   * for every subscriber that gets that same list (most get only the changes everyone may see), so each
-   * write hands the socket ready bytes instead of joining and encoding its own copy.
-   */
-  const batchDelivery = () => {
-    const bytesOf = new Map<string, Buffer>();
-    let delivered = 0;
-    return {
-      deliver(subscriber: Subscriber, changes: readonly FeedChange[]) {
-        if (changes.length === 0) return;
-        const key = changes.length === 1 ? String((changes[0] as FeedChange).seq) : changes.map((change) => change.seq).join(',');
-        let bytes = bytesOf.get(key);
-        if (bytes === undefined) {
-          bytes = Buffer.from(changes.map(changeEvent).join(''));
-          bytesOf.set(key, bytes);
-        }
-        subscriber.sink.send(bytes);
-        delivered += changes.length;
-      },
-      done: () => metrics.eventsDelivered.inc(delivered),
-    };
-  };
-
   /** A client that has not taken what it was sent before is disconnected instead of sent more. */
   const droppedAsSlow = (subscriber: Subscriber): boolean => {
     if (!subscriber.sink.backlogged()) return false;
@@ -213,7 +189,6 @@ export function createStreamHub(
     const inBatch = new Set(included);
     /** When each subscriber's events were written, for the lag: observed after the last write, not between writes. */
     const written: [at: number, changes: readonly FeedChange[]][] = [];
-    const delivery = batchDelivery();
     for (const subscriber of [...subscribers]) {
       if (subscriber.closed || subscriber.replaying) continue;
       if (!inBatch.has(subscriber)) {
@@ -223,11 +198,10 @@ export function createStreamHub(
       }
       if (droppedAsSlow(subscriber)) continue;
       const changes = due.get(subscriber) ?? [];
-      delivery.deliver(subscriber, changes);
+      deliver(subscriber, changes);
       if (changes.length > 0) written.push([Date.now(), changes]);
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
-    delivery.done();
     // The lag of each live event (a replay sends old changes on purpose, and is not counted), observed
     // once every subscriber has been written to: about 1 µs an event, 2,000 events a batch here, which
     // made the last subscribers of a batch wait.
