@@ -110,7 +110,9 @@ export function createChangeFeed<P = never>(
       try {
         await onBatch(batch, readAhead, batchRead.prepared);
       } catch (error) {
-        // The batch is read again from where it started; a read begun past it is not used.
+        // The batch is read again from where it started; a read begun past it is not used, and the
+        // wake-up it took is given back, so that the next round reads now rather than at the poll.
+        if (next !== null) pause.wake();
         next = null;
         throw error;
       }
@@ -127,11 +129,15 @@ export function createChangeFeed<P = never>(
     let next: Promise<Read> | null = null;
     while (running) {
       let state: Awaited<ReturnType<typeof round>>['state'] = 'idle';
+      const started = next;
+      next = null;
       try {
-        ({ state, next } = await round(next));
+        ({ state, next } = await round(started));
       } catch (error) {
         // The database restarting, say: the batch was not handed on, so the next round reads it again.
-        next = null;
+        // A read started ahead took a wake-up: given back, it brings one more round now; a round that
+        // fails without one waits for the next signal or the poll, as before.
+        if (started !== null) pause.wake();
         logger.warn({ err: error }, 'change feed could not read change_log; retrying');
       }
       // A round that handed changes on was held by transactions that do end: the wait starts short again.
