@@ -263,9 +263,11 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
         const { read, check, authorisedSeqs } = await readAndAuthoriseForKeptScopes(connection, keptTables, after, limit, tables, since, scopeChangeLimit + 1);
         return { read, prepared: { since, check, seqs: authorisedSeqs } };
       } catch (error) {
-        // A lost session took its tables with it: the next round reads alone and builds again.
-        if (isSessionEnded(error)) await closeSession();
-        throw error;
+        // A lost session took its tables with it: the feed reads alone now, and `authorise` builds again
+        // in a new session, as it does when the session is lost between batches.
+        if (!isSessionEnded(error)) throw error;
+        await closeSession();
+        return null;
       }
     },
     async authorise(streams, batchEnd, seqs, prepared = null) {
