@@ -5,8 +5,6 @@
 export interface WakeableSleep {
   sleep(ms: number): Promise<void>;
   wake(): void;
-  /** Whether a wake-up came while the loop was busy; it is used up, as a pause would have used it. */
-  takeWake(): boolean;
 }
 
 export function createWakeableSleep(): WakeableSleep {
@@ -33,11 +31,6 @@ export function createWakeableSleep(): WakeableSleep {
     wake() {
       woken = true;
       cutShort?.();
-    },
-    takeWake() {
-      const was = woken;
-      woken = false;
-      return was;
     },
   };
 }

@@ -48,29 +48,22 @@ export interface ChangeFeed {
 /** The first wait before looking again at rows held back by an open transaction; it doubles up to the poll. */
 const firstHeldMs = 10;
 
-/**
- * What the hub calls once a batch is authorised, before it writes to any socket: the feed may start its
- * next read then, so that the database runs it while the batch's writes are made.
- */
-export type ReadAhead = () => void;
-
-/** A read of the feed, with what its reader prepared for the batch (the hub: its authorisation). */
+/** A read of the feed, with what its reader prepared for the batch (the hub: the batch's authorisation). */
 export interface FeedRead<P> extends SettledRead {
   readonly prepared?: P;
 }
 
 /**
- * `read`: how the feed reads the next batch from `after` (`readSettledChanges` of every table unless
- * given); what it prepares is handed to `onBatch` with the batch.
+ * `read`: how the feed reads the next batch after a position (`readSettledChanges` of every table unless
+ * given); what it prepared is handed to `onBatch` with the batch.
  */
 export function createChangeFeed<P = never>(
   db: Db,
   logger: Logger,
   settings: ChangeFeedSettings,
-  onBatch: (batch: FeedBatch, readAhead: ReadAhead, prepared: P | undefined) => Promise<void>,
+  onBatch: (batch: FeedBatch, prepared: P | undefined) => Promise<void>,
   read: (after: ChangePosition) => Promise<FeedRead<P>> = (after) => readSettledChanges(db, after, settings.batchSize, null),
 ): ChangeFeed {
-  type Read = FeedRead<P>;
   let position: ChangePosition = { txid: 0n, seq: 0n };
   let starting: Promise<void> | null = null;
   let running = false;
@@ -81,73 +74,40 @@ export function createChangeFeed<P = never>(
   const observers: FeedObserver[] = [];
   const sleep = (ms: number) => (running ? pause.sleep(ms) : Promise.resolve());
 
-  const startRead = (after: ChangePosition): Promise<Read> => {
+  /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction (and whether this round handed any on); 'idle'. */
+  const round = async (): Promise<'more' | 'held' | 'held after progress' | 'idle'> => {
     for (const observer of observers) observer.roundStarting?.();
-    const reading = read(after);
-    // Awaited by the next round; until then a failure must not count as unhandled.
-    reading.catch(() => undefined);
-    return reading;
-  };
-
-  /**
-   * 'more': a full batch, read on now; 'held': committed rows wait for an older transaction (and whether
-   * this round handed any on); 'idle'. `next`: the next round's read, started while this batch was written.
-   */
-  const round = async (started: Promise<Read> | null): Promise<{ state: 'more' | 'held' | 'held after progress' | 'idle'; next: Promise<Read> | null }> => {
-    const batchRead = await (started ?? startRead(position));
-    const progress = batchRead.changes.length > 0 || comparePositions(batchRead.end, position) > 0;
-    let next: Promise<Read> | null = null;
+    const settled = await read(position);
+    const progress = settled.changes.length > 0 || comparePositions(settled.end, position) > 0;
     if (progress) {
-      const batch = { start: position, end: batchRead.end, changes: batchRead.changes, walPosition: batchRead.walPosition };
+      const batch = { start: position, end: settled.end, changes: settled.changes, walPosition: settled.walPosition };
       for (const observer of observers) observer.batch?.(batch);
-      // The next round reads at once after a full batch, or when a commit woke the feed meanwhile (taken
-      // here, so that a wake-up after this read starts still brings another round). Started before the
-      // writes, it runs in the database while they are made: a change committed during this round no
-      // longer waits for its writes and then a whole read (decision 0076).
-      const readAhead = () => {
-        if (next === null && running && (batchRead.changes.length === settings.batchSize || pause.takeWake())) next = startRead(batchRead.end);
-      };
-      try {
-        await onBatch(batch, readAhead, batchRead.prepared);
-      } catch (error) {
-        // The batch is read again from where it started; a read begun past it is not used, and the
-        // wake-up it took is given back, so that the next round reads now rather than at the poll.
-        if (next !== null) pause.wake();
-        next = null;
-        throw error;
-      }
-      position = batchRead.end;
+      await onBatch(batch, settled.prepared);
+      position = settled.end;
     }
-    if (batchRead.changes.length === settings.batchSize) return { state: 'more', next };
-    if (batchRead.pending) return { state: progress ? 'held after progress' : 'held', next };
+    if (settled.changes.length === settings.batchSize) return 'more';
+    if (settled.pending) return progress ? 'held after progress' : 'held';
     for (const observer of observers) observer.roundSettled?.();
-    return { state: 'idle', next };
+    return 'idle';
   };
 
   const loop = async () => {
     let heldMs = firstHeldMs;
-    let next: Promise<Read> | null = null;
     while (running) {
-      let state: Awaited<ReturnType<typeof round>>['state'] = 'idle';
-      const started = next;
-      next = null;
+      let next: Awaited<ReturnType<typeof round>> = 'idle';
       try {
-        ({ state, next } = await round(started));
+        next = await round();
       } catch (error) {
         // The database restarting, say: the batch was not handed on, so the next round reads it again.
-        // A read started ahead took a wake-up: given back, it brings one more round now; a round that
-        // fails without one waits for the next signal or the poll, as before.
-        if (started !== null) pause.wake();
         logger.warn({ err: error }, 'change feed could not read change_log; retrying');
       }
-      // A round that handed changes on was held by transactions that do end: the wait starts short again.
-      // Under 500 changes/s, many short holds in a row had doubled it to the poll interval.
-      if (state === 'held after progress') heldMs = firstHeldMs;
-      // A read already under way was started by a full batch or a wake-up: the next round takes it now.
-      if (state === 'more' || next !== null) continue;
+      if (next === 'more') continue;
       // The transaction holding rows back may end without a signal (a job, another database): look again
       // soon, less often the longer it lasts, rather than only at the next poll.
-      if (state !== 'idle') {
+      // A round that handed changes on was held by transactions that do end: the wait starts short again.
+      // Under 500 changes/s, many short holds in a row had doubled it to the poll interval.
+      if (next === 'held after progress') heldMs = firstHeldMs;
+      if (next !== 'idle') {
         await sleep(Math.min(heldMs, settings.pollMs));
         heldMs *= 2;
       } else {
@@ -155,8 +115,6 @@ export function createChangeFeed<P = never>(
         await sleep(settings.pollMs);
       }
     }
-    // Stopped with a read under way: it ends before the feed says it has stopped.
-    await next?.catch(() => undefined);
   };
 
   return {

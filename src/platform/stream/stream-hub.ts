@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { RealtimeMetrics } from '../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../change-log/index.js';
-import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch, type FeedRead, type ReadAhead } from './change-feed.js';
+import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch, type FeedRead } from './change-feed.js';
 import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
 import { formatEvent, type StreamSink } from './sse-stream.js';
 import { createSubscriberScopes, type PreparedAuthorisation } from './subscriber-scopes.js';
@@ -159,7 +159,7 @@ export function createStreamHub(
     for (const change of changes) metrics.stageLag.observe({ stage }, (now - change.changedAt.getTime()) / 1000);
   };
 
-  const dispatch = async (batch: FeedBatch, readAhead: ReadAhead, prepared: PreparedAuthorisation | undefined) => {
+  const dispatch = async (batch: FeedBatch, prepared: PreparedAuthorisation | undefined) => {
     const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
     // Only subscribers of a topic in this batch are built and authorised; the others just move on.
     const batchTables = new Set(batch.changes.map((change) => change.table));
@@ -171,9 +171,6 @@ export function createStreamHub(
       ? new Map<number, Set<number>>()
       : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq), prepared ?? null);
     observeStage('authorised', wanted);
-    // Before the writes: the database reads the next batch while they are made (the read is sent on the
-    // next tick, ahead of the sockets' writes, which response.write also leaves to the next tick).
-    readAhead();
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
     const due = new Map<Subscriber, FeedChange[]>();
