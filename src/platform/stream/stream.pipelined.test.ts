@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createEnrollmentWorld, createSession } from '../../../test/world.js';
 import { useListeningApp } from '../../../test/listening-app.js';
 import { mintAccessToken, testKeyring } from '../../../test/auth.js';
+import { until } from '../../../test/until.js';
 
 // Two `GET /v1/stream` sent back to back on one keep-alive connection (HTTP/1.1 pipelining). HTTP answers
 // them in order, so the second stream's response can only begin once the first has ended, and a stream
@@ -35,7 +36,6 @@ interface RawEvent {
 function readResponses(socket: Socket) {
   const responses: RawResponse[] = [];
   let pending = '';
-  const waiters = new Set<() => void>();
   const parse = () => {
     for (;;) {
       const current = responses.at(-1);
@@ -59,30 +59,13 @@ function readResponses(socket: Socket) {
       if (size === 0) current.ended = true;
     }
   };
-  socket.setEncoding('utf8');
+  // One character a byte, so that a chunk's length in bytes is its length here.
+  socket.setEncoding('latin1');
   socket.on('data', (text: string) => {
     pending += text;
     parse();
-    for (const check of [...waiters]) check();
   });
-  const waitUntil = (done: () => boolean, what: string, timeoutMs = 15_000) => new Promise<void>((resolve, reject) => {
-    if (done()) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(() => {
-      waiters.delete(check);
-      reject(new Error(`timed out waiting for ${what}; received ${JSON.stringify(responses)}`));
-    }, timeoutMs);
-    const check = () => {
-      if (!done()) return;
-      clearTimeout(timer);
-      waiters.delete(check);
-      resolve();
-    };
-    waiters.add(check);
-  });
-  return { responses, waitUntil };
+  return responses;
 }
 
 function eventsOf(response: RawResponse | undefined): RawEvent[] {
@@ -108,7 +91,8 @@ describe('two streams pipelined on one connection', () => {
     const { hostname: host, port } = new URL(context.baseUrl);
     const socket = connect({ host, port: Number(port) });
     sockets.push(socket);
-    const { responses, waitUntil } = readResponses(socket);
+    const responses = readResponses(socket);
+    const waitUntil = (done: () => boolean, what: string) => until(done, `${what}; received ${JSON.stringify(responses)}`, { timeoutMs: 15_000 });
     const request = (token: string) =>
       `GET /v1/stream?topics=sessions HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`;
     socket.write(request(brief) + request(world.tokens.sa));
