@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { createWakeableSleep } from '../shared/wakeable-sleep.js';
 import { type ChangePosition, comparePositions } from '../change-log/index.js';
-import { currentFrontier, type FeedChange, readSettledChanges, type SettledRead } from './realtime.repository.js';
+import { currentFrontier, type FeedChange, readSettledChanges } from './realtime.repository.js';
 
 /** The rows in (start, end] of the delivery order, handed to the hub in order, one batch at a time. */
 export interface FeedBatch {
@@ -48,21 +48,11 @@ export interface ChangeFeed {
 /** The first wait before looking again at rows held back by an open transaction; it doubles up to the poll. */
 const firstHeldMs = 10;
 
-/** A read of the feed, with what its reader prepared for the batch (the hub: the batch's authorisation). */
-export interface FeedRead<P> extends SettledRead {
-  readonly prepared?: P;
-}
-
-/**
- * `read`: how the feed reads the next batch after a position (`readSettledChanges` of every table unless
- * given); what it prepared is handed to `onBatch` with the batch.
- */
-export function createChangeFeed<P = never>(
+export function createChangeFeed(
   db: Db,
   logger: Logger,
   settings: ChangeFeedSettings,
-  onBatch: (batch: FeedBatch, prepared: P | undefined) => Promise<void>,
-  read: (after: ChangePosition) => Promise<FeedRead<P>> = (after) => readSettledChanges(db, after, settings.batchSize, null),
+  onBatch: (batch: FeedBatch) => Promise<void>,
 ): ChangeFeed {
   let position: ChangePosition = { txid: 0n, seq: 0n };
   let starting: Promise<void> | null = null;
@@ -77,16 +67,16 @@ export function createChangeFeed<P = never>(
   /** 'more': a full batch, read on now; 'held': committed rows wait for an older transaction (and whether this round handed any on); 'idle'. */
   const round = async (): Promise<'more' | 'held' | 'held after progress' | 'idle'> => {
     for (const observer of observers) observer.roundStarting?.();
-    const settled = await read(position);
-    const progress = settled.changes.length > 0 || comparePositions(settled.end, position) > 0;
+    const read = await readSettledChanges(db, position, settings.batchSize, null);
+    const progress = read.changes.length > 0 || comparePositions(read.end, position) > 0;
     if (progress) {
-      const batch = { start: position, end: settled.end, changes: settled.changes, walPosition: settled.walPosition };
+      const batch = { start: position, end: read.end, changes: read.changes, walPosition: read.walPosition };
       for (const observer of observers) observer.batch?.(batch);
-      await onBatch(batch, settled.prepared);
-      position = settled.end;
+      await onBatch(batch);
+      position = read.end;
     }
-    if (settled.changes.length === settings.batchSize) return 'more';
-    if (settled.pending) return progress ? 'held after progress' : 'held';
+    if (read.changes.length === settings.batchSize) return 'more';
+    if (read.pending) return progress ? 'held after progress' : 'held';
     for (const observer of observers) observer.roundSettled?.();
     return 'idle';
   };

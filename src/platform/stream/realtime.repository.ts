@@ -51,36 +51,23 @@ export async function readSettledChanges(
   tables: readonly string[] | null,
 ): Promise<SettledRead> {
   const { rows } = await db.query<SettledRow>(
-    `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, c.xmin::text as xmin, ${settledExtras('c.xmin')}
-       from (${settledQuery('$1', '$2', '$3', '$4')}) c`,
-    [after.txid.toString(), after.seq.toString(), limit, tables],
-  );
-  return settledReadOf(rows, after, limit);
-}
-
-/**
- * The settled rows as `readSettledChanges` reads them, each with the snapshot's xmin (one row of nulls
- * when there are none), given the placeholders of the position, the limit and the tables.
- */
-const settledQuery = (txid: string, seq: string, limit: string, tables: string) => `select f.xmin, c.seq, c.txid, c.table_name, c.operation, c.row_id, c.changed_at
+    `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin,
+            -- The newest row through the index: an EXISTS with txid >= xmin was planned as a scan of the
+            -- whole log, since nothing is known of xmin at planning time.
+            coalesce((select p.txid from change_log p order by p.txid desc limit 1) >= f.xmin, false) as pending,
+            -- An InitPlan, run once: inside f, a volatile function would keep the planner from folding f in.
+            (select pg_current_wal_insert_lsn()::text) as wal_position
        from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) f
        left join lateral (
          select seq, txid, table_name, operation, row_id, changed_at
            from change_log
-          where (txid, seq) > (${txid}::text::xid8, ${seq}::bigint) and txid < f.xmin
-            and (${tables}::text[] is null or table_name = any (${tables}::text[]))
+          where (txid, seq) > ($1::text::xid8, $2::bigint) and txid < f.xmin
+            and ($4::text[] is null or table_name = any ($4::text[]))
           order by txid, seq
-          limit ${limit}
-       ) c on true`;
-
-/** `pending` and `wal_position` of a settled read, given the expression of the snapshot's xmin. */
-const settledExtras = (xmin: string) => `-- The newest row through the index: an EXISTS with txid >= xmin was planned as a scan of the
-            -- whole log, since nothing is known of xmin at planning time.
-            coalesce((select p.txid from change_log p order by p.txid desc limit 1) >= ${xmin}, false) as pending,
-            -- An InitPlan, run once: inside the settled read, a volatile function would keep the planner from folding it in.
-            (select pg_current_wal_insert_lsn()::text) as wal_position`;
-
-function settledReadOf(rows: readonly SettledRow[], after: ChangePosition, limit: number): SettledRead {
+          limit $3
+       ) c on true`,
+    [after.txid.toString(), after.seq.toString(), limit, tables],
+  );
   const changes: FeedChange[] = [];
   for (const row of rows) {
     if (row.seq === null || row.txid === null) continue;
@@ -336,48 +323,6 @@ export async function authoriseForKeptScopesIfCurrent(
     prunedThrough: prunedThroughOf(row?.pruned_through),
     scopeChanges: (row?.scope_changes ?? []).map(scopeChangeOf),
     visible: visibleOf(row?.visible ?? []),
-  };
-}
-
-/**
- * `readSettledChanges` (every table) and `authoriseForKeptScopesIfCurrent` of the changes read to
- * `authorisedTables`, in one statement: one snapshot and one round trip, where the feed's read and the
- * batch's authorisation took two, one after the other (decision 0076). The scope changes are read after
- * `since`, as there.
- */
-export async function readAndAuthoriseForKeptScopes(
-  db: Queryable,
-  tables: KeptScopeTables,
-  after: ChangePosition,
-  limit: number,
-  authorisedTables: readonly string[],
-  since: ChangePosition,
-  scopeChangeLimit: number,
-): Promise<{ read: SettledRead; check: KeptScopeCheck; authorisedSeqs: Set<number> }> {
-  const { rows } = await db.query<SettledRow & { pruned_through: PrunedThroughRow | undefined; scope_changes: ScopeChangeRow[] | null; visible: { seq: number; subscribers: number[] }[] | null }>(
-    `with settled as materialized (${settledQuery('$1', '$2', '$3', 'null')}),
-     ${visiblePairs(keptSources(tables), `(select coalesce(array_agg(s.seq), '{}') from settled s where s.table_name = any ($4::text[]))`)},
-     scope_changes as (${scopeChangesQuery('$5', '$6', '$7')})
-     select s.seq, s.txid::text as txid, s.table_name, s.operation, s.row_id, s.changed_at, s.xmin::text as xmin, ${settledExtras('s.xmin')},
-            -- Once, on the first row.
-            case when s.n = 1 then (select row_to_json(h) from (${prunedThroughQuery('$8')}) h) end as pruned_through,
-            case when s.n = 1 then (select json_agg(c) from scope_changes c) end as scope_changes,
-            case when s.n = 1 then (select json_agg(p) from pairs p) end as visible
-       from (select settled.*, row_number() over (order by settled.txid, settled.seq) as n from settled) s
-      order by s.n`,
-    [after.txid.toString(), after.seq.toString(), limit, authorisedTables, since.txid.toString(), since.seq.toString(), scopeChangeLimit, prunedThroughKey],
-  );
-  const read = settledReadOf(rows, after, limit);
-  const [first] = rows;
-  const wanted = new Set(authorisedTables);
-  return {
-    read,
-    check: {
-      prunedThrough: prunedThroughOf(first?.pruned_through),
-      scopeChanges: (first?.scope_changes ?? []).map(scopeChangeOf),
-      visible: visibleOf(first?.visible ?? []),
-    },
-    authorisedSeqs: new Set(read.changes.filter((change) => wanted.has(change.table)).map((change) => change.seq)),
   };
 }
 

@@ -4,10 +4,10 @@ import { AppError } from '../../errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { RealtimeMetrics } from '../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../change-log/index.js';
-import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch, type FeedRead } from './change-feed.js';
+import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
 import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
 import { formatEvent, type StreamSink } from './sse-stream.js';
-import { createSubscriberScopes, type PreparedAuthorisation } from './subscriber-scopes.js';
+import { createSubscriberScopes } from './subscriber-scopes.js';
 import { topicOf } from './topics.js';
 
 export interface StreamHubSettings extends ChangeFeedSettings {
@@ -159,7 +159,7 @@ export function createStreamHub(
     for (const change of changes) metrics.stageLag.observe({ stage }, (now - change.changedAt.getTime()) / 1000);
   };
 
-  const dispatch = async (batch: FeedBatch, prepared: PreparedAuthorisation | undefined) => {
+  const dispatch = async (batch: FeedBatch) => {
     const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
     // Only subscribers of a topic in this batch are built and authorised; the others just move on.
     const batchTables = new Set(batch.changes.map((change) => change.table));
@@ -169,7 +169,7 @@ export function createStreamHub(
     observeStage('read', wanted);
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
-      : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq), prepared ?? null);
+      : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq));
     observeStage('authorised', wanted);
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
     // every subscriber about every change.
@@ -208,21 +208,7 @@ export function createStreamHub(
     });
   };
 
-  /**
-   * The feed's read, with the batch's authorisation over the kept scopes in the same statement while
-   * there are live subscribers (decision 0076): one round trip a round where there were two.
-   */
-  const readBatch = async (after: ChangePosition): Promise<FeedRead<PreparedAuthorisation>> => {
-    const live = [...subscribers].filter((subscriber) => !subscriber.replaying);
-    if (live.length > 0) {
-      const tables = [...new Set(live.flatMap((subscriber) => [...subscriber.tables]))];
-      const combined = await scopes.readAndAuthorise(after, settings.batchSize, tables);
-      if (combined) return { ...combined.read, prepared: combined.prepared };
-    }
-    return readSettledChanges(db, after, settings.batchSize, null);
-  };
-
-  const feed = createChangeFeed(db, logger, settings, dispatch, readBatch);
+  const feed = createChangeFeed(db, logger, settings, dispatch);
 
   const sendHeartbeats = () => {
     for (const subscriber of [...subscribers]) {

@@ -2,8 +2,8 @@ import { type Db, inReadOnlySnapshot, type Session, type Tx } from '../db/databa
 import { isSessionEnded } from '../db/postgres-errors.js';
 import { type ChangePosition, comparePositions, readPrunedThrough } from '../change-log/index.js';
 import {
-  authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, dropKeptScopeTables, type KeptScopeCheck, type KeptScopeTables, keptScopeTables,
-  noScope, readAndAuthoriseForKeptScopes, readScopeChanges, removeKeptScopes, replaceKeptScopes, type ScopeChange, type SettledRead, type SubscriberScope,
+  authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
+  readScopeChanges, removeKeptScopes, replaceKeptScopes, type ScopeChange, type SubscriberScope,
 } from './realtime.repository.js';
 
 /** More scope changes than this since the last look: rebuilding every scope is cheaper than picking. */
@@ -29,27 +29,11 @@ export interface SubscriberScopes<S extends ScopedStream> {
    * into `streams`. `batchEnd`: how far the batch being authorised reaches, read before this call; nothing
    * at or before it can commit later.
    */
-  authorise(streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[], prepared?: PreparedAuthorisation | null): Promise<Map<number, Set<number>>>;
-  /**
-   * The feed's next read and its authorisation over the kept scopes, in one statement; null when nothing
-   * is kept (then the feed reads alone, and `authorise` builds). `authorise` takes the answer as it
-   * stands if nothing kept has changed since and it covers every change asked about; otherwise it
-   * authorises as if nothing had been prepared.
-   */
-  readAndAuthorise(after: ChangePosition, limit: number, tables: readonly string[]): Promise<{ read: SettledRead; prepared: PreparedAuthorisation } | null>;
+  authorise(streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]): Promise<Map<number, Set<number>>>;
   /** The stream has ended. */
   forget(stream: S): void;
   /** Ends the session (and so the tables); the next `authorise` opens another. */
   close(): Promise<void>;
-}
-
-/** An authorisation made with the read of its batch (`readAndAuthorise`). */
-export interface PreparedAuthorisation {
-  /** Where the scope changes were read from: the look that the answer extends. */
-  readonly since: ChangePosition;
-  readonly check: KeptScopeCheck;
-  /** The seqs authorised. */
-  readonly seqs: ReadonlySet<number>;
 }
 
 interface Kept {
@@ -227,23 +211,10 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
    * authorisation over the kept scopes, in one snapshot. Null when a change touched a kept scope (or
    * the look fell behind the prune horizon), and the answer is not to be used.
    */
-  const authoriseIfCurrent = async (
-    connection: Session, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[], prepared: PreparedAuthorisation | null,
-  ) => {
+  const authoriseIfCurrent = async (connection: Session, tables: KeptScopeTables, streams: readonly S[], batchEnd: ChangePosition, seqs: readonly number[]) => {
     const since = lookedThrough;
     if (since === null || streams.some((stream) => !kept.has(stream) && !ended.has(stream))) return null;
-    // Prepared with the read, from this same look, for these changes: one statement fewer.
-    const usable = prepared !== null && prepared.since === since && seqs.every((seq) => prepared.seqs.has(seq));
-    if (!usable) await removeGone(connection, tables);
-    const check = usable ? prepared.check : await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
-    const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
-    if (touched === 'all' || (touched.size > 0 && [...kept.keys()].some((stream) => touched.has(stream.account)))) return null;
-    lookedThrough = batchEnd;
-    return indexesOf(streams, check.visible);
-  };
-
-  /** Streams that ended since the last batch leave the tables first, so that they are not authorised. */
-  const removeGone = async (connection: Session, tables: KeptScopeTables) => {
+    // Streams that ended since the last batch leave the tables first, so that they are not authorised.
     const removing = takeGone();
     try {
       await removeKeptScopes(connection, tables, removing);
@@ -251,33 +222,22 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
       giveBack(removing);
       throw error;
     }
+    const check = await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
+    const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
+    if (touched === 'all' || (touched.size > 0 && [...kept.keys()].some((stream) => touched.has(stream.account)))) return null;
+    lookedThrough = batchEnd;
+    return indexesOf(streams, check.visible);
   };
 
   return {
-    async readAndAuthorise(after, limit, tables) {
-      const since = lookedThrough;
-      if (session === null || since === null || kept.size === 0) return null;
-      const { connection, tables: keptTables } = session;
-      try {
-        await removeGone(connection, keptTables);
-        const { read, check, authorisedSeqs } = await readAndAuthoriseForKeptScopes(connection, keptTables, after, limit, tables, since, scopeChangeLimit + 1);
-        return { read, prepared: { since, check, seqs: authorisedSeqs } };
-      } catch (error) {
-        // A lost session took its tables with it: the feed reads alone now, and `authorise` builds again
-        // in a new session, as it does when the session is lost between batches.
-        if (!isSessionEnded(error)) throw error;
-        await closeSession();
-        return null;
-      }
-    },
-    async authorise(streams, batchEnd, seqs, prepared = null) {
+    async authorise(streams, batchEnd, seqs) {
       // A second try in a new session: the first one's connection may have died since its last batch
       // (a database restart), and the feed would otherwise wait for its next poll to try again.
       for (let attempt = 1; ; attempt++) {
         session ??= await openSession();
         const { connection, tables } = session;
         try {
-          const visible = await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs, attempt === 1 ? prepared : null) ?? await (async () => {
+          const visible = await authoriseIfCurrent(connection, tables, streams, batchEnd, seqs) ?? await (async () => {
             const removing = takeGone();
             try {
               const rebuilt = await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, seqs, removing));
