@@ -125,9 +125,9 @@ CREATE TABLE analytics_refreshes (
 );
 ALTER TABLE analytics_refreshes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE analytics_refreshes FORCE ROW LEVEL SECURITY;
-CREATE TRIGGER analytics_refreshes_capture_delete AFTER DELETE ON analytics_refreshes REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
-CREATE TRIGGER analytics_refreshes_capture_insert AFTER INSERT ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
-CREATE TRIGGER analytics_refreshes_capture_update AFTER UPDATE ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE TRIGGER analytics_refreshes_capture_delete AFTER DELETE ON analytics_refreshes REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE TRIGGER analytics_refreshes_capture_insert AFTER INSERT ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
+CREATE TRIGGER analytics_refreshes_capture_update AFTER UPDATE ON analytics_refreshes REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION analytics_refreshes_capture_changes();
 CREATE POLICY analytics_refreshes_owner_all ON analytics_refreshes FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
@@ -218,12 +218,12 @@ ALTER TABLE authorized_providers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE authorized_providers FORCE ROW LEVEL SECURITY;
 CREATE INDEX authorized_providers_created_at_id_idx ON public.authorized_providers USING btree (created_at, id);
 CREATE INDEX authorized_providers_name_id_idx ON public.authorized_providers USING btree (name, id);
-CREATE TRIGGER authorized_providers_audit_delete AFTER DELETE ON authorized_providers REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER authorized_providers_audit_insert AFTER INSERT ON authorized_providers REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER authorized_providers_audit_update AFTER UPDATE ON authorized_providers REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER authorized_providers_capture_delete AFTER DELETE ON authorized_providers REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION authorized_providers_capture_changes();
-CREATE TRIGGER authorized_providers_capture_insert AFTER INSERT ON authorized_providers REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION authorized_providers_capture_changes();
-CREATE TRIGGER authorized_providers_capture_update AFTER UPDATE ON authorized_providers REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION authorized_providers_capture_changes();
+CREATE TRIGGER authorized_providers_audit_delete AFTER DELETE ON authorized_providers REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER authorized_providers_audit_insert AFTER INSERT ON authorized_providers REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER authorized_providers_audit_update AFTER UPDATE ON authorized_providers REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER authorized_providers_capture_delete AFTER DELETE ON authorized_providers REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION authorized_providers_capture_changes();
+CREATE TRIGGER authorized_providers_capture_insert AFTER INSERT ON authorized_providers REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION authorized_providers_capture_changes();
+CREATE TRIGGER authorized_providers_capture_update AFTER UPDATE ON authorized_providers REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION authorized_providers_capture_changes();
 CREATE TRIGGER authorized_providers_set_row_version BEFORE UPDATE ON authorized_providers FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY authorized_providers_delete_admin ON authorized_providers FOR DELETE TO unitrain_app
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -345,12 +345,12 @@ CREATE INDEX certificate_batches_roster_id_idx ON public.certificate_batches USI
 CREATE INDEX certificate_batches_session_id_idx ON public.certificate_batches USING btree (session_id);
 CREATE INDEX certificate_batches_template_id_idx ON public.certificate_batches USING btree (template_id);
 CREATE INDEX certificate_batches_template_version_id_idx ON public.certificate_batches USING btree (template_version_id);
-CREATE TRIGGER certificate_batches_audit_delete AFTER DELETE ON certificate_batches REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_batches_audit_insert AFTER INSERT ON certificate_batches REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_batches_audit_update AFTER UPDATE ON certificate_batches REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_batches_capture_delete AFTER DELETE ON certificate_batches REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificate_batches_capture_changes();
-CREATE TRIGGER certificate_batches_capture_insert AFTER INSERT ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificate_batches_capture_changes();
-CREATE TRIGGER certificate_batches_capture_update AFTER UPDATE ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificate_batches_capture_changes();
+CREATE TRIGGER certificate_batches_audit_delete AFTER DELETE ON certificate_batches REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_batches_audit_insert AFTER INSERT ON certificate_batches REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_batches_audit_update AFTER UPDATE ON certificate_batches REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_batches_capture_delete AFTER DELETE ON certificate_batches REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificate_batches_capture_changes();
+CREATE TRIGGER certificate_batches_capture_insert AFTER INSERT ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificate_batches_capture_changes();
+CREATE TRIGGER certificate_batches_capture_update AFTER UPDATE ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificate_batches_capture_changes();
 CREATE TRIGGER certificate_batches_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_batches FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.requested_by])) EXECUTE FUNCTION app_guard_sa_reference('requested_by');
 CREATE TRIGGER certificate_batches_queue AFTER INSERT ON certificate_batches FOR EACH ROW WHEN (new.status = 'PENDING'::text AND new.template_version_id IS NOT NULL) EXECUTE FUNCTION app_queue_certificate_batch();
 CREATE TRIGGER certificate_batches_set_row_version BEFORE UPDATE ON certificate_batches FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -433,9 +433,9 @@ CREATE TABLE certificate_template_versions (
 ALTER TABLE certificate_template_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE certificate_template_versions FORCE ROW LEVEL SECURITY;
 CREATE INDEX certificate_template_versions_published_by_idx ON public.certificate_template_versions USING btree (published_by);
-CREATE TRIGGER certificate_template_versions_audit_delete AFTER DELETE ON certificate_template_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_template_versions_audit_insert AFTER INSERT ON certificate_template_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_template_versions_audit_update AFTER UPDATE ON certificate_template_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_template_versions_audit_delete AFTER DELETE ON certificate_template_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_template_versions_audit_insert AFTER INSERT ON certificate_template_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_template_versions_audit_update AFTER UPDATE ON certificate_template_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_template_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE TRIGGER certificate_template_versions_immutable BEFORE UPDATE ON certificate_template_versions FOR EACH ROW EXECUTE FUNCTION app_refuse_template_version_change();
 CREATE POLICY certificate_template_versions_insert_admin ON certificate_template_versions FOR INSERT TO unitrain_app
@@ -484,9 +484,9 @@ ALTER TABLE certificate_templates ENABLE ROW LEVEL SECURITY;
 ALTER TABLE certificate_templates FORCE ROW LEVEL SECURITY;
 CREATE INDEX certificate_templates_provider_id_idx ON public.certificate_templates USING btree (provider_id);
 CREATE UNIQUE INDEX certificate_templates_single_default_key ON public.certificate_templates USING btree (is_default) WHERE is_default;
-CREATE TRIGGER certificate_templates_audit_delete AFTER DELETE ON certificate_templates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_templates_audit_insert AFTER INSERT ON certificate_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_templates_audit_update AFTER UPDATE ON certificate_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_templates_audit_delete AFTER DELETE ON certificate_templates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_templates_audit_insert AFTER INSERT ON certificate_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificate_templates_audit_update AFTER UPDATE ON certificate_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_templates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_templates FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER certificate_templates_set_row_version BEFORE UPDATE ON certificate_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_templates_delete_admin ON certificate_templates FOR DELETE TO unitrain_app
@@ -613,12 +613,12 @@ CREATE INDEX certificates_session_id_idx ON public.certificates USING btree (ses
 CREATE INDEX certificates_student_profile_id_idx ON public.certificates USING btree (student_profile_id);
 CREATE INDEX certificates_template_version_id_idx ON public.certificates USING btree (template_version_id);
 CREATE INDEX certificates_user_id_idx ON public.certificates USING btree (user_id);
-CREATE TRIGGER certificates_audit_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificates_audit_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificates_audit_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificates_capture_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificates_capture_changes();
-CREATE TRIGGER certificates_capture_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificates_capture_changes();
-CREATE TRIGGER certificates_capture_update AFTER UPDATE ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION certificates_capture_changes();
+CREATE TRIGGER certificates_audit_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificates_audit_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificates_audit_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER certificates_capture_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
+CREATE TRIGGER certificates_capture_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
+CREATE TRIGGER certificates_capture_update AFTER UPDATE ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
 CREATE TRIGGER certificates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificates FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id, new.issued_by])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'issued_by');
 CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS old_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
@@ -712,12 +712,12 @@ ALTER TABLE compliance_records FORCE ROW LEVEL SECURITY;
 CREATE INDEX compliance_records_met_expires_at_idx ON public.compliance_records USING btree (expires_at) WHERE (status = 'MET'::text);
 CREATE INDEX compliance_records_requirement_id_idx ON public.compliance_records USING btree (requirement_id);
 CREATE INDEX compliance_records_source_enrollment_id_idx ON public.compliance_records USING btree (source_enrollment_id);
-CREATE TRIGGER compliance_records_audit_delete AFTER DELETE ON compliance_records REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_records_audit_insert AFTER INSERT ON compliance_records REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_records_audit_update AFTER UPDATE ON compliance_records REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_records_capture_delete AFTER DELETE ON compliance_records REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION compliance_records_capture_changes();
-CREATE TRIGGER compliance_records_capture_insert AFTER INSERT ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION compliance_records_capture_changes();
-CREATE TRIGGER compliance_records_capture_update AFTER UPDATE ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION compliance_records_capture_changes();
+CREATE TRIGGER compliance_records_audit_delete AFTER DELETE ON compliance_records REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_records_audit_insert AFTER INSERT ON compliance_records REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_records_audit_update AFTER UPDATE ON compliance_records REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_records_capture_delete AFTER DELETE ON compliance_records REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION compliance_records_capture_changes();
+CREATE TRIGGER compliance_records_capture_insert AFTER INSERT ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION compliance_records_capture_changes();
+CREATE TRIGGER compliance_records_capture_update AFTER UPDATE ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION compliance_records_capture_changes();
 CREATE TRIGGER compliance_records_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_records FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER compliance_records_set_row_version BEFORE UPDATE ON compliance_records FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_records_delete_admin ON compliance_records FOR DELETE TO unitrain_app
@@ -787,9 +787,9 @@ CREATE TABLE compliance_requirements (
 ALTER TABLE compliance_requirements ENABLE ROW LEVEL SECURITY;
 ALTER TABLE compliance_requirements FORCE ROW LEVEL SECURITY;
 CREATE INDEX compliance_requirements_course_id_idx ON public.compliance_requirements USING btree (course_id);
-CREATE TRIGGER compliance_requirements_audit_delete AFTER DELETE ON compliance_requirements REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_requirements_audit_insert AFTER INSERT ON compliance_requirements REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_requirements_audit_update AFTER UPDATE ON compliance_requirements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_requirements_audit_delete AFTER DELETE ON compliance_requirements REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_requirements_audit_insert AFTER INSERT ON compliance_requirements REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_requirements_audit_update AFTER UPDATE ON compliance_requirements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER compliance_requirements_set_row_version BEFORE UPDATE ON compliance_requirements FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_requirements_delete_admin ON compliance_requirements FOR DELETE TO unitrain_app
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -827,9 +827,9 @@ ALTER TABLE compliance_tier_changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE compliance_tier_changes FORCE ROW LEVEL SECURITY;
 CREATE UNIQUE INDEX compliance_tier_changes_open_key ON public.compliance_tier_changes USING btree (user_id) WHERE (status = 'PROPOSED'::text);
 CREATE INDEX compliance_tier_changes_user_id_idx ON public.compliance_tier_changes USING btree (user_id);
-CREATE TRIGGER compliance_tier_changes_audit_delete AFTER DELETE ON compliance_tier_changes REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_tier_changes_audit_insert AFTER INSERT ON compliance_tier_changes REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_tier_changes_audit_update AFTER UPDATE ON compliance_tier_changes REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_tier_changes_audit_delete AFTER DELETE ON compliance_tier_changes REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_tier_changes_audit_insert AFTER INSERT ON compliance_tier_changes REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER compliance_tier_changes_audit_update AFTER UPDATE ON compliance_tier_changes REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER compliance_tier_changes_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_tier_changes FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER compliance_tier_changes_set_row_version BEFORE UPDATE ON compliance_tier_changes FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_tier_changes_owner_all ON compliance_tier_changes FOR ALL TO CURRENT_USER
@@ -861,9 +861,9 @@ CREATE TABLE course_certificate_settings (
 ALTER TABLE course_certificate_settings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE course_certificate_settings FORCE ROW LEVEL SECURITY;
 CREATE INDEX course_certificate_settings_template_id_idx ON public.course_certificate_settings USING btree (template_id);
-CREATE TRIGGER course_certificate_settings_audit_delete AFTER DELETE ON course_certificate_settings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_certificate_settings_audit_insert AFTER INSERT ON course_certificate_settings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_certificate_settings_audit_update AFTER UPDATE ON course_certificate_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_certificate_settings_audit_delete AFTER DELETE ON course_certificate_settings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_certificate_settings_audit_insert AFTER INSERT ON course_certificate_settings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_certificate_settings_audit_update AFTER UPDATE ON course_certificate_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_certificate_settings_set_row_version BEFORE UPDATE ON course_certificate_settings FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_certificate_settings_insert_admin ON course_certificate_settings FOR INSERT TO unitrain_app
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
@@ -894,9 +894,9 @@ CREATE TABLE course_instructor_requirements (
 );
 ALTER TABLE course_instructor_requirements ENABLE ROW LEVEL SECURITY;
 ALTER TABLE course_instructor_requirements FORCE ROW LEVEL SECURITY;
-CREATE TRIGGER course_instructor_requirements_audit_delete AFTER DELETE ON course_instructor_requirements REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_instructor_requirements_audit_insert AFTER INSERT ON course_instructor_requirements REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_instructor_requirements_audit_update AFTER UPDATE ON course_instructor_requirements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_instructor_requirements_audit_delete AFTER DELETE ON course_instructor_requirements REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_instructor_requirements_audit_insert AFTER INSERT ON course_instructor_requirements REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_instructor_requirements_audit_update AFTER UPDATE ON course_instructor_requirements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_instructor_requirements_check_references BEFORE INSERT OR UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION course_instructor_requirements_check_references();
 CREATE TRIGGER course_instructor_requirements_set_row_version BEFORE UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_instructor_requirements_insert_admin ON course_instructor_requirements FOR INSERT TO unitrain_app
@@ -955,12 +955,12 @@ CREATE INDEX course_schedules_dtstart_id_idx ON public.course_schedules USING bt
 CREATE INDEX course_schedules_instructor_id_idx ON public.course_schedules USING btree (instructor_id);
 CREATE INDEX course_schedules_location_id_idx ON public.course_schedules USING btree (location_id);
 CREATE INDEX course_schedules_provider_id_idx ON public.course_schedules USING btree (provider_id);
-CREATE TRIGGER course_schedules_audit_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_schedules_audit_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_schedules_audit_update AFTER UPDATE ON course_schedules REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_schedules_capture_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
-CREATE TRIGGER course_schedules_capture_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
-CREATE TRIGGER course_schedules_capture_update AFTER UPDATE ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION course_schedules_capture_changes();
+CREATE TRIGGER course_schedules_audit_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_schedules_audit_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_schedules_audit_update AFTER UPDATE ON course_schedules REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_schedules_capture_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
+CREATE TRIGGER course_schedules_capture_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
+CREATE TRIGGER course_schedules_capture_update AFTER UPDATE ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_guard_eligibility_override BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_eligibility_override();
 CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
@@ -1007,9 +1007,9 @@ CREATE TABLE course_versions (
 ALTER TABLE course_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE course_versions FORCE ROW LEVEL SECURITY;
 CREATE INDEX course_versions_published_by_idx ON public.course_versions USING btree (published_by);
-CREATE TRIGGER course_versions_audit_delete AFTER DELETE ON course_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_versions_audit_insert AFTER INSERT ON course_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_versions_audit_update AFTER UPDATE ON course_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_versions_audit_delete AFTER DELETE ON course_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_versions_audit_insert AFTER INSERT ON course_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER course_versions_audit_update AFTER UPDATE ON course_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON course_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE POLICY course_versions_insert_admin ON course_versions FOR INSERT TO unitrain_app
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
@@ -1055,12 +1055,12 @@ ALTER TABLE courses ENABLE ROW LEVEL SECURITY;
 ALTER TABLE courses FORCE ROW LEVEL SECURITY;
 CREATE INDEX courses_created_at_id_idx ON public.courses USING btree (created_at, id);
 CREATE INDEX courses_title_id_idx ON public.courses USING btree (title, id);
-CREATE TRIGGER courses_audit_delete AFTER DELETE ON courses REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER courses_audit_insert AFTER INSERT ON courses REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER courses_audit_update AFTER UPDATE ON courses REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER courses_capture_delete AFTER DELETE ON courses REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION courses_capture_changes();
-CREATE TRIGGER courses_capture_insert AFTER INSERT ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION courses_capture_changes();
-CREATE TRIGGER courses_capture_update AFTER UPDATE ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION courses_capture_changes();
+CREATE TRIGGER courses_audit_delete AFTER DELETE ON courses REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER courses_audit_insert AFTER INSERT ON courses REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER courses_audit_update AFTER UPDATE ON courses REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER courses_capture_delete AFTER DELETE ON courses REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION courses_capture_changes();
+CREATE TRIGGER courses_capture_insert AFTER INSERT ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION courses_capture_changes();
+CREATE TRIGGER courses_capture_update AFTER UPDATE ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION courses_capture_changes();
 CREATE TRIGGER courses_guard_sa_reference BEFORE INSERT OR UPDATE ON courses FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by, new.modified_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by', 'modified_by');
 CREATE TRIGGER courses_set_row_version BEFORE UPDATE ON courses FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY courses_delete_admin ON courses FOR DELETE TO unitrain_app
@@ -1132,12 +1132,12 @@ ALTER TABLE instructor_profiles FORCE ROW LEVEL SECURITY;
 CREATE INDEX instructor_profiles_created_at_id_idx ON public.instructor_profiles USING btree (created_at, id);
 CREATE INDEX instructor_profiles_display_name_id_idx ON public.instructor_profiles USING btree (display_name, id);
 CREATE INDEX instructor_profiles_provider_id_idx ON public.instructor_profiles USING btree (provider_id);
-CREATE TRIGGER instructor_profiles_audit_delete AFTER DELETE ON instructor_profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER instructor_profiles_audit_insert AFTER INSERT ON instructor_profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER instructor_profiles_audit_update AFTER UPDATE ON instructor_profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER instructor_profiles_capture_delete AFTER DELETE ON instructor_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION instructor_profiles_capture_changes();
-CREATE TRIGGER instructor_profiles_capture_insert AFTER INSERT ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION instructor_profiles_capture_changes();
-CREATE TRIGGER instructor_profiles_capture_update AFTER UPDATE ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION instructor_profiles_capture_changes();
+CREATE TRIGGER instructor_profiles_audit_delete AFTER DELETE ON instructor_profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER instructor_profiles_audit_insert AFTER INSERT ON instructor_profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER instructor_profiles_audit_update AFTER UPDATE ON instructor_profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER instructor_profiles_capture_delete AFTER DELETE ON instructor_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION instructor_profiles_capture_changes();
+CREATE TRIGGER instructor_profiles_capture_insert AFTER INSERT ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION instructor_profiles_capture_changes();
+CREATE TRIGGER instructor_profiles_capture_update AFTER UPDATE ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION instructor_profiles_capture_changes();
 CREATE TRIGGER instructor_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON instructor_profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER instructor_profiles_guard_self_update BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('display_name', 'bio', 'specialties');
 CREATE TRIGGER instructor_profiles_set_row_version BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -1198,9 +1198,9 @@ CREATE INDEX invitations_invited_by_idx ON public.invitations USING btree (invit
 CREATE UNIQUE INDEX invitations_pending_email_key ON public.invitations USING btree (email_hmac) WHERE (status = 'PENDING'::text);
 CREATE INDEX invitations_provider_id_idx ON public.invitations USING btree (provider_id);
 CREATE INDEX invitations_revoked_by_idx ON public.invitations USING btree (revoked_by);
-CREATE TRIGGER invitations_audit_delete AFTER DELETE ON invitations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER invitations_audit_insert AFTER INSERT ON invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER invitations_audit_update AFTER UPDATE ON invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER invitations_audit_delete AFTER DELETE ON invitations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER invitations_audit_insert AFTER INSERT ON invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER invitations_audit_update AFTER UPDATE ON invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER invitations_guard_sa_reference BEFORE INSERT OR UPDATE ON invitations FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.invited_by, new.accepted_user_id, new.revoked_by])) EXECUTE FUNCTION app_guard_sa_reference('invited_by', 'accepted_user_id', 'revoked_by');
 CREATE TRIGGER invitations_set_row_version BEFORE UPDATE ON invitations FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY invitations_insert_ad ON invitations FOR INSERT TO unitrain_app
@@ -1303,12 +1303,12 @@ ALTER TABLE locations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE locations FORCE ROW LEVEL SECURITY;
 CREATE INDEX locations_created_at_id_idx ON public.locations USING btree (created_at, id);
 CREATE INDEX locations_name_id_idx ON public.locations USING btree (name, id);
-CREATE TRIGGER locations_audit_delete AFTER DELETE ON locations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER locations_audit_insert AFTER INSERT ON locations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER locations_audit_update AFTER UPDATE ON locations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER locations_capture_delete AFTER DELETE ON locations REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION locations_capture_changes();
-CREATE TRIGGER locations_capture_insert AFTER INSERT ON locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION locations_capture_changes();
-CREATE TRIGGER locations_capture_update AFTER UPDATE ON locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION locations_capture_changes();
+CREATE TRIGGER locations_audit_delete AFTER DELETE ON locations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER locations_audit_insert AFTER INSERT ON locations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER locations_audit_update AFTER UPDATE ON locations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER locations_capture_delete AFTER DELETE ON locations REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION locations_capture_changes();
+CREATE TRIGGER locations_capture_insert AFTER INSERT ON locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION locations_capture_changes();
+CREATE TRIGGER locations_capture_update AFTER UPDATE ON locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION locations_capture_changes();
 CREATE TRIGGER locations_move_session_ranges AFTER UPDATE OF timezone ON locations FOR EACH ROW WHEN (new.timezone IS DISTINCT FROM old.timezone) EXECUTE FUNCTION locations_move_session_ranges();
 CREATE TRIGGER locations_set_row_version BEFORE UPDATE ON locations FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY locations_delete_admin ON locations FOR DELETE TO unitrain_app
@@ -1369,9 +1369,9 @@ CREATE TABLE notification_templates (
 ALTER TABLE notification_templates ENABLE ROW LEVEL SECURITY;
 ALTER TABLE notification_templates FORCE ROW LEVEL SECURITY;
 CREATE INDEX notification_templates_provider_id_idx ON public.notification_templates USING btree (provider_id) WHERE (provider_id IS NOT NULL);
-CREATE TRIGGER notification_templates_audit_delete AFTER DELETE ON notification_templates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER notification_templates_audit_insert AFTER INSERT ON notification_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER notification_templates_audit_update AFTER UPDATE ON notification_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER notification_templates_audit_delete AFTER DELETE ON notification_templates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER notification_templates_audit_insert AFTER INSERT ON notification_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER notification_templates_audit_update AFTER UPDATE ON notification_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER notification_templates_set_row_version BEFORE UPDATE ON notification_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY notification_templates_delete_admin ON notification_templates FOR DELETE TO unitrain_app
   USING ((app_is_admin() AND (provider_id IS NOT NULL)));
@@ -1414,12 +1414,12 @@ ALTER TABLE notifications FORCE ROW LEVEL SECURITY;
 CREATE UNIQUE INDEX notifications_event_user_key ON public.notifications USING btree ((((data ->> 'event_seq'::text))::bigint), user_id);
 CREATE UNIQUE INDEX notifications_instructor_not_eligible_key ON public.notifications USING btree (((data ->> 'session_id'::text)), ((data ->> 'instructor_id'::text)), user_id) WHERE (kind = 'instructor.not-eligible'::text);
 CREATE INDEX notifications_user_read_idx ON public.notifications USING btree (user_id, read_at, created_at);
-CREATE TRIGGER notifications_audit_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER notifications_audit_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER notifications_audit_update AFTER UPDATE ON notifications REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER notifications_capture_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
-CREATE TRIGGER notifications_capture_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
-CREATE TRIGGER notifications_capture_update AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION notifications_capture_changes();
+CREATE TRIGGER notifications_audit_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER notifications_audit_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER notifications_audit_update AFTER UPDATE ON notifications REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER notifications_capture_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
+CREATE TRIGGER notifications_capture_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
+CREATE TRIGGER notifications_capture_update AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
 CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notifications FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_app
   USING ((user_id = app_user_id()));
@@ -1466,12 +1466,12 @@ ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
 ALTER TABLE profiles FORCE ROW LEVEL SECURITY;
 CREATE INDEX profiles_compliance_idx ON public.profiles USING btree (compliance_tier, role, compliance_status);
 CREATE INDEX profiles_supervisor_id_idx ON public.profiles USING btree (supervisor_id);
-CREATE TRIGGER profiles_audit_delete AFTER DELETE ON profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER profiles_audit_insert AFTER INSERT ON profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER profiles_audit_update AFTER UPDATE ON profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER profiles_capture_delete AFTER DELETE ON profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION profiles_capture_changes();
-CREATE TRIGGER profiles_capture_insert AFTER INSERT ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION profiles_capture_changes();
-CREATE TRIGGER profiles_capture_update AFTER UPDATE ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION profiles_capture_changes();
+CREATE TRIGGER profiles_audit_delete AFTER DELETE ON profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER profiles_audit_insert AFTER INSERT ON profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER profiles_audit_update AFTER UPDATE ON profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER profiles_capture_delete AFTER DELETE ON profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION profiles_capture_changes();
+CREATE TRIGGER profiles_capture_insert AFTER INSERT ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION profiles_capture_changes();
+CREATE TRIGGER profiles_capture_update AFTER UPDATE ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION profiles_capture_changes();
 CREATE TRIGGER profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id, new.supervisor_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'supervisor_id');
 CREATE TRIGGER profiles_guard_self_update BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('first_name', 'last_name', 'display_name', 'phone_ciphertext', 'email_ciphertext', 'organization');
 CREATE TRIGGER profiles_set_row_version BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -1520,12 +1520,12 @@ ALTER TABLE provider_locations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE provider_locations FORCE ROW LEVEL SECURITY;
 CREATE INDEX provider_locations_created_at_id_idx ON public.provider_locations USING btree (created_at, id);
 CREATE INDEX provider_locations_location_id_idx ON public.provider_locations USING btree (location_id);
-CREATE TRIGGER provider_locations_audit_delete AFTER DELETE ON provider_locations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER provider_locations_audit_insert AFTER INSERT ON provider_locations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER provider_locations_audit_update AFTER UPDATE ON provider_locations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER provider_locations_capture_delete AFTER DELETE ON provider_locations REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_locations_capture_changes();
-CREATE TRIGGER provider_locations_capture_insert AFTER INSERT ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_locations_capture_changes();
-CREATE TRIGGER provider_locations_capture_update AFTER UPDATE ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_locations_capture_changes();
+CREATE TRIGGER provider_locations_audit_delete AFTER DELETE ON provider_locations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER provider_locations_audit_insert AFTER INSERT ON provider_locations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER provider_locations_audit_update AFTER UPDATE ON provider_locations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER provider_locations_capture_delete AFTER DELETE ON provider_locations REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_locations_capture_changes();
+CREATE TRIGGER provider_locations_capture_insert AFTER INSERT ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_locations_capture_changes();
+CREATE TRIGGER provider_locations_capture_update AFTER UPDATE ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_locations_capture_changes();
 CREATE POLICY provider_locations_delete_admin ON provider_locations FOR DELETE TO unitrain_app
   USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_locations_insert_admin ON provider_locations FOR INSERT TO unitrain_app
@@ -1557,12 +1557,12 @@ ALTER TABLE provider_members ENABLE ROW LEVEL SECURITY;
 ALTER TABLE provider_members FORCE ROW LEVEL SECURITY;
 CREATE INDEX provider_members_created_at_id_idx ON public.provider_members USING btree (created_at, id);
 CREATE INDEX provider_members_user_id_created_at_provider_id_idx ON public.provider_members USING btree (user_id, created_at, provider_id);
-CREATE TRIGGER provider_members_audit_delete AFTER DELETE ON provider_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER provider_members_audit_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER provider_members_audit_update AFTER UPDATE ON provider_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER provider_members_capture_delete AFTER DELETE ON provider_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_members_capture_changes();
-CREATE TRIGGER provider_members_capture_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_members_capture_changes();
-CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION provider_members_capture_changes();
+CREATE TRIGGER provider_members_audit_delete AFTER DELETE ON provider_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER provider_members_audit_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER provider_members_audit_update AFTER UPDATE ON provider_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER provider_members_capture_delete AFTER DELETE ON provider_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
+CREATE TRIGGER provider_members_capture_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
+CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER provider_members_set_row_version BEFORE UPDATE ON provider_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_app
@@ -1605,9 +1605,9 @@ CREATE TABLE rooms (
 );
 ALTER TABLE rooms ENABLE ROW LEVEL SECURITY;
 ALTER TABLE rooms FORCE ROW LEVEL SECURITY;
-CREATE TRIGGER rooms_audit_delete AFTER DELETE ON rooms REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER rooms_audit_insert AFTER INSERT ON rooms REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER rooms_audit_update AFTER UPDATE ON rooms REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER rooms_audit_delete AFTER DELETE ON rooms REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER rooms_audit_insert AFTER INSERT ON rooms REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER rooms_audit_update AFTER UPDATE ON rooms REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER rooms_keep_session_seats BEFORE UPDATE OF capacity ON rooms FOR EACH ROW WHEN (new.capacity < old.capacity AND new.capacity > 0) EXECUTE FUNCTION rooms_keep_session_seats();
 CREATE TRIGGER rooms_set_row_version BEFORE UPDATE ON rooms FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY rooms_delete_admin ON rooms FOR DELETE TO unitrain_app
@@ -1668,12 +1668,12 @@ CREATE INDEX rosters_location_id_idx ON public.rosters USING btree (location_id)
 CREATE INDEX rosters_name_idx ON public.rosters USING btree (name, id);
 CREATE INDEX rosters_provider_id_idx ON public.rosters USING btree (provider_id);
 CREATE INDEX rosters_session_id_idx ON public.rosters USING btree (session_id);
-CREATE TRIGGER rosters_audit_delete AFTER DELETE ON rosters REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER rosters_audit_insert AFTER INSERT ON rosters REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER rosters_audit_update AFTER UPDATE ON rosters REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER rosters_capture_delete AFTER DELETE ON rosters REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION rosters_capture_changes();
-CREATE TRIGGER rosters_capture_insert AFTER INSERT ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION rosters_capture_changes();
-CREATE TRIGGER rosters_capture_update AFTER UPDATE ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION rosters_capture_changes();
+CREATE TRIGGER rosters_audit_delete AFTER DELETE ON rosters REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER rosters_audit_insert AFTER INSERT ON rosters REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER rosters_audit_update AFTER UPDATE ON rosters REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER rosters_capture_delete AFTER DELETE ON rosters REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
+CREATE TRIGGER rosters_capture_insert AFTER INSERT ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
+CREATE TRIGGER rosters_capture_update AFTER UPDATE ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_guard_instructor BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER rosters_guard_placement BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
 CREATE TRIGGER rosters_guard_sa_reference BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
@@ -1760,12 +1760,12 @@ CREATE INDEX session_enrollments_offer_expires_at_idx ON public.session_enrollme
 CREATE INDEX session_enrollments_student_completion_idx ON public.session_enrollments USING btree (student_id, completion_status);
 CREATE INDEX session_enrollments_student_profile_id_idx ON public.session_enrollments USING btree (student_profile_id);
 CREATE UNIQUE INDEX session_enrollments_waitlist_position_key ON public.session_enrollments USING btree (session_id, waitlist_position) WHERE (status = 'WAITLISTED'::text);
-CREATE TRIGGER session_enrollments_audit_delete AFTER DELETE ON session_enrollments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER session_enrollments_audit_insert AFTER INSERT ON session_enrollments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER session_enrollments_audit_update AFTER UPDATE ON session_enrollments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER session_enrollments_capture_delete AFTER DELETE ON session_enrollments REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
-CREATE TRIGGER session_enrollments_capture_insert AFTER INSERT ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
-CREATE TRIGGER session_enrollments_capture_update AFTER UPDATE ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION session_enrollments_capture_changes();
+CREATE TRIGGER session_enrollments_audit_delete AFTER DELETE ON session_enrollments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER session_enrollments_audit_insert AFTER INSERT ON session_enrollments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER session_enrollments_audit_update AFTER UPDATE ON session_enrollments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER session_enrollments_capture_delete AFTER DELETE ON session_enrollments REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION session_enrollments_capture_changes();
+CREATE TRIGGER session_enrollments_capture_insert AFTER INSERT ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION session_enrollments_capture_changes();
+CREATE TRIGGER session_enrollments_capture_update AFTER UPDATE ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_drop_offer BEFORE UPDATE OF status ON session_enrollments FOR EACH ROW WHEN (new.status <> 'WAITLISTED'::text AND new.offer_expires_at IS NOT NULL) EXECUTE FUNCTION session_enrollments_drop_offer();
 CREATE TRIGGER session_enrollments_guard_sa_reference BEFORE INSERT OR UPDATE ON session_enrollments FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.student_id, new.enrolled_by])) EXECUTE FUNCTION app_guard_sa_reference('student_id', 'enrolled_by');
 CREATE TRIGGER session_enrollments_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON session_enrollments FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
@@ -1829,12 +1829,12 @@ CREATE TABLE student_enrollment_profiles (
 ALTER TABLE student_enrollment_profiles ENABLE ROW LEVEL SECURITY;
 ALTER TABLE student_enrollment_profiles FORCE ROW LEVEL SECURITY;
 CREATE INDEX student_enrollment_profiles_email_hmac_idx ON public.student_enrollment_profiles USING btree (email_hmac);
-CREATE TRIGGER student_enrollment_profiles_audit_delete AFTER DELETE ON student_enrollment_profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER student_enrollment_profiles_audit_insert AFTER INSERT ON student_enrollment_profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER student_enrollment_profiles_audit_update AFTER UPDATE ON student_enrollment_profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER student_enrollment_profiles_capture_delete AFTER DELETE ON student_enrollment_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
-CREATE TRIGGER student_enrollment_profiles_capture_insert AFTER INSERT ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
-CREATE TRIGGER student_enrollment_profiles_capture_update AFTER UPDATE ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
+CREATE TRIGGER student_enrollment_profiles_audit_delete AFTER DELETE ON student_enrollment_profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER student_enrollment_profiles_audit_insert AFTER INSERT ON student_enrollment_profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER student_enrollment_profiles_audit_update AFTER UPDATE ON student_enrollment_profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER student_enrollment_profiles_capture_delete AFTER DELETE ON student_enrollment_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
+CREATE TRIGGER student_enrollment_profiles_capture_insert AFTER INSERT ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
+CREATE TRIGGER student_enrollment_profiles_capture_update AFTER UPDATE ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
 CREATE TRIGGER student_enrollment_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON student_enrollment_profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER student_enrollment_profiles_set_row_version BEFORE UPDATE ON student_enrollment_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_enrollment_profiles_delete_admin ON student_enrollment_profiles FOR DELETE TO unitrain_app
@@ -1888,12 +1888,12 @@ ALTER TABLE student_roster_members FORCE ROW LEVEL SECURITY;
 CREATE INDEX student_roster_members_roster_created_at_idx ON public.student_roster_members USING btree (roster_id, created_at, id);
 CREATE INDEX student_roster_members_student_id_idx ON public.student_roster_members USING btree (student_id);
 CREATE INDEX student_roster_members_student_profile_id_idx ON public.student_roster_members USING btree (student_profile_id);
-CREATE TRIGGER student_roster_members_audit_delete AFTER DELETE ON student_roster_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER student_roster_members_audit_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER student_roster_members_audit_update AFTER UPDATE ON student_roster_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER student_roster_members_capture_delete AFTER DELETE ON student_roster_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_roster_members_capture_changes();
-CREATE TRIGGER student_roster_members_capture_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_roster_members_capture_changes();
-CREATE TRIGGER student_roster_members_capture_update AFTER UPDATE ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION student_roster_members_capture_changes();
+CREATE TRIGGER student_roster_members_audit_delete AFTER DELETE ON student_roster_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER student_roster_members_audit_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER student_roster_members_audit_update AFTER UPDATE ON student_roster_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER student_roster_members_capture_delete AFTER DELETE ON student_roster_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
+CREATE TRIGGER student_roster_members_capture_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
+CREATE TRIGGER student_roster_members_capture_update AFTER UPDATE ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_archived_roster_members();
 CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE ON student_roster_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.student_id])) EXECUTE FUNCTION app_guard_sa_reference('student_id');
 CREATE TRIGGER student_roster_members_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
@@ -1945,9 +1945,9 @@ ALTER TABLE team_members ENABLE ROW LEVEL SECURITY;
 ALTER TABLE team_members FORCE ROW LEVEL SECURITY;
 CREATE INDEX team_members_created_at_id_idx ON public.team_members USING btree (created_at, id);
 CREATE INDEX team_members_user_id_idx ON public.team_members USING btree (user_id);
-CREATE TRIGGER team_members_audit_delete AFTER DELETE ON team_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER team_members_audit_insert AFTER INSERT ON team_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER team_members_audit_update AFTER UPDATE ON team_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER team_members_audit_delete AFTER DELETE ON team_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER team_members_audit_insert AFTER INSERT ON team_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER team_members_audit_update AFTER UPDATE ON team_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER team_members_guard_sa_reference BEFORE INSERT OR UPDATE ON team_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY team_members_delete_admin ON team_members FOR DELETE TO unitrain_app
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -1991,9 +1991,9 @@ CREATE INDEX teams_created_at_id_idx ON public.teams USING btree (created_at, id
 CREATE INDEX teams_lead_id_idx ON public.teams USING btree (lead_id);
 CREATE INDEX teams_name_id_idx ON public.teams USING btree (name, id);
 CREATE INDEX teams_provider_id_idx ON public.teams USING btree (provider_id);
-CREATE TRIGGER teams_audit_delete AFTER DELETE ON teams REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER teams_audit_insert AFTER INSERT ON teams REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER teams_audit_update AFTER UPDATE ON teams REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER teams_audit_delete AFTER DELETE ON teams REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER teams_audit_insert AFTER INSERT ON teams REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER teams_audit_update AFTER UPDATE ON teams REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER teams_guard_sa_reference BEFORE INSERT OR UPDATE ON teams FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.lead_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('lead_id', 'created_by');
 CREATE TRIGGER teams_set_row_version BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY teams_delete_admin ON teams FOR DELETE TO unitrain_app
@@ -2078,12 +2078,12 @@ CREATE INDEX training_sessions_provider_id_idx ON public.training_sessions USING
 CREATE INDEX training_sessions_room_id_idx ON public.training_sessions USING btree (room_id) WHERE (room_id IS NOT NULL);
 CREATE INDEX training_sessions_scheduled_date_location_idx ON public.training_sessions USING btree (session_date, location_id) WHERE (status = 'SCHEDULED'::text);
 CREATE INDEX training_sessions_session_date_idx ON public.training_sessions USING btree (session_date);
-CREATE TRIGGER training_sessions_audit_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER training_sessions_audit_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER training_sessions_audit_update AFTER UPDATE ON training_sessions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER training_sessions_capture_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
-CREATE TRIGGER training_sessions_capture_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
-CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION training_sessions_capture_changes();
+CREATE TRIGGER training_sessions_audit_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER training_sessions_audit_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER training_sessions_audit_update AFTER UPDATE ON training_sessions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER training_sessions_capture_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
+CREATE TRIGGER training_sessions_capture_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
+CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_eligibility_override();
 CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
@@ -2171,12 +2171,12 @@ CREATE TABLE users (
 );
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE users FORCE ROW LEVEL SECURITY;
-CREATE TRIGGER users_audit_delete AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER users_audit_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER users_audit_update AFTER UPDATE ON users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER users_capture_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION users_capture_changes();
-CREATE TRIGGER users_capture_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION users_capture_changes();
-CREATE TRIGGER users_capture_update AFTER UPDATE ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (current_setting('unitrain.audit'::text, true) IS DISTINCT FROM 'off'::text OR current_setting('role'::text) <> 'none'::text OR current_setting('is_superuser'::text) <> 'on'::text AND NOT audit_session_user_is_owner()) EXECUTE FUNCTION users_capture_changes();
+CREATE TRIGGER users_audit_delete AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER users_audit_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER users_audit_update AFTER UPDATE ON users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
+CREATE TRIGGER users_capture_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
+CREATE TRIGGER users_capture_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
+CREATE TRIGGER users_capture_update AFTER UPDATE ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_set_row_version BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY users_delete_sa ON users FOR DELETE TO unitrain_app
   USING ((app_role() = 'SA'::text));
@@ -2754,18 +2754,14 @@ CREATE OR REPLACE PROCEDURE public.app_audit(IN audited regclass)
  SET search_path TO 'public', 'pg_temp'
 AS $procedure$
 DECLARE
-  audit_on CONSTANT text :=
-    'WHEN (current_setting(''unitrain.audit'', true) IS DISTINCT FROM ''off'' '
-    'OR current_setting(''role'') <> ''none'' '
-    'OR (current_setting(''is_superuser'') <> ''on'' AND NOT audit_session_user_is_owner())) ';
   table_name CONSTANT text := (SELECT c.relname FROM pg_class c WHERE c.oid = audited);
 BEGIN
-  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT %s'
-                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_insert', audited, audit_on);
-  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT %s'
-                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_update', audited, audit_on);
-  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT %s'
-                 'EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_delete', audited, audit_on);
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
+                 'WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_insert', audited);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT '
+                 'WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_update', audited);
+  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
+                 'WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows()', table_name || '_audit_delete', audited);
 END;
 $procedure$;
 REVOKE EXECUTE ON FUNCTION app_audit(regclass) FROM PUBLIC;
@@ -3879,59 +3875,67 @@ $function$;
 REVOKE EXECUTE ON FUNCTION append_domain_event(text,uuid,integer,text,jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION append_domain_event(text,uuid,integer,text,jsonb) TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.audit_actor(OUT actor_id uuid, OUT actor_role text, OUT request_id text, OUT ip inet, OUT user_agent text)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+  claimed_role text := current_setting('unitrain.role', true);
+  claimed_ip text := nullif(current_setting('unitrain.ip', true), '');
+BEGIN
+  actor_id := nullif(current_setting('unitrain.user_id', true), '')::uuid;
+  -- Signed-out callers (ANON) and system work (no claims) have no role in the log.
+  actor_role := CASE WHEN claimed_role IN ('SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN') THEN claimed_role END;
+  request_id := nullif(current_setting('unitrain.request_id', true), '');
+  user_agent := nullif(current_setting('unitrain.user_agent', true), '');
+  -- The claim comes from the request; a malformed one must not make the audited write fail.
+  IF claimed_ip IS NOT NULL THEN
+    BEGIN
+      ip := claimed_ip::inet;
+    EXCEPTION WHEN invalid_text_representation THEN
+      ip := NULL;
+    END;
+  END IF;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION audit_actor() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.audit_applies()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+  RETURN public.audit_switched_on()
+     AND NOT (current_setting('search_path') = 'public, pg_temp, self_audited' AND current_user::text <> current_setting('role'));
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.audit_changed_rows()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-DECLARE
-  -- Password and token hashes are secrets even hashed: never copied into the log.
-  secret_columns CONSTANT text[] := ARRAY['password_hash', 'refresh_token_hash'];
-  -- Moved by set_row_version on every update: an update that changed nothing else is not recorded.
-  bookkeeping_columns CONSTANT text[] := ARRAY['updated_at', 'version'];
-  claimed_role text := current_setting('unitrain.role', true);
-  claimed_ip text := nullif(current_setting('unitrain.ip', true), '');
-  actor uuid := nullif(current_setting('unitrain.user_id', true), '')::uuid;
-  -- Signed-out callers (ANON) and system work (no claims) have no role in the log.
-  actor_role text := CASE WHEN claimed_role IN ('SA', 'AD', 'AP', 'IC', 'IP', 'IT', 'IN') THEN claimed_role END;
-  request text := nullif(current_setting('unitrain.request_id', true), '');
-  agent text := nullif(current_setting('unitrain.user_agent', true), '');
-  client_ip inet;
 BEGIN
-  -- The claim comes from the request; a malformed one must not make the audited write fail.
-  IF claimed_ip IS NOT NULL THEN
-    BEGIN
-      client_ip := claimed_ip::inet;
-    EXCEPTION WHEN invalid_text_representation THEN
-      client_ip := NULL;
-    END;
-  END IF;
-
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_log (actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, ip, user_agent)
-    SELECT actor, actor_role, TG_TABLE_NAME, TG_OP, n.id, NULL, to_jsonb(n) - secret_columns, request, client_ip, agent
-      FROM new_rows n;
+    SELECT a.actor_id, a.actor_role, TG_TABLE_NAME, TG_OP, n.id, v.old_values, v.new_values, a.request_id, a.ip, a.user_agent
+      FROM audit_actor() a, new_rows n CROSS JOIN LATERAL audit_values(NULL, to_jsonb(n)) v;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO audit_log (actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, ip, user_agent)
-    SELECT actor, actor_role, TG_TABLE_NAME, TG_OP, o.id, to_jsonb(o) - secret_columns, NULL, request, client_ip, agent
-      FROM old_rows o;
+    SELECT a.actor_id, a.actor_role, TG_TABLE_NAME, TG_OP, o.id, v.old_values, v.new_values, a.request_id, a.ip, a.user_agent
+      FROM audit_actor() a, old_rows o CROSS JOIN LATERAL audit_values(to_jsonb(o), NULL) v;
   ELSE
-    -- Only the columns that changed, old and new. A changed secret keeps the row (a password reset
-    -- leaves a trace: its version and time) but its values are dropped. PostgreSQL appends a row's old
-    -- and new version to the two transition tables together (AfterTriggerSaveEvent), so the n-th rows of
-    -- both are one row: zipped by position, with no join whose cached plan could have been made for a
-    -- one-row statement.
+    -- PostgreSQL appends a row's old and new version to the two transition tables together
+    -- (AfterTriggerSaveEvent), so the n-th rows of both are one row: zipped by position, with no join
+    -- whose cached plan could have been made for a one-row statement.
     INSERT INTO audit_log (actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, ip, user_agent)
-    SELECT actor, actor_role, TG_TABLE_NAME, TG_OP, (p.new_row ->> 'id')::uuid, d.old_values - secret_columns, d.new_values - secret_columns,
-           request, client_ip, agent
-      FROM unnest((SELECT array_agg(to_jsonb(r)) FROM new_rows r), (SELECT array_agg(to_jsonb(r)) FROM old_rows r)) AS p (new_row, old_row)
-      CROSS JOIN LATERAL (
-        SELECT jsonb_object_agg(nv.key, ov.value) AS old_values, jsonb_object_agg(nv.key, nv.value) AS new_values
-          FROM jsonb_each(p.new_row) nv
-          JOIN jsonb_each(p.old_row) ov USING (key)
-         WHERE nv.value IS DISTINCT FROM ov.value) AS d
-     WHERE d.new_values - bookkeeping_columns <> '{}'::jsonb;
+    SELECT a.actor_id, a.actor_role, TG_TABLE_NAME, TG_OP, (p.new_row ->> 'id')::uuid, v.old_values, v.new_values, a.request_id, a.ip, a.user_agent
+      FROM audit_actor() a,
+           unnest((SELECT array_agg(to_jsonb(r)) FROM new_rows r), (SELECT array_agg(to_jsonb(r)) FROM old_rows r)) AS p (new_row, old_row)
+      CROSS JOIN LATERAL audit_values(p.old_row, p.new_row) v;
   END IF;
   RETURN NULL;
 END;
@@ -3947,6 +3951,36 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION audit_session_user_is_owner() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_session_user_is_owner() TO unitrain_app;
+
+CREATE OR REPLACE FUNCTION public.audit_switched_on()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+  -- The owner's bulk load, acting as itself with unitrain.audit off, is not recorded (migration 0010);
+  -- a request cannot switch it off.
+  RETURN current_setting('unitrain.audit', true) IS DISTINCT FROM 'off' OR current_setting('role') <> 'none'
+      OR (current_setting('is_superuser') <> 'on' AND NOT public.audit_session_user_is_owner());
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.audit_values(old_row jsonb, new_row jsonb)
+ RETURNS TABLE(old_values jsonb, new_values jsonb)
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT old_row - ARRAY['password_hash', 'refresh_token_hash'], new_row - ARRAY['password_hash', 'refresh_token_hash']
+   WHERE old_row IS NULL OR new_row IS NULL
+  UNION ALL
+  SELECT d.old_values - ARRAY['password_hash', 'refresh_token_hash'], d.new_values - ARRAY['password_hash', 'refresh_token_hash']
+    FROM (SELECT jsonb_object_agg(nv.key, ov.value) AS old_values, jsonb_object_agg(nv.key, nv.value) AS new_values
+            FROM jsonb_each(new_row) nv
+            JOIN jsonb_each(old_row) ov USING (key)
+           WHERE nv.value IS DISTINCT FROM ov.value) AS d
+   WHERE old_row IS NOT NULL AND new_row IS NOT NULL AND d.new_values - ARRAY['updated_at', 'version'] <> '{}'::jsonb
+$function$;
+REVOKE EXECUTE ON FUNCTION audit_values(jsonb,jsonb) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.authorized_providers_capture_changes()
  RETURNS trigger
@@ -4553,14 +4587,14 @@ CREATE OR REPLACE FUNCTION public.enroll_student(session uuid, student uuid, stu
  RETURNS TABLE(outcome text, enrollment_id uuid, overlapping_session_ids uuid[])
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'public', 'pg_temp', 'self_audited'
 AS $function$
 DECLARE
   existing session_enrollments;
   enrolled session_enrollments;
-  seat_taken boolean;
+  seat training_sessions;
+  seated training_sessions;
   next_position integer;
-  session_status text;
   overlapping uuid[];
 BEGIN
   IF num_nonnulls(student, student_profile) <> 1 THEN
@@ -4590,39 +4624,25 @@ BEGIN
     END IF;
   END IF;
 
-  -- The common repeat, answered without taking the session lock.
-  SELECT e.* INTO existing FROM session_enrollments e
-   WHERE e.session_id = session AND (e.student_id = student OR e.student_profile_id = student_profile);
-  IF FOUND AND existing.status <> 'CANCELLED' THEN
-    RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id, NULL::uuid[];
-    RETURN;
-  END IF;
-
-  -- The seat: one atomic, capacity-guarded statement; it also takes the session lock.
-  UPDATE training_sessions s SET current_enrollment = s.current_enrollment + 1
-   WHERE s.id = session AND s.status = 'SCHEDULED' AND s.current_enrollment < s.max_capacity;
-  seat_taken := FOUND;
-  IF NOT seat_taken THEN
-    -- Full (or not scheduled): the lock serialises waitlist numbering.
-    SELECT s.status INTO session_status FROM training_sessions s WHERE s.id = session FOR UPDATE;
-    IF session_status <> 'SCHEDULED' THEN
-      RAISE EXCEPTION 'the session is % and takes no enrollments', session_status USING ERRCODE = 'UT409';
-    END IF;
-  END IF;
-
-  -- Again under the lock: a concurrent request for the same student may have committed meanwhile.
+  -- The session lock: seats and waitlist numbers are counted under it.
+  SELECT s.* INTO seat FROM training_sessions s WHERE s.id = session FOR NO KEY UPDATE;
   SELECT e.* INTO existing FROM session_enrollments e
    WHERE e.session_id = session AND (e.student_id = student OR e.student_profile_id = student_profile)
    FOR UPDATE;
   IF FOUND AND existing.status <> 'CANCELLED' THEN
-    IF seat_taken THEN
-      UPDATE training_sessions s SET current_enrollment = s.current_enrollment - 1 WHERE s.id = session;
-    END IF;
     RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id, NULL::uuid[];
     RETURN;
   END IF;
+  IF seat.status <> 'SCHEDULED' THEN
+    RAISE EXCEPTION 'the session is % and takes no enrollments', seat.status USING ERRCODE = 'UT409';
+  END IF;
 
-  IF NOT seat_taken THEN
+  IF seat.current_enrollment < seat.max_capacity THEN
+    -- The seat: still one atomic, capacity-guarded statement (the lock above makes its guard hold).
+    UPDATE training_sessions s SET current_enrollment = s.current_enrollment + 1
+     WHERE s.id = session AND s.status = 'SCHEDULED' AND s.current_enrollment < s.max_capacity
+    RETURNING s.* INTO seated;
+  ELSE
     SELECT coalesce(max(e.waitlist_position), 0) + 1 INTO next_position
       FROM session_enrollments e WHERE e.session_id = session AND e.status = 'WAITLISTED';
   END IF;
@@ -4630,17 +4650,44 @@ BEGIN
   IF existing.id IS NOT NULL THEN
     -- A cancelled row is reused: one row per student and session.
     UPDATE session_enrollments e
-       SET status = CASE WHEN seat_taken THEN 'ENROLLED' ELSE 'WAITLISTED' END,
+       SET status = CASE WHEN seated.id IS NOT NULL THEN 'ENROLLED' ELSE 'WAITLISTED' END,
            waitlist_position = next_position, enrollment_date = now(), enrolled_by = app_user_id()
      WHERE e.id = existing.id
     RETURNING e.* INTO enrolled;
   ELSE
     INSERT INTO session_enrollments (session_id, student_id, student_profile_id, status, waitlist_position, enrolled_by)
-    VALUES (session, student, student_profile, CASE WHEN seat_taken THEN 'ENROLLED' ELSE 'WAITLISTED' END,
+    VALUES (session, student, student_profile, CASE WHEN seated.id IS NOT NULL THEN 'ENROLLED' ELSE 'WAITLISTED' END,
             next_position, app_user_id())
     RETURNING * INTO enrolled;
   END IF;
-  PERFORM app_enrollment_event(enrolled, CASE WHEN seat_taken THEN 'enrollment.enrolled' ELSE 'enrollment.waitlisted' END);
+
+  -- The audit and change-capture rows of the seat (when taken) and of the enrollment, in that order, as
+  -- the triggers of the two statements above would have written them (this function's search path tells
+  -- them not to), under the same switch: audit_changed_rows' values and actor; the change capture's scope
+  -- keys, a session's own and an enrollment's its session's with its student (change_capture_tables,
+  -- migration 0021).
+  IF audit_switched_on() THEN
+    WITH changed (ord, table_name, operation, row_id, old_row, new_row, location_id, provider_id, instructor_id, user_id) AS (
+      VALUES (1, 'training_sessions', 'UPDATE', seated.id, to_jsonb(seat), to_jsonb(seated),
+              seated.location_id, seated.provider_id, seated.instructor_id, NULL::uuid),
+             (2, 'session_enrollments', CASE WHEN existing.id IS NULL THEN 'INSERT' ELSE 'UPDATE' END, enrolled.id,
+              CASE WHEN existing.id IS NOT NULL THEN to_jsonb(existing) END, to_jsonb(enrolled),
+              seat.location_id, seat.provider_id, seat.instructor_id, enrolled.student_id)
+    ), audited AS (
+      INSERT INTO audit_log (actor_id, actor_role, table_name, operation, row_id, old_values, new_values, request_id, ip, user_agent)
+      SELECT a.actor_id, a.actor_role, c.table_name, c.operation, c.row_id, v.old_values, v.new_values, a.request_id, a.ip, a.user_agent
+        FROM audit_actor() a, changed c CROSS JOIN LATERAL audit_values(c.old_row, c.new_row) v
+       WHERE c.row_id IS NOT NULL
+       ORDER BY c.ord
+    )
+    INSERT INTO change_log (table_name, operation, row_id, location_id, provider_id, instructor_id, user_id)
+    SELECT c.table_name, c.operation, c.row_id, c.location_id, c.provider_id, c.instructor_id, c.user_id
+      FROM changed c
+     WHERE c.row_id IS NOT NULL
+     ORDER BY c.ord;
+  END IF;
+
+  PERFORM app_enrollment_event(enrolled, CASE WHEN seated.id IS NOT NULL THEN 'enrollment.enrolled' ELSE 'enrollment.waitlisted' END);
   RETURN QUERY SELECT enrolled.status, enrolled.id, NULL::uuid[];
 END;
 $function$;

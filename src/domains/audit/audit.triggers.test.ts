@@ -235,6 +235,48 @@ describe('audit triggers', () => {
     }
   });
 
+  // Decision 0079: a function that records its own writes (enroll_student) runs under the search path
+  // `public, pg_temp, self_audited`, and the triggers leave the statements it runs to it.
+  it('leave to a function marked as recording its own writes only those writes, never a request that sets the mark', async () => {
+    const actor = administrator();
+    const mark = 'public, pg_temp, self_audited';
+    const direct = await db.withActor(actor, async (tx) => {
+      await tx.query(`select set_config('search_path', $1, true)`, [mark]);
+      const { rows } = await tx.query<{ id: string }>(`insert into locations (name) values ('Marked Hall') returning id`);
+      return rows[0]!.id;
+    });
+    expect(await auditOf(direct)).toMatchObject([{ operation: 'INSERT', actor_id: actor.userId }]);
+
+    const probe = `audit_probe_${randomUUID().slice(0, 8)}`;
+    await db.exec(`create function ${probe}(name text) returns uuid language sql security definer set search_path = public, pg_temp
+                     as $$ insert into locations (name) values (name) returning id $$;
+                   create function ${probe}_marked(name text) returns uuid language sql security definer set search_path = ${mark}
+                     as $$ insert into locations (name) values (name) returning id $$;
+                   grant execute on function ${probe}(text), ${probe}_marked(text) to unitrain_app`);
+    try {
+      const called = (sql: string, name: string) => db.withActor(actor, async (tx) => {
+        await tx.query(`select set_config('search_path', $1, true)`, [mark]);
+        const { rows } = await tx.query<{ id: string }>(sql, [name]);
+        return rows[0]!.id;
+      });
+      // A SECURITY DEFINER function sets its own search path, so the caller's mark does not reach its writes.
+      expect(await auditOf(await called(`select ${probe}($1) as id`, 'Called Hall'))).toMatchObject([{ operation: 'INSERT', actor_id: actor.userId }]);
+      // One that carries the mark itself is trusted to record them (this probe does not: hence the check below of who carries it).
+      expect(await auditOf(await called(`select ${probe}_marked($1) as id`, 'Trusted Hall'))).toEqual([]);
+    } finally {
+      await db.exec(`drop function ${probe}(text); drop function ${probe}_marked(text)`);
+    }
+  });
+
+  it('let only enroll_student carry the mark, and every other SECURITY DEFINER function set its own search path', async () => {
+    const { rows } = await db.query<{ name: string; search_path: string | null }>(
+      `select p.proname as name, (select substr(c, length('search_path=') + 1) from unnest(p.proconfig) c where c like 'search\\_path=%') as search_path
+         from pg_proc p where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1`,
+    );
+    expect(rows.length).toBeGreaterThan(50);
+    expect(rows.filter((row) => row.search_path !== 'public, pg_temp')).toEqual([{ name: 'enroll_student', search_path: 'public, pg_temp, self_audited' }]);
+  });
+
   it('leave the application role able to read the log but never to write, change or erase it', async () => {
     const { rows } = await db.query<Record<string, boolean>>(
       `select has_table_privilege('unitrain_app', 'audit_log', 'SELECT') as "select",
