@@ -1,4 +1,5 @@
 import type { Queryable, Row, Tx } from '../../db/database.js';
+import { answerTextOfTimestamptz } from '../../db/timestamptz-parser.js';
 import { AppError } from '../../../errors.js';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
 
@@ -40,6 +41,12 @@ export interface ListQuery {
   direction: 'asc' | 'desc';
   limit: number;
   cursor?: string | undefined;
+  /**
+   * `timestamptz` columns read as the answer writes them (ISO 8601 text, `2026-12-06T21:09:13.123Z`) rather
+   * than as Dates, for rows that go to the response serializer as they are: no Date is made per value and
+   * formatted back (decision 0078). Nothing may read these columns as Dates.
+   */
+  timestampsAsText?: readonly string[] | undefined;
 }
 
 export interface Page {
@@ -50,6 +57,22 @@ export interface Page {
 
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 const selectList = (spec: TableSpec) => spec.columns.map(quote).join(', ');
+
+/** The select list of a page, built once per table and timestamp columns (a list's text is otherwise built on every request). */
+const pageSelectLists = new WeakMap<TableSpec, Map<string, string>>();
+
+/** `columns`, those in `asText` as PostgreSQL's text of their value (under their own name). */
+function pageSelectList(spec: TableSpec, asText: readonly string[]): string {
+  let lists = pageSelectLists.get(spec);
+  if (lists === undefined) pageSelectLists.set(spec, (lists = new Map()));
+  const key = asText.join(',');
+  let list = lists.get(key);
+  if (list === undefined) {
+    list = spec.columns.map((column) => (asText.includes(column) ? `${quote(column)}::text as ${quote(column)}` : quote(column))).join(', ');
+    lists.set(key, list);
+  }
+  return list;
+}
 
 function whereFilters(spec: TableSpec, filters: Record<string, unknown>, bind: Bind): string[] {
   return Object.entries(filters)
@@ -93,9 +116,11 @@ function pageStatement(spec: TableSpec, query: ListQuery, withTotal: boolean): {
   const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
   const total = withTotal ? `, (select count(*)::int from ${quote(spec.readFrom)} ${matching}) as "__total"` : '';
   // The cursor carries the sort value as PostgreSQL's own text: a JavaScript Date would cut microseconds.
+  // The order names the table's column: a column read as text keeps its name in the select list, and a
+  // bare name in ORDER BY means the select list's column first (the text, sorted as text).
   return {
-    text: `select ${selectList(spec)}, ${sortColumn}::text as "__sort"${total} from ${quote(spec.readFrom)} ${where}
-     order by ${sortColumn} ${query.direction}, id ${query.direction} limit ${bind(query.limit + 1)}`,
+    text: `select ${pageSelectList(spec, query.timestampsAsText ?? [])}, ${sortColumn}::text as "__sort"${total} from ${quote(spec.readFrom)} ${where}
+     order by ${quote(spec.readFrom)}.${sortColumn} ${query.direction}, id ${query.direction} limit ${bind(query.limit + 1)}`,
     params,
   };
 }
@@ -104,11 +129,16 @@ function pageOf(rows: Row[], query: ListQuery): Omit<Page, 'total'> {
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last['__sort'], id: String(last['id']) }) : null;
+  const asText = query.timestampsAsText ?? [];
   for (const item of items) {
     // Last column first: V8 deletes an object's last property in place, any other turns the row into a
     // slow dictionary for the serializer (decision 0067).
     delete item['__total'];
     delete item['__sort'];
+    for (const column of asText) {
+      const value = item[column];
+      if (typeof value === 'string') item[column] = answerTextOfTimestamptz(value);
+    }
   }
   return { items, next_cursor: nextCursor };
 }
