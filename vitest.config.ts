@@ -7,6 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const databaseFreeTests = [
   'src/platform/cache/two-layer-cache.test.ts',
   'src/config.test.ts',
+  'src/job-handlers.test.ts',
   'src/platform/db/database-unavailable.test.ts',
   'src/domains/calendar/calendar.timezones.test.ts',
   'src/domains/notifications/mail-transport.test.ts',

@@ -15,7 +15,7 @@ import { sendCommitPosition } from './platform/http/read-your-writes.js';
 import { requestLoggerOf } from './platform/http/request-logger.js';
 import { createSignedInAccounts } from './platform/http/signed-in-accounts.js';
 import { onFirstUseCompilers } from './platform/http/schema-compilers.js';
-import { noStoreUnlessChosen, registerSecurityHeaders } from './platform/http/security-headers.js';
+import { noStoreUnlessChosen, registerResponseHeaders } from './platform/http/response-headers.js';
 import { registerCsvUploads } from './platform/shared/csv/csv-upload.js';
 import { invitationsRoutes, passwordResetRoutes } from './domains/accounts/index.js';
 import { auditRoutes } from './domains/audit/index.js';
@@ -110,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Hooks on every request take a callback, not a promise: one microtask less each (decision 0063); and
   // each kind is one hook where it can be, a step of the framework less (decision 0072).
   registerErrorHandling(app);
-  await registerSecurityHeaders(app, { publicUrl: deps.publicUrl });
+  await registerResponseHeaders(app, { publicUrl: deps.publicUrl });
   app.addHook('onSend', (request, reply, payload, done) => {
     noStoreUnlessChosen(reply);
     sendCommitPosition(request, reply);

@@ -1,16 +1,25 @@
 import type { MailSettings, ScheduleSettings } from './config.js';
 import { accountMailHandlers } from './domains/accounts/index.js';
-import { certificateHandlers, expireDueCertificates, expireDueName } from './domains/certificates/index.js';
+import { certificateHandlers, certificateSubscribers, expireDueCertificates, expireDueName } from './domains/certificates/index.js';
 import {
   complianceFollowsCertificates, complianceOnCompletion, recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName,
 } from './domains/compliance/index.js';
 import { eligibilityNoticesName, noticeIneligibleInstructors } from './domains/instructors/index.js';
 import { expireOffersName, expireWaitlistOffersHandler } from './domains/enrollments/index.js';
-import type { JobHandler, ScheduledJob } from './platform/jobs/index.js';
-import { queueRemindersName, trainingDayHandlers } from './domains/notifications/index.js';
+import type { EventSubscriber, JobHandler, ScheduledJob } from './platform/jobs/index.js';
+import { queueRemindersName, trainingDayHandlers, trainingDaySubscribers } from './domains/notifications/index.js';
 import { refreshAnalyticsHandler, refreshAnalyticsJob } from './domains/reports/index.js';
 import type { FieldCipher } from './platform/security/field-cipher.js';
 import type { Logger } from './platform/shared/logger.js';
+
+/**
+ * The handlers below that subscribe to events, as their domains declare them: which events queue a job
+ * of which handler, known without the keys and the mail the handlers need (`unitrain doctor` reads
+ * this). A handler added below with event types is added here too (handlers.test.ts compares the two).
+ */
+export const eventSubscribers: readonly EventSubscriber[] = [
+  complianceOnCompletion, complianceFollowsCertificates, ...Object.values(trainingDaySubscribers), ...Object.values(certificateSubscribers),
+];
 
 /**
  * Every handler a worker runs, subscribed to its event types. The processes that run a worker (`serve`,

@@ -10,8 +10,8 @@ import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
 import type { Keyring } from '../src/platform/security/keyring.js';
 import { hashPassword } from '../src/platform/security/passwords.js';
-import { createLogger } from '../src/platform/shared/logger.js';
 import { testKeysEnv } from './engine.js';
+import { testLogger } from './logger.js';
 
 /** The keys of `testKeysEnv`, as a keyring: tokens minted here verify in a server process given those variables. */
 export const testKeyring: Keyring = {
@@ -30,7 +30,7 @@ export const testStreamSettings: StreamSettings = { heartbeatMs: 15_000, bufferB
 export async function testAppDeps(db: Db, overrides: Partial<AppDeps> = {}): Promise<AppDeps> {
   return {
     db,
-    logger: createLogger({ logLevel: 'silent', logFormat: 'json' }),
+    logger: testLogger,
     redis: null,
     migrations: await readMigrationFiles(),
     keyring: testKeyring,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Db } from '../src/platform/db/database.js';
 import { openPgliteDatabase, wrapPglite } from '../src/platform/db/pglite-database.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
@@ -75,4 +75,26 @@ export function createMigratedDatabase(options: { queryLog?: QueryLog } = {}): P
 /** A database with nothing in it, for migration tests. */
 export function createEmptyDatabase(): Promise<TestDatabase> {
   return open('empty');
+}
+
+export interface TestDatabaseContext {
+  database: TestDatabase;
+  db: Db;
+}
+
+/**
+ * A migrated database for the tests of one file (or one `describe`): made in `beforeAll`, dropped in
+ * `afterAll`. Read the fields inside tests and later hooks (they are set once this `beforeAll` ran); a
+ * file's own set-up on it (a probe table, a world) goes in a `beforeAll` after this call.
+ */
+export function useTestDatabase(): TestDatabaseContext {
+  const context = {} as TestDatabaseContext;
+  beforeAll(async () => {
+    context.database = await createMigratedDatabase();
+    context.db = context.database.db;
+  });
+  afterAll(async () => {
+    await context.database?.drop();
+  });
+  return context;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { AppDeps } from '../src/app.js';
 import type { Db } from '../src/platform/db/database.js';
 import { buildTestApp } from './auth.js';
-import { createMigratedDatabase, type TestDatabase } from './database.js';
+import { type TestDatabase, useTestDatabase } from './database.js';
 
 export interface TestApp {
   database: TestDatabase;
@@ -12,19 +12,17 @@ export interface TestApp {
 }
 
 /**
- * A migrated database and the real application on it for the tests of one file: made in `beforeAll`,
- * closed and dropped in `afterAll`. Read the fields inside tests (they are set once `beforeAll` ran).
+ * A migrated database (useTestDatabase) and the real application on it for the tests of one file: made in
+ * `beforeAll`, closed and dropped in `afterAll`. Read the fields inside tests (they are set once `beforeAll` ran).
  */
 export function useTestApp(overrides: Partial<AppDeps> = {}): TestApp {
-  const context = {} as TestApp;
+  const context = useTestDatabase() as TestApp;
   beforeAll(async () => {
-    context.database = await createMigratedDatabase();
-    context.db = context.database.db;
     context.app = await buildTestApp(context.db, overrides);
   });
+  // After hooks run in the reverse order (Vitest's `stack`): the app closes before its database is dropped.
   afterAll(async () => {
     await context.app?.close();
-    await context.database?.drop();
   });
   return context;
 }

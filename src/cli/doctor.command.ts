@@ -1,15 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { createJobHandlers } from '../job-handlers.js';
+import { eventSubscribers } from '../job-handlers.js';
 import type { Db } from '../platform/db/database.js';
 import { historyProblems, migrationStatus } from '../platform/db/migrations/migrator.js';
 import { embeddedDatabaseDir, openDatabase } from '../platform/db/open-database.js';
 import { checkConsistency, type ConsistencyReport } from '../platform/consistency/index.js';
-import { queueJobsOfPassedEvents, type Subscription, subscriptionsOf } from '../platform/jobs/index.js';
-import { createFieldCipher } from '../platform/security/field-cipher.js';
-import { loadKeyring } from '../platform/security/keyring.js';
-import type { Logger } from '../platform/shared/logger.js';
+import { queueJobsOfPassedEvents, subscriptionsOf } from '../platform/jobs/index.js';
 import { CliFailure } from './cli-failure.js';
 
 const helpText = `
@@ -37,8 +34,8 @@ Checks, each with one statement over whole tables, in one read-only snapshot:
 
 Exit code 0 when every rule holds; 1 with one line per violation (table, row id, what is wrong,
 expected and found), or a JSON document with --json. It connects as the database owner, like \`seed\`:
-the embedded database in DATA_DIR (stop the server first) or DATABASE_URL, with the keys \`worker\`
-needs (it builds the job handlers to learn their events). It changes nothing, except with --repair:
+the embedded database in DATA_DIR (stop the server first) or DATABASE_URL; it needs none of the keys.
+It changes nothing, except with --repair:
 
   --repair    first queues the jobs of the events the relay passed without queuing them (the relay
               could until it was fixed, decision 0016), then checks. Safe to repeat, and beside running
@@ -90,13 +87,7 @@ function printJson(report: ConsistencyReport, repair: Repair | null): void {
   if (!document.ok) process.exitCode = 1;
 }
 
-/** What the relay queues for each event type, from the handlers the workers run (src/job-handlers.ts). */
-async function jobSubscriptions(config: Config, logger: Logger): Promise<Subscription[]> {
-  const keyring = await loadKeyring(config);
-  return subscriptionsOf(createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger, publicUrl: config.publicUrl }));
-}
-
-export function registerDoctorCommand(program: Command, context: { config: () => Config; logger: () => Logger }): void {
+export function registerDoctorCommand(program: Command, context: { config: () => Config }): void {
   program
     .command('doctor')
     .description('check the consistency of the data (counters, waitlists, certificates, compliance, assignments, analytics freshness) and the replica\'s lag, and name every violation')
@@ -113,7 +104,8 @@ export function registerDoctorCommand(program: Command, context: { config: () =>
       const db = await openDatabase(config, null);
       try {
         await ensureCurrentSchema(db);
-        const relay = { subscriptions: await jobSubscriptions(config, context.logger()), jobRetentionDays: config.retention.jobDays };
+        // What the relay queues for each event type, as the handlers the workers run declare it (src/job-handlers.ts).
+        const relay = { subscriptions: subscriptionsOf(eventSubscribers), jobRetentionDays: config.retention.jobDays };
         const repair = options.repair ? await queueJobsOfPassedEvents(db, relay.subscriptions, relay.jobRetentionDays) : null;
         if (repair && !options.json) console.log(`repair: ${number(repair.events)} event(s) the relay passed without jobs; queued ${number(repair.jobs)} job(s)`);
         const report = await checkConsistency(db, { relay, ...(config.database.engine === 'postgres' ? { replicaMaxLagMs: config.database.replicaMaxLagMs } : {}) });

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
-import { createLogger } from '../../platform/shared/logger.js';
 import { checkConsistency } from '../../platform/consistency/consistency.service.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
 import { expireDueCertificates, expireDueName } from './certificate-expiry.handler.js';
 import { type CertificateJson, createCertificateWorld, type CertificateWorld } from '../../../test/world.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Real database; the handler runs through the real job dispatcher. Time is moved by giving the handler
 // a clock, never by sleeping: the certificates are valid 24 months, so a clock 25 months on finds them due.
@@ -14,7 +14,6 @@ beforeAll(async () => {
   world = await createCertificateWorld(context.db, () => context.app);
 });
 
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 const monthsOn = (months: number) => {
   const moved = new Date();
   moved.setUTCMonth(moved.getUTCMonth() + months);
@@ -23,7 +22,7 @@ const monthsOn = (months: number) => {
 
 /** Queues the job as a scheduler would, and runs the queue dry with a handler whose clock says `now`. */
 async function runExpiryJob(now: Date, batchSize?: number): Promise<number> {
-  const dispatcher = createDispatcher(context.db, [expireDueCertificates({ now: () => now, ...(batchSize ? { batchSize } : {}) })], logger, {
+  const dispatcher = createDispatcher(context.db, [expireDueCertificates({ now: () => now, ...(batchSize ? { batchSize } : {}) })], testLogger, {
     ...defaultDispatcherSettings, pollMs: 10,
   });
   await context.db.transaction((tx) => insertJob(tx, { handler: expireDueName }));

@@ -1,6 +1,6 @@
 import type { Tx } from '../../platform/db/database.js';
 import { DecryptionError } from '../../platform/security/field-cipher.js';
-import { eventOf, insertJob, type JobHandler } from '../../platform/jobs/index.js';
+import { type EventSubscriber, eventOf, insertJob, type JobHandler } from '../../platform/jobs/index.js';
 import { createMailTransport, MailRecipientRefused, type NotificationSenderDeps } from '../notifications/index.js';
 import { issueNextChunk, insertPendingResults, lockBatch, markBatchFailed, recordProgress } from './certificate-batches.repository.js';
 import { renderCertificatePdf, sha256Hex } from './certificate-pdf-loader.js';
@@ -18,6 +18,15 @@ import { pinnedTemplateVersion } from './certificate-templates.service.js';
 import { newVerificationCode } from './verification-code.js';
 
 export const batchChunkHandler = 'certificates.batch-chunk';
+
+/**
+ * The events the certificate handlers run for, apart from what running them needs (certificateHandlers):
+ * read by the relay through the handlers, and by `unitrain doctor` without building them.
+ */
+export const certificateSubscribers = {
+  issueOnCompletion: { name: 'certificates.issue-on-completion', eventTypes: ['enrollment.completed'] },
+  holderNotice: { name: 'certificates.holder-notice', eventTypes: ['certificate.issued'], maxAttempts: 15 },
+} as const satisfies Record<string, EventSubscriber>;
 
 export interface CertificateHandlerDeps extends NotificationSenderDeps {
   /** The base of verification links for certificates issued without a request (PUBLIC_URL). */
@@ -68,8 +77,7 @@ interface EnrollmentCompleted {
  */
 function issueOnCompletion(deps: CertificateHandlerDeps): JobHandler {
   return {
-    name: 'certificates.issue-on-completion',
-    eventTypes: ['enrollment.completed'],
+    ...certificateSubscribers.issueOnCompletion,
     // A session completed at once queues one job per student: they commit together.
     sharesTransaction: true,
     async run(tx, job) {
@@ -93,9 +101,7 @@ function issueOnCompletion(deps: CertificateHandlerDeps): JobHandler {
 function holderNotice(deps: CertificateHandlerDeps): JobHandler {
   const transport = createMailTransport(deps.mail);
   return {
-    name: 'certificates.holder-notice',
-    eventTypes: ['certificate.issued'],
-    maxAttempts: 15,
+    ...certificateSubscribers.holderNotice,
     async run(tx: Tx, job) {
       const event = eventOf<Record<string, unknown>>(job);
       const certificate = await certificateToMail(tx, event.aggregate_id);

@@ -237,7 +237,8 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     },
     async (request, reply) => {
       const { answer, count } = await countedVerification(verifying, request.params.code);
-      return sendVerification(reply.header('cache-control', 'no-store'), answer, count);
+      // Cache-Control: no-store, as every answer that chooses no caching (buildApp's onSend): a count changes on every call.
+      return sendVerification(reply, answer, count);
     },
   );
 
@@ -258,7 +259,6 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
       return reply
         .status(verification === null ? 404 : 200)
         .header('content-type', 'text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
         .send(renderVerificationPage(verification));
     },
   );

@@ -26,6 +26,7 @@ describe('GET /v1/verify/:code (signed out)', () => {
     const certificate = await issued();
     const response = await get(`/v1/verify/${certificate.verification_code.toLowerCase().replaceAll('-', ' ')}`);
     expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
     const body = response.json<Record<string, unknown>>();
     expect(body).toEqual({
       verification_code: certificate.verification_code, status: 'ACTIVE', printed: certificate.printed,
@@ -155,6 +156,7 @@ describe('GET /verify/:code (the page)', () => {
     const response = await get(`/verify/${certificate.verification_code}`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-store');
     const policy = String(response.headers['content-security-policy']);
     expect(policy).toContain("script-src 'self'");
     expect(policy).toContain("style-src 'self'");
@@ -199,6 +201,7 @@ describe('GET /verify/:code (the page)', () => {
       const response = await get(`/verify/${code}`);
       expect(response.statusCode).toBe(404);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(response.headers['cache-control']).toBe('no-store');
       expect(response.body).toContain('No certificate has this code');
       expect(response.body).not.toContain('<b>');
     }

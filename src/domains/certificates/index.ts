@@ -5,5 +5,5 @@ export { expireDueCertificates, expireDueName } from './certificate-expiry.handl
 export { verifyDocumentRoutes } from './verify-document.routes.js';
 export { certificateTemplatesRoutes } from './certificate-templates.routes.js';
 export { certificateBatchesRoutes } from './certificate-batches.routes.js';
-export { type CertificateHandlerDeps, certificateHandlers } from './certificates.handlers.js';
+export { type CertificateHandlerDeps, certificateHandlers, certificateSubscribers } from './certificates.handlers.js';
 export { builtInTemplateId } from './built-in-template.js';

@@ -3,7 +3,7 @@ import type { Verification } from './certificates.service.js';
 
 /**
  * The public verification page: plain HTML, no script, one small stylesheet from /verify/verify.css, so
- * it shows under the server's Content-Security-Policy (src/platform/http/security-headers.ts: styles from 'self'
+ * it shows under the server's Content-Security-Policy (src/platform/http/response-headers.ts: styles from 'self'
  * only, no inline). Every value is escaped.
  */
 export const verificationStylesheetPath = '/verify/verify.css';

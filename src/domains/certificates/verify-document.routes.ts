@@ -62,7 +62,7 @@ export const verifyDocumentRoutes: FastifyPluginAsyncTypebox<CertificatesDeps> =
     },
     async (request, reply) => {
       const document = await uploadedDocument(request);
-      return reply.header('cache-control', 'no-store').send(await verifyDocument(deps, request.params.code, document));
+      return reply.send(await verifyDocument(deps, request.params.code, document));
     },
   );
 };

@@ -34,6 +34,7 @@ describe('POST /v1/verify/:code/document (signed out)', () => {
   it('says the issued PDF matches, typed code or not, as a body or a form upload, and counts each check', async () => {
     const response = await post(certificate.verification_code.toLowerCase().replaceAll('-', ' '), pdf);
     expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
     expect(response.json()).toEqual({
       verification_code: certificate.verification_code, status: 'ACTIVE', matches: true,
       document_sha256: certificate.pdf_sha256, pdf_sha256: certificate.pdf_sha256,

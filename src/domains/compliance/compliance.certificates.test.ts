@@ -2,14 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateWorld, type CertificateJson, type CertificateWorld } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createDispatcher, defaultDispatcherSettings } from '../../platform/jobs/index.js';
-import { createLogger } from '../../platform/shared/logger.js';
 import { complianceFollowsCertificates, complianceOnCompletion } from './compliance.handler.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Real database, application and dispatcher; the app's clock is moved by the test (the certificate's
 // dates come from the database's day of issue, the record states from the app's clock).
 let now = new Date();
 const context = useTestApp({ now: () => now });
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 let world: CertificateWorld;
 let dispatcher: ReturnType<typeof createDispatcher>;
 let requirementId: string;
@@ -46,7 +45,7 @@ const post = (certificate: CertificateJson, action: string, body: object) =>
 
 beforeAll(async () => {
   world = await createCertificateWorld(context.db, () => context.app);
-  dispatcher = createDispatcher(context.db, [complianceOnCompletion, complianceFollowsCertificates], logger, { ...defaultDispatcherSettings, pollMs: 10 });
+  dispatcher = createDispatcher(context.db, [complianceOnCompletion, complianceFollowsCertificates], testLogger, { ...defaultDispatcherSettings, pollMs: 10 });
   // Met by the world's course; its own validity (12 months) is not the certificate's (24 months).
   const created = await world.call(world.tokens.ad, 'POST', '/v1/compliance/requirements', {
     code: 'FIRST-AID-CERT', name: 'Hold a first aid certificate', applies_to_roles: ['IP'], course_id: world.courseId,

@@ -3,9 +3,9 @@ import { bearer, createUser, mintAccessToken, testKeyring } from '../../../test/
 import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createDispatcher, createScheduler, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
-import { createLogger } from '../../platform/shared/logger.js';
 import { createScheduledJobs } from '../../job-handlers.js';
 import { recomputeComplianceNightly, recomputeNightlyName, sendComplianceReminders, sendRemindersName } from './compliance-schedule.handlers.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Real database, application, dispatcher and scheduler. Time is one clock the app, the handlers and the
 // scheduler share, moved a day at a time by the test: nothing waits. Day 0 is 2031-01-01 09:00 UTC.
@@ -16,7 +16,6 @@ const onDay = (day: number) => (now = new Date(day0 + day * dayMs));
 const at = (day: number) => new Date(day0 + day * dayMs).toISOString();
 
 const context = useTestApp({ now: () => now });
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 let world: EnrollmentWorld;
 let dispatcher: ReturnType<typeof createDispatcher>;
 const requirement: Record<string, string> = {};
@@ -58,7 +57,7 @@ async function standing(userId: string) {
 beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
   await context.db.query("insert into instructor_profiles (user_id, display_name, provider_id) values ($1, 'Affiliated IC', $2)", [world.instructor.id, world.providerId]);
-  dispatcher = createDispatcher(context.db, [recomputeComplianceNightly({ now: () => now }), sendComplianceReminders({ now: () => now })], logger, {
+  dispatcher = createDispatcher(context.db, [recomputeComplianceNightly({ now: () => now }), sendComplianceReminders({ now: () => now })], testLogger, {
     ...defaultDispatcherSettings, pollMs: 10,
   });
   onDay(0);
@@ -126,7 +125,7 @@ describe('compliance over time, one day at a time', () => {
     onDay(75);
     const scheduler = createScheduler(context.db, createScheduledJobs({
       analyticsRefreshCron: '0 0 1 1 *', certificateExpiryCron: '0 0 1 1 *', complianceRecomputeCron: '30 1 * * *', complianceReminderCron: '0 8 * * *', instructorEligibilityCron: '0 0 1 1 *', waitlistOfferExpiryCron: '0 0 1 1 *', sessionReminderCron: '0 0 1 1 *', timezone: 'UTC',
-    }).filter((schedule) => schedule.name === 'compliance-recompute'), { timezone: 'UTC', now: () => now }, logger);
+    }).filter((schedule) => schedule.name === 'compliance-recompute'), { timezone: 'UTC', now: () => now }, testLogger);
     expect(await scheduler.enqueueDue()).toBe(0);
     now = new Date(day0 + 82 * dayMs + 18 * 3_600_000);
     expect(await scheduler.enqueueDue()).toBe(1);

@@ -4,9 +4,9 @@ import { createMigratedDatabase, type TestDatabase } from '../../../test/databas
 import { testEngine } from '../../../test/engine.js';
 import type { Db } from '../../platform/db/database.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
-import { createLogger } from '../../platform/shared/logger.js';
 import { sendComplianceReminders, sendRemindersName } from './compliance-schedule.handlers.js';
 import { sendDueReminders } from './compliance-schedule.repository.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Two workers running the reminder job at the same moment need two connections: PostgreSQL only.
 // Real database and handler; the clock is fixed, and the interleaving is forced (the first worker
@@ -75,8 +75,7 @@ describe.runIf(testEngine === 'postgres')('the reminder job on two workers at on
   });
 
   it('sends nothing more when two dispatchers then drain a job each at the same time', async () => {
-    const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
-    const dispatchers = [1, 2].map(() => createDispatcher(database.db, [sendComplianceReminders({ now: () => now })], logger, { ...defaultDispatcherSettings, pollMs: 10 }));
+    const dispatchers = [1, 2].map(() => createDispatcher(database.db, [sendComplianceReminders({ now: () => now })], testLogger, { ...defaultDispatcherSettings, pollMs: 10 }));
     await database.db.transaction(async (tx) => {
       await insertJob(tx, { handler: sendRemindersName });
       await insertJob(tx, { handler: sendRemindersName });

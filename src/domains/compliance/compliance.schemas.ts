@@ -45,11 +45,9 @@ export const RequirementSchema = Type.Object({
 }, { title: 'ComplianceRequirement' });
 export type RequirementSchema = Static<typeof RequirementSchema>;
 
-export const NewRequirement = Type.Object({
-  code: requirementFields.code,
-  name: requirementFields.name,
+/** The fields a new requirement may leave out (the table's defaults apply) and a change may set. */
+const optionalRequirementFields = {
   description: Type.Optional(requirementFields.description),
-  applies_to_roles: requirementFields.applies_to_roles,
   tier: Type.Optional(requirementFields.tier),
   validity_months: Type.Optional(requirementFields.validity_months),
   weight: Type.Optional(requirementFields.weight),
@@ -58,22 +56,21 @@ export const NewRequirement = Type.Object({
   grace_days: Type.Optional(requirementFields.grace_days),
   reminder_offsets_days: Type.Optional(requirementFields.reminder_offsets_days),
   demotes_on_lapse: Type.Optional(requirementFields.demotes_on_lapse),
+};
+
+export const NewRequirement = Type.Object({
+  code: requirementFields.code,
+  name: requirementFields.name,
+  applies_to_roles: requirementFields.applies_to_roles,
+  ...optionalRequirementFields,
 }, { additionalProperties: false, title: 'NewComplianceRequirement' });
 export type NewRequirement = Static<typeof NewRequirement>;
 
 export const RequirementChange = Type.Object({
   version: Type.Integer({ minimum: 1, description: 'the version you read' }),
   name: Type.Optional(requirementFields.name),
-  description: Type.Optional(requirementFields.description),
   applies_to_roles: Type.Optional(requirementFields.applies_to_roles),
-  tier: Type.Optional(requirementFields.tier),
-  validity_months: Type.Optional(requirementFields.validity_months),
-  weight: Type.Optional(requirementFields.weight),
-  course_id: Type.Optional(requirementFields.course_id),
-  renewal_window_days: Type.Optional(requirementFields.renewal_window_days),
-  grace_days: Type.Optional(requirementFields.grace_days),
-  reminder_offsets_days: Type.Optional(requirementFields.reminder_offsets_days),
-  demotes_on_lapse: Type.Optional(requirementFields.demotes_on_lapse),
+  ...optionalRequirementFields,
   status: Type.Optional(Type.String({ enum: ['ACTIVE', 'RETIRED'] })),
 }, { additionalProperties: false, title: 'ComplianceRequirementChange' });
 export type RequirementChange = Static<typeof RequirementChange>;

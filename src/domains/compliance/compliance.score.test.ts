@@ -6,11 +6,11 @@ import { testEngine } from '../../../test/engine.js';
 import { useTestApp } from '../../../test/test-app.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import { createFieldCipher } from '../../platform/security/field-cipher.js';
-import { createLogger } from '../../platform/shared/logger.js';
 import { createDispatcher, defaultDispatcherSettings, type Dispatcher } from '../../platform/jobs/index.js';
 import { seedDatabase } from '../../seed/index.js';
 import { complianceOnCompletion } from './compliance.handler.js';
 import { recomputeComplianceScores } from './compliance.repository.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Real database and application: enrollments are completed through the API, the real dispatcher runs
 // the real handler. The requirements below are the only ones in this file's database, so each
@@ -22,7 +22,7 @@ const requirement: Record<string, string> = {};
 
 beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
-  dispatcher = createDispatcher(context.db, [complianceOnCompletion], createLogger({ logLevel: 'silent', logFormat: 'json' }), {
+  dispatcher = createDispatcher(context.db, [complianceOnCompletion], testLogger, {
     ...defaultDispatcherSettings, pollMs: 10,
   });
   const { rows } = await context.db.query<{ code: string; id: string }>(

@@ -25,6 +25,17 @@ export const catalogueFields = {
   certificate_validity_months: ValidityMonths,
 };
 
+/** The course the examples of a course and of its catalogue entry show. */
+const firstAidExample = {
+  id: '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+  code: 'FA-101',
+  title: 'First Aid at Work',
+  description: 'Three days of practical first aid with a written and a practical assessment.',
+  duration_minutes: 1260,
+  certifies: true,
+  certificate_validity_months: 36,
+};
+
 export const CourseSchema = Type.Object({
   id: Uuid,
   ...catalogueFields,
@@ -40,13 +51,7 @@ export const CourseSchema = Type.Object({
 }, {
   title: 'Course',
   examples: [{
-    id: '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
-    code: 'FA-101',
-    title: 'First Aid at Work',
-    description: 'Three days of practical first aid with a written and a practical assessment.',
-    duration_minutes: 1260,
-    certifies: true,
-    certificate_validity_months: 36,
+    ...firstAidExample,
     status: 'PUBLISHED',
     published_at: '2026-11-20T09:00:00.000Z',
     published_version: 2,
@@ -89,13 +94,7 @@ export const CatalogueEntrySchema = Type.Object({
 }, {
   title: 'CatalogueEntry',
   examples: [{
-    id: '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
-    code: 'FA-101',
-    title: 'First Aid at Work',
-    description: 'Three days of practical first aid with a written and a practical assessment.',
-    duration_minutes: 1260,
-    certifies: true,
-    certificate_validity_months: 36,
+    ...firstAidExample,
     published_at: '2026-11-20T09:00:00.000Z',
     version: 2,
   }],

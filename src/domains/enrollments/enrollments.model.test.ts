@@ -5,8 +5,8 @@ import { useTestApp } from '../../../test/test-app.js';
 import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState } from '../../../test/world.js';
 import { propertyRuns } from '../../../test/property-runs.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
-import { createLogger } from '../../platform/shared/logger.js';
 import { expireOffersName, expireWaitlistOffersHandler } from './offer-expiry.handler.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Random sequences of enroll, cancel, capacity changes and, where the session offers freed seats,
 // accepting, declining, time passing and the expiry job, against one session, through the real API on
@@ -18,7 +18,7 @@ const context = useTestApp({ now: () => clock });
 let world: EnrollmentWorld;
 let students: string[];
 const dispatcher = () =>
-  createDispatcher(context.db, [expireWaitlistOffersHandler({ now: () => clock })], createLogger({ logLevel: 'silent', logFormat: 'json' }), {
+  createDispatcher(context.db, [expireWaitlistOffersHandler({ now: () => clock })], testLogger, {
     ...defaultDispatcherSettings, pollMs: 10,
   });
 

@@ -3,9 +3,9 @@ import { bearer } from '../../../test/auth.js';
 import { useTestApp } from '../../../test/test-app.js';
 import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld, sessionState, studentToken } from '../../../test/world.js';
 import { createDispatcher, defaultDispatcherSettings, insertJob } from '../../platform/jobs/index.js';
-import { createLogger } from '../../platform/shared/logger.js';
 import { checkConsistency } from '../../platform/consistency/consistency.service.js';
 import { expireOffersName, expireWaitlistOffersHandler } from './offer-expiry.handler.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Waitlist offers through the real API on a real database; time is a clock the application and the
 // expiry job read, moved by the tests.
@@ -23,7 +23,7 @@ const call = (token: string, method: 'POST' | 'PUT', url: string, payload?: obje
 
 /** Runs the expiry job as the scheduler would queue it, with the clock as it is now. */
 async function runExpiryJob(): Promise<void> {
-  const dispatcher = createDispatcher(context.db, [expireWaitlistOffersHandler({ now: () => clock })], createLogger({ logLevel: 'silent', logFormat: 'json' }), {
+  const dispatcher = createDispatcher(context.db, [expireWaitlistOffersHandler({ now: () => clock })], testLogger, {
     ...defaultDispatcherSettings, pollMs: 10,
   });
   await context.db.transaction((tx) => insertJob(tx, { handler: expireOffersName }));

@@ -1,6 +1,6 @@
 import type { MailSettings } from '../../config.js';
 import type { Tx } from '../../platform/db/database.js';
-import { eventOf, type JobHandler } from '../../platform/jobs/index.js';
+import { type EventSubscriber, eventOf, type JobHandler } from '../../platform/jobs/index.js';
 import { DecryptionError, type FieldCipher } from '../../platform/security/field-cipher.js';
 import type { Logger } from '../../platform/shared/logger.js';
 import { renderFeed, selectSessionEntryFor } from '../calendar/index.js';
@@ -129,6 +129,23 @@ const timeOrPlace = ['session_date', 'start_time', 'end_time', 'location_id', 'r
 export const queueRemindersName = 'notifications.queue-reminders';
 
 /**
+ * The events each training-day notice is sent for, apart from what sending needs (trainingDayHandlers):
+ * read by the relay through the handlers, and by `unitrain doctor` without building them.
+ */
+export const trainingDaySubscribers = {
+  enrollment: {
+    name: 'notifications.enrollment',
+    eventTypes: ['enrollment.enrolled', 'enrollment.waitlisted', 'enrollment.promoted', 'enrollment.offered'],
+    // A student without an account (a profile enrolled by staff) has no inbox and no address: no job.
+    onlyWithField: 'student_id',
+    maxAttempts,
+  },
+  sessionCancelled: { name: 'notifications.session-cancelled', eventTypes: ['session.cancelled'], maxAttempts },
+  sessionChanged: { name: 'notifications.session-changed', eventTypes: ['session.changed'], maxAttempts },
+  sessionReminder: { name: 'notifications.session-reminder', eventTypes: ['session.reminder_due'], maxAttempts },
+} as const satisfies Record<string, EventSubscriber>;
+
+/**
  * The training-day notifications, each from its template (provider override, then global): booking
  * confirmation, waitlist place, promotion and offer (from the enrollment events), a session changed in
  * time or place, cancelled, and the reminder the day before with the session as an iCalendar
@@ -138,11 +155,7 @@ export function trainingDayHandlers(deps: NotificationSenderDeps & { now: () => 
   const transport = createMailTransport(deps.mail);
   return [
     {
-      name: 'notifications.enrollment',
-      eventTypes: ['enrollment.enrolled', 'enrollment.waitlisted', 'enrollment.promoted', 'enrollment.offered'],
-      // A student without an account (a profile enrolled by staff) has no inbox and no address: no job.
-      onlyWithField: 'student_id',
-      maxAttempts,
+      ...trainingDaySubscribers.enrollment,
       async run(tx, job) {
         const event = eventOf<EnrollmentEvent>(job);
         const { session_id: sessionId, student_id: student, waitlist_position: position, offer_expires_at: deadline } = event.data;
@@ -158,9 +171,7 @@ export function trainingDayHandlers(deps: NotificationSenderDeps & { now: () => 
       },
     },
     {
-      name: 'notifications.session-cancelled',
-      eventTypes: ['session.cancelled'],
-      maxAttempts,
+      ...trainingDaySubscribers.sessionCancelled,
       async run(tx, job) {
         const event = eventOf<{ reason: string | null; affected: { student_id: string | null }[] }>(job);
         const studentIds = event.data.affected.flatMap((affected) => (affected.student_id ? [affected.student_id] : []));
@@ -170,9 +181,7 @@ export function trainingDayHandlers(deps: NotificationSenderDeps & { now: () => 
       },
     },
     {
-      name: 'notifications.session-changed',
-      eventTypes: ['session.changed'],
-      maxAttempts,
+      ...trainingDaySubscribers.sessionChanged,
       async run(tx, job) {
         const event = eventOf<{ changed: string[]; previous: SessionPlace; current: SessionPlace }>(job);
         if (!event.data.changed.some((field) => timeOrPlace.includes(field))) return;
@@ -188,9 +197,7 @@ export function trainingDayHandlers(deps: NotificationSenderDeps & { now: () => 
       },
     },
     {
-      name: 'notifications.session-reminder',
-      eventTypes: ['session.reminder_due'],
-      maxAttempts,
+      ...trainingDaySubscribers.sessionReminder,
       async run(tx, job) {
         const event = eventOf<{ session_date: string }>(job);
         const facts = await selectSessionFacts(tx, event.aggregate_id);

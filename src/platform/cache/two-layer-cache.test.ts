@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.js';
 import { createMetrics } from '../shared/metrics.js';
 import { createTwoLayerCache, type FeedPosition } from './two-layer-cache.js';
+import { testLogger } from '../../../test/logger.js';
 
 // The cache's ordering rules, with the change feed driven by the test (its batches are what a process's
 // feed hands on) and no Redis: the cases where timing decides, which the process tests cannot force.
@@ -13,7 +14,7 @@ function cacheWithHandFeed() {
   const cache = createTwoLayerCache({ l1MaxEntries: 100, ttlSeconds: 60 }, {
     redis: null,
     metrics: metrics.cache,
-    logger: createLogger({ logLevel: 'silent', logFormat: 'json' }),
+    logger: testLogger,
     feed: { start: async () => ({ position: at(100), walPosition: '0/100', database: 'test' }) },
   });
   return { cache, metrics };

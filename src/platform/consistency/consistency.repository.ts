@@ -1,5 +1,5 @@
 import type { Tx } from '../db/database.js';
-import { eventsPassedWithoutJobs, eventsPassedWithoutJobsParams, type Subscription } from '../jobs/index.js';
+import { eventsPassedWithoutJobs, eventsPassedWithoutJobsParams, type Subscription, subscriptionColumnsOf } from '../jobs/index.js';
 
 /** One row that breaks a rule: where it is, what is wrong, what the rule expects and what is stored. */
 export interface ViolationRow {
@@ -278,6 +278,7 @@ export const consistencyChecks: ConsistencyCheck[] = [
  * job retention are judged, since older ones may have had their jobs pruned (eventsPassedWithoutJobs).
  */
 export function passedEventsCheck(subscriptions: readonly Subscription[], jobRetentionDays: number): ConsistencyCheck {
+  const columns = subscriptionColumnsOf(subscriptions);
   return {
     name: 'relayed-event-jobs',
     rule: `an event the job relay has passed has the jobs of the handlers of its type (events of the last ${jobRetentionDays} days: JOB_RETENTION_DAYS)`,
@@ -286,7 +287,7 @@ export function passedEventsCheck(subscriptions: readonly Subscription[], jobRet
              p.event_type || ' event of transaction ' || p.txid || ' is behind the relay position and has no job' AS problem,
              'jobs of ' || p.handlers AS expected, 'no job' AS found
         FROM (${eventsPassedWithoutJobs}) p`,
-    params: () => eventsPassedWithoutJobsParams(subscriptions, jobRetentionDays),
+    params: () => eventsPassedWithoutJobsParams(columns, jobRetentionDays),
   };
 }
 

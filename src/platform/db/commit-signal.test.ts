@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
-import { createLogger } from '../shared/logger.js';
-import { createCommitSignal } from './commit-signal.js';
+import { coalesced, createCommitSignal } from './commit-signal.js';
 import type { Actor } from './actor.js';
 import type { Db, Queryable } from './database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 import { createQueryLog } from './query-log.js';
+import { testLogger } from '../../../test/logger.js';
 
 // The real engines: the Db itself says when a transaction that wrote has committed, whoever opened it.
 let database: TestDatabase;
@@ -90,8 +90,7 @@ describe('Db.onCommit', () => {
 
 describe.runIf(testEngine === 'postgres')('the commit signal across processes', () => {
   it('wakes this process when a Db of another process commits a write (a CLI command, say), through its NOTIFY', async () => {
-    const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
-    const signal = createCommitSignal(db, logger);
+    const signal = createCommitSignal(db, testLogger);
     let wakes = 0;
     signal.onSignal(() => wakes++);
     await signal.listen();
@@ -104,5 +103,25 @@ describe.runIf(testEngine === 'postgres')('the commit signal across processes', 
       await other.close();
       await signal.stop();
     }
+  });
+});
+
+describe('coalesced NOTIFYs', () => {
+  it('sends one more for any number of commits during a send, and is settled only once that one is sent too (a Db closes after it)', async () => {
+    const sends: Array<() => void> = [];
+    const notice = coalesced(() => new Promise<void>((resolve) => sends.push(resolve)));
+    let settled = false;
+    notice.send();
+    notice.send();
+    notice.send();
+    void notice.settled().then(() => (settled = true));
+    expect(sends).toHaveLength(1);
+    sends[0]!();
+    await vi.waitFor(() => expect(sends).toHaveLength(2));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    sends[1]!();
+    await vi.waitFor(() => expect(settled).toBe(true));
+    expect(sends).toHaveLength(2);
   });
 });

@@ -40,26 +40,29 @@ export function createCommitListeners(): CommitListeners {
 /**
  * Sends `notify` after commits, coalesced: while one is on its way, any number of further commits add
  * exactly one more. Outside the writing transaction on purpose (DESIGN.md: a NOTIFY inside every write
- * transaction serialises commits on a global lock).
+ * transaction serialises commits on a global lock). `settled` resolves once nothing is on its way, so
+ * the owner can close what `notify` uses without a send starting after it.
  */
-export function coalesced(notify: () => Promise<void>): () => void {
-  let sending = false;
+export function coalesced(notify: () => Promise<void>): { send: () => void; settled: () => Promise<void> } {
+  let inFlight: Promise<void> | null = null;
   let again = false;
   const send = () => {
-    if (sending) {
+    if (inFlight) {
       again = true;
       return;
     }
-    sending = true;
-    notify().finally(() => {
-      sending = false;
+    inFlight = notify().finally(() => {
+      inFlight = null;
       if (again) {
         again = false;
         send();
       }
     });
   };
-  return send;
+  const settled = async (): Promise<void> => {
+    while (inFlight) await inFlight;
+  };
+  return { send, settled };
 }
 
 /**

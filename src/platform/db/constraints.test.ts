@@ -4,8 +4,8 @@ import Type from 'typebox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import type { ErrorCode } from '../../errors.js';
-import { createLogger } from '../shared/logger.js';
 import type { Db } from './database.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Real database (a migrated PGlite copy, or PostgreSQL when DATABASE_URL is set), real Fastify with the
 // real error layer, through inject. Each rule of the schema gets one bad statement, and the test checks
@@ -512,7 +512,7 @@ const uniqueWithoutCase: Record<string, string> = {
   users_id_role_status_key: 'contains the primary key, so users_pkey refuses a duplicate first; it exists as the target of profiles_user_fkey',
 };
 
-const context = useTestApp({ logger: createLogger({ logLevel: 'silent', logFormat: 'json' }) });
+const context = useTestApp({ logger: testLogger });
 let baseTables: string[];
 const statuses: number[] = [];
 /** What each request threw, by request id, so that an unexpected 500 names its cause in the failure. */

@@ -239,13 +239,12 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
   }
   const primary = queryableOf(pool, queryLog);
   const commits = createCommitListeners();
-  commits.add(
-    coalesced(() =>
-      pool.query('select pg_notify($1, $2)', [changesChannel, '']).then(
-        () => undefined,
-        (error: unknown) => logger?.warn({ err: error }, 'could not signal other processes of a commit; they will see it on their next poll'),
-      )),
-  );
+  const commitNotice = coalesced(() =>
+    pool.query('select pg_notify($1, $2)', [changesChannel, '']).then(
+      () => undefined,
+      (error: unknown) => logger?.warn({ err: error }, 'could not signal other processes of a commit; they will see it on their next poll'),
+    ));
+  commits.add(commitNotice.send);
   const transaction = <T>(fn: (tx: Tx) => Promise<T>, mode?: TransactionMode, actor?: Actor) =>
     withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode, actor ? [claimsOf(actor)] : []));
   const readOnlyOn = (on: pg.Pool, pipeline: ReadPipeline) => <T>(fn: (tx: Tx) => Promise<T>, actor: Actor) =>
@@ -294,6 +293,8 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     onCommit: (listener) => commits.add(listener),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
+      // A commit's NOTIFY still on its way (or its coalesced repeat) would otherwise meet an ended pool.
+      await commitNotice.settled();
       await Promise.all([pool.end(), replica?.end(), pipelines.primary.close(), pipelines.replica?.close()]);
     },
   };

@@ -1,21 +1,15 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { useTestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
 import { translateDatabaseError } from './postgres-errors.js';
 import { createReadPipeline } from './read-pipeline.js';
 
 describe.runIf(testEngine === 'postgres')('the read pipeline once closed', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createMigratedDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const context = useTestDatabase();
 
   it('fails a read after close with a clear error, rather than open a connection nothing would close', async () => {
-    const pipeline = createReadPipeline({ connectionString: database.url! }, 2);
+    const pipeline = createReadPipeline({ connectionString: context.database.url! }, 2);
     const [answer] = await pipeline.lane().run([{ text: 'select 1 as one', values: [] }]);
     expect(answer!.rows).toEqual([{ one: 1 }]);
     await pipeline.close();
@@ -25,18 +19,12 @@ describe.runIf(testEngine === 'postgres')('the read pipeline once closed', () =>
 });
 
 describe.runIf(testEngine === 'postgres')('the read pipeline when its connection is killed', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createMigratedDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const context = useTestDatabase();
 
   it('fails or answers every read in flight, each failure the outage error, and reads on a new connection next', async () => {
     // One connection, so every read is in flight on the one killed; named so the test finds its backend.
     const applicationName = `read-pipeline-killed-${process.pid}`;
-    const pipeline = createReadPipeline({ connectionString: database.url!, application_name: applicationName }, 1);
+    const pipeline = createReadPipeline({ connectionString: context.database.url!, application_name: applicationName }, 1);
     try {
       const lane = pipeline.lane();
       await lane.run([{ text: 'select 1 as one', values: [] }]);
@@ -51,12 +39,12 @@ describe.runIf(testEngine === 'postgres')('the read pipeline when its connection
         read.then(() => 'answered', (error: unknown) => translateDatabaseError(error)?.code ?? `not the outage error: ${String(error)}`);
       const outcomes = [held, ...behind].map(settle);
       const backend = await vi.waitFor(async () => {
-        const { rows: [sleeping] } = await database.db.query<{ pid: number }>(
+        const { rows: [sleeping] } = await context.db.query<{ pid: number }>(
           `select pid from pg_stat_activity where application_name = $1 and query = 'select pg_sleep(60)' and state = 'active'`, [applicationName]);
         expect(sleeping).toBeDefined();
         return sleeping!.pid;
       }, { timeout: 30_000, interval: 20 });
-      await database.db.query('select pg_terminate_backend($1)', [backend]);
+      await context.db.query('select pg_terminate_backend($1)', [backend]);
       // Reads run once the server has ended the backend, before this process may have heard of it.
       outcomes.push(...[lane, pipeline.lane()].map((late) => settle(late.run([{ text: 'select 3 as three', values: [] }]))));
 
@@ -73,7 +61,7 @@ describe.runIf(testEngine === 'postgres')('the read pipeline when its connection
       expect(again!.rows).toEqual([{ two: 2 }]);
       const [named] = await pipeline.lane().run([{ text: 'select $1::int as n, 1 as kind', values: [7], name: 'killed-1' }]);
       expect(named!.rows).toEqual([{ n: 7, kind: 1 }]);
-      const { rows: [replaced] } = await database.db.query<{ n: number }>(
+      const { rows: [replaced] } = await context.db.query<{ n: number }>(
         'select count(*)::int as n from pg_stat_activity where application_name = $1 and pid <> $2', [applicationName, backend]);
       expect(replaced!.n).toBe(1);
     } finally {
@@ -83,18 +71,14 @@ describe.runIf(testEngine === 'postgres')('the read pipeline when its connection
 });
 
 describe.runIf(testEngine === 'postgres')('the read pipeline describing a statement once (decision 0078)', () => {
-  let database: TestDatabase;
+  const context = useTestDatabase();
   beforeAll(async () => {
-    database = await createMigratedDatabase();
-    await database.db.query('create table described_probe (id integer primary key, label text, at timestamptz)');
-    await database.db.query(`insert into described_probe values (1, 'one', '2026-12-06 21:09:13.123456+00'), (2, null, null)`);
-  });
-  afterAll(async () => {
-    await database?.drop();
+    await context.db.query('create table described_probe (id integer primary key, label text, at timestamptz)');
+    await context.db.query(`insert into described_probe values (1, 'one', '2026-12-06 21:09:13.123456+00'), (2, null, null)`);
   });
 
   it('describes a prepared statement on its first read only, and answers the same rows every time', async () => {
-    const pipeline = createReadPipeline({ connectionString: database.url! }, 1);
+    const pipeline = createReadPipeline({ connectionString: context.database.url! }, 1);
     const describes = vi.spyOn(pg.Connection.prototype, 'describe');
     try {
       const read = { text: 'select id, label, at from described_probe where id <= $1 order by id', values: [2], name: 'described-once' };
@@ -115,11 +99,11 @@ describe.runIf(testEngine === 'postgres')('the read pipeline describing a statem
   });
 
   it("fails a read whose statement's columns changed since it was described, rather than answer them under the old names", async () => {
-    const pipeline = createReadPipeline({ connectionString: database.url! }, 1);
+    const pipeline = createReadPipeline({ connectionString: context.database.url! }, 1);
     try {
       const read = { text: 'select * from described_probe where id = $1', values: [1], name: 'described-then-altered' };
       expect((await pipeline.lane().run([read]))[0]!.rows).toEqual([{ id: 1, label: 'one', at: new Date('2026-12-06T21:09:13.123Z') }]);
-      await database.db.query('alter table described_probe add column extra integer');
+      await context.db.query('alter table described_probe add column extra integer');
       await expect(pipeline.lane().run([read])).rejects.toMatchObject({ code: '0A000' });
     } finally {
       await pipeline.close();

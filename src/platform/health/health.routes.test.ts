@@ -5,17 +5,16 @@ import { createMigratedDatabase, type TestDatabase } from '../../../test/databas
 import { buildApp } from '../../app.js';
 import { createRedisClient } from '../cache/redis-client.js';
 import { migrateDown } from '../db/migrations/migrator.js';
-import { createLogger } from '../shared/logger.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Real database (PGlite copy or a PostgreSQL database), real Fastify through inject; Redis is real when REDIS_URL is set.
 // The tests that break their database (drop it, roll a migration back) get one of their own.
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 let database: TestDatabase;
 let app: FastifyInstance;
 
 async function openDatabaseAndApp(): Promise<void> {
   database = await createMigratedDatabase();
-  app = await buildApp(await testAppDeps(database.db, { logger }));
+  app = await buildApp(await testAppDeps(database.db, { logger: testLogger }));
 }
 
 async function closeDatabaseAndApp(): Promise<void> {
@@ -69,7 +68,7 @@ describe('health and readiness', () => {
 
   it('/ready checks Redis when one is configured, and turns 503 when it does not answer', async () => {
     const unreachable = createRedisClient('redis://127.0.0.1:1');
-    const withDeadRedis = await buildApp(await testAppDeps(database.db, { logger, redis: unreachable }));
+    const withDeadRedis = await buildApp(await testAppDeps(database.db, { logger: testLogger, redis: unreachable }));
     const response = await withDeadRedis.inject({ method: 'GET', url: '/ready' });
     expect(response.statusCode).toBe(503);
     expect(response.json().checks.redis).toMatchObject({ ok: false });
@@ -79,7 +78,7 @@ describe('health and readiness', () => {
 
   it.runIf(process.env['REDIS_URL'])('/ready is ready with a live Redis', async () => {
     const redis = createRedisClient(process.env['REDIS_URL'] as string);
-    const withRedis = await buildApp(await testAppDeps(database.db, { logger, redis }));
+    const withRedis = await buildApp(await testAppDeps(database.db, { logger: testLogger, redis }));
     const response = await withRedis.inject({ method: 'GET', url: '/ready' });
     expect(response.statusCode).toBe(200);
     expect(response.json().checks.redis).toMatchObject({ ok: true });

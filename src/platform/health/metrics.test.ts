@@ -6,7 +6,7 @@ import { createMigratedDatabase, type TestDatabase } from '../../../test/databas
 import { testEngine } from '../../../test/engine.js';
 import { until } from '../../../test/until.js';
 import { createQueryLog, fingerprintOf } from '../db/query-log.js';
-import { createLogger } from '../shared/logger.js';
+import { testLogger } from '../../../test/logger.js';
 
 // /metrics of the real application on a real database (embedded, or PostgreSQL when DATABASE_URL is set),
 // after real requests. Every statement counts as slow here (SLOW_QUERY_MS 0), so the slow-statement series
@@ -16,7 +16,7 @@ let app: FastifyInstance;
 let token: string;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase({ queryLog: createQueryLog(createLogger({ logLevel: 'silent', logFormat: 'json' }), 0) });
+  database = await createMigratedDatabase({ queryLog: createQueryLog(testLogger, 0) });
   app = await buildTestApp(database.db);
   const admin = await createUser(database.db, testKeyring, { role: 'AD' });
   token = await mintAccessToken(testKeyring, { userId: admin.id, role: 'AD' });

@@ -3,6 +3,7 @@ import { createLogger } from '../shared/logger.js';
 import { createMetrics } from '../shared/metrics.js';
 import type { AccountState } from './authenticate.js';
 import { createSignedInAccounts } from './signed-in-accounts.js';
+import { testLogger } from '../../../test/logger.js';
 
 // The signed-in accounts' rules where timing decides, with the change feed driven by the test (the
 // batches are what a process's feed hands on) and reads the test lets finish when it chooses: cases the
@@ -34,7 +35,7 @@ function accountsWithHandFeed() {
     startFeed: async () => undefined,
     wakeFeed: () => undefined,
     reads: metrics.signedInAccountReads,
-    logger: createLogger({ logLevel: 'silent', logFormat: 'json' }),
+    logger: testLogger,
     now: () => 0,
   });
   // A round that left nothing unread: accounts may be answered from memory.

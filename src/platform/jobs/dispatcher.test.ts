@@ -9,12 +9,12 @@ import type { JobHandler } from './job-handler.js';
 import { type ClaimedJob, completeAndClaim, insertJob, type JobRow, markSucceeded, releaseJobs } from './jobs.repository.js';
 import { retryJob } from './jobs.service.js';
 import type { Scheduler } from './schedules.js';
+import { testLogger } from '../../../test/logger.js';
 
 // A real database; handlers made for the test record each run in a table of their own, so that what
 // ran, how often and by which worker is read back with SQL.
 let database: TestDatabase;
 let db: Db;
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 const immediately: DispatcherSettings = { pollMs: 10, batchSize: 20, leaseMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 };
 
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('queue order', () => {
     for (let index = 0; index < 12; index += 1) queued.push((await insertJob(db, { handler: 'test.in-order' }))!);
     // One moment for all, as jobs queued within one clock tick have: only the queue's own order can tell them apart.
     await db.query("update jobs set run_after = now() - interval '1 second' where id = any($1::uuid[])", [queued]);
-    const dispatcher = createDispatcher(db, [inOrder], logger, { ...immediately, batchSize: 5 });
+    const dispatcher = createDispatcher(db, [inOrder], testLogger, { ...immediately, batchSize: 5 });
     expect(await dispatcher.drain()).toBe(12);
     expect(ran).toEqual(queued);
   });
@@ -108,7 +108,7 @@ describe('jobs whose handlers share transactions', () => {
     const first = await insertJobs('test.shared', 3);
     const alone = await insertJobs('test.alone', 1);
     const last = await insertJobs('test.shared', 2);
-    const dispatcher = createDispatcher(db, [sharing('test.shared', true), sharing('test.alone', false)], logger, immediately);
+    const dispatcher = createDispatcher(db, [sharing('test.shared', true), sharing('test.alone', false)], testLogger, immediately);
     expect(await dispatcher.drain()).toBe(6);
     const txidOf = new Map((await runs([...first, ...alone, ...last])).map((run) => [run.job_id, run.txid]));
     expect(txidOf.size).toBe(6);
@@ -123,7 +123,7 @@ describe('jobs whose handlers share transactions', () => {
   it('when one fails, nothing of theirs commits together: each runs alone, the others once, the failing one to its end', async () => {
     const ids = await insertJobs('test.shared-failing', 3, 1);
     const failing = ids[1]!;
-    const dispatcher = createDispatcher(db, [sharing('test.shared-failing', true, (id) => id === failing)], logger, immediately);
+    const dispatcher = createDispatcher(db, [sharing('test.shared-failing', true, (id) => id === failing)], testLogger, immediately);
     expect(await dispatcher.drain()).toBe(3);
     const committed = await runs(ids);
     expect(committed.map((run) => run.job_id).sort()).toEqual([ids[0]!, ids[2]!].sort());
@@ -152,11 +152,11 @@ describe('the dispatcher', () => {
     };
     const fast: JobHandler = { name: 'test.overtaken', eventTypes: [], run: async (tx, job) => void (await recordRun(tx, job)) };
     const id = (await insertJob(db, { handler: 'test.overtaken', maxAttempts: 5 }))!;
-    const overtaken = createDispatcher(db, [slow], logger, { ...immediately, leaseMs: 50 });
+    const overtaken = createDispatcher(db, [slow], testLogger, { ...immediately, leaseMs: 50 });
     const slowRound = overtaken.drain();
     await running;
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await createDispatcher(db, [fast], logger, immediately).drain();
+    await createDispatcher(db, [fast], testLogger, immediately).drain();
     release();
     await slowRound;
     const { rows } = await db.query<{ runs: number }>('select count(*)::int as runs from test_job_runs where job_id = $1', [id]);
@@ -165,7 +165,7 @@ describe('the dispatcher', () => {
   });
 
   it('retries a handler that fails three times, and it succeeds on the fourth attempt', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.flaky', (runs) => runs < 3)], logger, immediately);
+    const dispatcher = createDispatcher(db, [handler('test.flaky', (runs) => runs < 3)], testLogger, immediately);
     const id = (await insertJob(db, { handler: 'test.flaky', maxAttempts: 5 }))!;
     await dispatcher.drain();
     expect(await runsOf(id)).toEqual([false, false, false, true]);
@@ -173,7 +173,7 @@ describe('the dispatcher', () => {
   });
 
   it('waits with exponential backoff before the next attempt', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.slow-retry', () => true)], logger, { ...immediately, backoffBaseMs: 60_000, backoffMaxMs: 600_000 });
+    const dispatcher = createDispatcher(db, [handler('test.slow-retry', () => true)], testLogger, { ...immediately, backoffBaseMs: 60_000, backoffMaxMs: 600_000 });
     const id = (await insertJob(db, { handler: 'test.slow-retry', maxAttempts: 5 }))!;
     expect(await dispatcher.drain()).toBe(1);
     const { rows: [wait] } = await db.query<{ seconds: number }>('select extract(epoch from run_after - updated_at)::float8 as seconds from jobs where id = $1', [id]);
@@ -186,7 +186,7 @@ describe('the dispatcher', () => {
 
   it('moves a job that always fails to DEAD after max_attempts; an admin retry runs it again', async () => {
     let broken = true;
-    const dispatcher = createDispatcher(db, [handler('test.broken', () => broken)], logger, immediately);
+    const dispatcher = createDispatcher(db, [handler('test.broken', () => broken)], testLogger, immediately);
     const id = (await insertJob(db, { handler: 'test.broken', maxAttempts: 3 }))!;
     await dispatcher.drain();
     expect(await runsOf(id)).toEqual([false, false, false]);
@@ -202,14 +202,14 @@ describe('the dispatcher', () => {
   });
 
   it('fails a job whose handler this worker does not have, and buries it after its attempts', async () => {
-    const dispatcher = createDispatcher(db, [], logger, immediately);
+    const dispatcher = createDispatcher(db, [], testLogger, immediately);
     const id = (await insertJob(db, { handler: 'test.nobody', maxAttempts: 2 }))!;
     await dispatcher.drain();
     expect(await job(id)).toMatchObject({ status: 'DEAD', attempts: 2, last_error: 'Error: no handler named "test.nobody" in this worker' });
   });
 
   it('takes back a job whose lease ran out, and buries one whose lease ran out on its last attempt', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.leased', () => false)], logger, immediately);
+    const dispatcher = createDispatcher(db, [handler('test.leased', () => false)], testLogger, immediately);
     const retaken = (await insertJob(db, { handler: 'test.leased', maxAttempts: 3 }))!;
     const lost = (await insertJob(db, { handler: 'test.leased', maxAttempts: 1 }))!;
     await db.query(
@@ -235,7 +235,7 @@ describe('the dispatcher', () => {
     const failing = (await insertJob(db, { handler: 'test.mortal', maxAttempts: 2 }))!;
     const abandoned = (await insertJob(db, { handler: 'test.mortal', maxAttempts: 1 }))!;
     await db.query(`update jobs set status = 'RUNNING', attempts = 1, locked_by = 'dead-worker', locked_until = now() - interval '1 second' where id = $1`, [abandoned]);
-    const dispatcher = createDispatcher(db, [mortal], logger, immediately);
+    const dispatcher = createDispatcher(db, [mortal], testLogger, immediately);
     await dispatcher.drain();
     await dispatcher.drain();
     expect(deaths.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
@@ -267,7 +267,7 @@ describe('the dispatcher', () => {
   });
 
   it('leaves a job leased to a live worker alone', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.busy', () => false)], logger, immediately);
+    const dispatcher = createDispatcher(db, [handler('test.busy', () => false)], testLogger, immediately);
     const id = (await insertJob(db, { handler: 'test.busy' }))!;
     // An hour: its lease must not run out while the file's later tests claim.
     await db.query(`update jobs set status = 'RUNNING', attempts = 1, locked_by = 'live-worker', locked_until = now() + interval '1 hour' where id = $1`, [id]);
@@ -282,7 +282,7 @@ describe('the dispatcher', () => {
     let commits = 0;
     const stopCounting = db.onCommit(() => commits++);
     try {
-      expect(await createDispatcher(db, [silent], logger, { ...immediately, batchSize: 2 }).drain()).toBe(5);
+      expect(await createDispatcher(db, [silent], testLogger, { ...immediately, batchSize: 2 }).drain()).toBe(5);
     } finally {
       stopCounting();
     }
@@ -304,7 +304,7 @@ describe('the dispatcher', () => {
       },
     };
     const ids = await Promise.all(Array.from({ length: 6 }, () => insertJob(db, { handler: 'test.stopping' })));
-    const dispatcher = createDispatcher(db, [stopping], logger, { ...immediately, batchSize: 2 });
+    const dispatcher = createDispatcher(db, [stopping], testLogger, { ...immediately, batchSize: 2 });
     dispatcher.start();
     await vi.waitFor(() => expect(stopped).toBeDefined());
     await stopped;
@@ -319,7 +319,7 @@ describe('the dispatcher', () => {
   });
 
   it('runs in the background until stopped, waking after its poll interval', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.background', () => false)], logger, immediately);
+    const dispatcher = createDispatcher(db, [handler('test.background', () => false)], testLogger, immediately);
     dispatcher.start();
     const id = (await insertJob(db, { handler: 'test.background' }))!;
     for (let tries = 0; tries < 500 && (await job(id)).status !== 'SUCCEEDED'; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -347,7 +347,7 @@ describe('the relay', () => {
   }
 
   it('queues one job per subscribed handler and event, once, and passes over other events', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.a', () => false, ['probe.one', 'probe.two']), handler('test.b', () => false, ['probe.one'])], logger, { ...immediately, batchSize: 2 });
+    const dispatcher = createDispatcher(db, [handler('test.a', () => false, ['probe.one', 'probe.two']), handler('test.b', () => false, ['probe.one'])], testLogger, { ...immediately, batchSize: 2 });
     const seqs = [await appendEvent(db, 'probe.one'), await appendEvent(db, 'probe.two'), await appendEvent(db, 'probe.other'), await appendEvent(db, 'probe.one')];
     await dispatcher.drain();
     await dispatcher.drain();
@@ -363,7 +363,7 @@ describe('the relay', () => {
   });
 
   it('copies the event into the job payload', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.payload', () => false, ['probe.payload'])], logger, immediately);
+    const dispatcher = createDispatcher(db, [handler('test.payload', () => false, ['probe.payload'])], testLogger, immediately);
     const seq = await appendEvent(db, 'probe.payload');
     await dispatcher.drain();
     const { rows: [made] } = await db.query<{ payload: Record<string, unknown> }>('select payload from jobs where event_seq = $1', [seq]);
@@ -371,7 +371,7 @@ describe('the relay', () => {
   });
 
   it.runIf(testEngine === 'postgres')('does not move past a transaction that is still open, and queues it once it commits', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.late', () => false, ['probe.late'])], logger, immediately);
+    const dispatcher = createDispatcher(db, [handler('test.late', () => false, ['probe.late'])], testLogger, immediately);
     let commitLate!: () => void;
     let appendedLate!: (seq: string) => void;
     const lateSeq = new Promise<string>((resolve) => (appendedLate = resolve));
@@ -394,7 +394,7 @@ describe('the relay', () => {
   });
 
   it.runIf(testEngine === 'postgres')('reaches past its first batch while an unrelated open transaction holds xmin back', async () => {
-    const dispatcher = createDispatcher(db, [handler('test.held', () => false, ['probe.held'])], logger, { ...immediately, batchSize: 2 });
+    const dispatcher = createDispatcher(db, [handler('test.held', () => false, ['probe.held'])], testLogger, { ...immediately, batchSize: 2 });
     let release!: () => void;
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
@@ -436,7 +436,7 @@ describe('the size of a claim', () => {
       },
     };
     for (let index = 0; index < 130; index += 1) await insertJob(db, { handler: 'test.paced' });
-    const dispatcher = createDispatcher(db, [paced], logger, { ...immediately, batchSize: 100, clock: () => now });
+    const dispatcher = createDispatcher(db, [paced], testLogger, { ...immediately, batchSize: 100, clock: () => now });
     expect(await dispatcher.drain()).toBe(130);
     // First claim 20 (110 left waiting); at 100 ms a job the claim ahead takes 5; then the jobs run in no time, and
     // the pace (an average that halves its memory each batch: 50, 25, 12.5 ms) lets the claims grow to 10, 20, 40.
@@ -488,7 +488,7 @@ describe('a lease that runs out after a claim ahead', () => {
         if (++runs === 2) {
           takeOver = async () => {
             await db.query(`update jobs set locked_until = now() - interval '1 second' where locked_by = $1 and status = 'RUNNING'`, [stale.workerId]);
-            expect(await createDispatcher(db, [writing], logger, immediately).runOnce()).toBe(2);
+            expect(await createDispatcher(db, [writing], testLogger, immediately).runOnce()).toBe(2);
           };
         }
       },
@@ -503,7 +503,7 @@ describe('a lease that runs out after a claim ahead', () => {
         return 0;
       },
     };
-    const stale = createDispatcher(db, [writing], logger, { ...immediately, batchSize: 2, scheduler });
+    const stale = createDispatcher(db, [writing], testLogger, { ...immediately, batchSize: 2, scheduler });
     await stale.drain();
     const { rows } = await db.query<{ job_id: string; worker: string }>('select job_id, worker from test_job_runs where job_id = any($1::uuid[])', [ids]);
     const byJob = new Map(rows.map((row) => [row.job_id, row.worker]));
@@ -580,7 +580,7 @@ describe('a lease that runs out after a claim ahead', () => {
         { status: 'SUCCEEDED', attempts: 1, jobs: 2 },
       ]);
       await expire(ids);
-      expect(await createDispatcher(db, [{ ...stopping, run: (tx, claimed) => recordRun(tx, claimed).then(() => undefined) }], logger, immediately).drain()).toBe(4);
+      expect(await createDispatcher(db, [{ ...stopping, run: (tx, claimed) => recordRun(tx, claimed).then(() => undefined) }], testLogger, immediately).drain()).toBe(4);
       expect(await states()).toEqual([
         { status: 'SUCCEEDED', attempts: 1, jobs: 4 },
         { status: 'SUCCEEDED', attempts: 2, jobs: 2 },
@@ -604,8 +604,8 @@ describe.runIf(testEngine === 'postgres')('two dispatchers on one PostgreSQL', (
       },
     };
     const ids = await Promise.all(Array.from({ length: 200 }, () => insertJob(db, { handler: 'test.contended' })));
-    const first = createDispatcher(db, [slowly], logger, { ...immediately, batchSize: 5 });
-    const second = createDispatcher(db, [slowly], logger, { ...immediately, batchSize: 5 });
+    const first = createDispatcher(db, [slowly], testLogger, { ...immediately, batchSize: 5 });
+    const second = createDispatcher(db, [slowly], testLogger, { ...immediately, batchSize: 5 });
     const [byFirst, bySecond] = await Promise.all([first.drain(), second.drain()]);
     expect(byFirst + bySecond).toBe(200);
     const { rows } = await db.query<{ runs: number; workers: number; succeeded: number }>(

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { createWakeableSleep } from '../shared/wakeable-sleep.js';
 import { type JobHandler, subscriptionsOf } from './job-handler.js';
 import type { Scheduler } from './schedules.js';
-import { type Claim, type ClaimedJob, completeAndClaim, markFailed, markSucceeded, relayEvents, releaseJobs } from './jobs.repository.js';
+import { type Claim, type ClaimedJob, completeAndClaim, markFailed, markSucceeded, relayEvents, releaseJobs, subscriptionColumnsOf } from './jobs.repository.js';
 
 export interface DispatcherSettings {
   /** How long an idle dispatcher waits before looking for work again. */
@@ -94,7 +94,8 @@ interface Batch {
 export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger: Logger, settings: DispatcherSettings = defaultDispatcherSettings): Dispatcher {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byName = new Map(handlers.map((handler) => [handler.name, handler]));
-  const subscriptions = subscriptionsOf(handlers);
+  // The relay's array parameters, built once: the same on every round.
+  const subscriptions = subscriptionColumnsOf(subscriptionsOf(handlers));
   const clock = settings.clock ?? (() => performance.now());
   let stopping = false;
   let loop: Promise<void> | null = null;
@@ -124,7 +125,7 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
   }
 
   async function relayAll(): Promise<void> {
-    if (subscriptions.length === 0) return;
+    if (subscriptions.eventTypes.length === 0) return;
     while ((await db.transaction((tx) => relayEvents(tx, subscriptions, settings.batchSize))) === settings.batchSize) {
       if (stopping) return;
     }

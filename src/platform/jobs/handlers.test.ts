@@ -7,9 +7,9 @@ import { createEnrollmentWorld, createSession, createStudents, createStudentsWit
 import { useTestApp } from '../../../test/test-app.js';
 import { createJobHandlers } from '../../job-handlers.js';
 import { createFieldCipher } from '../security/field-cipher.js';
-import { createLogger } from '../shared/logger.js';
 import type { Dispatcher } from './dispatcher.js';
 import { createWorker } from './worker.js';
+import { testLogger } from '../../../test/logger.js';
 
 // The real workflows through the API append the events; the real worker (every handler) relays and
 // runs them on the same database. A job run twice must leave its effect once.
@@ -21,9 +21,8 @@ let worker: Dispatcher;
 beforeAll(async () => {
   world = await createEnrollmentWorld(context.db);
   outboxDir = await mkdtemp(join(tmpdir(), 'unitrain-outbox-'));
-  const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
   const settings = { worker: { inProcess: false, pollMs: 10, leaseMs: 60_000 }, mail: { from: 'Unitrain <no-reply@unitrain.test>', outboxDir, smtpUrl: null } };
-  worker = createWorker(context.db, settings, createJobHandlers({ cipher: createFieldCipher(testKeyring), mail: settings.mail, logger }), logger);
+  worker = createWorker(context.db, settings, createJobHandlers({ cipher: createFieldCipher(testKeyring), mail: settings.mail, logger: testLogger }), testLogger);
 });
 afterAll(async () => {
   await rm(outboxDir, { recursive: true, force: true });

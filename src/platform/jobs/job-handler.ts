@@ -32,9 +32,17 @@ export interface JobHandler {
   onDead?(tx: Tx, job: ClaimedJob, error: string): Promise<void>;
 }
 
+/**
+ * What the relay needs of a handler: its name, the events it subscribes to, and what its jobs of them
+ * need. A domain declares it apart from what running the handler needs (keys, mail), and the handler
+ * spreads it: who subscribes to what is then known without building the handlers (`unitrain doctor`).
+ */
+export type EventSubscriber = Pick<JobHandler, 'name' | 'eventTypes' | 'onlyWithField' | 'maxAttempts'>;
+
 /** What the relay queues: a job of each handler for each event of a type it subscribes to. */
-export function subscriptionsOf(handlers: readonly JobHandler[]): Subscription[] {
-  return handlers.flatMap((handler) => handler.eventTypes.map((eventType) => ({ eventType, handler: handler.name, maxAttempts: handler.maxAttempts ?? 5, onlyWithField: handler.onlyWithField ?? null })));
+export function subscriptionsOf(subscribers: readonly EventSubscriber[]): Subscription[] {
+  return subscribers.flatMap((subscriber) =>
+    subscriber.eventTypes.map((eventType) => ({ eventType, handler: subscriber.name, maxAttempts: subscriber.maxAttempts ?? 5, onlyWithField: subscriber.onlyWithField ?? null })));
 }
 
 /** What the relay stores in the payload of a job made from a domain event. */

@@ -62,6 +62,26 @@ export interface Subscription {
 }
 
 /**
+ * The subscriptions as the relay's statements take them: one array a column, element i of each from
+ * subscription i. Built once per dispatcher (subscriptionColumnsOf), not on every round of its relay.
+ */
+export interface SubscriptionColumns {
+  eventTypes: readonly string[];
+  handlers: readonly string[];
+  maxAttempts: readonly number[];
+  onlyWithFields: readonly (string | null)[];
+}
+
+export function subscriptionColumnsOf(subscriptions: readonly Subscription[]): SubscriptionColumns {
+  return {
+    eventTypes: subscriptions.map((s) => s.eventType),
+    handlers: subscriptions.map((s) => s.handler),
+    maxAttempts: subscriptions.map((s) => s.maxAttempts),
+    onlyWithFields: subscriptions.map((s) => s.onlyWithField),
+  };
+}
+
+/**
  * Whether subscription `alias` (a row of the unnested subscriptions: event_type, only_with_field) queues a
  * job for event `e`: its type, and the payload field its handler needs, if any, present (decision 0074).
  * The relay, its read ahead of xmin and the doctor's check of passed events all ask this one question.
@@ -81,7 +101,7 @@ const subscriptionWantsEvent = (alias: string) =>
  * and feed again, for ever. Returns the larger of the events passed and the events queued ahead,
  * so the caller goes on while either filled its batch.
  */
-export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
+export async function relayEvents(tx: Tx, subscriptions: SubscriptionColumns, batchSize: number): Promise<number> {
   await tx.query('select pg_advisory_xact_lock($1)', [relayLockKey]);
   // Read once the lock is held: each statement sees what committed before it began, so the last relay's position.
   const { rows: [position] } = await tx.query<{ txid: string; seq: string }>(
@@ -109,7 +129,7 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
                      where ${subscriptionWantsEvent('s')})
         and not exists (select 1 from jobs j where j.event_seq = e.seq)
       order by e.seq limit $3`,
-    [...after, subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.onlyWithField)],
+    [...after, subscriptions.eventTypes, subscriptions.onlyWithFields],
   );
   const seqs = [...settled, ...ahead].map((event) => event.seq);
   if (seqs.length === 0) return 0;
@@ -129,7 +149,7 @@ export async function relayEvents(tx: Tx, subscriptions: readonly Subscription[]
  * repeat queue nothing, also when two transactions queue the same event at once: the second waits on the
  * unique index for the first, then inserts nothing. Returns how many jobs were queued.
  */
-async function insertEventJobs(tx: Tx, subscriptions: readonly Subscription[], seqs: readonly string[]): Promise<number> {
+async function insertEventJobs(tx: Tx, subscriptions: SubscriptionColumns, seqs: readonly string[]): Promise<number> {
   const { rowCount } = await tx.query(
     `insert into jobs (handler, event_seq, payload, max_attempts, idempotency_key)
      select s.handler, e.seq, jsonb_build_object('event_type', e.event_type, 'aggregate_type', e.aggregate_type,
@@ -140,7 +160,7 @@ async function insertEventJobs(tx: Tx, subscriptions: readonly Subscription[], s
          on ${subscriptionWantsEvent('s')}
       where e.seq = any($4::bigint[])
      on conflict (idempotency_key) do nothing`,
-    [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), subscriptions.map((s) => s.maxAttempts), seqs, subscriptions.map((s) => s.onlyWithField)],
+    [subscriptions.eventTypes, subscriptions.handlers, subscriptions.maxAttempts, seqs, subscriptions.onlyWithFields],
   );
   return rowCount;
 }
@@ -171,20 +191,21 @@ export const eventsPassedWithoutJobs = `
      and not exists (select 1 from jobs j where j.event_seq = e.seq)`;
 
 /** The parameters of `eventsPassedWithoutJobs`. */
-export const eventsPassedWithoutJobsParams = (subscriptions: readonly Subscription[], retentionDays: number): unknown[] =>
-  [subscriptions.map((s) => s.eventType), subscriptions.map((s) => s.handler), retentionDays, subscriptions.map((s) => s.onlyWithField)];
+export const eventsPassedWithoutJobsParams = (subscriptions: SubscriptionColumns, retentionDays: number): unknown[] =>
+  [subscriptions.eventTypes, subscriptions.handlers, retentionDays, subscriptions.onlyWithFields];
 
 /**
  * Queues the jobs of the events the relay passed without queuing them (`eventsPassedWithoutJobs`), as
  * the relay would have. Two of these at once queue each job once (insertEventJobs).
  */
 export async function queueEventsPassedWithoutJobs(tx: Tx, subscriptions: readonly Subscription[], retentionDays: number): Promise<{ events: number; jobs: number }> {
+  const columns = subscriptionColumnsOf(subscriptions);
   const { rows } = await tx.query<{ seq: string }>(
     `select passed.seq::text as seq from (${eventsPassedWithoutJobs}) passed`,
-    eventsPassedWithoutJobsParams(subscriptions, retentionDays),
+    eventsPassedWithoutJobsParams(columns, retentionDays),
   );
   if (rows.length === 0) return { events: 0, jobs: 0 };
-  return { events: rows.length, jobs: await insertEventJobs(tx, subscriptions, rows.map((row) => row.seq)) };
+  return { events: rows.length, jobs: await insertEventJobs(tx, columns, rows.map((row) => row.seq)) };
 }
 
 /**

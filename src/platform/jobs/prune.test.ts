@@ -4,22 +4,21 @@ import { createMigratedDatabase, type TestDatabase } from '../../../test/databas
 import { testEngine } from '../../../test/engine.js';
 import { openTransaction } from '../../../test/open-transaction.js';
 import type { Db, Queryable } from '../db/database.js';
-import { createLogger } from '../shared/logger.js';
 import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
 import type { JobHandler } from './job-handler.js';
 import { insertJob, type JobStatus } from './jobs.repository.js';
 import { listJobs, retryJob } from './jobs.service.js';
 import { pruneJobs, scheduledPrune, scheduledPruneLockKey } from './prune.js';
 import { until } from '../../../test/until.js';
+import { testLogger } from '../../../test/logger.js';
 
 // A real database; jobs are made by the real relay and dispatcher, or queued directly, then aged by
 // backdating finished_at as the owner.
 let database: TestDatabase;
 let db: Db;
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 const immediately: DispatcherSettings = { pollMs: 10, batchSize: 20, leaseMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 };
 const quietly: JobHandler = { name: 'test.prune', eventTypes: ['probe.prune'], run: async () => {} };
-const dispatcher = () => createDispatcher(db, [quietly], logger, immediately);
+const dispatcher = () => createDispatcher(db, [quietly], testLogger, immediately);
 
 beforeAll(async () => {
   database = await createMigratedDatabase();
@@ -176,7 +175,7 @@ describe('the scheduled prune', () => {
 
   it('runs when the dispatcher starts and again every interval, until it stops', async () => {
     const first = await logOldChange();
-    const background = createDispatcher(db, [], logger, { ...immediately, prune: scheduledPrune(db, retention, logger) });
+    const background = createDispatcher(db, [], testLogger, { ...immediately, prune: scheduledPrune(db, retention, testLogger) });
     background.start();
     try {
       await until(async () => !(await logged(first)), 'the first prune');
@@ -192,7 +191,7 @@ describe('the scheduled prune', () => {
 
   it.runIf(testEngine === 'postgres')('skips its turn while another process holds the prune lock', async () => {
     const seq = await logOldChange();
-    const hook = scheduledPrune(db, retention, logger);
+    const hook = scheduledPrune(db, retention, testLogger);
     await db.withConnection(async (otherProcess) => {
       await otherProcess.query('select pg_advisory_lock($1)', [scheduledPruneLockKey]);
       try {

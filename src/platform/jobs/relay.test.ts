@@ -1,34 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { useTestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
 import { openTransaction } from '../../../test/open-transaction.js';
-import type { Db, Queryable } from '../db/database.js';
-import { createLogger } from '../shared/logger.js';
+import type { Queryable } from '../db/database.js';
 import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { type JobHandler, subscriptionsOf } from './job-handler.js';
 import { queueEventsPassedWithoutJobs } from './jobs.repository.js';
 import { queueJobsOfPassedEvents } from './jobs.service.js';
+import { testLogger } from '../../../test/logger.js';
 
 // The relay under concurrent writers: whatever the order in which transactions take their sequence
 // numbers, their transaction ids and commit, every committed event gets exactly one job per subscribed
 // handler, and the relay position never passes an event that has no job yet (decisions 0015, 0016).
-let database: TestDatabase;
-let db: Db;
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
+const context = useTestDatabase();
 // A small batch: many relay transactions, each a chance to move the position at the wrong moment.
 const settings: DispatcherSettings = { pollMs: 5, batchSize: 7, leaseMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 };
 const eventType = 'probe.relayed';
 const handlerNames = ['test.relay-a', 'test.relay-b'];
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  db = database.db;
-  await db.query('create table test_relay_runs (job_id uuid not null)');
-});
-afterAll(async () => {
-  await database?.drop();
+  await context.db.query('create table test_relay_runs (job_id uuid not null)');
 });
 
 const handlers: JobHandler[] = handlerNames.map((name) => ({
@@ -45,7 +38,7 @@ async function appendEvent(executor: Pick<Queryable, 'query'>): Promise<void> {
 
 /** Committed events of the probe type whose jobs are not exactly one per handler, each run once: none, when the relay is right. */
 async function eventsWithoutExactlyTheirJobs(): Promise<{ seq: string; jobs: string[] }[]> {
-  const { rows } = await db.query<{ seq: string; jobs: string[] }>(
+  const { rows } = await context.db.query<{ seq: string; jobs: string[] }>(
     `select e.seq::text as seq, array_remove(array_agg(j.handler || ':' || j.status || ':' || (select count(*) from test_relay_runs r where r.job_id = j.id) order by j.handler), null) as jobs
        from domain_events e left join jobs j on j.event_seq = e.seq
       where e.event_type = $1
@@ -62,7 +55,7 @@ async function eventsWithoutExactlyTheirJobs(): Promise<{ seq: string; jobs: str
  * position and the jobs a relay wrote with it commit together.
  */
 async function eventsPassedOver(): Promise<string[]> {
-  const { rows } = await db.query<{ seq: string }>(
+  const { rows } = await context.db.query<{ seq: string }>(
     `select e.seq::text as seq
        from domain_events e, (select (payload ->> 'txid')::xid8 as txid, (payload ->> 'seq')::bigint as seq from jobs where idempotency_key = 'relay.position') p
       where e.event_type = $1 and (e.txid, e.seq) <= (p.txid, p.seq) and not exists (select 1 from jobs j where j.event_seq = e.seq)`,
@@ -72,7 +65,7 @@ async function eventsPassedOver(): Promise<string[]> {
 }
 
 async function countEvents(): Promise<number> {
-  const { rows: [counted] } = await db.query<{ n: number }>('select count(*)::int as n from domain_events where event_type = $1', [eventType]);
+  const { rows: [counted] } = await context.db.query<{ n: number }>('select count(*)::int as n from domain_events where event_type = $1', [eventType]);
   return counted!.n;
 }
 
@@ -99,19 +92,19 @@ async function writeConcurrently(transaction: <T>(fn: (tx: Pick<Queryable, 'quer
 class RolledBack extends Error {}
 
 /** What is left relayed and run by a dispatcher of its own (a stopped one stays stopped). */
-const drain = () => createDispatcher(db, handlers, logger, settings).drain();
+const drain = () => createDispatcher(context.db, handlers, testLogger, settings).drain();
 
 describe('the relay position', () => {
   it('passes an event only once it has queued it, whatever the digits of its number', async () => {
     // One transaction's events numbered 9 and 10, relayed one at a time: as text, 10 sorts before 9.
-    await db.query(`select setval(pg_get_serial_sequence('domain_events', 'seq'), n + (18 - n % 10) % 10) from (select nextval(pg_get_serial_sequence('domain_events', 'seq')) as n) next`);
-    const { rows: numbered } = await db.transaction(async (tx) => {
+    await context.db.query(`select setval(pg_get_serial_sequence('domain_events', 'seq'), n + (18 - n % 10) % 10) from (select nextval(pg_get_serial_sequence('domain_events', 'seq')) as n) next`);
+    const { rows: numbered } = await context.db.transaction(async (tx) => {
       await appendEvent(tx);
       await appendEvent(tx);
       return tx.query<{ seq: string }>('select seq::text as seq from domain_events where event_type = $1 order by domain_events.seq desc limit 2', [eventType]);
     });
     expect(numbered.map((row) => Number(row.seq) % 10).sort()).toEqual([0, 9]);
-    await createDispatcher(db, handlers, logger, { ...settings, batchSize: 1 }).drain();
+    await createDispatcher(context.db, handlers, testLogger, { ...settings, batchSize: 1 }).drain();
     expect(await eventsWithoutExactlyTheirJobs()).toEqual([]);
     expect(await eventsPassedOver()).toEqual([]);
   });
@@ -120,12 +113,12 @@ describe('the relay position', () => {
 describe('the relay under concurrent writers', () => {
   it('queues every committed event once per handler while writers commit and roll back beside it', async () => {
     const before = await countEvents();
-    const dispatcher = createDispatcher(db, handlers, logger, settings);
+    const dispatcher = createDispatcher(context.db, handlers, testLogger, settings);
     dispatcher.start();
     let committed: number;
     try {
       // On the embedded engine the transactions take turns on its one connection, between the relay's.
-      committed = await writeConcurrently((fn) => db.transaction(fn), 8, 120);
+      committed = await writeConcurrently((fn) => context.db.transaction(fn), 8, 120);
     } finally {
       await dispatcher.stop();
     }
@@ -136,7 +129,7 @@ describe('the relay under concurrent writers', () => {
   });
 
   it.runIf(testEngine === 'postgres')('never moves past a late committer: events of transactions held open are queued once each when they commit', async () => {
-    const url = database.url!;
+    const url = context.database.url!;
     // A session advisory lock the late transactions wait on, each after it has its transaction id.
     const gateKey = 8_245_972_158_721_000;
     const gate = new pg.Client({ connectionString: url });
@@ -186,7 +179,7 @@ describe('the relay under concurrent writers', () => {
 
     await gate.query('select pg_advisory_lock($1)', [gateKey]);
     const before = await countEvents();
-    const dispatcher = createDispatcher(db, handlers, logger, settings);
+    const dispatcher = createDispatcher(context.db, handlers, testLogger, settings);
     const lateOnes: Promise<string>[] = [];
     let committed = 0;
     try {
@@ -206,7 +199,7 @@ describe('the relay under concurrent writers', () => {
       expect(await countEvents()).toBe(before + committed);
       expect(await eventsWithoutExactlyTheirJobs()).toEqual([]);
       expect(await eventsPassedOver()).toEqual([]);
-      const { rows: [position] } = await db.query<{ txid: string }>(`select payload ->> 'txid' as txid from jobs where idempotency_key = 'relay.position'`);
+      const { rows: [position] } = await context.db.query<{ txid: string }>(`select payload ->> 'txid' as txid from jobs where idempotency_key = 'relay.position'`);
       expect(heldTxids).toHaveLength(10);
       expect(heldTxids.every((txid) => BigInt(position!.txid) < txid)).toBe(true);
 
@@ -237,14 +230,14 @@ describe('a handler that needs a field of the payload', () => {
   const appendMaybeAddressed = (executor: Pick<Queryable, 'query'>, payload: Record<string, unknown>) =>
     executor.query(`insert into domain_events (aggregate_type, aggregate_id, event_type, payload) values ('probe', $1, $2, $3::jsonb) returning seq::text as seq`, [randomUUID(), needing, JSON.stringify(payload)]);
   const jobsOf = async (seqs: string[]) =>
-    (await db.query<{ seq: string }>('select event_seq::text as seq from jobs where event_seq = any($1::bigint[]) order by event_seq', [seqs])).rows.map((row) => row.seq);
+    (await context.db.query<{ seq: string }>('select event_seq::text as seq from jobs where event_seq = any($1::bigint[]) order by event_seq', [seqs])).rows.map((row) => row.seq);
 
   it('is queued a job for each event whose payload has the field, none for one where it is null or absent', async () => {
     const seqs: string[] = [];
     for (const payload of [{ recipient: randomUUID() }, { recipient: null }, {}, { recipient: randomUUID() }]) {
-      seqs.push((await appendMaybeAddressed(db, payload)).rows[0]!.seq as string);
+      seqs.push((await appendMaybeAddressed(context.db, payload)).rows[0]!.seq as string);
     }
-    await createDispatcher(db, [addressed], logger, settings).drain();
+    await createDispatcher(context.db, [addressed], testLogger, settings).drain();
     expect(await jobsOf(seqs)).toEqual([seqs[0], seqs[3]]);
   });
 
@@ -252,15 +245,15 @@ describe('a handler that needs a field of the payload', () => {
     // A transaction with an id, held open: every event after it lies beyond xmin, where the relay reads
     // "events with no job yet". Those without the field never get one; read as ahead, a full batch of them
     // on every round would keep the relay going round for as long as the transaction stays open.
-    const holder = new pg.Client({ connectionString: database.url! });
+    const holder = new pg.Client({ connectionString: context.database.url! });
     await holder.connect();
     try {
       await holder.query('begin');
       await holder.query('select pg_current_xact_id()');
       const unaddressed: string[] = [];
-      for (let k = 0; k < settings.batchSize * 2; k++) unaddressed.push((await appendMaybeAddressed(db, { recipient: null })).rows[0]!.seq as string);
-      const last = (await appendMaybeAddressed(db, { recipient: randomUUID() })).rows[0]!.seq as string;
-      await createDispatcher(db, [addressed], logger, settings).drain();
+      for (let k = 0; k < settings.batchSize * 2; k++) unaddressed.push((await appendMaybeAddressed(context.db, { recipient: null })).rows[0]!.seq as string);
+      const last = (await appendMaybeAddressed(context.db, { recipient: randomUUID() })).rows[0]!.seq as string;
+      await createDispatcher(context.db, [addressed], testLogger, settings).drain();
       expect(await jobsOf([...unaddressed, last])).toEqual([last]);
     } finally {
       await holder.query('rollback');
@@ -273,55 +266,55 @@ describe('the repair of events the relay passed without their jobs', () => {
   // What the relay before its fix could leave (decision 0016): a committed event behind the position with
   // no job. Made here directly: the event, then the position moved onto it.
   const passedType = 'probe.passed';
-  const subscriptions = subscriptionsOf(['test.passed-a', 'test.passed-b'].map((name) => ({ name, eventTypes: [passedType], run: async () => {} })));
+  const subscriptions = subscriptionsOf(['test.passed-a', 'test.passed-b'].map((name) => ({ name, eventTypes: [passedType] })));
   const retentionDays = 14;
 
   async function passEventWithoutJobs(): Promise<string> {
-    const { rows: [event] } = await db.query<{ seq: string; txid: string }>(
+    const { rows: [event] } = await context.db.query<{ seq: string; txid: string }>(
       `insert into domain_events (aggregate_type, aggregate_id, event_type) values ('probe', $1, $2) returning seq::text as seq, txid::text as txid`,
       [randomUUID(), passedType],
     );
-    await db.query(`update jobs set payload = jsonb_build_object('txid', $1::text, 'seq', $2::bigint) where idempotency_key = 'relay.position'`, [event!.txid, event!.seq]);
+    await context.db.query(`update jobs set payload = jsonb_build_object('txid', $1::text, 'seq', $2::bigint) where idempotency_key = 'relay.position'`, [event!.txid, event!.seq]);
     return event!.seq;
   }
 
   const jobsOf = async (seq: string) =>
-    (await db.query<{ handler: string }>('select handler from jobs where event_seq = $1 order by handler', [seq])).rows.map((row) => row.handler);
+    (await context.db.query<{ handler: string }>('select handler from jobs where event_seq = $1 order by handler', [seq])).rows.map((row) => row.handler);
 
   it('queues one job per handler of a passed event, and nothing when repeated', async () => {
     const seq = await passEventWithoutJobs();
-    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 1, jobs: 2 });
+    expect(await queueJobsOfPassedEvents(context.db, subscriptions, retentionDays)).toEqual({ events: 1, jobs: 2 });
     expect(await jobsOf(seq)).toEqual(['test.passed-a', 'test.passed-b']);
-    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 0, jobs: 0 });
+    expect(await queueJobsOfPassedEvents(context.db, subscriptions, retentionDays)).toEqual({ events: 0, jobs: 0 });
     expect(await jobsOf(seq)).toEqual(['test.passed-a', 'test.passed-b']);
   });
 
   it('owes nothing for a passed event without the payload field its only handler needs (decision 0074)', async () => {
-    const addressedOnly = subscriptionsOf([{ name: 'test.passed-addressed', eventTypes: [passedType], onlyWithField: 'recipient', run: async () => {} }]);
+    const addressedOnly = subscriptionsOf([{ name: 'test.passed-addressed', eventTypes: [passedType], onlyWithField: 'recipient' }]);
     const seq = await passEventWithoutJobs();
-    expect(await queueJobsOfPassedEvents(db, addressedOnly, retentionDays)).toEqual({ events: 0, jobs: 0 });
+    expect(await queueJobsOfPassedEvents(context.db, addressedOnly, retentionDays)).toEqual({ events: 0, jobs: 0 });
     expect(await jobsOf(seq)).toEqual([]);
     // The same event is owed the jobs of handlers that need nothing of it: found, and repaired.
-    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 1, jobs: 2 });
+    expect(await queueJobsOfPassedEvents(context.db, subscriptions, retentionDays)).toEqual({ events: 1, jobs: 2 });
   });
 
   it('leaves alone a passed event older than the job retention, whose jobs may have been pruned', async () => {
     const seq = await passEventWithoutJobs();
-    await db.query(`update domain_events set occurred_at = now() - make_interval(days => $2) - interval '1 minute' where seq = $1`, [seq, retentionDays]);
-    expect(await queueJobsOfPassedEvents(db, subscriptions, retentionDays)).toEqual({ events: 0, jobs: 0 });
+    await context.db.query(`update domain_events set occurred_at = now() - make_interval(days => $2) - interval '1 minute' where seq = $1`, [seq, retentionDays]);
+    expect(await queueJobsOfPassedEvents(context.db, subscriptions, retentionDays)).toEqual({ events: 0, jobs: 0 });
     expect(await jobsOf(seq)).toEqual([]);
   });
 
   it.runIf(testEngine === 'postgres')('queues each job once when two repairs run at once', async () => {
     const seq = await passEventWithoutJobs();
     // The first repair has queued the jobs and not committed; the second finds the same event with no job.
-    const first = await openTransaction(db, (tx) => queueEventsPassedWithoutJobs(tx, subscriptions, retentionDays));
+    const first = await openTransaction(context.db, (tx) => queueEventsPassedWithoutJobs(tx, subscriptions, retentionDays));
     expect(first.result).toEqual({ events: 1, jobs: 2 });
-    const second = queueJobsOfPassedEvents(db, subscriptions, retentionDays);
+    const second = queueJobsOfPassedEvents(context.db, subscriptions, retentionDays);
     try {
       // It waits on the first one's keys in the unique index.
       await vi.waitFor(async () => {
-        const { rows: [waiting] } = await db.query<{ n: number }>(
+        const { rows: [waiting] } = await context.db.query<{ n: number }>(
           `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into jobs%'`,
         );
         expect(waiting!.n).toBe(1);

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
-import { createLogger } from '../shared/logger.js';
 import { refreshAnalyticsHandler, refreshAnalyticsJob } from '../../domains/reports/index.js';
 import { createDispatcher } from './dispatcher.js';
 import { createScheduler, type ScheduledJob } from './schedules.js';
+import { testLogger } from '../../../test/logger.js';
 
 // Real: the database (job_schedules, jobs, the analytics views). The clock is a variable the test moves:
 // no test waits for a slot to come.
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 let database: TestDatabase;
 
 beforeAll(async () => {
@@ -32,7 +31,7 @@ describe('cron schedules in the worker', () => {
   it('starts counting at first sight, queues each slot once, and catches up after downtime with one job', async () => {
     const schedule: ScheduledJob = { name: 'quarter-hourly', cron: '*/15 * * * *', handler: 'test.nothing' };
     const clock = movableClock('2030-01-01T10:07:00Z');
-    const scheduler = createScheduler(database.db, [schedule], { timezone: 'UTC', now: clock.now }, logger);
+    const scheduler = createScheduler(database.db, [schedule], { timezone: 'UTC', now: clock.now }, testLogger);
     expect(await scheduler.enqueueDue()).toBe(0);
     expect(scheduler.due()).toBe(false);
     clock.set('2030-01-01T10:14:59Z');
@@ -43,7 +42,7 @@ describe('cron schedules in the worker', () => {
     expect(await scheduler.enqueueDue()).toBe(0);
     // Down from 10:20 to 13:02: the slots 10:30 … 13:00 are missed; one job, for the latest, covers them.
     clock.set('2030-01-01T13:02:00Z');
-    const restarted = createScheduler(database.db, [schedule], { timezone: 'UTC', now: clock.now }, logger);
+    const restarted = createScheduler(database.db, [schedule], { timezone: 'UTC', now: clock.now }, testLogger);
     expect(restarted.due()).toBe(true);
     expect(await restarted.enqueueDue()).toBe(1);
     expect(await slotJobs('quarter-hourly')).toEqual(['schedule:quarter-hourly:2030-01-01T10:15:00.000Z', 'schedule:quarter-hourly:2030-01-01T13:00:00.000Z']);
@@ -52,7 +51,7 @@ describe('cron schedules in the worker', () => {
   it('queues a slot once when several workers find it due at the same moment', async () => {
     const schedule: ScheduledJob = { name: 'raced', cron: '0 * * * *', handler: 'test.nothing' };
     const clock = movableClock('2030-01-01T10:30:00Z');
-    const workers = Array.from({ length: 4 }, () => createScheduler(database.db, [schedule], { timezone: 'UTC', now: clock.now }, logger));
+    const workers = Array.from({ length: 4 }, () => createScheduler(database.db, [schedule], { timezone: 'UTC', now: clock.now }, testLogger));
     await workers[0]!.enqueueDue();
     clock.set('2030-01-01T11:00:01Z');
     const queued = await Promise.all(workers.map((worker) => worker.enqueueDue()));
@@ -63,7 +62,7 @@ describe('cron schedules in the worker', () => {
   it('reads the expression in the configured time zone', async () => {
     const schedule: ScheduledJob = { name: 'london-two-am', cron: '0 2 * * *', handler: 'test.nothing' };
     const clock = movableClock('2030-07-01T00:00:00Z');
-    const scheduler = createScheduler(database.db, [schedule], { timezone: 'Europe/London', now: clock.now }, logger);
+    const scheduler = createScheduler(database.db, [schedule], { timezone: 'Europe/London', now: clock.now }, testLogger);
     await scheduler.enqueueDue();
     // 02:00 in London in July is 01:00 UTC.
     clock.set('2030-07-01T01:00:00Z');
@@ -84,10 +83,10 @@ describe('cron schedules in the worker', () => {
     });
     const clock = movableClock('2030-01-01T10:30:00Z');
     const schedule: ScheduledJob = { name: 'analytics-refresh-test', cron: '0 * * * *', handler: refreshAnalyticsJob };
-    const scheduler = createScheduler(db, [schedule], { timezone: 'UTC', now: clock.now }, logger);
+    const scheduler = createScheduler(db, [schedule], { timezone: 'UTC', now: clock.now }, testLogger);
     await scheduler.enqueueDue();
     clock.set('2030-01-01T11:00:00Z');
-    const dispatcher = createDispatcher(db, [refreshAnalyticsHandler({ logger })], logger, {
+    const dispatcher = createDispatcher(db, [refreshAnalyticsHandler({ logger: testLogger })], testLogger, {
       pollMs: 10, batchSize: 20, leaseMs: 60_000, backoffBaseMs: 1, backoffMaxMs: 1, scheduler,
     });
     // The earlier tests queued jobs of a handler no worker has: they fail and are retried meanwhile.

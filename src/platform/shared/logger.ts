@@ -1,5 +1,4 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { Config } from '../../config.js';
 
 export type { Logger };
 
@@ -17,8 +16,14 @@ export function loggedPath(url: string): string {
   return (url.split('?')[0] ?? '').replace(secretPathSegments, '$1[redacted]');
 }
 
+/** What a logger is made of (Config has both): shared/ imports no module and not the config either. */
+export interface LogSettings {
+  logLevel: pino.LevelWithSilent;
+  logFormat: 'json' | 'pretty';
+}
+
 /** JSON lines for machines; pino-pretty when a person watches a terminal. */
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {
+export function createLogger(config: LogSettings, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     serializers: {

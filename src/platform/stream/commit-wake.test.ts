@@ -4,15 +4,14 @@ import { createUser, mintAccessToken, testKeyring, testStreamSettings } from '..
 import { useListeningApp } from '../../../test/listening-app.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
 import { appendDomainEvent } from '../shared/events/append-domain-event.js';
-import { createLogger } from '../shared/logger.js';
 import { createWorker, type Dispatcher, eventOf, type JobHandler } from '../jobs/index.js';
+import { testLogger } from '../../../test/logger.js';
 
 // The change feed and a job worker that poll once an hour, and writes made through the Db outside any
 // HTTP request, as `unitrain seed`, `unitrain user create` or a job do: only the Db's commit signal can
 // bring them in before the poll. The worker is wired as `serve` wires it.
 const anHour = 3_600_000;
 const context = useListeningApp(true, { stream: { ...testStreamSettings, feedPollMs: anHour } });
-const logger = createLogger({ logLevel: 'silent', logFormat: 'json' });
 const streams: SseConnection[] = [];
 const workers: Dispatcher[] = [];
 
@@ -27,7 +26,7 @@ function probeHandler(ran: string[]): JobHandler {
 }
 
 function hourlyWorker(handlers: JobHandler[]): Dispatcher {
-  const worker = createWorker(context.db, { worker: { inProcess: true, pollMs: anHour, leaseMs: 60_000 } }, handlers, logger);
+  const worker = createWorker(context.db, { worker: { inProcess: true, pollMs: anHour, leaseMs: 60_000 } }, handlers, testLogger);
   workers.push(worker);
   return worker;
 }

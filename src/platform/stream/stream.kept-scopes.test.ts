@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../../test/database.js';
 import { createEnrollmentWorld, createSession, type EnrollmentWorld } from '../../../test/world.js';
 import type { Db, Session } from '../db/database.js';
 import type { ChangePosition } from '../change-log/index.js';
@@ -8,17 +8,13 @@ import { createSubscriberScopes, type SubscriberScopes } from './subscriber-scop
 // The hub's kept scopes (subscriber-scopes.ts) on their own: what a failed statement leaves kept, and
 // which rows the session's tables hold after a stream ends. The tables are read through the hub's own
 // session (a temporary table is visible to its session only).
-let database: TestDatabase;
+const context = useTestDatabase();
 let world: EnrollmentWorld;
 let sessionId: string;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  world = await createEnrollmentWorld(database.db);
-  sessionId = await createSession(database.db, world, { capacity: 5, selfEnrollment: false });
-});
-afterAll(async () => {
-  await database?.drop();
+  world = await createEnrollmentWorld(context.db);
+  sessionId = await createSession(context.db, world, { capacity: 5, selfEnrollment: false });
 });
 
 interface Stream {
@@ -74,7 +70,7 @@ const unreadableSeq = 1e30;
 
 describe('kept stream scopes', () => {
   it('keep every scope through a failed statement, and rebuild nothing for it', async () => {
-    const { db } = database;
+    const { db } = context;
     const { scopes, sessions, rows, built } = keptScopes(db);
     const [sa, instructor, otherInstructor] = [world.sa, world.instructor, world.otherInstructor].map((user) => ({ account: user.id }));
     try {
@@ -97,7 +93,7 @@ describe('kept stream scopes', () => {
   });
 
   it('start again in a new session when a statement fails twice in a row', async () => {
-    const { db } = database;
+    const { db } = context;
     const { scopes, sessions, built } = keptScopes(db);
     const streams = [world.sa, world.instructor].map((user) => ({ account: user.id }));
     try {
@@ -114,7 +110,7 @@ describe('kept stream scopes', () => {
   });
 
   it("remove an ended stream's scope from the tables at the next batch, without a rebuild", async () => {
-    const { db } = database;
+    const { db } = context;
     const { scopes, rows, built } = keptScopes(db);
     const [sa, instructor, ap] = [world.sa, world.instructor, world.ap].map((user) => ({ account: user.id }));
     try {

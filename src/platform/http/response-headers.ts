@@ -48,15 +48,14 @@ function headersOf(options: HelmetOptions): ReadonlyArray<readonly [string, stri
 }
 
 /**
- * Security headers on every answer (helmet's), with the request id, and `Cache-Control: no-store` on every
- * answer that did not choose its own caching: API answers are per caller (`/v1/me` carries an e-mail address
- * and a phone number, sign-in answers carry tokens), so no browser or proxy may keep them. A route that may
- * be kept says so itself (the iCal feed: `private, max-age=300`). HSTS only when PUBLIC_URL is https: a
- * server reached over plain http must not tell browsers to insist on https for its host. Set on the raw
- * response when the request arrives, so that the event stream, written outside the framework, has them too.
- * One hook for all of them: each hook of every request is a step of the framework's (decision 0072).
+ * The headers every answer carries, set in one onRequest hook: the request id and helmet's security
+ * headers. HSTS only when PUBLIC_URL is https: a server reached over plain http must not tell browsers to
+ * insist on https for its host. Set on the raw response when the request arrives, so that the event
+ * stream, written outside the framework, has them too. One hook for all of them: each hook of every
+ * request is a step of the framework's (decision 0072). The answer's caching is chosen later, once the
+ * route has had its say (noStoreUnlessChosen, below).
  */
-export async function registerSecurityHeaders(app: FastifyInstance, options: { publicUrl: string | null }): Promise<void> {
+export async function registerResponseHeaders(app: FastifyInstance, options: { publicUrl: string | null }): Promise<void> {
   const servedOverTls = options.publicUrl?.startsWith('https://') === true;
   const headers = headersOf({
     contentSecurityPolicy: contentSecurityPolicy(servedOverTls),
@@ -72,7 +71,12 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: { p
   });
 }
 
-/** The answer's caching, unless its route chose one: none (the `onSend` of every request, in buildApp). */
+/**
+ * The answer's caching, unless its route chose one: none (the `onSend` of every request, in buildApp).
+ * API answers are per caller (`/v1/me` carries an e-mail address and a phone number, sign-in answers
+ * carry tokens), so no browser or proxy may keep them; a route whose answer may be kept says so itself
+ * (the iCal feed: `private, max-age=300`).
+ */
 export function noStoreUnlessChosen(reply: FastifyReply): void {
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
 }
