@@ -60,6 +60,23 @@ describe('locations through the API', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it('answers a listed location\'s timestamps as it answers the location read alone (decision 0078)', async () => {
+    // A list reads its timestamps as text and writes them as they are; reading one row goes through Dates.
+    const { rows } = await context.db.query<{ id: string }>(
+      `insert into locations (name, status, created_at, updated_at)
+       select 'Stamped ' || n, 'INACTIVE', timestamptz '2001-02-03 04:05:06' + n * interval '0.099999 second', timestamptz '1999-12-31 23:59:59.999999+00' + n * interval '1 microsecond'
+         from generate_series(0, 4) n returning id`,
+    );
+    const listed = (await as('IT', 'GET', '/v1/locations?status=INACTIVE&sort=created_at&limit=500')).json<{ items: Record<string, unknown>[] }>().items;
+    for (const { id } of rows) {
+      const alone = (await as('IT', 'GET', `/v1/locations/${id}`)).json<Record<string, unknown>>();
+      expect(listed.find((item) => item['id'] === id)).toEqual(alone);
+    }
+    expect(listed.filter((item) => rows.some((row) => row.id === item['id'])).map((item) => item['created_at'])).toEqual(
+      ['2001-02-03T04:05:06.000Z', '2001-02-03T04:05:06.099Z', '2001-02-03T04:05:06.199Z', '2001-02-03T04:05:06.299Z', '2001-02-03T04:05:06.399Z'],
+    );
+  });
+
   it('refuses a value a nullable field cannot take instead of storing null', async () => {
     const created = (await as('SA', 'POST', '/v1/locations', { name: 'Nullable Hall', city: 'Perth' })).json<{ id: string }>();
     for (const [field, value] of [['city', ''], ['country', ''], ['country', 'gb'], ['address_line1', 'x'.repeat(201)]] as const) {

@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
 import type { Actor, CommitMark } from './actor.js';
 import { actorClaims, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
-import { type BatchStatement, preparedOn, runBatch } from './statement-batch.js';
+import { type BatchResult, type BatchStatement, preparedOn, runBatch } from './statement-batch.js';
 import { createReadPipeline, type ReadLane, type ReadPipeline } from './read-pipeline.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
@@ -133,11 +133,11 @@ async function inTransaction<T>(
 ): Promise<T> {
   const statements = queryableOf(client, queryLog);
   /** BEGIN, the opening statements and the first query, once sent; later statements wait for it. */
-  let begun: Promise<pg.QueryResult | undefined> | null = null;
-  const begin = async (first: BatchStatement | null): Promise<pg.QueryResult | undefined> => {
+  let begun: Promise<BatchResult | undefined> | null = null;
+  const begin = async (first: BatchStatement | null): Promise<BatchResult | undefined> => {
     const batch = [{ text: mode.readOnly ? 'begin read only' : 'begin', values: [] }, ...opening, ...(first ? [first] : [])];
     if (preparedOn(client, batch)) return (await queryLog.time(first?.text ?? batch[0]!.text, () => runBatch(client, batch))).at(-1);
-    let last: pg.QueryResult | undefined;
+    let last: BatchResult | undefined;
     for (const statement of batch) last = await queryLog.time(statement.text, () => client.query({ text: statement.text, values: statement.values as unknown[], ...(statement.name ? { name: statement.name } : {}) }));
     return last;
   };
@@ -149,7 +149,7 @@ async function inTransaction<T>(
         return statements.query<R>(sql, params);
       }
       begun = begin(statementOf(sql, params));
-      const result = (await begun) as pg.QueryResult;
+      const result = (await begun) as BatchResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -194,7 +194,7 @@ async function asReadingActor<T>(lane: ReadLane, pool: pg.Pool, queryLog: QueryL
   const claimsStatement = statementOf(claims.text, claims.values);
   const tx: Queryable = {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params)])))[1] as pg.QueryResult;
+      const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params)])))[1] as BatchResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, unsignalledCommits, (inside) => inside.exec(sql), readOnly, [claimsStatement])),

@@ -1,4 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
 import { translateDatabaseError } from './postgres-errors.js';
@@ -63,6 +64,47 @@ describe.runIf(testEngine === 'postgres')('the read pipeline when its connection
       const { rows: [replaced] } = await context.db.query<{ n: number }>(
         'select count(*)::int as n from pg_stat_activity where application_name = $1 and pid <> $2', [applicationName, backend]);
       expect(replaced!.n).toBe(1);
+    } finally {
+      await pipeline.close();
+    }
+  });
+});
+
+describe.runIf(testEngine === 'postgres')('the read pipeline describing a statement once (decision 0078)', () => {
+  const context = useTestDatabase();
+  beforeAll(async () => {
+    await context.db.query('create table described_probe (id integer primary key, label text, at timestamptz)');
+    await context.db.query(`insert into described_probe values (1, 'one', '2026-12-06 21:09:13.123456+00'), (2, null, null)`);
+  });
+
+  it('describes a prepared statement on its first read only, and answers the same rows every time', async () => {
+    const pipeline = createReadPipeline({ connectionString: context.database.url! }, 1);
+    const describes = vi.spyOn(pg.Connection.prototype, 'describe');
+    try {
+      const read = { text: 'select id, label, at from described_probe where id <= $1 order by id', values: [2], name: 'described-once' };
+      const answers = [];
+      for (let use = 0; use < 3; use++) answers.push((await pipeline.lane().run([read]))[0]);
+      expect(describes).toHaveBeenCalledTimes(1);
+      for (const answer of answers) {
+        expect(answer).toEqual({ rows: [{ id: 1, label: 'one', at: new Date('2026-12-06T21:09:13.123Z') }, { id: 2, label: null, at: null }], rowCount: 2 });
+      }
+      // An unnamed statement has no shape to keep: described every time.
+      await pipeline.lane().run([{ text: 'select 1 as one', values: [] }]);
+      await pipeline.lane().run([{ text: 'select 1 as one', values: [] }]);
+      expect(describes).toHaveBeenCalledTimes(3);
+    } finally {
+      describes.mockRestore();
+      await pipeline.close();
+    }
+  });
+
+  it("fails a read whose statement's columns changed since it was described, rather than answer them under the old names", async () => {
+    const pipeline = createReadPipeline({ connectionString: context.database.url! }, 1);
+    try {
+      const read = { text: 'select * from described_probe where id = $1', values: [1], name: 'described-then-altered' };
+      expect((await pipeline.lane().run([read]))[0]!.rows).toEqual([{ id: 1, label: 'one', at: new Date('2026-12-06T21:09:13.123Z') }]);
+      await context.db.query('alter table described_probe add column extra integer');
+      await expect(pipeline.lane().run([read])).rejects.toMatchObject({ code: '0A000' });
     } finally {
       await pipeline.close();
     }

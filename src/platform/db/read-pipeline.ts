@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { type BatchStatement, runBatch } from './statement-batch.js';
+import { type BatchResult, type BatchStatement, runBatch } from './statement-batch.js';
 
 /**
  * The reader's connections (decision 0067): each carries the reads of many requests at once, written one
@@ -18,7 +18,7 @@ export interface ReadPipeline {
 
 export interface ReadLane {
   /** One round trip: `statements` and one Sync, after this connection's first use of a text has parsed it (no statement runs then). */
-  run(statements: readonly BatchStatement[]): Promise<pg.QueryResult[]>;
+  run(statements: readonly BatchStatement[]): Promise<BatchResult[]>;
 }
 
 interface PipelinedConnection {

@@ -1,4 +1,5 @@
 import type { Queryable, Row, Tx } from '../../db/database.js';
+import { answerTextOfTimestamptz } from '../../db/timestamptz-parser.js';
 import { AppError } from '../../../errors.js';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
 
@@ -40,6 +41,12 @@ export interface ListQuery {
   direction: 'asc' | 'desc';
   limit: number;
   cursor?: string | undefined;
+  /**
+   * `timestamptz` columns read as the answer writes them (ISO 8601 text, `2026-12-06T21:09:13.123Z`) rather
+   * than as Dates, for rows that go to the response serializer as they are: no Date is made per value and
+   * formatted back (decision 0078). Nothing may read these columns as Dates.
+   */
+  timestampsAsText?: readonly string[] | undefined;
 }
 
 export interface Page {
@@ -50,6 +57,31 @@ export interface Page {
 
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 const selectList = (spec: TableSpec) => spec.columns.map(quote).join(', ');
+
+/** `spec`'s columns, those in `asText` as PostgreSQL's text of their value (under their own name). */
+function pageSelectList(spec: TableSpec, asText: readonly string[]): string {
+  return spec.columns.map((column) => (asText.includes(column) ? `${quote(column)}::text as ${quote(column)}` : quote(column))).join(', ');
+}
+
+/**
+ * Each table's page statements by their shape (decision 0078): a list built its text anew on every
+ * request, and the new string was hashed again to find its prepared statement. The shape (the sort, the
+ * direction, the conditions with their placeholders, which columns are read as text) decides the text;
+ * values are never in it. Shapes beyond the first hundred of a table are built each time.
+ */
+const pageTexts = new WeakMap<TableSpec, Map<string, string>>();
+const pageTextsKept = 100;
+
+function pageTextOf(spec: TableSpec, shape: string, build: () => string): string {
+  let texts = pageTexts.get(spec);
+  if (texts === undefined) pageTexts.set(spec, (texts = new Map()));
+  let text = texts.get(shape);
+  if (text === undefined) {
+    text = build();
+    if (texts.size < pageTextsKept) texts.set(shape, text);
+  }
+  return text;
+}
 
 function whereFilters(spec: TableSpec, filters: Record<string, unknown>, bind: Bind): string[] {
   return Object.entries(filters)
@@ -78,7 +110,7 @@ function pageStatement(spec: TableSpec, query: ListQuery, withTotal: boolean): {
   }
   const { params, bind } = binder();
   const conditions = conditionsOf(spec, query, bind);
-  const matching = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+  const matchingCount = conditions.length;
   const sortColumn = quote(query.sort);
   const comparator = query.direction === 'asc' ? '>' : '<';
   if (query.cursor !== undefined) {
@@ -90,25 +122,36 @@ function pageStatement(spec: TableSpec, query: ListQuery, withTotal: boolean): {
     // Row comparison keeps keyset paging stable across equal sort values.
     conditions.push(`(${sortColumn}, id) ${comparator} (${bind(cursor.value)}, ${bind(cursor.id)})`);
   }
-  const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
-  const total = withTotal ? `, (select count(*)::int from ${quote(spec.readFrom)} ${matching}) as "__total"` : '';
-  // The cursor carries the sort value as PostgreSQL's own text: a JavaScript Date would cut microseconds.
-  return {
-    text: `select ${selectList(spec)}, ${sortColumn}::text as "__sort"${total} from ${quote(spec.readFrom)} ${where}
-     order by ${sortColumn} ${query.direction}, id ${query.direction} limit ${bind(query.limit + 1)}`,
-    params,
-  };
+  const limit = bind(query.limit + 1);
+  const asText = query.timestampsAsText ?? [];
+  const shape = `${withTotal ? 'total' : ''} ${query.sort} ${query.direction} ${asText.join(',')} ${limit} ${matchingCount} ${conditions.join(' and ')}`;
+  const text = pageTextOf(spec, shape, () => {
+    const matching = matchingCount > 0 ? `where ${conditions.slice(0, matchingCount).join(' and ')}` : '';
+    const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+    const total = withTotal ? `, (select count(*)::int from ${quote(spec.readFrom)} ${matching}) as "__total"` : '';
+    // The cursor carries the sort value as PostgreSQL's own text: a JavaScript Date would cut microseconds.
+    // The order names the table's column: a column read as text keeps its name in the select list, and a
+    // bare name in ORDER BY means the select list's column first (the text, sorted as text).
+    return `select ${pageSelectList(spec, asText)}, ${sortColumn}::text as "__sort"${total} from ${quote(spec.readFrom)} ${where}
+     order by ${quote(spec.readFrom)}.${sortColumn} ${query.direction}, id ${query.direction} limit ${limit}`;
+  });
+  return { text, params };
 }
 
 function pageOf(rows: Row[], query: ListQuery): Omit<Page, 'total'> {
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last['__sort'], id: String(last['id']) }) : null;
+  const asText = query.timestampsAsText ?? [];
   for (const item of items) {
     // Last column first: V8 deletes an object's last property in place, any other turns the row into a
     // slow dictionary for the serializer (decision 0067).
     delete item['__total'];
     delete item['__sort'];
+    for (const column of asText) {
+      const value = item[column];
+      if (typeof value === 'string') item[column] = answerTextOfTimestamptz(value);
+    }
   }
   return { items, next_cursor: nextCursor };
 }

@@ -56,6 +56,12 @@ export interface ResourceDeps {
 
 const IdParams = Type.Object({ id: Uuid });
 
+/** The columns a row schema answers as date-time text (`Timestamp`). */
+function timestampColumnsOf(rowSchema: TObject, columns: readonly string[]): string[] {
+  const properties = rowSchema.properties as Record<string, { format?: unknown }>;
+  return columns.filter((column) => properties[column]?.format === 'date-time');
+}
+
 /** The columns whose stored value differs between two reads of a row (bookkeeping columns aside), old and new. */
 function changedColumns(before: Row, after: Row): { changed: string[]; previous: Row; current: Row } {
   const bookkeeping = new Set(['updated_at', 'version']);
@@ -93,6 +99,9 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     { additionalProperties: false },
   );
   const PageSchema = pageOf(rowSchema, `${name}Page`);
+  // A list's rows go to the serializer as they are (no fromRow to read them): its timestamps are read as
+  // the answer's text, not as Dates made and formatted back (decision 0078).
+  const timestampsAsText = definition.fromRow ? [] : timestampColumnsOf(definition.rowSchema, table.columns);
   const setEtag = (reply: { header: (name: string, value: string) => unknown }, row: Record<string, unknown>) => {
     if (table.versioned) withEtag(reply, row as { version: unknown });
   };
@@ -112,7 +121,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
       limit?: number;
       cursor?: string;
     };
-    const page = await deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor }));
+    const page = await deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor, timestampsAsText }));
     return { ...page, items: page.items.map(present) };
   });
 
