@@ -92,6 +92,8 @@ export function translateDatabaseError(error: unknown): AppError | null {
   if (isConnectionFailure(error)) return databaseUnavailable(error);
   if (!isPostgresError(error)) return null;
   const { code = '', constraint, table } = error;
+  // Class 53, insufficient resources (too many connections, out of memory, disk full): passes, as a restart does.
+  if (code.startsWith('53')) return databaseUnavailable(error);
   const columns = keyColumnsOf(error.detail);
   const where = { ...(table ? { table } : {}), ...(constraint ? { constraint } : {}) };
   const dataException = dataExceptions[code];
