@@ -172,8 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metrics.sources.replica = () => deps.db.replicaStatus();
   // Durations by route pattern (never the raw URL: ids would make a series per row).
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.httpDuration.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   const now = deps.now ?? (() => new Date());

@@ -1,8 +1,8 @@
 import { parseCookie } from 'cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Actor, type Role, signedOutActor } from '../db/actor.js';
 import { AppError } from '../../errors.js';
-import type { AccessTokens } from '../security/access-tokens.js';
+import type { AccessTokens, VerifiedAccessClaims } from '../security/access-tokens.js';
 import { commitMarkOf } from './read-your-writes.js';
 
 declare module 'fastify' {
@@ -46,8 +46,11 @@ export interface AccountState {
 
 export interface AuthenticationDeps {
   tokens: AccessTokens;
-  /** Reads the account of a verified token (the auth module's query, given by buildApp: http imports no module). */
-  findAccount(userId: string): Promise<AccountState | null>;
+  /**
+   * The account of a verified token (the auth module's query, given by buildApp: http imports no module):
+   * a value when it is known without reading, else a promise of the read.
+   */
+  findAccount(userId: string): AccountState | null | Promise<AccountState | null>;
 }
 
 /** Long user agents are cut: the audit log keeps enough to recognise a client, not arbitrary input. */
@@ -64,17 +67,32 @@ type Origin = Pick<Actor, 'requestId' | 'ip' | 'userAgent' | 'commits'>;
  * role, status and provider are read from the database (one primary-key query), so a role change or
  * a deactivation applies to tokens already issued at once. No Authorization header: signed out.
  * A callback hook, not an async one: a signed-out request (every public verification) is resolved in
- * the same turn, without a promise and a microtask (decision 0072).
+ * the same turn, without a promise and a microtask (decision 0072), and so is a signed-in one whose
+ * token was verified before and whose account is known in memory (decision 0081).
  */
 export function registerAuthentication(app: FastifyInstance, deps: AuthenticationDeps): void {
   app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('accessTokenExpiresAt', null);
-  const signIn = async (request: FastifyRequest, token: string, origin: Origin): Promise<void> => {
-    const claims = await deps.tokens.verify(token);
-    const user = await deps.findAccount(claims.userId);
-    if (!user || user.status !== 'ACTIVE') throw unauthenticated('the account of this access token is not active');
-    request.actor = { userId: user.id, role: user.role, providerId: user.provider_id, ...origin };
-    request.accessTokenExpiresAt = claims.expiresAt;
+  const signIn = (request: FastifyRequest, token: string, origin: Origin, done: (error?: Error) => void): void => {
+    let claims: VerifiedAccessClaims;
+    try {
+      claims = deps.tokens.verify(token);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    const signedIn = (user: AccountState | null) => {
+      if (!user || user.status !== 'ACTIVE') {
+        done(unauthenticated('the account of this access token is not active'));
+        return;
+      }
+      request.actor = { userId: user.id, role: user.role, providerId: user.provider_id, ...origin };
+      request.accessTokenExpiresAt = claims.expiresAt;
+      done();
+    };
+    const found = deps.findAccount(claims.userId);
+    if (found instanceof Promise) found.then(signedIn, done);
+    else signedIn(found);
   };
   app.addHook('onRequest', (request, _reply, done) => {
     const userAgent = request.headers['user-agent']?.slice(0, maximumUserAgentLength) ?? null;
@@ -87,7 +105,7 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     } else if (!token) {
       done(unauthenticated('the Authorization header must be "Bearer <access token>"'));
     } else {
-      signIn(request, token, origin).then(() => done(), done);
+      signIn(request, token, origin, done);
     }
   });
 }
@@ -108,14 +126,24 @@ export function requireRole(request: FastifyRequest, ...roles: Role[]): SignedIn
 
 /**
  * Route hooks (`onRequest: signedInOnly`) that refuse before the body is parsed or validated, so a
- * signed-out caller gets 401 and a caller in the wrong role 403, not a validation error.
+ * signed-out caller gets 401 and a caller in the wrong role 403, not a validation error. Callback hooks:
+ * an async one costs every signed-in request a promise and a microtask (decision 0081).
  */
-export async function signedInOnly(request: FastifyRequest): Promise<void> {
-  requireSignedIn(request);
+export function signedInOnly(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  refusing(() => requireSignedIn(request), done);
 }
 
-export function rolesOnly(...roles: Role[]): (request: FastifyRequest) => Promise<void> {
-  return async (request) => {
-    requireRole(request, ...roles);
-  };
+export function rolesOnly(...roles: Role[]): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
+  return (request, _reply, done) => refusing(() => requireRole(request, ...roles), done);
+}
+
+/** Calls `done` with what `check` throws, or with nothing. */
+function refusing(check: () => unknown, done: (error?: Error) => void): void {
+  try {
+    check();
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  done();
 }

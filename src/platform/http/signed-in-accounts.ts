@@ -15,8 +15,11 @@ export interface AccountChangeBatch {
 }
 
 export interface SignedInAccounts {
-  /** The account's state as the database says it now: from memory while no committed change can have altered it, else read. */
-  find(userId: string): Promise<AccountState | null>;
+  /**
+   * The account's state as the database says it now: from memory while no committed change can have
+   * altered it (then as a value, in the same turn: no promise for most requests, decision 0081), else read.
+   */
+  find(userId: string): AccountState | Promise<AccountState | null>;
   /** The change feed's observer (wired in app.ts beside the answer cache's). */
   readonly observer: {
     roundStarting(): void;
@@ -74,6 +77,8 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
   const kept = new LRUCache<string, AccountState>({ max: Math.max(settings.maxEntries, 1), ttl: Math.max(settings.ttlSeconds * 1000, 1) });
   const flights = new Map<string, Flight>();
   let started: Promise<void> | null = null;
+  /** The feed has started: nothing to wait for before answering. */
+  let feedRunning = false;
   const ownWrites = createOwnWrites();
   const noFeed = createFailureWarning(deps.logger, 'signed-in accounts: the change feed could not start; reading every account');
   let roundStartedAt = 0;
@@ -87,7 +92,10 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
 
   const ensureStarted = () => {
     started ??= deps.startFeed().then(
-      () => noFeed.recovered(),
+      () => {
+        feedRunning = true;
+        noFeed.recovered();
+      },
       (error: unknown) => {
         started = null;
         noFeed.failed(error);
@@ -112,24 +120,27 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
     return flight.promise;
   };
 
+  const answer = (userId: string): AccountState | Promise<AccountState | null> => {
+    // No feed, a feed behind by more than a second, or this process wrote something its feed has not
+    // read yet: the database says.
+    const age = settledRoundStartedAt === null ? Infinity : deps.now() - settledRoundStartedAt;
+    // Half way, a round is asked for, so that a process under traffic stays fresh whatever the poll.
+    if (age > accountFreshnessMs / 2) deps.wakeFeed();
+    if (age > accountFreshnessMs || ownWrites.unread) return fromDatabase(userId);
+    const account = kept.get(userId);
+    if (account) {
+      reads.inc({ source: 'memory' });
+      return account;
+    }
+    const flight = flights.get(userId);
+    if (flight && !flight.stale) return flight.promise;
+    return readAndKeep(userId);
+  };
+
   return {
-    async find(userId) {
+    find(userId) {
       if (settings.ttlSeconds === 0) return fromDatabase(userId);
-      await ensureStarted();
-      // No feed, a feed behind by more than a second, or this process wrote something its feed has not
-      // read yet: the database says.
-      const age = settledRoundStartedAt === null ? Infinity : deps.now() - settledRoundStartedAt;
-      // Half way, a round is asked for, so that a process under traffic stays fresh whatever the poll.
-      if (age > accountFreshnessMs / 2) deps.wakeFeed();
-      if (age > accountFreshnessMs || ownWrites.unread) return fromDatabase(userId);
-      const account = kept.get(userId);
-      if (account) {
-        reads.inc({ source: 'memory' });
-        return account;
-      }
-      const flight = flights.get(userId);
-      if (flight && !flight.stale) return flight.promise;
-      return readAndKeep(userId);
+      return feedRunning ? answer(userId) : ensureStarted().then(() => answer(userId));
     },
     observer: {
       roundStarting() {

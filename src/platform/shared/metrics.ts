@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RequestDurations } from './request-durations.js';
 
 export interface RealtimeMetrics {
   subscribers: Gauge;
@@ -50,7 +51,7 @@ export interface Metrics {
   /** Signed-in accounts answered, by source: memory or database (platform/http/signed-in-accounts.ts). */
   signedInAccountReads: Counter<'source'>;
   /** Request durations by route pattern, method and status (observed by app.ts). */
-  httpDuration: Histogram<'route' | 'method' | 'status'>;
+  httpDuration: RequestDurations;
   /** Where the gauges read at scrape time come from; the composition root fills it. */
   sources: ScrapeSources;
 }
@@ -164,13 +165,7 @@ export function createMetrics(): Metrics {
       labelNames: ['source'],
       registers,
     }),
-    httpDuration: new Histogram({
-      name: 'unitrain_http_request_duration_seconds',
-      help: 'HTTP request durations by route pattern, method and status',
-      labelNames: ['route', 'method', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    }),
+    httpDuration: new RequestDurations(registry),
     cache: {
       hits: new Counter({ name: 'unitrain_cache_hits_total', help: 'Cached answers served, by layer', labelNames: ['layer'], registers }),
       misses: new Counter({ name: 'unitrain_cache_misses_total', help: 'Answers loaded from the database and stored', registers }),

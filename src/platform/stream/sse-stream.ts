@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 export interface StreamEvent {
@@ -37,13 +38,15 @@ export function formatEvent(event: StreamEvent): string {
 export function openSseStream(reply: FastifyReply, bufferBytes: number): StreamSink {
   reply.hijack();
   const response = reply.raw;
+  // The headers every answer carries (the request id, the security headers) are among the reply's, which
+  // a hijacked reply no longer sends by itself.
   response.writeHead(200, {
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     // nginx would otherwise buffer the stream.
     'x-accel-buffering': 'no',
-    'x-request-id': reply.request.id,
   });
   response.write(`retry: ${reconnectAfterMs}\n\n`);
   let closed = false;
