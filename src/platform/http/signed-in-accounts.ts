@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import type { Counter } from 'prom-client';
 import { createFailureWarning } from '../shared/failure-warning.js';
 import type { Logger } from '../shared/logger.js';
+import type { AccountReadCounts } from '../shared/metrics.js';
 import { createOwnWrites } from '../shared/own-writes.js';
 import type { AccountState } from './authenticate.js';
 
@@ -38,7 +38,7 @@ export interface SignedInAccountsDeps {
   /** Asks the feed for a round now (it polls only every FEED_POLL_MS when nothing wakes it). */
   wakeFeed(): void;
   /** Accounts answered, by source: `memory`, or `database` (not kept, a change since, this process's own write unread, no feed). */
-  reads: Counter<'source'>;
+  reads: AccountReadCounts;
   logger: Logger;
   /** Milliseconds on a monotonic clock (tests move it). */
   now(): number;
@@ -86,7 +86,7 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
   let settledRoundStartedAt: number | null = null;
 
   const fromDatabase = (userId: string) => {
-    reads.inc({ source: 'database' });
+    reads.database += 1;
     return deps.load(userId);
   };
 
@@ -129,7 +129,7 @@ export function createSignedInAccounts(settings: { maxEntries: number; ttlSecond
     if (age > accountFreshnessMs || ownWrites.unread) return fromDatabase(userId);
     const account = kept.get(userId);
     if (account) {
-      reads.inc({ source: 'memory' });
+      reads.memory += 1;
       return account;
     }
     const flight = flights.get(userId);
