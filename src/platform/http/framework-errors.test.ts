@@ -72,6 +72,21 @@ describe('errors the framework raises before a route runs', () => {
     );
   });
 
+  it('a CSV or a form sent to a route that takes no file answers 415 UNSUPPORTED_MEDIA_TYPE (only file routes parse them)', async () => {
+    const csv = 'email\na@b.c\n';
+    expectErrorShape(
+      await sendRaw(`POST /v1/auth/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: text/csv\r\nContent-Length: ${csv.length}\r\n\r\n${csv}`),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    const form = '--b\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.c\r\n--b--\r\n';
+    expectErrorShape(
+      await sendRaw(`POST /v1/auth/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${form.length}\r\n\r\n${form}`),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+  });
+
   it('a body over the limit answers 413 PAYLOAD_TOO_LARGE as soon as its Content-Length says so', async () => {
     expectErrorShape(
       await sendRaw(`POST /v1/auth/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${20 * 1024 * 1024}\r\n\r\n{`),
