@@ -4,8 +4,12 @@ import { createMigratedDatabase, createServerDatabase, dropServerDatabase, type 
 import { databaseUrl, testEngine } from '../../../test/engine.js';
 import { testLogger } from '../../../test/logger.js';
 import { openTransaction } from '../../../test/open-transaction.js';
+import { privateClusterUnavailable, startPrivateCluster } from '../../../test/private-postgres.js';
 import { until } from '../../../test/until.js';
 import type { Db, Queryable } from '../db/database.js';
+import { migrateUp } from '../db/migrations/migrator.js';
+import { openPostgresDatabase } from '../db/postgres-database.js';
+import { createQueryLog } from '../db/query-log.js';
 import { type ChangePosition, comparePositions } from '../change-log/index.js';
 import { createChangeFeed, type FeedBatch } from './change-feed.js';
 import { currentFrontier, readSettledChanges } from './realtime.repository.js';
@@ -28,7 +32,7 @@ afterAll(async () => {
   if (otherDatabase !== null) await dropServerDatabase(otherDatabase);
 });
 
-/** One change row, committed in a transaction of its own. */
+/** One change row, committed in a transaction of its own (or the caller's). */
 async function logChange(executor: Queryable = db): Promise<ChangePosition> {
   const { rows: [row] } = await executor.query<{ txid: string; seq: string }>(
     `insert into change_log (table_name, operation, row_id) values ('courses', 'UPDATE', gen_random_uuid())
@@ -150,5 +154,51 @@ describe('the change feed frontier', () => {
     expect(BigInt(row!.frontier)).toBeLessThanOrEqual(BigInt(row!.xmax));
     const change = await logChange();
     await until(async () => (await readSettledChanges(db, { txid: 0n, seq: 0n }, 1_000, null)).changes.some((c) => comparePositions(c.position, change) === 0), 'a committed change to be read');
+  });
+});
+
+// Prepared transactions need max_prepared_transactions, which the shared test server leaves at 0: a
+// cluster of this test's own.
+const preparedSkipReason = testEngine !== 'postgres' ? 'runs in the PostgreSQL suite (DATABASE_URL set)' : privateClusterUnavailable;
+
+describe.skipIf(preparedSkipReason !== null)('the change feed frontier and prepared transactions', () => {
+  it('passes a transaction prepared in another database and holds one prepared in this database until it commits', async () => {
+    const cluster = await startPrivateCluster({ max_prepared_transactions: '4' });
+    const here = await openPostgresDatabase({ url: await cluster.createDatabase('unitrain'), replicaUrl: null, poolMax: 2 }, createQueryLog(null, 0));
+    const clientOf = async (url: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return client;
+    };
+    try {
+      await migrateUp(here);
+      const start = await currentFrontier(here);
+      const elsewhere = await clientOf(await cluster.createDatabase('elsewhere'));
+      await elsewhere.query("begin; select pg_current_xact_id(); prepare transaction 'elsewhere'");
+      // The prepared transaction outlives its connection.
+      await elsewhere.end();
+      const first = await logChange(here);
+      const read = await readSettledChanges(here, start, 100, null);
+      expect(read.changes.map((change) => change.position)).toEqual([first]);
+      expect(read.pending).toBe(false);
+
+      const preparing = await clientOf(cluster.url('unitrain'));
+      await preparing.query("begin; insert into change_log (table_name, operation, row_id) values ('courses', 'INSERT', gen_random_uuid()); prepare transaction 'here'");
+      const second = await logChange(here);
+      const held = await readSettledChanges(here, read.end, 100, null);
+      expect(held.changes).toEqual([]);
+      expect(held.pending).toBe(true);
+      expect(comparePositions(held.end, second)).toBeLessThan(0);
+
+      await preparing.query("commit prepared 'here'");
+      const released = await readSettledChanges(here, held.end, 100, null);
+      expect(released.changes).toHaveLength(2);
+      expect(released.changes.at(-1)!.position).toEqual(second);
+      expect(released.pending).toBe(false);
+      await preparing.end();
+    } finally {
+      await here.close();
+      await cluster.remove();
+    }
   });
 });
