@@ -223,9 +223,9 @@ async function deliveryLagBuckets(baseUrl: string): Promise<Map<string, number>>
 }
 
 /**
- * Polls the cluster's xmin (every `everyMs`) until stopped: a change can be read by the feed only once
- * every transaction older than its own has ended, in any database of the server (decision 0018), so the
- * time from a write's commit until xmin passes its transaction is a wait no server code can cut.
+ * Polls the cluster's xmin (every `everyMs`) until stopped: once xmin has passed a change's transaction,
+ * nothing on the server holds the change back. The feed reads it sooner when only other databases'
+ * transactions held xmin (decision 0083), so this is the longest the frontier could have waited.
  */
 function pollXmin(url: string, everyMs = 2): { stop(): Promise<{ at: number[]; xmin: bigint[] }> } {
   const at: number[] = [];

@@ -4365,6 +4365,29 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION change_capture_tables() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.change_log_frontier(snapshot pg_snapshot)
+ RETURNS xid8
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  -- Nothing in progress (xmin is then also the caller's own xid, if it has one), or a standby.
+  IF pg_snapshot_xmin(snapshot) = pg_snapshot_xmax(snapshot) OR pg_is_in_recovery() THEN
+    RETURN pg_snapshot_xmin(snapshot);
+  END IF;
+  RETURN least(
+    (SELECT min(x.xid) FROM pg_snapshot_xip(snapshot) AS x(xid)
+      WHERE NOT EXISTS (SELECT FROM pg_stat_get_activity(NULL) a
+                         WHERE a.backend_xid = xid(x.xid)
+                           AND a.datid <> (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
+        AND NOT EXISTS (SELECT FROM pg_prepared_xacts p WHERE p.transaction = xid(x.xid) AND p.database <> current_database())),
+    pg_snapshot_xmax(snapshot),
+    pg_current_xact_id_if_assigned());
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION change_log_frontier(pg_snapshot) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.compliance_record_state(status text, expires_at timestamp with time zone, window_days integer, grace_days integer, as_of timestamp with time zone)
  RETURNS text
  LANGUAGE sql

@@ -70,13 +70,15 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startPrivateCluster(): Promise<PrivateCluster> {
+/** `settings`: server settings the shared server does not have (`max_prepared_transactions`, say), as `-c name=value`. */
+export async function startPrivateCluster(settings: Readonly<Record<string, string>> = {}): Promise<PrivateCluster> {
   if (typeof tools === 'string') throw new Error(`no private PostgreSQL cluster: ${tools}`);
   const dir = await mkdtemp(join(tmpdir(), 'unitrain-cluster-'));
   if (tools.uid !== null && tools.gid !== null) await chown(dir, tools.uid, tools.gid);
   const dataDir = join(dir, 'data');
   const port = await freePort();
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const extraOptions = Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('');
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${extraOptions}`;
   const program = (name: string, args: string[]) => {
     const [command, ...rest] = [...tools.asServerUser, join(tools.bindir, name), ...args];
     return run(command as string, rest, { timeout: 60_000 });

@@ -3,9 +3,10 @@ import { AppError } from '../../errors.js';
 /**
  * A point in the change feed's delivery order. Sequence order is not commit order (a transaction that
  * took seq 7 may commit after the one that took seq 9), so the feed delivers rows in (txid, seq) order,
- * and only rows whose transaction id is below the snapshot's xmin, whose transactions have all ended.
- * A position (t, s) means "every row before (t, s) in that order has been considered". `(xmin, 0)` is the
- * frontier after a read that reached every settled row. Written as `<txid>.<seq>` in SSE ids.
+ * and only rows whose transaction id is below the snapshot's frontier (its oldest open transaction that
+ * may be this database's, decision 0083), whose transactions have all ended. A position (t, s) means
+ * "every row before (t, s) in that order has been considered". `(frontier, 0)` is the position after a
+ * read that reached every settled row. Written as `<txid>.<seq>` in SSE ids.
  */
 export interface ChangePosition {
   readonly txid: bigint;

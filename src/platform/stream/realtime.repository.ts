@@ -40,9 +40,11 @@ interface SettledRow {
 
 /**
  * The change rows after `after` in delivery order ((txid, seq)) whose transactions have surely ended:
- * txid below the snapshot's xmin, read in the same statement, so no row can later appear before `end`.
- * `tables` narrows the read (null: every table). At most `limit` rows; when fewer came back, `end` is
- * the frontier (xmin, 0).
+ * txid below the frontier of the statement's snapshot, read in the same statement, so no row can later
+ * appear before `end`. The frontier is the snapshot's oldest open transaction that may be this
+ * database's (`change_log_frontier`, decision 0083): an open transaction of another database on the same
+ * server cannot write this change_log and does not hold the feed. `tables` narrows the read (null:
+ * every table). At most `limit` rows; when fewer came back, `end` is the frontier (frontier, 0).
  */
 export async function readSettledChanges(
   db: Queryable,
@@ -51,13 +53,23 @@ export async function readSettledChanges(
   tables: readonly string[] | null,
 ): Promise<SettledRead> {
   const { rows } = await db.query<SettledRow>(
-    `select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin,
-            -- The newest row through the index: an EXISTS with txid >= xmin was planned as a scan of the
-            -- whole log, since nothing is known of xmin at planning time.
-            coalesce((select p.txid from change_log p order by p.txid desc limit 1) >= f.xmin, false) as pending,
-            -- An InitPlan, run once: inside f, a volatile function would keep the planner from folding f in.
+    `with s as materialized (
+       -- The newest row through the index: an EXISTS with txid >= xmin was planned as a scan of the
+       -- whole log, since nothing is known of xmin at planning time.
+       select pg_current_snapshot() as snapshot, (select p.txid from change_log p order by p.txid desc limit 1) as newest
+     ),
+     -- Materialized, so run once: the rows read and the frontier answered must be the same frontier's.
+     -- Only a log with rows at or past xmin needs to know which open transactions are this database's.
+     f as materialized (
+       select s.newest,
+              case when s.newest >= pg_snapshot_xmin(s.snapshot) then change_log_frontier(s.snapshot)
+                   else pg_snapshot_xmin(s.snapshot) end as xmin
+         from s
+     )
+     select c.seq, c.txid::text as txid, c.table_name, c.operation, c.row_id, c.changed_at, f.xmin::text as xmin,
+            coalesce(f.newest >= f.xmin, false) as pending,
             (select pg_current_wal_insert_lsn()::text) as wal_position
-       from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) f
+       from f
        left join lateral (
          select seq, txid, table_name, operation, row_id, changed_at
            from change_log
@@ -88,7 +100,7 @@ export async function readSettledChanges(
 
 /** The position after every change committed so far: where a stream without a resume point starts. */
 export async function currentFrontier(db: Queryable): Promise<ChangePosition> {
-  const { rows } = await db.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
+  const { rows } = await db.query<{ xmin: string }>('select change_log_frontier(pg_current_snapshot())::text as xmin');
   return { txid: BigInt(rows[0]?.xmin ?? '0'), seq: 0n };
 }
 

@@ -37,6 +37,8 @@ interface Subscriber {
   /** Reading its backlog from change_log; live batches pass it by until it has caught up. */
   replaying: boolean;
   closed: boolean;
+  /** The last live batch that was for it: those that joined or caught up during a batch catch up after it. */
+  includedIn: FeedBatch | null;
 }
 
 export interface StreamHub {
@@ -159,13 +161,34 @@ export function createStreamHub(
     for (const change of changes) metrics.stageLag.observe({ stage }, (now - change.changedAt.getTime()) / 1000);
   };
 
+  /**
+   * A subscriber's cursor is usually the previous batch's end, which is this batch's start, the same
+   * object: then it is not behind the batch and every change of it is after the cursor, without comparing
+   * the BigInts (a round compared them for every subscriber and every visible pair).
+   */
+  const atStart = (subscriber: Subscriber, batch: FeedBatch) => subscriber.cursor === batch.start;
+
   const dispatch = async (batch: FeedBatch) => {
-    const included = [...subscribers].filter((s) => !s.replaying && comparePositions(s.cursor, batch.start) >= 0);
+    const batchTables = new Set<string>();
+    for (const change of batch.changes) batchTables.add(change.table);
+    /** Those the batch is for (not replaying, not behind its start), in the order they are written to. */
+    const included: Subscriber[] = [];
     // Only subscribers of a topic in this batch are built and authorised; the others just move on.
-    const batchTables = new Set(batch.changes.map((change) => change.table));
-    const interested = included.filter((s) => [...s.tables].some((table) => batchTables.has(table)));
-    const wantedTables = new Set(interested.flatMap((s) => [...s.tables]));
-    const wanted = batch.changes.filter((change) => wantedTables.has(change.table));
+    const interested: Subscriber[] = [];
+    const wantedTables = new Set<string>();
+    for (const subscriber of subscribers) {
+      if (subscriber.replaying || !(atStart(subscriber, batch) || comparePositions(subscriber.cursor, batch.start) >= 0)) continue;
+      included.push(subscriber);
+      subscriber.includedIn = batch;
+      let wants = false;
+      for (const table of subscriber.tables) {
+        if (!batchTables.has(table)) continue;
+        wants = true;
+        wantedTables.add(table);
+      }
+      if (wants) interested.push(subscriber);
+    }
+    const wanted = wantedTables.size === batchTables.size ? batch.changes : batch.changes.filter((change) => wantedTables.has(change.table));
     observeStage('read', wanted);
     const visible = interested.length === 0 || wanted.length === 0
       ? new Map<number, Set<number>>()
@@ -175,29 +198,34 @@ export function createStreamHub(
     // every subscriber about every change.
     const due = new Map<Subscriber, FeedChange[]>();
     for (const change of wanted) {
-      for (const index of visible.get(change.seq) ?? []) {
+      const seen = visible.get(change.seq);
+      if (seen === undefined) continue;
+      for (const index of seen) {
         const subscriber = interested[index] as Subscriber;
-        if (!subscriber.tables.has(change.table) || comparePositions(change.position, subscriber.cursor) <= 0) continue;
+        if (!subscriber.tables.has(change.table)) continue;
+        if (!atStart(subscriber, batch) && comparePositions(change.position, subscriber.cursor) <= 0) continue;
         const changes = due.get(subscriber);
         if (changes) changes.push(change);
         else due.set(subscriber, [change]);
       }
     }
-    const inBatch = new Set(included);
     /** When each subscriber's events were written, for the lag: observed after the last write, not between writes. */
     const written: [at: number, changes: readonly FeedChange[]][] = [];
-    for (const subscriber of [...subscribers]) {
+    for (const subscriber of included) {
+      // Closed, or replaying again (a gap of its own), while this batch was being authorised.
       if (subscriber.closed || subscriber.replaying) continue;
-      if (!inBatch.has(subscriber)) {
-        // Joined, or caught up, while this batch was being authorised.
-        if (comparePositions(subscriber.cursor, batch.end) < 0) startCatchUp(subscriber);
-        continue;
-      }
       if (droppedAsSlow(subscriber)) continue;
-      const changes = due.get(subscriber) ?? [];
-      deliver(subscriber, changes);
-      if (changes.length > 0) written.push([Date.now(), changes]);
+      const changes = due.get(subscriber);
+      if (changes !== undefined) {
+        deliver(subscriber, changes);
+        written.push([Date.now(), changes]);
+      }
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
+    }
+    // Those that joined, or caught up, while this batch was being authorised: the batch was not for them.
+    for (const subscriber of subscribers) {
+      if (subscriber.closed || subscriber.replaying || subscriber.includedIn === batch) continue;
+      if (comparePositions(subscriber.cursor, batch.end) < 0) startCatchUp(subscriber);
     }
     // The lag of each live event (a replay sends old changes on purpose, and is not counted), observed
     // once every subscriber has been written to: about 1 µs an event, 2,000 events a batch here, which
@@ -235,7 +263,7 @@ export function createStreamHub(
         sink.close();
         return { close: () => undefined };
       }
-      const subscriber: Subscriber = { account, tables, sink, cursor: start.cursor, replaying: false, closed: false };
+      const subscriber: Subscriber = { account, tables, sink, cursor: start.cursor, replaying: false, closed: false, includedIn: null };
       subscribers.add(subscriber);
       metrics.subscribers.set(subscribers.size);
       sink.onClose(() => drop(subscriber, false));
