@@ -155,8 +155,7 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
       withActor: (actor, fn) => {
         reads += 1;
         return transaction(async (tx) => {
-          await tx.query('set transaction read only');
-          await applyActor(tx, actor);
+          await applyActor(tx, actor, { readOnly: true });
           return fn(tx);
         });
       },

@@ -110,3 +110,31 @@ describe.runIf(testEngine === 'postgres')('the read pipeline describing a statem
     }
   });
 });
+
+describe.runIf(testEngine === 'postgres')('the read pipeline writing the reads of one turn behind one Sync (decision 0082)', () => {
+  const context = useTestDatabase();
+
+  it('answers each read with its own settings, and runs again the reads a failing one skipped, which fails alone', async () => {
+    const pipeline = createReadPipeline({ connectionString: context.database.url! }, 1);
+    const syncs = vi.spyOn(pg.Connection.prototype, 'sync');
+    try {
+      // Each read sets a setting of the transaction, as the claims do, and reads it back in its next statement.
+      const read = (n: number) => pipeline.lane().run([
+        { text: `select set_config('pipeline_probe.n', $1, true) as set`, values: [String(n)], name: 'turn-set' },
+        n === 3 ? { text: 'select 1 / 0 as n', values: [] } : { text: `select current_setting('pipeline_probe.n') as n`, values: [], name: 'turn-get' },
+      ]);
+      await read(0);
+      syncs.mockClear();
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, n) => read(n)));
+      outcomes.forEach((outcome, n) => {
+        if (n === 3) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: '22012' } });
+        else expect(outcome).toMatchObject({ status: 'fulfilled', value: [{ rows: [{ set: String(n) }] }, { rows: [{ n: String(n) }] }] });
+      });
+      // One Sync for the turn's eight reads, one more for the four the failing read skipped.
+      expect(syncs).toHaveBeenCalledTimes(2);
+    } finally {
+      syncs.mockRestore();
+      await pipeline.close();
+    }
+  });
+});

@@ -1,14 +1,17 @@
 import pg from 'pg';
-import { type BatchResult, type BatchStatement, runBatch } from './statement-batch.js';
+import { type BatchRead, type BatchResult, type BatchStatement, runReads } from './statement-batch.js';
 
 /**
  * The reader's connections (decision 0067): each carries the reads of many requests at once, written one
- * after the other without waiting for the answers before them (pg's pipeline mode). A read is one batch
- * (the actor's claims and its statement, then one Sync: one implicit transaction, decision 0051), so reads
- * sharing a connection share nothing but the wire: the server runs each batch on its own, its claims end
- * at its Sync, and an error skips only the rest of its own batch. What it saves is the waiting: one write
- * to PostgreSQL for all the reads that arrived in one turn of the event loop, one wake-up of its backend
- * for all of them, and no checkout from the pool.
+ * after the other without waiting for the answers before them (pg's pipeline mode). A read is the actor's
+ * claims and its statement (decision 0051). The reads that arrive for a connection in one turn of the
+ * event loop go to the server behind one Sync (decision 0082): one write, one wake-up of the backend, one
+ * implicit transaction and one answer written back for all of them, and no checkout from the pool. Each
+ * read sets the role and every claim in front of its statement, so nothing of the read before it in that
+ * transaction applies to it (a reader's statements are READ ONLY and set nothing else: statements that
+ * set a setting go through a transaction of their own, `exec`); each is answered as soon as its own last
+ * statement completes. A read's error ends the transaction: the reads behind it did not run, and are
+ * written again behind the next Sync, as they were.
  */
 export interface ReadPipeline {
   /** A lane of one connection: batches run through it reach the server in the order they were run. */
@@ -17,7 +20,7 @@ export interface ReadPipeline {
 }
 
 export interface ReadLane {
-  /** One round trip: `statements` and one Sync, after this connection's first use of a text has parsed it (no statement runs then). */
+  /** One round trip: `statements`, behind one Sync with the other reads of this turn, after this connection's first use of a text has parsed it (no statement runs then). */
   run(statements: readonly BatchStatement[]): Promise<BatchResult[]>;
 }
 
@@ -30,6 +33,8 @@ interface PipelinedConnection {
   readonly runAt: number[];
   /** Writes are held until the end of this turn of the event loop (one write for every read of the turn). */
   corked: boolean;
+  /** The reads of this turn, written behind one Sync at its end. */
+  turn: BatchRead[];
   broken: boolean;
 }
 
@@ -98,7 +103,7 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
   };
   const connect = (): PipelinedConnection => {
     const client = new pg.Client({ ...config, pipeline: true } as pg.ClientConfig);
-    const connection: PipelinedConnection = { client, ready: Promise.resolve(), inFlight: 0, runAt: [], corked: false, broken: false };
+    const connection: PipelinedConnection = { client, ready: Promise.resolve(), inFlight: 0, runAt: [], corked: false, turn: [], broken: false };
     // A lost server makes the reads in flight reject; without a listener the 'error' event would crash the process.
     client.on('error', () => drop(connection));
     client.on('end', () => drop(connection));
@@ -132,9 +137,31 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
     stream.cork();
     setImmediate(() => {
       connection.corked = false;
+      const reads = connection.turn.splice(0);
+      if (reads.length > 0) runReads(connection.client, reads);
       stream.uncork();
     });
   };
+  /**
+   * `statements` as a read of this turn of `connection`. A read skipped by another's error is queued again,
+   * behind the next Sync, while the connection lives; a lost connection (or a FATAL error: the server
+   * closes it) fails it with the same error as the reads written before it.
+   */
+  const readOn = (connection: PipelinedConnection, statements: readonly BatchStatement[]): Promise<BatchResult[]> =>
+    new Promise((resolve, reject) => {
+      const read: BatchRead = {
+        statements,
+        answered: resolve,
+        failed: reject,
+        skipped: (error) => {
+          if (connection.broken || !(error instanceof pg.DatabaseError) || error.severity !== 'ERROR') return reject(error);
+          holdWritesThisTurn(connection);
+          connection.turn.push(read);
+        },
+      };
+      holdWritesThisTurn(connection);
+      connection.turn.push(read);
+    });
   return {
     lane() {
       let connection: PipelinedConnection | null = null;
@@ -152,8 +179,8 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
             holdWritesThisTurn(on);
             // Parsed first, in the same write: the batch binds them by name (a pipelined batch cannot book a Parse of its own).
             const parsing = statements.filter((s) => s.name !== undefined && !parsedOrSent(client, s.name, s.text)).map((s) => prepare(client, s.name as string, s.text));
-            if (parsing.length === 0) return await runBatch(client, statements);
-            const [batch, ...parsed] = await Promise.allSettled([runBatch(client, statements), ...parsing]);
+            if (parsing.length === 0) return await readOn(on, statements);
+            const [batch, ...parsed] = await Promise.allSettled([readOn(on, statements), ...parsing]);
             // A statement that failed to parse says why, rather than the batch's "prepared statement does not exist".
             const failedParse = parsed.find((outcome) => outcome.status === 'rejected');
             if (failedParse) throw failedParse.reason;

@@ -62,12 +62,28 @@ function rowCountOf(tag: string | undefined): number | null {
 }
 
 /**
+ * One read of a batch (`runReads`): its statements, and how it ends. `skipped`: an earlier read's error
+ * ended the batch's implicit transaction before this read ran, so none of its statements ran and it can
+ * be run again as it was.
+ */
+export interface BatchRead {
+  readonly statements: readonly BatchStatement[];
+  answered(results: BatchResult[]): void;
+  failed(error: Error): void;
+  skipped(error: Error): void;
+}
+
+/**
  * Several statements written to the server at once, followed by a single Sync: one write, one reply
  * (the extended protocol runs them in order, and after an error skips the rest up to the Sync). pg sends
  * a Sync after every statement and waits for each reply; a request's BEGIN, claims statement and first
  * query cost three round trips that way (issue 17). Named statements must already be prepared on the
  * connection (`preparedOn`), or parsed ahead of the batch on a pipelined one: their Parse would be
  * answered to pg's bookkeeping of a single name. Unnamed ones are parsed here.
+ *
+ * The statements are those of one or more reads, each answered as soon as its last statement completes
+ * (decision 0082): reads that share a Sync share its implicit transaction, and an error skips the reads
+ * written after the failing one (`skipped`), which did not run.
  *
  * pg's client hands the answer's messages to the query in flight; this object answers them itself
  * rather than through pg's Query and Result (decision 0078): a statement whose row shape this connection
@@ -81,52 +97,58 @@ class StatementBatch {
   /** Read by pg: a batch has no name of its own, nor a row count to page by. */
   readonly name = undefined;
   readonly rows = undefined;
-  private readonly results: BatchResult[] = [];
-  /** The statement being answered: its shape once known, and its rows so far. */
-  private current = 0;
+  /** The read being answered, its results so far, and the statement of it being answered. */
+  private read = 0;
+  private results: BatchResult[] = [];
+  private statement = 0;
   private shape: RowShape | null = null;
   private currentRows: Row[] = [];
-  /** A row that could not be parsed: the batch fails with this once its answer ends. */
+  /** A row of the current read that could not be parsed: the read fails with this once its last statement completes. */
   private failure: Error | null = null;
   private shapes: Map<string, RowShape> | null = null;
 
   constructor(
-    private readonly statements: readonly BatchStatement[],
+    private reads: readonly BatchRead[],
     private readonly types: TypeParsers,
-    public callback: (error: Error | null, results?: BatchResult[]) => void,
   ) {
-    this.text = statements[0]?.text ?? '';
+    this.text = reads[0]?.statements[0]?.text ?? '';
   }
 
   /** An error returned (not thrown) is pg's way to fail a query it has not sent: the connection stays usable. */
   submit(connection: ProtocolConnection): Error | null {
-    let values: unknown[][];
-    try {
-      // Converted before the first byte is written: a value that cannot be sent fails the batch, not the connection.
-      values = this.statements.map((statement) => statement.values.map((value) => prepareValue(value)));
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
+    // Converted before the first byte is written: a value that cannot be sent fails its read, not the others nor the connection.
+    const values: unknown[][][] = [];
+    this.reads = this.reads.filter((read) => {
+      try {
+        values.push(read.statements.map((statement) => statement.values.map((value) => prepareValue(value))));
+        return true;
+      } catch (error) {
+        read.failed(error instanceof Error ? error : new Error(String(error)));
+        return false;
+      }
+    });
+    if (this.reads.length === 0) return new Error('no read of this batch could be sent');
     const shapes = shapesOn(connection);
     this.shapes = shapes;
     connection.stream.cork();
     try {
-      this.statements.forEach((statement, index) => {
+      this.reads.forEach((read, r) => read.statements.forEach((statement, index) => {
         if (statement.name === undefined) connection.parse({ text: statement.text, name: '', types: [] });
-        connection.bind({ portal: '', statement: statement.name ?? '', values: values[index] as unknown[], binary: false });
+        connection.bind({ portal: '', statement: statement.name ?? '', values: values[r]?.[index] as unknown[], binary: false });
         if (statement.name === undefined || !shapes.has(statement.name)) connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
-      });
+      }));
       connection.sync();
     } finally {
       connection.stream.uncork();
     }
+    this.settleEmptyReads();
     return null;
   }
 
   handleRowDescription(message: { fields: FieldDescription[] }): void {
     const shape = rowShapeOf(message.fields, this.types);
-    const name = this.statements[this.current]?.name;
+    const name = this.currentStatement()?.name;
     if (name !== undefined) this.shapes?.set(name, shape);
     this.shape = shape;
   }
@@ -142,25 +164,28 @@ class StatementBatch {
   }
 
   handleCommandComplete(message: { text?: string }): void {
-    this.results.push({ rows: this.currentRows, rowCount: rowCountOf(message.text) });
-    this.next();
+    this.completed({ rows: this.currentRows, rowCount: rowCountOf(message.text) });
   }
 
   handleEmptyQuery(): void {
-    this.results.push({ rows: [], rowCount: null });
-    this.next();
+    this.completed({ rows: [], rowCount: null });
   }
 
+  /**
+   * The server's error ends the implicit transaction: the read it came from fails, and the reads after
+   * it, whose statements the server skipped, are `skipped`. Called by pg for a lost connection too.
+   */
   handleError(error: Error): void {
-    const failure = this.failure ?? error;
+    const failing = this.reads[this.read];
+    if (failing === undefined) return;
+    failing.failed(this.failure ?? error);
     this.failure = null;
-    this.callback(failure);
+    for (const skipped of this.reads.slice(this.read + 1)) skipped.skipped(error);
+    this.read = this.reads.length;
   }
 
-  handleReadyForQuery(): void {
-    if (this.failure !== null) return this.handleError(this.failure);
-    this.callback(null, this.results);
-  }
+  /** Every read was answered at its last statement; nothing is left to settle. */
+  handleReadyForQuery(): void {}
 
   /** Never asked: a batch executes its portals whole (no row limit). */
   handlePortalSuspended(): void {}
@@ -171,14 +196,39 @@ class StatementBatch {
 
   handleCopyData(): void {}
 
-  private next(): void {
-    this.current += 1;
+  private currentStatement(): BatchStatement | undefined {
+    return this.reads[this.read]?.statements[this.statement];
+  }
+
+  /** A statement of the current read completed: the read is answered (or fails with its row's error) after its last. */
+  private completed(result: BatchResult): void {
+    const read = this.reads[this.read];
+    if (read === undefined) return;
+    this.results.push(result);
+    this.statement += 1;
     this.shape = null;
     this.currentRows = [];
+    if (this.statement < read.statements.length) return;
+    const { failure, results } = this;
+    this.failure = null;
+    this.results = [];
+    this.statement = 0;
+    this.read += 1;
+    if (failure !== null) read.failed(failure);
+    else read.answered(results);
+    this.settleEmptyReads();
+  }
+
+  /** A read of no statement has nothing to wait for. */
+  private settleEmptyReads(): void {
+    while (this.reads[this.read]?.statements.length === 0) {
+      (this.reads[this.read] as BatchRead).answered([]);
+      this.read += 1;
+    }
   }
 
   private knownShape(): RowShape {
-    const name = this.statements[this.current]?.name;
+    const name = this.currentStatement()?.name;
     const shape = name === undefined ? undefined : this.shapes?.get(name);
     if (shape === undefined) throw new Error('a row arrived for a statement whose columns were not described');
     return shape;
@@ -193,14 +243,16 @@ export function preparedOn(client: pg.ClientBase, statements: readonly BatchStat
   return statements.every((statement) => statement.name === undefined || parsedStatements[statement.name] === statement.text);
 }
 
+/** Writes `reads` to `client` behind one Sync: one round trip and one implicit transaction for all of them (see StatementBatch). */
+export function runReads(client: pg.ClientBase, reads: readonly BatchRead[]): void {
+  const types = (client as unknown as { _types?: TypeParsers })._types ?? pg.types;
+  void client.query(new StatementBatch(reads, types) as never);
+}
+
 /** Runs `statements` in one round trip on `client`; one result per statement, in order. */
 export function runBatch(client: pg.ClientBase, statements: readonly BatchStatement[]): Promise<BatchResult[]> {
-  const types = (client as unknown as { _types?: TypeParsers })._types ?? pg.types;
   return new Promise((resolve, reject) => {
-    const batch = new StatementBatch(statements, types, (error, results) => {
-      if (error) reject(error);
-      else resolve(results as BatchResult[]);
-    });
-    void client.query(batch as never);
+    // Alone behind its Sync, the read is never skipped: its own error is the only one.
+    runReads(client, [{ statements, answered: resolve, failed: reject, skipped: reject }]);
   });
 }
