@@ -12,7 +12,7 @@ import { createQueryLog } from '../src/platform/db/query-log.js';
 import { newVerificationCode } from '../src/domains/certificates/verification-code.js';
 import { createLogger } from '../src/platform/shared/logger.js';
 import { signedOutActor } from '../src/platform/db/actor.js';
-import { publicCertificateFacts, verifyCertificate } from '../src/domains/certificates/certificates.repository.js';
+import { publicVerificationAnswers, verifyCertificate } from '../src/domains/certificates/certificates.repository.js';
 import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { measureSerial, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
@@ -124,7 +124,7 @@ async function measure(db: Db, engine: string, backendCpu: BackendCpu): Promise<
   const countedStatement = await measureSerial(() => verifyCertificate(db, codes[(next += 1) % codesCount] as string, true));
   const uncounted = await measureSerial(() => verifyCertificate(db, codes[(next += 1) % codesCount] as string, false));
   const today = new Date().toISOString().slice(0, 10);
-  const publicFacts = await measureSerial(() => publicCertificateFacts(db, [codes[(next += 1) % codesCount] as string], today));
+  const publicFacts = await measureSerial(() => publicVerificationAnswers(db, [codes[(next += 1) % codesCount] as string], today));
   const health = await requestsPerSecond(appUrl, ['/health'], seconds, backendCpu);
   // Closing writes the counts still waiting in memory (decision 0052).
   await Promise.all([bareApp.close(), app.close()]);
@@ -138,6 +138,6 @@ async function measure(db: Db, engine: string, backendCpu: BackendCpu): Promise<
     { name: 'database only, serial: counted lookup in an actor transaction', rate: counted },
     { name: 'database only, serial: counted lookup, one statement (the document check)', rate: countedStatement, baseline: 'database only, serial: counted lookup in an actor transaction' },
     { name: 'database only, serial: uncounted lookup, one statement (before decision 0064)', rate: uncounted, baseline: 'database only, serial: counted lookup in an actor transaction' },
-    { name: 'database only, serial: the public facts, one SQL function (a verification not cached)', rate: publicFacts, baseline: 'database only, serial: counted lookup in an actor transaction' },
+    { name: 'database only, serial: the public answer, one SQL function (a verification not cached)', rate: publicFacts, baseline: 'database only, serial: counted lookup in an actor transaction' },
   ]);
 }
