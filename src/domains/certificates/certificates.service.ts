@@ -302,7 +302,8 @@ export async function countedVerification(deps: PublicVerificationDeps, typed: s
   const code = normaliseVerificationCode(typed);
   if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
   const today = deps.now().toISOString().slice(0, 10);
-  const cached = await deps.cache.getOrLoad<CachedVerification>(`verify:${code}:${today}`, ['certificates'], async () => {
+  // `verify-text:`, not decision 0052's `verify:`: an entry another version left in Redis holds an answer object, not this text.
+  const cached = await deps.cache.getOrLoad<CachedVerification>(`verify-text:${code}:${today}`, ['certificates'], async () => {
     // Uncounted, on the owner connection with the codes missed at the same moment (no actor transaction:
     // the answer is the same for everyone); the status as of the key's day, so an entry never outlives
     // the status it shows.
