@@ -195,15 +195,61 @@ export async function verifyCertificate(db: Queryable, code: string, count: bool
   return rows[0] ?? null;
 }
 
-/** What a public verification shows of a certificate (verify_certificate_public, migration 0068): timestamps as the answer writes them. */
+/** What a public verification shows of a certificate: timestamps as the answer writes them (ISO text in UTC, to the millisecond). */
 export type PublicCertificateFacts = Omit<VerifiedCertificate, 'revoked_at' | 'suspended_at' | 'last_verified_at'> & {
   revoked_at: string | null;
   suspended_at: string | null;
 };
 
-/** Verifications not in the cache: the certificates of stored codes, uncounted, in one statement; the status as of `asOf` (a UTC day). */
-export async function publicCertificateFacts(db: Queryable, codes: readonly string[], asOf: string): Promise<(PublicCertificateFacts & { verification_code: string })[]> {
-  const { rows } = await db.query<PublicCertificateFacts & { verification_code: string }>('select * from verify_certificate_public($1, $2)', [codes, asOf]);
+/** A public verification as PostgreSQL writes its answer: the text before the count, and the stored count it starts from. */
+export interface PublicVerificationAnswer {
+  verification_code: string;
+  id: string;
+  /** The stored count when it was read. */
+  verification_count: number;
+  /** The answer's JSON text up to its count: VerificationSchema's fields in its order, `"verification_count":` last; the count and `}` end it. */
+  before_count: string;
+}
+
+/**
+ * Verifications not in the cache: the answers of stored codes, uncounted, in one statement
+ * (verify_certificate_public, migration 0068); the status as of `asOf` (a UTC day).
+ *
+ * PostgreSQL writes each answer's JSON (decision 0077), so that the process neither parses the snapshot
+ * nor serialises the answer: exactly VerificationSchema's fields, in its order and as compactly as the
+ * route's serializer writes them, and so exactly the printed facts the schema names (never the e-mail or
+ * a fact a snapshot holds and the certificate does not print); a test holds the text to that serializer
+ * byte for byte. `coalesce(..., 'null')`: to_json of NULL is NULL, which would void the whole text. A
+ * printed number is written only if the snapshot holds a JSON number (issuing stores numbers).
+ */
+export async function publicVerificationAnswers(db: Queryable, codes: readonly string[], asOf: string): Promise<PublicVerificationAnswer[]> {
+  const { rows } = await db.query<PublicVerificationAnswer>(
+    `select v.verification_code, v.id, v.verification_count,
+            '{"verification_code":' || to_json(v.verification_code)::text || ',"status":' || to_json(v.status)::text
+         || ',"printed":{"recipient_name":' || coalesce(to_json(v.printed ->> 'recipient_name')::text, 'null')
+         || ',"course_name":' || coalesce(to_json(v.printed ->> 'course_name')::text, 'null')
+         || ',"course_code":' || coalesce(to_json(v.printed ->> 'course_code')::text, 'null')
+         || ',"hours":' || case jsonb_typeof(v.printed -> 'hours') when 'number' then v.printed ->> 'hours' else 'null' end
+         || ',"completed_on":' || coalesce(to_json(v.printed ->> 'completed_on')::text, 'null')
+         || ',"practical_score":' || case jsonb_typeof(v.printed -> 'practical_score') when 'number' then v.printed ->> 'practical_score' else 'null' end
+         || ',"written_score":' || case jsonb_typeof(v.printed -> 'written_score') when 'number' then v.printed ->> 'written_score' else 'null' end
+         || ',"instructor_name":' || coalesce(to_json(v.printed ->> 'instructor_name')::text, 'null')
+         || ',"location_name":' || coalesce(to_json(v.printed ->> 'location_name')::text, 'null')
+         || ',"location_place":' || coalesce(to_json(v.printed ->> 'location_place')::text, 'null')
+         || ',"provider_name":' || coalesce(to_json(v.printed ->> 'provider_name')::text, 'null')
+         || '},"issue_date":' || coalesce(to_json(v.issue_date)::text, 'null')
+         || ',"expiry_date":' || coalesce(to_json(v.expiry_date)::text, 'null')
+         || ',"revoked_at":' || coalesce(to_json(v.revoked_at)::text, 'null')
+         || ',"revoked_reason_code":' || coalesce(to_json(v.revoked_reason_code)::text, 'null')
+         || ',"revoked_reason":' || coalesce(to_json(v.revoked_reason)::text, 'null')
+         || ',"suspended_at":' || coalesce(to_json(v.suspended_at)::text, 'null')
+         || ',"suspended_reason":' || coalesce(to_json(v.suspended_reason)::text, 'null')
+         || ',"pdf_sha256":' || coalesce(to_json(v.pdf_sha256)::text, 'null')
+         || ',"replaced_by_code":' || coalesce(to_json(v.replaced_by_code)::text, 'null')
+         || ',"verification_count":' as before_count
+       from verify_certificate_public($1, $2) v`,
+    [codes, asOf],
+  );
   return rows;
 }
 

@@ -43,7 +43,7 @@ import {
 } from './certificates.service.js';
 import { createPublicFactsReader } from './public-facts-reader.js';
 import { createVerificationCounts } from './verification-counts.js';
-import { createVerificationSender } from './verification-sender.js';
+import { sendVerification } from './verification-sender.js';
 import {
   renderVerificationPage,
   verificationStylesheet,
@@ -88,7 +88,6 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
   const one = { 200: CertificateSchema, ...errorResponses(400, 401, 403, 404, 409) };
   const baseOf = (request: FastifyRequest) => publicUrlOf(deps.publicUrl, request, '');
   const verifying = { ...deps, counts: createVerificationCounts(deps.db, app.log, deps.now), readPublicFacts: createPublicFactsReader(deps.db) };
-  const sendVerification = createVerificationSender();
   // Counts still waiting are written before the database closes.
   app.addHook('onClose', () => verifying.counts.flush());
   const present = (request: FastifyRequest, certificate: CertificateRow) => {
@@ -236,9 +235,8 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
       },
     },
     async (request, reply) => {
-      const { answer, count } = await countedVerification(verifying, request.params.code);
       // Cache-Control: no-store, as every answer that chooses no caching (buildApp's onSend): a count changes on every call.
-      return sendVerification(reply, answer, count);
+      return sendVerification(reply, await countedVerification(verifying, request.params.code));
     },
   );
 

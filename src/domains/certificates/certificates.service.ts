@@ -279,12 +279,16 @@ export interface PublicVerificationDeps extends CertificatesDeps {
   now: () => Date;
 }
 
-/** A cached answer (JSON: it may come from Redis); null for a code no certificate has. */
-type CachedVerification = { id: string; answer: Verification } | null;
+/**
+ * A cached answer (JSON: it may come from Redis): the answer's text before its count, as PostgreSQL wrote
+ * it (decision 0077), the stored count it starts from, and the certificate the count is kept for; null for a
+ * code no certificate has.
+ */
+type CachedVerification = { id: string; stored: number; beforeCount: string } | null;
 
-/** A verification as answered: the cached answer (the same object while the entry lives) and the count to show with it. */
+/** A verification as answered: the cached answer's text before its count, and the count to show. */
 export interface CountedVerification {
-  answer: Verification;
+  beforeCount: string;
   count: number;
 }
 
@@ -298,19 +302,22 @@ export async function countedVerification(deps: PublicVerificationDeps, typed: s
   const code = normaliseVerificationCode(typed);
   if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
   const today = deps.now().toISOString().slice(0, 10);
-  const cached = await deps.cache.getOrLoad<CachedVerification>(`verify:${code}:${today}`, ['certificates'], async () => {
+  // `verify-text:`, not decision 0052's `verify:`: an entry another version left in Redis holds an answer object, not this text.
+  const cached = await deps.cache.getOrLoad<CachedVerification>(`verify-text:${code}:${today}`, ['certificates'], async () => {
     // Uncounted, on the owner connection with the codes missed at the same moment (no actor transaction:
     // the answer is the same for everyone); the status as of the key's day, so an entry never outlives
     // the status it shows.
     const found = await deps.readPublicFacts(code, today);
-    return found === null ? null : { id: found.id, answer: answerOf(code, found) };
+    return found === null ? null : { id: found.id, stored: found.verification_count, beforeCount: found.before_count };
   });
   if (cached === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
-  return { answer: cached.answer, count: deps.counts.count(cached.id, cached.answer.verification_count) };
+  return { beforeCount: cached.beforeCount, count: deps.counts.count(cached.id, cached.stored) };
 }
+
+/** The JSON answer of a counted verification: its text before the count, the count, the end. */
+export const verificationText = ({ beforeCount, count }: CountedVerification): string => `${beforeCount}${count}}`;
 
 /** The same as one object (the human page). */
 export async function verifyByCodeCached(deps: PublicVerificationDeps, typed: string): Promise<Verification> {
-  const { answer, count } = await countedVerification(deps, typed);
-  return { ...answer, verification_count: count };
+  return JSON.parse(verificationText(await countedVerification(deps, typed))) as Verification;
 }

@@ -27,6 +27,7 @@ describe('GET /v1/verify/:code (signed out)', () => {
     const response = await get(`/v1/verify/${certificate.verification_code.toLowerCase().replaceAll('-', ' ')}`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     const body = response.json<Record<string, unknown>>();
     expect(body).toEqual({
       verification_code: certificate.verification_code, status: 'ACTIVE', printed: certificate.printed,

@@ -1,11 +1,11 @@
 import type { Queryable } from '../../platform/db/database.js';
-import { type PublicCertificateFacts, publicCertificateFacts } from './certificates.repository.js';
+import { type PublicVerificationAnswer, publicVerificationAnswers } from './certificates.repository.js';
 
-/** Reads the public facts of a stored code as of a UTC day; null when no certificate has the code. */
-export type PublicFactsReader = (code: string, asOf: string) => Promise<PublicCertificateFacts | null>;
+/** Reads the public answer of a stored code as of a UTC day; null when no certificate has the code. */
+export type PublicFactsReader = (code: string, asOf: string) => Promise<PublicVerificationAnswer | null>;
 
 interface Waiting {
-  resolve: (facts: PublicCertificateFacts | null) => void;
+  resolve: (answer: PublicVerificationAnswer | null) => void;
   reject: (error: unknown) => void;
 }
 
@@ -24,7 +24,7 @@ export function createPublicFactsReader(owner: Queryable): PublicFactsReader {
     const batch = waiting;
     waiting = new Map();
     for (const [asOf, byCode] of batch) {
-      publicCertificateFacts(owner, [...byCode.keys()], asOf).then(
+      publicVerificationAnswers(owner, [...byCode.keys()], asOf).then(
         (rows) => {
           const found = new Map(rows.map((row) => [row.verification_code, row]));
           for (const [code, callers] of byCode) for (const caller of callers) caller.resolve(found.get(code) ?? null);

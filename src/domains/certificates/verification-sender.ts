@@ -1,28 +1,13 @@
 import type { FastifyReply } from 'fastify';
-import type { Verification } from './certificates.service.js';
-
-/** How the route's serializer ends an answer whose count is 0: the count is the schema's last property. */
-const countOfZero = '"verification_count":0}';
+import { type CountedVerification, verificationText } from './certificates.service.js';
 
 /**
- * Sends a verification with its count. Everything but the count is the cached answer's, the same object
- * while its cache entry lives, so its JSON text is made once by the route's own response serializer
- * (the schema's fields only: a printed fact the schema does not name is never sent), with the count at
- * 0, and kept beside the answer without its closing `0}`; each answer is that text, the count and `}`.
- * Decision 0072: a verification of a code seen before skips the serializer. Should the serializer ever
- * not end with the count, the answer is serialised whole, as before.
+ * Sends a verification: the answer's text as PostgreSQL wrote it for the cache entry, with its count
+ * (decision 0077). The route's response serializer is not run: the text is already exactly what it would
+ * write (the schema's fields, in its order; a test holds the two the same byte for byte), and a string
+ * with a JSON content type is sent as it is. Decision 0072 made the text once per cache entry with that
+ * serializer; since 0077 PostgreSQL makes it, so the process neither parses a snapshot nor serialises.
  */
-export function createVerificationSender(): (reply: FastifyReply, answer: Verification, count: number) => FastifyReply {
-  const beforeCount = new WeakMap<Verification, string | null>();
-  return (reply, answer, count) => {
-    let text = beforeCount.get(answer);
-    if (text === undefined) {
-      const zero = reply.serialize({ ...answer, verification_count: 0 });
-      text = typeof zero === 'string' && zero.endsWith(countOfZero) ? zero.slice(0, -2) : null;
-      beforeCount.set(answer, text);
-    }
-    if (text === null) return reply.send({ ...answer, verification_count: count });
-    // A string with a JSON content type is sent as it is, not serialised again.
-    return reply.type('application/json; charset=utf-8').send(`${text}${count}}`);
-  };
+export function sendVerification(reply: FastifyReply, verification: CountedVerification): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(verificationText(verification));
 }
