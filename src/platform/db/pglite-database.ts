@@ -1,8 +1,10 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import lockfile from 'proper-lockfile';
+import { repositoryPath } from '../../repository-path.js';
 import { isProcessAlive } from '../shared/process-alive.js';
 import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
 import { DatabaseInUseError } from './database-in-use-error.js';
@@ -104,6 +106,22 @@ async function lockDirectory(path: string): Promise<() => Promise<void>> {
   };
 }
 
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+/**
+ * A new directory starts as a copy of the cluster the build initialised (dist/pglite-template, decision 0084)
+ * instead of PGlite running initdb in it: initdb was more than half of a first start (~3 s of CPU, ~800 MB
+ * resident). PG_VERSION, which tells PGlite that a directory holds a database, is copied last, so a copy
+ * cut short is made again on the next start. Without the template (sources run through tsx before any
+ * build), PGlite runs initdb as before. Called under the directory's lock.
+ */
+async function seedFromTemplate(path: string): Promise<void> {
+  const template = repositoryPath('dist/pglite-template');
+  if ((await exists(join(path, 'PG_VERSION'))) || !(await exists(join(template, 'PG_VERSION')))) return;
+  await cp(template, path, { recursive: true, force: true, filter: (source) => source !== join(template, 'PG_VERSION') });
+  await copyFile(join(template, 'PG_VERSION'), join(path, 'PG_VERSION'));
+}
+
 /**
  * The embedded engine. It has one connection: an open transaction makes every other query wait,
  * so keep transactions short, and never query the `Db` from inside a transaction on it.
@@ -111,6 +129,7 @@ async function lockDirectory(path: string): Promise<() => Promise<void>> {
 export async function openPgliteDatabase(source: PgliteSource, queryLog: QueryLog): Promise<Db> {
   const unlock = source.kind === 'directory' ? await lockDirectory(source.path) : null;
   try {
+    if (source.kind === 'directory') await seedFromTemplate(source.path);
     const pglite = await PGlite.create({
       ...(source.kind === 'directory' ? { dataDir: source.path } : {}),
       ...(source.kind === 'dump' ? { loadDataDir: source.dump } : {}),
