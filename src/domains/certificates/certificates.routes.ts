@@ -41,7 +41,7 @@ import {
   verifyByCodeCached,
   countedVerification,
 } from './certificates.service.js';
-import { createPublicFactsReader } from './public-facts-reader.js';
+import { createPublicAnswersReader } from './public-answers-reader.js';
 import { createVerificationCounts } from './verification-counts.js';
 import { sendVerification } from './verification-sender.js';
 import {
@@ -87,7 +87,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
   const tags = ['certificates'];
   const one = { 200: CertificateSchema, ...errorResponses(400, 401, 403, 404, 409) };
   const baseOf = (request: FastifyRequest) => publicUrlOf(deps.publicUrl, request, '');
-  const verifying = { ...deps, counts: createVerificationCounts(deps.db, app.log, deps.now), readPublicFacts: createPublicFactsReader(deps.db) };
+  const verifying = { ...deps, counts: createVerificationCounts(deps.db, app.log, deps.now), readPublicAnswers: createPublicAnswersReader(deps.db) };
   // Counts still waiting are written before the database closes.
   app.addHook('onClose', () => verifying.counts.flush());
   const present = (request: FastifyRequest, certificate: CertificateRow) => {

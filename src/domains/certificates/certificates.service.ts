@@ -26,7 +26,7 @@ import {
   verifyCertificate,
 } from './certificates.repository.js';
 import { newVerificationCode, normaliseVerificationCode } from './verification-code.js';
-import type { PublicFactsReader } from './public-facts-reader.js';
+import type { PublicAnswersReader } from './public-answers-reader.js';
 import type { VerificationCounts } from './verification-counts.js';
 
 export interface CertificatesDeps {
@@ -274,7 +274,7 @@ export interface PublicVerificationDeps extends CertificatesDeps {
   cache: TwoLayerCache;
   counts: VerificationCounts;
   /** Reads a code the cache misses, with the other codes missed at the same moment. */
-  readPublicFacts: PublicFactsReader;
+  readPublicAnswers: PublicAnswersReader;
   /** The clock whose UTC day a cached answer holds for (tests move it). */
   now: () => Date;
 }
@@ -307,7 +307,7 @@ export async function countedVerification(deps: PublicVerificationDeps, typed: s
     // Uncounted, on the owner connection with the codes missed at the same moment (no actor transaction:
     // the answer is the same for everyone); the status as of the key's day, so an entry never outlives
     // the status it shows.
-    const found = await deps.readPublicFacts(code, today);
+    const found = await deps.readPublicAnswers(code, today);
     return found === null ? null : { id: found.id, stored: found.verification_count, beforeCount: found.before_count };
   });
   if (cached === null) throw new AppError('NOT_FOUND', 'no certificate has this code');

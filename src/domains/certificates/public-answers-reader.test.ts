@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { createCertificateWorld, type CertificateJson, type CertificateWorld } from '../../../test/world.js';
 import type { PublicVerificationAnswer } from './certificates.repository.js';
-import { createPublicFactsReader } from './public-facts-reader.js';
+import { createPublicAnswersReader } from './public-answers-reader.js';
 
 // The reader batches the codes missed in one turn per UTC day (decision 0064): each caller must get its own
 // code's facts as of its own day, and a day whose read fails must fail only its own callers.
@@ -24,11 +24,11 @@ const dayAfter = (day: string): string => {
   return date.toISOString().slice(0, 10);
 };
 
-describe('the public facts reader', () => {
+describe('the public answers reader', () => {
   it('answers each caller of one turn its own code as of its own day, and null for a code no certificate has', async () => {
     const [first, second] = [await issued(), await issued()];
     const expiry = String(first['expiry_date']);
-    const read = createPublicFactsReader(context.db);
+    const read = createPublicAnswersReader(context.db);
     const [firstOnExpiry, secondOnExpiry, firstAfter, firstAgainAfter, unknown] = await Promise.all([
       read(first.verification_code, expiry),
       read(second.verification_code, expiry),
@@ -48,7 +48,7 @@ describe('the public facts reader', () => {
 
   it('fails the callers of a day whose read fails, answers those of another day read in the same turn, and reads again after', async () => {
     const certificate = await issued();
-    const read = createPublicFactsReader(context.db);
+    const read = createPublicAnswersReader(context.db);
     const today = new Date().toISOString().slice(0, 10);
     // Not a date: PostgreSQL refuses the read of this "day" alone.
     const [refused, alsoRefused, answered] = await Promise.allSettled([

@@ -2,7 +2,7 @@ import type { Queryable } from '../../platform/db/database.js';
 import { type PublicVerificationAnswer, publicVerificationAnswers } from './certificates.repository.js';
 
 /** Reads the public answer of a stored code as of a UTC day; null when no certificate has the code. */
-export type PublicFactsReader = (code: string, asOf: string) => Promise<PublicVerificationAnswer | null>;
+export type PublicAnswersReader = (code: string, asOf: string) => Promise<PublicVerificationAnswer | null>;
 
 interface Waiting {
   resolve: (answer: PublicVerificationAnswer | null) => void;
@@ -14,7 +14,7 @@ interface Waiting {
  * 0064): at 64 connections many verifications of new codes arrive together, and one round trip for
  * all of them costs the process and PostgreSQL a fraction of one per code.
  */
-export function createPublicFactsReader(owner: Queryable): PublicFactsReader {
+export function createPublicAnswersReader(owner: Queryable): PublicAnswersReader {
   /** Per day, per code, the callers waiting for the next read. */
   let waiting = new Map<string, Map<string, Waiting[]>>();
   let scheduled = false;
