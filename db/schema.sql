@@ -157,9 +157,9 @@ CREATE INDEX audit_log_table_row_idx ON public.audit_log USING btree (table_name
 CREATE POLICY audit_log_owner_all ON audit_log FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY audit_log_select_ad ON audit_log FOR SELECT TO unitrain_app
+CREATE POLICY audit_log_select_ad ON audit_log FOR SELECT TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (NOT app_audit_entry_concerns_sa(table_name, row_id, old_values, new_values))));
-CREATE POLICY audit_log_select_sa ON audit_log FOR SELECT TO unitrain_app
+CREATE POLICY audit_log_select_sa ON audit_log FOR SELECT TO unitrain_sa
   USING ((app_role() = 'SA'::text));
 GRANT SELECT ON audit_log TO unitrain_app;
 
@@ -191,11 +191,11 @@ CREATE TRIGGER auth_sessions_set_row_version BEFORE UPDATE ON auth_sessions FOR 
 CREATE POLICY auth_sessions_owner_all ON auth_sessions FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY auth_sessions_select_ad ON auth_sessions FOR SELECT TO unitrain_app
+CREATE POLICY auth_sessions_select_ad ON auth_sessions FOR SELECT TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (app_user_role(user_id) <> 'SA'::text)));
-CREATE POLICY auth_sessions_select_sa ON auth_sessions FOR SELECT TO unitrain_app
+CREATE POLICY auth_sessions_select_sa ON auth_sessions FOR SELECT TO unitrain_sa
   USING ((app_role() = 'SA'::text));
-CREATE POLICY auth_sessions_select_self ON auth_sessions FOR SELECT TO unitrain_app
+CREATE POLICY auth_sessions_select_self ON auth_sessions FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
 GRANT SELECT (id, user_id, family_id, expires_at, revoked_at, replaced_by, user_agent, ip, created_at, updated_at, version) ON auth_sessions TO unitrain_app;
 
@@ -225,22 +225,22 @@ CREATE TRIGGER authorized_providers_capture_delete AFTER DELETE ON authorized_pr
 CREATE TRIGGER authorized_providers_capture_insert AFTER INSERT ON authorized_providers REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION authorized_providers_capture_changes();
 CREATE TRIGGER authorized_providers_capture_update AFTER UPDATE ON authorized_providers REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION authorized_providers_capture_changes();
 CREATE TRIGGER authorized_providers_set_row_version BEFORE UPDATE ON authorized_providers FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY authorized_providers_delete_admin ON authorized_providers FOR DELETE TO unitrain_app
+CREATE POLICY authorized_providers_delete_admin ON authorized_providers FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY authorized_providers_insert_admin ON authorized_providers FOR INSERT TO unitrain_app
+CREATE POLICY authorized_providers_insert_admin ON authorized_providers FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY authorized_providers_owner_all ON authorized_providers FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY authorized_providers_select_admin ON authorized_providers FOR SELECT TO unitrain_app
+CREATE POLICY authorized_providers_select_admin ON authorized_providers FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY authorized_providers_select_affiliated ON authorized_providers FOR SELECT TO unitrain_app
+CREATE POLICY authorized_providers_select_affiliated ON authorized_providers FOR SELECT TO unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND (id = ( SELECT app_affiliated_provider_id() AS app_affiliated_provider_id))));
-CREATE POLICY authorized_providers_select_own ON authorized_providers FOR SELECT TO unitrain_app
+CREATE POLICY authorized_providers_select_own ON authorized_providers FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY authorized_providers_update_admin ON authorized_providers FOR UPDATE TO unitrain_app
+CREATE POLICY authorized_providers_update_admin ON authorized_providers FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY authorized_providers_update_own ON authorized_providers FOR UPDATE TO unitrain_app
+CREATE POLICY authorized_providers_update_own ON authorized_providers FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON authorized_providers TO unitrain_app;
@@ -262,16 +262,16 @@ ALTER TABLE calendar_feeds ENABLE ROW LEVEL SECURITY;
 ALTER TABLE calendar_feeds FORCE ROW LEVEL SECURITY;
 CREATE TRIGGER calendar_feeds_guard_sa_reference BEFORE INSERT OR UPDATE ON calendar_feeds FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER calendar_feeds_set_row_version BEFORE UPDATE ON calendar_feeds FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY calendar_feeds_delete_self ON calendar_feeds FOR DELETE TO unitrain_app
+CREATE POLICY calendar_feeds_delete_self ON calendar_feeds FOR DELETE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY calendar_feeds_insert_self ON calendar_feeds FOR INSERT TO unitrain_app
+CREATE POLICY calendar_feeds_insert_self ON calendar_feeds FOR INSERT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   WITH CHECK ((user_id = app_user_id()));
 CREATE POLICY calendar_feeds_owner_all ON calendar_feeds FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY calendar_feeds_select_self ON calendar_feeds FOR SELECT TO unitrain_app
+CREATE POLICY calendar_feeds_select_self ON calendar_feeds FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY calendar_feeds_update_self ON calendar_feeds FOR UPDATE TO unitrain_app
+CREATE POLICY calendar_feeds_update_self ON calendar_feeds FOR UPDATE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()))
   WITH CHECK ((user_id = app_user_id()));
 GRANT DELETE, INSERT, UPDATE ON calendar_feeds TO unitrain_app;
@@ -305,7 +305,7 @@ CREATE INDEX certificate_batch_results_pending_idx ON public.certificate_batch_r
 CREATE POLICY certificate_batch_results_owner_all ON certificate_batch_results FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY certificate_batch_results_select_batch ON certificate_batch_results FOR SELECT TO unitrain_app
+CREATE POLICY certificate_batch_results_select_batch ON certificate_batch_results FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((EXISTS ( SELECT 1
    FROM certificate_batches b
   WHERE (b.id = certificate_batch_results.batch_id))));
@@ -354,33 +354,33 @@ CREATE TRIGGER certificate_batches_capture_update AFTER UPDATE ON certificate_ba
 CREATE TRIGGER certificate_batches_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_batches FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.requested_by])) EXECUTE FUNCTION app_guard_sa_reference('requested_by');
 CREATE TRIGGER certificate_batches_queue AFTER INSERT ON certificate_batches FOR EACH ROW WHEN (new.status = 'PENDING'::text AND new.template_version_id IS NOT NULL) EXECUTE FUNCTION app_queue_certificate_batch();
 CREATE TRIGGER certificate_batches_set_row_version BEFORE UPDATE ON certificate_batches FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY certificate_batches_insert_admin ON certificate_batches FOR INSERT TO unitrain_app
+CREATE POLICY certificate_batches_insert_admin ON certificate_batches FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_batches_insert_own_rosters ON certificate_batches FOR INSERT TO unitrain_app
+CREATE POLICY certificate_batches_insert_own_rosters ON certificate_batches FOR INSERT TO unitrain_ic, unitrain_ip
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
-CREATE POLICY certificate_batches_insert_provider_rosters ON certificate_batches FOR INSERT TO unitrain_app
+CREATE POLICY certificate_batches_insert_provider_rosters ON certificate_batches FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY certificate_batches_insert_provider_sessions ON certificate_batches FOR INSERT TO unitrain_app
+CREATE POLICY certificate_batches_insert_provider_sessions ON certificate_batches FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY certificate_batches_insert_taught_sessions ON certificate_batches FOR INSERT TO unitrain_app
+CREATE POLICY certificate_batches_insert_taught_sessions ON certificate_batches FOR INSERT TO unitrain_ic, unitrain_ip
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[]))));
 CREATE POLICY certificate_batches_owner_all ON certificate_batches FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY certificate_batches_select_admin ON certificate_batches FOR SELECT TO unitrain_app
+CREATE POLICY certificate_batches_select_admin ON certificate_batches FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_batches_select_provider_rosters ON certificate_batches FOR SELECT TO unitrain_app
+CREATE POLICY certificate_batches_select_provider_rosters ON certificate_batches FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY certificate_batches_select_provider_sessions ON certificate_batches FOR SELECT TO unitrain_app
+CREATE POLICY certificate_batches_select_provider_sessions ON certificate_batches FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY certificate_batches_select_requester ON certificate_batches FOR SELECT TO unitrain_app
+CREATE POLICY certificate_batches_select_requester ON certificate_batches FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id())));
-CREATE POLICY certificate_batches_update_admin ON certificate_batches FOR UPDATE TO unitrain_app
+CREATE POLICY certificate_batches_update_admin ON certificate_batches FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_batches_update_own_rosters ON certificate_batches FOR UPDATE TO unitrain_app
+CREATE POLICY certificate_batches_update_own_rosters ON certificate_batches FOR UPDATE TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (requested_by = app_user_id()) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
-CREATE POLICY certificate_batches_update_provider_rosters ON certificate_batches FOR UPDATE TO unitrain_app
+CREATE POLICY certificate_batches_update_provider_rosters ON certificate_batches FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))))
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 GRANT INSERT, SELECT, UPDATE ON certificate_batches TO unitrain_app;
@@ -438,20 +438,20 @@ CREATE TRIGGER certificate_template_versions_audit_insert AFTER INSERT ON certif
 CREATE TRIGGER certificate_template_versions_audit_update AFTER UPDATE ON certificate_template_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_template_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE TRIGGER certificate_template_versions_immutable BEFORE UPDATE ON certificate_template_versions FOR EACH ROW EXECUTE FUNCTION app_refuse_template_version_change();
-CREATE POLICY certificate_template_versions_insert_admin ON certificate_template_versions FOR INSERT TO unitrain_app
+CREATE POLICY certificate_template_versions_insert_admin ON certificate_template_versions FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_template_versions_insert_own_providers ON certificate_template_versions FOR INSERT TO unitrain_app
+CREATE POLICY certificate_template_versions_insert_own_providers ON certificate_template_versions FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (EXISTS ( SELECT 1
    FROM certificate_templates t
   WHERE ((t.id = certificate_template_versions.template_id) AND (t.provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])))))));
 CREATE POLICY certificate_template_versions_owner_all ON certificate_template_versions FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY certificate_template_versions_select_printed ON certificate_template_versions FOR SELECT TO unitrain_app
+CREATE POLICY certificate_template_versions_select_printed ON certificate_template_versions FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((EXISTS ( SELECT 1
    FROM certificates c
   WHERE (c.template_version_id = certificate_template_versions.id))));
-CREATE POLICY certificate_template_versions_select_template ON certificate_template_versions FOR SELECT TO unitrain_app
+CREATE POLICY certificate_template_versions_select_template ON certificate_template_versions FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((EXISTS ( SELECT 1
    FROM certificate_templates t
   WHERE (t.id = certificate_template_versions.template_id))));
@@ -489,26 +489,26 @@ CREATE TRIGGER certificate_templates_audit_insert AFTER INSERT ON certificate_te
 CREATE TRIGGER certificate_templates_audit_update AFTER UPDATE ON certificate_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_templates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_templates FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER certificate_templates_set_row_version BEFORE UPDATE ON certificate_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY certificate_templates_delete_admin ON certificate_templates FOR DELETE TO unitrain_app
+CREATE POLICY certificate_templates_delete_admin ON certificate_templates FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_templates_insert_admin ON certificate_templates FOR INSERT TO unitrain_app
+CREATE POLICY certificate_templates_insert_admin ON certificate_templates FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_templates_insert_own_providers ON certificate_templates FOR INSERT TO unitrain_app
+CREATE POLICY certificate_templates_insert_own_providers ON certificate_templates FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY certificate_templates_owner_all ON certificate_templates FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY certificate_templates_select_admin ON certificate_templates FOR SELECT TO unitrain_app
+CREATE POLICY certificate_templates_select_admin ON certificate_templates FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_templates_select_affiliated ON certificate_templates FOR SELECT TO unitrain_app
+CREATE POLICY certificate_templates_select_affiliated ON certificate_templates FOR SELECT TO unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND (provider_id = ( SELECT app_affiliated_provider_id() AS app_affiliated_provider_id))));
-CREATE POLICY certificate_templates_select_global ON certificate_templates FOR SELECT TO unitrain_app
+CREATE POLICY certificate_templates_select_global ON certificate_templates FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((app_is_signed_in() AND (provider_id IS NULL)));
-CREATE POLICY certificate_templates_select_own_providers ON certificate_templates FOR SELECT TO unitrain_app
+CREATE POLICY certificate_templates_select_own_providers ON certificate_templates FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY certificate_templates_update_admin ON certificate_templates FOR UPDATE TO unitrain_app
+CREATE POLICY certificate_templates_update_admin ON certificate_templates FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificate_templates_update_own_providers ON certificate_templates FOR UPDATE TO unitrain_app
+CREATE POLICY certificate_templates_update_own_providers ON certificate_templates FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON certificate_templates TO unitrain_app;
@@ -626,31 +626,31 @@ CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificat
 CREATE TRIGGER certificates_set_row_version BEFORE UPDATE ON certificates FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE TRIGGER certificates_status_list_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION certificates_enter_status_lists();
 CREATE CONSTRAINT TRIGGER certificates_status_list_on_update AFTER UPDATE OF status ON certificates DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION certificates_publish_status();
-CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_app
+CREATE POLICY certificates_insert_admin ON certificates FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_app
+CREATE POLICY certificates_insert_issuer ON certificates FOR INSERT TO unitrain_ic, unitrain_ip
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())));
-CREATE POLICY certificates_insert_own_locations ON certificates FOR INSERT TO unitrain_app
+CREATE POLICY certificates_insert_own_locations ON certificates FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY certificates_owner_all ON certificates FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY certificates_select_admin ON certificates FOR SELECT TO unitrain_app
+CREATE POLICY certificates_select_admin ON certificates FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificates_select_issuer ON certificates FOR SELECT TO unitrain_app
+CREATE POLICY certificates_select_issuer ON certificates FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())));
-CREATE POLICY certificates_select_own_locations ON certificates FOR SELECT TO unitrain_app
+CREATE POLICY certificates_select_own_locations ON certificates FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
-CREATE POLICY certificates_select_recipient ON certificates FOR SELECT TO unitrain_app
+CREATE POLICY certificates_select_recipient ON certificates FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY certificates_select_taught ON certificates FOR SELECT TO unitrain_app
+CREATE POLICY certificates_select_taught ON certificates FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND ((session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[])) OR (roster_id = ANY (( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids)::uuid[])))));
-CREATE POLICY certificates_update_admin ON certificates FOR UPDATE TO unitrain_app
+CREATE POLICY certificates_update_admin ON certificates FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY certificates_update_issuer ON certificates FOR UPDATE TO unitrain_app
+CREATE POLICY certificates_update_issuer ON certificates FOR UPDATE TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (issued_by = app_user_id())));
-CREATE POLICY certificates_update_own_locations ON certificates FOR UPDATE TO unitrain_app
+CREATE POLICY certificates_update_own_locations ON certificates FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 GRANT INSERT, SELECT, UPDATE ON certificates TO unitrain_app;
@@ -675,12 +675,12 @@ ALTER TABLE change_log FORCE ROW LEVEL SECURITY;
 CREATE INDEX change_log_changed_at_idx ON public.change_log USING btree (changed_at);
 CREATE INDEX change_log_scope_changes_idx ON public.change_log USING btree (txid, seq) WHERE (table_name = ANY (ARRAY['users'::text, 'provider_members'::text, 'provider_locations'::text, 'instructor_profiles'::text, 'training_sessions'::text, 'session_enrollments'::text, 'rosters'::text]));
 CREATE INDEX change_log_txid_seq_idx ON public.change_log USING btree (txid, seq);
-CREATE POLICY change_log_insert_signed_in ON change_log FOR INSERT TO unitrain_app
+CREATE POLICY change_log_insert_signed_in ON change_log FOR INSERT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   WITH CHECK (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY change_log_owner_all ON change_log FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY change_log_select_admin ON change_log FOR SELECT TO unitrain_app
+CREATE POLICY change_log_select_admin ON change_log FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT ON change_log TO unitrain_app;
 COMMENT ON COLUMN change_log.parent_id IS 'student_roster_members: the roster of the line (NULL for other tables)';
@@ -720,20 +720,20 @@ CREATE TRIGGER compliance_records_capture_insert AFTER INSERT ON compliance_reco
 CREATE TRIGGER compliance_records_capture_update AFTER UPDATE ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION compliance_records_capture_changes();
 CREATE TRIGGER compliance_records_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_records FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER compliance_records_set_row_version BEFORE UPDATE ON compliance_records FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY compliance_records_delete_admin ON compliance_records FOR DELETE TO unitrain_app
+CREATE POLICY compliance_records_delete_admin ON compliance_records FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY compliance_records_insert_admin ON compliance_records FOR INSERT TO unitrain_app
+CREATE POLICY compliance_records_insert_admin ON compliance_records FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_records_owner_all ON compliance_records FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY compliance_records_select_admin ON compliance_records FOR SELECT TO unitrain_app
+CREATE POLICY compliance_records_select_admin ON compliance_records FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY compliance_records_select_affiliated_users ON compliance_records FOR SELECT TO unitrain_app
+CREATE POLICY compliance_records_select_affiliated_users ON compliance_records FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_provider_affiliates_user(user_id, ( SELECT app_provider_ids() AS app_provider_ids))));
-CREATE POLICY compliance_records_select_self ON compliance_records FOR SELECT TO unitrain_app
+CREATE POLICY compliance_records_select_self ON compliance_records FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY compliance_records_update_admin ON compliance_records FOR UPDATE TO unitrain_app
+CREATE POLICY compliance_records_update_admin ON compliance_records FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON compliance_records TO unitrain_app;
 
@@ -791,16 +791,16 @@ CREATE TRIGGER compliance_requirements_audit_delete AFTER DELETE ON compliance_r
 CREATE TRIGGER compliance_requirements_audit_insert AFTER INSERT ON compliance_requirements REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER compliance_requirements_audit_update AFTER UPDATE ON compliance_requirements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER compliance_requirements_set_row_version BEFORE UPDATE ON compliance_requirements FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY compliance_requirements_delete_admin ON compliance_requirements FOR DELETE TO unitrain_app
+CREATE POLICY compliance_requirements_delete_admin ON compliance_requirements FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY compliance_requirements_insert_admin ON compliance_requirements FOR INSERT TO unitrain_app
+CREATE POLICY compliance_requirements_insert_admin ON compliance_requirements FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY compliance_requirements_owner_all ON compliance_requirements FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY compliance_requirements_select_signed_in ON compliance_requirements FOR SELECT TO unitrain_app
+CREATE POLICY compliance_requirements_select_signed_in ON compliance_requirements FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (( SELECT app_is_signed_in() AS app_is_signed_in));
-CREATE POLICY compliance_requirements_update_admin ON compliance_requirements FOR UPDATE TO unitrain_app
+CREATE POLICY compliance_requirements_update_admin ON compliance_requirements FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON compliance_requirements TO unitrain_app;
 
@@ -835,13 +835,13 @@ CREATE TRIGGER compliance_tier_changes_set_row_version BEFORE UPDATE ON complian
 CREATE POLICY compliance_tier_changes_owner_all ON compliance_tier_changes FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY compliance_tier_changes_select_admin ON compliance_tier_changes FOR SELECT TO unitrain_app
+CREATE POLICY compliance_tier_changes_select_admin ON compliance_tier_changes FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY compliance_tier_changes_select_affiliated_users ON compliance_tier_changes FOR SELECT TO unitrain_app
+CREATE POLICY compliance_tier_changes_select_affiliated_users ON compliance_tier_changes FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_provider_affiliates_user(user_id, ( SELECT app_provider_ids() AS app_provider_ids))));
-CREATE POLICY compliance_tier_changes_select_self ON compliance_tier_changes FOR SELECT TO unitrain_app
+CREATE POLICY compliance_tier_changes_select_self ON compliance_tier_changes FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY compliance_tier_changes_update_admin ON compliance_tier_changes FOR UPDATE TO unitrain_app
+CREATE POLICY compliance_tier_changes_update_admin ON compliance_tier_changes FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT SELECT, UPDATE ON compliance_tier_changes TO unitrain_app;
 
@@ -865,16 +865,16 @@ CREATE TRIGGER course_certificate_settings_audit_delete AFTER DELETE ON course_c
 CREATE TRIGGER course_certificate_settings_audit_insert AFTER INSERT ON course_certificate_settings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_certificate_settings_audit_update AFTER UPDATE ON course_certificate_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_certificate_settings_set_row_version BEFORE UPDATE ON course_certificate_settings FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY course_certificate_settings_insert_admin ON course_certificate_settings FOR INSERT TO unitrain_app
+CREATE POLICY course_certificate_settings_insert_admin ON course_certificate_settings FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_certificate_settings_owner_all ON course_certificate_settings FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY course_certificate_settings_select_course ON course_certificate_settings FOR SELECT TO unitrain_app
+CREATE POLICY course_certificate_settings_select_course ON course_certificate_settings FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((app_is_signed_in() AND (EXISTS ( SELECT 1
    FROM courses c
   WHERE (c.id = course_certificate_settings.course_id)))));
-CREATE POLICY course_certificate_settings_update_admin ON course_certificate_settings FOR UPDATE TO unitrain_app
+CREATE POLICY course_certificate_settings_update_admin ON course_certificate_settings FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT, UPDATE ON course_certificate_settings TO unitrain_app;
 
@@ -899,16 +899,16 @@ CREATE TRIGGER course_instructor_requirements_audit_insert AFTER INSERT ON cours
 CREATE TRIGGER course_instructor_requirements_audit_update AFTER UPDATE ON course_instructor_requirements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_instructor_requirements_check_references BEFORE INSERT OR UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION course_instructor_requirements_check_references();
 CREATE TRIGGER course_instructor_requirements_set_row_version BEFORE UPDATE ON course_instructor_requirements FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY course_instructor_requirements_insert_admin ON course_instructor_requirements FOR INSERT TO unitrain_app
+CREATE POLICY course_instructor_requirements_insert_admin ON course_instructor_requirements FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_instructor_requirements_owner_all ON course_instructor_requirements FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY course_instructor_requirements_select_course ON course_instructor_requirements FOR SELECT TO unitrain_app
+CREATE POLICY course_instructor_requirements_select_course ON course_instructor_requirements FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((app_is_signed_in() AND (EXISTS ( SELECT 1
    FROM courses c
   WHERE (c.id = course_instructor_requirements.course_id)))));
-CREATE POLICY course_instructor_requirements_update_admin ON course_instructor_requirements FOR UPDATE TO unitrain_app
+CREATE POLICY course_instructor_requirements_update_admin ON course_instructor_requirements FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT, UPDATE ON course_instructor_requirements TO unitrain_app;
 
@@ -961,30 +961,30 @@ CREATE TRIGGER course_schedules_audit_update AFTER UPDATE ON course_schedules RE
 CREATE TRIGGER course_schedules_capture_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_update AFTER UPDATE ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
-CREATE TRIGGER course_schedules_guard_eligibility_override BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_eligibility_override();
-CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER course_schedules_guard_eligibility_override BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_eligibility_override();
+CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER course_schedules_set_row_version BEFORE UPDATE ON course_schedules FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY course_schedules_delete_admin ON course_schedules FOR DELETE TO unitrain_app
+CREATE POLICY course_schedules_delete_admin ON course_schedules FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY course_schedules_delete_own_locations ON course_schedules FOR DELETE TO unitrain_app
+CREATE POLICY course_schedules_delete_own_locations ON course_schedules FOR DELETE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
-CREATE POLICY course_schedules_insert_admin ON course_schedules FOR INSERT TO unitrain_app
+CREATE POLICY course_schedules_insert_admin ON course_schedules FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY course_schedules_insert_own_locations ON course_schedules FOR INSERT TO unitrain_app
+CREATE POLICY course_schedules_insert_own_locations ON course_schedules FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY course_schedules_owner_all ON course_schedules FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY course_schedules_select_admin ON course_schedules FOR SELECT TO unitrain_app
+CREATE POLICY course_schedules_select_admin ON course_schedules FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY course_schedules_select_instructor ON course_schedules FOR SELECT TO unitrain_app
+CREATE POLICY course_schedules_select_instructor ON course_schedules FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
-CREATE POLICY course_schedules_select_own_locations ON course_schedules FOR SELECT TO unitrain_app
+CREATE POLICY course_schedules_select_own_locations ON course_schedules FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
-CREATE POLICY course_schedules_update_admin ON course_schedules FOR UPDATE TO unitrain_app
+CREATE POLICY course_schedules_update_admin ON course_schedules FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY course_schedules_update_own_locations ON course_schedules FOR UPDATE TO unitrain_app
+CREATE POLICY course_schedules_update_own_locations ON course_schedules FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON course_schedules TO unitrain_app;
@@ -1011,14 +1011,14 @@ CREATE TRIGGER course_versions_audit_delete AFTER DELETE ON course_versions REFE
 CREATE TRIGGER course_versions_audit_insert AFTER INSERT ON course_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_versions_audit_update AFTER UPDATE ON course_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON course_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
-CREATE POLICY course_versions_insert_admin ON course_versions FOR INSERT TO unitrain_app
+CREATE POLICY course_versions_insert_admin ON course_versions FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_versions_owner_all ON course_versions FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY course_versions_select_admin ON course_versions FOR SELECT TO unitrain_app
+CREATE POLICY course_versions_select_admin ON course_versions FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY course_versions_select_published ON course_versions FOR SELECT TO unitrain_app
+CREATE POLICY course_versions_select_published ON course_versions FOR SELECT TO unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in, unitrain_anon
   USING (((app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text, 'ANON'::text])) AND (course_id = ANY (( SELECT app_published_course_ids() AS app_published_course_ids)::uuid[]))));
 GRANT INSERT, SELECT ON course_versions TO unitrain_app;
 
@@ -1063,20 +1063,20 @@ CREATE TRIGGER courses_capture_insert AFTER INSERT ON courses REFERENCING NEW TA
 CREATE TRIGGER courses_capture_update AFTER UPDATE ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION courses_capture_changes();
 CREATE TRIGGER courses_guard_sa_reference BEFORE INSERT OR UPDATE ON courses FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by, new.modified_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by', 'modified_by');
 CREATE TRIGGER courses_set_row_version BEFORE UPDATE ON courses FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY courses_delete_admin ON courses FOR DELETE TO unitrain_app
+CREATE POLICY courses_delete_admin ON courses FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY courses_insert_admin ON courses FOR INSERT TO unitrain_app
+CREATE POLICY courses_insert_admin ON courses FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY courses_owner_all ON courses FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY courses_select_admin ON courses FOR SELECT TO unitrain_app
+CREATE POLICY courses_select_admin ON courses FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY courses_select_catalogue ON courses FOR SELECT TO unitrain_app
+CREATE POLICY courses_select_catalogue ON courses FOR SELECT TO unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (((app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND (status <> 'DRAFT'::text)));
-CREATE POLICY courses_select_published ON courses FOR SELECT TO unitrain_app
+CREATE POLICY courses_select_published ON courses FOR SELECT TO unitrain_anon
   USING (((app_role() = 'ANON'::text) AND (status = 'PUBLISHED'::text)));
-CREATE POLICY courses_update_admin ON courses FOR UPDATE TO unitrain_app
+CREATE POLICY courses_update_admin ON courses FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON courses TO unitrain_app;
 
@@ -1099,12 +1099,12 @@ ALTER TABLE domain_events FORCE ROW LEVEL SECURITY;
 CREATE INDEX domain_events_aggregate_idx ON public.domain_events USING btree (aggregate_type, aggregate_id, seq);
 CREATE INDEX domain_events_event_type_idx ON public.domain_events USING btree (event_type, seq);
 CREATE INDEX domain_events_txid_seq_idx ON public.domain_events USING btree (txid, seq);
-CREATE POLICY domain_events_insert_signed_in ON domain_events FOR INSERT TO unitrain_app
+CREATE POLICY domain_events_insert_signed_in ON domain_events FOR INSERT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   WITH CHECK (( SELECT app_is_signed_in() AS app_is_signed_in));
 CREATE POLICY domain_events_owner_all ON domain_events FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY domain_events_select_admin ON domain_events FOR SELECT TO unitrain_app
+CREATE POLICY domain_events_select_admin ON domain_events FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT INSERT, SELECT ON domain_events TO unitrain_app;
 
@@ -1141,21 +1141,21 @@ CREATE TRIGGER instructor_profiles_capture_update AFTER UPDATE ON instructor_pro
 CREATE TRIGGER instructor_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON instructor_profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER instructor_profiles_guard_self_update BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('display_name', 'bio', 'specialties');
 CREATE TRIGGER instructor_profiles_set_row_version BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY instructor_profiles_delete_admin ON instructor_profiles FOR DELETE TO unitrain_app
+CREATE POLICY instructor_profiles_delete_admin ON instructor_profiles FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY instructor_profiles_insert_admin ON instructor_profiles FOR INSERT TO unitrain_app
+CREATE POLICY instructor_profiles_insert_admin ON instructor_profiles FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY instructor_profiles_owner_all ON instructor_profiles FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY instructor_profiles_select_signed_in ON instructor_profiles FOR SELECT TO unitrain_app
+CREATE POLICY instructor_profiles_select_signed_in ON instructor_profiles FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (( SELECT app_is_signed_in() AS app_is_signed_in));
-CREATE POLICY instructor_profiles_update_admin ON instructor_profiles FOR UPDATE TO unitrain_app
+CREATE POLICY instructor_profiles_update_admin ON instructor_profiles FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY instructor_profiles_update_affiliated ON instructor_profiles FOR UPDATE TO unitrain_app
+CREATE POLICY instructor_profiles_update_affiliated ON instructor_profiles FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY instructor_profiles_update_self ON instructor_profiles FOR UPDATE TO unitrain_app
+CREATE POLICY instructor_profiles_update_self ON instructor_profiles FOR UPDATE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()))
   WITH CHECK ((user_id = app_user_id()));
 GRANT DELETE, INSERT, SELECT, UPDATE ON instructor_profiles TO unitrain_app;
@@ -1203,21 +1203,21 @@ CREATE TRIGGER invitations_audit_insert AFTER INSERT ON invitations REFERENCING 
 CREATE TRIGGER invitations_audit_update AFTER UPDATE ON invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER invitations_guard_sa_reference BEFORE INSERT OR UPDATE ON invitations FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.invited_by, new.accepted_user_id, new.revoked_by])) EXECUTE FUNCTION app_guard_sa_reference('invited_by', 'accepted_user_id', 'revoked_by');
 CREATE TRIGGER invitations_set_row_version BEFORE UPDATE ON invitations FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY invitations_insert_ad ON invitations FOR INSERT TO unitrain_app
+CREATE POLICY invitations_insert_ad ON invitations FOR INSERT TO unitrain_ad
   WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY invitations_insert_sa ON invitations FOR INSERT TO unitrain_app
+CREATE POLICY invitations_insert_sa ON invitations FOR INSERT TO unitrain_sa
   WITH CHECK ((app_role() = 'SA'::text));
 CREATE POLICY invitations_owner_all ON invitations FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY invitations_select_ad ON invitations FOR SELECT TO unitrain_app
+CREATE POLICY invitations_select_ad ON invitations FOR SELECT TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY invitations_select_sa ON invitations FOR SELECT TO unitrain_app
+CREATE POLICY invitations_select_sa ON invitations FOR SELECT TO unitrain_sa
   USING ((app_role() = 'SA'::text));
-CREATE POLICY invitations_update_ad ON invitations FOR UPDATE TO unitrain_app
+CREATE POLICY invitations_update_ad ON invitations FOR UPDATE TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)))
   WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY invitations_update_sa ON invitations FOR UPDATE TO unitrain_app
+CREATE POLICY invitations_update_sa ON invitations FOR UPDATE TO unitrain_sa
   USING ((app_role() = 'SA'::text));
 GRANT INSERT, SELECT, UPDATE ON invitations TO unitrain_app;
 
@@ -1268,16 +1268,16 @@ CREATE INDEX jobs_status_run_after_idx ON public.jobs USING btree (status, run_a
 CREATE INDEX jobs_succeeded_finished_at_idx ON public.jobs USING btree (finished_at) WHERE (status = 'SUCCEEDED'::text);
 CREATE INDEX jobs_waiting_run_after_idx ON public.jobs USING btree (run_after, queued_seq) WHERE (status = ANY (ARRAY['PENDING'::text, 'FAILED'::text]));
 CREATE TRIGGER jobs_set_row_version BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY jobs_delete_admin ON jobs FOR DELETE TO unitrain_app
+CREATE POLICY jobs_delete_admin ON jobs FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY jobs_insert_admin ON jobs FOR INSERT TO unitrain_app
+CREATE POLICY jobs_insert_admin ON jobs FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY jobs_owner_all ON jobs FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY jobs_select_admin ON jobs FOR SELECT TO unitrain_app
+CREATE POLICY jobs_select_admin ON jobs FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY jobs_update_admin ON jobs FOR UPDATE TO unitrain_app
+CREATE POLICY jobs_update_admin ON jobs FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON jobs TO unitrain_app;
 
@@ -1311,18 +1311,18 @@ CREATE TRIGGER locations_capture_insert AFTER INSERT ON locations REFERENCING NE
 CREATE TRIGGER locations_capture_update AFTER UPDATE ON locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION locations_capture_changes();
 CREATE TRIGGER locations_move_session_ranges AFTER UPDATE OF timezone ON locations FOR EACH ROW WHEN (new.timezone IS DISTINCT FROM old.timezone) EXECUTE FUNCTION locations_move_session_ranges();
 CREATE TRIGGER locations_set_row_version BEFORE UPDATE ON locations FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY locations_delete_admin ON locations FOR DELETE TO unitrain_app
+CREATE POLICY locations_delete_admin ON locations FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY locations_insert_admin ON locations FOR INSERT TO unitrain_app
+CREATE POLICY locations_insert_admin ON locations FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY locations_owner_all ON locations FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY locations_select_signed_in ON locations FOR SELECT TO unitrain_app
+CREATE POLICY locations_select_signed_in ON locations FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (( SELECT app_is_signed_in() AS app_is_signed_in));
-CREATE POLICY locations_update_admin ON locations FOR UPDATE TO unitrain_app
+CREATE POLICY locations_update_admin ON locations FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY locations_update_own ON locations FOR UPDATE TO unitrain_app
+CREATE POLICY locations_update_own ON locations FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON locations TO unitrain_app;
@@ -1373,26 +1373,26 @@ CREATE TRIGGER notification_templates_audit_delete AFTER DELETE ON notification_
 CREATE TRIGGER notification_templates_audit_insert AFTER INSERT ON notification_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER notification_templates_audit_update AFTER UPDATE ON notification_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER notification_templates_set_row_version BEFORE UPDATE ON notification_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY notification_templates_delete_admin ON notification_templates FOR DELETE TO unitrain_app
+CREATE POLICY notification_templates_delete_admin ON notification_templates FOR DELETE TO unitrain_sa, unitrain_ad
   USING ((app_is_admin() AND (provider_id IS NOT NULL)));
-CREATE POLICY notification_templates_delete_own_providers ON notification_templates FOR DELETE TO unitrain_app
+CREATE POLICY notification_templates_delete_own_providers ON notification_templates FOR DELETE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY notification_templates_insert_admin ON notification_templates FOR INSERT TO unitrain_app
+CREATE POLICY notification_templates_insert_admin ON notification_templates FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY notification_templates_insert_own_providers ON notification_templates FOR INSERT TO unitrain_app
+CREATE POLICY notification_templates_insert_own_providers ON notification_templates FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY notification_templates_owner_all ON notification_templates FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY notification_templates_select_admin ON notification_templates FOR SELECT TO unitrain_app
+CREATE POLICY notification_templates_select_admin ON notification_templates FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY notification_templates_select_global ON notification_templates FOR SELECT TO unitrain_app
+CREATE POLICY notification_templates_select_global ON notification_templates FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id IS NULL)));
-CREATE POLICY notification_templates_select_own_providers ON notification_templates FOR SELECT TO unitrain_app
+CREATE POLICY notification_templates_select_own_providers ON notification_templates FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY notification_templates_update_admin ON notification_templates FOR UPDATE TO unitrain_app
+CREATE POLICY notification_templates_update_admin ON notification_templates FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY notification_templates_update_own_providers ON notification_templates FOR UPDATE TO unitrain_app
+CREATE POLICY notification_templates_update_own_providers ON notification_templates FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON notification_templates TO unitrain_app;
@@ -1421,16 +1421,16 @@ CREATE TRIGGER notifications_capture_delete AFTER DELETE ON notifications REFERE
 CREATE TRIGGER notifications_capture_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
 CREATE TRIGGER notifications_capture_update AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
 CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notifications FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
-CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_app
+CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY notifications_insert_admin ON notifications FOR INSERT TO unitrain_app
+CREATE POLICY notifications_insert_admin ON notifications FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY notifications_owner_all ON notifications FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY notifications_select_self ON notifications FOR SELECT TO unitrain_app
+CREATE POLICY notifications_select_self ON notifications FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY notifications_update_self ON notifications FOR UPDATE TO unitrain_app
+CREATE POLICY notifications_update_self ON notifications FOR UPDATE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
 GRANT DELETE, INSERT, SELECT, UPDATE ON notifications TO unitrain_app;
 
@@ -1475,33 +1475,33 @@ CREATE TRIGGER profiles_capture_update AFTER UPDATE ON profiles REFERENCING NEW 
 CREATE TRIGGER profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id, new.supervisor_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'supervisor_id');
 CREATE TRIGGER profiles_guard_self_update BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('first_name', 'last_name', 'display_name', 'phone_ciphertext', 'email_ciphertext', 'organization');
 CREATE TRIGGER profiles_set_row_version BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY profiles_delete_ad ON profiles FOR DELETE TO unitrain_app
+CREATE POLICY profiles_delete_ad ON profiles FOR DELETE TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY profiles_delete_sa ON profiles FOR DELETE TO unitrain_app
+CREATE POLICY profiles_delete_sa ON profiles FOR DELETE TO unitrain_sa
   USING ((app_role() = 'SA'::text));
-CREATE POLICY profiles_insert_ad ON profiles FOR INSERT TO unitrain_app
+CREATE POLICY profiles_insert_ad ON profiles FOR INSERT TO unitrain_ad
   WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY profiles_insert_sa ON profiles FOR INSERT TO unitrain_app
+CREATE POLICY profiles_insert_sa ON profiles FOR INSERT TO unitrain_sa
   WITH CHECK ((app_role() = 'SA'::text));
 CREATE POLICY profiles_owner_all ON profiles FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY profiles_select_ad ON profiles FOR SELECT TO unitrain_app
+CREATE POLICY profiles_select_ad ON profiles FOR SELECT TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY profiles_select_instructed_students ON profiles FOR SELECT TO unitrain_app
+CREATE POLICY profiles_select_instructed_students ON profiles FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND app_instructor_sees_user(user_id, ( SELECT app_taught_session_ids() AS app_taught_session_ids), ( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids))));
-CREATE POLICY profiles_select_provider_scope ON profiles FOR SELECT TO unitrain_app
+CREATE POLICY profiles_select_provider_scope ON profiles FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_provider_sees_user(user_id, ( SELECT app_provider_ids() AS app_provider_ids), ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY profiles_select_sa ON profiles FOR SELECT TO unitrain_app
+CREATE POLICY profiles_select_sa ON profiles FOR SELECT TO unitrain_sa
   USING ((app_role() = 'SA'::text));
-CREATE POLICY profiles_select_self ON profiles FOR SELECT TO unitrain_app
+CREATE POLICY profiles_select_self ON profiles FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY profiles_update_ad ON profiles FOR UPDATE TO unitrain_app
+CREATE POLICY profiles_update_ad ON profiles FOR UPDATE TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)))
   WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY profiles_update_sa ON profiles FOR UPDATE TO unitrain_app
+CREATE POLICY profiles_update_sa ON profiles FOR UPDATE TO unitrain_sa
   USING ((app_role() = 'SA'::text));
-CREATE POLICY profiles_update_self ON profiles FOR UPDATE TO unitrain_app
+CREATE POLICY profiles_update_self ON profiles FOR UPDATE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()))
   WITH CHECK ((user_id = app_user_id()));
 GRANT DELETE, INSERT, SELECT, UPDATE ON profiles TO unitrain_app;
@@ -1526,16 +1526,16 @@ CREATE TRIGGER provider_locations_audit_update AFTER UPDATE ON provider_location
 CREATE TRIGGER provider_locations_capture_delete AFTER DELETE ON provider_locations REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_locations_capture_changes();
 CREATE TRIGGER provider_locations_capture_insert AFTER INSERT ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_locations_capture_changes();
 CREATE TRIGGER provider_locations_capture_update AFTER UPDATE ON provider_locations REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_locations_capture_changes();
-CREATE POLICY provider_locations_delete_admin ON provider_locations FOR DELETE TO unitrain_app
+CREATE POLICY provider_locations_delete_admin ON provider_locations FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY provider_locations_insert_admin ON provider_locations FOR INSERT TO unitrain_app
+CREATE POLICY provider_locations_insert_admin ON provider_locations FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY provider_locations_owner_all ON provider_locations FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY provider_locations_select_signed_in ON provider_locations FOR SELECT TO unitrain_app
+CREATE POLICY provider_locations_select_signed_in ON provider_locations FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (( SELECT app_is_signed_in() AS app_is_signed_in));
-CREATE POLICY provider_locations_update_admin ON provider_locations FOR UPDATE TO unitrain_app
+CREATE POLICY provider_locations_update_admin ON provider_locations FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 GRANT DELETE, INSERT, SELECT, UPDATE ON provider_locations TO unitrain_app;
 
@@ -1565,26 +1565,26 @@ CREATE TRIGGER provider_members_capture_insert AFTER INSERT ON provider_members 
 CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER provider_members_set_row_version BEFORE UPDATE ON provider_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_app
+CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY provider_members_delete_own_providers ON provider_members FOR DELETE TO unitrain_app
+CREATE POLICY provider_members_delete_own_providers ON provider_members FOR DELETE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)));
-CREATE POLICY provider_members_insert_admin ON provider_members FOR INSERT TO unitrain_app
+CREATE POLICY provider_members_insert_admin ON provider_members FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY provider_members_insert_own_providers ON provider_members FOR INSERT TO unitrain_app
+CREATE POLICY provider_members_insert_own_providers ON provider_members FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)));
 CREATE POLICY provider_members_owner_all ON provider_members FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY provider_members_select_admin ON provider_members FOR SELECT TO unitrain_app
+CREATE POLICY provider_members_select_admin ON provider_members FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY provider_members_select_own_providers ON provider_members FOR SELECT TO unitrain_app
+CREATE POLICY provider_members_select_own_providers ON provider_members FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY provider_members_select_self ON provider_members FOR SELECT TO unitrain_app
+CREATE POLICY provider_members_select_self ON provider_members FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
-CREATE POLICY provider_members_update_admin ON provider_members FOR UPDATE TO unitrain_app
+CREATE POLICY provider_members_update_admin ON provider_members FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY provider_members_update_own_providers ON provider_members FOR UPDATE TO unitrain_app
+CREATE POLICY provider_members_update_own_providers ON provider_members FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[])) AND (app_user_role(user_id) = 'AP'::text)));
 GRANT DELETE, INSERT, SELECT, UPDATE ON provider_members TO unitrain_app;
@@ -1610,22 +1610,22 @@ CREATE TRIGGER rooms_audit_insert AFTER INSERT ON rooms REFERENCING NEW TABLE AS
 CREATE TRIGGER rooms_audit_update AFTER UPDATE ON rooms REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER rooms_keep_session_seats BEFORE UPDATE OF capacity ON rooms FOR EACH ROW WHEN (new.capacity < old.capacity AND new.capacity > 0) EXECUTE FUNCTION rooms_keep_session_seats();
 CREATE TRIGGER rooms_set_row_version BEFORE UPDATE ON rooms FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY rooms_delete_admin ON rooms FOR DELETE TO unitrain_app
+CREATE POLICY rooms_delete_admin ON rooms FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY rooms_delete_own ON rooms FOR DELETE TO unitrain_app
+CREATE POLICY rooms_delete_own ON rooms FOR DELETE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
-CREATE POLICY rooms_insert_admin ON rooms FOR INSERT TO unitrain_app
+CREATE POLICY rooms_insert_admin ON rooms FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY rooms_insert_own ON rooms FOR INSERT TO unitrain_app
+CREATE POLICY rooms_insert_own ON rooms FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY rooms_owner_all ON rooms FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY rooms_select_signed_in ON rooms FOR SELECT TO unitrain_app
+CREATE POLICY rooms_select_signed_in ON rooms FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING (( SELECT app_is_signed_in() AS app_is_signed_in));
-CREATE POLICY rooms_update_admin ON rooms FOR UPDATE TO unitrain_app
+CREATE POLICY rooms_update_admin ON rooms FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY rooms_update_own ON rooms FOR UPDATE TO unitrain_app
+CREATE POLICY rooms_update_own ON rooms FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON rooms TO unitrain_app;
@@ -1674,34 +1674,34 @@ CREATE TRIGGER rosters_audit_update AFTER UPDATE ON rosters REFERENCING OLD TABL
 CREATE TRIGGER rosters_capture_delete AFTER DELETE ON rosters REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_capture_insert AFTER INSERT ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_capture_update AFTER UPDATE ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
-CREATE TRIGGER rosters_guard_instructor BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
-CREATE TRIGGER rosters_guard_placement BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
+CREATE TRIGGER rosters_guard_instructor BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER rosters_guard_placement BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_placement();
 CREATE TRIGGER rosters_guard_sa_reference BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
-CREATE TRIGGER rosters_guard_write BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_roster_write();
+CREATE TRIGGER rosters_guard_write BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_roster_write();
 CREATE TRIGGER rosters_set_row_version BEFORE UPDATE ON rosters FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY rosters_delete_admin ON rosters FOR DELETE TO unitrain_app
+CREATE POLICY rosters_delete_admin ON rosters FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY rosters_insert_admin ON rosters FOR INSERT TO unitrain_app
+CREATE POLICY rosters_insert_admin ON rosters FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY rosters_insert_own ON rosters FOR INSERT TO unitrain_app
+CREATE POLICY rosters_insert_own ON rosters FOR INSERT TO unitrain_ic, unitrain_ip
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
-CREATE POLICY rosters_insert_own_locations ON rosters FOR INSERT TO unitrain_app
+CREATE POLICY rosters_insert_own_locations ON rosters FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY rosters_owner_all ON rosters FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY rosters_select_admin ON rosters FOR SELECT TO unitrain_app
+CREATE POLICY rosters_select_admin ON rosters FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY rosters_select_instructed ON rosters FOR SELECT TO unitrain_app
+CREATE POLICY rosters_select_instructed ON rosters FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (id = ANY (( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids)::uuid[]))));
-CREATE POLICY rosters_select_own_locations ON rosters FOR SELECT TO unitrain_app
+CREATE POLICY rosters_select_own_locations ON rosters FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
-CREATE POLICY rosters_update_admin ON rosters FOR UPDATE TO unitrain_app
+CREATE POLICY rosters_update_admin ON rosters FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY rosters_update_own ON rosters FOR UPDATE TO unitrain_app
+CREATE POLICY rosters_update_own ON rosters FOR UPDATE TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
-CREATE POLICY rosters_update_own_locations ON rosters FOR UPDATE TO unitrain_app
+CREATE POLICY rosters_update_own_locations ON rosters FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON rosters TO unitrain_app;
@@ -1772,36 +1772,36 @@ CREATE TRIGGER session_enrollments_guard_student_reference BEFORE INSERT OR UPDA
 CREATE TRIGGER session_enrollments_guard_student_update BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION app_guard_student_enrollment_update();
 CREATE TRIGGER session_enrollments_set_row_version BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE TRIGGER session_enrollments_student_fixed BEFORE UPDATE OF student_id ON session_enrollments FOR EACH ROW EXECUTE FUNCTION session_enrollments_keep_student();
-CREATE POLICY session_enrollments_delete_admin ON session_enrollments FOR DELETE TO unitrain_app
+CREATE POLICY session_enrollments_delete_admin ON session_enrollments FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY session_enrollments_insert_admin ON session_enrollments FOR INSERT TO unitrain_app
+CREATE POLICY session_enrollments_insert_admin ON session_enrollments FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY session_enrollments_insert_provider_sessions ON session_enrollments FOR INSERT TO unitrain_app
+CREATE POLICY session_enrollments_insert_provider_sessions ON session_enrollments FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY session_enrollments_insert_self_enrollment ON session_enrollments FOR INSERT TO unitrain_app
+CREATE POLICY session_enrollments_insert_self_enrollment ON session_enrollments FOR INSERT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   WITH CHECK (((student_id = app_user_id()) AND app_is_signed_in() AND app_session_open_for_self_enrollment(session_id)));
-CREATE POLICY session_enrollments_insert_taught ON session_enrollments FOR INSERT TO unitrain_app
+CREATE POLICY session_enrollments_insert_taught ON session_enrollments FOR INSERT TO unitrain_ic, unitrain_ip
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[]))));
 CREATE POLICY session_enrollments_owner_all ON session_enrollments FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY session_enrollments_select_admin ON session_enrollments FOR SELECT TO unitrain_app
+CREATE POLICY session_enrollments_select_admin ON session_enrollments FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY session_enrollments_select_provider_sessions ON session_enrollments FOR SELECT TO unitrain_app
+CREATE POLICY session_enrollments_select_provider_sessions ON session_enrollments FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY session_enrollments_select_self ON session_enrollments FOR SELECT TO unitrain_app
+CREATE POLICY session_enrollments_select_self ON session_enrollments FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((student_id = app_user_id()));
-CREATE POLICY session_enrollments_select_taught ON session_enrollments FOR SELECT TO unitrain_app
+CREATE POLICY session_enrollments_select_taught ON session_enrollments FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[]))));
-CREATE POLICY session_enrollments_update_admin ON session_enrollments FOR UPDATE TO unitrain_app
+CREATE POLICY session_enrollments_update_admin ON session_enrollments FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY session_enrollments_update_provider_sessions ON session_enrollments FOR UPDATE TO unitrain_app
+CREATE POLICY session_enrollments_update_provider_sessions ON session_enrollments FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))))
   WITH CHECK (((app_role() = 'AP'::text) AND app_session_in_locations(session_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY session_enrollments_update_self ON session_enrollments FOR UPDATE TO unitrain_app
+CREATE POLICY session_enrollments_update_self ON session_enrollments FOR UPDATE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((student_id = app_user_id()))
   WITH CHECK ((student_id = app_user_id()));
-CREATE POLICY session_enrollments_update_taught ON session_enrollments FOR UPDATE TO unitrain_app
+CREATE POLICY session_enrollments_update_taught ON session_enrollments FOR UPDATE TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[]))))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (session_id = ANY (( SELECT app_taught_session_ids() AS app_taught_session_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON session_enrollments TO unitrain_app;
@@ -1837,24 +1837,24 @@ CREATE TRIGGER student_enrollment_profiles_capture_insert AFTER INSERT ON studen
 CREATE TRIGGER student_enrollment_profiles_capture_update AFTER UPDATE ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
 CREATE TRIGGER student_enrollment_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON student_enrollment_profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER student_enrollment_profiles_set_row_version BEFORE UPDATE ON student_enrollment_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY student_enrollment_profiles_delete_admin ON student_enrollment_profiles FOR DELETE TO unitrain_app
+CREATE POLICY student_enrollment_profiles_delete_admin ON student_enrollment_profiles FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_enrollment_profiles_insert_admin ON student_enrollment_profiles FOR INSERT TO unitrain_app
+CREATE POLICY student_enrollment_profiles_insert_admin ON student_enrollment_profiles FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_enrollment_profiles_insert_own_providers ON student_enrollment_profiles FOR INSERT TO unitrain_app
+CREATE POLICY student_enrollment_profiles_insert_own_providers ON student_enrollment_profiles FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY student_enrollment_profiles_owner_all ON student_enrollment_profiles FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY student_enrollment_profiles_select_admin ON student_enrollment_profiles FOR SELECT TO unitrain_app
+CREATE POLICY student_enrollment_profiles_select_admin ON student_enrollment_profiles FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_enrollment_profiles_select_instructed_students ON student_enrollment_profiles FOR SELECT TO unitrain_app
+CREATE POLICY student_enrollment_profiles_select_instructed_students ON student_enrollment_profiles FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND app_instructor_sees_student_profile(id, ( SELECT app_taught_session_ids() AS app_taught_session_ids), ( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids))));
-CREATE POLICY student_enrollment_profiles_select_provider_scope ON student_enrollment_profiles FOR SELECT TO unitrain_app
+CREATE POLICY student_enrollment_profiles_select_provider_scope ON student_enrollment_profiles FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_provider_sees_student_profile(id, ( SELECT app_provider_ids() AS app_provider_ids), ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY student_enrollment_profiles_update_admin ON student_enrollment_profiles FOR UPDATE TO unitrain_app
+CREATE POLICY student_enrollment_profiles_update_admin ON student_enrollment_profiles FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_enrollment_profiles_update_own_providers ON student_enrollment_profiles FOR UPDATE TO unitrain_app
+CREATE POLICY student_enrollment_profiles_update_own_providers ON student_enrollment_profiles FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON student_enrollment_profiles TO unitrain_app;
@@ -1894,39 +1894,39 @@ CREATE TRIGGER student_roster_members_audit_update AFTER UPDATE ON student_roste
 CREATE TRIGGER student_roster_members_capture_delete AFTER DELETE ON student_roster_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_capture_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_capture_update AFTER UPDATE ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
-CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_archived_roster_members();
+CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_archived_roster_members();
 CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE ON student_roster_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.student_id])) EXECUTE FUNCTION app_guard_sa_reference('student_id');
 CREATE TRIGGER student_roster_members_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
 CREATE TRIGGER student_roster_members_set_row_version BEFORE UPDATE ON student_roster_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY student_roster_members_delete_admin ON student_roster_members FOR DELETE TO unitrain_app
+CREATE POLICY student_roster_members_delete_admin ON student_roster_members FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_roster_members_delete_own_rosters ON student_roster_members FOR DELETE TO unitrain_app
+CREATE POLICY student_roster_members_delete_own_rosters ON student_roster_members FOR DELETE TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
-CREATE POLICY student_roster_members_delete_provider_rosters ON student_roster_members FOR DELETE TO unitrain_app
+CREATE POLICY student_roster_members_delete_provider_rosters ON student_roster_members FOR DELETE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY student_roster_members_insert_admin ON student_roster_members FOR INSERT TO unitrain_app
+CREATE POLICY student_roster_members_insert_admin ON student_roster_members FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_roster_members_insert_own_rosters ON student_roster_members FOR INSERT TO unitrain_app
+CREATE POLICY student_roster_members_insert_own_rosters ON student_roster_members FOR INSERT TO unitrain_ic, unitrain_ip
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
-CREATE POLICY student_roster_members_insert_provider_rosters ON student_roster_members FOR INSERT TO unitrain_app
+CREATE POLICY student_roster_members_insert_provider_rosters ON student_roster_members FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 CREATE POLICY student_roster_members_owner_all ON student_roster_members FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY student_roster_members_select_admin ON student_roster_members FOR SELECT TO unitrain_app
+CREATE POLICY student_roster_members_select_admin ON student_roster_members FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_roster_members_select_instructed_rosters ON student_roster_members FOR SELECT TO unitrain_app
+CREATE POLICY student_roster_members_select_instructed_rosters ON student_roster_members FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids)::uuid[]))));
-CREATE POLICY student_roster_members_select_provider_rosters ON student_roster_members FOR SELECT TO unitrain_app
+CREATE POLICY student_roster_members_select_provider_rosters ON student_roster_members FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY student_roster_members_select_self ON student_roster_members FOR SELECT TO unitrain_app
+CREATE POLICY student_roster_members_select_self ON student_roster_members FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((student_id = app_user_id()));
-CREATE POLICY student_roster_members_update_admin ON student_roster_members FOR UPDATE TO unitrain_app
+CREATE POLICY student_roster_members_update_admin ON student_roster_members FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY student_roster_members_update_own_rosters ON student_roster_members FOR UPDATE TO unitrain_app
+CREATE POLICY student_roster_members_update_own_rosters ON student_roster_members FOR UPDATE TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (roster_id = ANY (( SELECT app_own_roster_ids() AS app_own_roster_ids)::uuid[]))));
-CREATE POLICY student_roster_members_update_provider_rosters ON student_roster_members FOR UPDATE TO unitrain_app
+CREATE POLICY student_roster_members_update_provider_rosters ON student_roster_members FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))))
   WITH CHECK (((app_role() = 'AP'::text) AND app_roster_in_locations(roster_id, ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON student_roster_members TO unitrain_app;
@@ -1949,22 +1949,22 @@ CREATE TRIGGER team_members_audit_delete AFTER DELETE ON team_members REFERENCIN
 CREATE TRIGGER team_members_audit_insert AFTER INSERT ON team_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER team_members_audit_update AFTER UPDATE ON team_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER team_members_guard_sa_reference BEFORE INSERT OR UPDATE ON team_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
-CREATE POLICY team_members_delete_admin ON team_members FOR DELETE TO unitrain_app
+CREATE POLICY team_members_delete_admin ON team_members FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY team_members_delete_own_providers ON team_members FOR DELETE TO unitrain_app
+CREATE POLICY team_members_delete_own_providers ON team_members FOR DELETE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (team_id = ANY (( SELECT app_provider_team_ids() AS app_provider_team_ids)::uuid[]))));
-CREATE POLICY team_members_insert_admin ON team_members FOR INSERT TO unitrain_app
+CREATE POLICY team_members_insert_admin ON team_members FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY team_members_insert_own_providers ON team_members FOR INSERT TO unitrain_app
+CREATE POLICY team_members_insert_own_providers ON team_members FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (team_id = ANY (( SELECT app_provider_team_ids() AS app_provider_team_ids)::uuid[]))));
 CREATE POLICY team_members_owner_all ON team_members FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY team_members_select_admin ON team_members FOR SELECT TO unitrain_app
+CREATE POLICY team_members_select_admin ON team_members FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY team_members_select_led_or_joined ON team_members FOR SELECT TO unitrain_app
+CREATE POLICY team_members_select_led_or_joined ON team_members FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((team_id = ANY (( SELECT app_team_ids() AS app_team_ids)::uuid[])));
-CREATE POLICY team_members_select_own_providers ON team_members FOR SELECT TO unitrain_app
+CREATE POLICY team_members_select_own_providers ON team_members FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (team_id = ANY (( SELECT app_provider_team_ids() AS app_provider_team_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT ON team_members TO unitrain_app;
 
@@ -1996,26 +1996,26 @@ CREATE TRIGGER teams_audit_insert AFTER INSERT ON teams REFERENCING NEW TABLE AS
 CREATE TRIGGER teams_audit_update AFTER UPDATE ON teams REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER teams_guard_sa_reference BEFORE INSERT OR UPDATE ON teams FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.lead_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('lead_id', 'created_by');
 CREATE TRIGGER teams_set_row_version BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY teams_delete_admin ON teams FOR DELETE TO unitrain_app
+CREATE POLICY teams_delete_admin ON teams FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY teams_delete_own_providers ON teams FOR DELETE TO unitrain_app
+CREATE POLICY teams_delete_own_providers ON teams FOR DELETE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY teams_insert_admin ON teams FOR INSERT TO unitrain_app
+CREATE POLICY teams_insert_admin ON teams FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY teams_insert_own_providers ON teams FOR INSERT TO unitrain_app
+CREATE POLICY teams_insert_own_providers ON teams FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 CREATE POLICY teams_owner_all ON teams FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY teams_select_admin ON teams FOR SELECT TO unitrain_app
+CREATE POLICY teams_select_admin ON teams FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY teams_select_led_or_joined ON teams FOR SELECT TO unitrain_app
+CREATE POLICY teams_select_led_or_joined ON teams FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((id = ANY (( SELECT app_team_ids() AS app_team_ids)::uuid[])));
-CREATE POLICY teams_select_own_providers ON teams FOR SELECT TO unitrain_app
+CREATE POLICY teams_select_own_providers ON teams FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
-CREATE POLICY teams_update_admin ON teams FOR UPDATE TO unitrain_app
+CREATE POLICY teams_update_admin ON teams FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY teams_update_own_providers ON teams FOR UPDATE TO unitrain_app
+CREATE POLICY teams_update_own_providers ON teams FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (provider_id = ANY (( SELECT app_provider_ids() AS app_provider_ids)::uuid[]))));
 GRANT DELETE, INSERT, SELECT, UPDATE ON teams TO unitrain_app;
@@ -2084,38 +2084,38 @@ CREATE TRIGGER training_sessions_audit_update AFTER UPDATE ON training_sessions 
 CREATE TRIGGER training_sessions_capture_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
-CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_eligibility_override();
-CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_instructor_assignment();
-CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = 'unitrain_app'::name) EXECUTE FUNCTION app_guard_placement();
+CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_eligibility_override();
+CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_placement();
 CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER training_sessions_keep_schedule BEFORE INSERT ON training_sessions FOR EACH ROW EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_keep_schedule_on_update BEFORE UPDATE ON training_sessions FOR EACH ROW WHEN (new.room_id IS NOT NULL OR new.location_id IS DISTINCT FROM old.location_id OR new.session_date IS DISTINCT FROM old.session_date OR new.start_time IS DISTINCT FROM old.start_time OR new.end_time IS DISTINCT FROM old.end_time OR new.scheduled_during IS DISTINCT FROM old.scheduled_during) EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_set_row_version BEFORE UPDATE ON training_sessions FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY training_sessions_delete_admin ON training_sessions FOR DELETE TO unitrain_app
+CREATE POLICY training_sessions_delete_admin ON training_sessions FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY training_sessions_insert_admin ON training_sessions FOR INSERT TO unitrain_app
+CREATE POLICY training_sessions_insert_admin ON training_sessions FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY training_sessions_insert_own_locations ON training_sessions FOR INSERT TO unitrain_app
+CREATE POLICY training_sessions_insert_own_locations ON training_sessions FOR INSERT TO unitrain_ap
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
 CREATE POLICY training_sessions_owner_all ON training_sessions FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY training_sessions_select_admin ON training_sessions FOR SELECT TO unitrain_app
+CREATE POLICY training_sessions_select_admin ON training_sessions FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY training_sessions_select_enrolled ON training_sessions FOR SELECT TO unitrain_app
+CREATE POLICY training_sessions_select_enrolled ON training_sessions FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((id = ANY (( SELECT app_enrolled_session_ids() AS app_enrolled_session_ids)::uuid[])));
-CREATE POLICY training_sessions_select_open_for_enrollment ON training_sessions FOR SELECT TO unitrain_app
+CREATE POLICY training_sessions_select_open_for_enrollment ON training_sessions FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((app_is_signed_in() AND (status = 'SCHEDULED'::text) AND self_enrollment_allowed));
-CREATE POLICY training_sessions_select_own_locations ON training_sessions FOR SELECT TO unitrain_app
+CREATE POLICY training_sessions_select_own_locations ON training_sessions FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
-CREATE POLICY training_sessions_select_taught ON training_sessions FOR SELECT TO unitrain_app
+CREATE POLICY training_sessions_select_taught ON training_sessions FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
-CREATE POLICY training_sessions_update_admin ON training_sessions FOR UPDATE TO unitrain_app
+CREATE POLICY training_sessions_update_admin ON training_sessions FOR UPDATE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY training_sessions_update_own_locations ON training_sessions FOR UPDATE TO unitrain_app
+CREATE POLICY training_sessions_update_own_locations ON training_sessions FOR UPDATE TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))))
   WITH CHECK (((app_role() = 'AP'::text) AND (location_id = ANY (( SELECT app_provider_location_ids() AS app_provider_location_ids)::uuid[]))));
-CREATE POLICY training_sessions_update_taught ON training_sessions FOR UPDATE TO unitrain_app
+CREATE POLICY training_sessions_update_taught ON training_sessions FOR UPDATE TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())))
   WITH CHECK (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND (instructor_id = app_user_id())));
 GRANT DELETE, INSERT, SELECT, UPDATE ON training_sessions TO unitrain_app;
@@ -2139,16 +2139,16 @@ ALTER TABLE user_activities FORCE ROW LEVEL SECURITY;
 CREATE INDEX user_activities_occurred_type_idx ON public.user_activities USING btree (occurred_at DESC, activity_type);
 CREATE INDEX user_activities_user_occurred_idx ON public.user_activities USING btree (user_id, occurred_at DESC);
 CREATE TRIGGER user_activities_guard_sa_reference BEFORE INSERT OR UPDATE ON user_activities FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
-CREATE POLICY user_activities_insert_admin ON user_activities FOR INSERT TO unitrain_app
+CREATE POLICY user_activities_insert_admin ON user_activities FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY user_activities_insert_self ON user_activities FOR INSERT TO unitrain_app
+CREATE POLICY user_activities_insert_self ON user_activities FOR INSERT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   WITH CHECK ((user_id = app_user_id()));
 CREATE POLICY user_activities_owner_all ON user_activities FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY user_activities_select_admin ON user_activities FOR SELECT TO unitrain_app
+CREATE POLICY user_activities_select_admin ON user_activities FOR SELECT TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
-CREATE POLICY user_activities_select_self ON user_activities FOR SELECT TO unitrain_app
+CREATE POLICY user_activities_select_self ON user_activities FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
 GRANT INSERT, SELECT ON user_activities TO unitrain_app;
 
@@ -2178,29 +2178,29 @@ CREATE TRIGGER users_capture_delete AFTER DELETE ON users REFERENCING OLD TABLE 
 CREATE TRIGGER users_capture_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_capture_update AFTER UPDATE ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_set_row_version BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION set_row_version();
-CREATE POLICY users_delete_sa ON users FOR DELETE TO unitrain_app
+CREATE POLICY users_delete_sa ON users FOR DELETE TO unitrain_sa
   USING ((app_role() = 'SA'::text));
-CREATE POLICY users_insert_ad ON users FOR INSERT TO unitrain_app
+CREATE POLICY users_insert_ad ON users FOR INSERT TO unitrain_ad
   WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY users_insert_sa ON users FOR INSERT TO unitrain_app
+CREATE POLICY users_insert_sa ON users FOR INSERT TO unitrain_sa
   WITH CHECK ((app_role() = 'SA'::text));
 CREATE POLICY users_owner_all ON users FOR ALL TO CURRENT_USER
   USING (true)
   WITH CHECK (true);
-CREATE POLICY users_select_ad ON users FOR SELECT TO unitrain_app
+CREATE POLICY users_select_ad ON users FOR SELECT TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY users_select_instructed_students ON users FOR SELECT TO unitrain_app
+CREATE POLICY users_select_instructed_students ON users FOR SELECT TO unitrain_ic, unitrain_ip
   USING (((app_role() = ANY (ARRAY['IC'::text, 'IP'::text])) AND app_instructor_sees_user(id, ( SELECT app_taught_session_ids() AS app_taught_session_ids), ( SELECT app_instructed_roster_ids() AS app_instructed_roster_ids))));
-CREATE POLICY users_select_provider_scope ON users FOR SELECT TO unitrain_app
+CREATE POLICY users_select_provider_scope ON users FOR SELECT TO unitrain_ap
   USING (((app_role() = 'AP'::text) AND app_provider_sees_user(id, ( SELECT app_provider_ids() AS app_provider_ids), ( SELECT app_provider_location_ids() AS app_provider_location_ids))));
-CREATE POLICY users_select_sa ON users FOR SELECT TO unitrain_app
+CREATE POLICY users_select_sa ON users FOR SELECT TO unitrain_sa
   USING ((app_role() = 'SA'::text));
-CREATE POLICY users_select_self ON users FOR SELECT TO unitrain_app
+CREATE POLICY users_select_self ON users FOR SELECT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((id = app_user_id()));
-CREATE POLICY users_update_ad ON users FOR UPDATE TO unitrain_app
+CREATE POLICY users_update_ad ON users FOR UPDATE TO unitrain_ad
   USING (((app_role() = 'AD'::text) AND (role <> 'SA'::text)))
   WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
-CREATE POLICY users_update_sa ON users FOR UPDATE TO unitrain_app
+CREATE POLICY users_update_sa ON users FOR UPDATE TO unitrain_sa
   USING ((app_role() = 'SA'::text));
 GRANT DELETE, INSERT, UPDATE ON users TO unitrain_app;
 GRANT SELECT (id, email_ciphertext, email_hmac, role, status, last_login_at, created_at, updated_at, version) ON users TO unitrain_app;
@@ -3053,7 +3053,7 @@ AS $function$
 DECLARE
   changed text[];
 BEGIN
-  IF current_user <> 'unitrain_app' OR app_is_admin() THEN
+  IF current_user <> ALL ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[]) OR app_is_admin() THEN
     RETURN NEW;
   END IF;
   SELECT array_agg(n.key ORDER BY n.key) INTO changed
@@ -3075,7 +3075,7 @@ AS $function$
 DECLARE
   changed text[];
 BEGIN
-  IF current_user <> 'unitrain_app' OR app_is_admin()
+  IF current_user <> ALL ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[]) OR app_is_admin()
      OR (app_role() = 'AP' AND app_session_in_locations(OLD.session_id, app_provider_location_ids()))
      OR (app_role() IN ('IC', 'IP') AND OLD.session_id = ANY (app_taught_session_ids())) THEN
     RETURN NEW;

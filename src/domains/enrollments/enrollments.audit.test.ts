@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../../test/database.js';
 import { createEnrollmentWorld, createSession, createStudents, type EnrollmentWorld } from '../../../test/world.js';
 import type { Actor } from '../../platform/db/actor.js';
-import type { Tx } from '../../platform/db/database.js';
+import { databaseRoles, type Tx } from '../../platform/db/database.js';
 
 // Real database (a migrated PGlite copy, or a PostgreSQL database when DATABASE_URL is set).
 // enroll_student writes the audit and change-capture rows of its seat and enrollment itself (decision
@@ -134,7 +134,7 @@ describe('an enrollment’s audit and change-capture rows', () => {
       return logged?.n;
     };
     expect(await enrolled((tx) => tx.query(`select set_config('unitrain.audit', 'off', true)`), fresh[0]!)).toBe(0);
-    // The application role cannot switch it off.
-    expect(await enrolled((tx) => tx.query(`select set_config('unitrain.audit', 'off', true), set_config('role', 'unitrain_app', true)`), fresh[1]!)).toBe(2);
+    // The role a request runs as cannot switch it off.
+    expect(await enrolled((tx) => tx.query(`select set_config('unitrain.audit', 'off', true), set_config('role', $1, true)`, [databaseRoles.SA]), fresh[1]!)).toBe(2);
   });
 });

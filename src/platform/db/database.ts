@@ -1,4 +1,4 @@
-import type { Actor } from './actor.js';
+import type { Actor, ActorRole } from './actor.js';
 import type { QueryLog } from './query-log.js';
 import type { WalPosition } from './wal-position.js';
 
@@ -130,8 +130,31 @@ export function inReadOnlySnapshot<T>(db: Connection, fn: (tx: Tx) => Promise<T>
   });
 }
 
-/** The role every request runs as: it owns nothing and cannot bypass row-level security. */
+/** The role whose privileges every request has: it owns nothing and cannot bypass row-level security. */
 export const applicationRole = 'unitrain_app';
+
+/**
+ * The database role a request runs as, one per application role (decision 0086): each a member of
+ * `applicationRole` (its privileges, and the policies of every role), and the policies of its own rules
+ * `TO` it alone, so a plan holds no policy that cannot admit its caller. Chosen here from the actor's
+ * role, a fixed table: nothing a request sends names a database role.
+ */
+export const databaseRoles: Readonly<Record<ActorRole, string>> = Object.freeze({
+  SA: 'unitrain_sa',
+  AD: 'unitrain_ad',
+  AP: 'unitrain_ap',
+  IC: 'unitrain_ic',
+  IP: 'unitrain_ip',
+  IT: 'unitrain_it',
+  IN: 'unitrain_in',
+  ANON: 'unitrain_anon',
+});
+
+/** The database role of `role`; a role outside the table (a value no type-check saw) is refused, never passed on. */
+export function databaseRoleOf(role: ActorRole): string {
+  if (!Object.hasOwn(databaseRoles, role)) throw new Error(`no database role for the application role ${JSON.stringify(role)}`);
+  return databaseRoles[role];
+}
 
 /** The claims statement's text (actorClaims); `readOnly` adds the READ ONLY setting and leaves out what only writes record. */
 function claimsText(readOnly: boolean): string {
@@ -149,7 +172,7 @@ function claimsText(readOnly: boolean): string {
 const claimsTexts = { writing: claimsText(false), readOnly: claimsText(true) };
 
 /**
- * The statement that sets the role and every claim. One statement on purpose: `set_config('role', ...)`
+ * The statement that sets the actor's database role (`databaseRoleOf`) and every claim. One statement on purpose: `set_config('role', ...)`
  * is `SET LOCAL ROLE` in function form, so the role and all claims are set in a single statement, and all
  * of it ends with the transaction. The PostgreSQL engine sends it in the same round trip as BEGIN and
  * the transaction's first query. `readOnly`: the transaction is READ ONLY from this statement on
@@ -158,7 +181,7 @@ const claimsTexts = { writing: claimsText(false), readOnly: claimsText(true) };
  * one writes nothing (decision 0082: three settings less on every read).
  */
 export function actorClaims(actor: Actor, options: { readOnly?: boolean } = {}): { text: string; values: string[] } {
-  const who = [applicationRole, actor.userId ?? '', actor.role, actor.providerId ?? ''];
+  const who = [databaseRoleOf(actor.role), actor.userId ?? '', actor.role, actor.providerId ?? ''];
   return options.readOnly
     ? { text: claimsTexts.readOnly, values: who }
     : { text: claimsTexts.writing, values: [...who, actor.requestId ?? '', actor.ip ?? '', actor.userAgent ?? ''] };

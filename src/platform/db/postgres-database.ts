@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
 import type { Actor, CommitMark } from './actor.js';
-import { actorClaims, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
+import { actorClaims, asTx, databaseRoleOf, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import { type BatchResult, type BatchStatement, preparedOn, runBatch } from './statement-batch.js';
 import { createReadPipeline, type ReadLane, type ReadPipeline } from './read-pipeline.js';
 import { listenWithReconnect } from './postgres-listener.js';
@@ -31,9 +31,11 @@ export interface PostgresOptions {
   clock?: () => number;
 }
 
-/** At most this many statement texts are prepared on each connection; texts beyond it run unnamed. */
+/** At most this many statement texts are prepared on each connection (under each database role); texts beyond it run unnamed. */
 const maximumPreparedStatements = 400;
 const statementNames = new Map<string, string>();
+/** The names of the texts that run as each database role (decision 0086), from `statementNames`. */
+const statementNamesByRole = new Map<string, Map<string, string>>();
 /** Statements worth a plan; anything else (SET, a DDL text of a test) runs as it always did. */
 const preparable = /^\s*(?:select|with|insert|update|delete)\b/i;
 
@@ -41,34 +43,44 @@ const preparable = /^\s*(?:select|with|insert|update|delete)\b/i;
  * A name for `sql`, so that each connection parses and plans it once and then reuses the plan: through
  * the row-level security policies and `_visible` views, planning a request's statement costs several
  * times running it (issue 17: 1.1 ms to plan `/v1/me`'s select, 0.18 ms to run it). The claims are read
- * by `current_setting` when the plan runs, so one plan serves every caller; PostgreSQL replans on its
- * own after DDL, and for a role change. Texts are few and fixed in the code; the cap keeps a text built
+ * by `current_setting` when the plan runs, so one plan serves every caller of a role; PostgreSQL replans on its
+ * own after DDL, and when the role it rewrote the statement for changes: a text run as an actor's
+ * database role (`databaseRole`) has a name of its own per role, so a connection that serves several roles keeps
+ * a plan for each instead of planning again at every change of role. Texts are few and fixed in the code; the cap keeps a text built
  * per call (a list of placeholders) from filling each backend with plans.
  */
-function statementNameOf(sql: string): string | undefined {
+function statementNameOf(sql: string, databaseRole: string | null): string | undefined {
+  const byRole = databaseRole === null ? undefined : statementNamesByRole.get(databaseRole);
+  const known = byRole?.get(sql);
+  if (known !== undefined) return known;
   if (!preparable.test(sql)) return undefined;
   let name = statementNames.get(sql);
   if (name === undefined && statementNames.size < maximumPreparedStatements) {
     name = `u${createHash('sha1').update(sql).digest('base64url')}`;
     statementNames.set(sql, name);
   }
-  return name;
+  if (name === undefined || databaseRole === null) return name;
+  const roleName = `${name}.${databaseRole}`;
+  if (byRole === undefined) statementNamesByRole.set(databaseRole, new Map([[sql, roleName]]));
+  else byRole.set(sql, roleName);
+  return roleName;
 }
 
-/** The actor's claims statement (database.ts), named like every other text. */
-function claimsOf(actor: Actor): BatchStatement {
-  const claims = actorClaims(actor);
-  return statementOf(claims.text, claims.values);
+/** The actor's claims statement (database.ts), named like every other text; it reads no table, so one plan serves every role. */
+function claimsOf(actor: Actor, options: { readOnly?: boolean } = {}): BatchStatement {
+  const claims = actorClaims(actor, options);
+  return statementOf(claims.text, claims.values, null);
 }
 
-function statementOf(sql: string, params: readonly unknown[]): BatchStatement {
-  return { text: sql, values: params, name: statementNameOf(sql) };
+/** `databaseRole`: the role the statement runs as, when it is an actor's (null: the connecting owner). */
+function statementOf(sql: string, params: readonly unknown[], databaseRole: string | null): BatchStatement {
+  return { text: sql, values: params, name: statementNameOf(sql, databaseRole) };
 }
 
-function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog): Queryable {
+function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog, databaseRole: string | null = null): Queryable {
   return {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const name = statementNameOf(sql);
+      const name = statementNameOf(sql, databaseRole);
       const result = await queryLog.time(sql, () => client.query({ text: sql, values: params as unknown[], ...(name ? { name } : {}) }));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
@@ -118,10 +130,11 @@ async function commitReportingWrite(client: pg.PoolClient, withPosition: boolean
 }
 
 /**
- * A transaction that begins with its first statement: BEGIN, the opening statements (the actor's
- * claims) and the first query go to the server in one round trip (statement-batch.ts), once this
+ * A transaction that begins with its first statement: BEGIN, the actor's claims (when it has an actor)
+ * and the first query go to the server in one round trip (statement-batch.ts), once this
  * connection has prepared the named ones; before that (its first use of a text), one by one. A
- * transaction that runs no statement sends nothing, not even BEGIN.
+ * transaction that runs no statement sends nothing, not even BEGIN. An actor's statements are named
+ * for its database role.
  */
 async function inTransaction<T>(
   client: pg.PoolClient,
@@ -129,9 +142,11 @@ async function inTransaction<T>(
   commits: CommitListeners,
   fn: (tx: Tx) => Promise<T>,
   mode: TransactionMode = writing,
-  opening: readonly BatchStatement[] = [],
+  actor: Actor | null = null,
 ): Promise<T> {
-  const statements = queryableOf(client, queryLog);
+  const databaseRole = actor === null ? null : databaseRoleOf(actor.role);
+  const opening = actor === null ? [] : [claimsOf(actor, { readOnly: mode.readOnly })];
+  const statements = queryableOf(client, queryLog, databaseRole);
   /** BEGIN, the opening statements and the first query, once sent; later statements wait for it. */
   let begun: Promise<BatchResult | undefined> | null = null;
   const begin = async (first: BatchStatement | null): Promise<BatchResult | undefined> => {
@@ -148,7 +163,7 @@ async function inTransaction<T>(
         await begun;
         return statements.query<R>(sql, params);
       }
-      begun = begin(statementOf(sql, params));
+      begun = begin(statementOf(sql, params, databaseRole));
       const result = (await begun) as BatchResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
@@ -190,14 +205,14 @@ async function inTransaction<T>(
  * the pool, which it has to itself.
  */
 async function asReadingActor<T>(lane: ReadLane, pool: pg.Pool, queryLog: QueryLog, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const claims = actorClaims(actor, { readOnly: true });
-  const claimsStatement = statementOf(claims.text, claims.values);
+  const claimsStatement = claimsOf(actor, { readOnly: true });
+  const databaseRole = databaseRoleOf(actor.role);
   const tx: Queryable = {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params)])))[1] as BatchResult;
+      const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params, databaseRole)])))[1] as BatchResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
-    exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, unsignalledCommits, (inside) => inside.exec(sql), readOnly, [claimsStatement])),
+    exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, unsignalledCommits, (inside) => inside.exec(sql), readOnly, actor)),
   };
   return fn(asTx(tx));
 }
@@ -246,7 +261,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     ));
   commits.add(commitNotice.send);
   const transaction = <T>(fn: (tx: Tx) => Promise<T>, mode?: TransactionMode, actor?: Actor) =>
-    withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode, actor ? [claimsOf(actor)] : []));
+    withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode, actor ?? null));
   const readOnlyOn = (on: pg.Pool, pipeline: ReadPipeline) => <T>(fn: (tx: Tx) => Promise<T>, actor: Actor) =>
     asReadingActor(pipeline.lane(), on, queryLog, actor, fn);
   const positionOf = async (on: pg.Pool, sql: string) => (await on.query<{ position: string | null }>(sql)).rows[0]?.position ?? null;

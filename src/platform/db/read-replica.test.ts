@@ -9,7 +9,7 @@ import { startStreamingReplica, type StreamingReplica } from '../../../test/priv
 import { until } from '../../../test/until.js';
 import { readAfterHeader } from '../http/read-your-writes.js';
 import type { Actor, Role } from './actor.js';
-import type { Db, ReadRoute } from './database.js';
+import { databaseRoles, type Db, type ReadRoute } from './database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 import { createQueryLog } from './query-log.js';
 
@@ -95,7 +95,7 @@ describe.skipIf(testEngine !== 'postgres')('read replicas (PostgreSQL only: the 
       (await tx.query<{ standby: boolean; role: string; claim: string }>(
         `select pg_is_in_recovery() as standby, current_user as role, current_setting('unitrain.role') as claim`,
       )).rows[0]);
-    expect(where).toEqual({ standby: true, role: 'unitrain_app', claim: 'IT' });
+    expect(where).toEqual({ standby: true, role: databaseRoles.IT, claim: 'IT' });
     for (const role of ['AD', 'IT'] as const) {
       const actor = actors.get(role) as Actor;
       const codes = (tx: { query: Db['query'] }) => tx.query<{ code: string }>('select code from courses order by code').then((r) => r.rows.map((row) => row.code));

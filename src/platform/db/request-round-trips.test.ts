@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
 import type { Actor } from './actor.js';
-import type { Db } from './database.js';
+import { databaseRoleOf, databaseRoles, type Db } from './database.js';
 
 // The request path's transactions (decision 0051): BEGIN, the claims and the first query in one round
 // trip; reads as one READ ONLY transaction per statement. Each case runs twice: the first use of a text
@@ -39,13 +39,13 @@ describe.each([1, 2])('use %i of each text', () => {
     outcomes.forEach((outcome, index) => {
       if (index === 7) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: '22012' } });
       // A read sets no request id (decision 0082: only what a transaction writes records it), so none is left by the read before it.
-      else expect(outcome).toEqual({ status: 'fulfilled', value: { role_name: 'unitrain_app', claimed_role: actors[index]?.role, request_id: '', read_only: 'on' } });
+      else expect(outcome).toEqual({ status: 'fulfilled', value: { role_name: databaseRoleOf(actors[index]!.role), claimed_role: actors[index]?.role, request_id: '', read_only: 'on' } });
     });
   });
 
   it('reads through the reader as the actor, read only, and leaves nothing behind', async () => {
     const seen = await db.reader.withActor(actor, async (tx) => [(await tx.query(whoAmI)).rows[0], (await tx.query(whoAmI)).rows[0]]);
-    expect(seen).toEqual([0, 1].map(() => ({ role_name: 'unitrain_app', claimed_role: 'AD', request_id: '', read_only: 'on' })));
+    expect(seen).toEqual([0, 1].map(() => ({ role_name: databaseRoles.AD, claimed_role: 'AD', request_id: '', read_only: 'on' })));
     const writing = db.reader.withActor(actor, (tx) => tx.query('insert into round_trip_probe (id) values (1)'));
     await expect(writing).rejects.toMatchObject({ code: '25006' });
     const failing = db.reader.withActor(actor, (tx) => tx.query('select 1 / (select count(*)::integer from round_trip_probe) as n'));
@@ -56,14 +56,14 @@ describe.each([1, 2])('use %i of each text', () => {
     await expect(db.reader.withActor(actor, (tx) => tx.query('select $1::jsonb as value', [circular]))).rejects.toThrow(/circular/i);
     expect((await db.reader.withActor(actor, (tx) => tx.query('select 1 as one'))).rows).toEqual([{ one: 1 }]);
     const after = (await db.query<{ role_name: string; claimed_role: string | null }>(whoAmI)).rows[0];
-    expect(after?.role_name).not.toBe('unitrain_app');
+    expect(after?.role_name).not.toBe(databaseRoles.AD);
     expect(after?.claimed_role ?? '').toBe('');
   });
 
   it('writes as the actor all or nothing: a failing second statement undoes the first', async () => {
     const id = testEngine === 'postgres' ? 10 : 20;
     const failing = db.withActor(actor, async (tx) => {
-      expect((await tx.query(whoAmI)).rows[0]).toMatchObject({ role_name: 'unitrain_app', claimed_role: 'AD', read_only: 'off' });
+      expect((await tx.query(whoAmI)).rows[0]).toMatchObject({ role_name: databaseRoles.AD, claimed_role: 'AD', read_only: 'off' });
       await tx.query('insert into round_trip_probe (id) values ($1)', [id]);
       await tx.query('insert into round_trip_probe (id) values ($1)', [id]);
     });
@@ -81,7 +81,7 @@ describe.each([1, 2])('use %i of each text', () => {
     for (let use = 1; use <= 2; use++) {
       const seen = [...(await db.withActor(actor, three)), ...(await db.reader.withActor(actor, three))];
       expect(seen.map((result) => result.rows[0])).toEqual(
-        ['off', 'off', 'off', 'on', 'on', 'on'].map((readOnly) => ({ role_name: 'unitrain_app', claimed_role: 'AD', request_id: readOnly === 'on' ? '' : 'round-trips', read_only: readOnly })),
+        ['off', 'off', 'off', 'on', 'on', 'on'].map((readOnly) => ({ role_name: databaseRoles.AD, claimed_role: 'AD', request_id: readOnly === 'on' ? '' : 'round-trips', read_only: readOnly })),
       );
     }
   });

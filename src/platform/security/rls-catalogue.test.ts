@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
-import { applicationRole } from '../db/database.js';
+import { applicationRole, databaseRoleOf, databaseRoles } from '../db/database.js';
 import { changeRules, userReferences } from './access-matrix.changes.js';
 import { accessMatrix, accessOf, domainTables, operations, tablesWithHiddenFields } from './access-matrix.js';
+import { matrixRoles } from './access-matrix.model.js';
 import { workflowAccess } from './access-matrix.workflows.js';
 
 // Real database, migrated. The catalogue must say what the matrix says: one policy per rule, the
@@ -52,15 +53,66 @@ describe('row-level security in the catalogue', () => {
     expect(rows.map((row) => row.policy)).toEqual([]);
   });
 
-  it('applies every rule policy to the application role only, and the owner policy to the owner only', async () => {
+  it('applies every rule policy to the database roles of its rule, and the owner policy to the owner only', async () => {
     const { rows } = await database.db.query<{ policy: string; roles: string[] }>(
       `select policyname as policy, roles::text[] as roles from pg_policies where schemaname = 'public' and tablename = any($1::text[])`,
       [domainTables],
     );
     const { rows: owner } = await database.db.query<{ name: string }>(`select current_user as name`);
+    const ruleOf = new Map(accessMatrix.flatMap((access) => operations.flatMap((operation) => access.rules[operation].map((rule) => [rule.policy, rule] as const))));
     for (const row of rows) {
-      expect(row.roles, row.policy).toEqual([row.policy.endsWith('_owner_all') ? owner[0]!.name : applicationRole]);
+      const rule = ruleOf.get(row.policy);
+      const expected = row.policy.endsWith('_owner_all')
+        ? [owner[0]!.name]
+        : matrixRoles.every((role) => rule?.roles.includes(role))
+          ? [applicationRole]
+          : matrixRoles.filter((role) => rule?.roles.includes(role)).map(databaseRoleOf);
+      expect([...row.roles].sort(), row.policy).toEqual([...expected].sort());
     }
+  });
+});
+
+describe('database roles of the application roles', () => {
+  it('are NOLOGIN roles without any attribute, each a member of the application role and of no other role', async () => {
+    const { rows } = await database.db.query<Record<string, unknown>>(
+      `select r.rolname as name, r.rolcanlogin as login, r.rolsuper as superuser, r.rolbypassrls as bypassrls,
+              r.rolcreaterole as createrole, r.rolcreatedb as createdb, r.rolreplication as replication, r.rolinherit as inherit,
+              array(select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid order by 1)::text[] as member_of
+         from pg_roles r where r.rolname = any($1::text[]) order by r.rolname`,
+      [Object.values(databaseRoles)],
+    );
+    expect(rows).toEqual(
+      Object.values(databaseRoles)
+        .sort()
+        .map((name) => ({ name, login: false, superuser: false, bypassrls: false, createrole: false, createdb: false, replication: false, inherit: true, member_of: [applicationRole] })),
+    );
+  });
+
+  it('have no member but the owner: no role, the application role included, carries another role\'s policies', async () => {
+    const { rows } = await database.db.query<{ role: string; member: string }>(
+      `select g.rolname as role, r.rolname as member from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles r on r.oid = m.member
+        where g.rolname = any($1::text[]) and r.rolname <> current_user`,
+      [Object.values(databaseRoles)],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('are granted nothing of their own: every privilege is the application role\'s', async () => {
+    const { rows } = await database.db.query<{ object: string }>(
+      `select relname as object from pg_class where relnamespace = 'public'::regnamespace and relacl::text ~ $1
+       union all select proname from pg_proc where pronamespace = 'public'::regnamespace and proacl::text ~ $1`,
+      [`(^|[{,])(${Object.values(databaseRoles).join('|')})=`],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('are each named where a trigger or function tells a request from the owner by current_user', async () => {
+    const { rows } = await database.db.query<{ name: string; definition: string }>(
+      `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where not tgisinternal and pg_get_triggerdef(oid) like '%unitrain_app%'
+       union all select proname, prosrc from pg_proc where pronamespace = 'public'::regnamespace and prosrc like '%unitrain_app%'`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) for (const role of Object.values(databaseRoles)) expect(row.definition, row.name).toContain(role);
   });
 });
 
