@@ -1,4 +1,3 @@
-import closeWithGrace from 'close-with-grace';
 import type { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -13,6 +12,7 @@ import { ensureInitialAdministrator } from './domains/users/index.js';
 import { createFieldCipher } from './platform/security/field-cipher.js';
 import { type Keyring, loadKeyring } from './platform/security/keyring.js';
 import type { Logger } from './platform/shared/logger.js';
+import { stopOnSignal } from './platform/shared/stop-on-signal.js';
 import { StartupError } from './startup-error.js';
 
 /**
@@ -116,12 +116,12 @@ export async function startServer(config: Config, logger: Logger, options: { mig
   }
 }
 
-/** Runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0 (1 if shutdown overran its deadline). */
+/** Runs until SIGTERM, SIGINT or SIGHUP, then shuts down gracefully and exits 0 (1 if shutdown overran its deadline). */
 export async function serveUntilSignalled(config: Config, logger: Logger, options: { migrate: boolean }): Promise<void> {
   const server = await startServer(config, logger, options);
-  closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'stopping after an unexpected error');
-    else logger.info({ signal }, 'shutting down: finishing requests in flight');
+  stopOnSignal(logger, config.shutdownTimeoutMs, async (reason) => {
+    if ('error' in reason) logger.error({ err: reason.error }, 'stopping after an unexpected error');
+    else logger.info({ signal: reason.signal }, 'shutting down: finishing requests in flight');
     await server.close();
     logger.info('stopped');
   });
