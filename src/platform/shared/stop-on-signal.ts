@@ -15,11 +15,13 @@ export type StopReason = { signal: StopSignal } | { error: unknown };
 /**
  * Runs `stop` once, on SIGINT, SIGTERM, SIGHUP or an uncaught error, then exits: 0 after a signal, 1 after an
  * error or when `stop` overruns `deadlineMs`. A second SIGINT or SIGTERM exits at once with 128 + its
- * number, as a shell reports a process the signal ended; a SIGHUP while stopping lets the stop finish.
+ * number, as a shell reports a process the signal ended. SIGHUP, a closed terminal, never hurries a stop:
+ * it comes with other signals (npm's exit after Ctrl-C or `pkill` sends it to the server, stopping).
  */
 export function stopOnSignal(logger: Logger, deadlineMs: number, stop: (reason: StopReason) => Promise<void>): void {
   const terminalStdio = [0, 1, 2].filter((fd) => isatty(fd));
   let hungUp = false;
+  let stopRequests = 0;
   let stopping = false;
 
   const exit = (code: number): never => {
@@ -44,8 +46,9 @@ export function stopOnSignal(logger: Logger, deadlineMs: number, stop: (reason: 
 
   const onSignal = (signal: StopSignal): void => {
     if (signal === 'SIGHUP') hungUp = true;
+    else stopRequests += 1;
     if (!stopping) begin({ signal });
-    else if (signal !== 'SIGHUP') {
+    else if (stopRequests > 1 && signal !== 'SIGHUP') {
       logger.error({ signal }, `second ${signal}: exiting without finishing the shutdown`);
       exit(128 + constants.signals[signal]);
     }
