@@ -7,16 +7,16 @@ import type { Logger } from './logger.js';
 // listener can not run for one, and having one makes libuv's handler return to the faulting instruction,
 // so that a native crash spins at full CPU instead of ending the process.
 const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-export type StopSignal = (typeof stopSignals)[number];
+type StopSignal = (typeof stopSignals)[number];
 
 /** What stopped the process: a signal (exit 0 once stopped), or an error nothing caught (exit 1). */
-export type StopReason = { signal: StopSignal } | { error: unknown };
+type StopReason = { signal: StopSignal } | { error: unknown };
 
 /**
  * Runs `stop` once, on SIGINT, SIGTERM, SIGHUP or an uncaught error, then exits: 0 after a signal, 1 after an
  * error or when `stop` overruns `deadlineMs`. A second SIGINT or SIGTERM exits at once with 128 + its
  * number, as a shell reports a process the signal ended. SIGHUP, a closed terminal, never hurries a stop:
- * it comes with other signals (npm's exit after Ctrl-C or `pkill` sends it to the server, stopping).
+ * it comes along with the others (npm, exiting once `pkill` ended its shell, leaves the server a SIGHUP).
  */
 export function stopOnSignal(logger: Logger, deadlineMs: number, stop: (reason: StopReason) => Promise<void>): void {
   const terminalStdio = [0, 1, 2].filter((fd) => isatty(fd));
