@@ -81,6 +81,22 @@ describe('the server process', () => {
     expect(server.logs()).toContain('"msg":"stopped"');
   });
 
+  it('exits at once with 143 on a second SIGTERM while a request in flight holds the shutdown, and starts again after it', async () => {
+    const { env, args } = await serverEnv({ migrated: true });
+    const server = await startServerProcess(env, args);
+    const inFlight = slowRequest(server.url);
+    await until(() => server.logs().includes('"path":"/v1/slow-upload"'), 'the server to read the slow request');
+    server.child.kill('SIGTERM');
+    await until(() => server.logs().includes('shutting down: finishing requests in flight'), 'the server to begin its shutdown');
+    server.child.kill('SIGTERM');
+    expect(await server.stop()).toBe(143);
+    expect(server.logs()).toContain('second SIGTERM: exiting without finishing the shutdown');
+    expect(await inFlight.response).toBe('');
+    const restarted = await startServerProcess(env, args);
+    expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
+    expect(await restarted.stop()).toBe(0);
+  });
+
   it.runIf(testEngine === 'pglite')('refuses a second process on the same data directory', async () => {
     const server = await startServerProcess({ DATA_DIR: await withMigratedEmbeddedDatabase(dataDir) });
     try {

@@ -1,4 +1,3 @@
-import closeWithGrace from 'close-with-grace';
 import type { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -13,6 +12,7 @@ import { ensureInitialAdministrator } from './domains/users/index.js';
 import { createFieldCipher } from './platform/security/field-cipher.js';
 import { type Keyring, loadKeyring } from './platform/security/keyring.js';
 import type { Logger } from './platform/shared/logger.js';
+import { stopOnSignal } from './platform/shared/stop-on-signal.js';
 import { StartupError } from './startup-error.js';
 
 /**
@@ -68,7 +68,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger, options: { migrate: boolean }): Promise<RunningServer> {
+/**
+ * Starts the server; `onListening` gets it before its URL is announced: a caller may signal the process
+ * as soon as it sees the URL.
+ */
+export async function startServer(config: Config, logger: Logger, options: { migrate: boolean; onListening: (server: RunningServer) => void }): Promise<void> {
   // Refuses a server database without shared keys, and generates the embedded mode's keys on first start.
   const keyring = await loadKeyring(config);
   const db = await openDatabase(config, logger);
@@ -92,13 +96,7 @@ export async function startServer(config: Config, logger: Logger, options: { mig
       await signal.listen();
     }
     const url = await app.listen({ host: config.host, port: config.port });
-    const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
-    // Behind a proxy or TLS terminator, clients use PUBLIC_URL: the links printed are theirs.
-    const base = config.publicUrl ?? url;
-    const reached = config.publicUrl ? `, reached at ${config.publicUrl}` : '';
-    logger.info({ url, publicUrl: config.publicUrl, docs: `${base}/docs` }, `Unitrain is listening at ${url} (${where})${reached}; API docs at ${base}/docs`);
-    worker?.start();
-    return {
+    options.onListening({
       url,
       async close() {
         // app.close() stops accepting connections and waits for requests in flight before it resolves.
@@ -108,7 +106,13 @@ export async function startServer(config: Config, logger: Logger, options: { mig
         await redis?.quit().catch(() => undefined);
         await db.close();
       },
-    };
+    });
+    const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
+    // Behind a proxy or TLS terminator, clients use PUBLIC_URL: the links printed are theirs.
+    const base = config.publicUrl ?? url;
+    const reached = config.publicUrl ? `, reached at ${config.publicUrl}` : '';
+    logger.info({ url, publicUrl: config.publicUrl, docs: `${base}/docs` }, `Unitrain is listening at ${url} (${where})${reached}; API docs at ${base}/docs`);
+    worker?.start();
   } catch (error) {
     await redis?.quit().catch(() => undefined);
     await db.close();
@@ -116,13 +120,16 @@ export async function startServer(config: Config, logger: Logger, options: { mig
   }
 }
 
-/** Runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0 (1 if shutdown overran its deadline). */
+/** Runs until SIGTERM, SIGINT or SIGHUP, then shuts down gracefully and exits 0 (1 if shutdown overran its deadline). */
 export async function serveUntilSignalled(config: Config, logger: Logger, options: { migrate: boolean }): Promise<void> {
-  const server = await startServer(config, logger, options);
-  closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'stopping after an unexpected error');
-    else logger.info({ signal }, 'shutting down: finishing requests in flight');
-    await server.close();
-    logger.info('stopped');
+  await startServer(config, logger, {
+    ...options,
+    onListening: (server) =>
+      stopOnSignal(logger, config.shutdownTimeoutMs, async (reason) => {
+        if ('error' in reason) logger.error({ err: reason.error }, 'stopping after an unexpected error');
+        else logger.info({ signal: reason.signal }, 'shutting down: finishing requests in flight');
+        await server.close();
+        logger.info('stopped');
+      }),
   });
 }

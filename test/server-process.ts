@@ -37,7 +37,7 @@ export async function startServerProcess(env: Record<string, string>, args: stri
     logs: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
-      // A second signal would mean "stop now" (exit 1): send one only if none was sent.
+      // A second signal would mean "stop now" (exit 128 + its number): send one only if none was sent.
       if (!child.killed) child.kill(signal);
       const [code] = await exited;
       return code;

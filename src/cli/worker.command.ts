@@ -1,4 +1,3 @@
-import closeWithGrace from 'close-with-grace';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createCommitSignal } from '../platform/db/commit-signal.js';
@@ -12,6 +11,7 @@ import { createFieldCipher } from '../platform/security/field-cipher.js';
 import { loadKeyring } from '../platform/security/keyring.js';
 import { prepareSchema } from '../server.js';
 import type { Logger } from '../platform/shared/logger.js';
+import { stopOnSignal } from '../platform/shared/stop-on-signal.js';
 import { createWakeableSleep } from '../platform/shared/wakeable-sleep.js';
 
 /** Waits between attempts to reach a database that is down: 0.5 s doubling up to 30 s, half of each at random. */
@@ -39,7 +39,7 @@ async function untilDatabaseAnswers(step: () => Promise<void>, logger: Logger, s
 export function registerWorkerCommand(program: Command, context: { config: () => Config; logger: () => Logger }): void {
   program
     .command('worker')
-    .description('run a job dispatcher without the HTTP server, until SIGTERM or SIGINT (several may run on one PostgreSQL)')
+    .description('run a job dispatcher without the HTTP server, until SIGTERM, SIGINT or SIGHUP (several may run on one PostgreSQL)')
     .option('--migrate', 'apply pending migrations to a server database before starting')
     .action(async (options: { migrate?: boolean }) => {
       const config = context.config();
@@ -55,9 +55,9 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       let stopping = false;
       const pause = createWakeableSleep();
       // Before the first query: a stop that comes while the database is awaited, or while LISTEN connects, is still graceful.
-      closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err }) => {
-        if (err) logger.error({ err }, 'stopping after an unexpected error');
-        else logger.info({ signal }, 'worker shutting down: finishing the job in hand');
+      stopOnSignal(logger, config.shutdownTimeoutMs, async (reason) => {
+        if ('error' in reason) logger.error({ err: reason.error }, 'stopping after an unexpected error');
+        else logger.info({ signal: reason.signal }, 'worker shutting down: finishing the job in hand');
         stopping = true;
         pause.wake();
         await worker.stop();

@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
+import { isatty } from 'node:tty';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -35,9 +38,30 @@ export function createLogger(config: LogSettings, destination?: DestinationStrea
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.new_password', '*.current_password', '*.token', '*.refreshToken'],
       censor: '[redacted]',
     },
-    ...(config.logFormat === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {}),
   };
-  return destination ? pino(options, destination) : pino(options);
+  const output = destination ?? (config.logFormat === 'pretty' || isatty(1) ? terminalLines(config.logFormat) : undefined);
+  return output ? pino(options, output) : pino(options);
+}
+
+/**
+ * Lines written to stdout as they are logged, in this thread, as Node writes to a terminal; pretty ones are
+ * made here rather than in pino-pretty's worker thread, which stops taking lines at a failed write and then
+ * holds the exit 10 s while pino waits for it.
+ */
+function terminalLines(format: LogSettings['logFormat']): DestinationStream {
+  const prettify = format === 'pretty' ? prettyLines() : (line: string) => line;
+  const stdout = pino.destination({ dest: 1, sync: true });
+  let terminalOpen = true;
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // EIO: the terminal was closed; what is logged after that has nowhere to go (pino itself drops lines after EPIPE).
+    if (error.code !== 'EIO') throw error;
+    terminalOpen = false;
+  });
+  return { write: (line: string) => void (terminalOpen && stdout.write(prettify(line))) };
+}
+
+/** pino-pretty, loaded only for a pretty log: a JSON one never needs it. */
+function prettyLines(): (line: string) => string {
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return prettyFactory({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
