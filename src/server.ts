@@ -1,14 +1,12 @@
 import type { Redis } from 'ioredis';
-import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { Db } from './platform/db/database.js';
 import { embeddedDatabaseDir, openDatabase } from './platform/db/open-database.js';
 import { type MigrationFile, readMigrationFiles } from './platform/db/migrations/migration-files.js';
 import { historyProblems, migrateUp, migrationStatus } from './platform/db/migrations/migrator.js';
 import { AppError } from './errors.js';
-import { createJobHandlers, createScheduledJobs } from './job-handlers.js';
-import { createWorker, type Dispatcher } from './platform/jobs/index.js';
-import { ensureInitialAdministrator } from './domains/users/index.js';
+import type { Dispatcher } from './platform/jobs/index.js';
+import type { ensureInitialAdministrator } from './domains/users/index.js';
 import { createFieldCipher } from './platform/security/field-cipher.js';
 import { type Keyring, loadKeyring } from './platform/security/keyring.js';
 import type { Logger } from './platform/shared/logger.js';
@@ -21,7 +19,7 @@ import { StartupError } from './startup-error.js';
  */
 export async function prepareSchema(db: Db, migrations: MigrationFile[], config: Config, migrateRequested: boolean, logger: Logger): Promise<void> {
   if (db.engine === 'pglite' || migrateRequested || config.migrateOnStart) {
-    const run = await migrateUp(db, { onMigrated: (m) => logger.info({ migration: m.id, durationMs: m.durationMs }, 'migration applied') });
+    const run = await migrateUp(db, { source: migrations, onMigrated: (m) => logger.info({ migration: m.id, durationMs: m.durationMs }, 'migration applied') });
     if (run.planned.length > 0) logger.info({ applied: run.planned.length }, 'database schema is current');
     return;
   }
@@ -51,9 +49,9 @@ function printInitialAdministrator(admin: { email: string; password: string }): 
   process.stdout.write(`${[border, ...lines.map((line) => `| ${line.padEnd(width)} |`), border].join('\n')}\n`);
 }
 
-async function createInitialAdministrator(db: Db, keyring: Keyring, email: string): Promise<void> {
+async function createInitialAdministrator(ensure: typeof ensureInitialAdministrator, db: Db, keyring: Keyring, email: string): Promise<void> {
   try {
-    const admin = await ensureInitialAdministrator({ db, cipher: createFieldCipher(keyring) }, email);
+    const admin = await ensure({ db, cipher: createFieldCipher(keyring) }, email);
     if (admin) printInitialAdministrator(admin);
   } catch (error) {
     if (error instanceof AppError && error.code === 'EMAIL_TAKEN') {
@@ -69,18 +67,38 @@ export interface RunningServer {
 }
 
 /**
+ * What `serve` needs beyond opening the database and its schema: Fastify and the routes, the job handlers
+ * and the dispatcher (~0.5 s of CPU to load). Imported while the database opens, which spends part of its
+ * time waiting (PGlite for its WebAssembly to compile and its files to be read; PostgreSQL for connections):
+ * the two overlap instead of following each other (decision 0087).
+ */
+async function loadServing() {
+  const [{ buildApp }, { createJobHandlers, createScheduledJobs }, { createWorker }, { ensureInitialAdministrator }] = await Promise.all([
+    import('./app.js'),
+    import('./job-handlers.js'),
+    import('./platform/jobs/index.js'),
+    import('./domains/users/index.js'),
+  ]);
+  return { buildApp, createJobHandlers, createScheduledJobs, createWorker, ensureInitialAdministrator };
+}
+
+/**
  * Starts the server; `onListening` gets it before its URL is announced: a caller may signal the process
  * as soon as it sees the URL.
  */
 export async function startServer(config: Config, logger: Logger, options: { migrate: boolean; onListening: (server: RunningServer) => void }): Promise<void> {
   // Refuses a server database without shared keys, and generates the embedded mode's keys on first start.
   const keyring = await loadKeyring(config);
-  const db = await openDatabase(config, logger);
+  const opening = openDatabase(config, logger);
+  const loading = Promise.all([loadServing(), readMigrationFiles()]);
+  // Awaited below once the database is open; a failure to open is the one reported, this one must not go unhandled.
+  loading.catch(() => undefined);
+  const db = await opening;
   let redis: Redis | null = null;
   try {
-    const migrations = await readMigrationFiles();
+    const [{ buildApp, createJobHandlers, createScheduledJobs, createWorker, ensureInitialAdministrator }, migrations] = await loading;
     await prepareSchema(db, migrations, config, options.migrate, logger);
-    await createInitialAdministrator(db, keyring, config.initialAdminEmail);
+    await createInitialAdministrator(ensureInitialAdministrator, db, keyring, config.initialAdminEmail);
     // ioredis is loaded only by a process configured with Redis (decision 0050).
     redis = config.redisUrl ? (await import('./platform/cache/redis-client.js')).createRedisClient(config.redisUrl) : null;
     const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl, cache: config.cache });

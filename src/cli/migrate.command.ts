@@ -41,7 +41,7 @@ export function registerMigrateCommand(program: Command, context: { config: () =
     .option('--dry-run', 'show the plan and run it inside a transaction that is rolled back')
     .action(async (options: { dryRun?: boolean }) => {
       const dryRun = options.dryRun === true;
-      report(await withDb((db) => migrateUp(db, { dir: dir(), dryRun, onMigrated: printStep(dryRun) })));
+      report(await withDb((db) => migrateUp(db, { source: dir(), dryRun, onMigrated: printStep(dryRun) })));
     });
 
   migrate
@@ -54,7 +54,7 @@ export function registerMigrateCommand(program: Command, context: { config: () =
       if (options.steps !== undefined && options.to !== undefined) throw new CliFailure('give either --steps or --to, not both');
       const target = options.to !== undefined ? { toVersion: parseCount(options.to, '--to') } : { steps: parseCount(options.steps ?? '1', '--steps') };
       const dryRun = options.dryRun === true;
-      report(await withDb((db) => migrateDown(db, target, { dir: dir(), dryRun, onMigrated: printStep(dryRun) })));
+      report(await withDb((db) => migrateDown(db, target, { source: dir(), dryRun, onMigrated: printStep(dryRun) })));
     });
 
   migrate

@@ -25,19 +25,22 @@ export class MigrationFilesError extends Error {}
 
 /** Reads `NNNN_name.up.sql` / `NNNN_name.down.sql` pairs, ordered by number. */
 export async function readMigrationFiles(dir: string = defaultMigrationsDir): Promise<MigrationFile[]> {
-  const byVersion = new Map<number, { name: string; up?: string; down?: string }>();
-  for (const entry of (await readdir(dir)).sort()) {
+  const entries = (await readdir(dir)).sort().flatMap((entry) => {
     const match = fileName.exec(entry);
-    if (!match) continue;
-    const [, number, name, direction] = match as unknown as [string, string, string, 'up' | 'down'];
+    return match ? [{ entry, match: match as unknown as [string, string, string, 'up' | 'down'] }] : [];
+  });
+  // All at once: one after another, the 120-odd reads were a start's longest wait on a loaded machine (decision 0087).
+  const texts = await Promise.all(entries.map(({ entry }) => readFile(join(dir, entry), 'utf8')));
+  const byVersion = new Map<number, { name: string; up?: string; down?: string }>();
+  entries.forEach(({ match: [, number, name, direction] }, index) => {
     const version = Number(number);
     const migration = byVersion.get(version) ?? { name };
     if (migration.name !== name) {
       throw new MigrationFilesError(`two migrations share number ${number}: ${migration.name} and ${name}`);
     }
-    migration[direction] = await readFile(join(dir, entry), 'utf8');
+    migration[direction] = texts[index];
     byVersion.set(version, migration);
-  }
+  });
   return [...byVersion.entries()]
     .sort(([a], [b]) => a - b)
     .map(([version, { name, up, down }]) => {

@@ -25,7 +25,8 @@ export interface MigrationEvent {
 }
 
 export interface MigrateOptions {
-  dir?: string;
+  /** The migrations: a directory to read (default migrations/), or files already read (`serve` reads them once). */
+  source?: MigrationSource;
   dryRun?: boolean;
   onMigrated?: (event: MigrationEvent) => void;
 }
@@ -157,7 +158,7 @@ async function applyEach(
 
 /** Applies every pending migration in order. */
 export async function migrateUp(db: Db, options: MigrateOptions = {}): Promise<MigrationRun> {
-  const files = await readMigrationFiles(options.dir);
+  const files = await filesOf(options.source);
   return withMigrationLock(db, async (connection) => {
     const states = await migrationStatus(connection, files);
     const problems = historyProblems(states);
@@ -173,7 +174,7 @@ export type DownTarget = { steps: number } | { toVersion: number };
 
 /** Rolls back the latest `steps` migrations, or every migration numbered above `toVersion`. */
 export async function migrateDown(db: Db, target: DownTarget, options: MigrateOptions = {}): Promise<MigrationRun> {
-  const files = await readMigrationFiles(options.dir);
+  const files = await filesOf(options.source);
   const fileByVersion = new Map(files.map((f) => [f.version, f]));
   return withMigrationLock(db, async (connection) => {
     const applied = (await readApplied(connection)).reverse();
