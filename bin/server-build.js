@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
  * process loads a few plain modules instead of transforming each of ~290 through tsx (decision 0050).
  * Bundled from src/cli.ts, split where the sources import lazily (each command, the server, the PDF
  * renderer): every file lands directly under dist/, one directory below the root as src/'s top level is,
- * so paths resolved from src/repository-path.ts hold in both. Packages stay in node_modules, loaded as
- * they are, except those below: pure JavaScript in hundreds of small ES modules, which Node loads one by
- * one (typebox's ~680 cost ~0.3 s of CPU; bundled, 15 ms).
+ * so paths resolved from src/repository-path.ts hold in both. Packages are bundled too, with what they
+ * import: Node 20 loads modules one by one, each resolved, read and (for CommonJS imported from ES modules)
+ * scanned for its exports, so the ~600 files of Fastify, Ajv, pg, prom-client and the rest cost a start
+ * ~0.25 s of CPU more than the same code in a few files (decision 0087; typebox's ~680 ES modules alone
+ * cost ~0.3 s, decision 0050). Bundled CommonJS calls `require` for Node's own modules and for the
+ * packages kept below, hence the banner.
  * `npm ci` builds it (`prepare`); `unitrain` checks the fingerprint of the inputs on every start and
  * rebuilds when they changed. Plain JavaScript: it runs before anything could compile it.
  */
@@ -19,7 +22,14 @@ const sourceDirectory = join(repository, 'src');
 const outputDirectory = join(repository, 'dist');
 const stampFile = join(outputDirectory, '.build-stamp');
 const pgliteTemplateName = 'pglite-template';
-const bundledPackages = ['typebox', 'jose', 'csv-parse', 'csv-stringify'];
+/**
+ * Packages that stay in node_modules, loaded from there: those that find files from their own location
+ * (PGlite its WebAssembly and data, swagger-ui and @fastify/static the files they serve, pino the
+ * transports it starts by path), native code (argon2), ioredis (loaded only with REDIS_URL) and what only
+ * `seed` or the certificate PDF load, which are large (faker, pdf-lib, fontkit, qrcode), and pg-native,
+ * which pg requires only when asked and is not installed.
+ */
+const packagesKept = ['@electric-sql/pglite', '@fastify/swagger-ui', '@fastify/static', 'pino', 'pino-pretty', '@node-rs/argon2', 'ioredis', '@faker-js/faker', 'pdf-lib', 'fontkit', 'qrcode', 'pg-native'];
 
 /** @returns {string[]} the sources compiled: every .ts file under src/ but the tests. */
 function sourceFiles() {
@@ -96,12 +106,13 @@ export async function ensureServerBuilt(options = {}) {
       // Stack traces name src/ lines under `node --enable-source-maps`.
       sourcemap: 'linked',
       logLevel: 'warning',
+      banner: { js: "import { createRequire as createRequireOfBundle } from 'node:module'; const require = createRequireOfBundle(import.meta.url);" },
       plugins: [
         {
-          name: 'packages-from-node_modules',
+          name: 'packages-kept-in-node_modules',
           setup(plugins) {
             plugins.onResolve({ filter: /^[^./]/ }, ({ path }) =>
-              bundledPackages.some((name) => path === name || path.startsWith(`${name}/`)) ? undefined : { path, external: true });
+              path.startsWith('node:') || packagesKept.some((name) => path === name || path.startsWith(`${name}/`)) ? { path, external: true } : undefined);
           },
         },
       ],
