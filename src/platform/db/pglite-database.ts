@@ -1,4 +1,4 @@
-import { access, copyFile, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
@@ -109,6 +109,23 @@ async function lockDirectory(path: string): Promise<() => Promise<void>> {
 const exists = (path: string) => access(path).then(() => true, () => false);
 
 /**
+ * Copies the template's files into `path` (which exists): its directories first, then every file at once,
+ * PG_VERSION last. All at once rather than fs.cp's walk, which stats, copies and sets the mode of one file
+ * after another: the 971 files took it 40 % more CPU (decision 0087). copyFile keeps each file's mode.
+ */
+async function copyTemplate(template: string, path: string): Promise<void> {
+  const entries = await readdir(template, { recursive: true, withFileTypes: true });
+  const relative = (entry: (typeof entries)[number]) => join(entry.parentPath, entry.name).slice(template.length + 1);
+  // Sorted, a parent comes before its children.
+  for (const directory of entries.filter((entry) => entry.isDirectory()).map(relative).sort()) {
+    await mkdir(join(path, directory), { recursive: true });
+  }
+  const files = entries.filter((entry) => entry.isFile()).map(relative).filter((file) => file !== 'PG_VERSION');
+  await Promise.all(files.map((file) => copyFile(join(template, file), join(path, file))));
+  await copyFile(join(template, 'PG_VERSION'), join(path, 'PG_VERSION'));
+}
+
+/**
  * A new directory starts as a copy of the cluster the build initialised (dist/pglite-template, decision 0084)
  * instead of PGlite running initdb in it: initdb was more than half of a first start (~3 s of CPU, ~800 MB
  * resident). PG_VERSION, which tells PGlite that a directory holds a database, is copied last, so a copy
@@ -118,8 +135,7 @@ const exists = (path: string) => access(path).then(() => true, () => false);
 async function seedFromTemplate(path: string): Promise<void> {
   const template = repositoryPath('dist/pglite-template');
   if ((await exists(join(path, 'PG_VERSION'))) || !(await exists(join(template, 'PG_VERSION')))) return;
-  await cp(template, path, { recursive: true, force: true, filter: (source) => source !== join(template, 'PG_VERSION') });
-  await copyFile(join(template, 'PG_VERSION'), join(path, 'PG_VERSION'));
+  await copyTemplate(template, path);
 }
 
 /**
