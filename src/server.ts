@@ -68,7 +68,7 @@ export interface RunningServer {
 
 /**
  * What `serve` needs beyond opening the database and its schema: Fastify and the routes, the job handlers
- * and the dispatcher (~0.5 s of CPU to load). Imported while the database opens, which spends part of its
+ * and the dispatcher (most of what a start loads). Imported while the database opens, which spends part of its
  * time waiting (PGlite for its WebAssembly to compile and its files to be read; PostgreSQL for connections):
  * the two overlap instead of following each other (decision 0087).
  */

@@ -29,7 +29,7 @@ export async function readMigrationFiles(dir: string = defaultMigrationsDir): Pr
     const match = fileName.exec(entry);
     return match ? [{ entry, match: match as unknown as [string, string, string, 'up' | 'down'] }] : [];
   });
-  // All at once: one after another, the 120-odd reads were a start's longest wait on a loaded machine (decision 0087).
+  // All at once: one after another, the 120-odd reads kept a start waiting 0.15–0.6 s on a loaded machine (decision 0087).
   const texts = await Promise.all(entries.map(({ entry }) => readFile(join(dir, entry), 'utf8')));
   const byVersion = new Map<number, { name: string; up?: string; down?: string }>();
   entries.forEach(({ match: [, number, name, direction] }, index) => {
