@@ -68,9 +68,9 @@ export interface RunningServer {
 
 /**
  * What `serve` needs beyond opening the database and its schema: Fastify and the routes, the job handlers
- * and the dispatcher (most of what a start loads). Imported while the database opens, which spends part of its
- * time waiting (PGlite for its WebAssembly to compile and its files to be read; PostgreSQL for connections):
- * the two overlap instead of following each other (decision 0087).
+ * and the dispatcher (most of what a start loads). Imported while the database opens, which spends part
+ * of its time waiting (PGlite for its WebAssembly to compile and its files to be read; PostgreSQL for
+ * connections): the two overlap instead of following each other (decision 0087).
  */
 async function loadServing() {
   const [{ buildApp }, { createJobHandlers, createScheduledJobs }, { createWorker }, { ensureInitialAdministrator }] = await Promise.all([
