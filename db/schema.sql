@@ -3814,6 +3814,21 @@ $function$;
 REVOKE EXECUTE ON FUNCTION app_team_ids() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_team_ids() TO unitrain_app;
 
+CREATE OR REPLACE FUNCTION public.app_transaction_changed_accounts()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  RETURN NOT audit_switched_on()
+      OR EXISTS (SELECT 1 FROM change_log c
+                  WHERE c.txid = pg_current_xact_id_if_assigned() AND c.table_name IN ('users', 'provider_members'));
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION app_transaction_changed_accounts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_transaction_changed_accounts() TO unitrain_app;
+
 CREATE OR REPLACE FUNCTION public.app_user_id()
  RETURNS uuid
  LANGUAGE sql
@@ -4639,7 +4654,15 @@ BEGIN
   -- then sees every seat or waitlist place a concurrent enrollment of theirs has committed (each
   -- statement of a VOLATILE function reads a new snapshot). Taken before any session lock, always.
   PERFORM pg_advisory_xact_lock(hashtextextended('enrollment-student:' || coalesce(student, student_profile)::text, 0));
-  IF NOT allow_overlap THEN
+  -- Only a student holding a seat or waitlist place in another session can overlap: one index probe
+  -- answers a student who holds none (a first booking), instead of the overlap query's joins and sort.
+  IF NOT allow_overlap
+     AND ((student IS NOT NULL AND EXISTS (SELECT 1 FROM session_enrollments e
+                                            WHERE e.student_id = student AND e.session_id <> session
+                                              AND e.status IN ('ENROLLED', 'WAITLISTED')))
+          OR (student_profile IS NOT NULL AND EXISTS (SELECT 1 FROM session_enrollments e
+                                                       WHERE e.student_profile_id = student_profile AND e.session_id <> session
+                                                         AND e.status IN ('ENROLLED', 'WAITLISTED')))) THEN
     overlapping := ARRAY(SELECT app_student_overlapping_sessions(session, student, student_profile));
     IF cardinality(overlapping) > 0 THEN
       RETURN QUERY SELECT 'OVERLAPPING'::text, NULL::uuid, overlapping;
