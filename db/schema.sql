@@ -1564,6 +1564,7 @@ CREATE TRIGGER provider_members_capture_delete AFTER DELETE ON provider_members 
 CREATE TRIGGER provider_members_capture_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER provider_members_note_account_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON provider_members FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
 CREATE TRIGGER provider_members_set_row_version BEFORE UPDATE ON provider_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_app
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -2177,6 +2178,7 @@ CREATE TRIGGER users_audit_update AFTER UPDATE ON users REFERENCING OLD TABLE AS
 CREATE TRIGGER users_capture_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_capture_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_capture_update AFTER UPDATE ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
+CREATE TRIGGER users_note_account_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
 CREATE TRIGGER users_set_row_version BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY users_delete_sa ON users FOR DELETE TO unitrain_app
   USING ((app_role() = 'SA'::text));
@@ -3295,6 +3297,16 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION app_may_place(text,uuid,uuid) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.app_note_account_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM set_config('unitrain.accounts_changed', 'on', true);
+  RETURN NULL;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.app_own_roster_ids()
  RETURNS uuid[]
  LANGUAGE sql
@@ -3813,21 +3825,6 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION app_team_ids() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_team_ids() TO unitrain_app;
-
-CREATE OR REPLACE FUNCTION public.app_transaction_changed_accounts()
- RETURNS boolean
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-BEGIN
-  RETURN NOT audit_switched_on()
-      OR EXISTS (SELECT 1 FROM change_log c
-                  WHERE c.txid = pg_current_xact_id_if_assigned() AND c.table_name IN ('users', 'provider_members'));
-END;
-$function$;
-REVOKE EXECUTE ON FUNCTION app_transaction_changed_accounts() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_transaction_changed_accounts() TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.app_user_id()
  RETURNS uuid

@@ -1,5 +1,7 @@
--- Decision 0088 undone: enroll_student as migration 0080 made it; no account-change question at commit.
-DROP FUNCTION app_transaction_changed_accounts();
+-- Decision 0088 undone: enroll_student as migration 0080 made it; no transaction marked for account changes.
+DROP TRIGGER provider_members_note_account_change ON provider_members;
+DROP TRIGGER users_note_account_change ON users;
+DROP FUNCTION app_note_account_change();
 
 CREATE OR REPLACE FUNCTION enroll_student(session uuid, student uuid, student_profile uuid, allow_overlap boolean DEFAULT true)
 RETURNS TABLE (outcome text, enrollment_id uuid, overlapping_session_ids uuid[])

@@ -1,21 +1,24 @@
 -- Decision 0088: less of PostgreSQL per HTTP enrollment. Every row an enrollment wrote before is still
 -- written, with the same content.
 
--- 1. Whether the transaction changed an account's state (its users row or a provider membership), asked
+-- 1. Whether the transaction changed an account's state (its users row or a provider membership), read
 --    with the write check just before COMMIT. A process reads signed-in accounts from the database after
---    its own commits until its change feed has read them (decision 0063); only a commit with such change
---    rows can change what that read answers, so only such a commit needs it. With audit switched off (the
---    owner's bulk load) no change rows are written: every such commit counts as one that changed accounts.
-CREATE FUNCTION app_transaction_changed_accounts() RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+--    its own commits until its change feed has read them (decision 0063); only a commit that changed one
+--    of these two tables can change what that read answers, so only such a commit needs it. A statement
+--    trigger marks the transaction, whoever writes and whether audit is on: a setting made with
+--    set_config(…, true) lasts to the end of the transaction, also from inside a function whose SET
+--    clause names another setting (only the settings of a function's own SET clause are restored when it
+--    returns), and is undone with the writes by a rollback to a savepoint.
+CREATE FUNCTION app_note_account_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  RETURN NOT audit_switched_on()
-      OR EXISTS (SELECT 1 FROM change_log c
-                  WHERE c.txid = pg_current_xact_id_if_assigned() AND c.table_name IN ('users', 'provider_members'));
+  PERFORM set_config('unitrain.accounts_changed', 'on', true);
+  RETURN NULL;
 END;
 $$;
-REVOKE EXECUTE ON FUNCTION app_transaction_changed_accounts() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_transaction_changed_accounts() TO unitrain_app;
+CREATE TRIGGER users_note_account_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+  FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
+CREATE TRIGGER provider_members_note_account_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON provider_members
+  FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
 
 -- 2. enroll_student as migration 0080 made it, but the overlap query (allow_overlap false, as over HTTP)
 --    runs only for a student who holds a seat or waitlist place in another session.

@@ -113,9 +113,23 @@ describe('Db.onCommit for account changes only', () => {
     expect(await bothDuring(() => db.transaction((tx) => tx.query('select count(*) from users')))).toEqual({ every: 0, accounts: 0 });
   });
 
-  it('counts every commit of the owner with audit switched off as one that changed accounts: it writes no change rows to tell', async () => {
-    const quietly = (tx: Queryable) => tx.query("select set_config('unitrain.audit', 'off', true)").then(() => insertProbe(tx));
+  it('signals an account change made with audit switched off, or inside a function with a SET clause, and not one rolled back to a savepoint', async () => {
+    const { rows: [user] } = await db.query<{ id: string }>(
+      "insert into users (email_ciphertext, email_hmac, role) values ('commit-signal-2', 'commit-signal-2', 'IT') returning id",
+    );
+    const quietly = (tx: Queryable) => tx.query("select set_config('unitrain.audit', 'off', true)").then(() => tx.query("update users set status = 'INACTIVE' where id = $1", [user!.id]));
     expect(await bothDuring(() => db.transaction(quietly))).toEqual({ every: 1, accounts: 1 });
+    // A function whose SET clause names search_path restores that setting when it returns, not the mark.
+    await db.exec(`create function commit_signal_reactivate(account uuid) returns void language plpgsql security definer set search_path = public, pg_temp
+                     as $$ begin update users set status = 'ACTIVE' where id = account; end $$`);
+    expect(await bothDuring(() => db.transaction((tx) => tx.query('select commit_signal_reactivate($1)', [user!.id])))).toEqual({ every: 1, accounts: 1 });
+    const undone = async (tx: Queryable) => {
+      await insertProbe(tx);
+      await tx.query('savepoint undone');
+      await tx.query("update users set status = 'INACTIVE' where id = $1", [user!.id]);
+      await tx.query('rollback to savepoint undone');
+    };
+    expect(await bothDuring(() => db.transaction(undone))).toEqual({ every: 1, accounts: 0 });
   });
 });
 

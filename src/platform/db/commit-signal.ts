@@ -7,13 +7,13 @@ export const changesChannel = 'unitrain_changes';
 /**
  * Asked just before COMMIT: only a transaction that wrote (or locked a row) has a transaction id, so a
  * read-only transaction signals nothing. While a listener wants only the commits that changed an account
- * (`onlyAccountChanges`), also whether this one did (migration 0085's function: users or provider_members
- * change rows of this transaction, or audit switched off); a transaction that wrote nothing is not asked.
+ * (`onlyAccountChanges`), also whether this one did: migration 0085's statement triggers on users and
+ * provider_members mark the transaction (`unitrain.accounts_changed`); without them nothing is marked.
  */
 const wroteQueries = {
   plain: 'select pg_current_xact_id_if_assigned() is not null as wrote',
   withAccounts: `select pg_current_xact_id_if_assigned() is not null as wrote,
-                        pg_current_xact_id_if_assigned() is not null and app_transaction_changed_accounts() as accounts_changed`,
+                        current_setting('unitrain.accounts_changed', true) = 'on' as accounts_changed`,
 };
 
 /** The write check's answer (`CommitListeners.wroteQuery`). */
