@@ -1564,6 +1564,7 @@ CREATE TRIGGER provider_members_capture_delete AFTER DELETE ON provider_members 
 CREATE TRIGGER provider_members_capture_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER provider_members_note_account_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON provider_members FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
 CREATE TRIGGER provider_members_set_row_version BEFORE UPDATE ON provider_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -2177,6 +2178,7 @@ CREATE TRIGGER users_audit_update AFTER UPDATE ON users REFERENCING OLD TABLE AS
 CREATE TRIGGER users_capture_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_capture_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_capture_update AFTER UPDATE ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
+CREATE TRIGGER users_note_account_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
 CREATE TRIGGER users_set_row_version BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY users_delete_sa ON users FOR DELETE TO unitrain_sa
   USING ((app_role() = 'SA'::text));
@@ -3294,6 +3296,16 @@ AS $function$
                OR NOT EXISTS (SELECT 1 FROM provider_locations pl WHERE pl.location_id = location)))
 $function$;
 REVOKE EXECUTE ON FUNCTION app_may_place(text,uuid,uuid) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.app_note_account_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM set_config('unitrain.accounts_changed', 'on', true);
+  RETURN NULL;
+END;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.app_own_roster_ids()
  RETURNS uuid[]
@@ -4639,7 +4651,15 @@ BEGIN
   -- then sees every seat or waitlist place a concurrent enrollment of theirs has committed (each
   -- statement of a VOLATILE function reads a new snapshot). Taken before any session lock, always.
   PERFORM pg_advisory_xact_lock(hashtextextended('enrollment-student:' || coalesce(student, student_profile)::text, 0));
-  IF NOT allow_overlap THEN
+  -- Only a student holding a seat or waitlist place in another session can overlap: one index probe
+  -- answers a student who holds none (a first booking), instead of the overlap query's joins and sort.
+  IF NOT allow_overlap
+     AND ((student IS NOT NULL AND EXISTS (SELECT 1 FROM session_enrollments e
+                                            WHERE e.student_id = student AND e.session_id <> session
+                                              AND e.status IN ('ENROLLED', 'WAITLISTED')))
+          OR (student_profile IS NOT NULL AND EXISTS (SELECT 1 FROM session_enrollments e
+                                                       WHERE e.student_profile_id = student_profile AND e.session_id <> session
+                                                         AND e.status IN ('ENROLLED', 'WAITLISTED')))) THEN
     overlapping := ARRAY(SELECT app_student_overlapping_sessions(session, student, student_profile));
     IF cardinality(overlapping) > 0 THEN
       RETURN QUERY SELECT 'OVERLAPPING'::text, NULL::uuid, overlapping;

@@ -157,12 +157,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   );
   realtime.hub.feed.observe(signedInAccounts.observer);
-  const stopNotingCommits = deps.db.onCommit(() => {
-    cache.noteLocalCommit();
-    signedInAccounts.noteLocalCommit();
-  });
+  const stopNotingCommits = deps.db.onCommit(() => cache.noteLocalCommit());
+  // A commit that changed no account cannot change what an account's read answers (decision 0088).
+  const stopNotingAccountCommits = deps.db.onCommit(() => signedInAccounts.noteLocalCommit(), { onlyAccountChanges: true });
   app.decorate('answerCache', cache);
-  app.addHook('onClose', async () => stopNotingCommits());
+  app.addHook('onClose', async () => {
+    stopNotingCommits();
+    stopNotingAccountCommits();
+  });
   metrics.sources.pool = () => deps.db.poolStats();
   metrics.sources.jobs = () => countJobsByStatus(deps.db);
   metrics.sources.cacheSize = () => cache.size;

@@ -148,4 +148,22 @@ describe('a trainee enrolling in overlapping sessions', () => {
     const wanted = await world.call('IT', 'POST', `/v1/sessions/${module.id}/enrollments`, { allow_overlap: true });
     expect(wanted.statusCode, wanted.body).toBe(201);
   });
+
+  it('refuses a student profile enrolled by staff the same way: a waitlist place counts, a cancelled enrollment does not', async () => {
+    const day = freshDay();
+    const full = await createSession({ session_date: day, start_time: '09:00', end_time: '12:00', max_capacity: 1 });
+    const module = await createSession({ session_date: day, instructor_id: world.users.IP.id, start_time: '10:00', end_time: '11:00' });
+    const { rows: [profile, seated] } = await context.db.query<{ id: string }>(
+      "insert into student_enrollment_profiles (first_name, last_name) values ('Overlap', 'Profile'), ('Seated', 'Profile') returning id",
+    );
+    const enroll = (sessionId: string, studentProfileId: string) => world.call('SA', 'POST', `/v1/sessions/${sessionId}/enrollments`, { student_profile_id: studentProfileId });
+    expect((await enroll(full.id, seated!.id)).statusCode).toBe(201);
+    const waitlisted = await enroll(full.id, profile!.id);
+    expect(waitlisted.json()).toMatchObject({ status: 'WAITLISTED' });
+    const refused = await enroll(module.id, profile!.id);
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.json().error).toMatchObject({ code: 'OVERLAPPING_ENROLLMENT', details: { overlapping_session_ids: [full.id] } });
+    expect((await world.call('SA', 'POST', `/v1/enrollments/${waitlisted.json<{ id: string }>().id}/cancel`, {})).statusCode).toBe(200);
+    expect((await enroll(module.id, profile!.id)).statusCode).toBe(201);
+  });
 });

@@ -88,6 +88,51 @@ describe('Db.onCommit', () => {
   });
 });
 
+describe('Db.onCommit for account changes only', () => {
+  /** Commits signalled to a listener of every commit and to one of account changes only, during `run`. */
+  async function bothDuring(run: () => Promise<unknown>): Promise<{ every: number; accounts: number }> {
+    const counts = { every: 0, accounts: 0 };
+    const stops = [db.onCommit(() => counts.every++), db.onCommit(() => counts.accounts++, { onlyAccountChanges: true })];
+    try {
+      await run();
+    } finally {
+      for (const stop of stops) stop();
+    }
+    return counts;
+  }
+
+  it('signals a commit with a users or provider_members change of its own, and not one that changed neither', async () => {
+    const { rows: [user] } = await db.query<{ id: string }>(
+      "insert into users (email_ciphertext, email_hmac, role) values ('commit-signal', 'commit-signal', 'AP') returning id",
+    );
+    const { rows: [provider] } = await db.query<{ id: string }>("insert into authorized_providers (name) values ('Signalled provider') returning id");
+    expect(await bothDuring(() => db.withActor(administrator, (tx) => tx.query("update users set status = 'INACTIVE' where id = $1", [user!.id])))).toEqual({ every: 1, accounts: 1 });
+    expect(await bothDuring(() => db.transaction((tx) => tx.query('insert into provider_members (provider_id, user_id) values ($1, $2)', [provider!.id, user!.id])))).toEqual({ every: 1, accounts: 1 });
+    expect(await bothDuring(() => db.withActor(administrator, (tx) => tx.query("insert into locations (name, country) values ('Unsignalled hall', 'GB')")))).toEqual({ every: 1, accounts: 0 });
+    expect(await bothDuring(() => db.transaction(insertProbe))).toEqual({ every: 1, accounts: 0 });
+    expect(await bothDuring(() => db.transaction((tx) => tx.query('select count(*) from users')))).toEqual({ every: 0, accounts: 0 });
+  });
+
+  it('signals an account change made with audit switched off, or inside a function with a SET clause, and not one rolled back to a savepoint', async () => {
+    const { rows: [user] } = await db.query<{ id: string }>(
+      "insert into users (email_ciphertext, email_hmac, role) values ('commit-signal-2', 'commit-signal-2', 'IT') returning id",
+    );
+    const quietly = (tx: Queryable) => tx.query("select set_config('unitrain.audit', 'off', true)").then(() => tx.query("update users set status = 'INACTIVE' where id = $1", [user!.id]));
+    expect(await bothDuring(() => db.transaction(quietly))).toEqual({ every: 1, accounts: 1 });
+    // A function whose SET clause names search_path restores that setting when it returns, not the mark.
+    await db.exec(`create function commit_signal_reactivate(account uuid) returns void language plpgsql security definer set search_path = public, pg_temp
+                     as $$ begin update users set status = 'ACTIVE' where id = account; end $$`);
+    expect(await bothDuring(() => db.transaction((tx) => tx.query('select commit_signal_reactivate($1)', [user!.id])))).toEqual({ every: 1, accounts: 1 });
+    const undone = async (tx: Queryable) => {
+      await insertProbe(tx);
+      await tx.query('savepoint undone');
+      await tx.query("update users set status = 'INACTIVE' where id = $1", [user!.id]);
+      await tx.query('rollback to savepoint undone');
+    };
+    expect(await bothDuring(() => db.transaction(undone))).toEqual({ every: 1, accounts: 0 });
+  });
+});
+
 describe.runIf(testEngine === 'postgres')('the commit signal across processes', () => {
   it('wakes this process when a Db of another process commits a write (a CLI command, say), through its NOTIFY', async () => {
     const signal = createCommitSignal(db, testLogger);

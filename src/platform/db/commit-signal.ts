@@ -1,38 +1,60 @@
 import type { Logger } from '../shared/logger.js';
-import type { Db } from './database.js';
+import type { CommitListenerOptions, Db } from './database.js';
 
 /** The channel a PostgreSQL `Db` NOTIFYs after its writes commit, so other processes look at change_log now. */
 export const changesChannel = 'unitrain_changes';
 
 /**
  * Asked just before COMMIT: only a transaction that wrote (or locked a row) has a transaction id, so a
- * read-only transaction signals nothing.
+ * read-only transaction signals nothing. While a listener wants only the commits that changed an account
+ * (`onlyAccountChanges`), also whether this one did: migration 0085's statement triggers on users and
+ * provider_members mark the transaction (`unitrain.accounts_changed`); without them nothing is marked.
  */
-export const transactionWroteQuery = 'select pg_current_xact_id_if_assigned() is not null as wrote';
+const wroteQueries = {
+  plain: 'select pg_current_xact_id_if_assigned() is not null as wrote',
+  withAccounts: `select pg_current_xact_id_if_assigned() is not null as wrote,
+                        current_setting('unitrain.accounts_changed', true) = 'on' as accounts_changed`,
+};
+
+/** The write check's answer (`CommitListeners.wroteQuery`). */
+export interface WroteRow {
+  wrote?: boolean;
+  accounts_changed?: boolean;
+}
 
 /** The engines' side: who is told, in this process, that a writing transaction of the `Db` committed. */
 export interface CommitListeners {
-  add(listener: () => void): () => void;
+  add(listener: () => void, options?: CommitListenerOptions): () => void;
   /** Whether anyone listens (the embedded engine asks whether a transaction wrote only then). */
   readonly any: boolean;
-  emit(): void;
+  /** The write check to run before COMMIT: it asks about accounts only while someone listens for them. */
+  readonly wroteQuery: string;
+  emit(answer: WroteRow): void;
 }
 
 export function createCommitListeners(): CommitListeners {
-  const listeners = new Set<() => void>();
+  const everyCommit = new Set<() => void>();
+  const accountCommits = new Set<() => void>();
   return {
-    add(listener) {
+    add(listener, options = {}) {
       // A wrapper of its own, so that one function added twice is called twice and removed once.
       const entry = () => listener();
+      const listeners = options.onlyAccountChanges ? accountCommits : everyCommit;
       listeners.add(entry);
       return () => listeners.delete(entry);
     },
     get any() {
-      return listeners.size > 0;
+      return everyCommit.size > 0 || accountCommits.size > 0;
+    },
+    get wroteQuery() {
+      return accountCommits.size > 0 ? wroteQueries.withAccounts : wroteQueries.plain;
     },
     /** After COMMIT returned. Listeners only wake something and never throw (the transaction did commit). */
-    emit() {
-      for (const listener of listeners) listener();
+    emit(answer) {
+      if (answer.wrote !== true) return;
+      for (const listener of everyCommit) listener();
+      // Asked only while such a listener was there: one added meanwhile waits for the next commit.
+      if (answer.accounts_changed === true) for (const listener of accountCommits) listener();
     },
   };
 }

@@ -76,6 +76,15 @@ export interface WriteOptions {
   serializationAttempts?: number;
 }
 
+/** Options of `Db.onCommit`. */
+export interface CommitListenerOptions {
+  /**
+   * Only commits that changed an account's state (its users row or a provider membership): the others
+   * cannot change what a read of a signed-in account answers (decision 0088).
+   */
+  onlyAccountChanges?: boolean;
+}
+
 export interface Db extends Connection {
   readonly engine: Engine;
   readonly reader: Reader;
@@ -106,9 +115,10 @@ export interface Db extends Connection {
    * `withConnection`), whoever opened it: a request, a job, a command. Not after a rollback, a failed
    * COMMIT or a read-only transaction; single statements outside a transaction are not seen. On
    * PostgreSQL the `Db` also NOTIFYs other processes (commit-signal.ts). The function it returns stops
-   * the calls. Listeners only wake something; they must not throw.
+   * the calls. Listeners only wake something; they must not throw. `onlyAccountChanges`: only after a
+   * commit that changed an account's state (commit-signal.ts).
    */
-  onCommit(listener: () => void): () => void;
+  onCommit(listener: () => void, options?: CommitListenerOptions): () => void;
   /** The primary pool's connections (PostgreSQL); null on the embedded engine, which has one connection. */
   poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import lockfile from 'proper-lockfile';
 import { repositoryPath } from '../../repository-path.js';
 import { isProcessAlive } from '../shared/process-alive.js';
-import { createCommitListeners, transactionWroteQuery } from './commit-signal.js';
+import { createCommitListeners, type WroteRow } from './commit-signal.js';
 import { DatabaseInUseError } from './database-in-use-error.js';
 import { applyActor, asTx, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import type { QueryLog } from './query-log.js';
@@ -168,14 +168,14 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
   const commits = createCommitListeners();
   /** `signalled`: whether the commit is told to `onCommit`'s listeners (a session's is not: database.ts). */
   const transactionOf = (signalled: boolean) => async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
-    let wrote = false;
+    let answer: WroteRow = {};
     const result = await pglite.transaction(async (t) => {
       const value = await fn(asTx(queryableOf(t, queryLog)));
       // One process, so nobody else to tell: asked only when someone here listens.
-      if (signalled && commits.any) wrote = (await t.query<{ wrote: boolean }>(transactionWroteQuery)).rows[0]?.wrote === true;
+      if (signalled && commits.any) answer = (await t.query<WroteRow>(commits.wroteQuery)).rows[0] ?? {};
       return value;
     });
-    if (wrote) commits.emit();
+    commits.emit(answer);
     return result;
   };
   const transaction = transactionOf(true);
@@ -209,7 +209,7 @@ export function wrapPglite(pglite: PGlite, queryLog: QueryLog, close: () => Prom
       const stop = await pglite.listen(channel, onNotify);
       return () => stop();
     },
-    onCommit: (listener) => commits.add(listener),
+    onCommit: (listener, options) => commits.add(listener, options),
     poolStats: () => null,
     close,
   };

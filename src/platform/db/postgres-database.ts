@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
-import { changesChannel, coalesced, type CommitListeners, createCommitListeners, transactionWroteQuery } from './commit-signal.js';
+import { changesChannel, coalesced, type CommitListeners, createCommitListeners, type WroteRow } from './commit-signal.js';
 import type { Actor, CommitMark } from './actor.js';
 import { actorClaims, asTx, databaseRoleOf, type Connection, type Db, type QueryResult, type Queryable, type Row, type Tx } from './database.js';
 import { type BatchResult, type BatchStatement, preparedOn, runBatch } from './statement-batch.js';
@@ -119,14 +119,14 @@ const readOnly: TransactionMode = { readOnly: true, mark: null };
 const unsignalledCommits = createCommitListeners();
 
 /**
- * Whether the transaction wrote, COMMIT and, when asked, the WAL position after it, in one round trip:
+ * The write check (`wroteQuery`), COMMIT and, when asked, the WAL position after it, in one round trip:
  * without parameters pg sends the statements in one simple query and answers with one result per
  * statement. A failed COMMIT throws (and the statement after it is not run).
  */
-async function commitReportingWrite(client: pg.PoolClient, withPosition: boolean): Promise<{ wrote: boolean; position: WalPosition | null }> {
-  const text = withPosition ? `${transactionWroteQuery}; commit; ${walPositionQuery}` : `${transactionWroteQuery}; commit`;
-  const results = (await client.query(text)) as unknown as pg.QueryResult<{ wrote?: boolean; position?: string }>[];
-  return { wrote: results[0]?.rows[0]?.wrote === true, position: results[2]?.rows[0]?.position ?? null };
+async function commitReportingWrite(client: pg.PoolClient, wroteQuery: string, withPosition: boolean): Promise<{ answer: WroteRow; position: WalPosition | null }> {
+  const text = withPosition ? `${wroteQuery}; commit; ${walPositionQuery}` : `${wroteQuery}; commit`;
+  const results = (await client.query(text)) as unknown as pg.QueryResult<WroteRow & { position?: string }>[];
+  return { answer: results[0]?.rows[0] ?? {}, position: results[2]?.rows[0]?.position ?? null };
 }
 
 /**
@@ -173,7 +173,7 @@ async function inTransaction<T>(
       await statements.exec(sql);
     },
   };
-  let wrote = false;
+  let answer: WroteRow = {};
   let result: T;
   try {
     result = await fn(asTx(tx));
@@ -181,15 +181,15 @@ async function inTransaction<T>(
     if (mode.readOnly) {
       await client.query('commit');
     } else {
-      const committed = await commitReportingWrite(client, mode.mark !== null);
-      wrote = committed.wrote;
-      if (wrote && mode.mark) mode.mark.position = laterWalPosition(mode.mark.position, committed.position);
+      const committed = await commitReportingWrite(client, commits.wroteQuery, mode.mark !== null);
+      answer = committed.answer;
+      if (answer.wrote === true && mode.mark) mode.mark.position = laterWalPosition(mode.mark.position, committed.position);
     }
   } catch (error) {
     if (begun !== null) await client.query('rollback').catch(() => brokenClients.add(client));
     throw error;
   }
-  if (wrote) commits.emit();
+  commits.emit(answer);
   return result;
 }
 
@@ -305,7 +305,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
       return { ...connectionOf(client as pg.PoolClient, queryLog, unsignalledCommits), close: () => client.end() };
     },
     listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
-    onCommit: (listener) => commits.add(listener),
+    onCommit: (listener, options) => commits.add(listener, options),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
       // A commit's NOTIFY still on its way (or its coalesced repeat) would otherwise meet an ended pool.

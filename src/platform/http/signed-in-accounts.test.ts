@@ -112,3 +112,26 @@ describe('signed-in accounts when the feed falls behind', () => {
     expect((await accountReads(context)).database).toBe(before.database + 1);
   });
 });
+
+describe("signed-in accounts after this process's own commits", () => {
+  // The monotonic clock stands still and the feed is stopped: nothing but the process's own commits decides.
+  const context = useTestApp({ monotonicNow: () => 80_000 });
+
+  it('reads accounts from the database after a commit that changed an account, and not after one that changed none (decision 0088)', async () => {
+    const admin = await mintAccessToken(testKeyring, { userId: (await createUser(context.db, testKeyring, { role: 'SA' })).id, role: 'SA' });
+    const { user, token } = await keptAccount(context);
+    await context.app.realtime.hub.feed.stop();
+
+    const created = await context.app.inject({ method: 'POST', url: '/v1/locations', headers: bearer(admin), payload: { name: 'Own-commit hall', country: 'GB' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const afterLocation = await accountReads(context);
+    expect((await me(context, token)).statusCode).toBe(200);
+    expect(await accountReads(context)).toEqual({ ...afterLocation, memory: afterLocation.memory + 1 });
+
+    const deactivated = await context.app.inject({ method: 'POST', url: `/v1/users/${user.id}/deactivate`, headers: bearer(admin) });
+    expect(deactivated.statusCode).toBe(200);
+    const afterDeactivation = await accountReads(context);
+    expect((await me(context, token)).statusCode).toBe(401);
+    expect((await accountReads(context)).database).toBe(afterDeactivation.database + 1);
+  });
+});

@@ -26,7 +26,7 @@ export interface SignedInAccounts {
     batch(batch: AccountChangeBatch): void;
     roundSettled(): void;
   };
-  /** Call after each commit of this process that wrote (Db.onCommit): until the feed has read it, accounts are read. */
+  /** Call after each commit of this process that changed an account (Db.onCommit, onlyAccountChanges): until the feed has read it, accounts are read. */
   noteLocalCommit(): void;
 }
 
@@ -62,8 +62,9 @@ interface Flight {
  * The signed-in account of each request, kept in memory between requests (decision 0063). Decision 0051
  * requires a role change or a deactivation to apply to tokens already issued at once; this keeps it, on
  * the rules of the answer cache (decision 0038), per account:
- * - this process's own commits: after any commit of this process that wrote, every account is read from
- *   the database until the change feed has read that commit (as the answer cache's own-write bypass);
+ * - this process's own commits: after a commit of this process that changed an account's state (a users
+ *   or provider_members change row of its own: only those can change what the read answers, decision
+ *   0088), every account is read from the database until the change feed has read that commit;
  * - other processes' commits: the feed (woken by their NOTIFY, or within FEED_POLL_MS) drops the account
  *   a `users` change names, and every account on a `provider_members` change (its row names the
  *   membership, not the user; such changes are rare), before the stream hub hears of the change;
