@@ -10,13 +10,12 @@ interface Waiting {
 }
 
 /**
- * At most this many codes a statement. At 64 connections on a quiet machine the misses of one turn are
- * most of the connections: read in one statement, the process waits idle while PostgreSQL reads them all,
- * then answers them all while PostgreSQL waits (decision 0085). Split, the first answers are sent while
- * PostgreSQL still reads the rest, and the next turn's misses come back in groups. Turns of fewer misses
- * (a busier machine already spreads them) stay one statement: each more costs the process a query.
+ * At most this many codes a statement. At 64 connections the misses of one turn are most of the
+ * connections; read in one statement, the process waits idle while PostgreSQL reads them all, and then
+ * answers them all while PostgreSQL waits (decision 0085). In statements of 32 the first answers are
+ * sent while PostgreSQL still reads the rest, and the next turn's misses come back in groups.
  */
-export const codesPerRead = 48;
+export const codesPerRead = 32;
 
 /**
  * Codes missed by the cache in the same turn of the event loop are read together (decision 0064):
@@ -46,7 +45,7 @@ export function createPublicAnswersReader(owner: Queryable): PublicAnswersReader
     waiting = new Map();
     for (const [asOf, byCode] of batch) {
       const codes = [...byCode.keys()];
-      // Statements of equal size: 64 codes are two reads of 32, not one of 48 and one of 16.
+      // Statements of equal size: 40 codes are two reads of 20, not one of 32 and one of 8.
       const size = Math.ceil(codes.length / Math.ceil(codes.length / codesPerRead));
       for (let start = 0; start < codes.length; start += size) read(asOf, codes.slice(start, start + size), byCode);
     }
