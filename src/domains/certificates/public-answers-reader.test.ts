@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { createCertificateWorld, type CertificateJson, type CertificateWorld } from '../../../test/world.js';
 import type { PublicVerificationAnswer } from './certificates.repository.js';
-import type { Queryable } from '../../platform/db/database.js';
-import { codesPerRead, createPublicAnswersReader } from './public-answers-reader.js';
+import { createPublicAnswersReader } from './public-answers-reader.js';
 
 // The reader batches the codes missed in one turn per UTC day (decision 0064): each caller must get its own
 // code's facts as of its own day, and a day whose read fails must fail only its own callers.
@@ -61,31 +60,5 @@ describe('the public answers reader', () => {
     expect(alsoRefused.status).toBe('rejected');
     expect(answered).toMatchObject({ status: 'fulfilled', value: { verification_code: certificate.verification_code } });
     expect(await read(certificate.verification_code, today)).toMatchObject({ verification_code: certificate.verification_code });
-  });
-
-  it('reads the misses of a turn in statements of at most codesPerRead codes, each caller answered its own code', async () => {
-    const certificates = [await issued(), await issued(), await issued()];
-    const statements: number[] = [];
-    // The real database, with the codes of each statement noted.
-    const counted: Queryable = {
-      query: (sql, params) => {
-        statements.push((params?.[0] as string[]).length);
-        return context.db.query(sql, params);
-      },
-      exec: (sql) => context.db.exec(sql),
-    };
-    const read = createPublicAnswersReader(counted);
-    const today = new Date().toISOString().slice(0, 10);
-    const unknownCodes = Array.from({ length: 2 * codesPerRead }, (_, index) => `ZZZZ-ZZZZ-ZZZZ-${String(index).padStart(4, '0')}`);
-    const codes = [...unknownCodes.slice(0, codesPerRead), ...certificates.map((c) => c.verification_code), ...unknownCodes.slice(codesPerRead)];
-    const answers = await Promise.all([...codes, certificates[0]!.verification_code].map((code) => read(code, today)));
-    // 2 × codesPerRead + 3 codes (the repeated one read once): three statements, none larger than codesPerRead.
-    expect(statements).toHaveLength(3);
-    expect(statements.reduce((sum, size) => sum + size, 0)).toBe(2 * codesPerRead + 3);
-    expect(Math.max(...statements)).toBeLessThanOrEqual(codesPerRead);
-    expect(answers.map((answer) => answer?.verification_code ?? null)).toEqual([
-      ...unknownCodes.slice(0, codesPerRead).map(() => null), ...certificates.map((c) => c.verification_code),
-      ...unknownCodes.slice(codesPerRead).map(() => null), certificates[0]!.verification_code,
-    ]);
   });
 });
