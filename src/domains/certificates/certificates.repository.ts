@@ -256,21 +256,18 @@ export async function publicVerificationAnswers(db: Queryable, codes: readonly s
 /**
  * Adds verifications counted in memory (one row per certificate) in one statement, on the owner
  * connection like verify_certificate's own count; answers each certificate's stored count after it.
- * Each column goes as one comma-separated text (ids, counts, epoch milliseconds): the driver would
- * otherwise quote each array element and write each time as local text (decision 0085).
  */
 export async function addVerificationCounts(
-  owner: Queryable, counts: ReadonlyArray<{ certificateId: string; count: number; lastVerifiedAtMs: number }>,
+  owner: Queryable, counts: ReadonlyArray<{ certificateId: string; count: number; lastVerifiedAt: Date }>,
 ): Promise<Array<{ certificate_id: string; verification_count: number }>> {
   const { rows } = await owner.query<{ certificate_id: string; verification_count: number }>(
     `insert into certificate_verifications as v (certificate_id, verification_count, last_verified_at)
-     select id, n, to_timestamp(ms / 1000)
-       from unnest(string_to_array($1, ',')::uuid[], string_to_array($2, ',')::integer[], string_to_array($3, ',')::float8[]) as c (id, n, ms)
+     select * from unnest($1::uuid[], $2::integer[], $3::timestamptz[])
      on conflict (certificate_id) do update
        set verification_count = v.verification_count + excluded.verification_count,
            last_verified_at = greatest(v.last_verified_at, excluded.last_verified_at)
      returning certificate_id, verification_count`,
-    [counts.map((c) => c.certificateId).join(','), counts.map((c) => c.count).join(','), counts.map((c) => c.lastVerifiedAtMs).join(',')],
+    [counts.map((c) => c.certificateId), counts.map((c) => c.count), counts.map((c) => c.lastVerifiedAt)],
   );
   return rows;
 }

@@ -19,7 +19,7 @@ export interface VerificationCounts {
 
 interface Waiting {
   count: number;
-  lastVerifiedAtMs: number;
+  lastVerifiedAt: Date;
 }
 
 /**
@@ -30,7 +30,7 @@ interface Waiting {
 export function createVerificationCounts(owner: Queryable, logger: Pick<Logger, 'warn'>, now: () => Date = () => new Date()): VerificationCounts {
   let waiting = new Map<string, Waiting>();
   let writing = new Map<string, Waiting>();
-  /** The stored count as this process's last flush learnt it: loads made before that flush read less. */
+  /** The stored count as this process last learnt it (from a load or a flush): later loads may be older than a flush. */
   const stored = new LRUCache<string, number>({ max: 10_000 });
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> | null = null;
@@ -47,7 +47,7 @@ export function createVerificationCounts(owner: Queryable, logger: Pick<Logger, 
       logger.warn({ err: error }, 'certificates: verification counts could not be written; kept for the next try');
       for (const [id, counted] of writing) {
         const later = waiting.get(id);
-        waiting.set(id, later ? { count: later.count + counted.count, lastVerifiedAtMs: later.lastVerifiedAtMs } : counted);
+        waiting.set(id, later ? { count: later.count + counted.count, lastVerifiedAt: later.lastVerifiedAt } : counted);
       }
       schedule();
     } finally {
@@ -70,17 +70,16 @@ export function createVerificationCounts(owner: Queryable, logger: Pick<Logger, 
 
   return {
     count(certificateId, storedCount) {
-      // Only a flush's count is remembered: a loaded one is the stored count of its moment, and the next
-      // load (from the primary, which only adds) reads at least as much (decision 0085: no LRU write per new code).
+      // A read of the LRU already makes the entry the newest: it is written only when the count it holds changes.
       const remembered = stored.get(certificateId);
       const known = remembered === undefined || remembered < storedCount ? storedCount : remembered;
-      const at = now().getTime();
+      if (known !== remembered) stored.set(certificateId, known);
       let counted = waiting.get(certificateId);
       if (counted) {
         counted.count += 1;
-        counted.lastVerifiedAtMs = at;
+        counted.lastVerifiedAt = now();
       } else {
-        waiting.set(certificateId, (counted = { count: 1, lastVerifiedAtMs: at }));
+        waiting.set(certificateId, (counted = { count: 1, lastVerifiedAt: now() }));
       }
       schedule();
       return known + (writing.get(certificateId)?.count ?? 0) + counted.count;

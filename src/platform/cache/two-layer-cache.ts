@@ -111,8 +111,6 @@ export function createTwoLayerCache(
   /** The primary's WAL position when `known` was read: every change before `known` committed before it. */
   let knownWal: string | null = null;
   let starting: Promise<void> | null = null;
-  /** The feed has started and the key prefix names its database. */
-  let started = false;
   const ownWrites = createOwnWrites();
   const noFeed = createFailureWarning(logger, 'cache: the change feed could not start; answering without the cache');
   const flights = new Map<string, { stamp: FeedPosition; tags: readonly string[]; promise: Promise<unknown> }>();
@@ -136,7 +134,6 @@ export function createTwoLayerCache(
           knownWal = walPosition;
         }
         prefix = `${settings.keyPrefix ?? 'unitrain:cache:v1:'}${database}:`;
-        started = true;
       },
       (error: unknown) => {
         starting = null;
@@ -178,7 +175,7 @@ export function createTwoLayerCache(
     const stamp = known as FeedPosition;
     const after = knownWal;
     const promise = (async () => {
-      const inL2 = redis ? await readL2(key) : null;
+      const inL2 = await readL2(key);
       if (inL2) {
         if (valid(inL2.stamp, inL2.tags)) {
           metrics.hits.inc({ layer: 'l2' });
@@ -210,8 +207,7 @@ export function createTwoLayerCache(
     async getOrLoad<T>(key: string, tags: readonly string[], loader: Loader<T>): Promise<T> {
       if (ttlMs === 0) return loader(null);
       try {
-        // Once the feed has started, no await: a request answered from L1 takes no extra turn (decision 0085).
-        if (!started) await ensureStarted();
+        await ensureStarted();
       } catch (error) {
         noFeed.failed(error);
         metrics.bypasses.inc({ reason: 'no_feed' });
