@@ -9,7 +9,10 @@ port="${PORT:-3000}"
 start=$(date +%s.%N)
 DATA_DIR="$1" PORT="$port" LOG_LEVEL=warn node bin/unitrain.js serve > /dev/null 2>&1 &
 pid=$!
-until curl -sf "localhost:$port/ready" > /dev/null 2>&1; do sleep 0.05; done
+until curl -sf "localhost:$port/ready" > /dev/null 2>&1; do
+  kill -0 "$pid" 2> /dev/null || { wait "$pid" || true; echo "serve exited before /ready" >&2; exit 1; }
+  sleep 0.05
+done
 end=$(date +%s.%N)
 memory() { awk -v field="$1:" '$1 == field { printf "%d", $2 / 1024 }' "/proc/$pid/status"; }
 # Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (the name before them has no spaces).
