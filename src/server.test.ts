@@ -97,6 +97,20 @@ describe('the server process', () => {
     expect(await restarted.stop()).toBe(0);
   });
 
+  it('exits 1 when a request in flight holds the shutdown past SHUTDOWN_TIMEOUT_MS, and starts again after it', async () => {
+    const { env, args } = await serverEnv({ migrated: true });
+    const server = await startServerProcess({ ...env, SHUTDOWN_TIMEOUT_MS: '100' }, args);
+    const inFlight = slowRequest(server.url);
+    await until(() => server.logs().includes('"path":"/v1/slow-upload"'), 'the server to read the slow request');
+    // The rest of the body never comes: only the deadline ends the shutdown.
+    expect(await server.stop()).toBe(1);
+    expect(server.logs()).toContain('shutdown overran its deadline: exiting without finishing it');
+    expect(await inFlight.response).toBe('');
+    const restarted = await startServerProcess(env, args);
+    expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
+    expect(await restarted.stop()).toBe(0);
+  });
+
   it.runIf(testEngine === 'pglite')('refuses a second process on the same data directory', async () => {
     const server = await startServerProcess({ DATA_DIR: await withMigratedEmbeddedDatabase(dataDir) });
     try {
