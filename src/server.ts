@@ -143,9 +143,7 @@ export async function serveUntilSignalled(config: Config, logger: Logger, option
   await startServer(config, logger, {
     ...options,
     onListening: (server) =>
-      stopOnSignal(logger, config.shutdownTimeoutMs, async (reason) => {
-        if ('error' in reason) logger.error({ err: reason.error }, 'stopping after an unexpected error');
-        else logger.info({ signal: reason.signal }, 'shutting down: finishing requests in flight');
+      stopOnSignal(logger, { deadlineMs: config.shutdownTimeoutMs, stoppingMessage: 'shutting down: finishing requests in flight' }, async () => {
         await server.close();
         logger.info('stopped');
       }),

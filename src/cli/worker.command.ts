@@ -55,9 +55,7 @@ export function registerWorkerCommand(program: Command, context: { config: () =>
       let stopping = false;
       const pause = createWakeableSleep();
       // Before the first query: a stop that comes while the database is awaited, or while LISTEN connects, is still graceful.
-      stopOnSignal(logger, config.shutdownTimeoutMs, async (reason) => {
-        if ('error' in reason) logger.error({ err: reason.error }, 'stopping after an unexpected error');
-        else logger.info({ signal: reason.signal }, 'worker shutting down: finishing the job in hand');
+      stopOnSignal(logger, { deadlineMs: config.shutdownTimeoutMs, stoppingMessage: 'worker shutting down: finishing the job in hand' }, async () => {
         stopping = true;
         pause.wake();
         await worker.stop();

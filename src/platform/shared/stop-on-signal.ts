@@ -14,11 +14,13 @@ type StopReason = { signal: StopSignal } | { error: unknown };
 
 /**
  * Runs `stop` once, on SIGINT, SIGTERM, SIGHUP or an uncaught error, then exits: 0 after a signal, 1 after an
- * error or when `stop` overruns `deadlineMs`. A second SIGINT or SIGTERM exits at once with 128 + its
- * number, as a shell reports a process the signal ended. SIGHUP, a closed terminal, never hurries a stop:
+ * error or when `stop` overruns `deadlineMs`; it logs why (`stoppingMessage` with the signal, or the error).
+ * A second SIGINT or SIGTERM exits at once with 128 + its number, as a shell reports a process the signal
+ * ended. SIGHUP, a closed terminal, never hurries a stop:
  * it comes along with the others (npm, exiting once `pkill` ended its shell, leaves the server a SIGHUP).
  */
-export function stopOnSignal(logger: Logger, deadlineMs: number, stop: (reason: StopReason) => Promise<void>): void {
+export function stopOnSignal(logger: Logger, settings: { deadlineMs: number; stoppingMessage: string }, stop: () => Promise<void>): void {
+  const { deadlineMs, stoppingMessage } = settings;
   const terminalStdio = [0, 1, 2].filter((fd) => isatty(fd));
   let hungUp = false;
   let stopRequests = 0;
@@ -31,11 +33,13 @@ export function stopOnSignal(logger: Logger, deadlineMs: number, stop: (reason: 
 
   const begin = (reason: StopReason): void => {
     stopping = true;
+    if ('error' in reason) logger.error({ err: reason.error }, 'stopping after an unexpected error');
+    else logger.info({ signal: reason.signal }, stoppingMessage);
     setTimeout(() => {
       logger.error({ deadlineMs }, 'shutdown overran its deadline: exiting without finishing it');
       exit(1);
     }, deadlineMs);
-    stop(reason).then(
+    stop().then(
       () => exit('error' in reason ? 1 : 0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
