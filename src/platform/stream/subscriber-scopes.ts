@@ -1,9 +1,9 @@
 import { type Db, inReadOnlySnapshot, type Session, type Tx } from '../db/database.js';
 import { isSessionEnded } from '../db/postgres-errors.js';
-import { type ChangePosition, comparePositions, readPrunedThrough } from '../change-log/index.js';
+import { type ChangePosition, comparePositions, laterPosition, readPrunedThrough } from '../change-log/index.js';
 import {
   authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
-  readScopeChanges, removeKeptScopes, replaceKeptScopes, type ScopeChange, type SubscriberScope,
+  readScopeChanges, removeKeptScopes, replaceKeptScopes, type ScopeChange, type ScopeLook, type SubscriberScope,
 } from './realtime.repository.js';
 
 /** More scope changes than this since the last look: rebuilding every scope is cheaper than picking. */
@@ -112,6 +112,12 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
   let nextSubscriber = 1;
   /** Scope changes after here have not been looked at; null while nothing is kept. */
   let lookedThrough: ChangePosition | null = null;
+  /**
+   * Where the next look starts once a batch is authorised: after the batch, and after every change the
+   * look's snapshot had settled (`ScopeLook.lookedBefore`), whichever is later. The batch's end alone
+   * made each look read again every change the feed had not handed on yet.
+   */
+  const lookedAfter = (batchEnd: ChangePosition, look: ScopeLook | null) => (look === null ? batchEnd : laterPosition(batchEnd, look.lookedBefore));
   let session: { connection: Session; tables: KeptScopeTables } | null = null;
 
   const openSession = async () => {
@@ -146,8 +152,11 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     return changes.length > scopeChangeLimit ? 'all' : accountsTouchedBy(changes, taughtSessionsNow);
   };
 
-  const changedSince = async (tx: Tx, since: ChangePosition): Promise<Set<string> | 'all'> =>
-    touchedBy(since, await readPrunedThrough(tx), await readScopeChanges(tx, since, scopeChangeLimit + 1));
+  const changedSince = async (tx: Tx, since: ChangePosition): Promise<{ touched: Set<string> | 'all'; look: ScopeLook }> => {
+    const prunedThrough = await readPrunedThrough(tx);
+    const look = await readScopeChanges(tx, since, scopeChangeLimit + 1);
+    return { touched: touchedBy(since, prunedThrough, look.scopeChanges), look };
+  };
 
   /** Per change seq, indexes into `streams` rather than the numbers of their rows. */
   const indexesOf = (streams: readonly S[], visibleRows: ReadonlyMap<number, ReadonlySet<number>>) => {
@@ -185,7 +194,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
    * left the tables, so a failed rebuild costs a retry, not every scope.
    */
   const rebuildAndAuthorise = async (tx: Tx, tables: KeptScopeTables, streams: readonly S[], seqs: readonly number[], removing: readonly number[]) => {
-    const touched = lookedThrough === null || kept.size === 0 ? 'all' : await changedSince(tx, lookedThrough);
+    const { touched, look } = lookedThrough === null || kept.size === 0 ? { touched: 'all' as const, look: null } : await changedSince(tx, lookedThrough);
     const stale = [...kept].filter(([stream]) => touched === 'all' || touched.has(stream.account));
     const staleStreams = new Set(stale.map(([stream]) => stream));
     const unbuilt = [...new Set(streams.filter((stream) => (!kept.has(stream) || staleStreams.has(stream)) && !ended.has(stream)))];
@@ -203,7 +212,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
       });
       built.inc(fresh.size);
     };
-    return { apply, visibleRows };
+    return { apply, visibleRows, look };
   };
 
   /**
@@ -225,7 +234,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     const check = await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
     const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
     if (touched === 'all' || (touched.size > 0 && [...kept.keys()].some((stream) => touched.has(stream.account)))) return null;
-    lookedThrough = batchEnd;
+    lookedThrough = lookedAfter(batchEnd, check);
     return indexesOf(streams, check.visible);
   };
 
@@ -242,7 +251,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
             try {
               const rebuilt = await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, seqs, removing));
               rebuilt.apply();
-              lookedThrough = batchEnd;
+              lookedThrough = lookedAfter(batchEnd, rebuilt.look);
               return indexesOf(streams, rebuilt.visibleRows);
             } catch (error) {
               giveBack(removing);
