@@ -6,8 +6,13 @@ import {
   readScopeChanges, removeKeptScopes, replaceKeptScopes, type ScopeChange, type ScopeLook, type SubscriberScope,
 } from './realtime.repository.js';
 
-/** More scope changes than this since the last look: rebuilding every scope is cheaper than picking. */
-const scopeChangeLimit = 1_000;
+/**
+ * More scope changes than this since the last look: rebuilding every scope is cheaper than picking. A
+ * look reads a change in microseconds; a scope costs about a millisecond of the database to build, so
+ * rebuilding 1,000 took longer than 500 changes/s need to pass 1,000, and every look after it rebuilt
+ * again (decision 0091).
+ */
+const scopeChangeLimit = 10_000;
 
 /** A stream, whose scope is built for its account when first asked for and kept while the stream lives. */
 export interface ScopedStream {
