@@ -109,6 +109,32 @@ describe('kept stream scopes', () => {
     }
   });
 
+  it('rebuild nothing while the feed is behind more scope changes than a look takes, once a look has seen them', async () => {
+    const { db } = context;
+    const { scopes, built } = keptScopes(db);
+    const streams = [world.sa, world.instructor].map((user) => ({ account: user.id }));
+    try {
+      const seq = await retitled(db);
+      // The feed's batch ends here, before the accounts below, and stays there while the feed is behind.
+      const behind = await batchEnd(db);
+      expect(await scopes.authorise(streams, behind, [seq])).toEqual(new Map([[seq, new Set([0, 1])]]));
+      expect(built()).toBe(2);
+      // More changes to a scope table than one look takes (10,000), none to a kept scope.
+      await db.query(
+        `insert into users (email_ciphertext, email_hmac, role)
+         select 'not-encrypted-test-value', 'kept-scopes-' || gen_random_uuid(), 'IN' from generate_series(1, 10001)`,
+      );
+      // The first look after them finds more than it takes, and rebuilds every scope.
+      await scopes.authorise(streams, behind, [seq]);
+      expect(built()).toBe(4);
+      // The next ones start after what that look's snapshot had settled, not at the batch's end again.
+      for (let batch = 0; batch < 3; batch++) expect(await scopes.authorise(streams, behind, [seq])).toEqual(new Map([[seq, new Set([0, 1])]]));
+      expect(built()).toBe(4);
+    } finally {
+      await scopes.close();
+    }
+  });
+
   it("remove an ended stream's scope from the tables at the next batch, without a rebuild", async () => {
     const { db } = context;
     const { scopes, rows, built } = keptScopes(db);

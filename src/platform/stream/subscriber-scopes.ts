@@ -1,13 +1,18 @@
 import { type Db, inReadOnlySnapshot, type Session, type Tx } from '../db/database.js';
 import { isSessionEnded } from '../db/postgres-errors.js';
-import { type ChangePosition, comparePositions, readPrunedThrough } from '../change-log/index.js';
+import { type ChangePosition, comparePositions, laterPosition, readPrunedThrough } from '../change-log/index.js';
 import {
-  authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
+  authoriseForKeptScopes, authoriseForKeptScopesIfCurrent, createKeptScopeTables, currentFrontier, dropKeptScopeTables, type KeptScopeTables, keptScopeTables, noScope,
   readScopeChanges, removeKeptScopes, replaceKeptScopes, type ScopeChange, type SubscriberScope,
 } from './realtime.repository.js';
 
-/** More scope changes than this since the last look: rebuilding every scope is cheaper than picking. */
-const scopeChangeLimit = 1_000;
+/**
+ * More scope changes than this since the last look: rebuilding every scope is cheaper than picking. A
+ * look reads a change in microseconds; a scope costs about a millisecond of the database to build, so
+ * rebuilding 1,000 took longer than 500 changes/s need to pass 1,000, and every look after it rebuilt
+ * again (decision 0091).
+ */
+const scopeChangeLimit = 10_000;
 
 /** A stream, whose scope is built for its account when first asked for and kept while the stream lives. */
 export interface ScopedStream {
@@ -110,7 +115,11 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
   /** The last authorisation failed without losing the session: a second failure in a row starts a new one. */
   let failedBefore = false;
   let nextSubscriber = 1;
-  /** Scope changes after here have not been looked at; null while nothing is kept. */
+  /**
+   * Scope changes after here have not been looked at; null while nothing is kept. After a batch: its end,
+   * or the frontier of the snapshot of the look (or of a build of every scope) if later (`ScopeLook`). The
+   * batch's end alone made each look read again every change the feed had not handed on yet.
+   */
   let lookedThrough: ChangePosition | null = null;
   let session: { connection: Session; tables: KeptScopeTables } | null = null;
 
@@ -146,8 +155,11 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     return changes.length > scopeChangeLimit ? 'all' : accountsTouchedBy(changes, taughtSessionsNow);
   };
 
-  const changedSince = async (tx: Tx, since: ChangePosition): Promise<Set<string> | 'all'> =>
-    touchedBy(since, await readPrunedThrough(tx), await readScopeChanges(tx, since, scopeChangeLimit + 1));
+  const changedSince = async (tx: Tx, since: ChangePosition): Promise<{ touched: Set<string> | 'all'; lookedBefore: ChangePosition }> => {
+    const prunedThrough = await readPrunedThrough(tx);
+    const look = await readScopeChanges(tx, since, scopeChangeLimit + 1);
+    return { touched: touchedBy(since, prunedThrough, look.scopeChanges), lookedBefore: look.lookedBefore };
+  };
 
   /** Per change seq, indexes into `streams` rather than the numbers of their rows. */
   const indexesOf = (streams: readonly S[], visibleRows: ReadonlyMap<number, ReadonlySet<number>>) => {
@@ -185,7 +197,10 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
    * left the tables, so a failed rebuild costs a retry, not every scope.
    */
   const rebuildAndAuthorise = async (tx: Tx, tables: KeptScopeTables, streams: readonly S[], seqs: readonly number[], removing: readonly number[]) => {
-    const touched = lookedThrough === null || kept.size === 0 ? 'all' : await changedSince(tx, lookedThrough);
+    // Nothing kept: every scope is built in this snapshot, so it reflects every change its frontier settled.
+    const { touched, lookedBefore } = lookedThrough === null || kept.size === 0
+      ? { touched: 'all' as const, lookedBefore: await currentFrontier(tx) }
+      : await changedSince(tx, lookedThrough);
     const stale = [...kept].filter(([stream]) => touched === 'all' || touched.has(stream.account));
     const staleStreams = new Set(stale.map(([stream]) => stream));
     const unbuilt = [...new Set(streams.filter((stream) => (!kept.has(stream) || staleStreams.has(stream)) && !ended.has(stream)))];
@@ -203,7 +218,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
       });
       built.inc(fresh.size);
     };
-    return { apply, visibleRows };
+    return { apply, visibleRows, lookedBefore };
   };
 
   /**
@@ -225,7 +240,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
     const check = await authoriseForKeptScopesIfCurrent(connection, tables, since, scopeChangeLimit + 1, seqs);
     const touched = touchedBy(since, check.prunedThrough, check.scopeChanges);
     if (touched === 'all' || (touched.size > 0 && [...kept.keys()].some((stream) => touched.has(stream.account)))) return null;
-    lookedThrough = batchEnd;
+    lookedThrough = laterPosition(batchEnd, check.lookedBefore);
     return indexesOf(streams, check.visible);
   };
 
@@ -242,7 +257,7 @@ export function createSubscriberScopes<S extends ScopedStream>(db: Db, built: { 
             try {
               const rebuilt = await inReadOnlySnapshot(connection, (tx) => rebuildAndAuthorise(tx, tables, streams, seqs, removing));
               rebuilt.apply();
-              lookedThrough = batchEnd;
+              lookedThrough = laterPosition(batchEnd, rebuilt.lookedBefore);
               return indexesOf(streams, rebuilt.visibleRows);
             } catch (error) {
               giveBack(removing);
