@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { migrateUp } from '../src/platform/db/migrations/migrator.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
 import { createQueryLog } from '../src/platform/db/query-log.js';
@@ -8,7 +7,7 @@ import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
 import { pgbenchRate } from './pgbench.js';
-import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
+import { cpuMsPerRequest, type ServerProcesses } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 import { benchKeyring, serverEnv, startServer } from './server-process.js';
@@ -26,32 +25,13 @@ async function load(url: string, headers: Record<string, string> = {}) {
   return result;
 }
 
-/** The PostgreSQL backends connected to the benchmark's own database (the server's pool, after a warm-up). */
-async function backendsOf(databaseUrl: string): Promise<number[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-    return rows.map((row) => row.pid);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * The rate, and the CPU milliseconds each request cost the server's PostgreSQL backends and the server
- * process: a cost that a busy machine changes much less than it changes the rate.
- */
-async function measured(url: string, headers: Record<string, string>, processes: { server: number; databaseUrl: string }) {
-  const before = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
-  const result = await load(url, headers);
-  // Backends the pool opened during the run count from their start (the bare server opens none).
-  const after = { db: await cpuSecondsOf(await backendsOf(processes.databaseUrl)), node: await cpuSecondsOf([processes.server]) };
-  const perRequestMs = (cpu: number) => Number(((cpu * 1000) / result.requests.total).toFixed(3));
-  return {
-    rate: result.requests.average,
-    cpuMsPerRequest: { postgres: perRequestMs(cpuSecondsBetween(before.db, after.db)), server: perRequestMs(cpuSecondsBetween(before.node, after.node)) },
-  };
+/** The rate of `seconds` of requests to `url`, and the CPU each request cost the server process and its PostgreSQL backends. */
+async function measured(url: string, headers: Record<string, string>, processes: ServerProcesses) {
+  const { rate, cpuMs } = await cpuMsPerRequest(processes, async () => {
+    const result = await load(url, headers);
+    return { rate: result.requests.average, requests: result.requests.total };
+  });
+  return { rate, cpuMsPerRequest: cpuMs };
 }
 
 const selectByPrimaryKey = 'select id, role, status, email_ciphertext, version from users where id = :user_id;\n';

@@ -23,6 +23,41 @@ export function cpuSecondsBetween(before: Map<number, number>, after: Map<number
   return total;
 }
 
+/** The PostgreSQL backends connected to `databaseUrl`'s database (a server's pool), the caller's own excepted. */
+export async function backendsOf(databaseUrl: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A server process under load, and its database on a PostgreSQL server (null: the embedded engine, in the process). */
+export interface ServerProcesses {
+  server: number;
+  databaseUrl: string | null;
+}
+
+/**
+ * The CPU milliseconds each of `work`'s `requests` cost the server process and the PostgreSQL backends on
+ * its database: a cost that a busy machine changes much less than it changes the rate. Backends the pool
+ * opened during `work` count from their start.
+ */
+export async function cpuMsPerRequest<T extends { requests: number }>(processes: ServerProcesses, work: () => Promise<T>): Promise<T & { cpuMs: { server: number; postgres: number } }> {
+  const reading = async () => ({
+    postgres: processes.databaseUrl === null ? new Map<number, number>() : await cpuSecondsOf(await backendsOf(processes.databaseUrl)),
+    server: await cpuSecondsOf([processes.server]),
+  });
+  const before = await reading();
+  const result = await work();
+  const after = await reading();
+  const perRequest = (seconds: number) => Number(((seconds * 1000) / result.requests).toFixed(3));
+  return { ...result, cpuMs: { server: perRequest(cpuSecondsBetween(before.server, after.server)), postgres: perRequest(cpuSecondsBetween(before.postgres, after.postgres)) } };
+}
+
 /** The application_name of a benchmark's own connections, which `backendCpuWhile` leaves out. */
 export const controlApplicationName = 'unitrain-bench-control';
 
