@@ -248,6 +248,28 @@ describe('the administrator’s working screens', () => {
     }
   });
 
+  it('lists a trainee’s places soonest first, whatever the order they were made in', async () => {
+    // Tom holds a place next week (made first); then one in a fortnight, then one the day after tomorrow.
+    for (const [title, day] of [['Refresher — fortnight', 14], ['Refresher — this week', 2]] as const) {
+      const session = await server.call('POST', '/v1/sessions', adminToken, {
+        course_id: courseId, location_id: locationId, instructor_id: instructor.id, title, session_date: addDays(day), start_time: '09:00', end_time: '12:00', max_capacity: 5,
+      });
+      expect((await server.call('POST', `/v1/sessions/${session.json['id']}/enrollments`, adminToken, { student_id: trainee.id })).status).toBe(201);
+    }
+    const tom = await openPerson(browser, server.baseUrl, phone);
+    try {
+      await tom.page.goto('/');
+      await signIn(tom, trainee.email, testPassword);
+      await tom.page.goto('/my/schedule');
+      const places = tom.page.getByTestId('my-place');
+      const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
+      await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined)).toEqual(ours);
+      expect(tom.problems).toEqual([]);
+    } finally {
+      await tom.context.close();
+    }
+  });
+
   it('draws the dashboard’s charts', async () => {
     const { page } = person;
     // Eight sessions in the dashboard's fortnight, with course titles that wrap: the fill chart names each on its own lines.
