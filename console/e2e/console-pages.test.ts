@@ -234,11 +234,62 @@ describe('the administrator’s working screens', () => {
     expect(rows[0]?.count).toBe(1);
   });
 
+  it('lists sessions as cards on a phone, nothing hidden off to the right', async () => {
+    const { page } = person;
+    await page.goto('/sessions');
+    const table = page.getByTestId('sessions-table');
+    await table.getByRole('link', { name: 'Refresher — winter' }).waitFor();
+    await page.setViewportSize(phone);
+    try {
+      const sizes = await table.evaluate((element) => ({ table: element.getBoundingClientRect().right, page: document.documentElement.clientWidth }));
+      expect(sizes.table).toBeLessThanOrEqual(sizes.page);
+    } finally {
+      await page.setViewportSize(desktop);
+    }
+  });
+
+  it('lists a trainee’s places soonest first, whatever the order they were made in', async () => {
+    // Tom holds a place next week (made first); then one in a fortnight, then one the day after tomorrow.
+    for (const [title, day] of [['Refresher — fortnight', 14], ['Refresher — this week', 2]] as const) {
+      const session = await server.call('POST', '/v1/sessions', adminToken, {
+        course_id: courseId, location_id: locationId, instructor_id: instructor.id, title, session_date: addDays(day), start_time: '09:00', end_time: '12:00', max_capacity: 5,
+      });
+      expect((await server.call('POST', `/v1/sessions/${session.json['id']}/enrollments`, adminToken, { student_id: trainee.id })).status).toBe(201);
+    }
+    const tom = await openPerson(browser, server.baseUrl, phone);
+    try {
+      await tom.page.goto('/');
+      await signIn(tom, trainee.email, testPassword);
+      await tom.page.goto('/my/schedule');
+      const places = tom.page.getByTestId('my-place');
+      const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
+      await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined)).toEqual(ours);
+      expect(tom.problems).toEqual([]);
+    } finally {
+      await tom.context.close();
+    }
+  });
+
   it('draws the dashboard’s charts', async () => {
     const { page } = person;
+    // Eight sessions in the dashboard's fortnight, with course titles that wrap: the fill chart names each on its own lines.
+    for (let day = 6; day < 13; day++) {
+      const session = await server.call('POST', '/v1/sessions', adminToken, {
+        course_id: courseId, location_id: locationId, instructor_id: instructor.id, title: `Instructor foundations, part ${day}`, session_date: addDays(day), start_time: '09:00', end_time: '12:00', max_capacity: 10,
+      });
+      expect(session.status).toBe(201);
+    }
     await page.goto('/dashboard');
     for (const chart of ['chart-months', 'chart-fill', 'chart-compliance', 'chart-expiring']) await page.getByTestId(chart).locator('svg').first().waitFor();
     await page.getByTestId('chart-months').getByText(/^Enrollments \d+ \(last month \d+\)/).waitFor();
+    for (const viewport of [desktop, phone]) {
+      await page.setViewportSize(viewport);
+      const labels = page.getByTestId('chart-fill').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');
+      await expect.poll(() => labels.count()).toBe(8);
+      const boxes = (await labels.evaluateAll((elements) => elements.map((element) => element.getBoundingClientRect()).map(({ top, bottom }) => ({ top, bottom })))).sort((a, b) => a.top - b.top);
+      for (let i = 1; i < boxes.length; i++) expect(boxes[i]!.top, `${viewport.width} px: label ${i + 1} overlaps the one above`).toBeGreaterThanOrEqual(boxes[i - 1]!.bottom);
+    }
+    await page.setViewportSize(desktop);
     await expectAccessible('dashboard with charts');
     // The charts are below the figures: each width's picture starts at them.
     if (process.env['CONSOLE_SCREENSHOTS']) {

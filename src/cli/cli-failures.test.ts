@@ -81,7 +81,7 @@ describe('the command line', () => {
 
   it.runIf(testEngine === 'postgres')('`migrate up` on a database that does not exist says so in one line', async () => {
     const result = await runCli(['migrate', 'up'], { ...testKeysEnv, DATA_DIR: join(workDir, 'missing'), DATABASE_URL: databaseUrl(`unitrain_missing_${process.pid}`) });
-    expectOneLineFailure(result, /database "unitrain_missing_\d+" does not exist: create it first/);
+    expectOneLineFailure(result, /database "unitrain_missing_\d+" does not exist: create it first \(see the README, "On a PostgreSQL server"\)/);
   });
 });
 

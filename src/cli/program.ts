@@ -87,7 +87,7 @@ function databaseFailure(error: unknown): string | null {
   if (!(error instanceof Error)) return null;
   const code = (error as { code?: string }).code ?? '';
   // 3D000: DATABASE_URL names a database that is not there; class 28: the server refused the credentials.
-  if (code === '3D000') return `${error.message}: create it first (see the README, "PostgreSQL"), or correct DATABASE_URL`;
+  if (code === '3D000') return `${error.message}: create it first (see the README, "On a PostgreSQL server"), or correct DATABASE_URL`;
   if (code.startsWith('28')) return `${error.message}: check the user and password in DATABASE_URL`;
   // A table the code needs is missing: the database has not been migrated.
   if (code === '42P01') return `${error.message}: the database is not migrated; run \`unitrain migrate up\``;

@@ -8,6 +8,9 @@ import { formatNumber, formatSessionDay } from '../../ui/format.ts';
 
 type Dashboard = Schemas['Dashboard'];
 
+/** Pixels per bar of the fill chart: three lines of its 12 px axis labels. */
+const fillRowHeight = 48;
+
 /**
  * The dashboard's charts (Mantine charts on recharts: SVG drawn by React, no <style> elements, so the
  * Content-Security-Policy holds). Each is a figure with a caption, and its numbers are also in words beside
@@ -76,7 +79,8 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
       </ChartFigure>
       <ChartFigure id="chart-fill" title={messages.dashboard.chart.fillTitle} summary={fills.length === 0 ? messages.dashboard.noUpcoming : messages.dashboard.chart.fillSummary(fills.length)}>
         {fills.length > 0 && (
-          <BarChart h={220} data={fills} dataKey="session" orientation="vertical" maxBarWidth={28} yAxisProps={{ width: 140 }} xAxisProps={{ domain: [0, 100] }} valueFormatter={(value) => `${value}%`} series={[{ name: messages.dashboard.chart.fill, color: 'teal.8' }]} />
+          // A row per session, tall enough for its label's three lines (day, course title wrapped at 140 px): a fixed height made the labels of eight sessions overlap.
+          <BarChart h={fills.length * fillRowHeight + 40} data={fills} dataKey="session" orientation="vertical" maxBarWidth={28} yAxisProps={{ width: 140 }} xAxisProps={{ domain: [0, 100] }} valueFormatter={(value) => `${value}%`} series={[{ name: messages.dashboard.chart.fill, color: 'teal.8' }]} />
         )}
       </ChartFigure>
       <ChartFigure id="chart-compliance" title={messages.dashboard.compliance} summary={parts.map((part) => `${part.name} ${formatNumber(part.value)}`).join(' · ')}>

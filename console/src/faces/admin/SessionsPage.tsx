@@ -52,7 +52,7 @@ export function SessionsPage() {
       ) : (
         <>
           <div className="table-scroll">
-            <Table striped highlightOnHover verticalSpacing="xs" miw={640}>
+            <Table striped highlightOnHover verticalSpacing="xs" miw={640} className="stack-on-phone" data-testid="sessions-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{messages.session.date}</Table.Th>
@@ -68,18 +68,18 @@ export function SessionsPage() {
                     <Table.Td className="nowrap">
                       {formatSessionDay(session.session_date)} {formatWallTime(session.start_time)}
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td data-label={messages.session.course}>
                       <Anchor component={Link} to={`/sessions/${session.id}`}>
                         {session.title}
                       </Anchor>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td data-label={messages.session.location}>
                       <LocationName id={session.location_id} withZone />
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td data-label={messages.session.status}>
                       <StatusBadge status={session.status} label={messages.session.statuses[session.status]} />
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td data-label={messages.session.capacity}>
                       <CapacityBar enrolled={session.current_enrollment} capacity={session.max_capacity} waitlisted={0} />
                     </Table.Td>
                   </Table.Tr>

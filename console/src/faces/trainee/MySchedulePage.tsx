@@ -1,20 +1,26 @@
 import { Alert, Button, Card, Code, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { dataOf } from '../../api/failure.ts';
-import { type Enrollment, queries } from '../../api/queries.ts';
+import { type Enrollment, queries, type Session } from '../../api/queries.ts';
 import { api, type SignedInUser } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
-import { formatSessionWhen } from '../../ui/format.ts';
+import { formatSessionWhen, isoDay } from '../../ui/format.ts';
 import { LocationName } from '../../ui/LocationName.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { describeFailure, Empty, FailureNotice, Loading } from '../../ui/states.tsx';
 import { StatusBadge } from '../../ui/StatusBadge.tsx';
 
-/** My places (enrolled, or waitlisted with a position that moves live) and my calendar link. */
+/**
+ * My places (enrolled, or waitlisted with a position that moves live) and my calendar link: the coming
+ * sessions first, soonest first, then the past ones, latest first. The enrollments come in the order
+ * they were made, so each place's session (the query its card reads too) gives the order.
+ */
 export function MySchedulePage({ user }: { user: SignedInUser }) {
   const mine = useQuery(queries.myEnrollments(user.id));
-  const rows = (mine.data?.items ?? []).filter((row) => row.status !== 'CANCELLED');
+  const places = (mine.data?.items ?? []).filter((row) => row.status !== 'CANCELLED');
+  const sessions = useQueries({ queries: places.map((row) => queries.session(row.session_id)) });
+  const rows = inScheduleOrder(places, new Map(sessions.flatMap((session) => (session.data ? [[session.data.id, session.data] as const] : []))), isoDay());
   return (
     <>
       <PageHeader title={messages.schedule.title} />
@@ -36,6 +42,24 @@ export function MySchedulePage({ user }: { user: SignedInUser }) {
   );
 }
 
+/** Coming sessions (from `today`) soonest first, then past ones latest first; places whose session is not read yet last. */
+function inScheduleOrder(places: Enrollment[], sessionOf: Map<string, Session>, today: string): Enrollment[] {
+  const when = (place: Enrollment) => {
+    const session = sessionOf.get(place.session_id);
+    return session ? `${session.session_date} ${session.start_time}` : null;
+  };
+  const rank = (place: Enrollment) => {
+    const at = when(place);
+    return at === null ? 2 : at >= today ? 0 : 1;
+  };
+  return [...places].sort((a, b) => {
+    const [rankA, rankB] = [rank(a), rank(b)];
+    if (rankA !== rankB) return rankA - rankB;
+    const [atA, atB] = [when(a) ?? '', when(b) ?? ''];
+    return rankA === 0 ? atA.localeCompare(atB) : atB.localeCompare(atA);
+  });
+}
+
 function MyPlace({ enrollment }: { enrollment: Enrollment }) {
   const queryClient = useQueryClient();
   const session = useQuery(queries.session(enrollment.session_id));
@@ -49,7 +73,7 @@ function MyPlace({ enrollment }: { enrollment: Enrollment }) {
     onError: (error) => notifications.show({ color: 'red', message: describeFailure(error) }),
   });
   return (
-    <Card withBorder padding="md">
+    <Card withBorder padding="md" data-testid="my-place">
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap" align="flex-start">
           <Text fw={600}>{session.data?.title ?? '…'}</Text>
