@@ -5752,9 +5752,8 @@ BEGIN
          to_char(c.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), c.revoked_reason_code, c.revoked_reason,
          to_char(c.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), c.suspended_reason, c.pdf_sha256,
          (SELECT r.verification_code FROM certificates r WHERE r.replaces_certificate_id = c.id),
-         coalesce(v.verification_count, 0)
+         coalesce((SELECT v.verification_count FROM certificate_verifications v WHERE v.certificate_id = c.id), 0)
     FROM certificates c
-    LEFT JOIN certificate_verifications v ON v.certificate_id = c.id
    WHERE c.verification_code = ANY (codes);
 END;
 $function$;

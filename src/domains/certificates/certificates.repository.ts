@@ -213,7 +213,7 @@ export interface PublicVerificationAnswer {
 
 /**
  * Verifications not in the cache: the answers of stored codes, uncounted, in one statement
- * (verify_certificate_public, migration 0068); the status as of `asOf` (a UTC day).
+ * (verify_certificate_public, migrations 0068 and 0088); the status as of `asOf` (a UTC day).
  *
  * PostgreSQL writes each answer's JSON (decision 0077), so that the process neither parses the snapshot
  * nor serialises the answer: exactly VerificationSchema's fields, in its order and as compactly as the
