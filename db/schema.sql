@@ -961,8 +961,8 @@ CREATE TRIGGER course_schedules_audit_update AFTER UPDATE ON course_schedules RE
 CREATE TRIGGER course_schedules_capture_delete AFTER DELETE ON course_schedules REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_insert AFTER INSERT ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_capture_update AFTER UPDATE ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
-CREATE TRIGGER course_schedules_guard_eligibility_override BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_eligibility_override();
-CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER course_schedules_guard_eligibility_override BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_eligibility_override();
+CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER course_schedules_set_row_version BEFORE UPDATE ON course_schedules FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_schedules_delete_admin ON course_schedules FOR DELETE TO unitrain_sa, unitrain_ad
@@ -1675,10 +1675,10 @@ CREATE TRIGGER rosters_audit_update AFTER UPDATE ON rosters REFERENCING OLD TABL
 CREATE TRIGGER rosters_capture_delete AFTER DELETE ON rosters REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_capture_insert AFTER INSERT ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_capture_update AFTER UPDATE ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
-CREATE TRIGGER rosters_guard_instructor BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_instructor_assignment();
-CREATE TRIGGER rosters_guard_placement BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_placement();
+CREATE TRIGGER rosters_guard_instructor BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER rosters_guard_placement BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_placement();
 CREATE TRIGGER rosters_guard_sa_reference BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
-CREATE TRIGGER rosters_guard_write BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_roster_write();
+CREATE TRIGGER rosters_guard_write BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_roster_write();
 CREATE TRIGGER rosters_set_row_version BEFORE UPDATE ON rosters FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY rosters_delete_admin ON rosters FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -1895,7 +1895,7 @@ CREATE TRIGGER student_roster_members_audit_update AFTER UPDATE ON student_roste
 CREATE TRIGGER student_roster_members_capture_delete AFTER DELETE ON student_roster_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_capture_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_capture_update AFTER UPDATE ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
-CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_archived_roster_members();
+CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_archived_roster_members();
 CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE ON student_roster_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.student_id])) EXECUTE FUNCTION app_guard_sa_reference('student_id');
 CREATE TRIGGER student_roster_members_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
 CREATE TRIGGER student_roster_members_set_row_version BEFORE UPDATE ON student_roster_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -2085,9 +2085,9 @@ CREATE TRIGGER training_sessions_audit_update AFTER UPDATE ON training_sessions 
 CREATE TRIGGER training_sessions_capture_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
-CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_eligibility_override();
-CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_instructor_assignment();
-CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[])) EXECUTE FUNCTION app_guard_placement();
+CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_eligibility_override();
+CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_placement();
 CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER training_sessions_keep_schedule BEFORE INSERT ON training_sessions FOR EACH ROW EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_keep_schedule_on_update BEFORE UPDATE ON training_sessions FOR EACH ROW WHEN (new.room_id IS NOT NULL OR new.location_id IS DISTINCT FROM old.location_id OR new.session_date IS DISTINCT FROM old.session_date OR new.start_time IS DISTINCT FROM old.start_time OR new.end_time IS DISTINCT FROM old.end_time OR new.scheduled_during IS DISTINCT FROM old.scheduled_during) EXECUTE FUNCTION training_sessions_keep_schedule();
@@ -3055,7 +3055,7 @@ AS $function$
 DECLARE
   changed text[];
 BEGIN
-  IF current_user <> ALL ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[]) OR app_is_admin() THEN
+  IF NOT app_is_request_role() OR app_is_admin() THEN
     RETURN NEW;
   END IF;
   SELECT array_agg(n.key ORDER BY n.key) INTO changed
@@ -3077,7 +3077,7 @@ AS $function$
 DECLARE
   changed text[];
 BEGIN
-  IF current_user <> ALL ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[]) OR app_is_admin()
+  IF NOT app_is_request_role() OR app_is_admin()
      OR (app_role() = 'AP' AND app_session_in_locations(OLD.session_id, app_provider_location_ids()))
      OR (app_role() IN ('IC', 'IP') AND OLD.session_id = ANY (app_taught_session_ids())) THEN
     RETURN NEW;
@@ -3200,6 +3200,12 @@ CREATE OR REPLACE FUNCTION public.app_is_admin()
  LANGUAGE sql
  STABLE
 AS $function$ SELECT coalesce(app_role() IN ('SA', 'AD'), false) $function$;
+
+CREATE OR REPLACE FUNCTION public.app_is_request_role()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$ SELECT CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[]) $function$;
 
 CREATE OR REPLACE FUNCTION public.app_is_session_staff(session uuid)
  RETURNS boolean

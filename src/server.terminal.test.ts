@@ -77,8 +77,10 @@ describe('the server in a terminal', () => {
     const started = await servedInTerminal();
     // As `pkill -TERM` of both under `npm start`: npm exits with its shell, the terminal with npm, and the
     // server, stopping, gets SIGHUP too.
-    process.kill(started.owningShellPid(), 'SIGTERM');
-    process.kill(started.serverPid(), 'SIGTERM');
+    // Both looked up first: once the shell is gone, the server may stop (SIGHUP) before it could be found.
+    const [shell, server] = [started.owningShellPid(), started.serverPid()];
+    process.kill(shell, 'SIGTERM');
+    process.kill(server, 'SIGTERM');
     expect(await exitStatus(started)).toBe(0);
     expect(started.remaining()).toEqual([]);
     await expectRestartWorks();

@@ -2,8 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, withMigratedEmbeddedDatabase } from '../test/cli.js';
+import { cliPath, runCli, withMigratedEmbeddedDatabase } from '../test/cli.js';
 import { createEmptyDatabase, type TestDatabase } from '../test/database.js';
 import { testEngine, testKeysEnv } from '../test/engine.js';
 import { startServerProcess } from '../test/server-process.js';
@@ -109,6 +112,38 @@ describe('the server process', () => {
     const restarted = await startServerProcess(env, args);
     expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
     expect(await restarted.stop()).toBe(0);
+  });
+
+  it('exits 1 and closes the server and the database when a step after it began listening fails', async () => {
+    const { env, args } = await serverEnv({ migrated: true });
+    // Its log pipe breaks just after it began listening: the line announcing the URL is the step that fails.
+    const breakLogPipe = fileURLToPath(new URL('../test/fixtures/log-pipe-breaks-after-listening.mjs', import.meta.url));
+    const child = spawn(process.execPath, ['--import', breakLogPipe, cliPath, 'serve', ...args], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', LOG_FORMAT: 'pretty', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    // Generous: a deadline for an exit that will come, never a measure of how fast it came.
+    const deadline = new Promise<['still running']>((resolve) => setTimeout(() => resolve(['still running']), 60_000).unref());
+    try {
+      const [code] = await Promise.race([exited, deadline]);
+      expect(code, output).toBe(1);
+      const port = Number(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      expect(port).toBeGreaterThan(0);
+      // On stderr: the log, whose pipe broke, takes no more lines.
+      expect(output).toContain(`error: a step after the server began listening at http://127.0.0.1:${port} failed (EPIPE: broken pipe, write): the server and the database are closed`);
+      // The port is free and the database was closed: a new server starts on the same data.
+      const refused = await fetch(`http://127.0.0.1:${port}/health`).then(() => false, () => true);
+      expect(refused).toBe(true);
+      const restarted = await startServerProcess(env, args);
+      expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
+      expect(await restarted.stop()).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it.runIf(testEngine === 'pglite')('refuses a second process on the same data directory', async () => {

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Db } from './platform/db/database.js';
@@ -94,37 +95,40 @@ export async function startServer(config: Config, logger: Logger, options: { mig
   // Awaited below once the database is open; a failure to open is the one reported, this one must not go unhandled.
   loading.catch(() => undefined);
   const db = await opening;
+  // What the start opened so far, closed in reverse when a later step fails; `close` is also the stop of a server that started.
   let redis: Redis | null = null;
+  let app: FastifyInstance | null = null;
+  let worker: Dispatcher | null = null;
+  const close = async (): Promise<void> => {
+    // app.close() stops accepting connections and waits for requests in flight before it resolves.
+    await app?.close();
+    // The job in hand finishes; the rest of its batch goes back to the queue.
+    await worker?.stop();
+    await redis?.quit().catch(() => undefined);
+    await db.close();
+  };
+  let url: string | null = null;
   try {
     const [{ buildApp, createJobHandlers, createScheduledJobs, createWorker, ensureInitialAdministrator }, migrations] = await loading;
     await prepareSchema(db, migrations, config, options.migrate, logger);
     await createInitialAdministrator(ensureInitialAdministrator, db, keyring, config.initialAdminEmail);
     // ioredis is loaded only by a process configured with Redis (decision 0050).
     redis = config.redisUrl ? (await import('./platform/cache/redis-client.js')).createRedisClient(config.redisUrl) : null;
-    const app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl, cache: config.cache });
+    app = await buildApp({ db, logger, redis, migrations, keyring, auth: config.auth, stream: config.stream, publicUrl: config.publicUrl, cache: config.cache });
     const { signal } = app.realtime;
-    const worker: Dispatcher | null = config.worker.inProcess
+    worker = config.worker.inProcess
       ? createWorker(db, config, createJobHandlers({ cipher: createFieldCipher(keyring), mail: config.mail, logger, publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}` }), logger, createScheduledJobs(config.schedules))
       : null;
     if (worker) {
+      const started = worker;
       // Commits of this process (the Db signals each) and, through LISTEN, of other processes wake the worker
       // at once instead of at its next poll.
       // Listening starts before the URL is announced: a caller may signal the process as soon as it sees it.
-      signal.onSignal(() => worker.wake());
+      signal.onSignal(() => started.wake());
       await signal.listen();
     }
-    const url = await app.listen({ host: config.host, port: config.port });
-    options.onListening({
-      url,
-      async close() {
-        // app.close() stops accepting connections and waits for requests in flight before it resolves.
-        await app.close();
-        // The job in hand finishes; the rest of its batch goes back to the queue.
-        await worker?.stop();
-        await redis?.quit().catch(() => undefined);
-        await db.close();
-      },
-    });
+    url = await app.listen({ host: config.host, port: config.port });
+    options.onListening({ url, close });
     const where = db.engine === 'pglite' ? `embedded database in ${embeddedDatabaseDir(config.dataDir)}` : 'PostgreSQL server';
     // Behind a proxy or TLS terminator, clients use PUBLIC_URL: the links printed are theirs.
     const base = config.publicUrl ?? url;
@@ -132,9 +136,19 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     logger.info({ url, publicUrl: config.publicUrl, docs: `${base}/docs` }, `Unitrain is listening at ${url} (${where})${reached}; API docs at ${base}/docs`);
     worker?.start();
   } catch (error) {
-    await redis?.quit().catch(() => undefined);
-    await db.close();
-    throw error;
+    if (url === null) {
+      await close();
+      throw error;
+    }
+    // Past listen, the port is bound and the dispatcher may run: left open, they would keep the process alive.
+    try {
+      logger.error({ err: error, url }, 'a step after the server began listening failed: closing the server and the database');
+    } finally {
+      // Also when the log line itself failed (its pipe is gone): the CLI's line on stderr still says why.
+      await close();
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`a step after the server began listening at ${url} failed (${reason}): the server and the database are closed`, { cause: error });
   }
 }
 

@@ -9,6 +9,7 @@ import { seedDatabase, SeedInterrupted, type SeedProgress, type SeedReport, type
 import { createFieldCipher } from '../platform/security/field-cipher.js';
 import { loadKeyring } from '../platform/security/keyring.js';
 import type { Logger } from '../platform/shared/logger.js';
+import { stopOnSignal } from '../platform/shared/stop-on-signal.js';
 import { CliFailure } from './cli-failure.js';
 
 interface SeedCommandOptions {
@@ -143,27 +144,35 @@ export function registerSeedCommand(program: Command, context: { config: () => C
       // No query log: every bulk statement is "slow" by design, and a warning per batch helps nobody.
       const db = await openDatabase(config, null);
       const printer = progressPrinter(process.stdout.isTTY === true);
-      // Ctrl-C or SIGTERM stops the load after the statement in hand; the one transaction rolls back.
       const stop = new AbortController();
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stop.signal.aborted) process.exit(130);
-        stop.abort(signal);
+      // Prints its own line when a signal interrupted it: the process then exits from stopOnSignal, which waits for it.
+      const seed = async (): Promise<'seeded' | 'interrupted'> => {
+        try {
+          await ensureSchema(db);
+          const report = await seedDatabase(db, cipher, options, printer.onProgress, stop.signal);
+          printer.stop();
+          printReport(report, options);
+          return 'seeded';
+        } catch (error) {
+          printer.stop();
+          if (error instanceof SeedInterrupted) {
+            console.error(`error: ${error.message}`);
+            return 'interrupted';
+          }
+          if (error instanceof AppError) throw new CliFailure(error.message);
+          throw error;
+        } finally {
+          await db.close();
+        }
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        await ensureSchema(db);
-        const report = await seedDatabase(db, cipher, options, printer.onProgress, stop.signal);
-        printer.stop();
-        printReport(report, options);
-      } catch (error) {
-        printer.stop();
-        if (error instanceof AppError || error instanceof SeedInterrupted) throw new CliFailure(error.message);
-        throw error;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await db.close();
-      }
+      const seeding = seed();
+      // Ctrl-C, SIGTERM or a closed terminal (SIGHUP) stops the load after the statement in hand: the one
+      // transaction rolls back and the database closes before the process exits 1 (a second Ctrl-C or SIGTERM
+      // exits at once, as serve and worker do).
+      stopOnSignal(context.logger(), { deadlineMs: config.shutdownTimeoutMs, stoppingMessage: 'stopping the seed: its transaction rolls back' }, async () => {
+        stop.abort();
+        return (await seeding) === 'interrupted' ? 1 : 0;
+      });
+      await seeding;
     });
 }

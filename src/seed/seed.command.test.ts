@@ -74,12 +74,13 @@ describe('unitrain seed', () => {
     }
   });
 
-  it('stops at the next statement on Ctrl-C and leaves nothing behind', async () => {
+  // SIGHUP: its terminal was closed; a stop like Ctrl-C's, as serve and worker stop on it.
+  it.each(['SIGINT', 'SIGHUP'] as const)('stops at the next statement on %s, leaves nothing behind and closes the database', async (signal) => {
     const child = spawn(process.execPath, [cliPath, 'seed', '--size', 'small'], {
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = once(child, 'exit') as Promise<[number | null]>;
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -91,11 +92,11 @@ describe('unitrain seed', () => {
       });
       void exited.then(() => reject(new Error(`the seed ended before it was interrupted:\n${stdout}${stderr}`)));
     });
-    child.kill('SIGINT');
-    const [code] = await exited;
-    expect(code).toBe(1);
+    child.kill(signal);
+    expect(await exited).toEqual([1, null]);
     expect(stderr.trim()).toBe('error: the seed was interrupted; nothing was written');
     expect(stdout).not.toMatch(/^seeded small data/m);
+    // Nothing stayed: its transaction rolled back.
     const count = async (query: (sql: string) => Promise<{ rows: { n: number }[] }>) => (await query("select count(*)::int as n from users where email_hmac is not null and role <> 'SA'")).rows[0]?.n;
     if (database) {
       expect(await count((sql) => database!.db.query<{ n: number }>(sql))).toBe(0);

@@ -1,3 +1,4 @@
+import { verificationCodeOf } from '../domains/certificates/index.js';
 import type { Catalogue } from './seed.catalogue.generator.js';
 import { addMonths, dayOf, isoDate, parseDay, utcTimestamp, zonedTimestamp } from './seed.calendar.js';
 import type { People, SeedContext, StudentSeed, UserSeed } from './seed.people.generator.js';
@@ -107,12 +108,11 @@ function recordResult(row: Row<'session_enrollments'>, random: Random, endsAt: s
   };
 }
 
-const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /**
- * A public verification code, unique by construction: a keyed 4-round Feistel permutation of
- * 40 bits (so distinct numbers give distinct codes) of the session number and the certificate's
- * place in it, written as 8 base-32 characters.
+ * A public verification code of the product's form (80 bits, verification-code.ts), deterministic and unique
+ * by construction: its first 40 bits are a keyed 4-round Feistel permutation of the session number and the
+ * certificate's place in it (distinct numbers give distinct bits), the other 40 drawn from the seeded generator.
+ * Demo data: whoever knows the seed can compute them, as every other seeded value.
  */
 export function verificationCode(seed: number, sessionIndex: number, k: number): string {
   let left = Math.floor((sessionIndex * 256 + k) / 2 ** 20) & 0xfffff;
@@ -122,10 +122,9 @@ export function verificationCode(seed: number, sessionIndex: number, k: number):
     left = right;
     right = mixed;
   }
-  const value = left * 2 ** 20 + right;
-  let code = '';
-  for (let i = 7; i >= 0; i--) code += crockford[Math.floor(value / 32 ** i) % 32];
-  return `${code.slice(0, 4)}-${code.slice(4)}`;
+  const random = Random.of(seed, 'code-random', sessionIndex, k);
+  const drawn = (BigInt(random.uint32() & 0xfffff) << 20n) | BigInt(random.uint32() & 0xfffff);
+  return verificationCodeOf((((BigInt(left) << 20n) | BigInt(right)) << 40n) | drawn);
 }
 
 const later = (a: string, b: string) => (a > b ? a : b);

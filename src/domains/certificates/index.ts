@@ -7,3 +7,4 @@ export { certificateTemplatesRoutes } from './certificate-templates.routes.js';
 export { certificateBatchesRoutes } from './certificate-batches.routes.js';
 export { type CertificateHandlerDeps, certificateHandlers, certificateSubscribers } from './certificates.handlers.js';
 export { builtInTemplateId } from './built-in-template.js';
+export { verificationCodeOf } from './verification-code.js';

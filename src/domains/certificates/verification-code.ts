@@ -14,6 +14,14 @@ export function newVerificationCode(): string {
   const bytes = randomBytes(10);
   let bits = 0n;
   for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  return verificationCodeOf(bits);
+}
+
+/**
+ * The code that writes these 80 bits (the low 80 of `bits`). The seed's deterministic demo codes take this
+ * form from its seeded generator, so that they read and verify like issued ones.
+ */
+export function verificationCodeOf(bits: bigint): string {
   let code = '';
   for (let index = codeLength - 1; index >= 0; index -= 1) code += alphabet[Number((bits >> BigInt(index * 5)) & 31n)];
   return grouped(code);
@@ -26,7 +34,7 @@ const printedCode = new RegExp(`^[${alphabet}]{4}(?:-[${alphabet}]{4}){${codeLen
 
 /**
  * The stored form of a code as a person typed it (any case, spaces and dashes anywhere), or null when it
- * cannot be a code at all. 16 characters are ours; 8 are the seed's older codes.
+ * cannot be a code at all. 16 characters are ours; 8 are those of databases seeded before the seed wrote 16.
  */
 export function normaliseVerificationCode(typed: string): string | null {
   // A code as printed (what its QR link carries) is already its stored form: no case to change, nothing to remove.

@@ -147,7 +147,8 @@ export const applicationRole = 'unitrain_app';
  * The database role a request runs as, one per application role (decision 0086): each a member of
  * `applicationRole` (its privileges, and the policies of every role), and the policies of its own rules
  * `TO` it alone, so a plan holds no policy that cannot admit its caller. Chosen here from the actor's
- * role, a fixed table: nothing a request sends names a database role.
+ * role, a fixed table: nothing a request sends names a database role. The database's own list of them, for
+ * its guards, is `app_is_request_role()` (migration 0087); rls-catalogue.test.ts holds the two equal.
  */
 export const databaseRoles: Readonly<Record<ActorRole, string>> = Object.freeze({
   SA: 'unitrain_sa',

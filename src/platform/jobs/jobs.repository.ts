@@ -91,7 +91,7 @@ const subscriptionWantsEvent = (alias: string) =>
 
 /**
  * Turns the next committed events into one job per subscribed handler, in the caller's (owner)
- * transaction. The position only moves over events of transactions older than this snapshot's xmin:
+ * transaction. The position only moves over events of transactions older than the xmin read with it:
  * no transaction that could still commit an event behind it is running (decision 0015). Committed
  * events beyond xmin (xmin is cluster-wide: any long transaction holds it back) are queued now as
  * well but stay ahead of the position, so later rounds see them again; the unique idempotency key
@@ -104,17 +104,23 @@ const subscriptionWantsEvent = (alias: string) =>
 export async function relayEvents(tx: Tx, subscriptions: SubscriptionColumns, batchSize: number): Promise<number> {
   await tx.query('select pg_advisory_xact_lock($1)', [relayLockKey]);
   // Read once the lock is held: each statement sees what committed before it began, so the last relay's position.
-  const { rows: [position] } = await tx.query<{ txid: string; seq: string }>(
-    `select payload ->> 'txid' as txid, payload ->> 'seq' as seq from jobs where idempotency_key = $1`,
+  // With it, the one xmin both reads below divide at. Each statement takes a snapshot of its own: asked in
+  // each, xmin could move between them (an older transaction ending), and an event of a transaction that
+  // committed behind that one would be neither settled by the first nor ahead for the second (a drain that
+  // ran nothing, then found the event settled at its next round). Every transaction below this xmin had
+  // ended before this statement, so the reads after it see all of their events.
+  const { rows: [position] } = await tx.query<{ txid: string; seq: string; xmin: string }>(
+    `select payload ->> 'txid' as txid, payload ->> 'seq' as seq, pg_snapshot_xmin(pg_current_snapshot())::text as xmin
+       from jobs where idempotency_key = $1`,
     [relayPositionKey],
   );
   if (!position) throw new Error('the relay position row is missing: is migration 0020 applied?');
-  const after = [position.txid, position.seq, batchSize];
+  const after = [position.txid, position.seq, batchSize, position.xmin];
   const { rows: settled } = await tx.query<{ txid: string; seq: string }>(
     // Ordered by the columns, not the text the select names alike: ORDER BY takes an output name first,
     // and text order ("10" < "9") moved the position past an event of the same transaction.
     `select txid::text as txid, seq::text as seq from domain_events
-      where (txid, seq) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot())
+      where (txid, seq) > ($1::xid8, $2::bigint) and txid < $4::xid8
       order by domain_events.txid, domain_events.seq limit $3`,
     after,
   );
@@ -124,8 +130,8 @@ export async function relayEvents(tx: Tx, subscriptions: SubscriptionColumns, ba
   // job (onlyWithField) is not "ahead" either, or it would fill that batch on every round.
   const { rows: ahead } = await tx.query<{ seq: string }>(
     `select e.seq::text as seq from domain_events e
-      where (e.txid, e.seq) > ($1::xid8, $2::bigint) and e.txid >= pg_snapshot_xmin(pg_current_snapshot())
-        and exists (select 1 from unnest($4::text[], $5::text[]) as s(event_type, only_with_field)
+      where (e.txid, e.seq) > ($1::xid8, $2::bigint) and e.txid >= $4::xid8
+        and exists (select 1 from unnest($5::text[], $6::text[]) as s(event_type, only_with_field)
                      where ${subscriptionWantsEvent('s')})
         and not exists (select 1 from jobs j where j.event_seq = e.seq)
       order by e.seq limit $3`,

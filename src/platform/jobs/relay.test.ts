@@ -4,10 +4,10 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestDatabase } from '../../../test/database.js';
 import { testEngine } from '../../../test/engine.js';
 import { openTransaction } from '../../../test/open-transaction.js';
-import type { Queryable } from '../db/database.js';
+import { asTx, type Queryable } from '../db/database.js';
 import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { type JobHandler, subscriptionsOf } from './job-handler.js';
-import { queueEventsPassedWithoutJobs } from './jobs.repository.js';
+import { queueEventsPassedWithoutJobs, relayEvents, subscriptionColumnsOf } from './jobs.repository.js';
 import { queueJobsOfPassedEvents } from './jobs.service.js';
 import { testLogger } from '../../../test/logger.js';
 
@@ -126,6 +126,38 @@ describe('the relay under concurrent writers', () => {
     expect(await countEvents()).toBe(before + committed);
     expect(await eventsWithoutExactlyTheirJobs()).toEqual([]);
     expect(await eventsPassedOver()).toEqual([]);
+  });
+
+  // The compliance test's drain that ran 0 jobs, then 2: the relay settled the events below the xmin of
+  // one statement's snapshot and read ahead from the xmin of the next one's, so an event of a transaction
+  // that committed behind an older one, which ended between the two statements, was in neither.
+  it.runIf(testEngine === 'postgres')('queues an event that committed behind an older transaction ending while it relays, in that relay', async () => {
+    const older = await openTransaction(context.db, (tx) => tx.query('select pg_current_xact_id()'));
+    let olderOpen = true;
+    try {
+      const { rows: [event] } = await context.db.query<{ seq: string }>(
+        `insert into domain_events (aggregate_type, aggregate_id, event_type) values ('probe', $1, $2) returning seq::text as seq`,
+        [randomUUID(), eventType],
+      );
+      let statements = 0;
+      await context.db.transaction((tx) => relayEvents(asTx({
+        async query(sql, params) {
+          // Its statements: the lock, the position, the settled events, then those ahead. The older transaction ends before the last.
+          if (++statements === 4) {
+            await older.commit();
+            olderOpen = false;
+          }
+          return tx.query(sql, params);
+        },
+        exec: (sql) => tx.exec(sql),
+      }), subscriptionColumnsOf(subscriptionsOf(handlers)), settings.batchSize));
+      expect(olderOpen).toBe(false);
+      const { rows } = await context.db.query<{ handler: string }>('select handler from jobs where event_seq = $1 order by handler', [event!.seq]);
+      expect(rows.map((row) => row.handler)).toEqual(handlerNames);
+    } finally {
+      if (olderOpen) await older.commit();
+    }
+    await drain();
   });
 
   it.runIf(testEngine === 'postgres')('never moves past a late committer: events of transactions held open are queued once each when they commit', async () => {

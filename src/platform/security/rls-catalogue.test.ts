@@ -106,13 +106,39 @@ describe('database roles of the application roles', () => {
     expect(rows).toEqual([]);
   });
 
-  it('are each named where a trigger or function tells a request from the owner by current_user', async () => {
+  it('are named, with the application role, in the one function that tells a request from the owner, and nowhere else', async () => {
     const { rows } = await database.db.query<{ name: string; definition: string }>(
-      `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where not tgisinternal and pg_get_triggerdef(oid) like '%unitrain_app%'
-       union all select proname, prosrc from pg_proc where pronamespace = 'public'::regnamespace and prosrc like '%unitrain_app%'`,
+      `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where not tgisinternal and pg_get_triggerdef(oid) ~ 'unitrain_'
+       union all select proname, prosrc from pg_proc where pronamespace = 'public'::regnamespace and prosrc ~ 'unitrain_[a-z]+\\M'`,
     );
-    expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) for (const role of Object.values(databaseRoles)) expect(row.definition, row.name).toContain(role);
+    expect(rows.map((row) => row.name)).toEqual(['app_is_request_role']);
+    const roles = /'\{([a-z_,]+)\}'::name\[\]/.exec(rows[0]?.definition ?? '')?.[1]?.split(',');
+    expect(roles?.sort()).toEqual([applicationRole, ...Object.values(databaseRoles)].sort());
+  });
+
+  it('ask that function in every trigger and function that tells a request from the owner by current_user', async () => {
+    const { rows } = await database.db.query<{ name: string }>(
+      `select tgname as name from pg_trigger where not tgisinternal and pg_get_triggerdef(oid) like '%WHEN (app_is_request_role())%'
+       union all select proname from pg_proc where pronamespace = 'public'::regnamespace and prosrc like '%app_is_request_role()%'
+       union all select proname || ' (asks current_user itself)' from pg_proc
+        where pronamespace = 'public'::regnamespace and proname <> 'app_is_request_role' and prosrc ~* 'current_user\\s*(<>|=|!=)\\s*(all|any)?'
+       order by 1`,
+    );
+    expect(rows.map((row) => row.name)).toEqual([
+      'app_guard_self_update', 'app_guard_student_enrollment_update',
+      'course_schedules_guard_eligibility_override', 'course_schedules_guard_instructor',
+      'rosters_guard_instructor', 'rosters_guard_placement', 'rosters_guard_write', 'student_roster_members_guard_archived',
+      'training_sessions_guard_eligibility_override', 'training_sessions_guard_instructor', 'training_sessions_guard_placement',
+    ]);
+  });
+
+  it.each([applicationRole, ...Object.values(databaseRoles)])('%s is a role a request runs as; the owner is not', async (role) => {
+    const answers = await database.db.transaction(async (tx) => {
+      const owner = (await tx.query<{ is: boolean }>('select app_is_request_role() as is')).rows[0]?.is;
+      await tx.query(`set local role ${role}`);
+      return { owner, role: (await tx.query<{ is: boolean }>('select app_is_request_role() as is')).rows[0]?.is };
+    });
+    expect(answers).toEqual({ owner: false, role: true });
   });
 });
 

@@ -13,13 +13,14 @@ type StopSignal = (typeof stopSignals)[number];
 type StopReason = { signal: StopSignal } | { error: unknown };
 
 /**
- * Runs `stop` once, on SIGINT, SIGTERM, SIGHUP or an uncaught error, then exits: 0 after a signal, 1 after an
+ * Runs `stop` once, on SIGINT, SIGTERM, SIGHUP or an uncaught error, then exits: after a signal with the code
+ * `stop` resolves to (0 when none: a server that stopped did its work; a seed it interrupted did not), 1 after an
  * error or when `stop` overruns `deadlineMs`; it logs why (`stoppingMessage` with the signal, or the error).
  * A second SIGINT or SIGTERM exits at once with 128 + its number, as a shell reports a process the signal
  * ended. SIGHUP, a closed terminal, never hurries a stop:
  * it comes along with the others (npm, exiting once `pkill` ended its shell, leaves the server a SIGHUP).
  */
-export function stopOnSignal(logger: Logger, settings: { deadlineMs: number; stoppingMessage: string }, stop: () => Promise<void>): void {
+export function stopOnSignal(logger: Logger, settings: { deadlineMs: number; stoppingMessage: string }, stop: () => Promise<number | void>): void {
   const { deadlineMs, stoppingMessage } = settings;
   const terminalStdio = [0, 1, 2].filter((fd) => isatty(fd));
   let hungUp = false;
@@ -40,7 +41,7 @@ export function stopOnSignal(logger: Logger, settings: { deadlineMs: number; sto
       exit(1);
     }, deadlineMs);
     stop().then(
-      () => exit('error' in reason ? 1 : 0),
+      (code) => exit('error' in reason ? 1 : (code ?? 0)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         exit(1);
