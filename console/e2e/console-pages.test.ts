@@ -282,6 +282,11 @@ describe('the administrator’s working screens', () => {
     await page.goto('/dashboard');
     for (const chart of ['chart-months', 'chart-fill', 'chart-compliance', 'chart-expiring']) await page.getByTestId(chart).locator('svg').first().waitFor();
     await page.getByTestId('chart-months').getByText(/^Enrollments \d+ \(last month \d+\)/).waitFor();
+    // The legend names the months in the bars' order, this month (the later YYYY-MM) first.
+    const legendItems = page.getByTestId('chart-months').locator('[class*="legendItemName"]');
+    await expect.poll(() => legendItems.count()).toBe(2);
+    const legend = await legendItems.allTextContents();
+    expect(legend[0]! > legend[1]!, `legend ${legend.join(', ')}`).toBe(true);
     for (const viewport of [desktop, phone]) {
       await page.setViewportSize(viewport);
       const labels = page.getByTestId('chart-fill').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');
