@@ -155,6 +155,11 @@ describe('the administrator’s working screens', () => {
     await page.getByText('Revoked', { exact: true }).first().waitFor();
     await expectAccessible('revoked certificate page');
     await screenshots(page, 'certificate-revoked');
+
+    // The audit log shows the revocation's instant as the console writes dates, not as the row's ISO text.
+    await page.goto('/audit?table=certificates&operation=UPDATE');
+    const revokedAt = page.getByTestId('audit-table').locator('.change-list li').filter({ hasText: 'revoked_at' }).first();
+    await expect.poll(() => revokedAt.textContent()).toMatch(/^revoked_at ∅ → \d{1,2} \w{3} \d{4}, \d{2}:\d{2}$/);
   });
 
   it('edits a schedule’s sessions with the error beside its field, says "changed by someone else" on a 409, and pauses it', async () => {
@@ -264,6 +269,7 @@ describe('the administrator’s working screens', () => {
       const places = tom.page.getByTestId('my-place');
       const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
       await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined)).toEqual(ours);
+
       expect(tom.problems).toEqual([]);
     } finally {
       await tom.context.close();
