@@ -270,6 +270,18 @@ describe('the administrator’s working screens', () => {
       const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
       await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined)).toEqual(ours);
 
+      // The calendar link fits the phone's width (wrapped, not cut off), and copies with a visible confirmation.
+      await tom.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+      await tom.page.getByRole('button', { name: 'Create my calendar link' }).click();
+      const url = tom.page.getByTestId('calendar-feed-url');
+      await expect.poll(() => url.textContent()).toMatch(/\/v1\/calendar\/feeds\/.+\.ics$/);
+      const fit = await url.evaluate((element) => ({ scroll: element.scrollWidth, client: element.clientWidth, right: element.getBoundingClientRect().right, page: document.documentElement.clientWidth }));
+      expect(fit.scroll, JSON.stringify(fit)).toBeLessThanOrEqual(fit.client);
+      expect(fit.right, JSON.stringify(fit)).toBeLessThanOrEqual(fit.page);
+      await tom.page.getByRole('button', { name: 'Copy the link' }).click();
+      await tom.page.getByRole('button', { name: /^Copied/ }).waitFor();
+      expect(await tom.page.evaluate(() => navigator.clipboard.readText())).toBe(await url.textContent());
+      await screenshots(tom.page, 'my-schedule-feed');
       expect(tom.problems).toEqual([]);
     } finally {
       await tom.context.close();
