@@ -253,7 +253,7 @@ describe('the administrator’s working screens', () => {
     }
   });
 
-  it('lists a trainee’s places soonest first, whatever the order they were made in', async () => {
+  it('lists all of a trainee’s places soonest first, whatever the order they were made in and however many pages they take', async () => {
     // Tom holds a place next week (made first); then one in a fortnight, then one the day after tomorrow.
     for (const [title, day] of [['Refresher — fortnight', 14], ['Refresher — this week', 2]] as const) {
       const session = await server.call('POST', '/v1/sessions', adminToken, {
@@ -265,6 +265,8 @@ describe('the administrator’s working screens', () => {
     try {
       await tom.page.goto('/');
       await signIn(tom, trainee.email, testPassword);
+      // Two places a page: the schedule still shows every place, each page read in turn.
+      await tom.page.route(/\/v1\/enrollments\?/, (route) => route.continue({ url: route.request().url().replace(/limit=\d+/, 'limit=2') }));
       await tom.page.goto('/my/schedule');
       const places = tom.page.getByTestId('my-place');
       const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
