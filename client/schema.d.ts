@@ -14263,6 +14263,7 @@ export interface operations {
                 limit?: number;
                 location_id?: string;
                 schedule_id?: string;
+                /** @description session_date orders by day, then by start time within a day */
                 sort?: "session_date" | "created_at";
                 status?: "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
                 /** @description sessions on or before this day */

@@ -155,6 +155,11 @@ describe('the administrator’s working screens', () => {
     await page.getByText('Revoked', { exact: true }).first().waitFor();
     await expectAccessible('revoked certificate page');
     await screenshots(page, 'certificate-revoked');
+
+    // The audit log shows the revocation's instant as the console writes dates, not as the row's ISO text.
+    await page.goto('/audit?table=certificates&operation=UPDATE');
+    const revokedAt = page.getByTestId('audit-table').locator('.change-list li').filter({ hasText: 'revoked_at' }).first();
+    await expect.poll(() => revokedAt.textContent()).toMatch(/^revoked_at ∅ → \d{1,2} \w{3} \d{4}, \d{2}:\d{2}$/);
   });
 
   it('edits a schedule’s sessions with the error beside its field, says "changed by someone else" on a 409, and pauses it', async () => {
@@ -248,7 +253,7 @@ describe('the administrator’s working screens', () => {
     }
   });
 
-  it('lists a trainee’s places soonest first, whatever the order they were made in', async () => {
+  it('lists all of a trainee’s places soonest first, whatever the order they were made in and however many pages they take', async () => {
     // Tom holds a place next week (made first); then one in a fortnight, then one the day after tomorrow.
     for (const [title, day] of [['Refresher — fortnight', 14], ['Refresher — this week', 2]] as const) {
       const session = await server.call('POST', '/v1/sessions', adminToken, {
@@ -260,10 +265,25 @@ describe('the administrator’s working screens', () => {
     try {
       await tom.page.goto('/');
       await signIn(tom, trainee.email, testPassword);
+      // Two places a page: the schedule still shows every place, each page read in turn.
+      await tom.page.route(/\/v1\/enrollments\?/, (route) => route.continue({ url: route.request().url().replace(/limit=\d+/, 'limit=2') }));
       await tom.page.goto('/my/schedule');
       const places = tom.page.getByTestId('my-place');
       const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
       await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined)).toEqual(ours);
+
+      // The calendar link fits the phone's width (wrapped, not cut off), and copies with a visible confirmation.
+      await tom.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+      await tom.page.getByRole('button', { name: 'Create my calendar link' }).click();
+      const url = tom.page.getByTestId('calendar-feed-url');
+      await expect.poll(() => url.textContent()).toMatch(/\/v1\/calendar\/feeds\/.+\.ics$/);
+      const fit = await url.evaluate((element) => ({ scroll: element.scrollWidth, client: element.clientWidth, right: element.getBoundingClientRect().right, page: document.documentElement.clientWidth }));
+      expect(fit.scroll, JSON.stringify(fit)).toBeLessThanOrEqual(fit.client);
+      expect(fit.right, JSON.stringify(fit)).toBeLessThanOrEqual(fit.page);
+      await tom.page.getByRole('button', { name: 'Copy the link' }).click();
+      await tom.page.getByRole('button', { name: /^Copied/ }).waitFor();
+      expect(await tom.page.evaluate(() => navigator.clipboard.readText())).toBe(await url.textContent());
+      await screenshots(tom.page, 'my-schedule-feed');
       expect(tom.problems).toEqual([]);
     } finally {
       await tom.context.close();
@@ -282,6 +302,11 @@ describe('the administrator’s working screens', () => {
     await page.goto('/dashboard');
     for (const chart of ['chart-months', 'chart-fill', 'chart-compliance', 'chart-expiring']) await page.getByTestId(chart).locator('svg').first().waitFor();
     await page.getByTestId('chart-months').getByText(/^Enrollments \d+ \(last month \d+\)/).waitFor();
+    // The legend names the months in the bars' order, this month (the later YYYY-MM) first.
+    const legendItems = page.getByTestId('chart-months').locator('[class*="legendItemName"]');
+    await expect.poll(() => legendItems.count()).toBe(2);
+    const legend = await legendItems.allTextContents();
+    expect(legend[0]! > legend[1]!, `legend ${legend.join(', ')}`).toBe(true);
     for (const viewport of [desktop, phone]) {
       await page.setViewportSize(viewport);
       const labels = page.getByTestId('chart-fill').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');

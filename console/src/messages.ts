@@ -490,6 +490,8 @@ export const messages = {
     feedExplain: 'Add this link to your calendar app to see your sessions there. Keep it private: anyone with it sees your schedule.',
     feedCreate: 'Create my calendar link',
     feedRenew: 'Make a new link (the old one stops working)',
+    feedCopy: 'Copy the link',
+    feedCopied: 'Copied: paste it into your calendar app',
     feedExists: 'You have a calendar link. For safety it is shown only once; make a new one if you lost it.',
   },
   certificates: {

@@ -31,7 +31,18 @@ export const queries = {
   myEnrollments: (userId: string) =>
     queryOptions({
       queryKey: ['my-enrollments', userId],
-      queryFn: () => dataOf(api.GET('/v1/enrollments', { params: { query: { student_id: userId, limit: 200 } } })),
+      // Every page, not the first: a trainee's schedule orders all their places by day, and a place missing
+      // past the first page would go unsaid (a trainee holds tens of places, so this is one request).
+      queryFn: async () => {
+        const items: Enrollment[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await dataOf(api.GET('/v1/enrollments', { params: { query: { student_id: userId, limit: 500, ...(cursor ? { cursor } : {}) } } }));
+          items.push(...page.items);
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor);
+        return { items };
+      },
     }),
   location: (id: string) => queryOptions({ queryKey: ['locations', id], queryFn: () => dataOf(api.GET('/v1/locations/{id}', { params: { path: { id } } })), staleTime: 300_000 }),
   locations: () => queryOptions({ queryKey: ['locations', 'list'], queryFn: () => dataOf(api.GET('/v1/locations', { params: { query: { limit: 200, sort: 'name' } } })), staleTime: 60_000 }),

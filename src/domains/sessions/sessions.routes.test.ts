@@ -178,6 +178,36 @@ describe('GET /v1/sessions and /v1/sessions/:id', () => {
     expect((await world.call('SA', 'GET', `/v1/sessions?from=${days[1]}&to=${days[1]}&status=CANCELLED`)).json().total).toBe(0);
   });
 
+  it('lists a day’s sessions by start time whatever order they were made in, and pages across them each exactly once, either way', async () => {
+    const day = freshDay();
+    // Made afternoon first; two at 08:30 (two instructors), which the id orders.
+    const made = [
+      await createAs('AD', { session_date: day, start_time: '13:00', end_time: '14:00' }),
+      await createAs('AD', { session_date: day, start_time: '08:30', end_time: '09:30' }),
+      await createAs('AD', { session_date: day, start_time: '11:00', end_time: '12:00' }),
+      await createAs('AD', { session_date: day, start_time: '08:30', end_time: '09:00', instructor_id: world.users.IP.id }),
+      await createAs('AD', { session_date: day, start_time: '10:00', end_time: '10:30' }),
+    ];
+    const byStart = [...made].sort((a, b) => a.start_time.localeCompare(b.start_time) || a.id.localeCompare(b.id)).map((session) => session.id);
+    expect((await world.call('SA', 'GET', `/v1/sessions?from=${day}&to=${day}&sort=session_date`)).json<{ items: SessionJson[] }>().items.map((item) => item.id)).toEqual(byStart);
+    for (const direction of ['asc', 'desc']) {
+      for (const limit of [1, 2, 3]) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        for (let pages = 0; pages < 10; pages += 1) {
+          const url: string = `/v1/sessions?from=${day}&to=${day}&sort=session_date&direction=${direction}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+          const response = await world.call('SA', 'GET', url);
+          expect(response.statusCode, response.body).toBe(200);
+          const page = response.json<{ items: SessionJson[]; next_cursor: string | null }>();
+          seen.push(...page.items.map((item) => item.id));
+          cursor = page.next_cursor;
+          if (!cursor) break;
+        }
+        expect(seen, `${direction}, ${limit} a page`).toEqual(direction === 'asc' ? byStart : [...byStart].reverse());
+      }
+    }
+  });
+
   it('pages the sessions of one schedule (one created_at for all) by created_at, each exactly once, either way', async () => {
     const created = await world.call('SA', 'POST', '/v1/schedules', {
       course_id: world.courseId, instructor_id: world.users.IC.id, location_id: world.locationId, rrule: 'FREQ=DAILY', start_date: plusDays(world.today, 300),

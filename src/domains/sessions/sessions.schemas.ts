@@ -129,7 +129,7 @@ export const SessionListQuery = Type.Object(
     status: Type.Optional(SessionStatusSchema),
     from: Type.Optional(Type.String({ format: 'date', description: 'sessions on or after this day' })),
     to: Type.Optional(Type.String({ format: 'date', description: 'sessions on or before this day' })),
-    sort: Type.Optional(Type.Union([Type.Literal('session_date'), Type.Literal('created_at')])),
+    sort: Type.Optional(Type.Union([Type.Literal('session_date'), Type.Literal('created_at')], { description: 'session_date orders by day, then by start time within a day' })),
     direction: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 1024 })),

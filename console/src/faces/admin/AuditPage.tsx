@@ -25,9 +25,14 @@ function startOfDay(day: string): string {
   return new Date(`${day}T00:00:00`).toISOString();
 }
 
+/** An instant as the row's JSON holds it (timestamptz: "2026-12-07T10:50:15.123+00:00"); a day or a wall time alone is not one. */
+const instantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
 function show(value: unknown): string {
   if (value === null || value === undefined) return '∅';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value !== 'string') return JSON.stringify(value);
+  // Instants in the viewer's zone, as every other date of the console; other text as it was recorded.
+  return instantPattern.test(value) ? formatInstant(value) : value;
 }
 
 /** The fields a change touched: for an update the ones that differ, for an insert or a delete the row's values. */

@@ -36,6 +36,10 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
   const before = activity.last_month;
   const thisLabel = messages.dashboard.chart.monthLabel(now.month);
   const lastLabel = messages.dashboard.chart.monthLabel(before.month);
+  const monthSeries = [
+    { name: thisLabel, color: 'blue.8' },
+    { name: lastLabel, color: 'gray.5' },
+  ];
   const months = [
     { metric: messages.dashboard.enrollmentsColumn, [thisLabel]: now.enrollments, [lastLabel]: before.enrollments },
     { metric: messages.dashboard.completionsColumn, [thisLabel]: now.completions, [lastLabel]: before.completions },
@@ -64,17 +68,15 @@ export default function DashboardCharts({ data }: { data: Dashboard }) {
           h={220}
           data={months}
           dataKey="metric"
-          series={[
-            { name: thisLabel, color: 'blue.8' },
-            { name: lastLabel, color: 'gray.5' },
-          ]}
+          series={monthSeries}
           withLegend
           maxBarWidth={36}
           // Every metric named even on a phone, where recharts would drop the labels that touch.
           xAxisProps={{ interval: 0, fontSize: 11 }}
           yAxisProps={{ allowDecimals: false }}
           tickLine="y"
-          legendProps={{ verticalAlign: 'bottom' }}
+          // The legend in the bars' order (this month first): recharts sorts it by label otherwise, which put last month first.
+          legendProps={{ verticalAlign: 'bottom', itemSorter: (item) => monthSeries.findIndex((series) => series.name === item.value) }}
         />
       </ChartFigure>
       <ChartFigure id="chart-fill" title={messages.dashboard.chart.fillTitle} summary={fills.length === 0 ? messages.dashboard.noUpcoming : messages.dashboard.chart.fillSummary(fills.length)}>

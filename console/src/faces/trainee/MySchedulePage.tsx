@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Code, Group, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, CopyButton, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { dataOf } from '../../api/failure.ts';
@@ -110,9 +110,19 @@ function CalendarFeed() {
         {messages.schedule.feedExplain}
       </Text>
       {create.data ? (
-        <Code block data-testid="calendar-feed-url" tabIndex={0}>
-          {create.data.url}
-        </Code>
+        <Stack gap="xs" align="flex-start">
+          {/* Wrapped anywhere: a link of one long word was cut off at the card's edge on a phone. */}
+          <Code block className="feed-url" data-testid="calendar-feed-url" tabIndex={0}>
+            {create.data.url}
+          </Code>
+          <CopyButton value={create.data.url} timeout={4000}>
+            {({ copied, copy }) => (
+              <Button variant={copied ? 'filled' : 'light'} color={copied ? 'teal.9' : undefined} onClick={copy}>
+                {copied ? messages.schedule.feedCopied : messages.schedule.feedCopy}
+              </Button>
+            )}
+          </CopyButton>
+        </Stack>
       ) : (
         <>
           {feed.data?.exists && (

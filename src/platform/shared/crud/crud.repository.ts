@@ -18,6 +18,11 @@ export interface TableSpec {
   filterable: readonly string[];
   /** Columns lists may be sorted on; the id breaks ties and pages. */
   sortable: readonly string[];
+  /**
+   * Per sort column, a column that orders rows with equal sort values before the id does (a session's
+   * start time within its day); the keyset and the cursor carry both. Its column must be NOT NULL.
+   */
+  sortThen?: Readonly<Record<string, string>>;
   /** Whether the table has the optimistic-locking `version` column. */
   versioned: boolean;
   /**
@@ -112,15 +117,22 @@ function pageStatement(spec: TableSpec, query: ListQuery, withTotal: boolean): {
   const conditions = conditionsOf(spec, query, bind);
   const matchingCount = conditions.length;
   const sortColumn = quote(query.sort);
+  const then = spec.sortThen?.[query.sort];
   const comparator = query.direction === 'asc' ? '>' : '<';
   if (query.cursor !== undefined) {
     const cursor: Cursor = decodeCursor(query.cursor, query.sort);
+    const invalid = () => new AppError('VALIDATION_FAILED', 'cursor is not one this API returned for this sort order', { field: 'querystring.cursor' });
+    // With a second sort column the cursor's value is the pair of their texts.
+    if (then !== undefined && !(Array.isArray(cursor.value) && cursor.value.length === 2)) throw invalid();
+    const [value, thenValue] = then !== undefined && Array.isArray(cursor.value) ? cursor.value : [cursor.value];
     const format = spec.cursorFormats?.[query.sort];
-    if (format && !(typeof cursor.value === 'string' && format.test(cursor.value))) {
-      throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned for this sort order', { field: 'querystring.cursor' });
-    }
+    if (format && !(typeof value === 'string' && format.test(value))) throw invalid();
     // Row comparison keeps keyset paging stable across equal sort values.
-    conditions.push(`(${sortColumn}, id) ${comparator} (${bind(cursor.value)}, ${bind(cursor.id)})`);
+    conditions.push(
+      then === undefined
+        ? `(${sortColumn}, id) ${comparator} (${bind(value)}, ${bind(cursor.id)})`
+        : `(${sortColumn}, ${quote(then)}, id) ${comparator} (${bind(value)}, ${bind(thenValue)}, ${bind(cursor.id)})`,
+    );
   }
   const limit = bind(query.limit + 1);
   const asText = query.timestampsAsText ?? [];
@@ -132,8 +144,10 @@ function pageStatement(spec: TableSpec, query: ListQuery, withTotal: boolean): {
     // The cursor carries the sort value as PostgreSQL's own text: a JavaScript Date would cut microseconds.
     // The order names the table's column: a column read as text keeps its name in the select list, and a
     // bare name in ORDER BY means the select list's column first (the text, sorted as text).
-    return `select ${pageSelectList(spec, asText)}, ${sortColumn}::text as "__sort"${total} from ${quote(spec.readFrom)} ${where}
-     order by ${quote(spec.readFrom)}.${sortColumn} ${query.direction}, id ${query.direction} limit ${limit}`;
+    const thenText = then === undefined ? '' : `, ${quote(then)}::text as "__then"`;
+    const thenOrder = then === undefined ? '' : `, ${quote(spec.readFrom)}.${quote(then)} ${query.direction}`;
+    return `select ${pageSelectList(spec, asText)}, ${sortColumn}::text as "__sort"${thenText}${total} from ${quote(spec.readFrom)} ${where}
+     order by ${quote(spec.readFrom)}.${sortColumn} ${query.direction}${thenOrder}, id ${query.direction} limit ${limit}`;
   });
   return { text, params };
 }
@@ -141,12 +155,14 @@ function pageStatement(spec: TableSpec, query: ListQuery, withTotal: boolean): {
 function pageOf(rows: Row[], query: ListQuery): Omit<Page, 'total'> {
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last['__sort'], id: String(last['id']) }) : null;
+  const value = last && '__then' in last ? [last['__sort'], last['__then']] : last?.['__sort'];
+  const nextCursor = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value, id: String(last['id']) }) : null;
   const asText = query.timestampsAsText ?? [];
   for (const item of items) {
     // Last column first: V8 deletes an object's last property in place, any other turns the row into a
     // slow dictionary for the serializer (decision 0067).
     delete item['__total'];
+    delete item['__then'];
     delete item['__sort'];
     for (const column of asText) {
       const value = item[column];

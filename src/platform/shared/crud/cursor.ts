@@ -25,7 +25,9 @@ export function decodeCursor(encoded: string, expectedSort: string): Cursor {
   if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
   const [sort, value, id] = decoded as unknown[];
   if (sort !== expectedSort || typeof id !== 'string' || !uuidPattern.test(id)) throw invalid();
-  if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) throw invalid();
+  const scalar = (part: unknown) => part === null || ['string', 'number', 'boolean'].includes(typeof part);
+  // A pair of texts when the sort has a second column (TableSpec.sortThen).
+  if (!(scalar(value) || (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')))) throw invalid();
   return { sort, value, id };
 }
 

@@ -1,0 +1,2 @@
+CREATE INDEX training_sessions_session_date_idx ON training_sessions (session_date);
+DROP INDEX training_sessions_date_start_id_idx;
