@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -144,6 +144,24 @@ describe('the server process', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('exits 1 with one line when its port is taken, and closes the database it opened', async () => {
+    const { env, args } = await serverEnv({ migrated: true });
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const refused = await runCli(['serve', ...args], { ...env, HOST: '127.0.0.1', PORT: String(port) });
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr.trim()).toBe(`error: port ${port} on 127.0.0.1 is in use by another process: stop it, or set PORT to a free port`);
+    } finally {
+      taken.close();
+    }
+    // The database was closed: a server starts on the same data.
+    const server = await startServerProcess(env, args);
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    expect(await server.stop()).toBe(0);
   });
 
   it.runIf(testEngine === 'pglite')('refuses a second process on the same data directory', async () => {

@@ -138,6 +138,10 @@ export async function startServer(config: Config, logger: Logger, options: { mig
   } catch (error) {
     if (url === null) {
       await close();
+      // The one start failure a person fixes with a variable: one line, not Node's stack.
+      if ((error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE') {
+        throw new StartupError(`port ${config.port} on ${config.host} is in use by another process: stop it, or set PORT to a free port`, { cause: error });
+      }
       throw error;
     }
     // Past listen, the port is bound and the dispatcher may run: left open, they would keep the process alive.
