@@ -1,5 +1,6 @@
 import type { Tx } from '../../platform/db/database.js';
 import { type ExtraCondition, listRows, type TableSpec } from '../../platform/shared/crud/crud.repository.js';
+import { dateCursorText, timeCursorText, timestampCursorText } from '../../platform/shared/crud/cursor.js';
 import type { SessionStatus } from './sessions.schemas.js';
 
 export interface SessionRow {
@@ -46,6 +47,7 @@ export const sessionsTable: TableSpec = {
   // Within a day by start time: 08:30 before 13:00 whatever order they were made in (index of 0089).
   sortThen: { session_date: 'start_time' },
   versioned: true,
+  cursorFormats: { session_date: dateCursorText, start_time: timeCursorText, created_at: timestampCursorText },
 };
 
 export interface SessionPage {

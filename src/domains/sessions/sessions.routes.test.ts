@@ -208,6 +208,21 @@ describe('GET /v1/sessions and /v1/sessions/:id', () => {
     }
   });
 
+  it('refuses a cursor whose pair does not fit its sort order with a 400 naming the cursor', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const cursorOf = (value: unknown, sort: string) => Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
+    for (const [sort, value] of [
+      ['created_at', ['2026-01-01 00:00:00+00', '08:30:00']],
+      ['session_date', '2026-01-01'],
+      ['session_date', ['2026-01-01', 'half past eight']],
+      ['session_date', ['the first of May', '08:30:00']],
+    ] as const) {
+      const response = await world.call('SA', 'GET', `/v1/sessions?sort=${sort}&cursor=${cursorOf(value, sort)}`);
+      expect(response.statusCode, `${sort} ${JSON.stringify(value)}: ${response.body}`).toBe(400);
+      expect(response.json<{ error: { details: { field: string } } }>().error.details.field).toBe('querystring.cursor');
+    }
+  });
+
   it('pages the sessions of one schedule (one created_at for all) by created_at, each exactly once, either way', async () => {
     const created = await world.call('SA', 'POST', '/v1/schedules', {
       course_id: world.courseId, instructor_id: world.users.IC.id, location_id: world.locationId, rrule: 'FREQ=DAILY', start_date: plusDays(world.today, 300),

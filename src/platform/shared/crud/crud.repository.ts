@@ -26,8 +26,9 @@ export interface TableSpec {
   /** Whether the table has the optimistic-locking `version` column. */
   versioned: boolean;
   /**
-   * The shape a cursor's value must have, per sort column. Without one, PostgreSQL's cast decides, and
-   * it takes words like `yesterday` for a timestamp: an invented cursor would page from there.
+   * The shape a cursor's value must have, per sort column (and per `sortThen` column, for the pair's second
+   * text). Without one, PostgreSQL's cast decides, and it takes words like `yesterday` for a timestamp: an
+   * invented cursor would page from there.
    */
   cursorFormats?: Readonly<Record<string, RegExp>>;
 }
@@ -122,11 +123,14 @@ function pageStatement(spec: TableSpec, query: ListQuery, withTotal: boolean): {
   if (query.cursor !== undefined) {
     const cursor: Cursor = decodeCursor(query.cursor, query.sort);
     const invalid = () => new AppError('VALIDATION_FAILED', 'cursor is not one this API returned for this sort order', { field: 'querystring.cursor' });
-    // With a second sort column the cursor's value is the pair of their texts.
-    if (then !== undefined && !(Array.isArray(cursor.value) && cursor.value.length === 2)) throw invalid();
-    const [value, thenValue] = then !== undefined && Array.isArray(cursor.value) ? cursor.value : [cursor.value];
-    const format = spec.cursorFormats?.[query.sort];
-    if (format && !(typeof value === 'string' && format.test(value))) throw invalid();
+    // With a second sort column the cursor's value is the pair of their texts; without one, never a pair.
+    if (Array.isArray(cursor.value) !== (then !== undefined)) throw invalid();
+    const [value, thenValue] = Array.isArray(cursor.value) ? cursor.value : [cursor.value];
+    const fits = (column: string, text: unknown) => {
+      const format = spec.cursorFormats?.[column];
+      return !format || (typeof text === 'string' && format.test(text));
+    };
+    if (!fits(query.sort, value) || (then !== undefined && !fits(then, thenValue))) throw invalid();
     // Row comparison keeps keyset paging stable across equal sort values.
     conditions.push(
       then === undefined

@@ -33,3 +33,6 @@ export function decodeCursor(encoded: string, expectedSort: string): Cursor {
 
 /** PostgreSQL's text of a timestamptz, as lists carry it in cursors: 2026-11-23 14:31:49.123456+00. */
 export const timestampCursorText = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+/** PostgreSQL's text of a date and of a time of day, as a cursor carries them. */
+export const dateCursorText = /^\d{4}-\d{2}-\d{2}$/;
+export const timeCursorText = /^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
