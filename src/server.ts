@@ -99,14 +99,17 @@ export async function startServer(config: Config, logger: Logger, options: { mig
   let redis: Redis | null = null;
   let app: FastifyInstance | null = null;
   let worker: Dispatcher | null = null;
-  const close = async (): Promise<void> => {
-    // app.close() stops accepting connections and waits for requests in flight before it resolves.
-    await app?.close();
-    // The job in hand finishes; the rest of its batch goes back to the queue.
-    await worker?.stop();
-    await redis?.quit().catch(() => undefined);
-    await db.close();
-  };
+  // Once: a signal's stop (registered at listen) and a failed step after listen may both ask for it.
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      // app.close() stops accepting connections and waits for requests in flight before it resolves.
+      await app?.close();
+      // The job in hand finishes; the rest of its batch goes back to the queue.
+      await worker?.stop();
+      await redis?.quit().catch(() => undefined);
+      await db.close();
+    })());
   let url: string | null = null;
   try {
     const [{ buildApp, createJobHandlers, createScheduledJobs, createWorker, ensureInitialAdministrator }, migrations] = await loading;
