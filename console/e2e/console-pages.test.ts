@@ -267,10 +267,21 @@ describe('the administrator’s working screens', () => {
       await signIn(tom, trainee.email, testPassword);
       // Two places a page: the schedule still shows every place, each page read in turn.
       await tom.page.route(/\/v1\/enrollments\?/, (route) => route.continue({ url: route.request().url().replace(/limit=\d+/, 'limit=2') }));
+      const sessionReads: string[] = [];
+      tom.page.on('request', (request) => {
+        const { pathname, search } = new URL(request.url());
+        if (pathname.startsWith('/v1/sessions')) sessionReads.push(`${pathname}${search}`);
+      });
       await tom.page.goto('/my/schedule');
       const places = tom.page.getByTestId('my-place');
       const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
-      await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined)).toEqual(ours);
+      // A generous deadline for a page that will show them, never a measure of how fast it did.
+      await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined), { timeout: 30_000 }).toEqual(ours);
+      // The places' sessions in one list request by their ids, not one request per place (was /v1/sessions/{id} for each).
+      expect(sessionReads.filter((read) => /^\/v1\/sessions\/[0-9a-f-]{36}$/.test(read)), sessionReads.join('\n')).toEqual([]);
+      const byIds = sessionReads.filter((read) => read.startsWith('/v1/sessions?') && read.includes('ids='));
+      expect(byIds.length, sessionReads.join('\n')).toBeGreaterThan(0);
+      expect(new URLSearchParams(byIds[0]!.split('?')[1]).getAll('ids')).toHaveLength(await places.count());
 
       // The calendar link fits the phone's width (wrapped, not cut off), and copies with a visible confirmation.
       await tom.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
