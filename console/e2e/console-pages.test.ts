@@ -293,6 +293,8 @@ describe('the administrator’s working screens', () => {
       expect(fit.right, JSON.stringify(fit)).toBeLessThanOrEqual(fit.page);
       await tom.page.getByRole('button', { name: 'Copy the link' }).click();
       await tom.page.getByRole('button', { name: /^Copied/ }).waitFor();
+      // Also spoken: a screen reader announces a polite live region's new words, not a button's new label.
+      await tom.page.getByRole('status').filter({ hasText: 'Copied: paste it into your calendar app' }).waitFor({ state: 'attached' });
       expect(await tom.page.evaluate(() => navigator.clipboard.readText())).toBe(await url.textContent());
       await screenshots(tom.page, 'my-schedule-feed');
       expect(tom.problems).toEqual([]);

@@ -1,10 +1,11 @@
-import { Alert, Button, Card, Code, CopyButton, Group, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { dataOf } from '../../api/failure.ts';
 import { type Enrollment, queries, type Session } from '../../api/queries.ts';
 import { api, type SignedInUser } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
+import { CopyButton } from '../../ui/CopyButton.tsx';
 import { formatSessionWhen, isoDay } from '../../ui/format.ts';
 import { LocationName } from '../../ui/LocationName.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
@@ -125,13 +126,7 @@ function CalendarFeed() {
           <Code block className="feed-url" data-testid="calendar-feed-url" tabIndex={0}>
             {create.data.url}
           </Code>
-          <CopyButton value={create.data.url} timeout={4000}>
-            {({ copied, copy }) => (
-              <Button variant={copied ? 'filled' : 'light'} color={copied ? 'teal.9' : undefined} onClick={copy}>
-                {copied ? messages.schedule.feedCopied : messages.schedule.feedCopy}
-              </Button>
-            )}
-          </CopyButton>
+          <CopyButton value={create.data.url} label={messages.schedule.feedCopy} copiedLabel={messages.schedule.feedCopied} />
         </Stack>
       ) : (
         <>
