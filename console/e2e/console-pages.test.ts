@@ -329,6 +329,24 @@ describe('the administrator’s working screens', () => {
     }
     await page.setViewportSize(desktop);
     await expectAccessible('dashboard with charts');
+    // This month against last on a phone: a card per month, nothing off to the right (it scrolled sideways).
+    await page.setViewportSize(phone);
+    try {
+      const months = page.getByTestId('dashboard-months-table');
+      const fit = await months.evaluate((element) => ({ right: element.getBoundingClientRect().right, box: element.parentElement!.scrollWidth, shown: element.parentElement!.clientWidth, page: document.documentElement.clientWidth }));
+      expect(fit.right, JSON.stringify(fit)).toBeLessThanOrEqual(fit.page);
+      expect(fit.box, JSON.stringify(fit)).toBeLessThanOrEqual(fit.shown);
+      if (process.env['CONSOLE_SCREENSHOTS']) {
+        await months.evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 120));
+        await screenshot(page, 'dashboard-months-390');
+      }
+    } finally {
+      await page.setViewportSize(desktop);
+    }
+    if (process.env['CONSOLE_SCREENSHOTS']) {
+      await page.getByTestId('dashboard-months-table').evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 120));
+      await screenshot(page, 'dashboard-months-1280');
+    }
     // The charts are below the figures: each width's picture starts at them.
     if (process.env['CONSOLE_SCREENSHOTS']) {
       for (const viewport of [desktop, phone]) {
