@@ -1764,7 +1764,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the sessions visible to you, by course, location, instructor, schedule, status and a range of days */
+        /** List the sessions visible to you, by course, location, instructor, schedule, status, ids and a range of days */
         get: operations["listSessions"];
         put?: never;
         /** Create a one-off session of a published course */
@@ -14259,6 +14259,8 @@ export interface operations {
                 direction?: "asc" | "desc";
                 /** @description sessions on or after this day */
                 from?: string;
+                /** @description only these sessions (the parameter repeated: ids=…&ids=…); those you may not see are left out */
+                ids?: string[];
                 instructor_id?: string;
                 limit?: number;
                 location_id?: string;

@@ -10,6 +10,13 @@ const context = {
   logger: () => (logger ??= createLogger(context.config())),
 };
 
+// The reader of stdout went away (`unitrain migrate status | head -1`): what is left to print is dropped,
+// silently, as Unix tools say nothing then. The command still runs to its end and closes its database: a
+// migration or a seed is not cut off half-way because a pager closed.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 try {
   await (await createProgram(context, process.argv)).parseAsync(process.argv);
 } catch (error) {

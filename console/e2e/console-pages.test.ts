@@ -267,10 +267,21 @@ describe('the administrator’s working screens', () => {
       await signIn(tom, trainee.email, testPassword);
       // Two places a page: the schedule still shows every place, each page read in turn.
       await tom.page.route(/\/v1\/enrollments\?/, (route) => route.continue({ url: route.request().url().replace(/limit=\d+/, 'limit=2') }));
+      const sessionReads: string[] = [];
+      tom.page.on('request', (request) => {
+        const { pathname, search } = new URL(request.url());
+        if (pathname.startsWith('/v1/sessions')) sessionReads.push(`${pathname}${search}`);
+      });
       await tom.page.goto('/my/schedule');
       const places = tom.page.getByTestId('my-place');
       const ours = ['Refresher — this week', 'Refresher — next week', 'Refresher — fortnight'];
-      await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined)).toEqual(ours);
+      // A generous deadline for a page that will show them, never a measure of how fast it did.
+      await expect.poll(async () => (await places.allTextContents()).map((text) => ours.find((title) => text.startsWith(title))).filter((title) => title !== undefined), { timeout: 30_000 }).toEqual(ours);
+      // The places' sessions in one list request by their ids, not one request per place (was /v1/sessions/{id} for each).
+      expect(sessionReads.filter((read) => /^\/v1\/sessions\/[0-9a-f-]{36}$/.test(read)), sessionReads.join('\n')).toEqual([]);
+      const byIds = sessionReads.filter((read) => read.startsWith('/v1/sessions?') && read.includes('ids='));
+      expect(byIds.length, sessionReads.join('\n')).toBeGreaterThan(0);
+      expect(new URLSearchParams(byIds[0]!.split('?')[1]).getAll('ids')).toHaveLength(await places.count());
 
       // The calendar link fits the phone's width (wrapped, not cut off), and copies with a visible confirmation.
       await tom.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
@@ -282,6 +293,8 @@ describe('the administrator’s working screens', () => {
       expect(fit.right, JSON.stringify(fit)).toBeLessThanOrEqual(fit.page);
       await tom.page.getByRole('button', { name: 'Copy the link' }).click();
       await tom.page.getByRole('button', { name: /^Copied/ }).waitFor();
+      // Also spoken: a screen reader announces a polite live region's new words, not a button's new label.
+      await tom.page.getByRole('status').filter({ hasText: 'Copied: paste it into your calendar app' }).waitFor({ state: 'attached' });
       expect(await tom.page.evaluate(() => navigator.clipboard.readText())).toBe(await url.textContent());
       await screenshots(tom.page, 'my-schedule-feed');
       expect(tom.problems).toEqual([]);
@@ -316,6 +329,24 @@ describe('the administrator’s working screens', () => {
     }
     await page.setViewportSize(desktop);
     await expectAccessible('dashboard with charts');
+    // This month against last on a phone: a card per month, nothing off to the right (it scrolled sideways).
+    await page.setViewportSize(phone);
+    try {
+      const months = page.getByTestId('dashboard-months-table');
+      const fit = await months.evaluate((element) => ({ right: element.getBoundingClientRect().right, box: element.parentElement!.scrollWidth, shown: element.parentElement!.clientWidth, page: document.documentElement.clientWidth }));
+      expect(fit.right, JSON.stringify(fit)).toBeLessThanOrEqual(fit.page);
+      expect(fit.box, JSON.stringify(fit)).toBeLessThanOrEqual(fit.shown);
+      if (process.env['CONSOLE_SCREENSHOTS']) {
+        await months.evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 120));
+        await screenshot(page, 'dashboard-months-390');
+      }
+    } finally {
+      await page.setViewportSize(desktop);
+    }
+    if (process.env['CONSOLE_SCREENSHOTS']) {
+      await page.getByTestId('dashboard-months-table').evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 120));
+      await screenshot(page, 'dashboard-months-1280');
+    }
     // The charts are below the figures: each width's picture starts at them.
     if (process.env['CONSOLE_SCREENSHOTS']) {
       for (const viewport of [desktop, phone]) {

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, withMigratedEmbeddedDatabase } from '../../test/cli.js';
+import { cliPath, runCli, withMigratedEmbeddedDatabase } from '../../test/cli.js';
 import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from '../../test/database.js';
 import { testEngine } from '../../test/engine.js';
 import { defaultMigrationsDir } from '../platform/db/migrations/migration-files.js';
@@ -82,6 +84,22 @@ describe('unitrain migrate', () => {
     const refused = await migrate('create', 'Bad Name');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('must be lower-case letters, digits and underscores');
+  });
+
+  it('whose output nobody reads any more (`| head -1`) still applies every migration, exits 0 and prints nothing on stderr', async () => {
+    expect((await migrate('down', '--steps', '2')).code).toBe(0);
+    // The reader of its stdout is gone before it starts: every line it prints meets a broken pipe (EPIPE).
+    const child = spawn(process.execPath, [cliPath, 'migrate', '--dir', migrationsDir, 'up'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    // Was Node's stack of an unhandled 'error' event, and exit 1.
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect((await migrate('status')).stdout).toMatch(/\d+ applied, 0 pending/);
   });
 
   it('rejects a non-numeric --steps', async () => {

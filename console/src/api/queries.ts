@@ -18,6 +18,12 @@ export type User = Schemas['User'];
 export const queries = {
   me: () => queryOptions({ queryKey: ['users', 'me'], queryFn: () => dataOf(api.GET('/v1/me')) }),
   session: (id: string) => queryOptions({ queryKey: ['sessions', id], queryFn: () => dataOf(api.GET('/v1/sessions/{id}', { params: { path: { id } } })) }),
+  /** The sessions of these ids (at most 100: the API's limit) in one request; those the caller may not see are left out. */
+  sessionsByIds: (ids: readonly string[]) =>
+    queryOptions({
+      queryKey: ['sessions', 'list', { ids }],
+      queryFn: () => dataOf(api.GET('/v1/sessions', { params: { query: { ids: [...ids], limit: ids.length } } })),
+    }),
   sessions: (filter: { from?: string; to?: string; status?: Session['status']; course_id?: string; instructor_id?: string; cursor?: string }) =>
     queryOptions({
       queryKey: ['sessions', 'list', filter],

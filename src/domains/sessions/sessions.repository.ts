@@ -58,6 +58,8 @@ export interface SessionPage {
 
 export interface SessionListQuery {
   filters: Record<string, string | undefined>;
+  /** Only these sessions (of those the actor may see). */
+  ids?: readonly string[] | undefined;
   /** Inclusive bounds on session_date. */
   from?: string | undefined;
   to?: string | undefined;
@@ -69,14 +71,15 @@ export interface SessionListQuery {
 
 /**
  * A keyset page of the sessions the actor may see (row-level security decides which), filtered by
- * equality on indexed columns and by a range of days, with the number that match.
+ * equality on indexed columns, by a list of ids and by a range of days, with the number that match.
  */
 export async function selectSessionPage(tx: Tx, query: SessionListQuery): Promise<SessionPage> {
-  const { from, to, ...listing } = query;
-  const days: ExtraCondition[] = [];
-  if (from !== undefined) days.push((bind) => `session_date >= ${bind(from)}::date`);
-  if (to !== undefined) days.push((bind) => `session_date <= ${bind(to)}::date`);
-  return (await listRows(tx, sessionsTable, { ...listing, where: days })) as unknown as SessionPage;
+  const { from, to, ids, ...listing } = query;
+  const where: ExtraCondition[] = [];
+  if (ids !== undefined) where.push((bind) => `id = any (${bind(ids)}::uuid[])`);
+  if (from !== undefined) where.push((bind) => `session_date >= ${bind(from)}::date`);
+  if (to !== undefined) where.push((bind) => `session_date <= ${bind(to)}::date`);
+  return (await listRows(tx, sessionsTable, { ...listing, where })) as unknown as SessionPage;
 }
 
 /**

@@ -178,6 +178,30 @@ describe('GET /v1/sessions and /v1/sessions/:id', () => {
     expect((await world.call('SA', 'GET', `/v1/sessions?from=${days[1]}&to=${days[1]}&status=CANCELLED`)).json().total).toBe(0);
   });
 
+  it('lists the sessions named by ids (one or several, repeated), leaving out those the caller may not see, and refuses a bad id with 400', async () => {
+    const day = freshDay();
+    const closed = await createAs('SA', { session_date: day, title: 'Closed' });
+    const open = await createAs('SA', { session_date: day, title: 'Open', location_id: world.otherLocationId, instructor_id: world.users.IP.id, self_enrollment_allowed: true });
+    const notNamed = await createAs('SA', { session_date: day, title: 'Not named', start_time: '13:00', end_time: '14:00' });
+    const idsOf = async (caller: WorldCaller, query: string) => {
+      const response = await world.call(caller, 'GET', `/v1/sessions?${query}`);
+      expect(response.statusCode, response.body).toBe(200);
+      const page = response.json<{ items: SessionJson[]; total: number }>();
+      expect(page.total).toBe(page.items.length);
+      return page.items.map((item) => item.id).sort();
+    };
+    // The day holds a third session, not named: left out.
+    expect(await idsOf('SA', `ids=${closed.id}&ids=${open.id}`)).toEqual([closed.id, open.id].sort());
+    expect(await idsOf('SA', `from=${day}&to=${day}`)).toContain(notNamed.id);
+    expect(await idsOf('SA', `ids=${open.id}`)).toEqual([open.id]);
+    // A trainee sees only the session open for self-enrollment, even when it names the other.
+    expect(await idsOf('IT', `ids=${closed.id}&ids=${open.id}`)).toEqual([open.id]);
+    const bad = await world.call('SA', 'GET', `/v1/sessions?ids=${open.id}&ids=not-a-uuid`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect((await world.call('SA', 'GET', `/v1/sessions?${Array.from({ length: 101 }, (_, i) => `ids=${`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`}`).join('&')}`)).statusCode).toBe(400);
+  });
+
   it('lists a day’s sessions by start time whatever order they were made in, and pages across them each exactly once, either way', async () => {
     const day = freshDay();
     // Made afternoon first; two at 08:30 (two instructors), which the id orders.

@@ -35,14 +35,14 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsDeps> = async (ap
         tags,
         operationId: 'listSessions',
         security: signedInSecurity,
-        summary: 'List the sessions visible to you, by course, location, instructor, schedule, status and a range of days',
+        summary: 'List the sessions visible to you, by course, location, instructor, schedule, status, ids and a range of days',
         querystring: SessionListQuery,
         response: { 200: SessionPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
-      const { sort = 'session_date', direction = 'asc', limit = 50, cursor, from, to, ...filters } = request.query;
-      return listSessions(deps, requireSignedIn(request), { filters, from, to, sort, direction, limit, cursor });
+      const { sort = 'session_date', direction = 'asc', limit = 50, cursor, from, to, ids, ...filters } = request.query;
+      return listSessions(deps, requireSignedIn(request), { filters, ids, from, to, sort, direction, limit, cursor });
     },
   );
 

@@ -127,6 +127,8 @@ export const SessionListQuery = Type.Object(
     instructor_id: Type.Optional(Uuid),
     schedule_id: Type.Optional(Uuid),
     status: Type.Optional(SessionStatusSchema),
+    // A trainee's places (the console's schedule) read in one request, not one per session.
+    ids: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true, description: 'only these sessions (the parameter repeated: ids=…&ids=…); those you may not see are left out' })),
     from: Type.Optional(Type.String({ format: 'date', description: 'sessions on or after this day' })),
     to: Type.Optional(Type.String({ format: 'date', description: 'sessions on or before this day' })),
     sort: Type.Optional(Type.Union([Type.Literal('session_date'), Type.Literal('created_at')], { description: 'session_date orders by day, then by start time within a day' })),

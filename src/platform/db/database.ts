@@ -11,6 +11,7 @@ export interface QueryResult<R> {
 }
 
 export interface Queryable {
+  /** One statement, its parameters bound; a text of several is refused on both engines (42601: use `exec`). */
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (a migration file); not slow-query logged. */
   exec(sql: string): Promise<void>;

@@ -77,11 +77,23 @@ function statementOf(sql: string, params: readonly unknown[], databaseRole: stri
   return { text: sql, values: params, name: statementNameOf(sql, databaseRole) };
 }
 
+/**
+ * What `query` sends: always by the extended protocol, as PGlite sends every query, so a text is one
+ * statement on both engines. pg would send a text without parameters or name by the simple protocol,
+ * which runs several statements and answers a list of results (`rows` of it was a TypeError); PostgreSQL
+ * refuses several in one prepared statement (42601), as PGlite does. A script goes through `exec`.
+ */
+function oneStatement(text: string, values: readonly unknown[], name: string | undefined): pg.QueryConfig {
+  // `queryMode` is pg's (lib/query.js), not yet in its type definitions.
+  const config: pg.QueryConfig & { queryMode: 'extended' } = { text, values: values as unknown[], ...(name ? { name } : {}), queryMode: 'extended' };
+  return config;
+}
+
 function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog, databaseRole: string | null = null): Queryable {
   return {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const name = statementNameOf(sql, databaseRole);
-      const result = await queryLog.time(sql, () => client.query({ text: sql, values: params as unknown[], ...(name ? { name } : {}) }));
+      const result = await queryLog.time(sql, () => client.query(oneStatement(sql, params, name)));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -153,7 +165,7 @@ async function inTransaction<T>(
     const batch = [{ text: mode.readOnly ? 'begin read only' : 'begin', values: [] }, ...opening, ...(first ? [first] : [])];
     if (preparedOn(client, batch)) return (await queryLog.time(first?.text ?? batch[0]!.text, () => runBatch(client, batch))).at(-1);
     let last: BatchResult | undefined;
-    for (const statement of batch) last = await queryLog.time(statement.text, () => client.query({ text: statement.text, values: statement.values as unknown[], ...(statement.name ? { name: statement.name } : {}) }));
+    for (const statement of batch) last = await queryLog.time(statement.text, () => client.query(oneStatement(statement.text, statement.values, statement.name)));
     return last;
   };
   const tx: Queryable = {

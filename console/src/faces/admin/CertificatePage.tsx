@@ -1,4 +1,4 @@
-import { Anchor, Button, CopyButton, Group, Paper, Stack, Text } from '@mantine/core';
+import { Anchor, Button, Group, Paper, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -7,6 +7,7 @@ import type { ApiError } from '../../../../client/index.ts';
 import { ApiFailure, dataOf } from '../../api/failure.ts';
 import { api, authorisedFetch } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
+import { CopyButton } from '../../ui/CopyButton.tsx';
 import { formatInstant, formatSessionDay } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { describeFailure, FailureNotice, Loading } from '../../ui/states.tsx';
@@ -84,13 +85,7 @@ export function CertificatePage() {
             {verifyUrl}
           </Text>
           <Group gap="sm" wrap="wrap">
-            <CopyButton value={verifyUrl}>
-              {({ copied, copy }) => (
-                <Button size="sm" variant="light" onClick={copy}>
-                  {copied ? messages.certificatePage.copied : messages.certificatePage.copyLink}
-                </Button>
-              )}
-            </CopyButton>
+            <CopyButton value={verifyUrl} size="sm" label={messages.certificatePage.copyLink} copiedLabel={messages.certificatePage.copied} />
             <Button size="sm" variant="default" component="a" href={`/verify/${data.verification_code}`} target="_blank" rel="noopener">
               {messages.certificatePage.openVerify}
             </Button>

@@ -102,9 +102,9 @@ export function DashboardPage() {
         <Title order={3} size="h4" id="dashboard-months" mb="xs">
           {messages.dashboard.thisMonthVsLast}
         </Title>
-        {/* Scrolls sideways on a phone: focusable, so a keyboard can scroll it too. */}
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="dashboard-months">
-          <Table verticalSpacing="xs" miw={480}>
+        {/* A card per month on a phone, each figure on its own line named by its column: nothing off to the right. */}
+        <div className="table-scroll">
+          <Table verticalSpacing="xs" className="stack-on-phone" data-testid="dashboard-months-table">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{messages.dashboard.month}</Table.Th>
@@ -117,11 +117,11 @@ export function DashboardPage() {
             <Table.Tbody>
               {[now, before].map((month) => (
                 <Table.Tr key={month.month}>
-                  <Table.Td>{month.month}</Table.Td>
-                  <Table.Td ta="right">{formatNumber(month.enrollments)}</Table.Td>
-                  <Table.Td ta="right">{formatNumber(month.completions)}</Table.Td>
-                  <Table.Td ta="right">{formatNumber(month.failures)}</Table.Td>
-                  <Table.Td ta="right">{formatNumber(month.no_shows)}</Table.Td>
+                  <Table.Td data-label={messages.dashboard.month}>{month.month}</Table.Td>
+                  <Table.Td ta="right" data-label={messages.dashboard.enrollmentsColumn}>{formatNumber(month.enrollments)}</Table.Td>
+                  <Table.Td ta="right" data-label={messages.dashboard.completionsColumn}>{formatNumber(month.completions)}</Table.Td>
+                  <Table.Td ta="right" data-label={messages.dashboard.failures}>{formatNumber(month.failures)}</Table.Td>
+                  <Table.Td ta="right" data-label={messages.dashboard.noShows}>{formatNumber(month.no_shows)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -1,10 +1,11 @@
-import { Alert, Button, Card, Code, CopyButton, Group, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { dataOf } from '../../api/failure.ts';
 import { type Enrollment, queries, type Session } from '../../api/queries.ts';
 import { api, type SignedInUser } from '../../api/session.ts';
 import { messages } from '../../messages.ts';
+import { CopyButton } from '../../ui/CopyButton.tsx';
 import { formatSessionWhen, isoDay } from '../../ui/format.ts';
 import { LocationName } from '../../ui/LocationName.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
@@ -14,13 +15,16 @@ import { StatusBadge } from '../../ui/StatusBadge.tsx';
 /**
  * My places (enrolled, or waitlisted with a position that moves live) and my calendar link: the coming
  * sessions first, soonest first, then the past ones, latest first. The enrollments come in the order
- * they were made, so each place's session (the query its card reads too) gives the order.
+ * they were made, so each place's session (read for all places at once, and shown on its card) gives the order.
  */
 export function MySchedulePage({ user }: { user: SignedInUser }) {
   const mine = useQuery(queries.myEnrollments(user.id));
   const places = (mine.data?.items ?? []).filter((row) => row.status !== 'CANCELLED');
-  const sessions = useQueries({ queries: places.map((row) => queries.session(row.session_id)) });
-  const rows = inScheduleOrder(places, new Map(sessions.flatMap((session) => (session.data ? [[session.data.id, session.data] as const] : []))), isoDay());
+  // The places' sessions in one request (one per hundred places, the API's most ids at once), not one each.
+  const ids = [...new Set(places.map((row) => row.session_id))].sort();
+  const pages = useQueries({ queries: inGroupsOf(ids, maxIdsPerRequest).map((group) => queries.sessionsByIds(group)) });
+  const sessionOf = new Map(pages.flatMap((page) => (page.data?.items ?? []).map((session) => [session.id, session] as const)));
+  const rows = inScheduleOrder(places, sessionOf, isoDay());
   return (
     <>
       <PageHeader title={messages.schedule.title} />
@@ -33,13 +37,20 @@ export function MySchedulePage({ user }: { user: SignedInUser }) {
       ) : (
         <Stack gap="sm">
           {rows.map((row) => (
-            <MyPlace key={row.id} enrollment={row} />
+            <MyPlace key={row.id} enrollment={row} session={sessionOf.get(row.session_id)} />
           ))}
         </Stack>
       )}
       <CalendarFeed />
     </>
   );
+}
+
+/** The most session ids `GET /v1/sessions?ids=…` takes at once. */
+const maxIdsPerRequest = 100;
+
+function inGroupsOf<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
 }
 
 /** Coming sessions (from `today`) soonest first, then past ones latest first; places whose session is not read yet last. */
@@ -60,10 +71,10 @@ function inScheduleOrder(places: Enrollment[], sessionOf: Map<string, Session>, 
   });
 }
 
-function MyPlace({ enrollment }: { enrollment: Enrollment }) {
+/** A place, with its session once read (the page reads them all in one request). */
+function MyPlace({ enrollment, session }: { enrollment: Enrollment; session: Session | undefined }) {
   const queryClient = useQueryClient();
-  const session = useQuery(queries.session(enrollment.session_id));
-  const location = useQuery({ ...queries.location(session.data?.location_id ?? ''), enabled: session.isSuccess });
+  const location = useQuery({ ...queries.location(session?.location_id ?? ''), enabled: session !== undefined });
   const cancel = useMutation({
     mutationFn: () => dataOf(api.POST('/v1/enrollments/{id}/cancel', { params: { path: { id: enrollment.id } }, body: { version: enrollment.version } })),
     onSuccess: () => {
@@ -76,16 +87,16 @@ function MyPlace({ enrollment }: { enrollment: Enrollment }) {
     <Card withBorder padding="md" data-testid="my-place">
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Text fw={600}>{session.data?.title ?? '…'}</Text>
+          <Text fw={600}>{session?.title ?? '…'}</Text>
           <StatusBadge status={enrollment.status} label={enrollment.status === 'WAITLISTED' ? messages.catalogue.waitlisted(enrollment.waitlist_position ?? 0) : messages.catalogue.enrolled} />
         </Group>
-        {session.data && <Text size="sm">{formatSessionWhen(session.data, location.data?.timezone)}</Text>}
-        {session.data && (
+        {session && <Text size="sm">{formatSessionWhen(session, location.data?.timezone)}</Text>}
+        {session && (
           <Text size="sm" c="dimmed">
-            <LocationName id={session.data.location_id} />
+            <LocationName id={session.location_id} />
           </Text>
         )}
-        {session.data?.status === 'SCHEDULED' && (
+        {session?.status === 'SCHEDULED' && (
           <Group justify="flex-end">
             <Button variant="subtle" color="red.9" c="red.9" size="xs" onClick={() => cancel.mutate()} loading={cancel.isPending}>
               {messages.catalogue.cancelEnrollment}
@@ -115,13 +126,7 @@ function CalendarFeed() {
           <Code block className="feed-url" data-testid="calendar-feed-url" tabIndex={0}>
             {create.data.url}
           </Code>
-          <CopyButton value={create.data.url} timeout={4000}>
-            {({ copied, copy }) => (
-              <Button variant={copied ? 'filled' : 'light'} color={copied ? 'teal.9' : undefined} onClick={copy}>
-                {copied ? messages.schedule.feedCopied : messages.schedule.feedCopy}
-              </Button>
-            )}
-          </CopyButton>
+          <CopyButton value={create.data.url} label={messages.schedule.feedCopy} copiedLabel={messages.schedule.feedCopied} />
         </Stack>
       ) : (
         <>
