@@ -1,6 +1,7 @@
 import { access, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import lockfile from 'proper-lockfile';
@@ -139,10 +140,27 @@ async function seedFromTemplate(path: string): Promise<void> {
 }
 
 /**
+ * V8 runs PGlite's WebAssembly as compiled by its baseline compiler (Liftoff), and compiles a function again
+ * with its optimising compiler (TurboFan), on background threads, once it has run for a budget (V8's default
+ * 1,800,000, roughly bytes of code executed). PostgreSQL's start and a start's first queries run a great deal of
+ * code once: at the default, a restart of `serve` spent 1.3–2 s of CPU on those threads (more than the main
+ * thread's own work), taking one of the two cores from the start, and held ~20–70 MB more. Ten times the budget
+ * leaves the start's once-run code in Liftoff; the code a workload repeats is still optimised, within its first
+ * few hundred requests (decision 0096). Process-wide, and read when PGlite compiles and instantiates its module:
+ * set before the first open.
+ */
+const wasmTieringBudget = 18_000_000;
+let wasmTieringSet = false;
+
+/**
  * The embedded engine. It has one connection: an open transaction makes every other query wait,
  * so keep transactions short, and never query the `Db` from inside a transaction on it.
  */
 export async function openPgliteDatabase(source: PgliteSource, queryLog: QueryLog): Promise<Db> {
+  if (!wasmTieringSet) {
+    setFlagsFromString(`--wasm-tiering-budget=${wasmTieringBudget}`);
+    wasmTieringSet = true;
+  }
   const unlock = source.kind === 'directory' ? await lockDirectory(source.path) : null;
   try {
     if (source.kind === 'directory') await seedFromTemplate(source.path);

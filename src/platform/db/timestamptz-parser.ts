@@ -1,7 +1,11 @@
-import pg from 'pg';
+import pgTypes from 'pg-types';
 
-/** node-postgres's own parser of `timestamptz` text (postgres-date): every value the fast path below does not take. */
-const parseAnyTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (value: string) => Date | number | null;
+/**
+ * node-postgres's own parser of `timestamptz` text (postgres-date): every value the fast path below does not take.
+ * From pg-types, which is what `pg.types` is: importing pg here made the embedded engine's start load pg, and
+ * pg's first load looks for Cloudflare's `Response`, which loads Node's fetch (decision 0096).
+ */
+const parseAnyTimestamptz = pgTypes.getTypeParser(pgTypes.builtins.TIMESTAMPTZ, 'text') as (value: string) => Date | number | null;
 
 const zero = 48;
 const digitsAt = (value: string, start: number, end: number): number => {
