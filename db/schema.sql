@@ -3203,9 +3203,13 @@ AS $function$ SELECT coalesce(app_role() IN ('SA', 'AD'), false) $function$;
 
 CREATE OR REPLACE FUNCTION public.app_is_request_role()
  RETURNS boolean
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
-AS $function$ SELECT CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[]) $function$;
+AS $function$
+BEGIN
+  RETURN CURRENT_USER = ANY ('{unitrain_app,unitrain_sa,unitrain_ad,unitrain_ap,unitrain_ic,unitrain_ip,unitrain_it,unitrain_in,unitrain_anon}'::name[]);
+END;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.app_is_session_staff(session uuid)
  RETURNS boolean
@@ -4637,20 +4641,23 @@ DECLARE
   seated training_sessions;
   next_position integer;
   overlapping uuid[];
+  holds_another boolean;
 BEGIN
   IF num_nonnulls(student, student_profile) <> 1 THEN
     RAISE EXCEPTION 'name exactly one student: an account or a student profile' USING ERRCODE = '22023';
   END IF;
-  -- An administrator is staff of every session (app_is_session_staff begins with app_is_admin), so it
-  -- sees any that exists: answered by one cached query instead of two SECURITY DEFINER SQL functions,
-  -- which PostgreSQL plans again on every call. Everyone else asks the functions, as before.
-  IF NOT ((app_is_admin() AND app_is_signed_in() AND EXISTS (SELECT 1 FROM training_sessions s WHERE s.id = session))
-          OR app_sees_session(session)) THEN
-    RAISE EXCEPTION 'no such session' USING ERRCODE = 'UT404';
-  END IF;
-  IF NOT (app_is_admin() OR app_is_session_staff(session)
-          OR (coalesce(student = app_user_id(), false) AND app_session_open_for_self_enrollment(session))) THEN
-    RAISE EXCEPTION 'you may not enroll this student in this session' USING ERRCODE = '42501';
+  -- A signed-in administrator is staff of every session and sees any that exists: whether it exists is
+  -- answered by the session lock below (its row, or 'no such session'), one statement fewer. Nothing
+  -- before that lock writes, and the overlap query finds nothing for a session that does not exist.
+  -- Everyone else asks the visibility and staff functions first, as before.
+  IF NOT (app_is_admin() AND app_is_signed_in()) THEN
+    IF NOT app_sees_session(session) THEN
+      RAISE EXCEPTION 'no such session' USING ERRCODE = 'UT404';
+    END IF;
+    IF NOT (app_is_admin() OR app_is_session_staff(session)
+            OR (coalesce(student = app_user_id(), false) AND app_session_open_for_self_enrollment(session))) THEN
+      RAISE EXCEPTION 'you may not enroll this student in this session' USING ERRCODE = '42501';
+    END IF;
   END IF;
 
   -- One enrollment of this student at a time, across sessions, until commit: the overlap check below
@@ -4659,25 +4666,36 @@ BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('enrollment-student:' || coalesce(student, student_profile)::text, 0));
   -- Only a student holding a seat or waitlist place in another session can overlap: one index probe
   -- answers a student who holds none (a first booking), instead of the overlap query's joins and sort.
-  IF NOT allow_overlap
-     AND ((student IS NOT NULL AND EXISTS (SELECT 1 FROM session_enrollments e
-                                            WHERE e.student_id = student AND e.session_id <> session
-                                              AND e.status IN ('ENROLLED', 'WAITLISTED')))
-          OR (student_profile IS NOT NULL AND EXISTS (SELECT 1 FROM session_enrollments e
-                                                       WHERE e.student_profile_id = student_profile AND e.session_id <> session
-                                                         AND e.status IN ('ENROLLED', 'WAITLISTED')))) THEN
-    overlapping := ARRAY(SELECT app_student_overlapping_sessions(session, student, student_profile));
-    IF cardinality(overlapping) > 0 THEN
-      RETURN QUERY SELECT 'OVERLAPPING'::text, NULL::uuid, overlapping;
-      RETURN;
+  IF NOT allow_overlap THEN
+    -- One query per kind of student: a condition on which of the two is given would make PostgreSQL plan
+    -- the statement again for each call's values instead of keeping one plan.
+    IF student IS NOT NULL THEN
+      holds_another := EXISTS (SELECT 1 FROM session_enrollments e
+                                WHERE e.student_id = student AND e.session_id <> session AND e.status IN ('ENROLLED', 'WAITLISTED'));
+    ELSE
+      holds_another := EXISTS (SELECT 1 FROM session_enrollments e
+                                WHERE e.student_profile_id = student_profile AND e.session_id <> session AND e.status IN ('ENROLLED', 'WAITLISTED'));
+    END IF;
+    IF holds_another THEN
+      overlapping := ARRAY(SELECT app_student_overlapping_sessions(session, student, student_profile));
+      IF cardinality(overlapping) > 0 THEN
+        RETURN QUERY SELECT 'OVERLAPPING'::text, NULL::uuid, overlapping;
+        RETURN;
+      END IF;
     END IF;
   END IF;
 
   -- The session lock: seats and waitlist numbers are counted under it.
   SELECT s.* INTO seat FROM training_sessions s WHERE s.id = session FOR NO KEY UPDATE;
-  SELECT e.* INTO existing FROM session_enrollments e
-   WHERE e.session_id = session AND (e.student_id = student OR e.student_profile_id = student_profile)
-   FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no such session' USING ERRCODE = 'UT404';
+  END IF;
+  -- One query per kind of student, each on its unique key.
+  IF student IS NOT NULL THEN
+    SELECT e.* INTO existing FROM session_enrollments e WHERE e.session_id = session AND e.student_id = student FOR UPDATE;
+  ELSE
+    SELECT e.* INTO existing FROM session_enrollments e WHERE e.session_id = session AND e.student_profile_id = student_profile FOR UPDATE;
+  END IF;
   IF FOUND AND existing.status <> 'CANCELLED' THEN
     RETURN QUERY SELECT 'ALREADY_ENROLLED'::text, existing.id, NULL::uuid[];
     RETURN;

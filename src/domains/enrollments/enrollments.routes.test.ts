@@ -123,6 +123,21 @@ describe('POST /v1/sessions/:id/enrollments', () => {
     expect((await context.app.inject({ method: 'POST', url: `/v1/sessions/${sessionId}/enrollments`, payload: {} })).statusCode).toBe(401);
     expect(await sessionState(context.db, sessionId)).toMatchObject({ counter: 0, enrolled: [] });
   });
+
+  it('answers 404 to an administrator for a session that does not exist, also for a student with a seat elsewhere who wants no overlap', async () => {
+    // An administrator's call learns that the session is missing from the session lock, after the overlap check (decision 0095).
+    const sessionId = await createSession(context.db, world, { capacity: 5 });
+    const [held] = await createStudents(context.db, 1);
+    expect((await enroll(world.tokens.sa, sessionId, { student_id: held })).statusCode).toBe(201);
+    const missing = '00000000-0000-4000-8000-000000000001';
+    for (const payload of [{ student_id: held, allow_overlap: false }, { student_id: held }]) {
+      const response = await enroll(world.tokens.sa, missing, payload);
+      expect(response.statusCode).toBe(404);
+      expect(response.json().error.code).toBe('NOT_FOUND');
+    }
+    const { rows } = await context.db.query<{ n: number }>('select count(*)::integer as n from session_enrollments where student_id = $1', [held]);
+    expect(rows[0]?.n).toBe(1);
+  });
 });
 
 describe('POST /v1/enrollments/:id/cancel', () => {
