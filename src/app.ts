@@ -140,7 +140,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         );
         return { position, walPosition: named?.wal_position ?? null, database: named?.database ?? 'unitrain' };
       },
+      wake: () => realtime.hub.feed.wake(),
     },
+    now: deps.monotonicNow ?? (() => performance.now()),
   });
   realtime.hub.feed.observe(cache.observer);
   // Accounts are read on the owner connection: there is no actor to run as until the read says who it is.
@@ -186,13 +188,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
   registerAuthentication(app, { tokens, findAccount: (userId) => signedInAccounts.find(userId) });
   await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
-  await app.register(authRoutes, { db: deps.db, cipher, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
+  await app.register(authRoutes, { db: deps.db, cipher, cache, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });
   const accounts = { db: deps.db, cipher, publicUrl: deps.publicUrl, now };
   await app.register(invitationsRoutes, accounts);
   await app.register(passwordResetRoutes, accounts);
   for (const organisationRoutes of [providersRoutes, locationsRoutes, instructorsRoutes, teamsRoutes]) {
-    await app.register(organisationRoutes, { db: deps.db, cipher });
+    await app.register(organisationRoutes, { db: deps.db, cipher, cache });
   }
   await app.register(auditRoutes, { db: deps.db });
   await app.register(eventsRoutes, { db: deps.db });

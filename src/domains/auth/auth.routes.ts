@@ -5,17 +5,21 @@ import { errorResponses } from '../../platform/http/error-responses.js';
 import { publicSecurity, signedInSecurity } from '../../platform/http/openapi.js';
 import { publicRoute } from '../../platform/http/rate-limits.js';
 import { prepareDummyHash } from '../../platform/security/passwords.js';
-import { getUser, UserSchema, type UsersDeps } from '../users/index.js';
+import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
+import { asksNoCache } from '../../platform/http/cached-as-caller.js';
+import { createSerializedOnce } from '../../platform/http/serialized-once.js';
+import { getMe, UserSchema, type UsersDeps } from '../users/index.js';
 import { ChangePasswordBody, LoginBody, LogoutBody, RefreshBody, TokenPairSchema } from './auth.schemas.js';
 import { type AuthDeps, changeOwnPassword, login, logout, refresh } from './auth.service.js';
 
-export type AuthRouteDeps = AuthDeps & UsersDeps;
+export type AuthRouteDeps = AuthDeps & UsersDeps & { cache: TwoLayerCache };
 
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, deps) => {
   const tags = ['auth'];
   const originOf = (request: { ip: string; actor: { userAgent?: string | null } }) => ({ ip: request.ip, userAgent: request.actor.userAgent ?? null });
   // The first unknown e-mail must not take longer than the others because the dummy hash is being made.
   app.addHook('onReady', prepareDummyHash);
+  const sendSerializedOnce = createSerializedOnce();
 
   app.post(
     '/v1/auth/login',
@@ -72,10 +76,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
   app.get(
     '/v1/me',
     { onRequest: signedInOnly, schema: { tags, operationId: 'getMe', security: signedInSecurity, summary: 'The signed-in user', response: { 200: UserSchema, ...errorResponses(401) } } },
-    async (request) => {
-      const actor = requireSignedIn(request);
-      return getUser(deps, actor, actor.userId);
-    },
+    async (request, reply) => sendSerializedOnce(reply, await getMe(deps, requireSignedIn(request), { noCache: asksNoCache(request) })),
   );
 
   app.post(

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { sameForEveryRole } from '../../platform/http/cached-as-caller.js';
 import type { ResourceDefinition } from '../../platform/shared/crud/crud.routes.js';
 import { columnsOf, createBodyOf, Nullable, patchBodyOf, Text, Timestamp, Uuid } from '../../platform/shared/crud/schema-types.js';
 
@@ -62,4 +63,6 @@ export const locationsResource: ResourceDefinition<typeof CreateLocation, typeof
   defaultSort: 'name',
   updatable: true,
   deletable: true,
+  // Every signed-in role reads every location: its SELECT policy tests the claims only (decision 0094).
+  cachedReads: sameForEveryRole(['locations']),
 };

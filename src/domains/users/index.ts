@@ -1,6 +1,6 @@
 export { usersRoutes } from './users.routes.js';
 export {
-  createAccount, ensureInitialAdministrator, getUser, insertAccount, type NewAccount, type User, type UsersDeps,
+  createAccount, ensureInitialAdministrator, getMe, getUser, insertAccount, type NewAccount, type User, type UsersDeps,
 } from './users.service.js';
-export { emailHasAccount } from './users.repository.js';
+export { emailHasAccount, meTables } from './users.repository.js';
 export { UserSchema } from './users.schemas.js';

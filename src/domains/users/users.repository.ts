@@ -1,6 +1,7 @@
 import type { Role } from '../../platform/db/actor.js';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
+import type { TablesByRole } from '../../platform/http/cached-as-caller.js';
 
 // Reads go through the `_visible` views, which null the fields this actor may not see; row-level
 // security on the tables under them decides which rows exist for the actor. Columns are always
@@ -33,6 +34,23 @@ const userColumns = `u.id, u.role, u.status, u.email_ciphertext, p.first_name, p
   u.last_login_at, u.created_at, u.updated_at, u.version, u.created_at::text as created_at_key`;
 
 const fromUsers = `${usersSource} u left join ${profilesSource} p on p.user_id = u.id`;
+
+/**
+ * What a caller's own account (`/v1/me`, decision 0094) depends on, per role: the three tables it reads,
+ * and for AP, IC and IP what their SELECT policies on those tables read (the role's provider scope, the
+ * students it teaches). Held equal to the catalogue by rls-catalogue.test.ts.
+ */
+const ownAccountTables = ['users', 'profiles', 'provider_members'];
+const instructedTables = [...ownAccountTables, 'rosters', 'session_enrollments', 'student_roster_members', 'training_sessions'];
+export const meTables: TablesByRole = {
+  SA: ownAccountTables,
+  AD: ownAccountTables,
+  AP: [...instructedTables, 'instructor_profiles', 'provider_locations'],
+  IC: instructedTables,
+  IP: instructedTables,
+  IT: ownAccountTables,
+  IN: ownAccountTables,
+};
 
 // Built once: a text made per call is a new string, hashed again to find its prepared statement's name.
 const selectUserText = `select ${userColumns} from ${fromUsers} where u.id = $1`;

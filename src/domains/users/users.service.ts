@@ -5,11 +5,15 @@ import { AppError } from '../../errors.js';
 import { type FieldCipher, normaliseEmail } from '../../platform/security/field-cipher.js';
 import { assertAcceptablePassword, hashPassword } from '../../platform/security/passwords.js';
 import { decodeCursor, encodeCursor } from '../../platform/shared/crud/cursor.js';
+import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
+import type { SignedInActor } from '../../platform/http/authenticate.js';
+import { cachedAsCaller, createPresentedOnce } from '../../platform/http/cached-as-caller.js';
 import {
   hasSystemAdministrator,
   insertProviderMembership,
   insertUser,
   lockInitialAdministrator,
+  meTables,
   selectUser,
   selectUsers,
   updateProfileNames,
@@ -153,6 +157,32 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
   const row = await (from === 'reader' ? db.reader.withActor(actor, read) : db.withActor(actor, read));
   if (!row) throw notFound(id);
   return toUser(cipher, row);
+}
+
+/**
+ * The caller's own account (`GET /v1/me`), from the answer cache (decision 0094): the stored row (contact
+ * fields still sealed, so Redis holds only ciphertext) keyed by the caller, its presentation made once per
+ * cached row.
+ */
+export async function getMe(deps: UsersDeps & { cache: TwoLayerCache }, actor: SignedInActor, options: { noCache: boolean }): Promise<User> {
+  const row = await cachedAsCaller(
+    deps.cache, actor, 'me', meTables,
+    (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
+    options,
+  );
+  if (!row) throw notFound(actor.userId);
+  return presentedOf(deps.cipher)(row);
+}
+
+/** One presenter per cipher (one per app), each keeping the presentation of each row it was given. */
+const presenters = new WeakMap<FieldCipher, (row: UserRow) => User>();
+function presentedOf(cipher: FieldCipher): (row: UserRow) => User {
+  let present = presenters.get(cipher);
+  if (!present) {
+    present = createPresentedOnce((row: UserRow) => toUser(cipher, row));
+    presenters.set(cipher, present);
+  }
+  return present;
 }
 
 export interface UserListQuery {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../../../test/auth.js';
+import { bearer, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
 import { createCliTarget, type CliTarget } from '../../../test/cli.js';
 import { createEnrollmentWorld, createStudentsWithEmails, type EnrollmentWorld, studentToken } from '../../../test/world.js';
 import { testEngine } from '../../../test/engine.js';
@@ -43,9 +43,9 @@ async function catalogueCodes(server: ServerProcess): Promise<string[]> {
   return ((await response.json()) as { items: Array<{ code: string }> }).items.map((item) => item.code);
 }
 
-async function post(server: ServerProcess, path: string, body: object): Promise<Record<string, unknown>> {
+async function post(server: ServerProcess, path: string, body: object, method = 'POST'): Promise<Record<string, unknown>> {
   const response = await fetch(`${server.url}${path}`, {
-    method: 'POST', headers: { ...bearer(world.tokens.sa), 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method, headers: { ...bearer(world.tokens.sa), 'content-type': 'application/json' }, body: JSON.stringify(body),
   });
   const json = (await response.json()) as Record<string, unknown>;
   expect(response.status, JSON.stringify(json)).toBeLessThan(300);
@@ -92,5 +92,33 @@ describe.runIf(onServers)('the answer cache across two serve processes', () => {
     expect(await me(serverA)).toBe(401);
     await onB.waitUntil(() => onB.changes().some((event) => event.data['id'] === studentId && event.data['op'] === 'UPDATE'), 10_000, 'the deactivation');
     for (let read = 0; read < 3; read++) expect(await me(serverB)).toBe(401);
+  });
+
+  it("serves a caller's /v1/me from each process's memory or Redis, the same JSON, and a role and name changed through A on B once B's feed has read it", async () => {
+    const { id: userId } = await createUser(target.database!.db, testKeyring, { role: 'IN' });
+    const token = await mintAccessToken(testKeyring, { userId, role: 'IN' });
+    const meOn = async (server: ServerProcess) => {
+      const response = await fetch(`${server.url}/v1/me`, { headers: bearer(token) });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const onB = await openStream(serverB.url, { token: world.tokens.sa, topics: 'users' });
+    streams.push(onB);
+    const hitsBefore = await metric(serverB, 'unitrain_cache_hits_total');
+    const first = await meOn(serverA);
+    // B answers from Redis (A's entry) or its own load, then from memory: the same text as A's each time.
+    for (const server of [serverB, serverB, serverA, serverB]) expect(await meOn(server)).toBe(first);
+    expect(await metric(serverB, 'unitrain_cache_hits_total')).toBeGreaterThan(hitsBefore);
+    // A name alone (the key stays the same: only the feed's invalidation can end B's entry), then the role.
+    const change = async (body: Record<string, unknown>, expected: Record<string, unknown>) => {
+      const { version } = JSON.parse(await meOn(serverA)) as { version: number };
+      const seen = onB.changes().length;
+      await post(serverA, `/v1/users/${userId}`, { version, ...body }, 'PATCH');
+      expect(JSON.parse(await meOn(serverA))).toMatchObject(expected);
+      await onB.waitUntil(() => onB.changes().slice(seen).some((event) => event.data['id'] === userId && event.data['op'] === 'UPDATE'), 10_000, 'the change');
+      for (let read = 0; read < 3; read++) expect(JSON.parse(await meOn(serverB))).toMatchObject(expected);
+    };
+    await change({ first_name: 'Moved' }, { role: 'IN', first_name: 'Moved' });
+    await change({ role: 'IT' }, { role: 'IT', first_name: 'Moved' });
   });
 });

@@ -113,4 +113,56 @@ describe('the two-layer cache', () => {
     expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('loaded');
     expect(lines).toHaveLength(1);
   });
+
+  it('serves a read bounded by the feed only while a round that left nothing unread began within the bound, and asks for rounds half way', async () => {
+    const metrics = createMetrics();
+    let clock = 0;
+    let wakes = 0;
+    const cache = createTwoLayerCache({ l1MaxEntries: 100, ttlSeconds: 60 }, {
+      redis: null,
+      metrics: metrics.cache,
+      logger: testLogger,
+      feed: { start: async () => ({ position: at(100), walPosition: '0/100', database: 'test' }), wake: () => void (wakes += 1) },
+      now: () => clock,
+    });
+    const bounded = { freshWithinMs: 1_000 };
+    // No round has settled yet: loaded every time (and not stored), and a round asked for.
+    expect(await cache.getOrLoad('k', ['users'], async () => 'first', bounded)).toBe('first');
+    expect(await cache.getOrLoad('k', ['users'], async () => 'second', bounded)).toBe('second');
+    expect(wakes).toBe(2);
+    // An unbounded read stores its answer meanwhile; bounded reads still load.
+    expect(await cache.getOrLoad('k', ['users'], async () => 'stored')).toBe('stored');
+    expect(await cache.getOrLoad('k', ['users'], async () => 'third', bounded)).toBe('third');
+    cache.observer.roundStarting();
+    clock = 100;
+    cache.observer.roundSettled();
+    const wakesBefore = wakes;
+    expect(await cache.getOrLoad('k', ['users'], async () => 'unused', bounded)).toBe('stored');
+    expect(wakes).toBe(wakesBefore);
+    // Past half the bound a round is asked for, still served; past the bound, loaded.
+    clock = 700;
+    expect(await cache.getOrLoad('k', ['users'], async () => 'unused', bounded)).toBe('stored');
+    expect(wakes).toBe(wakesBefore + 1);
+    clock = 1_001;
+    expect(await cache.getOrLoad('k', ['users'], async () => 'behind', bounded)).toBe('behind');
+    // A round that began but has not settled (a long transaction holds it) does not count.
+    cache.observer.roundStarting();
+    clock = 1_500;
+    expect(await cache.getOrLoad('k', ['users'], async () => 'still behind', bounded)).toBe('still behind');
+    cache.observer.roundSettled();
+    expect(await cache.getOrLoad('k', ['users'], async () => 'unused', bounded)).toBe('stored');
+    expect(await metrics.registry.getSingleMetricAsString('unitrain_cache_bypasses_total')).toContain('reason="feed_behind"} 5');
+  });
+
+  it('loads, not serves, for a client that says it wrote (possibly through another process, unread here) and for one that asks for no cached answer', async () => {
+    const { cache, metrics } = cacheWithHandFeed();
+    expect(await cache.getOrLoad('k', ['users'], async () => 'stored')).toBe('stored');
+    // Another process's commit this feed has not read: only the client's position says it happened.
+    expect(await cache.getOrLoad('k', ['users'], async () => 'its write', { readAfter: '0/2A0' })).toBe('its write');
+    expect(await cache.getOrLoad('k', ['users'], async () => 'validated', { noCache: true })).toBe('validated');
+    expect(await cache.getOrLoad('k', ['users'], async () => 'unused', { readAfter: null, noCache: false })).toBe('stored');
+    const bypasses = await metrics.registry.getSingleMetricAsString('unitrain_cache_bypasses_total');
+    expect(bypasses).toContain('reason="read_after"} 1');
+    expect(bypasses).toContain('reason="no_cache"} 1');
+  });
 });

@@ -50,6 +50,8 @@ export interface InvalidationFeed {
    * so two databases sharing one Redis must never read each other's entries.
    */
   start(): Promise<{ position: FeedPosition; walPosition: string | null; database: string }>;
+  /** Asks the feed for a round now (it polls only every FEED_POLL_MS when nothing wakes it). */
+  wake?(): void;
 }
 
 export interface TwoLayerCacheSettings {
@@ -66,13 +68,31 @@ export interface TwoLayerCacheSettings {
  */
 export type Loader<T> = (after: string | null) => Promise<T>;
 
+/** How one read may be served (decision 0094: reads made as a signed-in caller). */
+export interface ReadOptions {
+  /**
+   * The client's last commit as its request said (`Actor.commits`, decision 0046): a client that says it
+   * wrote may have written through another process, whose commit this process's feed may not have read
+   * yet, so its answer is loaded (bypass `read_after`).
+   */
+  readAfter?: string | null;
+  /**
+   * Serve an entry only while the feed has finished, within this many milliseconds, a round that left
+   * nothing committed unread (the signed-in accounts' bound, decision 0063): a feed held back by a long
+   * transaction, or a lost NOTIFY, then costs hits, never a stale answer (bypass `feed_behind`).
+   */
+  freshWithinMs?: number;
+  /** The client asked for a validated answer (`Cache-Control: no-cache`): loaded (bypass `no_cache`). */
+  noCache?: boolean;
+}
+
 export interface TwoLayerCache {
   /**
    * The cached answer for `key`, or `load()`'s, stored in both layers. `tags` are the tables the answer is
    * read from: a committed change to any of them ends the entry. Concurrent misses of one key share one
    * load (single flight) while that load is still valid.
    */
-  getOrLoad<T>(key: string, tags: readonly string[], load: Loader<T>): Promise<T>;
+  getOrLoad<T>(key: string, tags: readonly string[], load: Loader<T>, options?: ReadOptions): Promise<T>;
   /** The feed's observer: wire `roundStarting`, `batch` and `roundSettled` to the process's change feed. */
   readonly observer: {
     roundStarting(): void;
@@ -96,9 +116,20 @@ export interface TwoLayerCache {
  */
 export function createTwoLayerCache(
   settings: TwoLayerCacheSettings,
-  deps: { redis: Redis | null; feed: InvalidationFeed; metrics: CacheMetrics; logger: Logger },
+  deps: {
+    redis: Redis | null;
+    feed: InvalidationFeed;
+    metrics: CacheMetrics;
+    logger: Logger;
+    /** Milliseconds on a monotonic clock, for `freshWithinMs` (tests move it). Default: performance.now. */
+    now?: () => number;
+  },
 ): TwoLayerCache {
   const { redis, metrics, logger } = deps;
+  const now = deps.now ?? (() => performance.now());
+  let roundStartedAt = 0;
+  /** When the last round that left nothing unread began (null: none yet). */
+  let settledRoundStartedAt: number | null = null;
   const ttlMs = settings.ttlSeconds * 1000;
   let prefix = settings.keyPrefix ?? 'unitrain:cache:v1:';
   const l1 = new LRUCache<string, Entry>({ max: settings.l1MaxEntries, ttl: Math.max(ttlMs, 1) });
@@ -204,8 +235,12 @@ export function createTwoLayerCache(
   };
 
   return {
-    async getOrLoad<T>(key: string, tags: readonly string[], loader: Loader<T>): Promise<T> {
+    async getOrLoad<T>(key: string, tags: readonly string[], loader: Loader<T>, options?: ReadOptions): Promise<T> {
       if (ttlMs === 0) return loader(null);
+      if (options?.noCache === true) {
+        metrics.bypasses.inc({ reason: 'no_cache' });
+        return loader(null);
+      }
       try {
         await ensureStarted();
       } catch (error) {
@@ -217,6 +252,19 @@ export function createTwoLayerCache(
       if (ownWrites.unread) {
         metrics.bypasses.inc({ reason: 'own_write' });
         return loader(null);
+      }
+      if (options?.readAfter !== undefined && options.readAfter !== null) {
+        metrics.bypasses.inc({ reason: 'read_after' });
+        return loader(null);
+      }
+      if (options?.freshWithinMs !== undefined) {
+        const age = settledRoundStartedAt === null ? Infinity : now() - settledRoundStartedAt;
+        // Half way, a round is asked for, so that a process under traffic stays fresh whatever the poll.
+        if (age > options.freshWithinMs / 2) deps.feed.wake?.();
+        if (age > options.freshWithinMs) {
+          metrics.bypasses.inc({ reason: 'feed_behind' });
+          return loader(null);
+        }
       }
       const inL1 = l1.get(key);
       if (inL1) {
@@ -237,6 +285,7 @@ export function createTwoLayerCache(
     observer: {
       roundStarting() {
         ownWrites.roundStarting();
+        roundStartedAt = now();
       },
       batch(batch) {
         base ??= batch.start;
@@ -252,6 +301,7 @@ export function createTwoLayerCache(
       },
       roundSettled() {
         ownWrites.roundSettled();
+        settledRoundStartedAt = roundStartedAt;
       },
     },
     noteLocalCommit() {

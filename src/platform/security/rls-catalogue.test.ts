@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { meTables } from '../../domains/users/index.js';
+import { locationsResource } from '../../domains/locations/locations.resource.js';
+import { roles } from '../db/actor.js';
 import { applicationRole, databaseRoleOf, databaseRoles } from '../db/database.js';
+import type { TablesByRole } from '../http/cached-as-caller.js';
 import { changeRules, userReferences } from './access-matrix.changes.js';
 import { accessMatrix, accessOf, domainTables, operations, tablesWithHiddenFields } from './access-matrix.js';
 import { matrixRoles } from './access-matrix.model.js';
@@ -236,3 +240,75 @@ describe('change rules and workflows', () => {
   });
 });
 
+
+describe('reads answered from the answer cache as the caller (decision 0094)', () => {
+  // Each cached read: the relations its statement names, and the tables it says its answer depends on.
+  const cachedReads = [
+    { read: 'GET /v1/me', relations: ['users_visible', 'profiles_visible', 'provider_members'], tables: meTables },
+    { read: 'GET /v1/locations', relations: ['locations'], tables: locationsResource.cachedReads as TablesByRole },
+  ];
+
+  /**
+   * Every table the relations read as `databaseRole`: the tables themselves, those named by the views'
+   * definitions, by the SELECT policies that apply to the role, and by every function those call, followed
+   * to the end. Names are found as words of the texts, so it may find more than is read, never less.
+   */
+  async function tablesReadAs(relations: readonly string[], databaseRole: string): Promise<string[]> {
+    const { rows: tables } = await database.db.query<{ name: string }>(
+      `select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'`,
+    );
+    const { rows: views } = await database.db.query<{ name: string; definition: string }>(
+      `select relname as name, pg_get_viewdef(oid) as definition from pg_class where relnamespace = 'public'::regnamespace and relkind = 'v'`,
+    );
+    // A function's own parameter names (app_provider_sees_user's `locations`) are not tables it reads.
+    const { rows: functions } = await database.db.query<{ name: string; body: string; parameters: string[] | null }>(
+      `select proname as name, prosrc as body, proargnames::text[] as parameters from pg_proc where pronamespace = 'public'::regnamespace`,
+    );
+    const { rows: policies } = await database.db.query<{ table: string; qual: string }>(
+      `select tablename as table, coalesce(qual, 'true') as qual from pg_policies
+        where schemaname = 'public' and cmd in ('SELECT', 'ALL') and roles && array[$1, $2, 'public']::name[]`,
+      [databaseRole, applicationRole],
+    );
+    const tableNames = new Set(tables.map((row) => row.name));
+    const viewOf = new Map(views.map((row) => [row.name, row.definition]));
+    const bodiesOf = new Map<string, Array<{ text: string; parameters: string[] }>>();
+    for (const row of functions) bodiesOf.set(row.name, [...(bodiesOf.get(row.name) ?? []), { text: row.body, parameters: row.parameters ?? [] }]);
+    const found = new Set<string>();
+    const seen = new Set<string>();
+    const texts: Array<{ text: string; parameters: string[] }> = [];
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      if (tableNames.has(name)) {
+        found.add(name);
+        texts.push(...policies.filter((policy) => policy.table === name).map((policy) => ({ text: policy.qual, parameters: [] })));
+      }
+      const view = viewOf.get(name);
+      if (view !== undefined) texts.push({ text: view, parameters: [] });
+      texts.push(...(bodiesOf.get(name) ?? []));
+    };
+    for (const relation of relations) visit(relation);
+    while (texts.length > 0) {
+      const { text, parameters } = texts.pop() as { text: string; parameters: string[] };
+      for (const word of text.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []) if (!parameters.includes(word)) visit(word);
+    }
+    return [...found].sort();
+  }
+
+  it.each(cachedReads)('$read: each role\'s tables are every table its statement and its policies read', async ({ relations, tables }) => {
+    for (const role of roles) {
+      expect([...tables[role]].sort(), role).toEqual(await tablesReadAs(relations, databaseRoleOf(role)));
+    }
+  });
+
+  it.each(cachedReads)('$read: each of its tables has its changes captured, so a change ends the cached answers', async ({ tables }) => {
+    const named = [...new Set(Object.values(tables).flat())];
+    const { rows } = await database.db.query<{ table: string }>(
+      `select distinct tgrelid::regclass::text as table from pg_trigger
+        where not tgisinternal and tgname in (select t || '_capture_' || op from unnest($1::text[]) t, unnest(array['insert', 'update', 'delete']) op)
+        group by tgrelid having count(*) = 3`,
+      [named],
+    );
+    expect(rows.map((row) => row.table).sort()).toEqual([...named].sort());
+  });
+});

@@ -1,15 +1,18 @@
 import Type, { type Static, type TObject, type TSchema } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Db, Row, Tx } from '../../db/database.js';
+import type { TwoLayerCache } from '../../cache/two-layer-cache.js';
 import { requireSignedIn } from '../../http/authenticate.js';
+import { asksNoCache, cachedAsCaller, createPresentedOnce, type TablesByRole } from '../../http/cached-as-caller.js';
 import { errorResponses } from '../../http/error-responses.js';
+import { createSerializedOnce } from '../../http/serialized-once.js';
 import { signedInSecurity } from '../../http/openapi.js';
 import type { FieldCipher } from '../../security/field-cipher.js';
 import { appendDomainEvent } from '../events/append-domain-event.js';
 import { expectedVersion } from './expected-version.js';
 import { presentingConflicts, withEtag } from './route-helpers.js';
 import { pageOf, Uuid } from './schema-types.js';
-import { deleteRow, findRow, getRow, insertRow, listRows, type TableSpec, updateRow } from './crud.repository.js';
+import { deleteRow, findRow, getRow, insertRow, listRows, type Page, type TableSpec, updateRow } from './crud.repository.js';
 
 export interface ResourceContext {
   cipher: FieldCipher;
@@ -47,11 +50,18 @@ export interface ResourceDefinition<Create extends TObject, Patch extends TObjec
    * Stored values are appended as stored: encrypted fields stay sealed.
    */
   events?: { aggregate: string; created?: string; changed?: string };
+  /**
+   * The tables its reads depend on, per role (the table and what its SELECT policies read): when given, a
+   * list page and a row are answered from the answer cache, keyed by the caller (decision 0094).
+   */
+  cachedReads?: TablesByRole;
 }
 
 export interface ResourceDeps {
   db: Db;
   cipher: FieldCipher;
+  /** The answer cache, for resources with `cachedReads`. */
+  cache?: TwoLayerCache;
 }
 
 const IdParams = Type.Object({ id: Uuid });
@@ -106,13 +116,20 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     if (table.versioned) withEtag(reply, row as { version: unknown });
   };
   const { events } = definition;
+  const cache = definition.cachedReads && deps.cache ? { in: deps.cache, tables: definition.cachedReads } : null;
+  const presentPage = (page: Page) => (definition.fromRow ? { ...page, items: page.items.map(present) } : page);
+  // A cache hit is the same object each time: presented and serialised once (decision 0094).
+  const presentPageOnce = createPresentedOnce(presentPage);
+  const presentOnce = createPresentedOnce(present);
+  const sendPageOnce = createSerializedOnce();
+  const sendRowOnce = createSerializedOnce();
   const appendEvent = async (tx: Tx, eventType: string | undefined, row: Row, payload: Record<string, unknown>) => {
     if (!events || !eventType) return;
     const aggregateVersion = typeof row['version'] === 'number' ? row['version'] : null;
     await appendDomainEvent(tx, { aggregateType: events.aggregate, aggregateId: String(row['id']), aggregateVersion, eventType, payload });
   };
 
-  app.get(path, { schema: { operationId: `list${name}s`, tags: [tag], security, summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, async (request) => {
+  app.get(path, { schema: { operationId: `list${name}s`, tags: [tag], security, summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, async (request, reply) => {
     const actor = requireSignedIn(request);
     const query = request.query as Static<typeof ListQuery>;
     const { sort = definition.defaultSort, direction = 'asc', limit = 50, cursor, ...filters } = query as Record<string, unknown> & {
@@ -121,16 +138,28 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
       limit?: number;
       cursor?: string;
     };
-    const page = await deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor, timestampsAsText }));
-    return { ...page, items: page.items.map(present) };
+    const read = (after?: string | null) =>
+      deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor, timestampsAsText }), after);
+    if (!cache) return presentPage(await read());
+    // The query as validated, filters in name order: one key per distinct page.
+    const named = Object.keys(filters).sort().map((filter) => [filter, filters[filter]]);
+    const key = `${path}?${JSON.stringify([sort, direction, limit, cursor ?? null, named])}`;
+    const page = await cachedAsCaller(cache.in, actor, key, cache.tables, read, { noCache: asksNoCache(request) });
+    return sendPageOnce(reply, presentPageOnce(page));
   });
 
   app.get(`${path}/:id`, { schema: { operationId: `get${name}`, tags: [tag], security, summary: `Read one ${what}`, params: IdParams, response: { 200: rowSchema, ...errorResponses(404) } } }, async (request, reply) => {
     const actor = requireSignedIn(request);
     const { id } = request.params as Static<typeof IdParams>;
-    const row = present(await deps.db.reader.withActor(actor, (tx) => getRow(tx, table, id, what)));
+    const read = (after?: string | null) => deps.db.reader.withActor(actor, (tx) => getRow(tx, table, id, what), after);
+    if (!cache) {
+      const row = present(await read());
+      setEtag(reply, row);
+      return row;
+    }
+    const row = presentOnce(await cachedAsCaller(cache.in, actor, `${path}/${id}`, cache.tables, read, { noCache: asksNoCache(request) }));
     setEtag(reply, row);
-    return row;
+    return sendRowOnce(reply, row);
   });
 
   if (definition.creatable !== false) {

@@ -1,0 +1,66 @@
+import type { FastifyRequest } from 'fastify';
+import type { Role } from '../db/actor.js';
+import type { Loader, TwoLayerCache } from '../cache/two-layer-cache.js';
+import type { SignedInActor } from './authenticate.js';
+import { accountFreshnessMs } from './signed-in-accounts.js';
+
+/**
+ * The tables a read made as a caller depends on, per role: those its statement reads, and those the SELECT
+ * policies of its tables for the role's database role read, through their functions too (each role's plan
+ * holds only its own policies, decision 0086). A committed change to any of them ends the caller's entry.
+ * `rls-catalogue.test.ts` holds each list equal to what the catalogue says.
+ */
+export type TablesByRole = Readonly<Record<Role, readonly string[]>>;
+
+/** The same tables whatever the role (policies that test only the claims read no table). */
+export function sameForEveryRole(tables: readonly string[]): TablesByRole {
+  return { SA: tables, AD: tables, AP: tables, IC: tables, IP: tables, IT: tables, IN: tables };
+}
+
+const noCacheDirective = /(?:^|,)\s*no-cache\s*(?:[,=]|$)/i;
+
+/** The client asked for a validated answer (`Cache-Control: no-cache`, RFC 9111 5.2.1.4): no cached one. */
+export function asksNoCache(request: FastifyRequest): boolean {
+  const header = request.headers['cache-control'];
+  return header !== undefined && noCacheDirective.test(header);
+}
+
+/**
+ * A read made as a signed-in caller, answered from the answer cache (decision 0094). The key names the
+ * caller's account, role and provider before the read's own parts, so no answer is ever served to another
+ * caller, nor to the same account after its role or provider changed (the request's actor is the account
+ * as the signed-in accounts hold it, within their bound: decision 0063). Row-level security decided the
+ * answer when it was loaded, as the caller; `tables` end it. Loaded instead of served when this process
+ * wrote something its feed has not read (the cache's rule), when the client says it wrote (its read-after
+ * position: possibly through another process), when the feed has not settled a round within the
+ * accounts' bound, and when the client asks for no cached answer.
+ */
+export function cachedAsCaller<T>(
+  cache: TwoLayerCache,
+  actor: SignedInActor,
+  read: string,
+  tables: TablesByRole,
+  load: Loader<T>,
+  options: { noCache: boolean },
+): Promise<T> {
+  const key = `caller:${actor.userId}:${actor.role}:${actor.providerId ?? ''}:${read}`;
+  return cache.getOrLoad(key, tables[actor.role], load, {
+    readAfter: actor.commits?.position ?? null,
+    freshWithinMs: accountFreshnessMs,
+    noCache: options.noCache,
+  });
+}
+
+/**
+ * `present` made once per value: a cache hit is the same object each time, so its presentation (and,
+ * through `createSerializedOnce`, its JSON text) is made once and dropped with it (WeakMap).
+ */
+export function createPresentedOnce<From extends object, To>(present: (value: From) => To): (value: From) => To {
+  const presented = new WeakMap<From, To>();
+  return (value) => {
+    if (presented.has(value)) return presented.get(value) as To;
+    const made = present(value);
+    presented.set(value, made);
+    return made;
+  };
+}
