@@ -81,7 +81,8 @@ function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog, databa
   return {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const name = statementNameOf(sql, databaseRole);
-      const result = await queryLog.time(sql, () => client.query({ text: sql, values: params as unknown[], ...(name ? { name } : {}) }));
+      // Text and values as two arguments when unnamed: a config object is copied by the driver, property by property, on every query.
+      const result = await queryLog.time(sql, () => (name ? client.query({ text: sql, values: params as unknown[], name }) : client.query(sql, params as unknown[])));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
