@@ -234,9 +234,13 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
         response: { 200: VerificationSchema, ...errorResponses(404, 429) },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       // Cache-Control: no-store, as every answer that chooses no caching (buildApp's onSend): a count changes on every call.
-      return sendVerification(reply, await countedVerification(verifying, request.params.code));
+      // Not an async handler: an answer in the cache is sent at once, without a promise (decision 0093).
+      const verification = countedVerification(verifying, request.params.code);
+      if (verification instanceof Promise) return verification.then((loaded) => void sendVerification(reply, loaded));
+      sendVerification(reply, verification);
+      return undefined;
     },
   );
 

@@ -74,6 +74,24 @@ describe('the two-layer cache', () => {
     expect(await cache.getOrLoad('k', ['notifications'], async () => 'unused')).toBe('loaded again');
   });
 
+  it('gives an answer in L1 itself, not a promise, once its feed has started; and follows the same rules as getOrLoad', async () => {
+    const { cache } = cacheWithHandFeed();
+    // Before the feed has started: a promise, as getOrLoad gives.
+    const first = cache.getOrLoadNow('k', ['courses'], async () => 'first');
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe('first');
+    expect(cache.getOrLoadNow('k', ['courses'], async () => 'unused')).toBe('first');
+    // A change to its table ends it at once: a load again, then the new answer itself.
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101) }] });
+    const again = cache.getOrLoadNow('k', ['courses'], async () => 'second');
+    expect(again).toBeInstanceOf(Promise);
+    expect(await again).toBe('second');
+    expect(cache.getOrLoadNow('k', ['courses'], async () => 'unused')).toBe('second');
+    // A commit of its own process not read by its feed yet: the loader answers.
+    cache.noteLocalCommit();
+    expect(await cache.getOrLoadNow('k', ['courses'], async () => 'own write')).toBe('own write');
+  });
+
   it('asks each load to see the WAL position of the feed position its entry is stamped with (a replica must have replayed it)', async () => {
     const { cache } = cacheWithHandFeed();
     const asked: Array<string | null> = [];

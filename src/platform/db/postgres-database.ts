@@ -83,17 +83,21 @@ function statementOf(sql: string, params: readonly unknown[], databaseRole: stri
  * which runs several statements and answers a list of results (`rows` of it was a TypeError); PostgreSQL
  * refuses several in one prepared statement (42601), as PGlite does. A script goes through `exec`.
  */
-function oneStatement(text: string, values: readonly unknown[], name: string | undefined): pg.QueryConfig {
+function queryOneStatement(client: pg.Pool | pg.PoolClient, text: string, values: readonly unknown[], name: string | undefined): Promise<pg.QueryResult> {
+  if (name) return client.query({ text, values: values as unknown[], name });
+  // With values pg takes the extended protocol itself, and text and values as two arguments spare the copy it
+  // makes of a config object, property by property, on every query (decision 0093).
+  if (values.length > 0) return client.query(text, values as unknown[]);
   // `queryMode` is pg's (lib/query.js), not yet in its type definitions.
-  const config: pg.QueryConfig & { queryMode: 'extended' } = { text, values: values as unknown[], ...(name ? { name } : {}), queryMode: 'extended' };
-  return config;
+  const config: pg.QueryConfig & { queryMode: 'extended' } = { text, queryMode: 'extended' };
+  return client.query(config);
 }
 
 function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog, databaseRole: string | null = null): Queryable {
   return {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const name = statementNameOf(sql, databaseRole);
-      const result = await queryLog.time(sql, () => client.query(oneStatement(sql, params, name)));
+      const result = await queryLog.time(sql, () => queryOneStatement(client, sql, params, name));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -165,7 +169,7 @@ async function inTransaction<T>(
     const batch = [{ text: mode.readOnly ? 'begin read only' : 'begin', values: [] }, ...opening, ...(first ? [first] : [])];
     if (preparedOn(client, batch)) return (await queryLog.time(first?.text ?? batch[0]!.text, () => runBatch(client, batch))).at(-1);
     let last: BatchResult | undefined;
-    for (const statement of batch) last = await queryLog.time(statement.text, () => client.query(oneStatement(statement.text, statement.values, statement.name)));
+    for (const statement of batch) last = await queryLog.time(statement.text, () => queryOneStatement(client, statement.text, statement.values, statement.name));
     return last;
   };
   const tx: Queryable = {

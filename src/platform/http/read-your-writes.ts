@@ -20,8 +20,10 @@ const readAfterSeconds = 60;
 
 function positionSent(request: FastifyRequest): string | null {
   const header = request.headers[readAfterHeader];
-  const fromHeader = parseWalPosition(typeof header === 'string' ? header : null);
   const cookies = request.headers.cookie;
+  // Most requests (every public one) carry neither: nothing to parse.
+  if (header === undefined && cookies === undefined) return null;
+  const fromHeader = parseWalPosition(typeof header === 'string' ? header : null);
   return fromHeader ?? (cookies === undefined ? null : parseWalPosition(parseCookie(cookies)[readAfterCookie]));
 }
 
