@@ -34,7 +34,7 @@ const databaseFreeTests = [
 const browserTests = ['console/e2e/**/*.test.ts'];
 
 /**
- * The longest files, longest first (embedded run, 2026-12-07; decision 0097). The two workers each take
+ * The 30 longest files, longest first (embedded run, 2026-12-07; decision 0097). The two workers each take
  * the next file when theirs ends, so a long file that starts near the end keeps one worker busy while
  * the other has nothing left: started first, the short files fill in behind them. Vitest orders the
  * rest as it would (longest first when its results cache has them, else the largest file first, as in
@@ -56,6 +56,21 @@ const longestFiles = [
   'src/seed/seed.service.test.ts',
   'console/e2e/console-pages.test.ts',
   'src/platform/security/key-rotation.test.ts',
+  'src/platform/http/access-matrix.http.test.ts',
+  'src/platform/security/access-matrix.changes.test.ts',
+  'src/domains/enrollments/enrollments.batch.test.ts',
+  'test/reused-pglite.test.ts',
+  'src/server.initial-administrator.test.ts',
+  'src/cli/keys.credential-key.test.ts',
+  'client/client.test.ts',
+  'src/cli/user.command.test.ts',
+  'src/platform/health/health.routes.test.ts',
+  'src/platform/security/access-matrix.workflows.test.ts',
+  'src/platform/db/constraints.test.ts',
+  'src/platform/db/pglite-template.test.ts',
+  'src/platform/http/openapi.contract.test.ts',
+  'src/platform/http/access-matrix.workflows.http.test.ts',
+  'src/platform/security/access-matrix.property.test.ts',
 ];
 
 class LongestFilesFirst extends BaseSequencer {
