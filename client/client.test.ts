@@ -9,7 +9,7 @@ const context = useListeningApp(true);
 
 describe('the typed client', () => {
   it('is current: regenerating it from the served document changes nothing (else run npm run client:generate)', async () => {
-    const files = await renderClient(await servedDocument());
+    const files = await renderClient(await servedDocument(context.db));
     for (const [path, text] of Object.entries(files)) {
       expect({ path, current: (await readFile(new URL(`../${path}`, import.meta.url), 'utf8')) === text }).toEqual({ path, current: true });
     }

@@ -1,5 +1,6 @@
 import openapiTS, { astToString } from 'openapi-typescript';
 import { buildApp } from '../src/app.js';
+import type { Db } from '../src/platform/db/database.js';
 import { openPgliteDatabase } from '../src/platform/db/pglite-database.js';
 import { createQueryLog } from '../src/platform/db/query-log.js';
 import { testAppDeps } from '../test/auth.js';
@@ -12,10 +13,11 @@ export interface ClientFiles {
 
 /**
  * The OpenAPI document exactly as the server serves it at GET /docs/json. Building the document
- * reads no table, so an empty in-memory database will do.
+ * reads no table, so an empty in-memory database will do; a test passes the database it has open
+ * (a new in-memory PGlite runs initdb: seconds of CPU).
  */
-export async function servedDocument(): Promise<Record<string, unknown>> {
-  const db = await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0));
+export async function servedDocument(database?: Db): Promise<Record<string, unknown>> {
+  const db = database ?? (await openPgliteDatabase({ kind: 'memory' }, createQueryLog(null, 0)));
   const app = await buildApp(await testAppDeps(db));
   try {
     const response = await app.inject({ method: 'GET', url: '/docs/json' });
@@ -23,7 +25,7 @@ export async function servedDocument(): Promise<Record<string, unknown>> {
     return response.json<Record<string, unknown>>();
   } finally {
     await app.close();
-    await db.close();
+    if (database === undefined) await db.close();
   }
 }
 

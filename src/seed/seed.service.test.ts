@@ -156,7 +156,9 @@ describe('seedDatabase', () => {
 
   it('gives the same rows for the same seed, and different rows for another seed', async () => {
     const first = await fingerprints(seeded.db);
-    expect(await fingerprints(await seedAnother(7))).toEqual(first);
+    // Every run of seed 7, on either engine, must give this pinned fingerprint: a second seeding with 7
+    // in this file compared the same rows again, at the cost of a seeding.
+    expect(combined(first)).toBe(expectedFingerprint);
     const other = await fingerprints(await seedAnother(8));
     for (const table of ['users', 'training_sessions', 'session_enrollments', 'certificates'] as const) {
       expect(other[table], table).not.toBe(first[table]);
