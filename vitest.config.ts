@@ -1,6 +1,4 @@
-import { relative } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Test files that open no database: the embedded run runs them, the server run (DATABASE_URL set)
@@ -33,57 +31,6 @@ const databaseFreeTests = [
  */
 const browserTests = ['console/e2e/**/*.test.ts'];
 
-/**
- * The 30 longest files, longest first (embedded run, 2026-12-07; decision 0097). The two workers each take
- * the next file when theirs ends, so a long file that starts near the end keeps one worker busy while
- * the other has nothing left: started first, the short files fill in behind them. Vitest orders the
- * rest as it would (longest first when its results cache has them, else the largest file first, as in
- * a fresh clone). An estimate that goes stale costs only a less even end; it never skips a file.
- */
-const longestFiles = [
-  'src/server.test.ts',
-  'console/e2e/training-day.test.ts',
-  'src/platform/security/access-matrix.rls.test.ts',
-  'src/seed/seed.command.test.ts',
-  'src/server.terminal.test.ts',
-  'src/platform/db/migrations/migrator.test.ts',
-  'src/platform/http/hostile-input.test.ts',
-  'src/cli/migrate.command.test.ts',
-  'src/platform/consistency/doctor.command.test.ts',
-  'src/platform/stream/stream.authorisation.property.test.ts',
-  'src/cli/prune.command.test.ts',
-  'src/domains/enrollments/enrollments.model.test.ts',
-  'src/seed/seed.service.test.ts',
-  'console/e2e/console-pages.test.ts',
-  'src/platform/security/key-rotation.test.ts',
-  'src/platform/http/access-matrix.http.test.ts',
-  'src/platform/security/access-matrix.changes.test.ts',
-  'src/domains/enrollments/enrollments.batch.test.ts',
-  'test/reused-pglite.test.ts',
-  'src/server.initial-administrator.test.ts',
-  'src/cli/keys.credential-key.test.ts',
-  'client/client.test.ts',
-  'src/cli/user.command.test.ts',
-  'src/platform/health/health.routes.test.ts',
-  'src/platform/security/access-matrix.workflows.test.ts',
-  'src/platform/db/constraints.test.ts',
-  'src/platform/db/pglite-template.test.ts',
-  'src/platform/http/openapi.contract.test.ts',
-  'src/platform/http/access-matrix.workflows.http.test.ts',
-  'src/platform/security/access-matrix.property.test.ts',
-];
-
-class LongestFilesFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rankOf = (file: TestSpecification) => {
-      const rank = longestFiles.indexOf(relative(file.project.config.root, file.moduleId));
-      return rank === -1 ? longestFiles.length : rank;
-    };
-    // A stable sort: the files not listed keep vitest's order.
-    return (await super.sort(files)).sort((a, b) => rankOf(a) - rankOf(b));
-  }
-}
-
 export default defineConfig({
   test: {
     // console/e2e: the training day in Chromium against a listening server (about a minute).
@@ -101,6 +48,5 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     reporters: ['default'],
-    sequence: { sequencer: LongestFilesFirst },
   },
 });
