@@ -301,7 +301,7 @@ export interface CountedVerification {
 export function countedVerification(deps: PublicVerificationDeps, typed: string): CountedVerification | Promise<CountedVerification> {
   const code = normaliseVerificationCode(typed);
   if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
-  const today = utcDayOf(deps.now());
+  const today = deps.now().toISOString().slice(0, 10);
   // `verify-text:`, not decision 0052's `verify:`: an entry another version left in Redis holds an answer object, not this text.
   // An answer in L1 comes at once, not as a promise: no turn of the microtask queue for it (decision 0093).
   const cached = deps.cache.getOrLoadNow<CachedVerification>(`verify-text:${code}:${today}`, ['certificates'], async () => {
@@ -317,20 +317,6 @@ export function countedVerification(deps: PublicVerificationDeps, typed: string)
 function counted(deps: PublicVerificationDeps, cached: CachedVerification): CountedVerification {
   if (cached === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
   return { beforeCount: cached.beforeCount, count: deps.counts.count(cached.id, cached.stored) };
-}
-
-/** The UTC day of the last instant asked for, and the day's bounds in milliseconds: the same day's text is made once. */
-let day = { text: '', from: 0, until: 0 };
-const dayMs = 86_400_000;
-
-/** `at`'s UTC day as `YYYY-MM-DD` (what `toISOString` starts with). */
-function utcDayOf(at: Date): string {
-  const ms = at.getTime();
-  if (ms < day.from || ms >= day.until) {
-    const from = Math.floor(ms / dayMs) * dayMs;
-    day = { text: at.toISOString().slice(0, 10), from, until: from + dayMs };
-  }
-  return day.text;
 }
 
 /** The JSON answer of a counted verification: its text before the count, the count, the end. */
