@@ -146,8 +146,8 @@ CREATE TABLE audit_log (
   ip inet,
   user_agent text,
   CONSTRAINT audit_log_pkey PRIMARY KEY (id),
-  CONSTRAINT audit_log_actor_role_check CHECK (actor_role = ANY (ARRAY['SA'::text, 'AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])),
-  CONSTRAINT audit_log_operation_check CHECK (operation = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])),
+  CONSTRAINT audit_log_actor_role_check CHECK (actor_role = ANY ('{SA,AD,AP,IC,IP,IT,IN}'::text[])),
+  CONSTRAINT audit_log_operation_check CHECK (operation = ANY ('{INSERT,UPDATE,DELETE}'::text[])),
   CONSTRAINT audit_log_values_check CHECK (operation = 'INSERT'::text AND old_values IS NULL AND new_values IS NOT NULL OR operation = 'UPDATE'::text AND old_values IS NOT NULL AND new_values IS NOT NULL OR operation = 'DELETE'::text AND old_values IS NOT NULL AND new_values IS NULL)
 );
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
@@ -260,7 +260,7 @@ CREATE TABLE calendar_feeds (
 );
 ALTER TABLE calendar_feeds ENABLE ROW LEVEL SECURITY;
 ALTER TABLE calendar_feeds FORCE ROW LEVEL SECURITY;
-CREATE TRIGGER calendar_feeds_guard_sa_reference BEFORE INSERT OR UPDATE ON calendar_feeds FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER calendar_feeds_guard_sa_reference BEFORE INSERT OR UPDATE ON calendar_feeds FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER calendar_feeds_set_row_version BEFORE UPDATE ON calendar_feeds FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY calendar_feeds_delete_self ON calendar_feeds FOR DELETE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
@@ -351,7 +351,7 @@ CREATE TRIGGER certificate_batches_audit_update AFTER UPDATE ON certificate_batc
 CREATE TRIGGER certificate_batches_capture_delete AFTER DELETE ON certificate_batches REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificate_batches_capture_changes();
 CREATE TRIGGER certificate_batches_capture_insert AFTER INSERT ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificate_batches_capture_changes();
 CREATE TRIGGER certificate_batches_capture_update AFTER UPDATE ON certificate_batches REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificate_batches_capture_changes();
-CREATE TRIGGER certificate_batches_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_batches FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.requested_by])) EXECUTE FUNCTION app_guard_sa_reference('requested_by');
+CREATE TRIGGER certificate_batches_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_batches FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.requested_by])) EXECUTE FUNCTION app_guard_sa_reference('requested_by');
 CREATE TRIGGER certificate_batches_queue AFTER INSERT ON certificate_batches FOR EACH ROW WHEN (new.status = 'PENDING'::text AND new.template_version_id IS NOT NULL) EXECUTE FUNCTION app_queue_certificate_batch();
 CREATE TRIGGER certificate_batches_set_row_version BEFORE UPDATE ON certificate_batches FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_batches_insert_admin ON certificate_batches FOR INSERT TO unitrain_sa, unitrain_ad
@@ -436,7 +436,7 @@ CREATE INDEX certificate_template_versions_published_by_idx ON public.certificat
 CREATE TRIGGER certificate_template_versions_audit_delete AFTER DELETE ON certificate_template_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_template_versions_audit_insert AFTER INSERT ON certificate_template_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_template_versions_audit_update AFTER UPDATE ON certificate_template_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_template_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
+CREATE TRIGGER certificate_template_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_template_versions FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE TRIGGER certificate_template_versions_immutable BEFORE UPDATE ON certificate_template_versions FOR EACH ROW EXECUTE FUNCTION app_refuse_template_version_change();
 CREATE POLICY certificate_template_versions_insert_admin ON certificate_template_versions FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
@@ -487,7 +487,7 @@ CREATE UNIQUE INDEX certificate_templates_single_default_key ON public.certifica
 CREATE TRIGGER certificate_templates_audit_delete AFTER DELETE ON certificate_templates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_templates_audit_insert AFTER INSERT ON certificate_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER certificate_templates_audit_update AFTER UPDATE ON certificate_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER certificate_templates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_templates FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
+CREATE TRIGGER certificate_templates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificate_templates FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER certificate_templates_set_row_version BEFORE UPDATE ON certificate_templates FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY certificate_templates_delete_admin ON certificate_templates FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -619,7 +619,7 @@ CREATE TRIGGER certificates_audit_update AFTER UPDATE ON certificates REFERENCIN
 CREATE TRIGGER certificates_capture_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
 CREATE TRIGGER certificates_capture_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
 CREATE TRIGGER certificates_capture_update AFTER UPDATE ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
-CREATE TRIGGER certificates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificates FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id, new.issued_by])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'issued_by');
+CREATE TRIGGER certificates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificates FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id, new.issued_by])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'issued_by');
 CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS old_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
@@ -668,7 +668,7 @@ CREATE TABLE change_log (
   changed_at timestamp with time zone DEFAULT now() NOT NULL,
   parent_id uuid,
   CONSTRAINT change_log_pkey PRIMARY KEY (seq),
-  CONSTRAINT change_log_operation_check CHECK (operation = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text]))
+  CONSTRAINT change_log_operation_check CHECK (operation = ANY ('{INSERT,UPDATE,DELETE}'::text[]))
 );
 ALTER TABLE change_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE change_log FORCE ROW LEVEL SECURITY;
@@ -718,7 +718,7 @@ CREATE TRIGGER compliance_records_audit_update AFTER UPDATE ON compliance_record
 CREATE TRIGGER compliance_records_capture_delete AFTER DELETE ON compliance_records REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION compliance_records_capture_changes();
 CREATE TRIGGER compliance_records_capture_insert AFTER INSERT ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION compliance_records_capture_changes();
 CREATE TRIGGER compliance_records_capture_update AFTER UPDATE ON compliance_records REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION compliance_records_capture_changes();
-CREATE TRIGGER compliance_records_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_records FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER compliance_records_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_records FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER compliance_records_set_row_version BEFORE UPDATE ON compliance_records FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_records_delete_admin ON compliance_records FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -830,7 +830,7 @@ CREATE INDEX compliance_tier_changes_user_id_idx ON public.compliance_tier_chang
 CREATE TRIGGER compliance_tier_changes_audit_delete AFTER DELETE ON compliance_tier_changes REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER compliance_tier_changes_audit_insert AFTER INSERT ON compliance_tier_changes REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER compliance_tier_changes_audit_update AFTER UPDATE ON compliance_tier_changes REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER compliance_tier_changes_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_tier_changes FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER compliance_tier_changes_guard_sa_reference BEFORE INSERT OR UPDATE ON compliance_tier_changes FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER compliance_tier_changes_set_row_version BEFORE UPDATE ON compliance_tier_changes FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY compliance_tier_changes_owner_all ON compliance_tier_changes FOR ALL TO CURRENT_USER
   USING (true)
@@ -963,7 +963,7 @@ CREATE TRIGGER course_schedules_capture_insert AFTER INSERT ON course_schedules 
 CREATE TRIGGER course_schedules_capture_update AFTER UPDATE ON course_schedules REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION course_schedules_capture_changes();
 CREATE TRIGGER course_schedules_guard_eligibility_override BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_eligibility_override();
 CREATE TRIGGER course_schedules_guard_instructor BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
-CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
+CREATE TRIGGER course_schedules_guard_sa_reference BEFORE INSERT OR UPDATE ON course_schedules FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER course_schedules_set_row_version BEFORE UPDATE ON course_schedules FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY course_schedules_delete_admin ON course_schedules FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -1010,7 +1010,7 @@ CREATE INDEX course_versions_published_by_idx ON public.course_versions USING bt
 CREATE TRIGGER course_versions_audit_delete AFTER DELETE ON course_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_versions_audit_insert AFTER INSERT ON course_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER course_versions_audit_update AFTER UPDATE ON course_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER course_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON course_versions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
+CREATE TRIGGER course_versions_guard_sa_reference BEFORE INSERT OR UPDATE ON course_versions FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.published_by])) EXECUTE FUNCTION app_guard_sa_reference('published_by');
 CREATE POLICY course_versions_insert_admin ON course_versions FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY course_versions_owner_all ON course_versions FOR ALL TO CURRENT_USER
@@ -1061,7 +1061,7 @@ CREATE TRIGGER courses_audit_update AFTER UPDATE ON courses REFERENCING OLD TABL
 CREATE TRIGGER courses_capture_delete AFTER DELETE ON courses REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION courses_capture_changes();
 CREATE TRIGGER courses_capture_insert AFTER INSERT ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION courses_capture_changes();
 CREATE TRIGGER courses_capture_update AFTER UPDATE ON courses REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION courses_capture_changes();
-CREATE TRIGGER courses_guard_sa_reference BEFORE INSERT OR UPDATE ON courses FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by, new.modified_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by', 'modified_by');
+CREATE TRIGGER courses_guard_sa_reference BEFORE INSERT OR UPDATE ON courses FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.created_by, new.modified_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by', 'modified_by');
 CREATE TRIGGER courses_set_row_version BEFORE UPDATE ON courses FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY courses_delete_admin ON courses FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -1138,7 +1138,7 @@ CREATE TRIGGER instructor_profiles_audit_update AFTER UPDATE ON instructor_profi
 CREATE TRIGGER instructor_profiles_capture_delete AFTER DELETE ON instructor_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION instructor_profiles_capture_changes();
 CREATE TRIGGER instructor_profiles_capture_insert AFTER INSERT ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION instructor_profiles_capture_changes();
 CREATE TRIGGER instructor_profiles_capture_update AFTER UPDATE ON instructor_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION instructor_profiles_capture_changes();
-CREATE TRIGGER instructor_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON instructor_profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER instructor_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON instructor_profiles FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER instructor_profiles_guard_self_update BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('display_name', 'bio', 'specialties');
 CREATE TRIGGER instructor_profiles_set_row_version BEFORE UPDATE ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY instructor_profiles_delete_admin ON instructor_profiles FOR DELETE TO unitrain_sa, unitrain_ad
@@ -1201,7 +1201,7 @@ CREATE INDEX invitations_revoked_by_idx ON public.invitations USING btree (revok
 CREATE TRIGGER invitations_audit_delete AFTER DELETE ON invitations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER invitations_audit_insert AFTER INSERT ON invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER invitations_audit_update AFTER UPDATE ON invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER invitations_guard_sa_reference BEFORE INSERT OR UPDATE ON invitations FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.invited_by, new.accepted_user_id, new.revoked_by])) EXECUTE FUNCTION app_guard_sa_reference('invited_by', 'accepted_user_id', 'revoked_by');
+CREATE TRIGGER invitations_guard_sa_reference BEFORE INSERT OR UPDATE ON invitations FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.invited_by, new.accepted_user_id, new.revoked_by])) EXECUTE FUNCTION app_guard_sa_reference('invited_by', 'accepted_user_id', 'revoked_by');
 CREATE TRIGGER invitations_set_row_version BEFORE UPDATE ON invitations FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY invitations_insert_ad ON invitations FOR INSERT TO unitrain_ad
   WITH CHECK (((app_role() = 'AD'::text) AND (role <> 'SA'::text)));
@@ -1420,7 +1420,7 @@ CREATE TRIGGER notifications_audit_update AFTER UPDATE ON notifications REFERENC
 CREATE TRIGGER notifications_capture_delete AFTER DELETE ON notifications REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
 CREATE TRIGGER notifications_capture_insert AFTER INSERT ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
 CREATE TRIGGER notifications_capture_update AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION notifications_capture_changes();
-CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notifications FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER notifications_guard_sa_reference BEFORE INSERT OR UPDATE ON notifications FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY notifications_delete_self ON notifications FOR DELETE TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in
   USING ((user_id = app_user_id()));
 CREATE POLICY notifications_insert_admin ON notifications FOR INSERT TO unitrain_sa, unitrain_ad
@@ -1472,7 +1472,7 @@ CREATE TRIGGER profiles_audit_update AFTER UPDATE ON profiles REFERENCING OLD TA
 CREATE TRIGGER profiles_capture_delete AFTER DELETE ON profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION profiles_capture_changes();
 CREATE TRIGGER profiles_capture_insert AFTER INSERT ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION profiles_capture_changes();
 CREATE TRIGGER profiles_capture_update AFTER UPDATE ON profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION profiles_capture_changes();
-CREATE TRIGGER profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id, new.supervisor_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'supervisor_id');
+CREATE TRIGGER profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON profiles FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id, new.supervisor_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'supervisor_id');
 CREATE TRIGGER profiles_guard_self_update BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION app_guard_self_update('first_name', 'last_name', 'display_name', 'phone_ciphertext', 'email_ciphertext', 'organization');
 CREATE TRIGGER profiles_set_row_version BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY profiles_delete_ad ON profiles FOR DELETE TO unitrain_ad
@@ -1563,7 +1563,7 @@ CREATE TRIGGER provider_members_audit_update AFTER UPDATE ON provider_members RE
 CREATE TRIGGER provider_members_capture_delete AFTER DELETE ON provider_members REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_capture_insert AFTER INSERT ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
 CREATE TRIGGER provider_members_capture_update AFTER UPDATE ON provider_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION provider_members_capture_changes();
-CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER provider_members_guard_sa_reference BEFORE INSERT OR UPDATE ON provider_members FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE TRIGGER provider_members_note_account_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON provider_members FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
 CREATE TRIGGER provider_members_set_row_version BEFORE UPDATE ON provider_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY provider_members_delete_admin ON provider_members FOR DELETE TO unitrain_sa, unitrain_ad
@@ -1677,7 +1677,7 @@ CREATE TRIGGER rosters_capture_insert AFTER INSERT ON rosters REFERENCING NEW TA
 CREATE TRIGGER rosters_capture_update AFTER UPDATE ON rosters REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION rosters_capture_changes();
 CREATE TRIGGER rosters_guard_instructor BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER rosters_guard_placement BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_placement();
-CREATE TRIGGER rosters_guard_sa_reference BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
+CREATE TRIGGER rosters_guard_sa_reference BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER rosters_guard_write BEFORE INSERT OR UPDATE ON rosters FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_roster_write();
 CREATE TRIGGER rosters_set_row_version BEFORE UPDATE ON rosters FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY rosters_delete_admin ON rosters FOR DELETE TO unitrain_sa, unitrain_ad
@@ -1737,16 +1737,16 @@ CREATE TABLE session_enrollments (
   offer_expires_at timestamp with time zone,
   CONSTRAINT session_enrollments_pkey PRIMARY KEY (id),
   CONSTRAINT session_enrollments_assessment_score_check CHECK (assessment_score >= 0::numeric AND assessment_score <= 100::numeric),
-  CONSTRAINT session_enrollments_attendance_status_check CHECK (attendance_status = ANY (ARRAY['REGISTERED'::text, 'ATTENDED'::text, 'ABSENT'::text, 'PARTIAL'::text])),
-  CONSTRAINT session_enrollments_completed_at_check CHECK ((completion_status = ANY (ARRAY['COMPLETED'::text, 'FAILED'::text])) = (completed_at IS NOT NULL)),
-  CONSTRAINT session_enrollments_completion_status_check CHECK (completion_status = ANY (ARRAY['NOT_STARTED'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'FAILED'::text])),
+  CONSTRAINT session_enrollments_attendance_status_check CHECK (attendance_status = ANY ('{REGISTERED,ATTENDED,ABSENT,PARTIAL}'::text[])),
+  CONSTRAINT session_enrollments_completed_at_check CHECK ((completion_status = ANY ('{COMPLETED,FAILED}'::text[])) = (completed_at IS NOT NULL)),
+  CONSTRAINT session_enrollments_completion_status_check CHECK (completion_status = ANY ('{NOT_STARTED,IN_PROGRESS,COMPLETED,FAILED}'::text[])),
   CONSTRAINT session_enrollments_enrolled_by_fkey FOREIGN KEY (enrolled_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT session_enrollments_offer_check CHECK (offer_expires_at IS NULL OR status = 'WAITLISTED'::text),
   CONSTRAINT session_enrollments_practical_score_check CHECK (practical_score >= 0::numeric AND practical_score <= 100::numeric),
   CONSTRAINT session_enrollments_session_id_fkey FOREIGN KEY (session_id) REFERENCES training_sessions(id) ON DELETE RESTRICT,
   CONSTRAINT session_enrollments_session_profile_key UNIQUE (session_id, student_profile_id),
   CONSTRAINT session_enrollments_session_student_key UNIQUE (session_id, student_id),
-  CONSTRAINT session_enrollments_status_check CHECK (status = ANY (ARRAY['ENROLLED'::text, 'WAITLISTED'::text, 'CANCELLED'::text])),
+  CONSTRAINT session_enrollments_status_check CHECK (status = ANY ('{ENROLLED,WAITLISTED,CANCELLED}'::text[])),
   CONSTRAINT session_enrollments_student_check CHECK (num_nonnulls(student_id, student_profile_id) = 1),
   CONSTRAINT session_enrollments_student_id_fkey FOREIGN KEY (student_id) REFERENCES users(id) ON DELETE RESTRICT,
   CONSTRAINT session_enrollments_student_profile_id_fkey FOREIGN KEY (student_profile_id) REFERENCES student_enrollment_profiles(id) ON DELETE RESTRICT,
@@ -1768,8 +1768,8 @@ CREATE TRIGGER session_enrollments_capture_delete AFTER DELETE ON session_enroll
 CREATE TRIGGER session_enrollments_capture_insert AFTER INSERT ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_capture_update AFTER UPDATE ON session_enrollments REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION session_enrollments_capture_changes();
 CREATE TRIGGER session_enrollments_drop_offer BEFORE UPDATE OF status ON session_enrollments FOR EACH ROW WHEN (new.status <> 'WAITLISTED'::text AND new.offer_expires_at IS NOT NULL) EXECUTE FUNCTION session_enrollments_drop_offer();
-CREATE TRIGGER session_enrollments_guard_sa_reference BEFORE INSERT OR UPDATE ON session_enrollments FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.student_id, new.enrolled_by])) EXECUTE FUNCTION app_guard_sa_reference('student_id', 'enrolled_by');
-CREATE TRIGGER session_enrollments_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON session_enrollments FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
+CREATE TRIGGER session_enrollments_guard_sa_reference BEFORE INSERT OR UPDATE ON session_enrollments FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.student_id, new.enrolled_by])) EXECUTE FUNCTION app_guard_sa_reference('student_id', 'enrolled_by');
+CREATE TRIGGER session_enrollments_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON session_enrollments FOR EACH ROW WHEN (current_setting('unitrain.role'::text, true) = ANY ('{AP,IC,IP,IT,IN}'::text[])) EXECUTE FUNCTION app_guard_student_reference();
 CREATE TRIGGER session_enrollments_guard_student_update BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION app_guard_student_enrollment_update();
 CREATE TRIGGER session_enrollments_set_row_version BEFORE UPDATE ON session_enrollments FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE TRIGGER session_enrollments_student_fixed BEFORE UPDATE OF student_id ON session_enrollments FOR EACH ROW EXECUTE FUNCTION session_enrollments_keep_student();
@@ -1836,7 +1836,7 @@ CREATE TRIGGER student_enrollment_profiles_audit_update AFTER UPDATE ON student_
 CREATE TRIGGER student_enrollment_profiles_capture_delete AFTER DELETE ON student_enrollment_profiles REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
 CREATE TRIGGER student_enrollment_profiles_capture_insert AFTER INSERT ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
 CREATE TRIGGER student_enrollment_profiles_capture_update AFTER UPDATE ON student_enrollment_profiles REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_enrollment_profiles_capture_changes();
-CREATE TRIGGER student_enrollment_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON student_enrollment_profiles FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
+CREATE TRIGGER student_enrollment_profiles_guard_sa_reference BEFORE INSERT OR UPDATE ON student_enrollment_profiles FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('created_by');
 CREATE TRIGGER student_enrollment_profiles_set_row_version BEFORE UPDATE ON student_enrollment_profiles FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_enrollment_profiles_delete_admin ON student_enrollment_profiles FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -1896,8 +1896,8 @@ CREATE TRIGGER student_roster_members_capture_delete AFTER DELETE ON student_ros
 CREATE TRIGGER student_roster_members_capture_insert AFTER INSERT ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_capture_update AFTER UPDATE ON student_roster_members REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION student_roster_members_capture_changes();
 CREATE TRIGGER student_roster_members_guard_archived BEFORE INSERT OR DELETE OR UPDATE ON student_roster_members FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_archived_roster_members();
-CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE ON student_roster_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.student_id])) EXECUTE FUNCTION app_guard_sa_reference('student_id');
-CREATE TRIGGER student_roster_members_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON student_roster_members FOR EACH ROW WHEN (app_role() = ANY (ARRAY['AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) EXECUTE FUNCTION app_guard_student_reference();
+CREATE TRIGGER student_roster_members_guard_sa_reference BEFORE INSERT OR UPDATE ON student_roster_members FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.student_id])) EXECUTE FUNCTION app_guard_sa_reference('student_id');
+CREATE TRIGGER student_roster_members_guard_student_reference BEFORE INSERT OR UPDATE OF student_id ON student_roster_members FOR EACH ROW WHEN (current_setting('unitrain.role'::text, true) = ANY ('{AP,IC,IP,IT,IN}'::text[])) EXECUTE FUNCTION app_guard_student_reference();
 CREATE TRIGGER student_roster_members_set_row_version BEFORE UPDATE ON student_roster_members FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY student_roster_members_delete_admin ON student_roster_members FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -1949,7 +1949,7 @@ CREATE INDEX team_members_user_id_idx ON public.team_members USING btree (user_i
 CREATE TRIGGER team_members_audit_delete AFTER DELETE ON team_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER team_members_audit_insert AFTER INSERT ON team_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER team_members_audit_update AFTER UPDATE ON team_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER team_members_guard_sa_reference BEFORE INSERT OR UPDATE ON team_members FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER team_members_guard_sa_reference BEFORE INSERT OR UPDATE ON team_members FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY team_members_delete_admin ON team_members FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY team_members_delete_own_providers ON team_members FOR DELETE TO unitrain_ap
@@ -1995,7 +1995,7 @@ CREATE INDEX teams_provider_id_idx ON public.teams USING btree (provider_id);
 CREATE TRIGGER teams_audit_delete AFTER DELETE ON teams REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER teams_audit_insert AFTER INSERT ON teams REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
 CREATE TRIGGER teams_audit_update AFTER UPDATE ON teams REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION audit_changed_rows();
-CREATE TRIGGER teams_guard_sa_reference BEFORE INSERT OR UPDATE ON teams FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.lead_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('lead_id', 'created_by');
+CREATE TRIGGER teams_guard_sa_reference BEFORE INSERT OR UPDATE ON teams FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.lead_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('lead_id', 'created_by');
 CREATE TRIGGER teams_set_row_version BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY teams_delete_admin ON teams FOR DELETE TO unitrain_sa, unitrain_ad
   USING (( SELECT app_is_admin() AS app_is_admin));
@@ -2065,7 +2065,7 @@ CREATE TABLE training_sessions (
   CONSTRAINT training_sessions_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES course_schedules(id) ON DELETE SET NULL,
   CONSTRAINT training_sessions_schedule_occurrence_date_key UNIQUE (schedule_id, occurrence_date),
   CONSTRAINT training_sessions_schedule_occurrence_key UNIQUE (schedule_id, session_date, start_time),
-  CONSTRAINT training_sessions_status_check CHECK (status = ANY (ARRAY['SCHEDULED'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'CANCELLED'::text])),
+  CONSTRAINT training_sessions_status_check CHECK (status = ANY ('{SCHEDULED,IN_PROGRESS,COMPLETED,CANCELLED}'::text[])),
   CONSTRAINT training_sessions_time_check CHECK (end_time > start_time),
   CONSTRAINT training_sessions_waitlist_offer_hours_check CHECK (waitlist_offer_hours >= 0 AND waitlist_offer_hours <= 720)
 ) WITH (fillfactor=50);
@@ -2088,7 +2088,7 @@ CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_session
 CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_eligibility_override();
 CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
 CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_placement();
-CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
+CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER training_sessions_keep_schedule BEFORE INSERT ON training_sessions FOR EACH ROW EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_keep_schedule_on_update BEFORE UPDATE ON training_sessions FOR EACH ROW WHEN (new.room_id IS NOT NULL OR new.location_id IS DISTINCT FROM old.location_id OR new.session_date IS DISTINCT FROM old.session_date OR new.start_time IS DISTINCT FROM old.start_time OR new.end_time IS DISTINCT FROM old.end_time OR new.scheduled_during IS DISTINCT FROM old.scheduled_during) EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_set_row_version BEFORE UPDATE ON training_sessions FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -2139,7 +2139,7 @@ ALTER TABLE user_activities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE user_activities FORCE ROW LEVEL SECURITY;
 CREATE INDEX user_activities_occurred_type_idx ON public.user_activities USING btree (occurred_at DESC, activity_type);
 CREATE INDEX user_activities_user_occurred_idx ON public.user_activities USING btree (user_id, occurred_at DESC);
-CREATE TRIGGER user_activities_guard_sa_reference BEFORE INSERT OR UPDATE ON user_activities FOR EACH ROW WHEN ((app_role() = ANY (ARRAY['AD'::text, 'AP'::text, 'IC'::text, 'IP'::text, 'IT'::text, 'IN'::text])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
+CREATE TRIGGER user_activities_guard_sa_reference BEFORE INSERT OR UPDATE ON user_activities FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id])) EXECUTE FUNCTION app_guard_sa_reference('user_id');
 CREATE POLICY user_activities_insert_admin ON user_activities FOR INSERT TO unitrain_sa, unitrain_ad
   WITH CHECK (( SELECT app_is_admin() AS app_is_admin));
 CREATE POLICY user_activities_insert_self ON user_activities FOR INSERT TO unitrain_sa, unitrain_ad, unitrain_ap, unitrain_ic, unitrain_ip, unitrain_it, unitrain_in

@@ -613,6 +613,20 @@ describe('set_row_version', () => {
   });
 });
 
+describe('the CHECK constraints of the tables every enrollment writes', () => {
+  // Each writing statement reads its table's CHECKs back from their stored text and prepares them again
+  // (decision 0101): a list of values is one array constant there, not an array built from one constant each.
+  it('hold their lists of values as array constants', async () => {
+    const { rows } = await context.db.query<{ name: string }>(
+      `select conname as name from pg_constraint
+        where contype = 'c' and conrelid = any ('{training_sessions,session_enrollments,audit_log,change_log,domain_events}'::regclass[])
+          and conbin like '%{ARRAYEXPR %'
+        order by 1`,
+    );
+    expect(rows.map((row) => row.name)).toEqual([]);
+  });
+});
+
 describe('coverage of the rules', () => {
   it('every CHECK constraint of the schema has a case above', async () => {
     const { rows } = await context.db.query<{ name: string }>(

@@ -136,6 +136,20 @@ describe('database roles of the application roles', () => {
     ]);
   });
 
+  // A trigger's WHEN is compiled again for every statement writing its table, and compiling inlines an SQL
+  // function by parsing its body again (decisions 0095, 0101): a WHEN asks PL/pgSQL functions or the claim itself.
+  it('call no SQL function in a trigger condition', async () => {
+    const { rows } = await database.db.query<{ trigger: string }>(
+      `select distinct t.tgname as trigger
+         from pg_trigger t
+         cross join lateral regexp_matches(t.tgqual::text, ':funcid (\\d+)', 'g') as called (funcid)
+         join pg_proc p on p.oid = called.funcid[1]::oid
+        where not t.tgisinternal and p.prolang = (select oid from pg_language where lanname = 'sql')
+        order by 1`,
+    );
+    expect(rows.map((row) => row.trigger)).toEqual([]);
+  });
+
   it.each([applicationRole, ...Object.values(databaseRoles)])('%s is a role a request runs as; the owner is not', async (role) => {
     const answers = await database.db.transaction(async (tx) => {
       const owner = (await tx.query<{ is: boolean }>('select app_is_request_role() as is')).rows[0]?.is;
