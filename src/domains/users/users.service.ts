@@ -13,7 +13,7 @@ import {
   insertProviderMembership,
   insertUser,
   lockInitialAdministrator,
-  meTables,
+  meTagsOf,
   selectUser,
   selectUsers,
   updateProfileNames,
@@ -166,7 +166,7 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
  */
 export async function getMe(deps: UsersDeps & { cache: TwoLayerCache }, actor: SignedInActor, options: { noCache: boolean }): Promise<User> {
   const row = await cachedAsCaller(
-    deps.cache, actor, 'me', meTables,
+    deps.cache, actor, 'me', meTagsOf(actor.role, actor.userId),
     (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
     options,
   );
