@@ -4976,14 +4976,20 @@ CREATE OR REPLACE FUNCTION public.instructors_no_longer_eligible(since timestamp
  STABLE
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT s.id, s.instructor_id, s.course_id, i.provider_id, s.session_date, lower(s.scheduled_during), g.missing
-    FROM training_sessions s
-    JOIN course_instructor_requirements q ON q.course_id = s.course_id
-    LEFT JOIN instructor_profiles i ON i.user_id = s.instructor_id
-    CROSS JOIN LATERAL (SELECT app_instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) AS missing) g
-   WHERE s.status = 'SCHEDULED' AND lower(s.scheduled_during) >= since
-     AND s.eligibility_override_reason IS NULL
-     AND g.missing <> '[]'::jsonb
+  WITH required AS MATERIALIZED (
+    SELECT s.id, s.instructor_id, s.course_id, i.provider_id, s.session_date, lower(s.scheduled_during) AS starts_at
+      FROM training_sessions s
+      JOIN course_instructor_requirements q ON q.course_id = s.course_id
+      LEFT JOIN instructor_profiles i ON i.user_id = s.instructor_id
+     WHERE s.status = 'SCHEDULED' AND lower(s.scheduled_during) >= since
+       AND s.eligibility_override_reason IS NULL
+  ), judged AS MATERIALIZED (
+    SELECT r.*, app_instructor_eligibility_gaps(r.instructor_id, r.course_id, r.session_date, r.starts_at) AS missing
+      FROM required r
+  )
+  SELECT j.id, j.instructor_id, j.course_id, j.provider_id, j.session_date, j.starts_at, j.missing
+    FROM judged j
+   WHERE j.missing <> '[]'::jsonb
 $function$;
 REVOKE EXECUTE ON FUNCTION instructors_no_longer_eligible(timestamp with time zone) FROM PUBLIC;
 
