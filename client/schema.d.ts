@@ -3200,7 +3200,7 @@ export interface components {
                  * @description stable: clients branch on it (each has one HTTP status, see src/errors.ts)
                  * @enum {unknown}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "INVALID_TOKEN";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_REQUEST" | "CLIENT_CLOSED_REQUEST" | "INVALID_TOKEN";
                 /** @description what the code needs: the field, a conflict’s current row, each invalid row */
                 details?: {
                     /** @description the offending input, e.g. body.max_capacity */

@@ -2178,6 +2178,7 @@ CREATE TRIGGER users_audit_update AFTER UPDATE ON users REFERENCING OLD TABLE AS
 CREATE TRIGGER users_capture_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_capture_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
 CREATE TRIGGER users_capture_update AFTER UPDATE ON users REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION users_capture_changes();
+CREATE TRIGGER users_keep_id BEFORE UPDATE OF id ON users FOR EACH ROW WHEN (new.id IS DISTINCT FROM old.id) EXECUTE FUNCTION users_refuse_id_change();
 CREATE TRIGGER users_note_account_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION app_note_account_change();
 CREATE TRIGGER users_set_row_version BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION set_row_version();
 CREATE POLICY users_delete_sa ON users FOR DELETE TO unitrain_sa
@@ -4975,14 +4976,20 @@ CREATE OR REPLACE FUNCTION public.instructors_no_longer_eligible(since timestamp
  STABLE
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-  SELECT s.id, s.instructor_id, s.course_id, i.provider_id, s.session_date, lower(s.scheduled_during), g.missing
-    FROM training_sessions s
-    JOIN course_instructor_requirements q ON q.course_id = s.course_id
-    LEFT JOIN instructor_profiles i ON i.user_id = s.instructor_id
-    CROSS JOIN LATERAL (SELECT app_instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) AS missing) g
-   WHERE s.status = 'SCHEDULED' AND lower(s.scheduled_during) >= since
-     AND s.eligibility_override_reason IS NULL
-     AND g.missing <> '[]'::jsonb
+  WITH required AS MATERIALIZED (
+    SELECT s.id, s.instructor_id, s.course_id, i.provider_id, s.session_date, lower(s.scheduled_during) AS starts_at
+      FROM training_sessions s
+      JOIN course_instructor_requirements q ON q.course_id = s.course_id
+      LEFT JOIN instructor_profiles i ON i.user_id = s.instructor_id
+     WHERE s.status = 'SCHEDULED' AND lower(s.scheduled_during) >= since
+       AND s.eligibility_override_reason IS NULL
+  ), judged AS MATERIALIZED (
+    SELECT r.*, app_instructor_eligibility_gaps(r.instructor_id, r.course_id, r.session_date, r.starts_at) AS missing
+      FROM required r
+  )
+  SELECT j.id, j.instructor_id, j.course_id, j.provider_id, j.session_date, j.starts_at, j.missing
+    FROM judged j
+   WHERE j.missing <> '[]'::jsonb
 $function$;
 REVOKE EXECUTE ON FUNCTION instructors_no_longer_eligible(timestamp with time zone) FROM PUBLIC;
 
@@ -5720,6 +5727,15 @@ AS $function$
       END;
       $function$;
 REVOKE EXECUTE ON FUNCTION users_capture_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.users_refuse_id_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  RAISE EXCEPTION 'an account keeps its id' USING ERRCODE = 'UTTRN';
+END;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.verify_certificate(code text, count_it boolean)
  RETURNS TABLE(id uuid, status text, printed jsonb, issue_date date, expiry_date date, revoked_at timestamp with time zone, revoked_reason_code text, revoked_reason text, suspended_at timestamp with time zone, suspended_reason text, pdf_sha256 text, replaced_by_code text, verification_count integer, last_verified_at timestamp with time zone)

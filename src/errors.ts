@@ -7,6 +7,8 @@ export const errorStatus = {
   INVALID_JSON: 400,
   /** Not HTTP the server can read (a broken request line or header): answered before any routing. */
   MALFORMED_REQUEST: 400,
+  /** The client hung up before its request arrived whole: logged, the answer reaches nobody. */
+  CLIENT_CLOSED_REQUEST: 400,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   REFRESH_TOKEN_REUSED: 401,

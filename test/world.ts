@@ -334,7 +334,8 @@ export interface TrainingWorld {
   call(caller: WorldCaller, method: Exclude<Method, 'DELETE'>, url: string, payload?: object, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
-async function insertCourse(db: Db, title: string, status: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED'): Promise<string> {
+/** A course with a unique code, as the owner; a published or archived one has its first version. */
+export async function insertCourse(db: Db, title: string, status: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED'): Promise<string> {
   const { rows: [course] } = await db.query<{ id: string }>(
     'insert into courses (code, title, duration_minutes) values ($1, $2, 180) returning id',
     [`C-${randomUUID()}`, title],

@@ -91,8 +91,8 @@ function databaseFailure(error: unknown): string | null {
   if (code.startsWith('28')) return `${error.message}: check the user and password in DATABASE_URL`;
   // A table the code needs is missing: the database has not been migrated.
   if (code === '42P01') return `${error.message}: the database is not migrated; run \`unitrain migrate up\``;
-  // A socket error reaching here is the database's: the only socket a command opens. A broken stdout
-  // (EPIPE: its reader went away) never does; cli.ts drops what is left to print.
+  // Only a socket error of a database connection counts (the engine marks them, postgres-errors.ts): a
+  // broken stdout (EPIPE: its reader went away) is not one; cli.ts drops what is left to print.
   if (translateDatabaseError(error)?.code === 'SERVICE_UNAVAILABLE') {
     // ECONNREFUSED on several addresses comes as an AggregateError without a message.
     return `the database is not available (${error.message || code})`;

@@ -8,7 +8,7 @@ import { prepareDummyHash } from '../../platform/security/passwords.js';
 import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import { asksNoCache } from '../../platform/http/cached-as-caller.js';
 import { createSerializedOnce } from '../../platform/http/serialized-once.js';
-import { getMe, UserSchema, type UsersDeps } from '../users/index.js';
+import { createGetMe, UserSchema, type UsersDeps } from '../users/index.js';
 import { ChangePasswordBody, LoginBody, LogoutBody, RefreshBody, TokenPairSchema } from './auth.schemas.js';
 import { type AuthDeps, changeOwnPassword, login, logout, refresh } from './auth.service.js';
 
@@ -20,6 +20,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
   // The first unknown e-mail must not take longer than the others because the dummy hash is being made.
   app.addHook('onReady', prepareDummyHash);
   const sendSerializedOnce = createSerializedOnce();
+  const getMe = createGetMe(deps);
 
   app.post(
     '/v1/auth/login',
@@ -76,7 +77,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
   app.get(
     '/v1/me',
     { onRequest: signedInOnly, schema: { tags, operationId: 'getMe', security: signedInSecurity, summary: 'The signed-in user', response: { 200: UserSchema, ...errorResponses(401) } } },
-    async (request, reply) => sendSerializedOnce(reply, await getMe(deps, requireSignedIn(request), { noCache: asksNoCache(request) })),
+    async (request, reply) => sendSerializedOnce(reply, await getMe(requireSignedIn(request), { noCache: asksNoCache(request) })),
   );
 
   app.post(

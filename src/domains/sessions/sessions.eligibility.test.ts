@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freeEveryBooking, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
+import { freeEveryBooking, insertCourse, plusDays, type TrainingWorld, useTrainingWorld } from '../../../test/world.js';
 import { insertEligibilityNotices } from '../instructors/eligibility-notices.handler.js';
 
 // Real HTTP on a real database (either engine): what a course asks of its instructor decides who may
@@ -185,6 +185,33 @@ describe('instructor eligibility', () => {
     );
     expect(rows.map((row) => row.user_id).sort()).toEqual([world.users.IC.id, world.users.AP.id].sort());
     expect(rows.every((row) => row.body.startsWith('Missing on the day: a certificate of '))).toBe(true);
+    await context.db.query(`update instructor_profiles set certification_status = 'PENDING' where user_id = $1`, [world.users.IC.id]);
+  });
+
+  it('judges only the sessions of courses that ask something, once each, finding what the rule over every session finds', async () => {
+    await qualify(world.users.IC.id, null, plusDays(world.today, 30));
+    await context.db.query(`update instructor_profiles set certification_status = 'ACTIVE' where user_id = $1`, [world.users.IC.id]);
+    const asking = await world.call('AP', 'POST', '/v1/sessions', sessionBody(world.users.IC.id, 7));
+    const freeCourseId = await insertCourse(context.db, 'A course that asks nothing', 'PUBLISHED');
+    const free = await world.call('AP', 'POST', '/v1/sessions', sessionBody(world.users.IP.id, 8, { course_id: freeCourseId }));
+    expect([asking.statusCode, free.statusCode], free.body).toEqual([201, 201]);
+    await context.db.query(`update certificates set status = 'REVOKED', revoked_at = now(), revoked_reason = 'Lapsed' where user_id = $1 and course_id = $2`,
+      [world.users.IC.id, certificateCourseId]);
+    await context.db.transaction(async (tx) => {
+      const toCome = `from training_sessions s where s.status = 'SCHEDULED' and lower(s.scheduled_during) >= now() and s.eligibility_override_reason is null`;
+      // Calls of the rule's test in this transaction (track_functions counts SQL functions that are not inlined).
+      await tx.query(`set local track_functions = 'all'`);
+      const { rows: flagged } = await tx.query<{ session_id: string }>('select session_id from instructors_no_longer_eligible(now()) order by 1');
+      const { rows: [calls] } = await tx.query<{ n: number }>(`select pg_stat_get_xact_function_calls('app_instructor_eligibility_gaps'::regproc)::int as n`);
+      const { rows: [counts] } = await tx.query<{ required: number; all: number }>(
+        `select count(*) filter (where exists (select 1 from course_instructor_requirements q where q.course_id = s.course_id))::int as required, count(*)::int as all ${toCome}`);
+      const { rows: byRule } = await tx.query<{ session_id: string }>(
+        `select s.id as session_id ${toCome} and app_instructor_eligibility_gaps(s.instructor_id, s.course_id, s.session_date, lower(s.scheduled_during)) <> '[]' order by 1`);
+      expect(flagged).toEqual(byRule);
+      expect(flagged.map((row) => row.session_id)).toContain(asking.json<{ id: string }>().id);
+      expect(calls?.n).toBe(counts?.required);
+      expect(counts?.all).toBeGreaterThan(counts?.required ?? 0);
+    });
     await context.db.query(`update instructor_profiles set certification_status = 'PENDING' where user_id = $1`, [world.users.IC.id]);
   });
 });

@@ -1,6 +1,6 @@
 export { usersRoutes } from './users.routes.js';
 export {
-  createAccount, ensureInitialAdministrator, getMe, getUser, insertAccount, type NewAccount, type User, type UsersDeps,
+  createAccount, createGetMe, ensureInitialAdministrator, getUser, insertAccount, type NewAccount, type User, type UsersDeps,
 } from './users.service.js';
 export { emailHasAccount, meTables } from './users.repository.js';
 export { UserSchema } from './users.schemas.js';

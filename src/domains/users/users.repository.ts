@@ -1,6 +1,7 @@
 import type { Role } from '../../platform/db/actor.js';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
+import { rowTag } from '../../platform/cache/two-layer-cache.js';
 import type { TablesByRole } from '../../platform/http/cached-as-caller.js';
 
 // Reads go through the `_visible` views, which null the fields this actor may not see; row-level
@@ -51,6 +52,17 @@ export const meTables: TablesByRole = {
   IT: ownAccountTables,
   IN: ownAccountTables,
 };
+
+/**
+ * The tags of one caller's `/v1/me`: `meTables`, with `users` narrowed to the caller's own row (decision
+ * 0102). The statement reads that row only, and every role's `users_select_self` policy admits it whatever
+ * its other policies say, so no other account's change (a sign-in's `last_login_at`) can alter the answer.
+ * `profiles` and `provider_members` stay whole: change_log names their rows by their own ids, and an
+ * update that moved one from an account to another would name only where it went.
+ */
+export function meTagsOf(role: Role, userId: string): readonly string[] {
+  return meTables[role].map((table) => (table === 'users' ? rowTag('users', userId) : table));
+}
 
 // Built once: a text made per call is a new string, hashed again to find its prepared statement's name.
 const selectUserText = `select ${userColumns} from ${fromUsers} where u.id = $1`;

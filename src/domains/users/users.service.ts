@@ -13,7 +13,7 @@ import {
   insertProviderMembership,
   insertUser,
   lockInitialAdministrator,
-  meTables,
+  meTagsOf,
   selectUser,
   selectUsers,
   updateProfileNames,
@@ -161,28 +161,21 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
 
 /**
  * The caller's own account (`GET /v1/me`), from the answer cache (decision 0094): the stored row (contact
- * fields still sealed, so Redis holds only ciphertext) keyed by the caller, its presentation made once per
- * cached row.
+ * fields still sealed, so Redis holds only ciphertext) keyed by the caller. Made where the route is
+ * registered: its presenter keeps each cached row's presentation for as long as that row is held, and
+ * goes with the app.
  */
-export async function getMe(deps: UsersDeps & { cache: TwoLayerCache }, actor: SignedInActor, options: { noCache: boolean }): Promise<User> {
-  const row = await cachedAsCaller(
-    deps.cache, actor, 'me', meTables,
-    (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
-    options,
-  );
-  if (!row) throw notFound(actor.userId);
-  return presentedOf(deps.cipher)(row);
-}
-
-/** One presenter per cipher (one per app), each keeping the presentation of each row it was given. */
-const presenters = new WeakMap<FieldCipher, (row: UserRow) => User>();
-function presentedOf(cipher: FieldCipher): (row: UserRow) => User {
-  let present = presenters.get(cipher);
-  if (!present) {
-    present = createPresentedOnce((row: UserRow) => toUser(cipher, row));
-    presenters.set(cipher, present);
-  }
-  return present;
+export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor: SignedInActor, options: { noCache: boolean }) => Promise<User> {
+  const present = createPresentedOnce((row: UserRow) => toUser(deps.cipher, row));
+  return async (actor, options) => {
+    const row = await cachedAsCaller(
+      deps.cache, actor, 'me', meTagsOf(actor.role, actor.userId),
+      (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
+      options,
+    );
+    if (!row) throw notFound(actor.userId);
+    return present(row);
+  };
 }
 
 export interface UserListQuery {

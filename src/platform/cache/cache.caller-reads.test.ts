@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring } from '../../../test/auth.js';
+import { bearer, buildTestApp, createUser, mintAccessToken, testKeyring, tokenFor } from '../../../test/auth.js';
 import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
 import { until } from '../../../test/until.js';
 import { createEnrollmentWorld, type EnrollmentWorld } from '../../../test/world.js';
@@ -34,6 +34,7 @@ interface Me {
   id: string;
   role: string;
   first_name: string;
+  last_login_at: string | null;
   version: number;
 }
 
@@ -80,6 +81,37 @@ describe('reads made as the caller, answered from the answer cache', () => {
     await database.db.query(`update users set status = 'INACTIVE' where id = $1`, [user.id]);
     await until(async () => (await get('/v1/me', token)).status === 401, 'the deactivation');
     for (let read = 0; read < 3; read++) expect((await get('/v1/me', token)).status).toBe(401);
+  });
+
+  it("keeps B's /v1/me in memory through A's sign-in, which ends A's own", async () => {
+    const [a, b] = [await createUser(database.db, testKeyring, { role: 'IT' }), await createUser(database.db, testKeyring, { role: 'IT' })];
+    const [aToken, bToken] = [await mintAccessToken(testKeyring, { userId: a.id, role: 'IT' }), await mintAccessToken(testKeyring, { userId: b.id, role: 'IT' })];
+    await untilServedFromMemory(() => me(aToken), "A's /v1/me");
+    await untilServedFromMemory(() => me(bToken), "B's /v1/me");
+    expect((await me(aToken)).last_login_at).toBeNull();
+    // The sign-in writes A's users row (last_login_at), which A's answer shows.
+    await tokenFor(app, a.email, a.password);
+    // Served from memory again: the feed has read the sign-in (until then this process's own write loads).
+    await untilServedFromMemory(() => me(aToken), "A's /v1/me after its sign-in");
+    for (let read = 0; read < 3; read++) expect((await me(aToken)).last_login_at).not.toBeNull();
+    const hits = await metric('unitrain_cache_hits_total{layer="l1"}');
+    expect((await me(bToken)).last_login_at).toBeNull();
+    expect(await metric('unitrain_cache_hits_total{layer="l1"}')).toBe(hits + 1);
+  });
+
+  it("ends B's /v1/me on a change to B's own account row committed elsewhere", async () => {
+    const b = await createUser(database.db, testKeyring, { role: 'IN' });
+    const token = await mintAccessToken(testKeyring, { userId: b.id, role: 'IN' });
+    await untilServedFromMemory(() => me(token), '/v1/me');
+    expect((await me(token)).last_login_at).toBeNull();
+    await database.db.query('update users set last_login_at = now() where id = $1', [b.id]);
+    await until(async () => (await me(token)).last_login_at !== null, 'the sign-in time');
+    for (let read = 0; read < 3; read++) expect((await me(token)).last_login_at).not.toBeNull();
+  });
+
+  it("refuses to change an account's id, which a users change is logged and /v1/me is tagged by", async () => {
+    const user = await createUser(database.db, testKeyring, { role: 'IT' });
+    await expect(database.db.query('update users set id = gen_random_uuid() where id = $1', [user.id])).rejects.toMatchObject({ code: 'UTTRN' });
   });
 
   it('serves the writer its own write on its next read', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.js';
 import { createMetrics } from '../shared/metrics.js';
-import { createTwoLayerCache, type FeedPosition } from './two-layer-cache.js';
+import { createTwoLayerCache, type FeedPosition, rowTag } from './two-layer-cache.js';
 import { testLogger } from '../../../test/logger.js';
 
 // The cache's ordering rules, with the change feed driven by the test (its batches are what a process's
@@ -9,9 +9,9 @@ import { testLogger } from '../../../test/logger.js';
 // The database-backed behaviour is in cache.app.test.ts and cache.processes.test.ts.
 const at = (txid: number, seq = 0): FeedPosition => ({ txid: BigInt(txid), seq: BigInt(seq) });
 
-function cacheWithHandFeed() {
+function cacheWithHandFeed(l1MaxEntries = 100) {
   const metrics = createMetrics();
-  const cache = createTwoLayerCache({ l1MaxEntries: 100, ttlSeconds: 60 }, {
+  const cache = createTwoLayerCache({ l1MaxEntries, ttlSeconds: 60 }, {
     redis: null,
     metrics: metrics.cache,
     logger: testLogger,
@@ -47,6 +47,25 @@ describe('the two-layer cache', () => {
     expect(await loading).toBe('maybe stale');
     expect(await after).toBe('after the change');
     expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('after the change');
+  });
+
+  it('ends a row tag on a change to its row only, and on any change to a row it no longer lists', async () => {
+    const { cache } = cacheWithHandFeed(2);
+    const [mine, other] = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2'];
+    await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'first');
+    await cache.getOrLoad('table', ['users'], async () => 'first');
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(102), changes: [{ table: 'users', rowId: other, position: at(101) }] });
+    expect(await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'second')).toBe('first');
+    expect(await cache.getOrLoad('table', ['users'], async () => 'second')).toBe('second');
+    cache.observer.batch({ walPosition: null, start: at(102), end: at(104), changes: [{ table: 'users', rowId: mine, position: at(103) }] });
+    expect(await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'third')).toBe('third');
+    // Two rows are remembered: a third change forgets the oldest, whose position every row tag then takes.
+    cache.observer.batch({
+      walPosition: null, start: at(104), end: at(108),
+      changes: [{ table: 'users', rowId: other, position: at(105) }, { table: 'courses', rowId: other, position: at(106) }, { table: 'rooms', rowId: other, position: at(107) }],
+    });
+    expect(await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'fourth')).toBe('fourth');
+    expect(await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'unused')).toBe('fourth');
   });
 
   it('keeps entries of other tables, and joins a load of the same key still valid', async () => {

@@ -19,6 +19,12 @@ function compare(a: FeedPosition, b: FeedPosition): number {
   return a.seq === b.seq ? 0 : a.seq < b.seq ? -1 : 1;
 }
 
+/**
+ * A tag for one row of `table`, by its primary key: only a change to that row ends the entry. For an answer
+ * that reads no other row of the table, whatever the policies (decision 0102).
+ */
+export const rowTag = (table: string, rowId: string): string => `${table}:${rowId}`;
+
 const stampText = (position: FeedPosition) => `${position.txid}.${position.seq}`;
 function parseStamp(text: string): FeedPosition | null {
   const match = /^(\d+)\.(\d+)$/.exec(text);
@@ -37,7 +43,8 @@ interface Entry {
 export interface ChangeBatch {
   readonly start: FeedPosition;
   readonly end: FeedPosition;
-  readonly changes: ReadonlyArray<{ readonly table: string; readonly position: FeedPosition }>;
+  /** `rowId`: change_log's row_id, the changed row's primary key (absent: any row of the table, for a row tag too). */
+  readonly changes: ReadonlyArray<{ readonly table: string; readonly rowId?: string; readonly position: FeedPosition }>;
   /** The primary's WAL position after every change up to `end` committed (null: not known). */
   readonly walPosition: string | null;
 }
@@ -89,8 +96,9 @@ export interface ReadOptions {
 export interface TwoLayerCache {
   /**
    * The cached answer for `key`, or `load()`'s, stored in both layers. `tags` are the tables the answer is
-   * read from: a committed change to any of them ends the entry. Concurrent misses of one key share one
-   * load (single flight) while that load is still valid.
+   * read from: a committed change to any of them ends the entry; a row tag (`rowTag`) is one row of a
+   * table, ended by a change to that row (its primary key as change_log records it). Concurrent misses of
+   * one key share one load (single flight) while that load is still valid.
    */
   getOrLoad<T>(key: string, tags: readonly string[], load: Loader<T>, options?: ReadOptions): Promise<T>;
   /**
@@ -141,6 +149,18 @@ export function createTwoLayerCache(
   const l1 = new LRUCache<string, Entry>({ max: settings.l1MaxEntries, ttl: Math.max(ttlMs, 1) });
   /** The position of the last change to each table the feed has handed on. */
   const lastChange = new Map<string, FeedPosition>();
+  /**
+   * The same for rows (`rowTag`), the most recently changed ones: a row dropped from here raises
+   * `rowsForgotten`, the latest change of a row no longer listed, which a row tag then takes as its own.
+   */
+  let rowsForgotten: FeedPosition | null = null;
+  const lastRowChange = new LRUCache<string, FeedPosition>({
+    max: Math.max(settings.l1MaxEntries, 1),
+    noDisposeOnSet: true,
+    dispose: (position) => {
+      if (!rowsForgotten || compare(position, rowsForgotten) > 0) rowsForgotten = position;
+    },
+  });
   /** Changes before `base` were never seen here: entries stamped before it cannot be checked. */
   let base: FeedPosition | null = null;
   /** Every change before this has been read. */
@@ -157,7 +177,7 @@ export function createTwoLayerCache(
   const valid = (stamp: FeedPosition, tags: readonly string[]): boolean => {
     if (base === null || compare(stamp, base) < 0) return false;
     for (const tag of tags) {
-      const changed = lastChange.get(tag);
+      const changed = tag.includes(':') ? (lastRowChange.peek(tag) ?? rowsForgotten) : lastChange.get(tag);
       if (changed && compare(changed, stamp) >= 0) return false;
     }
     return true;
@@ -312,6 +332,14 @@ export function createTwoLayerCache(
         for (const change of batch.changes) {
           const before = lastChange.get(change.table);
           if (!before || compare(change.position, before) > 0) lastChange.set(change.table, change.position);
+          // A change that names no row is a change to every row: its table's row tags take it as forgotten.
+          if (change.rowId === undefined) {
+            if (!rowsForgotten || compare(change.position, rowsForgotten) > 0) rowsForgotten = change.position;
+            continue;
+          }
+          const row = rowTag(change.table, change.rowId);
+          const rowBefore = lastRowChange.get(row);
+          if (!rowBefore || compare(change.position, rowBefore) > 0) lastRowChange.set(row, change.position);
         }
         if (batch.changes.length > 0) metrics.tagInvalidations.inc(new Set(batch.changes.map((change) => change.table)).size);
         if (!known || compare(known, batch.end) <= 0) {

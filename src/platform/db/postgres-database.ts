@@ -8,6 +8,7 @@ import { type BatchResult, type BatchStatement, preparedOn, runBatch } from './s
 import { createReadPipeline, type ReadLane, type ReadPipeline } from './read-pipeline.js';
 import { listenWithReconnect } from './postgres-listener.js';
 import type { QueryLog } from './query-log.js';
+import { fromDatabase } from './postgres-errors.js';
 import { createReplicaReader } from './replica-reader.js';
 import { retryingSerializationFailures } from './serialization-retry.js';
 import { parseTimestamptz } from './timestamptz-parser.js';
@@ -84,13 +85,13 @@ function statementOf(sql: string, params: readonly unknown[], databaseRole: stri
  * refuses several in one prepared statement (42601), as PGlite does. A script goes through `exec`.
  */
 function queryOneStatement(client: pg.Pool | pg.PoolClient, text: string, values: readonly unknown[], name: string | undefined): Promise<pg.QueryResult> {
-  if (name) return client.query({ text, values: values as unknown[], name });
+  if (name) return fromDatabase(client.query({ text, values: values as unknown[], name }));
   // With values pg takes the extended protocol itself, and text and values as two arguments spare the copy it
   // makes of a config object, property by property, on every query (decision 0093).
-  if (values.length > 0) return client.query(text, values as unknown[]);
+  if (values.length > 0) return fromDatabase(client.query(text, values as unknown[]));
   // `queryMode` is pg's (lib/query.js), not yet in its type definitions.
   const config: pg.QueryConfig & { queryMode: 'extended' } = { text, queryMode: 'extended' };
-  return client.query(config);
+  return fromDatabase(client.query(config));
 }
 
 function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog, databaseRole: string | null = null): Queryable {
@@ -102,7 +103,7 @@ function queryableOf(client: pg.Pool | pg.PoolClient, queryLog: QueryLog, databa
     },
     async exec(sql: string): Promise<void> {
       // Without parameters pg uses the simple protocol, which accepts several statements.
-      await client.query(sql);
+      await fromDatabase(client.query(sql));
     },
   };
 }
@@ -141,7 +142,7 @@ const unsignalledCommits = createCommitListeners();
  */
 async function commitReportingWrite(client: pg.PoolClient, wroteQuery: string, withPosition: boolean): Promise<{ answer: WroteRow; position: WalPosition | null }> {
   const text = withPosition ? `${wroteQuery}; commit; ${walPositionQuery}` : `${wroteQuery}; commit`;
-  const results = (await client.query(text)) as unknown as pg.QueryResult<WroteRow & { position?: string }>[];
+  const results = (await fromDatabase(client.query(text))) as unknown as pg.QueryResult<WroteRow & { position?: string }>[];
   return { answer: results[0]?.rows[0] ?? {}, position: results[2]?.rows[0]?.position ?? null };
 }
 
@@ -167,7 +168,7 @@ async function inTransaction<T>(
   let begun: Promise<BatchResult | undefined> | null = null;
   const begin = async (first: BatchStatement | null): Promise<BatchResult | undefined> => {
     const batch = [{ text: mode.readOnly ? 'begin read only' : 'begin', values: [] }, ...opening, ...(first ? [first] : [])];
-    if (preparedOn(client, batch)) return (await queryLog.time(first?.text ?? batch[0]!.text, () => runBatch(client, batch))).at(-1);
+    if (preparedOn(client, batch)) return (await queryLog.time(first?.text ?? batch[0]!.text, () => fromDatabase(runBatch(client, batch)))).at(-1);
     let last: BatchResult | undefined;
     for (const statement of batch) last = await queryLog.time(statement.text, () => queryOneStatement(client, statement.text, statement.values, statement.name));
     return last;
@@ -195,7 +196,7 @@ async function inTransaction<T>(
     result = await fn(asTx(tx));
     if (begun === null) return result;
     if (mode.readOnly) {
-      await client.query('commit');
+      await fromDatabase(client.query('commit'));
     } else {
       const committed = await commitReportingWrite(client, commits.wroteQuery, mode.mark !== null);
       answer = committed.answer;
@@ -225,7 +226,7 @@ async function asReadingActor<T>(lane: ReadLane, pool: pg.Pool, queryLog: QueryL
   const databaseRole = databaseRoleOf(actor.role);
   const tx: Queryable = {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params, databaseRole)])))[1] as BatchResult;
+      const result = (await queryLog.time(sql, () => fromDatabase(lane.run([claimsStatement, statementOf(sql, params, databaseRole)]))))[1] as BatchResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, unsignalledCommits, (inside) => inside.exec(sql), readOnly, actor)),
@@ -238,7 +239,7 @@ function connectionOf(client: pg.PoolClient, queryLog: QueryLog, commits: Commit
 }
 
 async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await fromDatabase(pool.connect());
   try {
     return await fn(client);
   } finally {
@@ -280,7 +281,7 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
     withClient(pool, (client) => inTransaction(client, queryLog, commits, fn, mode, actor ?? null));
   const readOnlyOn = (on: pg.Pool, pipeline: ReadPipeline) => <T>(fn: (tx: Tx) => Promise<T>, actor: Actor) =>
     asReadingActor(pipeline.lane(), on, queryLog, actor, fn);
-  const positionOf = async (on: pg.Pool, sql: string) => (await on.query<{ position: string | null }>(sql)).rows[0]?.position ?? null;
+  const positionOf = async (on: pg.Pool, sql: string) => (await fromDatabase(on.query<{ position: string | null }>(sql))).rows[0]?.position ?? null;
   const replicaReader = replica
     ? createReplicaReader(
         {
@@ -317,10 +318,10 @@ export async function openPostgresDatabase(options: PostgresOptions, queryLog: Q
       const client = new pg.Client({ connectionString: options.url, types, application_name: sessionApplicationName });
       // A lost server makes the next query reject; without a listener the 'error' event would crash the process.
       client.on('error', () => undefined);
-      await client.connect();
+      await fromDatabase(client.connect());
       return { ...connectionOf(client as pg.PoolClient, queryLog, unsignalledCommits), close: () => client.end() };
     },
-    listen: (channel, onNotify, onReconnect) => listenWithReconnect(options.url, channel, onNotify, { onReconnect }),
+    listen: (channel, onNotify, onReconnect) => fromDatabase(listenWithReconnect(options.url, channel, onNotify, { onReconnect })),
     onCommit: (listener, options) => commits.add(listener, options),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {

@@ -57,6 +57,26 @@ const capacityChecks: Record<string, string> = {
 /** Node's socket errors when the server is down or went away: the request may be retried, it is not ours to fix. */
 const networkFailures = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
 
+/** Whether `error` is one of Node's socket errors (above), whatever socket, pipe or stream raised it. */
+export function isSocketError(error: unknown): boolean {
+  return error instanceof Error && networkFailures.has((error as PostgresErrorFields).code ?? '');
+}
+
+/**
+ * Set on a socket error raised by a database connection. The same codes come from any socket, pipe or
+ * stream (a client that hung up, a child process's pipe): only the driver's calls say which are the
+ * database's, so the engine marks what they reject with (`fromDatabase`).
+ */
+const raisedByDatabaseConnection = Symbol('raised by a database connection');
+
+/** Rejects as `call` does, marking a socket error as the database connection's. */
+export function fromDatabase<T>(call: Promise<T>): Promise<T> {
+  return call.catch((error: unknown) => {
+    if (isSocketError(error)) Object.defineProperty(error, raisedByDatabaseConnection, { value: true });
+    throw error;
+  });
+}
+
 /**
  * pg's own words, without a code, for a connection that went away: under a query (`Connection terminated
  * unexpectedly`), or between two queries of a client checked out of the pool (`Client has encountered a
@@ -64,11 +84,14 @@ const networkFailures = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
  */
 const droppedConnection = /^(Connection terminated|Client has encountered a connection error and is not queryable)/;
 
-/** The server cannot be reached, or dropped the connection (SQLSTATE class 08, or no SQLSTATE at all). */
+/**
+ * The server cannot be reached, or dropped the connection: a socket error of a database connection, a
+ * SQLSTATE of class 08, or pg's words for a lost connection.
+ */
 export function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as PostgresErrorFields).code ?? '';
-  return networkFailures.has(code) || code.startsWith('08') || droppedConnection.test(error.message);
+  if (isSocketError(error)) return raisedByDatabaseConnection in error;
+  return ((error as PostgresErrorFields).code ?? '').startsWith('08') || droppedConnection.test(error.message);
 }
 
 /**

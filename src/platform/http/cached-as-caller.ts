@@ -30,7 +30,7 @@ export function asksNoCache(request: FastifyRequest): boolean {
  * caller's account, role and provider before the read's own parts, so no answer is ever served to another
  * caller, nor to the same account after its role or provider changed (the request's actor is the account
  * as the signed-in accounts hold it, within their bound: decision 0063). Row-level security decided the
- * answer when it was loaded, as the caller; `tables` end it. Loaded instead of served when this process
+ * answer when it was loaded, as the caller; `tags` (the role's tables, or rows of them) end it. Loaded instead of served when this process
  * wrote something its feed has not read (the cache's rule), when the client says it wrote (its read-after
  * position: possibly through another process), when the feed has not settled a round within the
  * accounts' bound, and when the client asks for no cached answer.
@@ -39,12 +39,12 @@ export function cachedAsCaller<T>(
   cache: TwoLayerCache,
   actor: SignedInActor,
   read: string,
-  tables: TablesByRole,
+  tags: readonly string[],
   load: Loader<T>,
   options: { noCache: boolean },
 ): Promise<T> {
   const key = `caller:${actor.userId}:${actor.role}:${actor.providerId ?? ''}:${read}`;
-  return cache.getOrLoad(key, tables[actor.role], load, {
+  return cache.getOrLoad(key, tags, load, {
     readAfter: actor.commits?.position ?? null,
     freshWithinMs: accountFreshnessMs,
     noCache: options.noCache,

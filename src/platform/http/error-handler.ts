@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { translateDatabaseError } from '../db/postgres-errors.js';
+import { isSocketError, translateDatabaseError } from '../db/postgres-errors.js';
 import { AppError, type ErrorCode, type ErrorDetails, httpStatusOf } from '../../errors.js';
 
 export interface ErrorBody {
@@ -109,6 +109,12 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toAppError(error);
+    // A socket error that is not the database's, on a request whose client hung up (Node's `aborted`, an
+    // ECONNRESET, while its body was arriving): the client's doing, and nobody is left to read the answer.
+    if (!known && isSocketError(error) && request.raw.destroyed) {
+      request.log.info({ err: error }, 'the client closed the connection before the request arrived whole');
+      return send(reply, new AppError('CLIENT_CLOSED_REQUEST', 'the client closed the connection before the request arrived whole'));
+    }
     if (known) {
       if (httpStatusOf(known.code) >= 500) request.log.error({ err: error }, known.message);
       return send(reply, known);

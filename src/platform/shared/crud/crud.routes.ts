@@ -144,7 +144,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     // The query as validated, filters in name order: one key per distinct page.
     const named = Object.keys(filters).sort().map((filter) => [filter, filters[filter]]);
     const key = `${path}?${JSON.stringify([sort, direction, limit, cursor ?? null, named])}`;
-    const page = await cachedAsCaller(cache.in, actor, key, cache.tables, read, { noCache: asksNoCache(request) });
+    const page = await cachedAsCaller(cache.in, actor, key, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
     return sendPageOnce(reply, presentPageOnce(page));
   });
 
@@ -157,7 +157,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
       setEtag(reply, row);
       return row;
     }
-    const row = presentOnce(await cachedAsCaller(cache.in, actor, `${path}/${id}`, cache.tables, read, { noCache: asksNoCache(request) }));
+    const row = presentOnce(await cachedAsCaller(cache.in, actor, `${path}/${id}`, cache.tables[actor.role], read, { noCache: asksNoCache(request) }));
     setEtag(reply, row);
     return sendRowOnce(reply, row);
   });
