@@ -169,7 +169,8 @@ export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor:
   const present = createPresentedOnce((row: UserRow) => toUser(deps.cipher, row));
   return async (actor, options) => {
     const row = await cachedAsCaller(
-      deps.cache, actor, 'me', meTagsOf(actor.role, actor.userId),
+      // Not 'me': a process from before decision 0102 reads a row tag as a table's, and would keep this entry through a change to the row.
+      deps.cache, actor, 'me-tagged-by-row', meTagsOf(actor.role, actor.userId),
       (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
       options,
     );

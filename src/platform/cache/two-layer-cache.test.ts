@@ -8,6 +8,7 @@ import { testLogger } from '../../../test/logger.js';
 // feed hands on) and no Redis: the cases where timing decides, which the process tests cannot force.
 // The database-backed behaviour is in cache.app.test.ts and cache.processes.test.ts.
 const at = (txid: number, seq = 0): FeedPosition => ({ txid: BigInt(txid), seq: BigInt(seq) });
+const someRow = '00000000-0000-4000-8000-000000000001';
 
 function cacheWithHandFeed(l1MaxEntries = 100) {
   const metrics = createMetrics();
@@ -31,7 +32,7 @@ describe('the two-layer cache', () => {
     const { cache } = cacheWithHandFeed();
     expect(await cache.getOrLoad('k', ['courses'], async () => 'first')).toBe('first');
     expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('first');
-    cache.observer.batch({ walPosition: null, start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101, 3) }] });
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(105), changes: [{ table: 'courses', rowId: someRow, position: at(101, 3) }] });
     const slow = deferred<string>();
     const started = deferred<void>();
     const loading = cache.getOrLoad('k', ['courses'], () => {
@@ -40,7 +41,7 @@ describe('the two-layer cache', () => {
     });
     await started.promise;
     // A commit while that load runs: it may have read the database before it.
-    cache.observer.batch({ walPosition: null, start: at(105), end: at(110), changes: [{ table: 'courses', position: at(107, 1) }] });
+    cache.observer.batch({ walPosition: null, start: at(105), end: at(110), changes: [{ table: 'courses', rowId: someRow, position: at(107, 1) }] });
     // A request after the invalidation does not join the load that began before it.
     const after = cache.getOrLoad('k', ['courses'], async () => 'after the change');
     slow.resolve('maybe stale');
@@ -49,7 +50,7 @@ describe('the two-layer cache', () => {
     expect(await cache.getOrLoad('k', ['courses'], async () => 'unused')).toBe('after the change');
   });
 
-  it('ends a row tag on a change to its row only, and on any change to a row it no longer lists', async () => {
+  it('ends a row tag on a change to its row only, and on any change to a row of its table it no longer lists', async () => {
     const { cache } = cacheWithHandFeed(2);
     const [mine, other] = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2'];
     await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'first');
@@ -66,12 +67,18 @@ describe('the two-layer cache', () => {
     });
     expect(await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'fourth')).toBe('fourth');
     expect(await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'unused')).toBe('fourth');
+    // Rows of other tables forgotten in turn end no row tag of users.
+    cache.observer.batch({
+      walPosition: null, start: at(108), end: at(112),
+      changes: [{ table: 'courses', rowId: mine, position: at(109) }, { table: 'rooms', rowId: mine, position: at(110) }, { table: 'courses', rowId: other, position: at(111) }],
+    });
+    expect(await cache.getOrLoad('mine', [rowTag('users', mine), 'profiles'], async () => 'unused')).toBe('fourth');
   });
 
   it('keeps entries of other tables, and joins a load of the same key still valid', async () => {
     const { cache, metrics } = cacheWithHandFeed();
     await cache.getOrLoad('sessions', ['training_sessions'], async () => 1);
-    cache.observer.batch({ walPosition: null, start: at(100), end: at(102), changes: [{ table: 'courses', position: at(101) }] });
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(102), changes: [{ table: 'courses', rowId: someRow, position: at(101) }] });
     expect(await cache.getOrLoad('sessions', ['training_sessions'], async () => 2)).toBe(1);
     const slow = deferred<number>();
     const [first, second] = [cache.getOrLoad('x', ['courses'], () => slow.promise), cache.getOrLoad('x', ['courses'], async () => 99)];
@@ -87,7 +94,7 @@ describe('the two-layer cache', () => {
     expect(await cache.getOrLoad('k', ['notifications'], async () => 'fresh')).toBe('fresh');
     // A round that began before the commit covers nothing; one that began after it and settled does.
     cache.observer.roundStarting();
-    cache.observer.batch({ walPosition: null, start: at(100), end: at(104), changes: [{ table: 'notifications', position: at(103) }] });
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(104), changes: [{ table: 'notifications', rowId: someRow, position: at(103) }] });
     cache.observer.roundSettled();
     expect(await cache.getOrLoad('k', ['notifications'], async () => 'loaded again')).toBe('loaded again');
     expect(await cache.getOrLoad('k', ['notifications'], async () => 'unused')).toBe('loaded again');
@@ -101,7 +108,7 @@ describe('the two-layer cache', () => {
     expect(await first).toBe('first');
     expect(cache.getOrLoadNow('k', ['courses'], async () => 'unused')).toBe('first');
     // A change to its table ends it at once: a load again, then the new answer itself.
-    cache.observer.batch({ walPosition: null, start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101) }] });
+    cache.observer.batch({ walPosition: null, start: at(100), end: at(105), changes: [{ table: 'courses', rowId: someRow, position: at(101) }] });
     const again = cache.getOrLoadNow('k', ['courses'], async () => 'second');
     expect(again).toBeInstanceOf(Promise);
     expect(await again).toBe('second');
@@ -119,11 +126,11 @@ describe('the two-layer cache', () => {
       return value;
     };
     await cache.getOrLoad('k', ['courses'], load('first'));
-    cache.observer.batch({ walPosition: '0/2A0', start: at(100), end: at(105), changes: [{ table: 'courses', position: at(101) }] });
+    cache.observer.batch({ walPosition: '0/2A0', start: at(100), end: at(105), changes: [{ table: 'courses', rowId: someRow, position: at(101) }] });
     expect(await cache.getOrLoad('k', ['courses'], load('second'))).toBe('second');
     // A round that found nothing new leaves the pair as it was.
     cache.observer.batch({ walPosition: null, start: at(105), end: at(105), changes: [] });
-    cache.observer.batch({ walPosition: '0/2B0', start: at(105), end: at(107), changes: [{ table: 'courses', position: at(106) }] });
+    cache.observer.batch({ walPosition: '0/2B0', start: at(105), end: at(107), changes: [{ table: 'courses', rowId: someRow, position: at(106) }] });
     expect(await cache.getOrLoad('k', ['courses'], load('third'))).toBe('third');
     expect(asked).toEqual(['0/100', '0/2A0', '0/2B0']);
   });

@@ -25,6 +25,12 @@ function compare(a: FeedPosition, b: FeedPosition): number {
  */
 export const rowTag = (table: string, rowId: string): string => `${table}:${rowId}`;
 
+/** The table a row tag names, or null for a table's own tag (table names hold no colon). */
+function tableOfRowTag(tag: string): string | null {
+  const colon = tag.indexOf(':');
+  return colon === -1 ? null : tag.slice(0, colon);
+}
+
 const stampText = (position: FeedPosition) => `${position.txid}.${position.seq}`;
 function parseStamp(text: string): FeedPosition | null {
   const match = /^(\d+)\.(\d+)$/.exec(text);
@@ -43,8 +49,8 @@ interface Entry {
 export interface ChangeBatch {
   readonly start: FeedPosition;
   readonly end: FeedPosition;
-  /** `rowId`: change_log's row_id, the changed row's primary key (absent: any row of the table, for a row tag too). */
-  readonly changes: ReadonlyArray<{ readonly table: string; readonly rowId?: string; readonly position: FeedPosition }>;
+  /** `rowId`: change_log's row_id, the changed row's primary key. */
+  readonly changes: ReadonlyArray<{ readonly table: string; readonly rowId: string; readonly position: FeedPosition }>;
   /** The primary's WAL position after every change up to `end` committed (null: not known). */
   readonly walPosition: string | null;
 }
@@ -150,15 +156,19 @@ export function createTwoLayerCache(
   /** The position of the last change to each table the feed has handed on. */
   const lastChange = new Map<string, FeedPosition>();
   /**
-   * The same for rows (`rowTag`), the most recently changed ones: a row dropped from here raises
-   * `rowsForgotten`, the latest change of a row no longer listed, which a row tag then takes as its own.
+   * The same for rows (`rowTag`), the most recently changed ones. A row dropped from here moves its table's
+   * `forgottenRowChange` to its last change if later: a row tag of that table not listed takes that as its
+   * own, so forgetting can only end entries early, never keep one a change ended; and forgetting rows of
+   * one table ends no row tag of another.
    */
-  let rowsForgotten: FeedPosition | null = null;
+  const forgottenRowChange = new Map<string, FeedPosition>();
   const lastRowChange = new LRUCache<string, FeedPosition>({
     max: Math.max(settings.l1MaxEntries, 1),
     noDisposeOnSet: true,
-    dispose: (position) => {
-      if (!rowsForgotten || compare(position, rowsForgotten) > 0) rowsForgotten = position;
+    dispose: (position, tag) => {
+      const table = tableOfRowTag(tag) as string;
+      const before = forgottenRowChange.get(table);
+      if (!before || compare(position, before) > 0) forgottenRowChange.set(table, position);
     },
   });
   /** Changes before `base` were never seen here: entries stamped before it cannot be checked. */
@@ -177,7 +187,8 @@ export function createTwoLayerCache(
   const valid = (stamp: FeedPosition, tags: readonly string[]): boolean => {
     if (base === null || compare(stamp, base) < 0) return false;
     for (const tag of tags) {
-      const changed = tag.includes(':') ? (lastRowChange.peek(tag) ?? rowsForgotten) : lastChange.get(tag);
+      const table = tableOfRowTag(tag);
+      const changed = table === null ? lastChange.get(tag) : (lastRowChange.peek(tag) ?? forgottenRowChange.get(table));
       if (changed && compare(changed, stamp) >= 0) return false;
     }
     return true;
@@ -332,11 +343,6 @@ export function createTwoLayerCache(
         for (const change of batch.changes) {
           const before = lastChange.get(change.table);
           if (!before || compare(change.position, before) > 0) lastChange.set(change.table, change.position);
-          // A change that names no row is a change to every row: its table's row tags take it as forgotten.
-          if (change.rowId === undefined) {
-            if (!rowsForgotten || compare(change.position, rowsForgotten) > 0) rowsForgotten = change.position;
-            continue;
-          }
           const row = rowTag(change.table, change.rowId);
           const rowBefore = lastRowChange.get(row);
           if (!rowBefore || compare(change.position, rowBefore) > 0) lastRowChange.set(row, change.position);

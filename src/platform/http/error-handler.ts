@@ -109,9 +109,10 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toAppError(error);
-    // A socket error that is not the database's, on a request whose client hung up (Node's `aborted`, an
-    // ECONNRESET, while its body was arriving): the client's doing, and nobody is left to read the answer.
-    if (!known && isSocketError(error) && request.raw.destroyed) {
+    // The request's own stream ended early (Node's `aborted`, an ECONNRESET, while its body was arriving):
+    // the client's doing, and nobody is left to read the answer. The same code from any other socket or
+    // pipe, while the client happened to leave, is still a bug below.
+    if (!known && isSocketError(error) && (error as Error).message === 'aborted' && request.raw.destroyed) {
       request.log.info({ err: error }, 'the client closed the connection before the request arrived whole');
       return send(reply, new AppError('CLIENT_CLOSED_REQUEST', 'the client closed the connection before the request arrived whole'));
     }

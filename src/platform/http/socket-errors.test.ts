@@ -17,19 +17,29 @@ let baseUrl: string;
 beforeAll(async () => {
   const logger = createLogger({ logLevel: 'debug', logFormat: 'json' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   app = await buildTestApp(database.db, { logger });
-  // A handler that writes more than a pipe holds to a child process that closed its end: a real EPIPE.
+  // Handlers that write more than a pipe holds to a child process that closed its end: a real EPIPE; the
+  // second once its client has hung up after a whole request.
   app.get('/test/child-pipe', async () => {
-    const child = spawn(process.execPath, ['-e', 'fs.closeSync(0); setTimeout(() => {}, 60_000)'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.stdin.on('error', () => undefined);
-    try {
-      await new Promise<void>((resolve, reject) => child.stdin.write('x'.repeat(1 << 20), (error) => (error ? reject(error) : resolve())));
-    } finally {
-      child.kill();
-    }
+    await writeToClosedChildPipe();
+    return {};
+  });
+  app.get('/test/child-pipe-after-hang-up', async (_request, reply) => {
+    await new Promise((resolve) => reply.raw.once('close', resolve));
+    await writeToClosedChildPipe();
     return {};
   });
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
+async function writeToClosedChildPipe(): Promise<void> {
+  const child = spawn(process.execPath, ['-e', 'fs.closeSync(0); setTimeout(() => {}, 60_000)'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => child.stdin.write('x'.repeat(1 << 20), (error) => (error ? reject(error) : resolve())));
+  } finally {
+    child.kill();
+  }
+}
+
 afterAll(async () => {
   await app?.close();
 });
@@ -60,6 +70,21 @@ describe('socket errors that are not the database', () => {
     const body = (await response.json()) as { error: { code: string; details: { requestId: string } } };
     expect(response.status).toBe(500);
     expect(body.error).toMatchObject({ code: 'INTERNAL', details: { requestId: expect.any(String) } });
+    const logged = lines.slice(from);
+    expect(logged.filter(databaseOutage)).toEqual([]);
+    expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: 'unhandled error', err: expect.objectContaining({ code: 'EPIPE' }) }));
+  });
+
+  it('an EPIPE from a pipe after the client hung up is still a bug, logged as unhandled', async () => {
+    const { port } = new URL(baseUrl);
+    const from = lines.length;
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.on('connect', resolve));
+    socket.write('GET /test/child-pipe-after-hang-up HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await until(() => lines.slice(from).some((line) => line.msg === 'incoming request'), 'the request to arrive');
+    socket.destroy();
+    await until(() => lines.slice(from).some((line) => line.err?.code === 'EPIPE'), 'the server to log the EPIPE');
     const logged = lines.slice(from);
     expect(logged.filter(databaseOutage)).toEqual([]);
     expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: 'unhandled error', err: expect.objectContaining({ code: 'EPIPE' }) }));
