@@ -16,7 +16,7 @@ export interface RateLimitCounters {
  * Past `maxKeys` live windows (many addresses in one window) the oldest is dropped early: that address
  * starts again from zero, as it did in the LRU of the plugin this replaces (decision 0100).
  */
-export function memoryCounters(windowMs: number, now: () => number, maxKeys = 50_000): RateLimitCounters {
+export function memoryCounters(windowMs: number, now: () => number, maxKeys = 10_000): RateLimitCounters {
   const windows = new Map<string, { count: number; endsAt: number }>();
   const forgetEnded = (at: number) => {
     for (const [key, window] of windows) {

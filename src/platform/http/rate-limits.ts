@@ -48,10 +48,10 @@ export function registerRateLimits(app: FastifyInstance, deps: RateLimitDeps): v
     countersFor: (name, windowMs) => (redis ? redisCounters(redis, `${redisPrefix}${name}:`, windowMs) : memoryCounters(windowMs, deps.now)),
   };
   app.decorate('rateLimits', limits);
-  const publicCounters = limits.countersFor('public', publicWindowMs);
   app.addHook('onRoute', (route) => {
     if (route.config?.publicLimit !== true) return;
-    const hook = limitHook(publicCounters, deps.publicPerMinute, `${route.method} ${route.url} `, clientOf);
+    // Counters of their own per route: a request's key is then its client alone, no string built per request.
+    const hook = limitHook(limits.countersFor(`public:${String(route.method)} ${route.url}`, publicWindowMs), deps.publicPerMinute, clientOf);
     // After the route's own onRequest hooks, where the plugin this replaces put its own.
     route.onRequest = [...(Array.isArray(route.onRequest) ? route.onRequest : route.onRequest ? [route.onRequest] : []), hook];
   });
@@ -75,12 +75,12 @@ export interface KeyedLimit {
  * Retry-After once a key passed `max` in the window. Several can run on one route, beside `publicRoute`.
  */
 export function keyedLimit(app: FastifyInstance, limit: KeyedLimit): preHandlerHookHandler {
-  return limitHook(app.rateLimits.countersFor(limit.name, limit.timeWindowMs), limit.max, '', limit.keyOf);
+  return limitHook(app.rateLimits.countersFor(limit.name, limit.timeWindowMs), limit.max, limit.keyOf);
 }
 
-function limitHook(counters: RateLimitCounters, max: number, prefix: string, keyOf: (request: FastifyRequest) => string): onRequestHookHandler & preHandlerHookHandler {
+function limitHook(counters: RateLimitCounters, max: number, keyOf: (request: FastifyRequest) => string): onRequestHookHandler & preHandlerHookHandler {
   return (request, _reply, done) => {
-    counters.count(prefix + keyOf(request), (count, msLeft) => {
+    counters.count(keyOf(request), (count, msLeft) => {
       if (count <= max) return done();
       const retryAfterSeconds = Math.max(1, Math.ceil(msLeft / 1000));
       done(new AppError('RATE_LIMITED', `too many requests; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
