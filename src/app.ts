@@ -187,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const cipher = createFieldCipher(deps.keyring);
   const tokens = createAccessTokens(deps.keyring.tokenSigningKey, { ttlSeconds: deps.auth.accessTokenTtlSeconds });
   registerAuthentication(app, { tokens, findAccount: (userId) => signedInAccounts.find(userId) });
-  await registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute });
+  registerRateLimits(app, { redis: deps.redis, publicPerMinute: deps.auth.publicRateLimitPerMinute, now: deps.monotonicNow ?? (() => performance.now()) });
   await app.register(authRoutes, { db: deps.db, cipher, cache, tokens, refreshTokenTtlDays: deps.auth.refreshTokenTtlDays });
   await app.register(usersRoutes, { db: deps.db, cipher });
   const accounts = { db: deps.db, cipher, publicUrl: deps.publicUrl, now };

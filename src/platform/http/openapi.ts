@@ -134,7 +134,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: securitySchemes() },
     },
     transform: ({ schema, url, route }) => ({
-      schema: withSharedFailures(schema as RouteSchema | undefined, route.config?.rateLimit !== undefined) as typeof schema,
+      schema: withSharedFailures(schema as RouteSchema | undefined, route.config?.publicLimit === true) as typeof schema,
       url,
     }),
     transformObject: (document) => hoistTitledSchemas(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Record<string, unknown>),
