@@ -1,23 +1,27 @@
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 
-// Real: the app built as `serve` builds it, on the test database, asked through Fastify's inject.
-const context = useTestApp();
+// Real: the app built as `serve` builds it, on the test database, asked through Fastify's inject; without a
+// console build, as a server run from a checkout is.
+const context = useTestApp({ consoleDirectory: join(tmpdir(), 'unitrain-no-console-build') });
 
-/** Whether this process has loaded @fastify/swagger-ui (a CommonJS package: Node's module cache lists its files). */
-function swaggerUiLoaded(): boolean {
-  return Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/@fastify/swagger-ui/'));
+/** The packages of those named this process has loaded (CommonJS: Node's module cache lists their files). */
+function loaded(...packages: string[]): string[] {
+  const files = Object.keys(createRequire(import.meta.url).cache);
+  return packages.filter((name) => files.some((path) => path.includes(`/node_modules/${name}/`)));
 }
 
 describe('the API documentation at /docs', () => {
-  it('loads the Swagger UI on its first request, not when the app is built', async () => {
+  it('loads the Swagger UI and the static file server on its first request, not when the app is built', async () => {
     expect((await context.app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(200);
-    expect(swaggerUiLoaded()).toBe(false);
+    expect(loaded('@fastify/swagger-ui', '@fastify/static')).toEqual([]);
     const page = await context.app.inject({ method: 'GET', url: '/docs' });
     expect([page.statusCode, page.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
     expect(page.body).toContain('<script src="/docs/static/swagger-initializer.js"');
-    expect(swaggerUiLoaded()).toBe(true);
+    expect(loaded('@fastify/swagger-ui', '@fastify/static')).toEqual(['@fastify/swagger-ui', '@fastify/static']);
   });
 
   it('serves the Swagger UI’s files with their validators, and the document as YAML', async () => {
