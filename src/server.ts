@@ -92,6 +92,10 @@ export async function startServer(config: Config, logger: Logger, options: { mig
   const keyring = await loadKeyring(config);
   const opening = openDatabase(config, logger);
   const loading = Promise.all([loadServing(), readMigrationFiles()]);
+  // The throwaway password hash the app awaits before it listens (decision 0099): argon2 makes it on libuv's
+  // threads, so made now it overlaps PGlite's start on this one instead of following buildApp. A failure
+  // surfaces where it is awaited, as before.
+  void import('./platform/security/passwords.js').then(({ prepareDummyHash }) => prepareDummyHash()).catch(() => undefined);
   // Awaited below once the database is open; a failure to open is the one reported, this one must not go unhandled.
   loading.catch(() => undefined);
   const db = await opening;
