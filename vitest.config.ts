@@ -22,6 +22,7 @@ const databaseFreeTests = [
   'src/platform/shared/failure-warning.test.ts',
   'src/platform/shared/wakeable-sleep.test.ts',
   'src/platform/http/signed-in-accounts.rules.test.ts',
+  'test/server-build.test.ts',
 ];
 
 /**

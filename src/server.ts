@@ -92,6 +92,10 @@ export async function startServer(config: Config, logger: Logger, options: { mig
   const keyring = await loadKeyring(config);
   const opening = openDatabase(config, logger);
   const loading = Promise.all([loadServing(), readMigrationFiles()]);
+  // The throwaway password hash the app awaits before it listens (decision 0099): argon2 makes it on libuv's
+  // threads, so made now it overlaps PGlite's start on this one instead of following buildApp. A failure
+  // surfaces where it is awaited, as before.
+  void import('./platform/security/passwords.js').then(({ prepareDummyHash }) => prepareDummyHash()).catch(() => undefined);
   // Awaited below once the database is open; a failure to open is the one reported, this one must not go unhandled.
   loading.catch(() => undefined);
   const db = await opening;
@@ -137,7 +141,11 @@ export async function startServer(config: Config, logger: Logger, options: { mig
     const base = config.publicUrl ?? url;
     const reached = config.publicUrl ? `, reached at ${config.publicUrl}` : '';
     logger.info({ url, publicUrl: config.publicUrl, docs: `${base}/docs` }, `Unitrain is listening at ${url} (${where})${reached}; API docs at ${base}/docs`);
-    worker?.start();
+    // The first round (and the prune at start) waits one poll interval, or the first commit's wake-up: its
+    // cold first queries would otherwise hold PGlite's one connection while /ready and the first requests
+    // wait. /ready says the database answers and its schema is current, not that a round has run. A job due
+    // at start waits at most that interval longer, as a job queued without a wake-up does (decision 0099).
+    worker?.start({ firstRoundAfterMs: config.worker.pollMs });
   } catch (error) {
     if (url === null) {
       await close();

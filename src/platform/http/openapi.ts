@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { accessTokenCookie } from './authenticate.js';
+import { registerDocs } from './docs-ui.js';
 import { errorResponse } from './error-responses.js';
 
 /**
@@ -139,5 +139,5 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     }),
     transformObject: (document) => hoistTitledSchemas(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Record<string, unknown>),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerDocs(app);
 }

@@ -327,6 +327,28 @@ describe('the dispatcher', () => {
     expect(await job(id)).toMatchObject({ status: 'SUCCEEDED' });
     expect(await runsOf(id)).toEqual([true]);
   });
+
+  it('holds its first round and its prune at start until firstRoundAfterMs or a wake, and stops while holding', async () => {
+    let prunes = 0;
+    const prune = { intervalMs: 3_600_000, run: async () => void prunes++ };
+    const id = (await insertJob(db, { handler: 'test.held' }))!;
+    const dispatcher = createDispatcher(db, [handler('test.held', () => false)], testLogger, { ...immediately, prune });
+    // An hour: only the wake below can start the round.
+    dispatcher.start({ firstRoundAfterMs: 3_600_000 });
+    expect(prunes).toBe(0);
+    expect(await job(id)).toMatchObject({ status: 'PENDING', attempts: 0 });
+    dispatcher.wake();
+    await vi.waitFor(async () => expect(await job(id)).toMatchObject({ status: 'SUCCEEDED' }), { timeout: 10_000 });
+    expect(prunes).toBe(1);
+    await dispatcher.stop();
+
+    const held = createDispatcher(db, [handler('test.held', () => false)], testLogger, { ...immediately, prune });
+    const waiting = (await insertJob(db, { handler: 'test.held' }))!;
+    held.start({ firstRoundAfterMs: 3_600_000 });
+    await held.stop();
+    expect(prunes).toBe(1);
+    expect(await job(waiting)).toMatchObject({ status: 'PENDING', attempts: 0 });
+  });
 });
 
 describe('the relay', () => {

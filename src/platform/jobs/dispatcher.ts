@@ -61,8 +61,11 @@ export interface Dispatcher {
   runOnce(): Promise<number>;
   /** Runs until nothing is due now (jobs waiting for a later retry stay waiting). */
   drain(): Promise<number>;
-  /** Keeps running in the background until `stop`. */
-  start(): void;
+  /**
+   * Keeps running in the background until `stop`. The first round (and the prune at start) comes after
+   * `firstRoundAfterMs` (default 0) or at the first `wake`, whichever is sooner.
+   */
+  start(options?: { firstRoundAfterMs?: number }): void;
   /** Cuts the idle wait short. */
   wake(): void;
   /** Finishes the job in hand, puts back what it claimed and did not start, and stops. */
@@ -322,7 +325,8 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       .finally(() => (pruning = null));
   }
 
-  async function run(signal: AbortSignal): Promise<void> {
+  async function run(signal: AbortSignal, firstRoundAfterMs: number): Promise<void> {
+    if (firstRoundAfterMs > 0) await pause.sleep(firstRoundAfterMs);
     while (!stopping) {
       pruneWhenDue(signal);
       let busy = false;
@@ -352,12 +356,12 @@ export function createDispatcher(db: Db, handlers: readonly JobHandler[], logger
       }
       return total;
     },
-    start() {
+    start({ firstRoundAfterMs = 0 } = {}) {
       if (loop) return;
       stopping = false;
       logger.info({ worker: workerId, handlers: [...byName.keys()] }, 'job dispatcher started');
       const stopped = new AbortController();
-      loop = run(stopped.signal).finally(() => stopped.abort());
+      loop = run(stopped.signal, firstRoundAfterMs).finally(() => stopped.abort());
     },
     wake() {
       pause.wake();
