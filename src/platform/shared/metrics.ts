@@ -1,11 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CountedHistogram } from './counted-histogram.js';
 import { RequestDurations } from './request-durations.js';
 
 export interface RealtimeMetrics {
   subscribers: Gauge;
   eventsDelivered: Counter;
   /** From the start of the writing transaction (change_log.changed_at) to the write to the subscriber's socket. */
-  deliveryLag: Histogram;
+  deliveryLag: CountedHistogram;
   /**
    * Per change of a live batch, from the start of its writing transaction to each step of the round that
    * handed it on: `read` by the feed, `authorised`, `written` to every socket. Where delivery lag comes from.
@@ -204,12 +205,12 @@ export function createMetrics(): Metrics {
     realtime: {
       subscribers: new Gauge({ name: 'unitrain_stream_subscribers', help: 'Open SSE streams in this process', registers }),
       eventsDelivered: new Counter({ name: 'unitrain_stream_events_delivered_total', help: 'Change events written to SSE streams', registers }),
-      deliveryLag: new Histogram({
-        name: 'unitrain_stream_delivery_lag_seconds',
-        help: 'Time from the start of the writing transaction to the event being written to a stream',
-        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        registers,
-      }),
+      deliveryLag: new CountedHistogram(
+        'unitrain_stream_delivery_lag_seconds',
+        'Time from the start of the writing transaction to the event being written to a stream',
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registry,
+      ),
       stageLag: new Histogram({
         name: 'unitrain_stream_stage_lag_seconds',
         help: 'Time from the start of the writing transaction to a step of the batch that delivers the change: read, authorised, written',

@@ -10,8 +10,11 @@ export interface StreamEvent {
 
 /** Where the hub writes one subscriber's events. */
 export interface StreamSink {
-  /** Writes events formatted by `formatEvent` (a change sent to many subscribers is formatted once). */
-  send(formatted: string): void;
+  /**
+   * Writes events formatted by `formatEvent` (a change sent to many subscribers is formatted once), as text
+   * or, when the same events go to many streams, as one buffer encoded once for all of them.
+   */
+  send(formatted: string | Buffer): void;
   /**
    * Whether output sent earlier is still waiting for the client beyond the limit: a slow consumer. Asked
    * before each batch, so one batch is always written whole and a client that keeps up is never dropped

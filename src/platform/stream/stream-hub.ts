@@ -6,6 +6,7 @@ import type { RealtimeMetrics } from '../shared/metrics.js';
 import { type ChangePosition, comparePositions, formatPosition, laterPosition, readPrunedThrough } from '../change-log/index.js';
 import { type ChangeFeed, type ChangeFeedSettings, createChangeFeed, type FeedBatch } from './change-feed.js';
 import { authoriseChanges, type FeedChange, positionIsReachable, readSettledChanges } from './realtime.repository.js';
+import { DueList } from './due-list.js';
 import { formatEvent, type StreamSink } from './sse-stream.js';
 import { createSubscriberScopes } from './subscriber-scopes.js';
 import { topicOf } from './topics.js';
@@ -102,7 +103,7 @@ export function createStreamHub(
     return text;
   };
 
-  /** One write per subscriber and batch. */
+  /** One write per subscriber and page of its catch-up. */
   const deliver = (subscriber: Subscriber, changes: readonly FeedChange[]) => {
     if (changes.length === 0) return;
     subscriber.sink.send(changes.map(changeEvent).join(''));
@@ -195,8 +196,9 @@ export function createStreamHub(
       : await scopes.authorise(interested, batch.end, wanted.map((change) => change.seq));
     observeStage('authorised', wanted);
     // Each subscriber's changes, in batch order, gathered from the visible pairs rather than by asking
-    // every subscriber about every change.
-    const due = new Map<Subscriber, FeedChange[]>();
+    // every subscriber about every change; subscribers due the same changes share one list (due-list.ts).
+    const nothingDue = DueList.empty();
+    const due = new Array<DueList>(interested.length).fill(nothingDue);
     for (const change of wanted) {
       const seen = visible.get(change.seq);
       if (seen === undefined) continue;
@@ -204,34 +206,40 @@ export function createStreamHub(
         const subscriber = interested[index] as Subscriber;
         if (!subscriber.tables.has(change.table)) continue;
         if (!atStart(subscriber, batch) && comparePositions(change.position, subscriber.cursor) <= 0) continue;
-        const changes = due.get(subscriber);
-        if (changes) changes.push(change);
-        else due.set(subscriber, [change]);
+        due[index] = (due[index] as DueList).with(change);
       }
     }
-    /** When each subscriber's events were written, for the lag: observed after the last write, not between writes. */
-    const written: [at: number, changes: readonly FeedChange[]][] = [];
+    /** The lists written, each with how many streams got it: the lag is observed per list and change. */
+    const sent: DueList[] = [];
+    let delivered = 0;
+    // `interested` is `included` less those of no topic in the batch, in the same order.
+    let next = 0;
     for (const subscriber of included) {
+      const list = interested[next] === subscriber ? due[next++] : nothingDue;
       // Closed, or replaying again (a gap of its own), while this batch was being authorised.
       if (subscriber.closed || subscriber.replaying) continue;
       if (droppedAsSlow(subscriber)) continue;
-      const changes = due.get(subscriber);
-      if (changes !== undefined) {
-        deliver(subscriber, changes);
-        written.push([Date.now(), changes]);
+      if (list !== undefined && list.length > 0) {
+        subscriber.sink.send(list.bytes(changeEvent));
+        if (list.sentTo === 0) sent.push(list);
+        list.sentTo += 1;
+        delivered += list.length;
       }
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
+    metrics.eventsDelivered.inc(delivered);
+    // response.write only corks: every stream's write of this round reaches its socket on the next tick,
+    // together, so the round has one time of writing.
+    const writtenAt = Date.now();
     // Those that joined, or caught up, while this batch was being authorised: the batch was not for them.
     for (const subscriber of subscribers) {
       if (subscriber.closed || subscriber.replaying || subscriber.includedIn === batch) continue;
       if (comparePositions(subscriber.cursor, batch.end) < 0) startCatchUp(subscriber);
     }
     // The lag of each live event (a replay sends old changes on purpose, and is not counted), observed
-    // once every subscriber has been written to: about 1 µs an event, 2,000 events a batch here, which
-    // made the last subscribers of a batch wait.
+    // once every subscriber has been written to, once per list and change with the number of streams.
     setImmediate(() => {
-      for (const [at, changes] of written) for (const change of changes) metrics.deliveryLag.observe((at - change.changedAt.getTime()) / 1000);
+      for (const list of sent) for (const change of list.changes) metrics.deliveryLag.observe((writtenAt - change.changedAt.getTime()) / 1000, list.sentTo);
       observeStage('written', wanted);
     });
   };

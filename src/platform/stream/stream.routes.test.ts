@@ -3,6 +3,7 @@ import { createEnrollmentWorld, createSession, type EnrollmentWorld } from '../.
 import { useListeningApp } from '../../../test/listening-app.js';
 import { openStream, type SseConnection } from '../../../test/sse-client.js';
 import { mintAccessToken, testKeyring } from '../../../test/auth.js';
+import { readMetric } from '../../../test/metrics.js';
 import { comparePositions, pruneChangeLog } from '../change-log/index.js';
 
 // A real server on a port and real SSE clients: each test writes, then waits for what each subscriber
@@ -168,5 +169,23 @@ describe('GET /v1/stream', () => {
     expect(metrics).toMatch(/^unitrain_stream_subscribers [1-9]\d*$/m);
     expect(metrics).toMatch(/^unitrain_stream_events_delivered_total [1-9]\d*$/m);
     expect(metrics).toMatch(/^unitrain_stream_delivery_lag_seconds_count [1-9]\d*$/m);
+  });
+
+  it('observes the delivery lag once for every event written live, streams due the same events included', async () => {
+    world ??= await createEnrollmentWorld(context.db);
+    // Two streams of one account and one of another, all due the same sessions: they share one list (decision 0103).
+    const due = [await subscribe(world.tokens.sa), await subscribe(world.tokens.sa), await subscribe(world.tokens.ad)];
+    const first = await createSession(context.db, world, { capacity: 5 });
+    for (const stream of due) await stream.waitUntil(hasRow(stream, first));
+    const counts = async () => ({
+      delivered: await readMetric(context.baseUrl, 'unitrain_stream_events_delivered_total'),
+      observed: await readMetric(context.baseUrl, 'unitrain_stream_delivery_lag_seconds_count'),
+    });
+    const before = await counts();
+    const second = await createSession(context.db, world, { capacity: 5 });
+    for (const stream of due) await stream.waitUntil(hasRow(stream, second));
+    const after = await counts();
+    expect(after.delivered - before.delivered).toBeGreaterThanOrEqual(due.length);
+    expect(after.observed - before.observed).toBe(after.delivered - before.delivered);
   });
 });
