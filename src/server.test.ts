@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,34 @@ describe('the server process', () => {
     const restarted = await startServerProcess(env, args);
     expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
     expect(await restarted.stop()).toBe(0);
+  });
+
+  it('loads the Swagger UI when /docs is first asked for, not at start (decision 0099)', async () => {
+    const { env, args } = await serverEnv({ migrated: true });
+    const reportLoaded = fileURLToPath(new URL('../test/fixtures/report-loaded-packages.mjs', import.meta.url));
+    const reportFile = join(dataDir, 'loaded-packages.jsonl');
+    const server = await startServerProcess({ ...env, NODE_OPTIONS: `--import ${reportLoaded}`, LOADED_PACKAGES_FILE: reportFile }, args);
+    const reports: string[][] = [];
+    const reportLines = async () => (await readFile(reportFile, 'utf8').catch(() => '')).split('\n').filter((line) => line !== '');
+    const loadedNow = async (): Promise<string[]> => {
+      // Not child.kill(): it would mark the child killed, and stop() would then send no SIGTERM.
+      process.kill(server.child.pid as number, 'SIGUSR2');
+      await until(async () => (await reportLines()).length > reports.length, 'the server to report what it loaded');
+      reports.push(JSON.parse((await reportLines())[reports.length] as string) as string[]);
+      return reports.at(-1) as string[];
+    };
+    try {
+      expect((await fetch(`${server.url}/docs/json`)).status).toBe(200);
+      const atStart = await loadedNow();
+      // Imported as the Swagger UI would be (a package the build keeps out of its bundle): a report that could
+      // not see an import at start would prove nothing.
+      expect(atStart).toContain('pino');
+      expect(atStart).not.toContain('@fastify/swagger-ui');
+      expect((await fetch(`${server.url}/docs`)).status).toBe(200);
+      expect(await loadedNow()).toContain('@fastify/swagger-ui');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 
   it('exits 1 and closes the server and the database when a step after it began listening fails', async () => {

@@ -226,7 +226,7 @@ async function asReadingActor<T>(lane: ReadLane, pool: pg.Pool, queryLog: QueryL
   const databaseRole = databaseRoleOf(actor.role);
   const tx: Queryable = {
     async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = (await queryLog.time(sql, () => fromDatabase(lane.run([claimsStatement, statementOf(sql, params, databaseRole)]))))[1] as BatchResult;
+      const result = (await queryLog.time(sql, () => lane.run([claimsStatement, statementOf(sql, params, databaseRole)])))[1] as BatchResult;
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     exec: (sql) => withClient(pool, (client) => inTransaction(client, queryLog, unsignalledCommits, (inside) => inside.exec(sql), readOnly, actor)),

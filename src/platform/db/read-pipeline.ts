@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { fromDatabase } from './postgres-errors.js';
 import { type BatchRead, type BatchResult, type BatchStatement, runReads } from './statement-batch.js';
 
 /**
@@ -165,33 +166,33 @@ export function createReadPipeline(config: pg.ClientConfig, connections: number)
   return {
     lane() {
       let connection: PipelinedConnection | null = null;
-      return {
-        async run(statements) {
-          if (closed) throw new Error('the read pipeline is closed');
-          if (connection === null || connection.broken) connection = leastBusy();
-          const on = connection;
-          const runAt = performance.now();
-          on.inFlight += 1;
-          on.runAt.push(runAt);
-          try {
-            await on.ready;
-            const { client } = on;
-            holdWritesThisTurn(on);
-            // Parsed first, in the same write: the batch binds them by name (a pipelined batch cannot book a Parse of its own).
-            const parsing = statements.filter((s) => s.name !== undefined && !parsedOrSent(client, s.name, s.text)).map((s) => prepare(client, s.name as string, s.text));
-            if (parsing.length === 0) return await readOn(on, statements);
-            const [batch, ...parsed] = await Promise.allSettled([readOn(on, statements), ...parsing]);
-            // A statement that failed to parse says why, rather than the batch's "prepared statement does not exist".
-            const failedParse = parsed.find((outcome) => outcome.status === 'rejected');
-            if (failedParse) throw failedParse.reason;
-            if (batch.status === 'rejected') throw batch.reason;
-            return batch.value;
-          } finally {
-            on.inFlight -= 1;
-            on.runAt.splice(on.runAt.indexOf(runAt), 1);
-          }
-        },
+      const run = async (statements: readonly BatchStatement[]): Promise<BatchResult[]> => {
+        if (closed) throw new Error('the read pipeline is closed');
+        if (connection === null || connection.broken) connection = leastBusy();
+        const on = connection;
+        const runAt = performance.now();
+        on.inFlight += 1;
+        on.runAt.push(runAt);
+        try {
+          await on.ready;
+          const { client } = on;
+          holdWritesThisTurn(on);
+          // Parsed first, in the same write: the batch binds them by name (a pipelined batch cannot book a Parse of its own).
+          const parsing = statements.filter((s) => s.name !== undefined && !parsedOrSent(client, s.name, s.text)).map((s) => prepare(client, s.name as string, s.text));
+          if (parsing.length === 0) return await readOn(on, statements);
+          const [batch, ...parsed] = await Promise.allSettled([readOn(on, statements), ...parsing]);
+          // A statement that failed to parse says why, rather than the batch's "prepared statement does not exist".
+          const failedParse = parsed.find((outcome) => outcome.status === 'rejected');
+          if (failedParse) throw failedParse.reason;
+          if (batch.status === 'rejected') throw batch.reason;
+          return batch.value;
+        } finally {
+          on.inFlight -= 1;
+          on.runAt.splice(on.runAt.indexOf(runAt), 1);
+        }
       };
+      // A lost connection's socket error is the database's: an outage to whoever reads through a lane.
+      return { run: (statements) => fromDatabase(run(statements)) };
     },
     async close() {
       closed = true;
