@@ -44,18 +44,24 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** Writes `request` on a socket of its own, waits until the server has logged it arriving, then hangs up. */
+async function sendThenHangUp(request: string): Promise<void> {
+  const { port } = new URL(baseUrl);
+  const from = lines.length;
+  const socket = connect(Number(port), '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.on('connect', resolve));
+  socket.write(request);
+  await until(() => lines.slice(from).some((line) => line.msg === 'incoming request'), 'the request to arrive');
+  socket.destroy();
+}
+
 const databaseOutage = (line: (typeof lines)[number]) => /database is not available/.test(line.msg);
 
 describe('socket errors that are not the database', () => {
   it('a client that hangs up in the middle of its body is not a database outage, nor logged as an error', async () => {
-    const { port } = new URL(baseUrl);
     const from = lines.length;
-    const socket = connect(Number(port), '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.on('connect', resolve));
-    socket.write('POST /v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":');
-    await until(() => lines.slice(from).some((line) => line.msg === 'incoming request'), 'the request to arrive');
-    socket.destroy();
+    await sendThenHangUp('POST /v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":');
     // What the server makes of it: on any outcome, one line after the request's own.
     await until(() => lines.slice(from).length >= 2, 'the server to log what it made of the hang-up');
     const logged = lines.slice(from);
@@ -76,14 +82,8 @@ describe('socket errors that are not the database', () => {
   });
 
   it('an EPIPE from a pipe after the client hung up is still a bug, logged as unhandled', async () => {
-    const { port } = new URL(baseUrl);
     const from = lines.length;
-    const socket = connect(Number(port), '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.on('connect', resolve));
-    socket.write('GET /test/child-pipe-after-hang-up HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    await until(() => lines.slice(from).some((line) => line.msg === 'incoming request'), 'the request to arrive');
-    socket.destroy();
+    await sendThenHangUp('GET /test/child-pipe-after-hang-up HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await until(() => lines.slice(from).some((line) => line.err?.code === 'EPIPE'), 'the server to log the EPIPE');
     const logged = lines.slice(from);
     expect(logged.filter(databaseOutage)).toEqual([]);
