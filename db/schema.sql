@@ -148,7 +148,7 @@ CREATE TABLE audit_log (
   CONSTRAINT audit_log_pkey PRIMARY KEY (id),
   CONSTRAINT audit_log_actor_role_check CHECK (actor_role = ANY ('{SA,AD,AP,IC,IP,IT,IN}'::text[])),
   CONSTRAINT audit_log_operation_check CHECK (operation = ANY ('{INSERT,UPDATE,DELETE}'::text[])),
-  CONSTRAINT audit_log_values_check CHECK (operation = 'INSERT'::text AND old_values IS NULL AND new_values IS NOT NULL OR operation = 'UPDATE'::text AND old_values IS NOT NULL AND new_values IS NOT NULL OR operation = 'DELETE'::text AND old_values IS NOT NULL AND new_values IS NULL)
+  CONSTRAINT audit_log_values_check CHECK ((old_values IS NULL) = (operation = 'INSERT'::text) AND (new_values IS NULL) = (operation = 'DELETE'::text))
 );
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
@@ -1736,13 +1736,13 @@ CREATE TABLE session_enrollments (
   version integer DEFAULT 1 NOT NULL,
   offer_expires_at timestamp with time zone,
   CONSTRAINT session_enrollments_pkey PRIMARY KEY (id),
-  CONSTRAINT session_enrollments_assessment_score_check CHECK (assessment_score >= 0::numeric AND assessment_score <= 100::numeric),
+  CONSTRAINT session_enrollments_assessment_score_check CHECK (assessment_score <@ '[0,100]'::numrange),
   CONSTRAINT session_enrollments_attendance_status_check CHECK (attendance_status = ANY ('{REGISTERED,ATTENDED,ABSENT,PARTIAL}'::text[])),
   CONSTRAINT session_enrollments_completed_at_check CHECK ((completion_status = ANY ('{COMPLETED,FAILED}'::text[])) = (completed_at IS NOT NULL)),
   CONSTRAINT session_enrollments_completion_status_check CHECK (completion_status = ANY ('{NOT_STARTED,IN_PROGRESS,COMPLETED,FAILED}'::text[])),
   CONSTRAINT session_enrollments_enrolled_by_fkey FOREIGN KEY (enrolled_by) REFERENCES users(id) ON DELETE SET NULL,
   CONSTRAINT session_enrollments_offer_check CHECK (offer_expires_at IS NULL OR status = 'WAITLISTED'::text),
-  CONSTRAINT session_enrollments_practical_score_check CHECK (practical_score >= 0::numeric AND practical_score <= 100::numeric),
+  CONSTRAINT session_enrollments_practical_score_check CHECK (practical_score <@ '[0,100]'::numrange),
   CONSTRAINT session_enrollments_session_id_fkey FOREIGN KEY (session_id) REFERENCES training_sessions(id) ON DELETE RESTRICT,
   CONSTRAINT session_enrollments_session_profile_key UNIQUE (session_id, student_profile_id),
   CONSTRAINT session_enrollments_session_student_key UNIQUE (session_id, student_id),
@@ -1750,8 +1750,8 @@ CREATE TABLE session_enrollments (
   CONSTRAINT session_enrollments_student_check CHECK (num_nonnulls(student_id, student_profile_id) = 1),
   CONSTRAINT session_enrollments_student_id_fkey FOREIGN KEY (student_id) REFERENCES users(id) ON DELETE RESTRICT,
   CONSTRAINT session_enrollments_student_profile_id_fkey FOREIGN KEY (student_profile_id) REFERENCES student_enrollment_profiles(id) ON DELETE RESTRICT,
-  CONSTRAINT session_enrollments_waitlist_check CHECK (status = 'WAITLISTED'::text AND waitlist_position IS NOT NULL AND waitlist_position >= 1 OR status <> 'WAITLISTED'::text AND waitlist_position IS NULL),
-  CONSTRAINT session_enrollments_written_score_check CHECK (written_score >= 0::numeric AND written_score <= 100::numeric)
+  CONSTRAINT session_enrollments_waitlist_check CHECK ((status = 'WAITLISTED'::text) = (waitlist_position IS NOT NULL) AND waitlist_position >= 1),
+  CONSTRAINT session_enrollments_written_score_check CHECK (written_score <@ '[0,100]'::numrange)
 );
 ALTER TABLE session_enrollments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE session_enrollments FORCE ROW LEVEL SECURITY;
@@ -2085,10 +2085,10 @@ CREATE TRIGGER training_sessions_audit_update AFTER UPDATE ON training_sessions 
 CREATE TRIGGER training_sessions_capture_delete AFTER DELETE ON training_sessions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_insert AFTER INSERT ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
 CREATE TRIGGER training_sessions_capture_update AFTER UPDATE ON training_sessions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION training_sessions_capture_changes();
-CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_eligibility_override();
-CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
-CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_placement();
-CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE ON training_sessions FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
+CREATE TRIGGER training_sessions_guard_eligibility_override BEFORE INSERT OR UPDATE OF eligibility_override_reason, eligibility_overridden_by ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_eligibility_override();
+CREATE TRIGGER training_sessions_guard_instructor BEFORE INSERT OR UPDATE OF instructor_id ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_instructor_assignment();
+CREATE TRIGGER training_sessions_guard_placement BEFORE INSERT OR UPDATE OF location_id, provider_id ON training_sessions FOR EACH ROW WHEN (app_is_request_role()) EXECUTE FUNCTION app_guard_placement();
+CREATE TRIGGER training_sessions_guard_sa_reference BEFORE INSERT OR UPDATE OF instructor_id, created_by ON training_sessions FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.instructor_id, new.created_by])) EXECUTE FUNCTION app_guard_sa_reference('instructor_id', 'created_by');
 CREATE TRIGGER training_sessions_keep_schedule BEFORE INSERT ON training_sessions FOR EACH ROW EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_keep_schedule_on_update BEFORE UPDATE ON training_sessions FOR EACH ROW WHEN (new.room_id IS NOT NULL OR new.location_id IS DISTINCT FROM old.location_id OR new.session_date IS DISTINCT FROM old.session_date OR new.start_time IS DISTINCT FROM old.start_time OR new.end_time IS DISTINCT FROM old.end_time OR new.scheduled_during IS DISTINCT FROM old.scheduled_during) EXECUTE FUNCTION training_sessions_keep_schedule();
 CREATE TRIGGER training_sessions_set_row_version BEFORE UPDATE ON training_sessions FOR EACH ROW EXECUTE FUNCTION set_row_version();
@@ -3997,10 +3997,9 @@ AS $function$
    WHERE old_row IS NULL OR new_row IS NULL
   UNION ALL
   SELECT d.old_values - ARRAY['password_hash', 'refresh_token_hash'], d.new_values - ARRAY['password_hash', 'refresh_token_hash']
-    FROM (SELECT jsonb_object_agg(nv.key, ov.value) AS old_values, jsonb_object_agg(nv.key, nv.value) AS new_values
+    FROM (SELECT jsonb_object_agg(nv.key, old_row -> nv.key) AS old_values, jsonb_object_agg(nv.key, nv.value) AS new_values
             FROM jsonb_each(new_row) nv
-            JOIN jsonb_each(old_row) ov USING (key)
-           WHERE nv.value IS DISTINCT FROM ov.value) AS d
+           WHERE old_row ? nv.key AND nv.value IS DISTINCT FROM old_row -> nv.key) AS d
    WHERE old_row IS NOT NULL AND new_row IS NOT NULL AND d.new_values - ARRAY['updated_at', 'version'] <> '{}'::jsonb
 $function$;
 REVOKE EXECUTE ON FUNCTION audit_values(jsonb,jsonb) FROM PUBLIC;

@@ -74,6 +74,32 @@ describe('audit triggers', () => {
     expect((await auditOf(id)).map((r) => r.operation)).toEqual(['INSERT']);
   });
 
+  // Decision 0107: the old row read by key instead of expanded and joined on the key; the same pairs.
+  it('compute an update\'s changed values as the former join of both rows on their keys did', async () => {
+    const pairs: [unknown, unknown][] = [
+      [{ a: 1, b: 'x', c: null, version: 1 }, { a: 2, b: 'x', c: null, version: 2 }],
+      [{ a: null, b: { n: [1, 2] } }, { a: 0, b: { n: [1, 3] } }],
+      [{ a: 1, only_old: true }, { a: 1, only_new: true }],
+      [{ a: 1, updated_at: 't1', version: 1 }, { a: 1, updated_at: 't2', version: 2 }],
+      [{ password_hash: 'h1', name: 'n' }, { password_hash: 'h2', name: 'n' }],
+      [null, { a: 1, password_hash: 'h' }],
+      [{ a: 1 }, null],
+    ];
+    for (const [before, after] of pairs) {
+      const { rows: [answer] } = await db.query<{ now: unknown; former: unknown; former_whole: unknown }>(
+        `select (select array_agg(array[v.old_values, v.new_values]) from audit_values($1::jsonb, $2::jsonb) v) as now,
+                (select array_agg(array[old_row - array['password_hash', 'refresh_token_hash'], new_row - array['password_hash', 'refresh_token_hash']])
+                   from (select $1::jsonb as old_row, $2::jsonb as new_row) r where old_row is null or new_row is null) as former_whole,
+                (select array_agg(array[d.o - array['password_hash', 'refresh_token_hash'], d.n - array['password_hash', 'refresh_token_hash']])
+                   from (select jsonb_object_agg(nv.key, ov.value) as o, jsonb_object_agg(nv.key, nv.value) as n
+                           from jsonb_each($2::jsonb) nv join jsonb_each($1::jsonb) ov using (key) where nv.value is distinct from ov.value) d
+                  where $1::jsonb is not null and $2::jsonb is not null and d.n - array['updated_at', 'version'] <> '{}'::jsonb) as former`,
+        [before === null ? null : JSON.stringify(before), after === null ? null : JSON.stringify(after)],
+      );
+      expect(answer?.now, JSON.stringify([before, after])).toEqual(answer?.former ?? answer?.former_whole);
+    }
+  });
+
   // Decision 0060 pairs an update's old and new rows by their position in the transition tables.
   it('record each row of a many-row update with its own changes, paired with its own old values', async () => {
     const actor = administrator();

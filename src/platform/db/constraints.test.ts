@@ -627,6 +627,51 @@ describe('the CHECK constraints of the tables every enrollment writes', () => {
   });
 });
 
+describe('the CHECK constraints written shorter (decision 0107)', () => {
+  // Every combination of the columns' telling values (NULL among them), and the condition the constraint
+  // had before: the table's constraint now refuses (is false on) exactly the rows that one refused. The
+  // log's values are judged with the operation's own check, which refuses any other operation first (the
+  // operation is NOT NULL).
+  const scores = `unnest('{NULL,-1,-0.01,0,0.01,50,99.99,100,100.01,101,NaN}'::numeric[])`;
+  const cases = [
+    { constraint: 'session_enrollments_assessment_score_check', grid: `${scores} as g (assessment_score)`, before: 'assessment_score BETWEEN 0 AND 100' },
+    { constraint: 'session_enrollments_practical_score_check', grid: `${scores} as g (practical_score)`, before: 'practical_score BETWEEN 0 AND 100' },
+    { constraint: 'session_enrollments_written_score_check', grid: `${scores} as g (written_score)`, before: 'written_score BETWEEN 0 AND 100' },
+    {
+      constraint: 'session_enrollments_waitlist_check',
+      grid: `unnest('{NULL,ENROLLED,WAITLISTED,CANCELLED}'::text[]) as s (status), unnest('{NULL,-1,0,1,2}'::integer[]) as p (waitlist_position)`,
+      before: `(status = 'WAITLISTED' AND waitlist_position IS NOT NULL AND waitlist_position >= 1)
+               OR (status <> 'WAITLISTED' AND waitlist_position IS NULL)`,
+    },
+    {
+      constraint: 'audit_log_values_check',
+      grid: `unnest('{INSERT,UPDATE,DELETE,UPSERT}'::text[]) as o (operation), unnest('{NULL,"{}"}'::jsonb[]) as ov (old_values),
+             unnest('{NULL,"{}"}'::jsonb[]) as nv (new_values)`,
+      before: `((operation = 'INSERT' AND old_values IS NULL AND new_values IS NOT NULL)
+                OR (operation = 'UPDATE' AND old_values IS NOT NULL AND new_values IS NOT NULL)
+                OR (operation = 'DELETE' AND old_values IS NOT NULL AND new_values IS NULL))`,
+      alongside: 'audit_log_operation_check',
+    },
+  ];
+
+  it.each(cases)('$constraint refuses exactly the rows its former condition refused', async ({ constraint, grid, before, alongside }) => {
+    const definition = async (name: string) => {
+      const { rows: [row] } = await context.db.query<{ condition: string }>(
+        `select substring(pg_get_constraintdef(oid) from '^CHECK \\((.*)\\)$') as condition from pg_constraint where conname = $1 and contype = 'c'`,
+        [name],
+      );
+      expect(row?.condition, name).toBeTruthy();
+      return row?.condition as string;
+    };
+    const now = await definition(constraint);
+    const also = alongside ? `coalesce((${await definition(alongside)}), true) and ` : '';
+    const { rows } = await context.db.query<Record<string, unknown>>(
+      `select * from ${grid} where (${also}coalesce((${now}), true)) is distinct from (${also}coalesce((${before}), true))`,
+    );
+    expect(rows).toEqual([]);
+  });
+});
+
 describe('coverage of the rules', () => {
   it('every CHECK constraint of the schema has a case above', async () => {
     const { rows } = await context.db.query<{ name: string }>(

@@ -241,6 +241,25 @@ describe('change rules and workflows', () => {
     }
   });
 
+  // Decision 0107: a seat taken or given back sets current_enrollment alone, and PostgreSQL skips a trigger
+  // with a column list before compiling its WHEN. Each guard lets an UPDATE pass that leaves its columns
+  // as they were, and runs before any trigger that changes the row, so the list decides nothing else.
+  it('fire the guards of a session on an update only when it sets a column they judge', async () => {
+    const { rows } = await database.db.query<{ trigger: string; columns: string[] }>(
+      `select t.tgname as trigger, array(select a.attname::text from unnest(t.tgattr::int2[]) as k (attnum)
+                                          join pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.attnum order by a.attname::text collate "C") as columns
+         from pg_trigger t
+        where t.tgrelid = 'training_sessions'::regclass and t.tgname like 'training\\_sessions\\_guard\\_%'
+        order by 1`,
+    );
+    expect(rows).toEqual([
+      { trigger: 'training_sessions_guard_eligibility_override', columns: ['eligibility_overridden_by', 'eligibility_override_reason'] },
+      { trigger: 'training_sessions_guard_instructor', columns: ['instructor_id'] },
+      { trigger: 'training_sessions_guard_placement', columns: ['location_id', 'provider_id'] },
+      { trigger: 'training_sessions_guard_sa_reference', columns: ['created_by', 'instructor_id'] },
+    ]);
+  });
+
   it('lets the application call exactly the workflow functions the matrix names, and the helpers it needs', async () => {
     const { rows } = await database.db.query<{ name: string }>(
       `select p.proname as name from pg_proc p
