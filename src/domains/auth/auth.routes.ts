@@ -77,7 +77,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
   app.get(
     '/v1/me',
     { onRequest: signedInOnly, schema: { tags, operationId: 'getMe', security: signedInSecurity, summary: 'The signed-in user', response: { 200: UserSchema, ...errorResponses(401) } } },
-    async (request, reply) => sendSerializedOnce(reply, await getMe(requireSignedIn(request), { noCache: asksNoCache(request) })),
+    // Not an async handler: an answer from memory is sent in this turn, without a promise (decision 0104).
+    (request, reply) => {
+      const me = getMe(requireSignedIn(request), { noCache: asksNoCache(request) });
+      if (me instanceof Promise) return me.then((loaded) => void sendSerializedOnce(reply, loaded));
+      sendSerializedOnce(reply, me);
+      return undefined;
+    },
   );
 
   app.post(

@@ -163,19 +163,23 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
  * The caller's own account (`GET /v1/me`), from the answer cache (decision 0094): the stored row (contact
  * fields still sealed, so Redis holds only ciphertext) keyed by the caller. Made where the route is
  * registered: its presenter keeps each cached row's presentation for as long as that row is held, and
- * goes with the app.
+ * goes with the app. An answer from memory is the user itself, not a promise of it (decision 0104).
  */
-export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor: SignedInActor, options: { noCache: boolean }) => Promise<User> {
+export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor: SignedInActor, options: { noCache: boolean }) => User | Promise<User> {
   const present = createPresentedOnce((row: UserRow) => toUser(deps.cipher, row));
-  return async (actor, options) => {
-    const row = await cachedAsCaller(
+  return (actor, options) => {
+    const row = cachedAsCaller(
       // Not 'me': a process from before decision 0102 reads a row tag as a table's, and would keep this entry through a change to the row.
       deps.cache, actor, 'me-tagged-by-row', meTagsOf(actor.role, actor.userId),
       (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
       options,
     );
-    if (!row) throw notFound(actor.userId);
-    return present(row);
+    const found = (read: UserRow | null): User => {
+      if (!read) throw notFound(actor.userId);
+      return present(read);
+    };
+    // From memory: no promise, so the route can answer in this turn (decision 0104).
+    return row instanceof Promise ? row.then(found) : found(row);
   };
 }
 

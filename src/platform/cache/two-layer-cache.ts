@@ -250,7 +250,7 @@ export function createTwoLayerCache(
       const inL2 = redis ? await readL2(key) : null;
       if (inL2) {
         if (valid(inL2.stamp, inL2.tags)) {
-          metrics.hits.inc({ layer: 'l2' });
+          metrics.hits.l2 += 1;
           l1.set(key, inL2);
           return inL2.value as T;
         }
@@ -279,11 +279,11 @@ export function createTwoLayerCache(
   const fromCache = <T>(key: string, tags: readonly string[], loader: Loader<T>, options: ReadOptions | undefined): T | Promise<T> => {
     // This process committed something its feed has not read yet: its own next read must see it.
     if (ownWrites.unread) {
-      metrics.bypasses.inc({ reason: 'own_write' });
+      metrics.bypasses.own_write += 1;
       return loader(null);
     }
     if (options?.readAfter !== undefined && options.readAfter !== null) {
-      metrics.bypasses.inc({ reason: 'read_after' });
+      metrics.bypasses.read_after += 1;
       return loader(null);
     }
     if (options?.freshWithinMs !== undefined) {
@@ -291,14 +291,14 @@ export function createTwoLayerCache(
       // Half way, a round is asked for, so that a process under traffic stays fresh whatever the poll.
       if (age > options.freshWithinMs / 2) deps.feed.wake?.();
       if (age > options.freshWithinMs) {
-        metrics.bypasses.inc({ reason: 'feed_behind' });
+        metrics.bypasses.feed_behind += 1;
         return loader(null);
       }
     }
     const inL1 = l1.get(key);
     if (inL1) {
       if (valid(inL1.stamp, inL1.tags)) {
-        metrics.hits.inc({ layer: 'l1' });
+        metrics.hits.l1 += 1;
         return inL1.value as T;
       }
       l1.delete(key);
@@ -306,7 +306,7 @@ export function createTwoLayerCache(
     }
     const flight = flights.get(key);
     if (flight && valid(flight.stamp, flight.tags)) {
-      metrics.hits.inc({ layer: 'flight' });
+      metrics.hits.flight += 1;
       return flight.promise as Promise<T>;
     }
     return load(key, tags, loader);
@@ -315,14 +315,14 @@ export function createTwoLayerCache(
   const getOrLoad = async <T>(key: string, tags: readonly string[], loader: Loader<T>, options?: ReadOptions): Promise<T> => {
     if (ttlMs === 0) return loader(null);
     if (options?.noCache === true) {
-      metrics.bypasses.inc({ reason: 'no_cache' });
+      metrics.bypasses.no_cache += 1;
       return loader(null);
     }
     try {
       await ensureStarted();
     } catch (error) {
       noFeed.failed(error);
-      metrics.bypasses.inc({ reason: 'no_feed' });
+      metrics.bypasses.no_feed += 1;
       return loader(null);
     }
     return fromCache(key, tags, loader, options);

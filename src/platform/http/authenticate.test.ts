@@ -44,6 +44,15 @@ describe('access tokens', () => {
     await expectRefused(bearer(`${header}.${promoted}.${signature}`));
   });
 
+  it('refuses a payload changed under the signature of a token it accepted before (verified tokens are kept by signature)', async () => {
+    const token = await mintAccessToken(testKeyring, { userId: user.id, role: 'IC' });
+    expect((await me(bearer(token))).statusCode).toBe(200);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const promoted = base64url({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'SA' });
+    await expectRefused(bearer(`${header}.${promoted}.${signature}`));
+    expect((await me({ authorization: `bearer  ${token} ` })).json()).toMatchObject({ id: user.id, role: 'IC' });
+  });
+
   it('refuses an expired token', async () => {
     const twentyMinutesAgo = () => new Date(Date.now() - 20 * 60_000);
     await expectRefused(bearer(await mintAccessToken(testKeyring, { userId: user.id, role: 'IC' }, { now: twentyMinutesAgo })));

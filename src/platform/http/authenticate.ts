@@ -56,6 +56,7 @@ export interface AuthenticationDeps {
 /** Long user agents are cut: the audit log keeps enough to recognise a client, not arbitrary input. */
 const maximumUserAgentLength = 512;
 const bearer = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
+const bearerPrefix = 'Bearer ';
 
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
 
@@ -73,14 +74,7 @@ type Origin = Pick<Actor, 'requestId' | 'ip' | 'userAgent' | 'commits'>;
 export function registerAuthentication(app: FastifyInstance, deps: AuthenticationDeps): void {
   app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('accessTokenExpiresAt', null);
-  const signIn = (request: FastifyRequest, token: string, origin: Origin, done: (error?: Error) => void): void => {
-    let claims: VerifiedAccessClaims;
-    try {
-      claims = deps.tokens.verify(token);
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
+  const signIn = (request: FastifyRequest, claims: VerifiedAccessClaims, origin: Origin, done: (error?: Error) => void): void => {
     const signedIn = (user: AccountState | null) => {
       if (!user || user.status !== 'ACTIVE') {
         done(unauthenticated('the account of this access token is not active'));
@@ -98,6 +92,13 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     const userAgent = request.headers['user-agent']?.slice(0, maximumUserAgentLength) ?? null;
     const origin: Origin = { requestId: request.id, ip: request.ip, userAgent, commits: commitMarkOf(request) };
     const header = request.headers.authorization;
+    // A token verified before, sent as `Bearer <token>`: the header the pattern below matched then, so
+    // neither the pattern nor the token is looked at again (decision 0104).
+    const known = header?.startsWith(bearerPrefix) === true ? deps.tokens.known(header.slice(bearerPrefix.length)) : undefined;
+    if (known !== undefined) {
+      signIn(request, known, origin, done);
+      return;
+    }
     const token = header === undefined ? tokenOutsideHeader(request) : bearer.exec(header)?.[1];
     if (header === undefined && token === undefined) {
       request.actor = signedOutActor(origin);
@@ -105,7 +106,14 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     } else if (!token) {
       done(unauthenticated('the Authorization header must be "Bearer <access token>"'));
     } else {
-      signIn(request, token, origin, done);
+      let claims: VerifiedAccessClaims;
+      try {
+        claims = deps.tokens.verify(token);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      signIn(request, claims, origin, done);
     }
   });
 }

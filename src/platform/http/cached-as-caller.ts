@@ -33,7 +33,8 @@ export function asksNoCache(request: FastifyRequest): boolean {
  * answer when it was loaded, as the caller; `tags` (the role's tables, or rows of them) end it. Loaded instead of served when this process
  * wrote something its feed has not read (the cache's rule), when the client says it wrote (its read-after
  * position: possibly through another process), when the feed has not settled a round within the
- * accounts' bound, and when the client asks for no cached answer.
+ * accounts' bound, and when the client asks for no cached answer. An answer in memory comes as it is, not
+ * as a promise: a route can send it in the same turn (decision 0104).
  */
 export function cachedAsCaller<T>(
   cache: TwoLayerCache,
@@ -42,9 +43,9 @@ export function cachedAsCaller<T>(
   tags: readonly string[],
   load: Loader<T>,
   options: { noCache: boolean },
-): Promise<T> {
+): T | Promise<T> {
   const key = `caller:${actor.userId}:${actor.role}:${actor.providerId ?? ''}:${read}`;
-  return cache.getOrLoad(key, tags, load, {
+  return cache.getOrLoadNow(key, tags, load, {
     readAfter: actor.commits?.position ?? null,
     freshWithinMs: accountFreshnessMs,
     noCache: options.noCache,

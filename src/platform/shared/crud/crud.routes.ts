@@ -129,7 +129,8 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     await appendDomainEvent(tx, { aggregateType: events.aggregate, aggregateId: String(row['id']), aggregateVersion, eventType, payload });
   };
 
-  app.get(path, { schema: { operationId: `list${name}s`, tags: [tag], security, summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, async (request, reply) => {
+  // Not async handlers: a page or row from memory is sent in this turn, without a promise (decision 0104).
+  app.get(path, { schema: { operationId: `list${name}s`, tags: [tag], security, summary: `List ${what}s visible to you`, querystring: ListQuery, response: { 200: PageSchema } } }, (request, reply) => {
     const actor = requireSignedIn(request);
     const query = request.query as Static<typeof ListQuery>;
     const { sort = definition.defaultSort, direction = 'asc', limit = 50, cursor, ...filters } = query as Record<string, unknown> & {
@@ -140,26 +141,36 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     };
     const read = (after?: string | null) =>
       deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor, timestampsAsText }), after);
-    if (!cache) return presentPage(await read());
+    if (!cache) return read().then(presentPage);
     // The query as validated, filters in name order: one key per distinct page.
     const named = Object.keys(filters).sort().map((filter) => [filter, filters[filter]]);
     const key = `${path}?${JSON.stringify([sort, direction, limit, cursor ?? null, named])}`;
-    const page = await cachedAsCaller(cache.in, actor, key, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
-    return sendPageOnce(reply, presentPageOnce(page));
+    const page = cachedAsCaller(cache.in, actor, key, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
+    if (page instanceof Promise) return page.then((loaded) => void sendPageOnce(reply, presentPageOnce(loaded)));
+    sendPageOnce(reply, presentPageOnce(page));
+    return undefined;
   });
 
-  app.get(`${path}/:id`, { schema: { operationId: `get${name}`, tags: [tag], security, summary: `Read one ${what}`, params: IdParams, response: { 200: rowSchema, ...errorResponses(404) } } }, async (request, reply) => {
+  app.get(`${path}/:id`, { schema: { operationId: `get${name}`, tags: [tag], security, summary: `Read one ${what}`, params: IdParams, response: { 200: rowSchema, ...errorResponses(404) } } }, (request, reply) => {
     const actor = requireSignedIn(request);
     const { id } = request.params as Static<typeof IdParams>;
     const read = (after?: string | null) => deps.db.reader.withActor(actor, (tx) => getRow(tx, table, id, what), after);
     if (!cache) {
-      const row = present(await read());
-      setEtag(reply, row);
-      return row;
+      return read().then((loaded) => {
+        const row = present(loaded);
+        setEtag(reply, row);
+        return row;
+      });
     }
-    const row = presentOnce(await cachedAsCaller(cache.in, actor, `${path}/${id}`, cache.tables[actor.role], read, { noCache: asksNoCache(request) }));
-    setEtag(reply, row);
-    return sendRowOnce(reply, row);
+    const sendRow = (loaded: Row) => {
+      const row = presentOnce(loaded);
+      setEtag(reply, row);
+      sendRowOnce(reply, row);
+    };
+    const cached = cachedAsCaller(cache.in, actor, `${path}/${id}`, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
+    if (cached instanceof Promise) return cached.then(sendRow);
+    sendRow(cached);
+    return undefined;
   });
 
   if (definition.creatable !== false) {
