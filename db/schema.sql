@@ -4368,6 +4368,7 @@ BEGIN
   RETURN NULL;
 END;
 $function$;
+REVOKE EXECUTE ON FUNCTION certificates_refuse_delete_counted() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.change_capture_tables()
  RETURNS TABLE(table_name text, location_key text, provider_key text, instructor_key text, user_key text, parent text)
