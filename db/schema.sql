@@ -518,7 +518,6 @@ CREATE TABLE certificate_verifications (
   verification_count integer NOT NULL,
   last_verified_at timestamp with time zone NOT NULL,
   CONSTRAINT certificate_verifications_pkey PRIMARY KEY (certificate_id),
-  CONSTRAINT certificate_verifications_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES certificates(id) ON DELETE RESTRICT,
   CONSTRAINT certificate_verifications_count_check CHECK (verification_count > 0)
 );
 ALTER TABLE certificate_verifications ENABLE ROW LEVEL SECURITY;
@@ -620,6 +619,7 @@ CREATE TRIGGER certificates_capture_delete AFTER DELETE ON certificates REFERENC
 CREATE TRIGGER certificates_capture_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
 CREATE TRIGGER certificates_capture_update AFTER UPDATE ON certificates REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT WHEN (audit_applies()) EXECUTE FUNCTION certificates_capture_changes();
 CREATE TRIGGER certificates_guard_sa_reference BEFORE INSERT OR UPDATE ON certificates FOR EACH ROW WHEN ((current_setting('unitrain.role'::text, true) = ANY ('{AD,AP,IC,IP,IT,IN}'::text[])) AND app_refers_to_sa(ARRAY[new.user_id, new.issued_by])) EXECUTE FUNCTION app_guard_sa_reference('user_id', 'issued_by');
+CREATE TRIGGER certificates_keep_counted AFTER DELETE ON certificates REFERENCING OLD TABLE AS old_certificates FOR EACH STATEMENT EXECUTE FUNCTION certificates_refuse_delete_counted();
 CREATE TRIGGER certificates_recount_rosters_on_delete AFTER DELETE ON certificates REFERENCING OLD TABLE AS old_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_insert AFTER INSERT ON certificates REFERENCING NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
 CREATE TRIGGER certificates_recount_rosters_on_update AFTER UPDATE ON certificates REFERENCING OLD TABLE AS old_certificates NEW TABLE AS new_certificates FOR EACH STATEMENT EXECUTE FUNCTION app_recount_roster_certificates();
@@ -4352,6 +4352,22 @@ BEGIN
 END;
 $function$;
 REVOKE EXECUTE ON FUNCTION certificates_publish_status() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.certificates_refuse_delete_counted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF EXISTS (SELECT FROM old_certificates o JOIN certificate_verifications v ON v.certificate_id = o.id) THEN
+    RAISE EXCEPTION 'a certificate that has been verified is not deleted'
+      USING ERRCODE = 'foreign_key_violation', TABLE = 'certificate_verifications',
+            DETAIL = 'Key (id) is still referenced from table "certificate_verifications".',
+            CONSTRAINT = 'certificate_verifications_certificate_id_fkey';
+  END IF;
+  RETURN NULL;
+END;
+$function$;
+REVOKE EXECUTE ON FUNCTION certificates_refuse_delete_counted() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.change_capture_tables()
  RETURNS TABLE(table_name text, location_key text, provider_key text, instructor_key text, user_key text, parent text)

@@ -256,13 +256,16 @@ export async function publicVerificationAnswers(db: Queryable, codes: readonly s
 /**
  * Adds verifications counted in memory (one row per certificate) in one statement, on the owner
  * connection like verify_certificate's own count; answers each certificate's stored count after it.
+ * A count names a certificate that exists: checked here by the certificate's key, without the row lock a
+ * foreign key's check takes for each row (decision 0105).
  */
 export async function addVerificationCounts(
   owner: Queryable, counts: ReadonlyArray<{ certificateId: string; count: number; lastVerifiedAt: Date }>,
 ): Promise<Array<{ certificate_id: string; verification_count: number }>> {
   const { rows } = await owner.query<{ certificate_id: string; verification_count: number }>(
     `insert into certificate_verifications as v (certificate_id, verification_count, last_verified_at)
-     select * from unnest($1::uuid[], $2::integer[], $3::timestamptz[])
+     select counted.* from unnest($1::uuid[], $2::integer[], $3::timestamptz[]) as counted (certificate_id)
+      where exists (select from certificates c where c.id = counted.certificate_id)
      on conflict (certificate_id) do update
        set verification_count = v.verification_count + excluded.verification_count,
            last_verified_at = greatest(v.last_verified_at, excluded.last_verified_at)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, testAuthSettings } from '../../../test/auth.js';
@@ -242,5 +243,32 @@ describe('verification counts written a second later', () => {
     expect(counts.count(certificate.id, 0)).toBe(4);
     await counts.flush();
     expect(await stored()).toBe(4);
+  });
+
+  it('writes the counts of the certificates there are, and none for an id no certificate has', async () => {
+    const certificate = await issued();
+    const warnings: unknown[] = [];
+    const counts = createVerificationCounts(context.db, { warn: (entry: unknown) => warnings.push(entry) });
+    const unknownId = randomUUID();
+    counts.count(certificate.id, 0);
+    counts.count(unknownId, 0);
+    await counts.flush();
+    const { rows } = await context.db.query<{ certificate_id: string; verification_count: number }>(
+      'select certificate_id, verification_count from certificate_verifications where certificate_id = any ($1::uuid[])', [[certificate.id, unknownId]]);
+    expect(rows).toEqual([{ certificate_id: certificate.id, verification_count: 1 }]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses to delete a certificate that has been verified, as the count still names it', async () => {
+    const certificate = await issued();
+    const counts = createVerificationCounts(context.db, { warn: () => undefined });
+    counts.count(certificate.id, 0);
+    await counts.flush();
+    // Its status list entry refuses the delete too (a foreign key of its own): out of the way first.
+    await context.db.query('delete from certificate_status_entries where certificate_id = $1', [certificate.id]);
+    const refused = await context.db.query('delete from certificates where id = $1', [certificate.id]).then(() => null, (error: unknown) => error as { code?: string; detail?: string });
+    // 23001 is how PostgreSQL 17+ reports a foreign key's RESTRICT (as it did here before decision 0105), 23503 before 17.
+    expect(refused?.code).toMatch(/^23(001|503)$/);
+    expect(refused?.detail).toMatch(/referenced from table "certificate_verifications"/);
   });
 });
