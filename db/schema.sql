@@ -4356,6 +4356,8 @@ REVOKE EXECUTE ON FUNCTION certificates_publish_status() FROM PUBLIC;
 CREATE OR REPLACE FUNCTION public.certificates_refuse_delete_counted()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF EXISTS (SELECT FROM old_certificates o JOIN certificate_verifications v ON v.certificate_id = o.id) THEN
