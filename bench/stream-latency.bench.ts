@@ -17,7 +17,7 @@ import { createSubscriberScopes } from '../src/platform/stream/subscriber-scopes
 import { mintAccessToken, testKeyring } from '../test/auth.js';
 import { testKeysEnv } from '../test/engine.js';
 import { startServerProcess } from '../test/server-process.js';
-import { cpuSecondsOf } from './process-cpu.js';
+import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
 
@@ -196,7 +196,9 @@ interface SubscriberProcess {
 
 /** One subscriber process, answering one message at a time. */
 function subscriberProcess(): SubscriberProcess {
-  const child = fork(fileURLToPath(import.meta.url), [subscriberProcessFlag], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CLIENT_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`: flags for the subscriber processes' node.
+  const execArgv = [...process.execArgv, ...(process.env['BENCH_CLIENT_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [])];
+  const child = fork(fileURLToPath(import.meta.url), [subscriberProcessFlag], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
     child,
     ask: (message, reply) => new Promise((resolve, reject) => {
@@ -503,11 +505,14 @@ export async function run(): Promise<void> {
       const due = dueOf.reduce((sum, n) => sum + n, 0);
       const loadBefore = loadavg()[0] as number;
       const xminPolls = pollXmin(url);
+      const clientPids = clients.map((client) => client.child.pid as number);
+      const clientCpuBefore = await cpuSecondsOf(clientPids);
       const { result: writer, nodeSeconds, databaseSeconds } = await serverCpuWhile(url, server.child.pid as number, async () => {
         const written = await writeAndSignal(url, writes);
         await awaitDeliveries(clients, due);
         return written;
       });
+      const clientSeconds = cpuSecondsBetween(clientCpuBefore, await cpuSecondsOf(clientPids));
       const settled = settledAfterCommit(await xminPolls.stop(), writer.committed, writer.txids);
       const loadAfter = loadavg()[0] as number;
       const { rows: logged } = await db.query<{ txid: string; seq: number }>(
@@ -563,6 +568,9 @@ export async function run(): Promise<void> {
         nodeCpuSeconds: round(nodeSeconds),
         databaseCpuSeconds: round(databaseSeconds),
         cpuMicrosecondsPerDeliveredEvent: round(((nodeSeconds + databaseSeconds) * 1e6) / Math.max(1, matched.checks.delivered)),
+        // The subscriber processes share the two cores with the server: what receiving costs them.
+        subscriberProcessesCpuSeconds: round(clientSeconds),
+        subscriberCpuMicrosecondsPerEvent: round((clientSeconds * 1e6) / Math.max(1, matched.checks.delivered)),
       };
       console.log(`server CPU over the measured writes (warm-up included) and the drain: ${JSON.stringify(serverCpu)}`);
 
