@@ -194,7 +194,9 @@ interface SubscriberProcess {
 /** One subscriber process, answering one message at a time. */
 function subscriberProcess(): SubscriberProcess {
   // BENCH_CLIENT_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`: flags for the subscriber processes' node.
-  const execArgv = [...process.execArgv, ...(process.env['BENCH_CLIENT_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [])];
+  // Without the parent's --eval: a child would run that code (the whole benchmark) again, and so on (0106).
+  const inherited = process.execArgv.filter((arg, i, all) => arg !== '--eval' && all[i - 1] !== '--eval');
+  const execArgv = [...inherited, ...(process.env['BENCH_CLIENT_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [])];
   const child = fork(fileURLToPath(import.meta.url), [subscriberProcessFlag], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
     child,
