@@ -1,10 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import http from 'node:http';
 import { loadavg } from 'node:os';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createParser } from 'eventsource-parser';
 import pg from 'pg';
 import type { Role } from '../src/platform/db/actor.js';
 import type { Db } from '../src/platform/db/database.js';
@@ -17,9 +15,10 @@ import { createSubscriberScopes } from '../src/platform/stream/subscriber-scopes
 import { mintAccessToken, testKeyring } from '../test/auth.js';
 import { testKeysEnv } from '../test/engine.js';
 import { startServerProcess } from '../test/server-process.js';
-import { cpuSecondsOf } from './process-cpu.js';
+import { cpuSecondsBetween, cpuSecondsOf } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
 import { withScratchDatabase } from './scratch.js';
+import { now, openTimedSseConnection, type TimedSseConnection } from './timed-sse-connection.js';
 
 /** Who holds a stream: 1,000 subscribers, every role. */
 const subscriberMix: [Role, number][] = [['SA', 5], ['AD', 5], ['AP', 90], ['IC', 50], ['IP', 50], ['IT', 100], ['IN', 700]];
@@ -47,8 +46,6 @@ const openConcurrency = 25;
 const drainDeadlineMs = 120_000;
 const subscriberProcessFlag = '--stream-latency-subscribers';
 
-/** Milliseconds on the wall clock with sub-millisecond resolution, comparable across the processes of this machine. */
-const now = () => performance.timeOrigin + performance.now();
 
 /** A fixed sequence, so that every run builds the same world and writes the same sessions. */
 function seededRandom(seed: number): () => number {
@@ -187,7 +184,7 @@ type ToSubscribers =
 type FromSubscribers =
   | { kind: 'opened' }
   | { kind: 'count'; received: number }
-  | { kind: 'results'; deliveries: Float64Array; ended: number; loopLagMs: { p50: number; p99: number; max: number } };
+  | { kind: 'results'; deliveries: Float64Array; chunks: number; ended: number; loopLagMs: { p50: number; p99: number; max: number } };
 
 interface SubscriberProcess {
   child: ChildProcess;
@@ -196,7 +193,11 @@ interface SubscriberProcess {
 
 /** One subscriber process, answering one message at a time. */
 function subscriberProcess(): SubscriberProcess {
-  const child = fork(fileURLToPath(import.meta.url), [subscriberProcessFlag], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CLIENT_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`: flags for the subscriber processes' node.
+  // Without the parent's --eval: a child would run that code (the whole benchmark) again, and so on (0106).
+  const inherited = process.execArgv.filter((arg, i, all) => arg !== '--eval' && all[i - 1] !== '--eval');
+  const execArgv = [...inherited, ...(process.env['BENCH_CLIENT_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [])];
+  const child = fork(fileURLToPath(import.meta.url), [subscriberProcessFlag], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
     child,
     ask: (message, reply) => new Promise((resolve, reject) => {
@@ -356,9 +357,10 @@ interface WriterRun {
 
 /**
  * The paced retitles, one autocommit statement each, and after each commit a NOTIFY to the server,
- * coalesced as commit-signal.ts does it: one in flight, at most one more queued behind it.
+ * coalesced as commit-signal.ts does it: one in flight, at most one more queued behind it. `measuring` is
+ * called as the first measured write (after the warm-up) is about to be made.
  */
-async function writeAndSignal(url: string, writes: readonly string[]): Promise<WriterRun> {
+async function writeAndSignal(url: string, writes: readonly string[], measuring: () => void): Promise<WriterRun> {
   const committed = new Float64Array(writes.length);
   const txids: string[] = [];
   const notifier = new pg.Client({ connectionString: url });
@@ -383,6 +385,7 @@ async function writeAndSignal(url: string, writes: readonly string[]): Promise<W
   loopLag.enable();
   try {
     const rate = await writePaced(writes.length, async (k) => {
+      if (k === warmUpWrites) measuring();
       const { rows } = await pool.query<{ txid: string }>(`with changed as (${retitle}) select pg_current_xact_id()::text as txid from changed`, [writes[k], `Stream ${k}`]);
       committed[k] = now();
       txids[k] = rows[0]?.txid as string;
@@ -493,8 +496,6 @@ export async function run(): Promise<void> {
         subscribers: world.subscribers.flatMap((s, index) => (index % clientProcesses === p ? [{ index, token: s.token }] : [])),
       }, 'opened')));
       const openSeconds = (now() - opening) / 1000;
-      const lagBefore = await deliveryLagBuckets(baseUrl);
-      const stagesBefore = await stageLagBuckets(baseUrl);
       for (const client of clients) client.child.send({ kind: 'measure' } satisfies ToSubscribers);
 
       // One delivery due per write and subscriber that may select the session.
@@ -502,22 +503,33 @@ export async function run(): Promise<void> {
       const dueOf = writes.map((session) => viewers.get(session) as number);
       const due = dueOf.reduce((sum, n) => sum + n, 0);
       const loadBefore = loadavg()[0] as number;
+      // The server's histograms as the measured writes begin: their figures then leave the warm-up out,
+      // but for the few warm-up changes still on their way.
+      let measuredWritesBegin: () => void = () => undefined;
+      const serverBefore = new Promise<void>((resolve) => {
+        measuredWritesBegin = resolve;
+      }).then(() => Promise.all([deliveryLagBuckets(baseUrl), stageLagBuckets(baseUrl)]));
       const xminPolls = pollXmin(url);
+      const clientPids = clients.map((client) => client.child.pid as number);
+      const clientCpuBefore = await cpuSecondsOf(clientPids);
       const { result: writer, nodeSeconds, databaseSeconds } = await serverCpuWhile(url, server.child.pid as number, async () => {
-        const written = await writeAndSignal(url, writes);
+        const written = await writeAndSignal(url, writes, measuredWritesBegin);
         await awaitDeliveries(clients, due);
         return written;
       });
+      const clientSeconds = cpuSecondsBetween(clientCpuBefore, await cpuSecondsOf(clientPids));
       const settled = settledAfterCommit(await xminPolls.stop(), writer.committed, writer.txids);
       const loadAfter = loadavg()[0] as number;
       const { rows: logged } = await db.query<{ txid: string; seq: number }>(
         "select txid::text as txid, seq from change_log where txid = any ($1::text[]::xid8[]) and table_name = 'training_sessions'", [writer.txids]);
       const writeOfTxid = new Map(writer.txids.map((txid, k) => [txid, k]));
       const writeOfSeq = new Map(logged.map((row) => [row.seq, writeOfTxid.get(row.txid) as number]));
+      const [lagBefore, stagesBefore] = await serverBefore;
       const lagAfter = await deliveryLagBuckets(baseUrl);
       const stagesAfter = await stageLagBuckets(baseUrl);
       const results = await Promise.all(clients.map((client) => client.ask({ kind: 'finish' }, 'results')));
       const matched = matchDeliveries(world, writes, dueOf, writeOfSeq, writer.committed, results.map((r) => r.deliveries));
+      const writesToStreams = results.reduce((sum, r) => sum + r.chunks, 0);
       const checks = { ...matched.checks, streamsEndedEarly: results.reduce((sum, r) => sum + r.ended, 0) };
 
       // The server's own view over this run's writes: from the writing transaction's start to the socket write.
@@ -563,6 +575,11 @@ export async function run(): Promise<void> {
         nodeCpuSeconds: round(nodeSeconds),
         databaseCpuSeconds: round(databaseSeconds),
         cpuMicrosecondsPerDeliveredEvent: round(((nodeSeconds + databaseSeconds) * 1e6) / Math.max(1, matched.checks.delivered)),
+        // The subscriber processes share the two cores with the server: what receiving costs them.
+        subscriberProcessesCpuSeconds: round(clientSeconds),
+        subscriberCpuMicrosecondsPerEvent: round((clientSeconds * 1e6) / Math.max(1, matched.checks.delivered)),
+        // One chunk per write to a stream: how many writes the rounds made (fewer when the server falls behind and rounds grow).
+        writesToStreams,
       };
       console.log(`server CPU over the measured writes (warm-up included) and the drain: ${JSON.stringify(serverCpu)}`);
 
@@ -618,37 +635,23 @@ function serveAsSubscriberProcess(): void {
   const loopLag = monitorEventLoopDelay({ resolution: 5 });
   loopLag.enable();
   const deliveries: number[] = [];
-  const requests: http.ClientRequest[] = [];
+  const connections: TimedSseConnection[] = [];
+  let chunksBefore = 0;
+  const chunks = () => connections.reduce((sum, connection) => sum + connection.chunks(), 0);
   let finished = false;
   let ended = 0;
 
-  const openStream = (baseUrl: string, index: number, token: string) => new Promise<void>((resolve, reject) => {
-    const request = http.get(`${baseUrl}/v1/stream?topics=${topics}`, { agent: false, headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } }, (response) => {
-      if (response.statusCode !== 200) {
-        response.resume();
-        reject(new Error(`GET /v1/stream answered ${response.statusCode}`));
-        return;
-      }
-      // Arrival is when the chunk reaches this loop: client lag is in the figure, and reported beside it.
-      let arrivedAt = 0;
-      const parser = createParser({
-        onEvent(event) {
-          if (event.event === 'change' && event.id) deliveries.push(index, Number(event.id.slice(event.id.indexOf('.') + 1)), arrivedAt);
-        },
-      });
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        arrivedAt = now();
-        parser.feed(chunk);
-      });
-      response.on('close', () => {
-        if (!finished) ended++;
-      });
-      resolve();
+  const openStream = async (baseUrl: string, index: number, token: string) => {
+    // Arrival is when the bytes reach this process's loop: client lag is in the figure, and reported beside it.
+    const connection = openTimedSseConnection(new URL(`/v1/stream?topics=${topics}`, baseUrl), { accept: 'text/event-stream', authorization: `Bearer ${token}` }, (event, at) => {
+      if (event.event === 'change' && event.id) deliveries.push(index, Number(event.id.slice(event.id.indexOf('.') + 1)), at);
     });
-    request.on('error', reject);
-    requests.push(request);
-  });
+    connections.push(connection);
+    connection.socket.on('close', () => {
+      if (!finished) ended++;
+    });
+    await connection.opened;
+  };
 
   process.on('message', (message: ToSubscribers) => {
     switch (message.kind) {
@@ -665,14 +668,15 @@ function serveAsSubscriberProcess(): void {
       }
       case 'measure':
         loopLag.reset();
+        chunksBefore = chunks();
         break;
       case 'count':
         send({ kind: 'count', received: deliveries.length / 3 });
         break;
       case 'finish': {
         finished = true;
-        for (const request of requests) request.destroy();
-        send({ kind: 'results', deliveries: Float64Array.from(deliveries), ended, loopLagMs: lagSummary(loopLag) }, () => process.disconnect());
+        for (const connection of connections) connection.socket.destroy();
+        send({ kind: 'results', deliveries: Float64Array.from(deliveries), chunks: chunks() - chunksBefore, ended, loopLagMs: lagSummary(loopLag) }, () => process.disconnect());
         break;
       }
     }

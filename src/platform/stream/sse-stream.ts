@@ -29,6 +29,18 @@ export interface StreamSink {
 /** What EventSource waits before it reconnects after the server ended a stream. */
 const reconnectAfterMs = 1_000;
 
+const chunkEnd = Buffer.from('\r\n');
+/** A buffer the hub writes to many streams, framed as an HTTP/1.1 chunk once for all of them. */
+const chunks = new WeakMap<Buffer, Buffer>();
+function chunkOf(events: Buffer): Buffer {
+  let chunk = chunks.get(events);
+  if (chunk === undefined) {
+    chunk = Buffer.concat([Buffer.from(`${events.length.toString(16)}\r\n`, 'latin1'), events, chunkEnd]);
+    chunks.set(events, chunk);
+  }
+  return chunk;
+}
+
 export function formatEvent(event: StreamEvent): string {
   return `event: ${event.event}\nid: ${event.id}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
@@ -58,7 +70,17 @@ export function openSseStream(reply: FastifyReply, bufferBytes: number): StreamS
   });
   return {
     send(formatted) {
-      if (!closed) response.write(formatted);
+      if (closed) return;
+      // A round's buffer goes to the socket as a chunk framed once for every stream it is written to: one
+      // write system call, without the response's cork, its nextTick uncork and the writev of the length,
+      // the events and the CRLF it makes of each write (decision 0106). Only once the socket is this
+      // response's (a pipelined response has none until those before it end, and holds its head and
+      // `retry` until then: 0076) and the response is chunked (an HTTP/1.0 client gets the bytes as they
+      // are, through the response). Whatever the response wrote before is in the socket's queue already,
+      // so the order holds; its last chunk (`end()`) follows the same way.
+      const socket = response.socket;
+      if (Buffer.isBuffer(formatted) && socket !== null && response.chunkedEncoding && socket.writable) socket.write(chunkOf(formatted));
+      else response.write(formatted);
     },
     backlogged() {
       return response.writableLength > bufferBytes;

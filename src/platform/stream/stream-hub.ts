@@ -228,8 +228,8 @@ export function createStreamHub(
       subscriber.cursor = laterPosition(subscriber.cursor, batch.end);
     }
     metrics.eventsDelivered.inc(delivered);
-    // response.write only corks: every stream's write of this round reaches its socket on the next tick,
-    // together, so the round has one time of writing.
+    // A round's buffers reach each socket in the loop above (sse-stream.ts; through the response, where
+    // the socket is not the response's yet, on the next tick): the round has one time of writing.
     const writtenAt = Date.now();
     // Those that joined, or caught up, while this batch was being authorised: the batch was not for them.
     for (const subscriber of subscribers) {

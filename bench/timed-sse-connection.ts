@@ -1,0 +1,100 @@
+import { connect, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+/** Milliseconds on the wall clock with sub-millisecond resolution, comparable across the processes of this machine. */
+export const now = () => performance.timeOrigin + performance.now();
+
+export interface TimedSseConnection {
+  /** Settles once the response's head is read: a 200 with a chunked body, or an error. */
+  readonly opened: Promise<void>;
+  readonly socket: Socket;
+  /** The body's chunks read so far: one per write the server made to this stream, the `retry` included. */
+  chunks(): number;
+}
+
+interface Arrival {
+  readonly at: number;
+  readonly bytes: Buffer;
+}
+
+/** The connections with bytes not yet decoded, decoded together after the poll phase that read them. */
+const undecoded = new Set<() => void>();
+const decodeArrivals = () => {
+  for (const decode of undecoded) decode();
+  undecoded.clear();
+};
+
+/**
+ * A GET of an event stream over a plain TCP connection, each event handed on with the time its last bytes
+ * reached this process. A `data` callback only stamps and keeps the bytes; the head, the chunked framing
+ * and the events are decoded after the poll phase that read them (`setImmediate`), so every connection
+ * whose bytes came in the same wake-up is stamped before any is decoded. Through Node's HTTP client
+ * each chunk also went through its parser and a readable stream first, and waited for the decoding of
+ * every chunk read before it (decision 0106).
+ */
+export function openTimedSseConnection(url: URL, headers: Record<string, string>, onEvent: (event: EventSourceMessage, at: number) => void): TimedSseConnection {
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  const arrivals: Arrival[] = [];
+  let pending: Buffer = Buffer.alloc(0);
+  let headRead = false;
+  let arrivedAt = 0;
+  let chunks = 0;
+  const text = new StringDecoder('utf8');
+  const parser = createParser({ onEvent: (event) => onEvent(event, arrivedAt) });
+  let settle: { resolve: () => void; reject: (error: Error) => void } = { resolve: () => undefined, reject: () => undefined };
+  const opened = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+
+  /** Reads the head, then as many whole chunks as `pending` holds; false once the rest must wait for more bytes. */
+  const decodeSome = (): boolean => {
+    if (!headRead) {
+      const end = pending.indexOf('\r\n\r\n');
+      if (end < 0) return false;
+      const [status = '', ...lines] = pending.subarray(0, end).toString('latin1').split('\r\n');
+      pending = pending.subarray(end + 4);
+      headRead = true;
+      const chunked = lines.some((line) => /^transfer-encoding:\s*chunked$/i.test(line));
+      if (!/^HTTP\/1\.1 200 /.test(status) || !chunked) {
+        settle.reject(new Error(`GET ${url.pathname} answered ${status} (chunked: ${chunked})`));
+        socket.destroy();
+        return false;
+      }
+      settle.resolve();
+      return true;
+    }
+    const sizeEnd = pending.indexOf('\r\n');
+    if (sizeEnd < 0) return false;
+    const size = Number.parseInt(pending.subarray(0, sizeEnd).toString('latin1'), 16);
+    if (pending.length < sizeEnd + 2 + size + 2) return false;
+    parser.feed(text.write(pending.subarray(sizeEnd + 2, sizeEnd + 2 + size)));
+    chunks += 1;
+    pending = pending.subarray(sizeEnd + 2 + size + 2);
+    return true;
+  };
+
+  const decode = () => {
+    for (const arrival of arrivals) {
+      // An event is stamped with the arrival that completed it.
+      arrivedAt = arrival.at;
+      pending = pending.length === 0 ? arrival.bytes : Buffer.concat([pending, arrival.bytes]);
+      while (decodeSome());
+    }
+    arrivals.length = 0;
+  };
+
+  socket.setNoDelay(true);
+  socket.on('connect', () => {
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${lines}\r\n`);
+  });
+  socket.on('data', (bytes: Buffer) => {
+    arrivals.push({ at: now(), bytes });
+    if (undecoded.size === 0) setImmediate(decodeArrivals);
+    undecoded.add(decode);
+  });
+  socket.on('error', (error) => settle.reject(error));
+  socket.on('close', () => settle.reject(new Error(`GET ${url.pathname}: the connection closed before the head`)));
+  return { opened, socket, chunks: () => chunks };
+}
