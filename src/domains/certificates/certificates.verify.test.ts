@@ -267,7 +267,7 @@ describe('verification counts written a second later', () => {
     // Its status list entry refuses the delete too (a foreign key of its own): out of the way first.
     await context.db.query('delete from certificate_status_entries where certificate_id = $1', [certificate.id]);
     const refused = await context.db.query('delete from certificates where id = $1', [certificate.id]).then(() => null, (error: unknown) => error as { code?: string; detail?: string });
-    // 23001 is how PostgreSQL 17+ reports a foreign key's RESTRICT (as it did here before decision 0105), 23503 before 17.
+    // 23001 is how PostgreSQL 18 reports a foreign key's RESTRICT (as it did here before decision 0105), 23503 before 18.
     expect(refused?.code).toMatch(/^23(001|503)$/);
     expect(refused?.detail).toMatch(/referenced from table "certificate_verifications"/);
   });
