@@ -11,6 +11,7 @@ import { createSerializedOnce } from '../../platform/http/serialized-once.js';
 import { createGetMe, UserSchema, type UsersDeps } from '../users/index.js';
 import { ChangePasswordBody, LoginBody, LogoutBody, RefreshBody, TokenPairSchema } from './auth.schemas.js';
 import { type AuthDeps, changeOwnPassword, login, logout, refresh } from './auth.service.js';
+import { whenReady } from '../../platform/shared/now-or-later.js';
 
 export type AuthRouteDeps = AuthDeps & UsersDeps & { cache: TwoLayerCache };
 
@@ -78,12 +79,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (app, 
     '/v1/me',
     { onRequest: signedInOnly, schema: { tags, operationId: 'getMe', security: signedInSecurity, summary: 'The signed-in user', response: { 200: UserSchema, ...errorResponses(401) } } },
     // Not an async handler: an answer from memory is sent in this turn, without a promise (decision 0104).
-    (request, reply) => {
-      const me = getMe(requireSignedIn(request), { noCache: asksNoCache(request) });
-      if (me instanceof Promise) return me.then((loaded) => void sendSerializedOnce(reply, loaded));
-      sendSerializedOnce(reply, me);
-      return undefined;
-    },
+    (request, reply) => whenReady(getMe(requireSignedIn(request), { noCache: asksNoCache(request) }), (me) => void sendSerializedOnce(reply, me)),
   );
 
   app.post(

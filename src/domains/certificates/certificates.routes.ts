@@ -10,6 +10,7 @@ import { publicRoute } from '../../platform/http/rate-limits.js';
 import { AppError } from '../../errors.js';
 import { requiredVersion } from '../../platform/shared/crud/expected-version.js';
 import { withEtag } from '../../platform/shared/crud/route-helpers.js';
+import { whenReady } from '../../platform/shared/now-or-later.js';
 import type { CertificateRow } from './certificates.repository.js';
 import {
   CertificateListQuery,
@@ -237,10 +238,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteDeps
     (request, reply) => {
       // Cache-Control: no-store, as every answer that chooses no caching (buildApp's onSend): a count changes on every call.
       // Not an async handler: an answer in the cache is sent at once, without a promise (decision 0093).
-      const verification = countedVerification(verifying, request.params.code);
-      if (verification instanceof Promise) return verification.then((loaded) => void sendVerification(reply, loaded));
-      sendVerification(reply, verification);
-      return undefined;
+      return whenReady(countedVerification(verifying, request.params.code), (verification) => void sendVerification(reply, verification));
     },
   );
 

@@ -5,6 +5,7 @@ import type { Db, Tx } from '../../platform/db/database.js';
 import { AppError } from '../../errors.js';
 import { findRow, getRow, listRows, lockAtVersion, type Page } from '../../platform/shared/crud/crud.repository.js';
 import { appendDomainEvent } from '../../platform/shared/events/append-domain-event.js';
+import { type NowOrLater, whenReady } from '../../platform/shared/now-or-later.js';
 import { renderCertificatePdf, sha256Hex } from './certificate-pdf-loader.js';
 import { builtInTemplate, type CertificateSnapshot, type PrintedFacts, verificationPath } from './certificate-snapshot.js';
 import { templateVersionForCourse, templateVersionIdOfCertificate } from './certificate-templates.repository.js';
@@ -298,7 +299,7 @@ export interface CountedVerification {
  * the day after its expiry date), and counted in memory. Unknown codes are cached too: a probe costs no
  * query either.
  */
-export function countedVerification(deps: PublicVerificationDeps, typed: string): CountedVerification | Promise<CountedVerification> {
+export function countedVerification(deps: PublicVerificationDeps, typed: string): NowOrLater<CountedVerification> {
   const code = normaliseVerificationCode(typed);
   if (code === null) throw new AppError('NOT_FOUND', 'no certificate has this code');
   const today = deps.now().toISOString().slice(0, 10);
@@ -311,7 +312,7 @@ export function countedVerification(deps: PublicVerificationDeps, typed: string)
     const found = await deps.readPublicAnswers(code, today);
     return found === null ? null : { id: found.id, stored: found.verification_count, beforeCount: found.before_count };
   });
-  return cached instanceof Promise ? cached.then((loaded) => counted(deps, loaded)) : counted(deps, cached);
+  return whenReady(cached, (loaded) => counted(deps, loaded));
 }
 
 function counted(deps: PublicVerificationDeps, cached: CachedVerification): CountedVerification {

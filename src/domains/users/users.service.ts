@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { type FieldCipher, normaliseEmail } from '../../platform/security/field-cipher.js';
 import { assertAcceptablePassword, hashPassword } from '../../platform/security/passwords.js';
 import { decodeCursor, encodeCursor } from '../../platform/shared/crud/cursor.js';
+import { type NowOrLater, whenReady } from '../../platform/shared/now-or-later.js';
 import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import type { SignedInActor } from '../../platform/http/authenticate.js';
 import { cachedAsCaller, createPresentedOnce } from '../../platform/http/cached-as-caller.js';
@@ -165,7 +166,7 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
  * registered: its presenter keeps each cached row's presentation for as long as that row is held, and
  * goes with the app. An answer from memory is the user itself, not a promise of it (decision 0104).
  */
-export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor: SignedInActor, options: { noCache: boolean }) => User | Promise<User> {
+export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor: SignedInActor, options: { noCache: boolean }) => NowOrLater<User> {
   const present = createPresentedOnce((row: UserRow) => toUser(deps.cipher, row));
   return (actor, options) => {
     const row = cachedAsCaller(
@@ -174,12 +175,11 @@ export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor:
       (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
       options,
     );
-    const found = (read: UserRow | null): User => {
+    // From memory: no promise, so the route can answer in this turn (decision 0104).
+    return whenReady(row, (read) => {
       if (!read) throw notFound(actor.userId);
       return present(read);
-    };
-    // From memory: no promise, so the route can answer in this turn (decision 0104).
-    return row instanceof Promise ? row.then(found) : found(row);
+    });
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Role } from '../db/actor.js';
 import type { Loader, TwoLayerCache } from '../cache/two-layer-cache.js';
+import type { NowOrLater } from '../shared/now-or-later.js';
 import type { SignedInActor } from './authenticate.js';
 import { accountFreshnessMs } from './signed-in-accounts.js';
 
@@ -43,7 +44,7 @@ export function cachedAsCaller<T>(
   tags: readonly string[],
   load: Loader<T>,
   options: { noCache: boolean },
-): T | Promise<T> {
+): NowOrLater<T> {
   const key = `caller:${actor.userId}:${actor.role}:${actor.providerId ?? ''}:${read}`;
   return cache.getOrLoadNow(key, tags, load, {
     readAfter: actor.commits?.position ?? null,

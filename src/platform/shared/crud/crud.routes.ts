@@ -11,6 +11,7 @@ import type { FieldCipher } from '../../security/field-cipher.js';
 import { appendDomainEvent } from '../events/append-domain-event.js';
 import { expectedVersion } from './expected-version.js';
 import { presentingConflicts, withEtag } from './route-helpers.js';
+import { whenReady } from '../now-or-later.js';
 import { pageOf, Uuid } from './schema-types.js';
 import { deleteRow, findRow, getRow, insertRow, listRows, type Page, type TableSpec, updateRow } from './crud.repository.js';
 
@@ -146,9 +147,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     const named = Object.keys(filters).sort().map((filter) => [filter, filters[filter]]);
     const key = `${path}?${JSON.stringify([sort, direction, limit, cursor ?? null, named])}`;
     const page = cachedAsCaller(cache.in, actor, key, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
-    if (page instanceof Promise) return page.then((loaded) => void sendPageOnce(reply, presentPageOnce(loaded)));
-    sendPageOnce(reply, presentPageOnce(page));
-    return undefined;
+    return whenReady(page, (ready) => void sendPageOnce(reply, presentPageOnce(ready)));
   });
 
   app.get(`${path}/:id`, { schema: { operationId: `get${name}`, tags: [tag], security, summary: `Read one ${what}`, params: IdParams, response: { 200: rowSchema, ...errorResponses(404) } } }, (request, reply) => {
@@ -162,15 +161,12 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
         return row;
       });
     }
-    const sendRow = (loaded: Row) => {
-      const row = presentOnce(loaded);
+    const cached = cachedAsCaller(cache.in, actor, `${path}/${id}`, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
+    return whenReady(cached, (ready) => {
+      const row = presentOnce(ready);
       setEtag(reply, row);
       sendRowOnce(reply, row);
-    };
-    const cached = cachedAsCaller(cache.in, actor, `${path}/${id}`, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
-    if (cached instanceof Promise) return cached.then(sendRow);
-    sendRow(cached);
-    return undefined;
+    });
   });
 
   if (definition.creatable !== false) {
