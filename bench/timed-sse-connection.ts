@@ -66,7 +66,10 @@ export function openTimedSseConnection(url: URL, headers: Record<string, string>
     }
     const sizeEnd = pending.indexOf('\r\n');
     if (sizeEnd < 0) return false;
-    const size = Number.parseInt(pending.subarray(0, sizeEnd).toString('latin1'), 16);
+    const sizeLine = pending.subarray(0, sizeEnd).toString('latin1');
+    const size = Number.parseInt(sizeLine, 16);
+    // A size that is not one would leave `pending` as it is, and the caller's loop would spin on it.
+    if (!/^[0-9a-f]+$/i.test(sizeLine)) throw new Error(`GET ${url.pathname}: a chunk size that is not hexadecimal: ${JSON.stringify(sizeLine.slice(0, 40))}`);
     if (pending.length < sizeEnd + 2 + size + 2) return false;
     parser.feed(text.write(pending.subarray(sizeEnd + 2, sizeEnd + 2 + size)));
     chunks += 1;
