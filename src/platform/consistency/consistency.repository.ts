@@ -233,6 +233,17 @@ export const consistencyChecks: ConsistencyCheck[] = [
     params: (asOf) => [asOf],
   },
   {
+    name: 'certificate-verification-count',
+    rule: 'a verification count belongs to a certificate that exists',
+    // The count has no foreign key (decision 0105): an owner's delete racing a flush of counts can leave one behind.
+    sql: `
+      SELECT 'certificate_verifications' AS table_name, v.certificate_id AS row_id,
+             'counts ' || v.verification_count || ' verification(s) of a certificate that does not exist' AS problem,
+             'certificate ' || v.certificate_id AS expected, 'no certificate' AS found
+        FROM certificate_verifications v
+       WHERE NOT EXISTS (SELECT 1 FROM certificates c WHERE c.id = v.certificate_id)`,
+  },
+  {
     name: 'compliance-standing',
     rule: 'a profile\'s compliance status agrees with its score: COMPLIANT at 100, PENDING at 0, AT_RISK from 50 to under 100, NON_COMPLIANT under 100 (decision 0021)',
     sql: `

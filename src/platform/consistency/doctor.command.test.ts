@@ -168,6 +168,11 @@ async function breakEveryRule(tx: Tx): Promise<ExpectedViolation[]> {
     expected: `an expiry date before ${unexpired.today}`, found: unexpired.expiry === null ? 'no expiry date' : `expiry date ${unexpired.expiry}`,
   });
 
+  // What a delete racing a flush of counts leaves (decision 0105): a count of a certificate that is gone.
+  const orphan = await one<{ id: string }>(tx,
+    `INSERT INTO certificate_verifications (certificate_id, verification_count, last_verified_at) VALUES (gen_random_uuid(), 3, now()) RETURNING certificate_id AS id`);
+  expected.push({ check: 'certificate-verification-count', table: 'certificate_verifications', row_id: orphan.id, expected: `certificate ${orphan.id}`, found: 'no certificate' });
+
   const profile = await one<{ id: string }>(tx, `SELECT id FROM profiles ORDER BY id LIMIT 1`);
   await tx.query(`UPDATE profiles SET compliance_status = 'COMPLIANT', compliance_score = 40 WHERE id = $1`, [profile.id]);
   expected.push({ check: 'compliance-standing', table: 'profiles', row_id: profile.id, expected: 'score 100.00', found: 'score 40.00' });
@@ -221,7 +226,7 @@ describe('unitrain doctor', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout.trim()).toMatch(
-      /^no violations: 18 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, [\d,]+ certificates \([\d,]+ ACTIVE(, [\d,]+ [A-Z]+)*\) in (\d+ ms|\d+\.\d s)$/,
+      /^no violations: 19 checks over 400 training_sessions, \d,\d{3} session_enrollments, \d+ course_schedules, \d+ rosters, [\d,]+ certificates \([\d,]+ ACTIVE(, [\d,]+ [A-Z]+)*\) in (\d+ ms|\d+\.\d s)$/,
     );
 
     const json = await runCli(['doctor', '--json'], env);
@@ -231,7 +236,7 @@ describe('unitrain doctor', () => {
     };
     expect(report.ok).toBe(true);
     expect(report.violations).toEqual([]);
-    expect(report.checks).toHaveLength(18);
+    expect(report.checks).toHaveLength(19);
     expect(report.checked_rows['training_sessions']).toBe(400);
     const statuses = Object.values(report.certificate_statuses);
     expect(statuses.reduce((sum, count) => sum + count, 0)).toBe(report.checked_rows['certificates']);
@@ -255,7 +260,7 @@ describe('unitrain doctor', () => {
       const matching = lines.filter((line) => line.startsWith(`${v.check}: ${v.table} ${v.row_id}: `) && line.endsWith(`(expected ${v.expected}, found ${v.found})`));
       expect({ violation: v, lines: matching.length }).toEqual({ violation: v, lines: 1 });
     }
-    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 18 of 18 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
+    expect(text.stderr.trim()).toMatch(new RegExp(`^error: ${expected.length} violation\\(s\\) found by 19 of 19 checks \\(enrollment-counter, capacity, .*\\) over 400 training_sessions`));
   });
 
   it('with --repair, queues the jobs of an event the relay passed without them, once however often it runs, without the keys', async () => {
