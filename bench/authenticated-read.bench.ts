@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { migrateUp } from '../src/platform/db/migrations/migrator.js';
 import { openPostgresDatabase } from '../src/platform/db/postgres-database.js';
 import { createQueryLog } from '../src/platform/db/query-log.js';
 import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
+import { generateLoad } from './load-generator-process.js';
 import { pgbenchRate } from './pgbench.js';
 import { cpuMsPerRequest, type ServerProcesses } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
@@ -18,20 +18,20 @@ const poolMax = 16;
 const bareServerPath = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 const seconds = 5;
 
-/** `seconds` of requests from `connections` connections; every answer must be a 2xx. */
-async function load(url: string, headers: Record<string, string> = {}) {
-  const result = await autocannon({ url, connections, duration: seconds, headers });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} answers not 2xx, ${result.errors} errors`);
-  return result;
-}
+/**
+ * `seconds` of requests from `connections` connections, made by the load generator in a process of its own
+ * (decision 0110: autocannon, in this process, spent about as much CPU on an answer as the server did making
+ * it, on the same two cores); every answer must be a 2xx.
+ */
+const load = (url: string, headers: Record<string, string> = {}) => generateLoad(url, { connections, seconds, headers });
 
-/** The rate of `seconds` of requests to `url`, and the CPU each request cost the server process and its PostgreSQL backends. */
+/**
+ * The rate of `seconds` of requests to `url`, the CPU each request cost the server process and its
+ * PostgreSQL backends, and what it cost the load generator.
+ */
 async function measured(url: string, headers: Record<string, string>, processes: ServerProcesses) {
-  const { rate, cpuMs } = await cpuMsPerRequest(processes, async () => {
-    const result = await load(url, headers);
-    return { rate: result.requests.average, requests: result.requests.total };
-  });
-  return { rate, cpuMsPerRequest: cpuMs };
+  const { rate, requests, generatorCpuMs, cpuMs } = await cpuMsPerRequest(processes, () => load(url, headers));
+  return { rate, cpuMsPerRequest: { ...cpuMs, generator: Number((generatorCpuMs / requests).toFixed(3)) } };
 }
 
 const selectByPrimaryKey = 'select id, role, status, email_ciphertext, version from users where id = :user_id;\n';
@@ -42,7 +42,8 @@ const selectByPrimaryKey = 'select id, role, status, email_ciphertext, version f
  * same run, its two anchors measured as it is: a bare Fastify route answering the same JSON, in a
  * process of its own started the same way and loaded by the same generator over the same connections;
  * and pgbench's select by primary key, a process of its own, with the server's number of database
- * connections and with the number of HTTP connections.
+ * connections and with the number of HTTP connections. The HTTP load comes from a generator in a process
+ * of its own too (`load-generator.js`), as pgbench's clients do.
  */
 export async function run(): Promise<void> {
   const serverUrl = process.env['DATABASE_URL'];
@@ -90,7 +91,7 @@ export async function run(): Promise<void> {
         const bareMe = await measured(`${bare.url}/v1/me`, {}, { server: bare.pid, databaseUrl: url });
         const pgbenchWith = (clients: number) => pgbenchRate(url, selectByPrimaryKey, { clients, seconds, variables: { user_id: userId } });
         const pgbench = { pool: await pgbenchWith(poolMax), http: await pgbenchWith(connections) };
-        const passes: Array<{ name: string; rate: number; cpu: { server: number; postgres: number } }> = [];
+        const passes: Array<{ name: string; rate: number; cpu: { server: number; postgres: number; generator: number } }> = [];
         for (const { path, label } of paths) {
           for (const [how, headers] of [['cached', cachedAuth], ['uncached: Cache-Control: no-cache', uncachedAuth]] as const) {
             const result = await measured(`${server.url}${path}`, headers, { server: server.pid, databaseUrl: url });
@@ -112,8 +113,8 @@ export async function run(): Promise<void> {
             );
           }
         }
-        // CPU per request of each server process (and of its PostgreSQL backends): the load changes it less than the rate.
-        const cpuMsPerRequest = { bare: bareMe.cpuMsPerRequest.server, ...Object.fromEntries(passes.map((pass) => [pass.name.replace('Unitrain: ', ''), pass.cpu])) };
+        // CPU per request of each server process (and of its PostgreSQL backends, and of the load generator): the load changes it less than the rate.
+        const cpuMsPerRequest = { bare: { server: bareMe.cpuMsPerRequest.server, generator: bareMe.cpuMsPerRequest.generator }, ...Object.fromEntries(passes.map((pass) => [pass.name.replace('Unitrain: ', ''), pass.cpu])) };
         // What the cached passes were: the server's own count of answers by source (a bypass is a load).
         const metricsText = await (await fetch(`${server.url}/metrics`)).text();
         const cacheCounts = Object.fromEntries(

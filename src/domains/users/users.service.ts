@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../../platform/shared/crud/cursor.js
 import { type NowOrLater, whenReady } from '../../platform/shared/now-or-later.js';
 import type { TwoLayerCache } from '../../platform/cache/two-layer-cache.js';
 import type { SignedInActor } from '../../platform/http/authenticate.js';
-import { cachedAsCaller, createPresentedOnce } from '../../platform/http/cached-as-caller.js';
+import { cachedAsCaller, createMemo, createPresentedOnce } from '../../platform/http/cached-as-caller.js';
 import {
   hasSystemAdministrator,
   insertProviderMembership,
@@ -168,10 +168,17 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
  */
 export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor: SignedInActor, options: { noCache: boolean }) => NowOrLater<User> {
   const present = createPresentedOnce((row: UserRow) => toUser(deps.cipher, row));
+  // A caller's tags, made once per account and role rather than on every read (decision 0110).
+  const tagsByAccount = createMemo<{ role: Role; tags: readonly string[] }>(1_000);
+  const tagsOf = (actor: SignedInActor) => {
+    const kept = tagsByAccount(actor.userId, () => ({ role: actor.role, tags: meTagsOf(actor.role, actor.userId) }));
+    if (kept.role !== actor.role) Object.assign(kept, { role: actor.role, tags: meTagsOf(actor.role, actor.userId) });
+    return kept.tags;
+  };
   return (actor, options) => {
     const row = cachedAsCaller(
       // Not 'me': a process from before decision 0102 reads a row tag as a table's, and would keep this entry through a change to the row.
-      deps.cache, actor, 'me-tagged-by-row', meTagsOf(actor.role, actor.userId),
+      deps.cache, actor, 'me-tagged-by-row', tagsOf(actor),
       (after) => deps.db.reader.withActor(actor, (tx) => selectUser(tx, actor.userId), after),
       options,
     );

@@ -27,6 +27,51 @@ export function asksNoCache(request: FastifyRequest): boolean {
 }
 
 /**
+ * What `make()` makes for a key, kept, up to `maxEntries` keys (then all are dropped and made again: the
+ * keys come from callers and requests, so the memo is bounded). For a value that is a pure function of its
+ * key and needed on every request. A string kept is the same string each time, whose hash the answer
+ * cache's LRU does not compute again (decision 0110).
+ */
+export function createMemo<V>(maxEntries: number): (key: string, make: () => V) => V {
+  const made = new Map<string, V>();
+  return (key, make) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      if (made.size >= maxEntries) made.clear();
+      value = make();
+      made.set(key, value);
+    }
+    return value;
+  };
+}
+
+interface CallerKeys {
+  role: Role;
+  providerId: string | null;
+  keyOf: (read: string, make: () => string) => string;
+}
+
+/** Per account: its role and provider when its keys were made, and its key of each read (at most 1,000 × 64 kept). */
+const callerKeysOf = createMemo<{ current: CallerKeys | null }>(1_000);
+const readsPerCaller = 64;
+const emptySlot = () => ({ current: null });
+
+/**
+ * The answer cache's key of `read` made as `actor`: the account, role and provider before the read's own
+ * parts. Made once per account, role, provider and read rather than on every request (decision 0110); a
+ * new role or provider makes new keys.
+ */
+export function callerKeyOf(actor: SignedInActor, read: string): string {
+  const slot = callerKeysOf(actor.userId, emptySlot);
+  let keys = slot.current;
+  if (keys === null || keys.role !== actor.role || keys.providerId !== actor.providerId) {
+    keys = { role: actor.role, providerId: actor.providerId, keyOf: createMemo<string>(readsPerCaller) };
+    slot.current = keys;
+  }
+  return keys.keyOf(read, () => `caller:${actor.userId}:${actor.role}:${actor.providerId ?? ''}:${read}`);
+}
+
+/**
  * A read made as a signed-in caller, answered from the answer cache (decision 0094). The key names the
  * caller's account, role and provider before the read's own parts, so no answer is ever served to another
  * caller, nor to the same account after its role or provider changed (the request's actor is the account
@@ -45,8 +90,7 @@ export function cachedAsCaller<T>(
   load: Loader<T>,
   options: { noCache: boolean },
 ): NowOrLater<T> {
-  const key = `caller:${actor.userId}:${actor.role}:${actor.providerId ?? ''}:${read}`;
-  return cache.getOrLoadNow(key, tags, load, {
+  return cache.getOrLoadNow(callerKeyOf(actor, read), tags, load, {
     readAfter: actor.commits?.position ?? null,
     freshWithinMs: accountFreshnessMs,
     noCache: options.noCache,

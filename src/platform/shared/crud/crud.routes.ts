@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db, Row, Tx } from '../../db/database.js';
 import type { TwoLayerCache } from '../../cache/two-layer-cache.js';
 import { requireSignedIn } from '../../http/authenticate.js';
-import { asksNoCache, cachedAsCaller, createPresentedOnce, type TablesByRole } from '../../http/cached-as-caller.js';
+import { asksNoCache, cachedAsCaller, createMemo, createPresentedOnce, type TablesByRole } from '../../http/cached-as-caller.js';
 import { errorResponses } from '../../http/error-responses.js';
 import { createSerializedOnce } from '../../http/serialized-once.js';
 import { signedInSecurity } from '../../http/openapi.js';
@@ -124,6 +124,7 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
   const presentOnce = createPresentedOnce(present);
   const sendPageOnce = createSerializedOnce();
   const sendRowOnce = createSerializedOnce();
+  const pageKeyOfUrl = createMemo<string>(1_000);
   const appendEvent = async (tx: Tx, eventType: string | undefined, row: Row, payload: Record<string, unknown>) => {
     if (!events || !eventType) return;
     const aggregateVersion = typeof row['version'] === 'number' ? row['version'] : null;
@@ -143,9 +144,12 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
     const read = (after?: string | null) =>
       deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor, timestampsAsText }), after);
     if (!cache) return read().then(presentPage);
-    // The query as validated, filters in name order: one key per distinct page.
-    const named = Object.keys(filters).sort().map((filter) => [filter, filters[filter]]);
-    const key = `${path}?${JSON.stringify([sort, direction, limit, cursor ?? null, named])}`;
+    // The query as validated, filters in name order: one key per distinct page. The validated query is a
+    // function of the URL alone, so its key is kept by the URL (decision 0110: the text was made every time).
+    const key = pageKeyOfUrl(request.url, () => {
+      const named = Object.keys(filters).sort().map((filter) => [filter, filters[filter]]);
+      return `${path}?${JSON.stringify([sort, direction, limit, cursor ?? null, named])}`;
+    });
     const page = cachedAsCaller(cache.in, actor, key, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
     return whenReady(page, (ready) => void sendPageOnce(reply, presentPageOnce(ready)));
   });
