@@ -5,7 +5,7 @@ import { createQueryLog } from '../src/platform/db/query-log.js';
 import { createAccount } from '../src/domains/users/index.js';
 import { createAccessTokens } from '../src/platform/security/access-tokens.js';
 import { createFieldCipher } from '../src/platform/security/field-cipher.js';
-import { generateLoad } from './load-generator-process.js';
+import { generateLoad } from './wrk.js';
 import { pgbenchRate } from './pgbench.js';
 import { cpuMsPerRequest, type ServerProcesses } from './process-cpu.js';
 import { type Measurement, report } from './report.js';
@@ -19,9 +19,9 @@ const bareServerPath = fileURLToPath(new URL('./bare-server.js', import.meta.url
 const seconds = 5;
 
 /**
- * `seconds` of requests from `connections` connections, made by the load generator in a process of its own
- * (decision 0110: autocannon, in this process, spent about as much CPU on an answer as the server did making
- * it, on the same two cores); every answer must be a 2xx.
+ * `seconds` of requests from `connections` connections, made by wrk in a process of its own (decision 0110:
+ * autocannon, in this process, spent about as much CPU on an answer as the server did making it, on the same
+ * two cores); every answer must be below 400.
  */
 const load = (url: string, headers: Record<string, string> = {}) => generateLoad(url, { connections, seconds, headers });
 
@@ -42,8 +42,8 @@ const selectByPrimaryKey = 'select id, role, status, email_ciphertext, version f
  * same run, its two anchors measured as it is: a bare Fastify route answering the same JSON, in a
  * process of its own started the same way and loaded by the same generator over the same connections;
  * and pgbench's select by primary key, a process of its own, with the server's number of database
- * connections and with the number of HTTP connections. The HTTP load comes from a generator in a process
- * of its own too (`load-generator.js`), as pgbench's clients do.
+ * connections and with the number of HTTP connections. The HTTP load comes from wrk, a C generator in a
+ * process of its own, as pgbench's clients do.
  */
 export async function run(): Promise<void> {
   const serverUrl = process.env['DATABASE_URL'];
