@@ -5820,6 +5820,7 @@ CREATE OR REPLACE FUNCTION public.verify_certificate_public(codes text[], as_of 
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 #variable_conflict use_column
 BEGIN

@@ -29,10 +29,14 @@ ALTER TABLE certificates ADD COLUMN printed_answer text NOT NULL
 -- The answer's text up to `"verification_count":` (the process adds the count and `}`), with the stored
 -- count and the certificate's id; the status as of the caller's day, timestamps as ISO text in UTC to the
 -- millisecond (as Date#toISOString writes them), as decision 0077 wrote it around the facts' columns.
+-- One generic plan per connection (plan_cache_mode): PostgreSQL planned a batch of a few codes again on
+-- every call (a custom plan, cheaper by its estimate than the generic one's ten codes), which cost more
+-- than reading them. The generic plan probes the code's unique index; an ANALYZE of certificates (as
+-- autovacuum makes while the table grows) ends it, so a plan made while the table was small is not kept.
 DROP FUNCTION verify_certificate_public(text[], date);
 CREATE FUNCTION verify_certificate_public(codes text[], as_of date)
 RETURNS TABLE (verification_code text, id uuid, verification_count integer, before_count text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
