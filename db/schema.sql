@@ -4182,11 +4182,13 @@ REVOKE EXECUTE ON FUNCTION certificate_batches_capture_changes() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION public.certificate_printed_answer(snapshot jsonb, recipient_name text, course_name text)
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
-  SELECT '{"recipient_name":' || coalesce(to_json(p ->> 'recipient_name')::text, 'null')
+DECLARE
+  p jsonb := coalesce(snapshot -> 'printed', jsonb_build_object('recipient_name', recipient_name, 'course_name', course_name));
+BEGIN
+  RETURN '{"recipient_name":' || coalesce(to_json(p ->> 'recipient_name')::text, 'null')
       || ',"course_name":' || coalesce(to_json(p ->> 'course_name')::text, 'null')
       || ',"course_code":' || coalesce(to_json(p ->> 'course_code')::text, 'null')
       || ',"hours":' || CASE jsonb_typeof(p -> 'hours') WHEN 'number' THEN p ->> 'hours' ELSE 'null' END
@@ -4197,8 +4199,8 @@ AS $function$
       || ',"location_name":' || coalesce(to_json(p ->> 'location_name')::text, 'null')
       || ',"location_place":' || coalesce(to_json(p ->> 'location_place')::text, 'null')
       || ',"provider_name":' || coalesce(to_json(p ->> 'provider_name')::text, 'null')
-      || '}'
-    FROM (SELECT coalesce(snapshot -> 'printed', jsonb_build_object('recipient_name', recipient_name, 'course_name', course_name)) AS p) printed
+      || '}';
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.certificate_source_facts(source_enrollment uuid, source_roster_member uuid)
