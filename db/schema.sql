@@ -566,6 +566,7 @@ CREATE TABLE certificates (
   suspended_reason text,
   replaces_certificate_id uuid,
   template_version_id uuid,
+  printed_answer text GENERATED ALWAYS AS (certificate_printed_answer(snapshot, recipient_name, course_name)) STORED NOT NULL,
   CONSTRAINT certificates_pkey PRIMARY KEY (id),
   CONSTRAINT certificates_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES certificate_batches(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
@@ -4179,6 +4180,29 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION certificate_batches_capture_changes() FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION public.certificate_printed_answer(snapshot jsonb, recipient_name text, course_name text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+DECLARE
+  p jsonb := coalesce(snapshot -> 'printed', jsonb_build_object('recipient_name', recipient_name, 'course_name', course_name));
+BEGIN
+  RETURN '{"recipient_name":' || coalesce(to_json(p ->> 'recipient_name')::text, 'null')
+      || ',"course_name":' || coalesce(to_json(p ->> 'course_name')::text, 'null')
+      || ',"course_code":' || coalesce(to_json(p ->> 'course_code')::text, 'null')
+      || ',"hours":' || CASE jsonb_typeof(p -> 'hours') WHEN 'number' THEN p ->> 'hours' ELSE 'null' END
+      || ',"completed_on":' || coalesce(to_json(p ->> 'completed_on')::text, 'null')
+      || ',"practical_score":' || CASE jsonb_typeof(p -> 'practical_score') WHEN 'number' THEN p ->> 'practical_score' ELSE 'null' END
+      || ',"written_score":' || CASE jsonb_typeof(p -> 'written_score') WHEN 'number' THEN p ->> 'written_score' ELSE 'null' END
+      || ',"instructor_name":' || coalesce(to_json(p ->> 'instructor_name')::text, 'null')
+      || ',"location_name":' || coalesce(to_json(p ->> 'location_name')::text, 'null')
+      || ',"location_place":' || coalesce(to_json(p ->> 'location_place')::text, 'null')
+      || ',"provider_name":' || coalesce(to_json(p ->> 'provider_name')::text, 'null')
+      || '}';
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.certificate_source_facts(source_enrollment uuid, source_roster_member uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5794,22 +5818,30 @@ REVOKE EXECUTE ON FUNCTION verify_certificate(text,boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION verify_certificate(text,boolean) TO unitrain_app;
 
 CREATE OR REPLACE FUNCTION public.verify_certificate_public(codes text[], as_of date)
- RETURNS TABLE(verification_code text, id uuid, status text, printed jsonb, issue_date text, expiry_date text, revoked_at text, revoked_reason_code text, revoked_reason text, suspended_at text, suspended_reason text, pdf_sha256 text, replaced_by_code text, verification_count integer)
+ RETURNS TABLE(verification_code text, id uuid, verification_count integer, before_count text)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
   SELECT c.verification_code, c.id,
-         app_certificate_status(c.status, c.expiry_date, as_of),
-         coalesce(c.snapshot -> 'printed', jsonb_build_object('recipient_name', c.recipient_name, 'course_name', c.course_name)),
-         c.issue_date::text, c.expiry_date::text,
-         to_char(c.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), c.revoked_reason_code, c.revoked_reason,
-         to_char(c.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), c.suspended_reason, c.pdf_sha256,
-         (SELECT r.verification_code FROM certificates r WHERE r.replaces_certificate_id = c.id),
-         coalesce((SELECT v.verification_count FROM certificate_verifications v WHERE v.certificate_id = c.id), 0)
+         coalesce((SELECT v.verification_count FROM certificate_verifications v WHERE v.certificate_id = c.id), 0),
+         '{"verification_code":' || to_json(c.verification_code)::text
+      || ',"status":' || to_json(app_certificate_status(c.status, c.expiry_date, as_of))::text
+      || ',"printed":' || c.printed_answer
+      || ',"issue_date":' || coalesce(to_json(c.issue_date::text)::text, 'null')
+      || ',"expiry_date":' || coalesce(to_json(c.expiry_date::text)::text, 'null')
+      || ',"revoked_at":' || coalesce(to_json(to_char(c.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text, 'null')
+      || ',"revoked_reason_code":' || coalesce(to_json(c.revoked_reason_code)::text, 'null')
+      || ',"revoked_reason":' || coalesce(to_json(c.revoked_reason)::text, 'null')
+      || ',"suspended_at":' || coalesce(to_json(to_char(c.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text, 'null')
+      || ',"suspended_reason":' || coalesce(to_json(c.suspended_reason)::text, 'null')
+      || ',"pdf_sha256":' || coalesce(to_json(c.pdf_sha256)::text, 'null')
+      || ',"replaced_by_code":' || coalesce(to_json((SELECT r.verification_code FROM certificates r WHERE r.replaces_certificate_id = c.id))::text, 'null')
+      || ',"verification_count":'
     FROM certificates c
    WHERE c.verification_code = ANY (codes);
 END;

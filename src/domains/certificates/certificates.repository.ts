@@ -212,42 +212,19 @@ export interface PublicVerificationAnswer {
 }
 
 /**
- * Verifications not in the cache: the answers of stored codes, uncounted, in one statement
- * (verify_certificate_public, migrations 0068 and 0088); the status as of `asOf` (a UTC day).
+ * Verifications not in the cache: the answers of stored codes, uncounted, in one statement; the status as
+ * of `asOf` (a UTC day).
  *
  * PostgreSQL writes each answer's JSON (decision 0077), so that the process neither parses the snapshot
- * nor serialises the answer: exactly VerificationSchema's fields, in its order and as compactly as the
- * route's serializer writes them, and so exactly the printed facts the schema names (never the e-mail or
- * a fact a snapshot holds and the certificate does not print); a test holds the text to that serializer
- * byte for byte. `coalesce(..., 'null')`: to_json of NULL is NULL, which would void the whole text. A
- * printed number is written only if the snapshot holds a JSON number (issuing stores numbers).
+ * nor serialises the answer: verify_certificate_public (migration 0097) returns the text whole, exactly
+ * VerificationSchema's fields, in its order and as compactly as the route's serializer writes them, around
+ * the printed facts' text the certificate stores from its snapshot when written (`printed_answer`, a
+ * generated column: never the e-mail or a fact a snapshot holds and the certificate does not print;
+ * decision 0108). A test holds the text to that serializer byte for byte.
  */
 export async function publicVerificationAnswers(db: Queryable, codes: readonly string[], asOf: string): Promise<PublicVerificationAnswer[]> {
   const { rows } = await db.query<PublicVerificationAnswer>(
-    `select v.verification_code, v.id, v.verification_count,
-            '{"verification_code":' || to_json(v.verification_code)::text || ',"status":' || to_json(v.status)::text
-         || ',"printed":{"recipient_name":' || coalesce(to_json(v.printed ->> 'recipient_name')::text, 'null')
-         || ',"course_name":' || coalesce(to_json(v.printed ->> 'course_name')::text, 'null')
-         || ',"course_code":' || coalesce(to_json(v.printed ->> 'course_code')::text, 'null')
-         || ',"hours":' || case jsonb_typeof(v.printed -> 'hours') when 'number' then v.printed ->> 'hours' else 'null' end
-         || ',"completed_on":' || coalesce(to_json(v.printed ->> 'completed_on')::text, 'null')
-         || ',"practical_score":' || case jsonb_typeof(v.printed -> 'practical_score') when 'number' then v.printed ->> 'practical_score' else 'null' end
-         || ',"written_score":' || case jsonb_typeof(v.printed -> 'written_score') when 'number' then v.printed ->> 'written_score' else 'null' end
-         || ',"instructor_name":' || coalesce(to_json(v.printed ->> 'instructor_name')::text, 'null')
-         || ',"location_name":' || coalesce(to_json(v.printed ->> 'location_name')::text, 'null')
-         || ',"location_place":' || coalesce(to_json(v.printed ->> 'location_place')::text, 'null')
-         || ',"provider_name":' || coalesce(to_json(v.printed ->> 'provider_name')::text, 'null')
-         || '},"issue_date":' || coalesce(to_json(v.issue_date)::text, 'null')
-         || ',"expiry_date":' || coalesce(to_json(v.expiry_date)::text, 'null')
-         || ',"revoked_at":' || coalesce(to_json(v.revoked_at)::text, 'null')
-         || ',"revoked_reason_code":' || coalesce(to_json(v.revoked_reason_code)::text, 'null')
-         || ',"revoked_reason":' || coalesce(to_json(v.revoked_reason)::text, 'null')
-         || ',"suspended_at":' || coalesce(to_json(v.suspended_at)::text, 'null')
-         || ',"suspended_reason":' || coalesce(to_json(v.suspended_reason)::text, 'null')
-         || ',"pdf_sha256":' || coalesce(to_json(v.pdf_sha256)::text, 'null')
-         || ',"replaced_by_code":' || coalesce(to_json(v.replaced_by_code)::text, 'null')
-         || ',"verification_count":' as before_count
-       from verify_certificate_public($1, $2) v`,
+    'select verification_code, id, verification_count, before_count from verify_certificate_public($1, $2)',
     [codes, asOf],
   );
   return rows;

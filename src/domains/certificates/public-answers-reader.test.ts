@@ -4,8 +4,9 @@ import { createCertificateWorld, type CertificateJson, type CertificateWorld } f
 import type { PublicVerificationAnswer } from './certificates.repository.js';
 import { createPublicAnswersReader } from './public-answers-reader.js';
 
-// The reader batches the codes missed in one turn per UTC day (decision 0064): each caller must get its own
-// code's facts as of its own day, and a day whose read fails must fail only its own callers.
+// The reader batches the codes missed in one turn per UTC day (decision 0064), and the codes missed while a
+// read is in flight after it (decision 0108): each caller must get its own code's facts as of its own day,
+// and a day whose read fails must fail only its own callers.
 const context = useTestApp({ publicUrl: 'https://certs.example' });
 let world: CertificateWorld;
 
@@ -60,5 +61,35 @@ describe('the public answers reader', () => {
     expect(alsoRefused.status).toBe('rejected');
     expect(answered).toMatchObject({ status: 'fulfilled', value: { verification_code: certificate.verification_code } });
     expect(await read(certificate.verification_code, today)).toMatchObject({ verification_code: certificate.verification_code });
+  });
+
+  it('reads the codes missed while a read is in flight together, once it has ended', async () => {
+    const [first, second, third] = [await issued(), await issued(), await issued()];
+    const today = new Date().toISOString().slice(0, 10);
+    const statements: unknown[] = [];
+    // The first statement is held until the later codes have been missed, whatever the engine's speed.
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const read = createPublicAnswersReader({
+      query: async (sql, params) => {
+        statements.push(params?.[0]);
+        if (statements.length === 1) await held;
+        return context.db.query(sql, params);
+      },
+      exec: (sql) => context.db.exec(sql),
+    });
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const reads = [read(first.verification_code, today)];
+    await nextTurn();
+    // The first code's read is in flight; these two are missed in two later turns.
+    reads.push(read(second.verification_code, today));
+    await nextTurn();
+    reads.push(read(third.verification_code, today));
+    await nextTurn();
+    expect(statements).toEqual([[first.verification_code]]);
+    release();
+    const answers = await Promise.all(reads);
+    expect(answers.map((answer) => answer?.verification_code)).toEqual([first, second, third].map((certificate) => certificate.verification_code));
+    expect(statements).toEqual([[first.verification_code], [second.verification_code, third.verification_code]]);
   });
 });
