@@ -566,7 +566,6 @@ CREATE TABLE certificates (
   suspended_reason text,
   replaces_certificate_id uuid,
   template_version_id uuid,
-  printed_answer text GENERATED ALWAYS AS (certificate_printed_answer(snapshot, recipient_name, course_name)) STORED NOT NULL,
   CONSTRAINT certificates_pkey PRIMARY KEY (id),
   CONSTRAINT certificates_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES certificate_batches(id) ON DELETE RESTRICT,
   CONSTRAINT certificates_course_id_fkey FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE RESTRICT,
@@ -4180,29 +4179,6 @@ END;
 $function$;
 REVOKE EXECUTE ON FUNCTION certificate_batches_capture_changes() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION public.certificate_printed_answer(snapshot jsonb, recipient_name text, course_name text)
- RETURNS text
- LANGUAGE plpgsql
- IMMUTABLE PARALLEL SAFE
-AS $function$
-DECLARE
-  p jsonb := coalesce(snapshot -> 'printed', jsonb_build_object('recipient_name', recipient_name, 'course_name', course_name));
-BEGIN
-  RETURN '{"recipient_name":' || coalesce(to_json(p ->> 'recipient_name')::text, 'null')
-      || ',"course_name":' || coalesce(to_json(p ->> 'course_name')::text, 'null')
-      || ',"course_code":' || coalesce(to_json(p ->> 'course_code')::text, 'null')
-      || ',"hours":' || CASE jsonb_typeof(p -> 'hours') WHEN 'number' THEN p ->> 'hours' ELSE 'null' END
-      || ',"completed_on":' || coalesce(to_json(p ->> 'completed_on')::text, 'null')
-      || ',"practical_score":' || CASE jsonb_typeof(p -> 'practical_score') WHEN 'number' THEN p ->> 'practical_score' ELSE 'null' END
-      || ',"written_score":' || CASE jsonb_typeof(p -> 'written_score') WHEN 'number' THEN p ->> 'written_score' ELSE 'null' END
-      || ',"instructor_name":' || coalesce(to_json(p ->> 'instructor_name')::text, 'null')
-      || ',"location_name":' || coalesce(to_json(p ->> 'location_name')::text, 'null')
-      || ',"location_place":' || coalesce(to_json(p ->> 'location_place')::text, 'null')
-      || ',"provider_name":' || coalesce(to_json(p ->> 'provider_name')::text, 'null')
-      || '}';
-END;
-$function$;
-
 CREATE OR REPLACE FUNCTION public.certificate_source_facts(source_enrollment uuid, source_roster_member uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5831,8 +5807,18 @@ BEGIN
          coalesce((SELECT v.verification_count FROM certificate_verifications v WHERE v.certificate_id = c.id), 0),
          '{"verification_code":' || to_json(c.verification_code)::text
       || ',"status":' || to_json(app_certificate_status(c.status, c.expiry_date, as_of))::text
-      || ',"printed":' || c.printed_answer
-      || ',"issue_date":' || coalesce(to_json(c.issue_date::text)::text, 'null')
+      || ',"printed":{"recipient_name":' || coalesce(to_json(p.facts ->> 'recipient_name')::text, 'null')
+      || ',"course_name":' || coalesce(to_json(p.facts ->> 'course_name')::text, 'null')
+      || ',"course_code":' || coalesce(to_json(p.facts ->> 'course_code')::text, 'null')
+      || ',"hours":' || CASE jsonb_typeof(p.facts -> 'hours') WHEN 'number' THEN p.facts ->> 'hours' ELSE 'null' END
+      || ',"completed_on":' || coalesce(to_json(p.facts ->> 'completed_on')::text, 'null')
+      || ',"practical_score":' || CASE jsonb_typeof(p.facts -> 'practical_score') WHEN 'number' THEN p.facts ->> 'practical_score' ELSE 'null' END
+      || ',"written_score":' || CASE jsonb_typeof(p.facts -> 'written_score') WHEN 'number' THEN p.facts ->> 'written_score' ELSE 'null' END
+      || ',"instructor_name":' || coalesce(to_json(p.facts ->> 'instructor_name')::text, 'null')
+      || ',"location_name":' || coalesce(to_json(p.facts ->> 'location_name')::text, 'null')
+      || ',"location_place":' || coalesce(to_json(p.facts ->> 'location_place')::text, 'null')
+      || ',"provider_name":' || coalesce(to_json(p.facts ->> 'provider_name')::text, 'null')
+      || '},"issue_date":' || coalesce(to_json(c.issue_date::text)::text, 'null')
       || ',"expiry_date":' || coalesce(to_json(c.expiry_date::text)::text, 'null')
       || ',"revoked_at":' || coalesce(to_json(to_char(c.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text, 'null')
       || ',"revoked_reason_code":' || coalesce(to_json(c.revoked_reason_code)::text, 'null')
@@ -5843,6 +5829,7 @@ BEGIN
       || ',"replaced_by_code":' || coalesce(to_json((SELECT r.verification_code FROM certificates r WHERE r.replaces_certificate_id = c.id))::text, 'null')
       || ',"verification_count":'
     FROM certificates c
+   CROSS JOIN LATERAL (SELECT coalesce(c.snapshot -> 'printed', jsonb_build_object('recipient_name', c.recipient_name, 'course_name', c.course_name)) AS facts) p
    WHERE c.verification_code = ANY (codes);
 END;
 $function$;

@@ -217,10 +217,9 @@ export interface PublicVerificationAnswer {
  *
  * PostgreSQL writes each answer's JSON (decision 0077), so that the process neither parses the snapshot
  * nor serialises the answer: verify_certificate_public (migration 0097) returns the text whole, exactly
- * VerificationSchema's fields, in its order and as compactly as the route's serializer writes them, around
- * the printed facts' text the certificate stores from its snapshot when written (`printed_answer`, a
- * generated column: never the e-mail or a fact a snapshot holds and the certificate does not print;
- * decision 0108). A test holds the text to that serializer byte for byte.
+ * VerificationSchema's fields, in its order and as compactly as the route's serializer writes them, and so
+ * exactly the printed facts the schema names (never the e-mail or a fact a snapshot holds and the
+ * certificate does not print; decision 0108). A test holds the text to that serializer byte for byte.
  */
 export async function publicVerificationAnswers(db: Queryable, codes: readonly string[], asOf: string): Promise<PublicVerificationAnswer[]> {
   const { rows } = await db.query<PublicVerificationAnswer>(

@@ -1,5 +1,5 @@
--- Decision 0108 undone: verify_certificate_public returns the public facts as migration 0088 made it,
--- and the printed facts' text is no longer stored.
+-- Decision 0108 undone: verify_certificate_public returns the public facts as migration 0088 made it
+-- (the repository's statement of then writes the text around them).
 DROP FUNCTION verify_certificate_public(text[], date);
 CREATE FUNCTION verify_certificate_public(codes text[], as_of date)
 RETURNS TABLE (verification_code text, id uuid, status text, printed jsonb, issue_date text, expiry_date text, revoked_at text,
@@ -23,6 +23,3 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION verify_certificate_public(text[], date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION verify_certificate_public(text[], date) TO unitrain_app;
-
-ALTER TABLE certificates DROP COLUMN printed_answer;
-DROP FUNCTION certificate_printed_answer(jsonb, text, text);
