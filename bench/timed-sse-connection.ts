@@ -26,16 +26,31 @@ const decodeArrivals = () => {
 };
 
 /**
+ * One buffer every connection of this process reads into (`onread`): a read's bytes are copied out of it at
+ * once, before the next read can reuse it.
+ */
+const readInto = Buffer.allocUnsafe(64 * 1024);
+
+/**
  * A GET of an event stream over a plain TCP connection, each event handed on with the time its last bytes
- * reached this process. A `data` callback only stamps and keeps the bytes; the head, the chunked framing
- * and the events are decoded after the poll phase that read them (`setImmediate`), so every connection
- * whose bytes came in the same wake-up is stamped before any is decoded. Through Node's HTTP client
- * each chunk also went through its parser and a readable stream first, and waited for the decoding of
- * every chunk read before it (decision 0106).
+ * reached this process. The socket reads into `readInto` and calls back directly (`onread`), without a
+ * readable stream: the callback only stamps and copies the bytes. The head, the chunked framing and the
+ * events are decoded after the poll phase that read them (`setImmediate`), so every connection whose bytes
+ * came in the same wake-up is stamped before any is decoded. Through Node's HTTP client each chunk also
+ * went through its parser and a readable stream first, and waited for the decoding of every chunk read
+ * before it (decision 0106); through a readable stream, each read still took its `push`, its `data` event
+ * and a `nextTick` (decision 0109).
  */
 export function openTimedSseConnection(url: URL, headers: Record<string, string>, onEvent: (event: EventSourceMessage, at: number) => void): TimedSseConnection {
-  const socket = connect({ host: url.hostname, port: Number(url.port) });
   const arrivals: Arrival[] = [];
+  /** Keeps reading (true): the bytes are copied, so the buffer is free for the next read. */
+  const arrived = (length: number, buffer: Uint8Array): boolean => {
+    arrivals.push({ at: now(), bytes: Buffer.from(buffer.subarray(0, length)) });
+    if (undecoded.size === 0) setImmediate(decodeArrivals);
+    undecoded.add(decode);
+    return true;
+  };
+  const socket = connect({ host: url.hostname, port: Number(url.port), onread: { buffer: readInto, callback: arrived } });
   let pending: Buffer = Buffer.alloc(0);
   let headRead = false;
   let arrivedAt = 0;
@@ -91,11 +106,6 @@ export function openTimedSseConnection(url: URL, headers: Record<string, string>
   socket.on('connect', () => {
     const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${lines}\r\n`);
-  });
-  socket.on('data', (bytes: Buffer) => {
-    arrivals.push({ at: now(), bytes });
-    if (undecoded.size === 0) setImmediate(decodeArrivals);
-    undecoded.add(decode);
   });
   socket.on('error', (error) => settle.reject(error));
   socket.on('close', () => settle.reject(new Error(`GET ${url.pathname}: the connection closed before the head`)));
