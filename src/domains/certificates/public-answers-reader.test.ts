@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../../../test/test-app.js';
 import { createCertificateWorld, type CertificateJson, type CertificateWorld } from '../../../test/world.js';
 import type { PublicVerificationAnswer } from './certificates.repository.js';
@@ -91,5 +91,54 @@ describe('the public answers reader', () => {
     const answers = await Promise.all(reads);
     expect(answers.map((answer) => answer?.verification_code)).toEqual([first, second, third].map((certificate) => certificate.verification_code));
     expect(statements).toEqual([[first.verification_code], [second.verification_code, third.verification_code]]);
+  });
+
+  it('reads at most its limit of codes in one statement, and the rest in the next', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const statements: unknown[] = [];
+    const read = createPublicAnswersReader({
+      query: (sql, params) => {
+        statements.push(params?.[0]);
+        return context.db.query(sql, params);
+      },
+      exec: (sql) => context.db.exec(sql),
+    }, { maxCodesPerRead: 2, slowReadMs: 60_000 });
+    const codes = ['AAAA-AAAA-AAAA-AAAA', 'BBBB-BBBB-BBBB-BBBB', 'CCCC-CCCC-CCCC-CCCC', 'DDDD-DDDD-DDDD-DDDD', 'EEEE-EEEE-EEEE-EEEE'];
+    expect(await Promise.all(codes.map((code) => read(code, today)))).toEqual([null, null, null, null, null]);
+    expect(statements).toEqual([codes.slice(0, 2), codes.slice(2, 4), codes.slice(4)]);
+  });
+
+  describe('with a read that never ends', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('reads the codes missed after it once it has been in flight for the slow-read time, and leaves its own callers waiting', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const certificate = await issued();
+      const today = new Date().toISOString().slice(0, 10);
+      const statements: unknown[] = [];
+      const read = createPublicAnswersReader({
+        query: (sql, params) => {
+          statements.push(params?.[0]);
+          // The first statement hangs, as on a half-open connection.
+          return statements.length === 1 ? new Promise(() => {}) : context.db.query(sql, params);
+        },
+        exec: (sql) => context.db.exec(sql),
+      }, { maxCodesPerRead: 500, slowReadMs: 2_000 });
+      let hungAnswered = false;
+      void read('ZZZZ-ZZZZ-ZZZZ-ZZZZ', today).then(() => (hungAnswered = true));
+      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
+      const later = read(certificate.verification_code, today);
+      await nextTurn();
+      await nextTurn();
+      // Held back while the hung read is young.
+      expect(statements).toEqual([['ZZZZ-ZZZZ-ZZZZ-ZZZZ']]);
+      vi.advanceTimersByTime(2_000);
+      expect(await later).toMatchObject({ verification_code: certificate.verification_code });
+      expect(statements).toEqual([['ZZZZ-ZZZZ-ZZZZ-ZZZZ'], [certificate.verification_code]]);
+      expect(hungAnswered).toBe(false);
+    });
   });
 });

@@ -26,15 +26,20 @@ export function asksNoCache(request: FastifyRequest): boolean {
   return header !== undefined && noCacheDirective.test(header);
 }
 
+/** Keys longer than this (a URL with a long cursor or filter) are made each time, never kept. */
+const longestKeptKey = 256;
+
 /**
  * What `make()` makes for a key, kept, up to `maxEntries` keys (then all are dropped and made again: the
- * keys come from callers and requests, so the memo is bounded). For a value that is a pure function of its
- * key and needed on every request. A string kept is the same string each time, whose hash the answer
- * cache's LRU does not compute again (decision 0110).
+ * keys come from callers and requests, so the memo is bounded) of at most `longestKeptKey` characters (so
+ * its memory is bounded too). For a value that is a pure function of its key and needed on every request.
+ * A string kept is the same string each time, whose hash the answer cache's LRU does not compute again
+ * (decision 0110).
  */
 export function createMemo<V>(maxEntries: number): (key: string, make: () => V) => V {
   const made = new Map<string, V>();
   return (key, make) => {
+    if (key.length > longestKeptKey) return make();
     let value = made.get(key);
     if (value === undefined) {
       if (made.size >= maxEntries) made.clear();

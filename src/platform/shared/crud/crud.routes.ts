@@ -145,11 +145,13 @@ export function registerResourceRoutes<Create extends TObject, Patch extends TOb
       deps.db.reader.withActor(actor, (tx) => listRows(tx, table, { filters, sort, direction, limit, cursor, timestampsAsText }), after);
     if (!cache) return read().then(presentPage);
     // The query as validated, filters in name order: one key per distinct page. The validated query is a
-    // function of the URL alone, so its key is kept by the URL (decision 0110: the text was made every time).
-    const key = pageKeyOfUrl(request.url, () => {
+    // function of the URL alone, so its key is kept by the URL (decision 0110: the text was made every time);
+    // not for a page after the first, whose cursor is seldom asked again and would crowd out the first pages.
+    const pageKey = () => {
       const named = Object.keys(filters).sort().map((filter) => [filter, filters[filter]]);
       return `${path}?${JSON.stringify([sort, direction, limit, cursor ?? null, named])}`;
-    });
+    };
+    const key = cursor === undefined ? pageKeyOfUrl(request.url, pageKey) : pageKey();
     const page = cachedAsCaller(cache.in, actor, key, cache.tables[actor.role], read, { noCache: asksNoCache(request) });
     return whenReady(page, (ready) => void sendPageOnce(reply, presentPageOnce(ready)));
   });
