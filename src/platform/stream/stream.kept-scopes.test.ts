@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestDatabase } from '../../../test/database.js';
 import { createEnrollmentWorld, createSession, type EnrollmentWorld } from '../../../test/world.js';
 import type { Db, Session } from '../db/database.js';
@@ -120,10 +120,17 @@ describe('kept stream scopes', () => {
       expect(await scopes.authorise(streams, behind, [seq])).toEqual(new Map([[seq, new Set([0, 1])]]));
       expect(built()).toBe(2);
       // More changes to a scope table than one look takes (10,000), none to a kept scope.
-      await db.query(
-        `insert into users (email_ciphertext, email_hmac, role)
-         select 'not-encrypted-test-value', 'kept-scopes-' || gen_random_uuid(), 'IN' from generate_series(1, 10001)`,
+      const { rows: [inserted] } = await db.query<{ txid: string }>(
+        `with added as (insert into users (email_ciphertext, email_hmac, role)
+           select 'not-encrypted-test-value', 'kept-scopes-' || gen_random_uuid(), 'IN' from generate_series(1, 10001) returning 1)
+         select pg_current_xact_id()::text as txid from added limit 1`,
       );
+      // A look settles only what no open transaction may still precede (decision 0083); on a shared server
+      // another test's transaction can be open a moment, and the look would rightly read these again.
+      await vi.waitFor(async () => {
+        const { rows: [frontier] } = await db.query<{ past: boolean }>('select change_log_frontier(pg_current_snapshot()) > $1::xid8 as past', [inserted?.txid]);
+        if (frontier?.past !== true) throw new Error('a transaction older than the insert is still open');
+      }, { timeout: 30_000, interval: 20 });
       // The first look after them finds more than it takes, and rebuilds every scope.
       await scopes.authorise(streams, behind, [seq]);
       expect(built()).toBe(4);
