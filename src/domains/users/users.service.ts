@@ -169,12 +169,8 @@ export async function getUser({ db, cipher }: UsersDeps, actor: Actor, id: strin
 export function createGetMe(deps: UsersDeps & { cache: TwoLayerCache }): (actor: SignedInActor, options: { noCache: boolean }) => NowOrLater<User> {
   const present = createPresentedOnce((row: UserRow) => toUser(deps.cipher, row));
   // A caller's tags, made once per account and role rather than on every read (decision 0110).
-  const tagsByAccount = createMemo<{ role: Role; tags: readonly string[] }>(1_000);
-  const tagsOf = (actor: SignedInActor) => {
-    const kept = tagsByAccount(actor.userId, () => ({ role: actor.role, tags: meTagsOf(actor.role, actor.userId) }));
-    if (kept.role !== actor.role) Object.assign(kept, { role: actor.role, tags: meTagsOf(actor.role, actor.userId) });
-    return kept.tags;
-  };
+  const tagsByAccountAndRole = createMemo<readonly string[]>(1_000);
+  const tagsOf = (actor: SignedInActor) => tagsByAccountAndRole(`${actor.role}:${actor.userId}`, () => meTagsOf(actor.role, actor.userId));
   return (actor, options) => {
     const row = cachedAsCaller(
       // Not 'me': a process from before decision 0102 reads a row tag as a table's, and would keep this entry through a change to the row.

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMigratedDatabase, type TestDatabase } from '../../../test/database.js';
+import { describe, expect, it, vi } from 'vitest';
+import { useTestDatabase } from '../../../test/database.js';
 import type { Db } from '../db/database.js';
 import { testLogger } from '../../../test/logger.js';
 import { createDispatcher } from './dispatcher.js';
 
 // A real database of its own, with no job queued: every round of the dispatcher below finds nothing to do.
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createMigratedDatabase();
-  db = database.db;
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const context = useTestDatabase();
 
 describe('an idle dispatcher woken during its rounds', () => {
   it('waits the gap after each idle round that a wake came during, instead of running a round per wake', async () => {
@@ -23,6 +14,7 @@ describe('an idle dispatcher woken during its rounds', () => {
     // Each statement (a round's last is its claim) is timed as it returns.
     const roundsStarted: number[] = [];
     const statementsEnded: number[] = [];
+    const { db } = context;
     const timed = new Proxy(db, {
       get(target, key) {
         if (key === 'query') {
